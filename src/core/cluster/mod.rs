@@ -1,0 +1,11 @@
+//! The cluster: brokers, topic metadata with replica placement, and the admin and data operations.
+
+mod data;
+mod metadata;
+mod placement;
+mod state;
+
+pub use data::{FetchResult, ProduceResult, ReplicaCleanup};
+pub use metadata::{BrokerId, BrokerInfo, NewTopic, PartitionMetadata, TopicMetadata};
+pub use placement::assign_replicas;
+pub use state::{Cluster, MAX_PARTITIONS};

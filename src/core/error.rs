@@ -1,0 +1,117 @@
+//! The one error type of the core.
+//!
+//! Every variant is a Kafka protocol error: it carries Kafka's name (`INVALID_TOPIC_EXCEPTION`), its numeric code
+//! from the protocol's error table, and whether Kafka marks it retriable. The JS shell maps these three onto a JS
+//! `Error` (`type`, `code`, `retriable`), as KafkaJS does. The detail string says what went wrong in plain words.
+
+/// Declares the error enum from one table, so that name, code and retriability cannot drift apart.
+macro_rules! kafka_errors {
+    ($( $(#[$doc:meta])* $variant:ident = $code:literal, $name:literal, $retriable:literal; )*) => {
+        /// A Kafka error with a human-readable detail.
+        #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+        #[non_exhaustive]
+        pub enum Error {
+            $( $(#[$doc])* #[error("{}: {}", $name, .0)] $variant(String), )*
+        }
+
+        impl Error {
+            /// Kafka's name for this error, e.g. `OFFSET_OUT_OF_RANGE`.
+            pub fn name(&self) -> &'static str {
+                match self { $( Error::$variant(_) => $name, )* }
+            }
+            /// Kafka's numeric error code.
+            pub fn code(&self) -> i16 {
+                match self { $( Error::$variant(_) => $code, )* }
+            }
+            /// Whether a client may retry the same request and expect it to succeed later.
+            pub fn retriable(&self) -> bool {
+                match self { $( Error::$variant(_) => $retriable, )* }
+            }
+            /// The plain-words detail, without the Kafka name.
+            pub fn detail(&self) -> &str {
+                match self { $( Error::$variant(d) => d, )* }
+            }
+            /// Every error name with its code, for documentation and exhaustive tests.
+            pub const ALL: &'static [(&'static str, i16)] = &[ $( ($name, $code), )* ];
+        }
+    };
+}
+
+kafka_errors! {
+    UnknownServerError = -1, "UNKNOWN_SERVER_ERROR", false;
+    OffsetOutOfRange = 1, "OFFSET_OUT_OF_RANGE", false;
+    /// A batch failed its CRC, has a bad magic byte, or is truncated or malformed.
+    CorruptMessage = 2, "CORRUPT_MESSAGE", true;
+    UnknownTopicOrPartition = 3, "UNKNOWN_TOPIC_OR_PARTITION", true;
+    InvalidFetchSize = 4, "INVALID_FETCH_SIZE", false;
+    LeaderNotAvailable = 5, "LEADER_NOT_AVAILABLE", true;
+    NotLeaderOrFollower = 6, "NOT_LEADER_OR_FOLLOWER", true;
+    RequestTimedOut = 7, "REQUEST_TIMED_OUT", true;
+    BrokerNotAvailable = 8, "BROKER_NOT_AVAILABLE", false;
+    ReplicaNotAvailable = 9, "REPLICA_NOT_AVAILABLE", true;
+    /// One batch is larger than the topic's `max.message.bytes`.
+    MessageTooLarge = 10, "MESSAGE_TOO_LARGE", false;
+    InvalidTopicException = 17, "INVALID_TOPIC_EXCEPTION", false;
+    /// The record set of one request is larger than the topic's `segment.bytes`.
+    RecordListTooLarge = 18, "RECORD_LIST_TOO_LARGE", false;
+    NotEnoughReplicas = 19, "NOT_ENOUGH_REPLICAS", true;
+    NotEnoughReplicasAfterAppend = 20, "NOT_ENOUGH_REPLICAS_AFTER_APPEND", true;
+    InvalidRequiredAcks = 21, "INVALID_REQUIRED_ACKS", false;
+    IllegalGeneration = 22, "ILLEGAL_GENERATION", false;
+    InvalidGroupId = 24, "INVALID_GROUP_ID", false;
+    UnknownMemberId = 25, "UNKNOWN_MEMBER_ID", false;
+    RebalanceInProgress = 27, "REBALANCE_IN_PROGRESS", false;
+    InvalidTimestamp = 32, "INVALID_TIMESTAMP", false;
+    TopicAlreadyExists = 36, "TOPIC_ALREADY_EXISTS", false;
+    InvalidPartitions = 37, "INVALID_PARTITIONS", false;
+    InvalidReplicationFactor = 38, "INVALID_REPLICATION_FACTOR", false;
+    InvalidConfig = 40, "INVALID_CONFIG", false;
+    InvalidRequest = 42, "INVALID_REQUEST", false;
+    OutOfOrderSequenceNumber = 45, "OUT_OF_ORDER_SEQUENCE_NUMBER", false;
+    KafkaStorageError = 56, "KAFKA_STORAGE_ERROR", true;
+    SaslAuthenticationFailed = 58, "SASL_AUTHENTICATION_FAILED", false;
+    UnsupportedCompressionType = 76, "UNSUPPORTED_COMPRESSION_TYPE", false;
+    /// A record that a topic's rules forbid, such as a null key on a compacted topic.
+    InvalidRecord = 87, "INVALID_RECORD", false;
+}
+
+/// The core's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn carries_kafka_name_code_and_detail() {
+        let e = Error::OffsetOutOfRange("offset 9 is past the log end 5".into());
+        assert_eq!(e.name(), "OFFSET_OUT_OF_RANGE");
+        assert_eq!(e.code(), 1);
+        assert!(!e.retriable());
+        assert_eq!(e.to_string(), "OFFSET_OUT_OF_RANGE: offset 9 is past the log end 5");
+        assert_eq!(e.detail(), "offset 9 is past the log end 5");
+    }
+
+    #[test]
+    fn codes_match_kafkas_protocol_table() {
+        // Spot checks against org.apache.kafka.common.protocol.Errors.
+        let expect = [
+            ("CORRUPT_MESSAGE", 2),
+            ("UNKNOWN_TOPIC_OR_PARTITION", 3),
+            ("INVALID_TOPIC_EXCEPTION", 17),
+            ("RECORD_LIST_TOO_LARGE", 18),
+            ("NOT_ENOUGH_REPLICAS", 19),
+            ("TOPIC_ALREADY_EXISTS", 36),
+            ("INVALID_REPLICATION_FACTOR", 38),
+            ("INVALID_CONFIG", 40),
+            ("UNSUPPORTED_COMPRESSION_TYPE", 76),
+        ];
+        for (name, code) in expect {
+            assert_eq!(Error::ALL.iter().find(|(n, _)| *n == name).map(|(_, c)| *c), Some(code), "{name}");
+        }
+        let mut codes: Vec<i16> = Error::ALL.iter().map(|(_, c)| *c).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), Error::ALL.len(), "codes are unique");
+    }
+}

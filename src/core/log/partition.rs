@@ -1,0 +1,279 @@
+//! One partition replica's log: an ordered run of RecordBatch v2 byte buffers and its offsets.
+//!
+//! Invariants, kept by every method and checked by the property tests:
+//! - batches are ordered and their offset ranges strictly increase, never overlap;
+//! - `log_start_offset <= high_watermark <= log_end_offset`;
+//! - every stored batch is whole, CRC-sealed v2 bytes, exactly as a consumer will receive it.
+
+use std::collections::VecDeque;
+
+use bytes::{Bytes, BytesMut};
+
+use super::validate::validate_produce;
+use crate::core::error::{Error, Result};
+use crate::core::record::{self, RecordBatch, TimestampType};
+use crate::core::topic::TopicConfig;
+
+/// A batch as the log keeps it: its bytes plus what offset and time lookups need without decoding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBatch {
+    pub base_offset: i64,
+    pub last_offset: i64,
+    pub max_timestamp: i64,
+    pub bytes: Bytes,
+}
+
+impl StoredBatch {
+    /// Indexes a CRC-checked batch.
+    pub fn from_bytes(bytes: Bytes) -> Result<StoredBatch> {
+        let h = record::BatchHeader::parse(&bytes)?;
+        Ok(StoredBatch { base_offset: h.base_offset, last_offset: h.last_offset(), max_timestamp: h.max_timestamp, bytes })
+    }
+
+    pub fn size(&self) -> usize {
+        self.bytes.len()
+    }
+
+    pub fn next_offset(&self) -> i64 {
+        self.last_offset + 1
+    }
+}
+
+/// Where a ListOffsets lookup starts, as in Kafka's ListOffsets request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OffsetSpec {
+    /// The log start offset (Kafka's timestamp -2).
+    Earliest,
+    /// The high watermark: the next offset a consumer will see (timestamp -1).
+    Latest,
+    /// The record with the largest timestamp (timestamp -3, KIP-734).
+    MaxTimestamp,
+    /// The first record whose timestamp is at least this many ms since the epoch.
+    Timestamp(i64),
+}
+
+/// A ListOffsets answer: an offset, and the timestamp of the record found (-1 when not a timestamp lookup).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OffsetAndTimestamp {
+    pub offset: i64,
+    pub timestamp: i64,
+}
+
+/// What an append did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppendInfo {
+    pub base_offset: i64,
+    pub last_offset: i64,
+    /// The broker time stamped on the batches, when the topic uses LogAppendTime.
+    pub log_append_time: Option<i64>,
+    /// The batches as stored, for the shell to persist.
+    pub appended: Vec<StoredBatch>,
+}
+
+/// One partition replica's log.
+#[derive(Debug, Clone, Default)]
+pub struct PartitionLog {
+    pub(super) batches: VecDeque<StoredBatch>,
+    pub(super) log_start_offset: i64,
+    log_end_offset: i64,
+    high_watermark: i64,
+    pub(super) size_bytes: usize,
+    /// Offsets below this have been compacted; what lies above is "dirty".
+    pub(super) cleaned_up_to: i64,
+}
+
+impl PartitionLog {
+    pub fn new() -> PartitionLog {
+        PartitionLog::default()
+    }
+
+    pub fn log_start_offset(&self) -> i64 {
+        self.log_start_offset
+    }
+
+    /// The offset the next appended record gets (LEO).
+    pub fn log_end_offset(&self) -> i64 {
+        self.log_end_offset
+    }
+
+    /// Records below this offset are committed: consumers may see them.
+    pub fn high_watermark(&self) -> i64 {
+        self.high_watermark
+    }
+
+    pub fn size_bytes(&self) -> usize {
+        self.size_bytes
+    }
+
+    pub fn batch_count(&self) -> usize {
+        self.batches.len()
+    }
+
+    /// Moves the high watermark, clamped to `[log_start, LEO]`: it can never pass what the log holds.
+    pub fn set_high_watermark(&mut self, offset: i64) {
+        self.high_watermark = offset.clamp(self.log_start_offset, self.log_end_offset);
+    }
+
+    /// Appends a producer's record set as leader: validates all of it, then assigns offsets from the LEO and
+    /// stamps the leader epoch (and LogAppendTime, if the topic uses it). All or nothing.
+    pub fn append_as_leader(
+        &mut self,
+        records: &Bytes,
+        leader_epoch: i32,
+        config: &TopicConfig,
+        now_ms: i64,
+    ) -> Result<AppendInfo> {
+        let valid = validate_produce(records, config)?;
+        let log_append_time = (config.message_timestamp_type == TimestampType::LogAppendTime).then_some(now_ms);
+        let base_offset = self.log_end_offset;
+        let mut next = base_offset;
+        let mut appended = Vec::with_capacity(valid.len());
+        for batch in valid {
+            let mut bytes = BytesMut::from(&batch.bytes[..]);
+            record::set_base_offset(&mut bytes, next);
+            record::set_partition_leader_epoch(&mut bytes, leader_epoch);
+            let max_timestamp = match log_append_time {
+                Some(t) => {
+                    record::set_log_append_time(&mut bytes, t);
+                    t
+                }
+                None => batch.header.max_timestamp,
+            };
+            let last_offset = next + i64::from(batch.header.last_offset_delta);
+            appended.push(StoredBatch { base_offset: next, last_offset, max_timestamp, bytes: bytes.freeze() });
+            next = last_offset + 1;
+        }
+        for batch in &appended {
+            self.push(batch.clone());
+        }
+        Ok(AppendInfo { base_offset, last_offset: next - 1, log_append_time, appended })
+    }
+
+    /// Appends a batch that already carries its offsets (a follower copying its leader, or a reload from
+    /// storage). It must start at or after the LEO.
+    pub fn append_with_offsets(&mut self, batch: StoredBatch) -> Result<()> {
+        if batch.base_offset < self.log_end_offset || batch.last_offset < batch.base_offset {
+            return Err(Error::InvalidRecord(format!(
+                "batch {}..={} does not follow the log end offset {}",
+                batch.base_offset, batch.last_offset, self.log_end_offset
+            )));
+        }
+        if self.batches.is_empty() && self.log_end_offset == self.log_start_offset {
+            self.log_start_offset = batch.base_offset;
+            self.high_watermark = self.high_watermark.max(batch.base_offset);
+            self.cleaned_up_to = self.cleaned_up_to.max(batch.base_offset);
+        }
+        self.push(batch);
+        Ok(())
+    }
+
+    fn push(&mut self, batch: StoredBatch) {
+        self.log_end_offset = batch.next_offset();
+        self.size_bytes += batch.size();
+        self.batches.push_back(batch);
+    }
+
+    /// Reads whole batches starting with the one that holds `offset`, up to `max_bytes`, never reaching
+    /// `upper` (exclusive: the HW for consumers, the LEO for followers). The first batch is returned even if it
+    /// alone exceeds `max_bytes`, so a consumer can always make progress (KIP-74).
+    pub fn read(&self, offset: i64, max_bytes: usize, upper: i64) -> Result<Vec<Bytes>> {
+        if offset < self.log_start_offset || offset > self.log_end_offset {
+            return Err(Error::OffsetOutOfRange(format!(
+                "offset {offset} is outside the log [{}, {}]",
+                self.log_start_offset, self.log_end_offset
+            )));
+        }
+        let first = self.batches.partition_point(|b| b.last_offset < offset);
+        let mut out = Vec::new();
+        let mut bytes = 0;
+        for batch in self.batches.range(first..) {
+            if batch.last_offset >= upper || (!out.is_empty() && bytes + batch.size() > max_bytes) {
+                break;
+            }
+            bytes += batch.size();
+            out.push(batch.bytes.clone());
+        }
+        Ok(out)
+    }
+
+    /// Kafka's ListOffsets for one partition, as a consumer sees it (nothing at or above the HW).
+    /// `None` means no record matches (Kafka answers offset -1).
+    pub fn list_offset(&self, spec: OffsetSpec) -> Result<Option<OffsetAndTimestamp>> {
+        let at = |offset| Some(OffsetAndTimestamp { offset, timestamp: -1 });
+        match spec {
+            OffsetSpec::Earliest => Ok(at(self.log_start_offset)),
+            OffsetSpec::Latest => Ok(at(self.high_watermark)),
+            OffsetSpec::MaxTimestamp => {
+                let mut best: Option<OffsetAndTimestamp> = None;
+                for (offset, ts) in self.committed_records()? {
+                    if best.is_none_or(|b| ts > b.timestamp) {
+                        best = Some(OffsetAndTimestamp { offset, timestamp: ts });
+                    }
+                }
+                Ok(best)
+            }
+            OffsetSpec::Timestamp(target) => {
+                let first = self.batches.partition_point(|b| b.max_timestamp < target);
+                for batch in self.batches.range(first..).take_while(|b| b.last_offset < self.high_watermark) {
+                    let decoded = RecordBatch::decode(batch.bytes.clone())?;
+                    let found = decoded.consumer_records().find(|(_, r)| r.timestamp >= target);
+                    if let Some((offset, r)) = found {
+                        return Ok(Some(OffsetAndTimestamp { offset, timestamp: r.timestamp }));
+                    }
+                }
+                Ok(None)
+            }
+        }
+    }
+
+    /// `(offset, timestamp)` of every record below the HW.
+    fn committed_records(&self) -> Result<Vec<(i64, i64)>> {
+        let mut out = Vec::new();
+        for batch in self.batches.iter().take_while(|b| b.last_offset < self.high_watermark) {
+            let decoded = RecordBatch::decode(batch.bytes.clone())?;
+            out.extend(decoded.consumer_records().map(|(o, r)| (o, r.timestamp)));
+        }
+        Ok(out)
+    }
+
+    /// Removes every batch that holds `offset` or anything after it; the LEO becomes the first removed offset.
+    /// Used when a replica's log diverges from its leader, and to roll back a failed write.
+    pub fn truncate_to(&mut self, offset: i64) {
+        while let Some(last) = self.batches.back() {
+            if last.last_offset < offset {
+                break;
+            }
+            self.log_end_offset = last.base_offset;
+            self.size_bytes -= last.size();
+            self.batches.pop_back();
+        }
+        self.log_end_offset = self.log_end_offset.min(offset).max(self.log_start_offset);
+        self.high_watermark = self.high_watermark.min(self.log_end_offset);
+        self.cleaned_up_to = self.cleaned_up_to.min(self.log_end_offset);
+    }
+
+    /// Kafka's DeleteRecords: moves the log start to `offset` (at most the HW), dropping whole batches below it.
+    /// Returns the base offsets of the dropped batches, for the shell to delete from storage.
+    pub fn delete_records_before(&mut self, offset: i64) -> Result<Vec<i64>> {
+        if offset > self.high_watermark {
+            return Err(Error::OffsetOutOfRange(format!(
+                "cannot delete records before {offset}: the high watermark is {}",
+                self.high_watermark
+            )));
+        }
+        let mut dropped = Vec::new();
+        while self.batches.front().is_some_and(|b| b.last_offset < offset) {
+            if let Some(b) = self.batches.pop_front() {
+                self.size_bytes -= b.size();
+                dropped.push(b.base_offset);
+            }
+        }
+        self.log_start_offset = self.log_start_offset.max(offset);
+        Ok(dropped)
+    }
+
+    /// The stored batches, oldest first.
+    pub fn batches(&self) -> impl Iterator<Item = &StoredBatch> {
+        self.batches.iter()
+    }
+}

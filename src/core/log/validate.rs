@@ -1,0 +1,74 @@
+//! What a leader checks before it appends a producer's record set, as Kafka's `LogValidator` does.
+//!
+//! Validation reads everything and changes nothing, so a request that fails leaves no trace: no batch of it is
+//! ever half-written or visible.
+
+use bytes::Bytes;
+
+use crate::core::error::{Error, Result};
+use crate::core::record::{split_batches, BatchHeader, RecordBatch};
+use crate::core::topic::TopicConfig;
+
+/// One validated batch, ready for offsets to be assigned.
+pub struct ValidBatch {
+    pub header: BatchHeader,
+    pub bytes: Bytes,
+}
+
+/// Checks a produce request's record set against the topic's rules.
+pub fn validate_produce(records: &Bytes, config: &TopicConfig) -> Result<Vec<ValidBatch>> {
+    if records.is_empty() {
+        return Err(Error::InvalidRequest("the produce request holds no record batch".into()));
+    }
+    if records.len() > config.segment_bytes as usize {
+        return Err(Error::RecordListTooLarge(format!(
+            "the record set is {} bytes, larger than segment.bytes={}",
+            records.len(),
+            config.segment_bytes
+        )));
+    }
+    let mut batches = Vec::new();
+    for item in split_batches(records) {
+        let (header, bytes) = item?;
+        if header.size() > config.max_message_bytes as usize {
+            return Err(Error::MessageTooLarge(format!(
+                "a batch of {} bytes is larger than max.message.bytes={}",
+                header.size(),
+                config.max_message_bytes
+            )));
+        }
+        if header.attributes.is_control() {
+            return Err(Error::InvalidRecord("producers may not send control batches".into()));
+        }
+        let batch = RecordBatch::decode(bytes.clone())?;
+        validate_offsets(&batch)?;
+        if config.cleanup_policy.compact {
+            if let Some(r) = batch.records.iter().find(|r| r.record.key.is_none()) {
+                return Err(Error::InvalidRecord(format!(
+                    "a compacted topic cannot accept a record without a key (offset delta {})",
+                    r.offset_delta
+                )));
+            }
+        }
+        batches.push(ValidBatch { header, bytes });
+    }
+    Ok(batches)
+}
+
+/// A producer's batch numbers its records 0..n with no gaps, and says so in lastOffsetDelta.
+fn validate_offsets(batch: &RecordBatch) -> Result<()> {
+    if batch.records.is_empty() {
+        return Err(Error::InvalidRecord("a produced batch must hold at least one record".into()));
+    }
+    if batch.last_offset_delta as usize != batch.records.len() - 1 {
+        return Err(Error::InvalidRecord(format!(
+            "lastOffsetDelta is {} but the batch holds {} records",
+            batch.last_offset_delta,
+            batch.records.len()
+        )));
+    }
+    if let Some((i, r)) = batch.records.iter().enumerate().find(|(i, r)| r.offset_delta as usize != *i) {
+        return Err(Error::InvalidRecord(format!("record {i} has offset delta {}, expected {i}", r.offset_delta)));
+    }
+    Ok(())
+}

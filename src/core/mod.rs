@@ -1,0 +1,11 @@
+//! The sans-IO core: everything that decides something, with no I/O, no clock, no async and no ambient
+//! randomness. Time comes in as `now_ms`, randomness as a seed, and results go out as values for a shell to
+//! carry out (persist, send, schedule).
+
+pub mod cluster;
+pub mod error;
+pub mod log;
+pub mod partitioner;
+pub mod record;
+mod rng;
+pub mod topic;

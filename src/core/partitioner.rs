@@ -1,0 +1,226 @@
+//! Choosing a partition for a record, exactly as Kafka's clients do.
+//!
+//! - An explicit partition wins (and must exist).
+//! - A keyed record goes to `(murmur2(key) & 0x7fffffff) % partitions`, Java Kafka's and KafkaJS's
+//!   DefaultPartitioner, so a key lands on the same partition whichever client wrote it.
+//! - A record without a key goes round-robin over the partitions that have a leader (the rule the lecture
+//!   teaches and KafkaJS's default), or, with [`NullKeyStrategy::Sticky`], sticks to one partition until the
+//!   producer closes the batch (KIP-480, Java's default since 2.4), which makes fuller batches.
+
+use std::collections::BTreeMap;
+
+use crate::core::error::{Error, Result};
+use crate::core::rng::SplitMix64;
+
+/// Kafka's murmur2 (a 32-bit MurmurHash2 with seed `0x9747b28c`), bit-identical to `Utils.murmur2` in Java.
+pub fn murmur2(data: &[u8]) -> i32 {
+    const SEED: u32 = 0x9747_b28c;
+    const M: u32 = 0x5bd1_e995;
+    const R: u32 = 24;
+    let mut h: u32 = SEED ^ data.len() as u32;
+    let mut chunks = data.chunks_exact(4);
+    for chunk in &mut chunks {
+        let mut k = u32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
+        k = k.wrapping_mul(M);
+        k ^= k >> R;
+        k = k.wrapping_mul(M);
+        h = h.wrapping_mul(M) ^ k;
+    }
+    let tail = chunks.remainder();
+    // Java's switch falls through from case 3 to case 1.
+    if tail.len() == 3 {
+        h ^= u32::from(tail[2]) << 16;
+    }
+    if tail.len() >= 2 {
+        h ^= u32::from(tail[1]) << 8;
+    }
+    if !tail.is_empty() {
+        h ^= u32::from(tail[0]);
+        h = h.wrapping_mul(M);
+    }
+    h ^= h >> 13;
+    h = h.wrapping_mul(M);
+    h ^= h >> 15;
+    h as i32
+}
+
+/// The partition Kafka's default partitioner gives a key.
+pub fn partition_for_key(key: &[u8], partitions: u32) -> u32 {
+    ((murmur2(key) & 0x7fff_ffff) as u32) % partitions.max(1)
+}
+
+/// What to do with records that have no key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NullKeyStrategy {
+    /// One partition after another (KafkaJS's default, and the lecture's rule).
+    #[default]
+    RoundRobin,
+    /// Stay on one partition until the batch is closed, then move (KIP-480).
+    Sticky,
+}
+
+/// A producer-side partitioner. Holds only the round-robin counters and sticky choices, per topic.
+#[derive(Debug, Clone)]
+pub struct Partitioner {
+    strategy: NullKeyStrategy,
+    next_round_robin: BTreeMap<String, u32>,
+    sticky: BTreeMap<String, u32>,
+    /// Sticky choices are random in Kafka; seeded here so runs replay.
+    rng: SplitMix64,
+}
+
+impl Partitioner {
+    pub fn new(strategy: NullKeyStrategy, seed: u64) -> Self {
+        Partitioner { strategy, next_round_robin: BTreeMap::new(), sticky: BTreeMap::new(), rng: SplitMix64::new(seed) }
+    }
+
+    /// Chooses the partition for one record.
+    ///
+    /// `available` lists the partitions that currently have a leader; null-keyed records avoid the others, as
+    /// Kafka's clients do. Keyed and explicit records ignore it: their partition must not depend on liveness.
+    pub fn partition(
+        &mut self,
+        topic: &str,
+        key: Option<&[u8]>,
+        explicit: Option<i32>,
+        partitions: u32,
+        available: &[u32],
+    ) -> Result<u32> {
+        if partitions == 0 {
+            return Err(Error::UnknownTopicOrPartition(format!("topic {topic} has no partitions")));
+        }
+        if let Some(p) = explicit {
+            return u32::try_from(p).ok().filter(|&p| p < partitions).ok_or_else(|| {
+                Error::UnknownTopicOrPartition(format!(
+                    "partition {p} does not exist: topic {topic} has partitions 0..{}",
+                    partitions - 1
+                ))
+            });
+        }
+        if let Some(key) = key {
+            return Ok(partition_for_key(key, partitions));
+        }
+        let all: Vec<u32>;
+        let candidates = if available.is_empty() {
+            all = (0..partitions).collect();
+            &all
+        } else {
+            available
+        };
+        match self.strategy {
+            NullKeyStrategy::RoundRobin => {
+                let counter = self.next_round_robin.entry(topic.to_owned()).or_insert(0);
+                let chosen = candidates[*counter as usize % candidates.len()];
+                *counter = counter.wrapping_add(1);
+                Ok(chosen)
+            }
+            NullKeyStrategy::Sticky => match self.sticky.get(topic) {
+                Some(&p) if candidates.contains(&p) => Ok(p),
+                _ => Ok(self.stick_to_new_partition(topic, candidates)),
+            },
+        }
+    }
+
+    /// The producer closed a batch for `topic`: a sticky partitioner moves to another partition.
+    pub fn batch_closed(&mut self, topic: &str, partitions: u32, available: &[u32]) {
+        if self.strategy == NullKeyStrategy::Sticky {
+            let all: Vec<u32> = (0..partitions).collect();
+            let candidates = if available.is_empty() { &all } else { available };
+            if !candidates.is_empty() {
+                self.stick_to_new_partition(topic, candidates);
+            }
+        }
+    }
+
+    fn stick_to_new_partition(&mut self, topic: &str, candidates: &[u32]) -> u32 {
+        let old = self.sticky.get(topic).copied();
+        let choices: Vec<u32> = candidates.iter().copied().filter(|&p| Some(p) != old).collect();
+        let choices = if choices.is_empty() { candidates.to_vec() } else { choices };
+        let chosen = choices[self.rng.below(choices.len())];
+        self.sticky.insert(topic.to_owned(), chosen);
+        chosen
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn murmur2_matches_java_kafka_vectors() {
+        // KafkaJS's Java-compatible partitioner spec; its values were generated by running Java's Utils.murmur2.
+        // Lengths 1 to 9 cover every tail case of the algorithm.
+        let vectors: [(&str, i32); 17] = [
+            ("0", 971027396),
+            ("1", -1993445489),
+            ("128", -326012175),
+            ("2187", -1508407203),
+            ("16384", -325739742),
+            ("78125", -1654490814),
+            ("279936", 1462227128),
+            ("823543", -2014198330),
+            ("2097152", 607668903),
+            ("4782969", -1182699775),
+            ("10000000", -1830336757),
+            ("19487171", -1603849305),
+            ("35831808", -857013643),
+            ("62748517", -1167431028),
+            ("105413504", -381294639),
+            ("170859375", -1658323481),
+            ("100:48069", 1009543857),
+        ];
+        for (key, expected) in vectors {
+            assert_eq!(murmur2(key.as_bytes()), expected, "murmur2({key:?})");
+        }
+    }
+
+    #[test]
+    fn explicit_partition_wins_and_must_exist() {
+        let mut p = Partitioner::new(NullKeyStrategy::RoundRobin, 1);
+        assert_eq!(p.partition("t", Some(b"k"), Some(2), 3, &[]).unwrap(), 2);
+        for bad in [3, -1] {
+            let err = p.partition("t", None, Some(bad), 3, &[]).unwrap_err();
+            assert_eq!(err.name(), "UNKNOWN_TOPIC_OR_PARTITION");
+        }
+    }
+
+    #[test]
+    fn same_key_same_partition_regardless_of_availability() {
+        let mut p = Partitioner::new(NullKeyStrategy::RoundRobin, 1);
+        let first = p.partition("t", Some(b"user-42"), None, 6, &[]).unwrap();
+        for _ in 0..10 {
+            assert_eq!(p.partition("t", Some(b"user-42"), None, 6, &[0]).unwrap(), first);
+        }
+        assert_eq!(first, partition_for_key(b"user-42", 6));
+    }
+
+    #[test]
+    fn null_keys_go_round_robin_over_available_partitions_per_topic() {
+        let mut p = Partitioner::new(NullKeyStrategy::RoundRobin, 1);
+        let seq: Vec<u32> = (0..6).map(|_| p.partition("a", None, None, 3, &[]).unwrap()).collect();
+        assert_eq!(seq, [0, 1, 2, 0, 1, 2]);
+        let seq: Vec<u32> = (0..4).map(|_| p.partition("b", None, None, 3, &[0, 2]).unwrap()).collect();
+        assert_eq!(seq, [0, 2, 0, 2]);
+    }
+
+    #[test]
+    fn sticky_stays_until_the_batch_closes_then_moves() {
+        let mut p = Partitioner::new(NullKeyStrategy::Sticky, 7);
+        let first = p.partition("t", None, None, 4, &[]).unwrap();
+        for _ in 0..20 {
+            assert_eq!(p.partition("t", None, None, 4, &[]).unwrap(), first);
+        }
+        p.batch_closed("t", 4, &[]);
+        let second = p.partition("t", None, None, 4, &[]).unwrap();
+        assert_ne!(second, first, "a closed batch moves the sticky partition");
+        // An unavailable sticky partition is abandoned at once.
+        let others: Vec<u32> = (0..4).filter(|&x| x != second).collect();
+        assert!(others.contains(&p.partition("t", None, None, 4, &others).unwrap()));
+    }
+
+    #[test]
+    fn zero_partitions_is_an_error_not_a_panic() {
+        let mut p = Partitioner::new(NullKeyStrategy::RoundRobin, 1);
+        assert_eq!(p.partition("t", None, None, 0, &[]).unwrap_err().name(), "UNKNOWN_TOPIC_OR_PARTITION");
+    }
+}

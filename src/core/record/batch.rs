@@ -1,0 +1,365 @@
+//! Kafka's RecordBatch v2 ("magic 2"), byte for byte.
+//!
+//! ```text
+//! offset  field                 type     notes
+//!      0  baseOffset            int64    rewritten by the leader on append (outside the CRC)
+//!      8  batchLength           int32    bytes after this field
+//!     12  partitionLeaderEpoch  int32    rewritten by the leader on append (outside the CRC)
+//!     16  magic                 int8     always 2
+//!     17  crc                   uint32   CRC32C of bytes 21..end
+//!     21  attributes            int16    bits 0-2 compression, 3 timestamp type, 4 transactional, 5 control,
+//!                                        6 delete horizon
+//!     23  lastOffsetDelta       int32
+//!     27  baseTimestamp         int64
+//!     35  maxTimestamp          int64
+//!     43  producerId            int64
+//!     51  producerEpoch         int16
+//!     53  baseSequence          int32
+//!     57  recordCount           int32
+//!     61  records ...
+//! ```
+//!
+//! The broker stores and serves these bytes as they came; only the two fields outside the CRC, and the
+//! LogAppendTime fields (which re-seal the CRC), are ever rewritten in place.
+
+use bytes::Bytes;
+
+use super::record::{self, Record};
+use super::wire::Reader;
+use crate::core::error::{Error, Result};
+
+pub const MAGIC: i8 = 2;
+/// baseOffset + batchLength: the part of a batch that `batchLength` does not count.
+pub const LOG_OVERHEAD: usize = 12;
+/// Size of a batch with no records.
+pub const HEADER_LEN: usize = 61;
+const PARTITION_LEADER_EPOCH_AT: usize = 12;
+const CRC_AT: usize = 17;
+const ATTRIBUTES_AT: usize = 21;
+const MAX_TIMESTAMP_AT: usize = 35;
+/// The smallest possible record: seven one-byte fields. Bounds a claimed record count before allocating.
+const MIN_RECORD_LEN: usize = 7;
+
+/// How a batch's records are compressed (attribute bits 0-2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    None,
+    Gzip,
+    Snappy,
+    Lz4,
+    Zstd,
+}
+
+/// Whether record timestamps are the producer's (CreateTime) or the broker's (LogAppendTime).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TimestampType {
+    #[default]
+    CreateTime,
+    LogAppendTime,
+}
+
+/// The batch attributes word. Bits franz does not interpret (transactional, control, delete horizon) are kept
+/// as they came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Attributes(pub i16);
+
+impl Attributes {
+    const TIMESTAMP_TYPE: i16 = 1 << 3;
+    const TRANSACTIONAL: i16 = 1 << 4;
+    const CONTROL: i16 = 1 << 5;
+
+    pub fn compression(self) -> Result<Compression> {
+        match self.0 & 0x7 {
+            0 => Ok(Compression::None),
+            1 => Ok(Compression::Gzip),
+            2 => Ok(Compression::Snappy),
+            3 => Ok(Compression::Lz4),
+            4 => Ok(Compression::Zstd),
+            other => Err(Error::CorruptMessage(format!("compression codec {other} does not exist"))),
+        }
+    }
+
+    pub fn timestamp_type(self) -> TimestampType {
+        if self.0 & Self::TIMESTAMP_TYPE != 0 {
+            TimestampType::LogAppendTime
+        } else {
+            TimestampType::CreateTime
+        }
+    }
+
+    pub fn is_transactional(self) -> bool {
+        self.0 & Self::TRANSACTIONAL != 0
+    }
+
+    pub fn is_control(self) -> bool {
+        self.0 & Self::CONTROL != 0
+    }
+}
+
+/// The fixed part of a batch, read and CRC-checked without touching the records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchHeader {
+    pub base_offset: i64,
+    pub batch_length: i32,
+    pub partition_leader_epoch: i32,
+    pub crc: u32,
+    pub attributes: Attributes,
+    pub last_offset_delta: i32,
+    pub base_timestamp: i64,
+    pub max_timestamp: i64,
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    pub base_sequence: i32,
+    pub record_count: i32,
+}
+
+impl BatchHeader {
+    /// Parses the header at the start of `buf` and checks magic, length and CRC. `buf` may hold more batches.
+    pub fn parse(buf: &[u8]) -> Result<BatchHeader> {
+        let mut r = Reader::new(buf);
+        let base_offset = r.i64("baseOffset")?;
+        let batch_length = r.i32("batchLength")?;
+        let partition_leader_epoch = r.i32("partitionLeaderEpoch")?;
+        let magic = r.i8("magic")?;
+        if magic != MAGIC {
+            return Err(Error::CorruptMessage(format!("magic byte is {magic}; franz reads only v2 batches (magic 2)")));
+        }
+        let size = usize::try_from(batch_length)
+            .ok()
+            .and_then(|l| l.checked_add(LOG_OVERHEAD))
+            .filter(|&s| s >= HEADER_LEN)
+            .ok_or_else(|| Error::CorruptMessage(format!("batchLength {batch_length} is impossible")))?;
+        if size > buf.len() {
+            return Err(Error::CorruptMessage(format!(
+                "batch declares {size} bytes but only {} are present",
+                buf.len()
+            )));
+        }
+        let crc = r.u32("crc")?;
+        let actual = crc32c::crc32c(&buf[ATTRIBUTES_AT..size]);
+        if actual != crc {
+            return Err(Error::CorruptMessage(format!(
+                "CRC mismatch at base offset {base_offset}: stored {crc:#010x}, computed {actual:#010x}"
+            )));
+        }
+        Ok(BatchHeader {
+            base_offset,
+            batch_length,
+            partition_leader_epoch,
+            crc,
+            attributes: Attributes(r.i16("attributes")?),
+            last_offset_delta: r.i32("lastOffsetDelta")?,
+            base_timestamp: r.i64("baseTimestamp")?,
+            max_timestamp: r.i64("maxTimestamp")?,
+            producer_id: r.i64("producerId")?,
+            producer_epoch: r.i16("producerEpoch")?,
+            base_sequence: r.i32("baseSequence")?,
+            record_count: r.i32("recordCount")?,
+        })
+    }
+
+    /// Total bytes of this batch, overhead included.
+    pub fn size(&self) -> usize {
+        self.batch_length as usize + LOG_OVERHEAD
+    }
+
+    pub fn last_offset(&self) -> i64 {
+        self.base_offset + i64::from(self.last_offset_delta)
+    }
+}
+
+/// A record inside a batch, with its offset relative to the batch's base offset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchRecord {
+    pub offset_delta: i32,
+    pub record: Record,
+}
+
+/// A decoded RecordBatch v2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordBatch {
+    pub base_offset: i64,
+    pub partition_leader_epoch: i32,
+    pub attributes: Attributes,
+    pub last_offset_delta: i32,
+    pub base_timestamp: i64,
+    pub max_timestamp: i64,
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    pub base_sequence: i32,
+    pub records: Vec<BatchRecord>,
+}
+
+impl RecordBatch {
+    /// A producer's batch: offsets 0..n, no producer id (-1, as a non-idempotent Java producer sends), base
+    /// timestamp from the first record and max timestamp over all of them.
+    pub fn from_records(records: Vec<Record>) -> RecordBatch {
+        let base_timestamp = records.first().map_or(0, |r| r.timestamp);
+        let max_timestamp = records.iter().map(|r| r.timestamp).max().unwrap_or(-1);
+        RecordBatch {
+            base_offset: 0,
+            partition_leader_epoch: -1,
+            attributes: Attributes::default(),
+            last_offset_delta: records.len().saturating_sub(1) as i32,
+            base_timestamp,
+            max_timestamp,
+            producer_id: -1,
+            producer_epoch: -1,
+            base_sequence: -1,
+            records: records
+                .into_iter()
+                .enumerate()
+                .map(|(i, record)| BatchRecord { offset_delta: i as i32, record })
+                .collect(),
+        }
+    }
+
+    /// Encodes to v2 bytes, sealing the CRC.
+    pub fn encode(&self) -> Bytes {
+        let size = HEADER_LEN
+            + self
+                .records
+                .iter()
+                .map(|r| record::encoded_len(&r.record, r.offset_delta, self.timestamp_delta(&r.record)))
+                .sum::<usize>();
+        let mut out = Vec::with_capacity(size);
+        out.extend_from_slice(&self.base_offset.to_be_bytes());
+        out.extend_from_slice(&((size - LOG_OVERHEAD) as i32).to_be_bytes());
+        out.extend_from_slice(&self.partition_leader_epoch.to_be_bytes());
+        out.push(MAGIC as u8);
+        out.extend_from_slice(&[0; 4]); // CRC, sealed below
+        out.extend_from_slice(&self.attributes.0.to_be_bytes());
+        out.extend_from_slice(&self.last_offset_delta.to_be_bytes());
+        out.extend_from_slice(&self.base_timestamp.to_be_bytes());
+        out.extend_from_slice(&self.max_timestamp.to_be_bytes());
+        out.extend_from_slice(&self.producer_id.to_be_bytes());
+        out.extend_from_slice(&self.producer_epoch.to_be_bytes());
+        out.extend_from_slice(&self.base_sequence.to_be_bytes());
+        out.extend_from_slice(&(self.records.len() as i32).to_be_bytes());
+        for r in &self.records {
+            record::encode(&mut out, &r.record, r.offset_delta, self.timestamp_delta(&r.record));
+        }
+        debug_assert_eq!(out.len(), size);
+        seal_crc(&mut out);
+        Bytes::from(out)
+    }
+
+    fn timestamp_delta(&self, record: &Record) -> i64 {
+        record.timestamp.wrapping_sub(self.base_timestamp)
+    }
+
+    /// Decodes exactly one batch that fills `buf`.
+    pub fn decode(buf: Bytes) -> Result<RecordBatch> {
+        let header = BatchHeader::parse(&buf)?;
+        if header.size() != buf.len() {
+            return Err(Error::CorruptMessage(format!(
+                "batch is {} bytes but the buffer holds {}",
+                header.size(),
+                buf.len()
+            )));
+        }
+        Self::decode_records(header, buf)
+    }
+
+    /// Decodes the records of a batch whose header was already parsed; `buf` is exactly that batch.
+    fn decode_records(h: BatchHeader, buf: Bytes) -> Result<RecordBatch> {
+        match h.attributes.compression()? {
+            Compression::None => {}
+            other => {
+                return Err(Error::UnsupportedCompressionType(format!(
+                    "{other:?} batches are not supported by franz yet; send uncompressed batches"
+                )))
+            }
+        }
+        let body = buf.slice(HEADER_LEN..);
+        let count = usize::try_from(h.record_count)
+            .ok()
+            .filter(|&n| n <= body.len() / MIN_RECORD_LEN)
+            .ok_or_else(|| Error::CorruptMessage(format!("record count {} is impossible", h.record_count)))?;
+        let mut r = Reader::new(&body);
+        let mut records = Vec::with_capacity(count);
+        for _ in 0..count {
+            let (offset_delta, record) = record::decode(&mut r, &body, h.base_timestamp)?;
+            records.push(BatchRecord { offset_delta, record });
+        }
+        if r.remaining() != 0 {
+            return Err(Error::CorruptMessage(format!("{} stray bytes after the last record", r.remaining())));
+        }
+        Ok(RecordBatch {
+            base_offset: h.base_offset,
+            partition_leader_epoch: h.partition_leader_epoch,
+            attributes: h.attributes,
+            last_offset_delta: h.last_offset_delta,
+            base_timestamp: h.base_timestamp,
+            max_timestamp: h.max_timestamp,
+            producer_id: h.producer_id,
+            producer_epoch: h.producer_epoch,
+            base_sequence: h.base_sequence,
+            records,
+        })
+    }
+
+    pub fn last_offset(&self) -> i64 {
+        self.base_offset + i64::from(self.last_offset_delta)
+    }
+
+    /// The records as a consumer sees them: absolute offsets, and with LogAppendTime every record carries the
+    /// broker's append time (the batch's max timestamp), as Kafka's consumer reports it.
+    pub fn consumer_records(&self) -> impl Iterator<Item = (i64, Record)> + '_ {
+        let log_append = self.attributes.timestamp_type() == TimestampType::LogAppendTime;
+        self.records.iter().map(move |r| {
+            let mut record = r.record.clone();
+            if log_append {
+                record.timestamp = self.max_timestamp;
+            }
+            (self.base_offset + i64::from(r.offset_delta), record)
+        })
+    }
+}
+
+/// Splits concatenated batches (a produce record set, a fetch response) into `(header, bytes)` pairs, checking
+/// each CRC. Stops at the first error.
+pub fn split_batches(buf: &Bytes) -> impl Iterator<Item = Result<(BatchHeader, Bytes)>> + '_ {
+    let mut pos = 0;
+    let mut failed = false;
+    std::iter::from_fn(move || {
+        if failed || pos >= buf.len() {
+            return None;
+        }
+        let item = BatchHeader::parse(&buf[pos..]).map(|h| {
+            let bytes = buf.slice(pos..pos + h.size());
+            pos += h.size();
+            (h, bytes)
+        });
+        failed = item.is_err();
+        Some(item)
+    })
+}
+
+/// Decodes every batch in `buf` (as a consumer does with a fetch response).
+pub fn decode_batches(buf: &Bytes) -> Result<Vec<RecordBatch>> {
+    split_batches(buf).map(|item| item.and_then(|(h, bytes)| RecordBatch::decode_records(h, bytes))).collect()
+}
+
+/// Rewrites the base offset in place. It sits outside the CRC, so the seal stays valid.
+pub fn set_base_offset(batch: &mut [u8], base_offset: i64) {
+    batch[..8].copy_from_slice(&base_offset.to_be_bytes());
+}
+
+/// Rewrites the partition leader epoch in place (also outside the CRC).
+pub fn set_partition_leader_epoch(batch: &mut [u8], epoch: i32) {
+    batch[PARTITION_LEADER_EPOCH_AT..PARTITION_LEADER_EPOCH_AT + 4].copy_from_slice(&epoch.to_be_bytes());
+}
+
+/// Marks a batch LogAppendTime with the broker's clock, as Kafka's leader does, and re-seals the CRC.
+pub fn set_log_append_time(batch: &mut [u8], now_ms: i64) {
+    let attributes = i16::from_be_bytes([batch[ATTRIBUTES_AT], batch[ATTRIBUTES_AT + 1]]) | Attributes::TIMESTAMP_TYPE;
+    batch[ATTRIBUTES_AT..ATTRIBUTES_AT + 2].copy_from_slice(&attributes.to_be_bytes());
+    batch[MAX_TIMESTAMP_AT..MAX_TIMESTAMP_AT + 8].copy_from_slice(&now_ms.to_be_bytes());
+    seal_crc(batch);
+}
+
+fn seal_crc(batch: &mut [u8]) {
+    let crc = crc32c::crc32c(&batch[ATTRIBUTES_AT..]);
+    batch[CRC_AT..CRC_AT + 4].copy_from_slice(&crc.to_be_bytes());
+}

@@ -1,0 +1,177 @@
+//! Kafka's primitive encodings: big-endian fixed-width integers and zigzag varints (protobuf style).
+//!
+//! The reader never panics: every read checks the remaining length and returns `CORRUPT_MESSAGE` when the input
+//! ends early or a varint runs past its maximum width.
+
+use crate::core::error::{Error, Result};
+
+/// Appends Kafka's zigzag varint encoding of a 32-bit value.
+pub fn put_varint(out: &mut Vec<u8>, value: i32) {
+    put_unsigned_varint(out, zigzag32(value) as u64);
+}
+
+/// Appends Kafka's zigzag varint encoding of a 64-bit value ("varlong").
+pub fn put_varlong(out: &mut Vec<u8>, value: i64) {
+    put_unsigned_varint(out, zigzag64(value));
+}
+
+/// How many bytes `put_varint(value)` writes.
+pub fn varint_len(value: i32) -> usize {
+    unsigned_varint_len(zigzag32(value) as u64)
+}
+
+/// How many bytes `put_varlong(value)` writes.
+pub fn varlong_len(value: i64) -> usize {
+    unsigned_varint_len(zigzag64(value))
+}
+
+fn zigzag32(v: i32) -> u32 {
+    ((v << 1) ^ (v >> 31)) as u32
+}
+
+fn zigzag64(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+fn put_unsigned_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn unsigned_varint_len(v: u64) -> usize {
+    let bits = 64 - v.leading_zeros() as usize;
+    bits.max(1).div_ceil(7)
+}
+
+/// A cursor over a byte slice that reads Kafka's primitive types.
+pub struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(buf: &'a [u8]) -> Self {
+        Reader { buf, pos: 0 }
+    }
+
+    /// Bytes consumed so far.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    pub fn remaining(&self) -> usize {
+        self.buf.len() - self.pos
+    }
+
+    /// Takes the next `n` bytes, or fails with `CORRUPT_MESSAGE` naming `what` if fewer remain.
+    pub fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8]> {
+        if n > self.remaining() {
+            return Err(Error::CorruptMessage(format!(
+                "{what} needs {n} bytes but only {} remain",
+                self.remaining()
+            )));
+        }
+        let slice = &self.buf[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(slice)
+    }
+
+    fn array<const N: usize>(&mut self, what: &str) -> Result<[u8; N]> {
+        let mut out = [0u8; N];
+        out.copy_from_slice(self.take(N, what)?);
+        Ok(out)
+    }
+
+    pub fn i8(&mut self, what: &str) -> Result<i8> {
+        Ok(i8::from_be_bytes(self.array(what)?))
+    }
+    pub fn i16(&mut self, what: &str) -> Result<i16> {
+        Ok(i16::from_be_bytes(self.array(what)?))
+    }
+    pub fn i32(&mut self, what: &str) -> Result<i32> {
+        Ok(i32::from_be_bytes(self.array(what)?))
+    }
+    pub fn u32(&mut self, what: &str) -> Result<u32> {
+        Ok(u32::from_be_bytes(self.array(what)?))
+    }
+    pub fn i64(&mut self, what: &str) -> Result<i64> {
+        Ok(i64::from_be_bytes(self.array(what)?))
+    }
+
+    /// A zigzag varint that must fit in 32 bits (at most 5 bytes).
+    pub fn varint(&mut self, what: &str) -> Result<i32> {
+        let raw = self.unsigned_varint(5, what)?;
+        let raw = u32::try_from(raw)
+            .map_err(|_| Error::CorruptMessage(format!("{what}: varint does not fit in 32 bits")))?;
+        Ok(((raw >> 1) as i32) ^ -((raw & 1) as i32))
+    }
+
+    /// A zigzag varlong (at most 10 bytes).
+    pub fn varlong(&mut self, what: &str) -> Result<i64> {
+        let raw = self.unsigned_varint(10, what)?;
+        Ok(((raw >> 1) as i64) ^ -((raw & 1) as i64))
+    }
+
+    fn unsigned_varint(&mut self, max_bytes: usize, what: &str) -> Result<u64> {
+        let mut value: u64 = 0;
+        for i in 0..max_bytes {
+            let byte = self.take(1, what)?[0];
+            value |= u64::from(byte & 0x7f) << (7 * i);
+            if byte & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        Err(Error::CorruptMessage(format!("{what}: varint longer than {max_bytes} bytes")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn zigzag_matches_kafkas_examples() {
+        // From Kafka's ByteUtilsTest / the protobuf spec: 0→0, -1→1, 1→2, -2→3, 63→126, -64→127, 64→0x80 0x01.
+        let cases: [(i32, &[u8]); 7] =
+            [(0, &[0]), (-1, &[1]), (1, &[2]), (-2, &[3]), (63, &[126]), (-64, &[127]), (64, &[0x80, 0x01])];
+        for (value, bytes) in cases {
+            let mut out = Vec::new();
+            put_varint(&mut out, value);
+            assert_eq!(out, bytes, "encoding {value}");
+            assert_eq!(varint_len(value), bytes.len());
+            assert_eq!(Reader::new(bytes).varint("v").unwrap(), value);
+        }
+    }
+
+    #[test]
+    fn overlong_and_truncated_varints_are_corrupt() {
+        let overlong = [0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
+        assert_eq!(Reader::new(&overlong).varint("v").unwrap_err().name(), "CORRUPT_MESSAGE");
+        assert_eq!(Reader::new(&[0x80]).varlong("v").unwrap_err().name(), "CORRUPT_MESSAGE");
+        assert_eq!(Reader::new(&[1, 2]).i32("v").unwrap_err().name(), "CORRUPT_MESSAGE");
+    }
+
+    proptest! {
+        #[test]
+        fn varint_round_trips(v in any::<i32>()) {
+            let mut out = Vec::new();
+            put_varint(&mut out, v);
+            prop_assert_eq!(out.len(), varint_len(v));
+            let mut r = Reader::new(&out);
+            prop_assert_eq!(r.varint("v").unwrap(), v);
+            prop_assert_eq!(r.remaining(), 0);
+        }
+
+        #[test]
+        fn varlong_round_trips(v in any::<i64>()) {
+            let mut out = Vec::new();
+            put_varlong(&mut out, v);
+            prop_assert_eq!(out.len(), varlong_len(v));
+            prop_assert_eq!(Reader::new(&out).varlong("v").unwrap(), v);
+        }
+    }
+}

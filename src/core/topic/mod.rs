@@ -1,0 +1,9 @@
+//! Topics: valid names, naming advice, and per-topic configuration.
+
+mod config;
+mod lint;
+mod name;
+
+pub use config::{CleanupPolicy, ConfigEntry, TopicConfig, CONFIG_NAMES};
+pub use lint::{lint, Advice, ENVIRONMENT_PREFIXES};
+pub use name::{TopicName, CONSUMER_OFFSETS};
