@@ -1,0 +1,335 @@
+//! The partition log: offsets, reads, high watermark, ListOffsets, size limits, retention and compaction.
+
+use std::collections::HashMap;
+
+use bytes::Bytes;
+use franz::core::log::{OffsetAndTimestamp, OffsetSpec, PartitionLog};
+use franz::core::record::{decode_batches, Record, RecordBatch};
+use franz::core::topic::TopicConfig;
+use proptest::prelude::*;
+
+const T0: i64 = 1_700_000_000_000;
+
+fn batch(records: Vec<Record>) -> Bytes {
+    RecordBatch::from_records(records).encode()
+}
+
+fn values(n: usize, ts: i64) -> Bytes {
+    batch((0..n).map(|i| Record::new(format!("v{i}"), ts)).collect())
+}
+
+/// Appends as leader and commits (HW = LEO), as a single-replica partition does.
+fn append(log: &mut PartitionLog, bytes: &Bytes, config: &TopicConfig, now: i64) -> i64 {
+    let info = log.append_as_leader(bytes, 0, config, now).unwrap();
+    log.set_high_watermark(log.log_end_offset());
+    info.base_offset
+}
+
+/// Every (offset, value) a consumer reading from `from` would see, below the HW.
+fn consume(log: &PartitionLog, from: i64) -> Vec<(i64, Option<Bytes>)> {
+    let mut out = Vec::new();
+    let mut offset = from;
+    loop {
+        let batches = log.read(offset, 64, log.high_watermark()).unwrap();
+        if batches.is_empty() {
+            return out;
+        }
+        for b in decode_batches(&Bytes::from(batches.concat())).unwrap() {
+            for (o, r) in b.consumer_records().filter(|(o, _)| *o >= offset) {
+                out.push((o, r.value));
+            }
+            offset = b.last_offset() + 1;
+        }
+    }
+}
+
+#[test]
+fn append_assigns_consecutive_offsets_and_returns_the_base() {
+    let config = TopicConfig::default();
+    let mut log = PartitionLog::new();
+    assert_eq!(append(&mut log, &values(3, T0), &config, T0), 0);
+    assert_eq!(append(&mut log, &values(2, T0), &config, T0), 3);
+    assert_eq!((log.log_start_offset(), log.log_end_offset(), log.high_watermark()), (0, 5, 5));
+    let offsets: Vec<i64> = consume(&log, 0).into_iter().map(|(o, _)| o).collect();
+    assert_eq!(offsets, [0, 1, 2, 3, 4]);
+    // The stored batch carries its offsets and the leader epoch in its own bytes.
+    let stored = RecordBatch::decode(log.read(3, 1, 5).unwrap()[0].clone()).unwrap();
+    assert_eq!((stored.base_offset, stored.partition_leader_epoch), (3, 0));
+}
+
+#[test]
+fn a_record_set_of_several_batches_is_appended_whole() {
+    let config = TopicConfig::default();
+    let mut log = PartitionLog::new();
+    let two = Bytes::from([values(2, T0), values(3, T0)].concat());
+    let info = log.append_as_leader(&two, 7, &config, T0).unwrap();
+    assert_eq!((info.base_offset, info.last_offset, info.appended.len()), (0, 4, 2));
+    assert_eq!(info.appended[1].base_offset, 2);
+}
+
+#[test]
+fn reads_respect_the_high_watermark_and_the_range() {
+    let config = TopicConfig::default();
+    let mut log = PartitionLog::new();
+    log.append_as_leader(&values(2, T0), 0, &config, T0).unwrap();
+    log.append_as_leader(&values(2, T0), 0, &config, T0).unwrap();
+    log.set_high_watermark(2);
+    assert_eq!(consume(&log, 0).len(), 2, "only the committed batch is visible");
+    assert!(log.read(2, 1 << 20, 2).unwrap().is_empty(), "at the HW: nothing yet, not an error");
+    assert_eq!(log.read(2, 1 << 20, log.log_end_offset()).unwrap().len(), 1, "a follower reads to the LEO");
+    for bad in [-1, 5] {
+        assert_eq!(log.read(bad, 100, 2).unwrap_err().name(), "OFFSET_OUT_OF_RANGE");
+    }
+    assert_eq!(log.read(4, 100, 4).unwrap(), Vec::<Bytes>::new(), "the LEO itself is a valid position");
+}
+
+#[test]
+fn the_first_batch_is_returned_even_when_larger_than_max_bytes() {
+    let config = TopicConfig::default();
+    let mut log = PartitionLog::new();
+    append(&mut log, &values(50, T0), &config, T0);
+    append(&mut log, &values(50, T0), &config, T0);
+    assert_eq!(log.read(0, 1, 100).unwrap().len(), 1);
+    assert_eq!(log.read(0, usize::MAX, 100).unwrap().len(), 2);
+}
+
+#[test]
+fn high_watermark_never_leaves_the_log() {
+    let config = TopicConfig::default();
+    let mut log = PartitionLog::new();
+    append(&mut log, &values(3, T0), &config, T0);
+    log.set_high_watermark(99);
+    assert_eq!(log.high_watermark(), 3);
+    log.set_high_watermark(-5);
+    assert_eq!(log.high_watermark(), 0);
+}
+
+#[test]
+fn list_offsets_earliest_latest_max_and_by_timestamp() {
+    let config = TopicConfig::default();
+    let mut log = PartitionLog::new();
+    append(&mut log, &batch(vec![Record::new("a", T0), Record::new("b", T0 + 10)]), &config, T0);
+    append(&mut log, &batch(vec![Record::new("c", T0 + 30), Record::new("d", T0 + 20)]), &config, T0);
+    let at = |offset, timestamp| Some(OffsetAndTimestamp { offset, timestamp });
+    assert_eq!(log.list_offset(OffsetSpec::Earliest).unwrap(), at(0, -1));
+    assert_eq!(log.list_offset(OffsetSpec::Latest).unwrap(), at(4, -1));
+    assert_eq!(log.list_offset(OffsetSpec::MaxTimestamp).unwrap(), at(2, T0 + 30));
+    assert_eq!(log.list_offset(OffsetSpec::Timestamp(T0 + 5)).unwrap(), at(1, T0 + 10));
+    assert_eq!(log.list_offset(OffsetSpec::Timestamp(T0 + 15)).unwrap(), at(2, T0 + 30));
+    assert_eq!(log.list_offset(OffsetSpec::Timestamp(T0 + 31)).unwrap(), None);
+    log.set_high_watermark(2);
+    assert_eq!(log.list_offset(OffsetSpec::Timestamp(T0 + 15)).unwrap(), None, "uncommitted data is not found");
+}
+
+#[test]
+fn log_append_time_stamps_the_broker_clock() {
+    let config = TopicConfig::from_entries(&[("message.timestamp.type", "LogAppendTime")]).unwrap();
+    let mut log = PartitionLog::new();
+    let info = log.append_as_leader(&values(2, 5), 0, &config, T0).unwrap();
+    assert_eq!(info.log_append_time, Some(T0));
+    log.set_high_watermark(2);
+    let b = RecordBatch::decode(log.read(0, 100, 2).unwrap()[0].clone()).unwrap();
+    assert!(b.consumer_records().all(|(_, r)| r.timestamp == T0));
+}
+
+#[test]
+fn oversized_batches_and_record_sets_are_refused_whole() {
+    let mut log = PartitionLog::new();
+    let config = TopicConfig::from_entries(&[("max.message.bytes", "200")]).unwrap();
+    let big = batch(vec![Record::new(vec![0u8; 300], T0)]);
+    assert_eq!(log.append_as_leader(&big, 0, &config, T0).unwrap_err().name(), "MESSAGE_TOO_LARGE");
+    let config = TopicConfig::from_entries(&[("segment.bytes", "300")]).unwrap();
+    let small = values(1, T0);
+    let many = Bytes::from(vec![small.to_vec(); 5].concat());
+    assert!(small.len() < 300 && many.len() > 300);
+    assert_eq!(log.append_as_leader(&many, 0, &config, T0).unwrap_err().name(), "RECORD_LIST_TOO_LARGE");
+    assert_eq!((log.log_end_offset(), log.batch_count()), (0, 0), "nothing of a refused request is stored");
+}
+
+#[test]
+fn a_bad_batch_anywhere_refuses_the_whole_request() {
+    let config = TopicConfig::default();
+    let mut log = PartitionLog::new();
+    let mut bad = values(1, T0).to_vec();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    let request = Bytes::from([values(2, T0).to_vec(), bad].concat());
+    assert_eq!(log.append_as_leader(&request, 0, &config, T0).unwrap_err().name(), "CORRUPT_MESSAGE");
+    assert_eq!(log.log_end_offset(), 0);
+    let empty = Bytes::new();
+    assert_eq!(log.append_as_leader(&empty, 0, &config, T0).unwrap_err().name(), "INVALID_REQUEST");
+    let no_records = batch(vec![]);
+    assert_eq!(log.append_as_leader(&no_records, 0, &config, T0).unwrap_err().name(), "INVALID_RECORD");
+}
+
+#[test]
+fn producer_batches_must_number_records_without_gaps() {
+    let config = TopicConfig::default();
+    let mut log = PartitionLog::new();
+    let mut b = RecordBatch::from_records(vec![Record::new("a", T0), Record::new("b", T0)]);
+    b.records[1].offset_delta = 5;
+    b.last_offset_delta = 5;
+    assert_eq!(log.append_as_leader(&b.encode(), 0, &config, T0).unwrap_err().name(), "INVALID_RECORD");
+}
+
+#[test]
+fn retention_by_time_drops_old_committed_batches_only() {
+    let config = TopicConfig::from_entries(&[("retention.ms", "1000")]).unwrap();
+    let mut log = PartitionLog::new();
+    append(&mut log, &values(2, T0), &config, T0);
+    append(&mut log, &values(2, T0 + 5000), &config, T0);
+    log.append_as_leader(&values(2, T0), 0, &config, T0).unwrap(); // uncommitted: above the HW
+    let cleanup = log.clean(&config, T0 + 2000).unwrap();
+    assert_eq!(cleanup.removed, [0]);
+    assert_eq!(log.log_start_offset(), 2);
+    assert_eq!(consume(&log, 2).len(), 2);
+    assert_eq!(log.read(0, 100, 4).unwrap_err().name(), "OFFSET_OUT_OF_RANGE");
+    // Much later, only committed data goes; the uncommitted batch stays.
+    log.clean(&config, T0 + 100_000).unwrap();
+    assert_eq!((log.log_start_offset(), log.batch_count()), (4, 1));
+}
+
+#[test]
+fn retention_by_bytes_keeps_the_newest_data_under_the_limit() {
+    let one = values(10, T0);
+    let config = TopicConfig::from_entries(&[("retention.bytes", (one.len() * 2).to_string())]).unwrap();
+    let mut log = PartitionLog::new();
+    for _ in 0..5 {
+        append(&mut log, &one, &config, T0);
+    }
+    log.clean(&config, T0).unwrap();
+    assert_eq!(log.size_bytes(), one.len() * 2);
+    assert_eq!(log.log_start_offset(), 30);
+    let kept: Vec<i64> = consume(&log, 30).into_iter().map(|(o, _)| o).collect();
+    assert_eq!(kept, (30..50).collect::<Vec<_>>());
+}
+
+#[test]
+fn infinite_retention_keeps_everything() {
+    let config = TopicConfig::from_entries(&[("retention.ms", "-1")]).unwrap();
+    let mut log = PartitionLog::new();
+    append(&mut log, &values(3, 0), &config, 0);
+    log.clean(&config, i64::MAX).unwrap();
+    assert_eq!(log.log_start_offset(), 0);
+}
+
+fn compacted_config() -> TopicConfig {
+    TopicConfig::from_entries(&[("cleanup.policy", "compact"), ("delete.retention.ms", "1000")]).unwrap()
+}
+
+#[test]
+fn compacted_topics_refuse_records_without_key() {
+    let mut log = PartitionLog::new();
+    let err = log.append_as_leader(&values(1, T0), 0, &compacted_config(), T0).unwrap_err();
+    assert_eq!(err.name(), "INVALID_RECORD");
+}
+
+#[test]
+fn compaction_keeps_the_latest_value_per_key_at_its_offset() {
+    let config = compacted_config();
+    let mut log = PartitionLog::new();
+    append(&mut log, &batch(vec![Record::keyed("a", "1", T0), Record::keyed("b", "1", T0)]), &config, T0);
+    append(&mut log, &batch(vec![Record::keyed("a", "2", T0), Record::keyed("c", "1", T0)]), &config, T0);
+    append(&mut log, &batch(vec![Record::keyed("a", "3", T0), Record::tombstone("c", T0)]), &config, T0);
+    log.compact(&config, T0).unwrap();
+    let got = consume(&log, 0);
+    let want = vec![(1, Some(Bytes::from("1"))), (4, Some(Bytes::from("3"))), (5, None)];
+    assert_eq!(got, want, "b@1, a@4 and c's tombstone@5 survive; offsets never move");
+    assert_eq!(log.log_end_offset(), 6);
+    // After delete.retention.ms the tombstone goes too.
+    log.compact(&config, T0 + 5000).unwrap();
+    assert_eq!(consume(&log, 0), want[..2].to_vec());
+}
+
+#[test]
+fn compaction_waits_for_the_dirty_ratio() {
+    let config = compacted_config();
+    let mut log = PartitionLog::new();
+    append(&mut log, &batch((0..10).map(|i| Record::keyed(format!("k{i}"), "x", T0)).collect()), &config, T0);
+    log.clean(&config, T0).unwrap();
+    assert_eq!(log.dirty_ratio(), 0.0, "a cleaning pass makes everything clean");
+    append(&mut log, &batch(vec![Record::keyed("k0", "y", T0)]), &config, T0);
+    assert!(log.dirty_ratio() < 0.5);
+    let before = log.size_bytes();
+    assert!(log.clean(&config, T0).unwrap().is_empty(), "below min.cleanable.dirty.ratio nothing happens");
+    assert_eq!(log.size_bytes(), before);
+    log.compact(&config, T0).unwrap();
+    assert_eq!(consume(&log, 0).len(), 10);
+}
+
+#[test]
+fn truncation_removes_whole_batches_from_the_end() {
+    let config = TopicConfig::default();
+    let mut log = PartitionLog::new();
+    append(&mut log, &values(3, T0), &config, T0);
+    append(&mut log, &values(3, T0), &config, T0);
+    log.truncate_to(4);
+    assert_eq!((log.log_end_offset(), log.high_watermark(), log.batch_count()), (3, 3, 1));
+    assert_eq!(append(&mut log, &values(1, T0), &config, T0), 3, "offsets continue from the new end");
+}
+
+#[test]
+fn delete_records_moves_the_log_start() {
+    let config = TopicConfig::default();
+    let mut log = PartitionLog::new();
+    append(&mut log, &values(3, T0), &config, T0);
+    append(&mut log, &values(3, T0), &config, T0);
+    assert_eq!(log.delete_records_before(4).unwrap(), [0]);
+    assert_eq!(log.log_start_offset(), 4);
+    let offsets: Vec<i64> = consume(&log, 4).into_iter().map(|(o, _)| o).collect();
+    assert_eq!(offsets, [4, 5]);
+    assert_eq!(log.delete_records_before(7).unwrap_err().name(), "OFFSET_OUT_OF_RANGE");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Whatever is appended in whatever batch sizes, a consumer reads every record once, in order, with
+    /// strictly increasing offsets, whatever its fetch size.
+    #[test]
+    fn offsets_increase_and_order_is_kept(sizes in proptest::collection::vec(1usize..20, 1..30)) {
+        let config = TopicConfig::default();
+        let mut log = PartitionLog::new();
+        let mut sent = Vec::new();
+        for (i, n) in sizes.iter().enumerate() {
+            let records: Vec<Record> = (0..*n).map(|j| Record::new(format!("{i}.{j}"), T0)).collect();
+            sent.extend(records.iter().map(|r| r.value.clone()));
+            append(&mut log, &batch(records), &config, T0);
+        }
+        let got = consume(&log, 0);
+        prop_assert_eq!(got.iter().map(|(o, _)| *o).collect::<Vec<_>>(), (0..sent.len() as i64).collect::<Vec<_>>());
+        prop_assert_eq!(got.into_iter().map(|(_, v)| v).collect::<Vec<_>>(), sent);
+    }
+
+    /// Compaction never changes what the latest value of a key is, keeps offsets increasing, and leaves at most
+    /// one record per key.
+    #[test]
+    fn compaction_preserves_the_latest_value_of_every_key(
+        writes in proptest::collection::vec(proptest::collection::vec((0u8..8, proptest::option::of(0u8..50)), 1..10), 1..20),
+    ) {
+        let config = TopicConfig::from_entries(&[("cleanup.policy", "compact")]).unwrap();
+        let mut log = PartitionLog::new();
+        let mut latest: HashMap<u8, Option<u8>> = HashMap::new();
+        for w in &writes {
+            let records = w.iter().map(|(k, v)| {
+                latest.insert(*k, *v);
+                Record { key: Some(Bytes::from(vec![*k])), value: v.map(|v| Bytes::from(vec![v])), timestamp: T0, headers: vec![] }
+            }).collect();
+            append(&mut log, &batch(records), &config, T0);
+        }
+        let leo = log.log_end_offset();
+        log.compact(&config, T0).unwrap();
+        prop_assert_eq!(log.log_end_offset(), leo);
+        let mut seen = HashMap::new();
+        let mut last = -1;
+        for b in log.batches() {
+            for (offset, r) in RecordBatch::decode(b.bytes.clone()).unwrap().consumer_records() {
+                prop_assert!(offset > last);
+                last = offset;
+                let key = r.key.unwrap()[0];
+                prop_assert!(seen.insert(key, r.value.map(|v| v[0])).is_none(), "key {} appears twice", key);
+            }
+        }
+        prop_assert_eq!(seen, latest);
+    }
+}
