@@ -14,9 +14,7 @@ const VALUE_BYTES: usize = 100;
 const BATCHES: usize = 2000;
 
 fn records() -> Vec<Record> {
-    (0..RECORDS_PER_BATCH)
-        .map(|i| Record::new(vec![b'x'; VALUE_BYTES], 1_700_000_000_000 + i as i64))
-        .collect()
+    (0..RECORDS_PER_BATCH).map(|i| Record::new(vec![b'x'; VALUE_BYTES], 1_700_000_000_000 + i as i64)).collect()
 }
 
 /// Runs `f` over `BATCHES` batches and reports records per second.

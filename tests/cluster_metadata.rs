@@ -79,8 +79,7 @@ fn delete_topic_removes_it_and_its_data() {
 #[test]
 fn internal_topics_are_created_and_protected() {
     let mut c = Cluster::new(1, 1);
-    c.create_internal_topic(&NewTopic::new("__consumer_offsets", 1, 1).config("cleanup.policy", "compact"))
-        .unwrap();
+    c.create_internal_topic(&NewTopic::new("__consumer_offsets", 1, 1).config("cleanup.policy", "compact")).unwrap();
     assert!(c.describe_topic("__consumer_offsets").unwrap().is_internal);
     assert_eq!(err_name(c.delete_topic("__consumer_offsets")), "INVALID_TOPIC_EXCEPTION");
 }
@@ -107,7 +106,8 @@ fn create_partitions_only_grows_and_keeps_existing_data() {
 fn describe_and_alter_configs() {
     let mut c = Cluster::new(1, 1);
     c.create_topic(&NewTopic::new("cfg", 1, 1).config("retention.ms", "1000"), false).unwrap();
-    let entry = |c: &Cluster, name: &str| c.describe_configs("cfg").unwrap().into_iter().find(|e| e.name == name).unwrap();
+    let entry =
+        |c: &Cluster, name: &str| c.describe_configs("cfg").unwrap().into_iter().find(|e| e.name == name).unwrap();
     assert_eq!((entry(&c, "retention.ms").value, entry(&c, "retention.ms").is_default), ("1000".into(), false));
     c.alter_configs("cfg", &[("retention.ms".into(), None), ("cleanup.policy".into(), Some("compact".into()))])
         .unwrap();

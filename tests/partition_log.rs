@@ -1,4 +1,5 @@
 //! The partition log: offsets, reads, high watermark, ListOffsets, size limits, retention and compaction.
+#![cfg(not(target_arch = "wasm32"))] // property tests run natively (proptest needs an OS randomness source)
 
 use std::collections::HashMap;
 

@@ -1,5 +1,6 @@
 //! RecordBatch v2: golden bytes built by hand from Kafka's documented format, round-trip and robustness
 //! properties, and every way a batch can be corrupt.
+#![cfg(not(target_arch = "wasm32"))] // property tests run natively (proptest needs an OS randomness source)
 
 use bytes::Bytes;
 use franz::core::record::{decode_batches, Attributes, BatchRecord, Record, RecordBatch, TimestampType};
@@ -38,10 +39,8 @@ const GOLDEN: &[u8] = &[
 
 fn golden_batch() -> RecordBatch {
     const T: i64 = 1_700_000_000_000;
-    let mut batch = RecordBatch::from_records(vec![
-        Record::keyed("k", "hello", T).with_header("h", "x"),
-        Record::new("v2", T + 5),
-    ]);
+    let mut batch =
+        RecordBatch::from_records(vec![Record::keyed("k", "hello", T).with_header("h", "x"), Record::new("v2", T + 5)]);
     batch.base_offset = 5;
     batch.partition_leader_epoch = 3;
     batch

@@ -53,9 +53,9 @@ impl Cluster {
 
     fn leader_log(&self, topic: &str, partition: i32) -> Result<&PartitionLog> {
         let p = self.partition_state(topic, partition)?;
-        p.leader.and_then(|l| p.logs.get(&l)).ok_or_else(|| {
-            Error::LeaderNotAvailable(format!("partition {topic}-{partition} has no leader right now"))
-        })
+        p.leader
+            .and_then(|l| p.logs.get(&l))
+            .ok_or_else(|| Error::LeaderNotAvailable(format!("partition {topic}-{partition} has no leader right now")))
     }
 
     /// Kafka's Produce for one partition: appends `records` (RecordBatch v2 bytes) at the leader.

@@ -77,9 +77,7 @@ impl Cluster {
     }
 
     pub(super) fn topic(&self, name: &str) -> Result<&Topic> {
-        self.topics
-            .get(name)
-            .ok_or_else(|| Error::UnknownTopicOrPartition(format!("topic {name:?} does not exist")))
+        self.topics.get(name).ok_or_else(|| Error::UnknownTopicOrPartition(format!("topic {name:?} does not exist")))
     }
 
     pub(super) fn topic_mut(&mut self, name: &str) -> Result<&mut Topic> {
@@ -117,10 +115,8 @@ impl Cluster {
         }
         let brokers = self.live_brokers();
         let (start, shift) = (self.rng.below(brokers.len()), self.rng.below(brokers.len()));
-        let partitions = assign_replicas(&brokers, partitions, rf, 0, start, shift)
-            .into_iter()
-            .map(PartitionState::new)
-            .collect();
+        let partitions =
+            assign_replicas(&brokers, partitions, rf, 0, start, shift).into_iter().map(PartitionState::new).collect();
         self.topics.insert(name.clone(), Topic { name, config, partitions });
         Ok(())
     }

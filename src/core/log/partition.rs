@@ -27,7 +27,12 @@ impl StoredBatch {
     /// Indexes a CRC-checked batch.
     pub fn from_bytes(bytes: Bytes) -> Result<StoredBatch> {
         let h = record::BatchHeader::parse(&bytes)?;
-        Ok(StoredBatch { base_offset: h.base_offset, last_offset: h.last_offset(), max_timestamp: h.max_timestamp, bytes })
+        Ok(StoredBatch {
+            base_offset: h.base_offset,
+            last_offset: h.last_offset(),
+            max_timestamp: h.max_timestamp,
+            bytes,
+        })
     }
 
     pub fn size(&self) -> usize {

@@ -24,7 +24,7 @@
 
 use bytes::Bytes;
 
-use super::record::{self, Record};
+use super::single::{self as record, Record};
 use super::wire::Reader;
 use crate::core::error::{Error, Result};
 

@@ -1,11 +1,11 @@
 //! Records and Kafka's RecordBatch v2 codec.
 
 mod batch;
-mod record;
+mod single;
 mod wire;
 
 pub use batch::{
     decode_batches, set_base_offset, set_log_append_time, set_partition_leader_epoch, split_batches, Attributes,
     BatchHeader, BatchRecord, Compression, RecordBatch, TimestampType, HEADER_LEN, LOG_OVERHEAD, MAGIC,
 };
-pub use record::{Header, Record};
+pub use single::{Header, Record};

@@ -69,10 +69,7 @@ impl<'a> Reader<'a> {
     /// Takes the next `n` bytes, or fails with `CORRUPT_MESSAGE` naming `what` if fewer remain.
     pub fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8]> {
         if n > self.remaining() {
-            return Err(Error::CorruptMessage(format!(
-                "{what} needs {n} bytes but only {} remain",
-                self.remaining()
-            )));
+            return Err(Error::CorruptMessage(format!("{what} needs {n} bytes but only {} remain", self.remaining())));
         }
         let slice = &self.buf[self.pos..self.pos + n];
         self.pos += n;
@@ -104,8 +101,8 @@ impl<'a> Reader<'a> {
     /// A zigzag varint that must fit in 32 bits (at most 5 bytes).
     pub fn varint(&mut self, what: &str) -> Result<i32> {
         let raw = self.unsigned_varint(5, what)?;
-        let raw = u32::try_from(raw)
-            .map_err(|_| Error::CorruptMessage(format!("{what}: varint does not fit in 32 bits")))?;
+        let raw =
+            u32::try_from(raw).map_err(|_| Error::CorruptMessage(format!("{what}: varint does not fit in 32 bits")))?;
         Ok(((raw >> 1) as i32) ^ -((raw & 1) as i32))
     }
 
@@ -131,7 +128,6 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
 
     #[test]
     fn zigzag_matches_kafkas_examples() {
@@ -155,23 +151,24 @@ mod tests {
         assert_eq!(Reader::new(&[1, 2]).i32("v").unwrap_err().name(), "CORRUPT_MESSAGE");
     }
 
-    proptest! {
+    #[cfg(not(target_arch = "wasm32"))]
+    proptest::proptest! {
         #[test]
-        fn varint_round_trips(v in any::<i32>()) {
+        fn varint_round_trips(v in proptest::prelude::any::<i32>()) {
             let mut out = Vec::new();
             put_varint(&mut out, v);
-            prop_assert_eq!(out.len(), varint_len(v));
+            proptest::prop_assert_eq!(out.len(), varint_len(v));
             let mut r = Reader::new(&out);
-            prop_assert_eq!(r.varint("v").unwrap(), v);
-            prop_assert_eq!(r.remaining(), 0);
+            proptest::prop_assert_eq!(r.varint("v").unwrap(), v);
+            proptest::prop_assert_eq!(r.remaining(), 0);
         }
 
         #[test]
-        fn varlong_round_trips(v in any::<i64>()) {
+        fn varlong_round_trips(v in proptest::prelude::any::<i64>()) {
             let mut out = Vec::new();
             put_varlong(&mut out, v);
-            prop_assert_eq!(out.len(), varlong_len(v));
-            prop_assert_eq!(Reader::new(&out).varlong("v").unwrap(), v);
+            proptest::prop_assert_eq!(out.len(), varlong_len(v));
+            proptest::prop_assert_eq!(Reader::new(&out).varlong("v").unwrap(), v);
         }
     }
 }

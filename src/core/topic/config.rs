@@ -93,11 +93,9 @@ impl TopicConfig {
     /// Sets one config by its Kafka name. Unknown names and bad values get `INVALID_CONFIG`.
     pub fn set(&mut self, name: &str, value: &str) -> Result<()> {
         let value = value.trim();
-        let key = CONFIG_NAMES
-            .iter()
-            .copied()
-            .find(|n| *n == name)
-            .ok_or_else(|| Error::InvalidConfig(format!("unknown topic config {name:?}; known: {}", CONFIG_NAMES.join(", "))))?;
+        let key = CONFIG_NAMES.iter().copied().find(|n| *n == name).ok_or_else(|| {
+            Error::InvalidConfig(format!("unknown topic config {name:?}; known: {}", CONFIG_NAMES.join(", ")))
+        })?;
         match key {
             "cleanup.policy" => self.cleanup_policy = parse_cleanup_policy(value)?,
             "compression.type" => parse_compression_type(value)?,

@@ -43,7 +43,9 @@ pub fn lint(name: &str) -> (Vec<Advice>, Option<String>) {
         .flat_map(|s| s.split(['-', '_']))
         .filter(|w| {
             let w = w.to_ascii_lowercase();
-            w.len() < 3 || w.chars().all(|c| c.is_ascii_digit()) || GENERIC_WORDS.contains(&w.trim_end_matches(char::is_numeric))
+            w.len() < 3
+                || w.chars().all(|c| c.is_ascii_digit())
+                || GENERIC_WORDS.contains(&w.trim_end_matches(char::is_numeric))
         })
         .collect();
     if !vague.is_empty() || segments.is_empty() {
@@ -78,12 +80,8 @@ fn split_version(name: &str) -> (&str, Option<&str>) {
 
 /// A name that follows the conventions: lowercase, '-' and '_' inside the body turned into dots, and a version.
 fn suggest(env: Option<&str>, stem: &str, version: Option<&str>) -> String {
-    let body: String = stem
-        .to_ascii_lowercase()
-        .split(['.', '-', '_'])
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(".");
+    let body: String =
+        stem.to_ascii_lowercase().split(['.', '-', '_']).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(".");
     format!("{}{}.{}", env.unwrap_or(""), body, version.unwrap_or("v1"))
 }
 

@@ -1,4 +1,4 @@
-//! One Kafka record and its encoding inside a v2 batch.
+//! One Kafka record, and its encoding inside a v2 batch.
 //!
 //! Inside a batch, each record is `length varint | attributes int8 | timestampDelta varlong | offsetDelta varint |
 //! key (varint length, -1 = null) | value (same) | header count varint | headers`. Deltas are relative to the
@@ -130,10 +130,10 @@ pub(super) fn decode(r: &mut Reader, src: &Bytes, base_timestamp: i64) -> Result
         .ok_or_else(|| Error::CorruptMessage(format!("header count {header_count} is impossible")))?;
     let mut headers = Vec::with_capacity(header_count);
     for _ in 0..header_count {
-        let key = take_nullable(r, src, "header key")?
-            .ok_or_else(|| Error::CorruptMessage("a header key is null".into()))?;
-        let key = String::from_utf8(key.to_vec())
-            .map_err(|_| Error::CorruptMessage("a header key is not UTF-8".into()))?;
+        let key =
+            take_nullable(r, src, "header key")?.ok_or_else(|| Error::CorruptMessage("a header key is null".into()))?;
+        let key =
+            String::from_utf8(key.to_vec()).map_err(|_| Error::CorruptMessage("a header key is not UTF-8".into()))?;
         let value = take_nullable(r, src, "header value")?;
         headers.push((key, value));
     }

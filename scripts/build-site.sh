@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Builds the npm package (pkg/) and the static site (dist/ = www/ + the package), ready for any static host.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+wasm-pack build --target web --release
+rm -rf dist
+cp -r www dist
+mkdir -p dist/pkg
+cp pkg/franz.js pkg/franz_bg.wasm pkg/franz.d.ts dist/pkg/
+printf 'build: dist/ ready, wasm %s bytes\n' "$(wc -c < dist/pkg/franz_bg.wasm)"

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs every franz test: lint and format, native cargo tests, headless-Chrome wasm tests, and the end-to-end
+# Playwright tests of the built site. Sets up whatever is missing first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export PATH="$HOME/.cargo/bin:$PATH" CHROMEDRIVER=/usr/bin/chromedriver
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "format and lint"
+cargo fmt --check
+cargo clippy --all-targets --quiet -- -D warnings
+cargo clippy --target wasm32-unknown-unknown --lib --tests --quiet -- -D warnings
+
+step "native tests (cargo test)"
+cargo test --quiet
+
+step "browser tests (wasm-pack test --headless --chrome)"
+wasm-pack test --headless --chrome -- --test 'web_*'
+
+step "end-to-end tests (Playwright, Chromium)"
+scripts/build-site.sh
+node --test --test-reporter=spec tests/e2e/
