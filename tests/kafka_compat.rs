@@ -1,0 +1,62 @@
+//! Byte compatibility with another Kafka client: KafkaJS.
+//!
+//! `fixtures/kafkajs-batch.bin` was built by KafkaJS's own produce code (`fixtures/kafkajs-batch.mjs`; the e2e
+//! suite checks it still matches KafkaJS). franz must decode it to the same records and re-encode it byte for
+//! byte. `fixtures/franz-batch.bin` is what franz encodes; the e2e suite decodes it with KafkaJS's decoder and
+//! checks its CRC with KafkaJS's CRC32C. Set `FRANZ_WRITE_FIXTURES=1` to rewrite the franz fixture after an
+//! intended encoder change.
+
+use bytes::Bytes;
+use franz::core::record::{Record, RecordBatch};
+
+const KAFKAJS: &[u8] = include_bytes!("fixtures/kafkajs-batch.bin");
+const FRANZ: &[u8] = include_bytes!("fixtures/franz-batch.bin");
+const T0: i64 = 1_700_000_000_000;
+
+/// The same messages as `MESSAGES` in `fixtures/kafkajs-batch.mjs`.
+fn messages() -> Vec<Record> {
+    vec![
+        Record::keyed("user-1", r#"{"action":"click"}"#, T0).with_header("trace-id", "abc").with_header("source", "web"),
+        Record::new("no key here", T0 + 250),
+        Record::tombstone("user-2", T0 + 500),
+        Record::keyed("ünï", vec![0u8, 1, 2, 253, 254, 255], T0 + 750).with_header("h", ""),
+    ]
+}
+
+#[test]
+fn franz_decodes_a_kafkajs_batch_to_the_same_records() {
+    let batch = RecordBatch::decode(Bytes::from_static(KAFKAJS)).unwrap();
+    let records: Vec<Record> = batch.consumer_records().map(|(_, r)| r).collect();
+    assert_eq!(records, messages());
+    assert_eq!((batch.base_offset, batch.last_offset_delta), (0, 3));
+    assert_eq!((batch.base_timestamp, batch.max_timestamp), (T0, T0 + 750));
+    // KafkaJS's non-idempotent producer sends epoch 0 and sequence 0 where Java sends -1; both are valid.
+    assert_eq!((batch.producer_id, batch.producer_epoch, batch.base_sequence), (-1, 0, 0));
+}
+
+#[test]
+fn franz_reencodes_a_kafkajs_batch_byte_for_byte() {
+    assert_eq!(RecordBatch::decode(Bytes::from_static(KAFKAJS)).unwrap().encode().as_ref(), KAFKAJS);
+}
+
+#[test]
+fn franz_encodes_the_same_bytes_as_kafkajs_given_the_same_header_fields() {
+    let mut batch = RecordBatch::from_records(messages());
+    (batch.partition_leader_epoch, batch.producer_epoch, batch.base_sequence) = (0, 0, 0);
+    assert_eq!(batch.encode().as_ref(), KAFKAJS);
+}
+
+/// A batch as a franz leader stores it: base offset 42, leader epoch 7, Java's "no producer" fields.
+fn franz_batch() -> Bytes {
+    let mut batch = RecordBatch::from_records(messages());
+    (batch.base_offset, batch.partition_leader_epoch) = (42, 7);
+    batch.encode()
+}
+
+#[test]
+fn the_franz_fixture_is_what_franz_encodes() {
+    if std::env::var_os("FRANZ_WRITE_FIXTURES").is_some() {
+        std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/franz-batch.bin"), franz_batch()).unwrap();
+    }
+    assert_eq!(franz_batch().as_ref(), FRANZ);
+}
