@@ -16,7 +16,9 @@ const T0: i64 = 1_700_000_000_000;
 /// The same messages as `MESSAGES` in `fixtures/kafkajs-batch.mjs`.
 fn messages() -> Vec<Record> {
     vec![
-        Record::keyed("user-1", r#"{"action":"click"}"#, T0).with_header("trace-id", "abc").with_header("source", "web"),
+        Record::keyed("user-1", r#"{"action":"click"}"#, T0)
+            .with_header("trace-id", "abc")
+            .with_header("source", "web"),
         Record::new("no key here", T0 + 250),
         Record::tombstone("user-2", T0 + 500),
         Record::keyed("ünï", vec![0u8, 1, 2, 253, 254, 255], T0 + 750).with_header("h", ""),

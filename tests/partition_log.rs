@@ -334,3 +334,20 @@ proptest! {
         prop_assert_eq!(seen, latest);
     }
 }
+
+#[test]
+fn the_leader_writes_the_true_max_timestamp_whatever_the_producer_claimed() {
+    // KafkaJS puts the last record's timestamp in maxTimestamp; Kafka's leader rewrites it from the records.
+    let mut claimed = RecordBatch::from_records(vec![Record::new("late", T0 + 90), Record::new("early", T0 + 10)]);
+    claimed.max_timestamp = T0 + 10;
+    let config = TopicConfig::default();
+    let mut log = PartitionLog::new();
+    let info = log.append_as_leader(&claimed.encode(), 0, &config, T0).unwrap();
+    assert_eq!(info.appended[0].max_timestamp, T0 + 90);
+    log.set_high_watermark(2);
+    let stored = RecordBatch::decode(log.read(0, 100, 2).unwrap()[0].clone()).unwrap(); // CRC re-sealed
+    assert_eq!(stored.max_timestamp, T0 + 90);
+    let max = log.list_offset(OffsetSpec::MaxTimestamp).unwrap().unwrap();
+    assert_eq!((max.offset, max.timestamp), (0, T0 + 90));
+    assert_eq!(log.list_offset(OffsetSpec::Timestamp(T0 + 50)).unwrap().unwrap().offset, 0);
+}

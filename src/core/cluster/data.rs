@@ -62,14 +62,13 @@ impl Cluster {
     pub fn produce(&mut self, topic: &str, partition: i32, records: &Bytes, now_ms: i64) -> Result<ProduceResult> {
         self.partition_state(topic, partition)?;
         let t = self.topic_mut(topic)?;
-        let config = t.config.clone();
-        let p = &mut t.partitions[partition as usize];
+        let (config, p) = (&t.config, &mut t.partitions[partition as usize]);
         let leader = p
             .leader
             .ok_or_else(|| Error::LeaderNotAvailable(format!("partition {topic}-{partition} has no leader")))?;
         let epoch = p.leader_epoch;
         let log = p.logs.get_mut(&leader).ok_or_else(|| missing_replica(topic, partition, leader))?;
-        let info = log.append_as_leader(records, epoch, &config, now_ms)?;
+        let info = log.append_as_leader(records, epoch, config, now_ms)?;
         let log_start_offset = log.log_start_offset();
         replicate(p, leader);
         Ok(ProduceResult {

@@ -137,13 +137,14 @@ impl PartitionLog {
             let mut bytes = BytesMut::from(&batch.bytes[..]);
             record::set_base_offset(&mut bytes, next);
             record::set_partition_leader_epoch(&mut bytes, leader_epoch);
-            let max_timestamp = match log_append_time {
-                Some(t) => {
-                    record::set_log_append_time(&mut bytes, t);
-                    t
-                }
-                None => batch.header.max_timestamp,
+            let (timestamp_type, max_timestamp) = match log_append_time {
+                Some(t) => (TimestampType::LogAppendTime, t),
+                None => (TimestampType::CreateTime, batch.max_timestamp),
             };
+            if (timestamp_type, max_timestamp) != (batch.header.attributes.timestamp_type(), batch.header.max_timestamp)
+            {
+                record::set_max_timestamp(&mut bytes, timestamp_type, max_timestamp);
+            }
             let last_offset = next + i64::from(batch.header.last_offset_delta);
             appended.push(StoredBatch { base_offset: next, last_offset, max_timestamp, bytes: bytes.freeze() });
             next = last_offset + 1;
@@ -209,13 +210,13 @@ impl PartitionLog {
             OffsetSpec::Earliest => Ok(at(self.log_start_offset)),
             OffsetSpec::Latest => Ok(at(self.high_watermark)),
             OffsetSpec::MaxTimestamp => {
-                let mut best: Option<OffsetAndTimestamp> = None;
-                for (offset, ts) in self.committed_records()? {
-                    if best.is_none_or(|b| ts > b.timestamp) {
-                        best = Some(OffsetAndTimestamp { offset, timestamp: ts });
-                    }
-                }
-                Ok(best)
+                // The batch headers say which batch holds the largest timestamp; only that one is decoded.
+                let committed = self.batches.iter().take_while(|b| b.last_offset < self.high_watermark);
+                let Some(max) = committed.clone().map(|b| b.max_timestamp).max() else { return Ok(None) };
+                let Some(batch) = committed.clone().find(|b| b.max_timestamp == max) else { return Ok(None) };
+                let decoded = RecordBatch::decode(batch.bytes.clone())?;
+                let found = decoded.consumer_records().find(|(_, r)| r.timestamp == max);
+                Ok(found.map(|(offset, r)| OffsetAndTimestamp { offset, timestamp: r.timestamp }))
             }
             OffsetSpec::Timestamp(target) => {
                 let first = self.batches.partition_point(|b| b.max_timestamp < target);
@@ -229,16 +230,6 @@ impl PartitionLog {
                 Ok(None)
             }
         }
-    }
-
-    /// `(offset, timestamp)` of every record below the HW.
-    fn committed_records(&self) -> Result<Vec<(i64, i64)>> {
-        let mut out = Vec::new();
-        for batch in self.batches.iter().take_while(|b| b.last_offset < self.high_watermark) {
-            let decoded = RecordBatch::decode(batch.bytes.clone())?;
-            out.extend(decoded.consumer_records().map(|(o, r)| (o, r.timestamp)));
-        }
-        Ok(out)
     }
 
     /// Removes every batch that holds `offset` or anything after it; the LEO becomes the first removed offset.

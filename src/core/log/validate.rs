@@ -13,6 +13,8 @@ use crate::core::topic::TopicConfig;
 pub struct ValidBatch {
     pub header: BatchHeader,
     pub bytes: Bytes,
+    /// The largest record timestamp, which the leader writes into the header whatever the producer claimed.
+    pub max_timestamp: i64,
 }
 
 /// Checks a produce request's record set against the topic's rules.
@@ -50,7 +52,8 @@ pub fn validate_produce(records: &Bytes, config: &TopicConfig) -> Result<Vec<Val
                 )));
             }
         }
-        batches.push(ValidBatch { header, bytes });
+        let max_timestamp = batch.records.iter().map(|r| r.record.timestamp).max().unwrap_or(-1);
+        batches.push(ValidBatch { header, bytes, max_timestamp });
     }
     Ok(batches)
 }

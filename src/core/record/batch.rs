@@ -351,11 +351,17 @@ pub fn set_partition_leader_epoch(batch: &mut [u8], epoch: i32) {
     batch[PARTITION_LEADER_EPOCH_AT..PARTITION_LEADER_EPOCH_AT + 4].copy_from_slice(&epoch.to_be_bytes());
 }
 
-/// Marks a batch LogAppendTime with the broker's clock, as Kafka's leader does, and re-seals the CRC.
-pub fn set_log_append_time(batch: &mut [u8], now_ms: i64) {
-    let attributes = i16::from_be_bytes([batch[ATTRIBUTES_AT], batch[ATTRIBUTES_AT + 1]]) | Attributes::TIMESTAMP_TYPE;
+/// Sets the timestamp type and the max timestamp in place and re-seals the CRC, as Kafka's leader does on
+/// every append: with LogAppendTime the max is the broker's clock, with CreateTime the true maximum of the
+/// records (a producer's header may say otherwise; KafkaJS sends the last record's timestamp).
+pub fn set_max_timestamp(batch: &mut [u8], timestamp_type: TimestampType, max_timestamp: i64) {
+    let old = i16::from_be_bytes([batch[ATTRIBUTES_AT], batch[ATTRIBUTES_AT + 1]]);
+    let attributes = match timestamp_type {
+        TimestampType::LogAppendTime => old | Attributes::TIMESTAMP_TYPE,
+        TimestampType::CreateTime => old & !Attributes::TIMESTAMP_TYPE,
+    };
     batch[ATTRIBUTES_AT..ATTRIBUTES_AT + 2].copy_from_slice(&attributes.to_be_bytes());
-    batch[MAX_TIMESTAMP_AT..MAX_TIMESTAMP_AT + 8].copy_from_slice(&now_ms.to_be_bytes());
+    batch[MAX_TIMESTAMP_AT..MAX_TIMESTAMP_AT + 8].copy_from_slice(&max_timestamp.to_be_bytes());
     seal_crc(batch);
 }
 
