@@ -8,4 +8,5 @@ pub mod log;
 pub mod partitioner;
 pub mod record;
 mod rng;
+pub mod storage;
 pub mod topic;

@@ -1,6 +1,7 @@
 //! The browser shell: what JavaScript sees of franz. Thin by design; every decision is made in the core.
 
 mod error;
+pub mod idb;
 
 use wasm_bindgen::prelude::*;
 
