@@ -172,3 +172,22 @@ fn tick_applies_retention_on_every_replica() {
     let p = &c.describe_topic("short").unwrap().partitions[0];
     assert_eq!((p.log_start_offset, p.high_watermark), (1, 1));
 }
+
+#[test]
+fn committed_offsets_are_per_group_and_partition() {
+    let mut c = Cluster::new(1, 1);
+    c.create_topic(&NewTopic::new("t", 2, 1), false).unwrap();
+    assert_eq!(c.committed_offset("g", "t", 0).unwrap(), None);
+    c.commit_offset("g", "t", 0, 5, Some("note".into())).unwrap();
+    c.commit_offset("g", "t", 0, 7, None).unwrap();
+    c.commit_offset("other", "t", 1, 1, None).unwrap();
+    assert_eq!(c.committed_offset("g", "t", 0).unwrap().unwrap().offset, 7);
+    assert_eq!(c.committed_offset("g", "t", 1).unwrap(), None);
+    assert_eq!(err_name(c.commit_offset("", "t", 0, 1, None)), "INVALID_GROUP_ID");
+    assert_eq!(err_name(c.commit_offset("g", "t", 2, 1, None)), "UNKNOWN_TOPIC_OR_PARTITION");
+    assert_eq!(err_name(c.commit_offset("g", "nope", 0, 1, None)), "UNKNOWN_TOPIC_OR_PARTITION");
+    assert_eq!(err_name(c.commit_offset("g", "t", 0, 1, Some("x".repeat(5000)))), "OFFSET_METADATA_TOO_LARGE");
+    c.delete_topic("t").unwrap();
+    c.create_topic(&NewTopic::new("t", 2, 1), false).unwrap();
+    assert_eq!(c.committed_offset("g", "t", 0).unwrap(), None, "deleting a topic drops its offsets");
+}

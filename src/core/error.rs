@@ -51,6 +51,7 @@ kafka_errors! {
     ReplicaNotAvailable = 9, "REPLICA_NOT_AVAILABLE", true;
     /// One batch is larger than the topic's `max.message.bytes`.
     MessageTooLarge = 10, "MESSAGE_TOO_LARGE", false;
+    OffsetMetadataTooLarge = 12, "OFFSET_METADATA_TOO_LARGE", false;
     InvalidTopicException = 17, "INVALID_TOPIC_EXCEPTION", false;
     /// The record set of one request is larger than the topic's `segment.bytes`.
     RecordListTooLarge = 18, "RECORD_LIST_TOO_LARGE", false;

@@ -2,10 +2,12 @@
 
 mod data;
 mod metadata;
+mod offsets;
 mod placement;
 mod state;
 
 pub use data::{FetchResult, ProduceResult, ReplicaCleanup};
 pub use metadata::{BrokerId, BrokerInfo, NewTopic, PartitionMetadata, TopicMetadata};
+pub use offsets::{CommittedOffset, MAX_METADATA_BYTES};
 pub use placement::assign_replicas;
 pub use state::{Cluster, MAX_PARTITIONS};

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::metadata::{BrokerId, BrokerInfo, NewTopic, PartitionMetadata, TopicMetadata};
+use super::offsets::GroupOffsets;
 use super::placement::assign_replicas;
 use crate::core::error::{Error, Result};
 use crate::core::log::PartitionLog;
@@ -53,6 +54,7 @@ pub struct Cluster {
     /// Kafka's `num.partitions` and `default.replication.factor`, used when a request says -1.
     pub default_partitions: i32,
     pub default_replication_factor: i32,
+    pub(super) offsets: GroupOffsets,
     rng: SplitMix64,
 }
 
@@ -64,6 +66,7 @@ impl Cluster {
             topics: BTreeMap::new(),
             default_partitions: 1,
             default_replication_factor: 1,
+            offsets: GroupOffsets::new(),
             rng: SplitMix64::new(seed),
         }
     }
@@ -155,6 +158,7 @@ impl Cluster {
             return Err(Error::InvalidTopicException(format!("internal topic {name:?} cannot be deleted")));
         }
         self.topics.remove(name);
+        self.offsets.retain(|(_, topic, _), _| topic != name);
         Ok(())
     }
 

@@ -1,0 +1,90 @@
+//! The client side of produce and fetch, kept pure so that the in-page API and worker clients share it.
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+
+use crate::core::error::Result;
+use crate::core::partitioner::Partitioner;
+use crate::core::record::{decode_batches, Record, RecordBatch};
+
+/// A message as a producer hands it over: a record, and maybe the partition it must go to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingMessage {
+    pub record: Record,
+    pub partition: Option<i32>,
+}
+
+/// Splits one `send` into one batch per partition, in message order within each partition, as a Kafka
+/// producer's accumulator does. Fails without side effects if any message names a partition that does not exist.
+pub fn batches_by_partition(
+    partitioner: &mut Partitioner,
+    topic: &str,
+    messages: Vec<OutgoingMessage>,
+    partitions: u32,
+    available: &[u32],
+) -> Result<BTreeMap<u32, RecordBatch>> {
+    let mut chosen = Vec::with_capacity(messages.len());
+    for m in &messages {
+        chosen.push(partitioner.partition(topic, m.record.key.as_deref(), m.partition, partitions, available)?);
+    }
+    let mut by_partition: BTreeMap<u32, Vec<Record>> = BTreeMap::new();
+    for (m, p) in messages.into_iter().zip(chosen) {
+        by_partition.entry(p).or_default().push(m.record);
+    }
+    Ok(by_partition.into_iter().map(|(p, records)| (p, RecordBatch::from_records(records))).collect())
+}
+
+/// The records of a fetch response at or after `position`, in offset order, with the position to fetch next.
+/// Records before `position` are there because a fetch returns whole batches; they are skipped, as Kafka's
+/// consumer does.
+pub fn records_from(batches: &[Bytes], position: i64) -> Result<(Vec<(i64, Record)>, i64)> {
+    let mut out = Vec::new();
+    let mut next = position;
+    for batch in decode_batches(&Bytes::from(batches.concat()))? {
+        out.extend(batch.consumer_records().filter(|(offset, _)| *offset >= position));
+        // Compaction can leave a batch's tail empty; the next fetch starts after the batch, not its last record.
+        next = next.max(batch.last_offset() + 1);
+    }
+    Ok((out, next))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::partitioner::{partition_for_key, NullKeyStrategy};
+
+    fn msg(key: Option<&str>, value: &str, partition: Option<i32>) -> OutgoingMessage {
+        let mut record = Record::new(value.to_owned(), 1);
+        record.key = key.map(|k| Bytes::copy_from_slice(k.as_bytes()));
+        OutgoingMessage { record, partition }
+    }
+
+    #[test]
+    fn groups_messages_by_partition_keeping_their_order() {
+        let mut p = Partitioner::new(NullKeyStrategy::RoundRobin, 0);
+        let messages = vec![msg(Some("a"), "1", None), msg(None, "2", Some(2)), msg(Some("a"), "3", None)];
+        let batches = batches_by_partition(&mut p, "t", messages, 3, &[]).unwrap();
+        let a = partition_for_key(b"a", 3);
+        let values: Vec<_> = batches[&a].records.iter().map(|r| r.record.value.clone().unwrap()).collect();
+        assert_eq!(values, ["1", "3"]);
+        assert_eq!(batches[&2].records.len(), if a == 2 { 3 } else { 1 });
+    }
+
+    #[test]
+    fn a_bad_explicit_partition_fails_the_whole_send() {
+        let mut p = Partitioner::new(NullKeyStrategy::RoundRobin, 0);
+        let err = batches_by_partition(&mut p, "t", vec![msg(None, "1", None), msg(None, "2", Some(9))], 3, &[]);
+        assert_eq!(err.unwrap_err().name(), "UNKNOWN_TOPIC_OR_PARTITION");
+    }
+
+    #[test]
+    fn records_from_skips_what_lies_before_the_position() {
+        let mut b = RecordBatch::from_records(vec![Record::new("a", 1), Record::new("b", 1), Record::new("c", 1)]);
+        b.base_offset = 10;
+        let (records, next) = records_from(&[b.encode()], 11).unwrap();
+        assert_eq!(records.iter().map(|(o, _)| *o).collect::<Vec<_>>(), [11, 12]);
+        assert_eq!(next, 13);
+        assert_eq!(records_from(&[], 5).unwrap(), (vec![], 5));
+    }
+}

@@ -1,0 +1,59 @@
+//! Committed consumer-group offsets: Kafka's OffsetCommit and OffsetFetch.
+//!
+//! A committed offset is the next offset the group will read, as in Kafka. Until the consumer-group
+//! coordinator lands, a group is a single member that owns every partition it subscribes to.
+
+use std::collections::BTreeMap;
+
+use super::state::Cluster;
+use crate::core::error::{Error, Result};
+
+/// What OffsetFetch returns for one partition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommittedOffset {
+    pub offset: i64,
+    pub metadata: Option<String>,
+}
+
+/// Kafka's `offset.metadata.max.bytes` default.
+pub const MAX_METADATA_BYTES: usize = 4096;
+
+pub(super) type GroupOffsets = BTreeMap<(String, String, u32), CommittedOffset>;
+
+fn check_group_id(group: &str) -> Result<()> {
+    if group.is_empty() {
+        return Err(Error::InvalidGroupId("the group id must not be empty".into()));
+    }
+    Ok(())
+}
+
+impl Cluster {
+    /// Kafka's OffsetCommit for one partition: `offset` is the next record the group will read.
+    pub fn commit_offset(
+        &mut self,
+        group: &str,
+        topic: &str,
+        partition: i32,
+        offset: i64,
+        metadata: Option<String>,
+    ) -> Result<()> {
+        check_group_id(group)?;
+        let partitions = self.topic(topic)?.partitions.len();
+        let partition = u32::try_from(partition).ok().filter(|&p| (p as usize) < partitions).ok_or_else(|| {
+            Error::UnknownTopicOrPartition(format!("partition {partition} of topic {topic:?} does not exist"))
+        })?;
+        if metadata.as_ref().is_some_and(|m| m.len() > MAX_METADATA_BYTES) {
+            return Err(Error::OffsetMetadataTooLarge(format!(
+                "commit metadata is larger than offset.metadata.max.bytes={MAX_METADATA_BYTES}"
+            )));
+        }
+        self.offsets.insert((group.into(), topic.into(), partition), CommittedOffset { offset, metadata });
+        Ok(())
+    }
+
+    /// Kafka's OffsetFetch for one partition; `None` when the group has committed nothing there.
+    pub fn committed_offset(&self, group: &str, topic: &str, partition: u32) -> Result<Option<CommittedOffset>> {
+        check_group_id(group)?;
+        Ok(self.offsets.get(&(group.into(), topic.into(), partition)).cloned())
+    }
+}
