@@ -109,12 +109,14 @@ fn describe_and_alter_configs() {
     let entry =
         |c: &Cluster, name: &str| c.describe_configs("cfg").unwrap().into_iter().find(|e| e.name == name).unwrap();
     assert_eq!((entry(&c, "retention.ms").value, entry(&c, "retention.ms").is_default), ("1000".into(), false));
-    c.alter_configs("cfg", &[("retention.ms".into(), None), ("cleanup.policy".into(), Some("compact".into()))])
-        .unwrap();
+    let changes = [("retention.ms".into(), None), ("cleanup.policy".into(), Some("compact".into()))];
+    c.alter_configs("cfg", &changes, true).unwrap();
+    assert!(!entry(&c, "retention.ms").is_default, "validate_only changes nothing");
+    c.alter_configs("cfg", &changes, false).unwrap();
     assert!(entry(&c, "retention.ms").is_default);
     assert_eq!(entry(&c, "cleanup.policy").value, "compact");
     let bad = [("max.message.bytes".into(), Some("10".into())), ("nope".into(), Some("1".into()))];
-    assert_eq!(err_name(c.alter_configs("cfg", &bad)), "INVALID_CONFIG");
+    assert_eq!(err_name(c.alter_configs("cfg", &bad, false)), "INVALID_CONFIG");
     assert_eq!(entry(&c, "max.message.bytes").value, "1048588", "a refused alter changes nothing");
 }
 

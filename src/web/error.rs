@@ -1,4 +1,4 @@
-//! Core errors as JavaScript errors, shaped like KafkaJS's: `name`, `type` (Kafka's error name), `code` and
+//! Errors as JavaScript errors, shaped like KafkaJS's: `name`, `type` (Kafka's error name), `code` and
 //! `retriable`, so code written against KafkaJS's errors reads them the same way.
 
 use js_sys::Reflect;
@@ -6,18 +6,28 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::error::Error;
 
-/// KafkaJS names every broker error `KafkaJSProtocolError`; franz does the same.
-const ERROR_NAME: &str = "KafkaJSProtocolError";
-
-pub fn to_js(err: &Error) -> JsValue {
-    let js = js_sys::Error::new(&err.to_string());
-    js.set_name(ERROR_NAME);
-    let set = |key: &str, value: JsValue| {
+fn with_fields(js: js_sys::Error, name: &str, kind: &str, code: i16, retriable: bool) -> JsValue {
+    js.set_name(name);
+    for (key, value) in [("type", kind.into()), ("code", code.into()), ("retriable", retriable.into())] {
         // Setting a property on a fresh Error object cannot fail.
         let _ = Reflect::set(&js, &JsValue::from_str(key), &value);
-    };
-    set("type", err.name().into());
-    set("code", err.code().into());
-    set("retriable", err.retriable().into());
+    }
     js.unchecked_into()
+}
+
+/// A broker error. KafkaJS names every one `KafkaJSProtocolError`; franz does the same.
+pub fn to_js(err: &Error) -> JsValue {
+    with_fields(js_sys::Error::new(&err.to_string()), "KafkaJSProtocolError", err.name(), err.code(), err.retriable())
+}
+
+/// A caller passed the wrong type: a JS `TypeError`, carrying Kafka's name for a malformed request.
+pub fn type_error(message: &str) -> JsValue {
+    let request = Error::InvalidRequest(String::new());
+    let js: js_sys::Error = js_sys::TypeError::new(&format!("franz: {message}")).unchecked_into();
+    with_fields(js, "TypeError", request.name(), request.code(), false)
+}
+
+/// A client used out of order (send before connect): KafkaJS's non-retriable client error.
+pub fn client_error(kind: &str, message: &str) -> JsValue {
+    with_fields(js_sys::Error::new(message), "KafkaJSNonRetriableError", kind, -1, false)
 }

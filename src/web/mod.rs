@@ -1,9 +1,20 @@
 //! The browser shell: what JavaScript sees of franz. Thin by design; every decision is made in the core.
 
+mod admin;
+mod consumer;
 mod error;
+mod events;
 pub mod idb;
+mod js;
+mod kafka;
+mod producer;
 
 use wasm_bindgen::prelude::*;
+
+pub use admin::Admin;
+pub use consumer::Consumer;
+pub use kafka::Kafka;
+pub use producer::Producer;
 
 use crate::core::error::Error;
 use crate::core::partitioner;
@@ -23,3 +34,6 @@ pub fn partition_for_key(key: &[u8], partitions: u32) -> Result<u32, JsValue> {
     }
     Ok(partitioner::partition_for_key(key, partitions))
 }
+
+#[wasm_bindgen(typescript_custom_section)]
+const API_TYPES: &str = include_str!("api.d.ts");

@@ -243,8 +243,13 @@ impl Cluster {
     }
 
     /// Kafka's IncrementalAlterConfigs: sets (`Some`) or resets to default (`None`) each named config. All or
-    /// nothing.
-    pub fn alter_configs(&mut self, name: &str, changes: &[(String, Option<String>)]) -> Result<()> {
+    /// nothing; with `validate_only`, nothing either way.
+    pub fn alter_configs(
+        &mut self,
+        name: &str,
+        changes: &[(String, Option<String>)],
+        validate_only: bool,
+    ) -> Result<()> {
         let mut config = self.topic(name)?.config.clone();
         for (key, value) in changes {
             match value {
@@ -252,7 +257,9 @@ impl Cluster {
                 None => config.reset(key)?,
             }
         }
-        self.topic_mut(name)?.config = config;
+        if !validate_only {
+            self.topic_mut(name)?.config = config;
+        }
         Ok(())
     }
 }

@@ -1,0 +1,203 @@
+// franz's JS API types: KafkaJS's shapes, with Uint8Array where KafkaJS has Buffer.
+
+export type StorageMode = 'indexeddb' | 'memory' | 'auto';
+
+export interface KafkaConfig {
+  clientId?: string;
+  /** The cluster's name; one IndexedDB database per cluster. Default 'default'. */
+  cluster?: string;
+  /** How many brokers, 1 to 9. Default 3. */
+  brokers?: number;
+  /** Default 'memory' (the only mode wired into the JS API so far). */
+  storage?: StorageMode;
+  /** Kafka's auto.create.topics.enable. Default false. */
+  autoCreateTopics?: boolean;
+  /** Seed for replica placement, so a run replays. */
+  seed?: number;
+}
+
+/** Keys, values and header values: a string (sent as UTF-8) or bytes. */
+export type Bytes = string | Uint8Array;
+
+export interface IHeaders {
+  [key: string]: Bytes | Bytes[] | undefined;
+}
+
+export interface Message {
+  key?: Bytes | null;
+  value: Bytes | null;
+  partition?: number;
+  headers?: IHeaders;
+  /** Milliseconds since the epoch, as a string or a number. */
+  timestamp?: string | number;
+}
+
+export interface ProducerConfig {
+  /** Not supported yet: passing true is an error. */
+  idempotent?: boolean;
+  /** How records without a key are spread: 'round-robin' (default, KafkaJS's) or 'sticky' (KIP-480). */
+  nullKeyPartitioner?: 'round-robin' | 'sticky';
+}
+
+export interface ProducerRecord {
+  topic: string;
+  messages: Message[];
+  /** -1 (all, the default), 0 or 1. */
+  acks?: number;
+}
+
+export interface ProducerBatch {
+  acks?: number;
+  topicMessages: { topic: string; messages: Message[] }[];
+}
+
+export interface RecordMetadata {
+  topicName: string;
+  partition: number;
+  errorCode: number;
+  baseOffset: string;
+  logAppendTime: string;
+  logStartOffset: string;
+}
+
+export interface IResourceConfigEntry {
+  name: string;
+  value: string;
+}
+
+export interface ITopicConfig {
+  topic: string;
+  /** -1 or absent: the cluster default (1). */
+  numPartitions?: number;
+  /** -1 or absent: the cluster default (1). */
+  replicationFactor?: number;
+  configEntries?: IResourceConfigEntry[];
+}
+
+export interface CreateTopicsOptions {
+  validateOnly?: boolean;
+  topics: ITopicConfig[];
+}
+
+export interface PartitionMetadata {
+  partitionErrorCode: number;
+  partitionId: number;
+  leader: number;
+  leaderEpoch: number;
+  replicas: number[];
+  isr: number[];
+  offlineReplicas: number[];
+}
+
+export interface ITopicMetadata {
+  name: string;
+  partitions: PartitionMetadata[];
+}
+
+export interface ConfigEntry {
+  configName: string;
+  configValue: string;
+  isDefault: boolean;
+  configSource: number;
+  isSensitive: boolean;
+  readOnly: boolean;
+  configSynonyms: unknown[];
+}
+
+export interface DescribeConfigResponse {
+  resources: {
+    configEntries: ConfigEntry[];
+    errorCode: number;
+    errorMessage: string | null;
+    resourceName: string;
+    resourceType: number;
+  }[];
+  throttleTime: number;
+}
+
+export interface ConsumerConfig {
+  groupId: string;
+  /** Default 1 MiB. */
+  maxBytesPerPartition?: number;
+  /** How long a fetch waits for new data. Default 5000. */
+  maxWaitTimeInMs?: number;
+}
+
+export interface ConsumerSubscribeTopics {
+  topics: (string | RegExp)[];
+  fromBeginning?: boolean;
+}
+
+export interface ConsumerSubscribeTopic {
+  topic: string | RegExp;
+  fromBeginning?: boolean;
+}
+
+export interface KafkaMessage {
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  timestamp: string;
+  attributes: number;
+  offset: string;
+  headers: { [key: string]: Uint8Array | null | (Uint8Array | null)[] };
+}
+
+export interface EachMessagePayload {
+  topic: string;
+  partition: number;
+  message: KafkaMessage;
+  heartbeat(): Promise<void>;
+  pause(): void;
+}
+
+export interface Batch {
+  topic: string;
+  partition: number;
+  highWatermark: string;
+  messages: KafkaMessage[];
+  isEmpty(): boolean;
+  firstOffset(): string | null;
+  lastOffset(): string;
+  offsetLag(): string;
+}
+
+export interface EachBatchPayload {
+  batch: Batch;
+  heartbeat(): Promise<void>;
+  pause(): void;
+  isRunning(): boolean;
+  isStale(): boolean;
+}
+
+export interface ConsumerRunConfig {
+  autoCommit?: boolean;
+  autoCommitInterval?: number | null;
+  autoCommitThreshold?: number | null;
+  eachMessage?: (payload: EachMessagePayload) => Promise<void> | void;
+  eachBatch?: (payload: EachBatchPayload) => Promise<void> | void;
+}
+
+export interface TopicPartitionOffsetAndMetadata {
+  topic: string;
+  partition: number;
+  offset: string;
+  metadata?: string | null;
+}
+
+export interface GroupDescription {
+  groupId: string;
+  members: { memberId: string; clientId: string; clientHost: string }[];
+  protocol: string;
+  protocolType: string;
+  state: string;
+  errorCode: number;
+}
+
+/** Every error franz rejects with: KafkaJS's fields. */
+export interface FranzError extends Error {
+  /** Kafka's error name, e.g. 'UNKNOWN_TOPIC_OR_PARTITION'. */
+  type: string;
+  /** Kafka's error code (-1 for client-side errors). */
+  code: number;
+  retriable: boolean;
+}

@@ -1,0 +1,597 @@
+//! `kafka.consumer({ groupId })`: KafkaJS's consumer. Until the group coordinator lands, a group is one member
+//! that owns every partition of its subscriptions; its offsets are committed to the cluster.
+//!
+//! Delivery is at least once: a position is committed only after the handler for it has resolved, so a
+//! consumer that stops or crashes hands its uncommitted records to whoever reads next.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+
+use super::error;
+use super::events::Events;
+use super::js::{self, object};
+use super::kafka::{resolved, settle, Inner};
+use crate::core::client::records_from;
+use crate::core::error::Error;
+use crate::core::log::OffsetSpec;
+use crate::core::record::Record;
+
+type TopicPartition = (String, u32);
+
+/// KafkaJS's defaults: `maxBytesPerPartition` 1 MiB, `maxWaitTimeInMs` 5 s.
+const DEFAULT_MAX_BYTES: usize = 1 << 20;
+const DEFAULT_MAX_WAIT_MS: u32 = 5000;
+
+struct Subscription {
+    topic: String,
+    /// Kafka's `auto.offset.reset`: earliest when reading from the beginning, latest otherwise.
+    from_beginning: bool,
+}
+
+/// How `run` commits: KafkaJS's `autoCommit`, `autoCommitInterval` and `autoCommitThreshold`.
+#[derive(Clone, Copy)]
+struct CommitPolicy {
+    auto: bool,
+    interval_ms: Option<i64>,
+    threshold: Option<u32>,
+}
+
+struct State {
+    inner: Rc<Inner>,
+    group_id: String,
+    max_bytes: usize,
+    max_wait_ms: u32,
+    events: Rc<Events>,
+    connected: Cell<bool>,
+    /// Bumped by every `run` and `stop`: a loop whose generation is old exits.
+    generation: Cell<u32>,
+    running: Cell<bool>,
+    subscriptions: RefCell<Vec<Subscription>>,
+    positions: RefCell<BTreeMap<TopicPartition, i64>>,
+    /// Positions consumed but not yet committed.
+    uncommitted: RefCell<BTreeMap<TopicPartition, i64>>,
+    paused: RefCell<BTreeSet<TopicPartition>>,
+    /// Resolvers of `stop()` promises, called when the loop has exited.
+    on_stopped: RefCell<Vec<Function>>,
+}
+
+#[wasm_bindgen]
+pub struct Consumer {
+    state: Rc<State>,
+}
+
+impl Consumer {
+    pub(crate) fn new(inner: Rc<Inner>, config: &JsValue) -> Result<Consumer, JsValue> {
+        let group_id = js::string(config, "groupId", "groupId")?;
+        if group_id.is_empty() {
+            return Err(error::to_js(&Error::InvalidGroupId("groupId must not be empty".into())));
+        }
+        Ok(Consumer {
+            state: Rc::new(State {
+                inner,
+                group_id,
+                max_bytes: js::opt_int(config, "maxBytesPerPartition", "maxBytesPerPartition")?
+                    .unwrap_or(DEFAULT_MAX_BYTES),
+                max_wait_ms: js::opt_int(config, "maxWaitTimeInMs", "maxWaitTimeInMs")?.unwrap_or(DEFAULT_MAX_WAIT_MS),
+                events: Rc::default(),
+                connected: Cell::new(false),
+                generation: Cell::new(0),
+                running: Cell::new(false),
+                subscriptions: RefCell::default(),
+                positions: RefCell::default(),
+                uncommitted: RefCell::default(),
+                paused: RefCell::default(),
+                on_stopped: RefCell::default(),
+            }),
+        })
+    }
+}
+
+impl State {
+    fn core(&self, e: Error) -> JsValue {
+        error::to_js(&e)
+    }
+
+    /// Every partition of every subscribed topic that still exists.
+    fn assignment(&self) -> Vec<(TopicPartition, bool)> {
+        let cluster = self.inner.cluster.borrow();
+        let mut out = Vec::new();
+        for s in self.subscriptions.borrow().iter() {
+            if let Ok(t) = cluster.describe_topic(&s.topic) {
+                out.extend(t.partitions.iter().map(|p| ((s.topic.clone(), p.partition), s.from_beginning)));
+            }
+        }
+        out
+    }
+
+    /// Where to read next: the position, else the committed offset, else `auto.offset.reset`.
+    fn position(&self, tp: &TopicPartition, from_beginning: bool) -> Result<i64, Error> {
+        if let Some(&p) = self.positions.borrow().get(tp) {
+            return Ok(p);
+        }
+        let committed = self.inner.cluster.borrow().committed_offset(&self.group_id, &tp.0, tp.1)?;
+        let position = match committed {
+            Some(c) => c.offset,
+            None => self.reset_position(tp, from_beginning)?,
+        };
+        self.positions.borrow_mut().insert(tp.clone(), position);
+        Ok(position)
+    }
+
+    fn reset_position(&self, tp: &TopicPartition, from_beginning: bool) -> Result<i64, Error> {
+        let spec = if from_beginning { OffsetSpec::Earliest } else { OffsetSpec::Latest };
+        let found = self.inner.cluster.borrow().list_offsets(&tp.0, tp.1 as i32, spec)?;
+        Ok(found.map_or(0, |f| f.offset))
+    }
+
+    fn advance(&self, tp: &TopicPartition, next: i64) {
+        self.positions.borrow_mut().insert(tp.clone(), next);
+        self.uncommitted.borrow_mut().insert(tp.clone(), next);
+    }
+
+    /// Commits every consumed position; emits `consumer.commit_offsets`.
+    fn commit(&self) -> Result<(), Error> {
+        let pending = self.uncommitted.take();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let mut topics = Vec::new();
+        for ((topic, partition), offset) in &pending {
+            self.inner.cluster.borrow_mut().commit_offset(&self.group_id, topic, *partition as i32, *offset, None)?;
+            topics.push(object([
+                ("topic", topic.as_str().into()),
+                ("partition", (*partition).into()),
+                ("offset", js::offset(*offset)),
+            ]));
+        }
+        let payload = object([("groupId", self.group_id.as_str().into()), ("topics", js::array(topics).into())]);
+        self.events.emit("consumer.commit_offsets", &event(&payload));
+        Ok(())
+    }
+
+    fn is_current(&self, generation: u32) -> bool {
+        self.running.get() && self.generation.get() == generation
+    }
+
+    fn crash(&self, err: JsValue) {
+        self.running.set(false);
+        let payload = object([("error", err), ("groupId", self.group_id.as_str().into()), ("restart", false.into())]);
+        self.events.emit("consumer.crash", &event(&payload));
+    }
+}
+
+/// KafkaJS's instrumentation event shape: `{ id, type, timestamp, payload }`.
+fn event(payload: &js_sys::Object) -> JsValue {
+    object([("timestamp", js_sys::Date::now().into()), ("payload", payload.into())]).into()
+}
+
+/// The message object handlers receive: KafkaJS's, with `Uint8Array` where KafkaJS has `Buffer`.
+fn message(offset: i64, record: &Record) -> JsValue {
+    let headers = js_sys::Object::new();
+    for (key, value) in &record.headers {
+        let value = value.as_ref().map_or(JsValue::NULL, |v| js::uint8(v));
+        let existing = js::get(&headers, key);
+        // A repeated header key becomes an array, as in KafkaJS.
+        let merged = if existing.is_undefined() {
+            value
+        } else if Array::is_array(&existing) {
+            Array::from(&existing).concat(&Array::of1(&value)).into()
+        } else {
+            Array::of2(&existing, &value).into()
+        };
+        js::set(&headers, key, merged);
+    }
+    let bytes = |b: &Option<bytes::Bytes>| b.as_ref().map_or(JsValue::NULL, |b| js::uint8(b));
+    object([
+        ("key", bytes(&record.key)),
+        ("value", bytes(&record.value)),
+        ("timestamp", js::offset(record.timestamp)),
+        ("attributes", 0.into()),
+        ("offset", js::offset(offset)),
+        ("headers", headers.into()),
+    ])
+    .into()
+}
+
+/// Calls a handler and waits for the promise it returns, if any. A throw or a rejection is an `Err`.
+async fn call_handler(handler: &Function, payload: &JsValue) -> Result<(), JsValue> {
+    let returned = handler.call1(&JsValue::NULL, payload)?;
+    JsFuture::from(Promise::resolve(&returned)).await.map(drop)
+}
+
+/// What `run` was given.
+struct Handlers {
+    each_message: Option<Function>,
+    each_batch: Option<Function>,
+    commit: CommitPolicy,
+    /// Functions handed to every payload, created once per run (never one closure per message).
+    pause: Closure<dyn Fn(String, u32)>,
+    noop: Function,
+    batch_methods: [(&'static str, Function); 4],
+}
+
+impl Handlers {
+    fn pause_for(&self, tp: &TopicPartition) -> JsValue {
+        let f: &Function = self.pause.as_ref().unchecked_ref();
+        f.bind2(&JsValue::NULL, &tp.0.as_str().into(), &tp.1.into()).into()
+    }
+}
+
+async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u32) {
+    let group_join =
+        object([("groupId", state.group_id.as_str().into()), ("memberId", state.inner.client_id.as_str().into())]);
+    state.events.emit("consumer.group_join", &event(&group_join));
+    let mut last_commit = state.inner.now_ms();
+    let mut since_commit = 0u32;
+    while state.is_current(generation) {
+        let mut delivered = false;
+        for (tp, from_beginning) in state.assignment() {
+            if !state.is_current(generation) {
+                break;
+            }
+            if state.paused.borrow().contains(&tp) {
+                continue;
+            }
+            let position = match state.position(&tp, from_beginning) {
+                Ok(p) => p,
+                Err(e) => return state.crash(state.core(e)),
+            };
+            let fetched = state.inner.cluster.borrow().fetch(&tp.0, tp.1 as i32, position, state.max_bytes);
+            let fetched = match fetched {
+                Ok(f) => f,
+                // The data at the position is gone (retention) or never was: auto.offset.reset.
+                Err(Error::OffsetOutOfRange(_)) => match state.reset_position(&tp, from_beginning) {
+                    Ok(p) => {
+                        state.positions.borrow_mut().insert(tp.clone(), p);
+                        continue;
+                    }
+                    Err(e) => return state.crash(state.core(e)),
+                },
+                Err(e) if e.retriable() => continue,
+                Err(e) => return state.crash(state.core(e)),
+            };
+            let (records, next) = match records_from(&fetched.batches, position) {
+                Ok(r) => r,
+                Err(e) => return state.crash(state.core(e)),
+            };
+            if records.is_empty() {
+                if next > position {
+                    state.positions.borrow_mut().insert(tp.clone(), next);
+                }
+                continue;
+            }
+            delivered = true;
+            let topic: JsValue = tp.0.as_str().into();
+            if let Some(each_batch) = &handlers.each_batch {
+                let messages = js::array(records.iter().map(|(o, r)| message(*o, r)));
+                let batch = object([
+                    ("topic", topic.clone()),
+                    ("partition", tp.1.into()),
+                    ("highWatermark", js::offset(fetched.high_watermark)),
+                    ("messages", messages.into()),
+                ]);
+                for (name, f) in &handlers.batch_methods {
+                    js::set(&batch, name, f.bind0(&batch));
+                }
+                let payload = object([
+                    ("batch", batch.into()),
+                    ("heartbeat", handlers.noop.clone().into()),
+                    ("pause", handlers.pause_for(&tp)),
+                    ("isRunning", JsValue::from(Function::new_no_args("return true"))),
+                    ("isStale", JsValue::from(Function::new_no_args("return false"))),
+                ]);
+                if let Err(e) = call_handler(each_batch, &payload.into()).await {
+                    return state.crash(e);
+                }
+                since_commit += records.len() as u32;
+                state.advance(&tp, next);
+            } else if let Some(each_message) = &handlers.each_message {
+                for (offset, record) in &records {
+                    if !state.is_current(generation) || state.paused.borrow().contains(&tp) {
+                        break;
+                    }
+                    let payload = object([
+                        ("topic", topic.clone()),
+                        ("partition", tp.1.into()),
+                        ("message", message(*offset, record)),
+                        ("heartbeat", handlers.noop.clone().into()),
+                        ("pause", handlers.pause_for(&tp)),
+                    ]);
+                    if let Err(e) = call_handler(each_message, &payload.into()).await {
+                        return state.crash(e);
+                    }
+                    state.advance(&tp, offset + 1);
+                    since_commit += 1;
+                }
+            }
+            let policy = handlers.commit;
+            let now = state.inner.now_ms();
+            let due = policy.threshold.is_some_and(|t| since_commit >= t)
+                || policy.interval_ms.is_some_and(|i| now - last_commit >= i)
+                || (policy.threshold.is_none() && policy.interval_ms.is_none());
+            if policy.auto && due {
+                if let Err(e) = state.commit() {
+                    return state.crash(state.core(e));
+                }
+                (last_commit, since_commit) = (now, 0);
+            }
+        }
+        if !delivered && state.is_current(generation) {
+            state.inner.wait_for_data(state.max_wait_ms).await;
+        }
+    }
+    if handlers.commit.auto {
+        if let Err(e) = state.commit() {
+            state.crash(state.core(e));
+        }
+    }
+    for resolve in state.on_stopped.take() {
+        let _ = resolve.call0(&JsValue::NULL);
+    }
+}
+
+/// `[{ topic, partitions? }]` as topic-partitions; a topic without `partitions` means all of its partitions.
+fn topic_partitions(state: &State, arg: &JsValue, what: &str) -> Result<Vec<TopicPartition>, JsValue> {
+    if !Array::is_array(arg) {
+        return Err(js::type_error(what, "an array of { topic, partitions? }", arg));
+    }
+    let mut out = Vec::new();
+    for (i, t) in Array::from(arg).iter().enumerate() {
+        let topic = js::string(&t, "topic", &format!("{what}[{i}].topic"))?;
+        let partitions: Vec<u32> = if js::is_missing(&js::get(&t, "partitions")) {
+            let meta = state.inner.cluster.borrow().describe_topic(&topic).map_err(|e| state.core(e))?;
+            meta.partitions.iter().map(|p| p.partition).collect()
+        } else {
+            js::list(&t, "partitions", &format!("{what}[{i}].partitions"), true)?
+                .iter()
+                .map(|p| js::int(p, &format!("{what}[{i}].partitions[]")))
+                .collect::<Result<_, _>>()?
+        };
+        out.extend(partitions.into_iter().map(|p| (topic.clone(), p)));
+    }
+    Ok(out)
+}
+
+#[wasm_bindgen]
+impl Consumer {
+    pub fn connect(&self) -> Promise {
+        self.state.connected.set(true);
+        resolved(JsValue::UNDEFINED)
+    }
+
+    /// Stops the loop (committing what was consumed) and disconnects.
+    pub fn disconnect(&self) -> Promise {
+        let stopped = self.stop();
+        self.state.connected.set(false);
+        stopped
+    }
+
+    /// `subscribe({ topics, fromBeginning? })` or `subscribe({ topic, fromBeginning? })`; a topic may be a RegExp,
+    /// matched against the topics that exist now.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn subscribe(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ConsumerSubscribeTopics | ConsumerSubscribeTopic")] options: JsValue,
+    ) -> Promise {
+        let state = &self.state;
+        settle((|| {
+            if state.running.get() {
+                return Err(error::client_error(
+                    "CONSUMER_RUNNING",
+                    "Cannot subscribe to a topic while the consumer is running",
+                ));
+            }
+            let from_beginning = js::opt_bool(&options, "fromBeginning", "fromBeginning")?.unwrap_or(false);
+            let single = js::get(&options, "topic");
+            let wanted =
+                if js::is_missing(&single) { js::list(&options, "topics", "topics", true)? } else { vec![single] };
+            let existing: Vec<String> = state.inner.cluster.borrow().metadata().into_iter().map(|t| t.name).collect();
+            let mut topics = Vec::new();
+            for (i, t) in wanted.iter().enumerate() {
+                if let Some(re) = t.dyn_ref::<js_sys::RegExp>() {
+                    topics.extend(existing.iter().filter(|name| re.test(name)).cloned());
+                } else if let Some(name) = t.as_string() {
+                    state.inner.cluster.borrow().describe_topic(&name).map_err(|e| state.core(e))?;
+                    topics.push(name);
+                } else {
+                    return Err(js::type_error(&format!("topics[{i}]"), "a string or a RegExp", t));
+                }
+            }
+            let mut subs = state.subscriptions.borrow_mut();
+            for topic in topics {
+                if !subs.iter().any(|s| s.topic == topic) {
+                    subs.push(Subscription { topic, from_beginning });
+                }
+            }
+            Ok(JsValue::UNDEFINED)
+        })())
+    }
+
+    /// Starts consuming: `run({ eachMessage } | { eachBatch }, autoCommit?, autoCommitInterval?,
+    /// autoCommitThreshold? })`. Resolves once the loop has started, as in KafkaJS.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn run(&self, #[wasm_bindgen(unchecked_param_type = "ConsumerRunConfig")] config: JsValue) -> Promise {
+        let state = self.state.clone();
+        settle((|| {
+            if !state.connected.get() {
+                return Err(error::client_error(
+                    "CLIENT_NOT_CONNECTED",
+                    "The consumer is disconnected: call connect() first",
+                ));
+            }
+            if state.running.get() {
+                return Err(error::client_error("CONSUMER_RUNNING", "The consumer is already running"));
+            }
+            let function = |key: &str| -> Result<Option<Function>, JsValue> {
+                let v = js::get(&config, key);
+                if js::is_missing(&v) {
+                    return Ok(None);
+                }
+                v.dyn_into::<Function>().map(Some).map_err(|v| js::type_error(key, "a function", &v))
+            };
+            let (each_message, each_batch) = (function("eachMessage")?, function("eachBatch")?);
+            if each_message.is_none() && each_batch.is_none() {
+                return Err(error::type_error("run() needs eachMessage or eachBatch"));
+            }
+            let commit = CommitPolicy {
+                auto: js::opt_bool(&config, "autoCommit", "autoCommit")?.unwrap_or(true),
+                interval_ms: js::opt_int(&config, "autoCommitInterval", "autoCommitInterval")?,
+                threshold: js::opt_int(&config, "autoCommitThreshold", "autoCommitThreshold")?,
+            };
+            let weak = Rc::downgrade(&state);
+            let pause = Closure::<dyn Fn(String, u32)>::new(move |topic, partition| {
+                if let Some(state) = weak.upgrade() {
+                    state.paused.borrow_mut().insert((topic, partition));
+                }
+            });
+            let handlers = Handlers {
+                each_message,
+                each_batch,
+                commit,
+                pause,
+                noop: Function::new_no_args("return Promise.resolve()"),
+                batch_methods: [
+                    ("isEmpty", Function::new_no_args("return this.messages.length === 0")),
+                    ("firstOffset", Function::new_no_args("return this.messages.length ? this.messages[0].offset : null")),
+                    ("lastOffset", Function::new_no_args(
+                        "return this.messages.length ? this.messages[this.messages.length - 1].offset : String(BigInt(this.highWatermark) - 1n)",
+                    )),
+                    ("offsetLag", Function::new_no_args("return String(BigInt(this.highWatermark) - 1n - BigInt(this.lastOffset()))")),
+                ],
+            };
+            let generation = state.generation.get() + 1;
+            state.generation.set(generation);
+            state.running.set(true);
+            spawn_local(run_loop(state.clone(), handlers, generation));
+            Ok(JsValue::UNDEFINED)
+        })())
+    }
+
+    /// Stops the loop after the message in hand; resolves once it has stopped (and committed, with autoCommit).
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn stop(&self) -> Promise {
+        let state = &self.state;
+        if !state.running.get() {
+            return resolved(JsValue::UNDEFINED);
+        }
+        let stopped = Promise::new(&mut |resolve, _| state.on_stopped.borrow_mut().push(resolve));
+        state.running.set(false);
+        state.inner.data_arrived(); // ends a long poll at once
+        stopped
+    }
+
+    /// Commits the given offsets (`offset` = the next record to read), as KafkaJS's `commitOffsets`.
+    #[wasm_bindgen(js_name = commitOffsets, unchecked_return_type = "Promise<void>")]
+    pub fn commit_offsets(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "TopicPartitionOffsetAndMetadata[]")] offsets: JsValue,
+    ) -> Promise {
+        let state = &self.state;
+        settle((|| {
+            if !Array::is_array(&offsets) {
+                return Err(js::type_error("offsets", "an array", &offsets));
+            }
+            for (i, o) in Array::from(&offsets).iter().enumerate() {
+                let at = |f: &str| format!("offsets[{i}].{f}");
+                let topic = js::string(&o, "topic", &at("topic"))?;
+                let partition: i32 = js::opt_int(&o, "partition", &at("partition"))?.unwrap_or(-1);
+                let offset: i64 = js::int(&js::get(&o, "offset"), &at("offset"))?;
+                let metadata = js::opt_string(&o, "metadata", &at("metadata"))?;
+                state
+                    .inner
+                    .cluster
+                    .borrow_mut()
+                    .commit_offset(&state.group_id, &topic, partition, offset, metadata)
+                    .map_err(|e| state.core(e))?;
+            }
+            Ok(JsValue::UNDEFINED)
+        })())
+    }
+
+    /// Moves the position of one partition; the next fetch reads from `offset`.
+    pub fn seek(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "{ topic: string; partition: number; offset: string }")] target: JsValue,
+    ) -> Result<(), JsValue> {
+        let topic = js::string(&target, "topic", "topic")?;
+        let partition: u32 = js::opt_int(&target, "partition", "partition")?
+            .ok_or_else(|| js::type_error("partition", "a number", &JsValue::UNDEFINED))?;
+        let offset: i64 = js::int(&js::get(&target, "offset"), "offset")?;
+        if offset < 0 {
+            return Err(error::to_js(&Error::OffsetOutOfRange(format!("cannot seek to offset {offset}"))));
+        }
+        self.state.advance(&(topic, partition), offset);
+        Ok(())
+    }
+
+    pub fn pause(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Array<{ topic: string; partitions?: number[] }>")] topics: JsValue,
+    ) -> Result<(), JsValue> {
+        let tps = topic_partitions(&self.state, &topics, "topics")?;
+        self.state.paused.borrow_mut().extend(tps);
+        Ok(())
+    }
+
+    pub fn resume(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Array<{ topic: string; partitions?: number[] }>")] topics: JsValue,
+    ) -> Result<(), JsValue> {
+        let tps = topic_partitions(&self.state, &topics, "topics")?;
+        let mut paused = self.state.paused.borrow_mut();
+        for tp in &tps {
+            paused.remove(tp);
+        }
+        drop(paused);
+        self.state.inner.data_arrived();
+        Ok(())
+    }
+
+    /// `[{ topic, partitions }]` currently paused.
+    #[wasm_bindgen(unchecked_return_type = "Array<{ topic: string; partitions: number[] }>")]
+    pub fn paused(&self) -> JsValue {
+        let mut by_topic: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+        let paused = self.state.paused.borrow();
+        for (t, p) in paused.iter() {
+            by_topic.entry(t).or_default().push(*p);
+        }
+        js::array(
+            by_topic.into_iter().map(|(t, ps)| object([("topic", t.into()), ("partitions", js::array(ps).into())])),
+        )
+        .into()
+    }
+
+    /// KafkaJS's `describeGroup()`. A franz group has one member (this consumer) until group rebalancing lands.
+    #[wasm_bindgen(js_name = describeGroup, unchecked_return_type = "Promise<GroupDescription>")]
+    pub fn describe_group(&self) -> Promise {
+        let s = &self.state;
+        let member = object([
+            ("memberId", s.inner.client_id.as_str().into()),
+            ("clientId", s.inner.client_id.as_str().into()),
+            ("clientHost", "franz.local".into()),
+        ]);
+        let running = s.running.get();
+        resolved(
+            object([
+                ("groupId", s.group_id.as_str().into()),
+                ("members", if running { js::array([member]) } else { Array::new() }.into()),
+                ("protocol", if running { "RoundRobinAssigner" } else { "" }.into()),
+                ("protocolType", "consumer".into()),
+                ("state", if running { "Stable" } else { "Empty" }.into()),
+                ("errorCode", 0.into()),
+            ])
+            .into(),
+        )
+    }
+
+    /// Listens for `consumer.group_join`, `consumer.commit_offsets` or `consumer.crash`; returns a remover.
+    #[wasm_bindgen(unchecked_return_type = "() => void")]
+    pub fn on(&self, event: String, listener: Function) -> JsValue {
+        self.state.events.on(event, listener)
+    }
+}

@@ -1,0 +1,133 @@
+//! Reading and writing plain JS objects at the API boundary. Every read names the field it reads, so a caller
+//! who passes the wrong type learns exactly which field is wrong.
+
+use bytes::Bytes;
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::error;
+
+/// `obj[key]`, or `undefined` when `obj` is not an object.
+pub fn get(obj: &JsValue, key: &str) -> JsValue {
+    if obj.is_object() {
+        Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    }
+}
+
+/// Sets `obj[key] = value` on a plain object this module created (which cannot fail).
+pub fn set(obj: &Object, key: &str, value: impl Into<JsValue>) {
+    let _ = Reflect::set(obj, &JsValue::from_str(key), &value.into());
+}
+
+/// A plain object built from `(key, value)` pairs.
+pub fn object<const N: usize>(fields: [(&str, JsValue); N]) -> Object {
+    let obj = Object::new();
+    for (k, v) in fields {
+        set(&obj, k, v);
+    }
+    obj
+}
+
+pub fn array(items: impl IntoIterator<Item = impl Into<JsValue>>) -> Array {
+    items.into_iter().map(Into::into).collect()
+}
+
+fn type_name(v: &JsValue) -> String {
+    if v.is_null() {
+        "null".into()
+    } else if Array::is_array(v) {
+        "array".into()
+    } else {
+        v.js_typeof().as_string().unwrap_or_default()
+    }
+}
+
+/// A JS `TypeError` for a field of the wrong type, shaped like franz's other errors.
+pub fn type_error(field: &str, expected: &str, got: &JsValue) -> JsValue {
+    error::type_error(&format!("{field} must be {expected}, got {}", type_name(got)))
+}
+
+pub fn is_missing(v: &JsValue) -> bool {
+    v.is_undefined() || v.is_null()
+}
+
+pub fn opt_string(obj: &JsValue, key: &str, field: &str) -> Result<Option<String>, JsValue> {
+    let v = get(obj, key);
+    if is_missing(&v) {
+        return Ok(None);
+    }
+    v.as_string().map(Some).ok_or_else(|| type_error(field, "a string", &v))
+}
+
+pub fn string(obj: &JsValue, key: &str, field: &str) -> Result<String, JsValue> {
+    let v = get(obj, key);
+    v.as_string().ok_or_else(|| type_error(field, "a string", &v))
+}
+
+/// An optional whole number that fits `T` (partition counts, acks, offsets as numbers or numeric strings).
+pub fn opt_int<T: TryFrom<i64>>(obj: &JsValue, key: &str, field: &str) -> Result<Option<T>, JsValue> {
+    let v = get(obj, key);
+    if is_missing(&v) {
+        return Ok(None);
+    }
+    int(&v, field).map(Some)
+}
+
+/// A whole number given as a JS number, a numeric string (as KafkaJS writes offsets) or a bigint.
+pub fn int<T: TryFrom<i64>>(v: &JsValue, field: &str) -> Result<T, JsValue> {
+    let n = if let Some(f) = v.as_f64() {
+        (f.fract() == 0.0 && f.abs() < 9.007_199_254_740_992e15).then_some(f as i64)
+    } else if let Some(s) = v.as_string() {
+        s.trim().parse::<i64>().ok()
+    } else if v.is_bigint() {
+        i64::try_from(v.clone()).ok()
+    } else {
+        None
+    };
+    n.and_then(|n| T::try_from(n).ok()).ok_or_else(|| type_error(field, "a whole number in range", v))
+}
+
+pub fn opt_bool(obj: &JsValue, key: &str, field: &str) -> Result<Option<bool>, JsValue> {
+    let v = get(obj, key);
+    if is_missing(&v) {
+        return Ok(None);
+    }
+    v.as_bool().map(Some).ok_or_else(|| type_error(field, "a boolean", &v))
+}
+
+/// Keys, values and header values: a string (UTF-8 encoded) or a Uint8Array, as KafkaJS takes a string or a
+/// Buffer (a Buffer is a Uint8Array). `null`/`undefined` is `None`.
+pub fn bytes(v: &JsValue, field: &str) -> Result<Option<Bytes>, JsValue> {
+    if is_missing(v) {
+        Ok(None)
+    } else if let Some(s) = v.as_string() {
+        Ok(Some(Bytes::from(s)))
+    } else if let Some(u) = v.dyn_ref::<Uint8Array>() {
+        Ok(Some(Bytes::from(u.to_vec())))
+    } else {
+        Err(type_error(field, "a string, a Uint8Array or null", v))
+    }
+}
+
+/// An array field; a missing one is empty unless `required`.
+pub fn list(obj: &JsValue, key: &str, field: &str, required: bool) -> Result<Vec<JsValue>, JsValue> {
+    let v = get(obj, key);
+    if is_missing(&v) && !required {
+        return Ok(Vec::new());
+    }
+    if !Array::is_array(&v) {
+        return Err(type_error(field, "an array", &v));
+    }
+    Ok(Array::from(&v).iter().collect())
+}
+
+pub fn uint8(bytes: &[u8]) -> JsValue {
+    Uint8Array::from(bytes).into()
+}
+
+/// Offsets cross into JS as strings, as in KafkaJS (they can exceed 2^53).
+pub fn offset(n: i64) -> JsValue {
+    JsValue::from_str(&n.to_string())
+}

@@ -1,0 +1,184 @@
+//! `kafka.producer()`: KafkaJS's producer. One `send` becomes one RecordBatch v2 per partition.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use js_sys::{Array, Promise};
+use wasm_bindgen::prelude::*;
+
+use super::error;
+use super::js::{self, object};
+use super::kafka::{resolved, settle, Inner};
+use crate::core::client::{batches_by_partition, OutgoingMessage};
+use crate::core::cluster::NewTopic;
+use crate::core::error::Error;
+use crate::core::partitioner::{NullKeyStrategy, Partitioner};
+use crate::core::record::Record;
+
+#[wasm_bindgen]
+pub struct Producer {
+    inner: Rc<Inner>,
+    partitioner: RefCell<Partitioner>,
+    connected: Cell<bool>,
+}
+
+impl Producer {
+    pub(crate) fn new(inner: Rc<Inner>, config: &JsValue) -> Result<Producer, JsValue> {
+        if js::opt_bool(config, "idempotent", "idempotent")?.unwrap_or(false) {
+            return Err(error::to_js(&Error::InvalidRequest(
+                "idempotent producers are not supported yet (they come with replication)".into(),
+            )));
+        }
+        let strategy = match js::opt_string(config, "nullKeyPartitioner", "nullKeyPartitioner")?.as_deref() {
+            None | Some("round-robin") => NullKeyStrategy::RoundRobin,
+            Some("sticky") => NullKeyStrategy::Sticky,
+            Some(other) => {
+                return Err(error::type_error(&format!(
+                    "nullKeyPartitioner must be 'round-robin' or 'sticky', got {other:?}"
+                )))
+            }
+        };
+        let seed = inner.now_ms() as u64;
+        Ok(Producer { inner, partitioner: RefCell::new(Partitioner::new(strategy, seed)), connected: Cell::new(false) })
+    }
+
+    fn check_connected(&self) -> Result<(), JsValue> {
+        if self.connected.get() {
+            Ok(())
+        } else {
+            Err(error::client_error("CLIENT_NOT_CONNECTED", "The producer is disconnected: call connect() first"))
+        }
+    }
+
+    /// Sends one topic's messages; returns KafkaJS's RecordMetadata, one per partition written.
+    fn send_topic(&self, topic: &str, messages: &[JsValue], acks: i16, at: &str) -> Result<Vec<JsValue>, JsValue> {
+        let now = self.inner.now_ms();
+        let outgoing = messages
+            .iter()
+            .enumerate()
+            .map(|(i, m)| message(m, &format!("{at}[{i}]"), now))
+            .collect::<Result<Vec<_>, _>>()?;
+        let core = |e: Error| error::to_js(&e);
+        if self.inner.auto_create_topics && self.inner.cluster.borrow().describe_topic(topic).is_err() {
+            self.inner.cluster.borrow_mut().create_topic(&NewTopic::new(topic, -1, -1), false).map_err(core)?;
+            self.inner.changed("createTopics", topic);
+        }
+        let meta = self.inner.cluster.borrow().describe_topic(topic).map_err(core)?;
+        let available: Vec<u32> = meta.partitions.iter().filter(|p| p.leader.is_some()).map(|p| p.partition).collect();
+        let batches = batches_by_partition(
+            &mut self.partitioner.borrow_mut(),
+            topic,
+            outgoing,
+            meta.partitions.len() as u32,
+            &available,
+        )
+        .map_err(core)?;
+        let mut results = Vec::new();
+        for (partition, batch) in batches {
+            let produced =
+                self.inner.cluster.borrow_mut().produce(topic, partition as i32, &batch.encode(), now).map_err(core)?;
+            results.push(
+                object([
+                    ("topicName", topic.into()),
+                    ("partition", partition.into()),
+                    ("errorCode", 0.into()),
+                    ("baseOffset", js::offset(produced.base_offset)),
+                    ("logAppendTime", js::offset(produced.log_append_time)),
+                    ("logStartOffset", js::offset(produced.log_start_offset)),
+                ])
+                .into(),
+            );
+        }
+        self.inner.data_arrived();
+        self.inner.changed("produce", topic);
+        // With acks=0 Kafka sends no response, so KafkaJS resolves with no metadata.
+        Ok(if acks == 0 { Vec::new() } else { results })
+    }
+}
+
+/// A KafkaJS message `{ key?, value, partition?, headers?, timestamp? }` as a record.
+fn message(m: &JsValue, at: &str, now: i64) -> Result<OutgoingMessage, JsValue> {
+    if !m.is_object() {
+        return Err(js::type_error(at, "a message object", m));
+    }
+    let mut headers = Vec::new();
+    let h = js::get(m, "headers");
+    if !js::is_missing(&h) {
+        if !h.is_object() || Array::is_array(&h) {
+            return Err(js::type_error(&format!("{at}.headers"), "an object", &h));
+        }
+        for entry in js_sys::Object::entries(h.unchecked_ref()).iter() {
+            let entry = Array::from(&entry);
+            let key = entry.get(0).as_string().unwrap_or_default();
+            let value = entry.get(1);
+            // KafkaJS allows an array of values for a repeated header key.
+            let values: Vec<JsValue> =
+                if Array::is_array(&value) { Array::from(&value).iter().collect() } else { vec![value] };
+            for v in values {
+                headers.push((key.clone(), js::bytes(&v, &format!("{at}.headers.{key}"))?));
+            }
+        }
+    }
+    let value = js::get(m, "value");
+    if value.is_undefined() {
+        return Err(js::type_error(&format!("{at}.value"), "a string, a Uint8Array or null", &value));
+    }
+    Ok(OutgoingMessage {
+        record: Record {
+            key: js::bytes(&js::get(m, "key"), &format!("{at}.key"))?,
+            value: js::bytes(&value, &format!("{at}.value"))?,
+            timestamp: js::opt_int(m, "timestamp", &format!("{at}.timestamp"))?.unwrap_or(now),
+            headers,
+        },
+        partition: js::opt_int(m, "partition", &format!("{at}.partition"))?,
+    })
+}
+
+fn acks(options: &JsValue) -> Result<i16, JsValue> {
+    let acks = js::opt_int::<i16>(options, "acks", "acks")?.unwrap_or(-1);
+    if ![-1, 0, 1].contains(&acks) {
+        return Err(error::to_js(&Error::InvalidRequiredAcks(format!("acks must be -1 (all), 0 or 1, got {acks}"))));
+    }
+    Ok(acks)
+}
+
+#[wasm_bindgen]
+impl Producer {
+    pub fn connect(&self) -> Promise {
+        self.connected.set(true);
+        resolved(JsValue::UNDEFINED)
+    }
+
+    pub fn disconnect(&self) -> Promise {
+        self.connected.set(false);
+        resolved(JsValue::UNDEFINED)
+    }
+
+    /// `send({ topic, messages, acks? })`: resolves with KafkaJS's `RecordMetadata[]`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<RecordMetadata[]>")]
+    pub fn send(&self, #[wasm_bindgen(unchecked_param_type = "ProducerRecord")] record: JsValue) -> Promise {
+        settle((|| {
+            self.check_connected()?;
+            let topic = js::string(&record, "topic", "topic")?;
+            let messages = js::list(&record, "messages", "messages", true)?;
+            Ok(js::array(self.send_topic(&topic, &messages, acks(&record)?, "messages")?).into())
+        })())
+    }
+
+    /// `sendBatch({ topicMessages: [{ topic, messages }], acks? })`.
+    #[wasm_bindgen(js_name = sendBatch, unchecked_return_type = "Promise<RecordMetadata[]>")]
+    pub fn send_batch(&self, #[wasm_bindgen(unchecked_param_type = "ProducerBatch")] batch: JsValue) -> Promise {
+        settle((|| {
+            self.check_connected()?;
+            let acks = acks(&batch)?;
+            let mut out = Vec::new();
+            for (i, tm) in js::list(&batch, "topicMessages", "topicMessages", true)?.iter().enumerate() {
+                let topic = js::string(tm, "topic", &format!("topicMessages[{i}].topic"))?;
+                let at = format!("topicMessages[{i}].messages");
+                let messages = js::list(tm, "messages", &at, true)?;
+                out.extend(self.send_topic(&topic, &messages, acks, &at)?);
+            }
+            Ok(js::array(out).into())
+        })())
+    }
+}

@@ -1,0 +1,257 @@
+//! The KafkaJS-shaped JS API, driven from JavaScript in headless Chrome as a user drives it. Rust only opens
+//! the cluster; each scenario is plain JS that throws on the first failed check.
+#![cfg(target_arch = "wasm32")]
+
+use franz::web::Kafka;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(inline_js = r#"
+function check(cond, what) { if (!cond) throw new Error('check failed: ' + what); }
+function eq(a, b, what) {
+  const [x, y] = [JSON.stringify(a), JSON.stringify(b)];
+  if (x !== y) throw new Error(`${what}: expected ${y}, got ${x}`);
+}
+const text = (bytes) => (bytes == null ? null : new TextDecoder().decode(bytes));
+async function rejects(promise, expect, what) {
+  try { await promise; } catch (e) {
+    for (const [k, v] of Object.entries(expect)) {
+      if (k === 'message') { check(e.message.includes(v), `${what}: message ${e.message} mentions ${v}`); continue; }
+      eq(e[k], v, `${what}: error.${k}`);
+    }
+    check(e instanceof Error, `${what}: is an Error`);
+    return e;
+  }
+  throw new Error(`${what}: expected a rejection`);
+}
+function throws(fn, expect, what) { return rejects((async () => fn())(), expect, what); }
+
+/** Collects messages with eachMessage until `count` have arrived, then stops the consumer. */
+async function consume(consumer, count, opts = {}) {
+  const got = [];
+  let done;
+  const finished = new Promise((r) => (done = r));
+  await consumer.run({ ...opts, eachMessage: async ({ topic, partition, message }) => {
+    got.push({ topic, partition, offset: message.offset, key: text(message.key), value: text(message.value),
+               timestamp: message.timestamp, headers: Object.fromEntries(Object.entries(message.headers).map(([k, v]) => [k, text(v)])) });
+    if (got.length === count) done();
+  } });
+  await Promise.race([finished, new Promise((_, no) => setTimeout(() => no(new Error(`only ${got.length} of ${count} arrived`)), 5000))]);
+  await consumer.stop();
+  return got;
+}
+
+export async function roundTrip(kafka) {
+  const admin = kafka.admin();
+  await admin.connect();
+  eq(await admin.createTopics({ topics: [{ topic: 'orders', numPartitions: 3, replicationFactor: 3 }] }), true, 'created');
+  eq(await admin.createTopics({ topics: [{ topic: 'orders', numPartitions: 3 }] }), false, 'already existed');
+  eq(await admin.listTopics(), ['orders'], 'listTopics');
+
+  const producer = kafka.producer();
+  await producer.connect();
+  const sent = await producer.send({ topic: 'orders', messages: [
+    { key: 'alice', value: 'first', headers: { source: 'web' }, timestamp: '1700000000000' },
+    { key: 'alice', value: new TextEncoder().encode('second'), timestamp: 1700000000001 },
+    { key: null, value: 'no key', partition: 2, timestamp: '1700000000002' },
+  ] });
+  check(sent.every((m) => m.topicName === 'orders' && m.errorCode === 0 && typeof m.baseOffset === 'string'), 'RecordMetadata shape');
+  const alice = sent.find((m) => m.partition !== 2 || sent.length === 1);
+
+  const consumer = kafka.consumer({ groupId: 'billing' });
+  await consumer.connect();
+  await consumer.subscribe({ topics: ['orders'], fromBeginning: true });
+  const got = await consume(consumer, 3);
+  const byValue = Object.fromEntries(got.map((m) => [m.value, m]));
+  eq(byValue.first.key, 'alice', 'key');
+  eq(byValue.first.headers, { source: 'web' }, 'headers');
+  eq(byValue.first.timestamp, '1700000000000', 'timestamp as a string');
+  eq(byValue.second.partition, byValue.first.partition, 'same key, same partition');
+  eq(Number(byValue.second.offset), Number(byValue.first.offset) + 1, 'order within the partition');
+  eq(byValue['no key'].partition, 2, 'explicit partition');
+  eq(byValue['no key'].key, null, 'null key');
+
+  const committed = await admin.fetchOffsets({ groupId: 'billing', topics: ['orders'] });
+  const total = committed[0].partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+  eq(total, 3, 'committed offsets cover every consumed record');
+  const offsets = await admin.fetchTopicOffsets('orders');
+  eq(offsets.reduce((n, p) => n + Number(p.high), 0), 3, 'high watermarks');
+  check(offsets.every((p) => p.low === '0' && p.offset === p.high), 'fetchTopicOffsets shape');
+  return alice !== undefined;
+}
+
+export async function errorsAreKafkaShaped(kafka) {
+  const admin = kafka.admin();
+  await rejects(admin.createTopics({ topics: [{ topic: 't', numPartitions: 1, replicationFactor: 4 }] }),
+    { name: 'KafkaJSProtocolError', type: 'INVALID_REPLICATION_FACTOR', code: 38, retriable: false, message: 'larger than available brokers: 3' }, 'RF > brokers');
+  await rejects(admin.createTopics({ topics: [{ topic: 'bad name!' }] }), { type: 'INVALID_TOPIC_EXCEPTION', code: 17 }, 'bad name');
+  await rejects(admin.createTopics({ topics: [{ topic: 't', numPartitions: 0 }] }), { type: 'INVALID_PARTITIONS', code: 37 }, 'zero partitions');
+  await rejects(admin.createTopics({ topics: [{ topic: 't', configEntries: [{ name: 'retention.ms', value: 'soon' }] }] }), { type: 'INVALID_CONFIG', code: 40 }, 'bad config');
+  await rejects(admin.createTopics({ topics: [{ topic: 42 }] }), { name: 'TypeError', type: 'INVALID_REQUEST', message: 'topics[0].topic must be a string, got number' }, 'wrong type');
+  await admin.createTopics({ topics: [{ topic: 't', numPartitions: 2 }] });
+
+  const producer = kafka.producer();
+  await rejects(producer.send({ topic: 't', messages: [{ value: 'x' }] }), { type: 'CLIENT_NOT_CONNECTED' }, 'send before connect');
+  await producer.connect();
+  await rejects(producer.send({ topic: 'missing', messages: [{ value: 'x' }] }), { type: 'UNKNOWN_TOPIC_OR_PARTITION', code: 3, retriable: true }, 'unknown topic');
+  await rejects(producer.send({ topic: 't', messages: [{ value: 7 }] }), { name: 'TypeError', message: 'messages[0].value must be a string, a Uint8Array or null, got number' }, 'value type');
+  await rejects(producer.send({ topic: 't', messages: [{ key: {}, value: 'v' }] }), { message: 'messages[0].key must be' }, 'key type');
+  await rejects(producer.send({ topic: 't', messages: [{ value: 'v', headers: { h: 1 } }] }), { message: 'messages[0].headers.h must be' }, 'header type');
+  await rejects(producer.send({ topic: 't', messages: [{ value: 'v', partition: 5 }] }), { type: 'UNKNOWN_TOPIC_OR_PARTITION' }, 'partition out of range');
+  await rejects(producer.send({ topic: 't', acks: 2, messages: [{ value: 'v' }] }), { type: 'INVALID_REQUIRED_ACKS', code: 21 }, 'acks');
+  const big = new Uint8Array(1_100_000);
+  await rejects(producer.send({ topic: 't', messages: [{ value: big }] }), { type: 'MESSAGE_TOO_LARGE', code: 10 }, 'too large');
+  eq((await admin.fetchTopicOffsets('t')).map((p) => p.high), ['0', '0'], 'nothing of a refused send was written');
+  await throws(() => kafka.producer({ idempotent: true }), { type: 'INVALID_REQUEST' }, 'idempotent not yet');
+
+  await throws(() => kafka.consumer({}), { message: 'groupId must be a string' }, 'consumer without groupId');
+  const consumer = kafka.consumer({ groupId: 'g' });
+  await rejects(consumer.subscribe({ topics: ['missing'] }), { type: 'UNKNOWN_TOPIC_OR_PARTITION' }, 'subscribe to unknown topic');
+  await rejects(consumer.run({ eachMessage: async () => {} }), { type: 'CLIENT_NOT_CONNECTED' }, 'run before connect');
+  await consumer.connect();
+  await rejects(consumer.run({}), { message: 'eachMessage or eachBatch' }, 'run without handler');
+  return true;
+}
+
+export async function committedOffsetsResumeAGroup(kafka) {
+  const admin = kafka.admin();
+  await admin.createTopics({ topics: [{ topic: 'events', numPartitions: 1 }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic: 'events', messages: [1, 2, 3, 4].map((i) => ({ value: `e${i}` })) });
+
+  const first = kafka.consumer({ groupId: 'g' });
+  await first.connect();
+  await first.subscribe({ topic: 'events', fromBeginning: true });
+  eq((await consume(first, 4)).map((m) => m.value), ['e1', 'e2', 'e3', 'e4'], 'first reader');
+  await first.disconnect();
+
+  await producer.send({ topic: 'events', messages: [{ value: 'e5' }] });
+  const second = kafka.consumer({ groupId: 'g' });
+  await second.connect();
+  await second.subscribe({ topic: 'events', fromBeginning: true });
+  eq((await consume(second, 1)).map((m) => [m.value, m.offset]), [['e5', '4']], 'a restarted group resumes from its commit');
+
+  const other = kafka.consumer({ groupId: 'other' });
+  await other.connect();
+  await other.subscribe({ topic: 'events' }); // latest: only what arrives from now on
+  const pending = consume(other, 1);
+  await new Promise((r) => setTimeout(r, 50));
+  await producer.send({ topic: 'events', messages: [{ value: 'e6' }] });
+  eq((await pending).map((m) => m.value), ['e6'], 'a new group without fromBeginning starts at the end');
+
+  const seeker = kafka.consumer({ groupId: 'seeker' });
+  await seeker.connect();
+  await seeker.subscribe({ topic: 'events', fromBeginning: true });
+  seeker.seek({ topic: 'events', partition: 0, offset: '2' });
+  eq((await consume(seeker, 2)).map((m) => m.value), ['e3', 'e4'], 'seek moves the position');
+  return true;
+}
+
+export async function eachBatchAndPause(kafka) {
+  const admin = kafka.admin();
+  await admin.createTopics({ topics: [{ topic: 'b', numPartitions: 2 }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic: 'b', messages: [{ value: 'p0-a', partition: 0 }, { value: 'p0-b', partition: 0 }, { value: 'p1-a', partition: 1 }] });
+  const consumer = kafka.consumer({ groupId: 'batches' });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'b', fromBeginning: true });
+  consumer.pause([{ topic: 'b', partitions: [1] }]);
+  eq(consumer.paused(), [{ topic: 'b', partitions: [1] }], 'paused()');
+  const batches = [];
+  let done;
+  const two = new Promise((r) => (done = r));
+  await consumer.run({ eachBatch: async ({ batch }) => {
+    batches.push({ partition: batch.partition, values: batch.messages.map((m) => text(m.value)), first: batch.firstOffset(), last: batch.lastOffset(), lag: batch.offsetLag(), empty: batch.isEmpty() });
+    if (batches.length === 1) consumer.resume([{ topic: 'b' }]);
+    if (batches.length === 2) done();
+  } });
+  await two;
+  await consumer.stop();
+  eq(batches[0], { partition: 0, values: ['p0-a', 'p0-b'], first: '0', last: '1', lag: '0', empty: false }, 'partition 0 first, while 1 is paused');
+  eq(batches[1].values, ['p1-a'], 'partition 1 after resume');
+  return true;
+}
+
+export async function adminOperations(kafka) {
+  const admin = kafka.admin();
+  const changes = [];
+  const off = kafka.on('cluster.change', (e) => changes.push(e.type));
+  await admin.createTopics({ topics: [{ topic: 'cfg', numPartitions: 2, replicationFactor: 2, configEntries: [{ name: 'retention.ms', value: '60000' }] }] });
+  const meta = await admin.fetchTopicMetadata({ topics: ['cfg'] });
+  eq(meta.topics[0].name, 'cfg', 'metadata name');
+  eq(meta.topics[0].partitions.length, 2, 'metadata partitions');
+  check(meta.topics[0].partitions.every((p) => p.replicas.length === 2 && p.leader === p.replicas[0] && p.isr.length === 2), 'replicas, leader, isr');
+  const described = await admin.describeConfigs({ resources: [{ type: 2, name: 'cfg' }], includeSynonyms: false });
+  const retention = described.resources[0].configEntries.find((e) => e.configName === 'retention.ms');
+  eq([retention.configValue, retention.isDefault], ['60000', false], 'describeConfigs');
+  await admin.alterConfigs({ resources: [{ type: 2, name: 'cfg', configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
+  const after = (await admin.describeConfigs({ resources: [{ type: 2, name: 'cfg' }] })).resources[0].configEntries;
+  eq(after.find((e) => e.configName === 'cleanup.policy').configValue, 'compact', 'alterConfigs sets');
+  eq(after.find((e) => e.configName === 'retention.ms').isDefault, true, 'alterConfigs replaces the whole set, as Kafka AlterConfigs does');
+  eq(await admin.createPartitions({ topicPartitions: [{ topic: 'cfg', count: 4 }] }), true, 'createPartitions');
+  eq((await admin.fetchTopicOffsets('cfg')).length, 4, 'grown');
+  await rejects(admin.createPartitions({ topicPartitions: [{ topic: 'cfg', count: 2 }] }), { type: 'INVALID_PARTITIONS' }, 'shrink');
+  const cluster = await admin.describeCluster();
+  eq(cluster.brokers.map((b) => b.nodeId), [1, 2, 3], 'brokers');
+  await admin.deleteTopics({ topics: ['cfg'] });
+  eq(await admin.listTopics(), [], 'deleted');
+  off();
+  await admin.createTopics({ topics: [{ topic: 'quiet' }] });
+  eq(changes, ['createTopics', 'alterConfigs', 'createPartitions', 'deleteTopics'], 'cluster.change events, none after off()');
+  return true;
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(catch, js_name = roundTrip)]
+    async fn round_trip(kafka: JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = errorsAreKafkaShaped)]
+    async fn errors_are_kafka_shaped(kafka: JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = committedOffsetsResumeAGroup)]
+    async fn committed_offsets_resume_a_group(kafka: JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = eachBatchAndPause)]
+    async fn each_batch_and_pause(kafka: JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = adminOperations)]
+    async fn admin_operations(kafka: JsValue) -> Result<JsValue, JsValue>;
+}
+
+async fn open(cluster: &str) -> JsValue {
+    let config =
+        js_sys::JSON::parse(&format!(r#"{{"cluster":"{cluster}","brokers":3,"storage":"memory","seed":7}}"#)).unwrap();
+    JsFuture::from(Kafka::open(config)).await.expect("Kafka.open")
+}
+
+fn ok(result: Result<JsValue, JsValue>) {
+    if let Err(e) = result {
+        panic!("{}", js_sys::Error::from(e).message());
+    }
+}
+
+#[wasm_bindgen_test]
+async fn produce_and_consume_round_trip() {
+    ok(round_trip(open("api-round-trip").await).await);
+}
+
+#[wasm_bindgen_test]
+async fn errors_carry_name_type_code_and_retriable() {
+    ok(errors_are_kafka_shaped(open("api-errors").await).await);
+}
+
+#[wasm_bindgen_test]
+async fn a_group_resumes_from_its_committed_offsets() {
+    ok(committed_offsets_resume_a_group(open("api-groups").await).await);
+}
+
+#[wasm_bindgen_test]
+async fn each_batch_pause_and_resume() {
+    ok(each_batch_and_pause(open("api-batches").await).await);
+}
+
+#[wasm_bindgen_test]
+async fn admin_operations_and_change_events() {
+    ok(admin_operations(open("api-admin").await).await);
+}
