@@ -141,6 +141,11 @@ fn batch_range(replica: &ReplicaKey, from: f64, to: f64, to_open: bool) -> Resul
     .map_err(failure)
 }
 
+/// The base offset in a `[broker, topic, partition, baseOffset]` key.
+fn base_offset_of(key: &JsValue) -> i64 {
+    Array::from(key).get(3).as_f64().map_or(i64::MIN, |f| f as i64)
+}
+
 fn to_bytes(value: &JsValue) -> Bytes {
     Bytes::from(Uint8Array::new(value).to_vec())
 }
@@ -245,7 +250,7 @@ impl IdbStorage {
         replica: &ReplicaKey,
         from_offset: i64,
         max_bytes: usize,
-    ) -> Result<Vec<Bytes>, StorageFailure> {
+    ) -> Result<Vec<(i64, Bytes)>, StorageFailure> {
         let (_tx, batches, _) = self.transaction("readonly")?;
         // The batch holding `from_offset` is the one with the greatest base offset at or below it.
         let below = batch_range(replica, f64::NEG_INFINITY, offset_bound(from_offset), false)?;
@@ -272,30 +277,34 @@ impl IdbStorage {
             let values = batches.get_all_with_key_and_limit(&range, LOAD_CHUNK).map_err(failure)?;
             let keys = batches.get_all_keys_with_key_and_limit(&range, LOAD_CHUNK).map_err(failure)?;
             let (values, keys) = (Array::from(&request(&values).await?), Array::from(&request(&keys).await?));
-            for value in values.iter() {
+            for (key, value) in keys.iter().zip(values.iter()) {
                 let bytes = to_bytes(&value);
                 if !out.is_empty() && size + bytes.len() > max_bytes {
                     return Ok(out);
                 }
                 size += bytes.len();
-                out.push(bytes);
+                out.push((base_offset_of(&key), bytes));
             }
             if values.length() < LOAD_CHUNK {
                 return Ok(out);
             }
-            start = Array::from(&keys.get(keys.length() - 1)).get(3).as_f64().unwrap_or(f64::INFINITY);
+            start = base_offset_of(&keys.get(keys.length() - 1)) as f64;
             start_open = true;
         }
     }
 
-    /// The batch with the greatest base offset, or `None` for an empty replica.
-    pub async fn last_batch(&self, replica: &ReplicaKey) -> Result<Option<Bytes>, StorageFailure> {
+    /// The batch with the greatest base offset and that offset, or `None` for an empty replica.
+    pub async fn last_batch(&self, replica: &ReplicaKey) -> Result<Option<(i64, Bytes)>, StorageFailure> {
         let (_tx, batches, _) = self.transaction("readonly")?;
         let all = batch_range(replica, f64::NEG_INFINITY, f64::INFINITY, false)?;
         let cursor = batches.open_cursor_with_range_and_direction(&all, IdbCursorDirection::Prev).map_err(failure)?;
         match request(&cursor).await? {
             c if c.is_null() => Ok(None),
-            c => Ok(Some(to_bytes(&c.unchecked_into::<IdbCursorWithValue>().value().map_err(failure)?))),
+            c => {
+                let cursor = c.unchecked_into::<IdbCursorWithValue>();
+                let base = base_offset_of(&cursor.key().map_err(failure)?);
+                Ok(Some((base, to_bytes(&cursor.value().map_err(failure)?))))
+            }
         }
     }
 

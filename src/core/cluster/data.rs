@@ -10,6 +10,7 @@ use super::metadata::BrokerId;
 use super::state::{Cluster, PartitionState};
 use crate::core::error::{Error, Result};
 use crate::core::log::{Cleanup, OffsetAndTimestamp, OffsetSpec, PartitionLog, StoredBatch};
+use crate::core::storage::ReplicaKey;
 
 /// Kafka's ProduceResponse for one partition.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +30,17 @@ pub struct FetchResult {
     pub log_start_offset: i64,
     /// Whole RecordBatch v2 buffers; the first may start before the fetch offset, as in Kafka.
     pub batches: Vec<Bytes>,
+    /// Set when the batches at the offset live only in storage: load them with
+    /// `load_batches(replica, offset, max_bytes)` and pass them to [`Cluster::serve_from_storage`].
+    pub in_storage: Option<ReplicaKey>,
+}
+
+/// Batches read back from storage, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Served {
+    pub batches: Vec<Bytes>,
+    /// What was wrong, when a stored batch failed its check: the replica is now truncated before it.
+    pub corruption: Option<String>,
 }
 
 /// Cleanup done on one replica during a tick.
@@ -58,9 +70,11 @@ impl Cluster {
             .ok_or_else(|| Error::LeaderNotAvailable(format!("partition {topic}-{partition} has no leader right now")))
     }
 
-    /// Kafka's Produce for one partition: appends `records` (RecordBatch v2 bytes) at the leader.
+    /// Kafka's Produce for one partition: appends `records` (RecordBatch v2 bytes) at the leader. In a
+    /// persistent cluster the records become visible (below the high watermark) only once storage has them.
     pub fn produce(&mut self, topic: &str, partition: i32, records: &Bytes, now_ms: i64) -> Result<ProduceResult> {
         self.partition_state(topic, partition)?;
+        let persistent = self.is_persistent();
         let t = self.topic_mut(topic)?;
         let (config, p) = (&t.config, &mut t.partitions[partition as usize]);
         let leader = p
@@ -70,7 +84,17 @@ impl Cluster {
         let log = p.logs.get_mut(&leader).ok_or_else(|| missing_replica(topic, partition, leader))?;
         let info = log.append_as_leader(records, epoch, config, now_ms)?;
         let log_start_offset = log.log_start_offset();
-        replicate(p, leader);
+        let mut written = vec![(leader, info.appended.clone())];
+        written.extend(replicate(p, leader));
+        if !persistent {
+            for log in p.logs.values_mut() {
+                log.mark_durable(log.log_end_offset());
+            }
+        }
+        p.advance_high_watermark();
+        for (broker, batches) in &written {
+            self.journal_batches(topic, partition as u32, *broker, batches);
+        }
         Ok(ProduceResult {
             base_offset: info.base_offset,
             log_append_time: info.log_append_time.unwrap_or(-1),
@@ -82,11 +106,73 @@ impl Cluster {
     /// Kafka's Fetch for one partition, as a consumer: whole batches from `offset`, below the high watermark.
     pub fn fetch(&self, topic: &str, partition: i32, offset: i64, max_bytes: usize) -> Result<FetchResult> {
         let log = self.leader_log(topic, partition)?;
-        Ok(FetchResult {
+        let mut result = FetchResult {
             high_watermark: log.high_watermark(),
             log_start_offset: log.log_start_offset(),
-            batches: log.read(offset, max_bytes, log.high_watermark())?,
-        })
+            batches: Vec::new(),
+            in_storage: None,
+        };
+        if offset >= log.log_start_offset() && offset <= log.log_end_offset() && !log.in_memory(offset) {
+            let leader = self.partition_state(topic, partition)?.leader.unwrap_or_default();
+            result.in_storage = Some(ReplicaKey::new(leader, topic, partition as u32));
+        } else {
+            result.batches = log.read(offset, max_bytes, log.high_watermark())?;
+        }
+        Ok(result)
+    }
+
+    /// How many batches of a partition's replicas are held in memory (the rest are in storage only).
+    pub fn batches_in_memory(&self, topic: &str, partition: i32) -> Result<usize> {
+        Ok(self.partition_state(topic, partition)?.logs.values().map(PartitionLog::batch_count).sum())
+    }
+
+    /// Checks batches a fetch had to load from storage (`(stored base offset, bytes)`, in order) and returns
+    /// those a consumer may see. The first batch that fails its CRC, or is not stored under its own base offset,
+    /// ends the replica there: the log is truncated before it and the deletion journaled, so nothing after a
+    /// corruption is ever served as valid.
+    pub fn serve_from_storage(&mut self, replica: &ReplicaKey, loaded: Vec<(i64, Bytes)>) -> Result<Served> {
+        let (topic, partition) = (replica.topic.as_str(), replica.partition);
+        let p = self.partition_state(topic, partition as i32)?;
+        let hw = p.logs.get(&replica.broker).map_or(0, PartitionLog::high_watermark);
+        let mut served = Served { batches: Vec::new(), corruption: None };
+        for (base, bytes) in loaded {
+            match StoredBatch::from_bytes(bytes) {
+                Ok(b) if b.base_offset == base => {
+                    if b.last_offset >= hw {
+                        break;
+                    }
+                    served.batches.push(b.bytes);
+                }
+                checked => {
+                    let why = match checked {
+                        Err(e) => e.to_string(),
+                        Ok(b) => format!("a batch with base offset {} is stored under {base}", b.base_offset),
+                    };
+                    served.corruption = Some(format!(
+                        "{topic}-{partition} on broker {}: stored batch at offset {base} is corrupt ({why}); \
+                         the replica is truncated to offset {base}",
+                        replica.broker
+                    ));
+                    self.truncate_replica(replica, base);
+                    break;
+                }
+            }
+        }
+        Ok(served)
+    }
+
+    /// Cuts a replica's log before `offset`, in memory and in storage.
+    fn truncate_replica(&mut self, replica: &ReplicaKey, offset: i64) {
+        let Some(p) =
+            self.topics.get_mut(replica.topic.as_str()).and_then(|t| t.partitions.get_mut(replica.partition as usize))
+        else {
+            return;
+        };
+        if let Some(log) = p.logs.get_mut(&replica.broker) {
+            log.truncate_to(offset);
+        }
+        p.advance_high_watermark();
+        self.journal_truncation(replica, offset);
     }
 
     /// Kafka's ListOffsets for one partition. `None` means no record matches (Kafka answers -1).
@@ -112,6 +198,10 @@ impl Cluster {
                 }
             }
         }
+        for c in &done {
+            self.journal_removed(&c.topic, c.partition, c.broker, &c.cleanup.removed);
+            self.journal_batches(&c.topic, c.partition, c.broker, &c.cleanup.rewritten);
+        }
         Ok(done)
     }
 }
@@ -120,9 +210,9 @@ fn missing_replica(topic: &str, partition: i32, broker: BrokerId) -> Error {
     Error::ReplicaNotAvailable(format!("broker {broker} holds no replica of {topic}-{partition}"))
 }
 
-/// Brings every in-sync follower up to the leader's LEO and sets the high watermark to the ISR's smallest LEO.
-fn replicate(p: &mut PartitionState, leader: BrokerId) {
-    let Some(leader_log) = p.logs.get(&leader) else { return };
+/// Brings every in-sync follower up to the leader's LEO; returns what each follower appended.
+fn replicate(p: &mut PartitionState, leader: BrokerId) -> Vec<(BrokerId, Vec<StoredBatch>)> {
+    let Some(leader_log) = p.logs.get(&leader) else { return Vec::new() };
     let mut copies = Vec::new();
     for &follower in p.isr.iter().filter(|&&b| b != leader) {
         let Some(log) = p.logs.get(&follower) else { continue };
@@ -131,17 +221,20 @@ fn replicate(p: &mut PartitionState, leader: BrokerId) {
             copies.push((follower, batches));
         }
     }
+    let mut appended = Vec::new();
     for (follower, batches) in copies {
         let Some(log) = p.logs.get_mut(&follower) else { continue };
+        let mut copied = Vec::new();
         for batch in batches.into_iter().filter_map(|b| StoredBatch::from_bytes(b).ok()) {
             // A batch the follower already has (it straddles the follower's LEO) is skipped.
-            if batch.base_offset >= log.log_end_offset() && log.append_with_offsets(batch).is_err() {
-                break;
+            if batch.base_offset >= log.log_end_offset() {
+                if log.append_with_offsets(batch.clone()).is_err() {
+                    break;
+                }
+                copied.push(batch);
             }
         }
+        appended.push((follower, copied));
     }
-    let hw = p.isr.iter().filter_map(|b| p.logs.get(b)).map(PartitionLog::log_end_offset).min().unwrap_or(0);
-    for log in p.logs.values_mut() {
-        log.set_high_watermark(hw);
-    }
+    appended
 }

@@ -47,7 +47,9 @@ impl Cluster {
                 "commit metadata is larger than offset.metadata.max.bytes={MAX_METADATA_BYTES}"
             )));
         }
-        self.offsets.insert((group.into(), topic.into(), partition), CommittedOffset { offset, metadata });
+        let committed = CommittedOffset { offset, metadata };
+        self.journal_offset(group, topic, partition, &committed);
+        self.offsets.insert((group.into(), topic.into(), partition), committed);
         Ok(())
     }
 

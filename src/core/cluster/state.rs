@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use super::metadata::{BrokerId, BrokerInfo, NewTopic, PartitionMetadata, TopicMetadata};
 use super::offsets::GroupOffsets;
+use super::persist::Journal;
 use super::placement::assign_replicas;
 use crate::core::error::{Error, Result};
 use crate::core::log::PartitionLog;
@@ -28,6 +29,15 @@ pub(super) struct PartitionState {
 }
 
 impl PartitionState {
+    /// Kafka's rule: the high watermark is the smallest log end in the ISR. franz counts only durable offsets,
+    /// so nothing a crash could take back is ever visible.
+    pub(super) fn advance_high_watermark(&mut self) {
+        let hw = self.isr.iter().filter_map(|b| self.logs.get(b)).map(PartitionLog::durable_end_offset).min();
+        for log in self.logs.values_mut() {
+            log.set_high_watermark(hw.unwrap_or(0));
+        }
+    }
+
     fn new(replicas: Vec<BrokerId>) -> Self {
         PartitionState {
             leader: replicas.first().copied(),
@@ -55,6 +65,8 @@ pub struct Cluster {
     pub default_partitions: i32,
     pub default_replication_factor: i32,
     pub(super) offsets: GroupOffsets,
+    /// Changes waiting to be written to storage; `None` for a cluster that lives in memory only.
+    pub(super) journal: Option<Journal>,
     rng: SplitMix64,
 }
 
@@ -67,6 +79,7 @@ impl Cluster {
             default_partitions: 1,
             default_replication_factor: 1,
             offsets: GroupOffsets::new(),
+            journal: None,
             rng: SplitMix64::new(seed),
         }
     }
@@ -118,9 +131,15 @@ impl Cluster {
         }
         let brokers = self.live_brokers();
         let (start, shift) = (self.rng.below(brokers.len()), self.rng.below(brokers.len()));
-        let partitions =
-            assign_replicas(&brokers, partitions, rf, 0, start, shift).into_iter().map(PartitionState::new).collect();
-        self.topics.insert(name.clone(), Topic { name, config, partitions });
+        let assignment = assign_replicas(&brokers, partitions, rf, 0, start, shift);
+        let partitions = assignment.iter().cloned().map(PartitionState::new).collect();
+        self.topics.insert(name.clone(), Topic { name: name.clone(), config, partitions });
+        self.journal_topic(name.as_str());
+        for (i, replicas) in assignment.iter().enumerate() {
+            for &b in replicas {
+                self.journal_replica(name.as_str(), i as u32, b);
+            }
+        }
         Ok(())
     }
 
@@ -157,7 +176,11 @@ impl Cluster {
         if topic.name.is_internal() {
             return Err(Error::InvalidTopicException(format!("internal topic {name:?} cannot be deleted")));
         }
-        self.topics.remove(name);
+        let offsets: Vec<(String, u32)> =
+            self.offsets.keys().filter(|(_, t, _)| t == name).map(|(g, _, p)| (g.clone(), *p)).collect();
+        if let Some(topic) = self.topics.remove(name) {
+            self.journal_deleted_topic(&topic, &offsets);
+        }
         self.offsets.retain(|(_, topic, _), _| topic != name);
         Ok(())
     }
@@ -186,7 +209,13 @@ impl Cluster {
         let first_leader = topic.partitions[0].replicas[0];
         let start = brokers.iter().position(|&b| b >= first_leader).unwrap_or(0);
         let added = assign_replicas(&brokers, total - current as u32, rf, current as u32, start, start);
-        self.topic_mut(name)?.partitions.extend(added.into_iter().map(PartitionState::new));
+        self.topic_mut(name)?.partitions.extend(added.iter().cloned().map(PartitionState::new));
+        self.journal_topic(name);
+        for (i, replicas) in added.iter().enumerate() {
+            for &b in replicas {
+                self.journal_replica(name, current as u32 + i as u32, b);
+            }
+        }
         Ok(())
     }
 
@@ -259,6 +288,7 @@ impl Cluster {
         }
         if !validate_only {
             self.topic_mut(name)?.config = config;
+            self.journal_topic(name);
         }
         Ok(())
     }

@@ -50,6 +50,10 @@ impl PartitionLog {
     /// Drops the oldest batches that are older than `retention.ms` or push the log past `retention.bytes`.
     fn apply_retention(&mut self, config: &TopicConfig, now_ms: i64) -> Vec<i64> {
         let mut removed = Vec::new();
+        // Only the oldest batches may go, and they must be in memory to be judged.
+        if !self.is_whole() {
+            return removed;
+        }
         while let Some(first) = self.batches.front() {
             let below_hw = first.last_offset < self.high_watermark();
             let expired = config.retention_ms >= 0 && first.max_timestamp < now_ms.saturating_sub(config.retention_ms);

@@ -2,8 +2,12 @@
 //!
 //! Invariants, kept by every method and checked by the property tests:
 //! - batches are ordered and their offset ranges strictly increase, never overlap;
-//! - `log_start_offset <= high_watermark <= log_end_offset`;
+//! - `log_start_offset <= high_watermark <= log_end_offset`, and `durable_end_offset <= log_end_offset`;
 //! - every stored batch is whole, CRC-sealed v2 bytes, exactly as a consumer will receive it.
+//!
+//! With persistent storage the log in memory is a window: the newest batches, from `window_start` to the LEO.
+//! Older ones live only in storage and are read from there when a fetch asks (see `in_memory`). Without
+//! persistent storage the window is the whole log.
 
 use std::collections::VecDeque;
 
@@ -85,6 +89,10 @@ pub struct PartitionLog {
     pub(super) size_bytes: usize,
     /// Offsets below this have been compacted; what lies above is "dirty".
     pub(super) cleaned_up_to: i64,
+    /// Offsets below this are in storage: a crash now would not lose them.
+    durable_end_offset: i64,
+    /// Some batches live only in storage (after a reopen or an eviction).
+    partial: bool,
 }
 
 impl PartitionLog {
@@ -114,6 +122,57 @@ impl PartitionLog {
         self.batches.len()
     }
 
+    /// Offsets below this are safely in storage.
+    pub fn durable_end_offset(&self) -> i64 {
+        self.durable_end_offset
+    }
+
+    /// Storage confirmed everything below `offset`.
+    pub fn mark_durable(&mut self, offset: i64) {
+        self.durable_end_offset = self.durable_end_offset.max(offset.min(self.log_end_offset));
+    }
+
+    /// The first offset held in memory: the base of the oldest in-memory batch, or the LEO.
+    pub fn window_start(&self) -> i64 {
+        self.batches.front().map_or(self.log_end_offset, |b| b.base_offset)
+    }
+
+    /// Whether a read from `offset` can be served from memory; if not, the batches are in storage.
+    pub fn in_memory(&self, offset: i64) -> bool {
+        !self.partial || offset >= self.window_start()
+    }
+
+    /// Whether every batch of the log is in memory.
+    pub fn is_whole(&self) -> bool {
+        !self.partial
+    }
+
+    /// Forgets the oldest durable batches until the window holds at most `budget` bytes. Storage still has them.
+    pub fn evict_to(&mut self, budget: usize) {
+        let mut window: usize = self.batches.iter().map(StoredBatch::size).sum();
+        while window > budget && self.batches.front().is_some_and(|b| b.next_offset() <= self.durable_end_offset) {
+            if let Some(b) = self.batches.pop_front() {
+                window -= b.size();
+                self.partial = true;
+            }
+        }
+    }
+
+    /// A log reopened from storage: its start and size from metadata, and only its newest batch in memory.
+    pub fn reopened(log_start_offset: i64, size_bytes: usize, tail: Option<StoredBatch>) -> PartitionLog {
+        let end = tail.as_ref().map_or(log_start_offset, StoredBatch::next_offset).max(log_start_offset);
+        let partial = tail.as_ref().is_some_and(|t| t.base_offset > log_start_offset);
+        PartitionLog {
+            partial,
+            batches: tail.into_iter().collect(),
+            log_start_offset,
+            log_end_offset: end,
+            high_watermark: end,
+            size_bytes,
+            cleaned_up_to: log_start_offset,
+            durable_end_offset: end,
+        }
+    }
     /// Moves the high watermark, clamped to `[log_start, LEO]`: it can never pass what the log holds.
     pub fn set_high_watermark(&mut self, offset: i64) {
         self.high_watermark = offset.clamp(self.log_start_offset, self.log_end_offset);
@@ -189,6 +248,9 @@ impl PartitionLog {
                 self.log_start_offset, self.log_end_offset
             )));
         }
+        if !self.in_memory(offset) {
+            return Err(Error::KafkaStorageError(format!("offset {offset} is in storage, not in memory: load it")));
+        }
         let first = self.batches.partition_point(|b| b.last_offset < offset);
         let mut out = Vec::new();
         let mut bytes = 0;
@@ -246,6 +308,7 @@ impl PartitionLog {
         self.log_end_offset = self.log_end_offset.min(offset).max(self.log_start_offset);
         self.high_watermark = self.high_watermark.min(self.log_end_offset);
         self.cleaned_up_to = self.cleaned_up_to.min(self.log_end_offset);
+        self.durable_end_offset = self.durable_end_offset.min(self.log_end_offset);
     }
 
     /// Kafka's DeleteRecords: moves the log start to `offset` (at most the HW), dropping whole batches below it.

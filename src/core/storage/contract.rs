@@ -12,16 +12,16 @@ pub enum Step {
     Apply(Vec<StorageOp>),
     /// Applies `ops` with a fault injected at op number `n`: the apply must fail and leave no trace.
     ApplyFailingAt(Vec<StorageOp>, usize),
-    /// `load_batches(replica, from, max_bytes)` must return exactly `expect`.
+    /// `load_batches(replica, from, max_bytes)` must return exactly `expect`: `(base offset, bytes)` pairs.
     ExpectLoad {
         replica: ReplicaKey,
         from: i64,
         max_bytes: usize,
-        expect: Vec<Bytes>,
+        expect: Vec<(i64, Bytes)>,
     },
     ExpectLast {
         replica: ReplicaKey,
-        expect: Option<Bytes>,
+        expect: Option<(i64, Bytes)>,
     },
     ExpectMeta {
         key: String,
@@ -58,13 +58,18 @@ fn meta(key: &str, value: &str) -> StorageOp {
     StorageOp::PutMeta { key: key.into(), value: Bytes::copy_from_slice(value.as_bytes()) }
 }
 
+/// Expects these batches; their base offsets are read from their own headers.
 fn load(replica: &ReplicaKey, from: i64, max_bytes: usize, expect: &[&Bytes]) -> Step {
-    Step::ExpectLoad {
-        replica: replica.clone(),
-        from,
-        max_bytes,
-        expect: expect.iter().map(|b| (*b).clone()).collect(),
-    }
+    let expect = expect.iter().map(|b| (base_of(b), (*b).clone())).collect();
+    Step::ExpectLoad { replica: replica.clone(), from, max_bytes, expect }
+}
+
+fn last(replica: &ReplicaKey, expect: Option<&Bytes>) -> Step {
+    Step::ExpectLast { replica: replica.clone(), expect: expect.map(|b| (base_of(b), b.clone())) }
+}
+
+fn base_of(batch: &Bytes) -> i64 {
+    i64::from_be_bytes(batch[..8].try_into().unwrap_or_default())
 }
 
 pub fn contract_cases() -> Vec<ContractCase> {
@@ -94,9 +99,9 @@ pub fn contract_cases() -> Vec<ContractCase> {
                 load(&r1, -4, usize::MAX, &[&b0, &b3, &b7]),
                 load(&r1, 0, 1, &[&b0]),
                 load(&r1b, 0, usize::MAX, &[]),
-                Step::ExpectLast { replica: r1.clone(), expect: Some(b7.clone()) },
-                Step::ExpectLast { replica: r2.clone(), expect: Some(b0.clone()) },
-                Step::ExpectLast { replica: r1b.clone(), expect: None },
+                last(&r1, Some(&b7)),
+                last(&r2, Some(&b0)),
+                last(&r1b, None),
             ],
         },
         ContractCase {
@@ -122,8 +127,8 @@ pub fn contract_cases() -> Vec<ContractCase> {
                 Step::Apply(vec![StorageOp::DeleteBatches { replica: r1.clone(), from: 7, to: all.end }]),
                 load(&r1, 0, usize::MAX, &[&b3]),
                 Step::Apply(vec![StorageOp::DeleteBatches { replica: r2.clone(), from: all.start, to: all.end }]),
-                Step::ExpectLast { replica: r2.clone(), expect: None },
-                Step::ExpectLast { replica: r3.clone(), expect: Some(b0.clone()) },
+                last(&r2, None),
+                last(&r3, Some(&b0)),
             ],
         },
         ContractCase {

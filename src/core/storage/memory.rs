@@ -72,27 +72,30 @@ impl MemoryStorage {
     }
 
     /// The batches from the one that holds `from_offset` (the greatest base offset at or below it, or the first
-    /// batch), in order, until `max_bytes` is reached; at least one batch if there is any.
-    pub fn load_batches(&self, replica: &ReplicaKey, from_offset: i64, max_bytes: usize) -> Vec<Bytes> {
+    /// batch), in order, until `max_bytes` is reached; at least one batch if there is any. Each comes with the
+    /// base offset it is stored under, which stays known even when its bytes are garbage.
+    pub fn load_batches(&self, replica: &ReplicaKey, from_offset: i64, max_bytes: usize) -> Vec<(i64, Bytes)> {
         let start = self
             .range(replica, Bound::Included(i64::MIN), Bound::Included(from_offset))
             .next_back()
             .map_or(i64::MIN, |((_, base), _)| *base);
         let mut out = Vec::new();
         let mut size = 0;
-        for (_, bytes) in self.range(replica, Bound::Included(start), Bound::Included(i64::MAX)) {
+        for ((_, base), bytes) in self.range(replica, Bound::Included(start), Bound::Included(i64::MAX)) {
             if !out.is_empty() && size + bytes.len() > max_bytes {
                 break;
             }
             size += bytes.len();
-            out.push(bytes.clone());
+            out.push((*base, bytes.clone()));
         }
         out
     }
 
-    /// The batch with the greatest base offset: what a reopen reads to find the log end.
-    pub fn last_batch(&self, replica: &ReplicaKey) -> Option<Bytes> {
-        self.range(replica, Bound::Included(i64::MIN), Bound::Included(i64::MAX)).next_back().map(|(_, b)| b.clone())
+    /// The batch with the greatest base offset, with that offset: what a reopen reads to find the log end.
+    pub fn last_batch(&self, replica: &ReplicaKey) -> Option<(i64, Bytes)> {
+        self.range(replica, Bound::Included(i64::MIN), Bound::Included(i64::MAX))
+            .next_back()
+            .map(|((_, base), b)| (*base, b.clone()))
     }
 
     pub fn get_meta(&self, key: &str) -> Option<Bytes> {

@@ -163,6 +163,11 @@ impl TopicConfig {
         })
     }
 
+    /// The configs set explicitly, with their values: what must be stored to rebuild this config.
+    pub fn overrides(&self) -> Vec<(String, String)> {
+        self.overridden.iter().map(|&n| (n.to_owned(), self.value_of(n).unwrap_or_default())).collect()
+    }
+
     /// Every config with its value and whether it is the default.
     pub fn entries(&self) -> Vec<ConfigEntry> {
         CONFIG_NAMES

@@ -1,0 +1,364 @@
+//! Making the cluster durable, without doing any I/O.
+//!
+//! Every change queues [`StorageOp`]s in a journal. The shell takes them as one [`PendingWrite`], applies it
+//! atomically (one IndexedDB transaction, acknowledging nothing before it commits) and reports back with
+//! [`Cluster::write_done`]: only then do the written offsets count as durable, and only durable offsets in
+//! every in-sync replica move the high watermark. A consumer therefore never sees a record a crash could take
+//! back. If a write fails, the shell fails every unacknowledged request and reopens the cluster from storage,
+//! which holds exactly what was acknowledged.
+//!
+//! Metadata records (JSON, small):
+//! - `cluster`: brokers and defaults;
+//! - `topic/<name>`: config overrides and each partition's replicas, leader, epoch and ISR;
+//! - `replica/<topic>/<partition>/<broker>`: log start offset and size;
+//! - `offset/<topic>/<partition>/<group>`: a committed offset (group last: group ids may contain '/').
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+
+use super::metadata::{BrokerId, BrokerInfo};
+use super::offsets::CommittedOffset;
+use super::state::{Cluster, PartitionState, Topic};
+use crate::core::error::{Error, Result};
+use crate::core::log::{PartitionLog, StoredBatch};
+use crate::core::storage::{ReplicaKey, StorageOp};
+use crate::core::topic::{TopicConfig, TopicName};
+
+const FORMAT_VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+struct ClusterRecord {
+    version: u32,
+    brokers: Vec<(BrokerId, Option<String>)>,
+    default_partitions: i32,
+    default_replication_factor: i32,
+}
+
+#[derive(Serialize, Deserialize)]
+struct TopicRecord {
+    name: String,
+    configs: Vec<(String, String)>,
+    partitions: Vec<PartitionRecord>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PartitionRecord {
+    replicas: Vec<BrokerId>,
+    leader: Option<BrokerId>,
+    leader_epoch: i32,
+    isr: Vec<BrokerId>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ReplicaRecord {
+    log_start_offset: i64,
+    size_bytes: usize,
+}
+
+#[derive(Serialize, Deserialize)]
+struct OffsetRecord {
+    offset: i64,
+    metadata: Option<String>,
+}
+
+/// Which replica, within the cluster's maps.
+type ReplicaId = (String, u32, BrokerId);
+
+/// A write for the shell to apply atomically, and the offsets it makes durable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingWrite {
+    pub ops: Vec<StorageOp>,
+    durable: Vec<(ReplicaId, i64)>,
+}
+
+/// The journal of a persistent cluster: ops not yet handed out, and the replicas they touch.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Journal {
+    ops: Vec<StorageOp>,
+    touched: BTreeSet<ReplicaId>,
+    /// Bytes of batches kept in memory per replica; older durable batches are read back from storage.
+    pub window_budget: usize,
+}
+
+fn json<T: Serialize>(value: &T) -> Bytes {
+    // These records are plain data with string keys: serialising them cannot fail.
+    Bytes::from(serde_json::to_vec(value).unwrap_or_default())
+}
+
+fn parse<'a, T: Deserialize<'a>>(key: &str, bytes: &'a [u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| Error::KafkaStorageError(format!("metadata {key:?} is unreadable: {e}")))
+}
+
+fn topic_key(topic: &str) -> String {
+    format!("topic/{topic}")
+}
+
+fn replica_key(topic: &str, partition: u32, broker: BrokerId) -> String {
+    format!("replica/{topic}/{partition}/{broker}")
+}
+
+fn offset_key(topic: &str, partition: u32, group: &str) -> String {
+    format!("offset/{topic}/{partition}/{group}")
+}
+
+impl Cluster {
+    /// A new cluster whose every change is journaled for storage. `window_budget` bounds the bytes each
+    /// replica keeps in memory.
+    pub fn persistent(brokers: i32, seed: u64, window_budget: usize) -> Cluster {
+        let mut cluster = Cluster::new(brokers, seed);
+        cluster.journal = Some(Journal { window_budget, ..Journal::default() });
+        cluster.journal_cluster();
+        cluster
+    }
+
+    pub fn is_persistent(&self) -> bool {
+        self.journal.is_some()
+    }
+
+    fn push_op(&mut self, op: StorageOp) {
+        if let Some(j) = self.journal.as_mut() {
+            j.ops.push(op);
+        }
+    }
+
+    fn journal_cluster(&mut self) {
+        let record = ClusterRecord {
+            version: FORMAT_VERSION,
+            brokers: self.brokers.values().map(|b| (b.id, b.rack.clone())).collect(),
+            default_partitions: self.default_partitions,
+            default_replication_factor: self.default_replication_factor,
+        };
+        self.push_op(StorageOp::PutMeta { key: "cluster".into(), value: json(&record) });
+    }
+
+    /// Records a topic's definition (after create, grow or config change).
+    pub(super) fn journal_topic(&mut self, name: &str) {
+        let Some(t) = self.topics.get(name) else { return };
+        let record = TopicRecord {
+            name: t.name.to_string(),
+            configs: t.config.overrides(),
+            partitions: t
+                .partitions
+                .iter()
+                .map(|p| PartitionRecord {
+                    replicas: p.replicas.clone(),
+                    leader: p.leader,
+                    leader_epoch: p.leader_epoch,
+                    isr: p.isr.clone(),
+                })
+                .collect(),
+        };
+        self.push_op(StorageOp::PutMeta { key: topic_key(name), value: json(&record) });
+    }
+
+    /// Records a replica's log start and size, and marks it touched so the write makes it durable.
+    pub(super) fn journal_replica(&mut self, topic: &str, partition: u32, broker: BrokerId) {
+        let Some(log) = self.topics.get(topic).and_then(|t| t.partitions.get(partition as usize)?.logs.get(&broker))
+        else {
+            return;
+        };
+        let record = ReplicaRecord { log_start_offset: log.log_start_offset(), size_bytes: log.size_bytes() };
+        self.push_op(StorageOp::PutMeta { key: replica_key(topic, partition, broker), value: json(&record) });
+        if let Some(j) = self.journal.as_mut() {
+            j.touched.insert((topic.to_owned(), partition, broker));
+        }
+    }
+
+    /// Records batches a replica appended or rewrote.
+    pub(super) fn journal_batches(&mut self, topic: &str, partition: u32, broker: BrokerId, batches: &[StoredBatch]) {
+        let replica = ReplicaKey::new(broker, topic, partition);
+        for b in batches {
+            self.push_op(StorageOp::PutBatch {
+                replica: replica.clone(),
+                base_offset: b.base_offset,
+                bytes: b.bytes.clone(),
+            });
+        }
+        self.journal_replica(topic, partition, broker);
+    }
+
+    /// Records batches a replica dropped (retention, compaction).
+    pub(super) fn journal_removed(&mut self, topic: &str, partition: u32, broker: BrokerId, bases: &[i64]) {
+        let replica = ReplicaKey::new(broker, topic, partition);
+        for &base in bases {
+            self.push_op(StorageOp::DeleteBatches { replica: replica.clone(), from: base, to: base + 1 });
+        }
+        self.journal_replica(topic, partition, broker);
+    }
+
+    /// Records that a replica's log was cut before `offset`.
+    pub(super) fn journal_truncation(&mut self, replica: &ReplicaKey, offset: i64) {
+        self.push_op(StorageOp::DeleteBatches { replica: replica.clone(), from: offset, to: i64::MAX });
+        self.journal_replica(&replica.topic, replica.partition, replica.broker);
+    }
+
+    /// Records that a topic, its batches, replica records and committed offsets are gone.
+    pub(super) fn journal_deleted_topic(&mut self, topic: &Topic, offsets: &[(String, u32)]) {
+        let name = topic.name.as_str();
+        for (i, p) in topic.partitions.iter().enumerate() {
+            for &broker in &p.replicas {
+                let replica = ReplicaKey::new(broker, name, i as u32);
+                self.push_op(StorageOp::DeleteBatches { replica, from: i64::MIN, to: i64::MAX });
+                self.push_op(StorageOp::DeleteMeta { key: replica_key(name, i as u32, broker) });
+            }
+        }
+        for (group, partition) in offsets {
+            self.push_op(StorageOp::DeleteMeta { key: offset_key(name, *partition, group) });
+        }
+        self.push_op(StorageOp::DeleteMeta { key: topic_key(name) });
+    }
+
+    pub(super) fn journal_offset(&mut self, group: &str, topic: &str, partition: u32, committed: &CommittedOffset) {
+        let record = OffsetRecord { offset: committed.offset, metadata: committed.metadata.clone() };
+        self.push_op(StorageOp::PutMeta { key: offset_key(topic, partition, group), value: json(&record) });
+    }
+
+    /// Everything changed since the last call, as one write; `None` when nothing did. In a memory-only cluster
+    /// there is never anything to write.
+    pub fn take_write(&mut self) -> Option<PendingWrite> {
+        let journal = self.journal.as_mut()?;
+        if journal.ops.is_empty() {
+            return None;
+        }
+        let ops = std::mem::take(&mut journal.ops);
+        let touched = std::mem::take(&mut journal.touched);
+        let durable = touched
+            .into_iter()
+            .filter_map(|id| {
+                let leo =
+                    self.topics.get(id.0.as_str())?.partitions.get(id.1 as usize)?.logs.get(&id.2)?.log_end_offset();
+                Some((id, leo))
+            })
+            .collect();
+        Some(PendingWrite { ops, durable })
+    }
+
+    /// Storage committed `write`: its offsets are durable, high watermarks move, and memory beyond each
+    /// replica's window budget is released.
+    pub fn write_done(&mut self, write: &PendingWrite) {
+        let budget = self.journal.as_ref().map_or(usize::MAX, |j| j.window_budget);
+        let mut partitions = BTreeSet::new();
+        for ((topic, partition, broker), leo) in &write.durable {
+            let Some(p) = self.topics.get_mut(topic.as_str()).and_then(|t| t.partitions.get_mut(*partition as usize))
+            else {
+                continue;
+            };
+            if let Some(log) = p.logs.get_mut(broker) {
+                log.mark_durable(*leo);
+                log.evict_to(budget);
+            }
+            partitions.insert((topic.clone(), *partition));
+        }
+        for (topic, partition) in partitions {
+            if let Some(p) = self.topics.get_mut(topic.as_str()).and_then(|t| t.partitions.get_mut(partition as usize))
+            {
+                p.advance_high_watermark();
+            }
+        }
+    }
+
+    /// Rebuilds a cluster from its metadata records. Each replica starts empty at its log start; feed it its
+    /// newest batch with [`Cluster::restore_tail`]. Nothing else is read: older batches stay in storage until a
+    /// fetch asks for them.
+    pub fn restore(meta: &[(String, Bytes)], seed: u64, window_budget: usize) -> Result<Cluster> {
+        let mut cluster = Cluster::persistent(1, seed, window_budget);
+        if let Some(j) = cluster.journal.as_mut() {
+            j.ops.clear(); // nothing to write: storage already holds all of it
+        }
+        let mut replicas: BTreeMap<ReplicaId, ReplicaRecord> = BTreeMap::new();
+        for (key, value) in meta {
+            let mut parts = key.splitn(4, '/');
+            match (parts.next(), parts.next(), parts.next(), parts.next()) {
+                (Some("cluster"), None, None, None) => {
+                    let r: ClusterRecord = parse(key, value)?;
+                    if r.version != FORMAT_VERSION {
+                        return Err(Error::KafkaStorageError(format!(
+                            "storage format {} is not {FORMAT_VERSION}",
+                            r.version
+                        )));
+                    }
+                    cluster.brokers =
+                        r.brokers.into_iter().map(|(id, rack)| (id, BrokerInfo { id, rack, alive: true })).collect();
+                    cluster.default_partitions = r.default_partitions;
+                    cluster.default_replication_factor = r.default_replication_factor;
+                }
+                (Some("topic"), Some(_), None, None) => {
+                    let r: TopicRecord = parse(key, value)?;
+                    let name = TopicName::internal(&r.name)?;
+                    let config = TopicConfig::from_entries(&r.configs)?;
+                    let partitions = r
+                        .partitions
+                        .into_iter()
+                        .map(|p| PartitionState {
+                            logs: p.replicas.iter().map(|&b| (b, PartitionLog::new())).collect(),
+                            replicas: p.replicas,
+                            leader: p.leader,
+                            leader_epoch: p.leader_epoch,
+                            isr: p.isr,
+                        })
+                        .collect();
+                    cluster.topics.insert(name.clone(), Topic { name, config, partitions });
+                }
+                (Some("replica"), Some(topic), Some(partition), Some(broker)) => {
+                    let id = (topic.to_owned(), parse_num(key, partition)?, parse_num(key, broker)?);
+                    replicas.insert(id, parse(key, value)?);
+                }
+                (Some("offset"), Some(topic), Some(partition), Some(group)) => {
+                    let r: OffsetRecord = parse(key, value)?;
+                    let partition = parse_num(key, partition)?;
+                    cluster.offsets.insert(
+                        (group.to_owned(), topic.to_owned(), partition),
+                        CommittedOffset { offset: r.offset, metadata: r.metadata },
+                    );
+                }
+                _ => return Err(Error::KafkaStorageError(format!("unknown metadata record {key:?}"))),
+            }
+        }
+        for ((topic, partition, broker), r) in replicas {
+            if let Some(log) = cluster.log_mut(&topic, partition, broker) {
+                *log = PartitionLog::reopened(r.log_start_offset, r.size_bytes, None);
+            }
+        }
+        Ok(cluster)
+    }
+
+    fn log_mut(&mut self, topic: &str, partition: u32, broker: BrokerId) -> Option<&mut PartitionLog> {
+        self.topics.get_mut(topic)?.partitions.get_mut(partition as usize)?.logs.get_mut(&broker)
+    }
+
+    /// Every replica of every topic, for the shell to read each one's newest batch.
+    pub fn replica_keys(&self) -> Vec<ReplicaKey> {
+        self.topics
+            .values()
+            .flat_map(|t| {
+                t.partitions.iter().enumerate().flat_map(move |(i, p)| {
+                    p.replicas.iter().map(move |&b| ReplicaKey::new(b, t.name.as_str(), i as u32))
+                })
+            })
+            .collect()
+    }
+
+    /// Gives a reopened replica its newest stored batch (or `None` when it has none), which sets its log end.
+    /// A batch that fails its CRC gets `CORRUPT_MESSAGE`: the shell must delete it from storage and offer the
+    /// batch before it, so the log ends at its last valid batch.
+    pub fn restore_tail(&mut self, replica: &ReplicaKey, tail: Option<Bytes>) -> Result<()> {
+        let batch = tail.map(StoredBatch::from_bytes).transpose()?;
+        let (topic, partition) = (replica.topic.as_str(), replica.partition);
+        let log = self.log_mut(topic, partition, replica.broker).ok_or_else(|| {
+            Error::KafkaStorageError(format!("storage holds a replica {replica:?} that the metadata does not name"))
+        })?;
+        let start = log.log_start_offset();
+        let size = log.size_bytes();
+        *log = PartitionLog::reopened(start, size, batch.filter(|b| b.next_offset() > start));
+        if let Some(p) = self.topics.get_mut(topic).and_then(|t| t.partitions.get_mut(partition as usize)) {
+            p.advance_high_watermark();
+        }
+        Ok(())
+    }
+}
+
+fn parse_num<T: std::str::FromStr>(key: &str, part: &str) -> Result<T> {
+    part.parse().map_err(|_| Error::KafkaStorageError(format!("metadata key {key:?} is malformed")))
+}

@@ -1,0 +1,283 @@
+//! Durability, natively: a cluster journals every change, a driver applies the writes to the memory store as
+//! the browser shell applies them to IndexedDB, and reopening rebuilds the cluster from storage alone.
+#![cfg(not(target_arch = "wasm32"))] // the property test uses proptest
+
+use bytes::Bytes;
+use franz::core::client::records_from;
+use franz::core::cluster::{Cluster, NewTopic};
+use franz::core::record::{Record, RecordBatch};
+use franz::core::storage::{MemoryStorage, ReplicaKey, StorageOp};
+use proptest::prelude::*;
+
+const T0: i64 = 1_700_000_000_000;
+const BUDGET: usize = 64 * 1024;
+
+/// The shell's duties, done synchronously: write after each request, reopen from storage, load old batches.
+struct Node {
+    cluster: Cluster,
+    store: MemoryStorage,
+    warnings: Vec<String>,
+}
+
+impl Node {
+    fn new(brokers: i32) -> Node {
+        let mut node =
+            Node { cluster: Cluster::persistent(brokers, 1, BUDGET), store: MemoryStorage::new(), warnings: vec![] };
+        node.flush().unwrap();
+        node
+    }
+
+    /// Applies what the cluster journaled; on failure, reopens from storage (so unacknowledged changes vanish).
+    fn flush(&mut self) -> Result<(), String> {
+        let Some(write) = self.cluster.take_write() else { return Ok(()) };
+        match self.store.apply(&write.ops) {
+            Ok(()) => {
+                self.cluster.write_done(&write);
+                Ok(())
+            }
+            Err(e) => {
+                self.reopen();
+                Err(format!("{e:?}"))
+            }
+        }
+    }
+
+    fn reopen(&mut self) {
+        let meta = self.store.meta_with_prefix("");
+        self.cluster = Cluster::restore(&meta, 1, BUDGET).unwrap();
+        for replica in self.cluster.replica_keys() {
+            loop {
+                let tail = self.store.last_batch(&replica);
+                match self.cluster.restore_tail(&replica, tail.as_ref().map(|(_, b)| b.clone())) {
+                    Ok(()) => break,
+                    Err(e) => {
+                        assert_eq!(e.name(), "CORRUPT_MESSAGE");
+                        let base = tail.unwrap().0;
+                        self.warnings.push(format!("{replica:?}: corrupt tail at {base}"));
+                        let cut = StorageOp::DeleteBatches { replica: replica.clone(), from: base, to: i64::MAX };
+                        self.store.apply(&[cut]).unwrap();
+                    }
+                }
+            }
+        }
+    }
+
+    fn produce(&mut self, topic: &str, partition: i32, values: &[&str]) -> Result<i64, String> {
+        let records = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| Record::keyed(format!("k{i}"), v.to_string(), T0 + i as i64))
+            .collect();
+        let base = self
+            .cluster
+            .produce(topic, partition, &RecordBatch::from_records(records).encode(), T0)
+            .map_err(|e| e.to_string())?;
+        self.flush().map(|()| base.base_offset)
+    }
+
+    /// Everything a consumer reads from `from`, loading from storage where memory does not reach.
+    fn consume(&mut self, topic: &str, partition: i32, from: i64) -> Vec<(i64, Record)> {
+        let mut out = Vec::new();
+        let mut position = from;
+        loop {
+            let fetched = self.cluster.fetch(topic, partition, position, 4096).unwrap();
+            let batches = match fetched.in_storage {
+                None => fetched.batches,
+                Some(replica) => {
+                    let loaded = self.store.load_batches(&replica, position, 4096);
+                    let served = self.cluster.serve_from_storage(&replica, loaded).unwrap();
+                    self.warnings.extend(served.corruption);
+                    self.flush().unwrap();
+                    served.batches
+                }
+            };
+            let (records, next) = records_from(&batches, position).unwrap();
+            if records.is_empty() && next == position {
+                return out;
+            }
+            out.extend(records);
+            position = next;
+        }
+    }
+
+    fn values(&mut self, topic: &str, partition: i32) -> Vec<String> {
+        let start = self.cluster.describe_topic(topic).unwrap().partitions[partition as usize].log_start_offset;
+        self.consume(topic, partition, start)
+            .into_iter()
+            .map(|(_, r)| String::from_utf8(r.value.unwrap().to_vec()).unwrap())
+            .collect()
+    }
+}
+
+#[test]
+fn records_are_invisible_until_storage_has_them() {
+    let mut node = Node::new(1);
+    node.cluster.create_topic(&NewTopic::new("t", 1, 1), false).unwrap();
+    node.flush().unwrap();
+    node.cluster.produce("t", 0, &RecordBatch::from_records(vec![Record::new("x", T0)]).encode(), T0).unwrap();
+    assert_eq!(node.cluster.fetch("t", 0, 0, 100).unwrap().high_watermark, 0, "not yet durable, not yet visible");
+    node.flush().unwrap();
+    assert_eq!(node.cluster.fetch("t", 0, 0, 100).unwrap().high_watermark, 1);
+}
+
+#[test]
+fn everything_acknowledged_survives_a_reopen() {
+    let mut node = Node::new(3);
+    node.cluster.create_topic(&NewTopic::new("orders", 2, 3).config("retention.ms", "-1"), false).unwrap();
+    node.cluster.create_topic(&NewTopic::new("gone", 1, 1), false).unwrap();
+    node.flush().unwrap();
+    let sent = RecordBatch::from_records(vec![
+        Record::keyed("alice", "hi", T0).with_header("trace", "abc"),
+        Record::new("bye", T0 + 5),
+    ]);
+    node.cluster.produce("orders", 1, &sent.encode(), T0).unwrap();
+    node.cluster.commit_offset("billing", "orders", 1, 1, Some("note".into())).unwrap();
+    node.cluster.delete_topic("gone").unwrap();
+    node.cluster.create_partitions("orders", 3, false).unwrap();
+    node.flush().unwrap();
+    let before = node.cluster.metadata();
+
+    node.reopen();
+    assert_eq!(node.cluster.metadata(), before, "topics, configs, assignment, log offsets");
+    let consumed = node.consume("orders", 1, 0);
+    assert_eq!(
+        consumed.iter().map(|(o, r)| (*o, r.clone())).collect::<Vec<_>>(),
+        sent.consumer_records().collect::<Vec<_>>()
+    );
+    let committed = node.cluster.committed_offset("billing", "orders", 1).unwrap().unwrap();
+    assert_eq!((committed.offset, committed.metadata.as_deref()), (1, Some("note")));
+    assert!(node.cluster.describe_topic("gone").is_err());
+    assert!(node.store.load_batches(&ReplicaKey::new(1, "gone", 0), 0, usize::MAX).is_empty());
+}
+
+#[test]
+fn a_failed_write_loses_only_what_was_not_acknowledged() {
+    let mut node = Node::new(1);
+    node.cluster.create_topic(&NewTopic::new("t", 1, 1), false).unwrap();
+    node.flush().unwrap();
+    node.produce("t", 0, &["a", "b"]).unwrap();
+    node.store.fail_next_apply_at(0);
+    assert!(node.produce("t", 0, &["lost"]).is_err(), "the produce fails with the write");
+    assert_eq!(node.values("t", 0), ["a", "b"], "state was reloaded from storage");
+    assert_eq!(node.produce("t", 0, &["c"]).unwrap(), 2, "offsets continue after the last acknowledged record");
+    node.reopen();
+    assert_eq!(node.values("t", 0), ["a", "b", "c"]);
+}
+
+#[test]
+fn reopening_is_lazy_and_old_batches_load_on_demand() {
+    let mut node = Node::new(1);
+    node.cluster.create_topic(&NewTopic::new("big", 1, 1), false).unwrap();
+    node.flush().unwrap();
+    let value = "v".repeat(100);
+    for _ in 0..200 {
+        node.produce("big", 0, &vec![value.as_str(); 1000]).unwrap();
+    }
+    node.reopen();
+    let meta = &node.cluster.describe_topic("big").unwrap().partitions[0];
+    assert_eq!((meta.log_start_offset, meta.high_watermark), (0, 200_000));
+    assert_eq!(node.cluster.batches_in_memory("big", 0).unwrap(), 1, "only the tail batch was read");
+    assert_eq!(node.consume("big", 0, 0).len(), 200_000, "every record, read back from storage");
+    assert_eq!(node.consume("big", 0, 150_500).first().map(|(o, _)| *o), Some(150_500));
+}
+
+#[test]
+fn memory_holds_only_the_window_while_writing() {
+    let mut node = Node::new(1);
+    node.cluster.create_topic(&NewTopic::new("w", 1, 1), false).unwrap();
+    node.flush().unwrap();
+    for _ in 0..50 {
+        node.produce("w", 0, &["x".repeat(1000).as_str(); 10]).unwrap();
+    }
+    assert!(node.cluster.fetch("w", 0, 0, 100).unwrap().in_storage.is_some(), "the oldest batches left memory");
+    let in_memory = node.cluster.batches_in_memory("w", 0).unwrap();
+    assert!(in_memory < 10, "{in_memory} of 50 batches (~10 KB each) kept under a 64 KB budget");
+    assert_eq!(node.values("w", 0).len(), 500);
+}
+
+#[test]
+fn a_corrupt_tail_is_truncated_to_the_last_valid_batch() {
+    let mut node = Node::new(1);
+    node.cluster.create_topic(&NewTopic::new("t", 1, 1), false).unwrap();
+    node.flush().unwrap();
+    node.produce("t", 0, &["a"]).unwrap();
+    node.produce("t", 0, &["b"]).unwrap();
+    let replica = ReplicaKey::new(1, "t", 0);
+    node.store
+        .apply(&[StorageOp::PutBatch { replica, base_offset: 1, bytes: Bytes::from_static(b"garbage") }])
+        .unwrap();
+    node.reopen();
+    assert_eq!(node.warnings.len(), 1, "{:?}", node.warnings);
+    assert_eq!(node.values("t", 0), ["a"]);
+    assert_eq!(node.produce("t", 0, &["c"]).unwrap(), 1, "the log continues from its last valid batch");
+}
+
+#[test]
+fn a_corrupt_batch_met_by_a_fetch_ends_the_log_there() {
+    let mut node = Node::new(1);
+    node.cluster.create_topic(&NewTopic::new("t", 1, 1), false).unwrap();
+    node.flush().unwrap();
+    for v in ["a", "b", "c", "d"] {
+        node.produce("t", 0, &[v]).unwrap();
+    }
+    let mut flipped = node.store.load_batches(&ReplicaKey::new(1, "t", 0), 1, 1)[0].1.to_vec();
+    let last = flipped.len() - 1;
+    flipped[last] ^= 0xff;
+    node.store
+        .apply(&[StorageOp::PutBatch { replica: ReplicaKey::new(1, "t", 0), base_offset: 1, bytes: flipped.into() }])
+        .unwrap();
+    node.reopen();
+    assert_eq!(node.values("t", 0), ["a"], "nothing at or after the corrupt batch is served");
+    assert_eq!(node.warnings.len(), 1);
+    assert!(node.warnings[0].contains("corrupt"), "{}", node.warnings[0]);
+    node.reopen();
+    assert_eq!(node.values("t", 0), ["a"], "the truncation itself was made durable");
+}
+
+#[test]
+fn retention_is_durable() {
+    let mut node = Node::new(1);
+    node.cluster.create_topic(&NewTopic::new("short", 1, 1).config("retention.ms", "1000"), false).unwrap();
+    node.flush().unwrap();
+    node.produce("short", 0, &["old"]).unwrap();
+    node.cluster.tick(T0 + 10_000).unwrap();
+    node.flush().unwrap();
+    node.reopen();
+    let p = &node.cluster.describe_topic("short").unwrap().partitions[0];
+    assert_eq!((p.log_start_offset, p.high_watermark), (1, 1));
+    assert!(node.store.load_batches(&ReplicaKey::new(1, "short", 0), 0, usize::MAX).is_empty());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Whatever mix of produces, write failures and reopens happens, a reader afterwards sees exactly the
+    /// acknowledged records, in order: nothing acknowledged is lost, nothing unacknowledged appears.
+    #[test]
+    fn acknowledged_means_durable(steps in proptest::collection::vec((0u8..10, 1usize..5), 1..40)) {
+        let mut node = Node::new(2);
+        node.cluster.create_topic(&NewTopic::new("t", 2, 2), false).unwrap();
+        node.flush().unwrap();
+        let mut acked: [Vec<String>; 2] = [vec![], vec![]];
+        for (i, (action, n)) in steps.into_iter().enumerate() {
+            let partition = (i % 2) as i32;
+            let values: Vec<String> = (0..n).map(|j| format!("{i}.{j}")).collect();
+            let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+            match action {
+                0 => node.reopen(),
+                1 | 2 => {
+                    node.store.fail_next_apply_at(0);
+                    prop_assert!(node.produce("t", partition, &refs).is_err());
+                }
+                _ => {
+                    node.produce("t", partition, &refs).unwrap();
+                    acked[partition as usize].extend(values);
+                }
+            }
+        }
+        node.reopen();
+        for p in 0..2 {
+            prop_assert_eq!(node.values("t", p), acked[p as usize].clone());
+        }
+    }
+}
