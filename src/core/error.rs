@@ -74,6 +74,9 @@ kafka_errors! {
     UnsupportedCompressionType = 76, "UNSUPPORTED_COMPRESSION_TYPE", false;
     /// A record that a topic's rules forbid, such as a null key on a compacted topic.
     InvalidRecord = 87, "INVALID_RECORD", false;
+    /// franz's own: the cluster is open in another tab. Kafka has no such error (a broker owns its log dir by a
+    /// file lock), so franz uses a code outside Kafka's table.
+    ClusterLocked = -100, "CLUSTER_LOCKED", true;
 }
 
 /// The core's result type.

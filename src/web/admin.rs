@@ -6,7 +6,7 @@ use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
 
 use super::js::{self, object};
-use super::kafka::{resolved, settle, settle_core, Inner};
+use super::kafka::{durable, resolved, settle, settle_core, Inner};
 use crate::core::cluster::{NewTopic, TopicMetadata};
 use crate::core::error::{Error, Result};
 use crate::core::log::OffsetSpec;
@@ -83,26 +83,30 @@ impl Admin {
         &self,
         #[wasm_bindgen(unchecked_param_type = "CreateTopicsOptions")] options: JsValue,
     ) -> Promise {
-        settle((|| {
-            let validate_only = js::opt_bool(&options, "validateOnly", "validateOnly")?.unwrap_or(false);
-            let requests: Vec<NewTopic> = js::list(&options, "topics", "topics", true)?
-                .iter()
-                .enumerate()
-                .map(|(i, t)| topic_request(t, i))
-                .collect::<std::result::Result<_, _>>()?;
-            let mut all_created = true;
-            for request in &requests {
-                match self.inner.cluster.borrow_mut().create_topic(request, validate_only) {
-                    Ok(()) => {}
-                    Err(Error::TopicAlreadyExists(_)) => all_created = false,
-                    Err(e) => return Err(super::error::to_js(&e)),
+        durable(
+            &self.inner,
+            (|| {
+                self.inner.check_open()?;
+                let validate_only = js::opt_bool(&options, "validateOnly", "validateOnly")?.unwrap_or(false);
+                let requests: Vec<NewTopic> = js::list(&options, "topics", "topics", true)?
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| topic_request(t, i))
+                    .collect::<std::result::Result<_, _>>()?;
+                let mut all_created = true;
+                for request in &requests {
+                    match self.inner.cluster.borrow_mut().create_topic(request, validate_only) {
+                        Ok(()) => {}
+                        Err(Error::TopicAlreadyExists(_)) => all_created = false,
+                        Err(e) => return Err(super::error::to_js(&e)),
+                    }
+                    if !validate_only {
+                        self.inner.changed("createTopics", &request.name);
+                    }
                 }
-                if !validate_only {
-                    self.inner.changed("createTopics", &request.name);
-                }
-            }
-            Ok(all_created.into())
-        })())
+                Ok(all_created.into())
+            })(),
+        )
     }
 
     #[wasm_bindgen(js_name = listTopics, unchecked_return_type = "Promise<string[]>")]
@@ -116,13 +120,17 @@ impl Admin {
         &self,
         #[wasm_bindgen(unchecked_param_type = "{ topics: string[] }")] options: JsValue,
     ) -> Promise {
-        settle((|| {
-            for name in topic_names(&options, "topics")? {
-                self.inner.cluster.borrow_mut().delete_topic(&name).map_err(|e| super::error::to_js(&e))?;
-                self.inner.changed("deleteTopics", &name);
-            }
-            Ok(JsValue::UNDEFINED)
-        })())
+        durable(
+            &self.inner,
+            (|| {
+                self.inner.check_open()?;
+                for name in topic_names(&options, "topics")? {
+                    self.inner.cluster.borrow_mut().delete_topic(&name).map_err(|e| super::error::to_js(&e))?;
+                    self.inner.changed("deleteTopics", &name);
+                }
+                Ok(JsValue::UNDEFINED)
+            })(),
+        )
     }
 
     /// Grows topics to `count` partitions each.
@@ -134,24 +142,28 @@ impl Admin {
         )]
         options: JsValue,
     ) -> Promise {
-        settle((|| {
-            let validate_only = js::opt_bool(&options, "validateOnly", "validateOnly")?.unwrap_or(false);
-            for (i, tp) in js::list(&options, "topicPartitions", "topicPartitions", true)?.iter().enumerate() {
-                let topic = js::string(tp, "topic", &format!("topicPartitions[{i}].topic"))?;
-                let count = js::opt_int(tp, "count", &format!("topicPartitions[{i}].count"))?.ok_or_else(|| {
-                    js::type_error(&format!("topicPartitions[{i}].count"), "a number", &JsValue::UNDEFINED)
-                })?;
-                self.inner
-                    .cluster
-                    .borrow_mut()
-                    .create_partitions(&topic, count, validate_only)
-                    .map_err(|e| super::error::to_js(&e))?;
-                if !validate_only {
-                    self.inner.changed("createPartitions", &topic);
+        durable(
+            &self.inner,
+            (|| {
+                self.inner.check_open()?;
+                let validate_only = js::opt_bool(&options, "validateOnly", "validateOnly")?.unwrap_or(false);
+                for (i, tp) in js::list(&options, "topicPartitions", "topicPartitions", true)?.iter().enumerate() {
+                    let topic = js::string(tp, "topic", &format!("topicPartitions[{i}].topic"))?;
+                    let count = js::opt_int(tp, "count", &format!("topicPartitions[{i}].count"))?.ok_or_else(|| {
+                        js::type_error(&format!("topicPartitions[{i}].count"), "a number", &JsValue::UNDEFINED)
+                    })?;
+                    self.inner
+                        .cluster
+                        .borrow_mut()
+                        .create_partitions(&topic, count, validate_only)
+                        .map_err(|e| super::error::to_js(&e))?;
+                    if !validate_only {
+                        self.inner.changed("createPartitions", &topic);
+                    }
                 }
-            }
-            Ok(true.into())
-        })())
+                Ok(true.into())
+            })(),
+        )
     }
 
     /// `{ topics: [{ name, partitions: [{ partitionErrorCode, partitionId, leader, replicas, isr, offlineReplicas }] }] }`
@@ -289,31 +301,35 @@ impl Admin {
         )]
         options: JsValue,
     ) -> Promise {
-        settle((|| {
-            let validate_only = js::opt_bool(&options, "validateOnly", "validateOnly")?.unwrap_or(false);
-            for (i, r) in js::list(&options, "resources", "resources", true)?.iter().enumerate() {
-                let name = topic_resource(r, i)?;
-                let mut changes: Vec<(String, Option<String>)> =
-                    crate::core::topic::CONFIG_NAMES.iter().map(|n| ((*n).to_owned(), None)).collect();
-                for (j, e) in
-                    js::list(r, "configEntries", &format!("resources[{i}].configEntries"), true)?.iter().enumerate()
-                {
-                    let at = |f: &str| format!("resources[{i}].configEntries[{j}].{f}");
-                    let key = js::string(e, "name", &at("name"))?;
-                    let value = js::string(e, "value", &at("value"))?;
-                    match changes.iter_mut().find(|(k, _)| *k == key) {
-                        Some(slot) => slot.1 = Some(value),
-                        None => changes.push((key, Some(value))), // unknown: the core names it in INVALID_CONFIG
+        durable(
+            &self.inner,
+            (|| {
+                self.inner.check_open()?;
+                let validate_only = js::opt_bool(&options, "validateOnly", "validateOnly")?.unwrap_or(false);
+                for (i, r) in js::list(&options, "resources", "resources", true)?.iter().enumerate() {
+                    let name = topic_resource(r, i)?;
+                    let mut changes: Vec<(String, Option<String>)> =
+                        crate::core::topic::CONFIG_NAMES.iter().map(|n| ((*n).to_owned(), None)).collect();
+                    for (j, e) in
+                        js::list(r, "configEntries", &format!("resources[{i}].configEntries"), true)?.iter().enumerate()
+                    {
+                        let at = |f: &str| format!("resources[{i}].configEntries[{j}].{f}");
+                        let key = js::string(e, "name", &at("name"))?;
+                        let value = js::string(e, "value", &at("value"))?;
+                        match changes.iter_mut().find(|(k, _)| *k == key) {
+                            Some(slot) => slot.1 = Some(value),
+                            None => changes.push((key, Some(value))), // unknown: the core names it in INVALID_CONFIG
+                        }
+                    }
+                    let altered = self.inner.cluster.borrow_mut().alter_configs(&name, &changes, validate_only);
+                    altered.map_err(|e| super::error::to_js(&e))?;
+                    if !validate_only {
+                        self.inner.changed("alterConfigs", &name);
                     }
                 }
-                let altered = self.inner.cluster.borrow_mut().alter_configs(&name, &changes, validate_only);
-                altered.map_err(|e| super::error::to_js(&e))?;
-                if !validate_only {
-                    self.inner.changed("alterConfigs", &name);
-                }
-            }
-            Ok(JsValue::UNDEFINED)
-        })())
+                Ok(JsValue::UNDEFINED)
+            })(),
+        )
     }
 
     /// `[{ topic, partitions: [{ partition, offset, metadata }] }]`: a group's committed offsets, `-1` where it

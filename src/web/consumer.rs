@@ -15,8 +15,7 @@ use wasm_bindgen_futures::{spawn_local, JsFuture};
 use super::error;
 use super::events::Events;
 use super::js::{self, object};
-use super::kafka::{resolved, settle, Inner};
-use crate::core::client::records_from;
+use super::kafka::{durable, resolved, settle, Inner};
 use crate::core::error::Error;
 use crate::core::log::OffsetSpec;
 use crate::core::record::Record;
@@ -241,8 +240,8 @@ async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u32) {
                 Ok(p) => p,
                 Err(e) => return state.crash(state.core(e)),
             };
-            let fetched = state.inner.cluster.borrow().fetch(&tp.0, tp.1 as i32, position, state.max_bytes);
-            let fetched = match fetched {
+            let fetched = state.inner.fetch_records(&tp.0, tp.1, position, state.max_bytes).await;
+            let (fetched, records, next) = match fetched {
                 Ok(f) => f,
                 // The data at the position is gone (retention) or never was: auto.offset.reset.
                 Err(Error::OffsetOutOfRange(_)) => match state.reset_position(&tp, from_beginning) {
@@ -253,10 +252,6 @@ async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u32) {
                     Err(e) => return state.crash(state.core(e)),
                 },
                 Err(e) if e.retriable() => continue,
-                Err(e) => return state.crash(state.core(e)),
-            };
-            let (records, next) = match records_from(&fetched.batches, position) {
-                Ok(r) => r,
                 Err(e) => return state.crash(state.core(e)),
             };
             if records.is_empty() {
@@ -318,6 +313,9 @@ async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u32) {
                 if let Err(e) = state.commit() {
                     return state.crash(state.core(e));
                 }
+                if let Err(e) = state.inner.persist().await {
+                    return state.crash(e);
+                }
                 (last_commit, since_commit) = (now, 0);
             }
         }
@@ -328,6 +326,8 @@ async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u32) {
     if handlers.commit.auto {
         if let Err(e) = state.commit() {
             state.crash(state.core(e));
+        } else if let Err(e) = state.inner.persist().await {
+            state.crash(e);
         }
     }
     for resolve in state.on_stopped.take() {
@@ -418,6 +418,7 @@ impl Consumer {
     pub fn run(&self, #[wasm_bindgen(unchecked_param_type = "ConsumerRunConfig")] config: JsValue) -> Promise {
         let state = self.state.clone();
         settle((|| {
+            state.inner.check_open()?;
             if !state.connected.get() {
                 return Err(error::client_error(
                     "CLIENT_NOT_CONNECTED",
@@ -492,25 +493,28 @@ impl Consumer {
         #[wasm_bindgen(unchecked_param_type = "TopicPartitionOffsetAndMetadata[]")] offsets: JsValue,
     ) -> Promise {
         let state = &self.state;
-        settle((|| {
-            if !Array::is_array(&offsets) {
-                return Err(js::type_error("offsets", "an array", &offsets));
-            }
-            for (i, o) in Array::from(&offsets).iter().enumerate() {
-                let at = |f: &str| format!("offsets[{i}].{f}");
-                let topic = js::string(&o, "topic", &at("topic"))?;
-                let partition: i32 = js::opt_int(&o, "partition", &at("partition"))?.unwrap_or(-1);
-                let offset: i64 = js::int(&js::get(&o, "offset"), &at("offset"))?;
-                let metadata = js::opt_string(&o, "metadata", &at("metadata"))?;
-                state
-                    .inner
-                    .cluster
-                    .borrow_mut()
-                    .commit_offset(&state.group_id, &topic, partition, offset, metadata)
-                    .map_err(|e| state.core(e))?;
-            }
-            Ok(JsValue::UNDEFINED)
-        })())
+        durable(
+            &state.inner,
+            (|| {
+                if !Array::is_array(&offsets) {
+                    return Err(js::type_error("offsets", "an array", &offsets));
+                }
+                for (i, o) in Array::from(&offsets).iter().enumerate() {
+                    let at = |f: &str| format!("offsets[{i}].{f}");
+                    let topic = js::string(&o, "topic", &at("topic"))?;
+                    let partition: i32 = js::opt_int(&o, "partition", &at("partition"))?.unwrap_or(-1);
+                    let offset: i64 = js::int(&js::get(&o, "offset"), &at("offset"))?;
+                    let metadata = js::opt_string(&o, "metadata", &at("metadata"))?;
+                    state
+                        .inner
+                        .cluster
+                        .borrow_mut()
+                        .commit_offset(&state.group_id, &topic, partition, offset, metadata)
+                        .map_err(|e| state.core(e))?;
+                }
+                Ok(JsValue::UNDEFINED)
+            })(),
+        )
     }
 
     /// Moves the position of one partition; the next fetch reads from `offset`.

@@ -1,20 +1,24 @@
 //! `Kafka`: the entry point of the JS API (`await Kafka.open({...})`), and the state its clients share.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::admin::Admin;
 use super::consumer::Consumer;
+use super::durable::{restore, WINDOW_BUDGET};
 use super::error;
 use super::events::Events;
+use super::idb::{Durability, IdbStorage};
 use super::js;
+use super::lock::{self, Acquired, ClusterLock};
 use super::producer::Producer;
 use crate::core::cluster::Cluster;
 use crate::core::error::Error;
+use crate::core::storage::StorageFailure;
 
 /// Largest cluster a tab runs: enough for every replication lesson, small enough to stay cheap.
 const MAX_BROKERS: i32 = 9;
@@ -29,6 +33,16 @@ pub(crate) struct Inner {
     pub events: Rc<Events>,
     /// Resolve functions of consumers long-polling for new data.
     waiters: RefCell<Vec<Function>>,
+    /// IndexedDB, for a persistent cluster.
+    pub storage: Option<IdbStorage>,
+    lock: RefCell<Option<ClusterLock>>,
+    /// A storage write is in flight; others wait for it (`writer_waiters`) and then write together.
+    pub writing: Cell<bool>,
+    pub writer_waiters: RefCell<Vec<Function>>,
+    /// Bumped when a failed write made the cluster reload from storage.
+    pub generation: Cell<u64>,
+    closed: Cell<bool>,
+    pending_warnings: RefCell<Vec<String>>,
 }
 
 impl Inner {
@@ -43,7 +57,7 @@ impl Inner {
         self.events.emit("cluster.change", &payload);
     }
 
-    /// New data was appended: wake every consumer waiting for some.
+    /// New data became visible: wake every consumer waiting for some.
     pub fn data_arrived(&self) {
         for resolve in self.waiters.take() {
             let _ = resolve.call0(&JsValue::NULL);
@@ -63,6 +77,14 @@ impl Inner {
             self.waiters.borrow_mut().retain(|f| !js_sys::Object::is(f, &resolve));
         }
     }
+
+    pub fn check_open(&self) -> Result<(), JsValue> {
+        if self.closed.get() {
+            Err(error::client_error("CLUSTER_CLOSED", &format!("cluster {:?} was closed", self.cluster_name)))
+        } else {
+            Ok(())
+        }
+    }
 }
 
 /// `setTimeout(callback, ms)` in a page or a worker.
@@ -79,48 +101,142 @@ pub struct Kafka {
     inner: Rc<Inner>,
 }
 
+struct OpenConfig {
+    client_id: String,
+    cluster: String,
+    brokers: i32,
+    storage: String,
+    durability: Durability,
+    auto_create_topics: bool,
+    seed: u64,
+}
+
+fn open_config(config: &JsValue) -> Result<OpenConfig, JsValue> {
+    let brokers = js::opt_int::<i32>(config, "brokers", "brokers")?.unwrap_or(3);
+    if !(1..=MAX_BROKERS).contains(&brokers) {
+        return Err(error::type_error(&format!("brokers must be between 1 and {MAX_BROKERS}, got {brokers}")));
+    }
+    let storage = js::opt_string(config, "storage", "storage")?.unwrap_or_else(|| "indexeddb".into());
+    if !["indexeddb", "memory", "auto"].contains(&storage.as_str()) {
+        return Err(error::type_error(&format!("storage must be 'indexeddb', 'memory' or 'auto', got {storage:?}")));
+    }
+    let durability = match js::opt_string(config, "durability", "durability")?.as_deref() {
+        None | Some("relaxed") => Durability::Relaxed,
+        Some("strict") => Durability::Strict,
+        Some(other) => {
+            return Err(error::type_error(&format!("durability must be 'relaxed' or 'strict', got {other:?}")))
+        }
+    };
+    Ok(OpenConfig {
+        client_id: js::opt_string(config, "clientId", "clientId")?.unwrap_or_else(|| "franz".into()),
+        cluster: js::opt_string(config, "cluster", "cluster")?.unwrap_or_else(|| "default".into()),
+        brokers,
+        storage,
+        durability,
+        auto_create_topics: js::opt_bool(config, "autoCreateTopics", "autoCreateTopics")?.unwrap_or(false),
+        seed: js::opt_int::<i64>(config, "seed", "seed")?.unwrap_or_else(|| (js_sys::Math::random() * 1e15) as i64)
+            as u64,
+    })
+}
+
+/// Opens IndexedDB and the cluster in it, under the cluster's lock. `Ok(None)` when IndexedDB is unavailable.
+async fn open_durable(
+    c: &OpenConfig,
+) -> Result<Option<(IdbStorage, Option<ClusterLock>, Cluster, Vec<String>)>, JsValue> {
+    let db_name = format!("franz/{}", c.cluster);
+    let (lock, mut warnings) = match lock::acquire(&db_name).await {
+        Acquired::Held(lock) => (Some(lock), Vec::new()),
+        Acquired::Taken => {
+            return Err(error::to_js(&Error::ClusterLocked(format!(
+                "cluster {:?} is open in another tab (or another Kafka.open in this one); close it there first",
+                c.cluster
+            ))))
+        }
+        Acquired::Unsupported => {
+            (None, vec!["this browser has no Web Locks: nothing stops a second tab opening this cluster".into()])
+        }
+    };
+    let storage = match IdbStorage::open(&c.cluster, c.durability).await {
+        Ok(s) => s,
+        Err(StorageFailure::Unavailable(_)) if c.storage == "auto" => return Ok(None),
+        Err(f) => return Err(error::to_js(&Error::from(f))),
+    };
+    let fresh = storage.get_meta("cluster").await.map_err(|f| error::to_js(&Error::from(f)))?.is_none();
+    let cluster = if fresh {
+        let mut cluster = Cluster::persistent(c.brokers, c.seed, WINDOW_BUDGET);
+        if let Some(write) = cluster.take_write() {
+            storage.apply(&write.ops).await.map_err(|f| error::to_js(&Error::from(f)))?;
+            cluster.write_done(&write);
+        }
+        cluster
+    } else {
+        let (cluster, repaired) = restore(&storage, c.seed).await?;
+        warnings.extend(repaired);
+        let stored = cluster.brokers().count() as i32;
+        if stored != c.brokers {
+            warnings.push(format!(
+                "cluster {:?} was created with {stored} brokers; brokers: {} is ignored",
+                c.cluster, c.brokers
+            ));
+        }
+        cluster
+    };
+    Ok(Some((storage, lock, cluster, warnings)))
+}
+
 #[wasm_bindgen]
 impl Kafka {
-    /// Opens a cluster: `{ clientId?, cluster = 'default', brokers = 3, storage = 'memory', autoCreateTopics =
-    /// false, seed? }`.
+    /// Opens a cluster: `{ clientId?, cluster = 'default', brokers = 3, storage = 'indexeddb' | 'memory' |
+    /// 'auto', durability = 'relaxed' | 'strict', autoCreateTopics = false, seed? }`.
     #[wasm_bindgen(unchecked_return_type = "Promise<Kafka>")]
     pub fn open(#[wasm_bindgen(unchecked_param_type = "KafkaConfig")] config: JsValue) -> Promise {
-        settle(Self::open_now(&config).map(JsValue::from))
+        future_to_promise(async move {
+            let c = open_config(&config)?;
+            let mut warnings = Vec::new();
+            let durable = if c.storage == "memory" { None } else { open_durable(&c).await? };
+            let (storage, lock, cluster) = match durable {
+                Some((storage, lock, cluster, w)) => {
+                    warnings = w;
+                    (Some(storage), lock, cluster)
+                }
+                None => {
+                    if c.storage == "auto" {
+                        warnings.push("IndexedDB is unavailable here (private mode?): this cluster lives in memory only and is gone on reload".into());
+                    }
+                    (None, None, Cluster::new(c.brokers, c.seed))
+                }
+            };
+            let kafka = Kafka {
+                inner: Rc::new(Inner {
+                    client_id: c.client_id,
+                    cluster_name: c.cluster,
+                    cluster: RefCell::new(cluster),
+                    auto_create_topics: c.auto_create_topics,
+                    events: Rc::default(),
+                    waiters: RefCell::default(),
+                    storage,
+                    lock: RefCell::new(lock),
+                    writing: Cell::new(false),
+                    writer_waiters: RefCell::default(),
+                    generation: Cell::new(0),
+                    closed: Cell::new(false),
+                    pending_warnings: RefCell::default(),
+                }),
+            };
+            for w in &warnings {
+                kafka.inner.warn(w);
+            }
+            kafka.inner.pending_warnings.replace(warnings);
+            Ok(kafka.into())
+        })
     }
 
-    fn open_now(config: &JsValue) -> Result<Kafka, JsValue> {
-        let client_id = js::opt_string(config, "clientId", "clientId")?.unwrap_or_else(|| "franz".into());
-        let cluster_name = js::opt_string(config, "cluster", "cluster")?.unwrap_or_else(|| "default".into());
-        let brokers = js::opt_int::<i32>(config, "brokers", "brokers")?.unwrap_or(3);
-        if !(1..=MAX_BROKERS).contains(&brokers) {
-            return Err(error::type_error(&format!("brokers must be between 1 and {MAX_BROKERS}, got {brokers}")));
-        }
-        match js::opt_string(config, "storage", "storage")?.as_deref().unwrap_or("memory") {
-            "memory" => {}
-            "indexeddb" | "auto" => {
-                return Err(error::to_js(&Error::KafkaStorageError(
-                    "IndexedDB-backed clusters are not wired into the JS API yet; use storage: 'memory'".into(),
-                )))
-            }
-            other => {
-                return Err(error::type_error(&format!(
-                    "storage must be 'indexeddb', 'memory' or 'auto', got {other:?}"
-                )))
-            }
-        }
-        let auto_create_topics = js::opt_bool(config, "autoCreateTopics", "autoCreateTopics")?.unwrap_or(false);
-        let seed =
-            js::opt_int::<i64>(config, "seed", "seed")?.unwrap_or_else(|| (js_sys::Math::random() * 1e15) as i64);
-        let cluster = Cluster::new(brokers, seed as u64);
-        Ok(Kafka {
-            inner: Rc::new(Inner {
-                client_id,
-                cluster_name,
-                cluster: RefCell::new(cluster),
-                auto_create_topics,
-                events: Rc::default(),
-                waiters: RefCell::default(),
-            }),
+    /// Deletes a cluster's database: every record, topic and offset. It must not be open.
+    #[wasm_bindgen(js_name = deleteCluster, unchecked_return_type = "Promise<void>")]
+    pub fn delete_cluster(cluster: String) -> Promise {
+        future_to_promise(async move {
+            IdbStorage::delete(&cluster).await.map_err(|f| error::to_js(&Error::from(f)))?;
+            Ok(JsValue::UNDEFINED)
         })
     }
 
@@ -142,16 +258,71 @@ impl Kafka {
         Consumer::new(self.inner.clone(), &config)
     }
 
-    /// Listens for `cluster.change` (anything in the cluster changed) or `warning`. Returns a function that
-    /// removes the listener, as KafkaJS's `on` does.
+    /// Listens for `cluster.change` (anything in the cluster changed) or `warning` (storage repaired a
+    /// corruption, fell back to memory, …). Returns a function that removes the listener, as KafkaJS's `on` does.
     #[wasm_bindgen(unchecked_return_type = "() => void")]
     pub fn on(&self, event: String, listener: Function) -> JsValue {
         self.inner.events.on(event, listener)
     }
 
+    /// Warnings raised while opening, before any listener could be added.
+    #[wasm_bindgen(js_name = openWarnings, unchecked_return_type = "string[]")]
+    pub fn open_warnings(&self) -> JsValue {
+        js::array(self.inner.pending_warnings.borrow().iter().map(|w| JsValue::from(w.as_str()))).into()
+    }
+
     #[wasm_bindgen(getter, js_name = clusterName)]
     pub fn cluster_name(&self) -> String {
         self.inner.cluster_name.clone()
+    }
+
+    /// `{ storage: 'indexeddb' | 'memory', database, batchesInMemory }`: where this cluster lives, and how much of
+    /// its log is held in memory (the rest is read from IndexedDB on demand).
+    #[wasm_bindgen(
+        unchecked_return_type = "{ storage: 'indexeddb' | 'memory'; database: string | null; batchesInMemory: number }"
+    )]
+    pub fn stats(&self) -> JsValue {
+        let cluster = self.inner.cluster.borrow();
+        let mut in_memory = 0;
+        for t in cluster.metadata() {
+            for p in &t.partitions {
+                in_memory += cluster.batches_in_memory(&t.name, p.partition as i32).unwrap_or(0);
+            }
+        }
+        let storage = &self.inner.storage;
+        js::object([
+            ("storage", if storage.is_some() { "indexeddb" } else { "memory" }.into()),
+            ("database", storage.as_ref().map_or(JsValue::NULL, |s| s.database_name().into())),
+            ("batchesInMemory", in_memory.into()),
+        ])
+        .into()
+    }
+
+    /// Makes the next storage write abort after `ops` of its operations, as a full disk
+    /// (QuotaExceededError) or a crash mid-write would: for tests and for the tutorial's failure lessons.
+    #[wasm_bindgen(js_name = simulateStorageFailure)]
+    pub fn simulate_storage_failure(&self, ops: u32) -> Result<(), JsValue> {
+        let storage = self.inner.storage.as_ref().ok_or_else(|| {
+            error::client_error("NO_STORAGE", "this cluster lives in memory: there is no storage write to fail")
+        })?;
+        storage.fail_next_apply_at(ops as usize);
+        Ok(())
+    }
+
+    /// Closes the cluster: waits for pending writes, releases the lock so another tab may open it.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn close(&self) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let written = inner.persist().await;
+            inner.closed.set(true);
+            inner.data_arrived();
+            if let Some(storage) = &inner.storage {
+                storage.close();
+            }
+            inner.lock.borrow_mut().take();
+            written.map(|()| JsValue::UNDEFINED)
+        })
     }
 }
 
@@ -170,4 +341,20 @@ pub(crate) fn resolved(value: JsValue) -> Promise {
 /// A core result as a settled promise, errors mapped to KafkaJS-shaped ones.
 pub(crate) fn settle_core(result: crate::core::error::Result<JsValue>) -> Promise {
     settle(result.map_err(|e| error::to_js(&e)))
+}
+
+/// Resolves with the result of a request that changed the cluster once its changes are in storage (at once for
+/// a memory cluster); rejects if the write fails.
+pub(crate) fn durable(inner: &Rc<Inner>, result: Result<JsValue, JsValue>) -> Promise {
+    match result {
+        Err(e) => Promise::reject(&e),
+        Ok(v) if inner.storage.is_none() => resolved(v),
+        Ok(v) => {
+            let inner = inner.clone();
+            future_to_promise(async move {
+                inner.persist().await?;
+                Ok(v)
+            })
+        }
+    }
 }

@@ -2,11 +2,13 @@
 
 mod admin;
 mod consumer;
+mod durable;
 mod error;
 mod events;
 pub mod idb;
 mod js;
 mod kafka;
+mod lock;
 mod producer;
 
 use wasm_bindgen::prelude::*;

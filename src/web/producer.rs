@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 
 use super::error;
 use super::js::{self, object};
-use super::kafka::{resolved, settle, Inner};
+use super::kafka::{durable, resolved, settle, Inner};
 use crate::core::client::{batches_by_partition, OutgoingMessage};
 use crate::core::cluster::NewTopic;
 use crate::core::error::Error;
@@ -42,7 +42,23 @@ impl Producer {
         Ok(Producer { inner, partitioner: RefCell::new(Partitioner::new(strategy, seed)), connected: Cell::new(false) })
     }
 
+    /// With acks=1 or all, a send resolves once its records are in storage; with acks=0 at once (the write
+    /// still happens, and a failure then is reported as a warning), as Kafka's acks=0 does not wait at all.
+    fn acknowledge(&self, result: Result<JsValue, JsValue>, acks: i16) -> Promise {
+        if acks != 0 || result.is_err() {
+            return durable(&self.inner, result);
+        }
+        let inner = self.inner.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Err(e) = inner.persist().await {
+                inner.warn(&format!("an acks=0 send was not stored: {e:?}"));
+            }
+        });
+        settle(result)
+    }
+
     fn check_connected(&self) -> Result<(), JsValue> {
+        self.inner.check_open()?;
         if self.connected.get() {
             Ok(())
         } else {
@@ -157,20 +173,25 @@ impl Producer {
     /// `send({ topic, messages, acks? })`: resolves with KafkaJS's `RecordMetadata[]`.
     #[wasm_bindgen(unchecked_return_type = "Promise<RecordMetadata[]>")]
     pub fn send(&self, #[wasm_bindgen(unchecked_param_type = "ProducerRecord")] record: JsValue) -> Promise {
-        settle((|| {
+        let mut acks_of_send = -1;
+        let result = (|| {
             self.check_connected()?;
             let topic = js::string(&record, "topic", "topic")?;
             let messages = js::list(&record, "messages", "messages", true)?;
-            Ok(js::array(self.send_topic(&topic, &messages, acks(&record)?, "messages")?).into())
-        })())
+            acks_of_send = acks(&record)?;
+            Ok(js::array(self.send_topic(&topic, &messages, acks_of_send, "messages")?).into())
+        })();
+        self.acknowledge(result, acks_of_send)
     }
 
     /// `sendBatch({ topicMessages: [{ topic, messages }], acks? })`.
     #[wasm_bindgen(js_name = sendBatch, unchecked_return_type = "Promise<RecordMetadata[]>")]
     pub fn send_batch(&self, #[wasm_bindgen(unchecked_param_type = "ProducerBatch")] batch: JsValue) -> Promise {
-        settle((|| {
+        let mut acks_of_send = -1;
+        let result = (|| {
             self.check_connected()?;
             let acks = acks(&batch)?;
+            acks_of_send = acks;
             let mut out = Vec::new();
             for (i, tm) in js::list(&batch, "topicMessages", "topicMessages", true)?.iter().enumerate() {
                 let topic = js::string(tm, "topic", &format!("topicMessages[{i}].topic"))?;
@@ -179,6 +200,7 @@ impl Producer {
                 out.extend(self.send_topic(&topic, &messages, acks, &at)?);
             }
             Ok(js::array(out).into())
-        })())
+        })();
+        self.acknowledge(result, acks_of_send)
     }
 }

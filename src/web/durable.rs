@@ -1,0 +1,152 @@
+//! The shell's side of durability: opening a cluster from IndexedDB, writing what the core journals, and
+//! reading old batches back for fetches. Every decision (what to write, what is durable, what is corrupt) is
+//! the core's; this file only carries bytes between it and IndexedDB.
+
+use std::rc::Rc;
+
+use js_sys::{Function, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use super::error;
+use super::idb::IdbStorage;
+use super::kafka::Inner;
+use crate::core::client::records_from;
+use crate::core::cluster::{Cluster, FetchResult};
+use crate::core::error::Error;
+use crate::core::record::Record;
+use crate::core::storage::{StorageFailure, StorageOp};
+
+/// Bytes of batches each replica keeps in memory; older ones are read back from IndexedDB when fetched.
+pub const WINDOW_BUDGET: usize = 4 << 20;
+
+fn storage_error(f: StorageFailure) -> JsValue {
+    error::to_js(&Error::from(f))
+}
+
+/// Rebuilds a cluster from storage: metadata, then each replica's newest batch. A corrupt tail is deleted and
+/// the batch before it tried, so every log ends at its last valid batch; each such repair is reported.
+pub async fn restore(storage: &IdbStorage, seed: u64) -> Result<(Cluster, Vec<String>), JsValue> {
+    let meta = storage.meta_with_prefix("").await.map_err(storage_error)?;
+    let mut cluster = Cluster::restore(&meta, seed, WINDOW_BUDGET).map_err(|e| error::to_js(&e))?;
+    let mut warnings = Vec::new();
+    for replica in cluster.replica_keys() {
+        loop {
+            let tail = storage.last_batch(&replica).await.map_err(storage_error)?;
+            match cluster.restore_tail(&replica, tail.as_ref().map(|(_, b)| b.clone())) {
+                Ok(()) => break,
+                Err(e) => {
+                    let Some((base, _)) = tail else { return Err(error::to_js(&e)) };
+                    warnings.push(format!(
+                        "{}-{} on broker {}: the stored batch at offset {base} is corrupt ({e}); the log is truncated to offset {base}",
+                        replica.topic, replica.partition, replica.broker
+                    ));
+                    let cut = StorageOp::DeleteBatches { replica: replica.clone(), from: base, to: i64::MAX };
+                    storage.apply(&[cut]).await.map_err(storage_error)?;
+                }
+            }
+        }
+    }
+    Ok((cluster, warnings))
+}
+
+impl Inner {
+    /// Waits until everything journaled so far is in storage. Writes go one transaction at a time; whatever
+    /// queued up meanwhile goes together in the next (group commit). If a write fails, the cluster is reloaded
+    /// from storage and every request whose changes were not yet written fails.
+    pub async fn persist(self: &Rc<Self>) -> Result<(), JsValue> {
+        let Some(storage) = &self.storage else { return Ok(()) };
+        let generation = self.generation.get();
+        loop {
+            if self.generation.get() != generation {
+                return Err(error::to_js(&Error::KafkaStorageError(
+                    "a storage write failed before this request's changes were written; nothing of it was stored"
+                        .into(),
+                )));
+            }
+            if self.writing.get() {
+                self.wait_for_writer().await;
+                continue;
+            }
+            let Some(write) = self.cluster.borrow_mut().take_write() else { return Ok(()) };
+            self.writing.set(true);
+            let result = storage.apply(&write.ops).await;
+            let outcome = match result {
+                Ok(()) => {
+                    self.cluster.borrow_mut().write_done(&write);
+                    Ok(())
+                }
+                Err(failure) => {
+                    self.generation.set(generation + 1);
+                    self.reload(storage).await;
+                    Err(storage_error(failure))
+                }
+            };
+            self.writing.set(false);
+            for resolve in self.writer_waiters.take() {
+                let _ = resolve.call0(&JsValue::NULL);
+            }
+            self.data_arrived();
+            self.changed("storage", "");
+            return outcome;
+        }
+    }
+
+    async fn wait_for_writer(&self) {
+        let done = Promise::new(&mut |resolve: Function, _| self.writer_waiters.borrow_mut().push(resolve));
+        let _ = JsFuture::from(done).await;
+    }
+
+    /// Replaces the in-memory cluster with what storage holds.
+    async fn reload(&self, storage: &IdbStorage) {
+        match restore(storage, self.now_ms() as u64).await {
+            Ok((cluster, warnings)) => {
+                *self.cluster.borrow_mut() = cluster;
+                for w in warnings {
+                    self.warn(&w);
+                }
+            }
+            Err(e) => self.warn(&format!("reloading the cluster from storage failed: {e:?}")),
+        }
+    }
+
+    /// A consumer's fetch, reading from storage what memory no longer holds. Returns the records at or after
+    /// `position` and the next position.
+    pub async fn fetch_records(
+        self: &Rc<Self>,
+        topic: &str,
+        partition: u32,
+        position: i64,
+        max_bytes: usize,
+    ) -> Result<(FetchResult, Vec<(i64, Record)>, i64), Error> {
+        let mut fetched = self.cluster.borrow().fetch(topic, partition as i32, position, max_bytes)?;
+        if let (Some(replica), Some(storage)) = (fetched.in_storage.take(), &self.storage) {
+            let loaded = storage.load_batches(&replica, position, max_bytes).await?;
+            let served = self.cluster.borrow_mut().serve_from_storage(&replica, loaded)?;
+            if let Some(corruption) = served.corruption {
+                self.warn(&corruption);
+                // The truncation is journaled; write it, so the repair survives a reload.
+                let _ = self.persist().await;
+            }
+            fetched.batches = served.batches;
+        }
+        let (records, next) = records_from(&fetched.batches, position)?;
+        Ok((fetched, records, next))
+    }
+
+    /// A `warning` event, and the same line on the console.
+    pub fn warn(&self, message: &str) {
+        web_sys_console_warn(message);
+        let payload = super::js::object([("message", message.into()), ("cluster", self.cluster_name.as_str().into())]);
+        self.events.emit("warning", &payload.into());
+    }
+}
+
+fn web_sys_console_warn(message: &str) {
+    let console = js_sys::Reflect::get(&js_sys::global(), &"console".into()).ok();
+    if let Some(warn) = console.as_ref().and_then(|c| js_sys::Reflect::get(c, &"warn".into()).ok()) {
+        if let Ok(f) = warn.dyn_into::<Function>() {
+            let _ = f.call1(console.as_ref().unwrap_or(&JsValue::NULL), &format!("franz: {message}").into());
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! Durable clusters in IndexedDB, through the JS API in headless Chrome: reopen, lazy loading, corruption,
+//! write failures, and single ownership. Every scenario uses a cluster (database) of its own.
+#![cfg(target_arch = "wasm32")]
+
+use franz::web::Kafka;
+use js_sys::Promise;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(inline_js = r#"
+function check(cond, what) { if (!cond) throw new Error('check failed: ' + what); }
+function eq(a, b, what) {
+  const [x, y] = [JSON.stringify(a), JSON.stringify(b)];
+  if (x !== y) throw new Error(`${what}: expected ${y}, got ${x}`);
+}
+const text = (b) => (b == null ? null : new TextDecoder().decode(b));
+async function rejects(promise, expect, what) {
+  try { await promise; } catch (e) {
+    for (const [k, v] of Object.entries(expect)) {
+      if (k === 'message') { check(e.message.includes(v), `${what}: "${e.message}" mentions ${v}`); continue; }
+      eq(e[k], v, `${what}: error.${k}`);
+    }
+    return e;
+  }
+  throw new Error(`${what}: expected a rejection`);
+}
+
+/** Reads every record of a topic from the beginning with a fresh group, then stops. */
+async function readAll(kafka, topic, count) {
+  const consumer = kafka.consumer({ groupId: 'reader-' + Math.random() });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const got = [];
+  let done;
+  const finished = new Promise((r) => (done = r));
+  await consumer.run({ eachBatch: async ({ batch }) => {
+    for (const m of batch.messages) got.push({ partition: batch.partition, offset: m.offset, key: text(m.key), value: text(m.value), timestamp: m.timestamp, headers: Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k, text(v)])) });
+    if (got.length >= count) done();
+  } });
+  await Promise.race([finished, new Promise((r) => setTimeout(r, 8000))]);
+  await consumer.disconnect();
+  got.sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
+  return got;
+}
+
+/** Overwrites one stored batch with garbage through raw IndexedDB, as a bad disk would. */
+async function corrupt(cluster, key) {
+  const db = await new Promise((ok, no) => { const r = indexedDB.open('franz/' + cluster); r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); });
+  await new Promise((ok, no) => {
+    const tx = db.transaction('batches', 'readwrite');
+    tx.objectStore('batches').put(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]).buffer, key);
+    tx.oncomplete = ok; tx.onabort = () => no(tx.error);
+  });
+  db.close();
+}
+
+export async function survivesReopen({ open, deleteCluster }) {
+  await deleteCluster('reopen');
+  let kafka = await open({ cluster: 'reopen', brokers: 3, storage: 'indexeddb' });
+  await kafka.admin().createTopics({ topics: [{ topic: 'orders', numPartitions: 3, replicationFactor: 2, configEntries: [{ name: 'retention.ms', value: '-1' }] }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic: 'orders', messages: [
+    { key: 'alice', value: 'one', headers: { trace: 'a1' }, timestamp: '1700000000000' },
+    { key: 'bob', value: 'two', timestamp: '1700000000001' },
+    { key: 'alice', value: 'three', timestamp: '1700000000002' },
+  ] });
+  const group = kafka.consumer({ groupId: 'billing' });
+  await group.connect();
+  await group.subscribe({ topic: 'orders', fromBeginning: true });
+  let seen = 0, done;
+  const two = new Promise((r) => (done = r));
+  await group.run({ autoCommitThreshold: 1, eachMessage: async () => { if (++seen === 2) { done(); } } });
+  await two;
+  await group.stop();
+  const before = await readAll(kafka, 'orders', 3);
+  const committedBefore = await kafka.admin().fetchOffsets({ groupId: 'billing', topics: ['orders'] });
+  await kafka.close();
+
+  kafka = await open({ cluster: 'reopen', brokers: 3, storage: 'indexeddb' });
+  eq(await kafka.admin().listTopics(), ['orders'], 'topics');
+  const cfg = (await kafka.admin().describeConfigs({ resources: [{ type: 2, name: 'orders' }] })).resources[0].configEntries;
+  eq(cfg.find((e) => e.configName === 'retention.ms').configValue, '-1', 'configs');
+  const meta = (await kafka.admin().fetchTopicMetadata({ topics: ['orders'] })).topics[0].partitions;
+  check(meta.length === 3 && meta.every((p) => p.replicas.length === 2), 'partitions and replicas');
+  eq(await readAll(kafka, 'orders', 3), before, 'records, offsets, keys, headers and timestamps');
+  eq(await kafka.admin().fetchOffsets({ groupId: 'billing', topics: ['orders'] }), committedBefore, 'committed offsets');
+  eq(kafka.stats().storage, 'indexeddb', 'stats');
+  await kafka.close();
+  return true;
+}
+
+export async function reopeningIsLazy({ open, deleteCluster }) {
+  await deleteCluster('lazy');
+  let kafka = await open({ cluster: 'lazy', brokers: 1, storage: 'indexeddb' });
+  await kafka.admin().createTopics({ topics: [{ topic: 'big', numPartitions: 1 }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  const value = 'x'.repeat(100);
+  const messages = Array.from({ length: 1000 }, () => ({ value }));
+  for (let i = 0; i < 200; i++) await producer.send({ topic: 'big', messages });
+  await kafka.close();
+
+  kafka = await open({ cluster: 'lazy', brokers: 1, storage: 'indexeddb' });
+  eq(kafka.stats().batchesInMemory, 1, 'after reopening only the newest batch is in memory');
+  eq((await kafka.admin().fetchTopicOffsets('big'))[0].high, '200000', 'the log end is known from the tail');
+  const got = await readAll(kafka, 'big', 200000);
+  eq(got.length, 200000, 'every record read back from IndexedDB on demand');
+  eq(got[199999].offset, '199999', 'in order');
+  check(kafka.stats().batchesInMemory <= 50, 'fetches do not pull the log into memory: ' + kafka.stats().batchesInMemory);
+  await kafka.close();
+  return true;
+}
+
+export async function corruptionIsTruncatedAndReported({ open, deleteCluster }) {
+  await deleteCluster('corrupt');
+  let kafka = await open({ cluster: 'corrupt', brokers: 1, storage: 'indexeddb' });
+  await kafka.admin().createTopics({ topics: [{ topic: 't', numPartitions: 1 }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  for (const v of ['a', 'b', 'c', 'd']) await producer.send({ topic: 't', messages: [{ value: v }] });
+  await kafka.close();
+
+  await corrupt('corrupt', [1, 't', 0, 3]); // the tail: found while reopening
+  kafka = await open({ cluster: 'corrupt', brokers: 1, storage: 'indexeddb' });
+  const warnings = kafka.openWarnings();
+  eq(warnings.length, 1, 'one warning');
+  check(warnings[0].includes('corrupt') && warnings[0].includes('offset 3'), warnings[0]);
+  eq((await readAll(kafka, 't', 3)).map((m) => m.value), ['a', 'b', 'c'], 'truncated to the last valid batch');
+  await kafka.close();
+
+  await corrupt('corrupt', [1, 't', 0, 1]); // in the middle: found by a fetch
+  kafka = await open({ cluster: 'corrupt', brokers: 1, storage: 'indexeddb' });
+  const events = [];
+  kafka.on('warning', (e) => events.push(e.message));
+  const values = (await readAll(kafka, 't', 1)).map((m) => m.value);
+  eq(values, ['a'], 'nothing at or after the corrupt batch is served');
+  check(events.length === 1 && events[0].includes('offset 1'), 'warning event: ' + JSON.stringify(events));
+  const p2 = kafka.producer();
+  await p2.connect();
+  eq((await p2.send({ topic: 't', messages: [{ value: 'e' }] }))[0].baseOffset, '1', 'the log continues from the truncation');
+  await kafka.close();
+  return true;
+}
+
+export async function failedWritesLeaveNoTrace({ open, deleteCluster }) {
+  await deleteCluster('quota');
+  let kafka = await open({ cluster: 'quota', brokers: 1, storage: 'indexeddb', durability: 'strict' });
+  await kafka.admin().createTopics({ topics: [{ topic: 't', numPartitions: 1 }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic: 't', messages: [{ value: 'kept' }] });
+
+  kafka.simulateStorageFailure(0); // the next transaction aborts before its first write
+  await rejects(producer.send({ topic: 't', messages: [{ value: 'lost' }] }), { name: 'KafkaJSProtocolError', type: 'KAFKA_STORAGE_ERROR', code: 56, message: 'nothing' }, 'abort');
+  kafka.simulateStorageFailure(1); // aborts halfway: one put issued, then the abort
+  await rejects(producer.send({ topic: 't', messages: [{ value: 'half' }] }), { type: 'KAFKA_STORAGE_ERROR' }, 'half-written');
+  kafka.simulateStorageFailure(0);
+  await rejects(kafka.admin().createTopics({ topics: [{ topic: 'never' }] }), { type: 'KAFKA_STORAGE_ERROR' }, 'admin write');
+  eq(await kafka.admin().listTopics(), ['t'], 'the refused topic does not exist');
+  eq((await kafka.admin().fetchTopicOffsets('t'))[0].high, '1', 'nothing of a failed write is visible');
+  await producer.send({ topic: 't', messages: [{ value: 'after' }] });
+  await kafka.close();
+
+  kafka = await open({ cluster: 'quota', brokers: 1, storage: 'indexeddb' });
+  eq((await readAll(kafka, 't', 2)).map((m) => [m.offset, m.value]), [['0', 'kept'], ['1', 'after']], 'exactly the acknowledged records');
+  await kafka.close();
+  return true;
+}
+
+export async function oneOwnerAtATime({ open, deleteCluster }) {
+  await deleteCluster('owned');
+  const first = await open({ cluster: 'owned', storage: 'indexeddb' });
+  await first.admin().createTopics({ topics: [{ topic: 't' }] });
+  await rejects(open({ cluster: 'owned', storage: 'indexeddb' }), { type: 'CLUSTER_LOCKED', retriable: true, message: '"owned"' }, 'second owner');
+  eq(await first.admin().listTopics(), ['t'], 'the owner is unaffected');
+  await first.close();
+  const second = await open({ cluster: 'owned', storage: 'indexeddb' });
+  eq(await second.admin().listTopics(), ['t'], 'after close, another may open it');
+  await rejects(first.admin().createTopics({ topics: [{ topic: 'u' }] }), { type: 'CLUSTER_CLOSED' }, 'a closed handle');
+  await second.close();
+  const memory = await open({ cluster: 'owned', storage: 'memory' });
+  eq(await memory.admin().listTopics(), [], 'a memory cluster shares nothing with storage');
+  const auto = await open({ cluster: 'auto-mode', storage: 'auto' });
+  eq(auto.stats().storage, 'indexeddb', 'auto uses IndexedDB when it is there');
+  await auto.close();
+  await rejects(open({ storage: 'disk' }), { name: 'TypeError', message: "storage must be 'indexeddb', 'memory' or 'auto'" }, 'bad storage');
+  return true;
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(catch, js_name = survivesReopen)]
+    async fn survives_reopen(api: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = reopeningIsLazy)]
+    async fn reopening_is_lazy(api: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = corruptionIsTruncatedAndReported)]
+    async fn corruption_is_truncated_and_reported(api: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = failedWritesLeaveNoTrace)]
+    async fn failed_writes_leave_no_trace(api: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = oneOwnerAtATime)]
+    async fn one_owner_at_a_time(api: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+type Open = Closure<dyn Fn(JsValue) -> Promise>;
+type Delete = Closure<dyn Fn(String) -> Promise>;
+
+/// `{ open, deleteCluster }` for the scenarios: the same entry points JS users call.
+struct Api {
+    object: JsValue,
+    _closures: (Open, Delete),
+}
+
+fn api() -> Api {
+    let open = Open::new(Kafka::open);
+    let delete = Delete::new(Kafka::delete_cluster);
+    let object = js_sys::Object::new();
+    js_sys::Reflect::set(&object, &"open".into(), open.as_ref()).unwrap();
+    js_sys::Reflect::set(&object, &"deleteCluster".into(), delete.as_ref()).unwrap();
+    Api { object: object.into(), _closures: (open, delete) }
+}
+
+fn ok(result: Result<JsValue, JsValue>) {
+    if let Err(e) = result {
+        panic!("{}", js_sys::Error::from(e).message());
+    }
+}
+
+#[wasm_bindgen_test]
+async fn produce_close_reopen_consume() {
+    let api = api();
+    ok(survives_reopen(&api.object).await);
+}
+
+#[wasm_bindgen_test]
+async fn reopening_reads_no_batch_until_a_fetch_asks() {
+    let api = api();
+    ok(reopening_is_lazy(&api.object).await);
+}
+
+#[wasm_bindgen_test]
+async fn corrupt_batches_are_truncated_and_reported() {
+    let api = api();
+    ok(corruption_is_truncated_and_reported(&api.object).await);
+}
+
+#[wasm_bindgen_test]
+async fn quota_and_abort_failures_leave_the_previous_state() {
+    let api = api();
+    ok(failed_writes_leave_no_trace(&api.object).await);
+}
+
+#[wasm_bindgen_test]
+async fn two_owners_are_refused() {
+    let api = api();
+    ok(one_owner_at_a_time(&api.object).await);
+}
