@@ -351,3 +351,15 @@ fn the_leader_writes_the_true_max_timestamp_whatever_the_producer_claimed() {
     assert_eq!((max.offset, max.timestamp), (0, T0 + 90));
     assert_eq!(log.list_offset(OffsetSpec::Timestamp(T0 + 50)).unwrap().unwrap().offset, 0);
 }
+
+#[test]
+fn timestamp_lookup_does_not_assume_batches_are_in_time_order() {
+    let config = TopicConfig::default();
+    let mut log = PartitionLog::new();
+    append(&mut log, &batch(vec![Record::new("late", T0 + 100)]), &config, T0);
+    append(&mut log, &batch(vec![Record::new("early", T0 + 10)]), &config, T0);
+    append(&mut log, &batch(vec![Record::new("middle", T0 + 50)]), &config, T0);
+    let found = |t| log.list_offset(OffsetSpec::Timestamp(t)).unwrap().map(|f| f.offset);
+    assert_eq!(found(T0 + 40), Some(0), "the first record in offset order with a timestamp at or after");
+    assert_eq!(found(T0 + 101), None);
+}

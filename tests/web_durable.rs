@@ -189,6 +189,60 @@ export async function oneOwnerAtATime({ open, deleteCluster }) {
   await rejects(open({ storage: 'disk' }), { name: 'TypeError', message: "storage must be 'indexeddb', 'memory' or 'auto'" }, 'bad storage');
   return true;
 }
+export async function retentionAndTimeLookupsReachStorage({ open, deleteCluster }) {
+  await deleteCluster('retention');
+  let kafka = await open({ cluster: 'retention', brokers: 1, storage: 'indexeddb' });
+  const admin = kafka.admin();
+  await admin.createTopics({ topics: [{ topic: 'r', numPartitions: 1, configEntries: [{ name: 'retention.ms', value: '2000' }] }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  const now = Date.now();
+  // Ten batches of 40 KB with timestamps an hour old, then a fresh one: the old ones are past retention.ms.
+  for (let i = 0; i < 10; i++) {
+    await producer.send({ topic: 'r', messages: Array.from({ length: 40 }, (_, j) => ({ value: 'x'.repeat(1000), timestamp: String(now - 3_600_000 + i * 1000 + j) })) });
+  }
+  await producer.send({ topic: 'r', messages: [{ value: 'fresh', timestamp: String(now) }] });
+  const byTime = await admin.fetchTopicOffsetsByTimestamp('r', now - 3_600_000 + 5000);
+  eq(byTime, [{ partition: 0, offset: '200' }], 'timestamp lookup in memory');
+  await kafka.close();
+
+  kafka = await open({ cluster: 'retention', brokers: 1, storage: 'indexeddb' });
+  eq(kafka.stats().batchesInMemory, 1, 'lazily reopened');
+  eq(await kafka.admin().fetchTopicOffsetsByTimestamp('r', now - 3_600_000 + 5000), [{ partition: 0, offset: '200' }], 'timestamp lookup that must read storage');
+  eq(await kafka.admin().fetchTopicOffsetsByTimestamp('r', now + 60_000), [{ partition: 0, offset: '401' }], 'nothing that late: the high watermark');
+  const changes = [];
+  kafka.on('cluster.change', (e) => changes.push(e.type));
+  const deadline = Date.now() + 5000;
+  let low;
+  while (Date.now() < deadline) {
+    low = (await kafka.admin().fetchTopicOffsets('r'))[0].low;
+    if (low === '400') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  eq(low, '400', 'the ticker applied retention to batches only IndexedDB held');
+  check(changes.includes('retention'), 'a cluster.change event for it');
+  await kafka.close();
+  kafka = await open({ cluster: 'retention', brokers: 1, storage: 'indexeddb' });
+  eq((await kafka.admin().fetchTopicOffsets('r'))[0].low, '400', 'and it was written to storage');
+  eq((await readAll(kafka, 'r', 1)).map((m) => m.value), ['fresh'], 'what is left');
+  await kafka.close();
+  return true;
+}
+
+export async function withoutIndexedDB({ open }) {
+  const saved = Object.getOwnPropertyDescriptor(globalThis, 'indexedDB');
+  Object.defineProperty(globalThis, 'indexedDB', { value: undefined, configurable: true });
+  try {
+    const auto = await open({ cluster: 'no-idb', storage: 'auto' });
+    eq(auto.stats().storage, 'memory', 'auto falls back to memory');
+    check(auto.openWarnings().some((w) => w.includes('memory only')), 'and says so: ' + auto.openWarnings());
+    await auto.close();
+    await rejects(open({ cluster: 'no-idb-2', storage: 'indexeddb' }), { type: 'KAFKA_STORAGE_ERROR', message: 'IndexedDB' }, 'indexeddb explicitly');
+  } finally {
+    Object.defineProperty(globalThis, 'indexedDB', saved);
+  }
+  return true;
+}
 "#)]
 extern "C" {
     #[wasm_bindgen(catch, js_name = survivesReopen)]
@@ -201,6 +255,10 @@ extern "C" {
     async fn failed_writes_leave_no_trace(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = oneOwnerAtATime)]
     async fn one_owner_at_a_time(api: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = retentionAndTimeLookupsReachStorage)]
+    async fn retention_and_time_lookups_reach_storage(api: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = withoutIndexedDB)]
+    async fn without_indexed_db(api: &JsValue) -> Result<JsValue, JsValue>;
 }
 
 type Open = Closure<dyn Fn(JsValue) -> Promise>;
@@ -255,4 +313,16 @@ async fn quota_and_abort_failures_leave_the_previous_state() {
 async fn two_owners_are_refused() {
     let api = api();
     ok(one_owner_at_a_time(&api.object).await);
+}
+
+#[wasm_bindgen_test]
+async fn retention_and_timestamp_lookups_work_on_lazily_loaded_logs() {
+    let api = api();
+    ok(retention_and_time_lookups_reach_storage(&api.object).await);
+}
+
+#[wasm_bindgen_test]
+async fn without_indexeddb_auto_falls_back_and_indexeddb_fails_clearly() {
+    let api = api();
+    ok(without_indexed_db(&api.object).await);
 }

@@ -9,7 +9,6 @@ use super::js::{self, object};
 use super::kafka::{durable, resolved, settle, settle_core, Inner};
 use crate::core::cluster::{NewTopic, TopicMetadata};
 use crate::core::error::{Error, Result};
-use crate::core::log::OffsetSpec;
 
 /// KafkaJS's `ConfigResourceTypes.TOPIC`.
 const RESOURCE_TOPIC: i32 = 2;
@@ -213,22 +212,26 @@ impl Admin {
 
     /// `[{ partition, offset }]`: the first offset whose timestamp is at least `timestamp`, or the high watermark
     /// when there is none (KafkaJS's behaviour). Without a timestamp, the high watermark.
-    #[wasm_bindgen(js_name = fetchTopicOffsetsByTimestamp, unchecked_return_type = "Promise<Array<{ partition: number; offset: string }>>")]
+    #[wasm_bindgen(
+        js_name = fetchTopicOffsetsByTimestamp,
+        unchecked_return_type = "Promise<Array<{ partition: number; offset: string }>>"
+    )]
     pub fn fetch_topic_offsets_by_timestamp(&self, topic: String, timestamp: Option<f64>) -> Promise {
-        settle_core((|| {
-            let cluster = self.inner.cluster.borrow();
-            let partitions = cluster.describe_topic(&topic)?.partitions;
+        let inner = self.inner.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let to_js = |e: Error| super::error::to_js(&e);
+            let partitions = inner.cluster.borrow().describe_topic(&topic).map_err(to_js)?.partitions;
             let mut out = Vec::new();
             for p in &partitions {
                 let found = match timestamp {
-                    Some(t) => cluster.list_offsets(&topic, p.partition as i32, OffsetSpec::Timestamp(t as i64))?,
+                    Some(t) => inner.offset_for_timestamp(&topic, p.partition, t as i64).await.map_err(to_js)?,
                     None => None,
                 };
-                let offset = found.map_or(p.high_watermark, |f| f.offset);
+                let offset = found.unwrap_or(p.high_watermark);
                 out.push(object([("partition", p.partition.into()), ("offset", js::offset(offset))]));
             }
             Ok(js::array(out).into())
-        })())
+        })
     }
 
     /// `{ brokers: [{ nodeId, host, port }], controller, clusterId }`. Hosts are franz-local names, not

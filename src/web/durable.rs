@@ -14,11 +14,33 @@ use super::kafka::Inner;
 use crate::core::client::records_from;
 use crate::core::cluster::{Cluster, FetchResult};
 use crate::core::error::Error;
+use crate::core::log::{first_at_or_after, OffsetSpec};
+use crate::core::record::BatchHeader;
 use crate::core::record::Record;
 use crate::core::storage::{StorageFailure, StorageOp};
 
 /// Bytes of batches each replica keeps in memory; older ones are read back from IndexedDB when fetched.
 pub const WINDOW_BUDGET: usize = 4 << 20;
+
+/// How often retention and compaction run. Kafka checks every 5 minutes (`log.retention.check.interval.ms`); a
+/// tab checks every second, so that a lesson shows the effect while the student watches.
+const TICK_MS: u32 = 1000;
+
+/// How much of a replica's oldest data one retention check reads from storage.
+const HEAD_BYTES: usize = 1 << 20;
+
+/// Runs the cluster's periodic work until the cluster is closed or dropped. Holds it only weakly.
+pub async fn ticker(inner: std::rc::Weak<Inner>) {
+    loop {
+        let tick = Promise::new(&mut |resolve, _| super::kafka::set_timeout(&resolve, TICK_MS));
+        let _ = JsFuture::from(tick).await;
+        let Some(inner) = inner.upgrade() else { return };
+        if inner.check_open().is_err() {
+            return;
+        }
+        inner.tick().await;
+    }
+}
 
 fn storage_error(f: StorageFailure) -> JsValue {
     error::to_js(&Error::from(f))
@@ -51,6 +73,34 @@ pub async fn restore(storage: &IdbStorage, seed: u64) -> Result<(Cluster, Vec<St
 }
 
 impl Inner {
+    /// Retention and compaction: on what memory holds, then on the oldest batches that only storage holds.
+    async fn tick(self: &Rc<Self>) {
+        let now = self.now_ms();
+        let cleaned = self.cluster.borrow_mut().tick(now);
+        let mut changed = match cleaned {
+            Ok(c) => !c.is_empty(),
+            Err(e) => {
+                self.warn(&format!("log cleanup failed: {e}"));
+                false
+            }
+        };
+        if let Some(storage) = &self.storage {
+            let heads = self.cluster.borrow().heads_to_check();
+            for (replica, start) in heads {
+                if let Ok(loaded) = storage.load_batches(&replica, start, HEAD_BYTES).await {
+                    let removed = self.cluster.borrow_mut().clean_head(&replica, loaded, now);
+                    changed |= removed.is_ok_and(|n| n > 0);
+                }
+            }
+        }
+        if changed {
+            if let Err(e) = self.persist().await {
+                self.warn(&format!("writing the log cleanup failed: {e:?}"));
+            }
+            self.changed("retention", "");
+        }
+    }
+
     /// Waits until everything journaled so far is in storage. Writes go one transaction at a time; whatever
     /// queued up meanwhile goes together in the next (group commit). If a write fails, the cluster is reloaded
     /// from storage and every request whose changes were not yet written fails.
@@ -132,6 +182,29 @@ impl Inner {
         }
         let (records, next) = records_from(&fetched.batches, position)?;
         Ok((fetched, records, next))
+    }
+
+    /// ListOffsets by timestamp for one partition, scanning storage when memory holds only part of the log.
+    pub async fn offset_for_timestamp(&self, topic: &str, partition: u32, target: i64) -> Result<Option<i64>, Error> {
+        let in_storage = self.cluster.borrow().leader_in_storage(topic, partition as i32)?;
+        let (Some((replica, start, hw)), Some(storage)) = (in_storage, &self.storage) else {
+            let found = self.cluster.borrow().list_offsets(topic, partition as i32, OffsetSpec::Timestamp(target))?;
+            return Ok(found.map(|f| f.offset));
+        };
+        let mut from = start;
+        while from < hw {
+            let loaded = storage.load_batches(&replica, from, HEAD_BYTES).await?;
+            let Some(last) = loaded.last().and_then(|(_, b)| BatchHeader::parse(b).ok()) else { break };
+            let batches = loaded.into_iter().map(|(_, b)| b);
+            if let Some(found) = first_at_or_after(batches, target, hw)? {
+                return Ok(Some(found.offset));
+            }
+            if last.last_offset() < from {
+                break;
+            }
+            from = last.last_offset() + 1;
+        }
+        Ok(None)
     }
 
     /// A `warning` event, and the same line on the console.

@@ -226,6 +226,7 @@ impl Kafka {
             for w in &warnings {
                 kafka.inner.warn(w);
             }
+            wasm_bindgen_futures::spawn_local(super::durable::ticker(Rc::downgrade(&kafka.inner)));
             kafka.inner.pending_warnings.replace(warnings);
             Ok(kafka.into())
         })

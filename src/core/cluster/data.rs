@@ -121,6 +121,54 @@ impl Cluster {
         Ok(result)
     }
 
+    /// When the leader's log of a partition is partly in storage only: that replica, its log start and the high
+    /// watermark, for lookups that must scan the whole log (ListOffsets by timestamp).
+    pub fn leader_in_storage(&self, topic: &str, partition: i32) -> Result<Option<(ReplicaKey, i64, i64)>> {
+        let p = self.partition_state(topic, partition)?;
+        let log = self.leader_log(topic, partition)?;
+        Ok((!log.is_whole()).then(|| {
+            let replica = ReplicaKey::new(p.leader.unwrap_or_default(), topic, partition as u32);
+            (replica, log.log_start_offset(), log.high_watermark())
+        }))
+    }
+
+    /// Replicas whose oldest batches live only in storage while their topic's retention may delete some: the
+    /// shell loads each one's head (`load_batches(replica, log_start, …)`) and passes it to
+    /// [`Cluster::clean_head`]. With the in-memory window, [`Cluster::tick`] covers everything else.
+    pub fn heads_to_check(&self) -> Vec<(ReplicaKey, i64)> {
+        let mut out = Vec::new();
+        for t in self.topics.values() {
+            let c = &t.config;
+            if !c.cleanup_policy.delete || (c.retention_ms < 0 && c.retention_bytes < 0) {
+                continue;
+            }
+            for (i, p) in t.partitions.iter().enumerate() {
+                for (&broker, log) in p.logs.iter().filter(|(_, log)| !log.is_whole()) {
+                    out.push((ReplicaKey::new(broker, t.name.as_str(), i as u32), log.log_start_offset()));
+                }
+            }
+        }
+        out
+    }
+
+    /// Applies retention to a replica's oldest batches, loaded from storage; returns how many went.
+    pub fn clean_head(&mut self, replica: &ReplicaKey, loaded: Vec<(i64, Bytes)>, now_ms: i64) -> Result<usize> {
+        // A batch that fails its check ends the head here; a fetch reaching it repairs the log.
+        let head: Vec<StoredBatch> =
+            loaded.into_iter().map_while(|(_, bytes)| StoredBatch::from_bytes(bytes).ok()).collect();
+        let t = self.topic_mut(&replica.topic)?;
+        let config = t.config.clone();
+        let Some(log) = t.partitions.get_mut(replica.partition as usize).and_then(|p| p.logs.get_mut(&replica.broker))
+        else {
+            return Ok(0);
+        };
+        let removed = log.clean_head(&head, &config, now_ms);
+        if !removed.is_empty() {
+            self.journal_removed(&replica.topic, replica.partition, replica.broker, &removed);
+        }
+        Ok(removed.len())
+    }
+
     /// How many batches of a partition's replicas are held in memory (the rest are in storage only).
     pub fn batches_in_memory(&self, topic: &str, partition: i32) -> Result<usize> {
         Ok(self.partition_state(topic, partition)?.logs.values().map(PartitionLog::batch_count).sum())

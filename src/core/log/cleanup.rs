@@ -47,6 +47,39 @@ impl PartitionLog {
         Ok(cleanup)
     }
 
+    /// Retention for a log whose oldest batches are in storage only: `head` is what the shell loaded from the
+    /// log start (in order). Drops those that retention says must go, exactly as [`PartitionLog::clean`] would,
+    /// and returns their base offsets. Once the log start reaches the in-memory window, the log is whole again.
+    pub fn clean_head(&mut self, head: &[StoredBatch], config: &TopicConfig, now_ms: i64) -> Vec<i64> {
+        let mut removed = Vec::new();
+        if !config.cleanup_policy.delete || self.is_whole() {
+            return removed;
+        }
+        let start = self.log_start_offset;
+        for batch in head.iter().filter(|b| b.next_offset() > start) {
+            if batch.base_offset >= self.window_start() || !self.expired(batch, config, now_ms) {
+                break;
+            }
+            self.size_bytes = self.size_bytes.saturating_sub(batch.size());
+            self.log_start_offset = batch.next_offset();
+            removed.push(batch.base_offset);
+        }
+        if self.log_start_offset >= self.window_start() {
+            self.mark_whole();
+        }
+        removed
+    }
+
+    /// Whether retention removes `batch` as the oldest batch now: committed, and past `retention.ms` or over
+    /// `retention.bytes`.
+    fn expired(&self, batch: &StoredBatch, config: &TopicConfig, now_ms: i64) -> bool {
+        let below_hw = batch.last_offset < self.high_watermark();
+        let too_old = config.retention_ms >= 0 && batch.max_timestamp < now_ms.saturating_sub(config.retention_ms);
+        let too_big = config.retention_bytes >= 0
+            && self.size_bytes.saturating_sub(batch.size()) as i64 >= config.retention_bytes;
+        below_hw && (too_old || too_big)
+    }
+
     /// Drops the oldest batches that are older than `retention.ms` or push the log past `retention.bytes`.
     fn apply_retention(&mut self, config: &TopicConfig, now_ms: i64) -> Vec<i64> {
         let mut removed = Vec::new();
@@ -55,11 +88,7 @@ impl PartitionLog {
             return removed;
         }
         while let Some(first) = self.batches.front() {
-            let below_hw = first.last_offset < self.high_watermark();
-            let expired = config.retention_ms >= 0 && first.max_timestamp < now_ms.saturating_sub(config.retention_ms);
-            let oversized =
-                config.retention_bytes >= 0 && (self.size_bytes - first.size()) as i64 >= config.retention_bytes;
-            if !below_hw || !(expired || oversized) {
+            if !self.expired(first, config, now_ms) {
                 break;
             }
             let next = first.next_offset();

@@ -5,4 +5,4 @@ mod partition;
 mod validate;
 
 pub use cleanup::Cleanup;
-pub use partition::{AppendInfo, OffsetAndTimestamp, OffsetSpec, PartitionLog, StoredBatch};
+pub use partition::{first_at_or_after, AppendInfo, OffsetAndTimestamp, OffsetSpec, PartitionLog, StoredBatch};

@@ -79,6 +79,31 @@ pub struct AppendInfo {
     pub appended: Vec<StoredBatch>,
 }
 
+/// Kafka's ListOffsets by timestamp over whole batches in offset order: the first record below `hw` whose
+/// timestamp is at least `target`. Producer timestamps need not rise, so every batch is considered; its header's
+/// max timestamp lets most be skipped without decoding.
+pub fn first_at_or_after(
+    batches: impl IntoIterator<Item = Bytes>,
+    target: i64,
+    hw: i64,
+) -> Result<Option<OffsetAndTimestamp>> {
+    for bytes in batches {
+        let header = record::BatchHeader::parse(&bytes)?;
+        if header.last_offset() >= hw {
+            break;
+        }
+        if header.max_timestamp < target {
+            continue;
+        }
+        let decoded = RecordBatch::decode(bytes)?;
+        let found = decoded.consumer_records().find(|(_, r)| r.timestamp >= target);
+        if let Some((offset, r)) = found {
+            return Ok(Some(OffsetAndTimestamp { offset, timestamp: r.timestamp }));
+        }
+    }
+    Ok(None)
+}
+
 /// One partition replica's log.
 #[derive(Debug, Clone, Default)]
 pub struct PartitionLog {
@@ -145,6 +170,10 @@ impl PartitionLog {
     /// Whether every batch of the log is in memory.
     pub fn is_whole(&self) -> bool {
         !self.partial
+    }
+
+    pub(super) fn mark_whole(&mut self) {
+        self.partial = false;
     }
 
     /// Forgets the oldest durable batches until the window holds at most `budget` bytes. Storage still has them.
@@ -281,15 +310,7 @@ impl PartitionLog {
                 Ok(found.map(|(offset, r)| OffsetAndTimestamp { offset, timestamp: r.timestamp }))
             }
             OffsetSpec::Timestamp(target) => {
-                let first = self.batches.partition_point(|b| b.max_timestamp < target);
-                for batch in self.batches.range(first..).take_while(|b| b.last_offset < self.high_watermark) {
-                    let decoded = RecordBatch::decode(batch.bytes.clone())?;
-                    let found = decoded.consumer_records().find(|(_, r)| r.timestamp >= target);
-                    if let Some((offset, r)) = found {
-                        return Ok(Some(OffsetAndTimestamp { offset, timestamp: r.timestamp }));
-                    }
-                }
-                Ok(None)
+                first_at_or_after(self.batches.iter().map(|b| b.bytes.clone()), target, self.high_watermark)
             }
         }
     }
