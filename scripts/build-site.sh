@@ -7,5 +7,5 @@ wasm-pack build --target web --release
 rm -rf dist
 cp -r www dist
 mkdir -p dist/pkg
-cp pkg/franz.js pkg/franz_bg.wasm pkg/franz.d.ts dist/pkg/
+cp -r pkg/franz.js pkg/franz_bg.wasm pkg/franz.d.ts pkg/snippets dist/pkg/
 printf 'build: dist/ ready, wasm %s bytes\n' "$(wc -c < dist/pkg/franz_bg.wasm)"

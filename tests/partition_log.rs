@@ -363,3 +363,52 @@ fn timestamp_lookup_does_not_assume_batches_are_in_time_order() {
     assert_eq!(found(T0 + 40), Some(0), "the first record in offset order with a timestamp at or after");
     assert_eq!(found(T0 + 101), None);
 }
+
+/// Both forms of produce store the same bytes for the same records.
+fn same_as_bytes_path(records: Vec<Record>, config: &TopicConfig) {
+    let (mut by_bytes, mut by_records) = (PartitionLog::new(), PartitionLog::new());
+    for log in [&mut by_bytes, &mut by_records] {
+        log.append_as_leader(&values(2, T0), 3, config, T0).unwrap(); // start both at offset 2
+    }
+    let a = by_bytes.append_as_leader(&batch(records.clone()), 3, config, T0 + 9).unwrap();
+    let b = by_records.append_records_as_leader(records, 3, config, T0 + 9).unwrap();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn records_path_errors_match_the_bytes_path() {
+    let mut log = PartitionLog::new();
+    let small = TopicConfig::from_entries(&[("max.message.bytes", "200")]).unwrap();
+    let err = log.append_records_as_leader(vec![Record::new(vec![0u8; 300], T0)], 0, &small, T0).unwrap_err();
+    assert_eq!(err.name(), "MESSAGE_TOO_LARGE");
+    let compact = TopicConfig::from_entries(&[("cleanup.policy", "compact")]).unwrap();
+    let err = log.append_records_as_leader(vec![Record::new("no key", T0)], 0, &compact, T0).unwrap_err();
+    assert_eq!(err.name(), "INVALID_RECORD");
+    let err = log.append_records_as_leader(vec![], 0, &TopicConfig::default(), T0).unwrap_err();
+    assert_eq!(err.name(), "INVALID_RECORD");
+    assert_eq!(log.log_end_offset(), 0, "nothing of a refused append is stored");
+    same_as_bytes_path(
+        vec![Record::new("a", T0 + 5), Record::new("b", T0)],
+        &TopicConfig::from_entries(&[("message.timestamp.type", "LogAppendTime")]).unwrap(),
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn records_path_stores_what_the_bytes_path_stores(
+        records in proptest::collection::vec(
+            (proptest::option::of("[a-z]{0,6}"), proptest::option::of("[a-z]{0,30}"), -1000i64..1000, proptest::collection::vec(("[a-z]{1,4}", "[a-z]{0,4}"), 0..2)),
+            1..20,
+        ),
+    ) {
+        let records = records.into_iter().map(|(k, v, dt, headers)| Record {
+            key: k.map(Bytes::from),
+            value: v.map(Bytes::from),
+            timestamp: T0 + dt,
+            headers: headers.into_iter().map(|(hk, hv)| (hk, Some(Bytes::from(hv)))).collect(),
+        }).collect();
+        same_as_bytes_path(records, &TopicConfig::default());
+    }
+}

@@ -6,7 +6,7 @@ use bytes::Bytes;
 
 use crate::core::error::Result;
 use crate::core::partitioner::Partitioner;
-use crate::core::record::{decode_batches, Record, RecordBatch};
+use crate::core::record::{decode_batches, Record};
 
 /// A message as a producer hands it over: a record, and maybe the partition it must go to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,7 +15,7 @@ pub struct OutgoingMessage {
     pub partition: Option<i32>,
 }
 
-/// Splits one `send` into one batch per partition, in message order within each partition, as a Kafka
+/// Splits one `send` into one batch's records per partition, in message order within each partition, as a Kafka
 /// producer's accumulator does. Fails without side effects if any message names a partition that does not exist.
 pub fn batches_by_partition(
     partitioner: &mut Partitioner,
@@ -23,7 +23,7 @@ pub fn batches_by_partition(
     messages: Vec<OutgoingMessage>,
     partitions: u32,
     available: &[u32],
-) -> Result<BTreeMap<u32, RecordBatch>> {
+) -> Result<BTreeMap<u32, Vec<Record>>> {
     let mut chosen = Vec::with_capacity(messages.len());
     for m in &messages {
         chosen.push(partitioner.partition(topic, m.record.key.as_deref(), m.partition, partitions, available)?);
@@ -32,7 +32,7 @@ pub fn batches_by_partition(
     for (m, p) in messages.into_iter().zip(chosen) {
         by_partition.entry(p).or_default().push(m.record);
     }
-    Ok(by_partition.into_iter().map(|(p, records)| (p, RecordBatch::from_records(records))).collect())
+    Ok(by_partition)
 }
 
 /// The records of a fetch response at or after `position`, in offset order, with the position to fetch next.
@@ -53,6 +53,7 @@ pub fn records_from(batches: &[Bytes], position: i64) -> Result<(Vec<(i64, Recor
 mod tests {
     use super::*;
     use crate::core::partitioner::{partition_for_key, NullKeyStrategy};
+    use crate::core::record::RecordBatch;
 
     fn msg(key: Option<&str>, value: &str, partition: Option<i32>) -> OutgoingMessage {
         let mut record = Record::new(value.to_owned(), 1);
@@ -66,9 +67,9 @@ mod tests {
         let messages = vec![msg(Some("a"), "1", None), msg(None, "2", Some(2)), msg(Some("a"), "3", None)];
         let batches = batches_by_partition(&mut p, "t", messages, 3, &[]).unwrap();
         let a = partition_for_key(b"a", 3);
-        let values: Vec<_> = batches[&a].records.iter().map(|r| r.record.value.clone().unwrap()).collect();
+        let values: Vec<_> = batches[&a].iter().map(|r| r.value.clone().unwrap()).collect();
         assert_eq!(values, ["1", "3"]);
-        assert_eq!(batches[&2].records.len(), if a == 2 { 3 } else { 1 });
+        assert_eq!(batches[&2].len(), if a == 2 { 3 } else { 1 });
     }
 
     #[test]

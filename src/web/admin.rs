@@ -27,13 +27,13 @@ impl Admin {
 fn topic_request(t: &JsValue, i: usize) -> std::result::Result<NewTopic, JsValue> {
     let field = |name: &str| format!("topics[{i}].{name}");
     let mut topic = NewTopic::new(
-        js::string(t, "topic", &field("topic"))?,
-        js::opt_int(t, "numPartitions", &field("numPartitions"))?.unwrap_or(-1),
-        js::opt_int(t, "replicationFactor", &field("replicationFactor"))?.unwrap_or(-1),
+        js::string(t, "topic", field("topic"))?,
+        js::opt_int(t, "numPartitions", field("numPartitions"))?.unwrap_or(-1),
+        js::opt_int(t, "replicationFactor", field("replicationFactor"))?.unwrap_or(-1),
     );
-    for (j, entry) in js::list(t, "configEntries", &field("configEntries"), false)?.iter().enumerate() {
+    for (j, entry) in js::list(t, "configEntries", field("configEntries"), false)?.iter().enumerate() {
         let at = |name: &str| field(&format!("configEntries[{j}].{name}"));
-        topic = topic.config(js::string(entry, "name", &at("name"))?, js::string(entry, "value", &at("value"))?);
+        topic = topic.config(js::string(entry, "name", at("name"))?, js::string(entry, "value", at("value"))?);
     }
     Ok(topic)
 }
@@ -56,11 +56,11 @@ fn partition_metadata(t: &TopicMetadata) -> Array {
 }
 
 /// Topic names in a `{ topics: [...] }` argument.
-fn topic_names(options: &JsValue, key: &str) -> std::result::Result<Vec<String>, JsValue> {
+fn topic_names(options: &JsValue, key: &'static str) -> std::result::Result<Vec<String>, JsValue> {
     js::list(options, key, key, true)?
         .iter()
         .enumerate()
-        .map(|(i, t)| t.as_string().ok_or_else(|| js::type_error(&format!("{key}[{i}]"), "a string", t)))
+        .map(|(i, t)| t.as_string().ok_or_else(|| js::type_error(format!("{key}[{i}]"), "a string", t)))
         .collect()
 }
 
@@ -147,9 +147,9 @@ impl Admin {
                 self.inner.check_open()?;
                 let validate_only = js::opt_bool(&options, "validateOnly", "validateOnly")?.unwrap_or(false);
                 for (i, tp) in js::list(&options, "topicPartitions", "topicPartitions", true)?.iter().enumerate() {
-                    let topic = js::string(tp, "topic", &format!("topicPartitions[{i}].topic"))?;
-                    let count = js::opt_int(tp, "count", &format!("topicPartitions[{i}].count"))?.ok_or_else(|| {
-                        js::type_error(&format!("topicPartitions[{i}].count"), "a number", &JsValue::UNDEFINED)
+                    let topic = js::string(tp, "topic", format!("topicPartitions[{i}].topic"))?;
+                    let count = js::opt_int(tp, "count", format!("topicPartitions[{i}].count"))?.ok_or_else(|| {
+                        js::type_error(format!("topicPartitions[{i}].count"), "a number", &JsValue::UNDEFINED)
                     })?;
                     self.inner
                         .cluster
@@ -314,11 +314,11 @@ impl Admin {
                     let mut changes: Vec<(String, Option<String>)> =
                         crate::core::topic::CONFIG_NAMES.iter().map(|n| ((*n).to_owned(), None)).collect();
                     for (j, e) in
-                        js::list(r, "configEntries", &format!("resources[{i}].configEntries"), true)?.iter().enumerate()
+                        js::list(r, "configEntries", format!("resources[{i}].configEntries"), true)?.iter().enumerate()
                     {
                         let at = |f: &str| format!("resources[{i}].configEntries[{j}].{f}");
-                        let key = js::string(e, "name", &at("name"))?;
-                        let value = js::string(e, "value", &at("value"))?;
+                        let key = js::string(e, "name", at("name"))?;
+                        let value = js::string(e, "value", at("value"))?;
                         match changes.iter_mut().find(|(k, _)| *k == key) {
                             Some(slot) => slot.1 = Some(value),
                             None => changes.push((key, Some(value))), // unknown: the core names it in INVALID_CONFIG
@@ -371,11 +371,11 @@ impl Admin {
 }
 
 fn topic_resource(r: &JsValue, i: usize) -> std::result::Result<String, JsValue> {
-    let kind: i32 = js::opt_int(r, "type", &format!("resources[{i}].type"))?.unwrap_or(RESOURCE_TOPIC);
+    let kind: i32 = js::opt_int(r, "type", format!("resources[{i}].type"))?.unwrap_or(RESOURCE_TOPIC);
     if kind != RESOURCE_TOPIC {
         return Err(super::error::to_js(&Error::InvalidRequest(format!(
             "resources[{i}]: only topic resources (type {RESOURCE_TOPIC}) exist in franz, got type {kind}"
         ))));
     }
-    js::string(r, "name", &format!("resources[{i}].name"))
+    js::string(r, "name", format!("resources[{i}].name"))
 }

@@ -174,7 +174,7 @@ fn message(offset: i64, record: &Record) -> JsValue {
     let headers = js_sys::Object::new();
     for (key, value) in &record.headers {
         let value = value.as_ref().map_or(JsValue::NULL, |v| js::uint8(v));
-        let existing = js::get(&headers, key);
+        let existing = js::get_dyn(&headers, key);
         // A repeated header key becomes an array, as in KafkaJS.
         let merged = if existing.is_undefined() {
             value
@@ -342,14 +342,14 @@ fn topic_partitions(state: &State, arg: &JsValue, what: &str) -> Result<Vec<Topi
     }
     let mut out = Vec::new();
     for (i, t) in Array::from(arg).iter().enumerate() {
-        let topic = js::string(&t, "topic", &format!("{what}[{i}].topic"))?;
+        let topic = js::string(&t, "topic", format!("{what}[{i}].topic"))?;
         let partitions: Vec<u32> = if js::is_missing(&js::get(&t, "partitions")) {
             let meta = state.inner.cluster.borrow().describe_topic(&topic).map_err(|e| state.core(e))?;
             meta.partitions.iter().map(|p| p.partition).collect()
         } else {
-            js::list(&t, "partitions", &format!("{what}[{i}].partitions"), true)?
+            js::list(&t, "partitions", format!("{what}[{i}].partitions"), true)?
                 .iter()
-                .map(|p| js::int(p, &format!("{what}[{i}].partitions[]")))
+                .map(|p| js::int(p, format!("{what}[{i}].partitions[]")))
                 .collect::<Result<_, _>>()?
         };
         out.extend(partitions.into_iter().map(|p| (topic.clone(), p)));
@@ -399,7 +399,7 @@ impl Consumer {
                     state.inner.cluster.borrow().describe_topic(&name).map_err(|e| state.core(e))?;
                     topics.push(name);
                 } else {
-                    return Err(js::type_error(&format!("topics[{i}]"), "a string or a RegExp", t));
+                    return Err(js::type_error(format!("topics[{i}]"), "a string or a RegExp", t));
                 }
             }
             let mut subs = state.subscriptions.borrow_mut();
@@ -428,7 +428,7 @@ impl Consumer {
             if state.running.get() {
                 return Err(error::client_error("CONSUMER_RUNNING", "The consumer is already running"));
             }
-            let function = |key: &str| -> Result<Option<Function>, JsValue> {
+            let function = |key: &'static str| -> Result<Option<Function>, JsValue> {
                 let v = js::get(&config, key);
                 if js::is_missing(&v) {
                     return Ok(None);
@@ -501,10 +501,10 @@ impl Consumer {
                 }
                 for (i, o) in Array::from(&offsets).iter().enumerate() {
                     let at = |f: &str| format!("offsets[{i}].{f}");
-                    let topic = js::string(&o, "topic", &at("topic"))?;
-                    let partition: i32 = js::opt_int(&o, "partition", &at("partition"))?.unwrap_or(-1);
-                    let offset: i64 = js::int(&js::get(&o, "offset"), &at("offset"))?;
-                    let metadata = js::opt_string(&o, "metadata", &at("metadata"))?;
+                    let topic = js::string(&o, "topic", at("topic"))?;
+                    let partition: i32 = js::opt_int(&o, "partition", at("partition"))?.unwrap_or(-1);
+                    let offset: i64 = js::int(&js::get(&o, "offset"), at("offset"))?;
+                    let metadata = js::opt_string(&o, "metadata", at("metadata"))?;
                     state
                         .inner
                         .cluster

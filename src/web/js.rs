@@ -1,19 +1,45 @@
 //! Reading and writing plain JS objects at the API boundary. Every read names the field it reads, so a caller
 //! who passes the wrong type learns exactly which field is wrong.
 
-use bytes::Bytes;
+use std::cell::RefCell;
+use std::fmt::Display;
+
 use js_sys::{Array, Object, Reflect, Uint8Array};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 use super::error;
 
+thread_local! {
+    /// JS strings for property names, made once: a produce reads several fields of every message, and building
+    /// a fresh JS string for each name costs more than the read. Keyed by the `&'static str`'s address, which no
+    /// other string can ever share.
+    static NAMES: RefCell<Vec<(usize, JsValue)>> = const { RefCell::new(Vec::new()) };
+}
+
+fn name(key: &'static str) -> JsValue {
+    NAMES.with_borrow_mut(|names| {
+        let id = key.as_ptr() as usize ^ (key.len() << 20);
+        if let Some((_, v)) = names.iter().find(|(k, _)| *k == id) {
+            return v.clone();
+        }
+        let v = JsValue::from_str(key);
+        names.push((id, v.clone()));
+        v
+    })
+}
+
 /// `obj[key]`, or `undefined` when `obj` is not an object.
-pub fn get(obj: &JsValue, key: &str) -> JsValue {
+pub fn get(obj: &JsValue, key: &'static str) -> JsValue {
     if obj.is_object() {
-        Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+        Reflect::get(obj, &name(key)).unwrap_or(JsValue::UNDEFINED)
     } else {
         JsValue::UNDEFINED
     }
+}
+
+/// `obj[key]` for a key known only at run time.
+pub fn get_dyn(obj: &JsValue, key: &str) -> JsValue {
+    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// Sets `obj[key] = value` on a plain object this module created (which cannot fail).
@@ -45,7 +71,8 @@ fn type_name(v: &JsValue) -> String {
 }
 
 /// A JS `TypeError` for a field of the wrong type, shaped like franz's other errors.
-pub fn type_error(field: &str, expected: &str, got: &JsValue) -> JsValue {
+/// Field names are `impl Display` so that callers can pass `format_args!`: names are built only for errors.
+pub fn type_error(field: impl Display, expected: &str, got: &JsValue) -> JsValue {
     error::type_error(&format!("{field} must be {expected}, got {}", type_name(got)))
 }
 
@@ -53,7 +80,7 @@ pub fn is_missing(v: &JsValue) -> bool {
     v.is_undefined() || v.is_null()
 }
 
-pub fn opt_string(obj: &JsValue, key: &str, field: &str) -> Result<Option<String>, JsValue> {
+pub fn opt_string(obj: &JsValue, key: &'static str, field: impl Display) -> Result<Option<String>, JsValue> {
     let v = get(obj, key);
     if is_missing(&v) {
         return Ok(None);
@@ -61,13 +88,13 @@ pub fn opt_string(obj: &JsValue, key: &str, field: &str) -> Result<Option<String
     v.as_string().map(Some).ok_or_else(|| type_error(field, "a string", &v))
 }
 
-pub fn string(obj: &JsValue, key: &str, field: &str) -> Result<String, JsValue> {
+pub fn string(obj: &JsValue, key: &'static str, field: impl Display) -> Result<String, JsValue> {
     let v = get(obj, key);
     v.as_string().ok_or_else(|| type_error(field, "a string", &v))
 }
 
 /// An optional whole number that fits `T` (partition counts, acks, offsets as numbers or numeric strings).
-pub fn opt_int<T: TryFrom<i64>>(obj: &JsValue, key: &str, field: &str) -> Result<Option<T>, JsValue> {
+pub fn opt_int<T: TryFrom<i64>>(obj: &JsValue, key: &'static str, field: impl Display) -> Result<Option<T>, JsValue> {
     let v = get(obj, key);
     if is_missing(&v) {
         return Ok(None);
@@ -76,7 +103,7 @@ pub fn opt_int<T: TryFrom<i64>>(obj: &JsValue, key: &str, field: &str) -> Result
 }
 
 /// A whole number given as a JS number, a numeric string (as KafkaJS writes offsets) or a bigint.
-pub fn int<T: TryFrom<i64>>(v: &JsValue, field: &str) -> Result<T, JsValue> {
+pub fn int<T: TryFrom<i64>>(v: &JsValue, field: impl Display) -> Result<T, JsValue> {
     let n = if let Some(f) = v.as_f64() {
         (f.fract() == 0.0 && f.abs() < 9.007_199_254_740_992e15).then_some(f as i64)
     } else if let Some(s) = v.as_string() {
@@ -89,7 +116,7 @@ pub fn int<T: TryFrom<i64>>(v: &JsValue, field: &str) -> Result<T, JsValue> {
     n.and_then(|n| T::try_from(n).ok()).ok_or_else(|| type_error(field, "a whole number in range", v))
 }
 
-pub fn opt_bool(obj: &JsValue, key: &str, field: &str) -> Result<Option<bool>, JsValue> {
+pub fn opt_bool(obj: &JsValue, key: &'static str, field: impl Display) -> Result<Option<bool>, JsValue> {
     let v = get(obj, key);
     if is_missing(&v) {
         return Ok(None);
@@ -97,22 +124,8 @@ pub fn opt_bool(obj: &JsValue, key: &str, field: &str) -> Result<Option<bool>, J
     v.as_bool().map(Some).ok_or_else(|| type_error(field, "a boolean", &v))
 }
 
-/// Keys, values and header values: a string (UTF-8 encoded) or a Uint8Array, as KafkaJS takes a string or a
-/// Buffer (a Buffer is a Uint8Array). `null`/`undefined` is `None`.
-pub fn bytes(v: &JsValue, field: &str) -> Result<Option<Bytes>, JsValue> {
-    if is_missing(v) {
-        Ok(None)
-    } else if let Some(s) = v.as_string() {
-        Ok(Some(Bytes::from(s)))
-    } else if let Some(u) = v.dyn_ref::<Uint8Array>() {
-        Ok(Some(Bytes::from(u.to_vec())))
-    } else {
-        Err(type_error(field, "a string, a Uint8Array or null", v))
-    }
-}
-
 /// An array field; a missing one is empty unless `required`.
-pub fn list(obj: &JsValue, key: &str, field: &str, required: bool) -> Result<Vec<JsValue>, JsValue> {
+pub fn list(obj: &JsValue, key: &'static str, field: impl Display, required: bool) -> Result<Vec<JsValue>, JsValue> {
     let v = get(obj, key);
     if is_missing(&v) && !required {
         return Ok(Vec::new());

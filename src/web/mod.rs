@@ -9,6 +9,7 @@ pub mod idb;
 mod js;
 mod kafka;
 mod lock;
+mod pack;
 mod producer;
 
 use wasm_bindgen::prelude::*;

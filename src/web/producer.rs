@@ -3,17 +3,17 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Array, Promise};
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 use super::error;
 use super::js::{self, object};
 use super::kafka::{durable, resolved, settle, Inner};
-use crate::core::client::{batches_by_partition, OutgoingMessage};
+use super::pack;
+use crate::core::client::batches_by_partition;
 use crate::core::cluster::NewTopic;
 use crate::core::error::Error;
 use crate::core::partitioner::{NullKeyStrategy, Partitioner};
-use crate::core::record::Record;
 
 #[wasm_bindgen]
 pub struct Producer {
@@ -67,13 +67,9 @@ impl Producer {
     }
 
     /// Sends one topic's messages; returns KafkaJS's RecordMetadata, one per partition written.
-    fn send_topic(&self, topic: &str, messages: &[JsValue], acks: i16, at: &str) -> Result<Vec<JsValue>, JsValue> {
+    fn send_topic(&self, topic: &str, messages: &JsValue, acks: i16, at: &str) -> Result<Vec<JsValue>, JsValue> {
         let now = self.inner.now_ms();
-        let outgoing = messages
-            .iter()
-            .enumerate()
-            .map(|(i, m)| message(m, &format!("{at}[{i}]"), now))
-            .collect::<Result<Vec<_>, _>>()?;
+        let outgoing = pack::messages(messages, at, now)?;
         let core = |e: Error| error::to_js(&e);
         if self.inner.auto_create_topics && self.inner.cluster.borrow().describe_topic(topic).is_err() {
             self.inner.cluster.borrow_mut().create_topic(&NewTopic::new(topic, -1, -1), false).map_err(core)?;
@@ -92,7 +88,7 @@ impl Producer {
         let mut results = Vec::new();
         for (partition, batch) in batches {
             let produced =
-                self.inner.cluster.borrow_mut().produce(topic, partition as i32, &batch.encode(), now).map_err(core)?;
+                self.inner.cluster.borrow_mut().produce_records(topic, partition as i32, batch, now).map_err(core)?;
             results.push(
                 object([
                     ("topicName", topic.into()),
@@ -110,44 +106,6 @@ impl Producer {
         // With acks=0 Kafka sends no response, so KafkaJS resolves with no metadata.
         Ok(if acks == 0 { Vec::new() } else { results })
     }
-}
-
-/// A KafkaJS message `{ key?, value, partition?, headers?, timestamp? }` as a record.
-fn message(m: &JsValue, at: &str, now: i64) -> Result<OutgoingMessage, JsValue> {
-    if !m.is_object() {
-        return Err(js::type_error(at, "a message object", m));
-    }
-    let mut headers = Vec::new();
-    let h = js::get(m, "headers");
-    if !js::is_missing(&h) {
-        if !h.is_object() || Array::is_array(&h) {
-            return Err(js::type_error(&format!("{at}.headers"), "an object", &h));
-        }
-        for entry in js_sys::Object::entries(h.unchecked_ref()).iter() {
-            let entry = Array::from(&entry);
-            let key = entry.get(0).as_string().unwrap_or_default();
-            let value = entry.get(1);
-            // KafkaJS allows an array of values for a repeated header key.
-            let values: Vec<JsValue> =
-                if Array::is_array(&value) { Array::from(&value).iter().collect() } else { vec![value] };
-            for v in values {
-                headers.push((key.clone(), js::bytes(&v, &format!("{at}.headers.{key}"))?));
-            }
-        }
-    }
-    let value = js::get(m, "value");
-    if value.is_undefined() {
-        return Err(js::type_error(&format!("{at}.value"), "a string, a Uint8Array or null", &value));
-    }
-    Ok(OutgoingMessage {
-        record: Record {
-            key: js::bytes(&js::get(m, "key"), &format!("{at}.key"))?,
-            value: js::bytes(&value, &format!("{at}.value"))?,
-            timestamp: js::opt_int(m, "timestamp", &format!("{at}.timestamp"))?.unwrap_or(now),
-            headers,
-        },
-        partition: js::opt_int(m, "partition", &format!("{at}.partition"))?,
-    })
 }
 
 fn acks(options: &JsValue) -> Result<i16, JsValue> {
@@ -177,7 +135,7 @@ impl Producer {
         let result = (|| {
             self.check_connected()?;
             let topic = js::string(&record, "topic", "topic")?;
-            let messages = js::list(&record, "messages", "messages", true)?;
+            let messages = js::get(&record, "messages");
             acks_of_send = acks(&record)?;
             Ok(js::array(self.send_topic(&topic, &messages, acks_of_send, "messages")?).into())
         })();
@@ -194,9 +152,9 @@ impl Producer {
             acks_of_send = acks;
             let mut out = Vec::new();
             for (i, tm) in js::list(&batch, "topicMessages", "topicMessages", true)?.iter().enumerate() {
-                let topic = js::string(tm, "topic", &format!("topicMessages[{i}].topic"))?;
+                let topic = js::string(tm, "topic", format!("topicMessages[{i}].topic"))?;
                 let at = format!("topicMessages[{i}].messages");
-                let messages = js::list(tm, "messages", &at, true)?;
+                let messages = js::get(tm, "messages");
                 out.extend(self.send_topic(&topic, &messages, acks, &at)?);
             }
             Ok(js::array(out).into())

@@ -9,8 +9,10 @@ use bytes::Bytes;
 use super::metadata::BrokerId;
 use super::state::{Cluster, PartitionState};
 use crate::core::error::{Error, Result};
-use crate::core::log::{Cleanup, OffsetAndTimestamp, OffsetSpec, PartitionLog, StoredBatch};
+use crate::core::log::{AppendInfo, Cleanup, OffsetAndTimestamp, OffsetSpec, PartitionLog, StoredBatch};
+use crate::core::record::Record;
 use crate::core::storage::ReplicaKey;
+use crate::core::topic::TopicConfig;
 
 /// Kafka's ProduceResponse for one partition.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,9 +72,32 @@ impl Cluster {
             .ok_or_else(|| Error::LeaderNotAvailable(format!("partition {topic}-{partition} has no leader right now")))
     }
 
-    /// Kafka's Produce for one partition: appends `records` (RecordBatch v2 bytes) at the leader. In a
-    /// persistent cluster the records become visible (below the high watermark) only once storage has them.
+    /// Kafka's Produce for one partition: appends `records` (RecordBatch v2 bytes a client built) at the leader.
+    /// In a persistent cluster the records become visible (below the high watermark) only once storage has them.
     pub fn produce(&mut self, topic: &str, partition: i32, records: &Bytes, now_ms: i64) -> Result<ProduceResult> {
+        self.produce_with(topic, partition, |log, epoch, config| log.append_as_leader(records, epoch, config, now_ms))
+    }
+
+    /// Produce for a producer in the same module: the leader builds the batch from `records` itself, sealing its
+    /// CRC once, instead of checking bytes it would have just written. Same rules, same result.
+    pub fn produce_records(
+        &mut self,
+        topic: &str,
+        partition: i32,
+        records: Vec<Record>,
+        now_ms: i64,
+    ) -> Result<ProduceResult> {
+        self.produce_with(topic, partition, |log, epoch, config| {
+            log.append_records_as_leader(records, epoch, config, now_ms)
+        })
+    }
+
+    fn produce_with(
+        &mut self,
+        topic: &str,
+        partition: i32,
+        append: impl FnOnce(&mut PartitionLog, i32, &TopicConfig) -> Result<AppendInfo>,
+    ) -> Result<ProduceResult> {
         self.partition_state(topic, partition)?;
         let persistent = self.is_persistent();
         let t = self.topic_mut(topic)?;
@@ -82,7 +107,7 @@ impl Cluster {
             .ok_or_else(|| Error::LeaderNotAvailable(format!("partition {topic}-{partition} has no leader")))?;
         let epoch = p.leader_epoch;
         let log = p.logs.get_mut(&leader).ok_or_else(|| missing_replica(topic, partition, leader))?;
-        let info = log.append_as_leader(records, epoch, config, now_ms)?;
+        let info = append(log, epoch, config)?;
         let log_start_offset = log.log_start_offset();
         let mut written = vec![(leader, info.appended.clone())];
         written.extend(replicate(p, leader));

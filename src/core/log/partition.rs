@@ -13,9 +13,9 @@ use std::collections::VecDeque;
 
 use bytes::{Bytes, BytesMut};
 
-use super::validate::validate_produce;
+use super::validate::{check_record_set_size, check_topic_rules, validate_produce};
 use crate::core::error::{Error, Result};
-use crate::core::record::{self, RecordBatch, TimestampType};
+use crate::core::record::{self, Attributes, Record, RecordBatch, TimestampType};
 use crate::core::topic::TopicConfig;
 
 /// A batch as the log keeps it: its bytes plus what offset and time lookups need without decoding.
@@ -241,6 +241,42 @@ impl PartitionLog {
             self.push(batch.clone());
         }
         Ok(AppendInfo { base_offset, last_offset: next - 1, log_append_time, appended })
+    }
+
+    /// Appends records as leader, building their batch here: offsets from the LEO, the leader epoch, and the
+    /// timestamps (or LogAppendTime) set before the CRC is sealed once. The topic's rules apply as for a
+    /// client-built batch; the structural checks do not, since the leader wrote the bytes itself.
+    pub fn append_records_as_leader(
+        &mut self,
+        records: Vec<Record>,
+        leader_epoch: i32,
+        config: &TopicConfig,
+        now_ms: i64,
+    ) -> Result<AppendInfo> {
+        let mut batch = RecordBatch::from_records(records);
+        batch.base_offset = self.log_end_offset;
+        batch.partition_leader_epoch = leader_epoch;
+        let log_append_time = (config.message_timestamp_type == TimestampType::LogAppendTime).then_some(now_ms);
+        if let Some(t) = log_append_time {
+            batch.attributes.0 |= Attributes::TIMESTAMP_TYPE;
+            batch.max_timestamp = t;
+        }
+        let bytes = batch.encode();
+        check_record_set_size(bytes.len(), config)?;
+        check_topic_rules(bytes.len(), &batch.records, config)?;
+        let stored = StoredBatch {
+            base_offset: batch.base_offset,
+            last_offset: batch.last_offset(),
+            max_timestamp: batch.max_timestamp,
+            bytes,
+        };
+        self.push(stored.clone());
+        Ok(AppendInfo {
+            base_offset: stored.base_offset,
+            last_offset: stored.last_offset,
+            log_append_time,
+            appended: vec![stored],
+        })
     }
 
     /// Appends a batch that already carries its offsets (a follower copying its leader, or a reload from

@@ -64,7 +64,7 @@ pub enum TimestampType {
 pub struct Attributes(pub i16);
 
 impl Attributes {
-    const TIMESTAMP_TYPE: i16 = 1 << 3;
+    pub const TIMESTAMP_TYPE: i16 = 1 << 3;
     const TRANSACTIONAL: i16 = 1 << 4;
     const CONTROL: i16 = 1 << 5;
 
@@ -261,8 +261,9 @@ impl RecordBatch {
         Self::decode_records(header, buf)
     }
 
-    /// Decodes the records of a batch whose header was already parsed; `buf` is exactly that batch.
-    fn decode_records(h: BatchHeader, buf: Bytes) -> Result<RecordBatch> {
+    /// Decodes the records of a batch whose header `BatchHeader::parse` already read (and CRC-checked) from
+    /// exactly these bytes, so the CRC is not computed twice.
+    pub fn decode_records(h: BatchHeader, buf: Bytes) -> Result<RecordBatch> {
         match h.attributes.compression()? {
             Compression::None => {}
             other => {
