@@ -74,6 +74,21 @@ export async function roundTrip(kafka) {
   eq(byValue['no key'].partition, 2, 'explicit partition');
   eq(byValue['no key'].key, null, 'null key');
 
+  // Mixed text in one send: non-ASCII takes the packer's slow path; bytes and strings interleave.
+  await admin.createTopics({ topics: [{ topic: 'text', numPartitions: 1 }] });
+  const mixed = [
+    { key: 'ünï', value: 'çödé ✓ 日本', headers: { 'ключ': 'значение', raw: new Uint8Array([0, 255]) } },
+    { key: new Uint8Array([1, 2, 3]), value: 'plain' },
+    { value: '' },
+  ];
+  await producer.send({ topic: 'text', messages: mixed });
+  const reader = kafka.consumer({ groupId: 'text-reader' });
+  await reader.connect();
+  await reader.subscribe({ topic: 'text', fromBeginning: true });
+  const texts = await consume(reader, 3);
+  eq(texts.map((m) => [m.key, m.value]), [['ünï', 'çödé ✓ 日本'], ['\u0001\u0002\u0003', 'plain'], [null, '']], 'non-ASCII, bytes and empty values');
+  eq(texts[0].headers['ключ'], 'значение', 'non-ASCII header');
+
   const committed = await admin.fetchOffsets({ groupId: 'billing', topics: ['orders'] });
   const total = committed[0].partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
   eq(total, 3, 'committed offsets cover every consumed record');
