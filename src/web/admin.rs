@@ -67,10 +67,12 @@ fn topic_names(options: &JsValue, key: &'static str) -> std::result::Result<Vec<
 #[wasm_bindgen]
 impl Admin {
     /// Nothing to connect to in a tab; kept so KafkaJS code runs unchanged.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn connect(&self) -> Promise {
         resolved(JsValue::UNDEFINED)
     }
 
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn disconnect(&self) -> Promise {
         resolved(JsValue::UNDEFINED)
     }
@@ -170,8 +172,9 @@ impl Admin {
     #[wasm_bindgen(js_name = fetchTopicMetadata, unchecked_return_type = "Promise<{ topics: ITopicMetadata[] }>")]
     pub fn fetch_topic_metadata(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "{ topics?: string[] } | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "{ topics?: string[] }")] options: Option<JsValue>,
     ) -> Promise {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
         settle((|| {
             let cluster = self.inner.cluster.borrow();
             let topics = if js::is_missing(&js::get(&options, "topics")) {

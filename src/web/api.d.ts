@@ -201,3 +201,11 @@ export interface FranzError extends Error {
   code: number;
   retriable: boolean;
 }
+
+// Optional arguments, as KafkaJS has them (merged into the generated class declarations).
+export interface Kafka {
+  producer(config?: ProducerConfig): Producer;
+}
+export interface Admin {
+  fetchTopicMetadata(options?: { topics?: string[] }): Promise<{ topics: ITopicMetadata[] }>;
+}

@@ -359,12 +359,14 @@ fn topic_partitions(state: &State, arg: &JsValue, what: &str) -> Result<Vec<Topi
 
 #[wasm_bindgen]
 impl Consumer {
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn connect(&self) -> Promise {
         self.state.connected.set(true);
         resolved(JsValue::UNDEFINED)
     }
 
     /// Stops the loop (committing what was consumed) and disconnects.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn disconnect(&self) -> Promise {
         let stopped = self.stop();
         self.state.connected.set(false);
@@ -595,7 +597,13 @@ impl Consumer {
 
     /// Listens for `consumer.group_join`, `consumer.commit_offsets` or `consumer.crash`; returns a remover.
     #[wasm_bindgen(unchecked_return_type = "() => void")]
-    pub fn on(&self, event: String, listener: Function) -> JsValue {
+    pub fn on(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "'consumer.group_join' | 'consumer.commit_offsets' | 'consumer.crash'")]
+        event: String,
+        #[wasm_bindgen(unchecked_param_type = "(event: { timestamp: number; payload: any }) => void")]
+        listener: Function,
+    ) -> JsValue {
         self.state.events.on(event, listener)
     }
 }

@@ -247,9 +247,9 @@ impl Kafka {
 
     pub fn producer(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "ProducerConfig | undefined")] config: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ProducerConfig")] config: Option<JsValue>,
     ) -> Result<Producer, JsValue> {
-        Producer::new(self.inner.clone(), &config)
+        Producer::new(self.inner.clone(), &config.unwrap_or(JsValue::UNDEFINED))
     }
 
     pub fn consumer(
@@ -262,7 +262,14 @@ impl Kafka {
     /// Listens for `cluster.change` (anything in the cluster changed) or `warning` (storage repaired a
     /// corruption, fell back to memory, …). Returns a function that removes the listener, as KafkaJS's `on` does.
     #[wasm_bindgen(unchecked_return_type = "() => void")]
-    pub fn on(&self, event: String, listener: Function) -> JsValue {
+    pub fn on(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "'cluster.change' | 'warning'")] event: String,
+        #[wasm_bindgen(
+            unchecked_param_type = "(event: { type?: string; topic?: string; message?: string; cluster?: string }) => void"
+        )]
+        listener: Function,
+    ) -> JsValue {
         self.inner.events.on(event, listener)
     }
 

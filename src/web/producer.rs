@@ -118,11 +118,13 @@ fn acks(options: &JsValue) -> Result<i16, JsValue> {
 
 #[wasm_bindgen]
 impl Producer {
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn connect(&self) -> Promise {
         self.connected.set(true);
         resolved(JsValue::UNDEFINED)
     }
 
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn disconnect(&self) -> Promise {
         self.connected.set(false);
         resolved(JsValue::UNDEFINED)

@@ -1,0 +1,62 @@
+// Compiled by tests/e2e/types.test.mjs with `tsc --noEmit --strict`: KafkaJS-style code must type-check against
+// franz's declarations, and each `@ts-expect-error` line must really be an error (so the types are not `any`).
+import init, { Kafka, partitionForKey, type RecordMetadata, type KafkaMessage, type FranzError } from '../../pkg/franz.js';
+
+export async function example(): Promise<void> {
+  await init();
+  const kafka = await Kafka.open({ clientId: 'app', cluster: 'demo', brokers: 3, storage: 'indexeddb' });
+  const admin = kafka.admin();
+  const created: boolean = await admin.createTopics({
+    topics: [{ topic: 'orders', numPartitions: 3, replicationFactor: 3, configEntries: [{ name: 'retention.ms', value: '60000' }] }],
+  });
+  const offsets: { partition: number; offset: string; high: string; low: string }[] = await admin.fetchTopicOffsets('orders');
+  const metadata = await admin.fetchTopicMetadata();
+  const leader: number = metadata.topics[0].partitions[0].leader;
+
+  const producer = kafka.producer();
+  await producer.connect();
+  const sent: RecordMetadata[] = await producer.send({
+    topic: 'orders',
+    messages: [{ key: 'alice', value: 'hi', headers: { trace: 'a1' } }, { value: new Uint8Array([1, 2]) }],
+    acks: -1,
+  });
+  const firstOffset: string = sent[0].baseOffset;
+
+  const consumer = kafka.consumer({ groupId: 'billing' });
+  await consumer.connect();
+  await consumer.subscribe({ topics: ['orders'], fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ topic, partition, message }) => {
+      const m: KafkaMessage = message;
+      const offset: string = m.offset;
+      const value: Uint8Array | null = m.value;
+      void [topic.length, partition + 1, offset, value];
+    },
+  });
+  const off: () => void = kafka.on('warning', (e) => console.warn(e.message));
+  off();
+  try {
+    await admin.createTopics({ topics: [{ topic: 'orders', replicationFactor: 9 }] });
+  } catch (e) {
+    const err = e as FranzError;
+    const kind: string = err.type;
+    const code: number = err.code;
+    void [kind, code];
+  }
+  const p: number = partitionForKey(new TextEncoder().encode('k'), 6);
+  void [created, offsets, leader, firstOffset, p];
+
+  // @ts-expect-error storage is one of 'indexeddb' | 'memory' | 'auto'
+  await Kafka.open({ storage: 'disk' });
+  // @ts-expect-error a value is a string, bytes or null
+  await producer.send({ topic: 'orders', messages: [{ value: 42 }] });
+  // @ts-expect-error messages are required
+  await producer.send({ topic: 'orders' });
+  // @ts-expect-error a consumer needs a groupId
+  kafka.consumer({});
+  // @ts-expect-error offsets cross into JS as strings
+  const n: number = sent[0].baseOffset;
+  // @ts-expect-error an unknown event name
+  kafka.on('cluster.changed', () => {});
+  void n;
+}
