@@ -8,8 +8,10 @@ export interface KafkaConfig {
   cluster?: string;
   /** How many brokers, 1 to 9. Default 3. */
   brokers?: number;
-  /** Default 'memory' (the only mode wired into the JS API so far). */
+  /** Where the cluster lives. Default 'indexeddb'; 'auto' falls back to memory where IndexedDB is missing. */
   storage?: StorageMode;
+  /** 'relaxed' (default): acknowledged once the browser has the write. 'strict': once it is flushed to disk. */
+  durability?: 'relaxed' | 'strict';
   /** Kafka's auto.create.topics.enable. Default false. */
   autoCreateTopics?: boolean;
   /** Seed for replica placement, so a run replays. */
