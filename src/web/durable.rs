@@ -127,8 +127,10 @@ impl Inner {
                     Ok(())
                 }
                 Err(failure) => {
-                    self.generation.set(generation + 1);
                     self.reload(storage).await;
+                    // Only now: a request that changed the old cluster while it was being reloaded lost its change
+                    // too, and must see a new generation.
+                    self.generation.set(self.generation.get() + 1);
                     Err(storage_error(failure))
                 }
             };

@@ -1,0 +1,451 @@
+// The JS API scenarios the browser tests run (tests/web_api.rs, tests/web_durable.rs): plain JavaScript, as a
+// user writes it. Each scenario throws on its first failed check.
+
+function check(cond, what) { if (!cond) throw new Error('check failed: ' + what); }
+function eq(a, b, what) {
+  const [x, y] = [JSON.stringify(a), JSON.stringify(b)];
+  if (x !== y) throw new Error(`${what}: expected ${y}, got ${x}`);
+}
+const text = (bytes) => (bytes == null ? null : new TextDecoder().decode(bytes));
+async function rejects(promise, expect, what) {
+  try { await promise; } catch (e) {
+    for (const [k, v] of Object.entries(expect)) {
+      if (k === 'message') { check(e.message.includes(v), `${what}: message ${e.message} mentions ${v}`); continue; }
+      eq(e[k], v, `${what}: error.${k}`);
+    }
+    check(e instanceof Error, `${what}: is an Error`);
+    return e;
+  }
+  throw new Error(`${what}: expected a rejection`);
+}
+function throws(fn, expect, what) { return rejects((async () => fn())(), expect, what); }
+
+
+// ---- tests/web_api.rs: the API over a memory cluster
+
+/** Collects messages with eachMessage until `count` have arrived, then stops the consumer. */
+async function consume(consumer, count, opts = {}) {
+  const got = [];
+  let done;
+  const finished = new Promise((r) => (done = r));
+  await consumer.run({ ...opts, eachMessage: async ({ topic, partition, message }) => {
+    got.push({ topic, partition, offset: message.offset, key: text(message.key), value: text(message.value),
+               timestamp: message.timestamp, headers: Object.fromEntries(Object.entries(message.headers).map(([k, v]) => [k, text(v)])) });
+    if (got.length === count) done();
+  } });
+  await Promise.race([finished, new Promise((_, no) => setTimeout(() => no(new Error(`only ${got.length} of ${count} arrived`)), 5000))]);
+  await consumer.stop();
+  return got;
+}
+
+export async function roundTrip(kafka) {
+  const admin = kafka.admin();
+  await admin.connect();
+  eq(await admin.createTopics({ topics: [{ topic: 'orders', numPartitions: 3, replicationFactor: 3 }] }), true, 'created');
+  eq(await admin.createTopics({ topics: [{ topic: 'orders', numPartitions: 3 }] }), false, 'already existed');
+  eq(await admin.listTopics(), ['orders'], 'listTopics');
+
+  const producer = kafka.producer();
+  await producer.connect();
+  const sent = await producer.send({ topic: 'orders', messages: [
+    { key: 'alice', value: 'first', headers: { source: 'web' }, timestamp: '1700000000000' },
+    { key: 'alice', value: new TextEncoder().encode('second'), timestamp: 1700000000001 },
+    { key: null, value: 'no key', partition: 2, timestamp: '1700000000002' },
+  ] });
+  check(sent.every((m) => m.topicName === 'orders' && m.errorCode === 0 && typeof m.baseOffset === 'string'), 'RecordMetadata shape');
+  const alice = sent.find((m) => m.partition !== 2 || sent.length === 1);
+
+  const consumer = kafka.consumer({ groupId: 'billing' });
+  await consumer.connect();
+  await consumer.subscribe({ topics: ['orders'], fromBeginning: true });
+  const got = await consume(consumer, 3);
+  const byValue = Object.fromEntries(got.map((m) => [m.value, m]));
+  eq(byValue.first.key, 'alice', 'key');
+  eq(byValue.first.headers, { source: 'web' }, 'headers');
+  eq(byValue.first.timestamp, '1700000000000', 'timestamp as a string');
+  eq(byValue.second.partition, byValue.first.partition, 'same key, same partition');
+  eq(Number(byValue.second.offset), Number(byValue.first.offset) + 1, 'order within the partition');
+  eq(byValue['no key'].partition, 2, 'explicit partition');
+  eq(byValue['no key'].key, null, 'null key');
+
+  // Mixed text in one send: non-ASCII takes the packer's slow path; bytes and strings interleave.
+  await admin.createTopics({ topics: [{ topic: 'text', numPartitions: 1 }] });
+  const mixed = [
+    { key: 'ünï', value: 'çödé ✓ 日本', headers: { 'ключ': 'значение', raw: new Uint8Array([0, 255]) } },
+    { key: new Uint8Array([1, 2, 3]), value: 'plain' },
+    { value: '' },
+  ];
+  await producer.send({ topic: 'text', messages: mixed });
+  const reader = kafka.consumer({ groupId: 'text-reader' });
+  await reader.connect();
+  await reader.subscribe({ topic: 'text', fromBeginning: true });
+  const texts = await consume(reader, 3);
+  eq(texts.map((m) => [m.key, m.value]), [['ünï', 'çödé ✓ 日本'], ['\u0001\u0002\u0003', 'plain'], [null, '']], 'non-ASCII, bytes and empty values');
+  eq(texts[0].headers['ключ'], 'значение', 'non-ASCII header');
+
+  const committed = await admin.fetchOffsets({ groupId: 'billing', topics: ['orders'] });
+  const total = committed[0].partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+  eq(total, 3, 'committed offsets cover every consumed record');
+  const offsets = await admin.fetchTopicOffsets('orders');
+  eq(offsets.reduce((n, p) => n + Number(p.high), 0), 3, 'high watermarks');
+  check(offsets.every((p) => p.low === '0' && p.offset === p.high), 'fetchTopicOffsets shape');
+  return alice !== undefined;
+}
+
+export async function errorsAreKafkaShaped(kafka) {
+  const admin = kafka.admin();
+  await rejects(admin.createTopics({ topics: [{ topic: 't', numPartitions: 1, replicationFactor: 4 }] }),
+    { name: 'KafkaJSProtocolError', type: 'INVALID_REPLICATION_FACTOR', code: 38, retriable: false, message: 'larger than available brokers: 3' }, 'RF > brokers');
+  await rejects(admin.createTopics({ topics: [{ topic: 'bad name!' }] }), { type: 'INVALID_TOPIC_EXCEPTION', code: 17 }, 'bad name');
+  await rejects(admin.createTopics({ topics: [{ topic: 't', numPartitions: 0 }] }), { type: 'INVALID_PARTITIONS', code: 37 }, 'zero partitions');
+  await rejects(admin.createTopics({ topics: [{ topic: 't', configEntries: [{ name: 'retention.ms', value: 'soon' }] }] }), { type: 'INVALID_CONFIG', code: 40 }, 'bad config');
+  await rejects(admin.createTopics({ topics: [{ topic: 42 }] }), { name: 'TypeError', type: 'INVALID_REQUEST', message: 'topics[0].topic must be a string, got number' }, 'wrong type');
+  await admin.createTopics({ topics: [{ topic: 't', numPartitions: 2 }] });
+
+  const producer = kafka.producer();
+  await rejects(producer.send({ topic: 't', messages: [{ value: 'x' }] }), { type: 'CLIENT_NOT_CONNECTED' }, 'send before connect');
+  await producer.connect();
+  await rejects(producer.send({ topic: 'missing', messages: [{ value: 'x' }] }), { type: 'UNKNOWN_TOPIC_OR_PARTITION', code: 3, retriable: true }, 'unknown topic');
+  await rejects(producer.send({ topic: 't', messages: [{ value: 7 }] }), { name: 'TypeError', message: 'messages[0].value must be a string, a Uint8Array or null, got number' }, 'value type');
+  await rejects(producer.send({ topic: 't', messages: [{ key: {}, value: 'v' }] }), { message: 'messages[0].key must be' }, 'key type');
+  await rejects(producer.send({ topic: 't', messages: [{ value: 'v', headers: { h: 1 } }] }), { message: 'messages[0].headers.h must be' }, 'header type');
+  await rejects(producer.send({ topic: 't', messages: [{ value: 'v', partition: 5 }] }), { type: 'UNKNOWN_TOPIC_OR_PARTITION' }, 'partition out of range');
+  await rejects(producer.send({ topic: 't', acks: 2, messages: [{ value: 'v' }] }), { type: 'INVALID_REQUIRED_ACKS', code: 21 }, 'acks');
+  const big = new Uint8Array(1_100_000);
+  await rejects(producer.send({ topic: 't', messages: [{ value: big }] }), { type: 'MESSAGE_TOO_LARGE', code: 10 }, 'too large');
+  eq((await admin.fetchTopicOffsets('t')).map((p) => p.high), ['0', '0'], 'nothing of a refused send was written');
+  await throws(() => kafka.producer({ idempotent: true }), { type: 'INVALID_REQUEST' }, 'idempotent not yet');
+
+  await throws(() => kafka.consumer({}), { message: 'groupId must be a string' }, 'consumer without groupId');
+  const consumer = kafka.consumer({ groupId: 'g' });
+  await rejects(consumer.subscribe({ topics: ['missing'] }), { type: 'UNKNOWN_TOPIC_OR_PARTITION' }, 'subscribe to unknown topic');
+  await rejects(consumer.run({ eachMessage: async () => {} }), { type: 'CLIENT_NOT_CONNECTED' }, 'run before connect');
+  await consumer.connect();
+  await rejects(consumer.run({}), { message: 'eachMessage or eachBatch' }, 'run without handler');
+  return true;
+}
+
+export async function committedOffsetsResumeAGroup(kafka) {
+  const admin = kafka.admin();
+  await admin.createTopics({ topics: [{ topic: 'events', numPartitions: 1 }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic: 'events', messages: [1, 2, 3, 4].map((i) => ({ value: `e${i}` })) });
+
+  const first = kafka.consumer({ groupId: 'g' });
+  await first.connect();
+  await first.subscribe({ topic: 'events', fromBeginning: true });
+  eq((await consume(first, 4)).map((m) => m.value), ['e1', 'e2', 'e3', 'e4'], 'first reader');
+  await first.disconnect();
+
+  await producer.send({ topic: 'events', messages: [{ value: 'e5' }] });
+  const second = kafka.consumer({ groupId: 'g' });
+  await second.connect();
+  await second.subscribe({ topic: 'events', fromBeginning: true });
+  eq((await consume(second, 1)).map((m) => [m.value, m.offset]), [['e5', '4']], 'a restarted group resumes from its commit');
+
+  const other = kafka.consumer({ groupId: 'other' });
+  await other.connect();
+  await other.subscribe({ topic: 'events' }); // latest: only what arrives from now on
+  const pending = consume(other, 1);
+  await new Promise((r) => setTimeout(r, 50));
+  await producer.send({ topic: 'events', messages: [{ value: 'e6' }] });
+  eq((await pending).map((m) => m.value), ['e6'], 'a new group without fromBeginning starts at the end');
+
+  const seeker = kafka.consumer({ groupId: 'seeker' });
+  await seeker.connect();
+  await seeker.subscribe({ topic: 'events', fromBeginning: true });
+  seeker.seek({ topic: 'events', partition: 0, offset: '2' });
+  eq((await consume(seeker, 2)).map((m) => m.value), ['e3', 'e4'], 'seek moves the position');
+  return true;
+}
+
+export async function eachBatchAndPause(kafka) {
+  const admin = kafka.admin();
+  await admin.createTopics({ topics: [{ topic: 'b', numPartitions: 2 }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic: 'b', messages: [{ value: 'p0-a', partition: 0 }, { value: 'p0-b', partition: 0 }, { value: 'p1-a', partition: 1 }] });
+  const consumer = kafka.consumer({ groupId: 'batches' });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'b', fromBeginning: true });
+  consumer.pause([{ topic: 'b', partitions: [1] }]);
+  eq(consumer.paused(), [{ topic: 'b', partitions: [1] }], 'paused()');
+  const batches = [];
+  let done;
+  const two = new Promise((r) => (done = r));
+  await consumer.run({ eachBatch: async ({ batch }) => {
+    batches.push({ partition: batch.partition, values: batch.messages.map((m) => text(m.value)), first: batch.firstOffset(), last: batch.lastOffset(), lag: batch.offsetLag(), empty: batch.isEmpty() });
+    if (batches.length === 1) consumer.resume([{ topic: 'b' }]);
+    if (batches.length === 2) done();
+  } });
+  await two;
+  await consumer.stop();
+  eq(batches[0], { partition: 0, values: ['p0-a', 'p0-b'], first: '0', last: '1', lag: '0', empty: false }, 'partition 0 first, while 1 is paused');
+  eq(batches[1].values, ['p1-a'], 'partition 1 after resume');
+  return true;
+}
+
+export async function adminOperations(kafka) {
+  const admin = kafka.admin();
+  const changes = [];
+  const off = kafka.on('cluster.change', (e) => changes.push(e.type));
+  await admin.createTopics({ topics: [{ topic: 'cfg', numPartitions: 2, replicationFactor: 2, configEntries: [{ name: 'retention.ms', value: '60000' }] }] });
+  const meta = await admin.fetchTopicMetadata({ topics: ['cfg'] });
+  eq(meta.topics[0].name, 'cfg', 'metadata name');
+  eq(meta.topics[0].partitions.length, 2, 'metadata partitions');
+  check(meta.topics[0].partitions.every((p) => p.replicas.length === 2 && p.leader === p.replicas[0] && p.isr.length === 2), 'replicas, leader, isr');
+  const described = await admin.describeConfigs({ resources: [{ type: 2, name: 'cfg' }], includeSynonyms: false });
+  const retention = described.resources[0].configEntries.find((e) => e.configName === 'retention.ms');
+  eq([retention.configValue, retention.isDefault], ['60000', false], 'describeConfigs');
+  await admin.alterConfigs({ resources: [{ type: 2, name: 'cfg', configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
+  const after = (await admin.describeConfigs({ resources: [{ type: 2, name: 'cfg' }] })).resources[0].configEntries;
+  eq(after.find((e) => e.configName === 'cleanup.policy').configValue, 'compact', 'alterConfigs sets');
+  eq(after.find((e) => e.configName === 'retention.ms').isDefault, true, 'alterConfigs replaces the whole set, as Kafka AlterConfigs does');
+  eq(await admin.createPartitions({ topicPartitions: [{ topic: 'cfg', count: 4 }] }), true, 'createPartitions');
+  eq((await admin.fetchTopicOffsets('cfg')).length, 4, 'grown');
+  await rejects(admin.createPartitions({ topicPartitions: [{ topic: 'cfg', count: 2 }] }), { type: 'INVALID_PARTITIONS' }, 'shrink');
+  const cluster = await admin.describeCluster();
+  eq(cluster.brokers.map((b) => b.nodeId), [1, 2, 3], 'brokers');
+  await admin.deleteTopics({ topics: ['cfg'] });
+  eq(await admin.listTopics(), [], 'deleted');
+  off();
+  await admin.createTopics({ topics: [{ topic: 'quiet' }] });
+  eq(changes, ['createTopics', 'alterConfigs', 'createPartitions', 'deleteTopics'], 'cluster.change events, none after off()');
+  return true;
+}
+
+// ---- tests/web_durable.rs: clusters in IndexedDB
+
+/** Reads every record of a topic from the beginning with a fresh group, then stops. */
+async function readAll(kafka, topic, count) {
+  const consumer = kafka.consumer({ groupId: 'reader-' + Math.random() });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const got = [];
+  let done;
+  const finished = new Promise((r) => (done = r));
+  await consumer.run({ eachBatch: async ({ batch }) => {
+    for (const m of batch.messages) got.push({ partition: batch.partition, offset: m.offset, key: text(m.key), value: text(m.value), timestamp: m.timestamp, headers: Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k, text(v)])) });
+    if (got.length >= count) done();
+  } });
+  await Promise.race([finished, new Promise((r) => setTimeout(r, 8000))]);
+  await consumer.disconnect();
+  got.sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
+  return got;
+}
+
+/** Overwrites one stored batch with garbage through raw IndexedDB, as a bad disk would. */
+async function corrupt(cluster, key) {
+  const db = await new Promise((ok, no) => { const r = indexedDB.open('franz/' + cluster); r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); });
+  await new Promise((ok, no) => {
+    const tx = db.transaction('batches', 'readwrite');
+    tx.objectStore('batches').put(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]).buffer, key);
+    tx.oncomplete = ok; tx.onabort = () => no(tx.error);
+  });
+  db.close();
+}
+
+export async function survivesReopen({ open, deleteCluster }) {
+  await deleteCluster('reopen');
+  let kafka = await open({ cluster: 'reopen', brokers: 3, storage: 'indexeddb' });
+  await kafka.admin().createTopics({ topics: [{ topic: 'orders', numPartitions: 3, replicationFactor: 2, configEntries: [{ name: 'retention.ms', value: '-1' }] }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic: 'orders', messages: [
+    { key: 'alice', value: 'one', headers: { trace: 'a1' }, timestamp: '1700000000000' },
+    { key: 'bob', value: 'two', timestamp: '1700000000001' },
+    { key: 'alice', value: 'three', timestamp: '1700000000002' },
+  ] });
+  const group = kafka.consumer({ groupId: 'billing' });
+  await group.connect();
+  await group.subscribe({ topic: 'orders', fromBeginning: true });
+  let seen = 0, done;
+  const two = new Promise((r) => (done = r));
+  await group.run({ autoCommitThreshold: 1, eachMessage: async () => { if (++seen === 2) { done(); } } });
+  await two;
+  await group.stop();
+  const before = await readAll(kafka, 'orders', 3);
+  const committedBefore = await kafka.admin().fetchOffsets({ groupId: 'billing', topics: ['orders'] });
+  await kafka.close();
+
+  kafka = await open({ cluster: 'reopen', brokers: 3, storage: 'indexeddb' });
+  eq(await kafka.admin().listTopics(), ['orders'], 'topics');
+  const cfg = (await kafka.admin().describeConfigs({ resources: [{ type: 2, name: 'orders' }] })).resources[0].configEntries;
+  eq(cfg.find((e) => e.configName === 'retention.ms').configValue, '-1', 'configs');
+  const meta = (await kafka.admin().fetchTopicMetadata({ topics: ['orders'] })).topics[0].partitions;
+  check(meta.length === 3 && meta.every((p) => p.replicas.length === 2), 'partitions and replicas');
+  eq(await readAll(kafka, 'orders', 3), before, 'records, offsets, keys, headers and timestamps');
+  eq(await kafka.admin().fetchOffsets({ groupId: 'billing', topics: ['orders'] }), committedBefore, 'committed offsets');
+  eq(kafka.stats().storage, 'indexeddb', 'stats');
+  await kafka.close();
+  return true;
+}
+
+export async function reopeningIsLazy({ open, deleteCluster }) {
+  await deleteCluster('lazy');
+  let kafka = await open({ cluster: 'lazy', brokers: 1, storage: 'indexeddb' });
+  await kafka.admin().createTopics({ topics: [{ topic: 'big', numPartitions: 1 }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  const value = 'x'.repeat(100);
+  const messages = Array.from({ length: 1000 }, () => ({ value }));
+  for (let i = 0; i < 200; i++) await producer.send({ topic: 'big', messages });
+  await kafka.close();
+
+  kafka = await open({ cluster: 'lazy', brokers: 1, storage: 'indexeddb' });
+  eq(kafka.stats().batchesInMemory, 1, 'after reopening only the newest batch is in memory');
+  eq((await kafka.admin().fetchTopicOffsets('big'))[0].high, '200000', 'the log end is known from the tail');
+  const got = await readAll(kafka, 'big', 200000);
+  eq(got.length, 200000, 'every record read back from IndexedDB on demand');
+  eq(got[199999].offset, '199999', 'in order');
+  check(kafka.stats().batchesInMemory <= 50, 'fetches do not pull the log into memory: ' + kafka.stats().batchesInMemory);
+  await kafka.close();
+  return true;
+}
+
+export async function corruptionIsTruncatedAndReported({ open, deleteCluster }) {
+  await deleteCluster('corrupt');
+  let kafka = await open({ cluster: 'corrupt', brokers: 1, storage: 'indexeddb' });
+  await kafka.admin().createTopics({ topics: [{ topic: 't', numPartitions: 1 }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  for (const v of ['a', 'b', 'c', 'd']) await producer.send({ topic: 't', messages: [{ value: v }] });
+  await kafka.close();
+
+  await corrupt('corrupt', [1, 't', 0, 3]); // the tail: found while reopening
+  kafka = await open({ cluster: 'corrupt', brokers: 1, storage: 'indexeddb' });
+  const warnings = kafka.openWarnings();
+  eq(warnings.length, 1, 'one warning');
+  check(warnings[0].includes('corrupt') && warnings[0].includes('offset 3'), warnings[0]);
+  eq((await readAll(kafka, 't', 3)).map((m) => m.value), ['a', 'b', 'c'], 'truncated to the last valid batch');
+  await kafka.close();
+
+  await corrupt('corrupt', [1, 't', 0, 1]); // in the middle: found by a fetch
+  kafka = await open({ cluster: 'corrupt', brokers: 1, storage: 'indexeddb' });
+  const events = [];
+  kafka.on('warning', (e) => events.push(e.message));
+  const values = (await readAll(kafka, 't', 1)).map((m) => m.value);
+  eq(values, ['a'], 'nothing at or after the corrupt batch is served');
+  check(events.length === 1 && events[0].includes('offset 1'), 'warning event: ' + JSON.stringify(events));
+  const p2 = kafka.producer();
+  await p2.connect();
+  eq((await p2.send({ topic: 't', messages: [{ value: 'e' }] }))[0].baseOffset, '1', 'the log continues from the truncation');
+  await kafka.close();
+  return true;
+}
+
+export async function failedWritesLeaveNoTrace({ open, deleteCluster }) {
+  await deleteCluster('quota');
+  let kafka = await open({ cluster: 'quota', brokers: 1, storage: 'indexeddb', durability: 'strict' });
+  await kafka.admin().createTopics({ topics: [{ topic: 't', numPartitions: 1 }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic: 't', messages: [{ value: 'kept' }] });
+
+  kafka.simulateStorageFailure(0); // the next transaction aborts before its first write
+  await rejects(producer.send({ topic: 't', messages: [{ value: 'lost' }] }), { name: 'KafkaJSProtocolError', type: 'KAFKA_STORAGE_ERROR', code: 56, message: 'nothing' }, 'abort');
+  kafka.simulateStorageFailure(1); // aborts halfway: one put issued, then the abort
+  await rejects(producer.send({ topic: 't', messages: [{ value: 'half' }] }), { type: 'KAFKA_STORAGE_ERROR' }, 'half-written');
+  kafka.simulateStorageFailure(0);
+  await rejects(kafka.admin().createTopics({ topics: [{ topic: 'never' }] }), { type: 'KAFKA_STORAGE_ERROR' }, 'admin write');
+  eq(await kafka.admin().listTopics(), ['t'], 'the refused topic does not exist');
+  eq((await kafka.admin().fetchTopicOffsets('t'))[0].high, '1', 'nothing of a failed write is visible');
+  await producer.send({ topic: 't', messages: [{ value: 'after' }] });
+
+  // Sends racing a failing write, its reload and the writes after it: whatever was acknowledged is stored, and
+  // nothing else is.
+  kafka.simulateStorageFailure(0);
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  // Spread over ~20 ms, so some land while the failed write is reloading the cluster from storage.
+  const racing = Array.from({ length: 40 }, (_, i) => `r${i}`).map(async (v, i) => {
+    if (i % 2 === 1) await sleep(i / 2);
+    await producer.send({ topic: 't', messages: [{ value: v }] });
+    return v;
+  });
+  const settled = await Promise.allSettled(racing);
+  const acked = settled.filter((r) => r.status === 'fulfilled').map((r) => r.value);
+  check(settled.some((r) => r.status === 'rejected'), 'the injected failure hit at least one send');
+  await kafka.close();
+
+  kafka = await open({ cluster: 'quota', brokers: 1, storage: 'indexeddb' });
+  const stored = (await readAll(kafka, 't', 2 + acked.length)).map((m) => m.value);
+  eq(stored.slice(0, 2), ['kept', 'after'], 'the records acknowledged before');
+  eq([...stored.slice(2)].sort(), [...acked].sort(), 'exactly the racing sends that were acknowledged');
+  await kafka.close();
+  return true;
+}
+
+export async function oneOwnerAtATime({ open, deleteCluster }) {
+  await deleteCluster('owned');
+  const first = await open({ cluster: 'owned', storage: 'indexeddb' });
+  await first.admin().createTopics({ topics: [{ topic: 't' }] });
+  await rejects(open({ cluster: 'owned', storage: 'indexeddb' }), { type: 'CLUSTER_LOCKED', retriable: true, message: '"owned"' }, 'second owner');
+  eq(await first.admin().listTopics(), ['t'], 'the owner is unaffected');
+  await first.close();
+  const second = await open({ cluster: 'owned', storage: 'indexeddb' });
+  eq(await second.admin().listTopics(), ['t'], 'after close, another may open it');
+  await rejects(first.admin().createTopics({ topics: [{ topic: 'u' }] }), { type: 'CLUSTER_CLOSED' }, 'a closed handle');
+  await second.close();
+  const memory = await open({ cluster: 'owned', storage: 'memory' });
+  eq(await memory.admin().listTopics(), [], 'a memory cluster shares nothing with storage');
+  const auto = await open({ cluster: 'auto-mode', storage: 'auto' });
+  eq(auto.stats().storage, 'indexeddb', 'auto uses IndexedDB when it is there');
+  await auto.close();
+  await rejects(open({ storage: 'disk' }), { name: 'TypeError', message: "storage must be 'indexeddb', 'memory' or 'auto'" }, 'bad storage');
+  return true;
+}
+export async function retentionAndTimeLookupsReachStorage({ open, deleteCluster }) {
+  await deleteCluster('retention');
+  let kafka = await open({ cluster: 'retention', brokers: 1, storage: 'indexeddb' });
+  const admin = kafka.admin();
+  await admin.createTopics({ topics: [{ topic: 'r', numPartitions: 1, configEntries: [{ name: 'retention.ms', value: '2000' }] }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  const now = Date.now();
+  // Ten batches of 40 KB with timestamps an hour old, then a fresh one: the old ones are past retention.ms.
+  for (let i = 0; i < 10; i++) {
+    await producer.send({ topic: 'r', messages: Array.from({ length: 40 }, (_, j) => ({ value: 'x'.repeat(1000), timestamp: String(now - 3_600_000 + i * 1000 + j) })) });
+  }
+  await producer.send({ topic: 'r', messages: [{ value: 'fresh', timestamp: String(now) }] });
+  const byTime = await admin.fetchTopicOffsetsByTimestamp('r', now - 3_600_000 + 5000);
+  eq(byTime, [{ partition: 0, offset: '200' }], 'timestamp lookup in memory');
+  await kafka.close();
+
+  kafka = await open({ cluster: 'retention', brokers: 1, storage: 'indexeddb' });
+  eq(kafka.stats().batchesInMemory, 1, 'lazily reopened');
+  eq(await kafka.admin().fetchTopicOffsetsByTimestamp('r', now - 3_600_000 + 5000), [{ partition: 0, offset: '200' }], 'timestamp lookup that must read storage');
+  eq(await kafka.admin().fetchTopicOffsetsByTimestamp('r', now + 60_000), [{ partition: 0, offset: '401' }], 'nothing that late: the high watermark');
+  const changes = [];
+  kafka.on('cluster.change', (e) => changes.push(e.type));
+  const deadline = Date.now() + 5000;
+  let low;
+  while (Date.now() < deadline) {
+    low = (await kafka.admin().fetchTopicOffsets('r'))[0].low;
+    if (low === '400') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  eq(low, '400', 'the ticker applied retention to batches only IndexedDB held');
+  check(changes.includes('retention'), 'a cluster.change event for it');
+  await kafka.close();
+  kafka = await open({ cluster: 'retention', brokers: 1, storage: 'indexeddb' });
+  eq((await kafka.admin().fetchTopicOffsets('r'))[0].low, '400', 'and it was written to storage');
+  eq((await readAll(kafka, 'r', 1)).map((m) => m.value), ['fresh'], 'what is left');
+  await kafka.close();
+  return true;
+}
+
+export async function withoutIndexedDB({ open }) {
+  const saved = Object.getOwnPropertyDescriptor(globalThis, 'indexedDB');
+  Object.defineProperty(globalThis, 'indexedDB', { value: undefined, configurable: true });
+  try {
+    const auto = await open({ cluster: 'no-idb', storage: 'auto' });
+    eq(auto.stats().storage, 'memory', 'auto falls back to memory');
+    check(auto.openWarnings().some((w) => w.includes('memory only')), 'and says so: ' + auto.openWarnings());
+    await auto.close();
+    await rejects(open({ cluster: 'no-idb-2', storage: 'indexeddb' }), { type: 'KAFKA_STORAGE_ERROR', message: 'IndexedDB' }, 'indexeddb explicitly');
+  } finally {
+    Object.defineProperty(globalThis, 'indexedDB', saved);
+  }
+  return true;
+}
