@@ -35,6 +35,8 @@ export interface Message {
 }
 
 export interface ProducerConfig {
+  /** The default for every send: -1 (all, the default), 0 or 1. A send's own `acks` wins. */
+  acks?: number;
   /** Not supported yet: passing true is an error. */
   idempotent?: boolean;
   /** How records without a key are spread: 'round-robin' (default, KafkaJS's) or 'sticky' (KIP-480). */

@@ -20,6 +20,8 @@ pub struct Producer {
     inner: Rc<Inner>,
     partitioner: RefCell<Partitioner>,
     connected: Cell<bool>,
+    /// The producer's `acks` (default -1, all), used when a send names none.
+    acks: i16,
 }
 
 impl Producer {
@@ -38,8 +40,14 @@ impl Producer {
                 )))
             }
         };
+        let acks = acks(config, -1)?;
         let seed = inner.now_ms() as u64;
-        Ok(Producer { inner, partitioner: RefCell::new(Partitioner::new(strategy, seed)), connected: Cell::new(false) })
+        Ok(Producer {
+            inner,
+            partitioner: RefCell::new(Partitioner::new(strategy, seed)),
+            connected: Cell::new(false),
+            acks,
+        })
     }
 
     /// With acks=1 or all, a send resolves once its records are in storage; with acks=0 at once (the write
@@ -108,8 +116,9 @@ impl Producer {
     }
 }
 
-fn acks(options: &JsValue) -> Result<i16, JsValue> {
-    let acks = js::opt_int::<i16>(options, "acks", "acks")?.unwrap_or(-1);
+/// `options.acks`, or `default`; Kafka allows -1 (all), 0 and 1.
+fn acks(options: &JsValue, default: i16) -> Result<i16, JsValue> {
+    let acks = js::opt_int::<i16>(options, "acks", "acks")?.unwrap_or(default);
     if ![-1, 0, 1].contains(&acks) {
         return Err(error::to_js(&Error::InvalidRequiredAcks(format!("acks must be -1 (all), 0 or 1, got {acks}"))));
     }
@@ -138,7 +147,7 @@ impl Producer {
             self.check_connected()?;
             let topic = js::string(&record, "topic", "topic")?;
             let messages = js::get(&record, "messages");
-            acks_of_send = acks(&record)?;
+            acks_of_send = acks(&record, self.acks)?;
             Ok(js::array(self.send_topic(&topic, &messages, acks_of_send, "messages")?).into())
         })();
         self.acknowledge(result, acks_of_send)
@@ -150,7 +159,7 @@ impl Producer {
         let mut acks_of_send = -1;
         let result = (|| {
             self.check_connected()?;
-            let acks = acks(&batch)?;
+            let acks = acks(&batch, self.acks)?;
             acks_of_send = acks;
             let mut out = Vec::new();
             for (i, tm) in js::list(&batch, "topicMessages", "topicMessages", true)?.iter().enumerate() {

@@ -115,6 +115,11 @@ export async function errorsAreKafkaShaped(kafka) {
   await rejects(producer.send({ topic: 't', messages: [{ value: big }] }), { type: 'MESSAGE_TOO_LARGE', code: 10 }, 'too large');
   eq((await admin.fetchTopicOffsets('t')).map((p) => p.high), ['0', '0'], 'nothing of a refused send was written');
   await throws(() => kafka.producer({ idempotent: true }), { type: 'INVALID_REQUEST' }, 'idempotent not yet');
+  await throws(() => kafka.producer({ acks: 3 }), { type: 'INVALID_REQUIRED_ACKS' }, 'producer acks');
+  const fireAndForget = kafka.producer({ acks: 0 });
+  await fireAndForget.connect();
+  eq(await fireAndForget.send({ topic: 't', messages: [{ value: 'x' }] }), [], 'acks=0 from the producer config: no metadata');
+  eq((await fireAndForget.send({ topic: 't', acks: 1, messages: [{ value: 'y' }] })).length, 1, "a send's acks wins");
 
   await throws(() => kafka.consumer({}), { message: 'groupId must be a string' }, 'consumer without groupId');
   const consumer = kafka.consumer({ groupId: 'g' });
