@@ -371,7 +371,7 @@ fn same_as_bytes_path(records: Vec<Record>, config: &TopicConfig) {
         log.append_as_leader(&values(2, T0), 3, config, T0).unwrap(); // start both at offset 2
     }
     let a = by_bytes.append_as_leader(&batch(records.clone()), 3, config, T0 + 9).unwrap();
-    let b = by_records.append_records_as_leader(records, 3, config, T0 + 9).unwrap();
+    let b = by_records.append_records_as_leader(records, None, 3, config, T0 + 9).unwrap();
     assert_eq!(a, b);
 }
 
@@ -379,12 +379,12 @@ fn same_as_bytes_path(records: Vec<Record>, config: &TopicConfig) {
 fn records_path_errors_match_the_bytes_path() {
     let mut log = PartitionLog::new();
     let small = TopicConfig::from_entries(&[("max.message.bytes", "200")]).unwrap();
-    let err = log.append_records_as_leader(vec![Record::new(vec![0u8; 300], T0)], 0, &small, T0).unwrap_err();
+    let err = log.append_records_as_leader(vec![Record::new(vec![0u8; 300], T0)], None, 0, &small, T0).unwrap_err();
     assert_eq!(err.name(), "MESSAGE_TOO_LARGE");
     let compact = TopicConfig::from_entries(&[("cleanup.policy", "compact")]).unwrap();
-    let err = log.append_records_as_leader(vec![Record::new("no key", T0)], 0, &compact, T0).unwrap_err();
+    let err = log.append_records_as_leader(vec![Record::new("no key", T0)], None, 0, &compact, T0).unwrap_err();
     assert_eq!(err.name(), "INVALID_RECORD");
-    let err = log.append_records_as_leader(vec![], 0, &TopicConfig::default(), T0).unwrap_err();
+    let err = log.append_records_as_leader(vec![], None, 0, &TopicConfig::default(), T0).unwrap_err();
     assert_eq!(err.name(), "INVALID_RECORD");
     assert_eq!(log.log_end_offset(), 0, "nothing of a refused append is stored");
     same_as_bytes_path(

@@ -314,3 +314,25 @@ fn retention_reaches_batches_that_are_only_in_storage() {
     assert_eq!((p.log_start_offset, p.high_watermark), (15, 15));
     assert!(node.store.load_batches(&replica, 0, usize::MAX).is_empty(), "storage is empty too");
 }
+
+#[test]
+fn idempotence_survives_a_reopen() {
+    use franz::core::log::ProducerBatch;
+    let mut node = Node::new(1);
+    node.cluster.create_topic(&NewTopic::new("t", 1, 1), false).unwrap();
+    let (pid, epoch) = node.cluster.init_producer_id();
+    node.flush().unwrap();
+    let producer = |seq| Some(ProducerBatch { producer_id: pid, epoch, base_sequence: seq, count: 1 });
+    for (seq, v) in ["a", "b"].iter().enumerate() {
+        node.cluster.produce_records("t", 0, vec![Record::new(v.to_string(), T0)], producer(seq as i32), T0).unwrap();
+        node.flush().unwrap();
+    }
+    node.reopen();
+    let retry = node.cluster.produce_records("t", 0, vec![Record::new("a", T0)], producer(0), T0).unwrap();
+    assert_eq!(retry.base_offset, 0, "the retry of an old batch is still recognised after a reopen");
+    let gap = node.cluster.produce_records("t", 0, vec![Record::new("x", T0)], producer(5), T0).unwrap_err();
+    assert_eq!(gap.name(), "OUT_OF_ORDER_SEQUENCE_NUMBER");
+    assert_eq!(node.cluster.init_producer_id().0, pid + 1, "producer ids continue after a reopen");
+    node.flush().unwrap();
+    assert_eq!(node.values("t", 0), ["a", "b"]);
+}

@@ -69,6 +69,7 @@ kafka_errors! {
     InvalidConfig = 40, "INVALID_CONFIG", false;
     InvalidRequest = 42, "INVALID_REQUEST", false;
     OutOfOrderSequenceNumber = 45, "OUT_OF_ORDER_SEQUENCE_NUMBER", false;
+    InvalidProducerEpoch = 47, "INVALID_PRODUCER_EPOCH", false;
     KafkaStorageError = 56, "KAFKA_STORAGE_ERROR", true;
     SaslAuthenticationFailed = 58, "SASL_AUTHENTICATION_FAILED", false;
     UnsupportedCompressionType = 76, "UNSUPPORTED_COMPRESSION_TYPE", false;

@@ -37,7 +37,7 @@ export interface Message {
 export interface ProducerConfig {
   /** The default for every send: -1 (all, the default), 0 or 1. A send's own `acks` wins. */
   acks?: number;
-  /** Not supported yet: passing true is an error. */
+  /** Kafka's idempotent producer: a retried batch is never written twice. Needs acks -1 (the default). */
   idempotent?: boolean;
   /** How records without a key are spread: 'round-robin' (default, KafkaJS's) or 'sticky' (KIP-480). */
   nullKeyPartitioner?: 'round-robin' | 'sticky';

@@ -1,6 +1,7 @@
 //! `kafka.producer()`: KafkaJS's producer. One `send` becomes one RecordBatch v2 per partition.
 
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use js_sys::Promise;
@@ -13,6 +14,7 @@ use super::pack;
 use crate::core::client::batches_by_partition;
 use crate::core::cluster::NewTopic;
 use crate::core::error::Error;
+use crate::core::log::ProducerBatch;
 use crate::core::partitioner::{NullKeyStrategy, Partitioner};
 
 #[wasm_bindgen]
@@ -22,15 +24,23 @@ pub struct Producer {
     connected: Cell<bool>,
     /// The producer's `acks` (default -1, all), used when a send names none.
     acks: i16,
+    /// For an idempotent producer: its id, epoch and next sequence per partition. `Rc` so that a failed write
+    /// can reset it after the send has returned.
+    idempotence: Option<Rc<RefCell<Idempotence>>>,
+}
+
+/// An idempotent producer's state. `id` is `None` until the first send asks InitProducerId, and again after a
+/// failed write: the cluster reloaded without that batch, so the sequences no longer match and the producer
+/// starts over under a new id (as Kafka's producer does since KIP-360).
+#[derive(Default)]
+struct Idempotence {
+    id: Option<(i64, i16)>,
+    next_sequence: BTreeMap<(String, u32), i32>,
 }
 
 impl Producer {
     pub(crate) fn new(inner: Rc<Inner>, config: &JsValue) -> Result<Producer, JsValue> {
-        if js::opt_bool(config, "idempotent", "idempotent")?.unwrap_or(false) {
-            return Err(error::to_js(&Error::InvalidRequest(
-                "idempotent producers are not supported yet (they come with replication)".into(),
-            )));
-        }
+        let idempotent = js::opt_bool(config, "idempotent", "idempotent")?.unwrap_or(false);
         let strategy = match js::opt_string(config, "nullKeyPartitioner", "nullKeyPartitioner")?.as_deref() {
             None | Some("round-robin") => NullKeyStrategy::RoundRobin,
             Some("sticky") => NullKeyStrategy::Sticky,
@@ -47,12 +57,23 @@ impl Producer {
             partitioner: RefCell::new(Partitioner::new(strategy, seed)),
             connected: Cell::new(false),
             acks,
+            idempotence: idempotent.then(Rc::default),
         })
     }
 
     /// With acks=1 or all, a send resolves once its records are in storage; with acks=0 at once (the write
     /// still happens, and a failure then is reported as a warning), as Kafka's acks=0 does not wait at all.
     fn acknowledge(&self, result: Result<JsValue, JsValue>, acks: i16) -> Promise {
+        if let (Some(state), Ok(value)) = (&self.idempotence, &result) {
+            let (inner, state, value) = (self.inner.clone(), state.clone(), value.clone());
+            return wasm_bindgen_futures::future_to_promise(async move {
+                let written = inner.persist().await;
+                if written.is_err() {
+                    *state.borrow_mut() = Idempotence::default();
+                }
+                written.map(|()| value)
+            });
+        }
         if acks != 0 || result.is_err() {
             return durable(&self.inner, result);
         }
@@ -63,6 +84,15 @@ impl Producer {
             }
         });
         settle(result)
+    }
+
+    /// For an idempotent producer, the producer fields of its next batch to `topic`/`partition` (asking the
+    /// cluster for a producer id first if it has none).
+    fn next_batch_of_producer(&self, topic: &str, partition: u32, count: usize) -> Option<ProducerBatch> {
+        let mut state = self.idempotence.as_ref()?.borrow_mut();
+        let (producer_id, epoch) = *state.id.get_or_insert_with(|| self.inner.cluster.borrow_mut().init_producer_id());
+        let base_sequence = state.next_sequence.get(&(topic.to_owned(), partition)).copied().unwrap_or(0);
+        Some(ProducerBatch { producer_id, epoch, base_sequence, count: count as i32 })
     }
 
     fn check_connected(&self) -> Result<(), JsValue> {
@@ -76,6 +106,11 @@ impl Producer {
 
     /// Sends one topic's messages; returns KafkaJS's RecordMetadata, one per partition written.
     fn send_topic(&self, topic: &str, messages: &JsValue, acks: i16, at: &str) -> Result<Vec<JsValue>, JsValue> {
+        if self.idempotence.is_some() && acks != -1 {
+            return Err(error::to_js(&Error::InvalidRequiredAcks(format!(
+                "an idempotent producer needs acks=-1 (all): acks={acks} would give up its no-duplicates guarantee"
+            ))));
+        }
         let now = self.inner.now_ms();
         let outgoing = pack::messages(messages, at, now)?;
         let core = |e: Error| error::to_js(&e);
@@ -95,8 +130,17 @@ impl Producer {
         .map_err(core)?;
         let mut results = Vec::new();
         for (partition, batch) in batches {
-            let produced =
-                self.inner.cluster.borrow_mut().produce_records(topic, partition as i32, batch, now).map_err(core)?;
+            let producer = self.next_batch_of_producer(topic, partition, batch.len());
+            let produced = self
+                .inner
+                .cluster
+                .borrow_mut()
+                .produce_records(topic, partition as i32, batch, producer, now)
+                .map_err(core)?;
+            if let (Some(state), Some(p)) = (&self.idempotence, producer) {
+                let next = (i64::from(p.base_sequence) + i64::from(p.count)) % (i64::from(i32::MAX) + 1);
+                state.borrow_mut().next_sequence.insert((topic.to_owned(), partition), next as i32);
+            }
             results.push(
                 object([
                     ("topicName", topic.into()),

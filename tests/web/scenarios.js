@@ -114,7 +114,13 @@ export async function errorsAreKafkaShaped(kafka) {
   const big = new Uint8Array(1_100_000);
   await rejects(producer.send({ topic: 't', messages: [{ value: big }] }), { type: 'MESSAGE_TOO_LARGE', code: 10 }, 'too large');
   eq((await admin.fetchTopicOffsets('t')).map((p) => p.high), ['0', '0'], 'nothing of a refused send was written');
-  await throws(() => kafka.producer({ idempotent: true }), { type: 'INVALID_REQUEST' }, 'idempotent not yet');
+  const idempotent = kafka.producer({ idempotent: true });
+  await idempotent.connect();
+  await rejects(idempotent.send({ topic: 't', acks: 1, messages: [{ value: 'x' }] }), { type: 'INVALID_REQUIRED_ACKS', code: 21 }, 'idempotence needs acks=-1');
+  const idemSent = await idempotent.send({ topic: 't', messages: [{ value: 'i1', partition: 0 }, { value: 'i2', partition: 0 }] });
+  eq(idemSent.map((m) => [m.partition, m.errorCode]), [[0, 0]], 'an idempotent send');
+  const again = await idempotent.send({ topic: 't', messages: [{ value: 'i3', partition: 0 }] });
+  eq(Number(again[0].baseOffset), Number(idemSent[0].baseOffset) + 2, 'its sequence continues');
   await throws(() => kafka.producer({ acks: 3 }), { type: 'INVALID_REQUIRED_ACKS' }, 'producer acks');
   const fireAndForget = kafka.producer({ acks: 0 });
   await fireAndForget.connect();
@@ -355,8 +361,15 @@ export async function failedWritesLeaveNoTrace({ open, deleteCluster }) {
   kafka.simulateStorageFailure(0);
   await rejects(kafka.admin().createTopics({ topics: [{ topic: 'never' }] }), { type: 'KAFKA_STORAGE_ERROR' }, 'admin write');
   eq(await kafka.admin().listTopics(), ['t'], 'the refused topic does not exist');
+  // An idempotent producer whose write failed starts over under a new producer id and keeps working.
+  const idem = kafka.producer({ idempotent: true });
+  await idem.connect();
+  kafka.simulateStorageFailure(0);
+  await rejects(idem.send({ topic: 't', messages: [{ value: 'idem-lost' }] }), { type: 'KAFKA_STORAGE_ERROR' }, 'idempotent write fails');
+  await rejects(idem.send({ topic: 't', acks: 0, messages: [{ value: 'x' }] }), { type: 'INVALID_REQUIRED_ACKS' }, 'idempotence needs acks=-1');
   eq((await kafka.admin().fetchTopicOffsets('t'))[0].high, '1', 'nothing of a failed write is visible');
   await producer.send({ topic: 't', messages: [{ value: 'after' }] });
+  eq((await idem.send({ topic: 't', messages: [{ value: 'idem-ok' }] }))[0].baseOffset, '2', 'and the next send works');
 
   // Sends racing a failing write, its reload and the writes after it: whatever was acknowledged is stored, and
   // nothing else is.
@@ -374,9 +387,9 @@ export async function failedWritesLeaveNoTrace({ open, deleteCluster }) {
   await kafka.close();
 
   kafka = await open({ cluster: 'quota', brokers: 1, storage: 'indexeddb' });
-  const stored = (await readAll(kafka, 't', 2 + acked.length)).map((m) => m.value);
-  eq(stored.slice(0, 2), ['kept', 'after'], 'the records acknowledged before');
-  eq([...stored.slice(2)].sort(), [...acked].sort(), 'exactly the racing sends that were acknowledged');
+  const stored = (await readAll(kafka, 't', 3 + acked.length)).map((m) => m.value);
+  eq(stored.slice(0, 3), ['kept', 'after', 'idem-ok'], 'the records acknowledged before');
+  eq([...stored.slice(3)].sort(), [...acked].sort(), 'exactly the racing sends that were acknowledged');
   await kafka.close();
   return true;
 }

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use super::metadata::BrokerId;
 use super::state::{Cluster, PartitionState};
 use crate::core::error::{Error, Result};
-use crate::core::log::{AppendInfo, Cleanup, OffsetAndTimestamp, OffsetSpec, PartitionLog, StoredBatch};
+use crate::core::log::{AppendInfo, Cleanup, OffsetAndTimestamp, OffsetSpec, PartitionLog, ProducerBatch, StoredBatch};
 use crate::core::record::Record;
 use crate::core::storage::ReplicaKey;
 use crate::core::topic::TopicConfig;
@@ -80,15 +80,17 @@ impl Cluster {
 
     /// Produce for a producer in the same module: the leader builds the batch from `records` itself, sealing its
     /// CRC once, instead of checking bytes it would have just written. Same rules, same result.
+    /// `producer` carries an idempotent producer's id, epoch and base sequence for this batch.
     pub fn produce_records(
         &mut self,
         topic: &str,
         partition: i32,
         records: Vec<Record>,
+        producer: Option<ProducerBatch>,
         now_ms: i64,
     ) -> Result<ProduceResult> {
         self.produce_with(topic, partition, |log, epoch, config| {
-            log.append_records_as_leader(records, epoch, config, now_ms)
+            log.append_records_as_leader(records, producer, epoch, config, now_ms)
         })
     }
 
@@ -109,6 +111,15 @@ impl Cluster {
         let log = p.logs.get_mut(&leader).ok_or_else(|| missing_replica(topic, partition, leader))?;
         let info = append(log, epoch, config)?;
         let log_start_offset = log.log_start_offset();
+        if info.duplicate {
+            // A retry of a batch already written: the original offsets, and nothing new to copy or store.
+            return Ok(ProduceResult {
+                base_offset: info.base_offset,
+                log_append_time: -1,
+                log_start_offset,
+                appended: Vec::new(),
+            });
+        }
         let mut written = vec![(leader, info.appended.clone())];
         written.extend(replicate(p, leader));
         if !persistent {

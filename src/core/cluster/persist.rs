@@ -22,7 +22,7 @@ use super::metadata::{BrokerId, BrokerInfo};
 use super::offsets::CommittedOffset;
 use super::state::{Cluster, PartitionState, Topic};
 use crate::core::error::{Error, Result};
-use crate::core::log::{PartitionLog, StoredBatch};
+use crate::core::log::{PartitionLog, ProducerStates, StoredBatch};
 use crate::core::storage::{ReplicaKey, StorageOp};
 use crate::core::topic::{TopicConfig, TopicName};
 
@@ -55,6 +55,14 @@ struct PartitionRecord {
 struct ReplicaRecord {
     log_start_offset: i64,
     size_bytes: usize,
+    /// Idempotent producers' recent batches: written with every produce, so deduplication survives a reopen.
+    #[serde(default)]
+    producers: ProducerStates,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ProducerIdsRecord {
+    next: i64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -159,7 +167,11 @@ impl Cluster {
         else {
             return;
         };
-        let record = ReplicaRecord { log_start_offset: log.log_start_offset(), size_bytes: log.size_bytes() };
+        let record = ReplicaRecord {
+            log_start_offset: log.log_start_offset(),
+            size_bytes: log.size_bytes(),
+            producers: log.producer_states().clone(),
+        };
         self.push_op(StorageOp::PutMeta { key: replica_key(topic, partition, broker), value: json(&record) });
         if let Some(j) = self.journal.as_mut() {
             j.touched.insert((topic.to_owned(), partition, broker));
@@ -208,6 +220,16 @@ impl Cluster {
             self.push_op(StorageOp::DeleteMeta { key: offset_key(name, *partition, group) });
         }
         self.push_op(StorageOp::DeleteMeta { key: topic_key(name) });
+    }
+
+    /// Kafka's InitProducerId for an idempotent producer: a new id, never given out before (the counter is
+    /// journaled with it), at epoch 0.
+    pub fn init_producer_id(&mut self) -> (i64, i16) {
+        let id = self.next_producer_id;
+        self.next_producer_id += 1;
+        let record = ProducerIdsRecord { next: self.next_producer_id };
+        self.push_op(StorageOp::PutMeta { key: "producer-ids".into(), value: json(&record) });
+        (id, 0)
     }
 
     pub(super) fn journal_offset(&mut self, group: &str, topic: &str, partition: u32, committed: &CommittedOffset) {
@@ -305,6 +327,9 @@ impl Cluster {
                     let id = (topic.to_owned(), parse_num(key, partition)?, parse_num(key, broker)?);
                     replicas.insert(id, parse(key, value)?);
                 }
+                (Some("producer-ids"), None, None, None) => {
+                    cluster.next_producer_id = parse::<ProducerIdsRecord>(key, value)?.next;
+                }
                 (Some("offset"), Some(topic), Some(partition), Some(group)) => {
                     let r: OffsetRecord = parse(key, value)?;
                     let partition = parse_num(key, partition)?;
@@ -318,7 +343,7 @@ impl Cluster {
         }
         for ((topic, partition, broker), r) in replicas {
             if let Some(log) = cluster.log_mut(&topic, partition, broker) {
-                *log = PartitionLog::reopened(r.log_start_offset, r.size_bytes, None);
+                *log = PartitionLog::reopened(r.log_start_offset, r.size_bytes, r.producers, None);
             }
         }
         Ok(cluster)
@@ -351,7 +376,8 @@ impl Cluster {
         })?;
         let start = log.log_start_offset();
         let size = log.size_bytes();
-        *log = PartitionLog::reopened(start, size, batch.filter(|b| b.next_offset() > start));
+        let producers = log.producer_states().clone();
+        *log = PartitionLog::reopened(start, size, producers, batch.filter(|b| b.next_offset() > start));
         if let Some(p) = self.topics.get_mut(topic).and_then(|t| t.partitions.get_mut(partition as usize)) {
             p.advance_high_watermark();
         }

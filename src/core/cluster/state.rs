@@ -67,6 +67,8 @@ pub struct Cluster {
     pub(super) offsets: GroupOffsets,
     /// Changes waiting to be written to storage; `None` for a cluster that lives in memory only.
     pub(super) journal: Option<Journal>,
+    /// The next idempotent producer id InitProducerId hands out.
+    pub(super) next_producer_id: i64,
     rng: SplitMix64,
 }
 
@@ -80,6 +82,7 @@ impl Cluster {
             default_replication_factor: 1,
             offsets: GroupOffsets::new(),
             journal: None,
+            next_producer_id: 0,
             rng: SplitMix64::new(seed),
         }
     }

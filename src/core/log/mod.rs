@@ -2,7 +2,9 @@
 
 mod cleanup;
 mod partition;
+mod producers;
 mod validate;
 
 pub use cleanup::Cleanup;
 pub use partition::{first_at_or_after, AppendInfo, OffsetAndTimestamp, OffsetSpec, PartitionLog, StoredBatch};
+pub use producers::{ProducerBatch, ProducerStates, SequenceCheck, TrackedBatch, MAX_TRACKED_BATCHES};

@@ -13,6 +13,7 @@ use std::collections::VecDeque;
 
 use bytes::{Bytes, BytesMut};
 
+use super::producers::{ProducerBatch, ProducerStates, SequenceCheck, TrackedBatch};
 use super::validate::{check_record_set_size, check_topic_rules, validate_produce};
 use crate::core::error::{Error, Result};
 use crate::core::record::{self, Attributes, Record, RecordBatch, TimestampType};
@@ -77,6 +78,21 @@ pub struct AppendInfo {
     pub log_append_time: Option<i64>,
     /// The batches as stored, for the shell to persist.
     pub appended: Vec<StoredBatch>,
+    /// The request was a retry of a batch already written: nothing was appended, and the offsets are the
+    /// original ones, as Kafka answers an idempotent producer's duplicate.
+    pub duplicate: bool,
+}
+
+impl AppendInfo {
+    fn duplicate(seen: TrackedBatch) -> AppendInfo {
+        AppendInfo {
+            base_offset: seen.base_offset,
+            last_offset: seen.last_offset,
+            log_append_time: None,
+            appended: Vec::new(),
+            duplicate: true,
+        }
+    }
 }
 
 /// Kafka's ListOffsets by timestamp over whole batches in offset order: the first record below `hw` whose
@@ -118,6 +134,8 @@ pub struct PartitionLog {
     durable_end_offset: i64,
     /// Some batches live only in storage (after a reopen or an eviction).
     partial: bool,
+    /// Idempotent producers' recent batches, for deduplication.
+    producers: ProducerStates,
 }
 
 impl PartitionLog {
@@ -167,6 +185,11 @@ impl PartitionLog {
         !self.partial || offset >= self.window_start()
     }
 
+    /// The idempotent producers this replica knows, to persist with its metadata.
+    pub fn producer_states(&self) -> &ProducerStates {
+        &self.producers
+    }
+
     /// Whether every batch of the log is in memory.
     pub fn is_whole(&self) -> bool {
         !self.partial
@@ -188,7 +211,12 @@ impl PartitionLog {
     }
 
     /// A log reopened from storage: its start and size from metadata, and only its newest batch in memory.
-    pub fn reopened(log_start_offset: i64, size_bytes: usize, tail: Option<StoredBatch>) -> PartitionLog {
+    pub fn reopened(
+        log_start_offset: i64,
+        size_bytes: usize,
+        producers: ProducerStates,
+        tail: Option<StoredBatch>,
+    ) -> PartitionLog {
         let end = tail.as_ref().map_or(log_start_offset, StoredBatch::next_offset).max(log_start_offset);
         let partial = tail.as_ref().is_some_and(|t| t.base_offset > log_start_offset);
         PartitionLog {
@@ -200,6 +228,7 @@ impl PartitionLog {
             size_bytes,
             cleaned_up_to: log_start_offset,
             durable_end_offset: end,
+            producers,
         }
     }
     /// Moves the high watermark, clamped to `[log_start, LEO]`: it can never pass what the log holds.
@@ -217,6 +246,23 @@ impl PartitionLog {
         now_ms: i64,
     ) -> Result<AppendInfo> {
         let valid = validate_produce(records, config)?;
+        // Sequence checks run against a staged copy, so a refused request changes no producer's state.
+        let mut staged = self.producers.clone();
+        for (i, batch) in valid.iter().enumerate() {
+            let h = &batch.header;
+            let Some(p) = ProducerBatch::of(h.producer_id, h.producer_epoch, h.base_sequence, h.last_offset_delta + 1)
+            else {
+                continue;
+            };
+            match staged.check(&p)? {
+                SequenceCheck::Duplicate(seen) if valid.len() == 1 => return Ok(AppendInfo::duplicate(seen)),
+                SequenceCheck::Duplicate(_) => {
+                    return Err(Error::InvalidRequest(format!("batch {i} repeats one already written")));
+                }
+                // Only the sequences matter while staging; the real offsets are recorded on append.
+                SequenceCheck::Append => staged.record(&p, self.log_end_offset, self.log_end_offset),
+            }
+        }
         let log_append_time = (config.message_timestamp_type == TimestampType::LogAppendTime).then_some(now_ms);
         let base_offset = self.log_end_offset;
         let mut next = base_offset;
@@ -240,7 +286,7 @@ impl PartitionLog {
         for batch in &appended {
             self.push(batch.clone());
         }
-        Ok(AppendInfo { base_offset, last_offset: next - 1, log_append_time, appended })
+        Ok(AppendInfo { base_offset, last_offset: next - 1, log_append_time, appended, duplicate: false })
     }
 
     /// Appends records as leader, building their batch here: offsets from the LEO, the leader epoch, and the
@@ -249,13 +295,22 @@ impl PartitionLog {
     pub fn append_records_as_leader(
         &mut self,
         records: Vec<Record>,
+        producer: Option<ProducerBatch>,
         leader_epoch: i32,
         config: &TopicConfig,
         now_ms: i64,
     ) -> Result<AppendInfo> {
+        if let Some(p) = &producer {
+            if let SequenceCheck::Duplicate(seen) = self.producers.check(p)? {
+                return Ok(AppendInfo::duplicate(seen));
+            }
+        }
         let mut batch = RecordBatch::from_records(records);
         batch.base_offset = self.log_end_offset;
         batch.partition_leader_epoch = leader_epoch;
+        if let Some(p) = &producer {
+            (batch.producer_id, batch.producer_epoch, batch.base_sequence) = (p.producer_id, p.epoch, p.base_sequence);
+        }
         let log_append_time = (config.message_timestamp_type == TimestampType::LogAppendTime).then_some(now_ms);
         if let Some(t) = log_append_time {
             batch.attributes.0 |= Attributes::TIMESTAMP_TYPE;
@@ -276,6 +331,7 @@ impl PartitionLog {
             last_offset: stored.last_offset,
             log_append_time,
             appended: vec![stored],
+            duplicate: false,
         })
     }
 
@@ -298,6 +354,11 @@ impl PartitionLog {
     }
 
     fn push(&mut self, batch: StoredBatch) {
+        if let Some((id, epoch, seq, last_delta)) = record::producer_fields(&batch.bytes) {
+            if let Some(p) = ProducerBatch::of(id, epoch, seq, last_delta + 1) {
+                self.producers.record(&p, batch.base_offset, batch.last_offset);
+            }
+        }
         self.log_end_offset = batch.next_offset();
         self.size_bytes += batch.size();
         self.batches.push_back(batch);
@@ -366,6 +427,7 @@ impl PartitionLog {
         self.high_watermark = self.high_watermark.min(self.log_end_offset);
         self.cleaned_up_to = self.cleaned_up_to.min(self.log_end_offset);
         self.durable_end_offset = self.durable_end_offset.min(self.log_end_offset);
+        self.producers.truncate(self.log_end_offset);
     }
 
     /// Kafka's DeleteRecords: moves the log start to `offset` (at most the HW), dropping whole batches below it.

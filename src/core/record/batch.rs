@@ -342,6 +342,18 @@ pub fn decode_batches(buf: &Bytes) -> Result<Vec<RecordBatch>> {
     split_batches(buf).map(|item| item.and_then(|(h, bytes)| RecordBatch::decode_records(h, bytes))).collect()
 }
 
+/// `(producerId, producerEpoch, baseSequence, lastOffsetDelta)` of a batch, read from their fixed places without
+/// checking the CRC (for a batch already checked). `None` if `batch` is too short to hold them.
+pub fn producer_fields(batch: &[u8]) -> Option<(i64, i16, i32, i32)> {
+    let at = |i: usize, n: usize| batch.get(i..i + n);
+    Some((
+        i64::from_be_bytes(at(43, 8)?.try_into().ok()?),
+        i16::from_be_bytes(at(51, 2)?.try_into().ok()?),
+        i32::from_be_bytes(at(53, 4)?.try_into().ok()?),
+        i32::from_be_bytes(at(23, 4)?.try_into().ok()?),
+    ))
+}
+
 /// Rewrites the base offset in place. It sits outside the CRC, so the seal stays valid.
 pub fn set_base_offset(batch: &mut [u8], base_offset: i64) {
     batch[..8].copy_from_slice(&base_offset.to_be_bytes());

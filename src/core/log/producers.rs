@@ -1,0 +1,210 @@
+//! Idempotent producers: what a partition remembers of each producer so that a retried batch is never written
+//! twice, as Kafka's `ProducerStateManager` does.
+//!
+//! A producer has an id and an epoch (from InitProducerId) and numbers its batches per partition from 0. The
+//! partition keeps the last [`MAX_TRACKED_BATCHES`] batches of each producer (Kafka's bound on batches in flight):
+//! a batch equal to one of them is a retry and gets the original offsets back; a batch that skips a sequence
+//! gets `OUT_OF_ORDER_SEQUENCE_NUMBER`; a batch from an older epoch gets `INVALID_PRODUCER_EPOCH` (a newer
+//! epoch starts the producer's sequence over).
+
+use std::collections::{BTreeMap, VecDeque};
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::error::{Error, Result};
+
+/// How many recent batches per producer a partition remembers: Kafka's limit on batches in flight.
+pub const MAX_TRACKED_BATCHES: usize = 5;
+
+/// The producer fields of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProducerBatch {
+    pub producer_id: i64,
+    pub epoch: i16,
+    pub base_sequence: i32,
+    /// Records in the batch.
+    pub count: i32,
+}
+
+impl ProducerBatch {
+    /// The producer fields of a batch header, or `None` for a batch from a producer that is not idempotent.
+    pub fn of(producer_id: i64, epoch: i16, base_sequence: i32, count: i32) -> Option<ProducerBatch> {
+        (producer_id >= 0 && base_sequence >= 0).then_some(ProducerBatch { producer_id, epoch, base_sequence, count })
+    }
+
+    fn last_sequence(&self) -> i32 {
+        add_sequence(self.base_sequence, self.count - 1)
+    }
+}
+
+/// Sequences wrap from `i32::MAX` to 0, as in Kafka.
+fn add_sequence(seq: i32, n: i32) -> i32 {
+    ((i64::from(seq) + i64::from(n)) % (i64::from(i32::MAX) + 1)) as i32
+}
+
+/// One remembered batch: its sequences and where it was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackedBatch {
+    pub first_sequence: i32,
+    pub last_sequence: i32,
+    pub base_offset: i64,
+    pub last_offset: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ProducerEntry {
+    pub epoch: i16,
+    pub batches: VecDeque<TrackedBatch>,
+}
+
+/// What the partition decides about an idempotent batch before appending it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SequenceCheck {
+    /// Write it.
+    Append,
+    /// Already written: answer with these offsets and write nothing.
+    Duplicate(TrackedBatch),
+}
+
+/// The producers a partition replica knows.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ProducerStates(BTreeMap<i64, ProducerEntry>);
+
+impl ProducerStates {
+    /// Checks a batch a leader is about to append.
+    pub fn check(&self, batch: &ProducerBatch) -> Result<SequenceCheck> {
+        let Some(entry) = self.0.get(&batch.producer_id) else {
+            return self.first_batch(batch);
+        };
+        if batch.epoch < entry.epoch {
+            return Err(Error::InvalidProducerEpoch(format!(
+                "producer {} sent epoch {}, but epoch {} has replaced it",
+                batch.producer_id, batch.epoch, entry.epoch
+            )));
+        }
+        if batch.epoch > entry.epoch {
+            return self.first_batch(batch);
+        }
+        if let Some(seen) = entry
+            .batches
+            .iter()
+            .find(|b| b.first_sequence == batch.base_sequence && b.last_sequence == batch.last_sequence())
+        {
+            return Ok(SequenceCheck::Duplicate(*seen));
+        }
+        let expected = entry.batches.back().map_or(0, |b| add_sequence(b.last_sequence, 1));
+        if batch.base_sequence != expected {
+            return Err(Error::OutOfOrderSequenceNumber(format!(
+                "producer {} sent sequence {} where {expected} was expected",
+                batch.producer_id, batch.base_sequence
+            )));
+        }
+        Ok(SequenceCheck::Append)
+    }
+
+    fn first_batch(&self, batch: &ProducerBatch) -> Result<SequenceCheck> {
+        if batch.base_sequence != 0 {
+            return Err(Error::OutOfOrderSequenceNumber(format!(
+                "producer {} epoch {} must start at sequence 0, not {}",
+                batch.producer_id, batch.epoch, batch.base_sequence
+            )));
+        }
+        Ok(SequenceCheck::Append)
+    }
+
+    /// Remembers a batch the log now holds (appended as leader, copied as follower, or found on reopen).
+    pub fn record(&mut self, batch: &ProducerBatch, base_offset: i64, last_offset: i64) {
+        let entry = self.0.entry(batch.producer_id).or_default();
+        if batch.epoch != entry.epoch {
+            *entry = ProducerEntry { epoch: batch.epoch, batches: VecDeque::new() };
+        }
+        entry.batches.push_back(TrackedBatch {
+            first_sequence: batch.base_sequence,
+            last_sequence: batch.last_sequence(),
+            base_offset,
+            last_offset,
+        });
+        while entry.batches.len() > MAX_TRACKED_BATCHES {
+            entry.batches.pop_front();
+        }
+    }
+
+    /// Forgets batches at or after `offset` (the log was truncated there).
+    pub fn truncate(&mut self, offset: i64) {
+        for entry in self.0.values_mut() {
+            entry.batches.retain(|b| b.last_offset < offset);
+        }
+        self.0.retain(|_, e| !e.batches.is_empty());
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch(pid: i64, epoch: i16, seq: i32, count: i32) -> ProducerBatch {
+        ProducerBatch { producer_id: pid, epoch, base_sequence: seq, count }
+    }
+
+    #[test]
+    fn sequences_must_follow_on() {
+        let mut s = ProducerStates::default();
+        assert_eq!(s.check(&batch(1, 0, 0, 3)).unwrap(), SequenceCheck::Append);
+        s.record(&batch(1, 0, 0, 3), 10, 12);
+        assert_eq!(s.check(&batch(1, 0, 3, 2)).unwrap(), SequenceCheck::Append);
+        assert_eq!(s.check(&batch(1, 0, 4, 1)).unwrap_err().name(), "OUT_OF_ORDER_SEQUENCE_NUMBER");
+        assert_eq!(s.check(&batch(2, 0, 5, 1)).unwrap_err().name(), "OUT_OF_ORDER_SEQUENCE_NUMBER");
+    }
+
+    #[test]
+    fn a_retry_of_a_recent_batch_is_a_duplicate_with_its_original_offsets() {
+        let mut s = ProducerStates::default();
+        for i in 0..7 {
+            s.record(&batch(1, 0, i * 2, 2), 100 + i64::from(i) * 2, 101 + i64::from(i) * 2);
+        }
+        let dup = s.check(&batch(1, 0, 10, 2)).unwrap();
+        assert_eq!(
+            dup,
+            SequenceCheck::Duplicate(TrackedBatch {
+                first_sequence: 10,
+                last_sequence: 11,
+                base_offset: 110,
+                last_offset: 111
+            })
+        );
+        // Older than the last five: no longer known, so out of order rather than silently accepted.
+        assert_eq!(s.check(&batch(1, 0, 0, 2)).unwrap_err().name(), "OUT_OF_ORDER_SEQUENCE_NUMBER");
+    }
+
+    #[test]
+    fn epochs_fence_and_restart_sequences() {
+        let mut s = ProducerStates::default();
+        s.record(&batch(1, 3, 0, 1), 0, 0);
+        assert_eq!(s.check(&batch(1, 2, 1, 1)).unwrap_err().name(), "INVALID_PRODUCER_EPOCH");
+        assert_eq!(s.check(&batch(1, 4, 0, 1)).unwrap(), SequenceCheck::Append);
+        assert_eq!(s.check(&batch(1, 4, 1, 1)).unwrap_err().name(), "OUT_OF_ORDER_SEQUENCE_NUMBER");
+    }
+
+    #[test]
+    fn sequences_wrap_at_i32_max() {
+        let mut s = ProducerStates::default();
+        s.record(&batch(1, 0, i32::MAX - 1, 2), 1, 2); // as if the producer had counted that far
+        assert_eq!(s.check(&batch(1, 0, 0, 1)).unwrap(), SequenceCheck::Append);
+        assert_eq!(s.check(&batch(1, 0, 1, 1)).unwrap_err().name(), "OUT_OF_ORDER_SEQUENCE_NUMBER");
+    }
+
+    #[test]
+    fn truncation_forgets_what_is_gone() {
+        let mut s = ProducerStates::default();
+        s.record(&batch(1, 0, 0, 1), 0, 0);
+        s.record(&batch(1, 0, 1, 1), 1, 1);
+        s.truncate(1);
+        assert_eq!(s.check(&batch(1, 0, 1, 1)).unwrap(), SequenceCheck::Append);
+        s.truncate(0);
+        assert!(s.is_empty());
+    }
+}
