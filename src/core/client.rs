@@ -1,5 +1,7 @@
 //! The client side of produce and fetch, kept pure so that the in-page API and worker clients share it.
 
+mod packed;
+
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
@@ -7,6 +9,8 @@ use bytes::Bytes;
 use crate::core::error::Result;
 use crate::core::partitioner::Partitioner;
 use crate::core::record::{decode_batches, Record};
+
+pub use packed::unpack as unpack_messages;
 
 /// A message as a producer hands it over: a record, and maybe the partition it must go to.
 #[derive(Debug, Clone, PartialEq, Eq)]

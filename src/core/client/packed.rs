@@ -1,0 +1,166 @@
+//! The packed form of a send's messages (`src/web/js/pack.js` writes it): one buffer per send, so a send crosses
+//! from JavaScript into wasm once, and every key, value and header becomes a zero-copy slice of it.
+//!
+//! Layout, little-endian: `u32 count`, `u32 data offset`, then per message `u8 flags` (1 = partition given,
+//! 2 = timestamp given), `i32 partition`, `f64 timestamp`, key ref, value ref, `u32 header count`, and a name ref
+//! and a value ref per header. A ref is `i32 start` (-1 = null) and `i32 length` into the data area. The input
+//! comes from another language, so it is checked like any input: malformed buffers get `INVALID_REQUEST`.
+
+use bytes::Bytes;
+
+use super::OutgoingMessage;
+use crate::core::error::Error;
+use crate::core::record::Record;
+
+struct Cursor {
+    buf: Bytes,
+    pos: usize,
+    /// Where the data area (the bytes that refs point into) starts.
+    data: usize,
+}
+
+fn malformed(what: &str) -> Error {
+    Error::InvalidRequest(format!("the packed messages are malformed: {what}"))
+}
+
+impl Cursor {
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], Error> {
+        let bytes = self.buf.get(self.pos..self.pos + N).ok_or_else(|| malformed("they end early"))?;
+        let mut out = [0; N];
+        out.copy_from_slice(bytes);
+        self.pos += N;
+        Ok(out)
+    }
+
+    fn i32(&mut self) -> Result<i32, Error> {
+        Ok(i32::from_le_bytes(self.array()?))
+    }
+
+    /// A ref into the data area: a zero-copy slice, or `None` for null.
+    fn bytes(&mut self) -> Result<Option<Bytes>, Error> {
+        let (start, len) = (self.i32()?, self.i32()?);
+        if start == -1 {
+            return Ok(None);
+        }
+        let from = usize::try_from(start).ok().map(|s| self.data + s);
+        let to = from.zip(usize::try_from(len).ok()).map(|(f, l)| f + l);
+        match (from, to) {
+            (Some(f), Some(t)) if t <= self.buf.len() => Ok(Some(self.buf.slice(f..t))),
+            _ => Err(malformed("a field points outside the data")),
+        }
+    }
+}
+
+/// The messages of a packed send; `now` stamps those without a timestamp.
+pub fn unpack(buf: Bytes, now: i64) -> Result<Vec<OutgoingMessage>, Error> {
+    let mut c = Cursor { buf, pos: 0, data: 0 };
+    let count = usize::try_from(c.i32()?).map_err(|_| malformed("negative count"))?;
+    c.data = usize::try_from(c.i32()?).map_err(|_| malformed("negative data offset"))?;
+    let mut out = Vec::with_capacity(count.min(c.buf.len()));
+    for _ in 0..count {
+        let flags = c.array::<1>()?[0];
+        let partition = c.i32()?;
+        let timestamp = f64::from_le_bytes(c.array()?) as i64;
+        let key = c.bytes()?;
+        let value = c.bytes()?;
+        let header_count = c.i32()?;
+        let mut headers = Vec::with_capacity(usize::try_from(header_count).unwrap_or(0).min(64));
+        for _ in 0..header_count {
+            let name = c.bytes()?.unwrap_or_default();
+            let name = String::from_utf8(name.to_vec()).map_err(|_| malformed("a header name is not UTF-8"))?;
+            headers.push((name, c.bytes()?));
+        }
+        out.push(OutgoingMessage {
+            record: Record { key, value, timestamp: if flags & 2 != 0 { timestamp } else { now }, headers },
+            partition: (flags & 1 != 0).then_some(partition),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    type Message = (Option<Vec<u8>>, Option<Vec<u8>>, Option<i32>, Option<i64>, Vec<(String, Option<Vec<u8>>)>);
+
+    /// Writes the layout from its description above, independently of `pack.js`.
+    fn pack(messages: &[Message]) -> Vec<u8> {
+        let mut data = Vec::new();
+        let mut refs = |field: &Option<Vec<u8>>| -> [i32; 2] {
+            match field {
+                None => [-1, 0],
+                Some(b) => {
+                    data.extend_from_slice(b);
+                    [(data.len() - b.len()) as i32, b.len() as i32]
+                }
+            }
+        };
+        let mut fixed = Vec::new();
+        for (key, value, partition, timestamp, headers) in messages {
+            fixed.push(u8::from(partition.is_some()) | (u8::from(timestamp.is_some()) << 1));
+            fixed.extend_from_slice(&partition.unwrap_or(0).to_le_bytes());
+            fixed.extend_from_slice(&(timestamp.unwrap_or(0) as f64).to_le_bytes());
+            for r in [refs(key), refs(value)] {
+                r.iter().for_each(|n| fixed.extend_from_slice(&n.to_le_bytes()));
+            }
+            fixed.extend_from_slice(&(headers.len() as i32).to_le_bytes());
+            for (name, v) in headers {
+                for r in [refs(&Some(name.as_bytes().to_vec())), refs(v)] {
+                    r.iter().for_each(|n| fixed.extend_from_slice(&n.to_le_bytes()));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        out.extend_from_slice(&(messages.len() as i32).to_le_bytes());
+        out.extend_from_slice(&((8 + fixed.len()) as i32).to_le_bytes());
+        out.extend(fixed);
+        out.extend(data);
+        out
+    }
+
+    fn arb_message() -> impl Strategy<Value = Message> {
+        let bytes = || proptest::option::of(proptest::collection::vec(any::<u8>(), 0..20));
+        (
+            bytes(),
+            bytes(),
+            proptest::option::of(0i32..100),
+            proptest::option::of(0i64..2_000_000_000_000),
+            proptest::collection::vec(("[a-zé]{1,5}", bytes()), 0..3),
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn unpacks_what_was_packed(messages in proptest::collection::vec(arb_message(), 0..10)) {
+            let now = 42;
+            let got = unpack(Bytes::from(pack(&messages)), now).unwrap();
+            prop_assert_eq!(got.len(), messages.len());
+            for (m, (key, value, partition, timestamp, headers)) in got.iter().zip(&messages) {
+                prop_assert_eq!(m.record.key.as_deref(), key.as_deref());
+                prop_assert_eq!(m.record.value.as_deref(), value.as_deref());
+                prop_assert_eq!(m.partition, *partition);
+                prop_assert_eq!(m.record.timestamp, timestamp.unwrap_or(now));
+                let names: Vec<&str> = m.record.headers.iter().map(|(n, _)| n.as_str()).collect();
+                prop_assert_eq!(names, headers.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>());
+            }
+        }
+
+        #[test]
+        fn garbage_is_an_error_never_a_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            if let Err(e) = unpack(Bytes::from(bytes), 0) {
+                prop_assert_eq!(e.name(), "INVALID_REQUEST");
+            }
+        }
+
+        #[test]
+        fn a_cut_buffer_is_refused(messages in proptest::collection::vec(arb_message(), 1..5), cut in any::<prop::sample::Index>()) {
+            let packed = pack(&messages);
+            let at = cut.index(packed.len());
+            // Every byte is either read (the fixed part) or referenced (the data), so any cut is refused.
+            let short = unpack(Bytes::from(packed[..at].to_vec()), 0);
+            prop_assert_eq!(short.map(|m| m.len()).unwrap_err().name(), "INVALID_REQUEST");
+        }
+    }
+}
