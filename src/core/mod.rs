@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod error;
 pub mod log;
 pub mod partitioner;
+pub mod protocol;
 pub mod record;
 mod rng;
 pub mod storage;

@@ -1,0 +1,228 @@
+//! The broker's requests and responses, shaped after Kafka's APIs, and the one function that serves them.
+//!
+//! Every client speaks this, wherever the broker is: in the same page, or in a broker-host worker behind a
+//! `MessagePort`. A shell turns envelopes into [`Request`]s, calls [`Cluster::handle`], persists when the request
+//! [`mutates`](Request::mutates) the cluster, and sends the [`Response`] back. Kafka answers several topics in one
+//! request with an error per topic; so do CreateTopics and DeleteTopics here.
+
+use bytes::Bytes;
+
+use crate::core::cluster::{Cluster, CommittedOffset, FetchResult, NewTopic, ProduceResult, TopicMetadata};
+use crate::core::error::{Error, Result};
+use crate::core::log::{OffsetAndTimestamp, OffsetSpec, ProducerBatch};
+use crate::core::record::Record;
+use crate::core::topic::ConfigEntry;
+
+/// What a Produce carries: RecordBatch v2 bytes a client built, or records for the leader to batch itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProduceData {
+    Batches(Bytes),
+    Records { records: Vec<Record>, producer: Option<ProducerBatch> },
+}
+
+/// One partition's part of a Produce.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProducePartition {
+    pub topic: String,
+    pub partition: i32,
+    pub data: ProduceData,
+}
+
+/// One partition's part of a Fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchPartition {
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
+    pub max_bytes: usize,
+}
+
+/// One partition's answer: Kafka reports errors per partition, so one bad partition does not fail the others.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionResult<T> {
+    pub topic: String,
+    pub partition: i32,
+    pub result: Result<T>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    /// Kafka's Produce: many partitions, one `acks` (-1 all, 0 or 1).
+    Produce {
+        acks: i16,
+        partitions: Vec<ProducePartition>,
+    },
+    /// Kafka's Fetch: many partitions. `min_bytes` and `max_wait_ms` are for the shell's long poll; the core
+    /// answers at once.
+    Fetch {
+        partitions: Vec<FetchPartition>,
+        min_bytes: usize,
+        max_wait_ms: u32,
+    },
+    ListOffsets {
+        topic: String,
+        partition: i32,
+        spec: OffsetSpec,
+    },
+    /// `None`: every topic.
+    Metadata {
+        topics: Option<Vec<String>>,
+    },
+    CreateTopics {
+        topics: Vec<NewTopic>,
+        validate_only: bool,
+    },
+    DeleteTopics {
+        topics: Vec<String>,
+    },
+    CreatePartitions {
+        topic: String,
+        count: i32,
+        validate_only: bool,
+    },
+    DescribeConfigs {
+        topic: String,
+    },
+    /// Each config set (`Some`) or reset to its default (`None`).
+    AlterConfigs {
+        topic: String,
+        changes: Vec<(String, Option<String>)>,
+        validate_only: bool,
+    },
+    OffsetCommit {
+        group: String,
+        topic: String,
+        partition: i32,
+        offset: i64,
+        metadata: Option<String>,
+    },
+    OffsetFetch {
+        group: String,
+        topic: String,
+        partition: u32,
+    },
+    InitProducerId,
+}
+
+/// One topic's outcome in a request about several.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicOutcome {
+    pub topic: String,
+    pub error: Option<Error>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Response {
+    Produce(Vec<PartitionResult<ProduceResult>>),
+    Fetch(Vec<PartitionResult<FetchResult>>),
+    /// `None`: no record matches (Kafka answers offset -1).
+    ListOffsets(Option<OffsetAndTimestamp>),
+    Metadata(Vec<TopicMetadata>),
+    CreateTopics(Vec<TopicOutcome>),
+    DeleteTopics(Vec<TopicOutcome>),
+    CreatePartitions,
+    DescribeConfigs(Vec<ConfigEntry>),
+    AlterConfigs,
+    OffsetCommit,
+    OffsetFetch(Option<CommittedOffset>),
+    InitProducerId {
+        producer_id: i64,
+        epoch: i16,
+    },
+}
+
+impl Request {
+    /// Whether serving this request may change what storage must hold, so the answer waits for the write.
+    pub fn mutates(&self) -> bool {
+        match self {
+            Request::Produce { .. }
+            | Request::CreateTopics { validate_only: false, .. }
+            | Request::DeleteTopics { .. }
+            | Request::CreatePartitions { validate_only: false, .. }
+            | Request::AlterConfigs { validate_only: false, .. }
+            | Request::OffsetCommit { .. }
+            | Request::InitProducerId => true,
+            Request::Fetch { .. }
+            | Request::ListOffsets { .. }
+            | Request::Metadata { .. }
+            | Request::CreateTopics { .. }
+            | Request::CreatePartitions { .. }
+            | Request::DescribeConfigs { .. }
+            | Request::AlterConfigs { .. }
+            | Request::OffsetFetch { .. } => false,
+        }
+    }
+}
+
+impl Cluster {
+    /// Serves one request at time `now_ms`. Errors that concern the whole request come back as `Err`; errors per
+    /// topic come back inside the response, as Kafka's do.
+    pub fn handle(&mut self, request: Request, now_ms: i64) -> Result<Response> {
+        Ok(match request {
+            Request::Produce { acks, partitions } => {
+                if ![-1, 0, 1].contains(&acks) {
+                    return Err(Error::InvalidRequiredAcks(format!("acks must be -1 (all), 0 or 1, got {acks}")));
+                }
+                Response::Produce(
+                    partitions
+                        .into_iter()
+                        .map(|p| {
+                            let result = match p.data {
+                                ProduceData::Batches(bytes) => self.produce(&p.topic, p.partition, &bytes, now_ms),
+                                ProduceData::Records { records, producer } => {
+                                    self.produce_records(&p.topic, p.partition, records, producer, now_ms)
+                                }
+                            };
+                            PartitionResult { topic: p.topic, partition: p.partition, result }
+                        })
+                        .collect(),
+                )
+            }
+            Request::Fetch { partitions, .. } => Response::Fetch(
+                partitions
+                    .into_iter()
+                    .map(|p| {
+                        let result = self.fetch(&p.topic, p.partition, p.offset, p.max_bytes);
+                        PartitionResult { topic: p.topic, partition: p.partition, result }
+                    })
+                    .collect(),
+            ),
+            Request::ListOffsets { topic, partition, spec } => {
+                Response::ListOffsets(self.list_offsets(&topic, partition, spec)?)
+            }
+            Request::Metadata { topics: None } => Response::Metadata(self.metadata()),
+            Request::Metadata { topics: Some(names) } => {
+                Response::Metadata(names.iter().map(|t| self.describe_topic(t)).collect::<Result<_>>()?)
+            }
+            Request::CreateTopics { topics, validate_only } => Response::CreateTopics(
+                topics
+                    .iter()
+                    .map(|t| TopicOutcome { topic: t.name.clone(), error: self.create_topic(t, validate_only).err() })
+                    .collect(),
+            ),
+            Request::DeleteTopics { topics } => Response::DeleteTopics(
+                topics.into_iter().map(|t| TopicOutcome { error: self.delete_topic(&t).err(), topic: t }).collect(),
+            ),
+            Request::CreatePartitions { topic, count, validate_only } => {
+                self.create_partitions(&topic, count, validate_only)?;
+                Response::CreatePartitions
+            }
+            Request::DescribeConfigs { topic } => Response::DescribeConfigs(self.describe_configs(&topic)?),
+            Request::AlterConfigs { topic, changes, validate_only } => {
+                self.alter_configs(&topic, &changes, validate_only)?;
+                Response::AlterConfigs
+            }
+            Request::OffsetCommit { group, topic, partition, offset, metadata } => {
+                self.commit_offset(&group, &topic, partition, offset, metadata)?;
+                Response::OffsetCommit
+            }
+            Request::OffsetFetch { group, topic, partition } => {
+                Response::OffsetFetch(self.committed_offset(&group, &topic, partition)?)
+            }
+            Request::InitProducerId => {
+                let (producer_id, epoch) = self.init_producer_id();
+                Response::InitProducerId { producer_id, epoch }
+            }
+        })
+    }
+}

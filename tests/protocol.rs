@@ -1,0 +1,159 @@
+//! The request/response protocol every client speaks: dispatch, per-topic outcomes, request-level errors, and the
+//! promise each request makes about mutating (the shell persists before answering exactly those).
+
+use franz::core::cluster::{Cluster, NewTopic};
+use franz::core::log::{OffsetSpec, ProducerBatch};
+use franz::core::protocol::{FetchPartition, ProduceData, ProducePartition, Request, Response};
+use franz::core::record::{Record, RecordBatch};
+
+const T0: i64 = 1_700_000_000_000;
+
+fn records(values: &[&str]) -> Vec<Record> {
+    values.iter().map(|v| Record::new(v.to_string(), T0)).collect()
+}
+
+fn produce(topic: &str, values: &[&str]) -> Request {
+    let data = ProduceData::Records { records: records(values), producer: None };
+    Request::Produce { acks: -1, partitions: vec![ProducePartition { topic: topic.into(), partition: 0, data }] }
+}
+
+fn fetch_all(partitions: i32) -> Request {
+    let partitions = (0..partitions)
+        .map(|p| FetchPartition { topic: "t".into(), partition: p, offset: 0, max_bytes: 1 << 20 })
+        .collect();
+    Request::Fetch { partitions, min_bytes: 1, max_wait_ms: 0 }
+}
+
+/// A persistent cluster with one topic, its setup already written.
+fn cluster() -> Cluster {
+    let mut c = Cluster::persistent(3, 1, 1 << 20);
+    c.create_topic(&NewTopic::new("t", 2, 3), false).unwrap();
+    let write = c.take_write().unwrap();
+    c.write_done(&write);
+    c
+}
+
+/// One request of every kind, all valid against `cluster()`.
+fn every_request() -> Vec<Request> {
+    let batch = RecordBatch::from_records(records(&["b"])).encode();
+    vec![
+        produce("t", &["a"]),
+        Request::Produce {
+            acks: 1,
+            partitions: vec![ProducePartition { topic: "t".into(), partition: 1, data: ProduceData::Batches(batch) }],
+        },
+        fetch_all(2),
+        Request::ListOffsets { topic: "t".into(), partition: 0, spec: OffsetSpec::Latest },
+        Request::Metadata { topics: None },
+        Request::Metadata { topics: Some(vec!["t".into()]) },
+        Request::CreateTopics { topics: vec![NewTopic::new("u", 1, 1)], validate_only: true },
+        Request::CreateTopics { topics: vec![NewTopic::new("u", 1, 1)], validate_only: false },
+        Request::CreatePartitions { topic: "t".into(), count: 3, validate_only: true },
+        Request::CreatePartitions { topic: "t".into(), count: 3, validate_only: false },
+        Request::DescribeConfigs { topic: "t".into() },
+        Request::AlterConfigs {
+            topic: "t".into(),
+            changes: vec![("retention.ms".into(), Some("1".into()))],
+            validate_only: true,
+        },
+        Request::AlterConfigs {
+            topic: "t".into(),
+            changes: vec![("retention.ms".into(), Some("1".into()))],
+            validate_only: false,
+        },
+        Request::OffsetCommit { group: "g".into(), topic: "t".into(), partition: 0, offset: 1, metadata: None },
+        Request::OffsetFetch { group: "g".into(), topic: "t".into(), partition: 0 },
+        Request::InitProducerId,
+        Request::DeleteTopics { topics: vec!["u".into()] },
+    ]
+}
+
+#[test]
+fn a_request_that_says_it_does_not_mutate_writes_nothing_and_one_that_does_writes_something() {
+    let mut c = cluster();
+    for request in every_request() {
+        let mutates = request.mutates();
+        let label = format!("{request:?}");
+        c.handle(request, T0).unwrap_or_else(|e| panic!("{label}: {e}"));
+        let write = c.take_write();
+        assert_eq!(write.is_some(), mutates, "{label}");
+        if let Some(w) = write {
+            c.write_done(&w);
+        }
+    }
+}
+
+#[test]
+fn produce_and_fetch_round_trip_through_the_protocol() {
+    let mut c = cluster();
+    let Response::Produce(p) = c.handle(produce("t", &["x", "y"]), T0).unwrap() else { panic!("not a produce") };
+    assert_eq!(p[0].result.as_ref().unwrap().base_offset, 0);
+    let write = c.take_write().unwrap();
+    c.write_done(&write);
+    let Response::Fetch(f) = c.handle(fetch_all(2), T0).unwrap() else { panic!("not a fetch") };
+    let summary: Vec<(i32, i64, usize)> = f
+        .iter()
+        .map(|r| (r.partition, r.result.as_ref().unwrap().high_watermark, r.result.as_ref().unwrap().batches.len()))
+        .collect();
+    assert_eq!(summary, [(0, 2, 1), (1, 0, 0)], "one fetch answers for every partition");
+}
+
+#[test]
+fn errors_are_per_topic_where_kafka_puts_them_and_per_request_elsewhere() {
+    let mut c = cluster();
+    let create = Request::CreateTopics {
+        topics: vec![NewTopic::new("t", 1, 1), NewTopic::new("new", 1, 1)],
+        validate_only: false,
+    };
+    let Response::CreateTopics(outcomes) = c.handle(create, T0).unwrap() else { panic!() };
+    assert_eq!(outcomes[0].error.as_ref().map(|e| e.name()), Some("TOPIC_ALREADY_EXISTS"));
+    assert_eq!(outcomes[1].error, None, "the other topic is created all the same");
+    let Response::DeleteTopics(outcomes) =
+        c.handle(Request::DeleteTopics { topics: vec!["nope".into(), "new".into()] }, T0).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(
+        outcomes.iter().map(|o| o.error.as_ref().map(|e| e.name())).collect::<Vec<_>>(),
+        [Some("UNKNOWN_TOPIC_OR_PARTITION"), None]
+    );
+
+    let Request::Produce { partitions, .. } = produce("t", &["a"]) else { unreachable!() };
+    assert_eq!(c.handle(Request::Produce { acks: 2, partitions }, T0).unwrap_err().name(), "INVALID_REQUIRED_ACKS");
+    // One bad partition in a produce fails alone.
+    let good = ProducePartition {
+        topic: "t".into(),
+        partition: 0,
+        data: ProduceData::Records { records: records(&["ok"]), producer: None },
+    };
+    let bad = ProducePartition {
+        topic: "t".into(),
+        partition: 9,
+        data: ProduceData::Records { records: records(&["no"]), producer: None },
+    };
+    let Response::Produce(results) = c.handle(Request::Produce { acks: -1, partitions: vec![good, bad] }, T0).unwrap()
+    else {
+        panic!()
+    };
+    assert!(results[0].result.is_ok());
+    assert_eq!(results[1].result.as_ref().unwrap_err().name(), "UNKNOWN_TOPIC_OR_PARTITION");
+    let missing = Request::Metadata { topics: Some(vec!["nope".into()]) };
+    assert_eq!(c.handle(missing, T0).unwrap_err().name(), "UNKNOWN_TOPIC_OR_PARTITION");
+}
+
+#[test]
+fn idempotent_produce_through_the_protocol() {
+    let mut c = cluster();
+    let Response::InitProducerId { producer_id, epoch } = c.handle(Request::InitProducerId, T0).unwrap() else {
+        panic!()
+    };
+    let send = |seq| {
+        let producer = Some(ProducerBatch { producer_id, epoch, base_sequence: seq, count: 1 });
+        let data = ProduceData::Records { records: records(&["a"]), producer };
+        Request::Produce { acks: -1, partitions: vec![ProducePartition { topic: "t".into(), partition: 0, data }] }
+    };
+    let Response::Produce(first) = c.handle(send(0), T0).unwrap() else { panic!() };
+    let Response::Produce(retry) = c.handle(send(0), T0).unwrap() else { panic!() };
+    let (first, retry) = (first[0].result.as_ref().unwrap(), retry[0].result.as_ref().unwrap());
+    assert_eq!((first.base_offset, retry.base_offset, retry.appended.len()), (0, 0, 0));
+}
