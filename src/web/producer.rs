@@ -16,6 +16,7 @@ use crate::core::cluster::NewTopic;
 use crate::core::error::Error;
 use crate::core::log::ProducerBatch;
 use crate::core::partitioner::{NullKeyStrategy, Partitioner};
+use crate::core::protocol::{ProduceData, ProducePartition, Request, Response};
 
 #[wasm_bindgen]
 pub struct Producer {
@@ -128,23 +129,40 @@ impl Producer {
             &available,
         )
         .map_err(core)?;
+        // One Produce for every partition of the send, as a Kafka producer sends one request per broker.
+        let mut producers = Vec::new();
+        let partitions = batches
+            .into_iter()
+            .map(|(partition, records)| {
+                let producer = self.next_batch_of_producer(topic, partition, records.len());
+                producers.push(producer);
+                let data = ProduceData::Records { records, producer };
+                ProducePartition { topic: topic.to_owned(), partition: partition as i32, data }
+            })
+            .collect();
+        let Response::Produce(answers) =
+            self.inner.cluster.borrow_mut().handle(Request::Produce { acks, partitions }, now).map_err(core)?
+        else {
+            return Err(core(Error::UnknownServerError("a produce was answered with something else".into())));
+        };
         let mut results = Vec::new();
-        for (partition, batch) in batches {
-            let producer = self.next_batch_of_producer(topic, partition, batch.len());
-            let produced = self
-                .inner
-                .cluster
-                .borrow_mut()
-                .produce_records(topic, partition as i32, batch, producer, now)
-                .map_err(core)?;
+        let mut first_error = None;
+        for (answer, producer) in answers.into_iter().zip(producers) {
+            let produced = match answer.result {
+                Ok(p) => p,
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                    continue;
+                }
+            };
             if let (Some(state), Some(p)) = (&self.idempotence, producer) {
                 let next = (i64::from(p.base_sequence) + i64::from(p.count)) % (i64::from(i32::MAX) + 1);
-                state.borrow_mut().next_sequence.insert((topic.to_owned(), partition), next as i32);
+                state.borrow_mut().next_sequence.insert((topic.to_owned(), answer.partition as u32), next as i32);
             }
             results.push(
                 object([
                     ("topicName", topic.into()),
-                    ("partition", partition.into()),
+                    ("partition", answer.partition.into()),
                     ("errorCode", 0.into()),
                     ("baseOffset", js::offset(produced.base_offset)),
                     ("logAppendTime", js::offset(produced.log_append_time)),
@@ -152,6 +170,10 @@ impl Producer {
                 ])
                 .into(),
             );
+        }
+        if let Some(e) = first_error {
+            // KafkaJS rejects a send when any partition fails; partitions that succeeded stay written, as in Kafka.
+            return Err(core(e));
         }
         self.inner.data_arrived();
         self.inner.changed("produce", topic);
