@@ -12,12 +12,14 @@ use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 
+use super::durable::Fetched;
 use super::error;
 use super::events::Events;
 use super::js::{self, object};
 use super::kafka::{durable, resolved, settle, Inner};
 use crate::core::error::Error;
 use crate::core::log::OffsetSpec;
+use crate::core::protocol::FetchPartition;
 use crate::core::record::Record;
 
 type TopicPartition = (String, u32);
@@ -229,19 +231,35 @@ async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u32) {
     let mut since_commit = 0u32;
     while state.is_current(generation) {
         let mut delivered = false;
+        // One Fetch per round for every assigned partition that is not paused, each at its position.
+        let mut asked = Vec::new();
         for (tp, from_beginning) in state.assignment() {
-            if !state.is_current(generation) {
-                break;
-            }
             if state.paused.borrow().contains(&tp) {
                 continue;
             }
-            let position = match state.position(&tp, from_beginning) {
-                Ok(p) => p,
+            match state.position(&tp, from_beginning) {
+                Ok(offset) => asked.push((tp, from_beginning, offset)),
                 Err(e) => return state.crash(state.core(e)),
-            };
-            let fetched = state.inner.fetch_records(&tp.0, tp.1, position, state.max_bytes).await;
-            let (fetched, records, next) = match fetched {
+            }
+        }
+        let partitions = asked
+            .iter()
+            .map(|((topic, p), _, offset)| FetchPartition {
+                topic: topic.clone(),
+                partition: *p as i32,
+                offset: *offset,
+                max_bytes: state.max_bytes,
+            })
+            .collect();
+        let answers = match state.inner.fetch(partitions).await {
+            Ok(a) => a,
+            Err(e) => return state.crash(state.core(e)),
+        };
+        for ((tp, from_beginning, position), answer) in asked.into_iter().zip(answers) {
+            if !state.is_current(generation) {
+                break;
+            }
+            let Fetched { high_watermark, records, next } = match answer.result {
                 Ok(f) => f,
                 // The data at the position is gone (retention) or never was: auto.offset.reset.
                 Err(Error::OffsetOutOfRange(_)) => match state.reset_position(&tp, from_beginning) {
@@ -267,7 +285,7 @@ async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u32) {
                 let batch = object([
                     ("topic", topic.clone()),
                     ("partition", tp.1.into()),
-                    ("highWatermark", js::offset(fetched.high_watermark)),
+                    ("highWatermark", js::offset(high_watermark)),
                     ("messages", messages.into()),
                 ]);
                 for (name, f) in &handlers.batch_methods {

@@ -15,9 +15,19 @@ use crate::core::client::records_from;
 use crate::core::cluster::{Cluster, FetchResult};
 use crate::core::error::Error;
 use crate::core::log::{first_at_or_after, OffsetSpec};
+use crate::core::protocol::{FetchPartition, PartitionResult, Request, Response};
 use crate::core::record::BatchHeader;
 use crate::core::record::Record;
 use crate::core::storage::{StorageFailure, StorageOp};
+
+/// What one partition of a fetch round gives a consumer.
+pub struct Fetched {
+    pub high_watermark: i64,
+    /// The records at or after the fetch position, in offset order.
+    pub records: Vec<(i64, Record)>,
+    /// Where the next fetch starts.
+    pub next: i64,
+}
 
 /// Bytes of batches each replica keeps in memory; older ones are read back from IndexedDB when fetched.
 pub const WINDOW_BUDGET: usize = 4 << 20;
@@ -162,18 +172,36 @@ impl Inner {
         }
     }
 
-    /// A consumer's fetch, reading from storage what memory no longer holds. Returns the records at or after
-    /// `position` and the next position.
-    pub async fn fetch_records(
+    /// A consumer's fetch round: one Fetch for every partition at its position, reading from storage what memory
+    /// no longer holds. Each partition gets its records at or after the position and the next position, or its
+    /// own error, as in Kafka's FetchResponse.
+    pub async fn fetch(
         self: &Rc<Self>,
-        topic: &str,
-        partition: u32,
-        position: i64,
-        max_bytes: usize,
-    ) -> Result<(FetchResult, Vec<(i64, Record)>, i64), Error> {
-        let mut fetched = self.cluster.borrow().fetch(topic, partition as i32, position, max_bytes)?;
+        partitions: Vec<FetchPartition>,
+    ) -> Result<Vec<PartitionResult<Fetched>>, Error> {
+        let request = Request::Fetch { partitions: partitions.clone(), min_bytes: 1, max_wait_ms: 0 };
+        let Response::Fetch(answers) = self.cluster.borrow_mut().handle(request, self.now_ms())? else {
+            return Err(Error::UnknownServerError("a fetch was answered with something else".into()));
+        };
+        let mut out = Vec::with_capacity(answers.len());
+        for (asked, answer) in partitions.iter().zip(answers) {
+            let result = match answer.result {
+                Ok(fetched) => self.complete_fetch(asked, fetched).await,
+                Err(e) => Err(e),
+            };
+            out.push(PartitionResult { topic: answer.topic, partition: answer.partition, result });
+        }
+        Ok(out)
+    }
+
+    /// Fills in batches the core said are in storage, checked by the core, and decodes what the consumer sees.
+    async fn complete_fetch(
+        self: &Rc<Self>,
+        asked: &FetchPartition,
+        mut fetched: FetchResult,
+    ) -> Result<Fetched, Error> {
         if let (Some(replica), Some(storage)) = (fetched.in_storage.take(), &self.storage) {
-            let loaded = storage.load_batches(&replica, position, max_bytes).await?;
+            let loaded = storage.load_batches(&replica, asked.offset, asked.max_bytes).await?;
             let served = self.cluster.borrow_mut().serve_from_storage(&replica, loaded)?;
             if let Some(corruption) = served.corruption {
                 self.warn(&corruption);
@@ -182,8 +210,8 @@ impl Inner {
             }
             fetched.batches = served.batches;
         }
-        let (records, next) = records_from(&fetched.batches, position)?;
-        Ok((fetched, records, next))
+        let (records, next) = records_from(&fetched.batches, asked.offset)?;
+        Ok(Fetched { high_watermark: fetched.high_watermark, records, next })
     }
 
     /// ListOffsets by timestamp for one partition, scanning storage when memory holds only part of the log.
