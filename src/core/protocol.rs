@@ -7,7 +7,7 @@
 
 use bytes::Bytes;
 
-use crate::core::cluster::{Cluster, CommittedOffset, FetchResult, NewTopic, ProduceResult, TopicMetadata};
+use crate::core::cluster::{BrokerInfo, Cluster, CommittedOffset, FetchResult, NewTopic, ProduceResult, TopicMetadata};
 use crate::core::error::{Error, Result};
 use crate::core::log::{OffsetAndTimestamp, OffsetSpec, ProducerBatch};
 use crate::core::record::Record;
@@ -117,7 +117,11 @@ pub enum Response {
     Fetch(Vec<PartitionResult<FetchResult>>),
     /// `None`: no record matches (Kafka answers offset -1).
     ListOffsets(Option<OffsetAndTimestamp>),
-    Metadata(Vec<TopicMetadata>),
+    /// Kafka's Metadata response: the brokers, and the topics asked for.
+    Metadata {
+        brokers: Vec<BrokerInfo>,
+        topics: Vec<TopicMetadata>,
+    },
     CreateTopics(Vec<TopicOutcome>),
     DeleteTopics(Vec<TopicOutcome>),
     CreatePartitions,
@@ -190,9 +194,12 @@ impl Cluster {
             Request::ListOffsets { topic, partition, spec } => {
                 Response::ListOffsets(self.list_offsets(&topic, partition, spec)?)
             }
-            Request::Metadata { topics: None } => Response::Metadata(self.metadata()),
-            Request::Metadata { topics: Some(names) } => {
-                Response::Metadata(names.iter().map(|t| self.describe_topic(t)).collect::<Result<_>>()?)
+            Request::Metadata { topics } => {
+                let topics = match topics {
+                    None => self.metadata(),
+                    Some(names) => names.iter().map(|t| self.describe_topic(t)).collect::<Result<_>>()?,
+                };
+                Response::Metadata { brokers: self.brokers().cloned().collect(), topics }
             }
             Request::CreateTopics { topics, validate_only } => Response::CreateTopics(
                 topics

@@ -1,4 +1,4 @@
-//! `kafka.admin()`: KafkaJS's admin client over the cluster's admin operations.
+//! `kafka.admin()`: KafkaJS's admin client, speaking the broker protocol (`core::protocol`).
 
 use std::rc::Rc;
 
@@ -6,9 +6,10 @@ use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
 
 use super::js::{self, object};
-use super::kafka::{durable, resolved, settle, settle_core, Inner};
-use crate::core::cluster::{NewTopic, TopicMetadata};
-use crate::core::error::{Error, Result};
+use super::kafka::{durable, resolved, settle, Inner};
+use crate::core::cluster::{BrokerInfo, NewTopic, TopicMetadata};
+use crate::core::error::Error;
+use crate::core::protocol::{Request, Response, TopicOutcome};
 
 /// KafkaJS's `ConfigResourceTypes.TOPIC`.
 const RESOURCE_TOPIC: i32 = 2;
@@ -64,6 +65,34 @@ fn topic_names(options: &JsValue, key: &'static str) -> std::result::Result<Vec<
         .collect()
 }
 
+/// Kafka's Metadata for `topics` (all when `None`): the brokers and the topics.
+fn metadata(
+    inner: &Inner,
+    topics: Option<Vec<String>>,
+) -> std::result::Result<(Vec<BrokerInfo>, Vec<TopicMetadata>), JsValue> {
+    match inner.handle(Request::Metadata { topics })? {
+        Response::Metadata { brokers, topics } => Ok((brokers, topics)),
+        _ => Err(unexpected()),
+    }
+}
+
+fn unexpected() -> JsValue {
+    super::error::to_js(&Error::UnknownServerError("the broker answered with another kind of response".into()))
+}
+
+/// The first per-topic error of a CreateTopics or DeleteTopics, as KafkaJS rejects with it.
+fn first_error(outcomes: Vec<TopicOutcome>, ignore: fn(&Error) -> bool) -> std::result::Result<bool, JsValue> {
+    let mut all = true;
+    for outcome in outcomes {
+        match outcome.error {
+            Some(e) if ignore(&e) => all = false,
+            Some(e) => return Err(super::error::to_js(&e)),
+            None => {}
+        }
+    }
+    Ok(all)
+}
+
 #[wasm_bindgen]
 impl Admin {
     /// Nothing to connect to in a tab; kept so KafkaJS code runs unchanged.
@@ -89,31 +118,32 @@ impl Admin {
             (|| {
                 self.inner.check_open()?;
                 let validate_only = js::opt_bool(&options, "validateOnly", "validateOnly")?.unwrap_or(false);
-                let requests: Vec<NewTopic> = js::list(&options, "topics", "topics", true)?
+                let topics = js::list(&options, "topics", "topics", true)?
                     .iter()
                     .enumerate()
                     .map(|(i, t)| topic_request(t, i))
-                    .collect::<std::result::Result<_, _>>()?;
-                let mut all_created = true;
-                for request in &requests {
-                    match self.inner.cluster.borrow_mut().create_topic(request, validate_only) {
-                        Ok(()) => {}
-                        Err(Error::TopicAlreadyExists(_)) => all_created = false,
-                        Err(e) => return Err(super::error::to_js(&e)),
-                    }
-                    if !validate_only {
-                        self.inner.changed("createTopics", &request.name);
+                    .collect::<std::result::Result<Vec<_>, _>>()?;
+                let Response::CreateTopics(outcomes) =
+                    self.inner.handle(Request::CreateTopics { topics, validate_only })?
+                else {
+                    return Err(unexpected());
+                };
+                if !validate_only {
+                    for o in outcomes.iter().filter(|o| o.error.is_none()) {
+                        self.inner.changed("createTopics", &o.topic);
                     }
                 }
-                Ok(all_created.into())
+                Ok(first_error(outcomes, |e| matches!(e, Error::TopicAlreadyExists(_)))?.into())
             })(),
         )
     }
 
     #[wasm_bindgen(js_name = listTopics, unchecked_return_type = "Promise<string[]>")]
     pub fn list_topics(&self) -> Promise {
-        let names = self.inner.cluster.borrow().metadata().into_iter().map(|t| t.name);
-        resolved(js::array(names.map(JsValue::from)).into())
+        settle(
+            metadata(&self.inner, None)
+                .map(|(_, topics)| js::array(topics.into_iter().map(|t| JsValue::from(t.name))).into()),
+        )
     }
 
     #[wasm_bindgen(js_name = deleteTopics, unchecked_return_type = "Promise<void>")]
@@ -125,10 +155,14 @@ impl Admin {
             &self.inner,
             (|| {
                 self.inner.check_open()?;
-                for name in topic_names(&options, "topics")? {
-                    self.inner.cluster.borrow_mut().delete_topic(&name).map_err(|e| super::error::to_js(&e))?;
-                    self.inner.changed("deleteTopics", &name);
+                let topics = topic_names(&options, "topics")?;
+                let Response::DeleteTopics(outcomes) = self.inner.handle(Request::DeleteTopics { topics })? else {
+                    return Err(unexpected());
+                };
+                for o in outcomes.iter().filter(|o| o.error.is_none()) {
+                    self.inner.changed("deleteTopics", &o.topic);
                 }
+                first_error(outcomes, |_| false)?;
                 Ok(JsValue::UNDEFINED)
             })(),
         )
@@ -149,15 +183,12 @@ impl Admin {
                 self.inner.check_open()?;
                 let validate_only = js::opt_bool(&options, "validateOnly", "validateOnly")?.unwrap_or(false);
                 for (i, tp) in js::list(&options, "topicPartitions", "topicPartitions", true)?.iter().enumerate() {
-                    let topic = js::string(tp, "topic", format!("topicPartitions[{i}].topic"))?;
-                    let count = js::opt_int(tp, "count", format!("topicPartitions[{i}].count"))?.ok_or_else(|| {
-                        js::type_error(format!("topicPartitions[{i}].count"), "a number", &JsValue::UNDEFINED)
-                    })?;
-                    self.inner
-                        .cluster
-                        .borrow_mut()
-                        .create_partitions(&topic, count, validate_only)
-                        .map_err(|e| super::error::to_js(&e))?;
+                    let topic = js::string(tp, "topic", format_args!("topicPartitions[{i}].topic"))?;
+                    let count =
+                        js::opt_int(tp, "count", format_args!("topicPartitions[{i}].count"))?.ok_or_else(|| {
+                            js::type_error(format_args!("topicPartitions[{i}].count"), "a number", &JsValue::UNDEFINED)
+                        })?;
+                    self.inner.handle(Request::CreatePartitions { topic: topic.clone(), count, validate_only })?;
                     if !validate_only {
                         self.inner.changed("createPartitions", &topic);
                     }
@@ -176,16 +207,12 @@ impl Admin {
     ) -> Promise {
         let options = options.unwrap_or(JsValue::UNDEFINED);
         settle((|| {
-            let cluster = self.inner.cluster.borrow();
-            let topics = if js::is_missing(&js::get(&options, "topics")) {
-                cluster.metadata()
+            let names = if js::is_missing(&js::get(&options, "topics")) {
+                None
             } else {
-                topic_names(&options, "topics")?
-                    .iter()
-                    .map(|t| cluster.describe_topic(t))
-                    .collect::<Result<Vec<_>>>()
-                    .map_err(|e| super::error::to_js(&e))?
+                Some(topic_names(&options, "topics")?)
             };
+            let (_, topics) = metadata(&self.inner, names)?;
             let topics = js::array(
                 topics
                     .iter()
@@ -196,12 +223,14 @@ impl Admin {
     }
 
     /// `[{ partition, offset, high, low }]`: `offset` and `high` are the high watermark, `low` the log start.
-    #[wasm_bindgen(js_name = fetchTopicOffsets, unchecked_return_type = "Promise<Array<{ partition: number; offset: string; high: string; low: string }>>")]
+    #[wasm_bindgen(
+        js_name = fetchTopicOffsets,
+        unchecked_return_type = "Promise<Array<{ partition: number; offset: string; high: string; low: string }>>"
+    )]
     pub fn fetch_topic_offsets(&self, topic: String) -> Promise {
-        settle_core((|| {
-            let cluster = self.inner.cluster.borrow();
-            let partitions = cluster.describe_topic(&topic)?.partitions;
-            Ok(js::array(partitions.iter().map(|p| {
+        settle((|| {
+            let (_, topics) = metadata(&self.inner, Some(vec![topic]))?;
+            Ok(js::array(topics[0].partitions.iter().map(|p| {
                 object([
                     ("partition", p.partition.into()),
                     ("offset", js::offset(p.high_watermark)),
@@ -223,9 +252,9 @@ impl Admin {
         let inner = self.inner.clone();
         wasm_bindgen_futures::future_to_promise(async move {
             let to_js = |e: Error| super::error::to_js(&e);
-            let partitions = inner.cluster.borrow().describe_topic(&topic).map_err(to_js)?.partitions;
+            let (_, topics) = metadata(&inner, Some(vec![topic.clone()]))?;
             let mut out = Vec::new();
-            for p in &partitions {
+            for p in &topics[0].partitions {
                 let found = match timestamp {
                     Some(t) => inner.offset_for_timestamp(&topic, p.partition, t as i64).await.map_err(to_js)?,
                     None => None,
@@ -239,26 +268,26 @@ impl Admin {
 
     /// `{ brokers: [{ nodeId, host, port }], controller, clusterId }`. Hosts are franz-local names, not
     /// network addresses: the brokers live in this tab.
-    #[wasm_bindgen(js_name = describeCluster, unchecked_return_type = "Promise<{ brokers: { nodeId: number; host: string; port: number }[]; controller: number | null; clusterId: string }>")]
+    #[wasm_bindgen(
+        js_name = describeCluster,
+        unchecked_return_type = "Promise<{ brokers: { nodeId: number; host: string; port: number }[]; controller: number | null; clusterId: string }>"
+    )]
     pub fn describe_cluster(&self) -> Promise {
-        let cluster = self.inner.cluster.borrow();
-        let brokers: Vec<_> = cluster.brokers().filter(|b| b.alive).map(|b| b.id).collect();
-        let controller = brokers.first().map_or(JsValue::NULL, |&id| id.into());
-        let brokers = js::array(brokers.iter().map(|&id| {
-            object([
-                ("nodeId", id.into()),
-                ("host", format!("broker-{id}.{}.franz.local", self.inner.cluster_name).into()),
-                ("port", 9092.into()),
-            ])
-        }));
-        resolved(
-            object([
-                ("brokers", brokers.into()),
-                ("controller", controller),
-                ("clusterId", self.inner.cluster_name.as_str().into()),
-            ])
-            .into(),
-        )
+        settle((|| {
+            let (brokers, _) = metadata(&self.inner, Some(Vec::new()))?;
+            let live: Vec<i32> = brokers.iter().filter(|b| b.alive).map(|b| b.id).collect();
+            let controller = live.first().map_or(JsValue::NULL, |&id| id.into());
+            let name = &self.inner.cluster_name;
+            let brokers = js::array(live.iter().map(|&id| {
+                object([
+                    ("nodeId", id.into()),
+                    ("host", format!("broker-{id}.{name}.franz.local").into()),
+                    ("port", 9092.into()),
+                ])
+            }));
+            Ok(object([("brokers", brokers.into()), ("controller", controller), ("clusterId", name.as_str().into())])
+                .into())
+        })())
     }
 
     /// KafkaJS's `describeConfigs` for topic resources.
@@ -271,8 +300,11 @@ impl Admin {
             let mut resources = Vec::new();
             for (i, r) in js::list(&options, "resources", "resources", true)?.iter().enumerate() {
                 let name = topic_resource(r, i)?;
-                let entries =
-                    self.inner.cluster.borrow().describe_configs(&name).map_err(|e| super::error::to_js(&e))?;
+                let Response::DescribeConfigs(entries) =
+                    self.inner.handle(Request::DescribeConfigs { topic: name.clone() })?
+                else {
+                    return Err(unexpected());
+                };
                 let entries = js::array(entries.iter().map(|e| {
                     object([
                         ("configName", e.name.into()),
@@ -316,19 +348,18 @@ impl Admin {
                     let name = topic_resource(r, i)?;
                     let mut changes: Vec<(String, Option<String>)> =
                         crate::core::topic::CONFIG_NAMES.iter().map(|n| ((*n).to_owned(), None)).collect();
-                    for (j, e) in
-                        js::list(r, "configEntries", format!("resources[{i}].configEntries"), true)?.iter().enumerate()
+                    for (j, e) in js::list(r, "configEntries", format_args!("resources[{i}].configEntries"), true)?
+                        .iter()
+                        .enumerate()
                     {
-                        let at = |f: &str| format!("resources[{i}].configEntries[{j}].{f}");
-                        let key = js::string(e, "name", at("name"))?;
-                        let value = js::string(e, "value", at("value"))?;
+                        let key = js::string(e, "name", format_args!("resources[{i}].configEntries[{j}].name"))?;
+                        let value = js::string(e, "value", format_args!("resources[{i}].configEntries[{j}].value"))?;
                         match changes.iter_mut().find(|(k, _)| *k == key) {
                             Some(slot) => slot.1 = Some(value),
                             None => changes.push((key, Some(value))), // unknown: the core names it in INVALID_CONFIG
                         }
                     }
-                    let altered = self.inner.cluster.borrow_mut().alter_configs(&name, &changes, validate_only);
-                    altered.map_err(|e| super::error::to_js(&e))?;
+                    self.inner.handle(Request::AlterConfigs { topic: name.clone(), changes, validate_only })?;
                     if !validate_only {
                         self.inner.changed("alterConfigs", &name);
                     }
@@ -340,33 +371,38 @@ impl Admin {
 
     /// `[{ topic, partitions: [{ partition, offset, metadata }] }]`: a group's committed offsets, `-1` where it
     /// has committed nothing.
-    #[wasm_bindgen(js_name = fetchOffsets, unchecked_return_type = "Promise<Array<{ topic: string; partitions: { partition: number; offset: string; metadata: string | null }[] }>>")]
+    #[wasm_bindgen(
+        js_name = fetchOffsets,
+        unchecked_return_type = "Promise<Array<{ topic: string; partitions: { partition: number; offset: string; metadata: string | null }[] }>>"
+    )]
     pub fn fetch_offsets(
         &self,
         #[wasm_bindgen(unchecked_param_type = "{ groupId: string; topics?: string[] }")] options: JsValue,
     ) -> Promise {
         settle((|| {
             let group = js::string(&options, "groupId", "groupId")?;
-            let cluster = self.inner.cluster.borrow();
-            let topics = if js::is_missing(&js::get(&options, "topics")) {
-                cluster.metadata().into_iter().filter(|t| !t.is_internal).map(|t| t.name).collect()
+            let names = if js::is_missing(&js::get(&options, "topics")) {
+                None
             } else {
-                topic_names(&options, "topics")?
+                Some(topic_names(&options, "topics")?)
             };
+            let (_, topics) = metadata(&self.inner, names)?;
             let mut out = Vec::new();
-            for topic in topics {
-                let to_js = |e: Error| super::error::to_js(&e);
-                let partitions = cluster.describe_topic(&topic).map_err(to_js)?.partitions;
+            for t in topics.iter().filter(|t| !t.is_internal) {
                 let mut list = Vec::new();
-                for p in partitions {
-                    let committed = cluster.committed_offset(&group, &topic, p.partition).map_err(to_js)?;
+                for p in &t.partitions {
+                    let request =
+                        Request::OffsetFetch { group: group.clone(), topic: t.name.clone(), partition: p.partition };
+                    let Response::OffsetFetch(committed) = self.inner.handle(request)? else {
+                        return Err(unexpected());
+                    };
                     list.push(object([
                         ("partition", p.partition.into()),
                         ("offset", js::offset(committed.as_ref().map_or(-1, |c| c.offset))),
                         ("metadata", committed.and_then(|c| c.metadata).map_or(JsValue::NULL, JsValue::from)),
                     ]));
                 }
-                out.push(object([("topic", topic.as_str().into()), ("partitions", js::array(list).into())]));
+                out.push(object([("topic", t.name.as_str().into()), ("partitions", js::array(list).into())]));
             }
             Ok(js::array(out).into())
         })())

@@ -19,7 +19,7 @@ use super::js::{self, object};
 use super::kafka::{durable, resolved, settle, Inner};
 use crate::core::error::Error;
 use crate::core::log::OffsetSpec;
-use crate::core::protocol::FetchPartition;
+use crate::core::protocol::{FetchPartition, Request, Response};
 use crate::core::record::Record;
 
 type TopicPartition = (String, u32);
@@ -100,10 +100,10 @@ impl State {
 
     /// Every partition of every subscribed topic that still exists.
     fn assignment(&self) -> Vec<(TopicPartition, bool)> {
-        let cluster = self.inner.cluster.borrow();
+        let topics = self.inner.topics().unwrap_or_default();
         let mut out = Vec::new();
         for s in self.subscriptions.borrow().iter() {
-            if let Ok(t) = cluster.describe_topic(&s.topic) {
+            if let Some(t) = topics.iter().find(|t| t.name == s.topic) {
                 out.extend(t.partitions.iter().map(|p| ((s.topic.clone(), p.partition), s.from_beginning)));
             }
         }
@@ -115,7 +115,8 @@ impl State {
         if let Some(&p) = self.positions.borrow().get(tp) {
             return Ok(p);
         }
-        let committed = self.inner.cluster.borrow().committed_offset(&self.group_id, &tp.0, tp.1)?;
+        let request = Request::OffsetFetch { group: self.group_id.clone(), topic: tp.0.clone(), partition: tp.1 };
+        let Response::OffsetFetch(committed) = self.inner.serve(request)? else { return Err(unexpected()) };
         let position = match committed {
             Some(c) => c.offset,
             None => self.reset_position(tp, from_beginning)?,
@@ -126,7 +127,8 @@ impl State {
 
     fn reset_position(&self, tp: &TopicPartition, from_beginning: bool) -> Result<i64, Error> {
         let spec = if from_beginning { OffsetSpec::Earliest } else { OffsetSpec::Latest };
-        let found = self.inner.cluster.borrow().list_offsets(&tp.0, tp.1 as i32, spec)?;
+        let request = Request::ListOffsets { topic: tp.0.clone(), partition: tp.1 as i32, spec };
+        let Response::ListOffsets(found) = self.inner.serve(request)? else { return Err(unexpected()) };
         Ok(found.map_or(0, |f| f.offset))
     }
 
@@ -143,11 +145,18 @@ impl State {
         }
         let mut topics = Vec::new();
         for ((topic, partition), offset) in &pending {
-            self.inner.cluster.borrow_mut().commit_offset(&self.group_id, topic, *partition as i32, *offset, None)?;
+            let (group, partition, offset) = (self.group_id.clone(), *partition as i32, *offset);
+            self.inner.serve(Request::OffsetCommit {
+                group,
+                topic: topic.clone(),
+                partition,
+                offset,
+                metadata: None,
+            })?;
             topics.push(object([
                 ("topic", topic.as_str().into()),
-                ("partition", (*partition).into()),
-                ("offset", js::offset(*offset)),
+                ("partition", partition.into()),
+                ("offset", js::offset(offset)),
             ]));
         }
         let payload = object([("groupId", self.group_id.as_str().into()), ("topics", js::array(topics).into())]);
@@ -164,6 +173,10 @@ impl State {
         let payload = object([("error", err), ("groupId", self.group_id.as_str().into()), ("restart", false.into())]);
         self.events.emit("consumer.crash", &event(&payload));
     }
+}
+
+fn unexpected() -> Error {
+    Error::UnknownServerError("the broker answered with another kind of response".into())
 }
 
 /// KafkaJS's instrumentation event shape: `{ id, type, timestamp, payload }`.
@@ -362,7 +375,7 @@ fn topic_partitions(state: &State, arg: &JsValue, what: &str) -> Result<Vec<Topi
     for (i, t) in Array::from(arg).iter().enumerate() {
         let topic = js::string(&t, "topic", format!("{what}[{i}].topic"))?;
         let partitions: Vec<u32> = if js::is_missing(&js::get(&t, "partitions")) {
-            let meta = state.inner.cluster.borrow().describe_topic(&topic).map_err(|e| state.core(e))?;
+            let meta = state.inner.topic(&topic).map_err(|e| state.core(e))?;
             meta.partitions.iter().map(|p| p.partition).collect()
         } else {
             js::list(&t, "partitions", format!("{what}[{i}].partitions"), true)?
@@ -410,13 +423,14 @@ impl Consumer {
             let single = js::get(&options, "topic");
             let wanted =
                 if js::is_missing(&single) { js::list(&options, "topics", "topics", true)? } else { vec![single] };
-            let existing: Vec<String> = state.inner.cluster.borrow().metadata().into_iter().map(|t| t.name).collect();
+            let existing: Vec<String> =
+                state.inner.topics().map_err(|e| state.core(e))?.into_iter().map(|t| t.name).collect();
             let mut topics = Vec::new();
             for (i, t) in wanted.iter().enumerate() {
                 if let Some(re) = t.dyn_ref::<js_sys::RegExp>() {
                     topics.extend(existing.iter().filter(|name| re.test(name)).cloned());
                 } else if let Some(name) = t.as_string() {
-                    state.inner.cluster.borrow().describe_topic(&name).map_err(|e| state.core(e))?;
+                    state.inner.topic(&name).map_err(|e| state.core(e))?;
                     topics.push(name);
                 } else {
                     return Err(js::type_error(format!("topics[{i}]"), "a string or a RegExp", t));
@@ -525,12 +539,8 @@ impl Consumer {
                     let partition: i32 = js::opt_int(&o, "partition", at("partition"))?.unwrap_or(-1);
                     let offset: i64 = js::int(&js::get(&o, "offset"), at("offset"))?;
                     let metadata = js::opt_string(&o, "metadata", at("metadata"))?;
-                    state
-                        .inner
-                        .cluster
-                        .borrow_mut()
-                        .commit_offset(&state.group_id, &topic, partition, offset, metadata)
-                        .map_err(|e| state.core(e))?;
+                    let group = state.group_id.clone();
+                    state.inner.handle(Request::OffsetCommit { group, topic, partition, offset, metadata })?;
                 }
                 Ok(JsValue::UNDEFINED)
             })(),

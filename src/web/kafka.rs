@@ -16,8 +16,9 @@ use super::idb::{Durability, IdbStorage};
 use super::js;
 use super::lock::{self, Acquired, ClusterLock};
 use super::producer::Producer;
-use crate::core::cluster::Cluster;
+use crate::core::cluster::{Cluster, TopicMetadata};
 use crate::core::error::Error;
+use crate::core::protocol::{Request, Response};
 use crate::core::storage::StorageFailure;
 
 /// Largest cluster a tab runs: enough for every replication lesson, small enough to stay cheap.
@@ -75,6 +76,33 @@ impl Inner {
         let _ = JsFuture::from(done).await;
         if let Some(resolve) = registered {
             self.waiters.borrow_mut().retain(|f| !js_sys::Object::is(f, &resolve));
+        }
+    }
+
+    /// Serves one protocol request on the in-page cluster, now. Writing what it changed is the caller's
+    /// business (`persist`), so that acks=0 can answer first.
+    pub fn serve(&self, request: Request) -> Result<Response, Error> {
+        self.cluster.borrow_mut().handle(request, self.now_ms())
+    }
+
+    /// [`Inner::serve`] with the error as a JS error.
+    pub fn handle(&self, request: Request) -> Result<Response, JsValue> {
+        self.serve(request).map_err(|e| error::to_js(&e))
+    }
+
+    /// Every topic's metadata, through the protocol.
+    pub fn topics(&self) -> Result<Vec<TopicMetadata>, Error> {
+        match self.serve(Request::Metadata { topics: None })? {
+            Response::Metadata { topics, .. } => Ok(topics),
+            _ => Err(Error::UnknownServerError("a metadata request was answered with something else".into())),
+        }
+    }
+
+    /// One topic's metadata, through the protocol.
+    pub fn topic(&self, topic: &str) -> Result<TopicMetadata, Error> {
+        match self.serve(Request::Metadata { topics: Some(vec![topic.to_owned()]) })? {
+            Response::Metadata { mut topics, .. } if topics.len() == 1 => Ok(topics.remove(0)),
+            _ => Err(Error::UnknownServerError("a metadata request was answered with something else".into())),
         }
     }
 
@@ -344,11 +372,6 @@ pub(crate) fn settle(result: Result<JsValue, JsValue>) -> Promise {
 
 pub(crate) fn resolved(value: JsValue) -> Promise {
     Promise::resolve(&value)
-}
-
-/// A core result as a settled promise, errors mapped to KafkaJS-shaped ones.
-pub(crate) fn settle_core(result: crate::core::error::Result<JsValue>) -> Promise {
-    settle(result.map_err(|e| error::to_js(&e)))
 }
 
 /// Resolves with the result of a request that changed the cluster once its changes are in storage (at once for

@@ -91,7 +91,13 @@ impl Producer {
     /// cluster for a producer id first if it has none).
     fn next_batch_of_producer(&self, topic: &str, partition: u32, count: usize) -> Option<ProducerBatch> {
         let mut state = self.idempotence.as_ref()?.borrow_mut();
-        let (producer_id, epoch) = *state.id.get_or_insert_with(|| self.inner.cluster.borrow_mut().init_producer_id());
+        if state.id.is_none() {
+            let Ok(Response::InitProducerId { producer_id, epoch }) = self.inner.serve(Request::InitProducerId) else {
+                return None;
+            };
+            state.id = Some((producer_id, epoch));
+        }
+        let (producer_id, epoch) = state.id?;
         let base_sequence = state.next_sequence.get(&(topic.to_owned(), partition)).copied().unwrap_or(0);
         Some(ProducerBatch { producer_id, epoch, base_sequence, count: count as i32 })
     }
@@ -115,11 +121,12 @@ impl Producer {
         let now = self.inner.now_ms();
         let outgoing = pack::messages(messages, at, now)?;
         let core = |e: Error| error::to_js(&e);
-        if self.inner.auto_create_topics && self.inner.cluster.borrow().describe_topic(topic).is_err() {
-            self.inner.cluster.borrow_mut().create_topic(&NewTopic::new(topic, -1, -1), false).map_err(core)?;
+        if self.inner.auto_create_topics && self.inner.topic(topic).is_err() {
+            let topics = vec![NewTopic::new(topic, -1, -1)];
+            self.inner.handle(Request::CreateTopics { topics, validate_only: false })?;
             self.inner.changed("createTopics", topic);
         }
-        let meta = self.inner.cluster.borrow().describe_topic(topic).map_err(core)?;
+        let meta = self.inner.topic(topic).map_err(core)?;
         let available: Vec<u32> = meta.partitions.iter().filter(|p| p.leader.is_some()).map(|p| p.partition).collect();
         let batches = batches_by_partition(
             &mut self.partitioner.borrow_mut(),
@@ -140,9 +147,7 @@ impl Producer {
                 ProducePartition { topic: topic.to_owned(), partition: partition as i32, data }
             })
             .collect();
-        let Response::Produce(answers) =
-            self.inner.cluster.borrow_mut().handle(Request::Produce { acks, partitions }, now).map_err(core)?
-        else {
+        let Response::Produce(answers) = self.inner.handle(Request::Produce { acks, partitions })? else {
             return Err(core(Error::UnknownServerError("a produce was answered with something else".into())));
         };
         let mut results = Vec::new();
