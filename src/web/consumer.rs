@@ -185,7 +185,7 @@ fn event(payload: &js_sys::Object) -> JsValue {
 }
 
 /// The message object handlers receive: KafkaJS's, with `Uint8Array` where KafkaJS has `Buffer`.
-fn message(offset: i64, record: &Record) -> JsValue {
+pub(crate) fn message(offset: i64, record: &Record) -> JsValue {
     let headers = js_sys::Object::new();
     for (key, value) in &record.headers {
         let value = value.as_ref().map_or(JsValue::NULL, |v| js::uint8(v));
@@ -345,7 +345,7 @@ async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u32) {
                     return state.crash(state.core(e));
                 }
                 if let Err(e) = state.inner.persist().await {
-                    return state.crash(e);
+                    return state.crash(state.core(e));
                 }
                 (last_commit, since_commit) = (now, 0);
             }
@@ -358,7 +358,7 @@ async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u32) {
         if let Err(e) = state.commit() {
             state.crash(state.core(e));
         } else if let Err(e) = state.inner.persist().await {
-            state.crash(e);
+            state.crash(state.core(e));
         }
     }
     for resolve in state.on_stopped.take() {

@@ -114,15 +114,15 @@ impl Inner {
     /// Waits until everything journaled so far is in storage. Writes go one transaction at a time; whatever
     /// queued up meanwhile goes together in the next (group commit). If a write fails, the cluster is reloaded
     /// from storage and every request whose changes were not yet written fails.
-    pub async fn persist(self: &Rc<Self>) -> Result<(), JsValue> {
+    pub async fn persist(self: &Rc<Self>) -> Result<(), Error> {
         let Some(storage) = &self.storage else { return Ok(()) };
         let generation = self.generation.get();
         loop {
             if self.generation.get() != generation {
-                return Err(error::to_js(&Error::KafkaStorageError(
+                return Err(Error::KafkaStorageError(
                     "a storage write failed before this request's changes were written; nothing of it was stored"
                         .into(),
-                )));
+                ));
             }
             if self.writing.get() {
                 self.wait_for_writer().await;
@@ -141,7 +141,7 @@ impl Inner {
                     // Only now: a request that changed the old cluster while it was being reloaded lost its change
                     // too, and must see a new generation.
                     self.generation.set(self.generation.get() + 1);
-                    Err(storage_error(failure))
+                    Err(Error::from(failure))
                 }
             };
             self.writing.set(false);
@@ -172,46 +172,63 @@ impl Inner {
         }
     }
 
-    /// A consumer's fetch round: one Fetch for every partition at its position, reading from storage what memory
-    /// no longer holds. Each partition gets its records at or after the position and the next position, or its
-    /// own error, as in Kafka's FetchResponse.
+    /// One Fetch for several partitions, with the batches that only storage holds read in (and checked by the
+    /// core): what a broker host sends back as it is.
+    pub async fn fetch_batches(
+        self: &Rc<Self>,
+        partitions: Vec<FetchPartition>,
+    ) -> Result<Vec<PartitionResult<FetchResult>>, Error> {
+        let request = Request::Fetch { partitions: partitions.clone(), min_bytes: 1, max_wait_ms: 0 };
+        let Response::Fetch(mut answers) = self.serve(request)? else {
+            return Err(Error::UnknownServerError("a fetch was answered with something else".into()));
+        };
+        for (asked, answer) in partitions.iter().zip(answers.iter_mut()) {
+            if let Ok(fetched) = &mut answer.result {
+                if let Err(e) = self.load_from_storage(asked, fetched).await {
+                    answer.result = Err(e);
+                }
+            }
+        }
+        Ok(answers)
+    }
+
+    /// Fills in batches the core said are in storage, checked by the core.
+    async fn load_from_storage(
+        self: &Rc<Self>,
+        asked: &FetchPartition,
+        fetched: &mut FetchResult,
+    ) -> Result<(), Error> {
+        let (Some(replica), Some(storage)) = (fetched.in_storage.take(), &self.storage) else { return Ok(()) };
+        let loaded = storage.load_batches(&replica, asked.offset, asked.max_bytes).await?;
+        let served = self.cluster.borrow_mut().serve_from_storage(&replica, loaded)?;
+        if let Some(corruption) = served.corruption {
+            self.warn(&corruption);
+            // The truncation is journaled; write it, so the repair survives a reload.
+            let _ = self.persist().await;
+        }
+        fetched.batches = served.batches;
+        Ok(())
+    }
+
+    /// A consumer's fetch round: one Fetch for every partition at its position. Each partition gets its records
+    /// at or after the position and the next position, or its own error, as in Kafka's FetchResponse.
     pub async fn fetch(
         self: &Rc<Self>,
         partitions: Vec<FetchPartition>,
     ) -> Result<Vec<PartitionResult<Fetched>>, Error> {
-        let request = Request::Fetch { partitions: partitions.clone(), min_bytes: 1, max_wait_ms: 0 };
-        let Response::Fetch(answers) = self.cluster.borrow_mut().handle(request, self.now_ms())? else {
-            return Err(Error::UnknownServerError("a fetch was answered with something else".into()));
-        };
-        let mut out = Vec::with_capacity(answers.len());
-        for (asked, answer) in partitions.iter().zip(answers) {
-            let result = match answer.result {
-                Ok(fetched) => self.complete_fetch(asked, fetched).await,
-                Err(e) => Err(e),
-            };
-            out.push(PartitionResult { topic: answer.topic, partition: answer.partition, result });
-        }
-        Ok(out)
-    }
-
-    /// Fills in batches the core said are in storage, checked by the core, and decodes what the consumer sees.
-    async fn complete_fetch(
-        self: &Rc<Self>,
-        asked: &FetchPartition,
-        mut fetched: FetchResult,
-    ) -> Result<Fetched, Error> {
-        if let (Some(replica), Some(storage)) = (fetched.in_storage.take(), &self.storage) {
-            let loaded = storage.load_batches(&replica, asked.offset, asked.max_bytes).await?;
-            let served = self.cluster.borrow_mut().serve_from_storage(&replica, loaded)?;
-            if let Some(corruption) = served.corruption {
-                self.warn(&corruption);
-                // The truncation is journaled; write it, so the repair survives a reload.
-                let _ = self.persist().await;
-            }
-            fetched.batches = served.batches;
-        }
-        let (records, next) = records_from(&fetched.batches, asked.offset)?;
-        Ok(Fetched { high_watermark: fetched.high_watermark, records, next })
+        let answers = self.fetch_batches(partitions.clone()).await?;
+        Ok(partitions
+            .iter()
+            .zip(answers)
+            .map(|(asked, answer)| PartitionResult {
+                topic: answer.topic,
+                partition: answer.partition,
+                result: answer.result.and_then(|f| {
+                    let (records, next) = records_from(&f.batches, asked.offset)?;
+                    Ok(Fetched { high_watermark: f.high_watermark, records, next })
+                }),
+            })
+            .collect())
     }
 
     /// ListOffsets by timestamp for one partition, scanning storage when memory holds only part of the log.

@@ -24,6 +24,9 @@ use crate::core::storage::StorageFailure;
 /// Largest cluster a tab runs: enough for every replication lesson, small enough to stay cheap.
 const MAX_BROKERS: i32 = 9;
 
+/// A port a cluster serves, and the handler that answers its envelopes.
+pub(crate) type ServedPort = (web_sys::MessagePort, Closure<dyn FnMut(web_sys::MessageEvent)>);
+
 /// What every client of one cluster shares.
 pub(crate) struct Inner {
     pub client_id: String,
@@ -44,6 +47,8 @@ pub(crate) struct Inner {
     pub generation: Cell<u64>,
     closed: Cell<bool>,
     pending_warnings: RefCell<Vec<String>>,
+    /// Ports this cluster serves, with their message handlers (dropped on close).
+    pub ports: RefCell<Vec<ServedPort>>,
 }
 
 impl Inner {
@@ -249,6 +254,7 @@ impl Kafka {
                     generation: Cell::new(0),
                     closed: Cell::new(false),
                     pending_warnings: RefCell::default(),
+                    ports: RefCell::default(),
                 }),
             };
             for w in &warnings {
@@ -345,14 +351,26 @@ impl Kafka {
         Ok(())
     }
 
+    /// Serves the broker protocol on `port`: the other end of a `MessageChannel`, handed to a worker or another
+    /// page, speaks envelopes to this cluster (see `src/web/envelope.rs`). Any number of ports may be served.
+    pub fn serve(&self, port: web_sys::MessagePort) -> Result<(), JsValue> {
+        self.inner.check_open()?;
+        self.inner.serve_port(port);
+        Ok(())
+    }
+
     /// Closes the cluster: waits for pending writes, releases the lock so another tab may open it.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn close(&self) -> Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
-            let written = inner.persist().await;
+            let written = inner.persist().await.map_err(|e| error::to_js(&e));
             inner.closed.set(true);
             inner.data_arrived();
+            for (port, _) in inner.ports.take() {
+                port.set_onmessage(None);
+                port.close();
+            }
             if let Some(storage) = &inner.storage {
                 storage.close();
             }
@@ -383,7 +401,7 @@ pub(crate) fn durable(inner: &Rc<Inner>, result: Result<JsValue, JsValue>) -> Pr
         Ok(v) => {
             let inner = inner.clone();
             future_to_promise(async move {
-                inner.persist().await?;
+                inner.persist().await.map_err(|e| error::to_js(&e))?;
                 Ok(v)
             })
         }

@@ -3,8 +3,10 @@
 mod admin;
 mod consumer;
 mod durable;
+mod envelope;
 mod error;
 mod events;
+mod host;
 pub mod idb;
 mod js;
 mod kafka;
@@ -26,6 +28,26 @@ use crate::core::partitioner;
 #[wasm_bindgen]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// A RecordBatch v2 holding `messages` (KafkaJS's message shape), as a client builds it for a Produce envelope.
+#[wasm_bindgen(js_name = recordBatch)]
+pub fn record_batch(
+    #[wasm_bindgen(unchecked_param_type = "Message[]")] messages: &JsValue,
+) -> Result<js_sys::Uint8Array, JsValue> {
+    let records = pack::messages(messages, "messages", js_sys::Date::now() as i64)?.into_iter().map(|m| m.record);
+    let batch = crate::core::record::RecordBatch::from_records(records.collect());
+    Ok(js_sys::Uint8Array::from(&batch.encode()[..]))
+}
+
+/// The records of concatenated RecordBatch v2 bytes (a Fetch answer), each `{ offset, key, value, timestamp,
+/// headers }` as KafkaJS gives them. Corrupt bytes get `CORRUPT_MESSAGE`.
+#[wasm_bindgen(js_name = readRecordBatches, unchecked_return_type = "KafkaMessage[]")]
+pub fn read_record_batches(bytes: &[u8]) -> Result<JsValue, JsValue> {
+    let batches =
+        crate::core::record::decode_batches(&bytes::Bytes::copy_from_slice(bytes)).map_err(|e| error::to_js(&e))?;
+    let messages = batches.iter().flat_map(|b| b.consumer_records()).map(|(offset, r)| consumer::message(offset, &r));
+    Ok(js::array(messages).into())
 }
 
 /// The partition Kafka's default partitioner gives `key` among `partitions` partitions: the same answer as

@@ -68,7 +68,7 @@ impl Producer {
         if let (Some(state), Ok(value)) = (&self.idempotence, &result) {
             let (inner, state, value) = (self.inner.clone(), state.clone(), value.clone());
             return wasm_bindgen_futures::future_to_promise(async move {
-                let written = inner.persist().await;
+                let written = inner.persist().await.map_err(|e| error::to_js(&e));
                 if written.is_err() {
                     *state.borrow_mut() = Idempotence::default();
                 }

@@ -467,3 +467,64 @@ export async function withoutIndexedDB({ open }) {
   }
   return true;
 }
+
+// ---- tests/web_host.rs: a cluster serving the protocol on a MessagePort
+
+export async function hostServesEnvelopes({ open, recordBatch, readRecordBatches }) {
+  const kafka = await open({ cluster: 'host', brokers: 1, storage: 'memory' });
+  const { port1, port2 } = new MessageChannel();
+  kafka.serve(port1);
+  const order = [];
+  let next = 1;
+  const pending = new Map();
+  port2.onmessage = (e) => {
+    order.push(e.data.id);
+    const resolve = pending.get(e.data.id);
+    pending.delete(e.data.id);
+    resolve(e.data);
+  };
+  const call = (envelope, transfer = []) =>
+    new Promise((resolve) => {
+      const id = next++;
+      pending.set(id, resolve);
+      port2.postMessage({ id, ...envelope }, transfer);
+    });
+
+  const created = await call({ kind: 'CreateTopics', topics: [{ name: 'w', partitions: 2, replicationFactor: 1 }] });
+  eq(created.body, [{ topic: 'w', error: null }], 'CreateTopics');
+
+  const batch = recordBatch([{ key: 'k', value: 'v1', headers: { h: 'x' } }, { value: 'v2' }]);
+  const produced = await call({ kind: 'Produce', acks: -1, partitions: [{ topic: 'w', partition: 0, records: batch.buffer }] }, [batch.buffer]);
+  eq([produced.body[0].baseOffset, produced.body[0].error], [0, undefined], 'Produce');
+  eq(batch.buffer.byteLength, 0, 'the batch was transferred, not copied');
+
+  // A long poll on an empty partition waits; a later request is answered first; data ends the wait.
+  const fetchId = next;
+  const waiting = call({ kind: 'Fetch', partitions: [{ topic: 'w', partition: 1, offset: 0 }], minBytes: 1, maxWaitMs: 5000 });
+  const metaId = next;
+  const meta = await call({ kind: 'Metadata', topics: ['w'] });
+  eq(meta.body.topics[0].partitions.map((p) => p.highWatermark), [2, 0], 'Metadata');
+  const later = recordBatch([{ value: 'late' }]);
+  await call({ kind: 'Produce', acks: 1, partitions: [{ topic: 'w', partition: 1, records: later.buffer }] }, [later.buffer]);
+  const fetched = await waiting;
+  check(order.indexOf(metaId) < order.indexOf(fetchId), 'answers come back out of order: ' + order);
+  eq(readRecordBatches(new Uint8Array(fetched.body[0].records)).map((m) => text(m.value)), ['late'], 'the long poll returns the new data');
+  const all = await call({ kind: 'Fetch', partitions: [{ topic: 'w', partition: 0, offset: 0 }], minBytes: 0, maxWaitMs: 0 });
+  const messages = readRecordBatches(new Uint8Array(all.body[0].records));
+  eq(messages.map((m) => [m.offset, text(m.key), text(m.value)]), [['0', 'k', 'v1'], ['1', null, 'v2']], 'records read back');
+  eq(text(messages[0].headers.h), 'x', 'headers');
+
+  // Bad input gets an error answer, and the host keeps serving.
+  eq((await call({ kind: 'Nope' })).error.type, 'INVALID_REQUEST', 'unknown kind');
+  eq((await call({ kind: 'Produce', partitions: [{ topic: 'w', partition: 0 }] })).error.type, 'INVALID_REQUEST', 'no records');
+  const corrupt = await call({ kind: 'Produce', partitions: [{ topic: 'w', partition: 0, records: new Uint8Array(80).buffer }] });
+  eq(corrupt.body[0].error.type, 'CORRUPT_MESSAGE', 'a bad batch, per partition');
+  const noId = new Promise((resolve) => pending.set(null, resolve));
+  port2.postMessage('not an envelope');
+  eq((await noId).error.type, 'INVALID_REQUEST', 'an envelope without an id');
+  eq((await call({ kind: 'OffsetCommit', group: 'g', topic: 'w', partition: 0, offset: 2 })).kind, 'OffsetCommit', 'still serving');
+  eq((await call({ kind: 'OffsetFetch', group: 'g', topic: 'w', partition: 0 })).body.offset, 2, 'OffsetFetch');
+  eq((await call({ kind: 'ListOffsets', topic: 'w', partition: 0, spec: 'latest' })).body.offset, 2, 'ListOffsets');
+  await kafka.close();
+  return true;
+}

@@ -1,0 +1,288 @@
+//! The wire between a client and a broker host: protocol requests and responses as plain JS objects that
+//! `postMessage` carries, with record data as RecordBatch v2 bytes in ArrayBuffers (transferred, never copied
+//! per record).
+//!
+//! Request:  `{ id, kind, ... }`, where kind is a `core::protocol::Request` name:
+//! - `Produce`   `{ acks, partitions: [{ topic, partition, records: ArrayBuffer }] }`
+//! - `Fetch`     `{ partitions: [{ topic, partition, offset, maxBytes }], minBytes, maxWaitMs }`
+//! - `ListOffsets` `{ topic, partition, spec: 'earliest' | 'latest' | 'max' | <timestamp> }`
+//! - `Metadata`  `{ topics?: string[] }`, `CreateTopics` `{ topics: [{ name, partitions, replicationFactor,
+//!   configs: [[k, v]] }], validateOnly }`, `DeleteTopics` `{ topics }`, `OffsetCommit` `{ group, topic, partition,
+//!   offset, metadata? }`, `OffsetFetch` `{ group, topic, partition }`, `InitProducerId` `{}`.
+//!
+//! Response: `{ id, kind, ... }` with per-partition or per-topic `error`s where Kafka has them, or
+//! `{ id, error }` for the whole request. An error is `{ type, code, message, retriable }`.
+
+use bytes::Bytes;
+use js_sys::{Array, ArrayBuffer, Object, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::js::{self, object};
+use crate::core::cluster::NewTopic;
+use crate::core::error::Error;
+use crate::core::log::OffsetSpec;
+use crate::core::protocol::{
+    FetchPartition, PartitionResult, ProduceData, ProducePartition, Request, Response, TopicOutcome,
+};
+
+fn invalid(what: String) -> Error {
+    Error::InvalidRequest(what)
+}
+
+/// Reads a field, turning the shell's JS errors (wrong types) into INVALID_REQUEST.
+fn field<T>(read: Result<T, JsValue>) -> Result<T, Error> {
+    read.map_err(|e| invalid(js_sys::Error::from(e).message().into()))
+}
+
+fn required<T>(v: Option<T>, name: &str) -> Result<T, Error> {
+    v.ok_or_else(|| invalid(format!("{name} is missing")))
+}
+
+fn bytes_of(v: &JsValue, name: &str) -> Result<Bytes, Error> {
+    if let Some(buf) = v.dyn_ref::<ArrayBuffer>() {
+        Ok(Bytes::from(Uint8Array::new(buf).to_vec()))
+    } else if let Some(view) = v.dyn_ref::<Uint8Array>() {
+        Ok(Bytes::from(view.to_vec()))
+    } else {
+        Err(invalid(format!("{name} must be an ArrayBuffer of RecordBatch v2 bytes")))
+    }
+}
+
+/// The request id of an envelope, if it has a usable one (a response needs it).
+pub fn id_of(envelope: &JsValue) -> Option<f64> {
+    js::get(envelope, "id").as_f64()
+}
+
+/// An envelope as a protocol request.
+pub fn request(e: &JsValue) -> Result<Request, Error> {
+    let kind = field(js::string(e, "kind", "kind"))?;
+    Ok(match kind.as_str() {
+        "Produce" => {
+            let acks = field(js::opt_int(e, "acks", "acks"))?.unwrap_or(-1);
+            let mut partitions = Vec::new();
+            for (i, p) in field(js::list(e, "partitions", "partitions", true))?.iter().enumerate() {
+                partitions.push(ProducePartition {
+                    topic: field(js::string(p, "topic", format_args!("partitions[{i}].topic")))?,
+                    partition: required(
+                        field(js::opt_int(p, "partition", format_args!("partitions[{i}].partition")))?,
+                        "partition",
+                    )?,
+                    data: ProduceData::Batches(bytes_of(&js::get(p, "records"), "records")?),
+                });
+            }
+            Request::Produce { acks, partitions }
+        }
+        "Fetch" => {
+            let mut partitions = Vec::new();
+            for (i, p) in field(js::list(e, "partitions", "partitions", true))?.iter().enumerate() {
+                partitions.push(FetchPartition {
+                    topic: field(js::string(p, "topic", format_args!("partitions[{i}].topic")))?,
+                    partition: required(
+                        field(js::opt_int(p, "partition", format_args!("partitions[{i}].partition")))?,
+                        "partition",
+                    )?,
+                    offset: required(
+                        field(js::opt_int(p, "offset", format_args!("partitions[{i}].offset")))?,
+                        "offset",
+                    )?,
+                    max_bytes: field(js::opt_int(p, "maxBytes", format_args!("partitions[{i}].maxBytes")))?
+                        .unwrap_or(1 << 20),
+                });
+            }
+            Request::Fetch {
+                partitions,
+                min_bytes: field(js::opt_int(e, "minBytes", "minBytes"))?.unwrap_or(1),
+                max_wait_ms: field(js::opt_int(e, "maxWaitMs", "maxWaitMs"))?.unwrap_or(0),
+            }
+        }
+        "ListOffsets" => Request::ListOffsets {
+            topic: field(js::string(e, "topic", "topic"))?,
+            partition: required(field(js::opt_int(e, "partition", "partition"))?, "partition")?,
+            spec: match js::get(e, "spec").as_string().as_deref() {
+                Some("earliest") => OffsetSpec::Earliest,
+                Some("latest") => OffsetSpec::Latest,
+                Some("max") => OffsetSpec::MaxTimestamp,
+                _ => OffsetSpec::Timestamp(field(js::int(&js::get(e, "spec"), "spec"))?),
+            },
+        },
+        "Metadata" => Request::Metadata {
+            topics: if js::is_missing(&js::get(e, "topics")) { None } else { Some(strings(e, "topics")?) },
+        },
+        "CreateTopics" => {
+            let mut topics = Vec::new();
+            for (i, t) in field(js::list(e, "topics", "topics", true))?.iter().enumerate() {
+                let mut topic = NewTopic::new(
+                    field(js::string(t, "name", format_args!("topics[{i}].name")))?,
+                    field(js::opt_int(t, "partitions", format_args!("topics[{i}].partitions")))?.unwrap_or(-1),
+                    field(js::opt_int(t, "replicationFactor", format_args!("topics[{i}].replicationFactor")))?
+                        .unwrap_or(-1),
+                );
+                for pair in field(js::list(t, "configs", format_args!("topics[{i}].configs"), false))? {
+                    let pair = Array::from(&pair);
+                    let (k, v) = (pair.get(0).as_string(), pair.get(1).as_string());
+                    topic = topic.config(required(k, "config name")?, required(v, "config value")?);
+                }
+                topics.push(topic);
+            }
+            let validate_only = field(js::opt_bool(e, "validateOnly", "validateOnly"))?.unwrap_or(false);
+            Request::CreateTopics { topics, validate_only }
+        }
+        "DeleteTopics" => Request::DeleteTopics { topics: strings(e, "topics")? },
+        "OffsetCommit" => Request::OffsetCommit {
+            group: field(js::string(e, "group", "group"))?,
+            topic: field(js::string(e, "topic", "topic"))?,
+            partition: required(field(js::opt_int(e, "partition", "partition"))?, "partition")?,
+            offset: required(field(js::opt_int(e, "offset", "offset"))?, "offset")?,
+            metadata: field(js::opt_string(e, "metadata", "metadata"))?,
+        },
+        "OffsetFetch" => Request::OffsetFetch {
+            group: field(js::string(e, "group", "group"))?,
+            topic: field(js::string(e, "topic", "topic"))?,
+            partition: required(field(js::opt_int(e, "partition", "partition"))?, "partition")?,
+        },
+        "InitProducerId" => Request::InitProducerId,
+        other => return Err(invalid(format!("unknown request kind {other:?}"))),
+    })
+}
+
+fn strings(e: &JsValue, key: &'static str) -> Result<Vec<String>, Error> {
+    field(js::list(e, key, key, true))?
+        .iter()
+        .map(|v| v.as_string().ok_or_else(|| invalid(format!("{key} must hold strings"))))
+        .collect()
+}
+
+/// A Kafka error as envelope data.
+pub fn error(e: &Error) -> JsValue {
+    object([
+        ("type", e.name().into()),
+        ("code", e.code().into()),
+        ("message", e.to_string().into()),
+        ("retriable", e.retriable().into()),
+    ])
+    .into()
+}
+
+/// A request-level error response.
+pub fn error_response(id: Option<f64>, e: &Error) -> Object {
+    object([("id", id.map_or(JsValue::NULL, JsValue::from)), ("error", error(e))])
+}
+
+fn partition_result<T>(r: &PartitionResult<T>, fields: impl FnOnce(&T, &Object)) -> JsValue {
+    let out = object([("topic", r.topic.as_str().into()), ("partition", r.partition.into())]);
+    match &r.result {
+        Ok(value) => fields(value, &out),
+        Err(e) => js::set(&out, "error", error(e)),
+    }
+    out.into()
+}
+
+fn outcomes(list: &[TopicOutcome]) -> JsValue {
+    js::array(list.iter().map(|o| {
+        object([("topic", o.topic.as_str().into()), ("error", o.error.as_ref().map_or(JsValue::NULL, error))])
+    }))
+    .into()
+}
+
+/// A response as an envelope, and the ArrayBuffers to transfer with it.
+pub fn response(id: f64, r: &Response) -> (Object, Array) {
+    let transfer = Array::new();
+    let out = object([("id", id.into())]);
+    let (kind, body): (&str, JsValue) = match r {
+        Response::Produce(parts) => (
+            "Produce",
+            js::array(parts.iter().map(|p| {
+                partition_result(p, |v, o| {
+                    js::set(o, "baseOffset", v.base_offset as f64);
+                    js::set(o, "logAppendTime", v.log_append_time as f64);
+                    js::set(o, "logStartOffset", v.log_start_offset as f64);
+                })
+            }))
+            .into(),
+        ),
+        Response::Fetch(parts) => (
+            "Fetch",
+            js::array(parts.iter().map(|p| {
+                partition_result(p, |v, o| {
+                    js::set(o, "highWatermark", v.high_watermark as f64);
+                    js::set(o, "logStartOffset", v.log_start_offset as f64);
+                    let records = Uint8Array::from(&v.batches.concat()[..]).buffer();
+                    transfer.push(&records);
+                    js::set(o, "records", records);
+                })
+            }))
+            .into(),
+        ),
+        Response::ListOffsets(found) => (
+            "ListOffsets",
+            found.map_or(JsValue::NULL, |f| {
+                object([("offset", (f.offset as f64).into()), ("timestamp", (f.timestamp as f64).into())]).into()
+            }),
+        ),
+        Response::Metadata { brokers, topics } => (
+            "Metadata",
+            object([
+                (
+                    "brokers",
+                    js::array(brokers.iter().map(|b| object([("id", b.id.into()), ("alive", b.alive.into())]))).into(),
+                ),
+                (
+                    "topics",
+                    js::array(topics.iter().map(|t| {
+                        let partitions = js::array(t.partitions.iter().map(|p| {
+                            object([
+                                ("partition", p.partition.into()),
+                                ("leader", p.leader.map_or(JsValue::NULL, JsValue::from)),
+                                ("leaderEpoch", p.leader_epoch.into()),
+                                ("replicas", js::array(p.replicas.iter().copied()).into()),
+                                ("isr", js::array(p.isr.iter().copied()).into()),
+                                ("logStartOffset", (p.log_start_offset as f64).into()),
+                                ("highWatermark", (p.high_watermark as f64).into()),
+                            ])
+                        }));
+                        object([
+                            ("name", t.name.as_str().into()),
+                            ("internal", t.is_internal.into()),
+                            ("partitions", partitions.into()),
+                        ])
+                    }))
+                    .into(),
+                ),
+            ])
+            .into(),
+        ),
+        Response::CreateTopics(list) => ("CreateTopics", outcomes(list)),
+        Response::DeleteTopics(list) => ("DeleteTopics", outcomes(list)),
+        Response::CreatePartitions => ("CreatePartitions", JsValue::NULL),
+        Response::DescribeConfigs(entries) => (
+            "DescribeConfigs",
+            js::array(entries.iter().map(|e| {
+                object([
+                    ("name", e.name.into()),
+                    ("value", e.value.as_str().into()),
+                    ("isDefault", e.is_default.into()),
+                ])
+            }))
+            .into(),
+        ),
+        Response::AlterConfigs => ("AlterConfigs", JsValue::NULL),
+        Response::OffsetCommit => ("OffsetCommit", JsValue::NULL),
+        Response::OffsetFetch(c) => (
+            "OffsetFetch",
+            c.as_ref().map_or(JsValue::NULL, |c| {
+                object([
+                    ("offset", (c.offset as f64).into()),
+                    ("metadata", c.metadata.as_deref().map_or(JsValue::NULL, JsValue::from)),
+                ])
+                .into()
+            }),
+        ),
+        Response::InitProducerId { producer_id, epoch } => (
+            "InitProducerId",
+            object([("producerId", (*producer_id as f64).into()), ("epoch", (*epoch).into())]).into(),
+        ),
+    };
+    js::set(&out, "kind", kind);
+    js::set(&out, "body", body);
+    (out, transfer)
+}
