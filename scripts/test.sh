@@ -17,7 +17,7 @@ step "native tests (cargo test)"
 cargo test --quiet
 
 step "browser tests (wasm-pack test --headless --chrome)"
-wasm-pack test --headless --chrome -- --test 'web_*'
+wasm-pack test --headless --chrome -- --lib --test 'web_*'
 
 step "end-to-end tests (Playwright, Chromium)"
 scripts/build-site.sh

@@ -31,6 +31,14 @@ macro_rules! kafka_errors {
             pub fn detail(&self) -> &str {
                 match self { $( Error::$variant(d) => d, )* }
             }
+            /// The error Kafka calls `name`, with `detail`: how an error crosses a wire and comes back. An unknown
+            /// name becomes UNKNOWN_SERVER_ERROR, keeping the name in the detail.
+            pub fn from_name(name: &str, detail: String) -> Error {
+                match name {
+                    $( $name => Error::$variant(detail), )*
+                    _ => Error::UnknownServerError(format!("{name}: {detail}")),
+                }
+            }
             /// Every error name with its code, for documentation and exhaustive tests.
             pub const ALL: &'static [(&'static str, i16)] = &[ $( ($name, $code), )* ];
         }
@@ -95,6 +103,14 @@ mod tests {
         assert!(!e.retriable());
         assert_eq!(e.to_string(), "OFFSET_OUT_OF_RANGE: offset 9 is past the log end 5");
         assert_eq!(e.detail(), "offset 9 is past the log end 5");
+    }
+
+    #[test]
+    fn names_map_back_to_their_errors() {
+        let e = Error::NotEnoughReplicas("isr 1 < min.insync.replicas 2".into());
+        assert_eq!(Error::from_name(e.name(), e.detail().to_owned()), e);
+        let unknown = Error::from_name("SOMETHING_NEW", "x".into());
+        assert_eq!((unknown.name(), unknown.detail()), ("UNKNOWN_SERVER_ERROR", "SOMETHING_NEW: x"));
     }
 
     #[test]

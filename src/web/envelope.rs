@@ -7,8 +7,10 @@
 //! - `Fetch`     `{ partitions: [{ topic, partition, offset, maxBytes }], minBytes, maxWaitMs }`
 //! - `ListOffsets` `{ topic, partition, spec: 'earliest' | 'latest' | 'max' | <timestamp> }`
 //! - `Metadata`  `{ topics?: string[] }`, `CreateTopics` `{ topics: [{ name, partitions, replicationFactor,
-//!   configs: [[k, v]] }], validateOnly }`, `DeleteTopics` `{ topics }`, `OffsetCommit` `{ group, topic, partition,
-//!   offset, metadata? }`, `OffsetFetch` `{ group, topic, partition }`, `InitProducerId` `{}`.
+//!   configs: [[k, v]] }], validateOnly }`, `DeleteTopics` `{ topics }`, `CreatePartitions` `{ topic, count,
+//!   validateOnly }`, `DescribeConfigs` `{ topic }`, `AlterConfigs` `{ topic, changes: [[k, v | null]],
+//!   validateOnly }`, `OffsetCommit` `{ group, topic, partition, offset, metadata? }`, `OffsetFetch` `{ group,
+//!   topic, partition }`, `InitProducerId` `{}`.
 //!
 //! Response: `{ id, kind, ... }` with per-partition or per-topic `error`s where Kafka has them, or
 //! `{ id, error }` for the whole request. An error is `{ type, code, message, retriable }`.
@@ -128,6 +130,24 @@ pub fn request(e: &JsValue) -> Result<Request, Error> {
             Request::CreateTopics { topics, validate_only }
         }
         "DeleteTopics" => Request::DeleteTopics { topics: strings(e, "topics")? },
+        "CreatePartitions" => Request::CreatePartitions {
+            topic: field(js::string(e, "topic", "topic"))?,
+            count: required(field(js::opt_int(e, "count", "count"))?, "count")?,
+            validate_only: field(js::opt_bool(e, "validateOnly", "validateOnly"))?.unwrap_or(false),
+        },
+        "DescribeConfigs" => Request::DescribeConfigs { topic: field(js::string(e, "topic", "topic"))? },
+        "AlterConfigs" => {
+            let mut changes = Vec::new();
+            for pair in field(js::list(e, "changes", "changes", true))? {
+                let pair = Array::from(&pair);
+                changes.push((required(pair.get(0).as_string(), "config name")?, pair.get(1).as_string()));
+            }
+            Request::AlterConfigs {
+                topic: field(js::string(e, "topic", "topic"))?,
+                changes,
+                validate_only: field(js::opt_bool(e, "validateOnly", "validateOnly"))?.unwrap_or(false),
+            }
+        }
         "OffsetCommit" => Request::OffsetCommit {
             group: field(js::string(e, "group", "group"))?,
             topic: field(js::string(e, "topic", "topic"))?,

@@ -4,6 +4,7 @@ mod admin;
 mod consumer;
 mod durable;
 mod envelope;
+mod envelope_client;
 mod error;
 mod events;
 mod host;

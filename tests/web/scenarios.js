@@ -525,6 +525,11 @@ export async function hostServesEnvelopes({ open, recordBatch, readRecordBatches
   eq((await call({ kind: 'OffsetCommit', group: 'g', topic: 'w', partition: 0, offset: 2 })).kind, 'OffsetCommit', 'still serving');
   eq((await call({ kind: 'OffsetFetch', group: 'g', topic: 'w', partition: 0 })).body.offset, 2, 'OffsetFetch');
   eq((await call({ kind: 'ListOffsets', topic: 'w', partition: 0, spec: 'latest' })).body.offset, 2, 'ListOffsets');
+  eq((await call({ kind: 'CreatePartitions', topic: 'w', count: 3 })).kind, 'CreatePartitions', 'CreatePartitions');
+  eq((await call({ kind: 'AlterConfigs', topic: 'w', changes: [['retention.ms', '1000']] })).kind, 'AlterConfigs', 'AlterConfigs');
+  const configs = (await call({ kind: 'DescribeConfigs', topic: 'w' })).body;
+  eq(configs.find((c) => c.name === 'retention.ms'), { name: 'retention.ms', value: '1000', isDefault: false }, 'DescribeConfigs');
+  eq((await call({ kind: 'AlterConfigs', topic: 'w', changes: [['nope', '1']] })).error.type, 'INVALID_CONFIG', 'a request error');
   await kafka.close();
   return true;
 }

@@ -1,0 +1,465 @@
+//! The client's half of the wire: protocol requests as envelopes, and answer envelopes back as responses. The
+//! reverse of `envelope.rs`, which the broker host uses; together they round-trip (tested below).
+// Its caller, `Kafka.connect(port)`, is the next step of the workers issue; until then only the tests use it.
+#![cfg_attr(not(test), allow(dead_code))]
+
+use bytes::Bytes;
+use js_sys::{Array, ArrayBuffer, Object, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::js::{self, object};
+use crate::core::cluster::{BrokerInfo, CommittedOffset, FetchResult, PartitionMetadata, ProduceResult, TopicMetadata};
+use crate::core::error::Error;
+use crate::core::log::{OffsetAndTimestamp, OffsetSpec};
+use crate::core::protocol::{PartitionResult, ProduceData, Request, Response, TopicOutcome};
+use crate::core::record::RecordBatch;
+use crate::core::topic::{ConfigEntry, TopicConfig, CONFIG_NAMES};
+
+fn buffer(bytes: &[u8], transfer: &Array) -> JsValue {
+    let buf = Uint8Array::from(bytes).buffer();
+    transfer.push(&buf);
+    buf.into()
+}
+
+fn strings(list: &[String]) -> JsValue {
+    js::array(list.iter().map(|s| JsValue::from(s.as_str()))).into()
+}
+
+/// A request as an envelope with `id`, and the ArrayBuffers to transfer with it. Records for a Produce are built
+/// into a RecordBatch v2 here, on the client, as Kafka's producers do.
+pub fn request(id: f64, r: &Request) -> (Object, Array) {
+    let transfer = Array::new();
+    let (kind, fields): (&str, Vec<(&str, JsValue)>) = match r {
+        Request::Produce { acks, partitions } => (
+            "Produce",
+            vec![
+                ("acks", (*acks).into()),
+                (
+                    "partitions",
+                    js::array(partitions.iter().map(|p| {
+                        let bytes = match &p.data {
+                            ProduceData::Batches(b) => b.clone(),
+                            ProduceData::Records { records, producer } => {
+                                let mut batch = RecordBatch::from_records(records.clone());
+                                if let Some(p) = producer {
+                                    (batch.producer_id, batch.producer_epoch, batch.base_sequence) =
+                                        (p.producer_id, p.epoch, p.base_sequence);
+                                }
+                                batch.encode()
+                            }
+                        };
+                        object([
+                            ("topic", p.topic.as_str().into()),
+                            ("partition", p.partition.into()),
+                            ("records", buffer(&bytes, &transfer)),
+                        ])
+                    }))
+                    .into(),
+                ),
+            ],
+        ),
+        Request::Fetch { partitions, min_bytes, max_wait_ms } => (
+            "Fetch",
+            vec![
+                (
+                    "partitions",
+                    js::array(partitions.iter().map(|p| {
+                        object([
+                            ("topic", p.topic.as_str().into()),
+                            ("partition", p.partition.into()),
+                            ("offset", (p.offset as f64).into()),
+                            ("maxBytes", (p.max_bytes as f64).into()),
+                        ])
+                    }))
+                    .into(),
+                ),
+                ("minBytes", (*min_bytes as f64).into()),
+                ("maxWaitMs", (*max_wait_ms).into()),
+            ],
+        ),
+        Request::ListOffsets { topic, partition, spec } => (
+            "ListOffsets",
+            vec![
+                ("topic", topic.as_str().into()),
+                ("partition", (*partition).into()),
+                (
+                    "spec",
+                    match spec {
+                        OffsetSpec::Earliest => "earliest".into(),
+                        OffsetSpec::Latest => "latest".into(),
+                        OffsetSpec::MaxTimestamp => "max".into(),
+                        OffsetSpec::Timestamp(t) => (*t as f64).into(),
+                    },
+                ),
+            ],
+        ),
+        Request::Metadata { topics } => {
+            ("Metadata", vec![("topics", topics.as_deref().map_or(JsValue::UNDEFINED, strings))])
+        }
+        Request::CreateTopics { topics, validate_only } => (
+            "CreateTopics",
+            vec![
+                (
+                    "topics",
+                    js::array(topics.iter().map(|t| {
+                        let configs = js::array(t.configs.iter().map(|(k, v)| js::array([k.as_str(), v.as_str()])));
+                        object([
+                            ("name", t.name.as_str().into()),
+                            ("partitions", t.num_partitions.into()),
+                            ("replicationFactor", t.replication_factor.into()),
+                            ("configs", configs.into()),
+                        ])
+                    }))
+                    .into(),
+                ),
+                ("validateOnly", (*validate_only).into()),
+            ],
+        ),
+        Request::DeleteTopics { topics } => ("DeleteTopics", vec![("topics", strings(topics))]),
+        Request::CreatePartitions { topic, count, validate_only } => (
+            "CreatePartitions",
+            vec![
+                ("topic", topic.as_str().into()),
+                ("count", (*count).into()),
+                ("validateOnly", (*validate_only).into()),
+            ],
+        ),
+        Request::DescribeConfigs { topic } => ("DescribeConfigs", vec![("topic", topic.as_str().into())]),
+        Request::AlterConfigs { topic, changes, validate_only } => (
+            "AlterConfigs",
+            vec![
+                ("topic", topic.as_str().into()),
+                (
+                    "changes",
+                    js::array(changes.iter().map(|(k, v)| {
+                        js::array([JsValue::from(k.as_str()), v.as_deref().map_or(JsValue::NULL, JsValue::from)])
+                    }))
+                    .into(),
+                ),
+                ("validateOnly", (*validate_only).into()),
+            ],
+        ),
+        Request::OffsetCommit { group, topic, partition, offset, metadata } => (
+            "OffsetCommit",
+            vec![
+                ("group", group.as_str().into()),
+                ("topic", topic.as_str().into()),
+                ("partition", (*partition).into()),
+                ("offset", (*offset as f64).into()),
+                ("metadata", metadata.as_deref().map_or(JsValue::UNDEFINED, JsValue::from)),
+            ],
+        ),
+        Request::OffsetFetch { group, topic, partition } => (
+            "OffsetFetch",
+            vec![
+                ("group", group.as_str().into()),
+                ("topic", topic.as_str().into()),
+                ("partition", (*partition).into()),
+            ],
+        ),
+        Request::InitProducerId => ("InitProducerId", vec![]),
+    };
+    let out = object([("id", id.into()), ("kind", kind.into())]);
+    for (k, v) in fields {
+        js::set(&out, k, v);
+    }
+    (out, transfer)
+}
+
+fn malformed(what: &str) -> Error {
+    Error::UnknownServerError(format!("the broker's answer is malformed: {what}"))
+}
+
+fn num(v: &JsValue, what: &str) -> Result<i64, Error> {
+    v.as_f64().map(|f| f as i64).ok_or_else(|| malformed(what))
+}
+
+fn text(v: &JsValue, what: &str) -> Result<String, Error> {
+    v.as_string().ok_or_else(|| malformed(what))
+}
+
+fn list(v: &JsValue) -> Vec<JsValue> {
+    if Array::is_array(v) {
+        Array::from(v).iter().collect()
+    } else {
+        Vec::new()
+    }
+}
+
+/// An error envelope (`{ type, code, message, retriable }`) as the Kafka error it names.
+pub fn error(v: &JsValue) -> Error {
+    let kind = js::get(v, "type").as_string().unwrap_or_default();
+    let message = js::get(v, "message").as_string().unwrap_or_default();
+    let detail = message.split_once(": ").map_or(message.as_str(), |(_, d)| d).to_owned();
+    Error::from_name(&kind, detail)
+}
+
+fn partition_results<T>(
+    body: &JsValue,
+    read: impl Fn(&JsValue) -> Result<T, Error>,
+) -> Result<Vec<PartitionResult<T>>, Error> {
+    list(body)
+        .iter()
+        .map(|p| {
+            let e = js::get(p, "error");
+            Ok(PartitionResult {
+                topic: text(&js::get(p, "topic"), "topic")?,
+                partition: num(&js::get(p, "partition"), "partition")? as i32,
+                result: if js::is_missing(&e) { read(p) } else { Err(error(&e)) },
+            })
+        })
+        .collect()
+}
+
+fn outcomes(body: &JsValue) -> Result<Vec<TopicOutcome>, Error> {
+    list(body)
+        .iter()
+        .map(|o| {
+            let e = js::get(o, "error");
+            Ok(TopicOutcome {
+                topic: text(&js::get(o, "topic"), "topic")?,
+                error: (!js::is_missing(&e)).then(|| error(&e)),
+            })
+        })
+        .collect()
+}
+
+fn bytes_of(v: &JsValue) -> Bytes {
+    match v.dyn_ref::<ArrayBuffer>() {
+        Some(buf) => Bytes::from(Uint8Array::new(buf).to_vec()),
+        None => Bytes::new(),
+    }
+}
+
+/// An answer envelope: its id, and the response or the error of the whole request.
+pub fn response(e: &JsValue) -> Result<(Option<f64>, Result<Response, Error>), Error> {
+    let id = js::get(e, "id").as_f64();
+    let err = js::get(e, "error");
+    if !js::is_missing(&err) {
+        return Ok((id, Err(error(&err))));
+    }
+    let body = js::get(e, "body");
+    let kind = text(&js::get(e, "kind"), "kind")?;
+    let response = match kind.as_str() {
+        "Produce" => Response::Produce(partition_results(&body, |p| {
+            Ok(ProduceResult {
+                base_offset: num(&js::get(p, "baseOffset"), "baseOffset")?,
+                log_append_time: num(&js::get(p, "logAppendTime"), "logAppendTime")?,
+                log_start_offset: num(&js::get(p, "logStartOffset"), "logStartOffset")?,
+                appended: Vec::new(),
+            })
+        })?),
+        "Fetch" => Response::Fetch(partition_results(&body, |p| {
+            let records = bytes_of(&js::get(p, "records"));
+            Ok(FetchResult {
+                high_watermark: num(&js::get(p, "highWatermark"), "highWatermark")?,
+                log_start_offset: num(&js::get(p, "logStartOffset"), "logStartOffset")?,
+                batches: if records.is_empty() { Vec::new() } else { vec![records] },
+                in_storage: None,
+            })
+        })?),
+        "ListOffsets" => Response::ListOffsets(if js::is_missing(&body) {
+            None
+        } else {
+            Some(OffsetAndTimestamp {
+                offset: num(&js::get(&body, "offset"), "offset")?,
+                timestamp: num(&js::get(&body, "timestamp"), "timestamp")?,
+            })
+        }),
+        "Metadata" => Response::Metadata {
+            brokers: list(&js::get(&body, "brokers"))
+                .iter()
+                .map(|b| {
+                    let alive = js::get(b, "alive").as_bool().unwrap_or(false);
+                    Ok(BrokerInfo { id: num(&js::get(b, "id"), "broker id")? as i32, rack: None, alive })
+                })
+                .collect::<Result<_, Error>>()?,
+            topics: list(&js::get(&body, "topics")).iter().map(topic_metadata).collect::<Result<_, Error>>()?,
+        },
+        "CreateTopics" => Response::CreateTopics(outcomes(&body)?),
+        "DeleteTopics" => Response::DeleteTopics(outcomes(&body)?),
+        "CreatePartitions" => Response::CreatePartitions,
+        "DescribeConfigs" => Response::DescribeConfigs(
+            list(&body)
+                .iter()
+                .map(|c| {
+                    let name = text(&js::get(c, "name"), "config name")?;
+                    let name =
+                        CONFIG_NAMES.iter().copied().find(|n| *n == name).ok_or_else(|| malformed("config name"))?;
+                    let is_default = js::get(c, "isDefault").as_bool().unwrap_or(true);
+                    Ok(ConfigEntry { name, value: text(&js::get(c, "value"), "config value")?, is_default })
+                })
+                .collect::<Result<_, Error>>()?,
+        ),
+        "AlterConfigs" => Response::AlterConfigs,
+        "OffsetCommit" => Response::OffsetCommit,
+        "OffsetFetch" => Response::OffsetFetch(if js::is_missing(&body) {
+            None
+        } else {
+            Some(CommittedOffset {
+                offset: num(&js::get(&body, "offset"), "offset")?,
+                metadata: js::get(&body, "metadata").as_string(),
+            })
+        }),
+        "InitProducerId" => Response::InitProducerId {
+            producer_id: num(&js::get(&body, "producerId"), "producerId")?,
+            epoch: num(&js::get(&body, "epoch"), "epoch")? as i16,
+        },
+        other => return Err(malformed(&format!("unknown kind {other:?}"))),
+    };
+    Ok((id, Ok(response)))
+}
+
+/// Topic metadata as the host sends it. Configs do not travel with metadata (DescribeConfigs has them).
+fn topic_metadata(t: &JsValue) -> Result<TopicMetadata, Error> {
+    let partitions = list(&js::get(t, "partitions"))
+        .iter()
+        .map(|p| {
+            let ids = |key: &'static str| {
+                list(&js::get(p, key)).iter().filter_map(JsValue::as_f64).map(|f| f as i32).collect::<Vec<_>>()
+            };
+            Ok(PartitionMetadata {
+                partition: num(&js::get(p, "partition"), "partition")? as u32,
+                leader: js::get(p, "leader").as_f64().map(|f| f as i32),
+                leader_epoch: num(&js::get(p, "leaderEpoch"), "leaderEpoch")? as i32,
+                replicas: ids("replicas"),
+                isr: ids("isr"),
+                offline_replicas: Vec::new(),
+                log_start_offset: num(&js::get(p, "logStartOffset"), "logStartOffset")?,
+                high_watermark: num(&js::get(p, "highWatermark"), "highWatermark")?,
+                replica_log_end_offsets: Vec::new(),
+            })
+        })
+        .collect::<Result<_, Error>>()?;
+    Ok(TopicMetadata {
+        name: text(&js::get(t, "name"), "topic name")?,
+        is_internal: js::get(t, "internal").as_bool().unwrap_or(false),
+        config: TopicConfig::default(),
+        partitions,
+    })
+}
+
+/// Both halves of the wire against each other: every request and response survives the trip.
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests {
+    use wasm_bindgen_test::*;
+
+    use super::super::envelope;
+    use super::*;
+    use crate::core::cluster::NewTopic;
+    use crate::core::log::ProducerBatch;
+    use crate::core::protocol::{FetchPartition, ProducePartition};
+    use crate::core::record::Record;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    fn through_the_wire(r: &Request) -> Request {
+        let (env, _) = request(7.0, r);
+        assert_eq!(envelope::id_of(&env), Some(7.0));
+        envelope::request(&env).unwrap()
+    }
+
+    #[wasm_bindgen_test]
+    fn every_request_round_trips() {
+        let requests = vec![
+            Request::Fetch {
+                partitions: vec![FetchPartition { topic: "t".into(), partition: 1, offset: 42, max_bytes: 1000 }],
+                min_bytes: 1,
+                max_wait_ms: 500,
+            },
+            Request::ListOffsets { topic: "t".into(), partition: 0, spec: OffsetSpec::Earliest },
+            Request::ListOffsets { topic: "t".into(), partition: 0, spec: OffsetSpec::Timestamp(1_700_000_000_000) },
+            Request::Metadata { topics: None },
+            Request::Metadata { topics: Some(vec!["a".into(), "b".into()]) },
+            Request::CreateTopics {
+                topics: vec![NewTopic::new("n", 3, 1).config("retention.ms", "5")],
+                validate_only: true,
+            },
+            Request::DeleteTopics { topics: vec!["n".into()] },
+            Request::CreatePartitions { topic: "t".into(), count: 4, validate_only: false },
+            Request::DescribeConfigs { topic: "t".into() },
+            Request::AlterConfigs {
+                topic: "t".into(),
+                changes: vec![("retention.ms".into(), None)],
+                validate_only: false,
+            },
+            Request::OffsetCommit {
+                group: "g/1".into(),
+                topic: "t".into(),
+                partition: 2,
+                offset: 9,
+                metadata: Some("m".into()),
+            },
+            Request::OffsetFetch { group: "g".into(), topic: "t".into(), partition: 2 },
+            Request::InitProducerId,
+        ];
+        for r in requests {
+            assert_eq!(through_the_wire(&r), r);
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn produced_records_arrive_as_the_batch_a_producer_builds() {
+        let records = vec![Record::keyed("k", "v", 5)];
+        let producer = Some(ProducerBatch { producer_id: 3, epoch: 1, base_sequence: 8, count: 1 });
+        let data = ProduceData::Records { records: records.clone(), producer };
+        let sent =
+            Request::Produce { acks: -1, partitions: vec![ProducePartition { topic: "t".into(), partition: 0, data }] };
+        let Request::Produce { acks, partitions } = through_the_wire(&sent) else { panic!("not a produce") };
+        let ProduceData::Batches(bytes) = &partitions[0].data else { panic!("records travel as a batch") };
+        let batch = RecordBatch::decode(bytes.clone()).unwrap();
+        assert_eq!((acks, batch.producer_id, batch.producer_epoch, batch.base_sequence), (-1, 3, 1, 8));
+        assert_eq!(batch.records[0].record, records[0]);
+    }
+
+    #[wasm_bindgen_test]
+    fn responses_and_errors_round_trip() {
+        let batch = RecordBatch::from_records(vec![Record::new("x", 1)]).encode();
+        let responses = vec![
+            Response::Produce(vec![
+                PartitionResult {
+                    topic: "t".into(),
+                    partition: 0,
+                    result: Ok(ProduceResult {
+                        base_offset: 4,
+                        log_append_time: -1,
+                        log_start_offset: 0,
+                        appended: vec![],
+                    }),
+                },
+                PartitionResult {
+                    topic: "t".into(),
+                    partition: 9,
+                    result: Err(Error::UnknownTopicOrPartition("no p9".into())),
+                },
+            ]),
+            Response::Fetch(vec![PartitionResult {
+                topic: "t".into(),
+                partition: 0,
+                result: Ok(FetchResult {
+                    high_watermark: 1,
+                    log_start_offset: 0,
+                    batches: vec![batch],
+                    in_storage: None,
+                }),
+            }]),
+            Response::ListOffsets(Some(OffsetAndTimestamp { offset: 3, timestamp: -1 })),
+            Response::ListOffsets(None),
+            Response::CreateTopics(vec![
+                TopicOutcome { topic: "a".into(), error: None },
+                TopicOutcome { topic: "b".into(), error: Some(Error::TopicAlreadyExists("b exists".into())) },
+            ]),
+            Response::OffsetFetch(Some(CommittedOffset { offset: 2, metadata: None })),
+            Response::OffsetFetch(None),
+            Response::InitProducerId { producer_id: 12, epoch: 0 },
+            Response::DescribeConfigs(vec![ConfigEntry { name: "retention.ms", value: "5".into(), is_default: false }]),
+            Response::AlterConfigs,
+        ];
+        for r in responses {
+            let (env, _) = envelope::response(3.0, &r);
+            assert_eq!(response(&env.into()).unwrap(), (Some(3.0), Ok(r)));
+        }
+        let failed = envelope::error_response(Some(4.0), &Error::NotEnoughReplicas("isr 1".into()));
+        assert_eq!(response(&failed.into()).unwrap(), (Some(4.0), Err(Error::NotEnoughReplicas("isr 1".into()))));
+    }
+}
