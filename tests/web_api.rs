@@ -20,7 +20,9 @@ extern "C" {
     #[wasm_bindgen(catch, js_name = eachBatchAndPause)]
     async fn each_batch_and_pause(kafka: JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = adminOperations)]
-    async fn admin_operations(kafka: JsValue) -> Result<JsValue, JsValue>;
+    async fn admin_operations(kafka: JsValue, options: JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = connectedPair)]
+    async fn connected_pair(open: &JsValue, connect: &JsValue, cluster: &str) -> Result<JsValue, JsValue>;
 }
 
 async fn open(cluster: &str) -> JsValue {
@@ -57,5 +59,39 @@ async fn each_batch_pause_and_resume() {
 
 #[wasm_bindgen_test]
 async fn admin_operations_and_change_events() {
-    ok(admin_operations(open("api-admin").await).await);
+    ok(admin_operations(open("api-admin").await, JsValue::UNDEFINED).await);
+}
+
+/// The same scenarios through `Kafka.connect(port)`: a client whose cluster is served on a MessagePort.
+async fn remote(cluster: &str) -> JsValue {
+    let open = Closure::<dyn Fn(JsValue) -> js_sys::Promise>::new(Kafka::open);
+    let connect = Closure::<dyn Fn(web_sys::MessagePort) -> js_sys::Promise>::new(Kafka::connect);
+    let pair = connected_pair(open.as_ref(), connect.as_ref(), cluster).await.expect("a connected pair");
+    js_sys::Reflect::get(&pair, &"client".into()).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn through_a_port_produce_and_consume_round_trip() {
+    ok(round_trip(remote("port-round-trip").await).await);
+}
+
+#[wasm_bindgen_test]
+async fn through_a_port_errors_carry_name_type_code_and_retriable() {
+    ok(errors_are_kafka_shaped(remote("port-errors").await).await);
+}
+
+#[wasm_bindgen_test]
+async fn through_a_port_a_group_resumes_from_its_committed_offsets() {
+    ok(committed_offsets_resume_a_group(remote("port-groups").await).await);
+}
+
+#[wasm_bindgen_test]
+async fn through_a_port_each_batch_pause_and_resume() {
+    ok(each_batch_and_pause(remote("port-batches").await).await);
+}
+
+#[wasm_bindgen_test]
+async fn through_a_port_admin_operations() {
+    let options = js_sys::JSON::parse(r#"{"events":false}"#).unwrap();
+    ok(admin_operations(remote("port-admin").await, options).await);
 }

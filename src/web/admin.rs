@@ -1,14 +1,16 @@
 //! `kafka.admin()`: KafkaJS's admin client, speaking the broker protocol (`core::protocol`).
 
-use std::rc::Rc;
+use std::future::Future;
 
 use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
 
+use super::broker::Broker;
 use super::js::{self, object};
-use super::kafka::{durable, resolved, settle, Inner};
+use super::kafka::resolved;
 use crate::core::cluster::{BrokerInfo, NewTopic, TopicMetadata};
 use crate::core::error::Error;
+use crate::core::log::OffsetSpec;
 use crate::core::protocol::{Request, Response, TopicOutcome};
 
 /// KafkaJS's `ConfigResourceTypes.TOPIC`.
@@ -16,12 +18,12 @@ const RESOURCE_TOPIC: i32 = 2;
 
 #[wasm_bindgen]
 pub struct Admin {
-    inner: Rc<Inner>,
+    broker: Broker,
 }
 
 impl Admin {
-    pub(crate) fn new(inner: Rc<Inner>) -> Self {
-        Admin { inner }
+    pub(crate) fn new(broker: Broker) -> Self {
+        Admin { broker }
     }
 }
 
@@ -65,32 +67,49 @@ fn topic_names(options: &JsValue, key: &'static str) -> std::result::Result<Vec<
         .collect()
 }
 
+/// A JS promise for an admin call. Argument checks happen inside it, so a bad argument rejects, as in KafkaJS.
+fn promise(work: impl Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
+    wasm_bindgen_futures::future_to_promise(work)
+}
+
+fn to_js(e: Error) -> JsValue {
+    super::error::to_js(&e)
+}
+
+fn unexpected() -> JsValue {
+    to_js(Error::UnknownServerError("the broker answered with another kind of response".into()))
+}
+
 /// Kafka's Metadata for `topics` (all when `None`): the brokers and the topics.
-fn metadata(
-    inner: &Inner,
+async fn metadata(
+    broker: &Broker,
     topics: Option<Vec<String>>,
-) -> std::result::Result<(Vec<BrokerInfo>, Vec<TopicMetadata>), JsValue> {
-    match inner.handle(Request::Metadata { topics })? {
+) -> Result<(Vec<BrokerInfo>, Vec<TopicMetadata>), JsValue> {
+    match broker.call(Request::Metadata { topics }).await.map_err(to_js)? {
         Response::Metadata { brokers, topics } => Ok((brokers, topics)),
         _ => Err(unexpected()),
     }
 }
 
-fn unexpected() -> JsValue {
-    super::error::to_js(&Error::UnknownServerError("the broker answered with another kind of response".into()))
-}
-
-/// The first per-topic error of a CreateTopics or DeleteTopics, as KafkaJS rejects with it.
-fn first_error(outcomes: Vec<TopicOutcome>, ignore: fn(&Error) -> bool) -> std::result::Result<bool, JsValue> {
+/// Whether every topic was created; the first per-topic error other than `ignore`d ones rejects, as in KafkaJS.
+fn first_error(outcomes: Vec<TopicOutcome>, ignore: fn(&Error) -> bool) -> Result<bool, JsValue> {
     let mut all = true;
     for outcome in outcomes {
         match outcome.error {
             Some(e) if ignore(&e) => all = false,
-            Some(e) => return Err(super::error::to_js(&e)),
+            Some(e) => return Err(to_js(e)),
             None => {}
         }
     }
     Ok(all)
+}
+
+fn optional_topics(options: &JsValue) -> Result<Option<Vec<String>>, JsValue> {
+    if js::is_missing(&js::get(options, "topics")) {
+        Ok(None)
+    } else {
+        topic_names(options, "topics").map(Some)
+    }
 }
 
 #[wasm_bindgen]
@@ -113,37 +132,36 @@ impl Admin {
         &self,
         #[wasm_bindgen(unchecked_param_type = "CreateTopicsOptions")] options: JsValue,
     ) -> Promise {
-        durable(
-            &self.inner,
-            (|| {
-                self.inner.check_open()?;
-                let validate_only = js::opt_bool(&options, "validateOnly", "validateOnly")?.unwrap_or(false);
-                let topics = js::list(&options, "topics", "topics", true)?
-                    .iter()
-                    .enumerate()
-                    .map(|(i, t)| topic_request(t, i))
-                    .collect::<std::result::Result<Vec<_>, _>>()?;
-                let Response::CreateTopics(outcomes) =
-                    self.inner.handle(Request::CreateTopics { topics, validate_only })?
-                else {
-                    return Err(unexpected());
-                };
-                if !validate_only {
-                    for o in outcomes.iter().filter(|o| o.error.is_none()) {
-                        self.inner.changed("createTopics", &o.topic);
-                    }
+        let broker = self.broker.clone();
+        promise(async move {
+            broker.check_open()?;
+            let validate_only = js::opt_bool(&options, "validateOnly", "validateOnly")?.unwrap_or(false);
+            let topics = js::list(&options, "topics", "topics", true)?
+                .iter()
+                .enumerate()
+                .map(|(i, t)| topic_request(t, i))
+                .collect::<Result<Vec<_>, _>>()?;
+            let Response::CreateTopics(outcomes) =
+                broker.call(Request::CreateTopics { topics, validate_only }).await.map_err(to_js)?
+            else {
+                return Err(unexpected());
+            };
+            if !validate_only {
+                for o in outcomes.iter().filter(|o| o.error.is_none()) {
+                    broker.changed("createTopics", &o.topic);
                 }
-                Ok(first_error(outcomes, |e| matches!(e, Error::TopicAlreadyExists(_)))?.into())
-            })(),
-        )
+            }
+            Ok(first_error(outcomes, |e| matches!(e, Error::TopicAlreadyExists(_)))?.into())
+        })
     }
 
     #[wasm_bindgen(js_name = listTopics, unchecked_return_type = "Promise<string[]>")]
     pub fn list_topics(&self) -> Promise {
-        settle(
-            metadata(&self.inner, None)
-                .map(|(_, topics)| js::array(topics.into_iter().map(|t| JsValue::from(t.name))).into()),
-        )
+        let broker = self.broker.clone();
+        promise(async move {
+            let (_, topics) = metadata(&broker, None).await?;
+            Ok(js::array(topics.into_iter().map(|t| JsValue::from(t.name))).into())
+        })
     }
 
     #[wasm_bindgen(js_name = deleteTopics, unchecked_return_type = "Promise<void>")]
@@ -151,21 +169,21 @@ impl Admin {
         &self,
         #[wasm_bindgen(unchecked_param_type = "{ topics: string[] }")] options: JsValue,
     ) -> Promise {
-        durable(
-            &self.inner,
-            (|| {
-                self.inner.check_open()?;
-                let topics = topic_names(&options, "topics")?;
-                let Response::DeleteTopics(outcomes) = self.inner.handle(Request::DeleteTopics { topics })? else {
-                    return Err(unexpected());
-                };
-                for o in outcomes.iter().filter(|o| o.error.is_none()) {
-                    self.inner.changed("deleteTopics", &o.topic);
-                }
-                first_error(outcomes, |_| false)?;
-                Ok(JsValue::UNDEFINED)
-            })(),
-        )
+        let broker = self.broker.clone();
+        promise(async move {
+            broker.check_open()?;
+            let topics = topic_names(&options, "topics")?;
+            let Response::DeleteTopics(outcomes) =
+                broker.call(Request::DeleteTopics { topics }).await.map_err(to_js)?
+            else {
+                return Err(unexpected());
+            };
+            for o in outcomes.iter().filter(|o| o.error.is_none()) {
+                broker.changed("deleteTopics", &o.topic);
+            }
+            first_error(outcomes, |_| false)?;
+            Ok(JsValue::UNDEFINED)
+        })
     }
 
     /// Grows topics to `count` partitions each.
@@ -177,25 +195,25 @@ impl Admin {
         )]
         options: JsValue,
     ) -> Promise {
-        durable(
-            &self.inner,
-            (|| {
-                self.inner.check_open()?;
-                let validate_only = js::opt_bool(&options, "validateOnly", "validateOnly")?.unwrap_or(false);
-                for (i, tp) in js::list(&options, "topicPartitions", "topicPartitions", true)?.iter().enumerate() {
-                    let topic = js::string(tp, "topic", format_args!("topicPartitions[{i}].topic"))?;
-                    let count =
-                        js::opt_int(tp, "count", format_args!("topicPartitions[{i}].count"))?.ok_or_else(|| {
-                            js::type_error(format_args!("topicPartitions[{i}].count"), "a number", &JsValue::UNDEFINED)
-                        })?;
-                    self.inner.handle(Request::CreatePartitions { topic: topic.clone(), count, validate_only })?;
-                    if !validate_only {
-                        self.inner.changed("createPartitions", &topic);
-                    }
+        let broker = self.broker.clone();
+        promise(async move {
+            broker.check_open()?;
+            let validate_only = js::opt_bool(&options, "validateOnly", "validateOnly")?.unwrap_or(false);
+            for (i, tp) in js::list(&options, "topicPartitions", "topicPartitions", true)?.iter().enumerate() {
+                let topic = js::string(tp, "topic", format_args!("topicPartitions[{i}].topic"))?;
+                let count = js::opt_int(tp, "count", format_args!("topicPartitions[{i}].count"))?.ok_or_else(|| {
+                    js::type_error(format_args!("topicPartitions[{i}].count"), "a number", &JsValue::UNDEFINED)
+                })?;
+                broker
+                    .call(Request::CreatePartitions { topic: topic.clone(), count, validate_only })
+                    .await
+                    .map_err(to_js)?;
+                if !validate_only {
+                    broker.changed("createPartitions", &topic);
                 }
-                Ok(true.into())
-            })(),
-        )
+            }
+            Ok(true.into())
+        })
     }
 
     /// `{ topics: [{ name, partitions: [{ partitionErrorCode, partitionId, leader, replicas, isr, offlineReplicas }] }] }`
@@ -205,21 +223,17 @@ impl Admin {
         &self,
         #[wasm_bindgen(unchecked_param_type = "{ topics?: string[] }")] options: Option<JsValue>,
     ) -> Promise {
+        let broker = self.broker.clone();
         let options = options.unwrap_or(JsValue::UNDEFINED);
-        settle((|| {
-            let names = if js::is_missing(&js::get(&options, "topics")) {
-                None
-            } else {
-                Some(topic_names(&options, "topics")?)
-            };
-            let (_, topics) = metadata(&self.inner, names)?;
+        promise(async move {
+            let (_, topics) = metadata(&broker, optional_topics(&options)?).await?;
             let topics = js::array(
                 topics
                     .iter()
                     .map(|t| object([("name", t.name.as_str().into()), ("partitions", partition_metadata(t).into())])),
             );
             Ok(object([("topics", topics.into())]).into())
-        })())
+        })
     }
 
     /// `[{ partition, offset, high, low }]`: `offset` and `high` are the high watermark, `low` the log start.
@@ -228,8 +242,9 @@ impl Admin {
         unchecked_return_type = "Promise<Array<{ partition: number; offset: string; high: string; low: string }>>"
     )]
     pub fn fetch_topic_offsets(&self, topic: String) -> Promise {
-        settle((|| {
-            let (_, topics) = metadata(&self.inner, Some(vec![topic]))?;
+        let broker = self.broker.clone();
+        promise(async move {
+            let (_, topics) = metadata(&broker, Some(vec![topic])).await?;
             Ok(js::array(topics[0].partitions.iter().map(|p| {
                 object([
                     ("partition", p.partition.into()),
@@ -239,24 +254,28 @@ impl Admin {
                 ])
             }))
             .into())
-        })())
+        })
     }
 
     /// `[{ partition, offset }]`: the first offset whose timestamp is at least `timestamp`, or the high watermark
     /// when there is none (KafkaJS's behaviour). Without a timestamp, the high watermark.
-    #[wasm_bindgen(
-        js_name = fetchTopicOffsetsByTimestamp,
-        unchecked_return_type = "Promise<Array<{ partition: number; offset: string }>>"
-    )]
+    #[wasm_bindgen(js_name = fetchTopicOffsetsByTimestamp, unchecked_return_type = "Promise<Array<{ partition: number; offset: string }>>")]
     pub fn fetch_topic_offsets_by_timestamp(&self, topic: String, timestamp: Option<f64>) -> Promise {
-        let inner = self.inner.clone();
-        wasm_bindgen_futures::future_to_promise(async move {
-            let to_js = |e: Error| super::error::to_js(&e);
-            let (_, topics) = metadata(&inner, Some(vec![topic.clone()]))?;
+        let broker = self.broker.clone();
+        promise(async move {
+            let (_, topics) = metadata(&broker, Some(vec![topic.clone()])).await?;
             let mut out = Vec::new();
             for p in &topics[0].partitions {
                 let found = match timestamp {
-                    Some(t) => inner.offset_for_timestamp(&topic, p.partition, t as i64).await.map_err(to_js)?,
+                    Some(t) => {
+                        let spec = OffsetSpec::Timestamp(t as i64);
+                        let request =
+                            Request::ListOffsets { topic: topic.clone(), partition: p.partition as i32, spec };
+                        match broker.call(request).await.map_err(to_js)? {
+                            Response::ListOffsets(found) => found.map(|f| f.offset),
+                            _ => return Err(unexpected()),
+                        }
+                    }
                     None => None,
                 };
                 let offset = found.unwrap_or(p.high_watermark);
@@ -267,17 +286,18 @@ impl Admin {
     }
 
     /// `{ brokers: [{ nodeId, host, port }], controller, clusterId }`. Hosts are franz-local names, not
-    /// network addresses: the brokers live in this tab.
+    /// network addresses: the brokers live in the browser.
     #[wasm_bindgen(
         js_name = describeCluster,
         unchecked_return_type = "Promise<{ brokers: { nodeId: number; host: string; port: number }[]; controller: number | null; clusterId: string }>"
     )]
     pub fn describe_cluster(&self) -> Promise {
-        settle((|| {
-            let (brokers, _) = metadata(&self.inner, Some(Vec::new()))?;
+        let broker = self.broker.clone();
+        promise(async move {
+            let (brokers, _) = metadata(&broker, Some(Vec::new())).await?;
             let live: Vec<i32> = brokers.iter().filter(|b| b.alive).map(|b| b.id).collect();
             let controller = live.first().map_or(JsValue::NULL, |&id| id.into());
-            let name = &self.inner.cluster_name;
+            let name = broker.cluster_name();
             let brokers = js::array(live.iter().map(|&id| {
                 object([
                     ("nodeId", id.into()),
@@ -287,7 +307,7 @@ impl Admin {
             }));
             Ok(object([("brokers", brokers.into()), ("controller", controller), ("clusterId", name.as_str().into())])
                 .into())
-        })())
+        })
     }
 
     /// KafkaJS's `describeConfigs` for topic resources.
@@ -296,12 +316,13 @@ impl Admin {
         &self,
         #[wasm_bindgen(unchecked_param_type = "{ resources: { type: number; name: string }[] }")] options: JsValue,
     ) -> Promise {
-        settle((|| {
+        let broker = self.broker.clone();
+        promise(async move {
             let mut resources = Vec::new();
             for (i, r) in js::list(&options, "resources", "resources", true)?.iter().enumerate() {
                 let name = topic_resource(r, i)?;
                 let Response::DescribeConfigs(entries) =
-                    self.inner.handle(Request::DescribeConfigs { topic: name.clone() })?
+                    broker.call(Request::DescribeConfigs { topic: name.clone() }).await.map_err(to_js)?
                 else {
                     return Err(unexpected());
                 };
@@ -326,7 +347,7 @@ impl Admin {
                 ]));
             }
             Ok(object([("resources", js::array(resources).into()), ("throttleTime", 0.into())]).into())
-        })())
+        })
     }
 
     /// KafkaJS's `alterConfigs`, which uses Kafka's (non-incremental) AlterConfigs: the given entries become the
@@ -339,34 +360,34 @@ impl Admin {
         )]
         options: JsValue,
     ) -> Promise {
-        durable(
-            &self.inner,
-            (|| {
-                self.inner.check_open()?;
-                let validate_only = js::opt_bool(&options, "validateOnly", "validateOnly")?.unwrap_or(false);
-                for (i, r) in js::list(&options, "resources", "resources", true)?.iter().enumerate() {
-                    let name = topic_resource(r, i)?;
-                    let mut changes: Vec<(String, Option<String>)> =
-                        crate::core::topic::CONFIG_NAMES.iter().map(|n| ((*n).to_owned(), None)).collect();
-                    for (j, e) in js::list(r, "configEntries", format_args!("resources[{i}].configEntries"), true)?
-                        .iter()
-                        .enumerate()
-                    {
-                        let key = js::string(e, "name", format_args!("resources[{i}].configEntries[{j}].name"))?;
-                        let value = js::string(e, "value", format_args!("resources[{i}].configEntries[{j}].value"))?;
-                        match changes.iter_mut().find(|(k, _)| *k == key) {
-                            Some(slot) => slot.1 = Some(value),
-                            None => changes.push((key, Some(value))), // unknown: the core names it in INVALID_CONFIG
-                        }
-                    }
-                    self.inner.handle(Request::AlterConfigs { topic: name.clone(), changes, validate_only })?;
-                    if !validate_only {
-                        self.inner.changed("alterConfigs", &name);
+        let broker = self.broker.clone();
+        promise(async move {
+            broker.check_open()?;
+            let validate_only = js::opt_bool(&options, "validateOnly", "validateOnly")?.unwrap_or(false);
+            for (i, r) in js::list(&options, "resources", "resources", true)?.iter().enumerate() {
+                let name = topic_resource(r, i)?;
+                let mut changes: Vec<(String, Option<String>)> =
+                    crate::core::topic::CONFIG_NAMES.iter().map(|n| ((*n).to_owned(), None)).collect();
+                for (j, e) in
+                    js::list(r, "configEntries", format_args!("resources[{i}].configEntries"), true)?.iter().enumerate()
+                {
+                    let key = js::string(e, "name", format_args!("resources[{i}].configEntries[{j}].name"))?;
+                    let value = js::string(e, "value", format_args!("resources[{i}].configEntries[{j}].value"))?;
+                    match changes.iter_mut().find(|(k, _)| *k == key) {
+                        Some(slot) => slot.1 = Some(value),
+                        None => changes.push((key, Some(value))), // unknown: the core names it in INVALID_CONFIG
                     }
                 }
-                Ok(JsValue::UNDEFINED)
-            })(),
-        )
+                broker
+                    .call(Request::AlterConfigs { topic: name.clone(), changes, validate_only })
+                    .await
+                    .map_err(to_js)?;
+                if !validate_only {
+                    broker.changed("alterConfigs", &name);
+                }
+            }
+            Ok(JsValue::UNDEFINED)
+        })
     }
 
     /// `[{ topic, partitions: [{ partition, offset, metadata }] }]`: a group's committed offsets, `-1` where it
@@ -379,21 +400,17 @@ impl Admin {
         &self,
         #[wasm_bindgen(unchecked_param_type = "{ groupId: string; topics?: string[] }")] options: JsValue,
     ) -> Promise {
-        settle((|| {
+        let broker = self.broker.clone();
+        promise(async move {
             let group = js::string(&options, "groupId", "groupId")?;
-            let names = if js::is_missing(&js::get(&options, "topics")) {
-                None
-            } else {
-                Some(topic_names(&options, "topics")?)
-            };
-            let (_, topics) = metadata(&self.inner, names)?;
+            let (_, topics) = metadata(&broker, optional_topics(&options)?).await?;
             let mut out = Vec::new();
             for t in topics.iter().filter(|t| !t.is_internal) {
                 let mut list = Vec::new();
                 for p in &t.partitions {
                     let request =
                         Request::OffsetFetch { group: group.clone(), topic: t.name.clone(), partition: p.partition };
-                    let Response::OffsetFetch(committed) = self.inner.handle(request)? else {
+                    let Response::OffsetFetch(committed) = broker.call(request).await.map_err(to_js)? else {
                         return Err(unexpected());
                     };
                     list.push(object([
@@ -405,7 +422,7 @@ impl Admin {
                 out.push(object([("topic", t.name.as_str().into()), ("partitions", js::array(list).into())]));
             }
             Ok(js::array(out).into())
-        })())
+        })
     }
 }
 

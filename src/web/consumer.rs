@@ -12,17 +12,24 @@ use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 
-use super::durable::Fetched;
+use super::broker::Broker;
 use super::error;
 use super::events::Events;
 use super::js::{self, object};
-use super::kafka::{durable, resolved, settle, Inner};
+use super::kafka::{resolved, settle};
+use crate::core::client::records_from;
 use crate::core::error::Error;
 use crate::core::log::OffsetSpec;
 use crate::core::protocol::{FetchPartition, Request, Response};
 use crate::core::record::Record;
 
 type TopicPartition = (String, u32);
+
+/// The longest one fetch waits for new data, whatever `maxWaitTimeInMs` says, so that `stop()` returns promptly.
+const POLL_MS: u32 = 200;
+
+/// A group has one member until the group coordinator lands; this is its id.
+const MEMBER_ID: &str = "franz-consumer";
 
 /// KafkaJS's defaults: `maxBytesPerPartition` 1 MiB, `maxWaitTimeInMs` 5 s.
 const DEFAULT_MAX_BYTES: usize = 1 << 20;
@@ -43,7 +50,7 @@ struct CommitPolicy {
 }
 
 struct State {
-    inner: Rc<Inner>,
+    broker: Broker,
     group_id: String,
     max_bytes: usize,
     max_wait_ms: u32,
@@ -56,7 +63,10 @@ struct State {
     positions: RefCell<BTreeMap<TopicPartition, i64>>,
     /// Positions consumed but not yet committed.
     uncommitted: RefCell<BTreeMap<TopicPartition, i64>>,
-    paused: RefCell<BTreeSet<TopicPartition>>,
+    /// Paused partitions; `None` pauses every partition of the topic.
+    paused: RefCell<BTreeSet<(String, Option<u32>)>>,
+    /// The partitions the last round read, to list what a topic-wide pause covers.
+    last_assignment: RefCell<Vec<TopicPartition>>,
     /// Resolvers of `stop()` promises, called when the loop has exited.
     on_stopped: RefCell<Vec<Function>>,
 }
@@ -67,14 +77,14 @@ pub struct Consumer {
 }
 
 impl Consumer {
-    pub(crate) fn new(inner: Rc<Inner>, config: &JsValue) -> Result<Consumer, JsValue> {
+    pub(crate) fn new(broker: Broker, config: &JsValue) -> Result<Consumer, JsValue> {
         let group_id = js::string(config, "groupId", "groupId")?;
         if group_id.is_empty() {
             return Err(error::to_js(&Error::InvalidGroupId("groupId must not be empty".into())));
         }
         Ok(Consumer {
             state: Rc::new(State {
-                inner,
+                broker,
                 group_id,
                 max_bytes: js::opt_int(config, "maxBytesPerPartition", "maxBytesPerPartition")?
                     .unwrap_or(DEFAULT_MAX_BYTES),
@@ -87,6 +97,7 @@ impl Consumer {
                 positions: RefCell::default(),
                 uncommitted: RefCell::default(),
                 paused: RefCell::default(),
+                last_assignment: RefCell::default(),
                 on_stopped: RefCell::default(),
             }),
         })
@@ -99,36 +110,45 @@ impl State {
     }
 
     /// Every partition of every subscribed topic that still exists.
-    fn assignment(&self) -> Vec<(TopicPartition, bool)> {
-        let topics = self.inner.topics().unwrap_or_default();
+    async fn assignment(&self) -> Vec<(TopicPartition, bool)> {
+        let topics = match self.broker.call(Request::Metadata { topics: None }).await {
+            Ok(Response::Metadata { topics, .. }) => topics,
+            _ => Vec::new(),
+        };
         let mut out = Vec::new();
         for s in self.subscriptions.borrow().iter() {
             if let Some(t) = topics.iter().find(|t| t.name == s.topic) {
                 out.extend(t.partitions.iter().map(|p| ((s.topic.clone(), p.partition), s.from_beginning)));
             }
         }
+        *self.last_assignment.borrow_mut() = out.iter().map(|(tp, _)| tp.clone()).collect();
         out
     }
 
+    fn is_paused(&self, tp: &TopicPartition) -> bool {
+        let paused = self.paused.borrow();
+        paused.contains(&(tp.0.clone(), Some(tp.1))) || paused.contains(&(tp.0.clone(), None))
+    }
+
     /// Where to read next: the position, else the committed offset, else `auto.offset.reset`.
-    fn position(&self, tp: &TopicPartition, from_beginning: bool) -> Result<i64, Error> {
+    async fn position(&self, tp: &TopicPartition, from_beginning: bool) -> Result<i64, Error> {
         if let Some(&p) = self.positions.borrow().get(tp) {
             return Ok(p);
         }
         let request = Request::OffsetFetch { group: self.group_id.clone(), topic: tp.0.clone(), partition: tp.1 };
-        let Response::OffsetFetch(committed) = self.inner.serve(request)? else { return Err(unexpected()) };
+        let Response::OffsetFetch(committed) = self.broker.call(request).await? else { return Err(unexpected()) };
         let position = match committed {
             Some(c) => c.offset,
-            None => self.reset_position(tp, from_beginning)?,
+            None => self.reset_position(tp, from_beginning).await?,
         };
         self.positions.borrow_mut().insert(tp.clone(), position);
         Ok(position)
     }
 
-    fn reset_position(&self, tp: &TopicPartition, from_beginning: bool) -> Result<i64, Error> {
+    async fn reset_position(&self, tp: &TopicPartition, from_beginning: bool) -> Result<i64, Error> {
         let spec = if from_beginning { OffsetSpec::Earliest } else { OffsetSpec::Latest };
         let request = Request::ListOffsets { topic: tp.0.clone(), partition: tp.1 as i32, spec };
-        let Response::ListOffsets(found) = self.inner.serve(request)? else { return Err(unexpected()) };
+        let Response::ListOffsets(found) = self.broker.call(request).await? else { return Err(unexpected()) };
         Ok(found.map_or(0, |f| f.offset))
     }
 
@@ -137,8 +157,8 @@ impl State {
         self.uncommitted.borrow_mut().insert(tp.clone(), next);
     }
 
-    /// Commits every consumed position; emits `consumer.commit_offsets`.
-    fn commit(&self) -> Result<(), Error> {
+    /// Commits every consumed position (durably, before it returns); emits `consumer.commit_offsets`.
+    async fn commit(&self) -> Result<(), Error> {
         let pending = self.uncommitted.take();
         if pending.is_empty() {
             return Ok(());
@@ -146,13 +166,8 @@ impl State {
         let mut topics = Vec::new();
         for ((topic, partition), offset) in &pending {
             let (group, partition, offset) = (self.group_id.clone(), *partition as i32, *offset);
-            self.inner.serve(Request::OffsetCommit {
-                group,
-                topic: topic.clone(),
-                partition,
-                offset,
-                metadata: None,
-            })?;
+            let request = Request::OffsetCommit { group, topic: topic.clone(), partition, offset, metadata: None };
+            self.broker.call(request).await?;
             topics.push(object([
                 ("topic", topic.as_str().into()),
                 ("partition", partition.into()),
@@ -237,20 +252,19 @@ impl Handlers {
 }
 
 async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u32) {
-    let group_join =
-        object([("groupId", state.group_id.as_str().into()), ("memberId", state.inner.client_id.as_str().into())]);
+    let group_join = object([("groupId", state.group_id.as_str().into()), ("memberId", MEMBER_ID.into())]);
     state.events.emit("consumer.group_join", &event(&group_join));
-    let mut last_commit = state.inner.now_ms();
+    let mut last_commit = js_sys::Date::now() as i64;
     let mut since_commit = 0u32;
     while state.is_current(generation) {
-        let mut delivered = false;
-        // One Fetch per round for every assigned partition that is not paused, each at its position.
+        // One Fetch per round for every assigned partition that is not paused, each at its position. It
+        // long-polls: with nothing new it returns after at most POLL_MS, so that stop() is never kept waiting.
         let mut asked = Vec::new();
-        for (tp, from_beginning) in state.assignment() {
-            if state.paused.borrow().contains(&tp) {
+        for (tp, from_beginning) in state.assignment().await {
+            if state.is_paused(&tp) {
                 continue;
             }
-            match state.position(&tp, from_beginning) {
+            match state.position(&tp, from_beginning).await {
                 Ok(offset) => asked.push((tp, from_beginning, offset)),
                 Err(e) => return state.crash(state.core(e)),
             }
@@ -264,18 +278,24 @@ async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u32) {
                 max_bytes: state.max_bytes,
             })
             .collect();
-        let answers = match state.inner.fetch(partitions).await {
-            Ok(a) => a,
+        let request = Request::Fetch { partitions, min_bytes: 1, max_wait_ms: state.max_wait_ms.min(POLL_MS) };
+        let answers = match state.broker.call(request).await {
+            Ok(Response::Fetch(a)) => a,
+            Ok(_) => return state.crash(state.core(unexpected())),
             Err(e) => return state.crash(state.core(e)),
         };
         for ((tp, from_beginning, position), answer) in asked.into_iter().zip(answers) {
             if !state.is_current(generation) {
                 break;
             }
-            let Fetched { high_watermark, records, next } = match answer.result {
+            let decoded = answer.result.and_then(|f| {
+                let (records, next) = records_from(&f.batches, position)?;
+                Ok((f.high_watermark, records, next))
+            });
+            let (high_watermark, records, next) = match decoded {
                 Ok(f) => f,
                 // The data at the position is gone (retention) or never was: auto.offset.reset.
-                Err(Error::OffsetOutOfRange(_)) => match state.reset_position(&tp, from_beginning) {
+                Err(Error::OffsetOutOfRange(_)) => match state.reset_position(&tp, from_beginning).await {
                     Ok(p) => {
                         state.positions.borrow_mut().insert(tp.clone(), p);
                         continue;
@@ -291,7 +311,6 @@ async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u32) {
                 }
                 continue;
             }
-            delivered = true;
             let topic: JsValue = tp.0.as_str().into();
             if let Some(each_batch) = &handlers.each_batch {
                 let messages = js::array(records.iter().map(|(o, r)| message(*o, r)));
@@ -318,7 +337,7 @@ async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u32) {
                 state.advance(&tp, next);
             } else if let Some(each_message) = &handlers.each_message {
                 for (offset, record) in &records {
-                    if !state.is_current(generation) || state.paused.borrow().contains(&tp) {
+                    if !state.is_current(generation) || state.is_paused(&tp) {
                         break;
                     }
                     let payload = object([
@@ -336,28 +355,20 @@ async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u32) {
                 }
             }
             let policy = handlers.commit;
-            let now = state.inner.now_ms();
+            let now = js_sys::Date::now() as i64;
             let due = policy.threshold.is_some_and(|t| since_commit >= t)
                 || policy.interval_ms.is_some_and(|i| now - last_commit >= i)
                 || (policy.threshold.is_none() && policy.interval_ms.is_none());
             if policy.auto && due {
-                if let Err(e) = state.commit() {
-                    return state.crash(state.core(e));
-                }
-                if let Err(e) = state.inner.persist().await {
+                if let Err(e) = state.commit().await {
                     return state.crash(state.core(e));
                 }
                 (last_commit, since_commit) = (now, 0);
             }
         }
-        if !delivered && state.is_current(generation) {
-            state.inner.wait_for_data(state.max_wait_ms).await;
-        }
     }
     if handlers.commit.auto {
-        if let Err(e) = state.commit() {
-            state.crash(state.core(e));
-        } else if let Err(e) = state.inner.persist().await {
+        if let Err(e) = state.commit().await {
             state.crash(state.core(e));
         }
     }
@@ -366,24 +377,21 @@ async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u32) {
     }
 }
 
-/// `[{ topic, partitions? }]` as topic-partitions; a topic without `partitions` means all of its partitions.
-fn topic_partitions(state: &State, arg: &JsValue, what: &str) -> Result<Vec<TopicPartition>, JsValue> {
+/// `[{ topic, partitions? }]` as pause entries; a topic without `partitions` means all of its partitions (`None`).
+fn topic_partitions(arg: &JsValue, what: &str) -> Result<Vec<(String, Option<u32>)>, JsValue> {
     if !Array::is_array(arg) {
         return Err(js::type_error(what, "an array of { topic, partitions? }", arg));
     }
     let mut out = Vec::new();
     for (i, t) in Array::from(arg).iter().enumerate() {
         let topic = js::string(&t, "topic", format!("{what}[{i}].topic"))?;
-        let partitions: Vec<u32> = if js::is_missing(&js::get(&t, "partitions")) {
-            let meta = state.inner.topic(&topic).map_err(|e| state.core(e))?;
-            meta.partitions.iter().map(|p| p.partition).collect()
-        } else {
-            js::list(&t, "partitions", format!("{what}[{i}].partitions"), true)?
-                .iter()
-                .map(|p| js::int(p, format!("{what}[{i}].partitions[]")))
-                .collect::<Result<_, _>>()?
-        };
-        out.extend(partitions.into_iter().map(|p| (topic.clone(), p)));
+        if js::is_missing(&js::get(&t, "partitions")) {
+            out.push((topic, None));
+            continue;
+        }
+        for p in js::list(&t, "partitions", format!("{what}[{i}].partitions"), true)? {
+            out.push((topic.clone(), Some(js::int(&p, format!("{what}[{i}].partitions[]"))?)));
+        }
     }
     Ok(out)
 }
@@ -411,8 +419,8 @@ impl Consumer {
         &self,
         #[wasm_bindgen(unchecked_param_type = "ConsumerSubscribeTopics | ConsumerSubscribeTopic")] options: JsValue,
     ) -> Promise {
-        let state = &self.state;
-        settle((|| {
+        let state = self.state.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
             if state.running.get() {
                 return Err(error::client_error(
                     "CONSUMER_RUNNING",
@@ -423,14 +431,21 @@ impl Consumer {
             let single = js::get(&options, "topic");
             let wanted =
                 if js::is_missing(&single) { js::list(&options, "topics", "topics", true)? } else { vec![single] };
-            let existing: Vec<String> =
-                state.inner.topics().map_err(|e| state.core(e))?.into_iter().map(|t| t.name).collect();
+            let existing: Vec<String> = match state.broker.call(Request::Metadata { topics: None }).await {
+                Ok(Response::Metadata { topics, .. }) => topics.into_iter().map(|t| t.name).collect(),
+                Ok(_) => return Err(state.core(unexpected())),
+                Err(e) => return Err(state.core(e)),
+            };
             let mut topics = Vec::new();
             for (i, t) in wanted.iter().enumerate() {
                 if let Some(re) = t.dyn_ref::<js_sys::RegExp>() {
                     topics.extend(existing.iter().filter(|name| re.test(name)).cloned());
                 } else if let Some(name) = t.as_string() {
-                    state.inner.topic(&name).map_err(|e| state.core(e))?;
+                    if !existing.contains(&name) {
+                        return Err(
+                            state.core(Error::UnknownTopicOrPartition(format!("topic {name:?} does not exist")))
+                        );
+                    }
                     topics.push(name);
                 } else {
                     return Err(js::type_error(format!("topics[{i}]"), "a string or a RegExp", t));
@@ -443,7 +458,7 @@ impl Consumer {
                 }
             }
             Ok(JsValue::UNDEFINED)
-        })())
+        })
     }
 
     /// Starts consuming: `run({ eachMessage } | { eachBatch }, autoCommit?, autoCommitInterval?,
@@ -452,7 +467,7 @@ impl Consumer {
     pub fn run(&self, #[wasm_bindgen(unchecked_param_type = "ConsumerRunConfig")] config: JsValue) -> Promise {
         let state = self.state.clone();
         settle((|| {
-            state.inner.check_open()?;
+            state.broker.check_open()?;
             if !state.connected.get() {
                 return Err(error::client_error(
                     "CLIENT_NOT_CONNECTED",
@@ -481,7 +496,7 @@ impl Consumer {
             let weak = Rc::downgrade(&state);
             let pause = Closure::<dyn Fn(String, u32)>::new(move |topic, partition| {
                 if let Some(state) = weak.upgrade() {
-                    state.paused.borrow_mut().insert((topic, partition));
+                    state.paused.borrow_mut().insert((topic, Some(partition)));
                 }
             });
             let handlers = Handlers {
@@ -516,7 +531,9 @@ impl Consumer {
         }
         let stopped = Promise::new(&mut |resolve, _| state.on_stopped.borrow_mut().push(resolve));
         state.running.set(false);
-        state.inner.data_arrived(); // ends a long poll at once
+        if let Some(inner) = state.broker.local() {
+            inner.data_arrived(); // ends a long poll at once
+        }
         stopped
     }
 
@@ -526,25 +543,23 @@ impl Consumer {
         &self,
         #[wasm_bindgen(unchecked_param_type = "TopicPartitionOffsetAndMetadata[]")] offsets: JsValue,
     ) -> Promise {
-        let state = &self.state;
-        durable(
-            &state.inner,
-            (|| {
-                if !Array::is_array(&offsets) {
-                    return Err(js::type_error("offsets", "an array", &offsets));
-                }
-                for (i, o) in Array::from(&offsets).iter().enumerate() {
-                    let at = |f: &str| format!("offsets[{i}].{f}");
-                    let topic = js::string(&o, "topic", at("topic"))?;
-                    let partition: i32 = js::opt_int(&o, "partition", at("partition"))?.unwrap_or(-1);
-                    let offset: i64 = js::int(&js::get(&o, "offset"), at("offset"))?;
-                    let metadata = js::opt_string(&o, "metadata", at("metadata"))?;
-                    let group = state.group_id.clone();
-                    state.inner.handle(Request::OffsetCommit { group, topic, partition, offset, metadata })?;
-                }
-                Ok(JsValue::UNDEFINED)
-            })(),
-        )
+        let state = self.state.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            if !Array::is_array(&offsets) {
+                return Err(js::type_error("offsets", "an array", &offsets));
+            }
+            for (i, o) in Array::from(&offsets).iter().enumerate() {
+                let at = |f: &str| format!("offsets[{i}].{f}");
+                let topic = js::string(&o, "topic", at("topic"))?;
+                let partition: i32 = js::opt_int(&o, "partition", at("partition"))?.unwrap_or(-1);
+                let offset: i64 = js::int(&js::get(&o, "offset"), at("offset"))?;
+                let metadata = js::opt_string(&o, "metadata", at("metadata"))?;
+                let group = state.group_id.clone();
+                let request = Request::OffsetCommit { group, topic, partition, offset, metadata };
+                state.broker.call(request).await.map_err(|e| state.core(e))?;
+            }
+            Ok(JsValue::UNDEFINED)
+        })
     }
 
     /// Moves the position of one partition; the next fetch reads from `offset`.
@@ -567,8 +582,8 @@ impl Consumer {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Array<{ topic: string; partitions?: number[] }>")] topics: JsValue,
     ) -> Result<(), JsValue> {
-        let tps = topic_partitions(&self.state, &topics, "topics")?;
-        self.state.paused.borrow_mut().extend(tps);
+        let entries = topic_partitions(&topics, "topics")?;
+        self.state.paused.borrow_mut().extend(entries);
         Ok(())
     }
 
@@ -576,26 +591,43 @@ impl Consumer {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Array<{ topic: string; partitions?: number[] }>")] topics: JsValue,
     ) -> Result<(), JsValue> {
-        let tps = topic_partitions(&self.state, &topics, "topics")?;
+        let entries = topic_partitions(&topics, "topics")?;
         let mut paused = self.state.paused.borrow_mut();
-        for tp in &tps {
-            paused.remove(tp);
+        for (topic, partition) in entries {
+            match partition {
+                // Resuming a whole topic resumes every pause on it.
+                None => paused.retain(|(t, _)| *t != topic),
+                Some(_) => {
+                    paused.remove(&(topic, partition));
+                }
+            }
         }
         drop(paused);
-        self.state.inner.data_arrived();
+        if let Some(inner) = self.state.broker.local() {
+            inner.data_arrived();
+        }
         Ok(())
     }
 
     /// `[{ topic, partitions }]` currently paused.
     #[wasm_bindgen(unchecked_return_type = "Array<{ topic: string; partitions: number[] }>")]
     pub fn paused(&self) -> JsValue {
-        let mut by_topic: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
-        let paused = self.state.paused.borrow();
-        for (t, p) in paused.iter() {
-            by_topic.entry(t).or_default().push(*p);
+        let mut by_topic: BTreeMap<String, BTreeSet<u32>> = BTreeMap::new();
+        let known = self.state.last_assignment.borrow();
+        for (t, p) in self.state.paused.borrow().iter() {
+            let partitions = by_topic.entry(t.clone()).or_default();
+            match p {
+                Some(p) => {
+                    partitions.insert(*p);
+                }
+                // A whole-topic pause covers the partitions the consumer last saw.
+                None => partitions.extend(known.iter().filter(|(kt, _)| kt == t).map(|(_, p)| *p)),
+            }
         }
         js::array(
-            by_topic.into_iter().map(|(t, ps)| object([("topic", t.into()), ("partitions", js::array(ps).into())])),
+            by_topic
+                .into_iter()
+                .map(|(t, ps)| object([("topic", t.as_str().into()), ("partitions", js::array(ps).into())])),
         )
         .into()
     }
@@ -605,8 +637,8 @@ impl Consumer {
     pub fn describe_group(&self) -> Promise {
         let s = &self.state;
         let member = object([
-            ("memberId", s.inner.client_id.as_str().into()),
-            ("clientId", s.inner.client_id.as_str().into()),
+            ("memberId", MEMBER_ID.into()),
+            ("clientId", MEMBER_ID.into()),
             ("clientHost", "franz.local".into()),
         ]);
         let running = s.running.get();

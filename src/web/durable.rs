@@ -11,23 +11,12 @@ use wasm_bindgen_futures::JsFuture;
 use super::error;
 use super::idb::IdbStorage;
 use super::kafka::Inner;
-use crate::core::client::records_from;
 use crate::core::cluster::{Cluster, FetchResult};
 use crate::core::error::Error;
-use crate::core::log::{first_at_or_after, OffsetSpec};
+use crate::core::log::{first_at_or_after, OffsetAndTimestamp, OffsetSpec};
 use crate::core::protocol::{FetchPartition, PartitionResult, Request, Response};
 use crate::core::record::BatchHeader;
-use crate::core::record::Record;
 use crate::core::storage::{StorageFailure, StorageOp};
-
-/// What one partition of a fetch round gives a consumer.
-pub struct Fetched {
-    pub high_watermark: i64,
-    /// The records at or after the fetch position, in offset order.
-    pub records: Vec<(i64, Record)>,
-    /// Where the next fetch starts.
-    pub next: i64,
-}
 
 /// Bytes of batches each replica keeps in memory; older ones are read back from IndexedDB when fetched.
 pub const WINDOW_BUDGET: usize = 4 << 20;
@@ -210,33 +199,16 @@ impl Inner {
         Ok(())
     }
 
-    /// A consumer's fetch round: one Fetch for every partition at its position. Each partition gets its records
-    /// at or after the position and the next position, or its own error, as in Kafka's FetchResponse.
-    pub async fn fetch(
-        self: &Rc<Self>,
-        partitions: Vec<FetchPartition>,
-    ) -> Result<Vec<PartitionResult<Fetched>>, Error> {
-        let answers = self.fetch_batches(partitions.clone()).await?;
-        Ok(partitions
-            .iter()
-            .zip(answers)
-            .map(|(asked, answer)| PartitionResult {
-                topic: answer.topic,
-                partition: answer.partition,
-                result: answer.result.and_then(|f| {
-                    let (records, next) = records_from(&f.batches, asked.offset)?;
-                    Ok(Fetched { high_watermark: f.high_watermark, records, next })
-                }),
-            })
-            .collect())
-    }
-
     /// ListOffsets by timestamp for one partition, scanning storage when memory holds only part of the log.
-    pub async fn offset_for_timestamp(&self, topic: &str, partition: u32, target: i64) -> Result<Option<i64>, Error> {
+    pub async fn offset_for_timestamp(
+        &self,
+        topic: &str,
+        partition: u32,
+        target: i64,
+    ) -> Result<Option<OffsetAndTimestamp>, Error> {
         let in_storage = self.cluster.borrow().leader_in_storage(topic, partition as i32)?;
         let (Some((replica, start, hw)), Some(storage)) = (in_storage, &self.storage) else {
-            let found = self.cluster.borrow().list_offsets(topic, partition as i32, OffsetSpec::Timestamp(target))?;
-            return Ok(found.map(|f| f.offset));
+            return self.cluster.borrow().list_offsets(topic, partition as i32, OffsetSpec::Timestamp(target));
         };
         let mut from = start;
         while from < hw {
@@ -244,7 +216,7 @@ impl Inner {
             let Some(last) = loaded.last().and_then(|(_, b)| BatchHeader::parse(b).ok()) else { break };
             let batches = loaded.into_iter().map(|(_, b)| b);
             if let Some(found) = first_at_or_after(batches, target, hw)? {
-                return Ok(Some(found.offset));
+                return Ok(Some(found));
             }
             if last.last_offset() < from {
                 break;

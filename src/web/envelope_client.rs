@@ -1,7 +1,5 @@
 //! The client's half of the wire: protocol requests as envelopes, and answer envelopes back as responses. The
 //! reverse of `envelope.rs`, which the broker host uses; together they round-trip (tested below).
-// Its caller, `Kafka.connect(port)`, is the next step of the workers issue; until then only the tests use it.
-#![cfg_attr(not(test), allow(dead_code))]
 
 use bytes::Bytes;
 use js_sys::{Array, ArrayBuffer, Object, Uint8Array};

@@ -12,6 +12,7 @@ use web_sys::{MessageEvent, MessagePort};
 use super::envelope;
 use super::kafka::Inner;
 use crate::core::error::Error;
+use crate::core::log::OffsetSpec;
 use crate::core::protocol::{Request, Response};
 
 impl Inner {
@@ -33,6 +34,10 @@ impl Inner {
                 }
                 self.wait_for_data(left as u32).await;
             }
+        }
+        // A lookup by time must reach batches that only storage holds.
+        if let Request::ListOffsets { topic, partition, spec: OffsetSpec::Timestamp(t) } = &request {
+            return Ok(Response::ListOffsets(self.offset_for_timestamp(topic, *partition as u32, *t).await?));
         }
         let mutates = request.mutates();
         let response = self.serve(request)?;
@@ -62,12 +67,14 @@ impl Inner {
         }
     }
 
-    /// Starts serving envelopes that arrive on `port`. The handler lives as long as the cluster is open.
+    /// Starts serving envelopes that arrive on `port`. A served cluster must outlive the page's handle to it (a
+    /// worker's clients keep talking after the page forgets the object), so the handler holds the cluster; the
+    /// cycle ends at `close()`, which unhooks every port.
     pub fn serve_port(self: &Rc<Self>, port: MessagePort) {
-        let inner = Rc::downgrade(self);
+        let inner = self.clone();
         let reply_to = port.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let Some(inner) = inner.upgrade() else { return };
+            let inner = inner.clone();
             let reply_to = reply_to.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 let (answer, transfer) = inner.answer(event.data()).await;

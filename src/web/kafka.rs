@@ -8,6 +8,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::admin::Admin;
+use super::broker::{Broker, Remote};
 use super::consumer::Consumer;
 use super::durable::{restore, WINDOW_BUDGET};
 use super::error;
@@ -16,7 +17,7 @@ use super::idb::{Durability, IdbStorage};
 use super::js;
 use super::lock::{self, Acquired, ClusterLock};
 use super::producer::Producer;
-use crate::core::cluster::{Cluster, TopicMetadata};
+use crate::core::cluster::Cluster;
 use crate::core::error::Error;
 use crate::core::protocol::{Request, Response};
 use crate::core::storage::StorageFailure;
@@ -29,7 +30,6 @@ pub(crate) type ServedPort = (web_sys::MessagePort, Closure<dyn FnMut(web_sys::M
 
 /// What every client of one cluster shares.
 pub(crate) struct Inner {
-    pub client_id: String,
     pub cluster_name: String,
     pub cluster: RefCell<Cluster>,
     /// Kafka's `auto.create.topics.enable` for this cluster.
@@ -90,27 +90,6 @@ impl Inner {
         self.cluster.borrow_mut().handle(request, self.now_ms())
     }
 
-    /// [`Inner::serve`] with the error as a JS error.
-    pub fn handle(&self, request: Request) -> Result<Response, JsValue> {
-        self.serve(request).map_err(|e| error::to_js(&e))
-    }
-
-    /// Every topic's metadata, through the protocol.
-    pub fn topics(&self) -> Result<Vec<TopicMetadata>, Error> {
-        match self.serve(Request::Metadata { topics: None })? {
-            Response::Metadata { topics, .. } => Ok(topics),
-            _ => Err(Error::UnknownServerError("a metadata request was answered with something else".into())),
-        }
-    }
-
-    /// One topic's metadata, through the protocol.
-    pub fn topic(&self, topic: &str) -> Result<TopicMetadata, Error> {
-        match self.serve(Request::Metadata { topics: Some(vec![topic.to_owned()]) })? {
-            Response::Metadata { mut topics, .. } if topics.len() == 1 => Ok(topics.remove(0)),
-            _ => Err(Error::UnknownServerError("a metadata request was answered with something else".into())),
-        }
-    }
-
     pub fn check_open(&self) -> Result<(), JsValue> {
         if self.closed.get() {
             Err(error::client_error("CLUSTER_CLOSED", &format!("cluster {:?} was closed", self.cluster_name)))
@@ -131,11 +110,10 @@ pub(crate) fn set_timeout(callback: &Function, ms: u32) {
 /// A franz cluster, opened in this tab.
 #[wasm_bindgen]
 pub struct Kafka {
-    inner: Rc<Inner>,
+    broker: Broker,
 }
 
 struct OpenConfig {
-    client_id: String,
     cluster: String,
     brokers: i32,
     storage: String,
@@ -149,6 +127,7 @@ fn open_config(config: &JsValue) -> Result<OpenConfig, JsValue> {
     if !(1..=MAX_BROKERS).contains(&brokers) {
         return Err(error::type_error(&format!("brokers must be between 1 and {MAX_BROKERS}, got {brokers}")));
     }
+    js::opt_string(config, "clientId", "clientId")?; // accepted as KafkaJS does; a tab has no use for it yet
     let storage = js::opt_string(config, "storage", "storage")?.unwrap_or_else(|| "indexeddb".into());
     if !["indexeddb", "memory", "auto"].contains(&storage.as_str()) {
         return Err(error::type_error(&format!("storage must be 'indexeddb', 'memory' or 'auto', got {storage:?}")));
@@ -161,7 +140,6 @@ fn open_config(config: &JsValue) -> Result<OpenConfig, JsValue> {
         }
     };
     Ok(OpenConfig {
-        client_id: js::opt_string(config, "clientId", "clientId")?.unwrap_or_else(|| "franz".into()),
         cluster: js::opt_string(config, "cluster", "cluster")?.unwrap_or_else(|| "default".into()),
         brokers,
         storage,
@@ -239,29 +217,39 @@ impl Kafka {
                     (None, None, Cluster::new(c.brokers, c.seed))
                 }
             };
-            let kafka = Kafka {
-                inner: Rc::new(Inner {
-                    client_id: c.client_id,
-                    cluster_name: c.cluster,
-                    cluster: RefCell::new(cluster),
-                    auto_create_topics: c.auto_create_topics,
-                    events: Rc::default(),
-                    waiters: RefCell::default(),
-                    storage,
-                    lock: RefCell::new(lock),
-                    writing: Cell::new(false),
-                    writer_waiters: RefCell::default(),
-                    generation: Cell::new(0),
-                    closed: Cell::new(false),
-                    pending_warnings: RefCell::default(),
-                    ports: RefCell::default(),
-                }),
-            };
+            let inner = Rc::new(Inner {
+                cluster_name: c.cluster,
+                cluster: RefCell::new(cluster),
+                auto_create_topics: c.auto_create_topics,
+                events: Rc::default(),
+                waiters: RefCell::default(),
+                storage,
+                lock: RefCell::new(lock),
+                writing: Cell::new(false),
+                writer_waiters: RefCell::default(),
+                generation: Cell::new(0),
+                closed: Cell::new(false),
+                pending_warnings: RefCell::default(),
+                ports: RefCell::default(),
+            });
             for w in &warnings {
-                kafka.inner.warn(w);
+                inner.warn(w);
             }
-            wasm_bindgen_futures::spawn_local(super::durable::ticker(Rc::downgrade(&kafka.inner)));
-            kafka.inner.pending_warnings.replace(warnings);
+            wasm_bindgen_futures::spawn_local(super::durable::ticker(Rc::downgrade(&inner)));
+            inner.pending_warnings.replace(warnings);
+            Ok(Kafka { broker: Broker::Local(inner) }.into())
+        })
+    }
+
+    /// Connects to a cluster served on `port` by `kafka.serve(port)` in another context (a broker-host worker, or
+    /// another page). Gives the same API as `Kafka.open`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Kafka>")]
+    pub fn connect(port: web_sys::MessagePort) -> Promise {
+        future_to_promise(async move {
+            let remote = Remote::new(port);
+            let kafka = Kafka { broker: Broker::Remote(remote.clone()) };
+            // A first Metadata proves the host answers; its brokers name the cluster as the host sees it.
+            kafka.broker.call(Request::Metadata { topics: Some(Vec::new()) }).await.map_err(|e| error::to_js(&e))?;
             Ok(kafka.into())
         })
     }
@@ -276,21 +264,21 @@ impl Kafka {
     }
 
     pub fn admin(&self) -> Admin {
-        Admin::new(self.inner.clone())
+        Admin::new(self.broker.clone())
     }
 
     pub fn producer(
         &self,
         #[wasm_bindgen(unchecked_param_type = "ProducerConfig")] config: Option<JsValue>,
     ) -> Result<Producer, JsValue> {
-        Producer::new(self.inner.clone(), &config.unwrap_or(JsValue::UNDEFINED))
+        Producer::new(self.broker.clone(), &config.unwrap_or(JsValue::UNDEFINED))
     }
 
     pub fn consumer(
         &self,
         #[wasm_bindgen(unchecked_param_type = "ConsumerConfig")] config: JsValue,
     ) -> Result<Consumer, JsValue> {
-        Consumer::new(self.inner.clone(), &config)
+        Consumer::new(self.broker.clone(), &config)
     }
 
     /// Listens for `cluster.change` (anything in the cluster changed) or `warning` (storage repaired a
@@ -304,18 +292,23 @@ impl Kafka {
         )]
         listener: Function,
     ) -> JsValue {
-        self.inner.events.on(event, listener)
+        match self.broker.local() {
+            Some(inner) => inner.events.on(event, listener),
+            // Events come from where the cluster runs; a connected client has nothing to listen to yet.
+            None => Closure::once_into_js(|| {}),
+        }
     }
 
     /// Warnings raised while opening, before any listener could be added.
     #[wasm_bindgen(js_name = openWarnings, unchecked_return_type = "string[]")]
     pub fn open_warnings(&self) -> JsValue {
-        js::array(self.inner.pending_warnings.borrow().iter().map(|w| JsValue::from(w.as_str()))).into()
+        let warnings = self.broker.local().map(|i| i.pending_warnings.borrow().clone()).unwrap_or_default();
+        js::array(warnings.iter().map(|w| JsValue::from(w.as_str()))).into()
     }
 
     #[wasm_bindgen(getter, js_name = clusterName)]
     pub fn cluster_name(&self) -> String {
-        self.inner.cluster_name.clone()
+        self.broker.cluster_name()
     }
 
     /// `{ storage: 'indexeddb' | 'memory', database, batchesInMemory }`: where this cluster lives, and how much of
@@ -323,28 +316,29 @@ impl Kafka {
     #[wasm_bindgen(
         unchecked_return_type = "{ storage: 'indexeddb' | 'memory'; database: string | null; batchesInMemory: number }"
     )]
-    pub fn stats(&self) -> JsValue {
-        let cluster = self.inner.cluster.borrow();
+    pub fn stats(&self) -> Result<JsValue, JsValue> {
+        let inner = self.local("stats")?;
+        let cluster = inner.cluster.borrow();
         let mut in_memory = 0;
         for t in cluster.metadata() {
             for p in &t.partitions {
                 in_memory += cluster.batches_in_memory(&t.name, p.partition as i32).unwrap_or(0);
             }
         }
-        let storage = &self.inner.storage;
-        js::object([
+        let storage = &inner.storage;
+        Ok(js::object([
             ("storage", if storage.is_some() { "indexeddb" } else { "memory" }.into()),
             ("database", storage.as_ref().map_or(JsValue::NULL, |s| s.database_name().into())),
             ("batchesInMemory", in_memory.into()),
         ])
-        .into()
+        .into())
     }
 
     /// Makes the next storage write abort after `ops` of its operations, as a full disk
     /// (QuotaExceededError) or a crash mid-write would: for tests and for the tutorial's failure lessons.
     #[wasm_bindgen(js_name = simulateStorageFailure)]
     pub fn simulate_storage_failure(&self, ops: u32) -> Result<(), JsValue> {
-        let storage = self.inner.storage.as_ref().ok_or_else(|| {
+        let storage = self.local("simulateStorageFailure")?.storage.as_ref().ok_or_else(|| {
             error::client_error("NO_STORAGE", "this cluster lives in memory: there is no storage write to fail")
         })?;
         storage.fail_next_apply_at(ops as usize);
@@ -354,15 +348,22 @@ impl Kafka {
     /// Serves the broker protocol on `port`: the other end of a `MessageChannel`, handed to a worker or another
     /// page, speaks envelopes to this cluster (see `src/web/envelope.rs`). Any number of ports may be served.
     pub fn serve(&self, port: web_sys::MessagePort) -> Result<(), JsValue> {
-        self.inner.check_open()?;
-        self.inner.serve_port(port);
+        let inner = self.local("serve")?;
+        inner.check_open()?;
+        inner.serve_port(port);
         Ok(())
     }
 
     /// Closes the cluster: waits for pending writes, releases the lock so another tab may open it.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn close(&self) -> Promise {
-        let inner = self.inner.clone();
+        let inner = match &self.broker {
+            Broker::Local(inner) => inner.clone(),
+            Broker::Remote(remote) => {
+                remote.close();
+                return resolved(JsValue::UNDEFINED);
+            }
+        };
         future_to_promise(async move {
             let written = inner.persist().await.map_err(|e| error::to_js(&e));
             inner.closed.set(true);
@@ -380,6 +381,18 @@ impl Kafka {
     }
 }
 
+impl Kafka {
+    /// The cluster in this context, for what only its host can do.
+    fn local(&self, what: &str) -> Result<&Rc<Inner>, JsValue> {
+        self.broker.local().ok_or_else(|| {
+            error::client_error(
+                "NOT_THE_HOST",
+                &format!("{what}() works where the cluster runs, not through Kafka.connect"),
+            )
+        })
+    }
+}
+
 /// A resolved or rejected promise: KafkaJS's API is promise-based even where franz answers at once.
 pub(crate) fn settle(result: Result<JsValue, JsValue>) -> Promise {
     match result {
@@ -390,20 +403,4 @@ pub(crate) fn settle(result: Result<JsValue, JsValue>) -> Promise {
 
 pub(crate) fn resolved(value: JsValue) -> Promise {
     Promise::resolve(&value)
-}
-
-/// Resolves with the result of a request that changed the cluster once its changes are in storage (at once for
-/// a memory cluster); rejects if the write fails.
-pub(crate) fn durable(inner: &Rc<Inner>, result: Result<JsValue, JsValue>) -> Promise {
-    match result {
-        Err(e) => Promise::reject(&e),
-        Ok(v) if inner.storage.is_none() => resolved(v),
-        Ok(v) => {
-            let inner = inner.clone();
-            future_to_promise(async move {
-                inner.persist().await.map_err(|e| error::to_js(&e))?;
-                Ok(v)
-            })
-        }
-    }
 }

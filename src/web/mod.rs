@@ -1,6 +1,7 @@
 //! The browser shell: what JavaScript sees of franz. Thin by design; every decision is made in the core.
 
 mod admin;
+mod broker;
 mod consumer;
 mod durable;
 mod envelope;
