@@ -106,6 +106,8 @@ impl Inner {
     pub async fn persist(self: &Rc<Self>) -> Result<(), Error> {
         let Some(storage) = &self.storage else { return Ok(()) };
         let generation = self.generation.get();
+        // Let requests issued alongside this one add their changes first, so one transaction carries them all.
+        let _ = JsFuture::from(Promise::resolve(&JsValue::UNDEFINED)).await;
         loop {
             if self.generation.get() != generation {
                 return Err(Error::KafkaStorageError(
