@@ -6,9 +6,9 @@ import { chromium } from 'playwright-core';
 export const ROOT = new URL('../../', import.meta.url).pathname;
 export const ARTIFACTS = `${ROOT}artifacts`;
 
-/** Serves dist/ (built by scripts/build-site.sh) on a free port. Returns { url, stop }. */
-export async function serveSite() {
-  const child = spawn('node', [`${ROOT}scripts/serve.mjs`, `${ROOT}dist`, '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Serves `root` (by default dist/, built by scripts/build-site.sh) on a free port. Returns { url, stop }. */
+export async function serveSite(root = `${ROOT}dist`) {
+  const child = spawn('node', [`${ROOT}scripts/serve.mjs`, root, '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
     child.stdout.on('data', (chunk) => {
