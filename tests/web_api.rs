@@ -21,6 +21,8 @@ extern "C" {
     async fn each_batch_and_pause(kafka: JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = adminOperations)]
     async fn admin_operations(kafka: JsValue, options: JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = silentHostTimesOut)]
+    async fn silent_host_times_out(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = connectedPair)]
     async fn connected_pair(open: &JsValue, connect: &JsValue, cluster: &str) -> Result<JsValue, JsValue>;
 }
@@ -65,7 +67,7 @@ async fn admin_operations_and_change_events() {
 /// The same scenarios through `Kafka.connect(port)`: a client whose cluster is served on a MessagePort.
 async fn remote(cluster: &str) -> JsValue {
     let open = Closure::<dyn Fn(JsValue) -> js_sys::Promise>::new(Kafka::open);
-    let connect = Closure::<dyn Fn(web_sys::MessagePort) -> js_sys::Promise>::new(Kafka::connect);
+    let connect = Closure::<dyn Fn(web_sys::MessagePort) -> js_sys::Promise>::new(|p| Kafka::connect(p, None));
     let pair = connected_pair(open.as_ref(), connect.as_ref(), cluster).await.expect("a connected pair");
     js_sys::Reflect::get(&pair, &"client".into()).unwrap()
 }
@@ -94,4 +96,13 @@ async fn through_a_port_each_batch_pause_and_resume() {
 async fn through_a_port_admin_operations() {
     let options = js_sys::JSON::parse(r#"{"events":false}"#).unwrap();
     ok(admin_operations(remote("port-admin").await, options).await);
+}
+
+#[wasm_bindgen_test]
+async fn a_silent_host_times_out_instead_of_hanging() {
+    let connect =
+        Closure::<dyn Fn(web_sys::MessagePort, JsValue) -> js_sys::Promise>::new(|p, o| Kafka::connect(p, Some(o)));
+    let api = js_sys::Object::new();
+    js_sys::Reflect::set(&api, &"connect".into(), connect.as_ref()).unwrap();
+    ok(silent_host_times_out(&api.into()).await);
 }

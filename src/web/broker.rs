@@ -15,9 +15,15 @@ use super::kafka::Inner;
 use crate::core::error::Error;
 use crate::core::protocol::{Request, Response};
 
+/// KafkaJS's default `requestTimeout`.
+pub const DEFAULT_REQUEST_TIMEOUT_MS: u32 = 30_000;
+
 /// A broker host reached through a port: requests carry ids, answers may come back in any order.
 pub struct Remote {
     port: MessagePort,
+    /// How long a request may go unanswered (plus a Fetch's long-poll wait): a MessagePort gives no sign that the
+    /// other end is gone, so silence is the only sign of a dead host.
+    request_timeout_ms: u32,
     pending: RefCell<HashMap<u64, Function>>,
     next_id: Cell<u64>,
     closed: Cell<bool>,
@@ -26,7 +32,7 @@ pub struct Remote {
 }
 
 impl Remote {
-    pub fn new(port: MessagePort) -> Rc<Remote> {
+    pub fn new(port: MessagePort, request_timeout_ms: u32) -> Rc<Remote> {
         Rc::new_cyclic(|me: &std::rc::Weak<Remote>| {
             let me = me.clone();
             let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
@@ -40,6 +46,7 @@ impl Remote {
             port.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
             Remote {
                 port,
+                request_timeout_ms,
                 pending: RefCell::default(),
                 next_id: Cell::new(1),
                 closed: Cell::new(false),
@@ -56,7 +63,13 @@ impl Remote {
         let id = self.next_id.get();
         self.next_id.set(id + 1);
         let (envelope, transfer) = envelope_client::request(id as f64, request);
+        let waits = match request {
+            Request::Fetch { max_wait_ms, .. } => *max_wait_ms,
+            _ => 0,
+        };
         let answered = Promise::new(&mut |resolve, _| {
+            // Silence past the timeout answers `undefined`, which the check below turns into REQUEST_TIMED_OUT.
+            super::kafka::set_timeout(&resolve, self.request_timeout_ms.saturating_add(waits));
             self.pending.borrow_mut().insert(id, resolve);
         });
         if self.port.post_message_with_transferable(&envelope, &transfer).is_err() {
@@ -66,6 +79,13 @@ impl Remote {
         let answer = JsFuture::from(answered)
             .await
             .map_err(|_| Error::BrokerNotAvailable("the broker host went away".into()))?;
+        if answer.is_undefined() {
+            self.pending.borrow_mut().remove(&id);
+            return Err(Error::RequestTimedOut(format!(
+                "the broker host did not answer within {} ms (requestTimeout)",
+                self.request_timeout_ms
+            )));
+        }
         envelope_client::response(&answer)?.1
     }
 

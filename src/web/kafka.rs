@@ -242,11 +242,18 @@ impl Kafka {
     }
 
     /// Connects to a cluster served on `port` by `kafka.serve(port)` in another context (a broker-host worker, or
-    /// another page). Gives the same API as `Kafka.open`.
+    /// another page). Gives the same API as `Kafka.open`. `{ requestTimeout = 30000 }`: how long a request may go
+    /// unanswered before it fails with the retriable REQUEST_TIMED_OUT, as in KafkaJS.
     #[wasm_bindgen(unchecked_return_type = "Promise<Kafka>")]
-    pub fn connect(port: web_sys::MessagePort) -> Promise {
+    pub fn connect(
+        port: web_sys::MessagePort,
+        #[wasm_bindgen(unchecked_param_type = "{ requestTimeout?: number }")] options: Option<JsValue>,
+    ) -> Promise {
         future_to_promise(async move {
-            let remote = Remote::new(port);
+            let options = options.unwrap_or(JsValue::UNDEFINED);
+            let timeout = js::opt_int::<u32>(&options, "requestTimeout", "requestTimeout")?
+                .unwrap_or(super::broker::DEFAULT_REQUEST_TIMEOUT_MS);
+            let remote = Remote::new(port, timeout);
             let kafka = Kafka { broker: Broker::Remote(remote.clone()) };
             // A first Metadata proves the host answers; its brokers name the cluster as the host sees it.
             kafka.broker.call(Request::Metadata { topics: Some(Vec::new()) }).await.map_err(|e| error::to_js(&e))?;

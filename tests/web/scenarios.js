@@ -542,3 +542,13 @@ export async function connectedPair(open, connect, cluster) {
   host.serve(port1);
   return { host, client: await connect(port2) };
 }
+
+/** A client whose host never answers: every request fails with the retriable REQUEST_TIMED_OUT, never hangs. */
+export async function silentHostTimesOut({ connect }) {
+  const { port2 } = new MessageChannel(); // nobody serves port1
+  const started = Date.now();
+  await rejects(connect(port2, { requestTimeout: 300 }), { type: 'REQUEST_TIMED_OUT', code: 7, retriable: true }, 'connect to a silent host');
+  const waited = Date.now() - started;
+  check(waited >= 250 && waited < 3000, 'the timeout was honoured: ' + waited + ' ms');
+  return true;
+}
