@@ -157,3 +157,34 @@ fn idempotent_produce_through_the_protocol() {
     let (first, retry) = (first[0].result.as_ref().unwrap(), retry[0].result.as_ref().unwrap());
     assert_eq!((first.base_offset, retry.base_offset, retry.appended.len()), (0, 0, 0));
 }
+
+#[test]
+fn changes_are_reported_for_what_a_request_changed_and_only_what_succeeded() {
+    let mut c = cluster();
+    let mut seen = Vec::new();
+    let failing_create = Request::CreateTopics {
+        topics: vec![NewTopic::new("fresh", 1, 1), NewTopic::new("t", 1, 1)],
+        validate_only: false,
+    };
+    let requests = [
+        produce("t", &["a"]),
+        produce("missing", &["a"]),
+        failing_create,
+        Request::CreatePartitions { topic: "t".into(), count: 4, validate_only: true },
+        Request::OffsetCommit { group: "g".into(), topic: "t".into(), partition: 0, offset: 1, metadata: None },
+        Request::Metadata { topics: None },
+        Request::InitProducerId,
+    ];
+    for request in requests {
+        let (kind, topic) = (request.change_kind(), request.single_topic().map(str::to_owned));
+        let response = c.handle(request, T0).unwrap();
+        if let Some(kind) = kind {
+            seen.extend(response.changed_topics(topic.as_deref()).into_iter().map(|t| (kind, t)));
+        }
+        if let Some(w) = c.take_write() {
+            c.write_done(&w);
+        }
+    }
+    let expected = [("produce", "t"), ("createTopics", "fresh"), ("commitOffsets", "t")];
+    assert_eq!(seen, expected.map(|(k, t)| (k, t.to_string())));
+}

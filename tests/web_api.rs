@@ -23,6 +23,12 @@ extern "C" {
     async fn admin_operations(kafka: JsValue, options: JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = silentHostTimesOut)]
     async fn silent_host_times_out(api: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = changeEventsAreThrottled)]
+    async fn change_events_are_throttled(kafka: JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = hostGoesAndComesBack)]
+    async fn host_goes_and_comes_back(api: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = silentClientsAreDropped)]
+    async fn silent_clients_are_dropped(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = connectedPair)]
     async fn connected_pair(open: &JsValue, connect: &JsValue, cluster: &str) -> Result<JsValue, JsValue>;
 }
@@ -98,11 +104,45 @@ async fn through_a_port_admin_operations() {
     ok(admin_operations(remote("port-admin").await, options).await);
 }
 
+type Connect = Closure<dyn Fn(web_sys::MessagePort, JsValue) -> js_sys::Promise>;
+
+/// `{ open, connect, deleteCluster }` for scenarios that run a host and its clients; the closures must outlive
+/// the scenario, so they are returned alongside.
+fn host_api() -> (JsValue, impl Drop) {
+    let open = Closure::<dyn Fn(JsValue) -> js_sys::Promise>::new(Kafka::open);
+    let connect = Connect::new(|p, o| Kafka::connect(p, Some(o)));
+    let delete = Closure::<dyn Fn(String) -> js_sys::Promise>::new(Kafka::delete_cluster);
+    let api = js_sys::Object::new();
+    js_sys::Reflect::set(&api, &"open".into(), open.as_ref()).unwrap();
+    js_sys::Reflect::set(&api, &"connect".into(), connect.as_ref()).unwrap();
+    js_sys::Reflect::set(&api, &"deleteCluster".into(), delete.as_ref()).unwrap();
+    (api.into(), Keep(open, connect, delete))
+}
+
+struct Keep<A, B, C>(A, B, C);
+impl<A, B, C> Drop for Keep<A, B, C> {
+    fn drop(&mut self) {}
+}
+
 #[wasm_bindgen_test]
 async fn a_silent_host_times_out_instead_of_hanging() {
-    let connect =
-        Closure::<dyn Fn(web_sys::MessagePort, JsValue) -> js_sys::Promise>::new(|p, o| Kafka::connect(p, Some(o)));
-    let api = js_sys::Object::new();
-    js_sys::Reflect::set(&api, &"connect".into(), connect.as_ref()).unwrap();
-    ok(silent_host_times_out(&api.into()).await);
+    let (api, _keep) = host_api();
+    ok(silent_host_times_out(&api).await);
+}
+
+#[wasm_bindgen_test]
+async fn cluster_change_events_are_throttled_to_about_20_per_second() {
+    ok(change_events_are_throttled(open("api-throttle").await).await);
+}
+
+#[wasm_bindgen_test]
+async fn a_host_that_goes_fails_requests_retriably_and_clients_carry_on_with_a_new_one() {
+    let (api, _keep) = host_api();
+    ok(host_goes_and_comes_back(&api).await);
+}
+
+#[wasm_bindgen_test]
+async fn a_host_drops_silent_and_departed_clients() {
+    let (api, _keep) = host_api();
+    ok(silent_clients_are_dropped(&api).await);
 }

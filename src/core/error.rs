@@ -55,7 +55,9 @@ kafka_errors! {
     LeaderNotAvailable = 5, "LEADER_NOT_AVAILABLE", true;
     NotLeaderOrFollower = 6, "NOT_LEADER_OR_FOLLOWER", true;
     RequestTimedOut = 7, "REQUEST_TIMED_OUT", true;
-    BrokerNotAvailable = 8, "BROKER_NOT_AVAILABLE", false;
+    /// Retriable here, unlike in Java Kafka's table: a browser's broker host that went away is restarted on the
+    /// same storage, so trying again later is exactly right (as KafkaJS's retriable KafkaJSConnectionError).
+    BrokerNotAvailable = 8, "BROKER_NOT_AVAILABLE", true;
     ReplicaNotAvailable = 9, "REPLICA_NOT_AVAILABLE", true;
     /// One batch is larger than the topic's `max.message.bytes`.
     MessageTooLarge = 10, "MESSAGE_TOO_LARGE", false;

@@ -158,6 +158,55 @@ impl Request {
     }
 }
 
+impl Request {
+    /// The name views of the cluster know a change by (`cluster.change` events), for requests that change it.
+    pub fn change_kind(&self) -> Option<&'static str> {
+        if !self.mutates() {
+            return None;
+        }
+        Some(match self {
+            Request::Produce { .. } => "produce",
+            Request::CreateTopics { .. } => "createTopics",
+            Request::DeleteTopics { .. } => "deleteTopics",
+            Request::CreatePartitions { .. } => "createPartitions",
+            Request::AlterConfigs { .. } => "alterConfigs",
+            Request::OffsetCommit { .. } => "commitOffsets",
+            _ => return None,
+        })
+    }
+
+    /// The topic of a request about exactly one.
+    pub fn single_topic(&self) -> Option<&str> {
+        match self {
+            Request::CreatePartitions { topic, .. }
+            | Request::AlterConfigs { topic, .. }
+            | Request::OffsetCommit { topic, .. }
+            | Request::DescribeConfigs { topic }
+            | Request::ListOffsets { topic, .. }
+            | Request::OffsetFetch { topic, .. } => Some(topic),
+            _ => None,
+        }
+    }
+}
+
+impl Response {
+    /// The topics a successful request changed: those whose part of it succeeded (`topic`: the request's own,
+    /// for a request about one).
+    pub fn changed_topics(&self, topic: Option<&str>) -> Vec<String> {
+        let mut topics: Vec<String> = match self {
+            Response::Produce(results) => {
+                results.iter().filter(|r| r.result.is_ok()).map(|r| r.topic.clone()).collect()
+            }
+            Response::CreateTopics(outcomes) | Response::DeleteTopics(outcomes) => {
+                outcomes.iter().filter(|o| o.error.is_none()).map(|o| o.topic.clone()).collect()
+            }
+            _ => topic.map(str::to_owned).into_iter().collect(),
+        };
+        topics.dedup();
+        topics
+    }
+}
+
 impl Cluster {
     /// Serves one request at time `now_ms`. Errors that concern the whole request come back as `Err`; errors per
     /// topic come back inside the response, as Kafka's do.

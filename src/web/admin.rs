@@ -146,11 +146,6 @@ impl Admin {
             else {
                 return Err(unexpected());
             };
-            if !validate_only {
-                for o in outcomes.iter().filter(|o| o.error.is_none()) {
-                    broker.changed("createTopics", &o.topic);
-                }
-            }
             Ok(first_error(outcomes, |e| matches!(e, Error::TopicAlreadyExists(_)))?.into())
         })
     }
@@ -178,9 +173,6 @@ impl Admin {
             else {
                 return Err(unexpected());
             };
-            for o in outcomes.iter().filter(|o| o.error.is_none()) {
-                broker.changed("deleteTopics", &o.topic);
-            }
             first_error(outcomes, |_| false)?;
             Ok(JsValue::UNDEFINED)
         })
@@ -204,13 +196,7 @@ impl Admin {
                 let count = js::opt_int(tp, "count", format_args!("topicPartitions[{i}].count"))?.ok_or_else(|| {
                     js::type_error(format_args!("topicPartitions[{i}].count"), "a number", &JsValue::UNDEFINED)
                 })?;
-                broker
-                    .call(Request::CreatePartitions { topic: topic.clone(), count, validate_only })
-                    .await
-                    .map_err(to_js)?;
-                if !validate_only {
-                    broker.changed("createPartitions", &topic);
-                }
+                broker.call(Request::CreatePartitions { topic, count, validate_only }).await.map_err(to_js)?;
             }
             Ok(true.into())
         })
@@ -378,13 +364,7 @@ impl Admin {
                         None => changes.push((key, Some(value))), // unknown: the core names it in INVALID_CONFIG
                     }
                 }
-                broker
-                    .call(Request::AlterConfigs { topic: name.clone(), changes, validate_only })
-                    .await
-                    .map_err(to_js)?;
-                if !validate_only {
-                    broker.changed("alterConfigs", &name);
-                }
+                broker.call(Request::AlterConfigs { topic: name, changes, validate_only }).await.map_err(to_js)?;
             }
             Ok(JsValue::UNDEFINED)
         })

@@ -18,6 +18,16 @@ export interface KafkaConfig {
   seed?: number;
 }
 
+/** `Kafka.connect(port, options)`: how a client talks to a broker host behind a MessagePort. */
+export interface ConnectOptions {
+  /** How long a request may go unanswered before it fails with the retriable REQUEST_TIMED_OUT. Default 30000. */
+  requestTimeout?: number;
+  /** How often the client tells the host it is alive. Default 1000. */
+  heartbeatInterval?: number;
+  /** How long the host may be silent before requests fail with the retriable BROKER_NOT_AVAILABLE. Default 5000. */
+  hostTimeout?: number;
+}
+
 /** Keys, values and header values: a string (sent as UTF-8) or bytes. */
 export type Bytes = string | Uint8Array;
 
@@ -34,7 +44,21 @@ export interface Message {
   timestamp?: string | number;
 }
 
+/** KafkaJS's retry options: how a client rides out a broker host that cannot be reached for a while
+ * (BROKER_NOT_AVAILABLE, REQUEST_TIMED_OUT). Waits grow from initialRetryTime by multiplier, up to maxRetryTime. */
+export interface RetryOptions {
+  /** Producer: tries after the first before a send rejects. Default 5. A consumer retries for as long as it runs. */
+  retries?: number;
+  /** Default 300 ms. */
+  initialRetryTime?: number;
+  /** Default 30000 ms (a running consumer waits at most 1000 ms). */
+  maxRetryTime?: number;
+  /** Default 2. */
+  multiplier?: number;
+}
+
 export interface ProducerConfig {
+  retry?: RetryOptions;
   /** The default for every send: -1 (all, the default), 0 or 1. A send's own `acks` wins. */
   acks?: number;
   /** Kafka's idempotent producer: a retried batch is never written twice. Needs acks -1 (the default). */
@@ -120,6 +144,7 @@ export interface DescribeConfigResponse {
 }
 
 export interface ConsumerConfig {
+  retry?: RetryOptions;
   groupId: string;
   /** Default 1 MiB. */
   maxBytesPerPartition?: number;

@@ -3,7 +3,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
@@ -17,48 +17,114 @@ use crate::core::protocol::{Request, Response};
 
 /// KafkaJS's default `requestTimeout`.
 pub const DEFAULT_REQUEST_TIMEOUT_MS: u32 = 30_000;
+/// How often a connected client tells the host it is alive, and checks that the host is.
+pub const DEFAULT_HEARTBEAT_INTERVAL_MS: u32 = 1_000;
+/// How long a host may be silent (heartbeats unanswered) before it is taken for gone.
+pub const DEFAULT_HOST_TIMEOUT_MS: u32 = 5_000;
 
-/// A broker host reached through a port: requests carry ids, answers may come back in any order.
+type Handler = Closure<dyn FnMut(MessageEvent)>;
+
+/// How a client talks to its host: the timeouts of `Kafka.connect`.
+#[derive(Clone, Copy)]
+pub struct Timeouts {
+    /// How long a request may go unanswered (plus a Fetch's long-poll wait).
+    pub request_ms: u32,
+    pub heartbeat_ms: u32,
+    pub host_ms: u32,
+}
+
+/// A broker host reached through a port: requests carry ids, answers may come back in any order. A
+/// `MessagePort` gives no sign that the other end is gone, so the client sends heartbeats: a host that answers
+/// nothing for `host_ms` is gone, and every request waiting on it fails with the retriable BROKER_NOT_AVAILABLE
+/// until `reconnect` hands over a port to a new host.
 pub struct Remote {
-    port: MessagePort,
-    /// How long a request may go unanswered (plus a Fetch's long-poll wait): a MessagePort gives no sign that the
-    /// other end is gone, so silence is the only sign of a dead host.
-    request_timeout_ms: u32,
+    port: RefCell<MessagePort>,
+    handler: RefCell<Option<Handler>>,
+    timeouts: Timeouts,
+    /// Resolve functions of requests waiting for an answer, by id.
     pending: RefCell<HashMap<u64, Function>>,
     next_id: Cell<u64>,
+    last_heard_ms: Cell<f64>,
+    /// The host stopped answering; requests fail at once until a reconnect.
+    down: Cell<bool>,
     closed: Cell<bool>,
     pub cluster_name: RefCell<String>,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
+}
+
+/// What a pending request is resolved with when its host is gone (`undefined` means it timed out).
+fn host_gone() -> JsValue {
+    JsValue::NULL
 }
 
 impl Remote {
-    pub fn new(port: MessagePort, request_timeout_ms: u32) -> Rc<Remote> {
-        Rc::new_cyclic(|me: &std::rc::Weak<Remote>| {
-            let me = me.clone();
-            let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-                let Some(me) = me.upgrade() else { return };
-                let data = event.data();
-                let id = super::js::get(&data, "id").as_f64().map(|f| f as u64);
-                if let Some(resolve) = id.and_then(|id| me.pending.borrow_mut().remove(&id)) {
-                    let _ = resolve.call1(&JsValue::NULL, &data);
-                }
-            });
-            port.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-            Remote {
-                port,
-                request_timeout_ms,
-                pending: RefCell::default(),
-                next_id: Cell::new(1),
-                closed: Cell::new(false),
-                cluster_name: RefCell::new("remote".into()),
-                _on_message: on_message,
+    pub fn new(port: MessagePort, timeouts: Timeouts) -> Rc<Remote> {
+        let remote = Rc::new(Remote {
+            port: RefCell::new(port.clone()),
+            handler: RefCell::default(),
+            timeouts,
+            pending: RefCell::default(),
+            next_id: Cell::new(1),
+            last_heard_ms: Cell::new(js_sys::Date::now()),
+            down: Cell::new(false),
+            closed: Cell::new(false),
+            cluster_name: RefCell::new("remote".into()),
+        });
+        remote.attach(port);
+        wasm_bindgen_futures::spawn_local(heartbeats(Rc::downgrade(&remote)));
+        remote
+    }
+
+    /// Listens for answers on `port`.
+    fn attach(self: &Rc<Self>, port: MessagePort) {
+        let me = Rc::downgrade(self);
+        let handler = Handler::new(move |event: MessageEvent| {
+            let Some(me) = me.upgrade() else { return };
+            me.last_heard_ms.set(js_sys::Date::now());
+            let data = event.data();
+            let id = super::js::get(&data, "id").as_f64().map(|f| f as u64);
+            if let Some(resolve) = id.and_then(|id| me.pending.borrow_mut().remove(&id)) {
+                let _ = resolve.call1(&JsValue::NULL, &data);
             }
-        })
+        });
+        port.set_onmessage(Some(handler.as_ref().unchecked_ref()));
+        self.handler.replace(Some(handler));
+        self.port.replace(port);
+    }
+
+    /// The host is gone: every waiting request fails now.
+    fn host_is_gone(&self) {
+        self.down.set(true);
+        for (_, resolve) in self.pending.take() {
+            let _ = resolve.call1(&JsValue::NULL, &host_gone());
+        }
+    }
+
+    /// Leaves the current host (saying goodbye, in case it still listens) and talks to the one on `port`.
+    pub fn reconnect(self: &Rc<Self>, port: MessagePort) {
+        self.leave();
+        self.host_is_gone();
+        self.attach(port);
+        self.last_heard_ms.set(js_sys::Date::now());
+        self.down.set(false);
+    }
+
+    fn leave(&self) {
+        let port = self.port.borrow();
+        let _ = port.post_message(&super::js::object([("id", 0.into()), ("kind", "Goodbye".into())]));
+        port.set_onmessage(None);
+        port.close();
+    }
+
+    fn not_available(why: &str) -> Error {
+        Error::BrokerNotAvailable(format!("{why}; retry, or reconnect to a new broker host"))
     }
 
     async fn call(&self, request: &Request) -> Result<Response, Error> {
         if self.closed.get() {
             return Err(Error::BrokerNotAvailable("the connection to the broker host is closed".into()));
+        }
+        if self.down.get() {
+            return Err(Self::not_available("the broker host stopped answering"));
         }
         let id = self.next_id.get();
         self.next_id.set(id + 1);
@@ -69,37 +135,65 @@ impl Remote {
         };
         let answered = Promise::new(&mut |resolve, _| {
             // Silence past the timeout answers `undefined`, which the check below turns into REQUEST_TIMED_OUT.
-            super::kafka::set_timeout(&resolve, self.request_timeout_ms.saturating_add(waits));
+            super::kafka::set_timeout(&resolve, self.timeouts.request_ms.saturating_add(waits));
             self.pending.borrow_mut().insert(id, resolve);
         });
-        if self.port.post_message_with_transferable(&envelope, &transfer).is_err() {
+        if self.port.borrow().post_message_with_transferable(&envelope, &transfer).is_err() {
             self.pending.borrow_mut().remove(&id);
-            return Err(Error::BrokerNotAvailable("the broker host's port refused the request".into()));
+            return Err(Self::not_available("the broker host's port refused the request"));
         }
-        let answer = JsFuture::from(answered)
-            .await
-            .map_err(|_| Error::BrokerNotAvailable("the broker host went away".into()))?;
+        let answer = JsFuture::from(answered).await.map_err(|_| Self::not_available("the broker host went away"))?;
         if answer.is_undefined() {
             self.pending.borrow_mut().remove(&id);
             return Err(Error::RequestTimedOut(format!(
                 "the broker host did not answer within {} ms (requestTimeout)",
-                self.request_timeout_ms
+                self.timeouts.request_ms
             )));
+        }
+        if answer.is_null() {
+            return Err(Self::not_available("the broker host stopped answering while this request waited"));
         }
         envelope_client::response(&answer)?.1
     }
 
     pub fn close(&self) {
-        self.closed.set(true);
-        self.port.set_onmessage(None);
-        self.port.close();
+        if !self.closed.replace(true) {
+            self.leave();
+            self.host_is_gone();
+        }
+    }
+}
+
+/// Every `heartbeat_ms`: tells the host this client lives, and declares the host gone when it has said nothing
+/// for `host_ms`. Ends when the client is closed or dropped.
+async fn heartbeats(remote: Weak<Remote>) {
+    loop {
+        let interval = match remote.upgrade() {
+            Some(r) => r.timeouts.heartbeat_ms,
+            None => return,
+        };
+        super::retry::sleep(interval).await;
+        let Some(remote) = remote.upgrade() else { return };
+        if remote.closed.get() {
+            return;
+        }
+        if remote.down.get() {
+            continue;
+        }
+        let silent_ms = js_sys::Date::now() - remote.last_heard_ms.get();
+        if silent_ms > f64::from(remote.timeouts.host_ms) {
+            remote.host_is_gone();
+        } else {
+            let beat = super::js::object([("id", 0.into()), ("kind", "Heartbeat".into())]);
+            let _ = remote.port.borrow().post_message(&beat);
+        }
     }
 }
 
 impl Drop for Remote {
     /// The port must never call the handler once it is gone.
     fn drop(&mut self) {
-        self.port.set_onmessage(None);
+        self.port.borrow().set_onmessage(None);
     }
 }
 
@@ -132,13 +226,6 @@ impl Broker {
         match self {
             Broker::Local(inner) => inner.cluster_name.clone(),
             Broker::Remote(remote) => remote.cluster_name.borrow().clone(),
-        }
-    }
-
-    /// Tells the page's views that something changed (a broker host tells its own page).
-    pub fn changed(&self, kind: &str, topic: &str) {
-        if let Some(inner) = self.local() {
-            inner.changed(kind, topic);
         }
     }
 

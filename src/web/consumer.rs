@@ -17,6 +17,7 @@ use super::error;
 use super::events::Events;
 use super::js::{self, object};
 use super::kafka::{resolved, settle};
+use super::retry::{sleep, worth_retrying, Retry};
 use crate::core::client::records_from;
 use crate::core::error::Error;
 use crate::core::log::OffsetSpec;
@@ -34,6 +35,9 @@ const MEMBER_ID: &str = "franz-consumer";
 /// KafkaJS's defaults: `maxBytesPerPartition` 1 MiB, `maxWaitTimeInMs` 5 s.
 const DEFAULT_MAX_BYTES: usize = 1 << 20;
 const DEFAULT_MAX_WAIT_MS: u32 = 5000;
+/// The longest a running consumer waits between tries while the broker is unreachable, so it resumes (and
+/// stops) promptly.
+const MAX_BACKOFF_MS: u32 = 1000;
 
 struct Subscription {
     topic: String,
@@ -69,6 +73,7 @@ struct State {
     last_assignment: RefCell<Vec<TopicPartition>>,
     /// Resolvers of `stop()` promises, called when the loop has exited.
     on_stopped: RefCell<Vec<Function>>,
+    retry: Retry,
 }
 
 #[wasm_bindgen]
@@ -99,6 +104,7 @@ impl Consumer {
                 paused: RefCell::default(),
                 last_assignment: RefCell::default(),
                 on_stopped: RefCell::default(),
+                retry: Retry::from_config(config)?,
             }),
         })
     }
@@ -164,10 +170,17 @@ impl State {
             return Ok(());
         }
         let mut topics = Vec::new();
-        for ((topic, partition), offset) in &pending {
+        for (i, ((topic, partition), offset)) in pending.iter().enumerate() {
             let (group, partition, offset) = (self.group_id.clone(), *partition as i32, *offset);
             let request = Request::OffsetCommit { group, topic: topic.clone(), partition, offset, metadata: None };
-            self.broker.call(request).await?;
+            if let Err(e) = self.broker.call(request).await {
+                // What was not committed stays to commit, unless the consumer has moved further meanwhile.
+                let mut left = self.uncommitted.borrow_mut();
+                for (tp, offset) in pending.iter().skip(i) {
+                    left.entry(tp.clone()).or_insert(*offset);
+                }
+                return Err(e);
+            }
             topics.push(object([
                 ("topic", topic.as_str().into()),
                 ("partition", partition.into()),
@@ -256,7 +269,10 @@ async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u32) {
     state.events.emit("consumer.group_join", &event(&group_join));
     let mut last_commit = js_sys::Date::now() as i64;
     let mut since_commit = 0u32;
-    while state.is_current(generation) {
+    // Rounds in a row that found the broker unreachable: the loop waits longer after each, and carries on.
+    let mut failures = 0u32;
+    let backoff = |failures: u32| state.retry.delay_ms(failures).min(MAX_BACKOFF_MS);
+    'rounds: while state.is_current(generation) {
         // One Fetch per round for every assigned partition that is not paused, each at its position. It
         // long-polls: with nothing new it returns after at most POLL_MS, so that stop() is never kept waiting.
         let mut asked = Vec::new();
@@ -266,6 +282,11 @@ async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u32) {
             }
             match state.position(&tp, from_beginning).await {
                 Ok(offset) => asked.push((tp, from_beginning, offset)),
+                Err(e) if worth_retrying(&e) => {
+                    sleep(backoff(failures)).await;
+                    failures += 1;
+                    continue 'rounds;
+                }
                 Err(e) => return state.crash(state.core(e)),
             }
         }
@@ -282,8 +303,14 @@ async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u32) {
         let answers = match state.broker.call(request).await {
             Ok(Response::Fetch(a)) => a,
             Ok(_) => return state.crash(state.core(unexpected())),
+            Err(e) if worth_retrying(&e) => {
+                sleep(backoff(failures)).await;
+                failures += 1;
+                continue;
+            }
             Err(e) => return state.crash(state.core(e)),
         };
+        failures = 0;
         for ((tp, from_beginning, position), answer) in asked.into_iter().zip(answers) {
             if !state.is_current(generation) {
                 break;
@@ -360,10 +387,12 @@ async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u32) {
                 || policy.interval_ms.is_some_and(|i| now - last_commit >= i)
                 || (policy.threshold.is_none() && policy.interval_ms.is_none());
             if policy.auto && due {
-                if let Err(e) = state.commit().await {
-                    return state.crash(state.core(e));
+                match state.commit().await {
+                    Ok(()) => (last_commit, since_commit) = (now, 0),
+                    // Kept for the next commit; the fetch that follows backs off if the broker is still away.
+                    Err(e) if worth_retrying(&e) => {}
+                    Err(e) => return state.crash(state.core(e)),
                 }
-                (last_commit, since_commit) = (now, 0);
             }
         }
     }

@@ -31,12 +31,12 @@ const HEAD_BYTES: usize = 1 << 20;
 /// Runs the cluster's periodic work until the cluster is closed or dropped. Holds it only weakly.
 pub async fn ticker(inner: std::rc::Weak<Inner>) {
     loop {
-        let tick = Promise::new(&mut |resolve, _| super::kafka::set_timeout(&resolve, TICK_MS));
-        let _ = JsFuture::from(tick).await;
+        super::retry::sleep(TICK_MS).await;
         let Some(inner) = inner.upgrade() else { return };
         if inner.check_open().is_err() {
             return;
         }
+        inner.sweep_clients();
         inner.tick().await;
     }
 }

@@ -2,7 +2,12 @@
 //! answers envelopes from any number of `MessagePort`s. Each envelope is served on its own, so a slow long poll
 //! never holds up another client's produce, and answers may return out of order (envelopes carry ids). A
 //! malformed envelope gets an error answer; the host goes on serving everyone.
+//!
+//! A `MessagePort` says nothing when the worker at its other end is terminated, so a client must be heard from
+//! (any envelope, or a `Heartbeat`) at least every `clientTimeout` ms. A silent client is dropped: its long polls
+//! end unanswered, its port is closed and its handler freed. A client that leaves says `Goodbye`.
 
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::Array;
@@ -10,15 +15,45 @@ use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, MessagePort};
 
 use super::envelope;
+use super::js;
 use super::kafka::Inner;
 use crate::core::error::Error;
 use crate::core::log::OffsetSpec;
 use crate::core::protocol::{Request, Response};
 
+/// How long a served client may be silent before it is taken for dead: ten missed heartbeats at
+/// `Kafka.connect`'s default rate.
+pub const DEFAULT_CLIENT_TIMEOUT_MS: u32 = 10_000;
+
+type Handler = Closure<dyn FnMut(MessageEvent)>;
+
+/// One client served on a port.
+pub(crate) struct Client {
+    port: MessagePort,
+    last_heard_ms: Cell<i64>,
+    timeout_ms: u32,
+    gone: Cell<bool>,
+    on_message: RefCell<Option<Handler>>,
+}
+
+impl Client {
+    fn answer(&self, message: &JsValue, transfer: &Array) {
+        if !self.gone.get() {
+            // A port whose other end is gone accepts the message and drops it; that is what the sweep is for.
+            let _ = self.port.post_message_with_transferable(message, transfer);
+        }
+    }
+}
+
 impl Inner {
     /// Serves one request completely: a Fetch waits (up to `max_wait_ms`) until `min_bytes` are there, as Kafka's
     /// long poll does; a request that changes the cluster is answered only once storage has the change.
     pub async fn call(self: &Rc<Self>, request: Request) -> Result<Response, Error> {
+        self.call_while(request, &|| true).await
+    }
+
+    /// [`Inner::call`] for a client that may go away: its long poll ends as soon as `wanted()` is false.
+    async fn call_while(self: &Rc<Self>, request: Request, wanted: &dyn Fn() -> bool) -> Result<Response, Error> {
         if let Request::Fetch { partitions, min_bytes, max_wait_ms } = request {
             let deadline = self.now_ms() + i64::from(max_wait_ms);
             loop {
@@ -29,7 +64,7 @@ impl Inner {
                     .map(|f| f.batches.iter().map(|b| b.len()).sum::<usize>())
                     .sum();
                 let left = deadline - self.now_ms();
-                if bytes >= min_bytes || left <= 0 || self.check_open().is_err() {
+                if bytes >= min_bytes || left <= 0 || self.check_open().is_err() || !wanted() {
                     return Ok(Response::Fetch(answers));
                 }
                 self.wait_for_data(left as u32).await;
@@ -40,22 +75,28 @@ impl Inner {
             return Ok(Response::ListOffsets(self.offset_for_timestamp(topic, *partition as u32, *t).await?));
         }
         let mutates = request.mutates();
+        let change = request.change_kind().map(|kind| (kind, request.single_topic().map(str::to_owned)));
         let response = self.serve(request)?;
         if mutates {
             self.persist().await?;
             self.data_arrived();
         }
+        if let Some((kind, topic)) = change {
+            for topic in response.changed_topics(topic.as_deref()) {
+                self.changed(kind, &topic);
+            }
+        }
         Ok(response)
     }
 
-    /// Answers one envelope: the response envelope and the ArrayBuffers to transfer with it.
-    async fn answer(self: &Rc<Self>, message: JsValue) -> (JsValue, Array) {
+    /// Answers one protocol envelope: the response envelope and the ArrayBuffers to transfer with it.
+    async fn answer(self: &Rc<Self>, message: JsValue, client: &Rc<Client>) -> (JsValue, Array) {
         let Some(id) = envelope::id_of(&message) else {
             let e = Error::InvalidRequest("an envelope needs a numeric id".into());
             return (envelope::error_response(None, &e).into(), Array::new());
         };
         let result = match envelope::request(&message) {
-            Ok(request) => self.call(request).await,
+            Ok(request) => self.call_while(request, &|| !client.gone.get()).await,
             Err(e) => Err(e),
         };
         match result {
@@ -67,23 +108,81 @@ impl Inner {
         }
     }
 
+    /// Handles whatever a client sent: a heartbeat, a goodbye, or a request.
+    async fn receive(self: &Rc<Self>, client: Rc<Client>, message: JsValue) {
+        client.last_heard_ms.set(self.now_ms());
+        match js::get(&message, "kind").as_string().as_deref() {
+            Some("Heartbeat") => client
+                .answer(&js::object([("id", js::get(&message, "id")), ("kind", "Heartbeat".into())]), &Array::new()),
+            Some("Goodbye") => self.drop_client(&client, "it said goodbye"),
+            _ => {
+                let (answer, transfer) = self.answer(message, &client).await;
+                client.answer(&answer, &transfer);
+            }
+        }
+    }
+
     /// Starts serving envelopes that arrive on `port`. A served cluster must outlive the page's handle to it (a
     /// worker's clients keep talking after the page forgets the object), so the handler holds the cluster; the
-    /// cycle ends at `close()`, which unhooks every port.
-    pub fn serve_port(self: &Rc<Self>, port: MessagePort) {
-        let inner = self.clone();
-        let reply_to = port.clone();
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let inner = inner.clone();
-            let reply_to = reply_to.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                let (answer, transfer) = inner.answer(event.data()).await;
-                if reply_to.post_message_with_transferable(&answer, &transfer).is_err() {
-                    inner.warn("a client port closed before its answer could be sent");
-                }
-            });
+    /// cycle ends when the client goes or at `close()`.
+    pub fn serve_port(self: &Rc<Self>, port: MessagePort, timeout_ms: u32) {
+        let client = Rc::new(Client {
+            port: port.clone(),
+            last_heard_ms: Cell::new(self.now_ms()),
+            timeout_ms,
+            gone: Cell::new(false),
+            on_message: RefCell::default(),
+        });
+        let (inner, me) = (self.clone(), client.clone());
+        let on_message = Handler::new(move |event: MessageEvent| {
+            let (inner, me) = (inner.clone(), me.clone());
+            // Served outside the handler, so a goodbye may free the handler itself.
+            wasm_bindgen_futures::spawn_local(async move { inner.receive(me, event.data()).await });
         });
         port.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        self.ports.borrow_mut().push((port, on_message));
+        client.on_message.replace(Some(on_message));
+        self.clients.borrow_mut().push(client);
+        self.changed("clientJoined", "");
     }
+
+    /// Forgets a client: closes its port, frees its handler, and ends its long polls (woken, they see it gone).
+    fn drop_client(&self, client: &Rc<Client>, why: &str) {
+        if client.gone.replace(true) {
+            return;
+        }
+        client.port.set_onmessage(None);
+        client.port.close();
+        client.on_message.take();
+        self.clients.borrow_mut().retain(|c| !Rc::ptr_eq(c, client));
+        self.data_arrived();
+        self.changed("clientLeft", "");
+        web_sys_console_debug(&format!("franz: a client was dropped: {why}"));
+    }
+
+    /// Drops every client not heard from within its timeout (called by the ticker).
+    pub fn sweep_clients(&self) {
+        let now = self.now_ms();
+        let silent: Vec<Rc<Client>> = self
+            .clients
+            .borrow()
+            .iter()
+            .filter(|c| now - c.last_heard_ms.get() > i64::from(c.timeout_ms))
+            .cloned()
+            .collect();
+        for client in silent {
+            self.drop_client(&client, &format!("silent for more than {} ms", client.timeout_ms));
+        }
+    }
+
+    /// Drops every client (the cluster is closing).
+    pub fn drop_all_clients(&self) {
+        let clients = self.clients.borrow().clone();
+        for client in clients {
+            self.drop_client(&client, "the cluster closed");
+        }
+    }
+}
+
+fn web_sys_console_debug(message: &str) {
+    web_sys::console::debug_1(&message.into());
 }

@@ -1,18 +1,21 @@
 //! `Kafka`: the entry point of the JS API (`await Kafka.open({...})`), and the state its clients share.
 
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::admin::Admin;
-use super::broker::{Broker, Remote};
+use super::broker::{
+    Broker, Remote, Timeouts, DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HOST_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS,
+};
 use super::consumer::Consumer;
 use super::durable::{restore, WINDOW_BUDGET};
 use super::error;
 use super::events::Events;
+use super::host::{Client, DEFAULT_CLIENT_TIMEOUT_MS};
 use super::idb::{Durability, IdbStorage};
 use super::js;
 use super::lock::{self, Acquired, ClusterLock};
@@ -25,8 +28,9 @@ use crate::core::storage::StorageFailure;
 /// Largest cluster a tab runs: enough for every replication lesson, small enough to stay cheap.
 const MAX_BROKERS: i32 = 9;
 
-/// A port a cluster serves, and the handler that answers its envelopes.
-pub(crate) type ServedPort = (web_sys::MessagePort, Closure<dyn FnMut(web_sys::MessageEvent)>);
+/// `cluster.change` events are coalesced to at most one per this many ms (about 20/s): a view re-renders on
+/// each, and a busy cluster changes far more often than a screen can show.
+const CHANGE_INTERVAL_MS: i64 = 50;
 
 /// What every client of one cluster shares.
 pub(crate) struct Inner {
@@ -47,8 +51,13 @@ pub(crate) struct Inner {
     pub generation: Cell<u64>,
     closed: Cell<bool>,
     pending_warnings: RefCell<Vec<String>>,
-    /// Ports this cluster serves, with their message handlers (dropped on close).
-    pub ports: RefCell<Vec<ServedPort>>,
+    /// Clients this cluster serves through ports (dropped when they go, and on close).
+    pub clients: RefCell<Vec<Rc<Client>>>,
+    /// Changes not yet told to `cluster.change` listeners, and whether telling them is scheduled.
+    pending_changes: RefCell<Vec<(String, String)>>,
+    change_scheduled: Cell<bool>,
+    last_change_ms: Cell<i64>,
+    me: Weak<Inner>,
 }
 
 impl Inner {
@@ -57,9 +66,39 @@ impl Inner {
         js_sys::Date::now() as i64
     }
 
-    /// A `cluster.change` event, for views that render the cluster.
+    /// Notes a change for `cluster.change` listeners, who hear of it within `CHANGE_INTERVAL_MS`.
     pub fn changed(&self, kind: &str, topic: &str) {
-        let payload = js::object([("type", kind.into()), ("topic", topic.into())]);
+        {
+            let mut pending = self.pending_changes.borrow_mut();
+            if !pending.iter().any(|(k, t)| k == kind && t == topic) {
+                pending.push((kind.into(), topic.into()));
+            }
+        }
+        if self.change_scheduled.replace(true) {
+            return;
+        }
+        let wait = (self.last_change_ms.get() + CHANGE_INTERVAL_MS - self.now_ms()).max(0);
+        let me = self.me.clone();
+        let tell = Closure::once_into_js(move || {
+            if let Some(me) = me.upgrade() {
+                me.tell_changes();
+            }
+        });
+        set_timeout(tell.unchecked_ref(), wait as u32);
+    }
+
+    /// One `cluster.change` event for every change since the last: `{ type, topic }` of the first, and
+    /// `changes: [{ type, topic }]` with all of them.
+    fn tell_changes(&self) {
+        self.change_scheduled.set(false);
+        self.last_change_ms.set(self.now_ms());
+        let changes = self.pending_changes.take();
+        let Some((kind, topic)) = changes.first() else { return };
+        let list = js::array(
+            changes.iter().map(|(k, t)| js::object([("type", k.as_str().into()), ("topic", t.as_str().into())])),
+        );
+        let payload =
+            js::object([("type", kind.as_str().into()), ("topic", topic.as_str().into()), ("changes", list.into())]);
         self.events.emit("cluster.change", &payload);
     }
 
@@ -217,7 +256,7 @@ impl Kafka {
                     (None, None, Cluster::new(c.brokers, c.seed))
                 }
             };
-            let inner = Rc::new(Inner {
+            let inner = Rc::new_cyclic(|me| Inner {
                 cluster_name: c.cluster,
                 cluster: RefCell::new(cluster),
                 auto_create_topics: c.auto_create_topics,
@@ -230,7 +269,11 @@ impl Kafka {
                 generation: Cell::new(0),
                 closed: Cell::new(false),
                 pending_warnings: RefCell::default(),
-                ports: RefCell::default(),
+                clients: RefCell::default(),
+                pending_changes: RefCell::default(),
+                change_scheduled: Cell::new(false),
+                last_change_ms: Cell::new(0),
+                me: me.clone(),
             });
             for w in &warnings {
                 inner.warn(w);
@@ -242,22 +285,54 @@ impl Kafka {
     }
 
     /// Connects to a cluster served on `port` by `kafka.serve(port)` in another context (a broker-host worker, or
-    /// another page). Gives the same API as `Kafka.open`. `{ requestTimeout = 30000 }`: how long a request may go
-    /// unanswered before it fails with the retriable REQUEST_TIMED_OUT, as in KafkaJS.
+    /// another page). Gives the same API as `Kafka.open`. Options:
+    /// - `requestTimeout = 30000`: how long a request may go unanswered before it fails with the retriable
+    ///   REQUEST_TIMED_OUT, as in KafkaJS;
+    /// - `heartbeatInterval = 1000`: how often the client tells the host it is alive (the host drops clients it
+    ///   has not heard from within its `clientTimeout`);
+    /// - `hostTimeout = 5000`: how long the host may be silent before it is taken for gone: waiting and later
+    ///   requests then fail with the retriable BROKER_NOT_AVAILABLE until `reconnect(port)`.
     #[wasm_bindgen(unchecked_return_type = "Promise<Kafka>")]
     pub fn connect(
         port: web_sys::MessagePort,
-        #[wasm_bindgen(unchecked_param_type = "{ requestTimeout?: number }")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_param_type = "ConnectOptions")] options: Option<JsValue>,
     ) -> Promise {
         future_to_promise(async move {
             let options = options.unwrap_or(JsValue::UNDEFINED);
-            let timeout = js::opt_int::<u32>(&options, "requestTimeout", "requestTimeout")?
-                .unwrap_or(super::broker::DEFAULT_REQUEST_TIMEOUT_MS);
-            let remote = Remote::new(port, timeout);
-            let kafka = Kafka { broker: Broker::Remote(remote.clone()) };
-            // A first Metadata proves the host answers; its brokers name the cluster as the host sees it.
-            kafka.broker.call(Request::Metadata { topics: Some(Vec::new()) }).await.map_err(|e| error::to_js(&e))?;
+            let positive = |key: &'static str, default: u32| -> Result<u32, JsValue> {
+                match js::opt_int::<u32>(&options, key, key)? {
+                    Some(0) => Err(error::type_error(&format!("{key} must be a positive number of milliseconds"))),
+                    v => Ok(v.unwrap_or(default)),
+                }
+            };
+            let timeouts = Timeouts {
+                request_ms: positive("requestTimeout", DEFAULT_REQUEST_TIMEOUT_MS)?,
+                heartbeat_ms: positive("heartbeatInterval", DEFAULT_HEARTBEAT_INTERVAL_MS)?,
+                host_ms: positive("hostTimeout", DEFAULT_HOST_TIMEOUT_MS)?,
+            };
+            let remote = Remote::new(port, timeouts);
+            let kafka = Kafka { broker: Broker::Remote(remote) };
+            kafka.check_host().await?;
             Ok(kafka.into())
+        })
+    }
+
+    /// For a client of `Kafka.connect`: talks from now on to the broker host on `port` (a new host started on the
+    /// same cluster after the old one died). Requests still waiting on the old host fail with the retriable
+    /// BROKER_NOT_AVAILABLE; producers and consumers made from this `Kafka` carry on through the new port.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn reconnect(&self, port: web_sys::MessagePort) -> Promise {
+        let Broker::Remote(remote) = &self.broker else {
+            return Promise::reject(&error::client_error(
+                "NOT_CONNECTED",
+                "reconnect() is for a Kafka made by Kafka.connect; this one runs the cluster itself",
+            ));
+        };
+        remote.reconnect(port);
+        let kafka = Kafka { broker: self.broker.clone() };
+        future_to_promise(async move {
+            kafka.check_host().await?;
+            Ok(JsValue::UNDEFINED)
         })
     }
 
@@ -318,10 +393,11 @@ impl Kafka {
         self.broker.cluster_name()
     }
 
-    /// `{ storage: 'indexeddb' | 'memory', database, batchesInMemory }`: where this cluster lives, and how much of
-    /// its log is held in memory (the rest is read from IndexedDB on demand).
+    /// `{ storage: 'indexeddb' | 'memory', database, batchesInMemory, clients }`: where this cluster lives, how
+    /// much of its log is held in memory (the rest is read from IndexedDB on demand), and how many clients it
+    /// serves through ports.
     #[wasm_bindgen(
-        unchecked_return_type = "{ storage: 'indexeddb' | 'memory'; database: string | null; batchesInMemory: number }"
+        unchecked_return_type = "{ storage: 'indexeddb' | 'memory'; database: string | null; batchesInMemory: number; clients: number }"
     )]
     pub fn stats(&self) -> Result<JsValue, JsValue> {
         let inner = self.local("stats")?;
@@ -337,6 +413,7 @@ impl Kafka {
             ("storage", if storage.is_some() { "indexeddb" } else { "memory" }.into()),
             ("database", storage.as_ref().map_or(JsValue::NULL, |s| s.database_name().into())),
             ("batchesInMemory", in_memory.into()),
+            ("clients", inner.clients.borrow().len().into()),
         ])
         .into())
     }
@@ -354,10 +431,22 @@ impl Kafka {
 
     /// Serves the broker protocol on `port`: the other end of a `MessageChannel`, handed to a worker or another
     /// page, speaks envelopes to this cluster (see `src/web/envelope.rs`). Any number of ports may be served.
-    pub fn serve(&self, port: web_sys::MessagePort) -> Result<(), JsValue> {
+    /// `{ clientTimeout = 10000 }`: a client silent for longer (its worker was terminated) is dropped; the
+    /// heartbeat of `Kafka.connect` keeps a live one heard.
+    pub fn serve(
+        &self,
+        port: web_sys::MessagePort,
+        #[wasm_bindgen(unchecked_param_type = "{ clientTimeout?: number }")] options: Option<JsValue>,
+    ) -> Result<(), JsValue> {
         let inner = self.local("serve")?;
         inner.check_open()?;
-        inner.serve_port(port);
+        let options = options.unwrap_or(JsValue::UNDEFINED);
+        let timeout =
+            js::opt_int::<u32>(&options, "clientTimeout", "clientTimeout")?.unwrap_or(DEFAULT_CLIENT_TIMEOUT_MS);
+        if timeout == 0 {
+            return Err(error::type_error("clientTimeout must be a positive number of milliseconds"));
+        }
+        inner.serve_port(port, timeout);
         Ok(())
     }
 
@@ -375,10 +464,7 @@ impl Kafka {
             let written = inner.persist().await.map_err(|e| error::to_js(&e));
             inner.closed.set(true);
             inner.data_arrived();
-            for (port, _) in inner.ports.take() {
-                port.set_onmessage(None);
-                port.close();
-            }
+            inner.drop_all_clients();
             if let Some(storage) = &inner.storage {
                 storage.close();
             }
@@ -389,6 +475,12 @@ impl Kafka {
 }
 
 impl Kafka {
+    /// A first Metadata proves the host answers.
+    async fn check_host(&self) -> Result<(), JsValue> {
+        self.broker.call(Request::Metadata { topics: Some(Vec::new()) }).await.map_err(|e| error::to_js(&e))?;
+        Ok(())
+    }
+
     /// The cluster in this context, for what only its host can do.
     fn local(&self, what: &str) -> Result<&Rc<Inner>, JsValue> {
         self.broker.local().ok_or_else(|| {

@@ -15,6 +15,7 @@ mod kafka;
 mod lock;
 mod pack;
 mod producer;
+mod retry;
 
 use wasm_bindgen::prelude::*;
 

@@ -14,6 +14,7 @@ use super::error;
 use super::js::{self, object};
 use super::kafka::resolved;
 use super::pack;
+use super::retry::{worth_retrying, Retry};
 use crate::core::client::{batches_by_partition, OutgoingMessage};
 use crate::core::cluster::NewTopic;
 use crate::core::error::Error;
@@ -36,6 +37,7 @@ struct State {
     auto_create_topics: bool,
     /// For an idempotent producer: its id, epoch and next sequence per partition.
     idempotence: Option<RefCell<Idempotence>>,
+    retry: Retry,
 }
 
 /// An idempotent producer's state. `id` is `None` until the first send asks InitProducerId, and again after a
@@ -79,6 +81,7 @@ impl Producer {
                 acks,
                 auto_create_topics,
                 idempotence: idempotent.then(RefCell::default),
+                retry: Retry::from_config(config)?,
             }),
         })
     }
@@ -121,6 +124,21 @@ impl Producer {
 }
 
 impl State {
+    /// One request, tried again (the same bytes, the same sequence numbers) while the broker cannot be reached:
+    /// an idempotent producer's retry of a batch that did land is recognised as a duplicate and not written twice.
+    async fn call(&self, request: Request) -> Result<Response, Error> {
+        let mut attempt = 0;
+        loop {
+            match self.broker.call(request.clone()).await {
+                Err(e) if worth_retrying(&e) && attempt < self.retry.retries => {
+                    self.retry.wait(attempt).await;
+                    attempt += 1;
+                }
+                answer => return answer,
+            }
+        }
+    }
+
     fn check_connected(&self) -> Result<(), JsValue> {
         self.broker.check_open()?;
         if self.connected.get() {
@@ -140,8 +158,7 @@ impl State {
     ) -> Result<Option<ProducerBatch>, Error> {
         let Some(idempotence) = &self.idempotence else { return Ok(None) };
         if idempotence.borrow().id.is_none() {
-            let Response::InitProducerId { producer_id, epoch } = self.broker.call(Request::InitProducerId).await?
-            else {
+            let Response::InitProducerId { producer_id, epoch } = self.call(Request::InitProducerId).await? else {
                 return Err(Error::UnknownServerError("InitProducerId was answered with something else".into()));
             };
             idempotence.borrow_mut().id = Some((producer_id, epoch));
@@ -155,12 +172,11 @@ impl State {
     /// Sends one topic's messages; returns KafkaJS's RecordMetadata, one per partition written.
     async fn send_topic(&self, send: TopicSend, acks: i16) -> Result<Vec<JsValue>, JsValue> {
         let TopicSend { topic, messages } = send;
-        let metadata = |topics: Option<Vec<String>>| self.broker.call(Request::Metadata { topics });
+        let metadata = |topics: Option<Vec<String>>| self.call(Request::Metadata { topics });
         let mut known = metadata(Some(vec![topic.clone()])).await;
         if self.auto_create_topics && matches!(known, Err(Error::UnknownTopicOrPartition(_))) {
             let topics = vec![NewTopic::new(topic.as_str(), -1, -1)];
-            self.broker.call(Request::CreateTopics { topics, validate_only: false }).await.map_err(to_js)?;
-            self.broker.changed("createTopics", &topic);
+            self.call(Request::CreateTopics { topics, validate_only: false }).await.map_err(to_js)?;
             known = metadata(Some(vec![topic.clone()])).await;
         }
         let Response::Metadata { topics, .. } = known.map_err(to_js)? else {
@@ -185,7 +201,7 @@ impl State {
             let data = ProduceData::Records { records, producer };
             partitions.push(ProducePartition { topic: topic.clone(), partition: partition as i32, data });
         }
-        let answers = match self.broker.call(Request::Produce { acks, partitions }).await {
+        let answers = match self.call(Request::Produce { acks, partitions }).await {
             Ok(Response::Produce(answers)) => answers,
             Ok(_) => return Err(to_js(Error::UnknownServerError("a produce was answered with something else".into()))),
             Err(e) => {
@@ -222,7 +238,6 @@ impl State {
                 .into(),
             );
         }
-        self.broker.changed("produce", &topic);
         if let Some(e) = first_error {
             // KafkaJS rejects a send when any partition fails; partitions that succeeded stay written, as in Kafka.
             return Err(to_js(e));

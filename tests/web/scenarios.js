@@ -18,6 +18,7 @@ async function rejects(promise, expect, what) {
   }
   throw new Error(`${what}: expected a rejection`);
 }
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 function throws(fn, expect, what) { return rejects((async () => fn())(), expect, what); }
 
 
@@ -200,7 +201,7 @@ export async function eachBatchAndPause(kafka) {
 export async function adminOperations(kafka, { events = true } = {}) {
   const admin = kafka.admin();
   const changes = [];
-  const off = kafka.on('cluster.change', (e) => changes.push(e.type));
+  const off = kafka.on('cluster.change', (e) => changes.push(...e.changes.map((c) => c.type)));
   await admin.createTopics({ topics: [{ topic: 'cfg', numPartitions: 2, replicationFactor: 2, configEntries: [{ name: 'retention.ms', value: '60000' }] }] });
   const meta = await admin.fetchTopicMetadata({ topics: ['cfg'] });
   eq(meta.topics[0].name, 'cfg', 'metadata name');
@@ -220,6 +221,7 @@ export async function adminOperations(kafka, { events = true } = {}) {
   eq(cluster.brokers.map((b) => b.nodeId), [1, 2, 3], 'brokers');
   await admin.deleteTopics({ topics: ['cfg'] });
   eq(await admin.listTopics(), [], 'deleted');
+  await sleep(100); // events are coalesced: at most one per 50 ms
   off();
   await admin.createTopics({ topics: [{ topic: 'quiet' }] });
   // Events are emitted where the cluster runs, so a client connected through a port hears none.
@@ -375,7 +377,6 @@ export async function failedWritesLeaveNoTrace({ open, deleteCluster }) {
   // Sends racing a failing write, its reload and the writes after it: whatever was acknowledged is stored, and
   // nothing else is.
   kafka.simulateStorageFailure(0);
-  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   // Spread over ~20 ms, so some land while the failed write is reloading the cluster from storage.
   const racing = Array.from({ length: 40 }, (_, i) => `r${i}`).map(async (v, i) => {
     if (i % 2 === 1) await sleep(i / 2);
@@ -436,7 +437,7 @@ export async function retentionAndTimeLookupsReachStorage({ open, deleteCluster 
   eq(await kafka.admin().fetchTopicOffsetsByTimestamp('r', now - 3_600_000 + 5000), [{ partition: 0, offset: '200' }], 'timestamp lookup that must read storage');
   eq(await kafka.admin().fetchTopicOffsetsByTimestamp('r', now + 60_000), [{ partition: 0, offset: '401' }], 'nothing that late: the high watermark');
   const changes = [];
-  kafka.on('cluster.change', (e) => changes.push(e.type));
+  kafka.on('cluster.change', (e) => changes.push(...e.changes.map((c) => c.type)));
   const deadline = Date.now() + 5000;
   let low;
   while (Date.now() < deadline) {
@@ -445,6 +446,7 @@ export async function retentionAndTimeLookupsReachStorage({ open, deleteCluster 
     await new Promise((r) => setTimeout(r, 100));
   }
   eq(low, '400', 'the ticker applied retention to batches only IndexedDB held');
+  await sleep(100); // events are coalesced: at most one per 50 ms
   check(changes.includes('retention'), 'a cluster.change event for it');
   await kafka.close();
   kafka = await open({ cluster: 'retention', brokers: 1, storage: 'indexeddb' });
@@ -550,5 +552,111 @@ export async function silentHostTimesOut({ connect }) {
   await rejects(connect(port2, { requestTimeout: 300 }), { type: 'REQUEST_TIMED_OUT', code: 7, retriable: true }, 'connect to a silent host');
   const waited = Date.now() - started;
   check(waited >= 250 && waited < 3000, 'the timeout was honoured: ' + waited + ' ms');
+  return true;
+}
+
+/** A busy cluster tells its views at most about 20 times a second, and every change is in some event. */
+export async function changeEventsAreThrottled(kafka) {
+  await kafka.admin().createTopics({ topics: [{ topic: 'busy', numPartitions: 2 }] });
+  await sleep(100);
+  const events = [];
+  const off = kafka.on('cluster.change', (e) => events.push({ at: performance.now(), changes: e.changes }));
+  const producer = kafka.producer();
+  await producer.connect();
+  const started = performance.now();
+  let sends = 0;
+  while (performance.now() - started < 400) {
+    await producer.send({ topic: 'busy', messages: [{ value: `v${sends++}` }] });
+    if (sends % 10 === 0) await sleep(0); // let timers run, as any real page or worker does between bursts
+  }
+  await producer.send({ topic: 'busy', acks: 1, messages: [{ value: 'last' }] });
+  await kafka.admin().createPartitions({ topicPartitions: [{ topic: 'busy', count: 3 }] });
+  await sleep(100);
+  off();
+  check(sends > 20, `enough sends to need throttling: ${sends}`);
+  check(events.length >= 8 && events.length <= 12, `~20 events/s over ~450 ms, not one per send: ${events.length} for ${sends} sends`);
+  for (let i = 1; i < events.length; i++) {
+    check(events[i].at - events[i - 1].at >= 45, `events at least 50 ms apart: ${events[i].at - events[i - 1].at}`);
+  }
+  const all = events.flatMap((e) => e.changes.map((c) => `${c.type}:${c.topic}`));
+  check(all.includes('produce:busy') && all.at(-1) === 'createPartitions:busy', 'every kind of change is told: ' + all.slice(-3));
+  return true;
+}
+
+/** A host that stops answering fails the client's requests with the retriable BROKER_NOT_AVAILABLE; after a new
+ * host opens the same IndexedDB cluster and the client reconnects, producer and consumer carry on, nothing
+ * acknowledged is lost and nothing is read twice. */
+export async function hostGoesAndComesBack({ open, connect, deleteCluster }) {
+  const cluster = 'host-comes-back';
+  await deleteCluster(cluster);
+  const config = { cluster, brokers: 3, storage: 'indexeddb' };
+  let host = await open(config);
+  await host.admin().createTopics({ topics: [{ topic: 'events', numPartitions: 2 }] });
+  let channel = new MessageChannel();
+  host.serve(channel.port1);
+  const client = await connect(channel.port2, { heartbeatInterval: 50, hostTimeout: 300 });
+  const producer = client.producer({ idempotent: true, retry: { retries: 8, initialRetryTime: 100, multiplier: 1.5 } });
+  const impatient = client.producer({ retry: { retries: 0 } });
+  await Promise.all([producer.connect(), impatient.connect()]);
+  const consumer = client.consumer({ groupId: 'g', maxWaitTimeInMs: 2000 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'events', fromBeginning: true });
+  const seen = [];
+  await consumer.run({ eachMessage: async ({ partition, message }) => { seen.push(`${partition}:${message.offset}:${text(message.value)}`); } });
+  const acked = [];
+  const send = async (p, v) => { await p.send({ topic: 'events', messages: [{ key: v, value: v }] }); acked.push(v); };
+  for (const v of ['a', 'b', 'c', 'd']) await send(producer, v);
+
+  await host.close(); // the host goes: from now on nobody answers the client
+  const t0 = performance.now();
+  await rejects(send(impatient, 'never'), { type: 'BROKER_NOT_AVAILABLE', retriable: true, code: 8 }, 'a send while the host is gone');
+  const noticed = performance.now() - t0;
+  check(noticed >= 200 && noticed < 1500, `the host's silence is noticed after hostTimeout: ${noticed} ms`);
+  await rejects(client.admin().listTopics(), { type: 'BROKER_NOT_AVAILABLE' }, 'and fails at once afterwards');
+  const riding = send(producer, 'e'); // retries until the new host is there
+
+  await sleep(200);
+  host = await open(config);
+  channel = new MessageChannel();
+  host.serve(channel.port1);
+  await client.reconnect(channel.port2);
+  await riding;
+  await send(producer, 'f');
+  const deadline = Date.now() + 5000;
+  while (seen.length < acked.length && Date.now() < deadline) await sleep(50);
+  await consumer.stop();
+  eq(acked, ['a', 'b', 'c', 'd', 'e', 'f'], 'acknowledged');
+  eq([...seen.map((s) => s.split(':')[2])].sort(), acked, 'each acknowledged record consumed once, across the restart');
+  eq(new Set(seen.map((s) => s.split(':').slice(0, 2).join(':'))).size, seen.length, 'no offset twice');
+  const committed = await client.admin().fetchOffsets({ groupId: 'g', topics: ['events'] });
+  const total = committed[0].partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+  eq(total, 6, 'the group committed everything it read');
+  await client.close();
+  await host.close();
+  return true;
+}
+
+/** The host drops a client it has not heard from (a terminated worker), and one that says goodbye; a client
+ * whose heartbeat keeps it heard stays. */
+export async function silentClientsAreDropped({ open, connect }) {
+  const host = await open({ cluster: 'dropping', brokers: 1, storage: 'memory' });
+  await host.admin().createTopics({ topics: [{ topic: 't' }] });
+  const serve = () => { const c = new MessageChannel(); host.serve(c.port1, { clientTimeout: 300 }); return c.port2; };
+  const live = await connect(serve(), { heartbeatInterval: 50 });
+  const leaving = await connect(serve(), { heartbeatInterval: 50 });
+  // A raw client that starts a long poll and is never heard from again, like a worker terminated mid-request.
+  const silent = serve();
+  silent.postMessage({ id: 1, kind: 'Fetch', maxWaitMs: 60000, partitions: [{ topic: 't', partition: 0, offset: 0 }] });
+  eq(host.stats().clients, 3, 'three clients served');
+  await leaving.close();
+  await sleep(50);
+  eq(host.stats().clients, 2, 'a client that says goodbye is dropped at once');
+  const deadline = Date.now() + 3000;
+  while (host.stats().clients > 1 && Date.now() < deadline) await sleep(50);
+  eq(host.stats().clients, 1, 'the silent one is dropped after clientTimeout, its long poll with it');
+  eq(await live.admin().listTopics(), ['t'], 'the live client is still served');
+  await throws(() => host.serve(new MessageChannel().port1, { clientTimeout: 0 }), { name: 'TypeError' }, 'clientTimeout 0');
+  await live.close();
+  await host.close();
   return true;
 }
