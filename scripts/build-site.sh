@@ -4,8 +4,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 wasm-pack build --target web --release
+# franz/worker: the broker-host and client worker scripts ship in the package beside the wasm module.
+mkdir -p pkg/worker
+cp src/web/worker/*.js src/web/worker/*.d.ts pkg/worker/
+node scripts/package-exports.mjs pkg/package.json
 rm -rf dist
 cp -r www dist
 mkdir -p dist/pkg
-cp -r pkg/franz.js pkg/franz_bg.wasm pkg/franz.d.ts pkg/snippets dist/pkg/
+cp -r pkg/franz.js pkg/franz_bg.wasm pkg/franz.d.ts pkg/snippets pkg/worker dist/pkg/
 printf 'build: dist/ ready, wasm %s bytes\n' "$(wc -c < dist/pkg/franz_bg.wasm)"

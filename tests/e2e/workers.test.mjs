@@ -1,11 +1,12 @@
-// Producers and consumers as real Web Workers, each talking to a cluster the page hosts through a MessageChannel.
+// franz as workers, end to end in Chromium: a broker-host worker, and the package's ready-made producer and
+// consumer workers (franz/worker), each talking to the host through a MessageChannel of its own.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchChromium, serveSite, ROOT } from './helpers.mjs';
 
 let site, browser;
 before(async () => {
-  site = await serveSite(ROOT); // the repository: pkg/ and the worker scripts
+  site = await serveSite(ROOT); // the repository: pkg/ with pkg/worker/
   browser = await launchChromium();
 });
 after(async () => {
@@ -13,51 +14,190 @@ after(async () => {
   site?.stop();
 });
 
-test('3 producer workers and a consumer worker: every record once by offset, in order per partition', async () => {
+/** Runs `body` in a fresh page with franz/worker imported as `w` and helpers as `h`; fails on page errors. */
+async function inPage(body, arg) {
   const page = await browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(`${site.url}www/index.html`);
-  const result = await page.evaluate(async () => {
-    const { default: init, Kafka } = await import('/pkg/franz.js');
-    await init();
-    const host = await Kafka.open({ cluster: 'workers', brokers: 3, storage: 'memory' });
-    await host.admin().createTopics({ topics: [{ topic: 'clicks', numPartitions: 3, replicationFactor: 2 }] });
-    /** Starts a worker whose port the host serves; resolves with the worker's one report. */
-    const start = (script, data) => {
-      const { port1, port2 } = new MessageChannel();
-      host.serve(port1);
-      const worker = new Worker(script, { type: 'module' });
-      const report = new Promise((resolve, reject) => {
-        worker.onmessage = (e) => resolve(e.data);
-        worker.onerror = (e) => reject(new Error(e.message));
-      });
-      worker.postMessage({ ...data, port: port2 }, [port2]);
-      return report;
-    };
-    const producers = [1, 2, 3].map((id) => start('/tests/e2e/workers/producer.js', { topic: 'clicks', count: 1000, id }));
-    const consumed = start('/tests/e2e/workers/consumer.js', { topic: 'clicks', expect: 3000, groupId: 'readers' });
-    const acked = (await Promise.all(producers)).reduce((n, r) => n + r.acked, 0);
-    const { seen } = await consumed;
-    return { acked, seen };
+  await page.addScriptTag({
+    type: 'module',
+    content: `
+      import * as w from '/pkg/worker/index.js';
+      window.w = w;
+      window.h = {
+        sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+        until: async (cond, ms, what) => {
+          const end = Date.now() + ms;
+          while (!(await cond())) {
+            if (Date.now() > end) throw new Error('timed out waiting for ' + what);
+            await new Promise((r) => setTimeout(r, 20));
+          }
+        },
+      };`,
   });
+  await page.waitForFunction(() => window.w && window.h);
+  const result = await page.evaluate(body, arg);
+  await page.close();
   assert.deepEqual(errors, []);
+  return result;
+}
+
+/** Groups [partition, offset, value] records by partition, checking offsets run 0.. with no gap or repeat. */
+function byPartition(records, label) {
+  const parts = new Map();
+  for (const [partition, offset, value] of records) {
+    if (!parts.has(partition)) parts.set(partition, []);
+    parts.get(partition).push([offset, value]);
+  }
+  for (const [partition, list] of parts) {
+    list.forEach(([offset], i) => assert.equal(offset, i, `${label}, partition ${partition}: offsets 0.. without gaps or repeats`));
+  }
+  return parts;
+}
+
+test('3 producer workers and 2 consumer workers through a broker-host worker: every record once by offset, in order per partition', async () => {
+  const result = await inPage(async () => {
+    const host = await w.BrokerHost.start({ cluster: 'workers', brokers: 3, storage: 'memory' });
+    const changes = [];
+    host.on('cluster.change', (e) => changes.push(e));
+    const admin = (await host.connect()).admin();
+    await admin.createTopics({ topics: [{ topic: 'clicks', numPartitions: 3, replicationFactor: 2 }] });
+    const producers = [1, 2, 3].map((id) => w.spawnProducer(host, { topic: 'clicks', rate: 0, count: 1000, key: `w${id}-{n}`, keySpace: 7, value: `w${id}:{n}` }));
+    // Two groups (group rebalancing lands with consumer groups): each must see everything once.
+    const consumers = ['readers', 'auditors'].map((groupId) => {
+      const records = [];
+      const c = w.spawnConsumer(host, { topic: 'clicks', groupId, echo: true });
+      c.on('consumed', (r) => records.push(...r.records));
+      return { c, records };
+    });
+    const acked = (await Promise.all(producers.map((p) => p.done))).reduce((n, r) => n + r.acked, 0);
+    await h.until(() => consumers.every(({ records }) => records.length >= 3000), 10000, 'both consumers');
+    await h.sleep(200); // anything extra would show now
+    await Promise.all(consumers.map(({ c }) => c.stop()));
+    return { acked, seen: consumers.map(({ records }) => records), changes: changes.length, stats: await host.stats() };
+  });
   assert.equal(result.acked, 3000);
-  assert.equal(result.seen.length, 3000, 'every acknowledged record arrived');
-  const byPartition = new Map();
-  for (const [partition, offset, value] of result.seen) {
-    if (!byPartition.has(partition)) byPartition.set(partition, []);
-    byPartition.get(partition).push([offset, value]);
-  }
-  const values = new Set();
-  for (const [partition, records] of byPartition) {
-    records.forEach(([offset], i) => assert.equal(offset, i, `partition ${partition}: offsets 0.. without gaps or repeats`));
-    // Each producer's records keep their order within a partition.
-    for (const w of [1, 2, 3]) {
-      const mine = records.map(([, v]) => v).filter((v) => v.startsWith(`w${w}:`)).map((v) => Number(v.split(':')[1]));
-      assert.deepEqual(mine, [...mine].sort((a, b) => a - b), `partition ${partition}, producer ${w}: in order`);
+  assert.ok(result.changes >= 1, 'the page heard cluster.change events from the host worker');
+  for (const [i, seen] of result.seen.entries()) {
+    assert.equal(seen.length, 3000, `consumer ${i}: every acknowledged record arrived, none twice`);
+    const values = new Set();
+    for (const [partition, records] of byPartition(seen, `consumer ${i}`)) {
+      for (const w of [1, 2, 3]) {
+        const mine = records.map(([, v]) => v).filter((v) => v.startsWith(`w${w}:`)).map((v) => Number(v.split(':')[1]));
+        assert.deepEqual(mine, [...mine].sort((a, b) => a - b), `partition ${partition}, producer ${w}: in order`);
+      }
+      records.forEach(([, v]) => values.add(v));
     }
-    records.forEach(([, v]) => values.add(v));
+    assert.equal(values.size, 3000, `consumer ${i}: no record twice`);
   }
-  assert.equal(values.size, 3000, 'no record twice');
+});
+
+test('a producer worker terminated mid-stream: everything it was acknowledged for is kept, and the host drops it', async () => {
+  const result = await inPage(async () => {
+    const host = await w.BrokerHost.start({ cluster: 'killed-producer', storage: 'memory' }, { clientTimeout: 1000 });
+    const kafka = await host.connect();
+    await kafka.admin().createTopics({ topics: [{ topic: 'events', numPartitions: 2 }] });
+    const producer = w.spawnProducer(host, { topic: 'events', rate: 3000, batchSize: 30, key: null, value: 'p:{n}' });
+    let acked = 0;
+    producer.on('progress', (r) => (acked = r.acked));
+    await h.until(() => acked >= 300, 10000, '300 acknowledged');
+    const clientsBefore = (await host.stats()).clients;
+    producer.terminate();
+    const ackedAtKill = acked;
+    await h.until(async () => (await host.stats()).clients === clientsBefore - 1, 4000, 'the host to drop the dead client');
+    const offsets = await kafka.admin().fetchTopicOffsets('events');
+    const stored = offsets.reduce((n, p) => n + Number(p.high), 0);
+    const consumer = kafka.consumer({ groupId: 'check' });
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'events', fromBeginning: true });
+    const values = [];
+    await consumer.run({ eachMessage: async ({ message }) => { values.push(new TextDecoder().decode(message.value)); } });
+    await h.until(() => values.length >= stored, 5000, 'reading everything back');
+    await consumer.stop();
+    return { ackedAtKill, stored, values, clientsBefore };
+  });
+  assert.ok(result.ackedAtKill >= 300);
+  assert.ok(result.stored >= result.ackedAtKill, `${result.stored} stored >= ${result.ackedAtKill} acknowledged`);
+  const values = new Set(result.values);
+  assert.equal(values.size, result.values.length, 'no record twice');
+  for (let n = 0; n < result.ackedAtKill; n++) assert.ok(values.has(`p:${n}`), `acknowledged record p:${n} is kept`);
+});
+
+test('the broker-host worker killed and restarted on IndexedDB: no acknowledged record is lost, and a group resumes from its committed offsets', async () => {
+  const result = await inPage(async () => {
+    const config = { cluster: 'restart-e2e', brokers: 3, storage: 'indexeddb' };
+    const host = await w.BrokerHost.start(config);
+    const kafka = await host.connect();
+    await kafka.admin().createTopics({ topics: [{ topic: 'orders', numPartitions: 3 }] });
+    const acked = { 1: 0, 2: 0 };
+    const producers = [1, 2].map((id) => {
+      const p = w.spawnProducer(host, { topic: 'orders', rate: 1500, count: 600, batchSize: 20, idempotent: true, key: `c${id}-{n}`, value: `w${id}:{n}` });
+      p.on('progress', (r) => (acked[id] = r.acked));
+      return p;
+    });
+    const seen = [];
+    const consumer = w.spawnConsumer(host, { topic: 'orders', groupId: 'billing', echo: true });
+    consumer.on('consumed', (r) => seen.push(...r.records));
+    await h.until(() => acked[1] >= 150 && acked[2] >= 150 && seen.length > 0, 10000, 'traffic before the crash');
+    host.terminate(); // a crash: nothing is closed or flushed
+    const ackedAtCrash = { ...acked };
+    await h.sleep(300);
+    await host.restart();
+    const done = await Promise.all(producers.map((p) => p.done));
+    await h.until(() => seen.length >= 1200, 15000, 'the consumer to catch up after the restart');
+    await h.sleep(200);
+    await consumer.stop(); // commits
+    // A new member of the group starts where the group's committed offsets are: only new records reach it.
+    const after = [];
+    const next = w.spawnConsumer(host, { topic: 'orders', groupId: 'billing', echo: true });
+    next.on('consumed', (r) => after.push(...r.records));
+    await h.sleep(300);
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: 'orders', messages: Array.from({ length: 10 }, (_, i) => ({ key: `late-${i}`, value: `late:${i}` })) });
+    await h.until(() => after.length >= 10, 5000, 'the new member to read the new records');
+    await h.sleep(200);
+    await next.stop();
+    return { ackedAtCrash, done: done.map((d) => d.acked), seen, after, stats: await host.stats() };
+  });
+  assert.ok(result.ackedAtCrash[1] >= 150 && result.ackedAtCrash[2] >= 150);
+  assert.deepEqual(result.done, [600, 600], 'both producers rode out the restart (their sends were retried)');
+  const parts = byPartition(result.seen, 'across the restart');
+  const values = new Set([...parts.values()].flatMap((list) => list.map(([, v]) => v)));
+  assert.equal(values.size, result.seen.length, 'no record twice: idempotent retries were not written again');
+  for (const id of [1, 2]) {
+    for (let n = 0; n < 600; n++) assert.ok(values.has(`w${id}:${n}`), `acknowledged record w${id}:${n} survived the crash`);
+  }
+  assert.deepEqual(result.after.map(([, , v]) => v).sort(), Array.from({ length: 10 }, (_, i) => `late:${i}`).sort(), 'the new member read only what came after the committed offsets');
+  assert.equal(result.stats.storage, 'indexeddb');
+});
+
+test('garbage sent to the broker-host worker gets error answers, and other clients are unaffected', async () => {
+  const result = await inPage(async () => {
+    const host = await w.BrokerHost.start({ cluster: 'garbage', storage: 'memory' });
+    const kafka = await host.connect();
+    await kafka.admin().createTopics({ topics: [{ topic: 't' }] });
+    const raw = host.port();
+    const answers = [];
+    raw.onmessage = ({ data }) => answers.push(data);
+    const junk = new Uint8Array(80).map((_, i) => (i * 37) & 255).buffer;
+    raw.postMessage({ id: 1, kind: 'Produce', acks: 1, partitions: [{ topic: 't', partition: 0, records: junk }] }, [junk]);
+    raw.postMessage({ id: 2, kind: 'Explode' });
+    raw.postMessage({ nonsense: true });
+    raw.postMessage('just a string');
+    raw.postMessage({ id: 3, kind: 'Fetch', partitions: 'all of them' });
+    const producer = kafka.producer();
+    await producer.connect();
+    const sent = await producer.send({ topic: 't', messages: [{ value: 'fine' }] });
+    await h.until(() => answers.length >= 5, 3000, 'five answers');
+    return { answers, sent, high: (await kafka.admin().fetchTopicOffsets('t'))[0].high };
+  });
+  const byId = new Map(result.answers.map((a) => [a.id, a]));
+  assert.equal(byId.get(1).body[0].error.type, 'CORRUPT_MESSAGE', 'a batch with a bad CRC');
+  assert.equal(byId.get(2).error.type, 'INVALID_REQUEST', 'an unknown kind');
+  assert.equal(byId.get(3).error.type, 'INVALID_REQUEST', 'a malformed field');
+  assert.equal(result.answers.filter((a) => a.id === null && a.error?.type === 'INVALID_REQUEST').length, 2, 'envelopes without an id');
+  assert.equal(result.sent[0].baseOffset, '0', 'the other client was served');
+  assert.equal(result.high, '1', 'nothing of the garbage was written');
 });

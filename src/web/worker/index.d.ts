@@ -1,0 +1,67 @@
+// Types of franz/worker: a broker host in a dedicated worker, and ready-made producer/consumer workers.
+import type { Kafka, KafkaConfig, ConnectOptions } from '../franz.js';
+
+export interface ClusterChange {
+  type: string;
+  topic: string;
+  changes: { type: string; topic: string }[];
+}
+
+export interface HostStats {
+  storage: 'indexeddb' | 'memory';
+  database: string | null;
+  batchesInMemory: number;
+  clients: number;
+}
+
+export declare class BrokerHost {
+  static start(config?: KafkaConfig, options?: { clientTimeout?: number }): Promise<BrokerHost>;
+  port(onRestart?: (port: MessagePort) => void): MessagePort;
+  unfollow(onRestart: (port: MessagePort) => void): void;
+  connect(options?: ConnectOptions): Promise<Kafka>;
+  on(type: 'cluster.change', listener: (event: ClusterChange) => void): () => void;
+  on(type: 'warning', listener: (event: { message: string; cluster: string }) => void): () => void;
+  stats(): Promise<HostStats>;
+  terminate(): void;
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ProducerProgress { type: 'progress'; acked: number; errors: number }
+export interface ProducerDone { type: 'done'; acked: number }
+export interface Consumed { type: 'consumed'; partition: number; count: number; lag: number; records?: [number, number, string | null][] }
+export interface ConsumerStopped { type: 'stopped'; count: number }
+
+export interface ClientWorker<Report, End> {
+  on(type: string, listener: (report: Report) => void): () => void;
+  readonly done: Promise<End>;
+  stop(): Promise<End>;
+  terminate(): void;
+}
+
+export interface ProducerWorkerOptions {
+  topic: string;
+  /** Records a second; 0 sends as fast as acknowledgements come back. Default 10. */
+  rate?: number;
+  count?: number;
+  /** Key pattern, {n} the record number modulo keySpace; null for no key. Default 'key-{n}'. */
+  key?: string | null;
+  keySpace?: number;
+  /** Value pattern, {n} the record number. Default 'message {n}'. */
+  value?: string;
+  acks?: number;
+  idempotent?: boolean;
+  /** Most records in one send. Default 100. */
+  batchSize?: number;
+}
+
+export interface ConsumerWorkerOptions {
+  topic: string;
+  groupId: string;
+  fromBeginning?: boolean;
+  /** Report every record ([partition, offset, value]), not only counts. */
+  echo?: boolean;
+}
+
+export declare function spawnProducer(host: BrokerHost, options: ProducerWorkerOptions): ClientWorker<ProducerProgress, ProducerDone>;
+export declare function spawnConsumer(host: BrokerHost, options: ConsumerWorkerOptions): ClientWorker<Consumed, ConsumerStopped>;
