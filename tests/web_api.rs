@@ -29,6 +29,8 @@ extern "C" {
     async fn host_goes_and_comes_back(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = silentClientsAreDropped)]
     async fn silent_clients_are_dropped(api: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = producerBatchesAndPipelines)]
+    async fn producer_batches_and_pipelines(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = connectedPair)]
     async fn connected_pair(open: &JsValue, connect: &JsValue, cluster: &str) -> Result<JsValue, JsValue>;
 }
@@ -145,4 +147,10 @@ async fn a_host_that_goes_fails_requests_retriably_and_clients_carry_on_with_a_n
 async fn a_host_drops_silent_and_departed_clients() {
     let (api, _keep) = host_api();
     ok(silent_clients_are_dropped(&api).await);
+}
+
+#[wasm_bindgen_test]
+async fn the_producer_lingers_batches_and_bounds_requests_in_flight_resolving_in_order() {
+    let (api, _keep) = host_api();
+    ok(producer_batches_and_pipelines(&api).await);
 }

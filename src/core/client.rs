@@ -1,5 +1,6 @@
 //! The client side of produce and fetch, kept pure so that the in-page API and worker clients share it.
 
+mod accumulator;
 mod packed;
 
 use std::collections::BTreeMap;
@@ -10,6 +11,7 @@ use crate::core::error::Result;
 use crate::core::partitioner::Partitioner;
 use crate::core::record::{decode_batches, Record};
 
+pub use accumulator::{record_bytes, Accumulator, Drained, PartitionBatch, Piece};
 pub use packed::unpack as unpack_messages;
 
 /// A message as a producer hands it over: a record, and maybe the partition it must go to.

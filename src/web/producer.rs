@@ -1,31 +1,41 @@
-//! `kafka.producer()`: KafkaJS's producer. One `send` becomes one Produce request: one RecordBatch v2 per
-//! partition, to the broker wherever it runs.
+//! `kafka.producer()`: KafkaJS's producer, with Kafka's accumulator: sends queue up per partition, requests carry
+//! one RecordBatch v2 per partition (`batchSize`, `lingerMs`), at most `maxInFlightRequests` are out at once,
+//! and sends resolve in the order they were made.
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
-use js_sys::Promise;
+use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
+use wasm_bindgen_futures::JsFuture;
 
 use super::broker::Broker;
 use super::error;
 use super::js::{self, object};
 use super::kafka::resolved;
 use super::pack;
-use super::retry::{worth_retrying, Retry};
-use crate::core::client::{batches_by_partition, OutgoingMessage};
+use super::retry::{sleep, worth_retrying, Retry};
+use crate::core::client::{batches_by_partition, Accumulator, Drained, OutgoingMessage, Piece};
 use crate::core::cluster::NewTopic;
+use crate::core::cluster::ProduceResult;
 use crate::core::error::Error;
 use crate::core::log::ProducerBatch;
 use crate::core::partitioner::{NullKeyStrategy, Partitioner};
 use crate::core::protocol::{ProduceData, ProducePartition, Request, Response};
 
+/// Kafka's `batch.size` default: at most this many bytes of records per partition in one request.
+const DEFAULT_BATCH_BYTES: u32 = 16_384;
+/// Kafka's `max.in.flight.requests.per.connection` default.
+const DEFAULT_MAX_IN_FLIGHT: u32 = 5;
+
 #[wasm_bindgen]
 pub struct Producer {
     state: Rc<State>,
 }
+
+/// A send's records for one partition wait in the accumulator under this tag: whose they are, and which piece.
+type Tag = (Rc<Outcome>, usize);
 
 struct State {
     broker: Broker,
@@ -38,6 +48,21 @@ struct State {
     /// For an idempotent producer: its id, epoch and next sequence per partition.
     idempotence: Option<RefCell<Idempotence>>,
     retry: Retry,
+    /// Kafka's `linger.ms`, `batch.size` and `max.in.flight.requests.per.connection`.
+    linger_ms: u32,
+    max_in_flight: usize,
+    accumulator: RefCell<Accumulator<Tag>>,
+    in_flight: Cell<usize>,
+    /// A linger timer is set.
+    lingering: Cell<bool>,
+    /// An InitProducerId is under way.
+    initializing: Cell<bool>,
+    /// Sends are partitioned and queued in the order they were made, even when one waits for metadata.
+    intake: Turns,
+    /// Requests are finished (their sends resolved, their failures retried) in the order they were sent.
+    finishing: Turns,
+    metadata: RefCell<HashMap<String, KnownTopic>>,
+    metadata_max_age_ms: f64,
 }
 
 /// An idempotent producer's state. `id` is `None` until the first send asks InitProducerId, and again after a
@@ -49,14 +74,124 @@ struct Idempotence {
     next_sequence: BTreeMap<(String, u32), i32>,
 }
 
+/// What the producer knows of a topic: its partition count, the partitions with a leader, and when it learnt so.
+struct KnownTopic {
+    partitions: u32,
+    available: Vec<u32>,
+    at_ms: f64,
+}
+
 /// One topic's messages of a send, already checked and converted.
 struct TopicSend {
     topic: String,
     messages: Vec<OutgoingMessage>,
 }
 
+/// Tickets served strictly in the order they were taken.
+#[derive(Default)]
+struct Turns {
+    issued: Cell<u64>,
+    current: Cell<u64>,
+    waiting: RefCell<Vec<(u64, Function)>>,
+}
+
+impl Turns {
+    fn ticket(&self) -> u64 {
+        let t = self.issued.get();
+        self.issued.set(t + 1);
+        t
+    }
+
+    async fn wait(&self, ticket: u64) {
+        if self.current.get() == ticket {
+            return;
+        }
+        let turn = Promise::new(&mut |resolve, _| self.waiting.borrow_mut().push((ticket, resolve)));
+        let _ = JsFuture::from(turn).await;
+    }
+
+    fn done(&self, ticket: u64) {
+        self.current.set(ticket + 1);
+        let next = {
+            let mut waiting = self.waiting.borrow_mut();
+            waiting.iter().position(|(t, _)| *t == ticket + 1).map(|i| waiting.swap_remove(i).1)
+        };
+        if let Some(resolve) = next {
+            let _ = resolve.call0(&JsValue::NULL);
+        }
+    }
+}
+
+/// Where a send learns its outcome: KafkaJS's RecordMetadata for each of its pieces, as their requests return.
+struct Outcome {
+    results: RefCell<Vec<Option<JsValue>>>,
+    left: Cell<usize>,
+    error: RefCell<Option<Error>>,
+    /// `resolve` and `reject` of the send's promise; `None` for acks=0, which resolved at once.
+    settle: Option<(Function, Function)>,
+    broker: Broker,
+}
+
+impl Outcome {
+    fn expect(&self, pieces: usize) {
+        self.results.replace(vec![None; pieces]);
+        self.left.set(pieces);
+        if pieces == 0 {
+            self.finish();
+        }
+    }
+
+    fn piece_done(&self, index: usize, result: Result<JsValue, Error>) {
+        match result {
+            Ok(metadata) => self.results.borrow_mut()[index] = Some(metadata),
+            Err(e) => {
+                self.error.borrow_mut().get_or_insert(e);
+            }
+        }
+        self.left.set(self.left.get().saturating_sub(1));
+        if self.left.get() == 0 {
+            self.finish();
+        }
+    }
+
+    /// KafkaJS rejects a send when any partition fails; partitions that succeeded stay written, as in Kafka.
+    fn finish(&self) {
+        let error = self.error.borrow_mut().take();
+        match (&self.settle, error) {
+            (Some((_, reject)), Some(e)) => {
+                let _ = reject.call1(&JsValue::NULL, &to_js(e));
+            }
+            (Some((resolve, _)), None) => {
+                let metadata = js::array(self.results.take().into_iter().flatten());
+                let _ = resolve.call1(&JsValue::NULL, &metadata);
+            }
+            // acks=0: nobody waits; a failure is reported as a warning where the cluster runs.
+            (None, Some(e)) => {
+                if let Some(inner) = self.broker.local() {
+                    inner.warn(&format!("an acks=0 send failed: {e}"));
+                }
+            }
+            (None, None) => {}
+        }
+    }
+
+    fn fail(&self, e: Error) {
+        self.error.borrow_mut().get_or_insert(e);
+        self.left.set(0);
+        self.finish();
+    }
+}
+
 fn to_js(e: Error) -> JsValue {
     error::to_js(&e)
+}
+
+/// A positive whole number option, or `default`.
+fn positive(config: &JsValue, key: &'static str, default: u32) -> Result<u32, JsValue> {
+    match js::opt_int::<u32>(config, key, key)? {
+        Some(0) => Err(error::type_error(&format!("{key} must be at least 1"))),
+        v => Ok(v.unwrap_or(default)),
+    }
 }
 
 impl Producer {
@@ -82,11 +217,25 @@ impl Producer {
                 auto_create_topics,
                 idempotence: idempotent.then(RefCell::default),
                 retry: Retry::from_config(config)?,
+                linger_ms: js::opt_int::<u32>(config, "lingerMs", "lingerMs")?.unwrap_or(0),
+                max_in_flight: positive(config, "maxInFlightRequests", DEFAULT_MAX_IN_FLIGHT)? as usize,
+                accumulator: RefCell::new(Accumulator::new(
+                    positive(config, "batchSize", DEFAULT_BATCH_BYTES)? as usize
+                )),
+                in_flight: Cell::new(0),
+                lingering: Cell::new(false),
+                initializing: Cell::new(false),
+                intake: Turns::default(),
+                finishing: Turns::default(),
+                metadata: RefCell::default(),
+                metadata_max_age_ms: f64::from(
+                    js::opt_int::<u32>(config, "metadataMaxAge", "metadataMaxAge")?.unwrap_or(300_000),
+                ),
             }),
         })
     }
 
-    /// Checks a send's arguments now (a wrong type rejects before anything is sent) and sends it.
+    /// Checks a send's arguments now (a wrong type rejects before anything is sent) and queues it.
     fn send_all(&self, sends: Result<(Vec<TopicSend>, i16), JsValue>) -> Promise {
         let (sends, acks) = match sends {
             Ok(s) => s,
@@ -100,32 +249,37 @@ impl Producer {
                 "an idempotent producer needs acks=-1 (all): acks={acks} would give up its no-duplicates guarantee"
             ))));
         }
+        let ticket = self.state.intake.ticket();
+        let mut settle = None;
+        let promise = Promise::new(&mut |resolve, reject| settle = Some((resolve, reject)));
+        // Kafka answers acks=0 with nothing, so KafkaJS resolves at once; the records still go.
+        let fire_and_forget = acks == 0;
+        let outcome = Rc::new(Outcome {
+            results: RefCell::default(),
+            left: Cell::new(0),
+            error: RefCell::default(),
+            settle: if fire_and_forget { None } else { settle },
+            broker: self.state.broker.clone(),
+        });
         let state = self.state.clone();
-        let sending = async move {
-            let mut metadata = Vec::new();
-            for send in sends {
-                metadata.extend(state.send_topic(send, acks).await?);
+        wasm_bindgen_futures::spawn_local(async move {
+            state.intake.wait(ticket).await;
+            let queued = state.enqueue(sends, acks, &outcome).await;
+            state.intake.done(ticket);
+            match queued {
+                Ok(()) => state.pump(),
+                Err(e) => outcome.fail(e),
             }
-            Ok::<_, JsValue>(js::array(metadata).into())
-        };
-        if acks == 0 {
-            // Kafka answers acks=0 with nothing, so KafkaJS resolves at once; the send still goes, and a failure
-            // is reported as a warning where the cluster runs.
-            let state = self.state.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                if let (Err(e), Some(inner)) = (sending.await, state.broker.local()) {
-                    inner.warn(&format!("an acks=0 send failed: {}", js_sys::Error::from(e).message()));
-                }
-            });
+        });
+        if fire_and_forget {
             return resolved(js::array(Vec::<JsValue>::new()).into());
         }
-        future_to_promise(sending)
+        promise
     }
 }
 
 impl State {
-    /// One request, tried again (the same bytes, the same sequence numbers) while the broker cannot be reached:
-    /// an idempotent producer's retry of a batch that did land is recognised as a duplicate and not written twice.
+    /// A request that is not a produce (metadata, producer id), tried again while the broker cannot be reached.
     async fn call(&self, request: Request) -> Result<Response, Error> {
         let mut attempt = 0;
         loop {
@@ -148,102 +302,209 @@ impl State {
         }
     }
 
-    /// For an idempotent producer, the producer fields of its next batch to `topic`/`partition`, asking the
-    /// cluster for a producer id first if it has none.
-    async fn next_batch_of_producer(
-        &self,
-        topic: &str,
-        partition: u32,
-        count: usize,
-    ) -> Result<Option<ProducerBatch>, Error> {
-        let Some(idempotence) = &self.idempotence else { return Ok(None) };
-        if idempotence.borrow().id.is_none() {
-            let Response::InitProducerId { producer_id, epoch } = self.call(Request::InitProducerId).await? else {
-                return Err(Error::UnknownServerError("InitProducerId was answered with something else".into()));
-            };
-            idempotence.borrow_mut().id = Some((producer_id, epoch));
+    /// The partition count of `topic` and its partitions that have a leader, from the cache while it is fresh
+    /// (Kafka's `metadata.max.age.ms`), creating the topic where the cluster auto-creates topics.
+    async fn partitions_of(&self, topic: &str) -> Result<(u32, Vec<u32>), Error> {
+        let now = js_sys::Date::now();
+        if let Some(known) = self.metadata.borrow().get(topic) {
+            if now - known.at_ms < self.metadata_max_age_ms {
+                return Ok((known.partitions, known.available.clone()));
+            }
         }
-        let state = idempotence.borrow();
-        let Some((producer_id, epoch)) = state.id else { return Ok(None) };
-        let base_sequence = state.next_sequence.get(&(topic.to_owned(), partition)).copied().unwrap_or(0);
-        Ok(Some(ProducerBatch { producer_id, epoch, base_sequence, count: count as i32 }))
-    }
-
-    /// Sends one topic's messages; returns KafkaJS's RecordMetadata, one per partition written.
-    async fn send_topic(&self, send: TopicSend, acks: i16) -> Result<Vec<JsValue>, JsValue> {
-        let TopicSend { topic, messages } = send;
         let metadata = |topics: Option<Vec<String>>| self.call(Request::Metadata { topics });
-        let mut known = metadata(Some(vec![topic.clone()])).await;
+        let mut known = metadata(Some(vec![topic.to_owned()])).await;
         if self.auto_create_topics && matches!(known, Err(Error::UnknownTopicOrPartition(_))) {
-            let topics = vec![NewTopic::new(topic.as_str(), -1, -1)];
-            self.call(Request::CreateTopics { topics, validate_only: false }).await.map_err(to_js)?;
-            known = metadata(Some(vec![topic.clone()])).await;
+            let topics = vec![NewTopic::new(topic, -1, -1)];
+            self.call(Request::CreateTopics { topics, validate_only: false }).await?;
+            known = metadata(Some(vec![topic.to_owned()])).await;
         }
-        let Response::Metadata { topics, .. } = known.map_err(to_js)? else {
-            return Err(to_js(Error::UnknownServerError("metadata was answered with something else".into())));
+        let Response::Metadata { topics, .. } = known? else {
+            return Err(Error::UnknownServerError("metadata was answered with something else".into()));
         };
         let meta = &topics[0];
         let available: Vec<u32> = meta.partitions.iter().filter(|p| p.leader.is_some()).map(|p| p.partition).collect();
-        let batches = batches_by_partition(
-            &mut self.partitioner.borrow_mut(),
-            &topic,
-            messages,
-            meta.partitions.len() as u32,
-            &available,
-        )
-        .map_err(to_js)?;
-        // One Produce for every partition of the send, as a Kafka producer sends one request per broker.
-        let mut producers = Vec::new();
-        let mut partitions = Vec::new();
-        for (partition, records) in batches {
-            let producer = self.next_batch_of_producer(&topic, partition, records.len()).await.map_err(to_js)?;
-            producers.push(producer);
-            let data = ProduceData::Records { records, producer };
-            partitions.push(ProducePartition { topic: topic.clone(), partition: partition as i32, data });
-        }
-        let answers = match self.call(Request::Produce { acks, partitions }).await {
-            Ok(Response::Produce(answers)) => answers,
-            Ok(_) => return Err(to_js(Error::UnknownServerError("a produce was answered with something else".into()))),
-            Err(e) => {
-                if let Some(idempotence) = &self.idempotence {
-                    // The write failed: the cluster holds none of it, so this producer's sequences no longer match.
-                    *idempotence.borrow_mut() = Idempotence::default();
-                }
-                return Err(to_js(e));
-            }
-        };
-        let mut results = Vec::new();
-        let mut first_error = None;
-        for (answer, producer) in answers.into_iter().zip(producers) {
-            let produced = match answer.result {
-                Ok(p) => p,
-                Err(e) => {
-                    first_error.get_or_insert(e);
-                    continue;
-                }
-            };
-            if let (Some(idempotence), Some(p)) = (&self.idempotence, producer) {
-                let next = (i64::from(p.base_sequence) + i64::from(p.count)) % (i64::from(i32::MAX) + 1);
-                idempotence.borrow_mut().next_sequence.insert((topic.clone(), answer.partition as u32), next as i32);
-            }
-            results.push(
-                object([
-                    ("topicName", topic.as_str().into()),
-                    ("partition", answer.partition.into()),
-                    ("errorCode", 0.into()),
-                    ("baseOffset", js::offset(produced.base_offset)),
-                    ("logAppendTime", js::offset(produced.log_append_time)),
-                    ("logStartOffset", js::offset(produced.log_start_offset)),
-                ])
-                .into(),
-            );
-        }
-        if let Some(e) = first_error {
-            // KafkaJS rejects a send when any partition fails; partitions that succeeded stay written, as in Kafka.
-            return Err(to_js(e));
-        }
-        Ok(results)
+        let known = KnownTopic { partitions: meta.partitions.len() as u32, available, at_ms: now };
+        let answer = (known.partitions, known.available.clone());
+        self.metadata.borrow_mut().insert(topic.to_owned(), known);
+        Ok(answer)
     }
+
+    /// Partitions a send and queues its pieces, all or (on an error) none.
+    async fn enqueue(&self, sends: Vec<TopicSend>, acks: i16, outcome: &Rc<Outcome>) -> Result<(), Error> {
+        let mut pieces = Vec::new();
+        for TopicSend { topic, messages } in sends {
+            let (count, available) = self.partitions_of(&topic).await?;
+            let batches =
+                batches_by_partition(&mut self.partitioner.borrow_mut(), &topic, messages, count, &available)?;
+            pieces.extend(batches.into_iter().map(|(partition, records)| (topic.clone(), partition, records)));
+        }
+        outcome.expect(pieces.len());
+        let now = js_sys::Date::now() as i64;
+        let mut accumulator = self.accumulator.borrow_mut();
+        for (i, (topic, partition, records)) in pieces.into_iter().enumerate() {
+            accumulator.push(Piece { tag: (outcome.clone(), i), acks, topic, partition, records, enqueued_ms: now });
+        }
+        Ok(())
+    }
+
+    /// Sends what the accumulator has ready, while fewer than `max_in_flight` requests are out.
+    fn pump(self: &Rc<Self>) {
+        while self.in_flight.get() < self.max_in_flight {
+            let wait = self.accumulator.borrow().wait_until(js_sys::Date::now() as i64, i64::from(self.linger_ms));
+            if let Some(at) = wait {
+                return self.wake_at(at);
+            }
+            if let Some(idempotence) = &self.idempotence {
+                if idempotence.borrow().id.is_none() {
+                    if !self.accumulator.borrow().is_empty() {
+                        self.init_producer_id();
+                    }
+                    return;
+                }
+            }
+            let Some(drained) = self.accumulator.borrow_mut().drain() else { return };
+            self.in_flight.set(self.in_flight.get() + 1);
+            let ticket = self.finishing.ticket();
+            wasm_bindgen_futures::spawn_local(self.clone().deliver(ticket, drained));
+        }
+    }
+
+    /// Pumps again at `at` (ms since the epoch): the end of the oldest piece's linger.
+    fn wake_at(self: &Rc<Self>, at: i64) {
+        if self.lingering.replace(true) {
+            return;
+        }
+        let state = self.clone();
+        let wait = (at - js_sys::Date::now() as i64).max(0) as u32;
+        wasm_bindgen_futures::spawn_local(async move {
+            sleep(wait).await;
+            state.lingering.set(false);
+            state.pump();
+        });
+    }
+
+    /// Asks the cluster for a producer id, then sends what waits for it.
+    fn init_producer_id(self: &Rc<Self>) {
+        if self.initializing.replace(true) {
+            return;
+        }
+        let state = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let answer = state.call(Request::InitProducerId).await;
+            state.initializing.set(false);
+            match answer {
+                Ok(Response::InitProducerId { producer_id, epoch }) => {
+                    if let Some(idempotence) = &state.idempotence {
+                        *idempotence.borrow_mut() =
+                            Idempotence { id: Some((producer_id, epoch)), ..Default::default() };
+                    }
+                    state.pump();
+                }
+                // Without an id nothing can go: every waiting send fails.
+                other => {
+                    let e = other.err().unwrap_or_else(|| {
+                        Error::UnknownServerError("InitProducerId was answered with something else".into())
+                    });
+                    while let Some(drained) = state.accumulator.borrow_mut().drain() {
+                        for batch in drained.batches {
+                            for ((outcome, index), _, _) in batch.pieces {
+                                outcome.piece_done(index, Err(e.clone()));
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /// The producer fields of an idempotent producer's next batch to a partition; advances its sequence.
+    fn next_batch_of_producer(&self, topic: &str, partition: u32, count: usize) -> Option<ProducerBatch> {
+        let mut state = self.idempotence.as_ref()?.borrow_mut();
+        let (producer_id, epoch) = state.id?;
+        let next = state.next_sequence.entry((topic.to_owned(), partition)).or_insert(0);
+        let base_sequence = *next;
+        *next = ((i64::from(base_sequence) + count as i64) % (i64::from(i32::MAX) + 1)) as i32;
+        Some(ProducerBatch { producer_id, epoch, base_sequence, count: count as i32 })
+    }
+
+    /// Sends one request and finishes it in turn: a failure to reach the broker is retried once every earlier
+    /// request has finished, with the same bytes and sequence numbers, so order holds and an idempotent retry of
+    /// a batch that did land is recognised as a duplicate.
+    async fn deliver(self: Rc<Self>, ticket: u64, drained: Drained<Tag>) {
+        let mut partitions = Vec::new();
+        let mut pieces = Vec::new();
+        for batch in drained.batches {
+            let producer = self.next_batch_of_producer(&batch.topic, batch.partition, batch.records.len());
+            let data = ProduceData::Records { records: batch.records, producer };
+            partitions.push(ProducePartition { topic: batch.topic, partition: batch.partition as i32, data });
+            pieces.push(batch.pieces);
+        }
+        let request = Request::Produce { acks: drained.acks, partitions };
+        let mut answer = self.broker.call(request.clone()).await;
+        self.finishing.wait(ticket).await;
+        let mut attempt = 0;
+        while matches!(&answer, Err(e) if worth_retrying(e)) && attempt < self.retry.retries {
+            self.retry.wait(attempt).await;
+            attempt += 1;
+            answer = self.broker.call(request.clone()).await;
+        }
+        let Request::Produce { partitions, .. } = request else { unreachable!("built above") };
+        match answer {
+            Ok(Response::Produce(answers)) => {
+                for ((answer, pieces), sent) in answers.into_iter().zip(pieces).zip(&partitions) {
+                    let result = answer.result.inspect_err(|_| self.forget(&sent.topic));
+                    for ((outcome, index), first, _) in pieces {
+                        outcome.piece_done(
+                            index,
+                            result
+                                .as_ref()
+                                .map(|p| metadata(&sent.topic, answer.partition, p, first))
+                                .map_err(Clone::clone),
+                        );
+                    }
+                }
+            }
+            other => {
+                let e = match other {
+                    Err(e) => e,
+                    Ok(_) => Error::UnknownServerError("a produce was answered with something else".into()),
+                };
+                self.forget_producer_id();
+                for ((outcome, index), _, _) in pieces.into_iter().flatten() {
+                    outcome.piece_done(index, Err(e.clone()));
+                }
+            }
+        }
+        self.finishing.done(ticket);
+        self.in_flight.set(self.in_flight.get() - 1);
+        self.pump();
+    }
+
+    /// A partition failed: the topic's metadata may be stale, and an idempotent producer's sequences no longer
+    /// match what the cluster holds.
+    fn forget(&self, topic: &str) {
+        self.metadata.borrow_mut().remove(topic);
+        self.forget_producer_id();
+    }
+
+    fn forget_producer_id(&self) {
+        if let Some(idempotence) = &self.idempotence {
+            *idempotence.borrow_mut() = Idempotence::default();
+        }
+    }
+}
+
+/// KafkaJS's RecordMetadata for one piece: its first record's offset within the partition's batch.
+fn metadata(topic: &str, partition: i32, produced: &ProduceResult, first: usize) -> JsValue {
+    object([
+        ("topicName", topic.into()),
+        ("partition", partition.into()),
+        ("errorCode", 0.into()),
+        ("baseOffset", js::offset(produced.base_offset + first as i64)),
+        ("logAppendTime", js::offset(produced.log_append_time)),
+        ("logStartOffset", js::offset(produced.log_start_offset)),
+    ])
+    .into()
 }
 
 /// `options.acks`, or `default`; Kafka allows -1 (all), 0 and 1.

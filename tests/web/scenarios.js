@@ -660,3 +660,97 @@ export async function silentClientsAreDropped({ open, connect }) {
   await host.close();
   return true;
 }
+
+/** A MessagePort between a client and a host that counts Produce requests in flight. */
+function countingRelay(host) {
+  const toHost = new MessageChannel();
+  host.serve(toHost.port1);
+  const toClient = new MessageChannel();
+  const stats = { produces: 0, outstanding: 0, maxOutstanding: 0 };
+  const produces = new Set();
+  toClient.port1.onmessage = ({ data }) => {
+    if (data.kind === 'Produce') {
+      produces.add(data.id);
+      stats.produces += 1;
+      stats.outstanding += 1;
+      stats.maxOutstanding = Math.max(stats.maxOutstanding, stats.outstanding);
+    }
+    toHost.port2.postMessage(data, (data.partitions ?? []).map((p) => p.records).filter((r) => r instanceof ArrayBuffer));
+  };
+  toHost.port2.onmessage = ({ data }) => {
+    if (produces.delete(data.id)) stats.outstanding -= 1;
+    const buffers = data.kind === 'Fetch' ? data.body.map((p) => p.records).filter((r) => r instanceof ArrayBuffer) : [];
+    toClient.port1.postMessage(data, buffers);
+  };
+  return { port: toClient.port2, stats };
+}
+
+/** How many RecordBatches partition 0 of `topic` holds, read with a raw Fetch envelope. */
+async function batchesIn(host, topic) {
+  const { port1, port2 } = new MessageChannel();
+  host.serve(port1);
+  const answer = await new Promise((resolve) => {
+    port2.onmessage = ({ data }) => resolve(data);
+    port2.postMessage({ id: 1, kind: 'Fetch', partitions: [{ topic, partition: 0, offset: 0, maxBytes: 1 << 24 }] });
+  });
+  port2.close();
+  const view = new DataView(answer.body[0].records);
+  let count = 0;
+  for (let at = 0; at < view.byteLength; at += 12 + view.getInt32(at + 8)) count += 1;
+  return count;
+}
+
+/** The producer batches as Kafka's does (linger.ms, batch.size), keeps at most maxInFlightRequests requests out,
+ * and resolves sends in the order they were made. */
+export async function producerBatchesAndPipelines({ open, connect }) {
+  const host = await open({ cluster: 'batching', brokers: 1, storage: 'memory' });
+  const topics = ['linger', 'inflight', 'small', 'idem'];
+  await host.admin().createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: 1 })) });
+  const fire = (producer, topic, n, size = 10) => {
+    const order = [];
+    const sends = Array.from({ length: n }, (_, i) =>
+      producer.send({ topic, messages: [{ value: `${i}:`.padEnd(size, 'x') }] }).then((m) => { order.push(i); return Number(m[0].baseOffset); }));
+    return Promise.all(sends).then((offsets) => ({ offsets, order }));
+  };
+  const inOrder = (n) => Array.from({ length: n }, (_, i) => i);
+
+  // linger.ms: sends made together go as one batch.
+  const relay = countingRelay(host);
+  const client = await connect(relay.port, {});
+  const lingering = client.producer({ lingerMs: 30 });
+  await lingering.connect();
+  const a = await fire(lingering, 'linger', 50);
+  eq(a.offsets, inOrder(50), 'offsets follow the order of the sends');
+  eq(a.order, inOrder(50), 'sends resolve in order');
+  check((await batchesIn(host, 'linger')) <= 2, 'lingering 30 ms gathers 50 sends into one or two batches');
+
+  // maxInFlightRequests bounds the requests out; what waits meanwhile is batched.
+  relay.stats.maxOutstanding = 0;
+  relay.stats.produces = 0;
+  const bounded = client.producer({ maxInFlightRequests: 2 });
+  await bounded.connect();
+  const b = await fire(bounded, 'inflight', 300);
+  eq(b.offsets, inOrder(300), 'pipelined offsets in order');
+  eq(b.order, inOrder(300), 'pipelined sends resolve in order');
+  eq(relay.stats.maxOutstanding, 2, 'two requests in flight, never more');
+  check(relay.stats.produces < 100, `300 sends went in ${relay.stats.produces} requests`);
+
+  // batch.size: a piece never joins a batch it would push past batchSize.
+  const small = client.producer({ batchSize: 100, lingerMs: 20 });
+  await small.connect();
+  await fire(small, 'small', 20, 60);
+  eq(await batchesIn(host, 'small'), 20, 'sends of ~70 bytes each fill a 100-byte batch alone');
+
+  // An idempotent producer pipelines too: sequence numbers keep the order, nothing is written twice.
+  const idem = client.producer({ idempotent: true });
+  await idem.connect();
+  const c = await fire(idem, 'idem', 200);
+  eq(c.offsets, inOrder(200), 'idempotent pipelined offsets');
+
+  for (const bad of [{ maxInFlightRequests: 0 }, { batchSize: 0 }, { lingerMs: -1 }]) {
+    await throws(() => client.producer(bad), { name: 'TypeError' }, `producer(${JSON.stringify(bad)})`);
+  }
+  await client.close();
+  await host.close();
+  return true;
+}
