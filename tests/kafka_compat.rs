@@ -62,3 +62,17 @@ fn the_franz_fixture_is_what_franz_encodes() {
     }
     assert_eq!(franz_batch().as_ref(), FRANZ);
 }
+
+#[test]
+fn fetched_records_pack_into_an_arena_and_an_index_of_refs() {
+    use franz::core::client::PackedRecords;
+    let mut with_headers = Record::new("v", 7);
+    with_headers.key = Some(Bytes::from_static(b"k"));
+    with_headers.headers = vec![("h".into(), Some(Bytes::from_static(b"x"))), ("n".into(), None)];
+    let mut empty = Record::new("", 8);
+    empty.value = None;
+    let packed = PackedRecords::pack([(5, &with_headers), (6, &empty)]);
+    assert_eq!(packed.arena, b"kvhxn");
+    assert_eq!(packed.numbers, [5, 7, 6, 8]);
+    assert_eq!(packed.refs, [0, 1, 1, 1, 2, 2, 1, 3, 1, 4, 1, -1, 0, -1, 0, -1, 0, 0]);
+}

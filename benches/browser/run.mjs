@@ -1,10 +1,11 @@
 // Runs the browser benchmarks in Debian's headless Chromium and prints their JSON lines.
-// Usage: node benches/browser/run.mjs [batches=100] [reopenRecords=1000000]   (after scripts/build-site.sh)
+// Usage: node benches/browser/run.mjs [batches=100] [reopenRecords=1000000] [workerRecords=200000] [only=idb|workers]
+// (after scripts/build-site.sh)
 import { spawn } from 'node:child_process';
 import { chromium } from 'playwright-core';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-const [batches = '100', reopen = '1000000'] = process.argv.slice(2);
+const [batches = '100', reopen = '1000000', records = '200000', only] = process.argv.slice(2);
 
 const server = spawn('node', [`${ROOT}scripts/serve.mjs`, ROOT, '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
 const url = await new Promise((resolve) => server.stdout.on('data', (d) => {
@@ -16,11 +17,15 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
 });
 try {
-  const page = await browser.newPage();
-  page.on('console', (m) => { if (m.type() === 'log') console.log(m.text()); });
-  await page.goto(`${url}benches/browser/idb.html?batches=${batches}&reopen=${reopen}`);
-  await page.waitForFunction(() => window.benchDone, null, { timeout: 15 * 60_000 });
-  if (await page.evaluate(() => window.benchDone) !== 'ok') process.exitCode = 1;
+  for (const bench of [`idb.html?batches=${batches}&reopen=${reopen}`, `workers.html?records=${records}`]) {
+    if (only && !bench.startsWith(only)) continue;
+    const page = await browser.newPage();
+    page.on('console', (m) => { if (m.type() === 'log') console.log(m.text()); });
+    await page.goto(`${url}benches/browser/${bench}`);
+    await page.waitForFunction(() => window.benchDone, null, { timeout: 15 * 60_000 });
+    if (await page.evaluate(() => window.benchDone) !== 'ok') process.exitCode = 1;
+    await page.close();
+  }
 } finally {
   await browser.close();
   server.kill();

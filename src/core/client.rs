@@ -12,7 +12,7 @@ use crate::core::partitioner::Partitioner;
 use crate::core::record::{decode_batches, Record};
 
 pub use accumulator::{record_bytes, Accumulator, Drained, PartitionBatch, Piece};
-pub use packed::unpack as unpack_messages;
+pub use packed::{unpack as unpack_messages, PackedRecords};
 
 /// A message as a producer hands it over: a record, and maybe the partition it must go to.
 #[derive(Debug, Clone, PartialEq, Eq)]

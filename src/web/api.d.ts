@@ -59,6 +59,14 @@ export interface RetryOptions {
 
 export interface ProducerConfig {
   retry?: RetryOptions;
+  /** Kafka's batch.size: most bytes of records per partition in one request. Default 16384. */
+  batchSize?: number;
+  /** Kafka's linger.ms: how long a send may wait for others to share its request. Default 0. */
+  lingerMs?: number;
+  /** Most Produce requests out at once; sends made meanwhile are batched. Default 5. */
+  maxInFlightRequests?: number;
+  /** How long topic metadata (partition counts) is cached, in ms. Default 300000. */
+  metadataMaxAge?: number;
   /** The default for every send: -1 (all, the default), 0 or 1. A send's own `acks` wins. */
   acks?: number;
   /** Kafka's idempotent producer: a retried batch is never written twice. Needs acks -1 (the default). */

@@ -17,12 +17,12 @@ use super::error;
 use super::events::Events;
 use super::js::{self, object};
 use super::kafka::{resolved, settle};
+use super::pack;
 use super::retry::{sleep, worth_retrying, Retry};
 use crate::core::client::records_from;
 use crate::core::error::Error;
 use crate::core::log::OffsetSpec;
 use crate::core::protocol::{FetchPartition, Request, Response};
-use crate::core::record::Record;
 
 type TopicPartition = (String, u32);
 
@@ -38,6 +38,8 @@ const DEFAULT_MAX_WAIT_MS: u32 = 5000;
 /// The longest a running consumer waits between tries while the broker is unreachable, so it resumes (and
 /// stops) promptly.
 const MAX_BACKOFF_MS: u32 = 1000;
+/// How long the partitions a consumer reads are taken from the last metadata it fetched.
+const ASSIGNMENT_MAX_AGE_MS: f64 = 1000.0;
 
 struct Subscription {
     topic: String,
@@ -71,6 +73,9 @@ struct State {
     paused: RefCell<BTreeSet<(String, Option<u32>)>>,
     /// The partitions the last round read, to list what a topic-wide pause covers.
     last_assignment: RefCell<Vec<TopicPartition>>,
+    /// The assignment, with whether each reads from the beginning, and when it was learnt.
+    assignment: RefCell<Vec<(TopicPartition, bool)>>,
+    assignment_at: Cell<f64>,
     /// Resolvers of `stop()` promises, called when the loop has exited.
     on_stopped: RefCell<Vec<Function>>,
     retry: Retry,
@@ -103,6 +108,8 @@ impl Consumer {
                 uncommitted: RefCell::default(),
                 paused: RefCell::default(),
                 last_assignment: RefCell::default(),
+                assignment: RefCell::default(),
+                assignment_at: Cell::new(f64::NEG_INFINITY),
                 on_stopped: RefCell::default(),
                 retry: Retry::from_config(config)?,
             }),
@@ -115,11 +122,17 @@ impl State {
         error::to_js(&e)
     }
 
-    /// Every partition of every subscribed topic that still exists.
+    /// Every partition of every subscribed topic that still exists, as the cluster's metadata said at most
+    /// `ASSIGNMENT_MAX_AGE_MS` ago (a round trip per fetch would double every fetch's latency).
     async fn assignment(&self) -> Vec<(TopicPartition, bool)> {
+        let now = js_sys::Date::now();
+        if now - self.assignment_at.get() < ASSIGNMENT_MAX_AGE_MS {
+            return self.assignment.borrow().clone();
+        }
         let topics = match self.broker.call(Request::Metadata { topics: None }).await {
             Ok(Response::Metadata { topics, .. }) => topics,
-            _ => Vec::new(),
+            // Unreachable: go on with what was known; the fetch will say whether the broker is back.
+            _ => return self.assignment.borrow().clone(),
         };
         let mut out = Vec::new();
         for s in self.subscriptions.borrow().iter() {
@@ -128,7 +141,14 @@ impl State {
             }
         }
         *self.last_assignment.borrow_mut() = out.iter().map(|(tp, _)| tp.clone()).collect();
+        self.assignment.replace(out.clone());
+        self.assignment_at.set(now);
         out
+    }
+
+    /// The next round asks the cluster for metadata again.
+    fn forget_assignment(&self) {
+        self.assignment_at.set(f64::NEG_INFINITY);
     }
 
     fn is_paused(&self, tp: &TopicPartition) -> bool {
@@ -210,34 +230,6 @@ fn unexpected() -> Error {
 /// KafkaJS's instrumentation event shape: `{ id, type, timestamp, payload }`.
 fn event(payload: &js_sys::Object) -> JsValue {
     object([("timestamp", js_sys::Date::now().into()), ("payload", payload.into())]).into()
-}
-
-/// The message object handlers receive: KafkaJS's, with `Uint8Array` where KafkaJS has `Buffer`.
-pub(crate) fn message(offset: i64, record: &Record) -> JsValue {
-    let headers = js_sys::Object::new();
-    for (key, value) in &record.headers {
-        let value = value.as_ref().map_or(JsValue::NULL, |v| js::uint8(v));
-        let existing = js::get_dyn(&headers, key);
-        // A repeated header key becomes an array, as in KafkaJS.
-        let merged = if existing.is_undefined() {
-            value
-        } else if Array::is_array(&existing) {
-            Array::from(&existing).concat(&Array::of1(&value)).into()
-        } else {
-            Array::of2(&existing, &value).into()
-        };
-        js::set(&headers, key, merged);
-    }
-    let bytes = |b: &Option<bytes::Bytes>| b.as_ref().map_or(JsValue::NULL, |b| js::uint8(b));
-    object([
-        ("key", bytes(&record.key)),
-        ("value", bytes(&record.value)),
-        ("timestamp", js::offset(record.timestamp)),
-        ("attributes", 0.into()),
-        ("offset", js::offset(offset)),
-        ("headers", headers.into()),
-    ])
-    .into()
 }
 
 /// Calls a handler and waits for the promise it returns, if any. A throw or a rejection is an `Err`.
@@ -329,7 +321,10 @@ async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u32) {
                     }
                     Err(e) => return state.crash(state.core(e)),
                 },
-                Err(e) if e.retriable() => continue,
+                Err(e) if e.retriable() => {
+                    state.forget_assignment(); // the partition may be gone, or have moved
+                    continue;
+                }
                 Err(e) => return state.crash(state.core(e)),
             };
             if records.is_empty() {
@@ -340,7 +335,7 @@ async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u32) {
             }
             let topic: JsValue = tp.0.as_str().into();
             if let Some(each_batch) = &handlers.each_batch {
-                let messages = js::array(records.iter().map(|(o, r)| message(*o, r)));
+                let messages = pack::records(records.iter().map(|(o, r)| (*o, r)));
                 let batch = object([
                     ("topic", topic.clone()),
                     ("partition", tp.1.into()),
@@ -363,14 +358,15 @@ async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u32) {
                 since_commit += records.len() as u32;
                 state.advance(&tp, next);
             } else if let Some(each_message) = &handlers.each_message {
-                for (offset, record) in &records {
+                let messages = pack::records(records.iter().map(|(o, r)| (*o, r)));
+                for (i, (offset, _)) in records.iter().enumerate() {
                     if !state.is_current(generation) || state.is_paused(&tp) {
                         break;
                     }
                     let payload = object([
                         ("topic", topic.clone()),
                         ("partition", tp.1.into()),
-                        ("message", message(*offset, record)),
+                        ("message", messages.get(i as u32)),
                         ("heartbeat", handlers.noop.clone().into()),
                         ("pause", handlers.pause_for(&tp)),
                     ]);
@@ -480,6 +476,7 @@ impl Consumer {
                     return Err(js::type_error(format!("topics[{i}]"), "a string or a RegExp", t));
                 }
             }
+            state.forget_assignment();
             let mut subs = state.subscriptions.borrow_mut();
             for topic in topics {
                 if !subs.iter().any(|s| s.topic == topic) {

@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::fmt::Display;
 
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::JsValue;
 
 use super::error;
@@ -35,11 +35,6 @@ pub fn get(obj: &JsValue, key: &'static str) -> JsValue {
     } else {
         JsValue::UNDEFINED
     }
-}
-
-/// `obj[key]` for a key known only at run time.
-pub fn get_dyn(obj: &JsValue, key: &str) -> JsValue {
-    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// Sets `obj[key] = value` on a plain object this module created (which cannot fail).
@@ -134,10 +129,6 @@ pub fn list(obj: &JsValue, key: &'static str, field: impl Display, required: boo
         return Err(type_error(field, "an array", &v));
     }
     Ok(Array::from(&v).iter().collect())
-}
-
-pub fn uint8(bytes: &[u8]) -> JsValue {
-    Uint8Array::from(bytes).into()
 }
 
 /// Offsets cross into JS as strings, as in KafkaJS (they can exceed 2^53).

@@ -49,8 +49,8 @@ pub fn record_batch(
 pub fn read_record_batches(bytes: &[u8]) -> Result<JsValue, JsValue> {
     let batches =
         crate::core::record::decode_batches(&bytes::Bytes::copy_from_slice(bytes)).map_err(|e| error::to_js(&e))?;
-    let messages = batches.iter().flat_map(|b| b.consumer_records()).map(|(offset, r)| consumer::message(offset, &r));
-    Ok(js::array(messages).into())
+    let records: Vec<(i64, crate::core::record::Record)> = batches.iter().flat_map(|b| b.consumer_records()).collect();
+    Ok(pack::records(records.iter().map(|(o, r)| (*o, r))).into())
 }
 
 /// The partition Kafka's default partitioner gives `key` among `partitions` partitions: the same answer as

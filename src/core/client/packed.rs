@@ -164,3 +164,43 @@ mod tests {
         }
     }
 }
+
+/// The other direction: fetched records packed for JavaScript, which builds KafkaJS's message objects from them
+/// in one call (`unpackRecords` in `src/web/js/pack.js`) instead of several calls into wasm per record.
+///
+/// `arena` holds every key, value, header name and header value. `numbers` holds each record's offset and
+/// timestamp (exact: they cross as BigInt64). `refs` holds per record a key ref, a value ref, the header count,
+/// then a name ref and a value ref per header, where a ref is `start` (-1 = null) and `length` into the arena.
+#[derive(Debug, Default, PartialEq)]
+pub struct PackedRecords {
+    pub arena: Vec<u8>,
+    pub numbers: Vec<i64>,
+    pub refs: Vec<i32>,
+}
+
+impl PackedRecords {
+    pub fn pack<'a>(records: impl IntoIterator<Item = (i64, &'a Record)>) -> PackedRecords {
+        let mut out = PackedRecords::default();
+        for (offset, r) in records {
+            out.numbers.extend([offset, r.timestamp]);
+            out.push(r.key.as_deref());
+            out.push(r.value.as_deref());
+            out.refs.push(r.headers.len() as i32);
+            for (name, value) in &r.headers {
+                out.push(Some(name.as_bytes()));
+                out.push(value.as_deref());
+            }
+        }
+        out
+    }
+
+    fn push(&mut self, bytes: Option<&[u8]>) {
+        match bytes {
+            None => self.refs.extend([-1, 0]),
+            Some(b) => {
+                self.refs.extend([self.arena.len() as i32, b.len() as i32]);
+                self.arena.extend_from_slice(b);
+            }
+        }
+    }
+}

@@ -120,3 +120,28 @@ export function packMessages(messages, at) {
   }
   return out.subarray(0, dataEnd);
 }
+
+const decoder = new TextDecoder();
+
+/** KafkaJS message objects from fetched records packed by the core (`PackedRecords`): keys, values and header
+ * values are views of `arena`; offsets and timestamps strings (from BigInt64, so exact); repeated header names
+ * arrays. */
+export function unpackRecords(arena, numbers, refs) {
+  const messages = [];
+  const view = (start, length) => (start < 0 ? null : arena.subarray(start, start + length));
+  for (let r = 0, i = 0; i < refs.length; r += 2) {
+    const key = view(refs[i], refs[i + 1]);
+    const value = view(refs[i + 2], refs[i + 3]);
+    const headerCount = refs[i + 4];
+    i += 5;
+    const headers = {};
+    for (let h = 0; h < headerCount; h++, i += 4) {
+      const name = decoder.decode(arena.subarray(refs[i], refs[i] + refs[i + 1]));
+      const v = view(refs[i + 2], refs[i + 3]);
+      const seen = headers[name];
+      headers[name] = seen === undefined ? v : Array.isArray(seen) ? [...seen, v] : [seen, v];
+    }
+    messages.push({ key, value, timestamp: String(numbers[r + 1]), attributes: 0, offset: String(numbers[r]), headers });
+  }
+  return messages;
+}

@@ -1,0 +1,111 @@
+// franz through workers against the raw platform limit, measured in the same page: a producer worker → the
+// broker-host worker → a consumer worker, for 100-byte records, next to transferring the same bytes
+// worker→worker as 112 KB ArrayBuffers; and end-to-end latency at a moderate rate next to the raw ping-pong RTT.
+// Prints one JSON line per figure (console and #out); sets window.benchDone when finished.
+import { BrokerHost } from '/pkg/worker/index.js';
+
+const params = new URLSearchParams(location.search);
+const RECORDS = Number(params.get('records') ?? 200_000);
+const PER_SEND = 1000; // 1000 records of 100 bytes: a ~112 KB RecordBatch
+const LATENCY_RECORDS = Number(params.get('latency') ?? 1000);
+
+const out = document.getElementById('out');
+function report(line) {
+  const json = JSON.stringify(line);
+  console.log(json);
+  out.textContent += json + '\n';
+}
+
+/** Starts a bench worker in `role` and waits until it is set up. `go()` runs it and resolves with its report. */
+async function ready(role, args) {
+  const worker = new Worker('/benches/browser/bench-worker.js', { type: 'module' });
+  let next;
+  worker.onmessage = ({ data }) => next(data);
+  worker.onerror = (e) => next({ error: e.message });
+  const reply = () => new Promise((resolve) => (next = resolve));
+  const setUp = reply();
+  worker.postMessage({ role, ...args }, args.port ? [args.port] : []);
+  const answer = await setUp;
+  if (answer.error) throw new Error(`${role}: ${answer.error}`);
+  return {
+    go: async () => {
+      const done = reply();
+      worker.postMessage({ go: true });
+      const result = await done;
+      worker.terminate();
+      return result;
+    },
+  };
+}
+
+/** Sets up a receiving and a sending worker, then times from the sender's start to the receiver's last arrival. */
+async function timed(receiver, sender) {
+  const [r, s] = [await receiver, await sender];
+  const received = r.go();
+  const { started } = await s.go();
+  const { at } = await received;
+  return (at - started) / 1000;
+}
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const round = (x, digits = 3) => Number(x.toFixed(digits));
+
+/** Seconds from the start until the consumer worker has every record. */
+async function franzThroughput(storage, durability = 'relaxed') {
+  const cluster = `bench-workers-${storage}`;
+  const host = await BrokerHost.start({ cluster, brokers: 1, storage, durability });
+  const admin = (await host.connect()).admin();
+  await admin.deleteTopics({ topics: ['bench'] }).catch(() => {});
+  await admin.createTopics({ topics: [{ topic: 'bench', numPartitions: 1 }] });
+  const seconds = await timed(
+    ready('consume', { port: host.port(), records: RECORDS }),
+    ready('produce', { port: host.port(), records: RECORDS, perSend: PER_SEND, window: 5, acks: -1 }),
+  );
+  await admin.deleteTopics({ topics: ['bench'] });
+  await host.close();
+  return seconds;
+}
+
+/** Seconds to move `bytes` worker→worker as `chunk`-byte transferred ArrayBuffers. */
+async function rawTransfer(bytes, chunk) {
+  const { port1, port2 } = new MessageChannel();
+  return timed(ready('rawReceive', { port: port2, bytes }), ready('rawSend', { port: port1, bytes, chunk }));
+}
+
+async function main() {
+  const recordBytes = 112; // a 100-byte value in a batch: its varints, deltas and attributes
+  const bytes = RECORDS * recordBytes;
+  const mb = bytes / 1e6;
+  // The raw transfer takes milliseconds: its median of five runs.
+  const raws = [];
+  for (let i = 0; i < 5; i++) raws.push(await rawTransfer(bytes, PER_SEND * recordBytes));
+  const raw = raws.sort((a, b) => a - b)[2];
+  report({ bench: 'raw worker→worker transfer, 112 KB ArrayBuffers', mb: round(mb, 1), seconds: round(raw), mbPerSec: round(mb / raw, 1) });
+  for (const storage of ['memory', 'indexeddb']) {
+    const seconds = await franzThroughput(storage);
+    report({
+      bench: `franz producer worker → host worker → consumer worker (${storage}${storage === 'indexeddb' ? ', relaxed' : ''})`,
+      records: RECORDS, seconds: round(seconds), recordsPerSec: Math.round(RECORDS / seconds), mbPerSec: round(mb / seconds, 1),
+      ratioToRaw: round(raw / seconds, 2),
+    });
+  }
+
+  const host = await BrokerHost.start({ cluster: 'bench-latency', brokers: 1, storage: 'memory' });
+  await (await host.connect()).admin().createTopics({ topics: [{ topic: 'latency', numPartitions: 1 }] });
+  const measure = await ready('measure', { port: host.port(), records: LATENCY_RECORDS });
+  const tick = await ready('tick', { port: host.port(), records: LATENCY_RECORDS, intervalMs: 5 });
+  const measured = measure.go();
+  await tick.go();
+  const latencies = (await measured).latencies.sort((a, b) => a - b);
+  await host.close();
+  const { port1, port2 } = new MessageChannel();
+  await ready('pong', { port: port2 }); // echoes from set-up on
+  const rtts = (await (await ready('ping', { port: port1, count: LATENCY_RECORDS })).go()).rtts.sort((a, b) => a - b);
+  report({
+    bench: 'end-to-end latency, acks=1, ~200 records/s, memory: producer worker → host → consumer worker',
+    records: latencies.length, p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)),
+    rawPingPongRttP50Ms: round(percentile(rtts, 50)), rawPingPongRttP99Ms: round(percentile(rtts, 99)),
+  });
+}
+
+main().then(() => (window.benchDone = 'ok'), (e) => { report({ error: String(e), stack: e.stack }); window.benchDone = 'failed'; });
