@@ -22,7 +22,7 @@ use super::metadata::{BrokerId, BrokerInfo};
 use super::offsets::CommittedOffset;
 use super::state::{Cluster, PartitionState, Topic};
 use crate::core::error::{Error, Result};
-use crate::core::log::{PartitionLog, ProducerStates, StoredBatch};
+use crate::core::log::{LeaderEpochs, PartitionLog, ProducerStates, StoredBatch};
 use crate::core::storage::{ReplicaKey, StorageOp};
 use crate::core::topic::{TopicConfig, TopicName};
 
@@ -58,6 +58,10 @@ struct ReplicaRecord {
     /// Idempotent producers' recent batches: written with every produce, so deduplication survives a reopen.
     #[serde(default)]
     producers: ProducerStates,
+    /// The leader epoch cache (Kafka's leader-epoch-checkpoint), so a reopened replica can still find where it
+    /// diverges from a new leader.
+    #[serde(default)]
+    epochs: LeaderEpochs,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -171,6 +175,7 @@ impl Cluster {
             log_start_offset: log.log_start_offset(),
             size_bytes: log.size_bytes(),
             producers: log.producer_states().clone(),
+            epochs: log.leader_epochs().clone(),
         };
         self.push_op(StorageOp::PutMeta { key: replica_key(topic, partition, broker), value: json(&record) });
         if let Some(j) = self.journal.as_mut() {
@@ -343,7 +348,7 @@ impl Cluster {
         }
         for ((topic, partition, broker), r) in replicas {
             if let Some(log) = cluster.log_mut(&topic, partition, broker) {
-                *log = PartitionLog::reopened(r.log_start_offset, r.size_bytes, r.producers, None);
+                *log = PartitionLog::reopened(r.log_start_offset, r.size_bytes, r.producers, r.epochs, None);
             }
         }
         Ok(cluster)
@@ -376,8 +381,8 @@ impl Cluster {
         })?;
         let start = log.log_start_offset();
         let size = log.size_bytes();
-        let producers = log.producer_states().clone();
-        *log = PartitionLog::reopened(start, size, producers, batch.filter(|b| b.next_offset() > start));
+        let (producers, epochs) = (log.producer_states().clone(), log.leader_epochs().clone());
+        *log = PartitionLog::reopened(start, size, producers, epochs, batch.filter(|b| b.next_offset() > start));
         if let Some(p) = self.topics.get_mut(topic).and_then(|t| t.partitions.get_mut(partition as usize)) {
             p.advance_high_watermark();
         }

@@ -64,6 +64,7 @@ impl PartitionLog {
             self.log_start_offset = batch.next_offset();
             removed.push(batch.base_offset);
         }
+        self.epochs.truncate_from_start(self.log_start_offset);
         if self.log_start_offset >= self.window_start() {
             self.mark_whole();
         }
@@ -98,6 +99,7 @@ impl PartitionLog {
             }
             self.log_start_offset = next;
         }
+        self.epochs.truncate_from_start(self.log_start_offset);
         removed
     }
 

@@ -1,10 +1,12 @@
 //! One partition replica's log: append, read, offsets, retention and compaction.
 
 mod cleanup;
+mod epochs;
 mod partition;
 mod producers;
 mod validate;
 
 pub use cleanup::Cleanup;
+pub use epochs::{truncation_offset, EpochEnd, LeaderEpochs, UNDEFINED_EPOCH, UNDEFINED_OFFSET};
 pub use partition::{first_at_or_after, AppendInfo, OffsetAndTimestamp, OffsetSpec, PartitionLog, StoredBatch};
 pub use producers::{ProducerBatch, ProducerStates, SequenceCheck, TrackedBatch, MAX_TRACKED_BATCHES};

@@ -13,6 +13,7 @@ use std::collections::VecDeque;
 
 use bytes::{Bytes, BytesMut};
 
+use super::epochs::{EpochEnd, LeaderEpochs};
 use super::producers::{ProducerBatch, ProducerStates, SequenceCheck, TrackedBatch};
 use super::validate::{check_record_set_size, check_topic_rules, validate_produce};
 use crate::core::error::{Error, Result};
@@ -136,6 +137,8 @@ pub struct PartitionLog {
     partial: bool,
     /// Idempotent producers' recent batches, for deduplication.
     producers: ProducerStates,
+    /// Where each leader epoch's records start: how a replica finds where it diverges from a new leader.
+    pub(super) epochs: LeaderEpochs,
 }
 
 impl PartitionLog {
@@ -210,16 +213,24 @@ impl PartitionLog {
         }
     }
 
-    /// A log reopened from storage: its start and size from metadata, and only its newest batch in memory.
+    /// A log reopened from storage: its start, size, producers and leader epochs from metadata, and only its
+    /// newest batch in memory.
     pub fn reopened(
         log_start_offset: i64,
         size_bytes: usize,
         producers: ProducerStates,
+        mut epochs: LeaderEpochs,
         tail: Option<StoredBatch>,
     ) -> PartitionLog {
         let end = tail.as_ref().map_or(log_start_offset, StoredBatch::next_offset).max(log_start_offset);
         let partial = tail.as_ref().is_some_and(|t| t.base_offset > log_start_offset);
+        // Storage may have lost a corrupt tail since the epochs were written: they end where the log now ends.
+        epochs.truncate_from_end(end);
+        if let Some(t) = &tail {
+            epochs.assign(record::partition_leader_epoch(&t.bytes), t.base_offset);
+        }
         PartitionLog {
+            epochs,
             partial,
             batches: tail.into_iter().collect(),
             log_start_offset,
@@ -354,6 +365,7 @@ impl PartitionLog {
     }
 
     fn push(&mut self, batch: StoredBatch) {
+        self.epochs.assign(record::partition_leader_epoch(&batch.bytes), batch.base_offset);
         if let Some((id, epoch, seq, last_delta)) = record::producer_fields(&batch.bytes) {
             if let Some(p) = ProducerBatch::of(id, epoch, seq, last_delta + 1) {
                 self.producers.record(&p, batch.base_offset, batch.last_offset);
@@ -428,6 +440,7 @@ impl PartitionLog {
         self.cleaned_up_to = self.cleaned_up_to.min(self.log_end_offset);
         self.durable_end_offset = self.durable_end_offset.min(self.log_end_offset);
         self.producers.truncate(self.log_end_offset);
+        self.epochs.truncate_from_end(self.log_end_offset);
     }
 
     /// Kafka's DeleteRecords: moves the log start to `offset` (at most the HW), dropping whole batches below it.
@@ -447,7 +460,18 @@ impl PartitionLog {
             }
         }
         self.log_start_offset = self.log_start_offset.max(offset);
+        self.epochs.truncate_from_start(self.log_start_offset);
         Ok(dropped)
+    }
+
+    /// The leader epoch cache: where each epoch's records start.
+    pub fn leader_epochs(&self) -> &LeaderEpochs {
+        &self.epochs
+    }
+
+    /// Kafka's OffsetsForLeaderEpoch on this replica: the largest epoch at or below `epoch`, and where it ends.
+    pub fn end_offset_for_epoch(&self, epoch: i32) -> EpochEnd {
+        self.epochs.end_offset_for(epoch, self.log_end_offset)
     }
 
     /// The stored batches, oldest first.

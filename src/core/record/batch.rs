@@ -359,6 +359,13 @@ pub fn set_base_offset(batch: &mut [u8], base_offset: i64) {
     batch[..8].copy_from_slice(&base_offset.to_be_bytes());
 }
 
+/// The partition leader epoch of the (checked) batch at the start of `batch`.
+pub fn partition_leader_epoch(batch: &[u8]) -> i32 {
+    let mut epoch = [0; 4];
+    epoch.copy_from_slice(&batch[PARTITION_LEADER_EPOCH_AT..PARTITION_LEADER_EPOCH_AT + 4]);
+    i32::from_be_bytes(epoch)
+}
+
 /// Rewrites the partition leader epoch in place (also outside the CRC).
 pub fn set_partition_leader_epoch(batch: &mut [u8], epoch: i32) {
     batch[PARTITION_LEADER_EPOCH_AT..PARTITION_LEADER_EPOCH_AT + 4].copy_from_slice(&epoch.to_be_bytes());

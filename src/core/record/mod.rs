@@ -5,7 +5,8 @@ mod single;
 mod wire;
 
 pub use batch::{
-    decode_batches, producer_fields, set_base_offset, set_max_timestamp, set_partition_leader_epoch, split_batches,
-    Attributes, BatchHeader, BatchRecord, Compression, RecordBatch, TimestampType, HEADER_LEN, LOG_OVERHEAD, MAGIC,
+    decode_batches, partition_leader_epoch, producer_fields, set_base_offset, set_max_timestamp,
+    set_partition_leader_epoch, split_batches, Attributes, BatchHeader, BatchRecord, Compression, RecordBatch,
+    TimestampType, HEADER_LEN, LOG_OVERHEAD, MAGIC,
 };
 pub use single::{Header, Record};
