@@ -134,7 +134,7 @@ proptest! {
     #[test]
     fn followers_converge_on_the_leaders_log_through_any_elections(steps in prop::collection::vec(step(), 1..60)) {
         let config = TopicConfig::default();
-        let mut logs = vec![PartitionLog::new(), PartitionLog::new(), PartitionLog::new()];
+        let mut logs = [PartitionLog::new(), PartitionLog::new(), PartitionLog::new()];
         let (mut leader, mut epoch) = (0usize, 0i32);
         for (i, s) in steps.into_iter().enumerate() {
             match s {
