@@ -82,6 +82,10 @@ kafka_errors! {
     InvalidProducerEpoch = 47, "INVALID_PRODUCER_EPOCH", false;
     KafkaStorageError = 56, "KAFKA_STORAGE_ERROR", true;
     SaslAuthenticationFailed = 58, "SASL_AUTHENTICATION_FAILED", false;
+    /// The request's leader epoch is older than the replica's: the sender missed a leader change.
+    FencedLeaderEpoch = 74, "FENCED_LEADER_EPOCH", true;
+    /// The request's leader epoch is newer than the replica's: the replica has not heard of it yet.
+    UnknownLeaderEpoch = 75, "UNKNOWN_LEADER_EPOCH", true;
     UnsupportedCompressionType = 76, "UNSUPPORTED_COMPRESSION_TYPE", false;
     /// A record that a topic's rules forbid, such as a null key on a compacted topic.
     InvalidRecord = 87, "INVALID_RECORD", false;

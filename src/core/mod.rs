@@ -9,6 +9,7 @@ pub mod log;
 pub mod partitioner;
 pub mod protocol;
 pub mod record;
-mod rng;
+pub mod replication;
+pub(crate) mod rng;
 pub mod storage;
 pub mod topic;

@@ -50,6 +50,12 @@ impl StoredBatch {
     }
 }
 
+/// An idempotent producer's fields of a stored batch, if it has them.
+fn producer_batch(batch: &StoredBatch) -> Option<ProducerBatch> {
+    let (id, epoch, sequence, last_delta) = record::producer_fields(&batch.bytes)?;
+    ProducerBatch::of(id, epoch, sequence, last_delta + 1)
+}
+
 /// Where a ListOffsets lookup starts, as in Kafka's ListOffsets request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OffsetSpec {
@@ -366,10 +372,8 @@ impl PartitionLog {
 
     fn push(&mut self, batch: StoredBatch) {
         self.epochs.assign(record::partition_leader_epoch(&batch.bytes), batch.base_offset);
-        if let Some((id, epoch, seq, last_delta)) = record::producer_fields(&batch.bytes) {
-            if let Some(p) = ProducerBatch::of(id, epoch, seq, last_delta + 1) {
-                self.producers.record(&p, batch.base_offset, batch.last_offset);
-            }
+        if let Some(p) = producer_batch(&batch) {
+            self.producers.record(&p, batch.base_offset, batch.last_offset);
         }
         self.log_end_offset = batch.next_offset();
         self.size_bytes += batch.size();
@@ -439,8 +443,17 @@ impl PartitionLog {
         self.high_watermark = self.high_watermark.min(self.log_end_offset);
         self.cleaned_up_to = self.cleaned_up_to.min(self.log_end_offset);
         self.durable_end_offset = self.durable_end_offset.min(self.log_end_offset);
-        self.producers.truncate(self.log_end_offset);
         self.epochs.truncate_from_end(self.log_end_offset);
+        // Producer state comes back from the batches that remain, as Kafka rebuilds it from the log: the few
+        // batches tracked per producer may all have been cut, while older ones of the same producer remain.
+        let mut survivors = std::mem::take(&mut self.producers);
+        survivors.truncate(self.log_end_offset);
+        for batch in &self.batches {
+            if let Some(p) = producer_batch(batch) {
+                self.producers.record(&p, batch.base_offset, batch.last_offset);
+            }
+        }
+        self.producers.merge_missing(survivors);
     }
 
     /// Kafka's DeleteRecords: moves the log start to `offset` (at most the HW), dropping whole batches below it.
@@ -462,6 +475,12 @@ impl PartitionLog {
         self.log_start_offset = self.log_start_offset.max(offset);
         self.epochs.truncate_from_start(self.log_start_offset);
         Ok(dropped)
+    }
+
+    /// This replica leads from now on in `epoch`: the epoch starts at the LEO, recorded before anything is
+    /// written in it, so the leader's latest epoch is always its own (as Kafka's `makeLeader` does).
+    pub fn begin_leader_epoch(&mut self, epoch: i32) {
+        self.epochs.assign(epoch, self.log_end_offset);
     }
 
     /// The leader epoch cache: where each epoch's records start.

@@ -129,6 +129,13 @@ impl ProducerStates {
         }
     }
 
+    /// Adds the producers of `other` that this one does not know.
+    pub fn merge_missing(&mut self, other: ProducerStates) {
+        for (id, entry) in other.0 {
+            self.0.entry(id).or_insert(entry);
+        }
+    }
+
     /// Forgets batches at or after `offset` (the log was truncated there).
     pub fn truncate(&mut self, offset: i64) {
         for entry in self.0.values_mut() {

@@ -1,0 +1,581 @@
+//! A broker: the replicas it hosts, leading or following each as the controller says.
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+
+use super::{BrokerId, Envelope, FetchData, Message, Node, PartitionId, PartitionState};
+use crate::core::error::{Error, Result};
+use crate::core::log::{truncation_offset, EpochEnd, PartitionLog, ProducerBatch, StoredBatch, UNDEFINED_EPOCH};
+use crate::core::record::Record;
+use crate::core::topic::TopicConfig;
+
+/// The timeouts a broker runs by, with Kafka's names.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    /// `broker.heartbeat.interval.ms`.
+    pub heartbeat_ms: i64,
+    /// `replica.lag.time.max.ms`: a follower not caught up for this long leaves the ISR.
+    pub replica_lag_max_ms: i64,
+    /// How long a follower waits for a fetch answer before asking again.
+    pub fetch_timeout_ms: i64,
+    /// `request.timeout.ms`: how long an acks=all produce may wait for the ISR.
+    pub request_timeout_ms: i64,
+}
+
+const FETCH_MAX_BYTES: usize = 1 << 20;
+
+/// A follower's fetch, as the leader reads it.
+#[derive(Debug, Clone, Copy)]
+struct FetchFrom {
+    replica: BrokerId,
+    fetch_id: u64,
+    leader_epoch: i32,
+    fetch_offset: i64,
+    last_fetched_epoch: i32,
+}
+
+/// A follower's progress, as its leader knows it.
+#[derive(Debug, Clone, Copy)]
+struct Progress {
+    /// Its log end offset, from its last fetch (-1: it has not fetched in this epoch).
+    leo: i64,
+    last_caught_up_ms: i64,
+    /// The newest fetch seen from it: an older one arriving late says nothing true about it any more.
+    last_fetch_id: u64,
+}
+
+#[derive(Debug, Clone)]
+struct Replica {
+    log: PartitionLog,
+    /// The partition as the controller last told this broker.
+    state: Option<PartitionState>,
+    /// As leader: each follower's progress.
+    followers: BTreeMap<BrokerId, Progress>,
+    /// As leader: an ISR change asked of the controller: for which partition epoch, when, and the ISR asked for.
+    isr_request: Option<(i32, i64, Vec<BrokerId>)>,
+    /// As follower: the fetch in flight, and when it was sent.
+    fetch_in_flight: Option<(u64, i64)>,
+}
+
+impl Replica {
+    fn leads(&self, me: BrokerId) -> bool {
+        self.state.as_ref().is_some_and(|s| s.leader == Some(me))
+    }
+}
+
+/// What a produce got: an answer now, or a wait for the ISR (acks=all) that ends in [`Broker::take_completed`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProduceOutcome {
+    Done(Result<i64>),
+    Pending(u64),
+}
+
+/// An acks=all produce that has its answer: the base offset, or why not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completed {
+    pub id: u64,
+    pub result: Result<i64>,
+}
+
+#[derive(Debug, Clone)]
+struct Waiting {
+    id: u64,
+    partition: PartitionId,
+    base_offset: i64,
+    /// The high watermark that makes the write committed: its last offset + 1.
+    needed_hw: i64,
+    leader_epoch: i32,
+    deadline_ms: i64,
+}
+
+/// One replica as a view shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplicaView {
+    pub log_start_offset: i64,
+    pub log_end_offset: i64,
+    pub high_watermark: i64,
+    pub leader: Option<BrokerId>,
+    pub leader_epoch: i32,
+    pub isr: Vec<BrokerId>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Broker {
+    pub id: BrokerId,
+    timing: Timing,
+    replicas: BTreeMap<PartitionId, Replica>,
+    waiting: Vec<Waiting>,
+    completed: Vec<Completed>,
+    next_request: u64,
+    last_heartbeat_ms: i64,
+    /// Ids of this broker's fetches: rising for its whole life, across restarts.
+    next_fetch_id: u64,
+    /// The next storage write fails (an injected fault: a full disk, an I/O error).
+    fail_next_write: bool,
+    config: TopicConfig,
+}
+
+impl Broker {
+    pub fn new(id: BrokerId, timing: Timing) -> Broker {
+        Broker {
+            id,
+            timing,
+            replicas: BTreeMap::new(),
+            waiting: Vec::new(),
+            completed: Vec::new(),
+            next_request: 1,
+            next_fetch_id: 1,
+            last_heartbeat_ms: i64::MIN / 2,
+            fail_next_write: false,
+            config: TopicConfig::default(),
+        }
+    }
+
+    pub fn log(&self, partition: &PartitionId) -> Option<&PartitionLog> {
+        self.replicas.get(partition).map(|r| &r.log)
+    }
+
+    pub fn view(&self, partition: &PartitionId) -> Option<ReplicaView> {
+        let r = self.replicas.get(partition)?;
+        let state = r.state.as_ref();
+        Some(ReplicaView {
+            log_start_offset: r.log.log_start_offset(),
+            log_end_offset: r.log.log_end_offset(),
+            high_watermark: r.log.high_watermark(),
+            leader: state.and_then(|s| s.leader),
+            leader_epoch: state.map_or(-1, |s| s.leader_epoch),
+            isr: state.map(|s| s.isr.clone()).unwrap_or_default(),
+        })
+    }
+
+    /// The broker crashed and came back: its logs are what storage held, everything else is gone until the
+    /// controller tells it again. Requests it was holding get no answer.
+    pub fn restart(&mut self, now_ms: i64) {
+        for r in self.replicas.values_mut() {
+            r.state = None;
+            r.followers.clear();
+            r.isr_request = None;
+            r.fetch_in_flight = None;
+        }
+        self.waiting.clear();
+        self.last_heartbeat_ms = now_ms - self.timing.heartbeat_ms;
+    }
+
+    /// Makes the next storage write fail.
+    pub fn fail_next_write(&mut self) {
+        self.fail_next_write = true;
+    }
+
+    fn write_fails(&mut self) -> bool {
+        std::mem::take(&mut self.fail_next_write)
+    }
+
+    pub fn take_completed(&mut self) -> Vec<Completed> {
+        std::mem::take(&mut self.completed)
+    }
+
+    /// Kafka's Produce at this broker, for one partition.
+    pub fn produce(
+        &mut self,
+        partition: &PartitionId,
+        records: Vec<Record>,
+        producer: Option<ProducerBatch>,
+        acks: i16,
+        now_ms: i64,
+    ) -> ProduceOutcome {
+        let me = self.id;
+        let failing = self.write_fails();
+        let Some(r) = self.replicas.get_mut(partition).filter(|r| r.leads(me)) else {
+            return ProduceOutcome::Done(Err(Error::NotLeaderOrFollower(format!(
+                "broker {me} does not lead {}-{}",
+                partition.0, partition.1
+            ))));
+        };
+        let state = r.state.clone().expect("a leader has a state");
+        if acks == -1 && state.isr.len() < state.min_insync_replicas {
+            return ProduceOutcome::Done(Err(Error::NotEnoughReplicas(format!(
+                "the ISR of {}-{} is {:?}, fewer than min.insync.replicas={}",
+                partition.0, partition.1, state.isr, state.min_insync_replicas
+            ))));
+        }
+        if failing {
+            return ProduceOutcome::Done(Err(Error::KafkaStorageError(format!(
+                "broker {me} could not write to its storage"
+            ))));
+        }
+        let info = match r.log.append_records_as_leader(records, producer, state.leader_epoch, &self.config, now_ms) {
+            Ok(info) => info,
+            Err(e) => return ProduceOutcome::Done(Err(e)),
+        };
+        if acks != -1 {
+            self.advance_high_watermark(partition);
+            return ProduceOutcome::Done(Ok(info.base_offset));
+        }
+        let id = self.next_request;
+        self.next_request += 1;
+        self.waiting.push(Waiting {
+            id,
+            partition: partition.clone(),
+            base_offset: info.base_offset,
+            needed_hw: info.last_offset + 1,
+            leader_epoch: state.leader_epoch,
+            deadline_ms: now_ms + self.timing.request_timeout_ms,
+        });
+        self.advance_high_watermark(partition);
+        ProduceOutcome::Pending(id)
+    }
+
+    /// A consumer's read: whole batches from `offset`, never at or above the high watermark. Only the leader
+    /// serves it.
+    pub fn read(&self, partition: &PartitionId, offset: i64) -> Result<(Vec<Bytes>, i64)> {
+        let r = self.replicas.get(partition).filter(|r| r.leads(self.id)).ok_or_else(|| {
+            Error::NotLeaderOrFollower(format!("broker {} does not lead {}-{}", self.id, partition.0, partition.1))
+        })?;
+        let hw = r.log.high_watermark();
+        Ok((r.log.read(offset, FETCH_MAX_BYTES, hw)?, hw))
+    }
+
+    pub fn handle(&mut self, from: Node, message: Message, now_ms: i64) -> Vec<Envelope> {
+        match message {
+            Message::State(state) => self.on_state(state, now_ms),
+            Message::Fetch { partition, replica, fetch_id, leader_epoch, fetch_offset, last_fetched_epoch } => {
+                let fetch = FetchFrom { replica, fetch_id, leader_epoch, fetch_offset, last_fetched_epoch };
+                let Some(result) = self.on_fetch(&partition, fetch, now_ms) else { return Vec::new() };
+                let mut out = vec![Envelope {
+                    from: Node::Broker(self.id),
+                    to: from,
+                    message: Message::FetchReply { partition: partition.clone(), fetch_id, leader_epoch, result },
+                }];
+                out.extend(self.maybe_expand_isr(&partition, replica, now_ms));
+                out
+            }
+            Message::FetchReply { partition, fetch_id, leader_epoch, result } => {
+                self.on_fetch_reply(&partition, fetch_id, leader_epoch, result, now_ms)
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn on_state(&mut self, state: PartitionState, now_ms: i64) -> Vec<Envelope> {
+        let me = self.id;
+        let id = state.partition.clone();
+        if !state.replicas.contains(&me) {
+            self.replicas.remove(&id);
+            return Vec::new();
+        }
+        let r = self.replicas.entry(id.clone()).or_insert_with(|| Replica {
+            log: PartitionLog::new(),
+            state: None,
+            followers: BTreeMap::new(),
+            isr_request: None,
+            fetch_in_flight: None,
+        });
+        if let Some(old) = &r.state {
+            if (old.leader_epoch, old.partition_epoch) >= (state.leader_epoch, state.partition_epoch) {
+                return Vec::new(); // stale or repeated
+            }
+        }
+        let new_epoch = r.state.as_ref().is_none_or(|old| old.leader_epoch != state.leader_epoch);
+        if state.leader == Some(me) && new_epoch {
+            r.log.begin_leader_epoch(state.leader_epoch);
+            // A new leadership: nothing is known of the followers until they fetch in this epoch.
+            r.followers = state
+                .replicas
+                .iter()
+                .filter(|&&b| b != me)
+                .map(|&b| (b, Progress { leo: -1, last_caught_up_ms: now_ms, last_fetch_id: 0 }))
+                .collect();
+        }
+        if r.isr_request.as_ref().is_some_and(|(epoch, _, _)| *epoch != state.partition_epoch) {
+            r.isr_request = None;
+        }
+        if new_epoch {
+            r.fetch_in_flight = None;
+        }
+        r.state = Some(state.clone());
+        // Writes waiting on a leadership this broker no longer has get their answer now.
+        let lost: Vec<u64> = self
+            .waiting
+            .iter()
+            .filter(|w| w.partition == id && (state.leader != Some(me) || w.leader_epoch != state.leader_epoch))
+            .map(|w| w.id)
+            .collect();
+        for w in lost {
+            self.finish(w, Err(Error::NotLeaderOrFollower(format!("broker {me} lost the leadership of {id:?}"))));
+        }
+        if state.leader == Some(me) {
+            self.advance_high_watermark(&id);
+            Vec::new()
+        } else {
+            self.fetch(&id, now_ms).into_iter().collect()
+        }
+    }
+
+    fn finish(&mut self, id: u64, result: Result<i64>) {
+        self.waiting.retain(|w| w.id != id);
+        self.completed.push(Completed { id, result });
+    }
+
+    /// Answers a follower's fetch; `None` for a fetch older than one already seen from it (no answer).
+    fn on_fetch(&mut self, partition: &PartitionId, fetch: FetchFrom, now_ms: i64) -> Option<Result<FetchData>> {
+        let me = self.id;
+        let Some(r) = self.replicas.get_mut(partition).filter(|r| r.leads(me)) else {
+            let why = format!("broker {me} does not lead {}-{}", partition.0, partition.1);
+            return Some(Err(Error::NotLeaderOrFollower(why)));
+        };
+        if let Some(p) = r.followers.get_mut(&fetch.replica) {
+            if fetch.fetch_id <= p.last_fetch_id {
+                return None;
+            }
+            p.last_fetch_id = fetch.fetch_id;
+        }
+        Some(self.serve_fetch(partition, fetch, now_ms))
+    }
+
+    fn serve_fetch(&mut self, partition: &PartitionId, fetch: FetchFrom, now_ms: i64) -> Result<FetchData> {
+        let FetchFrom { replica, leader_epoch, fetch_offset, last_fetched_epoch, .. } = fetch;
+        let r = self.replicas.get_mut(partition).expect("the caller found it");
+        let my_epoch = r.state.as_ref().map_or(UNDEFINED_EPOCH, |s| s.leader_epoch);
+        if leader_epoch < my_epoch {
+            return Err(Error::FencedLeaderEpoch(format!("epoch {leader_epoch} is older than {my_epoch}")));
+        }
+        if leader_epoch > my_epoch {
+            return Err(Error::UnknownLeaderEpoch(format!("epoch {leader_epoch} is newer than {my_epoch}")));
+        }
+        let leo = r.log.log_end_offset();
+        let diverging = if last_fetched_epoch != UNDEFINED_EPOCH {
+            let end = r.log.end_offset_for_epoch(last_fetched_epoch);
+            (end.epoch < last_fetched_epoch || end.end_offset < fetch_offset).then_some(end)
+        } else {
+            // A follower with no epochs but records past this log's end cannot agree with it.
+            (fetch_offset > leo).then_some(EpochEnd { epoch: my_epoch, end_offset: leo })
+        };
+        let data = |r: &Replica, batches| FetchData {
+            high_watermark: r.log.high_watermark(),
+            log_start_offset: r.log.log_start_offset(),
+            batches,
+            diverging,
+        };
+        if diverging.is_some() {
+            return Ok(data(r, Vec::new()));
+        }
+        if let Some(p) = r.followers.get_mut(&replica) {
+            p.leo = fetch_offset;
+            if fetch_offset >= leo {
+                p.last_caught_up_ms = now_ms;
+            }
+        }
+        let batches = r.log.read(fetch_offset, FETCH_MAX_BYTES, leo).unwrap_or_default();
+        self.advance_high_watermark(partition);
+        let r = &self.replicas[partition];
+        Ok(data(r, batches))
+    }
+
+    /// A follower outside the ISR that has caught up to the high watermark (and into this leader's epoch) asks
+    /// to rejoin.
+    fn maybe_expand_isr(&mut self, partition: &PartitionId, replica: BrokerId, now_ms: i64) -> Option<Envelope> {
+        let me = self.id;
+        let r = self.replicas.get_mut(partition).filter(|r| r.leads(me))?;
+        let state = r.state.clone()?;
+        let progress = r.followers.get(&replica)?;
+        let epoch_start = r.log.leader_epochs().entries().last().map_or(0, |(_, start)| *start);
+        let caught_up = progress.leo >= r.log.high_watermark() && progress.leo >= epoch_start;
+        if state.isr.contains(&replica) || !caught_up || r.isr_request.is_some() {
+            return None;
+        }
+        let mut isr = state.isr.clone();
+        isr.push(replica);
+        Some(self.ask_isr(partition, isr, now_ms))
+    }
+
+    fn ask_isr(&mut self, partition: &PartitionId, isr: Vec<BrokerId>, now_ms: i64) -> Envelope {
+        let r = self.replicas.get_mut(partition).expect("the caller found it");
+        let state = r.state.as_ref().expect("a leader has a state");
+        r.isr_request = Some((state.partition_epoch, now_ms, isr.clone()));
+        Envelope {
+            from: Node::Broker(self.id),
+            to: Node::Controller,
+            message: Message::AlterIsr {
+                partition: partition.clone(),
+                leader: self.id,
+                leader_epoch: state.leader_epoch,
+                partition_epoch: state.partition_epoch,
+                isr,
+            },
+        }
+    }
+
+    /// The leader's high watermark: the smallest LEO over the ISR (never moving back); acks=all writes below it
+    /// are answered. While the leader asks for a follower to join, that follower counts too (Kafka's "maximal
+    /// ISR", KIP-497): once the controller agrees it may lead, so the HW must not pass what it holds.
+    fn advance_high_watermark(&mut self, partition: &PartitionId) {
+        let me = self.id;
+        let Some(r) = self.replicas.get_mut(partition).filter(|r| r.leads(me)) else { return };
+        let state = r.state.as_ref().expect("a leader has a state");
+        let leo = r.log.log_end_offset();
+        let joining = r.isr_request.as_ref().map(|(_, _, isr)| isr.clone()).unwrap_or_default();
+        let hw = state
+            .isr
+            .iter()
+            .chain(joining.iter().filter(|b| !state.isr.contains(b)))
+            .map(|b| if *b == me { leo } else { r.followers.get(b).map_or(-1, |p| p.leo) })
+            .min()
+            .unwrap_or(leo);
+        if hw > r.log.high_watermark() {
+            r.log.set_high_watermark(hw);
+        }
+        let (hw, isr, min_isr) = (r.log.high_watermark(), state.isr.len(), state.min_insync_replicas);
+        let done: Vec<(u64, i64)> = self
+            .waiting
+            .iter()
+            .filter(|w| &w.partition == partition && w.needed_hw <= hw)
+            .map(|w| (w.id, w.base_offset))
+            .collect();
+        for (id, base) in done {
+            let result = if isr >= min_isr {
+                Ok(base)
+            } else {
+                Err(Error::NotEnoughReplicasAfterAppend(format!(
+                    "written, but the ISR shrank to {isr}, below min.insync.replicas={min_isr}"
+                )))
+            };
+            self.finish(id, result);
+        }
+    }
+
+    /// A follower's fetch to its leader, unless one is in flight.
+    fn fetch(&mut self, partition: &PartitionId, now_ms: i64) -> Option<Envelope> {
+        let me = self.id;
+        let r = self.replicas.get_mut(partition)?;
+        let state = r.state.as_ref()?;
+        let leader = state.leader.filter(|l| *l != me)?;
+        if r.fetch_in_flight.is_some_and(|(_, sent)| now_ms - sent < self.timing.fetch_timeout_ms) {
+            return None;
+        }
+        let fetch_id = self.next_fetch_id;
+        self.next_fetch_id += 1;
+        r.fetch_in_flight = Some((fetch_id, now_ms));
+        Some(Envelope {
+            from: Node::Broker(me),
+            to: Node::Broker(leader),
+            message: Message::Fetch {
+                partition: partition.clone(),
+                replica: me,
+                fetch_id,
+                leader_epoch: state.leader_epoch,
+                fetch_offset: r.log.log_end_offset(),
+                last_fetched_epoch: r.log.leader_epochs().latest_epoch().unwrap_or(UNDEFINED_EPOCH),
+            },
+        })
+    }
+
+    fn on_fetch_reply(
+        &mut self,
+        partition: &PartitionId,
+        fetch_id: u64,
+        leader_epoch: i32,
+        result: Result<FetchData>,
+        now_ms: i64,
+    ) -> Vec<Envelope> {
+        let Some(r) = self.replicas.get_mut(partition) else { return Vec::new() };
+        // Only the answer to the fetch in flight counts: an old one describes a log this replica no longer has.
+        if r.fetch_in_flight.map(|(id, _)| id) != Some(fetch_id)
+            || r.state.as_ref().is_none_or(|s| s.leader_epoch != leader_epoch)
+        {
+            return Vec::new();
+        }
+        r.fetch_in_flight = None;
+        let failing = std::mem::take(&mut self.fail_next_write);
+        let r = self.replicas.get_mut(partition).expect("found above");
+        let Ok(data) = result else { return Vec::new() }; // asked again on the next tick
+        if let Some(diverging) = data.diverging {
+            let to = if diverging.epoch == UNDEFINED_EPOCH {
+                // The leader knows nothing of this replica's epochs: keep what was committed (Kafka's fallback).
+                r.log.high_watermark()
+            } else {
+                truncation_offset(diverging, r.log.leader_epochs(), r.log.log_end_offset())
+            };
+            r.log.truncate_to(to);
+            return self.fetch(partition, now_ms).into_iter().collect();
+        }
+        if failing && !data.batches.is_empty() {
+            return Vec::new(); // the write failed: nothing appended, fetched again on the next tick
+        }
+        let mut appended = false;
+        for bytes in data.batches {
+            let Ok(batch) = StoredBatch::from_bytes(bytes) else { break };
+            if batch.base_offset < r.log.log_end_offset() {
+                continue;
+            }
+            if r.log.append_with_offsets(batch).is_err() {
+                break;
+            }
+            appended = true;
+        }
+        let hw = data.high_watermark.min(r.log.log_end_offset());
+        if hw > r.log.high_watermark() {
+            r.log.set_high_watermark(hw);
+        }
+        if appended {
+            self.fetch(partition, now_ms).into_iter().collect()
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn known_epochs(&self) -> Vec<(PartitionId, i32)> {
+        let known = self.replicas.iter().filter_map(|(id, r)| Some((id.clone(), r.state.as_ref()?.partition_epoch)));
+        known.collect()
+    }
+
+    /// Heartbeats, follower fetches, ISR shrinking for laggards, and acks=all timeouts.
+    pub fn tick(&mut self, now_ms: i64) -> Vec<Envelope> {
+        let me = self.id;
+        let mut out = Vec::new();
+        if now_ms - self.last_heartbeat_ms >= self.timing.heartbeat_ms {
+            self.last_heartbeat_ms = now_ms;
+            out.push(Envelope {
+                from: Node::Broker(me),
+                to: Node::Controller,
+                message: Message::Heartbeat { broker: me, known: self.known_epochs() },
+            });
+        }
+        let ids: Vec<PartitionId> = self.replicas.keys().cloned().collect();
+        for id in ids {
+            let r = &self.replicas[&id];
+            if !r.leads(me) {
+                out.extend(self.fetch(&id, now_ms));
+                continue;
+            }
+            let state = r.state.clone().expect("a leader has a state");
+            // An ISR change not yet answered is asked again (the same change: until the controller answers, the
+            // leader counts the larger ISR).
+            if let Some((_, sent, isr)) = r.isr_request.clone() {
+                if now_ms - sent > self.timing.fetch_timeout_ms {
+                    out.push(self.ask_isr(&id, isr, now_ms));
+                }
+                continue;
+            }
+            let r = &self.replicas[&id];
+            let lagging: Vec<BrokerId> = state
+                .isr
+                .iter()
+                .copied()
+                .filter(|b| *b != me)
+                .filter(|b| {
+                    r.followers.get(b).is_none_or(|p| now_ms - p.last_caught_up_ms > self.timing.replica_lag_max_ms)
+                })
+                .collect();
+            if !lagging.is_empty() {
+                let isr = state.isr.iter().copied().filter(|b| !lagging.contains(b)).collect();
+                out.push(self.ask_isr(&id, isr, now_ms));
+            }
+        }
+        let expired: Vec<u64> = self.waiting.iter().filter(|w| now_ms >= w.deadline_ms).map(|w| w.id).collect();
+        for id in expired {
+            self.finish(id, Err(Error::RequestTimedOut("the ISR did not catch up within request.timeout.ms".into())));
+        }
+        out
+    }
+}

@@ -1,0 +1,531 @@
+//! A deterministic simulation of a whole cluster: brokers, the controller, idempotent acks=all producers and
+//! consumers, driven by one seed through crashes and restarts, dropped, delayed, reordered and duplicated
+//! messages, network partitions and failing storage writes. At the end the network heals, every broker comes
+//! back, the cluster settles, and a checker asserts Kafka's guarantees:
+//! - no acknowledged record is lost (acks=all, min.insync.replicas=2, RF=3);
+//! - each producer's records keep their order in their partition;
+//! - no record is written twice (idempotence);
+//! - a consumer never sees a record that is later gone (it reads below the high watermark only);
+//! - every replica ends with exactly the leader's log.
+//!
+//! A failing seed is replayed with fewer steps until the shortest failing prefix is found, and reported with its
+//! trace of events.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use super::{Broker, BrokerId, Controller, Envelope, Node, PartitionId, ProduceOutcome, Timing};
+use crate::core::error::Error;
+use crate::core::log::ProducerBatch;
+use crate::core::record::{decode_batches, Record};
+use crate::core::rng::SplitMix64;
+
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    pub brokers: i32,
+    pub partitions: u32,
+    pub producers: usize,
+    pub steps: usize,
+    /// Inject faults (without them the run checks the happy path).
+    pub faults: bool,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig { brokers: 3, partitions: 2, producers: 3, steps: 4000, faults: true }
+    }
+}
+
+/// What a passing run did.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub acked: usize,
+    pub consumed: usize,
+    pub crashes: usize,
+    pub partitions: usize,
+    pub storage_failures: usize,
+    pub leader_changes: i32,
+}
+
+/// A broken guarantee: the seed, the shortest prefix of steps that breaks it, and what happened.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub seed: u64,
+    pub steps: usize,
+    pub broken: String,
+    pub trace: Vec<String>,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "seed {} fails after {} steps: {}", self.seed, self.steps, self.broken)?;
+        writeln!(
+            f,
+            "replay: FRANZ_SIM_SEED={} FRANZ_SIM_STEPS={} cargo test --test simulation replay",
+            self.seed, self.steps
+        )?;
+        for line in &self.trace {
+            writeln!(f, "  {line}")?;
+        }
+        Ok(())
+    }
+}
+
+const TIMING: Timing =
+    Timing { heartbeat_ms: 20, replica_lag_max_ms: 150, fetch_timeout_ms: 60, request_timeout_ms: 400 };
+const SESSION_TIMEOUT_MS: i64 = 120;
+const MIN_INSYNC: usize = 2;
+/// Ms the cluster gets to settle after the faults stop.
+const SETTLE_MS: i64 = 3000;
+
+/// One in-flight batch of a producer: a single record, so its sequence number names it.
+#[derive(Debug, Clone)]
+struct InFlight {
+    number: usize,
+    sequence: i32,
+    sent_ms: i64,
+    /// The broker holding it for the ISR, and its request id there.
+    waiting_at: Option<(BrokerId, u64)>,
+}
+
+#[derive(Debug, Clone)]
+struct Producer {
+    producer_id: i64,
+    partition: PartitionId,
+    next_number: usize,
+    in_flight: Option<InFlight>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Consumer {
+    position: i64,
+    seen: Vec<(i64, String)>,
+}
+
+struct Sim {
+    now: i64,
+    rng: SplitMix64,
+    faults: bool,
+    controller: Controller,
+    brokers: BTreeMap<BrokerId, Broker>,
+    up: BTreeSet<BrokerId>,
+    /// Messages on their way: (delivery time, sequence) → envelope.
+    queue: BTreeMap<(i64, u64), Envelope>,
+    sent: u64,
+    /// A network partition: the brokers cut off from the controller and the other brokers.
+    cut_off: BTreeSet<BrokerId>,
+    producers: Vec<Producer>,
+    consumers: BTreeMap<PartitionId, Consumer>,
+    acked: Vec<(PartitionId, i64, String)>,
+    trace: Vec<String>,
+    report: Report,
+}
+
+fn value_of(producer: i64, number: usize) -> String {
+    format!("p{producer}-{number}")
+}
+
+impl Sim {
+    fn new(seed: u64, c: &SimConfig) -> Sim {
+        let ids: Vec<BrokerId> = (1..=c.brokers).collect();
+        let mut sim = Sim {
+            now: 0,
+            rng: SplitMix64::new(seed),
+            faults: c.faults,
+            controller: Controller::new(ids.iter().copied(), SESSION_TIMEOUT_MS, 0),
+            brokers: ids.iter().map(|&b| (b, Broker::new(b, TIMING))).collect(),
+            up: ids.iter().copied().collect(),
+            queue: BTreeMap::new(),
+            sent: 0,
+            cut_off: BTreeSet::new(),
+            producers: Vec::new(),
+            consumers: BTreeMap::new(),
+            acked: Vec::new(),
+            trace: Vec::new(),
+            report: Report::default(),
+        };
+        for p in 0..c.partitions {
+            let id: PartitionId = ("t".into(), p);
+            // Replicas rotate over the brokers, as Kafka's placement does; RF is 3 (or every broker if fewer).
+            let rf = c.brokers.min(3) as usize;
+            let replicas = (0..rf).map(|i| ids[(p as usize + i) % ids.len()]).collect();
+            let out = sim.controller.create_partition(id.clone(), replicas, MIN_INSYNC.min(rf));
+            sim.route(out);
+            sim.consumers.insert(id, Consumer::default());
+        }
+        for i in 0..c.producers {
+            let partition = ("t".into(), (i as u32) % c.partitions);
+            sim.producers.push(Producer { producer_id: 1000 + i as i64, partition, next_number: 0, in_flight: None });
+        }
+        sim
+    }
+
+    fn chance(&mut self, per_mille: usize) -> bool {
+        self.rng.below(1000) < per_mille
+    }
+
+    fn log(&mut self, event: String) {
+        self.trace.push(format!("t={} {event}", self.now));
+    }
+
+    /// Sends envelopes: each arrives after a random latency (so they reorder), and with faults some are lost
+    /// or arrive twice.
+    fn route(&mut self, out: Vec<Envelope>) {
+        let mut told = BTreeSet::new();
+        for e in &out {
+            if let super::Message::State(s) = &e.message {
+                if told.insert((s.partition.clone(), s.partition_epoch)) {
+                    self.log(format!(
+                        "controller: {}-{} leader {:?} epoch {} isr {:?}",
+                        s.partition.0, s.partition.1, s.leader, s.leader_epoch, s.isr
+                    ));
+                }
+            }
+        }
+        for e in out {
+            let mut latency = 1 + self.rng.below(4) as i64;
+            if self.faults && self.chance(20) {
+                continue; // dropped
+            }
+            if self.faults && self.chance(20) {
+                latency += 30 + self.rng.below(60) as i64; // delayed well past its neighbours
+            }
+            let copies = if self.faults && self.chance(10) { 2 } else { 1 };
+            for _ in 0..copies {
+                self.sent += 1;
+                self.queue.insert((self.now + latency, self.sent), e.clone());
+            }
+        }
+    }
+
+    fn reachable(&self, from: Node, to: Node) -> bool {
+        let cut = |n: Node| matches!(n, Node::Broker(b) if self.cut_off.contains(&b));
+        cut(from) == cut(to)
+    }
+
+    fn deliver_due(&mut self) {
+        while let Some((&(at, seq), _)) = self.queue.first_key_value() {
+            if at > self.now {
+                break;
+            }
+            let e = self.queue.remove(&(at, seq)).expect("just seen");
+            if !self.reachable(e.from, e.to) {
+                continue;
+            }
+            let out = match e.to {
+                Node::Controller => self.controller.handle(e.message, self.now),
+                Node::Broker(b) if self.up.contains(&b) => {
+                    self.brokers.get_mut(&b).expect("a broker").handle(e.from, e.message, self.now)
+                }
+                Node::Broker(_) => continue,
+            };
+            self.route(out);
+        }
+    }
+
+    fn tick(&mut self) {
+        let epochs_before: i32 = self.controller.partitions().map(|p| p.leader_epoch).sum();
+        let out = self.controller.tick(self.now);
+        self.route(out);
+        let up: Vec<BrokerId> = self.up.iter().copied().collect();
+        for b in up {
+            let out = self.brokers.get_mut(&b).expect("a broker").tick(self.now);
+            self.route(out);
+        }
+        let epochs_after: i32 = self.controller.partitions().map(|p| p.leader_epoch).sum();
+        self.report.leader_changes += epochs_after - epochs_before;
+    }
+
+    fn inject_fault(&mut self) {
+        let ids: Vec<BrokerId> = self.brokers.keys().copied().collect();
+        let b = ids[self.rng.below(ids.len())];
+        match self.rng.below(4) {
+            0 if self.up.contains(&b) => {
+                self.up.remove(&b);
+                self.report.crashes += 1;
+                self.log(format!("broker {b} crashes"));
+            }
+            0 | 1 if !self.up.contains(&b) => {
+                self.up.insert(b);
+                let now = self.now;
+                self.brokers.get_mut(&b).expect("a broker").restart(now);
+                self.log(format!("broker {b} restarts"));
+            }
+            2 if self.cut_off.is_empty() => {
+                self.cut_off.insert(b);
+                self.report.partitions += 1;
+                self.log(format!("broker {b} is cut off from the rest of the network"));
+            }
+            2 => {
+                self.cut_off.clear();
+                self.log("the network heals".into());
+            }
+            3 => {
+                self.brokers.get_mut(&b).expect("a broker").fail_next_write();
+                self.report.storage_failures += 1;
+                self.log(format!("broker {b}'s next storage write fails"));
+            }
+            _ => {}
+        }
+    }
+
+    /// A producer sends (or re-sends) its batch to the partition's leader, or collects the answer.
+    fn produce(&mut self, i: usize, may_start: bool) -> Result<(), String> {
+        let now = self.now;
+        let p = self.producers[i].clone();
+        let Some(flight) = p.in_flight.clone().or_else(|| {
+            may_start.then_some(InFlight {
+                number: p.next_number,
+                sequence: p.next_number as i32,
+                sent_ms: now,
+                waiting_at: None,
+            })
+        }) else {
+            return Ok(());
+        };
+        if let Some((broker, _)) = flight.waiting_at {
+            // Still waiting; a crashed broker never answers, and a slow one times out.
+            if self.up.contains(&broker) && now - flight.sent_ms <= TIMING.request_timeout_ms + 50 {
+                self.producers[i].in_flight = Some(flight);
+                return Ok(());
+            }
+        }
+        let Some(leader) = self.controller.partition(&p.partition).and_then(|s| s.leader) else {
+            self.producers[i].in_flight = Some(InFlight { waiting_at: None, ..flight });
+            return Ok(());
+        };
+        if !self.up.contains(&leader) || self.cut_off.contains(&leader) {
+            self.producers[i].in_flight = Some(InFlight { waiting_at: None, ..flight });
+            return Ok(());
+        }
+        let record = Record::new(value_of(p.producer_id, flight.number), now);
+        let batch = ProducerBatch::of(p.producer_id, 0, flight.sequence, 1);
+        let outcome =
+            self.brokers.get_mut(&leader).expect("a broker").produce(&p.partition, vec![record], batch, -1, now);
+        let flight = InFlight { sent_ms: now, waiting_at: None, ..flight };
+        match outcome {
+            ProduceOutcome::Pending(id) => {
+                self.producers[i].in_flight = Some(InFlight { waiting_at: Some((leader, id)), ..flight });
+                Ok(())
+            }
+            ProduceOutcome::Done(result) => self.answered(i, flight, result),
+        }
+    }
+
+    fn answered(&mut self, i: usize, flight: InFlight, result: Result<i64, Error>) -> Result<(), String> {
+        let p = &mut self.producers[i];
+        match result {
+            Ok(offset) => {
+                let value = value_of(p.producer_id, flight.number);
+                self.trace
+                    .push(format!("t={} acked {value} at {}-{}@{offset}", self.now, p.partition.0, p.partition.1));
+                self.acked.push((p.partition.clone(), offset, value));
+                p.next_number = flight.number + 1;
+                p.in_flight = None;
+                self.report.acked += 1;
+                Ok(())
+            }
+            Err(e) if e.retriable() => {
+                p.in_flight = Some(InFlight { waiting_at: None, ..flight });
+                Ok(())
+            }
+            Err(e) => Err(format!("producer {} got a non-retriable error: {e}", p.producer_id)),
+        }
+    }
+
+    fn collect_answers(&mut self) -> Result<(), String> {
+        let mut answers = Vec::new();
+        for (b, broker) in self.brokers.iter_mut() {
+            answers.extend(broker.take_completed().into_iter().map(|c| (*b, c)));
+        }
+        for (b, c) in answers {
+            let Some(i) =
+                self.producers.iter().position(|p| p.in_flight.as_ref().and_then(|f| f.waiting_at) == Some((b, c.id)))
+            else {
+                continue;
+            };
+            let flight = self.producers[i].in_flight.clone().expect("found by it");
+            self.answered(i, flight, c.result)?;
+        }
+        Ok(())
+    }
+
+    /// A consumer reads from the leader, below the high watermark.
+    fn consume(&mut self, partition: &PartitionId) {
+        let Some(leader) = self.controller.partition(partition).and_then(|s| s.leader) else { return };
+        if !self.up.contains(&leader) || self.cut_off.contains(&leader) {
+            return;
+        }
+        let position = self.consumers[partition].position;
+        let Ok((batches, _hw)) = self.brokers[&leader].read(partition, position) else { return };
+        let consumer = self.consumers.get_mut(partition).expect("one per partition");
+        for bytes in batches {
+            for batch in decode_batches(&bytes).unwrap_or_default() {
+                for (offset, record) in batch.consumer_records().filter(|(o, _)| *o >= position) {
+                    let value = String::from_utf8_lossy(record.value.as_deref().unwrap_or_default()).into_owned();
+                    consumer.seen.push((offset, value));
+                    consumer.position = offset + 1;
+                    self.report.consumed += 1;
+                }
+            }
+        }
+    }
+
+    fn step(&mut self, may_start: bool) -> Result<(), String> {
+        self.now += 1 + self.rng.below(3) as i64;
+        self.deliver_due();
+        self.tick();
+        self.collect_answers()?;
+        for i in 0..self.producers.len() {
+            if self.chance(300) {
+                self.produce(i, may_start)?;
+            }
+        }
+        let partitions: Vec<PartitionId> = self.consumers.keys().cloned().collect();
+        for p in partitions {
+            if self.chance(100) {
+                self.consume(&p);
+            }
+        }
+        Ok(())
+    }
+
+    /// Heals everything and lets the cluster settle: what is in flight finishes, nothing new starts.
+    fn settle(&mut self) -> Result<(), String> {
+        self.faults = false;
+        self.cut_off.clear();
+        let down: Vec<BrokerId> = self.brokers.keys().copied().filter(|b| !self.up.contains(b)).collect();
+        for b in down {
+            self.up.insert(b);
+            let now = self.now;
+            self.brokers.get_mut(&b).expect("a broker").restart(now);
+        }
+        self.log("settling: every broker up, the network whole, no more faults".into());
+        let end = self.now + SETTLE_MS;
+        while self.now < end {
+            self.step(false)?;
+        }
+        // Then no client at all for a while, so the last writes reach every replica.
+        let quiet = self.now + 500;
+        while self.now < quiet {
+            self.now += 1 + self.rng.below(3) as i64;
+            self.deliver_due();
+            self.tick();
+        }
+        self.collect_answers()?;
+        let partitions: Vec<PartitionId> = self.consumers.keys().cloned().collect();
+        for p in partitions {
+            self.consume(&p);
+        }
+        Ok(())
+    }
+
+    /// Kafka's guarantees, checked against each partition's final leader.
+    fn check(&self) -> Result<(), String> {
+        for state in self.controller.partitions() {
+            let id = &state.partition;
+            let leader = state.leader.ok_or_else(|| format!("{id:?} has no leader after settling"))?;
+            let truth = self.brokers[&leader].log(id).ok_or_else(|| format!("leader {leader} has no log of {id:?}"))?;
+            let mut values: BTreeMap<i64, String> = BTreeMap::new();
+            for b in truth.batches() {
+                for batch in decode_batches(&b.bytes).map_err(|e| e.to_string())? {
+                    for (offset, r) in batch.consumer_records() {
+                        values.insert(offset, String::from_utf8_lossy(r.value.as_deref().unwrap_or_default()).into());
+                    }
+                }
+            }
+            for (p, offset, value) in self.acked.iter().filter(|(p, _, _)| p == id) {
+                if values.get(offset) != Some(value) {
+                    return Err(format!(
+                        "acknowledged {value} at {p:?}@{offset} is lost (found {:?})",
+                        values.get(offset)
+                    ));
+                }
+            }
+            let distinct: BTreeSet<&String> = values.values().collect();
+            if distinct.len() != values.len() {
+                return Err(format!("{id:?} holds a record twice"));
+            }
+            for producer in self.producers.iter().filter(|p| &p.partition == id) {
+                let prefix = format!("p{}-", producer.producer_id);
+                let numbers: Vec<usize> =
+                    values.values().filter_map(|v| v.strip_prefix(&prefix)?.parse().ok()).collect();
+                if numbers.windows(2).any(|w| w[0] >= w[1]) {
+                    return Err(format!("producer {} lost its order in {id:?}: {numbers:?}", producer.producer_id));
+                }
+            }
+            for (offset, value) in &self.consumers[id].seen {
+                if values.get(offset) != Some(value) {
+                    return Err(format!("a consumer saw {value} at {id:?}@{offset}, which is gone"));
+                }
+            }
+            for b in &state.replicas {
+                let log = self.brokers[b].log(id).ok_or_else(|| format!("broker {b} has no log of {id:?}"))?;
+                let (mine, theirs): (Vec<_>, Vec<_>) =
+                    (log.batches().map(|x| &x.bytes).collect(), truth.batches().map(|x| &x.bytes).collect());
+                if mine != theirs {
+                    return Err(format!(
+                        "broker {b}'s replica of {id:?} differs from leader {leader}'s (LEO {} vs {})",
+                        log.log_end_offset(),
+                        truth.log_end_offset()
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Runs one seed for `steps` steps of faults, then settles and checks.
+fn run_steps(seed: u64, config: &SimConfig, steps: usize) -> Result<Report, (String, Vec<String>)> {
+    let mut sim = Sim::new(seed, config);
+    let mut run = || -> Result<(), String> {
+        for _ in 0..steps {
+            if sim.faults && sim.chance(8) {
+                sim.inject_fault();
+            }
+            sim.step(true)?;
+        }
+        sim.settle()?;
+        sim.check()
+    };
+    match run() {
+        Ok(()) => Ok(sim.report),
+        Err(broken) => {
+            let mut trace = sim.trace;
+            for (b, broker) in &sim.brokers {
+                for state in sim.controller.partitions() {
+                    if let Some(log) = broker.log(&state.partition) {
+                        trace.push(format!(
+                            "end: broker {b} {}-{}: LEO {} HW {} epochs {:?}",
+                            state.partition.0,
+                            state.partition.1,
+                            log.log_end_offset(),
+                            log.high_watermark(),
+                            log.leader_epochs().entries()
+                        ));
+                    }
+                }
+            }
+            Err((broken, trace))
+        }
+    }
+}
+
+/// Runs a seed; a failure is narrowed to the shortest prefix of steps that still fails.
+pub fn run(seed: u64, config: &SimConfig) -> Result<Report, Failure> {
+    let (broken, trace) = match run_steps(seed, config, config.steps) {
+        Ok(report) => return Ok(report),
+        Err(failure) => failure,
+    };
+    // The run is a pure function of (seed, steps), so a binary search finds the shortest failing prefix.
+    let (mut good, mut bad, mut worst) = (0, config.steps, (broken, trace));
+    while bad - good > 1 {
+        let mid = (good + bad) / 2;
+        match run_steps(seed, config, mid) {
+            Ok(_) => good = mid,
+            Err(f) => (bad, worst) = (mid, f),
+        }
+    }
+    Err(Failure { seed, steps: bad, broken: worst.0, trace: worst.1 })
+}

@@ -1,0 +1,44 @@
+//! The replication simulator: a whole cluster driven by one seed through crashes, restarts, lost, late,
+//! reordered and doubled messages, network partitions and failing storage writes, then checked against Kafka's
+//! guarantees (see `franz::core::replication::sim`). `FRANZ_SIM_SEEDS` sets how many seeds run (default 1000);
+//! `FRANZ_SIM_SEED` and `FRANZ_SIM_STEPS` replay one.
+#![cfg(not(target_arch = "wasm32"))]
+
+use franz::core::replication::sim::{run, SimConfig};
+
+fn env(name: &str) -> Option<u64> {
+    std::env::var(name).ok()?.parse().ok()
+}
+
+#[test]
+fn without_faults_everything_is_acknowledged_consumed_and_replicated() {
+    let config = SimConfig { faults: false, ..SimConfig::default() };
+    let report = run(1, &config).unwrap_or_else(|f| panic!("{f}"));
+    assert!(report.acked > 100, "acks=all writes went through: {report:?}");
+    assert_eq!(report.consumed, report.acked, "consumers read every acknowledged record once: {report:?}");
+    assert_eq!(report.crashes, 0);
+}
+
+#[test]
+fn seeds_with_faults_keep_every_guarantee() {
+    let seeds = env("FRANZ_SIM_SEEDS").unwrap_or(1000);
+    let config = SimConfig::default();
+    let (mut acked, mut crashes, mut leader_changes) = (0, 0, 0);
+    for seed in 0..seeds {
+        let report = run(seed, &config).unwrap_or_else(|f| panic!("{f}"));
+        (acked, crashes, leader_changes) =
+            (acked + report.acked, crashes + report.crashes, leader_changes + report.leader_changes);
+    }
+    println!("{seeds} seeds: {acked} acknowledged records, {crashes} crashes, {leader_changes} leader changes");
+    assert!(crashes > seeds as usize / 2, "the faults really happen: {crashes} crashes in {seeds} seeds");
+    assert!(leader_changes > 0, "and move leaders");
+}
+
+/// `FRANZ_SIM_SEED=7 FRANZ_SIM_STEPS=1200 cargo test --test simulation replay -- --nocapture`
+#[test]
+fn replay() {
+    let Some(seed) = env("FRANZ_SIM_SEED") else { return };
+    let steps = env("FRANZ_SIM_STEPS").map_or(SimConfig::default().steps, |s| s as usize);
+    let report = run(seed, &SimConfig { steps, ..SimConfig::default() }).unwrap_or_else(|f| panic!("{f}"));
+    println!("seed {seed}: {report:?}");
+}
