@@ -8,6 +8,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use franz::core::log::PartitionLog;
 use franz::core::record::{BatchHeader, Record, RecordBatch};
+use franz::core::replication::{LocalCluster, PartitionId, ProduceOutcome, Timing};
 use franz::core::topic::TopicConfig;
 
 const RECORDS_PER_BATCH: usize = 1000;
@@ -68,4 +69,42 @@ fn main() {
         black_box(batches);
     }
     report("log read (1 MiB fetches, whole batches)", hw as usize, start.elapsed().as_secs_f64());
+
+    replication(batch.records.iter().map(|r| r.record.clone()).collect());
+}
+
+/// The cost of replication: three brokers in one process (as in a tab), produce to a partition at its leader
+/// with RF=1, with RF=3 and acks=1 (followers fetch after every 10 writes), and with RF=3 and acks=all (each
+/// write waits for the ISR). Fewer batches than above: every replica keeps its copy in memory.
+fn replication(records: Vec<Record>) {
+    const TIMING: Timing =
+        Timing { heartbeat_ms: 1000, replica_lag_max_ms: 30_000, fetch_timeout_ms: 500, request_timeout_ms: 30_000 };
+    const WRITES: usize = 300;
+    let partition: PartitionId = ("bench".into(), 0);
+    let mut rf1 = 0.0;
+    for (name, rf, acks, settle_every) in
+        [("RF=1, acks=1", 1, 1, 1), ("RF=3, acks=1", 3, 1, 10), ("RF=3, acks=all", 3, -1, 1)]
+    {
+        let mut cluster = LocalCluster::new(3, TIMING, 60_000, 0);
+        cluster.create_partition(partition.clone(), (1..=rf).collect(), 2.min(rf as usize), 0);
+        let start = Instant::now();
+        for i in 0..WRITES {
+            let outcome = cluster.produce(1, &partition, records.clone(), None, acks, i as i64);
+            if (i + 1) % settle_every == 0 {
+                cluster.settle(i as i64);
+            }
+            if let ProduceOutcome::Pending(id) = outcome {
+                let done = cluster.take_completed();
+                assert!(done.iter().any(|(_, c)| c.id == id && c.result.is_ok()), "acks=all completes in the settle");
+            }
+        }
+        cluster.settle(WRITES as i64);
+        let seconds = start.elapsed().as_secs_f64();
+        report(&format!("replication: {name}"), WRITES * RECORDS_PER_BATCH, seconds);
+        if rf == 1 {
+            rf1 = seconds;
+        } else {
+            println!("{{\"bench\":\"replication cost: {name} vs RF=1\",\"slowdown\":{:.2}}}", seconds / rf1);
+        }
+    }
 }

@@ -106,7 +106,10 @@ impl Cluster {
             return Err(Error::BrokerNotAvailable(format!("broker {b} is down")));
         }
         let now = self.now;
-        match self.broker(b).produce(&tp(), vec![Record::new(value.to_owned(), now)], producer, acks, now) {
+        let outcome = self.broker(b).produce(&tp(), vec![Record::new(value.to_owned(), now)], producer, acks, now);
+        let caused = self.broker(b).take_outbox();
+        self.queue.extend(caused);
+        match outcome {
             ProduceOutcome::Done(result) => result,
             ProduceOutcome::Pending(id) => {
                 for _ in 0..wait_ms {
@@ -268,4 +271,31 @@ fn an_idempotent_retry_is_not_written_twice_and_a_sequence_gap_is_refused() {
     c.run(200);
     assert_eq!(c.produce("a", -1, batch(0), 100), Ok(0));
     assert_eq!(c.produce("b", -1, batch(1), 100), Ok(1));
+}
+
+#[test]
+fn in_one_process_replication_completes_within_the_call_and_time_moves_only_with_ticks() {
+    use franz::core::replication::LocalCluster;
+    let mut c = LocalCluster::new(3, TIMING, 120, 0);
+    c.create_partition(tp(), vec![1, 2, 3], 2, 0);
+    for i in 0..3 {
+        let ProduceOutcome::Pending(id) = c.produce(1, &tp(), vec![Record::new("x", 0)], None, -1, i) else {
+            panic!("acks=all waits for the ISR")
+        };
+        c.settle(i);
+        let done = c.take_completed();
+        assert_eq!(done.len(), 1, "answered within the settle: {done:?}");
+        assert_eq!((done[0].1.id, done[0].1.result.clone()), (id, Ok(i)));
+    }
+    assert!((1..=3).all(|b| c.brokers[&b].view(&tp()).unwrap().high_watermark == 3), "every replica knows the HW");
+    c.kill(1);
+    c.tick(100);
+    assert_eq!(c.controller.partition(&tp()).unwrap().leader, Some(1), "no failover before the session timeout");
+    c.tick(200);
+    let leader = c.controller.partition(&tp()).unwrap().leader.expect("a new leader");
+    assert_ne!(leader, 1);
+    assert!(matches!(c.produce(leader, &tp(), vec![Record::new("y", 0)], None, 1, 200), ProduceOutcome::Done(Ok(3))));
+    c.restart(1, 300);
+    c.tick(400);
+    assert_eq!(c.brokers[&1].view(&tp()).unwrap().log_end_offset, 4, "the restarted broker caught up");
 }

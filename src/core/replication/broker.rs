@@ -25,6 +25,29 @@ pub struct Timing {
 
 const FETCH_MAX_BYTES: usize = 1 << 20;
 
+/// A leader's answer to a follower's fetch.
+fn reply(me: BrokerId, to: Node, partition: &PartitionId, fetch: FetchFrom, result: Result<FetchData>) -> Envelope {
+    Envelope {
+        from: Node::Broker(me),
+        to,
+        message: Message::FetchReply {
+            partition: partition.clone(),
+            fetch_id: fetch.fetch_id,
+            leader_epoch: fetch.leader_epoch,
+            result,
+        },
+    }
+}
+
+/// A follower's fetch that found nothing new, waiting at the leader for data.
+#[derive(Debug, Clone)]
+struct Parked {
+    from: Node,
+    partition: PartitionId,
+    fetch: FetchFrom,
+    since_ms: i64,
+}
+
 /// A follower's fetch, as the leader reads it.
 #[derive(Debug, Clone, Copy)]
 struct FetchFrom {
@@ -109,6 +132,9 @@ pub struct Broker {
     completed: Vec<Completed>,
     next_request: u64,
     last_heartbeat_ms: i64,
+    /// Follower fetches waiting for data, and messages to send that no call returned.
+    parked: Vec<Parked>,
+    outbox: Vec<Envelope>,
     /// Ids of this broker's fetches: rising for its whole life, across restarts.
     next_fetch_id: u64,
     /// The next storage write fails (an injected fault: a full disk, an I/O error).
@@ -126,6 +152,8 @@ impl Broker {
             completed: Vec::new(),
             next_request: 1,
             next_fetch_id: 1,
+            parked: Vec::new(),
+            outbox: Vec::new(),
             last_heartbeat_ms: i64::MIN / 2,
             fail_next_write: false,
             config: TopicConfig::default(),
@@ -159,6 +187,8 @@ impl Broker {
             r.fetch_in_flight = None;
         }
         self.waiting.clear();
+        self.parked.clear();
+        self.outbox.clear();
         self.last_heartbeat_ms = now_ms - self.timing.heartbeat_ms;
     }
 
@@ -208,8 +238,9 @@ impl Broker {
             Ok(info) => info,
             Err(e) => return ProduceOutcome::Done(Err(e)),
         };
+        self.wake_parked(partition, now_ms);
         if acks != -1 {
-            self.advance_high_watermark(partition);
+            self.advance_high_watermark(partition, now_ms);
             return ProduceOutcome::Done(Ok(info.base_offset));
         }
         let id = self.next_request;
@@ -222,7 +253,7 @@ impl Broker {
             leader_epoch: state.leader_epoch,
             deadline_ms: now_ms + self.timing.request_timeout_ms,
         });
-        self.advance_high_watermark(partition);
+        self.advance_high_watermark(partition, now_ms);
         ProduceOutcome::Pending(id)
     }
 
@@ -236,18 +267,33 @@ impl Broker {
         Ok((r.log.read(offset, FETCH_MAX_BYTES, hw)?, hw))
     }
 
+    /// Takes one message; returns what to send (including what it caused elsewhere, such as parked fetches
+    /// answered by a new high watermark).
     pub fn handle(&mut self, from: Node, message: Message, now_ms: i64) -> Vec<Envelope> {
+        let mut out = self.handle_message(from, message, now_ms);
+        out.append(&mut self.outbox);
+        out
+    }
+
+    fn handle_message(&mut self, from: Node, message: Message, now_ms: i64) -> Vec<Envelope> {
         match message {
             Message::State(state) => self.on_state(state, now_ms),
             Message::Fetch { partition, replica, fetch_id, leader_epoch, fetch_offset, last_fetched_epoch } => {
                 let fetch = FetchFrom { replica, fetch_id, leader_epoch, fetch_offset, last_fetched_epoch };
+                let hw_before = self.log(&partition).map(PartitionLog::high_watermark);
                 let Some(result) = self.on_fetch(&partition, fetch, now_ms) else { return Vec::new() };
-                let mut out = vec![Envelope {
-                    from: Node::Broker(self.id),
-                    to: from,
-                    message: Message::FetchReply { partition: partition.clone(), fetch_id, leader_epoch, result },
-                }];
-                out.extend(self.maybe_expand_isr(&partition, replica, now_ms));
+                let mut out: Vec<Envelope> = self.maybe_expand_isr(&partition, replica, now_ms).into_iter().collect();
+                let log = self.log(&partition);
+                // Caught up, and this fetch did not move the high watermark (which the follower must learn).
+                let idle =
+                    log.is_some_and(|l| l.log_end_offset() == fetch_offset && Some(l.high_watermark()) == hw_before);
+                if matches!(&result, Ok(d) if d.batches.is_empty() && d.diverging.is_none()) && idle {
+                    // Nothing new: the fetch waits here until there is (Kafka's replica.fetch.wait.max.ms).
+                    self.parked.retain(|p| !(p.partition == partition && p.fetch.replica == replica));
+                    self.parked.push(Parked { from, partition, fetch, since_ms: now_ms });
+                    return out;
+                }
+                out.push(reply(self.id, from, &partition, fetch, result));
                 out
             }
             Message::FetchReply { partition, fetch_id, leader_epoch, result } => {
@@ -305,7 +351,7 @@ impl Broker {
             self.finish(w, Err(Error::NotLeaderOrFollower(format!("broker {me} lost the leadership of {id:?}"))));
         }
         if state.leader == Some(me) {
-            self.advance_high_watermark(&id);
+            self.advance_high_watermark(&id, now_ms);
             Vec::new()
         } else {
             self.fetch(&id, now_ms).into_iter().collect()
@@ -367,7 +413,7 @@ impl Broker {
             }
         }
         let batches = r.log.read(fetch_offset, FETCH_MAX_BYTES, leo).unwrap_or_default();
-        self.advance_high_watermark(partition);
+        self.advance_high_watermark(partition, now_ms);
         let r = &self.replicas[partition];
         Ok(data(r, batches))
     }
@@ -409,7 +455,7 @@ impl Broker {
     /// The leader's high watermark: the smallest LEO over the ISR (never moving back); acks=all writes below it
     /// are answered. While the leader asks for a follower to join, that follower counts too (Kafka's "maximal
     /// ISR", KIP-497): once the controller agrees it may lead, so the HW must not pass what it holds.
-    fn advance_high_watermark(&mut self, partition: &PartitionId) {
+    fn advance_high_watermark(&mut self, partition: &PartitionId, now_ms: i64) {
         let me = self.id;
         let Some(r) = self.replicas.get_mut(partition).filter(|r| r.leads(me)) else { return };
         let state = r.state.as_ref().expect("a leader has a state");
@@ -422,7 +468,8 @@ impl Broker {
             .map(|b| if *b == me { leo } else { r.followers.get(b).map_or(-1, |p| p.leo) })
             .min()
             .unwrap_or(leo);
-        if hw > r.log.high_watermark() {
+        let advanced = hw > r.log.high_watermark();
+        if advanced {
             r.log.set_high_watermark(hw);
         }
         let (hw, isr, min_isr) = (r.log.high_watermark(), state.isr.len(), state.min_insync_replicas);
@@ -441,6 +488,11 @@ impl Broker {
                 )))
             };
             self.finish(id, result);
+        }
+        if advanced {
+            // Followers waiting at the leader learn the new high watermark now (as KIP-392 has Kafka do), so
+            // what is committed becomes readable on every replica without waiting for new data.
+            self.wake_parked(partition, now_ms);
         }
     }
 
@@ -502,7 +554,6 @@ impl Broker {
         if failing && !data.batches.is_empty() {
             return Vec::new(); // the write failed: nothing appended, fetched again on the next tick
         }
-        let mut appended = false;
         for bytes in data.batches {
             let Ok(batch) = StoredBatch::from_bytes(bytes) else { break };
             if batch.base_offset < r.log.log_end_offset() {
@@ -511,17 +562,13 @@ impl Broker {
             if r.log.append_with_offsets(batch).is_err() {
                 break;
             }
-            appended = true;
         }
         let hw = data.high_watermark.min(r.log.log_end_offset());
         if hw > r.log.high_watermark() {
             r.log.set_high_watermark(hw);
         }
-        if appended {
-            self.fetch(partition, now_ms).into_iter().collect()
-        } else {
-            Vec::new()
-        }
+        // As Kafka's fetcher does, the next fetch goes at once: the leader holds it until there is news.
+        self.fetch(partition, now_ms).into_iter().collect()
     }
 
     fn known_epochs(&self) -> Vec<(PartitionId, i32)> {
@@ -529,10 +576,35 @@ impl Broker {
         known.collect()
     }
 
+    /// Answers the fetches parked on `partition`: new data has arrived.
+    fn wake_parked(&mut self, partition: &PartitionId, now_ms: i64) {
+        let (woken, rest): (Vec<Parked>, Vec<Parked>) =
+            std::mem::take(&mut self.parked).into_iter().partition(|p| &p.partition == partition);
+        self.parked = rest;
+        for p in woken {
+            let result = self.serve_fetch(&p.partition, p.fetch, now_ms);
+            self.outbox.push(reply(self.id, p.from, &p.partition, p.fetch, result));
+        }
+    }
+
+    /// Messages a produce caused (answers to parked fetches), for the caller to send.
+    pub fn take_outbox(&mut self) -> Vec<Envelope> {
+        std::mem::take(&mut self.outbox)
+    }
+
     /// Heartbeats, follower fetches, ISR shrinking for laggards, and acks=all timeouts.
     pub fn tick(&mut self, now_ms: i64) -> Vec<Envelope> {
         let me = self.id;
-        let mut out = Vec::new();
+        let mut out = self.take_outbox();
+        // Parked fetches that waited long enough are answered empty.
+        let wait = self.timing.fetch_timeout_ms / 2;
+        let (expired, rest): (Vec<Parked>, Vec<Parked>) =
+            std::mem::take(&mut self.parked).into_iter().partition(|p| now_ms - p.since_ms >= wait);
+        self.parked = rest;
+        for p in expired {
+            let result = self.serve_fetch(&p.partition, p.fetch, now_ms);
+            out.push(reply(me, p.from, &p.partition, p.fetch, result));
+        }
         if now_ms - self.last_heartbeat_ms >= self.timing.heartbeat_ms {
             self.last_heartbeat_ms = now_ms;
             out.push(Envelope {

@@ -17,12 +17,14 @@
 
 mod broker;
 mod controller;
+mod local;
 pub mod sim;
 
 use bytes::Bytes;
 
 pub use broker::{Broker, Completed, ProduceOutcome, ReplicaView, Timing};
 pub use controller::Controller;
+pub use local::LocalCluster;
 
 use crate::core::error::Error;
 use crate::core::log::EpochEnd;

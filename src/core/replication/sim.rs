@@ -300,8 +300,10 @@ impl Sim {
         }
         let record = Record::new(value_of(p.producer_id, flight.number), now);
         let batch = ProducerBatch::of(p.producer_id, 0, flight.sequence, 1);
-        let outcome =
-            self.brokers.get_mut(&leader).expect("a broker").produce(&p.partition, vec![record], batch, -1, now);
+        let broker = self.brokers.get_mut(&leader).expect("a broker");
+        let outcome = broker.produce(&p.partition, vec![record], batch, -1, now);
+        let caused = broker.take_outbox();
+        self.route(caused);
         let flight = InFlight { sent_ms: now, waiting_at: None, ..flight };
         match outcome {
             ProduceOutcome::Pending(id) => {

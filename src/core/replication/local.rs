@@ -1,0 +1,122 @@
+//! Brokers that share one process, as a tab's do: every message is delivered at once, in order, until none is
+//! left, so replication between live brokers completes within the call that caused it. A killed broker gets
+//! nothing and sends nothing; time (heartbeats, session and lag timeouts) moves only with `tick`.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use super::{Broker, BrokerId, Completed, Controller, Envelope, Node, PartitionId, ProduceOutcome, Timing};
+use crate::core::log::ProducerBatch;
+use crate::core::record::Record;
+
+/// More deliveries than this in one settle means something loops; it stops rather than hang the tab.
+const MAX_DELIVERIES: usize = 1_000_000;
+
+#[derive(Debug, Clone)]
+pub struct LocalCluster {
+    pub controller: Controller,
+    pub brokers: BTreeMap<BrokerId, Broker>,
+    down: BTreeSet<BrokerId>,
+    queue: VecDeque<Envelope>,
+}
+
+impl LocalCluster {
+    pub fn new(brokers: i32, timing: Timing, session_timeout_ms: i64, now_ms: i64) -> LocalCluster {
+        let ids: Vec<BrokerId> = (1..=brokers).collect();
+        LocalCluster {
+            controller: Controller::new(ids.iter().copied(), session_timeout_ms, now_ms),
+            brokers: ids.iter().map(|&b| (b, Broker::new(b, timing))).collect(),
+            down: BTreeSet::new(),
+            queue: VecDeque::new(),
+        }
+    }
+
+    pub fn is_up(&self, broker: BrokerId) -> bool {
+        self.brokers.contains_key(&broker) && !self.down.contains(&broker)
+    }
+
+    pub fn create_partition(&mut self, id: PartitionId, replicas: Vec<BrokerId>, min_insync: usize, now_ms: i64) {
+        let out = self.controller.create_partition(id, replicas, min_insync);
+        self.queue.extend(out);
+        self.settle(now_ms);
+    }
+
+    /// Delivers messages until none is left.
+    pub fn settle(&mut self, now_ms: i64) {
+        for _ in 0..MAX_DELIVERIES {
+            let Some(e) = self.queue.pop_front() else { return };
+            if matches!(e.from, Node::Broker(b) if self.down.contains(&b)) {
+                continue;
+            }
+            let out = match e.to {
+                Node::Controller => self.controller.handle(e.message, now_ms),
+                Node::Broker(b) if self.down.contains(&b) => continue,
+                Node::Broker(b) => match self.brokers.get_mut(&b) {
+                    Some(broker) => broker.handle(e.from, e.message, now_ms),
+                    None => continue,
+                },
+            };
+            self.queue.extend(out);
+        }
+    }
+
+    /// Moves time: heartbeats, fetches, ISR changes, elections, timeouts.
+    pub fn tick(&mut self, now_ms: i64) {
+        let out = self.controller.tick(now_ms);
+        self.queue.extend(out);
+        for (b, broker) in self.brokers.iter_mut() {
+            if !self.down.contains(b) {
+                self.queue.extend(broker.tick(now_ms));
+            }
+        }
+        self.settle(now_ms);
+    }
+
+    /// Produces at `broker`. Replication happens at the next `settle` (the caller's, so that several acks=1
+    /// writes can share one).
+    pub fn produce(
+        &mut self,
+        broker: BrokerId,
+        partition: &PartitionId,
+        records: Vec<Record>,
+        producer: Option<ProducerBatch>,
+        acks: i16,
+        now_ms: i64,
+    ) -> ProduceOutcome {
+        let outcome = match self.brokers.get_mut(&broker).filter(|_| !self.down.contains(&broker)) {
+            Some(b) => {
+                let outcome = b.produce(partition, records, producer, acks, now_ms);
+                self.queue.extend(b.take_outbox());
+                outcome
+            }
+            None => ProduceOutcome::Done(Err(crate::core::error::Error::BrokerNotAvailable(format!(
+                "broker {broker} is down"
+            )))),
+        };
+        outcome
+    }
+
+    /// Answers to acks=all writes that have them, with the broker that gave each.
+    pub fn take_completed(&mut self) -> Vec<(BrokerId, Completed)> {
+        let mut out = Vec::new();
+        for (b, broker) in self.brokers.iter_mut() {
+            out.extend(broker.take_completed().into_iter().map(|c| (*b, c)));
+        }
+        out
+    }
+
+    /// The broker stops: it gets nothing and sends nothing until `restart`.
+    pub fn kill(&mut self, broker: BrokerId) {
+        self.down.insert(broker);
+    }
+
+    /// The broker comes back with what its storage holds, and rejoins through its heartbeat.
+    pub fn restart(&mut self, broker: BrokerId, now_ms: i64) {
+        if self.down.remove(&broker) {
+            if let Some(b) = self.brokers.get_mut(&broker) {
+                b.restart(now_ms);
+                self.queue.extend(b.tick(now_ms));
+            }
+            self.settle(now_ms);
+        }
+    }
+}
