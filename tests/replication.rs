@@ -299,3 +299,27 @@ fn in_one_process_replication_completes_within_the_call_and_time_moves_only_with
     c.tick(400);
     assert_eq!(c.brokers[&1].view(&tp()).unwrap().log_end_offset, 4, "the restarted broker caught up");
 }
+
+#[test]
+fn a_consumer_reads_from_the_in_sync_replica_in_its_rack_up_to_that_replicas_high_watermark() {
+    use franz::core::replication::preferred_read_replica;
+    let racks = [(1, "east"), (2, "west"), (3, "west")].map(|(b, r)| (b, r.to_string())).into_iter().collect();
+    let mut c = Cluster::new(2);
+    let state = c.controller.partition(&tp()).unwrap().clone();
+    assert_eq!(preferred_read_replica(&state, &racks, None), Some(1), "no rack: the leader");
+    assert_eq!(preferred_read_replica(&state, &racks, Some("east")), Some(1), "the leader's own rack");
+    assert_eq!(preferred_read_replica(&state, &racks, Some("west")), Some(2), "an in-sync follower in the rack");
+    assert_eq!(preferred_read_replica(&state, &racks, Some("north")), Some(1), "no replica there: the leader");
+    c.produce("a", -1, None, 100).unwrap();
+    c.run(5);
+    let (batches, hw) = c.brokers[1].read(&tp(), 0).unwrap();
+    assert_eq!((batches.len(), hw), (1, 1), "the follower serves what is committed");
+    c.stalled = vec![2];
+    c.produce("b", 1, None, 0).unwrap();
+    c.run(5);
+    assert_eq!(c.brokers[1].read(&tp(), 1).unwrap().0.len(), 0, "nothing past the follower's high watermark");
+    c.run(300);
+    assert!(!c.isr().contains(&2));
+    let e = c.brokers[1].read(&tp(), 0).unwrap_err();
+    assert_eq!(e.name(), "NOT_LEADER_OR_FOLLOWER", "out of the ISR, it no longer serves consumers");
+}

@@ -23,13 +23,19 @@ fn without_faults_everything_is_acknowledged_consumed_and_replicated() {
 fn seeds_with_faults_keep_every_guarantee() {
     let seeds = env("FRANZ_SIM_SEEDS").unwrap_or(1000);
     let config = SimConfig::default();
-    let (mut acked, mut crashes, mut leader_changes) = (0, 0, 0);
+    let (mut acked, mut crashes, mut leader_changes, mut follower_reads) = (0, 0, 0, 0);
     for seed in 0..seeds {
         let report = run(seed, &config).unwrap_or_else(|f| panic!("{f}"));
-        (acked, crashes, leader_changes) =
-            (acked + report.acked, crashes + report.crashes, leader_changes + report.leader_changes);
+        acked += report.acked;
+        crashes += report.crashes;
+        leader_changes += report.leader_changes;
+        follower_reads += report.follower_reads;
     }
-    println!("{seeds} seeds: {acked} acknowledged records, {crashes} crashes, {leader_changes} leader changes");
+    println!(
+        "{seeds} seeds: {acked} acknowledged records, {crashes} crashes, {leader_changes} leader changes, \
+         {follower_reads} reads from followers"
+    );
+    assert!(follower_reads > 0, "consumers read from in-sync followers in their rack");
     assert!(crashes > seeds as usize / 2, "the faults really happen: {crashes} crashes in {seeds} seeds");
     assert!(leader_changes > 0, "and move leaders");
 }

@@ -257,11 +257,17 @@ impl Broker {
         ProduceOutcome::Pending(id)
     }
 
-    /// A consumer's read: whole batches from `offset`, never at or above the high watermark. Only the leader
-    /// serves it.
+    /// A consumer's read: whole batches from `offset`, never at or above this replica's high watermark. The
+    /// leader serves it, and so does a follower in the ISR (KIP-392: a consumer reads from a replica in its rack),
+    /// up to the high watermark it has learnt, which is never more than the leader's.
     pub fn read(&self, partition: &PartitionId, offset: i64) -> Result<(Vec<Bytes>, i64)> {
-        let r = self.replicas.get(partition).filter(|r| r.leads(self.id)).ok_or_else(|| {
-            Error::NotLeaderOrFollower(format!("broker {} does not lead {}-{}", self.id, partition.0, partition.1))
+        let me = self.id;
+        let serves = |r: &&Replica| r.leads(me) || r.state.as_ref().is_some_and(|s| s.isr.contains(&me));
+        let r = self.replicas.get(partition).filter(serves).ok_or_else(|| {
+            Error::NotLeaderOrFollower(format!(
+                "broker {me} neither leads {}-{} nor is in sync",
+                partition.0, partition.1
+            ))
         })?;
         let hw = r.log.high_watermark();
         Ok((r.log.read(offset, FETCH_MAX_BYTES, hw)?, hw))

@@ -89,6 +89,22 @@ pub enum Message {
     AlterIsr { partition: PartitionId, leader: BrokerId, leader_epoch: i32, partition_epoch: i32, isr: Vec<BrokerId> },
 }
 
+/// Kafka's RackAwareReplicaSelector (KIP-392): the replica a consumer in `client_rack` reads from: the leader
+/// if it shares the rack (or the consumer has none), else an in-sync replica that does, else the leader.
+pub fn preferred_read_replica(
+    state: &PartitionState,
+    racks: &std::collections::BTreeMap<BrokerId, String>,
+    client_rack: Option<&str>,
+) -> Option<BrokerId> {
+    let leader = state.leader?;
+    let Some(rack) = client_rack else { return Some(leader) };
+    let in_rack = |b: &BrokerId| racks.get(b).is_some_and(|r| r == rack);
+    if in_rack(&leader) {
+        return Some(leader);
+    }
+    Some(state.isr.iter().copied().find(in_rack).unwrap_or(leader))
+}
+
 /// A message on its way.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Envelope {

@@ -5,7 +5,8 @@
 //! - no acknowledged record is lost (acks=all, min.insync.replicas=2, RF=3);
 //! - each producer's records keep their order in their partition;
 //! - no record is written twice (idempotence);
-//! - a consumer never sees a record that is later gone (it reads below the high watermark only);
+//! - a consumer never sees a record that is later gone (it reads below the high watermark only, from the
+//!   in-sync replica in its rack, as KIP-392 allows);
 //! - every replica ends with exactly the leader's log.
 //!
 //! A failing seed is replayed with fewer steps until the shortest failing prefix is found, and reported with its
@@ -45,6 +46,8 @@ pub struct Report {
     pub partitions: usize,
     pub storage_failures: usize,
     pub leader_changes: i32,
+    /// Consumer reads served by a follower in the consumer's rack.
+    pub follower_reads: usize,
 }
 
 /// A broken guarantee: the seed, the shortest prefix of steps that breaks it, and what happened.
@@ -353,13 +356,21 @@ impl Sim {
     }
 
     /// A consumer reads from the leader, below the high watermark.
+    /// A consumer reads below the high watermark, from the replica in its rack (KIP-392): brokers stand in
+    /// two racks, and consumers of even partitions in one, odd in the other.
     fn consume(&mut self, partition: &PartitionId) {
-        let Some(leader) = self.controller.partition(partition).and_then(|s| s.leader) else { return };
-        if !self.up.contains(&leader) || self.cut_off.contains(&leader) {
+        let racks: BTreeMap<BrokerId, String> = self.brokers.keys().map(|b| (*b, format!("rack{}", b % 2))).collect();
+        let rack = format!("rack{}", partition.1 % 2);
+        let Some(state) = self.controller.partition(partition) else { return };
+        let Some(replica) = super::preferred_read_replica(state, &racks, Some(&rack)) else { return };
+        if !self.up.contains(&replica) || self.cut_off.contains(&replica) {
             return;
         }
         let position = self.consumers[partition].position;
-        let Ok((batches, _hw)) = self.brokers[&leader].read(partition, position) else { return };
+        let Ok((batches, _hw)) = self.brokers[&replica].read(partition, position) else { return };
+        if Some(replica) != state.leader {
+            self.report.follower_reads += 1;
+        }
         let consumer = self.consumers.get_mut(partition).expect("one per partition");
         for bytes in batches {
             for batch in decode_batches(&bytes).unwrap_or_default() {
