@@ -7,6 +7,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
+#[path = "web/api.rs"]
+mod api;
+use api::{api, ok};
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen(module = "/tests/web/scenarios.js")]
@@ -39,12 +43,6 @@ async fn open(cluster: &str) -> JsValue {
     let config =
         js_sys::JSON::parse(&format!(r#"{{"cluster":"{cluster}","brokers":3,"storage":"memory","seed":7}}"#)).unwrap();
     JsFuture::from(Kafka::open(config)).await.expect("Kafka.open")
-}
-
-fn ok(result: Result<JsValue, JsValue>) {
-    if let Err(e) = result {
-        panic!("{}", js_sys::Error::from(e).message());
-    }
 }
 
 #[wasm_bindgen_test]
@@ -106,30 +104,9 @@ async fn through_a_port_admin_operations() {
     ok(admin_operations(remote("port-admin").await, options).await);
 }
 
-type Connect = Closure<dyn Fn(web_sys::MessagePort, JsValue) -> js_sys::Promise>;
-
-/// `{ open, connect, deleteCluster }` for scenarios that run a host and its clients; the closures must outlive
-/// the scenario, so they are returned alongside.
-fn host_api() -> (JsValue, impl Drop) {
-    let open = Closure::<dyn Fn(JsValue) -> js_sys::Promise>::new(Kafka::open);
-    let connect = Connect::new(|p, o| Kafka::connect(p, Some(o)));
-    let delete = Closure::<dyn Fn(String) -> js_sys::Promise>::new(Kafka::delete_cluster);
-    let api = js_sys::Object::new();
-    js_sys::Reflect::set(&api, &"open".into(), open.as_ref()).unwrap();
-    js_sys::Reflect::set(&api, &"connect".into(), connect.as_ref()).unwrap();
-    js_sys::Reflect::set(&api, &"deleteCluster".into(), delete.as_ref()).unwrap();
-    (api.into(), Keep(open, connect, delete))
-}
-
-struct Keep<A, B, C>(A, B, C);
-impl<A, B, C> Drop for Keep<A, B, C> {
-    fn drop(&mut self) {}
-}
-
 #[wasm_bindgen_test]
 async fn a_silent_host_times_out_instead_of_hanging() {
-    let (api, _keep) = host_api();
-    ok(silent_host_times_out(&api).await);
+    ok(silent_host_times_out(&api().object).await);
 }
 
 #[wasm_bindgen_test]
@@ -139,18 +116,15 @@ async fn cluster_change_events_are_throttled_to_about_20_per_second() {
 
 #[wasm_bindgen_test]
 async fn a_host_that_goes_fails_requests_retriably_and_clients_carry_on_with_a_new_one() {
-    let (api, _keep) = host_api();
-    ok(host_goes_and_comes_back(&api).await);
+    ok(host_goes_and_comes_back(&api().object).await);
 }
 
 #[wasm_bindgen_test]
 async fn a_host_drops_silent_and_departed_clients() {
-    let (api, _keep) = host_api();
-    ok(silent_clients_are_dropped(&api).await);
+    ok(silent_clients_are_dropped(&api().object).await);
 }
 
 #[wasm_bindgen_test]
 async fn the_producer_lingers_batches_and_bounds_requests_in_flight_resolving_in_order() {
-    let (api, _keep) = host_api();
-    ok(producer_batches_and_pipelines(&api).await);
+    ok(producer_batches_and_pipelines(&api().object).await);
 }

@@ -2,10 +2,12 @@
 //! write failures, and single ownership. Every scenario uses a cluster (database) of its own.
 #![cfg(target_arch = "wasm32")]
 
-use franz::web::Kafka;
-use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
+
+#[path = "web/api.rs"]
+mod api;
+use api::{api, ok};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -25,30 +27,6 @@ extern "C" {
     async fn retention_and_time_lookups_reach_storage(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = withoutIndexedDB)]
     async fn without_indexed_db(api: &JsValue) -> Result<JsValue, JsValue>;
-}
-
-type Open = Closure<dyn Fn(JsValue) -> Promise>;
-type Delete = Closure<dyn Fn(String) -> Promise>;
-
-/// `{ open, deleteCluster }` for the scenarios: the same entry points JS users call.
-struct Api {
-    object: JsValue,
-    _closures: (Open, Delete),
-}
-
-fn api() -> Api {
-    let open = Open::new(Kafka::open);
-    let delete = Delete::new(Kafka::delete_cluster);
-    let object = js_sys::Object::new();
-    js_sys::Reflect::set(&object, &"open".into(), open.as_ref()).unwrap();
-    js_sys::Reflect::set(&object, &"deleteCluster".into(), delete.as_ref()).unwrap();
-    Api { object: object.into(), _closures: (open, delete) }
-}
-
-fn ok(result: Result<JsValue, JsValue>) {
-    if let Err(e) = result {
-        panic!("{}", js_sys::Error::from(e).message());
-    }
 }
 
 #[wasm_bindgen_test]
