@@ -323,3 +323,43 @@ fn a_consumer_reads_from_the_in_sync_replica_in_its_rack_up_to_that_replicas_hig
     let e = c.brokers[1].read(&tp(), 0).unwrap_err();
     assert_eq!(e.name(), "NOT_LEADER_OR_FOLLOWER", "out of the ISR, it no longer serves consumers");
 }
+
+#[test]
+fn a_leader_cut_off_by_a_network_partition_is_replaced_and_its_unacknowledged_writes_vanish_after_healing() {
+    use franz::core::replication::LocalCluster;
+    let mut c = LocalCluster::new(3, TIMING, 120, 0);
+    c.create_partition(tp(), vec![1, 2, 3], 2, 0);
+    let write =
+        |c: &mut LocalCluster, b, v: &str, now| c.produce(b, &tp(), vec![Record::new(v.to_owned(), 0)], None, -1, now);
+    assert!(matches!(write(&mut c, 1, "acked", 0), ProduceOutcome::Pending(_)));
+    c.settle(0);
+    assert_eq!(c.take_completed()[0].1.result, Ok(0));
+
+    for bad in [vec![vec![1, 2], vec![2, 3]], vec![vec![1], vec![2]], vec![vec![1, 2, 3, 4]]] {
+        assert_eq!(c.partition_network(&bad).unwrap_err().name(), "INVALID_REQUEST", "{bad:?}");
+    }
+    c.partition_network(&[vec![2, 3], vec![1]]).unwrap();
+    // The old leader still believes it leads: the write is appended there but can never be committed.
+    let ProduceOutcome::Pending(id) = write(&mut c, 1, "lost", 10) else { panic!("appended at the old leader") };
+    let mut now = 10;
+    while c.controller.partition(&tp()).unwrap().leader == Some(1) {
+        now += 20;
+        c.tick(now);
+    }
+    let leader = c.controller.partition(&tp()).unwrap().leader.unwrap();
+    assert!(matches!(write(&mut c, leader, "new", now), ProduceOutcome::Pending(_)));
+    c.settle(now);
+    now += 500;
+    c.tick(now);
+    let answers = c.take_completed();
+    let lost = answers.iter().find(|(b, a)| *b == 1 && a.id == id).expect("the old leader answered");
+    assert!(lost.1.result.is_err(), "never acknowledged: {:?}", lost.1.result);
+    c.heal_network();
+    for _ in 0..20 {
+        now += 20;
+        c.tick(now);
+    }
+    let logs: Vec<Vec<_>> = (1..=3).map(|b| c.brokers[&b].log(&tp()).unwrap().batches().cloned().collect()).collect();
+    assert_eq!(logs[0].len(), 2, "acked and new; the unacknowledged write is gone");
+    assert!(logs.iter().all(|l| *l == logs[0]), "every replica agrees after healing");
+}

@@ -87,6 +87,14 @@ impl Replica {
     }
 }
 
+/// A change to a broker's logs that its storage must follow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StorageEvent {
+    Appended(PartitionId, StoredBatch),
+    /// Everything at or after this offset is gone (a follower's log diverged from its leader's).
+    TruncatedTo(PartitionId, i64),
+}
+
 /// What a produce got: an answer now, or a wait for the ISR (acks=all) that ends in [`Broker::take_completed`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProduceOutcome {
@@ -132,6 +140,8 @@ pub struct Broker {
     completed: Vec<Completed>,
     next_request: u64,
     last_heartbeat_ms: i64,
+    /// What changed in this broker's logs since the shell last wrote it to storage.
+    storage: Vec<StorageEvent>,
     /// Follower fetches waiting for data, and messages to send that no call returned.
     parked: Vec<Parked>,
     outbox: Vec<Envelope>,
@@ -152,6 +162,7 @@ impl Broker {
             completed: Vec::new(),
             next_request: 1,
             next_fetch_id: 1,
+            storage: Vec::new(),
             parked: Vec::new(),
             outbox: Vec::new(),
             last_heartbeat_ms: i64::MIN / 2,
@@ -190,6 +201,21 @@ impl Broker {
         self.parked.clear();
         self.outbox.clear();
         self.last_heartbeat_ms = now_ms - self.timing.heartbeat_ms;
+    }
+
+    /// What changed in this broker's logs since the last call, in order, for the shell to write to its storage
+    /// (one store per broker, as each Kafka broker has its own log directory).
+    pub fn take_storage_events(&mut self) -> Vec<StorageEvent> {
+        std::mem::take(&mut self.storage)
+    }
+
+    /// Gives a (re)starting broker a replica's log as its storage holds it; the controller's next state tells it
+    /// what to do with it.
+    pub fn restore_replica(&mut self, partition: PartitionId, log: PartitionLog) {
+        self.replicas.insert(
+            partition,
+            Replica { log, state: None, followers: BTreeMap::new(), isr_request: None, fetch_in_flight: None },
+        );
     }
 
     /// Makes the next storage write fail.
@@ -238,6 +264,9 @@ impl Broker {
             Ok(info) => info,
             Err(e) => return ProduceOutcome::Done(Err(e)),
         };
+        for batch in &info.appended {
+            self.storage.push(StorageEvent::Appended(partition.clone(), batch.clone()));
+        }
         self.wake_parked(partition, now_ms);
         if acks != -1 {
             self.advance_high_watermark(partition, now_ms);
@@ -554,7 +583,9 @@ impl Broker {
             } else {
                 truncation_offset(diverging, r.log.leader_epochs(), r.log.log_end_offset())
             };
+            // Even at the LEO this matters: it drops epochs this replica started but the leader never saw.
             r.log.truncate_to(to);
+            self.storage.push(StorageEvent::TruncatedTo(partition.clone(), to));
             return self.fetch(partition, now_ms).into_iter().collect();
         }
         if failing && !data.batches.is_empty() {
@@ -565,9 +596,10 @@ impl Broker {
             if batch.base_offset < r.log.log_end_offset() {
                 continue;
             }
-            if r.log.append_with_offsets(batch).is_err() {
+            if r.log.append_with_offsets(batch.clone()).is_err() {
                 break;
             }
+            self.storage.push(StorageEvent::Appended(partition.clone(), batch));
         }
         let hw = data.high_watermark.min(r.log.log_end_offset());
         if hw > r.log.high_watermark() {

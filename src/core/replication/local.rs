@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::{Broker, BrokerId, Completed, Controller, Envelope, Node, PartitionId, ProduceOutcome, Timing};
+use crate::core::error::Error;
 use crate::core::log::ProducerBatch;
 use crate::core::record::Record;
 
@@ -16,6 +17,9 @@ pub struct LocalCluster {
     pub controller: Controller,
     pub brokers: BTreeMap<BrokerId, Broker>,
     down: BTreeSet<BrokerId>,
+    /// A network partition: the group of each broker; messages cross only within a group, and the controller
+    /// is in the first. Empty when the network is whole.
+    groups: BTreeMap<BrokerId, usize>,
     queue: VecDeque<Envelope>,
 }
 
@@ -26,6 +30,7 @@ impl LocalCluster {
             controller: Controller::new(ids.iter().copied(), session_timeout_ms, now_ms),
             brokers: ids.iter().map(|&b| (b, Broker::new(b, timing))).collect(),
             down: BTreeSet::new(),
+            groups: BTreeMap::new(),
             queue: VecDeque::new(),
         }
     }
@@ -44,7 +49,7 @@ impl LocalCluster {
     pub fn settle(&mut self, now_ms: i64) {
         for _ in 0..MAX_DELIVERIES {
             let Some(e) = self.queue.pop_front() else { return };
-            if matches!(e.from, Node::Broker(b) if self.down.contains(&b)) {
+            if matches!(e.from, Node::Broker(b) if self.down.contains(&b)) || self.group(e.from) != self.group(e.to) {
                 continue;
             }
             let out = match e.to {
@@ -88,9 +93,7 @@ impl LocalCluster {
                 self.queue.extend(b.take_outbox());
                 outcome
             }
-            None => ProduceOutcome::Done(Err(crate::core::error::Error::BrokerNotAvailable(format!(
-                "broker {broker} is down"
-            )))),
+            None => ProduceOutcome::Done(Err(Error::BrokerNotAvailable(format!("broker {broker} is down")))),
         };
         outcome
     }
@@ -102,6 +105,39 @@ impl LocalCluster {
             out.extend(broker.take_completed().into_iter().map(|c| (*b, c)));
         }
         out
+    }
+
+    fn group(&self, node: Node) -> usize {
+        match node {
+            Node::Controller => 0,
+            Node::Broker(b) => self.groups.get(&b).copied().unwrap_or(0),
+        }
+    }
+
+    /// Splits the network into `groups` of brokers that reach only each other; the controller is with the first
+    /// group. Every broker must be in exactly one group.
+    pub fn partition_network(&mut self, groups: &[Vec<BrokerId>]) -> Result<(), Error> {
+        let mut placed = BTreeMap::new();
+        for (i, group) in groups.iter().enumerate() {
+            for &b in group {
+                if !self.brokers.contains_key(&b) {
+                    return Err(Error::InvalidRequest(format!("there is no broker {b}")));
+                }
+                if placed.insert(b, i).is_some() {
+                    return Err(Error::InvalidRequest(format!("broker {b} is in two groups")));
+                }
+            }
+        }
+        if let Some(b) = self.brokers.keys().find(|b| !placed.contains_key(b)) {
+            return Err(Error::InvalidRequest(format!("broker {b} is in no group")));
+        }
+        self.groups = placed;
+        Ok(())
+    }
+
+    /// Makes the network whole again.
+    pub fn heal_network(&mut self) {
+        self.groups.clear();
     }
 
     /// The broker stops: it gets nothing and sends nothing until `restart`.

@@ -7,7 +7,8 @@
 //! - no record is written twice (idempotence);
 //! - a consumer never sees a record that is later gone (it reads below the high watermark only, from the
 //!   in-sync replica in its rack, as KIP-392 allows);
-//! - every replica ends with exactly the leader's log.
+//! - every replica ends with exactly the leader's log;
+//! - each broker's storage, rebuilt from the storage events it reported, equals its log.
 //!
 //! A failing seed is replayed with fewer steps until the shortest failing prefix is found, and reported with its
 //! trace of events.
@@ -15,9 +16,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use super::{Broker, BrokerId, Controller, Envelope, Node, PartitionId, ProduceOutcome, Timing};
+use super::{Broker, BrokerId, Controller, Envelope, Node, PartitionId, ProduceOutcome, StorageEvent, Timing};
 use crate::core::error::Error;
-use crate::core::log::ProducerBatch;
+use crate::core::log::{ProducerBatch, StoredBatch};
 use crate::core::record::{decode_batches, Record};
 use crate::core::rng::SplitMix64;
 
@@ -120,6 +121,8 @@ struct Sim {
     producers: Vec<Producer>,
     consumers: BTreeMap<PartitionId, Consumer>,
     acked: Vec<(PartitionId, i64, String)>,
+    /// Each broker's storage, kept only from the storage events it reported.
+    stores: BTreeMap<BrokerId, BTreeMap<PartitionId, Vec<StoredBatch>>>,
     trace: Vec<String>,
     report: Report,
 }
@@ -144,6 +147,7 @@ impl Sim {
             producers: Vec::new(),
             consumers: BTreeMap::new(),
             acked: Vec::new(),
+            stores: BTreeMap::new(),
             trace: Vec::new(),
             report: Report::default(),
         };
@@ -384,10 +388,26 @@ impl Sim {
         }
     }
 
+    /// Applies what each broker said changed in its logs to its model storage.
+    fn write_storage(&mut self) {
+        for (b, broker) in self.brokers.iter_mut() {
+            let store = self.stores.entry(*b).or_default();
+            for event in broker.take_storage_events() {
+                match event {
+                    StorageEvent::Appended(p, batch) => store.entry(p).or_default().push(batch),
+                    StorageEvent::TruncatedTo(p, offset) => {
+                        store.entry(p).or_default().retain(|batch| batch.last_offset < offset);
+                    }
+                }
+            }
+        }
+    }
+
     fn step(&mut self, may_start: bool) -> Result<(), String> {
         self.now += 1 + self.rng.below(3) as i64;
         self.deliver_due();
         self.tick();
+        self.write_storage();
         self.collect_answers()?;
         for i in 0..self.producers.len() {
             if self.chance(300) {
@@ -425,6 +445,7 @@ impl Sim {
             self.deliver_due();
             self.tick();
         }
+        self.write_storage();
         self.collect_answers()?;
         let partitions: Vec<PartitionId> = self.consumers.keys().cloned().collect();
         for p in partitions {
@@ -474,6 +495,10 @@ impl Sim {
             }
             for b in &state.replicas {
                 let log = self.brokers[b].log(id).ok_or_else(|| format!("broker {b} has no log of {id:?}"))?;
+                let stored = self.stores.get(b).and_then(|s| s.get(id)).cloned().unwrap_or_default();
+                if stored.iter().ne(log.batches()) {
+                    return Err(format!("broker {b}'s storage events for {id:?} do not rebuild its log"));
+                }
                 let (mine, theirs): (Vec<_>, Vec<_>) =
                     (log.batches().map(|x| &x.bytes).collect(), truth.batches().map(|x| &x.bytes).collect());
                 if mine != theirs {
