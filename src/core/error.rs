@@ -69,8 +69,11 @@ kafka_errors! {
     NotEnoughReplicasAfterAppend = 20, "NOT_ENOUGH_REPLICAS_AFTER_APPEND", true;
     InvalidRequiredAcks = 21, "INVALID_REQUIRED_ACKS", false;
     IllegalGeneration = 22, "ILLEGAL_GENERATION", false;
+    /// The members of a group name no partition assignor in common.
+    InconsistentGroupProtocol = 23, "INCONSISTENT_GROUP_PROTOCOL", false;
     InvalidGroupId = 24, "INVALID_GROUP_ID", false;
     UnknownMemberId = 25, "UNKNOWN_MEMBER_ID", false;
+    InvalidSessionTimeout = 26, "INVALID_SESSION_TIMEOUT", false;
     RebalanceInProgress = 27, "REBALANCE_IN_PROGRESS", false;
     InvalidTimestamp = 32, "INVALID_TIMESTAMP", false;
     TopicAlreadyExists = 36, "TOPIC_ALREADY_EXISTS", false;
@@ -83,6 +86,9 @@ kafka_errors! {
     KafkaStorageError = 56, "KAFKA_STORAGE_ERROR", true;
     SaslAuthenticationFailed = 58, "SASL_AUTHENTICATION_FAILED", false;
     /// The request's leader epoch is older than the replica's: the sender missed a leader change.
+    /// DeleteGroups on a group that still has members.
+    NonEmptyGroup = 68, "NON_EMPTY_GROUP", false;
+    GroupIdNotFound = 69, "GROUP_ID_NOT_FOUND", false;
     FencedLeaderEpoch = 74, "FENCED_LEADER_EPOCH", true;
     /// The request's leader epoch is newer than the replica's: the replica has not heard of it yet.
     UnknownLeaderEpoch = 75, "UNKNOWN_LEADER_EPOCH", true;

@@ -5,6 +5,7 @@
 pub mod client;
 pub mod cluster;
 pub mod error;
+pub mod groups;
 pub mod log;
 pub mod partitioner;
 pub mod protocol;

@@ -1,0 +1,10 @@
+//! Consumer groups: the coordinator of Kafka's classic group protocol, and the partition assignors a group's
+//! leader runs.
+
+pub mod assignors;
+mod coordinator;
+
+pub use assignors::{Assignor, Subscription, TopicPartition};
+pub use coordinator::{
+    Coordinator, GroupDescription, GroupState, Join, Joined, Reply, MAX_SESSION_TIMEOUT_MS, MIN_SESSION_TIMEOUT_MS,
+};

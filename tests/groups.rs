@@ -1,0 +1,314 @@
+//! Consumer groups: the assignors (with balance and stickiness properties) and the coordinator's classic
+//! protocol: join rounds, generations, the leader's assignment, heartbeats, session and rebalance timeouts.
+#![cfg(not(target_arch = "wasm32"))] // property tests run natively (proptest needs an OS randomness source)
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use franz::core::groups::{Assignor, Coordinator, GroupState, Join, Joined, Reply, Subscription, TopicPartition};
+use proptest::prelude::*;
+
+fn subs(members: &[(&str, &[&str])]) -> BTreeMap<String, Subscription> {
+    members
+        .iter()
+        .map(|(m, topics)| {
+            (m.to_string(), Subscription { topics: topics.iter().map(|t| t.to_string()).collect(), owned: vec![] })
+        })
+        .collect()
+}
+
+fn counts(topics: &[(&str, u32)]) -> BTreeMap<String, u32> {
+    topics.iter().map(|(t, n)| (t.to_string(), *n)).collect()
+}
+
+fn tps(list: &[(&str, u32)]) -> Vec<TopicPartition> {
+    list.iter().map(|(t, p)| (t.to_string(), *p)).collect()
+}
+
+#[test]
+fn range_gives_each_member_a_contiguous_range_per_topic() {
+    let members = subs(&[("c0", &["t0", "t1"]), ("c1", &["t0", "t1"])]);
+    let a = Assignor::Range.assign(&members, &counts(&[("t0", 3), ("t1", 3)]));
+    // Kafka's documented example: C0 gets t0p0, t0p1, t1p0, t1p1; C1 gets t0p2, t1p2.
+    assert_eq!(a["c0"], tps(&[("t0", 0), ("t0", 1), ("t1", 0), ("t1", 1)]));
+    assert_eq!(a["c1"], tps(&[("t0", 2), ("t1", 2)]));
+}
+
+#[test]
+fn round_robin_deals_partitions_in_turn_and_a_member_beyond_the_partitions_idles() {
+    let members = subs(&[("a", &["t"]), ("b", &["t"]), ("c", &["t"]), ("d", &["t"])]);
+    let a = Assignor::RoundRobin.assign(&members, &counts(&[("t", 3)]));
+    assert_eq!(a["a"], tps(&[("t", 0)]));
+    assert_eq!(a["b"], tps(&[("t", 1)]));
+    assert_eq!(a["c"], tps(&[("t", 2)]));
+    assert_eq!(a["d"], vec![], "four consumers, three partitions: one idles");
+}
+
+#[test]
+fn cooperative_sticky_keeps_partitions_and_revokes_before_it_moves() {
+    let mut members = subs(&[("a", &["t"]), ("b", &["t"])]);
+    members.get_mut("a").unwrap().owned = tps(&[("t", 0), ("t", 1), ("t", 2), ("t", 3)]);
+    let first = Assignor::CooperativeSticky.assign(&members, &counts(&[("t", 4)]));
+    assert_eq!(first["a"].len(), 2, "a keeps two of its four");
+    assert_eq!(first["b"], vec![], "the two a gives up are revoked this round, not yet given to b");
+    members.get_mut("a").unwrap().owned = first["a"].clone();
+    let second = Assignor::CooperativeSticky.assign(&members, &counts(&[("t", 4)]));
+    assert_eq!(second["a"], first["a"], "a's partitions never stopped being consumed");
+    assert_eq!(second["b"].len(), 2, "b gets the revoked two in the follow-up rebalance");
+}
+
+#[test]
+fn unknown_assignors_are_refused() {
+    assert_eq!(Assignor::from_name("sticky-ish").unwrap_err().name(), "INCONSISTENT_GROUP_PROTOCOL");
+    assert_eq!(Assignor::from_name("roundrobin").unwrap(), Assignor::RoundRobin);
+}
+
+fn members_and_partitions() -> impl Strategy<Value = (usize, BTreeMap<String, u32>)> {
+    (1usize..7, prop::collection::btree_map("[a-c]", 1u32..10, 1..3))
+}
+
+fn check_complete(
+    a: &BTreeMap<String, Vec<TopicPartition>>,
+    partitions: &BTreeMap<String, u32>,
+) -> Result<(), TestCaseError> {
+    let mut seen = BTreeSet::new();
+    for list in a.values() {
+        for tp in list {
+            prop_assert!(seen.insert(tp.clone()), "{tp:?} assigned twice");
+        }
+    }
+    let all: usize = partitions.values().map(|n| *n as usize).sum();
+    prop_assert_eq!(seen.len(), all, "every partition assigned");
+    Ok(())
+}
+
+proptest! {
+    #[test]
+    fn every_assignor_assigns_each_partition_once_and_round_robin_and_sticky_balance(
+        (n, partitions) in members_and_partitions()
+    ) {
+        let topics: Vec<&str> = partitions.keys().map(String::as_str).collect();
+        let names: Vec<String> = (0..n).map(|i| format!("m{i}")).collect();
+        let members = subs(&names.iter().map(|m| (m.as_str(), &topics[..])).collect::<Vec<_>>());
+        for assignor in [Assignor::Range, Assignor::RoundRobin, Assignor::CooperativeSticky] {
+            let a = assignor.assign(&members, &partitions);
+            check_complete(&a, &partitions)?;
+            if assignor != Assignor::Range {
+                let sizes: Vec<usize> = a.values().map(Vec::len).collect();
+                prop_assert!(sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1, "{assignor:?} balanced: {sizes:?}");
+            }
+        }
+    }
+
+    /// A member joins or leaves a balanced group: in two cooperative rounds the group is balanced again, no
+    /// partition is ever given to one member while another still owns it, and members keep what they can.
+    #[test]
+    fn cooperative_sticky_rebalances_in_two_rounds_and_moves_little(
+        (n, partitions) in members_and_partitions(),
+        grow in any::<bool>(),
+    ) {
+        let topics: Vec<&str> = partitions.keys().map(String::as_str).collect();
+        let names: Vec<String> = (0..n + 1).map(|i| format!("m{i}")).collect();
+        let before_names = if grow { &names[..n] } else { &names[..] };
+        let after_names = if grow { &names[..] } else { &names[..n] };
+        let group = |list: &[String]| subs(&list.iter().map(|m| (m.as_str(), &topics[..])).collect::<Vec<_>>());
+        let before = Assignor::CooperativeSticky.assign(&group(before_names), &partitions);
+        let mut members = group(after_names);
+        for (m, s) in members.iter_mut() {
+            s.owned = before.get(m).cloned().unwrap_or_default();
+        }
+        let first = Assignor::CooperativeSticky.assign(&members, &partitions);
+        for (m, list) in &first {
+            for tp in list {
+                let owner = before.iter().find(|(_, l)| l.contains(tp)).map(|(o, _)| o);
+                prop_assert!(owner.is_none_or(|o| o == m || !members.contains_key(o)), "{tp:?} given to {m} while owned");
+            }
+        }
+        let total: usize = partitions.values().map(|n| *n as usize).sum();
+        let fair = total / after_names.len();
+        for (m, s) in &members {
+            let kept = first[m].iter().filter(|tp| s.owned.contains(tp)).count();
+            prop_assert!(kept >= s.owned.len().min(fair), "{m} kept {kept} of {:?}", s.owned);
+        }
+        for (m, s) in members.iter_mut() {
+            s.owned = first[m].clone();
+        }
+        let second = Assignor::CooperativeSticky.assign(&members, &partitions);
+        check_complete(&second, &partitions)?;
+        let sizes: Vec<usize> = second.values().map(Vec::len).collect();
+        prop_assert!(sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1, "balanced: {sizes:?}");
+    }
+}
+
+// ---- the coordinator
+
+fn join(group: &str, member: Option<&str>, client: &str, topics: &[&str]) -> Join {
+    Join {
+        group: group.into(),
+        member_id: member.map(str::to_owned),
+        client_id: client.into(),
+        session_timeout_ms: 1000,
+        rebalance_timeout_ms: 2000,
+        topics: topics.iter().map(|t| t.to_string()).collect(),
+        protocols: vec!["roundrobin".into(), "range".into()],
+        owned: vec![],
+    }
+}
+
+/// The join answers now waiting, by member.
+fn joined(c: &mut Coordinator) -> BTreeMap<String, Result<Joined, String>> {
+    c.take_replies()
+        .into_iter()
+        .filter_map(|r| match r {
+            Reply::Join { member_id, result, .. } => Some((member_id, result.map_err(|e| e.name().to_owned()))),
+            Reply::Sync { .. } => None,
+        })
+        .collect()
+}
+
+fn synced(c: &mut Coordinator) -> BTreeMap<String, Result<Vec<TopicPartition>, String>> {
+    c.take_replies()
+        .into_iter()
+        .filter_map(|r| match r {
+            Reply::Sync { member_id, result, .. } => Some((member_id, result.map_err(|e| e.name().to_owned()))),
+            Reply::Join { .. } => None,
+        })
+        .collect()
+}
+
+/// Runs a full round for `members` (all already joined): the leader assigns round-robin, everyone syncs.
+fn complete_round(
+    c: &mut Coordinator,
+    answers: &BTreeMap<String, Result<Joined, String>>,
+    partitions: u32,
+    now: i64,
+) -> BTreeMap<String, Vec<TopicPartition>> {
+    let leader = answers.values().next().unwrap().as_ref().unwrap().leader.clone();
+    let lead = answers[&leader].as_ref().unwrap();
+    let assignment = Assignor::RoundRobin.assign(&lead.members, &counts(&[("t", partitions)]));
+    for (m, a) in answers {
+        let a = a.as_ref().unwrap();
+        c.sync("g", m, a.generation, (m == &leader).then(|| assignment.clone()), now);
+    }
+    synced(c).into_iter().map(|(m, r)| (m, r.unwrap())).collect()
+}
+
+#[test]
+fn members_join_a_leader_assigns_and_everyone_gets_its_partitions() {
+    let mut c = Coordinator::new();
+    let a = c.join(join("g", None, "app", &["t"]), 0);
+    assert_eq!(joined(&mut c).len(), 1, "alone: the round ends at once");
+    let b = c.join(join("g", None, "app", &["t"]), 10);
+    let rejoin = c.heartbeat("g", &a, 1, 20).unwrap_err();
+    assert_eq!(rejoin.name(), "REBALANCE_IN_PROGRESS", "a's heartbeat tells it to rejoin");
+    c.join(join("g", Some(&a), "app", &["t"]), 30);
+    let answers = joined(&mut c);
+    assert_eq!(answers.len(), 2);
+    let (ja, jb) = (answers[&a].as_ref().unwrap(), answers[&b].as_ref().unwrap());
+    assert_eq!((ja.generation, jb.generation), (2, 2));
+    assert_eq!(ja.leader, jb.leader);
+    assert_eq!(ja.protocol, "roundrobin", "the first assignor everyone supports");
+    let leader = ja.leader.clone();
+    assert_eq!(answers[&leader].as_ref().unwrap().members.len(), 2, "the leader sees every subscription");
+    let follower = if leader == a { &b } else { &a };
+    assert!(answers[follower].as_ref().unwrap().members.is_empty(), "the others do not");
+    let assigned = complete_round(&mut c, &answers, 4, 40);
+    assert_eq!(assigned.values().map(Vec::len).collect::<Vec<_>>(), [2, 2]);
+    let d = c.describe("g").unwrap();
+    assert_eq!((d.state, d.generation, d.members.len()), (GroupState::Stable, 2, 2));
+    assert_eq!(c.heartbeat("g", &a, 2, 50), Ok(()));
+}
+
+#[test]
+fn four_consumers_on_three_partitions_leave_one_idle() {
+    let mut c = Coordinator::new();
+    let ids: Vec<String> = (0..4).map(|i| c.join(join("g", None, &format!("c{i}"), &["t"]), i)).collect();
+    let _ = c.take_replies(); // c0's round of one
+                              // c1..c3 arrived in the round c1 started; c0 rejoins it, and the round ends with all four.
+    c.join(join("g", Some(&ids[0]), "c0", &["t"]), 10);
+    let answers = joined(&mut c);
+    assert_eq!(answers.len(), 4);
+    let assigned = complete_round(&mut c, &answers, 3, 20);
+    let mut sizes: Vec<usize> = assigned.values().map(Vec::len).collect();
+    sizes.sort();
+    assert_eq!(sizes, [0, 1, 1, 1]);
+}
+
+#[test]
+fn a_silent_member_is_removed_after_its_session_timeout_and_the_rest_rebalance() {
+    let mut c = Coordinator::new();
+    let a = c.join(join("g", None, "a", &["t"]), 0);
+    let b = c.join(join("g", None, "b", &["t"]), 0);
+    c.join(join("g", Some(&a), "a", &["t"]), 0);
+    let answers = joined(&mut c);
+    let generation = answers[&a].as_ref().unwrap().generation;
+    complete_round(&mut c, &answers, 2, 0);
+    for now in (100..=1000).step_by(100) {
+        c.heartbeat("g", &a, generation, now).unwrap(); // b says nothing
+        c.tick(now);
+    }
+    assert_eq!(c.describe("g").unwrap().members.len(), 2, "within the session timeout");
+    c.heartbeat("g", &a, generation, 1100).unwrap();
+    c.tick(1100);
+    let d = c.describe("g").unwrap();
+    assert_eq!(d.members.len(), 1, "b is gone");
+    assert_eq!(d.state, GroupState::PreparingRebalance);
+    assert_eq!(c.heartbeat("g", &b, generation, 1150).unwrap_err().name(), "UNKNOWN_MEMBER_ID");
+    assert_eq!(c.heartbeat("g", &a, generation, 1150).unwrap_err().name(), "REBALANCE_IN_PROGRESS");
+    c.join(join("g", Some(&a), "a", &["t"]), 1200);
+    let answers = joined(&mut c);
+    let assigned = complete_round(&mut c, &answers, 2, 1200);
+    assert_eq!(assigned[&a].len(), 2, "a takes over b's partition");
+}
+
+#[test]
+fn leaving_rebalances_at_once_and_a_member_that_does_not_rejoin_in_time_is_dropped() {
+    let mut c = Coordinator::new();
+    let a = c.join(join("g", None, "a", &["t"]), 0);
+    let b = c.join(join("g", None, "b", &["t"]), 0);
+    c.join(join("g", Some(&a), "a", &["t"]), 0);
+    let answers = joined(&mut c);
+    complete_round(&mut c, &answers, 2, 0);
+    c.leave("g", &b, 10).unwrap();
+    assert_eq!(c.describe("g").unwrap().state, GroupState::PreparingRebalance, "a must rejoin");
+    c.join(join("g", Some(&a), "a", &["t"]), 20);
+    assert_eq!(c.describe("g").unwrap().state, GroupState::CompletingRebalance);
+    let _ = c.take_replies();
+
+    // A new member starts a round; a keeps heartbeating but never rejoins, and is dropped once the rebalance
+    // timeout (2000 ms) is over.
+    let d = c.join(join("g", None, "d", &["t"]), 100);
+    for now in (150..2100).step_by(100) {
+        assert_eq!(c.heartbeat("g", &a, 3, now).unwrap_err().name(), "REBALANCE_IN_PROGRESS");
+        c.tick(now);
+    }
+    assert!(joined(&mut c).is_empty(), "still waiting for a");
+    c.tick(2101);
+    let answers = joined(&mut c);
+    assert_eq!(answers.keys().collect::<Vec<_>>(), [&d], "the round completed without a");
+    assert_eq!(c.describe("g").unwrap().members.len(), 1);
+}
+
+#[test]
+fn bad_requests_get_kafkas_errors() {
+    let mut c = Coordinator::new();
+    let name = |c: &mut Coordinator| joined(c).into_values().next().unwrap().unwrap_err();
+    c.join(join("g", Some("ghost"), "x", &["t"]), 0);
+    assert_eq!(name(&mut c), "UNKNOWN_MEMBER_ID");
+    c.join(Join { session_timeout_ms: 10, ..join("g", None, "x", &["t"]) }, 0);
+    assert_eq!(name(&mut c), "INVALID_SESSION_TIMEOUT");
+    c.join(join("", None, "x", &["t"]), 0);
+    assert_eq!(name(&mut c), "INVALID_GROUP_ID");
+    let a = c.join(join("g", None, "a", &["t"]), 0);
+    let _ = c.take_replies();
+    c.join(Join { protocols: vec!["cooperative-sticky".into()], ..join("g", None, "b", &["t"]) }, 0);
+    assert_eq!(name(&mut c), "INCONSISTENT_GROUP_PROTOCOL");
+    c.sync("g", &a, 99, None, 0);
+    assert_eq!(synced(&mut c)[&a].clone().unwrap_err(), "ILLEGAL_GENERATION");
+    assert_eq!(c.heartbeat("g", &a, 99, 0).unwrap_err().name(), "ILLEGAL_GENERATION");
+    assert_eq!(c.delete("g").unwrap_err().name(), "NON_EMPTY_GROUP");
+    assert_eq!(c.delete("nope").unwrap_err().name(), "GROUP_ID_NOT_FOUND");
+    c.leave("g", &a, 0).unwrap();
+    assert_eq!(c.describe("g").unwrap().state, GroupState::Empty);
+    c.delete("g").unwrap();
+    assert!(c.list().is_empty());
+}
