@@ -312,3 +312,37 @@ fn bad_requests_get_kafkas_errors() {
     c.delete("g").unwrap();
     assert!(c.list().is_empty());
 }
+
+// ---- the group simulator
+
+#[test]
+fn four_members_on_three_partitions_one_idles_after_the_group_settles() {
+    use franz::core::groups::sim::{owned_after, GroupSimConfig};
+    let config = GroupSimConfig { partitions: 3, max_consumers: 4, ..GroupSimConfig::default() };
+    let mut sizes: Vec<usize> = owned_after(1, &config).iter().map(Vec::len).collect();
+    sizes.sort();
+    assert_eq!(sizes, [0, 1, 1, 1]);
+}
+
+#[test]
+fn group_seeds_deliver_at_least_once_with_the_gap_bounded_by_what_was_uncommitted() {
+    use franz::core::groups::sim::{run_group, GroupSimConfig};
+    let seeds = std::env::var("FRANZ_GROUP_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(200u64);
+    for assignor in [Assignor::RoundRobin, Assignor::Range, Assignor::CooperativeSticky] {
+        let config = GroupSimConfig { assignor, ..GroupSimConfig::default() };
+        let (mut crashes, mut reprocessed, mut generations, mut fenced) = (0, 0, 0, 0);
+        for seed in 0..seeds {
+            let report = run_group(seed, &config).unwrap_or_else(|f| panic!("{assignor:?}: {f}"));
+            crashes += report.crashes;
+            reprocessed += report.reprocessed;
+            generations += report.generations;
+            fenced += report.fenced;
+        }
+        println!(
+            "{assignor:?}: {seeds} seeds, {crashes} crashes, {fenced} fenced members, {generations} generations, \
+             {reprocessed} records processed twice"
+        );
+        assert!(crashes > 0 && generations > seeds as i32, "members really come and go");
+        assert_eq!(fenced, 0, "messages are not delayed here, so no member misses a rebalance");
+    }
+}

@@ -3,8 +3,11 @@
 
 pub mod assignors;
 mod coordinator;
+mod member;
+pub mod sim;
 
 pub use assignors::{Assignor, Subscription, TopicPartition};
 pub use coordinator::{
     Coordinator, GroupDescription, GroupState, Join, Joined, Reply, MAX_SESSION_TIMEOUT_MS, MIN_SESSION_TIMEOUT_MS,
 };
+pub use member::{Action, GroupMember, MemberConfig, MemberState};

@@ -1,0 +1,223 @@
+//! A consumer's side of the group protocol, as a state machine: when to JoinGroup, SyncGroup (running the
+//! assignor when it leads), Heartbeat and LeaveGroup, and which partitions to start or stop reading as answers
+//! come in. Sans-IO: it says what to send and what to do; the shell (or the simulator) sends and reads.
+//!
+//! With an eager assignor (range, round-robin) a member gives up every partition before it rejoins; with
+//! cooperative-sticky it keeps consuming what it owns, gives up only what the new assignment takes away, and
+//! then rejoins once more so those partitions reach their new owner (KIP-429).
+
+use std::collections::BTreeMap;
+
+use super::assignors::{Assignor, TopicPartition};
+use super::coordinator::{Join, Joined};
+use crate::core::error::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberState {
+    /// Must send a JoinGroup.
+    Unjoined,
+    /// A JoinGroup is out.
+    Joining,
+    /// A SyncGroup is out.
+    Syncing,
+    Stable,
+}
+
+/// What the member wants done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Join(Join),
+    Sync {
+        group: String,
+        member_id: String,
+        generation: i32,
+        assignments: Option<BTreeMap<String, Vec<TopicPartition>>>,
+    },
+    Heartbeat {
+        group: String,
+        member_id: String,
+        generation: i32,
+    },
+    Leave {
+        group: String,
+        member_id: String,
+    },
+    /// Stop reading these (commit what was processed of them first).
+    Revoke(Vec<TopicPartition>),
+    /// Start reading these, from the committed offsets.
+    Assign(Vec<TopicPartition>),
+}
+
+#[derive(Debug, Clone)]
+pub struct MemberConfig {
+    pub group: String,
+    pub client_id: String,
+    pub topics: Vec<String>,
+    /// Assignors this member can run, preferred first (KafkaJS's default: round-robin).
+    pub assignors: Vec<Assignor>,
+    pub session_timeout_ms: i64,
+    pub rebalance_timeout_ms: i64,
+    pub heartbeat_interval_ms: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct GroupMember {
+    config: MemberConfig,
+    pub state: MemberState,
+    pub member_id: Option<String>,
+    pub generation: i32,
+    pub leader: bool,
+    /// The partitions this member reads now.
+    pub owned: Vec<TopicPartition>,
+    protocol: Option<Assignor>,
+    last_heartbeat_ms: i64,
+}
+
+impl GroupMember {
+    pub fn new(config: MemberConfig) -> GroupMember {
+        GroupMember {
+            config,
+            state: MemberState::Unjoined,
+            member_id: None,
+            generation: -1,
+            leader: false,
+            owned: Vec::new(),
+            protocol: None,
+            last_heartbeat_ms: i64::MIN / 2,
+        }
+    }
+
+    fn cooperative(&self) -> bool {
+        self.protocol.is_some_and(Assignor::is_cooperative)
+    }
+
+    /// What to send now: a JoinGroup when out of the group, a Heartbeat when one is due.
+    pub fn poll(&mut self, now_ms: i64) -> Vec<Action> {
+        match self.state {
+            MemberState::Unjoined => {
+                self.state = MemberState::Joining;
+                vec![Action::Join(Join {
+                    group: self.config.group.clone(),
+                    member_id: self.member_id.clone(),
+                    client_id: self.config.client_id.clone(),
+                    session_timeout_ms: self.config.session_timeout_ms,
+                    rebalance_timeout_ms: self.config.rebalance_timeout_ms,
+                    topics: self.config.topics.clone(),
+                    protocols: self.config.assignors.iter().map(|a| a.name().to_owned()).collect(),
+                    owned: self.owned.clone(),
+                })]
+            }
+            MemberState::Stable if now_ms - self.last_heartbeat_ms >= self.config.heartbeat_interval_ms => {
+                self.last_heartbeat_ms = now_ms;
+                let member_id = self.member_id.clone().unwrap_or_default();
+                vec![Action::Heartbeat { group: self.config.group.clone(), member_id, generation: self.generation }]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Out of the group: gives up its partitions (all of them, unless cooperative and still a member) and
+    /// joins again.
+    fn rejoin(&mut self, keep_partitions: bool) -> Vec<Action> {
+        self.state = MemberState::Unjoined;
+        if keep_partitions && self.cooperative() {
+            return Vec::new();
+        }
+        let revoked = std::mem::take(&mut self.owned);
+        if revoked.is_empty() {
+            Vec::new()
+        } else {
+            vec![Action::Revoke(revoked)]
+        }
+    }
+
+    /// The JoinGroup answer. A leader runs the assignor over `partitions` (each subscribed topic's count).
+    pub fn on_joined(&mut self, result: Result<Joined>, partitions: &BTreeMap<String, u32>) -> Vec<Action> {
+        let joined = match result {
+            Ok(j) => j,
+            Err(Error::UnknownMemberId(_)) => {
+                self.member_id = None;
+                return self.rejoin(false);
+            }
+            Err(_) => return self.rejoin(true),
+        };
+        self.member_id = Some(joined.member_id.clone());
+        self.generation = joined.generation;
+        self.leader = joined.leader == joined.member_id;
+        self.protocol = Assignor::from_name(&joined.protocol).ok();
+        // An eager member gives up everything before the new assignment.
+        let mut actions = Vec::new();
+        if !self.cooperative() && !self.owned.is_empty() {
+            actions.push(Action::Revoke(std::mem::take(&mut self.owned)));
+        }
+        let assignments = self.leader.then(|| {
+            let assignor = self.protocol.unwrap_or(Assignor::RoundRobin);
+            assignor.assign(&joined.members, partitions)
+        });
+        self.state = MemberState::Syncing;
+        actions.push(Action::Sync {
+            group: self.config.group.clone(),
+            member_id: joined.member_id,
+            generation: joined.generation,
+            assignments,
+        });
+        actions
+    }
+
+    /// The SyncGroup answer: the member's partitions for this generation.
+    pub fn on_synced(&mut self, result: Result<Vec<TopicPartition>>, now_ms: i64) -> Vec<Action> {
+        let assigned = match result {
+            Ok(a) => a,
+            Err(Error::UnknownMemberId(_)) => {
+                self.member_id = None;
+                return self.rejoin(false);
+            }
+            Err(_) => return self.rejoin(true),
+        };
+        self.state = MemberState::Stable;
+        self.last_heartbeat_ms = now_ms;
+        let revoked: Vec<TopicPartition> = self.owned.iter().filter(|tp| !assigned.contains(tp)).cloned().collect();
+        let added: Vec<TopicPartition> = assigned.iter().filter(|tp| !self.owned.contains(tp)).cloned().collect();
+        self.owned = assigned;
+        let mut actions = Vec::new();
+        if !revoked.is_empty() {
+            actions.push(Action::Revoke(revoked));
+            // Cooperative: what it gave up goes to its new owner in one more round.
+            if self.cooperative() {
+                self.state = MemberState::Unjoined;
+            }
+        }
+        if !added.is_empty() {
+            actions.push(Action::Assign(added));
+        }
+        actions
+    }
+
+    /// The Heartbeat answer: a rebalance or a lost membership sends the member back to JoinGroup.
+    pub fn on_heartbeat(&mut self, result: Result<()>) -> Vec<Action> {
+        match result {
+            Ok(()) => Vec::new(),
+            Err(Error::RebalanceInProgress(_)) => self.rejoin(true),
+            Err(Error::UnknownMemberId(_)) | Err(Error::IllegalGeneration(_)) => {
+                self.member_id = None;
+                self.rejoin(false)
+            }
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// Leaving for good (stop, disconnect): give up everything (committing it, still as a member) and say so.
+    /// The member is done; a consumer that runs again joins as a new one.
+    pub fn leave(&mut self) -> Vec<Action> {
+        let mut actions = Vec::new();
+        let revoked = std::mem::take(&mut self.owned);
+        if !revoked.is_empty() {
+            actions.push(Action::Revoke(revoked));
+        }
+        if let Some(member_id) = self.member_id.clone() {
+            actions.push(Action::Leave { group: self.config.group.clone(), member_id });
+        }
+        self.state = MemberState::Unjoined;
+        actions
+    }
+}
