@@ -188,3 +188,44 @@ fn changes_are_reported_for_what_a_request_changed_and_only_what_succeeded() {
     let expected = [("produce", "t"), ("createTopics", "fresh"), ("commitOffsets", "t")];
     assert_eq!(seen, expected.map(|(k, t)| (k, t.to_string())));
 }
+
+#[test]
+fn group_calls_go_through_the_protocol_and_waiting_answers_come_as_group_replies() {
+    use franz::core::groups::{Join, Reply};
+    let mut c = cluster();
+    let join = Join {
+        group: "g".into(),
+        member_id: None,
+        client_id: "app".into(),
+        session_timeout_ms: 1000,
+        rebalance_timeout_ms: 1000,
+        topics: vec!["t".into()],
+        protocols: vec!["roundrobin".into()],
+        owned: vec![],
+    };
+    let Response::GroupPending { member_id, .. } = c.handle(Request::JoinGroup(join), T0).unwrap() else {
+        panic!("a JoinGroup answers through the group replies")
+    };
+    let replies = c.groups.take_replies();
+    let Some(Reply::Join { result: Ok(joined), .. }) = replies.first() else { panic!("{replies:?}") };
+    assert_eq!((joined.generation, &joined.leader), (1, &member_id));
+    let assignments = [(member_id.clone(), vec![("t".to_string(), 0), ("t".to_string(), 1)])].into_iter().collect();
+    let sync = Request::SyncGroup {
+        group: "g".into(),
+        member_id: member_id.clone(),
+        generation: 1,
+        assignments: Some(assignments),
+    };
+    assert!(matches!(c.handle(sync, T0).unwrap(), Response::GroupPending { .. }));
+    assert!(matches!(&c.groups.take_replies()[..], [Reply::Sync { result: Ok(a), .. }] if a.len() == 2));
+    let beat = Request::Heartbeat { group: "g".into(), member_id: member_id.clone(), generation: 1 };
+    assert_eq!(c.handle(beat, T0).unwrap(), Response::Heartbeat);
+    let stale = Request::Heartbeat { group: "g".into(), member_id: member_id.clone(), generation: 7 };
+    assert_eq!(c.handle(stale, T0).unwrap_err().name(), "ILLEGAL_GENERATION");
+    let Response::DescribeGroup(Some(d)) = c.handle(Request::DescribeGroup { group: "g".into() }, T0).unwrap() else {
+        panic!("described")
+    };
+    assert_eq!(d.members.len(), 1);
+    assert_eq!(c.handle(Request::LeaveGroup { group: "g".into(), member_id }, T0).unwrap(), Response::LeaveGroup);
+    assert!(c.take_write().is_none(), "membership is not written to storage (members rejoin after a restart)");
+}

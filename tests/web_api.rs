@@ -35,6 +35,8 @@ extern "C" {
     async fn silent_clients_are_dropped(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = producerBatchesAndPipelines)]
     async fn producer_batches_and_pipelines(api: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = aGroupSplitsPartitions)]
+    async fn a_group_splits_partitions(kafka: JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = connectedPair)]
     async fn connected_pair(open: &JsValue, connect: &JsValue, cluster: &str) -> Result<JsValue, JsValue>;
 }
@@ -127,4 +129,14 @@ async fn a_host_drops_silent_and_departed_clients() {
 #[wasm_bindgen_test]
 async fn the_producer_lingers_batches_and_bounds_requests_in_flight_resolving_in_order() {
     ok(producer_batches_and_pipelines(&api().object).await);
+}
+
+#[wasm_bindgen_test]
+async fn consumers_in_a_group_split_the_partitions_and_hand_them_over() {
+    ok(a_group_splits_partitions(open("api-group-split").await).await);
+}
+
+#[wasm_bindgen_test]
+async fn through_a_port_consumers_in_a_group_split_the_partitions() {
+    ok(a_group_splits_partitions(remote("port-group-split").await).await);
 }

@@ -7,8 +7,11 @@
 
 use bytes::Bytes;
 
+use std::collections::BTreeMap;
+
 use crate::core::cluster::{BrokerInfo, Cluster, CommittedOffset, FetchResult, NewTopic, ProduceResult, TopicMetadata};
 use crate::core::error::{Error, Result};
+use crate::core::groups::{GroupDescription, Join, Joined, TopicPartition};
 use crate::core::log::{OffsetAndTimestamp, OffsetSpec, ProducerBatch};
 use crate::core::record::Record;
 use crate::core::topic::ConfigEntry;
@@ -102,6 +105,27 @@ pub enum Request {
         partition: u32,
     },
     InitProducerId,
+    /// Kafka's JoinGroup: answered once the group's join round ends (see [`Response::GroupPending`]).
+    JoinGroup(Join),
+    /// Kafka's SyncGroup; the leader brings every member's partitions. Answered once the leader's is in.
+    SyncGroup {
+        group: String,
+        member_id: String,
+        generation: i32,
+        assignments: Option<BTreeMap<String, Vec<TopicPartition>>>,
+    },
+    Heartbeat {
+        group: String,
+        member_id: String,
+        generation: i32,
+    },
+    LeaveGroup {
+        group: String,
+        member_id: String,
+    },
+    DescribeGroup {
+        group: String,
+    },
 }
 
 /// One topic's outcome in a request about several.
@@ -133,6 +157,17 @@ pub enum Response {
         producer_id: i64,
         epoch: i16,
     },
+    /// A JoinGroup or SyncGroup that waits for other members: its answer will be a group reply for this member
+    /// (`Cluster::take_group_replies`), which the shell turns into `Joined` or `Synced`.
+    GroupPending {
+        group: String,
+        member_id: String,
+    },
+    Joined(Joined),
+    Synced(Vec<TopicPartition>),
+    Heartbeat,
+    LeaveGroup,
+    DescribeGroup(Option<GroupDescription>),
 }
 
 impl Request {
@@ -153,7 +188,12 @@ impl Request {
             | Request::CreatePartitions { .. }
             | Request::DescribeConfigs { .. }
             | Request::AlterConfigs { .. }
-            | Request::OffsetFetch { .. } => false,
+            | Request::OffsetFetch { .. }
+            | Request::JoinGroup(_)
+            | Request::SyncGroup { .. }
+            | Request::Heartbeat { .. }
+            | Request::LeaveGroup { .. }
+            | Request::DescribeGroup { .. } => false,
         }
     }
 }
@@ -275,6 +315,24 @@ impl Cluster {
             Request::OffsetFetch { group, topic, partition } => {
                 Response::OffsetFetch(self.committed_offset(&group, &topic, partition)?)
             }
+            Request::JoinGroup(join) => {
+                let group = join.group.clone();
+                let member_id = self.groups.join(join, now_ms);
+                Response::GroupPending { group, member_id }
+            }
+            Request::SyncGroup { group, member_id, generation, assignments } => {
+                self.groups.sync(&group, &member_id, generation, assignments, now_ms);
+                Response::GroupPending { group, member_id }
+            }
+            Request::Heartbeat { group, member_id, generation } => {
+                self.groups.heartbeat(&group, &member_id, generation, now_ms)?;
+                Response::Heartbeat
+            }
+            Request::LeaveGroup { group, member_id } => {
+                self.groups.leave(&group, &member_id, now_ms)?;
+                Response::LeaveGroup
+            }
+            Request::DescribeGroup { group } => Response::DescribeGroup(self.groups.describe(&group)),
             Request::InitProducerId => {
                 let (producer_id, epoch) = self.init_producer_id();
                 Response::InitProducerId { producer_id, epoch }

@@ -158,6 +158,14 @@ export interface ConsumerConfig {
   maxBytesPerPartition?: number;
   /** How long a fetch waits for new data. Default 5000. */
   maxWaitTimeInMs?: number;
+  /** A member not heard from for this long is removed from the group, and its partitions move. Default 30000. */
+  sessionTimeout?: number;
+  /** How long a rebalance waits for every member to rejoin. Default 60000. */
+  rebalanceTimeout?: number;
+  /** How often the member heartbeats (and learns of a rebalance). Default 3000. */
+  heartbeatInterval?: number;
+  /** Assignors by name, preferred first. Default ['roundrobin'] (KafkaJS's). */
+  partitionAssigners?: ('roundrobin' | 'range' | 'cooperative-sticky')[];
 }
 
 export interface ConsumerSubscribeTopics {
@@ -223,7 +231,13 @@ export interface TopicPartitionOffsetAndMetadata {
 
 export interface GroupDescription {
   groupId: string;
-  members: { memberId: string; clientId: string; clientHost: string }[];
+  members: {
+    memberId: string;
+    clientId: string;
+    clientHost: string;
+    /** The partitions the group gave this member (KafkaJS gives the encoded bytes; franz decodes them). */
+    memberAssignment: { topic: string; partition: number }[];
+  }[];
   protocol: string;
   protocolType: string;
   state: string;

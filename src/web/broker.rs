@@ -131,6 +131,8 @@ impl Remote {
         let (envelope, transfer) = envelope_client::request(id as f64, request);
         let waits = match request {
             Request::Fetch { max_wait_ms, .. } => *max_wait_ms,
+            // A JoinGroup waits for the rest of the group, up to its rebalance timeout.
+            Request::JoinGroup(join) => join.rebalance_timeout_ms.clamp(0, i64::from(u32::MAX)) as u32,
             _ => 0,
         };
         let answered = Promise::new(&mut |resolve, _| {
@@ -184,7 +186,7 @@ async fn heartbeats(remote: Weak<Remote>) {
         if silent_ms > f64::from(remote.timeouts.host_ms) {
             remote.host_is_gone();
         } else {
-            let beat = super::js::object([("id", 0.into()), ("kind", "Heartbeat".into())]);
+            let beat = super::js::object([("id", 0.into()), ("kind", "Ping".into())]);
             let _ = remote.port.borrow().post_message(&beat);
         }
     }

@@ -1,5 +1,6 @@
-//! `kafka.consumer({ groupId })`: KafkaJS's consumer. Until the group coordinator lands, a group is one member
-//! that owns every partition of its subscriptions; its offsets are committed to the cluster.
+//! `kafka.consumer({ groupId })`: KafkaJS's consumer, a member of its group through Kafka's classic protocol
+//! (`core::groups`: JoinGroup, SyncGroup with the leader's assignment, Heartbeat, LeaveGroup); it reads the
+//! partitions the group gives it, and its offsets are committed to the cluster.
 //!
 //! Delivery is at least once: a position is committed only after the handler for it has resolved, so a
 //! consumer that stops or crashes hands its uncommitted records to whoever reads next.
@@ -10,7 +11,7 @@ use std::rc::Rc;
 
 use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{spawn_local, JsFuture};
+use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
 
 use super::broker::Broker;
 use super::error;
@@ -21,6 +22,7 @@ use super::pack;
 use super::retry::{sleep, worth_retrying, Retry};
 use crate::core::client::records_from;
 use crate::core::error::Error;
+use crate::core::groups::{Action, Assignor, GroupMember, MemberConfig};
 use crate::core::log::OffsetSpec;
 use crate::core::protocol::{FetchPartition, Request, Response};
 
@@ -30,7 +32,8 @@ type TopicPartition = (String, u32);
 const POLL_MS: u32 = 200;
 
 /// A group has one member until the group coordinator lands; this is its id.
-const MEMBER_ID: &str = "franz-consumer";
+/// The client id members of franz's consumers report (KafkaJS takes it from the Kafka object).
+const CLIENT_ID: &str = "franz-consumer";
 
 /// KafkaJS's defaults: `maxBytesPerPartition` 1 MiB, `maxWaitTimeInMs` 5 s.
 const DEFAULT_MAX_BYTES: usize = 1 << 20;
@@ -79,6 +82,48 @@ struct State {
     /// Resolvers of `stop()` promises, called when the loop has exited.
     on_stopped: RefCell<Vec<Function>>,
     retry: Retry,
+    /// This consumer's side of the group protocol, while it runs.
+    member: RefCell<Option<GroupMember>>,
+    group_timing: GroupTiming,
+    /// Whether offsets are committed for the application (run's `autoCommit`), including on revocation.
+    auto_commit: Cell<bool>,
+}
+
+/// `sessionTimeout` (30000), `rebalanceTimeout` (60000), `heartbeatInterval` (3000) and `partitionAssigners`
+/// (names: 'roundrobin', KafkaJS's default, 'range', 'cooperative-sticky'; preferred first).
+fn group_timing(config: &JsValue) -> Result<GroupTiming, JsValue> {
+    let ms = |key: &'static str, default: i64| -> Result<i64, JsValue> {
+        Ok(js::opt_int::<i64>(config, key, key)?.unwrap_or(default))
+    };
+    let mut assignors = Vec::new();
+    for (i, name) in js::list(config, "partitionAssigners", "partitionAssigners", false)?.iter().enumerate() {
+        let name = name
+            .as_string()
+            .ok_or_else(|| js::type_error(format_args!("partitionAssigners[{i}]"), "an assignor name", name))?;
+        assignors.push(Assignor::from_name(&name).map_err(|e| error::to_js(&e))?);
+    }
+    if assignors.is_empty() {
+        assignors.push(Assignor::RoundRobin);
+    }
+    let timing = GroupTiming {
+        session_timeout_ms: ms("sessionTimeout", 30_000)?,
+        rebalance_timeout_ms: ms("rebalanceTimeout", 60_000)?,
+        heartbeat_interval_ms: ms("heartbeatInterval", 3_000)?,
+        assignors,
+    };
+    if timing.heartbeat_interval_ms <= 0 || timing.heartbeat_interval_ms >= timing.session_timeout_ms {
+        return Err(error::type_error("heartbeatInterval must be positive and below sessionTimeout"));
+    }
+    Ok(timing)
+}
+
+/// KafkaJS's group settings.
+#[derive(Clone)]
+struct GroupTiming {
+    session_timeout_ms: i64,
+    rebalance_timeout_ms: i64,
+    heartbeat_interval_ms: i64,
+    assignors: Vec<Assignor>,
 }
 
 #[wasm_bindgen]
@@ -110,6 +155,9 @@ impl Consumer {
                 last_assignment: RefCell::default(),
                 assignment: RefCell::default(),
                 assignment_at: Cell::new(f64::NEG_INFINITY),
+                member: RefCell::default(),
+                group_timing: group_timing(config)?,
+                auto_commit: Cell::new(true),
                 on_stopped: RefCell::default(),
                 retry: Retry::from_config(config)?,
             }),
@@ -124,7 +172,7 @@ impl State {
 
     /// Every partition of every subscribed topic that still exists, as the cluster's metadata said at most
     /// `ASSIGNMENT_MAX_AGE_MS` ago (a round trip per fetch would double every fetch's latency).
-    async fn assignment(&self) -> Vec<(TopicPartition, bool)> {
+    async fn subscribed_partitions(&self) -> Vec<(TopicPartition, bool)> {
         let now = js_sys::Date::now();
         if now - self.assignment_at.get() < ASSIGNMENT_MAX_AGE_MS {
             return self.assignment.borrow().clone();
@@ -140,10 +188,110 @@ impl State {
                 out.extend(t.partitions.iter().map(|p| ((s.topic.clone(), p.partition), s.from_beginning)));
             }
         }
-        *self.last_assignment.borrow_mut() = out.iter().map(|(tp, _)| tp.clone()).collect();
         self.assignment.replace(out.clone());
         self.assignment_at.set(now);
         out
+    }
+
+    /// The partitions the group gave this consumer, with whether each reads from the beginning.
+    async fn assignment(&self) -> Vec<(TopicPartition, bool)> {
+        let owned = self.member.borrow().as_ref().map(|m| m.owned.clone()).unwrap_or_default();
+        let mine: Vec<(TopicPartition, bool)> =
+            self.subscribed_partitions().await.into_iter().filter(|(tp, _)| owned.contains(tp)).collect();
+        *self.last_assignment.borrow_mut() = mine.iter().map(|(tp, _)| tp.clone()).collect();
+        mine
+    }
+
+    /// Sends what the group protocol wants now (JoinGroup, SyncGroup, Heartbeat), and acts on the answers.
+    async fn drive_group(&self) {
+        let now = js_sys::Date::now() as i64;
+        let actions = self.member.borrow_mut().as_mut().map(|m| m.poll(now)).unwrap_or_default();
+        self.perform(actions).await;
+    }
+
+    fn with_member(&self, f: impl FnOnce(&mut GroupMember) -> Vec<Action>) -> Vec<Action> {
+        self.member.borrow_mut().as_mut().map(f).unwrap_or_default()
+    }
+
+    async fn perform(&self, actions: Vec<Action>) {
+        let mut queue: std::collections::VecDeque<Action> = actions.into();
+        while let Some(action) = queue.pop_front() {
+            let now = js_sys::Date::now() as i64;
+            let more = match action {
+                Action::Join(join) => {
+                    let result = match self.broker.call(Request::JoinGroup(join)).await {
+                        Ok(Response::Joined(j)) => Ok(j),
+                        Ok(_) => Err(unexpected()),
+                        Err(e) => Err(e),
+                    };
+                    let mut counts = BTreeMap::new();
+                    for ((topic, _), _) in self.subscribed_partitions().await {
+                        *counts.entry(topic).or_insert(0u32) += 1;
+                    }
+                    self.with_member(|m| m.on_joined(result, &counts))
+                }
+                Action::Sync { group, member_id, generation, assignments } => {
+                    let request = Request::SyncGroup { group, member_id, generation, assignments };
+                    let result = match self.broker.call(request).await {
+                        Ok(Response::Synced(a)) => Ok(a),
+                        Ok(_) => Err(unexpected()),
+                        Err(e) => Err(e),
+                    };
+                    let synced = result.is_ok();
+                    let more = self.with_member(|m| m.on_synced(result, now));
+                    if synced {
+                        self.joined_event();
+                    }
+                    more
+                }
+                Action::Heartbeat { group, member_id, generation } => {
+                    let result = self.broker.call(Request::Heartbeat { group, member_id, generation }).await.map(drop);
+                    if let Err(Error::RebalanceInProgress(_)) = &result {
+                        let payload = object([("groupId", self.group_id.as_str().into())]);
+                        self.events.emit("consumer.rebalancing", &event(&payload));
+                    }
+                    self.with_member(|m| m.on_heartbeat(result))
+                }
+                Action::Leave { group, member_id } => {
+                    let _ = self.broker.call(Request::LeaveGroup { group, member_id }).await;
+                    Vec::new()
+                }
+                Action::Revoke(partitions) => {
+                    // What was processed of them is committed before another member takes them over.
+                    if self.auto_commit.get() {
+                        let _ = self.commit().await;
+                    }
+                    for tp in &partitions {
+                        self.positions.borrow_mut().remove(tp);
+                        self.uncommitted.borrow_mut().remove(tp);
+                    }
+                    Vec::new()
+                }
+                Action::Assign(_) => Vec::new(), // positions come from the committed offsets on first read
+            };
+            queue.extend(more);
+        }
+    }
+
+    /// KafkaJS's `consumer.group_join` event, after every SyncGroup that gave this member its partitions.
+    fn joined_event(&self) {
+        let member = self.member.borrow();
+        let Some(m) = member.as_ref() else { return };
+        let assignment = js_sys::Object::new();
+        for (topic, partition) in &m.owned {
+            let list = js::get_dyn(&assignment, topic);
+            let list = if list.is_undefined() { Array::new() } else { Array::from(&list) };
+            list.push(&(*partition).into());
+            js::set(&assignment, topic, list);
+        }
+        let payload = object([
+            ("groupId", self.group_id.as_str().into()),
+            ("memberId", m.member_id.clone().unwrap_or_default().into()),
+            ("isLeader", m.leader.into()),
+            ("memberAssignment", assignment.into()),
+            ("generationId", m.generation.into()),
+        ]);
+        self.events.emit("consumer.group_join", &event(&payload));
     }
 
     /// The next round asks the cluster for metadata again.
@@ -257,8 +405,18 @@ impl Handlers {
 }
 
 async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u32) {
-    let group_join = object([("groupId", state.group_id.as_str().into()), ("memberId", MEMBER_ID.into())]);
-    state.events.emit("consumer.group_join", &event(&group_join));
+    let topics: Vec<String> = state.subscriptions.borrow().iter().map(|s| s.topic.clone()).collect();
+    let timing = state.group_timing.clone();
+    state.member.replace(Some(GroupMember::new(MemberConfig {
+        group: state.group_id.clone(),
+        client_id: CLIENT_ID.into(),
+        topics,
+        assignors: timing.assignors,
+        session_timeout_ms: timing.session_timeout_ms,
+        rebalance_timeout_ms: timing.rebalance_timeout_ms,
+        heartbeat_interval_ms: timing.heartbeat_interval_ms,
+    })));
+    state.auto_commit.set(handlers.commit.auto);
     let mut last_commit = js_sys::Date::now() as i64;
     let mut since_commit = 0u32;
     // Rounds in a row that found the broker unreachable: the loop waits longer after each, and carries on.
@@ -268,6 +426,10 @@ async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u32) {
         // One Fetch per round for every assigned partition that is not paused, each at its position. It
         // long-polls: with nothing new it returns after at most POLL_MS, so that stop() is never kept waiting.
         let mut asked = Vec::new();
+        state.drive_group().await;
+        if !state.is_current(generation) {
+            break;
+        }
         for (tp, from_beginning) in state.assignment().await {
             if state.is_paused(&tp) {
                 continue;
@@ -397,6 +559,9 @@ async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u32) {
             state.crash(state.core(e));
         }
     }
+    // Leaving the group hands this member's partitions to the others at once.
+    let leaving = state.member.borrow_mut().take().map(|mut m| m.leave()).unwrap_or_default();
+    state.perform(leaving).await;
     for resolve in state.on_stopped.take() {
         let _ = resolve.call0(&JsValue::NULL);
     }
@@ -661,31 +826,44 @@ impl Consumer {
     /// KafkaJS's `describeGroup()`. A franz group has one member (this consumer) until group rebalancing lands.
     #[wasm_bindgen(js_name = describeGroup, unchecked_return_type = "Promise<GroupDescription>")]
     pub fn describe_group(&self) -> Promise {
-        let s = &self.state;
-        let member = object([
-            ("memberId", MEMBER_ID.into()),
-            ("clientId", MEMBER_ID.into()),
-            ("clientHost", "franz.local".into()),
-        ]);
-        let running = s.running.get();
-        resolved(
-            object([
-                ("groupId", s.group_id.as_str().into()),
-                ("members", if running { js::array([member]) } else { Array::new() }.into()),
-                ("protocol", if running { "RoundRobinAssigner" } else { "" }.into()),
+        let state = self.state.clone();
+        future_to_promise(async move {
+            let request = Request::DescribeGroup { group: state.group_id.clone() };
+            let Response::DescribeGroup(found) = state.broker.call(request).await.map_err(|e| state.core(e))? else {
+                return Err(state.core(unexpected()));
+            };
+            let members = found.as_ref().map(|d| &d.members[..]).unwrap_or_default().iter().map(|(id, client, tps)| {
+                let assignment =
+                    js::array(tps.iter().map(|(t, p)| {
+                        JsValue::from(object([("topic", t.as_str().into()), ("partition", (*p).into())]))
+                    }));
+                JsValue::from(object([
+                    ("memberId", id.as_str().into()),
+                    ("clientId", client.as_str().into()),
+                    ("clientHost", "franz.local".into()),
+                    ("memberAssignment", assignment.into()),
+                ]))
+            });
+            Ok(object([
+                ("groupId", state.group_id.as_str().into()),
+                ("members", js::array(members).into()),
+                ("protocol", found.as_ref().and_then(|d| d.protocol.clone()).unwrap_or_default().into()),
                 ("protocolType", "consumer".into()),
-                ("state", if running { "Stable" } else { "Empty" }.into()),
+                ("state", found.as_ref().map_or("Dead", |d| d.state.name()).into()),
                 ("errorCode", 0.into()),
             ])
-            .into(),
-        )
+            .into())
+        })
     }
 
-    /// Listens for `consumer.group_join`, `consumer.commit_offsets` or `consumer.crash`; returns a remover.
+    /// Listens for `consumer.group_join` (after every rebalance, with `memberAssignment`), `consumer.rebalancing`,
+    /// `consumer.commit_offsets` or `consumer.crash`; returns a remover.
     #[wasm_bindgen(unchecked_return_type = "() => void")]
     pub fn on(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "'consumer.group_join' | 'consumer.commit_offsets' | 'consumer.crash'")]
+        #[wasm_bindgen(
+            unchecked_param_type = "'consumer.group_join' | 'consumer.rebalancing' | 'consumer.commit_offsets' | 'consumer.crash'"
+        )]
         event: String,
         #[wasm_bindgen(unchecked_param_type = "(event: { timestamp: number; payload: any }) => void")]
         listener: Function,

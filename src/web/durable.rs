@@ -75,6 +75,8 @@ impl Inner {
     /// Retention and compaction: on what memory holds, then on the oldest batches that only storage holds.
     async fn tick(self: &Rc<Self>) {
         let now = self.now_ms();
+        self.cluster.borrow_mut().groups.tick(now);
+        self.collect_group_replies();
         let cleaned = self.cluster.borrow_mut().tick(now);
         let mut changed = match cleaned {
             Ok(c) => !c.is_empty(),

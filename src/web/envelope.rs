@@ -161,8 +161,36 @@ pub fn request(e: &JsValue) -> Result<Request, Error> {
             partition: required(field(js::opt_int(e, "partition", "partition"))?, "partition")?,
         },
         "InitProducerId" => Request::InitProducerId,
+        "JoinGroup" => Request::JoinGroup(group_body(e)?),
+        "SyncGroup" | "Heartbeat" | "LeaveGroup" | "DescribeGroup" => {
+            let GroupCall { group, member_id, generation, assignments } = group_body(e)?;
+            match kind.as_str() {
+                "SyncGroup" => Request::SyncGroup { group, member_id, generation, assignments },
+                "Heartbeat" => Request::Heartbeat { group, member_id, generation },
+                "LeaveGroup" => Request::LeaveGroup { group, member_id },
+                _ => Request::DescribeGroup { group },
+            }
+        }
         other => return Err(invalid(format!("unknown request kind {other:?}"))),
     })
+}
+
+/// The fields of SyncGroup, Heartbeat, LeaveGroup and DescribeGroup (each uses those it needs).
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupCall {
+    pub group: String,
+    #[serde(default)]
+    pub member_id: String,
+    #[serde(default)]
+    pub generation: i32,
+    #[serde(default)]
+    pub assignments: Option<std::collections::BTreeMap<String, Vec<crate::core::groups::TopicPartition>>>,
+}
+
+/// A group call's `body`: its fields as a plain object.
+fn group_body<T: serde::de::DeserializeOwned>(e: &JsValue) -> Result<T, Error> {
+    js::from_plain(&js::get(e, "body"), "body").map_err(invalid)
 }
 
 fn strings(e: &JsValue, key: &'static str) -> Result<Vec<String>, Error> {
@@ -301,6 +329,13 @@ pub fn response(id: f64, r: &Response) -> (Object, Array) {
             "InitProducerId",
             object([("producerId", (*producer_id as f64).into()), ("epoch", (*epoch).into())]).into(),
         ),
+        // The host answers a waiting group call only once it has its result, so this never goes out.
+        Response::GroupPending { .. } => ("GroupPending", JsValue::NULL),
+        Response::Joined(joined) => ("JoinGroup", js::to_plain(joined)),
+        Response::Synced(assignment) => ("SyncGroup", js::to_plain(assignment)),
+        Response::Heartbeat => ("Heartbeat", JsValue::NULL),
+        Response::LeaveGroup => ("LeaveGroup", JsValue::NULL),
+        Response::DescribeGroup(d) => ("DescribeGroup", js::to_plain(d)),
     };
     js::set(&out, "kind", kind);
     js::set(&out, "body", body);

@@ -5,6 +5,7 @@ use bytes::Bytes;
 use js_sys::{Array, ArrayBuffer, Object, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
+use super::envelope::GroupCall;
 use super::js::{self, object};
 use crate::core::cluster::{BrokerInfo, CommittedOffset, FetchResult, PartitionMetadata, ProduceResult, TopicMetadata};
 use crate::core::error::Error;
@@ -156,6 +157,34 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
             ],
         ),
         Request::InitProducerId => ("InitProducerId", vec![]),
+        Request::JoinGroup(join) => ("JoinGroup", vec![("body", js::to_plain(join))]),
+        Request::SyncGroup { group, member_id, generation, assignments } => {
+            let call = GroupCall {
+                group: group.clone(),
+                member_id: member_id.clone(),
+                generation: *generation,
+                assignments: assignments.clone(),
+            };
+            ("SyncGroup", vec![("body", js::to_plain(&call))])
+        }
+        Request::Heartbeat { group, member_id, generation } => {
+            let call = GroupCall {
+                group: group.clone(),
+                member_id: member_id.clone(),
+                generation: *generation,
+                assignments: None,
+            };
+            ("Heartbeat", vec![("body", js::to_plain(&call))])
+        }
+        Request::LeaveGroup { group, member_id } => {
+            let call =
+                GroupCall { group: group.clone(), member_id: member_id.clone(), generation: 0, assignments: None };
+            ("LeaveGroup", vec![("body", js::to_plain(&call))])
+        }
+        Request::DescribeGroup { group } => {
+            let call = GroupCall { group: group.clone(), member_id: String::new(), generation: 0, assignments: None };
+            ("DescribeGroup", vec![("body", js::to_plain(&call))])
+        }
     };
     let out = object([("id", id.into()), ("kind", kind.into())]);
     for (k, v) in fields {
@@ -303,6 +332,11 @@ pub fn response(e: &JsValue) -> Result<(Option<f64>, Result<Response, Error>), E
             producer_id: num(&js::get(&body, "producerId"), "producerId")?,
             epoch: num(&js::get(&body, "epoch"), "epoch")? as i16,
         },
+        "JoinGroup" => Response::Joined(js::from_plain(&body, "body").map_err(|e| malformed(&e))?),
+        "SyncGroup" => Response::Synced(js::from_plain(&body, "body").map_err(|e| malformed(&e))?),
+        "Heartbeat" => Response::Heartbeat,
+        "LeaveGroup" => Response::LeaveGroup,
+        "DescribeGroup" => Response::DescribeGroup(js::from_plain(&body, "body").map_err(|e| malformed(&e))?),
         other => return Err(malformed(&format!("unknown kind {other:?}"))),
     };
     Ok((id, Ok(response)))

@@ -4,7 +4,8 @@
 //! malformed envelope gets an error answer; the host goes on serving everyone.
 //!
 //! A `MessagePort` says nothing when the worker at its other end is terminated, so a client must be heard from
-//! (any envelope, or a `Heartbeat`) at least every `clientTimeout` ms. A silent client is dropped: its long polls
+//! (any envelope, or a `Ping`, answered with a `Pong`) at least every `clientTimeout` ms. (A group member's
+//! `Heartbeat` is a protocol request like any other.) A silent client is dropped: its long polls
 //! end unanswered, its port is closed and its handler freed. A client that leaves says `Goodbye`.
 
 use std::cell::{Cell, RefCell};
@@ -18,8 +19,14 @@ use super::envelope;
 use super::js;
 use super::kafka::Inner;
 use crate::core::error::Error;
+use crate::core::groups::Reply;
 use crate::core::log::OffsetSpec;
 use crate::core::protocol::{Request, Response};
+
+/// How long a SyncGroup may wait for the leader's, and what a JoinGroup may wait beyond its rebalance timeout.
+const GROUP_WAIT_SLACK_MS: i64 = 30_000;
+/// Group answers kept for members that have not come for them yet.
+const MAX_GROUP_MAIL: usize = 1000;
 
 /// How long a served client may be silent before it is taken for dead: ten missed heartbeats at
 /// `Kafka.connect`'s default rate.
@@ -76,7 +83,15 @@ impl Inner {
         }
         let mutates = request.mutates();
         let change = request.change_kind().map(|kind| (kind, request.single_topic().map(str::to_owned)));
+        let waits_ms = match &request {
+            Request::JoinGroup(join) => join.rebalance_timeout_ms.max(0) + GROUP_WAIT_SLACK_MS,
+            _ => GROUP_WAIT_SLACK_MS,
+        };
         let response = self.serve(request)?;
+        self.collect_group_replies();
+        if let Response::GroupPending { group, member_id } = response {
+            return self.group_answer(&group, &member_id, waits_ms, wanted).await;
+        }
         if mutates {
             self.persist().await?;
             self.data_arrived();
@@ -87,6 +102,56 @@ impl Inner {
             }
         }
         Ok(response)
+    }
+
+    /// Moves the coordinator's answers to JoinGroup and SyncGroup into the mailbox, and wakes who waits on them.
+    pub fn collect_group_replies(&self) {
+        let replies = self.cluster.borrow_mut().groups.take_replies();
+        if replies.is_empty() {
+            return;
+        }
+        let mut mail = self.group_mail.borrow_mut();
+        mail.extend(replies);
+        // Answers nobody came for (a member that gave up) must not pile up.
+        let excess = mail.len().saturating_sub(MAX_GROUP_MAIL);
+        mail.drain(..excess);
+        drop(mail);
+        self.data_arrived();
+    }
+
+    /// Waits for the coordinator's answer to `member_id`'s JoinGroup or SyncGroup (other members' requests, or
+    /// the ticker's timeouts, complete it).
+    async fn group_answer(
+        self: &Rc<Self>,
+        group: &str,
+        member_id: &str,
+        waits_ms: i64,
+        wanted: &dyn Fn() -> bool,
+    ) -> Result<Response, Error> {
+        let deadline = self.now_ms() + waits_ms;
+        loop {
+            let found = {
+                let mut mail = self.group_mail.borrow_mut();
+                let at = mail.iter().position(|r| match r {
+                    Reply::Join { group: g, member_id: m, .. } | Reply::Sync { group: g, member_id: m, .. } => {
+                        g == group && m == member_id
+                    }
+                });
+                at.map(|i| mail.remove(i))
+            };
+            match found {
+                Some(Reply::Join { result, .. }) => return result.map(Response::Joined),
+                Some(Reply::Sync { result, .. }) => return result.map(Response::Synced),
+                None => {}
+            }
+            let left = deadline - self.now_ms();
+            if left <= 0 || self.check_open().is_err() || !wanted() {
+                return Err(Error::RebalanceInProgress(format!(
+                    "group {group:?} did not finish rebalancing in time: join again"
+                )));
+            }
+            self.wait_for_data(left.min(1000) as u32).await;
+        }
     }
 
     /// Answers one protocol envelope: the response envelope and the ArrayBuffers to transfer with it.
@@ -108,12 +173,13 @@ impl Inner {
         }
     }
 
-    /// Handles whatever a client sent: a heartbeat, a goodbye, or a request.
+    /// Handles whatever a client sent: a ping, a goodbye, or a request.
     async fn receive(self: &Rc<Self>, client: Rc<Client>, message: JsValue) {
         client.last_heard_ms.set(self.now_ms());
         match js::get(&message, "kind").as_string().as_deref() {
-            Some("Heartbeat") => client
-                .answer(&js::object([("id", js::get(&message, "id")), ("kind", "Heartbeat".into())]), &Array::new()),
+            Some("Ping") => {
+                client.answer(&js::object([("id", js::get(&message, "id")), ("kind", "Pong".into())]), &Array::new())
+            }
             Some("Goodbye") => self.drop_client(&client, "it said goodbye"),
             _ => {
                 let (answer, transfer) = self.answer(message, &client).await;

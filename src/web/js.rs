@@ -37,6 +37,11 @@ pub fn get(obj: &JsValue, key: &'static str) -> JsValue {
     }
 }
 
+/// `obj[key]` for a key known only at run time.
+pub fn get_dyn(obj: &JsValue, key: &str) -> JsValue {
+    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
 /// Sets `obj[key] = value` on a plain object this module created (which cannot fail).
 pub fn set(obj: &Object, key: &str, value: impl Into<JsValue>) {
     let _ = Reflect::set(obj, &JsValue::from_str(key), &value.into());
@@ -134,4 +139,15 @@ pub fn list(obj: &JsValue, key: &'static str, field: impl Display, required: boo
 /// Offsets cross into JS as strings, as in KafkaJS (they can exceed 2^53).
 pub fn offset(n: i64) -> JsValue {
     JsValue::from_str(&n.to_string())
+}
+
+/// A core value as a plain JS object (through its serde form): for the group calls' envelope bodies.
+pub fn to_plain<T: serde::Serialize>(value: &T) -> JsValue {
+    serde_json::to_string(value).ok().and_then(|json| js_sys::JSON::parse(&json).ok()).unwrap_or(JsValue::NULL)
+}
+
+/// A plain JS object as a core value (through its serde form).
+pub fn from_plain<T: serde::de::DeserializeOwned>(value: &JsValue, what: &str) -> Result<T, String> {
+    let json = js_sys::JSON::stringify(value).map_err(|_| format!("{what} cannot be read"))?;
+    serde_json::from_str(&String::from(json)).map_err(|e| format!("{what} is malformed: {e}"))
 }

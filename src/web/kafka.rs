@@ -53,6 +53,8 @@ pub(crate) struct Inner {
     pending_warnings: RefCell<Vec<String>>,
     /// Clients this cluster serves through ports (dropped when they go, and on close).
     pub clients: RefCell<Vec<Rc<Client>>>,
+    /// The coordinator's answers to JoinGroup and SyncGroup, until the member's waiting call takes them.
+    pub group_mail: RefCell<Vec<crate::core::groups::Reply>>,
     /// Changes not yet told to `cluster.change` listeners, and whether telling them is scheduled.
     pending_changes: RefCell<Vec<(String, String)>>,
     change_scheduled: Cell<bool>,
@@ -270,6 +272,7 @@ impl Kafka {
                 closed: Cell::new(false),
                 pending_warnings: RefCell::default(),
                 clients: RefCell::default(),
+                group_mail: RefCell::default(),
                 pending_changes: RefCell::default(),
                 change_scheduled: Cell::new(false),
                 last_change_ms: Cell::new(0),

@@ -60,3 +60,13 @@ export async function example(): Promise<void> {
   kafka.on('cluster.changed', () => {});
   void n;
 }
+
+export async function groups(kafka: Kafka): Promise<void> {
+  const consumer = kafka.consumer({ groupId: 'billing', sessionTimeout: 10000, heartbeatInterval: 1000, partitionAssigners: ['cooperative-sticky', 'roundrobin'] });
+  const d = await consumer.describeGroup();
+  const partitions: number[] = d.members.flatMap((m) => m.memberAssignment.map((a) => a.partition));
+  consumer.on('consumer.rebalancing', () => {});
+  void partitions;
+  // @ts-expect-error an unknown assignor
+  kafka.consumer({ groupId: 'x', partitionAssigners: ['sticky-ish'] });
+}

@@ -754,3 +754,58 @@ export async function producerBatchesAndPipelines({ open, connect }) {
   await host.close();
   return true;
 }
+
+/** Consumers in one group split the partitions: a fourth on three partitions idles; one that stops hands its
+ * partitions over at once; and nothing is read twice, since a member commits what it read before it lets go. */
+export async function aGroupSplitsPartitions(kafka) {
+  await kafka.admin().createTopics({ topics: [{ topic: 'split', numPartitions: 3 }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  const send = (from, n) => producer.send({ topic: 'split', messages: Array.from({ length: n }, (_, i) => ({ key: `k${from + i}`, value: `v${from + i}` })) });
+  await send(0, 30);
+  const seen = new Map();
+  const until = async (cond, what) => {
+    const end = Date.now() + 8000;
+    while (!(await cond())) {
+      if (Date.now() > end) throw new Error('timed out waiting for ' + what);
+      await sleep(50);
+    }
+  };
+  const members = [];
+  const crashes = [];
+  for (let i = 0; i < 4; i++) {
+    const consumer = kafka.consumer({ groupId: 'splitters', heartbeatInterval: 100, sessionTimeout: 1000, rebalanceTimeout: 3000 });
+    const member = { consumer, id: null, generation: -1 };
+    consumer.on('consumer.group_join', ({ payload }) => Object.assign(member, { id: payload.memberId, generation: payload.generationId }));
+    consumer.on('consumer.crash', ({ payload }) => crashes.push(`${payload.error.type}: ${payload.error.message}`));
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'split', fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => { const v = text(message.value); seen.set(v, (seen.get(v) ?? 0) + 1); } });
+    members.push(member);
+  }
+  const settled = async (n) => {
+    const d = await members.at(-1).consumer.describeGroup();
+    return d.state === 'Stable' && d.members.length === n && members.filter((m) => m.id).every((m) => m.generation === members.at(-1).generation) ? d : null;
+  };
+  await until(() => settled(4), 'four members in a stable group');
+  const d = await settled(4);
+  eq(d.protocol, 'roundrobin', 'KafkaJS default assignor');
+  eq(d.members.map((m) => m.memberAssignment.length).sort(), [0, 1, 1, 1], 'three partitions among four members: one idles');
+  await until(() => seen.size === 30, 'every record read');
+  const busy = members.find((m) => d.members.find((x) => x.memberId === m.id).memberAssignment.length === 1);
+  await busy.consumer.stop();
+  members.splice(members.indexOf(busy), 1);
+  try { await until(() => settled(3), 'three members after one left'); } catch (e) {
+    const d = await members.at(-1).consumer.describeGroup();
+    throw new Error(e.message + ' ' + JSON.stringify({ state: d.state, members: d.members.map((m) => [m.memberId, m.memberAssignment.length]), gens: members.map((m) => [m.id, m.generation]), crashes }));
+  }
+  eq((await settled(3)).members.map((m) => m.memberAssignment.length).sort(), [1, 1, 1], 'the idle member took over');
+  await send(30, 30);
+  await until(() => seen.size === 60, 'the new records read');
+  await sleep(300);
+  check([...seen.values()].every((n) => n === 1), 'no record read twice: ' + [...seen].filter(([, n]) => n > 1).map(([v]) => v));
+  for (const m of members) await m.consumer.stop();
+  const empty = await kafka.consumer({ groupId: 'splitters' }).describeGroup();
+  eq([empty.state, empty.members.length], ['Empty', 0], 'everyone left');
+  return true;
+}

@@ -10,6 +10,7 @@ use super::offsets::GroupOffsets;
 use super::persist::Journal;
 use super::placement::assign_replicas;
 use crate::core::error::{Error, Result};
+use crate::core::groups::Coordinator;
 use crate::core::log::PartitionLog;
 use crate::core::rng::SplitMix64;
 use crate::core::topic::{ConfigEntry, TopicConfig, TopicName};
@@ -69,6 +70,9 @@ pub struct Cluster {
     pub(super) journal: Option<Journal>,
     /// The next idempotent producer id InitProducerId hands out.
     pub(super) next_producer_id: i64,
+    /// Consumer groups' membership (their committed offsets are in `offsets`). Kept in memory, as Kafka's
+    /// coordinator keeps it: after a restart, members join again.
+    pub groups: Coordinator,
     rng: SplitMix64,
 }
 
@@ -83,6 +87,7 @@ impl Cluster {
             offsets: GroupOffsets::new(),
             journal: None,
             next_producer_id: 0,
+            groups: Coordinator::new(),
             rng: SplitMix64::new(seed),
         }
     }

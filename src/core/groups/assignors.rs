@@ -5,12 +5,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use serde::{Deserialize, Serialize};
+
 use crate::core::error::Error;
 
 pub type TopicPartition = (String, u32);
 
 /// One member's subscription: its topics, and (for cooperative-sticky) what it owns now.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subscription {
     pub topics: Vec<String>,
     pub owned: Vec<TopicPartition>,

@@ -10,6 +10,8 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
 use super::assignors::{Assignor, Subscription, TopicPartition};
 use crate::core::error::{Error, Result};
 
@@ -18,7 +20,7 @@ use crate::core::error::{Error, Result};
 pub const MIN_SESSION_TIMEOUT_MS: i64 = 100;
 pub const MAX_SESSION_TIMEOUT_MS: i64 = 1_800_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum GroupState {
     Empty,
     PreparingRebalance,
@@ -39,7 +41,8 @@ impl GroupState {
 }
 
 /// A JoinGroup request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Join {
     pub group: String,
     /// `None` for a member joining for the first time: the coordinator names it.
@@ -55,7 +58,8 @@ pub struct Join {
 }
 
 /// A JoinGroup answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Joined {
     pub generation: i32,
     pub protocol: String,
@@ -112,7 +116,8 @@ impl Group {
 }
 
 /// What `describeGroups` shows of a group.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct GroupDescription {
     pub group: String,
     pub state: GroupState,
