@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use crate::core::cluster::{BrokerInfo, Cluster, CommittedOffset, FetchResult, NewTopic, ProduceResult, TopicMetadata};
 use crate::core::error::{Error, Result};
-use crate::core::groups::{GroupDescription, Join, Joined, TopicPartition};
+use crate::core::groups::{GroupDescription, GroupState, Join, Joined, TopicPartition};
 use crate::core::log::{OffsetAndTimestamp, OffsetSpec, ProducerBatch};
 use crate::core::record::Record;
 use crate::core::topic::ConfigEntry;
@@ -126,6 +126,10 @@ pub enum Request {
     DescribeGroup {
         group: String,
     },
+    ListGroups,
+    DeleteGroups {
+        groups: Vec<String>,
+    },
 }
 
 /// One topic's outcome in a request about several.
@@ -168,6 +172,9 @@ pub enum Response {
     Heartbeat,
     LeaveGroup,
     DescribeGroup(Option<GroupDescription>),
+    ListGroups(Vec<(String, GroupState)>),
+    /// Each group's outcome.
+    DeleteGroups(Vec<(String, Option<Error>)>),
 }
 
 impl Request {
@@ -180,6 +187,7 @@ impl Request {
             | Request::CreatePartitions { validate_only: false, .. }
             | Request::AlterConfigs { validate_only: false, .. }
             | Request::OffsetCommit { .. }
+            | Request::DeleteGroups { .. }
             | Request::InitProducerId => true,
             Request::Fetch { .. }
             | Request::ListOffsets { .. }
@@ -193,7 +201,8 @@ impl Request {
             | Request::SyncGroup { .. }
             | Request::Heartbeat { .. }
             | Request::LeaveGroup { .. }
-            | Request::DescribeGroup { .. } => false,
+            | Request::DescribeGroup { .. }
+            | Request::ListGroups => false,
         }
     }
 }
@@ -333,6 +342,10 @@ impl Cluster {
                 Response::LeaveGroup
             }
             Request::DescribeGroup { group } => Response::DescribeGroup(self.groups.describe(&group)),
+            Request::ListGroups => Response::ListGroups(self.list_groups()),
+            Request::DeleteGroups { groups } => {
+                Response::DeleteGroups(groups.into_iter().map(|g| (g.clone(), self.delete_group(&g).err())).collect())
+            }
             Request::InitProducerId => {
                 let (producer_id, epoch) = self.init_producer_id();
                 Response::InitProducerId { producer_id, epoch }

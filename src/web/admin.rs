@@ -404,6 +404,151 @@ impl Admin {
             Ok(js::array(out).into())
         })
     }
+
+    /// `{ groups: [{ groupId, protocolType }] }`: every group with members or committed offsets.
+    #[wasm_bindgen(
+        js_name = listGroups,
+        unchecked_return_type = "Promise<{ groups: { groupId: string; protocolType: string }[] }>"
+    )]
+    pub fn list_groups(&self) -> Promise {
+        let broker = self.broker.clone();
+        promise(async move {
+            let Response::ListGroups(groups) = broker.call(Request::ListGroups).await.map_err(to_js)? else {
+                return Err(unexpected());
+            };
+            let groups = js::array(
+                groups
+                    .iter()
+                    .map(|(g, _)| object([("groupId", g.as_str().into()), ("protocolType", "consumer".into())])),
+            );
+            Ok(object([("groups", groups.into())]).into())
+        })
+    }
+
+    /// `{ groups: GroupDescription[] }`, one per id, `Dead` for a group that does not exist, as in KafkaJS.
+    #[wasm_bindgen(js_name = describeGroups, unchecked_return_type = "Promise<{ groups: GroupDescription[] }>")]
+    pub fn describe_groups(&self, #[wasm_bindgen(unchecked_param_type = "string[]")] group_ids: JsValue) -> Promise {
+        let broker = self.broker.clone();
+        promise(async move {
+            let ids = group_ids_of(&group_ids)?;
+            let mut out = Vec::new();
+            for id in ids {
+                out.push(super::consumer::describe_group(&broker, &id).await.map_err(to_js)?);
+            }
+            Ok(object([("groups", js::array(out).into())]).into())
+        })
+    }
+
+    /// Deletes groups and their committed offsets; `[{ groupId, errorCode }]`. A group with members gets
+    /// NON_EMPTY_GROUP, one that does not exist GROUP_ID_NOT_FOUND (the call rejects with the first).
+    #[wasm_bindgen(
+        js_name = deleteGroups,
+        unchecked_return_type = "Promise<{ groupId: string; errorCode: number }[]>"
+    )]
+    pub fn delete_groups(&self, #[wasm_bindgen(unchecked_param_type = "string[]")] group_ids: JsValue) -> Promise {
+        let broker = self.broker.clone();
+        promise(async move {
+            let groups = group_ids_of(&group_ids)?;
+            let Response::DeleteGroups(results) = broker.call(Request::DeleteGroups { groups }).await.map_err(to_js)?
+            else {
+                return Err(unexpected());
+            };
+            if let Some(e) = results.iter().find_map(|(_, e)| e.clone()) {
+                return Err(to_js(e));
+            }
+            let out = results.iter().map(|(g, _)| object([("groupId", g.as_str().into()), ("errorCode", 0.into())]));
+            Ok(js::array(out).into())
+        })
+    }
+
+    /// KafkaJS's `resetOffsets({ groupId, topic, earliest = false })`: the group's committed offsets go to the
+    /// start (or the end) of every partition. Only for a group with no members, as Kafka requires.
+    #[wasm_bindgen(js_name = resetOffsets, unchecked_return_type = "Promise<void>")]
+    pub fn reset_offsets(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "{ groupId: string; topic: string; earliest?: boolean }")]
+        options: JsValue,
+    ) -> Promise {
+        let broker = self.broker.clone();
+        promise(async move {
+            let group = js::string(&options, "groupId", "groupId")?;
+            let topic = js::string(&options, "topic", "topic")?;
+            let earliest = js::opt_bool(&options, "earliest", "earliest")?.unwrap_or(false);
+            ensure_inactive(&broker, &group).await?;
+            let (_, topics) = metadata(&broker, Some(vec![topic.clone()])).await?;
+            for p in &topics[0].partitions {
+                let spec = if earliest { OffsetSpec::Earliest } else { OffsetSpec::Latest };
+                let request = Request::ListOffsets { topic: topic.clone(), partition: p.partition as i32, spec };
+                let Response::ListOffsets(found) = broker.call(request).await.map_err(to_js)? else {
+                    return Err(unexpected());
+                };
+                let offset = found.map_or(0, |f| f.offset);
+                commit(&broker, &group, &topic, p.partition as i32, offset).await?;
+            }
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// KafkaJS's `setOffsets({ groupId, topic, partitions: [{ partition, offset }] })`, for a group with no
+    /// members.
+    #[wasm_bindgen(js_name = setOffsets, unchecked_return_type = "Promise<void>")]
+    pub fn set_offsets(
+        &self,
+        #[wasm_bindgen(
+            unchecked_param_type = "{ groupId: string; topic: string; partitions: { partition: number; offset: string | number }[] }"
+        )]
+        options: JsValue,
+    ) -> Promise {
+        let broker = self.broker.clone();
+        promise(async move {
+            let group = js::string(&options, "groupId", "groupId")?;
+            let topic = js::string(&options, "topic", "topic")?;
+            let mut wanted = Vec::new();
+            for (i, p) in js::list(&options, "partitions", "partitions", true)?.iter().enumerate() {
+                let partition = js::int::<i32>(&js::get(p, "partition"), format_args!("partitions[{i}].partition"))?;
+                let offset = js::int::<i64>(&js::get(p, "offset"), format_args!("partitions[{i}].offset"))?;
+                wanted.push((partition, offset));
+            }
+            ensure_inactive(&broker, &group).await?;
+            for (partition, offset) in wanted {
+                commit(&broker, &group, &topic, partition, offset).await?;
+            }
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+}
+
+/// The group ids of a `string[]` argument.
+fn group_ids_of(v: &JsValue) -> Result<Vec<String>, JsValue> {
+    if !js_sys::Array::is_array(v) {
+        return Err(js::type_error("groupIds", "an array of group ids", v));
+    }
+    js_sys::Array::from(v)
+        .iter()
+        .enumerate()
+        .map(|(i, g)| g.as_string().ok_or_else(|| js::type_error(format_args!("groupIds[{i}]"), "a string", &g)))
+        .collect()
+}
+
+/// Offsets may be changed only while nobody consumes for the group (Kafka refuses otherwise).
+async fn ensure_inactive(broker: &Broker, group: &str) -> Result<(), JsValue> {
+    let Response::DescribeGroup(found) =
+        broker.call(Request::DescribeGroup { group: group.into() }).await.map_err(to_js)?
+    else {
+        return Err(unexpected());
+    };
+    if found.is_some_and(|d| !d.members.is_empty()) {
+        return Err(to_js(Error::NonEmptyGroup(format!(
+            "group {group:?} has active members: offsets can be reset only while it is inactive"
+        ))));
+    }
+    Ok(())
+}
+
+async fn commit(broker: &Broker, group: &str, topic: &str, partition: i32, offset: i64) -> Result<(), JsValue> {
+    let request = Request::OffsetCommit { group: group.into(), topic: topic.into(), partition, offset, metadata: None };
+    broker.call(request).await.map_err(to_js)?;
+    Ok(())
 }
 
 fn topic_resource(r: &JsValue, i: usize) -> std::result::Result<String, JsValue> {

@@ -375,6 +375,34 @@ fn unexpected() -> Error {
     Error::UnknownServerError("the broker answered with another kind of response".into())
 }
 
+/// KafkaJS's GroupDescription of `group` (state `Dead` for a group the coordinator does not know), with each
+/// member's assignment decoded.
+pub(crate) async fn describe_group(broker: &Broker, group: &str) -> Result<JsValue, Error> {
+    let Response::DescribeGroup(found) = broker.call(Request::DescribeGroup { group: group.into() }).await? else {
+        return Err(unexpected());
+    };
+    let members = found.as_ref().map(|d| &d.members[..]).unwrap_or_default().iter().map(|(id, client, tps)| {
+        let assignment = js::array(
+            tps.iter().map(|(t, p)| JsValue::from(object([("topic", t.as_str().into()), ("partition", (*p).into())]))),
+        );
+        JsValue::from(object([
+            ("memberId", id.as_str().into()),
+            ("clientId", client.as_str().into()),
+            ("clientHost", "franz.local".into()),
+            ("memberAssignment", assignment.into()),
+        ]))
+    });
+    Ok(object([
+        ("groupId", group.into()),
+        ("members", js::array(members).into()),
+        ("protocol", found.as_ref().and_then(|d| d.protocol.clone()).unwrap_or_default().into()),
+        ("protocolType", "consumer".into()),
+        ("state", found.as_ref().map_or("Dead", |d| d.state.name()).into()),
+        ("errorCode", 0.into()),
+    ])
+    .into())
+}
+
 /// KafkaJS's instrumentation event shape: `{ id, type, timestamp, payload }`.
 fn event(payload: &js_sys::Object) -> JsValue {
     object([("timestamp", js_sys::Date::now().into()), ("payload", payload.into())]).into()
@@ -827,33 +855,9 @@ impl Consumer {
     #[wasm_bindgen(js_name = describeGroup, unchecked_return_type = "Promise<GroupDescription>")]
     pub fn describe_group(&self) -> Promise {
         let state = self.state.clone();
-        future_to_promise(async move {
-            let request = Request::DescribeGroup { group: state.group_id.clone() };
-            let Response::DescribeGroup(found) = state.broker.call(request).await.map_err(|e| state.core(e))? else {
-                return Err(state.core(unexpected()));
-            };
-            let members = found.as_ref().map(|d| &d.members[..]).unwrap_or_default().iter().map(|(id, client, tps)| {
-                let assignment =
-                    js::array(tps.iter().map(|(t, p)| {
-                        JsValue::from(object([("topic", t.as_str().into()), ("partition", (*p).into())]))
-                    }));
-                JsValue::from(object([
-                    ("memberId", id.as_str().into()),
-                    ("clientId", client.as_str().into()),
-                    ("clientHost", "franz.local".into()),
-                    ("memberAssignment", assignment.into()),
-                ]))
-            });
-            Ok(object([
-                ("groupId", state.group_id.as_str().into()),
-                ("members", js::array(members).into()),
-                ("protocol", found.as_ref().and_then(|d| d.protocol.clone()).unwrap_or_default().into()),
-                ("protocolType", "consumer".into()),
-                ("state", found.as_ref().map_or("Dead", |d| d.state.name()).into()),
-                ("errorCode", 0.into()),
-            ])
-            .into())
-        })
+        future_to_promise(
+            async move { describe_group(&state.broker, &state.group_id).await.map_err(|e| state.core(e)) },
+        )
     }
 
     /// Listens for `consumer.group_join` (after every rebalance, with `memberAssignment`), `consumer.rebalancing`,

@@ -130,6 +130,8 @@ pub fn request(e: &JsValue) -> Result<Request, Error> {
             Request::CreateTopics { topics, validate_only }
         }
         "DeleteTopics" => Request::DeleteTopics { topics: strings(e, "topics")? },
+        "ListGroups" => Request::ListGroups,
+        "DeleteGroups" => Request::DeleteGroups { groups: strings(e, "groups")? },
         "CreatePartitions" => Request::CreatePartitions {
             topic: field(js::string(e, "topic", "topic"))?,
             count: required(field(js::opt_int(e, "count", "count"))?, "count")?,
@@ -336,6 +338,20 @@ pub fn response(id: f64, r: &Response) -> (Object, Array) {
         Response::Heartbeat => ("Heartbeat", JsValue::NULL),
         Response::LeaveGroup => ("LeaveGroup", JsValue::NULL),
         Response::DescribeGroup(d) => ("DescribeGroup", js::to_plain(d)),
+        Response::ListGroups(groups) => (
+            "ListGroups",
+            js::array(
+                groups.iter().map(|(g, state)| object([("group", g.as_str().into()), ("state", state.name().into())])),
+            )
+            .into(),
+        ),
+        Response::DeleteGroups(list) => (
+            "DeleteGroups",
+            js::array(list.iter().map(|(g, e)| {
+                object([("group", g.as_str().into()), ("error", e.as_ref().map_or(JsValue::NULL, error))])
+            }))
+            .into(),
+        ),
     };
     js::set(&out, "kind", kind);
     js::set(&out, "body", body);

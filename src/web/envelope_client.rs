@@ -9,6 +9,7 @@ use super::envelope::GroupCall;
 use super::js::{self, object};
 use crate::core::cluster::{BrokerInfo, CommittedOffset, FetchResult, PartitionMetadata, ProduceResult, TopicMetadata};
 use crate::core::error::Error;
+use crate::core::groups::GroupState;
 use crate::core::log::{OffsetAndTimestamp, OffsetSpec};
 use crate::core::protocol::{PartitionResult, ProduceData, Request, Response, TopicOutcome};
 use crate::core::record::RecordBatch;
@@ -115,6 +116,8 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
             ],
         ),
         Request::DeleteTopics { topics } => ("DeleteTopics", vec![("topics", strings(topics))]),
+        Request::ListGroups => ("ListGroups", vec![]),
+        Request::DeleteGroups { groups } => ("DeleteGroups", vec![("groups", strings(groups))]),
         Request::CreatePartitions { topic, count, validate_only } => (
             "CreatePartitions",
             vec![
@@ -305,6 +308,25 @@ pub fn response(e: &JsValue) -> Result<(Option<f64>, Result<Response, Error>), E
         },
         "CreateTopics" => Response::CreateTopics(outcomes(&body)?),
         "DeleteTopics" => Response::DeleteTopics(outcomes(&body)?),
+        "ListGroups" => Response::ListGroups(
+            list(&body)
+                .iter()
+                .map(|g| {
+                    let state = text(&js::get(g, "state"), "state")?;
+                    let state = GroupState::from_name(&state).ok_or_else(|| malformed("group state"))?;
+                    Ok((text(&js::get(g, "group"), "group")?, state))
+                })
+                .collect::<Result<_, Error>>()?,
+        ),
+        "DeleteGroups" => Response::DeleteGroups(
+            list(&body)
+                .iter()
+                .map(|g| {
+                    let e = js::get(g, "error");
+                    Ok((text(&js::get(g, "group"), "group")?, (!js::is_missing(&e)).then(|| error(&e))))
+                })
+                .collect::<Result<_, Error>>()?,
+        ),
         "CreatePartitions" => Response::CreatePartitions,
         "DescribeConfigs" => Response::DescribeConfigs(
             list(&body)

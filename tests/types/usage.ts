@@ -70,3 +70,15 @@ export async function groups(kafka: Kafka): Promise<void> {
   // @ts-expect-error an unknown assignor
   kafka.consumer({ groupId: 'x', partitionAssigners: ['sticky-ish'] });
 }
+
+export async function groupAdmin(kafka: Kafka): Promise<void> {
+  const admin = kafka.admin();
+  const ids: string[] = (await admin.listGroups()).groups.map((g) => g.groupId);
+  const states: string[] = (await admin.describeGroups(ids)).groups.map((g) => g.state);
+  await admin.setOffsets({ groupId: 'g', topic: 't', partitions: [{ partition: 0, offset: '5' }] });
+  await admin.resetOffsets({ groupId: 'g', topic: 't', earliest: true });
+  const deleted: number[] = (await admin.deleteGroups(['g'])).map((r) => r.errorCode);
+  void [states, deleted];
+  // @ts-expect-error describeGroups takes an array of ids
+  await admin.describeGroups('g');
+}

@@ -804,8 +804,27 @@ export async function aGroupSplitsPartitions(kafka) {
   await until(() => seen.size === 60, 'the new records read');
   await sleep(300);
   check([...seen.values()].every((n) => n === 1), 'no record read twice: ' + [...seen].filter(([, n]) => n > 1).map(([v]) => v));
+  const admin = kafka.admin();
+  await rejects(admin.resetOffsets({ groupId: 'splitters', topic: 'split' }), { type: 'NON_EMPTY_GROUP' }, 'reset while members consume');
+  await rejects(admin.deleteGroups(['splitters']), { type: 'NON_EMPTY_GROUP' }, 'delete while members consume');
   for (const m of members) await m.consumer.stop();
   const empty = await kafka.consumer({ groupId: 'splitters' }).describeGroup();
   eq([empty.state, empty.members.length], ['Empty', 0], 'everyone left');
+
+  // Administration of the (now inactive) group.
+  check((await admin.listGroups()).groups.some((g) => g.groupId === 'splitters' && g.protocolType === 'consumer'), 'listGroups');
+  eq((await admin.describeGroups(['splitters', 'nobody'])).groups.map((g) => [g.groupId, g.state]), [['splitters', 'Empty'], ['nobody', 'Dead']], 'describeGroups');
+  const committed = async () => (await admin.fetchOffsets({ groupId: 'splitters', topics: ['split'] }))[0].partitions.map((p) => p.offset).join();
+  const high = (await admin.fetchTopicOffsets('split')).sort((a, b) => a.partition - b.partition).map((p) => p.high).join();
+  eq(await committed(), high, 'the group committed everything it read');
+  await admin.setOffsets({ groupId: 'splitters', topic: 'split', partitions: [{ partition: 1, offset: '3' }] });
+  eq((await admin.fetchOffsets({ groupId: 'splitters', topics: ['split'] }))[0].partitions.find((p) => p.partition === 1).offset, '3', 'setOffsets');
+  await admin.resetOffsets({ groupId: 'splitters', topic: 'split', earliest: true });
+  eq(await committed(), '0,0,0', 'resetOffsets to the earliest');
+  eq(await admin.deleteGroups(['splitters']), [{ groupId: 'splitters', errorCode: 0 }], 'deleteGroups');
+  check(!(await admin.listGroups()).groups.some((g) => g.groupId === 'splitters'), 'gone from listGroups');
+  eq(await committed(), '-1,-1,-1', 'its offsets went with it');
+  await rejects(admin.deleteGroups(['nobody']), { type: 'GROUP_ID_NOT_FOUND', code: 69 }, 'deleting a group that does not exist');
+  await throws(() => admin.describeGroups('splitters'), { name: 'TypeError' }, 'describeGroups takes an array');
   return true;
 }

@@ -1,12 +1,13 @@
 //! Committed consumer-group offsets: Kafka's OffsetCommit and OffsetFetch.
 //!
-//! A committed offset is the next offset the group will read, as in Kafka. Until the consumer-group
-//! coordinator lands, a group is a single member that owns every partition it subscribes to.
+//! A committed offset is the next offset the group will read, as in Kafka. Group membership is the
+//! coordinator's (`Cluster::groups`); the offsets outlive it, stored with the cluster.
 
 use std::collections::BTreeMap;
 
 use super::state::Cluster;
 use crate::core::error::{Error, Result};
+use crate::core::groups::GroupState;
 
 /// What OffsetFetch returns for one partition.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +51,34 @@ impl Cluster {
         let committed = CommittedOffset { offset, metadata };
         self.journal_offset(group, topic, partition, &committed);
         self.offsets.insert((group.into(), topic.into(), partition), committed);
+        Ok(())
+    }
+
+    /// Kafka's ListGroups: every group with members or committed offsets, with its state (Kafka lists a group
+    /// that only has offsets as Empty).
+    pub fn list_groups(&self) -> Vec<(String, GroupState)> {
+        let mut groups: BTreeMap<String, GroupState> = self.groups.list().into_iter().collect();
+        for (group, _, _) in self.offsets.keys() {
+            groups.entry(group.clone()).or_insert(GroupState::Empty);
+        }
+        groups.into_iter().collect()
+    }
+
+    /// Kafka's DeleteGroups for one group: its offsets go too. A group with members cannot go
+    /// (NON_EMPTY_GROUP); one that does not exist is GROUP_ID_NOT_FOUND.
+    pub fn delete_group(&mut self, group: &str) -> Result<()> {
+        check_group_id(group)?;
+        let has_offsets = self.offsets.keys().any(|(g, _, _)| g == group);
+        match self.groups.delete(group) {
+            Ok(()) => {}
+            Err(Error::GroupIdNotFound(_)) if has_offsets => {}
+            Err(e) => return Err(e),
+        }
+        let keys: Vec<(String, String, u32)> = self.offsets.keys().filter(|(g, _, _)| g == group).cloned().collect();
+        for (g, topic, partition) in keys {
+            self.journal_offset_deleted(&g, &topic, partition);
+            self.offsets.remove(&(g, topic, partition));
+        }
         Ok(())
     }
 

@@ -237,6 +237,10 @@ impl Cluster {
         (id, 0)
     }
 
+    pub(super) fn journal_offset_deleted(&mut self, group: &str, topic: &str, partition: u32) {
+        self.push_op(StorageOp::DeleteMeta { key: offset_key(topic, partition, group) });
+    }
+
     pub(super) fn journal_offset(&mut self, group: &str, topic: &str, partition: u32, committed: &CommittedOffset) {
         let record = OffsetRecord { offset: committed.offset, metadata: committed.metadata.clone() };
         self.push_op(StorageOp::PutMeta { key: offset_key(topic, partition, group), value: json(&record) });

@@ -38,6 +38,12 @@ impl GroupState {
             GroupState::Stable => "Stable",
         }
     }
+
+    pub fn from_name(name: &str) -> Option<GroupState> {
+        [GroupState::Empty, GroupState::PreparingRebalance, GroupState::CompletingRebalance, GroupState::Stable]
+            .into_iter()
+            .find(|s| s.name() == name)
+    }
 }
 
 /// A JoinGroup request.
