@@ -461,6 +461,56 @@ impl Admin {
         })
     }
 
+    /// franz's lag report, as `kafka-consumer-groups --describe` prints it: per partition of the group's topics
+    /// (or `topics`), the committed offset (-1: none), the log end offset consumers see (the high watermark),
+    /// the lag between them (from the log start when nothing is committed), and the member reading it.
+    #[wasm_bindgen(
+        js_name = fetchGroupLag,
+        unchecked_return_type = "Promise<{ topic: string; partition: number; committed: string; logEndOffset: string; lag: string; memberId: string | null }[]>"
+    )]
+    pub fn fetch_group_lag(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "{ groupId: string; topics?: string[] }")] options: JsValue,
+    ) -> Promise {
+        let broker = self.broker.clone();
+        promise(async move {
+            let group = js::string(&options, "groupId", "groupId")?;
+            let (_, topics) = metadata(&broker, optional_topics(&options)?).await?;
+            let Response::DescribeGroup(described) =
+                broker.call(Request::DescribeGroup { group: group.clone() }).await.map_err(to_js)?
+            else {
+                return Err(unexpected());
+            };
+            let reader = |topic: &str, partition: u32| {
+                described.as_ref().and_then(|d| {
+                    d.members.iter().find(|(_, _, tps)| tps.iter().any(|(t, p)| t == topic && *p == partition))
+                })
+            };
+            let mut out = Vec::new();
+            for t in topics.iter().filter(|t| !t.is_internal) {
+                for p in &t.partitions {
+                    let fetch =
+                        Request::OffsetFetch { group: group.clone(), topic: t.name.clone(), partition: p.partition };
+                    let Response::OffsetFetch(committed) = broker.call(fetch).await.map_err(to_js)? else {
+                        return Err(unexpected());
+                    };
+                    let committed = committed.map(|c| c.offset);
+                    // Nothing committed: the whole readable log is lag.
+                    let from = committed.unwrap_or(p.log_start_offset);
+                    out.push(object([
+                        ("topic", t.name.as_str().into()),
+                        ("partition", p.partition.into()),
+                        ("committed", js::offset(committed.unwrap_or(-1))),
+                        ("logEndOffset", js::offset(p.high_watermark)),
+                        ("lag", js::offset((p.high_watermark - from).max(0))),
+                        ("memberId", reader(&t.name, p.partition).map_or(JsValue::NULL, |(m, _, _)| m.as_str().into())),
+                    ]));
+                }
+            }
+            Ok(js::array(out).into())
+        })
+    }
+
     /// KafkaJS's `resetOffsets({ groupId, topic, earliest = false })`: the group's committed offsets go to the
     /// start (or the end) of every partition. Only for a group with no members, as Kafka requires.
     #[wasm_bindgen(js_name = resetOffsets, unchecked_return_type = "Promise<void>")]

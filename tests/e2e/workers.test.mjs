@@ -65,7 +65,7 @@ test('3 producer workers and 2 consumer workers in one group through a broker-ho
     await admin.createTopics({ topics: [{ topic: 'clicks', numPartitions: 4, replicationFactor: 2 }] });
     const consumers = [1, 2].map(() => {
       const records = [];
-      const c = w.spawnConsumer(host, { topic: 'clicks', groupId: 'readers', echo: true });
+      const c = w.spawnConsumer(host, { topic: 'clicks', groupId: 'readers', echo: true, heartbeatInterval: 200, sessionTimeout: 3000 });
       c.on('consumed', (r) => records.push(...r.records));
       return { c, records };
     });
@@ -74,7 +74,9 @@ test('3 producer workers and 2 consumer workers in one group through a broker-ho
     await h.until(() => consumers.reduce((n, { records }) => n + records.length, 0) >= 3000, 10000, 'the group to read everything');
     await h.sleep(300); // anything read twice would show now
     const kafka = await host.connect();
-    const group = await kafka.consumer({ groupId: 'readers' }).describeGroup();
+    const describe = () => kafka.consumer({ groupId: 'readers' }).describeGroup();
+    await h.until(async () => { const d = await describe(); return d.state === 'Stable' && d.members.length === 2; }, 10000, 'a stable group of two');
+    const group = await describe();
     await Promise.all(consumers.map(({ c }) => c.stop()));
     return {
       acked,
@@ -101,6 +103,77 @@ test('3 producer workers and 2 consumer workers in one group through a broker-ho
     records.forEach(([, v]) => values.add(v));
   }
   assert.equal(values.size, 3000, 'no record twice');
+});
+
+test('4 consumer workers on 3 partitions: one idles; the partitions of a killed one move within the session timeout; lag is the log end minus the committed offset', async () => {
+  const result = await inPage(async () => {
+    const host = await w.BrokerHost.start({ cluster: 'group-e2e', storage: 'memory' });
+    const kafka = await host.connect();
+    const admin = kafka.admin();
+    await admin.createTopics({ topics: [{ topic: 'jobs', numPartitions: 3 }] });
+    const producer = kafka.producer();
+    await producer.connect();
+    const send = (from, n) => producer.send({ topic: 'jobs', messages: Array.from({ length: n }, (_, i) => ({ key: `k${from + i}`, value: `job${from + i}` })) });
+    await send(0, 300);
+    const group = { groupId: 'workers', sessionTimeout: 1500, heartbeatInterval: 200 };
+    const consumers = [0, 1, 2, 3].map(() => {
+      const c = { records: [] };
+      c.worker = w.spawnConsumer(host, { topic: 'jobs', echo: true, ...group });
+      c.worker.on('consumed', (r) => c.records.push(...r.records));
+      return c;
+    });
+    const stable = async (n) => {
+      const d = await kafka.consumer({ groupId: 'workers' }).describeGroup();
+      return d.state === 'Stable' && d.members.length === n ? d : null;
+    };
+    await h.until(() => stable(4), 10000, 'four members');
+    const four = (await stable(4)).members.map((m) => m.memberAssignment.map((a) => a.partition));
+    const read = () => consumers.flatMap((c) => c.records);
+    await h.until(() => new Set(read().map(([p, o]) => `${p}@${o}`)).size >= 300, 10000, 'the first 300 read');
+    // Kill a member that owns a partition, while more records arrive.
+    const owner = consumers.find((c) => c.records.length > 0);
+    const ownerPartition = owner.records[0][0];
+    await send(300, 300);
+    await h.sleep(50);
+    owner.worker.terminate();
+    const killedAt = Date.now();
+    const readByOwner = owner.records.slice();
+    await h.sleep(30); // commits already on their way land; a dead worker sends nothing more
+    const committedAtKill = Number((await admin.fetchOffsets({ groupId: 'workers', topics: ['jobs'] }))[0].partitions.find((p) => p.partition === ownerPartition).offset);
+    const uncommittedWindow = readByOwner.filter(([p, o]) => p === ownerPartition && o >= committedAtKill).length;
+    await h.until(() => stable(3), 10000, 'the group to drop the killed member');
+    const movedAfterMs = Date.now() - killedAt;
+    const three = (await stable(3)).members.map((m) => m.memberAssignment.map((a) => a.partition));
+    await h.until(() => new Set(read().map(([p, o]) => `${p}@${o}`)).size >= 600, 10000, 'all 600 read');
+    await h.sleep(300);
+    const survivors = consumers.filter((c) => c !== owner);
+    await Promise.all(survivors.map((c) => c.worker.stop()));
+    const lagAfterAll = await admin.fetchGroupLag({ groupId: 'workers' });
+    await send(600, 10);
+    const lag = await admin.fetchGroupLag({ groupId: 'workers' });
+    const high = await admin.fetchTopicOffsets('jobs');
+    const committed = (await admin.fetchOffsets({ groupId: 'workers', topics: ['jobs'] }))[0].partitions;
+    return { four, three, movedAfterMs, committedAtKill, uncommittedWindow, ownerPartition, records: read(), lagAfterAll, lag, high, committed };
+  });
+  assert.deepEqual(result.four.map((a) => a.length).sort(), [0, 1, 1, 1], 'exactly three own a partition, one idles');
+  assert.deepEqual(result.three.flat().sort(), [0, 1, 2], 'after the kill, the three left own every partition');
+  assert.ok(result.movedAfterMs < 1500 + 2500, `moved within the session timeout plus a tick: ${result.movedAfterMs} ms`);
+  const counts = new Map();
+  for (const [p, o] of result.records) counts.set(`${p}@${o}`, (counts.get(`${p}@${o}`) ?? 0) + 1);
+  assert.equal(counts.size, 600, 'every record read');
+  const twice = [...counts].filter(([, n]) => n > 1).map(([k]) => k.split('@').map(Number));
+  assert.ok(twice.every(([p]) => p === result.ownerPartition), 'only the partition of the killed member is read again');
+  assert.ok(twice.every(([, o]) => o >= result.committedAtKill), 'nothing committed is read again');
+  assert.ok(twice.length <= result.uncommittedWindow, `re-read ${twice.length} <= the ${result.uncommittedWindow} it had read past its commit`);
+  assert.ok(result.lagAfterAll.every((l) => l.lag === '0'), 'no lag once everything is read and committed');
+  const byPartition = new Map(result.high.map((h) => [h.partition, Number(h.high)]));
+  for (const l of result.lag) {
+    const c = result.committed.find((p) => p.partition === l.partition);
+    assert.equal(l.committed, c.offset);
+    assert.equal(Number(l.logEndOffset), byPartition.get(l.partition));
+    assert.equal(Number(l.lag), Number(l.logEndOffset) - Number(l.committed), `partition ${l.partition}: lag = LEO - committed`);
+  }
+  assert.equal(result.lag.reduce((n, l) => n + Number(l.lag), 0), 10, 'the 10 records sent after the group stopped');
 });
 
 test('a producer worker terminated mid-stream: everything it was acknowledged for is kept, and the host drops it', async () => {

@@ -78,6 +78,8 @@ export async function groupAdmin(kafka: Kafka): Promise<void> {
   await admin.setOffsets({ groupId: 'g', topic: 't', partitions: [{ partition: 0, offset: '5' }] });
   await admin.resetOffsets({ groupId: 'g', topic: 't', earliest: true });
   const deleted: number[] = (await admin.deleteGroups(['g'])).map((r) => r.errorCode);
+  const lag: bigint = (await admin.fetchGroupLag({ groupId: 'g' })).reduce((n, l) => n + BigInt(l.lag), 0n);
+  void lag;
   void [states, deleted];
   // @ts-expect-error describeGroups takes an array of ids
   await admin.describeGroups('g');

@@ -61,6 +61,9 @@ export interface ConsumerWorkerOptions {
   fromBeginning?: boolean;
   /** Report every record ([partition, offset, value]), not only counts. */
   echo?: boolean;
+  sessionTimeout?: number;
+  heartbeatInterval?: number;
+  partitionAssigners?: ('roundrobin' | 'range' | 'cooperative-sticky')[];
 }
 
 export declare function spawnProducer(host: BrokerHost, options: ProducerWorkerOptions): ClientWorker<ProducerProgress, ProducerDone>;

@@ -173,7 +173,8 @@ export function spawnProducer(host, options) {
   return new ClientWorker(host, './producer.js', options, 'done');
 }
 
-/** A consumer worker: `{ topic, groupId, fromBeginning = true, echo = false }`. */
+/** A consumer worker: `{ topic, groupId, fromBeginning = true, echo = false, sessionTimeout?, heartbeatInterval?,
+ * partitionAssigners? }`. */
 export function spawnConsumer(host, options) {
   return new ClientWorker(host, './consumer.js', options, 'stopped');
 }
