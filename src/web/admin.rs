@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 use super::broker::Broker;
 use super::js::{self, object};
 use super::kafka::resolved;
-use crate::core::cluster::{BrokerInfo, NewTopic, TopicMetadata};
+use crate::core::cluster::{BrokerInfo, CommittedOffset, NewTopic, TopicMetadata};
 use crate::core::error::Error;
 use crate::core::log::OffsetSpec;
 use crate::core::protocol::{Request, Response, TopicOutcome};
@@ -383,16 +383,10 @@ impl Admin {
         let broker = self.broker.clone();
         promise(async move {
             let group = js::string(&options, "groupId", "groupId")?;
-            let (_, topics) = metadata(&broker, optional_topics(&options)?).await?;
             let mut out = Vec::new();
-            for t in topics.iter().filter(|t| !t.is_internal) {
+            for (t, committed) in committed_offsets(&broker, &group, optional_topics(&options)?).await? {
                 let mut list = Vec::new();
-                for p in &t.partitions {
-                    let request =
-                        Request::OffsetFetch { group: group.clone(), topic: t.name.clone(), partition: p.partition };
-                    let Response::OffsetFetch(committed) = broker.call(request).await.map_err(to_js)? else {
-                        return Err(unexpected());
-                    };
+                for (p, committed) in t.partitions.iter().zip(committed) {
                     list.push(object([
                         ("partition", p.partition.into()),
                         ("offset", js::offset(committed.as_ref().map_or(-1, |c| c.offset))),
@@ -475,7 +469,6 @@ impl Admin {
         let broker = self.broker.clone();
         promise(async move {
             let group = js::string(&options, "groupId", "groupId")?;
-            let (_, topics) = metadata(&broker, optional_topics(&options)?).await?;
             let Response::DescribeGroup(described) =
                 broker.call(Request::DescribeGroup { group: group.clone() }).await.map_err(to_js)?
             else {
@@ -487,13 +480,8 @@ impl Admin {
                 })
             };
             let mut out = Vec::new();
-            for t in topics.iter().filter(|t| !t.is_internal) {
-                for p in &t.partitions {
-                    let fetch =
-                        Request::OffsetFetch { group: group.clone(), topic: t.name.clone(), partition: p.partition };
-                    let Response::OffsetFetch(committed) = broker.call(fetch).await.map_err(to_js)? else {
-                        return Err(unexpected());
-                    };
+            for (t, committed) in committed_offsets(&broker, &group, optional_topics(&options)?).await? {
+                for (p, committed) in t.partitions.iter().zip(committed) {
                     let committed = committed.map(|c| c.offset);
                     // Nothing committed: the whole readable log is lag.
                     let from = committed.unwrap_or(p.log_start_offset);
@@ -566,6 +554,28 @@ impl Admin {
             Ok(JsValue::UNDEFINED)
         })
     }
+}
+
+/// Every (non-internal) topic of `topics` (or all), with the group's committed offset of each partition.
+async fn committed_offsets(
+    broker: &Broker,
+    group: &str,
+    topics: Option<Vec<String>>,
+) -> Result<Vec<(TopicMetadata, Vec<Option<CommittedOffset>>)>, JsValue> {
+    let (_, topics) = metadata(broker, topics).await?;
+    let mut out = Vec::new();
+    for t in topics.into_iter().filter(|t| !t.is_internal) {
+        let mut committed = Vec::new();
+        for p in &t.partitions {
+            let request = Request::OffsetFetch { group: group.into(), topic: t.name.clone(), partition: p.partition };
+            let Response::OffsetFetch(c) = broker.call(request).await.map_err(to_js)? else {
+                return Err(unexpected());
+            };
+            committed.push(c);
+        }
+        out.push((t, committed));
+    }
+    Ok(out)
 }
 
 /// The group ids of a `string[]` argument.
