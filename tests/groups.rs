@@ -346,3 +346,16 @@ fn group_seeds_deliver_at_least_once_with_the_gap_bounded_by_what_was_uncommitte
         assert_eq!(fenced, 0, "messages are not delayed here, so no member misses a rebalance");
     }
 }
+
+#[test]
+fn only_a_member_of_the_current_generation_may_commit() {
+    let mut c = Coordinator::new();
+    let a = c.join(join("g", None, "a", &["t"]), 0);
+    let answers = joined(&mut c);
+    assert_eq!(c.check_commit("g", &a, 1).unwrap_err().name(), "REBALANCE_IN_PROGRESS", "before the leader's sync");
+    complete_round(&mut c, &answers, 2, 0);
+    assert_eq!(c.check_commit("g", &a, 1), Ok(()));
+    assert_eq!(c.check_commit("g", &a, 0).unwrap_err().name(), "ILLEGAL_GENERATION", "a zombie of an older generation");
+    assert_eq!(c.check_commit("g", "ghost", 1).unwrap_err().name(), "UNKNOWN_MEMBER_ID");
+    assert_eq!(c.check_commit("other", &a, 1).unwrap_err().name(), "UNKNOWN_MEMBER_ID");
+}

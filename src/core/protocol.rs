@@ -92,12 +92,15 @@ pub enum Request {
         changes: Vec<(String, Option<String>)>,
         validate_only: bool,
     },
+    /// `member`: the committing member's id and generation, when it commits as a group member; the coordinator
+    /// refuses a commit from an older generation (a member that missed a rebalance).
     OffsetCommit {
         group: String,
         topic: String,
         partition: i32,
         offset: i64,
         metadata: Option<String>,
+        member: Option<(String, i32)>,
     },
     OffsetFetch {
         group: String,
@@ -317,7 +320,10 @@ impl Cluster {
                 self.alter_configs(&topic, &changes, validate_only)?;
                 Response::AlterConfigs
             }
-            Request::OffsetCommit { group, topic, partition, offset, metadata } => {
+            Request::OffsetCommit { group, topic, partition, offset, metadata, member } => {
+                if let Some((member_id, generation)) = member {
+                    self.groups.check_commit(&group, &member_id, generation)?;
+                }
                 self.commit_offset(&group, &topic, partition, offset, metadata)?;
                 Response::OffsetCommit
             }

@@ -606,7 +606,14 @@ async fn ensure_inactive(broker: &Broker, group: &str) -> Result<(), JsValue> {
 }
 
 async fn commit(broker: &Broker, group: &str, topic: &str, partition: i32, offset: i64) -> Result<(), JsValue> {
-    let request = Request::OffsetCommit { group: group.into(), topic: topic.into(), partition, offset, metadata: None };
+    let request = Request::OffsetCommit {
+        group: group.into(),
+        topic: topic.into(),
+        partition,
+        offset,
+        metadata: None,
+        member: None,
+    };
     broker.call(request).await.map_err(to_js)?;
     Ok(())
 }

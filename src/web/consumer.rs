@@ -331,6 +331,14 @@ impl State {
         self.uncommitted.borrow_mut().insert(tp.clone(), next);
     }
 
+    /// Who commits: this member at its generation, while it is in the group (the coordinator refuses a commit
+    /// from a generation that is over).
+    fn member_ref(&self) -> Option<(String, i32)> {
+        let member = self.member.borrow();
+        let m = member.as_ref()?;
+        Some((m.member_id.clone()?, m.generation))
+    }
+
     /// Commits every consumed position (durably, before it returns); emits `consumer.commit_offsets`.
     async fn commit(&self) -> Result<(), Error> {
         let pending = self.uncommitted.take();
@@ -340,7 +348,9 @@ impl State {
         let mut topics = Vec::new();
         for (i, ((topic, partition), offset)) in pending.iter().enumerate() {
             let (group, partition, offset) = (self.group_id.clone(), *partition as i32, *offset);
-            let request = Request::OffsetCommit { group, topic: topic.clone(), partition, offset, metadata: None };
+            let member = self.member_ref();
+            let request =
+                Request::OffsetCommit { group, topic: topic.clone(), partition, offset, metadata: None, member };
             if let Err(e) = self.broker.call(request).await {
                 // What was not committed stays to commit, unless the consumer has moved further meanwhile.
                 let mut left = self.uncommitted.borrow_mut();
@@ -369,6 +379,11 @@ impl State {
         let payload = object([("error", err), ("groupId", self.group_id.as_str().into()), ("restart", false.into())]);
         self.events.emit("consumer.crash", &event(&payload));
     }
+}
+
+/// The coordinator refused a commit because the group moved on: not a failure of the consumer.
+fn refused_by_group(e: &Error) -> bool {
+    matches!(e, Error::RebalanceInProgress(_) | Error::IllegalGeneration(_) | Error::UnknownMemberId(_))
 }
 
 fn unexpected() -> Error {
@@ -575,16 +590,19 @@ async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u32) {
             if policy.auto && due {
                 match state.commit().await {
                     Ok(()) => (last_commit, since_commit) = (now, 0),
-                    // Kept for the next commit; the fetch that follows backs off if the broker is still away.
-                    Err(e) if worth_retrying(&e) => {}
+                    // Kept for the next commit; the fetch that follows backs off if the broker is still away, and
+                    // a group that is rebalancing (or moved on) is rejoined at the next heartbeat.
+                    Err(e) if worth_retrying(&e) || refused_by_group(&e) => {}
                     Err(e) => return state.crash(state.core(e)),
                 }
             }
         }
     }
     if handlers.commit.auto {
-        if let Err(e) = state.commit().await {
-            state.crash(state.core(e));
+        match state.commit().await {
+            // Refused because the group moved on: the next owner reads those records again (at least once).
+            Err(e) if !refused_by_group(&e) && !worth_retrying(&e) => state.crash(state.core(e)),
+            _ => {}
         }
     }
     // Leaving the group hands this member's partitions to the others at once.
@@ -773,8 +791,8 @@ impl Consumer {
                 let partition: i32 = js::opt_int(&o, "partition", at("partition"))?.unwrap_or(-1);
                 let offset: i64 = js::int(&js::get(&o, "offset"), at("offset"))?;
                 let metadata = js::opt_string(&o, "metadata", at("metadata"))?;
-                let group = state.group_id.clone();
-                let request = Request::OffsetCommit { group, topic, partition, offset, metadata };
+                let (group, member) = (state.group_id.clone(), state.member_ref());
+                let request = Request::OffsetCommit { group, topic, partition, offset, metadata, member };
                 state.broker.call(request).await.map_err(|e| state.core(e))?;
             }
             Ok(JsValue::UNDEFINED)

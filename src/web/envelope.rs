@@ -9,7 +9,8 @@
 //! - `Metadata`  `{ topics?: string[] }`, `CreateTopics` `{ topics: [{ name, partitions, replicationFactor,
 //!   configs: [[k, v]] }], validateOnly }`, `DeleteTopics` `{ topics }`, `CreatePartitions` `{ topic, count,
 //!   validateOnly }`, `DescribeConfigs` `{ topic }`, `AlterConfigs` `{ topic, changes: [[k, v | null]],
-//!   validateOnly }`, `OffsetCommit` `{ group, topic, partition, offset, metadata? }`, `OffsetFetch` `{ group,
+//!   validateOnly }`, `OffsetCommit` `{ group, topic, partition, offset, metadata?, memberId?, generation? }`,
+//!   `OffsetFetch` `{ group,
 //!   topic, partition }`, `InitProducerId` `{}`.
 //!
 //! Response: `{ id, kind, ... }` with per-partition or per-topic `error`s where Kafka has them, or
@@ -156,6 +157,10 @@ pub fn request(e: &JsValue) -> Result<Request, Error> {
             partition: required(field(js::opt_int(e, "partition", "partition"))?, "partition")?,
             offset: required(field(js::opt_int(e, "offset", "offset"))?, "offset")?,
             metadata: field(js::opt_string(e, "metadata", "metadata"))?,
+            member: match field(js::opt_string(e, "memberId", "memberId"))? {
+                Some(m) => Some((m, required(field(js::opt_int(e, "generation", "generation"))?, "generation")?)),
+                None => None,
+            },
         },
         "OffsetFetch" => Request::OffsetFetch {
             group: field(js::string(e, "group", "group"))?,

@@ -141,9 +141,11 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
                 ("validateOnly", (*validate_only).into()),
             ],
         ),
-        Request::OffsetCommit { group, topic, partition, offset, metadata } => (
+        Request::OffsetCommit { group, topic, partition, offset, metadata, member } => (
             "OffsetCommit",
             vec![
+                ("memberId", member.as_ref().map_or(JsValue::NULL, |(m, _)| m.as_str().into())),
+                ("generation", member.as_ref().map_or(JsValue::NULL, |(_, g)| (*g).into())),
                 ("group", group.as_str().into()),
                 ("topic", topic.as_str().into()),
                 ("partition", (*partition).into()),
@@ -443,6 +445,7 @@ mod tests {
                 partition: 2,
                 offset: 9,
                 metadata: Some("m".into()),
+                member: Some(("m-1".into(), 3)),
             },
             Request::OffsetFetch { group: "g".into(), topic: "t".into(), partition: 2 },
             Request::InitProducerId,

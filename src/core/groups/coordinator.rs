@@ -362,6 +362,25 @@ impl Coordinator {
         Ok(())
     }
 
+    /// May this member commit offsets for the group? Only as a member of the current generation, and not while
+    /// the group waits for the leader's assignment (Kafka's OffsetCommit checks).
+    pub fn check_commit(&self, group_id: &str, member_id: &str, generation: i32) -> Result<()> {
+        let group = self.groups.get(group_id).ok_or_else(|| unknown_member(group_id, member_id))?;
+        if !group.members.contains_key(member_id) {
+            return Err(unknown_member(group_id, member_id));
+        }
+        if generation != group.generation {
+            return Err(Error::IllegalGeneration(format!(
+                "generation {generation} of group {group_id:?} is over; it is at {}",
+                group.generation
+            )));
+        }
+        if group.state == GroupState::CompletingRebalance {
+            return Err(Error::RebalanceInProgress(format!("group {group_id:?} is rebalancing")));
+        }
+        Ok(())
+    }
+
     /// LeaveGroup: the member goes at once (no session timeout to wait for), and the rest rebalance.
     pub fn leave(&mut self, group_id: &str, member_id: &str, now_ms: i64) -> Result<()> {
         let group = self.groups.get_mut(group_id).ok_or_else(|| unknown_member(group_id, member_id))?;
