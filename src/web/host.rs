@@ -110,6 +110,16 @@ impl Inner {
         if replies.is_empty() {
             return;
         }
+        // A group's membership or assignment changed: views show groups too.
+        let groups: std::collections::BTreeSet<String> = replies
+            .iter()
+            .map(|r| match r {
+                Reply::Join { group, .. } | Reply::Sync { group, .. } => group.clone(),
+            })
+            .collect();
+        for group in groups {
+            self.changed("group", &group);
+        }
         let mut mail = self.group_mail.borrow_mut();
         mail.extend(replies);
         // Answers nobody came for (a member that gave up) must not pile up.

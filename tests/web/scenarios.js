@@ -773,6 +773,8 @@ export async function aGroupSplitsPartitions(kafka) {
   };
   const members = [];
   const crashes = [];
+  const changes = [];
+  kafka.on('cluster.change', (e) => changes.push(...e.changes));
   for (let i = 0; i < 4; i++) {
     const consumer = kafka.consumer({ groupId: 'splitters', heartbeatInterval: 100, sessionTimeout: 1000, rebalanceTimeout: 3000 });
     const member = { consumer, id: null, generation: -1 };
@@ -825,6 +827,8 @@ export async function aGroupSplitsPartitions(kafka) {
   check(!(await admin.listGroups()).groups.some((g) => g.groupId === 'splitters'), 'gone from listGroups');
   eq(await committed(), '-1,-1,-1', 'its offsets went with it');
   await rejects(admin.deleteGroups(['nobody']), { type: 'GROUP_ID_NOT_FOUND', code: 69 }, 'deleting a group that does not exist');
+  const local = (() => { try { return kafka.stats() && true; } catch { return false; } })();
+  check(!local || changes.some((c) => c.type === 'group' && c.topic === 'splitters'), 'views hear of rebalances (where the cluster runs)');
   await throws(() => admin.describeGroups('splitters'), { name: 'TypeError' }, 'describeGroups takes an array');
   return true;
 }
