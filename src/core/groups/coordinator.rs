@@ -274,13 +274,9 @@ impl Coordinator {
         }
     }
 
-    fn member_of<'a>(
-        groups: &'a mut BTreeMap<String, Group>,
-        group_id: &str,
-        member_id: &str,
-        generation: i32,
-    ) -> Result<&'a mut Group> {
-        let group = groups.get_mut(group_id).ok_or_else(|| unknown_member(group_id, member_id))?;
+    /// A member of `group_id` at the current generation, or Kafka's error saying why not.
+    fn check_member(group: Option<&Group>, group_id: &str, member_id: &str, generation: i32) -> Result<()> {
+        let group = group.ok_or_else(|| unknown_member(group_id, member_id))?;
         if !group.members.contains_key(member_id) {
             return Err(unknown_member(group_id, member_id));
         }
@@ -290,7 +286,17 @@ impl Coordinator {
                 group.generation
             )));
         }
-        Ok(group)
+        Ok(())
+    }
+
+    fn member_of<'a>(
+        groups: &'a mut BTreeMap<String, Group>,
+        group_id: &str,
+        member_id: &str,
+        generation: i32,
+    ) -> Result<&'a mut Group> {
+        Self::check_member(groups.get(group_id), group_id, member_id, generation)?;
+        Ok(groups.get_mut(group_id).expect("checked"))
     }
 
     /// SyncGroup. The leader brings every member's partitions; each member's answer (its own partitions) comes
@@ -365,16 +371,9 @@ impl Coordinator {
     /// May this member commit offsets for the group? Only as a member of the current generation, and not while
     /// the group waits for the leader's assignment (Kafka's OffsetCommit checks).
     pub fn check_commit(&self, group_id: &str, member_id: &str, generation: i32) -> Result<()> {
-        let group = self.groups.get(group_id).ok_or_else(|| unknown_member(group_id, member_id))?;
-        if !group.members.contains_key(member_id) {
-            return Err(unknown_member(group_id, member_id));
-        }
-        if generation != group.generation {
-            return Err(Error::IllegalGeneration(format!(
-                "generation {generation} of group {group_id:?} is over; it is at {}",
-                group.generation
-            )));
-        }
+        let group = self.groups.get(group_id);
+        Self::check_member(group, group_id, member_id, generation)?;
+        let group = group.expect("checked");
         if group.state == GroupState::CompletingRebalance {
             return Err(Error::RebalanceInProgress(format!("group {group_id:?} is rebalancing")));
         }
