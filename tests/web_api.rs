@@ -37,6 +37,8 @@ extern "C" {
     async fn producer_batches_and_pipelines(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = aGroupSplitsPartitions)]
     async fn a_group_splits_partitions(kafka: JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = partitionsConsumedConcurrently)]
+    async fn partitions_consumed_concurrently(kafka: JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = connectedPair)]
     async fn connected_pair(open: &JsValue, connect: &JsValue, cluster: &str) -> Result<JsValue, JsValue>;
 }
@@ -139,4 +141,9 @@ async fn consumers_in_a_group_split_the_partitions_and_hand_them_over() {
 #[wasm_bindgen_test]
 async fn through_a_port_consumers_in_a_group_split_the_partitions() {
     ok(a_group_splits_partitions(remote("port-group-split").await).await);
+}
+
+#[wasm_bindgen_test]
+async fn partitions_are_consumed_concurrently_when_asked_each_in_order() {
+    ok(partitions_consumed_concurrently(open("api-concurrent").await).await);
 }

@@ -218,6 +218,8 @@ export interface ConsumerRunConfig {
   autoCommit?: boolean;
   autoCommitInterval?: number | null;
   autoCommitThreshold?: number | null;
+  /** How many partitions' records are handled at once (each partition's in order). Default 1. */
+  partitionsConsumedConcurrently?: number;
   eachMessage?: (payload: EachMessagePayload) => Promise<void> | void;
   eachBatch?: (payload: EachBatchPayload) => Promise<void> | void;
 }

@@ -25,6 +25,7 @@ use crate::core::error::Error;
 use crate::core::groups::{Action, Assignor, GroupMember, MemberConfig};
 use crate::core::log::OffsetSpec;
 use crate::core::protocol::{FetchPartition, Request, Response};
+use crate::core::record::Record;
 
 type TopicPartition = (String, u32);
 
@@ -434,6 +435,8 @@ struct Handlers {
     each_message: Option<Function>,
     each_batch: Option<Function>,
     commit: CommitPolicy,
+    /// KafkaJS's `partitionsConsumedConcurrently`.
+    concurrency: usize,
     /// Functions handed to every payload, created once per run (never one closure per message).
     pause: Closure<dyn Fn(String, u32)>,
     noop: Function,
@@ -447,7 +450,114 @@ impl Handlers {
     }
 }
 
+/// Commits what was handled when `policy` says it is time (KafkaJS's autoCommit, autoCommitInterval,
+/// autoCommitThreshold; with neither, after every round). A commit the broker could not take now, or the group
+/// refused (it is rebalancing or moved on), stays to commit later.
+async fn commit_if_due(
+    state: &State,
+    policy: CommitPolicy,
+    since_commit: &mut u32,
+    last_commit: &mut i64,
+) -> Result<(), Error> {
+    let now = js_sys::Date::now() as i64;
+    let due = policy.threshold.is_some_and(|t| *since_commit >= t)
+        || policy.interval_ms.is_some_and(|i| now - *last_commit >= i)
+        || (policy.threshold.is_none() && policy.interval_ms.is_none());
+    if !(policy.auto && due) {
+        return Ok(());
+    }
+    match state.commit().await {
+        Ok(()) => {
+            (*last_commit, *since_commit) = (now, 0);
+            Ok(())
+        }
+        Err(e) if worth_retrying(&e) || refused_by_group(&e) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// One partition's records of a fetch, for the handlers.
+struct Work {
+    tp: TopicPartition,
+    records: Vec<(i64, Record)>,
+    next: i64,
+    high_watermark: i64,
+}
+
+/// Hands one partition's records to `eachBatch` (all at once) or `eachMessage` (one by one), advancing the
+/// position as each is handled; returns how many were.
+async fn handle_partition(
+    state: Rc<State>,
+    handlers: Rc<Handlers>,
+    work: Work,
+    generation: u32,
+) -> Result<u32, JsValue> {
+    let Work { tp, records, next, high_watermark } = work;
+    let mut handled = 0u32;
+    let topic: JsValue = tp.0.as_str().into();
+    if let Some(each_batch) = &handlers.each_batch {
+        let messages = pack::records(records.iter().map(|(o, r)| (*o, r)));
+        let batch = object([
+            ("topic", topic.clone()),
+            ("partition", tp.1.into()),
+            ("highWatermark", js::offset(high_watermark)),
+            ("messages", messages.into()),
+        ]);
+        for (name, f) in &handlers.batch_methods {
+            js::set(&batch, name, f.bind0(&batch));
+        }
+        let payload = object([
+            ("batch", batch.into()),
+            ("heartbeat", handlers.noop.clone().into()),
+            ("pause", handlers.pause_for(&tp)),
+            ("isRunning", JsValue::from(Function::new_no_args("return true"))),
+            ("isStale", JsValue::from(Function::new_no_args("return false"))),
+        ]);
+        call_handler(each_batch, &payload.into()).await?;
+        handled += records.len() as u32;
+        state.advance(&tp, next);
+    } else if let Some(each_message) = &handlers.each_message {
+        let messages = pack::records(records.iter().map(|(o, r)| (*o, r)));
+        for (i, (offset, _)) in records.iter().enumerate() {
+            if !state.is_current(generation) || state.is_paused(&tp) {
+                break;
+            }
+            let payload = object([
+                ("topic", topic.clone()),
+                ("partition", tp.1.into()),
+                ("message", messages.get(i as u32)),
+                ("heartbeat", handlers.noop.clone().into()),
+                ("pause", handlers.pause_for(&tp)),
+            ]);
+            call_handler(each_message, &payload.into()).await?;
+            state.advance(&tp, offset + 1);
+            handled += 1;
+        }
+    }
+    Ok(handled)
+}
+
+/// KafkaJS's `partitionsConsumedConcurrently`: several partitions' records handled at once, each partition's
+/// still in order.
+async fn handle_together(
+    state: &Rc<State>,
+    handlers: &Rc<Handlers>,
+    work: Vec<Work>,
+    generation: u32,
+) -> Result<u32, JsValue> {
+    let running = Array::new();
+    for w in work {
+        let (state, handlers) = (state.clone(), handlers.clone());
+        running.push(&future_to_promise(async move {
+            handle_partition(state, handlers, w, generation).await.map(JsValue::from)
+        }));
+    }
+    let counts = JsFuture::from(Promise::all(&running)).await?;
+    Ok(Array::from(&counts).iter().map(|n| n.as_f64().unwrap_or(0.0) as u32).sum())
+}
+
 async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u32) {
+    let handlers = Rc::new(handlers);
     let topics: Vec<String> = state.subscriptions.borrow().iter().map(|s| s.topic.clone()).collect();
     let timing = state.group_timing.clone();
     state.member.replace(Some(GroupMember::new(MemberConfig {
@@ -508,6 +618,8 @@ async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u32) {
             Err(e) => return state.crash(state.core(e)),
         };
         failures = 0;
+        // With partitionsConsumedConcurrently, partitions wait here to be handled together.
+        let mut ready: Vec<Work> = Vec::new();
         for ((tp, from_beginning, position), answer) in asked.into_iter().zip(answers) {
             if !state.is_current(generation) {
                 break;
@@ -538,63 +650,33 @@ async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u32) {
                 }
                 continue;
             }
-            let topic: JsValue = tp.0.as_str().into();
-            if let Some(each_batch) = &handlers.each_batch {
-                let messages = pack::records(records.iter().map(|(o, r)| (*o, r)));
-                let batch = object([
-                    ("topic", topic.clone()),
-                    ("partition", tp.1.into()),
-                    ("highWatermark", js::offset(high_watermark)),
-                    ("messages", messages.into()),
-                ]);
-                for (name, f) in &handlers.batch_methods {
-                    js::set(&batch, name, f.bind0(&batch));
+            let work = Work { tp, records, next, high_watermark };
+            if handlers.concurrency > 1 {
+                ready.push(work);
+                if ready.len() < handlers.concurrency {
+                    continue;
                 }
-                let payload = object([
-                    ("batch", batch.into()),
-                    ("heartbeat", handlers.noop.clone().into()),
-                    ("pause", handlers.pause_for(&tp)),
-                    ("isRunning", JsValue::from(Function::new_no_args("return true"))),
-                    ("isStale", JsValue::from(Function::new_no_args("return false"))),
-                ]);
-                if let Err(e) = call_handler(each_batch, &payload.into()).await {
-                    return state.crash(e);
+                match handle_together(&state, &handlers, std::mem::take(&mut ready), generation).await {
+                    Ok(n) => since_commit += n,
+                    Err(e) => return state.crash(e),
                 }
-                since_commit += records.len() as u32;
-                state.advance(&tp, next);
-            } else if let Some(each_message) = &handlers.each_message {
-                let messages = pack::records(records.iter().map(|(o, r)| (*o, r)));
-                for (i, (offset, _)) in records.iter().enumerate() {
-                    if !state.is_current(generation) || state.is_paused(&tp) {
-                        break;
-                    }
-                    let payload = object([
-                        ("topic", topic.clone()),
-                        ("partition", tp.1.into()),
-                        ("message", messages.get(i as u32)),
-                        ("heartbeat", handlers.noop.clone().into()),
-                        ("pause", handlers.pause_for(&tp)),
-                    ]);
-                    if let Err(e) = call_handler(each_message, &payload.into()).await {
-                        return state.crash(e);
-                    }
-                    state.advance(&tp, offset + 1);
-                    since_commit += 1;
+            } else {
+                match handle_partition(state.clone(), handlers.clone(), work, generation).await {
+                    Ok(n) => since_commit += n,
+                    Err(e) => return state.crash(e),
                 }
             }
-            let policy = handlers.commit;
-            let now = js_sys::Date::now() as i64;
-            let due = policy.threshold.is_some_and(|t| since_commit >= t)
-                || policy.interval_ms.is_some_and(|i| now - last_commit >= i)
-                || (policy.threshold.is_none() && policy.interval_ms.is_none());
-            if policy.auto && due {
-                match state.commit().await {
-                    Ok(()) => (last_commit, since_commit) = (now, 0),
-                    // Kept for the next commit; the fetch that follows backs off if the broker is still away, and
-                    // a group that is rebalancing (or moved on) is rejoined at the next heartbeat.
-                    Err(e) if worth_retrying(&e) || refused_by_group(&e) => {}
-                    Err(e) => return state.crash(state.core(e)),
-                }
+            if let Err(e) = commit_if_due(&state, handlers.commit, &mut since_commit, &mut last_commit).await {
+                return state.crash(state.core(e));
+            }
+        }
+        if !ready.is_empty() {
+            match handle_together(&state, &handlers, ready, generation).await {
+                Ok(n) => since_commit += n,
+                Err(e) => return state.crash(e),
+            }
+            if let Err(e) = commit_if_due(&state, handlers.commit, &mut since_commit, &mut last_commit).await {
+                return state.crash(state.core(e));
             }
         }
     }
@@ -736,10 +818,17 @@ impl Consumer {
                     state.paused.borrow_mut().insert((topic, Some(partition)));
                 }
             });
+            let concurrency =
+                js::opt_int::<u32>(&config, "partitionsConsumedConcurrently", "partitionsConsumedConcurrently")?
+                    .unwrap_or(1);
+            if concurrency == 0 {
+                return Err(error::type_error("partitionsConsumedConcurrently must be at least 1"));
+            }
             let handlers = Handlers {
                 each_message,
                 each_batch,
                 commit,
+                concurrency: concurrency as usize,
                 pause,
                 noop: Function::new_no_args("return Promise.resolve()"),
                 batch_methods: [

@@ -832,3 +832,44 @@ export async function aGroupSplitsPartitions(kafka) {
   await throws(() => admin.describeGroups('splitters'), { name: 'TypeError' }, 'describeGroups takes an array');
   return true;
 }
+
+/** partitionsConsumedConcurrently: handlers of different partitions overlap, each partition stays in order; by
+ * default one partition at a time. */
+export async function partitionsConsumedConcurrently(kafka) {
+  await kafka.admin().createTopics({ topics: [{ topic: 'para', numPartitions: 3 }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic: 'para', messages: Array.from({ length: 30 }, (_, i) => ({ partition: i % 3, value: `${i % 3}:${i}` })) });
+  const run = async (groupId, concurrency) => {
+    const consumer = kafka.consumer({ groupId });
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'para', fromBeginning: true });
+    let inFlight = 0, most = 0, n = 0;
+    const order = new Map();
+    let done;
+    const finished = new Promise((r) => (done = r));
+    await consumer.run({
+      partitionsConsumedConcurrently: concurrency,
+      eachMessage: async ({ partition, message }) => {
+        most = Math.max(most, ++inFlight);
+        await sleep(2);
+        inFlight -= 1;
+        (order.get(partition) ?? order.set(partition, []).get(partition)).push(Number(text(message.value).split(':')[1]));
+        if (++n === 30) done();
+      },
+    });
+    await Promise.race([finished, sleep(8000)]);
+    await consumer.stop();
+    return { most, n, order };
+  };
+  const together = await run('para-3', 3);
+  eq(together.n, 30, 'every record handled');
+  check(together.most >= 2, `partitions handled at once: at most ${together.most} in flight`);
+  for (const [p, list] of together.order) eq(list, [...list].sort((a, b) => a - b), `partition ${p} in order`);
+  const alone = await run('para-1', undefined);
+  eq([alone.n, alone.most], [30, 1], 'by default one at a time');
+  const bad = kafka.consumer({ groupId: 'x' });
+  await bad.connect();
+  await throws(() => bad.run({ partitionsConsumedConcurrently: 0, eachMessage: async () => {} }), { name: 'TypeError' }, 'zero');
+  return true;
+}
