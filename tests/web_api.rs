@@ -39,6 +39,8 @@ extern "C" {
     async fn a_group_splits_partitions(kafka: JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = partitionsConsumedConcurrently)]
     async fn partitions_consumed_concurrently(kafka: JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = standaloneConsumersBroadcast)]
+    async fn standalone_consumers_broadcast(kafka: JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = connectedPair)]
     async fn connected_pair(open: &JsValue, connect: &JsValue, cluster: &str) -> Result<JsValue, JsValue>;
 }
@@ -146,4 +148,9 @@ async fn through_a_port_consumers_in_a_group_split_the_partitions() {
 #[wasm_bindgen_test]
 async fn partitions_are_consumed_concurrently_when_asked_each_in_order() {
     ok(partitions_consumed_concurrently(open("api-concurrent").await).await);
+}
+
+#[wasm_bindgen_test]
+async fn consumers_without_a_group_each_read_everything() {
+    ok(standalone_consumers_broadcast(open("api-standalone").await).await);
 }

@@ -153,7 +153,8 @@ export interface DescribeConfigResponse {
 
 export interface ConsumerConfig {
   retry?: RetryOptions;
-  groupId: string;
+  /** The consumer group. Without one, a standalone consumer reads every partition and commits nothing. */
+  groupId?: string;
   /** Default 1 MiB. */
   maxBytesPerPartition?: number;
   /** How long a fetch waits for new data. Default 5000. */

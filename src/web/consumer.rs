@@ -134,8 +134,10 @@ pub struct Consumer {
 
 impl Consumer {
     pub(crate) fn new(broker: Broker, config: &JsValue) -> Result<Consumer, JsValue> {
-        let group_id = js::string(config, "groupId", "groupId")?;
-        if group_id.is_empty() {
+        // No groupId: a standalone consumer (the broadcast case), which reads every partition of what it
+        // subscribes to and commits nothing, as a Kafka consumer with `assign` and no group.id.
+        let group_id = js::opt_string(config, "groupId", "groupId")?.unwrap_or_default();
+        if group_id.is_empty() && !js::is_missing(&js::get(config, "groupId")) {
             return Err(error::to_js(&Error::InvalidGroupId("groupId must not be empty".into())));
         }
         Ok(Consumer {
@@ -194,8 +196,18 @@ impl State {
         out
     }
 
-    /// The partitions the group gave this consumer, with whether each reads from the beginning.
+    fn standalone(&self) -> bool {
+        self.group_id.is_empty()
+    }
+
+    /// The partitions the group gave this consumer (all of them, standalone), with whether each reads from the
+    /// beginning.
     async fn assignment(&self) -> Vec<(TopicPartition, bool)> {
+        if self.standalone() {
+            let all = self.subscribed_partitions().await;
+            *self.last_assignment.borrow_mut() = all.iter().map(|(tp, _)| tp.clone()).collect();
+            return all;
+        }
         let owned = self.member.borrow().as_ref().map(|m| m.owned.clone()).unwrap_or_default();
         let mine: Vec<(TopicPartition, bool)> =
             self.subscribed_partitions().await.into_iter().filter(|(tp, _)| owned.contains(tp)).collect();
@@ -310,6 +322,11 @@ impl State {
         if let Some(&p) = self.positions.borrow().get(tp) {
             return Ok(p);
         }
+        if self.standalone() {
+            let position = self.reset_position(tp, from_beginning).await?;
+            self.positions.borrow_mut().insert(tp.clone(), position);
+            return Ok(position);
+        }
         let request = Request::OffsetFetch { group: self.group_id.clone(), topic: tp.0.clone(), partition: tp.1 };
         let Response::OffsetFetch(committed) = self.broker.call(request).await? else { return Err(unexpected()) };
         let position = match committed {
@@ -343,7 +360,7 @@ impl State {
     /// Commits every consumed position (durably, before it returns); emits `consumer.commit_offsets`.
     async fn commit(&self) -> Result<(), Error> {
         let pending = self.uncommitted.take();
-        if pending.is_empty() {
+        if pending.is_empty() || self.standalone() {
             return Ok(());
         }
         let mut topics = Vec::new();
@@ -560,15 +577,17 @@ async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u32) {
     let handlers = Rc::new(handlers);
     let topics: Vec<String> = state.subscriptions.borrow().iter().map(|s| s.topic.clone()).collect();
     let timing = state.group_timing.clone();
-    state.member.replace(Some(GroupMember::new(MemberConfig {
-        group: state.group_id.clone(),
-        client_id: CLIENT_ID.into(),
-        topics,
-        assignors: timing.assignors,
-        session_timeout_ms: timing.session_timeout_ms,
-        rebalance_timeout_ms: timing.rebalance_timeout_ms,
-        heartbeat_interval_ms: timing.heartbeat_interval_ms,
-    })));
+    state.member.replace((!state.standalone()).then(|| {
+        GroupMember::new(MemberConfig {
+            group: state.group_id.clone(),
+            client_id: CLIENT_ID.into(),
+            topics,
+            assignors: timing.assignors,
+            session_timeout_ms: timing.session_timeout_ms,
+            rebalance_timeout_ms: timing.rebalance_timeout_ms,
+            heartbeat_interval_ms: timing.heartbeat_interval_ms,
+        })
+    }));
     state.auto_commit.set(handlers.commit.auto);
     let mut last_commit = js_sys::Date::now() as i64;
     let mut since_commit = 0u32;
@@ -871,6 +890,11 @@ impl Consumer {
     ) -> Promise {
         let state = self.state.clone();
         wasm_bindgen_futures::future_to_promise(async move {
+            if state.standalone() {
+                return Err(
+                    state.core(Error::InvalidGroupId("a consumer without a groupId has no offsets to commit".into()))
+                );
+            }
             if !Array::is_array(&offsets) {
                 return Err(js::type_error("offsets", "an array", &offsets));
             }

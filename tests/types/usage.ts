@@ -52,8 +52,8 @@ export async function example(): Promise<void> {
   await producer.send({ topic: 'orders', messages: [{ value: 42 }] });
   // @ts-expect-error messages are required
   await producer.send({ topic: 'orders' });
-  // @ts-expect-error a consumer needs a groupId
-  kafka.consumer({});
+  // @ts-expect-error a groupId is a string
+  kafka.consumer({ groupId: 42 });
   // @ts-expect-error offsets cross into JS as strings
   const n: number = sent[0].baseOffset;
   // @ts-expect-error an unknown event name

@@ -128,7 +128,8 @@ export async function errorsAreKafkaShaped(kafka) {
   eq(await fireAndForget.send({ topic: 't', messages: [{ value: 'x' }] }), [], 'acks=0 from the producer config: no metadata');
   eq((await fireAndForget.send({ topic: 't', acks: 1, messages: [{ value: 'y' }] })).length, 1, "a send's acks wins");
 
-  await throws(() => kafka.consumer({}), { message: 'groupId must be a string' }, 'consumer without groupId');
+  await throws(() => kafka.consumer({ groupId: 42 }), { message: 'groupId must be a string' }, 'a groupId that is not a string');
+  await throws(() => kafka.consumer({ groupId: '' }), { type: 'INVALID_GROUP_ID' }, 'an empty groupId');
   const consumer = kafka.consumer({ groupId: 'g' });
   await rejects(consumer.subscribe({ topics: ['missing'] }), { type: 'UNKNOWN_TOPIC_OR_PARTITION' }, 'subscribe to unknown topic');
   await rejects(consumer.run({ eachMessage: async () => {} }), { type: 'CLIENT_NOT_CONNECTED' }, 'run before connect');
@@ -871,5 +872,25 @@ export async function partitionsConsumedConcurrently(kafka) {
   const bad = kafka.consumer({ groupId: 'x' });
   await bad.connect();
   await throws(() => bad.run({ partitionsConsumedConcurrently: 0, eachMessage: async () => {} }), { name: 'TypeError' }, 'zero');
+  return true;
+}
+
+/** Consumers without a groupId stand alone: each reads every partition (the broadcast case) and commits
+ * nothing. */
+export async function standaloneConsumersBroadcast(kafka) {
+  await kafka.admin().createTopics({ topics: [{ topic: 'news', numPartitions: 3 }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic: 'news', messages: Array.from({ length: 12 }, (_, i) => ({ key: `k${i}`, value: `n${i}` })) });
+  const readers = [0, 1].map(() => kafka.consumer({}));
+  const got = await Promise.all(readers.map(async (c) => {
+    await c.connect();
+    await c.subscribe({ topic: 'news', fromBeginning: true });
+    return (await consume(c, 12)).map((m) => m.value).sort();
+  }));
+  const all = Array.from({ length: 12 }, (_, i) => `n${i}`).sort();
+  eq(got, [all, all], 'each standalone consumer read every record of every partition');
+  await rejects(readers[0].commitOffsets([{ topic: 'news', partition: 0, offset: '1' }]), { type: 'INVALID_GROUP_ID' }, 'nothing to commit to');
+  eq((await kafka.admin().listGroups()).groups.length, 0, 'no group was formed');
   return true;
 }
