@@ -11,28 +11,31 @@ use std::rc::Rc;
 
 use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
+use wasm_bindgen_futures::{future_to_promise, spawn_local};
 
 use super::broker::Broker;
 use super::error;
 use super::events::Events;
 use super::js::{self, object};
 use super::kafka::{resolved, settle};
-use super::pack;
-use super::retry::{sleep, worth_retrying, Retry};
-use crate::core::client::records_from;
+use super::retry::Retry;
 use crate::core::error::Error;
-use crate::core::groups::{Action, Assignor, GroupMember, MemberConfig};
+use crate::core::groups::GroupMember;
 use crate::core::log::OffsetSpec;
-use crate::core::protocol::{FetchPartition, Request, Response};
-use crate::core::record::Record;
+use crate::core::protocol::{Request, Response};
+
+mod group;
+mod run;
+
+pub(crate) use group::describe_group;
+use group::{group_timing, GroupTiming};
+use run::{run_loop, Handlers};
 
 type TopicPartition = (String, u32);
 
 /// The longest one fetch waits for new data, whatever `maxWaitTimeInMs` says, so that `stop()` returns promptly.
 const POLL_MS: u32 = 200;
 
-/// A group has one member until the group coordinator lands; this is its id.
 /// The client id members of franz's consumers report (KafkaJS takes it from the Kafka object).
 const CLIENT_ID: &str = "franz-consumer";
 
@@ -88,43 +91,6 @@ struct State {
     group_timing: GroupTiming,
     /// Whether offsets are committed for the application (run's `autoCommit`), including on revocation.
     auto_commit: Cell<bool>,
-}
-
-/// `sessionTimeout` (30000), `rebalanceTimeout` (60000), `heartbeatInterval` (3000) and `partitionAssigners`
-/// (names: 'roundrobin', KafkaJS's default, 'range', 'cooperative-sticky'; preferred first).
-fn group_timing(config: &JsValue) -> Result<GroupTiming, JsValue> {
-    let ms = |key: &'static str, default: i64| -> Result<i64, JsValue> {
-        Ok(js::opt_int::<i64>(config, key, key)?.unwrap_or(default))
-    };
-    let mut assignors = Vec::new();
-    for (i, name) in js::list(config, "partitionAssigners", "partitionAssigners", false)?.iter().enumerate() {
-        let name = name
-            .as_string()
-            .ok_or_else(|| js::type_error(format_args!("partitionAssigners[{i}]"), "an assignor name", name))?;
-        assignors.push(Assignor::from_name(&name).map_err(|e| error::to_js(&e))?);
-    }
-    if assignors.is_empty() {
-        assignors.push(Assignor::RoundRobin);
-    }
-    let timing = GroupTiming {
-        session_timeout_ms: ms("sessionTimeout", 30_000)?,
-        rebalance_timeout_ms: ms("rebalanceTimeout", 60_000)?,
-        heartbeat_interval_ms: ms("heartbeatInterval", 3_000)?,
-        assignors,
-    };
-    if timing.heartbeat_interval_ms <= 0 || timing.heartbeat_interval_ms >= timing.session_timeout_ms {
-        return Err(error::type_error("heartbeatInterval must be positive and below sessionTimeout"));
-    }
-    Ok(timing)
-}
-
-/// KafkaJS's group settings.
-#[derive(Clone)]
-struct GroupTiming {
-    session_timeout_ms: i64,
-    rebalance_timeout_ms: i64,
-    heartbeat_interval_ms: i64,
-    assignors: Vec<Assignor>,
 }
 
 #[wasm_bindgen]
@@ -215,98 +181,6 @@ impl State {
         mine
     }
 
-    /// Sends what the group protocol wants now (JoinGroup, SyncGroup, Heartbeat), and acts on the answers.
-    async fn drive_group(&self) {
-        let now = js_sys::Date::now() as i64;
-        let actions = self.member.borrow_mut().as_mut().map(|m| m.poll(now)).unwrap_or_default();
-        self.perform(actions).await;
-    }
-
-    fn with_member(&self, f: impl FnOnce(&mut GroupMember) -> Vec<Action>) -> Vec<Action> {
-        self.member.borrow_mut().as_mut().map(f).unwrap_or_default()
-    }
-
-    async fn perform(&self, actions: Vec<Action>) {
-        let mut queue: std::collections::VecDeque<Action> = actions.into();
-        while let Some(action) = queue.pop_front() {
-            let now = js_sys::Date::now() as i64;
-            let more = match action {
-                Action::Join(join) => {
-                    let result = match self.broker.call(Request::JoinGroup(join)).await {
-                        Ok(Response::Joined(j)) => Ok(j),
-                        Ok(_) => Err(unexpected()),
-                        Err(e) => Err(e),
-                    };
-                    let mut counts = BTreeMap::new();
-                    for ((topic, _), _) in self.subscribed_partitions().await {
-                        *counts.entry(topic).or_insert(0u32) += 1;
-                    }
-                    self.with_member(|m| m.on_joined(result, &counts))
-                }
-                Action::Sync { group, member_id, generation, assignments } => {
-                    let request = Request::SyncGroup { group, member_id, generation, assignments };
-                    let result = match self.broker.call(request).await {
-                        Ok(Response::Synced(a)) => Ok(a),
-                        Ok(_) => Err(unexpected()),
-                        Err(e) => Err(e),
-                    };
-                    let synced = result.is_ok();
-                    let more = self.with_member(|m| m.on_synced(result, now));
-                    if synced {
-                        self.joined_event();
-                    }
-                    more
-                }
-                Action::Heartbeat { group, member_id, generation } => {
-                    let result = self.broker.call(Request::Heartbeat { group, member_id, generation }).await.map(drop);
-                    if let Err(Error::RebalanceInProgress(_)) = &result {
-                        let payload = object([("groupId", self.group_id.as_str().into())]);
-                        self.events.emit("consumer.rebalancing", &event(&payload));
-                    }
-                    self.with_member(|m| m.on_heartbeat(result))
-                }
-                Action::Leave { group, member_id } => {
-                    let _ = self.broker.call(Request::LeaveGroup { group, member_id }).await;
-                    Vec::new()
-                }
-                Action::Revoke(partitions) => {
-                    // What was processed of them is committed before another member takes them over.
-                    if self.auto_commit.get() {
-                        let _ = self.commit().await;
-                    }
-                    for tp in &partitions {
-                        self.positions.borrow_mut().remove(tp);
-                        self.uncommitted.borrow_mut().remove(tp);
-                    }
-                    Vec::new()
-                }
-                Action::Assign(_) => Vec::new(), // positions come from the committed offsets on first read
-            };
-            queue.extend(more);
-        }
-    }
-
-    /// KafkaJS's `consumer.group_join` event, after every SyncGroup that gave this member its partitions.
-    fn joined_event(&self) {
-        let member = self.member.borrow();
-        let Some(m) = member.as_ref() else { return };
-        let assignment = js_sys::Object::new();
-        for (topic, partition) in &m.owned {
-            let list = js::get_dyn(&assignment, topic);
-            let list = if list.is_undefined() { Array::new() } else { Array::from(&list) };
-            list.push(&(*partition).into());
-            js::set(&assignment, topic, list);
-        }
-        let payload = object([
-            ("groupId", self.group_id.as_str().into()),
-            ("memberId", m.member_id.clone().unwrap_or_default().into()),
-            ("isLeader", m.leader.into()),
-            ("memberAssignment", assignment.into()),
-            ("generationId", m.generation.into()),
-        ]);
-        self.events.emit("consumer.group_join", &event(&payload));
-    }
-
     /// The next round asks the cluster for metadata again.
     fn forget_assignment(&self) {
         self.assignment_at.set(f64::NEG_INFINITY);
@@ -347,14 +221,6 @@ impl State {
     fn advance(&self, tp: &TopicPartition, next: i64) {
         self.positions.borrow_mut().insert(tp.clone(), next);
         self.uncommitted.borrow_mut().insert(tp.clone(), next);
-    }
-
-    /// Who commits: this member at its generation, while it is in the group (the coordinator refuses a commit
-    /// from a generation that is over).
-    fn member_ref(&self) -> Option<(String, i32)> {
-        let member = self.member.borrow();
-        let m = member.as_ref()?;
-        Some((m.member_id.clone()?, m.generation))
     }
 
     /// Commits every consumed position (durably, before it returns); emits `consumer.commit_offsets`.
@@ -399,319 +265,13 @@ impl State {
     }
 }
 
-/// The coordinator refused a commit because the group moved on: not a failure of the consumer.
-fn refused_by_group(e: &Error) -> bool {
-    matches!(e, Error::RebalanceInProgress(_) | Error::IllegalGeneration(_) | Error::UnknownMemberId(_))
-}
-
 fn unexpected() -> Error {
     Error::UnknownServerError("the broker answered with another kind of response".into())
-}
-
-/// KafkaJS's GroupDescription of `group` (state `Dead` for a group the coordinator does not know), with each
-/// member's assignment decoded.
-pub(crate) async fn describe_group(broker: &Broker, group: &str) -> Result<JsValue, Error> {
-    let Response::DescribeGroup(found) = broker.call(Request::DescribeGroup { group: group.into() }).await? else {
-        return Err(unexpected());
-    };
-    let members = found.as_ref().map(|d| &d.members[..]).unwrap_or_default().iter().map(|(id, client, tps)| {
-        let assignment = js::array(
-            tps.iter().map(|(t, p)| JsValue::from(object([("topic", t.as_str().into()), ("partition", (*p).into())]))),
-        );
-        JsValue::from(object([
-            ("memberId", id.as_str().into()),
-            ("clientId", client.as_str().into()),
-            ("clientHost", "franz.local".into()),
-            ("memberAssignment", assignment.into()),
-        ]))
-    });
-    Ok(object([
-        ("groupId", group.into()),
-        ("members", js::array(members).into()),
-        ("protocol", found.as_ref().and_then(|d| d.protocol.clone()).unwrap_or_default().into()),
-        ("protocolType", "consumer".into()),
-        ("state", found.as_ref().map_or("Dead", |d| d.state.name()).into()),
-        ("errorCode", 0.into()),
-    ])
-    .into())
 }
 
 /// KafkaJS's instrumentation event shape: `{ id, type, timestamp, payload }`.
 fn event(payload: &js_sys::Object) -> JsValue {
     object([("timestamp", js_sys::Date::now().into()), ("payload", payload.into())]).into()
-}
-
-/// Calls a handler and waits for the promise it returns, if any. A throw or a rejection is an `Err`.
-async fn call_handler(handler: &Function, payload: &JsValue) -> Result<(), JsValue> {
-    let returned = handler.call1(&JsValue::NULL, payload)?;
-    JsFuture::from(Promise::resolve(&returned)).await.map(drop)
-}
-
-/// What `run` was given.
-struct Handlers {
-    each_message: Option<Function>,
-    each_batch: Option<Function>,
-    commit: CommitPolicy,
-    /// KafkaJS's `partitionsConsumedConcurrently`.
-    concurrency: usize,
-    /// Functions handed to every payload, created once per run (never one closure per message).
-    pause: Closure<dyn Fn(String, u32)>,
-    noop: Function,
-    batch_methods: [(&'static str, Function); 4],
-}
-
-impl Handlers {
-    fn pause_for(&self, tp: &TopicPartition) -> JsValue {
-        let f: &Function = self.pause.as_ref().unchecked_ref();
-        f.bind2(&JsValue::NULL, &tp.0.as_str().into(), &tp.1.into()).into()
-    }
-}
-
-/// Commits what was handled when `policy` says it is time (KafkaJS's autoCommit, autoCommitInterval,
-/// autoCommitThreshold; with neither, after every round). A commit the broker could not take now, or the group
-/// refused (it is rebalancing or moved on), stays to commit later.
-async fn commit_if_due(
-    state: &State,
-    policy: CommitPolicy,
-    since_commit: &mut u32,
-    last_commit: &mut i64,
-) -> Result<(), Error> {
-    let now = js_sys::Date::now() as i64;
-    let due = policy.threshold.is_some_and(|t| *since_commit >= t)
-        || policy.interval_ms.is_some_and(|i| now - *last_commit >= i)
-        || (policy.threshold.is_none() && policy.interval_ms.is_none());
-    if !(policy.auto && due) {
-        return Ok(());
-    }
-    match state.commit().await {
-        Ok(()) => {
-            (*last_commit, *since_commit) = (now, 0);
-            Ok(())
-        }
-        Err(e) if worth_retrying(&e) || refused_by_group(&e) => Ok(()),
-        Err(e) => Err(e),
-    }
-}
-
-/// One partition's records of a fetch, for the handlers.
-struct Work {
-    tp: TopicPartition,
-    records: Vec<(i64, Record)>,
-    next: i64,
-    high_watermark: i64,
-}
-
-/// Hands one partition's records to `eachBatch` (all at once) or `eachMessage` (one by one), advancing the
-/// position as each is handled; returns how many were.
-async fn handle_partition(
-    state: Rc<State>,
-    handlers: Rc<Handlers>,
-    work: Work,
-    generation: u32,
-) -> Result<u32, JsValue> {
-    let Work { tp, records, next, high_watermark } = work;
-    let mut handled = 0u32;
-    let topic: JsValue = tp.0.as_str().into();
-    if let Some(each_batch) = &handlers.each_batch {
-        let messages = pack::records(records.iter().map(|(o, r)| (*o, r)));
-        let batch = object([
-            ("topic", topic.clone()),
-            ("partition", tp.1.into()),
-            ("highWatermark", js::offset(high_watermark)),
-            ("messages", messages.into()),
-        ]);
-        for (name, f) in &handlers.batch_methods {
-            js::set(&batch, name, f.bind0(&batch));
-        }
-        let payload = object([
-            ("batch", batch.into()),
-            ("heartbeat", handlers.noop.clone().into()),
-            ("pause", handlers.pause_for(&tp)),
-            ("isRunning", JsValue::from(Function::new_no_args("return true"))),
-            ("isStale", JsValue::from(Function::new_no_args("return false"))),
-        ]);
-        call_handler(each_batch, &payload.into()).await?;
-        handled += records.len() as u32;
-        state.advance(&tp, next);
-    } else if let Some(each_message) = &handlers.each_message {
-        let messages = pack::records(records.iter().map(|(o, r)| (*o, r)));
-        for (i, (offset, _)) in records.iter().enumerate() {
-            if !state.is_current(generation) || state.is_paused(&tp) {
-                break;
-            }
-            let payload = object([
-                ("topic", topic.clone()),
-                ("partition", tp.1.into()),
-                ("message", messages.get(i as u32)),
-                ("heartbeat", handlers.noop.clone().into()),
-                ("pause", handlers.pause_for(&tp)),
-            ]);
-            call_handler(each_message, &payload.into()).await?;
-            state.advance(&tp, offset + 1);
-            handled += 1;
-        }
-    }
-    Ok(handled)
-}
-
-/// KafkaJS's `partitionsConsumedConcurrently`: several partitions' records handled at once, each partition's
-/// still in order.
-async fn handle_together(
-    state: &Rc<State>,
-    handlers: &Rc<Handlers>,
-    work: Vec<Work>,
-    generation: u32,
-) -> Result<u32, JsValue> {
-    let running = Array::new();
-    for w in work {
-        let (state, handlers) = (state.clone(), handlers.clone());
-        running.push(&future_to_promise(async move {
-            handle_partition(state, handlers, w, generation).await.map(JsValue::from)
-        }));
-    }
-    let counts = JsFuture::from(Promise::all(&running)).await?;
-    Ok(Array::from(&counts).iter().map(|n| n.as_f64().unwrap_or(0.0) as u32).sum())
-}
-
-async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u32) {
-    let handlers = Rc::new(handlers);
-    let topics: Vec<String> = state.subscriptions.borrow().iter().map(|s| s.topic.clone()).collect();
-    let timing = state.group_timing.clone();
-    state.member.replace((!state.standalone()).then(|| {
-        GroupMember::new(MemberConfig {
-            group: state.group_id.clone(),
-            client_id: CLIENT_ID.into(),
-            topics,
-            assignors: timing.assignors,
-            session_timeout_ms: timing.session_timeout_ms,
-            rebalance_timeout_ms: timing.rebalance_timeout_ms,
-            heartbeat_interval_ms: timing.heartbeat_interval_ms,
-        })
-    }));
-    state.auto_commit.set(handlers.commit.auto);
-    let mut last_commit = js_sys::Date::now() as i64;
-    let mut since_commit = 0u32;
-    // Rounds in a row that found the broker unreachable: the loop waits longer after each, and carries on.
-    let mut failures = 0u32;
-    let backoff = |failures: u32| state.retry.delay_ms(failures).min(MAX_BACKOFF_MS);
-    'rounds: while state.is_current(generation) {
-        // One Fetch per round for every assigned partition that is not paused, each at its position. It
-        // long-polls: with nothing new it returns after at most POLL_MS, so that stop() is never kept waiting.
-        let mut asked = Vec::new();
-        state.drive_group().await;
-        if !state.is_current(generation) {
-            break;
-        }
-        for (tp, from_beginning) in state.assignment().await {
-            if state.is_paused(&tp) {
-                continue;
-            }
-            match state.position(&tp, from_beginning).await {
-                Ok(offset) => asked.push((tp, from_beginning, offset)),
-                Err(e) if worth_retrying(&e) => {
-                    sleep(backoff(failures)).await;
-                    failures += 1;
-                    continue 'rounds;
-                }
-                Err(e) => return state.crash(state.core(e)),
-            }
-        }
-        let partitions = asked
-            .iter()
-            .map(|((topic, p), _, offset)| FetchPartition {
-                topic: topic.clone(),
-                partition: *p as i32,
-                offset: *offset,
-                max_bytes: state.max_bytes,
-            })
-            .collect();
-        let request = Request::Fetch { partitions, min_bytes: 1, max_wait_ms: state.max_wait_ms.min(POLL_MS) };
-        let answers = match state.broker.call(request).await {
-            Ok(Response::Fetch(a)) => a,
-            Ok(_) => return state.crash(state.core(unexpected())),
-            Err(e) if worth_retrying(&e) => {
-                sleep(backoff(failures)).await;
-                failures += 1;
-                continue;
-            }
-            Err(e) => return state.crash(state.core(e)),
-        };
-        failures = 0;
-        // With partitionsConsumedConcurrently, partitions wait here to be handled together.
-        let mut ready: Vec<Work> = Vec::new();
-        for ((tp, from_beginning, position), answer) in asked.into_iter().zip(answers) {
-            if !state.is_current(generation) {
-                break;
-            }
-            let decoded = answer.result.and_then(|f| {
-                let (records, next) = records_from(&f.batches, position)?;
-                Ok((f.high_watermark, records, next))
-            });
-            let (high_watermark, records, next) = match decoded {
-                Ok(f) => f,
-                // The data at the position is gone (retention) or never was: auto.offset.reset.
-                Err(Error::OffsetOutOfRange(_)) => match state.reset_position(&tp, from_beginning).await {
-                    Ok(p) => {
-                        state.positions.borrow_mut().insert(tp.clone(), p);
-                        continue;
-                    }
-                    Err(e) => return state.crash(state.core(e)),
-                },
-                Err(e) if e.retriable() => {
-                    state.forget_assignment(); // the partition may be gone, or have moved
-                    continue;
-                }
-                Err(e) => return state.crash(state.core(e)),
-            };
-            if records.is_empty() {
-                if next > position {
-                    state.positions.borrow_mut().insert(tp.clone(), next);
-                }
-                continue;
-            }
-            let work = Work { tp, records, next, high_watermark };
-            if handlers.concurrency > 1 {
-                ready.push(work);
-                if ready.len() < handlers.concurrency {
-                    continue;
-                }
-                match handle_together(&state, &handlers, std::mem::take(&mut ready), generation).await {
-                    Ok(n) => since_commit += n,
-                    Err(e) => return state.crash(e),
-                }
-            } else {
-                match handle_partition(state.clone(), handlers.clone(), work, generation).await {
-                    Ok(n) => since_commit += n,
-                    Err(e) => return state.crash(e),
-                }
-            }
-            if let Err(e) = commit_if_due(&state, handlers.commit, &mut since_commit, &mut last_commit).await {
-                return state.crash(state.core(e));
-            }
-        }
-        if !ready.is_empty() {
-            match handle_together(&state, &handlers, ready, generation).await {
-                Ok(n) => since_commit += n,
-                Err(e) => return state.crash(e),
-            }
-            if let Err(e) = commit_if_due(&state, handlers.commit, &mut since_commit, &mut last_commit).await {
-                return state.crash(state.core(e));
-            }
-        }
-    }
-    if handlers.commit.auto {
-        match state.commit().await {
-            // Refused because the group moved on: the next owner reads those records again (at least once).
-            Err(e) if !refused_by_group(&e) && !worth_retrying(&e) => state.crash(state.core(e)),
-            _ => {}
-        }
-    }
-    // Leaving the group hands this member's partitions to the others at once.
-    let leaving = state.member.borrow_mut().take().map(|mut m| m.leave()).unwrap_or_default();
-    state.perform(leaving).await;
-    for resolve in state.on_stopped.take() {
-        let _ = resolve.call0(&JsValue::NULL);
-    }
 }
 
 /// `[{ topic, partitions? }]` as pause entries; a topic without `partitions` means all of its partitions (`None`).
@@ -815,50 +375,7 @@ impl Consumer {
             if state.running.get() {
                 return Err(error::client_error("CONSUMER_RUNNING", "The consumer is already running"));
             }
-            let function = |key: &'static str| -> Result<Option<Function>, JsValue> {
-                let v = js::get(&config, key);
-                if js::is_missing(&v) {
-                    return Ok(None);
-                }
-                v.dyn_into::<Function>().map(Some).map_err(|v| js::type_error(key, "a function", &v))
-            };
-            let (each_message, each_batch) = (function("eachMessage")?, function("eachBatch")?);
-            if each_message.is_none() && each_batch.is_none() {
-                return Err(error::type_error("run() needs eachMessage or eachBatch"));
-            }
-            let commit = CommitPolicy {
-                auto: js::opt_bool(&config, "autoCommit", "autoCommit")?.unwrap_or(true),
-                interval_ms: js::opt_int(&config, "autoCommitInterval", "autoCommitInterval")?,
-                threshold: js::opt_int(&config, "autoCommitThreshold", "autoCommitThreshold")?,
-            };
-            let weak = Rc::downgrade(&state);
-            let pause = Closure::<dyn Fn(String, u32)>::new(move |topic, partition| {
-                if let Some(state) = weak.upgrade() {
-                    state.paused.borrow_mut().insert((topic, Some(partition)));
-                }
-            });
-            let concurrency =
-                js::opt_int::<u32>(&config, "partitionsConsumedConcurrently", "partitionsConsumedConcurrently")?
-                    .unwrap_or(1);
-            if concurrency == 0 {
-                return Err(error::type_error("partitionsConsumedConcurrently must be at least 1"));
-            }
-            let handlers = Handlers {
-                each_message,
-                each_batch,
-                commit,
-                concurrency: concurrency as usize,
-                pause,
-                noop: Function::new_no_args("return Promise.resolve()"),
-                batch_methods: [
-                    ("isEmpty", Function::new_no_args("return this.messages.length === 0")),
-                    ("firstOffset", Function::new_no_args("return this.messages.length ? this.messages[0].offset : null")),
-                    ("lastOffset", Function::new_no_args(
-                        "return this.messages.length ? this.messages[this.messages.length - 1].offset : String(BigInt(this.highWatermark) - 1n)",
-                    )),
-                    ("offsetLag", Function::new_no_args("return String(BigInt(this.highWatermark) - 1n - BigInt(this.lastOffset()))")),
-                ],
-            };
+            let handlers = Handlers::from_config(&config, &state)?;
             let generation = state.generation.get() + 1;
             state.generation.set(generation);
             state.running.set(true);

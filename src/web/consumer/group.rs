@@ -1,0 +1,203 @@
+//! The consumer's part in its group: KafkaJS's group settings, driving the member state machine of
+//! `core::groups` (JoinGroup, SyncGroup, Heartbeat, LeaveGroup) and acting on what it decides.
+
+use js_sys::Array;
+use wasm_bindgen::prelude::*;
+
+use super::{event, unexpected, State, CLIENT_ID};
+use crate::core::error::Error;
+use crate::core::groups::{Action, Assignor, GroupMember, MemberConfig};
+use crate::core::protocol::{Request, Response};
+use crate::web::broker::Broker;
+use crate::web::error;
+use crate::web::js::{self, object};
+use std::collections::BTreeMap;
+
+/// `sessionTimeout` (30000), `rebalanceTimeout` (60000), `heartbeatInterval` (3000) and `partitionAssigners`
+/// (names: 'roundrobin', KafkaJS's default, 'range', 'cooperative-sticky'; preferred first).
+pub(super) fn group_timing(config: &JsValue) -> Result<GroupTiming, JsValue> {
+    let ms = |key: &'static str, default: i64| -> Result<i64, JsValue> {
+        Ok(js::opt_int::<i64>(config, key, key)?.unwrap_or(default))
+    };
+    let mut assignors = Vec::new();
+    for (i, name) in js::list(config, "partitionAssigners", "partitionAssigners", false)?.iter().enumerate() {
+        let name = name
+            .as_string()
+            .ok_or_else(|| js::type_error(format_args!("partitionAssigners[{i}]"), "an assignor name", name))?;
+        assignors.push(Assignor::from_name(&name).map_err(|e| error::to_js(&e))?);
+    }
+    if assignors.is_empty() {
+        assignors.push(Assignor::RoundRobin);
+    }
+    let timing = GroupTiming {
+        session_timeout_ms: ms("sessionTimeout", 30_000)?,
+        rebalance_timeout_ms: ms("rebalanceTimeout", 60_000)?,
+        heartbeat_interval_ms: ms("heartbeatInterval", 3_000)?,
+        assignors,
+    };
+    if timing.heartbeat_interval_ms <= 0 || timing.heartbeat_interval_ms >= timing.session_timeout_ms {
+        return Err(error::type_error("heartbeatInterval must be positive and below sessionTimeout"));
+    }
+    Ok(timing)
+}
+
+/// KafkaJS's group settings.
+#[derive(Clone)]
+pub(super) struct GroupTiming {
+    session_timeout_ms: i64,
+    rebalance_timeout_ms: i64,
+    heartbeat_interval_ms: i64,
+    assignors: Vec<Assignor>,
+}
+
+impl State {
+    /// Becomes a member of its group, for the topics subscribed now (a standalone consumer has no group).
+    pub(super) fn start_member(&self) {
+        let topics: Vec<String> = self.subscriptions.borrow().iter().map(|s| s.topic.clone()).collect();
+        let timing = self.group_timing.clone();
+        self.member.replace((!self.standalone()).then(|| {
+            GroupMember::new(MemberConfig {
+                group: self.group_id.clone(),
+                client_id: CLIENT_ID.into(),
+                topics,
+                assignors: timing.assignors,
+                session_timeout_ms: timing.session_timeout_ms,
+                rebalance_timeout_ms: timing.rebalance_timeout_ms,
+                heartbeat_interval_ms: timing.heartbeat_interval_ms,
+            })
+        }));
+    }
+
+    /// Sends what the group protocol wants now (JoinGroup, SyncGroup, Heartbeat), and acts on the answers.
+    pub(super) async fn drive_group(&self) {
+        let now = js_sys::Date::now() as i64;
+        let actions = self.member.borrow_mut().as_mut().map(|m| m.poll(now)).unwrap_or_default();
+        self.perform(actions).await;
+    }
+
+    fn with_member(&self, f: impl FnOnce(&mut GroupMember) -> Vec<Action>) -> Vec<Action> {
+        self.member.borrow_mut().as_mut().map(f).unwrap_or_default()
+    }
+
+    pub(super) async fn perform(&self, actions: Vec<Action>) {
+        let mut queue: std::collections::VecDeque<Action> = actions.into();
+        while let Some(action) = queue.pop_front() {
+            let now = js_sys::Date::now() as i64;
+            let more = match action {
+                Action::Join(join) => {
+                    let result = match self.broker.call(Request::JoinGroup(join)).await {
+                        Ok(Response::Joined(j)) => Ok(j),
+                        Ok(_) => Err(unexpected()),
+                        Err(e) => Err(e),
+                    };
+                    let mut counts = BTreeMap::new();
+                    for ((topic, _), _) in self.subscribed_partitions().await {
+                        *counts.entry(topic).or_insert(0u32) += 1;
+                    }
+                    self.with_member(|m| m.on_joined(result, &counts))
+                }
+                Action::Sync { group, member_id, generation, assignments } => {
+                    let request = Request::SyncGroup { group, member_id, generation, assignments };
+                    let result = match self.broker.call(request).await {
+                        Ok(Response::Synced(a)) => Ok(a),
+                        Ok(_) => Err(unexpected()),
+                        Err(e) => Err(e),
+                    };
+                    let synced = result.is_ok();
+                    let more = self.with_member(|m| m.on_synced(result, now));
+                    if synced {
+                        self.joined_event();
+                    }
+                    more
+                }
+                Action::Heartbeat { group, member_id, generation } => {
+                    let result = self.broker.call(Request::Heartbeat { group, member_id, generation }).await.map(drop);
+                    if let Err(Error::RebalanceInProgress(_)) = &result {
+                        let payload = object([("groupId", self.group_id.as_str().into())]);
+                        self.events.emit("consumer.rebalancing", &event(&payload));
+                    }
+                    self.with_member(|m| m.on_heartbeat(result))
+                }
+                Action::Leave { group, member_id } => {
+                    let _ = self.broker.call(Request::LeaveGroup { group, member_id }).await;
+                    Vec::new()
+                }
+                Action::Revoke(partitions) => {
+                    // What was processed of them is committed before another member takes them over.
+                    if self.auto_commit.get() {
+                        let _ = self.commit().await;
+                    }
+                    for tp in &partitions {
+                        self.positions.borrow_mut().remove(tp);
+                        self.uncommitted.borrow_mut().remove(tp);
+                    }
+                    Vec::new()
+                }
+                Action::Assign(_) => Vec::new(), // positions come from the committed offsets on first read
+            };
+            queue.extend(more);
+        }
+    }
+
+    /// KafkaJS's `consumer.group_join` event, after every SyncGroup that gave this member its partitions.
+    fn joined_event(&self) {
+        let member = self.member.borrow();
+        let Some(m) = member.as_ref() else { return };
+        let assignment = js_sys::Object::new();
+        for (topic, partition) in &m.owned {
+            let list = js::get_dyn(&assignment, topic);
+            let list = if list.is_undefined() { Array::new() } else { Array::from(&list) };
+            list.push(&(*partition).into());
+            js::set(&assignment, topic, list);
+        }
+        let payload = object([
+            ("groupId", self.group_id.as_str().into()),
+            ("memberId", m.member_id.clone().unwrap_or_default().into()),
+            ("isLeader", m.leader.into()),
+            ("memberAssignment", assignment.into()),
+            ("generationId", m.generation.into()),
+        ]);
+        self.events.emit("consumer.group_join", &event(&payload));
+    }
+
+    /// Who commits: this member at its generation, while it is in the group (the coordinator refuses a commit
+    /// from a generation that is over).
+    pub(super) fn member_ref(&self) -> Option<(String, i32)> {
+        let member = self.member.borrow();
+        let m = member.as_ref()?;
+        Some((m.member_id.clone()?, m.generation))
+    }
+}
+
+/// The coordinator refused a commit because the group moved on: not a failure of the consumer.
+pub(super) fn refused_by_group(e: &Error) -> bool {
+    matches!(e, Error::RebalanceInProgress(_) | Error::IllegalGeneration(_) | Error::UnknownMemberId(_))
+}
+
+/// KafkaJS's GroupDescription of `group` (state `Dead` for a group the coordinator does not know), with each
+/// member's assignment decoded.
+pub(crate) async fn describe_group(broker: &Broker, group: &str) -> Result<JsValue, Error> {
+    let Response::DescribeGroup(found) = broker.call(Request::DescribeGroup { group: group.into() }).await? else {
+        return Err(unexpected());
+    };
+    let members = found.as_ref().map(|d| &d.members[..]).unwrap_or_default().iter().map(|(id, client, tps)| {
+        let assignment = js::array(
+            tps.iter().map(|(t, p)| JsValue::from(object([("topic", t.as_str().into()), ("partition", (*p).into())]))),
+        );
+        JsValue::from(object([
+            ("memberId", id.as_str().into()),
+            ("clientId", client.as_str().into()),
+            ("clientHost", "franz.local".into()),
+            ("memberAssignment", assignment.into()),
+        ]))
+    });
+    Ok(object([
+        ("groupId", group.into()),
+        ("members", js::array(members).into()),
+        ("protocol", found.as_ref().and_then(|d| d.protocol.clone()).unwrap_or_default().into()),
+        ("protocolType", "consumer".into()),
+        ("state", found.as_ref().map_or("Dead", |d| d.state.name()).into()),
+        ("errorCode", 0.into()),
+    ])
+    .into())
+}
