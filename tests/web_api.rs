@@ -25,24 +25,32 @@ extern "C" {
     async fn each_batch_and_pause(kafka: JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = adminOperations)]
     async fn admin_operations(kafka: JsValue, options: JsValue) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(catch, js_name = silentHostTimesOut)]
-    async fn silent_host_times_out(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = changeEventsAreThrottled)]
     async fn change_events_are_throttled(kafka: JsValue) -> Result<JsValue, JsValue>;
+}
+
+#[wasm_bindgen(module = "/tests/web/host.js")]
+extern "C" {
+    #[wasm_bindgen(catch, js_name = silentHostTimesOut)]
+    async fn silent_host_times_out(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = hostGoesAndComesBack)]
     async fn host_goes_and_comes_back(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = silentClientsAreDropped)]
     async fn silent_clients_are_dropped(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = producerBatchesAndPipelines)]
     async fn producer_batches_and_pipelines(api: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = connectedPair)]
+    async fn connected_pair(open: &JsValue, connect: &JsValue, cluster: &str) -> Result<JsValue, JsValue>;
+}
+
+#[wasm_bindgen(module = "/tests/web/groups.js")]
+extern "C" {
     #[wasm_bindgen(catch, js_name = aGroupSplitsPartitions)]
     async fn a_group_splits_partitions(kafka: JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = partitionsConsumedConcurrently)]
     async fn partitions_consumed_concurrently(kafka: JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = standaloneConsumersBroadcast)]
     async fn standalone_consumers_broadcast(kafka: JsValue) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(catch, js_name = connectedPair)]
-    async fn connected_pair(open: &JsValue, connect: &JsValue, cluster: &str) -> Result<JsValue, JsValue>;
 }
 
 async fn open(cluster: &str) -> JsValue {

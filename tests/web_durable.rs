@@ -11,7 +11,7 @@ use api::{api, ok};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-#[wasm_bindgen(module = "/tests/web/scenarios.js")]
+#[wasm_bindgen(module = "/tests/web/durable.js")]
 extern "C" {
     #[wasm_bindgen(catch, js_name = survivesReopen)]
     async fn survives_reopen(api: &JsValue) -> Result<JsValue, JsValue>;

@@ -18,10 +18,18 @@ wasm_bindgen_test_configure!(run_in_dedicated_worker);
 extern "C" {
     #[wasm_bindgen(catch, js_name = roundTrip)]
     async fn round_trip(kafka: JsValue) -> Result<JsValue, JsValue>;
+}
+
+#[wasm_bindgen(module = "/tests/web/durable.js")]
+extern "C" {
     #[wasm_bindgen(catch, js_name = survivesReopen)]
     async fn survives_reopen(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = failedWritesLeaveNoTrace)]
     async fn failed_writes_leave_no_trace(api: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+#[wasm_bindgen(module = "/tests/web/host.js")]
+extern "C" {
     #[wasm_bindgen(catch, js_name = hostGoesAndComesBack)]
     async fn host_goes_and_comes_back(api: &JsValue) -> Result<JsValue, JsValue>;
 }

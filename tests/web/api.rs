@@ -5,6 +5,15 @@ use franz::web::Kafka;
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
+// The scenario files import their shared checks from check.js; naming it here makes wasm-bindgen ship it beside
+// them (it copies only the JS files Rust names).
+#[wasm_bindgen(module = "/tests/web/check.js")]
+extern "C" {
+    #[allow(dead_code)]
+    #[wasm_bindgen(js_name = check)]
+    fn shipped_with_the_scenarios(cond: bool, what: &str);
+}
+
 type Open = Closure<dyn Fn(JsValue) -> Promise>;
 type Connect = Closure<dyn Fn(web_sys::MessagePort, JsValue) -> Promise>;
 type Delete = Closure<dyn Fn(String) -> Promise>;

@@ -1,0 +1,258 @@
+// A cluster serving other contexts (tests/web_host.rs, tests/web_api.rs, tests/web_worker.rs): envelopes on a
+// MessagePort, hosts that go away, clients that go silent, and the producer's pipelining.
+
+import { check, consume, eq, rejects, sleep, text, throws } from './check.js';
+
+export async function hostServesEnvelopes({ open, recordBatch, readRecordBatches }) {
+  const kafka = await open({ cluster: 'host', brokers: 1, storage: 'memory' });
+  const { port1, port2 } = new MessageChannel();
+  kafka.serve(port1);
+  const order = [];
+  let next = 1;
+  const pending = new Map();
+  port2.onmessage = (e) => {
+    order.push(e.data.id);
+    const resolve = pending.get(e.data.id);
+    pending.delete(e.data.id);
+    resolve(e.data);
+  };
+  const call = (envelope, transfer = []) =>
+    new Promise((resolve) => {
+      const id = next++;
+      pending.set(id, resolve);
+      port2.postMessage({ id, ...envelope }, transfer);
+    });
+
+  const created = await call({ kind: 'CreateTopics', topics: [{ name: 'w', partitions: 2, replicationFactor: 1 }] });
+  eq(created.body, [{ topic: 'w', error: null }], 'CreateTopics');
+
+  const batch = recordBatch([{ key: 'k', value: 'v1', headers: { h: 'x' } }, { value: 'v2' }]);
+  const produced = await call({ kind: 'Produce', acks: -1, partitions: [{ topic: 'w', partition: 0, records: batch.buffer }] }, [batch.buffer]);
+  eq([produced.body[0].baseOffset, produced.body[0].error], [0, undefined], 'Produce');
+  eq(batch.buffer.byteLength, 0, 'the batch was transferred, not copied');
+
+  // A long poll on an empty partition waits; a later request is answered first; data ends the wait.
+  const fetchId = next;
+  const waiting = call({ kind: 'Fetch', partitions: [{ topic: 'w', partition: 1, offset: 0 }], minBytes: 1, maxWaitMs: 5000 });
+  const metaId = next;
+  const meta = await call({ kind: 'Metadata', topics: ['w'] });
+  eq(meta.body.topics[0].partitions.map((p) => p.highWatermark), [2, 0], 'Metadata');
+  const later = recordBatch([{ value: 'late' }]);
+  await call({ kind: 'Produce', acks: 1, partitions: [{ topic: 'w', partition: 1, records: later.buffer }] }, [later.buffer]);
+  const fetched = await waiting;
+  check(order.indexOf(metaId) < order.indexOf(fetchId), 'answers come back out of order: ' + order);
+  eq(readRecordBatches(new Uint8Array(fetched.body[0].records)).map((m) => text(m.value)), ['late'], 'the long poll returns the new data');
+  const all = await call({ kind: 'Fetch', partitions: [{ topic: 'w', partition: 0, offset: 0 }], minBytes: 0, maxWaitMs: 0 });
+  const messages = readRecordBatches(new Uint8Array(all.body[0].records));
+  eq(messages.map((m) => [m.offset, text(m.key), text(m.value)]), [['0', 'k', 'v1'], ['1', null, 'v2']], 'records read back');
+  eq(text(messages[0].headers.h), 'x', 'headers');
+
+  // Bad input gets an error answer, and the host keeps serving.
+  eq((await call({ kind: 'Nope' })).error.type, 'INVALID_REQUEST', 'unknown kind');
+  eq((await call({ kind: 'Produce', partitions: [{ topic: 'w', partition: 0 }] })).error.type, 'INVALID_REQUEST', 'no records');
+  const corrupt = await call({ kind: 'Produce', partitions: [{ topic: 'w', partition: 0, records: new Uint8Array(80).buffer }] });
+  eq(corrupt.body[0].error.type, 'CORRUPT_MESSAGE', 'a bad batch, per partition');
+  const noId = new Promise((resolve) => pending.set(null, resolve));
+  port2.postMessage('not an envelope');
+  eq((await noId).error.type, 'INVALID_REQUEST', 'an envelope without an id');
+  eq((await call({ kind: 'OffsetCommit', group: 'g', topic: 'w', partition: 0, offset: 2 })).kind, 'OffsetCommit', 'still serving');
+  eq((await call({ kind: 'OffsetFetch', group: 'g', topic: 'w', partition: 0 })).body.offset, 2, 'OffsetFetch');
+  eq((await call({ kind: 'ListOffsets', topic: 'w', partition: 0, spec: 'latest' })).body.offset, 2, 'ListOffsets');
+  eq((await call({ kind: 'CreatePartitions', topic: 'w', count: 3 })).kind, 'CreatePartitions', 'CreatePartitions');
+  eq((await call({ kind: 'AlterConfigs', topic: 'w', changes: [['retention.ms', '1000']] })).kind, 'AlterConfigs', 'AlterConfigs');
+  const configs = (await call({ kind: 'DescribeConfigs', topic: 'w' })).body;
+  eq(configs.find((c) => c.name === 'retention.ms'), { name: 'retention.ms', value: '1000', isDefault: false }, 'DescribeConfigs');
+  eq((await call({ kind: 'AlterConfigs', topic: 'w', changes: [['nope', '1']] })).error.type, 'INVALID_CONFIG', 'a request error');
+  await kafka.close();
+  return true;
+}
+
+/** A cluster served on one end of a MessageChannel, and a client connected to the other end. */
+export async function connectedPair(open, connect, cluster) {
+  const host = await open({ cluster, brokers: 3, storage: 'memory', seed: 7 });
+  const { port1, port2 } = new MessageChannel();
+  host.serve(port1);
+  return { host, client: await connect(port2) };
+}
+
+/** A client whose host never answers: every request fails with the retriable REQUEST_TIMED_OUT, never hangs. */
+export async function silentHostTimesOut({ connect }) {
+  const { port2 } = new MessageChannel(); // nobody serves port1
+  const started = Date.now();
+  await rejects(connect(port2, { requestTimeout: 300 }), { type: 'REQUEST_TIMED_OUT', code: 7, retriable: true }, 'connect to a silent host');
+  const waited = Date.now() - started;
+  check(waited >= 250 && waited < 3000, 'the timeout was honoured: ' + waited + ' ms');
+  return true;
+}
+
+/** A host that stops answering fails the client's requests with the retriable BROKER_NOT_AVAILABLE; after a new
+ * host opens the same IndexedDB cluster and the client reconnects, producer and consumer carry on, nothing
+ * acknowledged is lost and nothing is read twice. */
+export async function hostGoesAndComesBack({ open, connect, deleteCluster }) {
+  const cluster = 'host-comes-back';
+  await deleteCluster(cluster);
+  const config = { cluster, brokers: 3, storage: 'indexeddb' };
+  let host = await open(config);
+  await host.admin().createTopics({ topics: [{ topic: 'events', numPartitions: 2 }] });
+  let channel = new MessageChannel();
+  host.serve(channel.port1);
+  const client = await connect(channel.port2, { heartbeatInterval: 50, hostTimeout: 300 });
+  const producer = client.producer({ idempotent: true, retry: { retries: 8, initialRetryTime: 100, multiplier: 1.5 } });
+  const impatient = client.producer({ retry: { retries: 0 } });
+  await Promise.all([producer.connect(), impatient.connect()]);
+  const consumer = client.consumer({ groupId: 'g', maxWaitTimeInMs: 2000 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'events', fromBeginning: true });
+  const seen = [];
+  await consumer.run({ eachMessage: async ({ partition, message }) => { seen.push(`${partition}:${message.offset}:${text(message.value)}`); } });
+  const acked = [];
+  const send = async (p, v) => { await p.send({ topic: 'events', messages: [{ key: v, value: v }] }); acked.push(v); };
+  for (const v of ['a', 'b', 'c', 'd']) await send(producer, v);
+
+  await host.close(); // the host goes: from now on nobody answers the client
+  const t0 = performance.now();
+  await rejects(send(impatient, 'never'), { type: 'BROKER_NOT_AVAILABLE', retriable: true, code: 8 }, 'a send while the host is gone');
+  const noticed = performance.now() - t0;
+  check(noticed >= 200 && noticed < 1500, `the host's silence is noticed after hostTimeout: ${noticed} ms`);
+  await rejects(client.admin().listTopics(), { type: 'BROKER_NOT_AVAILABLE' }, 'and fails at once afterwards');
+  const riding = send(producer, 'e'); // retries until the new host is there
+
+  await sleep(200);
+  host = await open(config);
+  channel = new MessageChannel();
+  host.serve(channel.port1);
+  await client.reconnect(channel.port2);
+  await riding;
+  await send(producer, 'f');
+  const deadline = Date.now() + 5000;
+  while (seen.length < acked.length && Date.now() < deadline) await sleep(50);
+  await consumer.stop();
+  eq(acked, ['a', 'b', 'c', 'd', 'e', 'f'], 'acknowledged');
+  eq([...seen.map((s) => s.split(':')[2])].sort(), acked, 'each acknowledged record consumed once, across the restart');
+  eq(new Set(seen.map((s) => s.split(':').slice(0, 2).join(':'))).size, seen.length, 'no offset twice');
+  const committed = await client.admin().fetchOffsets({ groupId: 'g', topics: ['events'] });
+  const total = committed[0].partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+  eq(total, 6, 'the group committed everything it read');
+  await client.close();
+  await host.close();
+  return true;
+}
+
+/** The host drops a client it has not heard from (a terminated worker), and one that says goodbye; a client
+ * whose heartbeat keeps it heard stays. */
+export async function silentClientsAreDropped({ open, connect }) {
+  const host = await open({ cluster: 'dropping', brokers: 1, storage: 'memory' });
+  await host.admin().createTopics({ topics: [{ topic: 't' }] });
+  const serve = () => { const c = new MessageChannel(); host.serve(c.port1, { clientTimeout: 300 }); return c.port2; };
+  const live = await connect(serve(), { heartbeatInterval: 50 });
+  const leaving = await connect(serve(), { heartbeatInterval: 50 });
+  // A raw client that starts a long poll and is never heard from again, like a worker terminated mid-request.
+  const silent = serve();
+  silent.postMessage({ id: 1, kind: 'Fetch', maxWaitMs: 60000, partitions: [{ topic: 't', partition: 0, offset: 0 }] });
+  eq(host.stats().clients, 3, 'three clients served');
+  await leaving.close();
+  await sleep(50);
+  eq(host.stats().clients, 2, 'a client that says goodbye is dropped at once');
+  const deadline = Date.now() + 3000;
+  while (host.stats().clients > 1 && Date.now() < deadline) await sleep(50);
+  eq(host.stats().clients, 1, 'the silent one is dropped after clientTimeout, its long poll with it');
+  eq(await live.admin().listTopics(), ['t'], 'the live client is still served');
+  await throws(() => host.serve(new MessageChannel().port1, { clientTimeout: 0 }), { name: 'TypeError' }, 'clientTimeout 0');
+  await live.close();
+  await host.close();
+  return true;
+}
+
+/** A MessagePort between a client and a host that counts Produce requests in flight. */
+function countingRelay(host) {
+  const toHost = new MessageChannel();
+  host.serve(toHost.port1);
+  const toClient = new MessageChannel();
+  const stats = { produces: 0, outstanding: 0, maxOutstanding: 0 };
+  const produces = new Set();
+  toClient.port1.onmessage = ({ data }) => {
+    if (data.kind === 'Produce') {
+      produces.add(data.id);
+      stats.produces += 1;
+      stats.outstanding += 1;
+      stats.maxOutstanding = Math.max(stats.maxOutstanding, stats.outstanding);
+    }
+    toHost.port2.postMessage(data, (data.partitions ?? []).map((p) => p.records).filter((r) => r instanceof ArrayBuffer));
+  };
+  toHost.port2.onmessage = ({ data }) => {
+    if (produces.delete(data.id)) stats.outstanding -= 1;
+    const buffers = data.kind === 'Fetch' ? data.body.map((p) => p.records).filter((r) => r instanceof ArrayBuffer) : [];
+    toClient.port1.postMessage(data, buffers);
+  };
+  return { port: toClient.port2, stats };
+}
+
+/** How many RecordBatches partition 0 of `topic` holds, read with a raw Fetch envelope. */
+async function batchesIn(host, topic) {
+  const { port1, port2 } = new MessageChannel();
+  host.serve(port1);
+  const answer = await new Promise((resolve) => {
+    port2.onmessage = ({ data }) => resolve(data);
+    port2.postMessage({ id: 1, kind: 'Fetch', partitions: [{ topic, partition: 0, offset: 0, maxBytes: 1 << 24 }] });
+  });
+  port2.close();
+  const view = new DataView(answer.body[0].records);
+  let count = 0;
+  for (let at = 0; at < view.byteLength; at += 12 + view.getInt32(at + 8)) count += 1;
+  return count;
+}
+
+/** The producer batches as Kafka's does (linger.ms, batch.size), keeps at most maxInFlightRequests requests out,
+ * and resolves sends in the order they were made. */
+export async function producerBatchesAndPipelines({ open, connect }) {
+  const host = await open({ cluster: 'batching', brokers: 1, storage: 'memory' });
+  const topics = ['linger', 'inflight', 'small', 'idem'];
+  await host.admin().createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: 1 })) });
+  const fire = (producer, topic, n, size = 10) => {
+    const order = [];
+    const sends = Array.from({ length: n }, (_, i) =>
+      producer.send({ topic, messages: [{ value: `${i}:`.padEnd(size, 'x') }] }).then((m) => { order.push(i); return Number(m[0].baseOffset); }));
+    return Promise.all(sends).then((offsets) => ({ offsets, order }));
+  };
+  const inOrder = (n) => Array.from({ length: n }, (_, i) => i);
+
+  // linger.ms: sends made together go as one batch.
+  const relay = countingRelay(host);
+  const client = await connect(relay.port, {});
+  const lingering = client.producer({ lingerMs: 30 });
+  await lingering.connect();
+  const a = await fire(lingering, 'linger', 50);
+  eq(a.offsets, inOrder(50), 'offsets follow the order of the sends');
+  eq(a.order, inOrder(50), 'sends resolve in order');
+  check((await batchesIn(host, 'linger')) <= 2, 'lingering 30 ms gathers 50 sends into one or two batches');
+
+  // maxInFlightRequests bounds the requests out; what waits meanwhile is batched.
+  relay.stats.maxOutstanding = 0;
+  relay.stats.produces = 0;
+  const bounded = client.producer({ maxInFlightRequests: 2 });
+  await bounded.connect();
+  const b = await fire(bounded, 'inflight', 300);
+  eq(b.offsets, inOrder(300), 'pipelined offsets in order');
+  eq(b.order, inOrder(300), 'pipelined sends resolve in order');
+  eq(relay.stats.maxOutstanding, 2, 'two requests in flight, never more');
+  check(relay.stats.produces < 100, `300 sends went in ${relay.stats.produces} requests`);
+
+  // batch.size: a piece never joins a batch it would push past batchSize.
+  const small = client.producer({ batchSize: 100, lingerMs: 20 });
+  await small.connect();
+  await fire(small, 'small', 20, 60);
+  eq(await batchesIn(host, 'small'), 20, 'sends of ~70 bytes each fill a 100-byte batch alone');
+
+  // An idempotent producer pipelines too: sequence numbers keep the order, nothing is written twice.
+  const idem = client.producer({ idempotent: true });
+  await idem.connect();
+  const c = await fire(idem, 'idem', 200);
+  eq(c.offsets, inOrder(200), 'idempotent pipelined offsets');
+
+  for (const bad of [{ maxInFlightRequests: 0 }, { batchSize: 0 }, { lingerMs: -1 }]) {
+    await throws(() => client.producer(bad), { name: 'TypeError' }, `producer(${JSON.stringify(bad)})`);
+  }
+  await client.close();
+  await host.close();
+  return true;
+}
