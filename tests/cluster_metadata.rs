@@ -193,3 +193,11 @@ fn committed_offsets_are_per_group_and_partition() {
     c.create_topic(&NewTopic::new("t", 2, 1), false).unwrap();
     assert_eq!(c.committed_offset("g", "t", 0).unwrap(), None, "deleting a topic drops its offsets");
 }
+
+#[test]
+fn lag_is_what_consumers_can_read_that_the_group_has_not_committed() {
+    use franz::core::cluster::lag;
+    assert_eq!(lag(Some(7), 0, 10), 3);
+    assert_eq!(lag(None, 4, 10), 6, "nothing committed: everything readable");
+    assert_eq!(lag(Some(12), 0, 10), 0, "a commit past the high watermark is no negative lag");
+}

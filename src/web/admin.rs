@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 use super::broker::Broker;
 use super::js::{self, object};
 use super::kafka::resolved;
-use crate::core::cluster::{BrokerInfo, CommittedOffset, NewTopic, TopicMetadata};
+use crate::core::cluster::{lag, BrokerInfo, CommittedOffset, NewTopic, TopicMetadata};
 use crate::core::error::Error;
 use crate::core::log::OffsetSpec;
 use crate::core::protocol::{Request, Response, TopicOutcome};
@@ -483,14 +483,12 @@ impl Admin {
             for (t, committed) in committed_offsets(&broker, &group, optional_topics(&options)?).await? {
                 for (p, committed) in t.partitions.iter().zip(committed) {
                     let committed = committed.map(|c| c.offset);
-                    // Nothing committed: the whole readable log is lag.
-                    let from = committed.unwrap_or(p.log_start_offset);
                     out.push(object([
                         ("topic", t.name.as_str().into()),
                         ("partition", p.partition.into()),
                         ("committed", js::offset(committed.unwrap_or(-1))),
                         ("logEndOffset", js::offset(p.high_watermark)),
-                        ("lag", js::offset((p.high_watermark - from).max(0))),
+                        ("lag", js::offset(lag(committed, p.log_start_offset, p.high_watermark))),
                         ("memberId", reader(&t.name, p.partition).map_or(JsValue::NULL, |(m, _, _)| m.as_str().into())),
                     ]));
                 }

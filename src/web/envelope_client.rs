@@ -25,6 +25,17 @@ fn strings(list: &[String]) -> JsValue {
     js::array(list.iter().map(|s| JsValue::from(s.as_str()))).into()
 }
 
+/// The `body` field of SyncGroup, Heartbeat, LeaveGroup and DescribeGroup (each reads the fields it needs).
+fn group_call(
+    group: &str,
+    member_id: &str,
+    generation: i32,
+    assignments: Option<std::collections::BTreeMap<String, Vec<crate::core::groups::TopicPartition>>>,
+) -> Vec<(&'static str, JsValue)> {
+    let call = GroupCall { group: group.into(), member_id: member_id.into(), generation, assignments };
+    vec![("body", js::to_plain(&call))]
+}
+
 /// A request as an envelope with `id`, and the ArrayBuffers to transfer with it. Records for a Produce are built
 /// into a RecordBatch v2 here, on the client, as Kafka's producers do.
 pub fn request(id: f64, r: &Request) -> (Object, Array) {
@@ -164,32 +175,13 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
         Request::InitProducerId => ("InitProducerId", vec![]),
         Request::JoinGroup(join) => ("JoinGroup", vec![("body", js::to_plain(join))]),
         Request::SyncGroup { group, member_id, generation, assignments } => {
-            let call = GroupCall {
-                group: group.clone(),
-                member_id: member_id.clone(),
-                generation: *generation,
-                assignments: assignments.clone(),
-            };
-            ("SyncGroup", vec![("body", js::to_plain(&call))])
+            ("SyncGroup", group_call(group, member_id, *generation, assignments.clone()))
         }
         Request::Heartbeat { group, member_id, generation } => {
-            let call = GroupCall {
-                group: group.clone(),
-                member_id: member_id.clone(),
-                generation: *generation,
-                assignments: None,
-            };
-            ("Heartbeat", vec![("body", js::to_plain(&call))])
+            ("Heartbeat", group_call(group, member_id, *generation, None))
         }
-        Request::LeaveGroup { group, member_id } => {
-            let call =
-                GroupCall { group: group.clone(), member_id: member_id.clone(), generation: 0, assignments: None };
-            ("LeaveGroup", vec![("body", js::to_plain(&call))])
-        }
-        Request::DescribeGroup { group } => {
-            let call = GroupCall { group: group.clone(), member_id: String::new(), generation: 0, assignments: None };
-            ("DescribeGroup", vec![("body", js::to_plain(&call))])
-        }
+        Request::LeaveGroup { group, member_id } => ("LeaveGroup", group_call(group, member_id, 0, None)),
+        Request::DescribeGroup { group } => ("DescribeGroup", group_call(group, "", 0, None)),
     };
     let out = object([("id", id.into()), ("kind", kind.into())]);
     for (k, v) in fields {

@@ -9,7 +9,7 @@ mod state;
 
 pub use data::{FetchResult, ProduceResult, ReplicaCleanup, Served};
 pub use metadata::{BrokerId, BrokerInfo, NewTopic, PartitionMetadata, TopicMetadata};
-pub use offsets::{CommittedOffset, MAX_METADATA_BYTES};
+pub use offsets::{lag, CommittedOffset, MAX_METADATA_BYTES};
 pub use persist::PendingWrite;
 pub use placement::assign_replicas;
 pub use state::{Cluster, MAX_PARTITIONS};

@@ -21,6 +21,12 @@ pub const MAX_METADATA_BYTES: usize = 4096;
 
 pub(super) type GroupOffsets = BTreeMap<(String, String, u32), CommittedOffset>;
 
+/// A group's lag on a partition, as `kafka-consumer-groups --describe` shows it: what consumers can read
+/// (below the high watermark) that the group has not committed; with no commit, everything readable.
+pub fn lag(committed: Option<i64>, log_start_offset: i64, high_watermark: i64) -> i64 {
+    (high_watermark - committed.unwrap_or(log_start_offset)).max(0)
+}
+
 fn check_group_id(group: &str) -> Result<()> {
     if group.is_empty() {
         return Err(Error::InvalidGroupId("the group id must not be empty".into()));
