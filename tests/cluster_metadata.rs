@@ -29,7 +29,7 @@ fn create_topic_places_replicas_and_spreads_leaders() {
         leaders[p.leader.unwrap() as usize] += 1;
     }
     assert_eq!(&leaders[1..], &[2, 2, 2], "leaders spread evenly over brokers 1..3");
-    assert_eq!(c.brokers().map(|b| b.id).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(c.brokers().iter().map(|b| b.id).collect::<Vec<_>>(), [1, 2, 3]);
 }
 
 #[test]

@@ -60,6 +60,7 @@ impl Node {
                 }
             }
         }
+        self.cluster.start(T0);
     }
 
     fn produce(&mut self, topic: &str, partition: i32, values: &[&str]) -> Result<i64, String> {

@@ -6,6 +6,7 @@
 //! request with an error per topic; so do CreateTopics and DeleteTopics here.
 
 use bytes::Bytes;
+use serde::{Deserialize, Serialize};
 
 use std::collections::BTreeMap;
 
@@ -61,6 +62,8 @@ pub enum Request {
         partitions: Vec<FetchPartition>,
         min_bytes: usize,
         max_wait_ms: u32,
+        /// The consumer's rack (`client.rack`): an in-sync replica there serves it (KIP-392).
+        rack: Option<String>,
     },
     ListOffsets {
         topic: String,
@@ -133,6 +136,25 @@ pub enum Request {
     DeleteGroups {
         groups: Vec<String>,
     },
+    /// A failure on purpose (franz's own: a tab has no other way to crash a broker or cut a cable).
+    Fault(Fault),
+}
+
+/// What [`Request::Fault`] does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "fault", rename_all = "camelCase")]
+pub enum Fault {
+    KillBroker {
+        broker: i32,
+    },
+    RestartBroker {
+        broker: i32,
+    },
+    /// Brokers reach only those in their own group; the controller is with the first group.
+    PartitionNetwork {
+        groups: Vec<Vec<i32>>,
+    },
+    HealNetwork,
 }
 
 /// One topic's outcome in a request about several.
@@ -178,6 +200,7 @@ pub enum Response {
     ListGroups(Vec<(String, GroupState)>),
     /// Each group's outcome.
     DeleteGroups(Vec<(String, Option<Error>)>),
+    Fault,
 }
 
 impl Request {
@@ -191,6 +214,7 @@ impl Request {
             | Request::AlterConfigs { validate_only: false, .. }
             | Request::OffsetCommit { .. }
             | Request::DeleteGroups { .. }
+            | Request::Fault(_)
             | Request::InitProducerId => true,
             Request::Fetch { .. }
             | Request::ListOffsets { .. }
@@ -223,6 +247,8 @@ impl Request {
             Request::CreatePartitions { .. } => "createPartitions",
             Request::AlterConfigs { .. } => "alterConfigs",
             Request::OffsetCommit { .. } => "commitOffsets",
+            Request::Fault(Fault::KillBroker { .. } | Fault::RestartBroker { .. }) => "broker",
+            Request::Fault(_) => "network",
             _ => return None,
         })
     }
@@ -273,9 +299,15 @@ impl Cluster {
                         .into_iter()
                         .map(|p| {
                             let result = match p.data {
-                                ProduceData::Batches(bytes) => self.produce(&p.topic, p.partition, &bytes, now_ms),
+                                ProduceData::Batches(bytes) => {
+                                    self.produce_with(&p.topic, p.partition, acks, now_ms, |log, epoch, config| {
+                                        log.append_as_leader(&bytes, epoch, config, now_ms)
+                                    })
+                                }
                                 ProduceData::Records { records, producer } => {
-                                    self.produce_records(&p.topic, p.partition, records, producer, now_ms)
+                                    self.produce_with(&p.topic, p.partition, acks, now_ms, |log, epoch, config| {
+                                        log.append_records_as_leader(records, producer, epoch, config, now_ms)
+                                    })
                                 }
                             };
                             PartitionResult { topic: p.topic, partition: p.partition, result }
@@ -283,11 +315,11 @@ impl Cluster {
                         .collect(),
                 )
             }
-            Request::Fetch { partitions, .. } => Response::Fetch(
+            Request::Fetch { partitions, rack, .. } => Response::Fetch(
                 partitions
                     .into_iter()
                     .map(|p| {
-                        let result = self.fetch(&p.topic, p.partition, p.offset, p.max_bytes);
+                        let result = self.fetch_in_rack(&p.topic, p.partition, p.offset, p.max_bytes, rack.as_deref());
                         PartitionResult { topic: p.topic, partition: p.partition, result }
                     })
                     .collect(),
@@ -300,7 +332,7 @@ impl Cluster {
                     None => self.metadata(),
                     Some(names) => names.iter().map(|t| self.describe_topic(t)).collect::<Result<_>>()?,
                 };
-                Response::Metadata { brokers: self.brokers().cloned().collect(), topics }
+                Response::Metadata { brokers: self.brokers(), topics }
             }
             Request::CreateTopics { topics, validate_only } => Response::CreateTopics(
                 topics
@@ -355,6 +387,15 @@ impl Cluster {
             Request::InitProducerId => {
                 let (producer_id, epoch) = self.init_producer_id();
                 Response::InitProducerId { producer_id, epoch }
+            }
+            Request::Fault(fault) => {
+                match fault {
+                    Fault::KillBroker { broker } => self.kill_broker(broker, now_ms)?,
+                    Fault::RestartBroker { broker } => self.restart_broker(broker, now_ms)?,
+                    Fault::PartitionNetwork { groups } => self.partition_network(&groups, now_ms)?,
+                    Fault::HealNetwork => self.heal_network(now_ms),
+                }
+                Response::Fault
             }
         })
     }

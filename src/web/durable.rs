@@ -11,7 +11,7 @@ use wasm_bindgen_futures::JsFuture;
 use super::error;
 use super::idb::IdbStorage;
 use super::kafka::Inner;
-use crate::core::cluster::{Cluster, FetchResult};
+use crate::core::cluster::{Cluster, FetchResult, TAB_TIMING};
 use crate::core::error::Error;
 use crate::core::log::{first_at_or_after, OffsetAndTimestamp, OffsetSpec};
 use crate::core::protocol::{FetchPartition, PartitionResult, Request, Response};
@@ -21,23 +21,34 @@ use crate::core::storage::{StorageFailure, StorageOp};
 /// Bytes of batches each replica keeps in memory; older ones are read back from IndexedDB when fetched.
 pub const WINDOW_BUDGET: usize = 4 << 20;
 
-/// How often retention and compaction run. Kafka checks every 5 minutes (`log.retention.check.interval.ms`); a
-/// tab checks every second, so that a lesson shows the effect while the student watches.
-const TICK_MS: u32 = 1000;
+/// How often the brokers' and the controller's timers run (heartbeats, follower fetches, ISR changes,
+/// elections), with retention and compaction of what memory holds.
+const TICK_MS: u32 = 100;
+
+/// Every this many ticks (a second), retention reaches the batches only storage holds, and clients that went
+/// silent are dropped. Kafka checks retention every 5 minutes (`log.retention.check.interval.ms`); a tab checks
+/// every second, so that a lesson shows the effect while the student watches.
+const SLOW_TICKS: u32 = 10;
+
+/// How long past `request.timeout.ms` a produce waits for its acks before giving up on the leader.
+const ACK_SLACK_MS: i64 = 5000;
 
 /// How much of a replica's oldest data one retention check reads from storage.
 const HEAD_BYTES: usize = 1 << 20;
 
 /// Runs the cluster's periodic work until the cluster is closed or dropped. Holds it only weakly.
 pub async fn ticker(inner: std::rc::Weak<Inner>) {
-    loop {
+    for beat in 1u32.. {
         super::retry::sleep(TICK_MS).await;
         let Some(inner) = inner.upgrade() else { return };
         if inner.check_open().is_err() {
             return;
         }
-        inner.sweep_clients();
         inner.tick().await;
+        if beat % SLOW_TICKS == 0 {
+            inner.sweep_clients();
+            inner.clean_storage_heads().await;
+        }
     }
 }
 
@@ -48,6 +59,7 @@ fn storage_error(f: StorageFailure) -> JsValue {
 /// Rebuilds a cluster from storage: metadata, then each replica's newest batch. A corrupt tail is deleted and
 /// the batch before it tried, so every log ends at its last valid batch; each such repair is reported.
 pub async fn restore(storage: &IdbStorage, seed: u64) -> Result<(Cluster, Vec<String>), JsValue> {
+    let now = js_sys::Date::now() as i64;
     let meta = storage.meta_with_prefix("").await.map_err(storage_error)?;
     let mut cluster = Cluster::restore(&meta, seed, WINDOW_BUDGET).map_err(|e| error::to_js(&e))?;
     let mut warnings = Vec::new();
@@ -68,37 +80,103 @@ pub async fn restore(storage: &IdbStorage, seed: u64) -> Result<(Cluster, Vec<St
             }
         }
     }
+    cluster.start(now);
     Ok((cluster, warnings))
 }
 
 impl Inner {
-    /// Retention and compaction: on what memory holds, then on the oldest batches that only storage holds.
+    /// Moves the cluster's time: groups' session timeouts, replication (heartbeats, fetches, ISR changes,
+    /// elections, acks=all writes that waited), and retention of what memory holds. Writes what that changed.
     async fn tick(self: &Rc<Self>) {
         let now = self.now_ms();
         self.cluster.borrow_mut().groups.tick(now);
         self.collect_group_replies();
+        let before = self.cluster.borrow().change_count();
         let cleaned = self.cluster.borrow_mut().tick(now);
-        let mut changed = match cleaned {
+        self.collect_acks();
+        for e in self.cluster.borrow_mut().take_unclean_elections() {
+            self.warn(&format!(
+                "unclean leader election: broker {} leads {}-{} at epoch {} without being in sync; {} records \
+                 other replicas held are lost",
+                e.leader, e.topic, e.partition, e.leader_epoch, e.lost_records
+            ));
+        }
+        let retained = match cleaned {
             Ok(c) => !c.is_empty(),
             Err(e) => {
                 self.warn(&format!("log cleanup failed: {e}"));
                 false
             }
         };
-        if let Some(storage) = &self.storage {
-            let heads = self.cluster.borrow().heads_to_check();
-            for (replica, start) in heads {
-                if let Ok(loaded) = storage.load_batches(&replica, start, HEAD_BYTES).await {
-                    let removed = self.cluster.borrow_mut().clean_head(&replica, loaded, now);
-                    changed |= removed.is_ok_and(|n| n > 0);
-                }
+        if let Err(e) = self.persist().await {
+            self.warn(&format!("writing what replication and retention changed failed: {e:?}"));
+        }
+        if retained {
+            self.changed("retention", "");
+        }
+        if self.cluster.borrow().change_count() != before {
+            self.changed("replication", "");
+        }
+    }
+
+    /// Retention on the oldest batches, which only storage holds.
+    async fn clean_storage_heads(self: &Rc<Self>) {
+        let Some(storage) = &self.storage else { return };
+        let now = self.now_ms();
+        let heads = self.cluster.borrow().heads_to_check();
+        let mut removed = 0;
+        for (replica, start) in heads {
+            if let Ok(loaded) = storage.load_batches(&replica, start, HEAD_BYTES).await {
+                removed += self.cluster.borrow_mut().clean_head(&replica, loaded, now).unwrap_or(0);
             }
         }
-        if changed {
+        if removed > 0 {
             if let Err(e) = self.persist().await {
                 self.warn(&format!("writing the log cleanup failed: {e:?}"));
             }
             self.changed("retention", "");
+        }
+    }
+
+    /// Moves answers to acks=all writes from the cluster to the produces waiting for them.
+    pub fn collect_acks(&self) {
+        let acks = self.cluster.borrow_mut().take_acks();
+        if acks.is_empty() {
+            return;
+        }
+        self.acks.borrow_mut().extend(acks);
+        for resolve in self.ack_waiters.take() {
+            let _ = resolve.call0(&JsValue::NULL);
+        }
+    }
+
+    /// Waits until every partition of a produce that waited for its ISR has its answer. The leader answers
+    /// within `request.timeout.ms`, or fails the write when it loses the leadership or its broker dies.
+    pub async fn await_acks(&self, response: &mut Response) {
+        let Response::Produce(results) = response else { return };
+        let deadline = self.now_ms() + TAB_TIMING.request_timeout_ms + ACK_SLACK_MS;
+        loop {
+            let mut waiting = false;
+            for r in results.iter_mut() {
+                let Some(ack) = r.result.as_ref().ok().and_then(|p| p.pending) else { continue };
+                let answer = self.acks.borrow_mut().remove(&ack);
+                match answer {
+                    Some(Ok(_)) => {
+                        if let Ok(p) = &mut r.result {
+                            p.pending = None;
+                        }
+                    }
+                    Some(Err(e)) => r.result = Err(e),
+                    None if self.now_ms() >= deadline => {
+                        r.result = Err(Error::RequestTimedOut("the ISR did not acknowledge the write in time".into()))
+                    }
+                    None => waiting = true,
+                }
+            }
+            if !waiting {
+                return;
+            }
+            super::kafka::wait_on(&self.ack_waiters, (deadline - self.now_ms()).max(1) as u32).await;
         }
     }
 
@@ -170,8 +248,9 @@ impl Inner {
     pub async fn fetch_batches(
         self: &Rc<Self>,
         partitions: Vec<FetchPartition>,
+        rack: Option<String>,
     ) -> Result<Vec<PartitionResult<FetchResult>>, Error> {
-        let request = Request::Fetch { partitions: partitions.clone(), min_bytes: 1, max_wait_ms: 0 };
+        let request = Request::Fetch { partitions: partitions.clone(), min_bytes: 1, max_wait_ms: 0, rack };
         let Response::Fetch(mut answers) = self.serve(request)? else {
             return Err(Error::UnknownServerError("a fetch was answered with something else".into()));
         };

@@ -96,6 +96,7 @@ pub fn request(e: &JsValue) -> Result<Request, Error> {
                 partitions,
                 min_bytes: field(js::opt_int(e, "minBytes", "minBytes"))?.unwrap_or(1),
                 max_wait_ms: field(js::opt_int(e, "maxWaitMs", "maxWaitMs"))?.unwrap_or(0),
+                rack: field(js::opt_string(e, "rack", "rack"))?,
             }
         }
         "ListOffsets" => Request::ListOffsets {
@@ -168,9 +169,10 @@ pub fn request(e: &JsValue) -> Result<Request, Error> {
             partition: required(field(js::opt_int(e, "partition", "partition"))?, "partition")?,
         },
         "InitProducerId" => Request::InitProducerId,
-        "JoinGroup" => Request::JoinGroup(group_body(e)?),
+        "JoinGroup" => Request::JoinGroup(plain_body(e)?),
+        "Fault" => Request::Fault(plain_body(e)?),
         "SyncGroup" | "Heartbeat" | "LeaveGroup" | "DescribeGroup" => {
-            let GroupCall { group, member_id, generation, assignments } = group_body(e)?;
+            let GroupCall { group, member_id, generation, assignments } = plain_body(e)?;
             match kind.as_str() {
                 "SyncGroup" => Request::SyncGroup { group, member_id, generation, assignments },
                 "Heartbeat" => Request::Heartbeat { group, member_id, generation },
@@ -195,8 +197,8 @@ pub struct GroupCall {
     pub assignments: Option<std::collections::BTreeMap<String, Vec<crate::core::groups::TopicPartition>>>,
 }
 
-/// A group call's `body`: its fields as a plain object.
-fn group_body<T: serde::de::DeserializeOwned>(e: &JsValue) -> Result<T, Error> {
+/// A request's `body` (group calls, faults): its fields as a plain object.
+fn plain_body<T: serde::de::DeserializeOwned>(e: &JsValue) -> Result<T, Error> {
     js::from_plain(&js::get(e, "body"), "body").map_err(invalid)
 }
 
@@ -261,6 +263,7 @@ pub fn response(id: f64, r: &Response) -> (Object, Array) {
                 partition_result(p, |v, o| {
                     js::set(o, "highWatermark", v.high_watermark as f64);
                     js::set(o, "logStartOffset", v.log_start_offset as f64);
+                    js::set(o, "replica", v.replica);
                     let records = Uint8Array::from(&v.batches.concat()[..]).buffer();
                     transfer.push(&records);
                     js::set(o, "records", records);
@@ -279,7 +282,11 @@ pub fn response(id: f64, r: &Response) -> (Object, Array) {
             object([
                 (
                     "brokers",
-                    js::array(brokers.iter().map(|b| object([("id", b.id.into()), ("alive", b.alive.into())]))).into(),
+                    js::array(brokers.iter().map(|b| {
+                        let rack = b.rack.as_deref().map_or(JsValue::NULL, JsValue::from);
+                        object([("id", b.id.into()), ("alive", b.alive.into()), ("rack", rack)])
+                    }))
+                    .into(),
                 ),
                 (
                     "topics",
@@ -291,8 +298,17 @@ pub fn response(id: f64, r: &Response) -> (Object, Array) {
                                 ("leaderEpoch", p.leader_epoch.into()),
                                 ("replicas", js::array(p.replicas.iter().copied()).into()),
                                 ("isr", js::array(p.isr.iter().copied()).into()),
+                                ("offlineReplicas", js::array(p.offline_replicas.iter().copied()).into()),
                                 ("logStartOffset", (p.log_start_offset as f64).into()),
                                 ("highWatermark", (p.high_watermark as f64).into()),
+                                (
+                                    "replicaLogEndOffsets",
+                                    js::array(p.replica_log_end_offsets.iter().map(|o| *o as f64)).into(),
+                                ),
+                                (
+                                    "replicaHighWatermarks",
+                                    js::array(p.replica_high_watermarks.iter().map(|o| *o as f64)).into(),
+                                ),
                             ])
                         }));
                         object([
@@ -341,6 +357,7 @@ pub fn response(id: f64, r: &Response) -> (Object, Array) {
         Response::Joined(joined) => ("JoinGroup", js::to_plain(joined)),
         Response::Synced(assignment) => ("SyncGroup", js::to_plain(assignment)),
         Response::Heartbeat => ("Heartbeat", JsValue::NULL),
+        Response::Fault => ("Fault", JsValue::NULL),
         Response::LeaveGroup => ("LeaveGroup", JsValue::NULL),
         Response::DescribeGroup(d) => ("DescribeGroup", js::to_plain(d)),
         Response::ListGroups(groups) => (

@@ -69,7 +69,7 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
                 ),
             ],
         ),
-        Request::Fetch { partitions, min_bytes, max_wait_ms } => (
+        Request::Fetch { partitions, min_bytes, max_wait_ms, rack } => (
             "Fetch",
             vec![
                 (
@@ -86,6 +86,7 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
                 ),
                 ("minBytes", (*min_bytes as f64).into()),
                 ("maxWaitMs", (*max_wait_ms).into()),
+                ("rack", rack.as_deref().map_or(JsValue::UNDEFINED, JsValue::from)),
             ],
         ),
         Request::ListOffsets { topic, partition, spec } => (
@@ -174,6 +175,7 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
         ),
         Request::InitProducerId => ("InitProducerId", vec![]),
         Request::JoinGroup(join) => ("JoinGroup", vec![("body", js::to_plain(join))]),
+        Request::Fault(fault) => ("Fault", vec![("body", js::to_plain(fault))]),
         Request::SyncGroup { group, member_id, generation, assignments } => {
             ("SyncGroup", group_call(group, member_id, *generation, assignments.clone()))
         }
@@ -270,7 +272,8 @@ pub fn response(e: &JsValue) -> Result<(Option<f64>, Result<Response, Error>), E
                 base_offset: num(&js::get(p, "baseOffset"), "baseOffset")?,
                 log_append_time: num(&js::get(p, "logAppendTime"), "logAppendTime")?,
                 log_start_offset: num(&js::get(p, "logStartOffset"), "logStartOffset")?,
-                appended: Vec::new(),
+                // The host answers a produce only once it is acknowledged.
+                pending: None,
             })
         })?),
         "Fetch" => Response::Fetch(partition_results(&body, |p| {
@@ -280,6 +283,7 @@ pub fn response(e: &JsValue) -> Result<(Option<f64>, Result<Response, Error>), E
                 log_start_offset: num(&js::get(p, "logStartOffset"), "logStartOffset")?,
                 batches: if records.is_empty() { Vec::new() } else { vec![records] },
                 in_storage: None,
+                replica: num(&js::get(p, "replica"), "replica")? as i32,
             })
         })?),
         "ListOffsets" => Response::ListOffsets(if js::is_missing(&body) {
@@ -295,7 +299,8 @@ pub fn response(e: &JsValue) -> Result<(Option<f64>, Result<Response, Error>), E
                 .iter()
                 .map(|b| {
                     let alive = js::get(b, "alive").as_bool().unwrap_or(false);
-                    Ok(BrokerInfo { id: num(&js::get(b, "id"), "broker id")? as i32, rack: None, alive })
+                    let rack = js::get(b, "rack").as_string();
+                    Ok(BrokerInfo { id: num(&js::get(b, "id"), "broker id")? as i32, rack, alive })
                 })
                 .collect::<Result<_, Error>>()?,
             topics: list(&js::get(&body, "topics")).iter().map(topic_metadata).collect::<Result<_, Error>>()?,
@@ -351,6 +356,7 @@ pub fn response(e: &JsValue) -> Result<(Option<f64>, Result<Response, Error>), E
         "JoinGroup" => Response::Joined(js::from_plain(&body, "body").map_err(|e| malformed(&e))?),
         "SyncGroup" => Response::Synced(js::from_plain(&body, "body").map_err(|e| malformed(&e))?),
         "Heartbeat" => Response::Heartbeat,
+        "Fault" => Response::Fault,
         "LeaveGroup" => Response::LeaveGroup,
         "DescribeGroup" => Response::DescribeGroup(js::from_plain(&body, "body").map_err(|e| malformed(&e))?),
         other => return Err(malformed(&format!("unknown kind {other:?}"))),
@@ -363,19 +369,21 @@ fn topic_metadata(t: &JsValue) -> Result<TopicMetadata, Error> {
     let partitions = list(&js::get(t, "partitions"))
         .iter()
         .map(|p| {
-            let ids = |key: &'static str| {
-                list(&js::get(p, key)).iter().filter_map(JsValue::as_f64).map(|f| f as i32).collect::<Vec<_>>()
-            };
+            let numbers =
+                |key: &'static str| list(&js::get(p, key)).iter().filter_map(JsValue::as_f64).collect::<Vec<_>>();
+            let ids = |key| numbers(key).into_iter().map(|f| f as i32).collect();
+            let offsets = |key| numbers(key).into_iter().map(|f| f as i64).collect();
             Ok(PartitionMetadata {
                 partition: num(&js::get(p, "partition"), "partition")? as u32,
                 leader: js::get(p, "leader").as_f64().map(|f| f as i32),
                 leader_epoch: num(&js::get(p, "leaderEpoch"), "leaderEpoch")? as i32,
                 replicas: ids("replicas"),
                 isr: ids("isr"),
-                offline_replicas: Vec::new(),
+                offline_replicas: ids("offlineReplicas"),
                 log_start_offset: num(&js::get(p, "logStartOffset"), "logStartOffset")?,
                 high_watermark: num(&js::get(p, "highWatermark"), "highWatermark")?,
-                replica_log_end_offsets: Vec::new(),
+                replica_log_end_offsets: offsets("replicaLogEndOffsets"),
+                replica_high_watermarks: offsets("replicaHighWatermarks"),
             })
         })
         .collect::<Result<_, Error>>()?;
@@ -414,6 +422,7 @@ mod tests {
                 partitions: vec![FetchPartition { topic: "t".into(), partition: 1, offset: 42, max_bytes: 1000 }],
                 min_bytes: 1,
                 max_wait_ms: 500,
+                rack: Some("zone-a".into()),
             },
             Request::ListOffsets { topic: "t".into(), partition: 0, spec: OffsetSpec::Earliest },
             Request::ListOffsets { topic: "t".into(), partition: 0, spec: OffsetSpec::Timestamp(1_700_000_000_000) },
@@ -473,7 +482,7 @@ mod tests {
                         base_offset: 4,
                         log_append_time: -1,
                         log_start_offset: 0,
-                        appended: vec![],
+                        pending: None,
                     }),
                 },
                 PartitionResult {
@@ -488,6 +497,7 @@ mod tests {
                 result: Ok(FetchResult {
                     high_watermark: 1,
                     log_start_offset: 0,
+                    replica: 2,
                     batches: vec![batch],
                     in_storage: None,
                 }),

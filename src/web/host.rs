@@ -61,10 +61,10 @@ impl Inner {
 
     /// [`Inner::call`] for a client that may go away: its long poll ends as soon as `wanted()` is false.
     async fn call_while(self: &Rc<Self>, request: Request, wanted: &dyn Fn() -> bool) -> Result<Response, Error> {
-        if let Request::Fetch { partitions, min_bytes, max_wait_ms } = request {
+        if let Request::Fetch { partitions, min_bytes, max_wait_ms, rack } = request {
             let deadline = self.now_ms() + i64::from(max_wait_ms);
             loop {
-                let answers = self.fetch_batches(partitions.clone()).await?;
+                let answers = self.fetch_batches(partitions.clone(), rack.clone()).await?;
                 let bytes: usize = answers
                     .iter()
                     .filter_map(|a| a.result.as_ref().ok())
@@ -87,14 +87,16 @@ impl Inner {
             Request::JoinGroup(join) => join.rebalance_timeout_ms.max(0) + GROUP_WAIT_SLACK_MS,
             _ => GROUP_WAIT_SLACK_MS,
         };
-        let response = self.serve(request)?;
+        let mut response = self.serve(request)?;
         self.collect_group_replies();
+        self.collect_acks();
         if let Response::GroupPending { group, member_id } = response {
             return self.group_answer(&group, &member_id, waits_ms, wanted).await;
         }
         if mutates {
             self.persist().await?;
             self.data_arrived();
+            self.await_acks(&mut response).await;
         }
         if let Some((kind, topic)) = change {
             for topic in response.changed_topics(topic.as_deref()) {

@@ -20,7 +20,7 @@ use super::idb::{Durability, IdbStorage};
 use super::js;
 use super::lock::{self, Acquired, ClusterLock};
 use super::producer::Producer;
-use crate::core::cluster::Cluster;
+use crate::core::cluster::{Cluster, PendingAck};
 use crate::core::error::Error;
 use crate::core::protocol::{Request, Response};
 use crate::core::storage::StorageFailure;
@@ -55,6 +55,9 @@ pub(crate) struct Inner {
     pub clients: RefCell<Vec<Rc<Client>>>,
     /// The coordinator's answers to JoinGroup and SyncGroup, until the member's waiting call takes them.
     pub group_mail: RefCell<Vec<crate::core::groups::Reply>>,
+    /// Answers to acks=all writes that waited for their ISR, until their produce takes them; and who waits.
+    pub acks: RefCell<std::collections::BTreeMap<PendingAck, Result<i64, Error>>>,
+    pub ack_waiters: RefCell<Vec<Function>>,
     /// Changes not yet told to `cluster.change` listeners, and whether telling them is scheduled.
     pending_changes: RefCell<Vec<(String, String)>>,
     change_scheduled: Cell<bool>,
@@ -113,16 +116,7 @@ impl Inner {
 
     /// Waits until new data arrives or `timeout_ms` passes, whichever is first (a fetch long poll).
     pub async fn wait_for_data(&self, timeout_ms: u32) {
-        let mut registered = None;
-        let done = Promise::new(&mut |resolve, _| {
-            set_timeout(&resolve, timeout_ms);
-            registered = Some(resolve.clone());
-            self.waiters.borrow_mut().push(resolve);
-        });
-        let _ = JsFuture::from(done).await;
-        if let Some(resolve) = registered {
-            self.waiters.borrow_mut().retain(|f| !js_sys::Object::is(f, &resolve));
-        }
+        wait_on(&self.waiters, timeout_ms).await;
     }
 
     /// Serves one protocol request on the in-page cluster, now. Writing what it changed is the caller's
@@ -141,6 +135,20 @@ impl Inner {
 }
 
 /// `setTimeout(callback, ms)` in a page or a worker.
+/// Waits until a function put on `waiters` is called, or `timeout_ms` passes.
+pub(crate) async fn wait_on(waiters: &RefCell<Vec<Function>>, timeout_ms: u32) {
+    let mut registered = None;
+    let done = Promise::new(&mut |resolve, _| {
+        set_timeout(&resolve, timeout_ms);
+        registered = Some(resolve.clone());
+        waiters.borrow_mut().push(resolve);
+    });
+    let _ = JsFuture::from(done).await;
+    if let Some(resolve) = registered {
+        waiters.borrow_mut().retain(|f| !js_sys::Object::is(f, &resolve));
+    }
+}
+
 pub(crate) fn set_timeout(callback: &Function, ms: u32) {
     let global = js_sys::global();
     if let Ok(f) = js_sys::Reflect::get(&global, &"setTimeout".into()).and_then(|f| f.dyn_into::<Function>()) {
@@ -161,6 +169,8 @@ struct OpenConfig {
     durability: Durability,
     auto_create_topics: bool,
     seed: u64,
+    /// Each broker's rack, in broker order (KIP-392 follower fetching).
+    racks: Option<Vec<Option<String>>>,
 }
 
 fn open_config(config: &JsValue) -> Result<OpenConfig, JsValue> {
@@ -188,6 +198,13 @@ fn open_config(config: &JsValue) -> Result<OpenConfig, JsValue> {
         auto_create_topics: js::opt_bool(config, "autoCreateTopics", "autoCreateTopics")?.unwrap_or(false),
         seed: js::opt_int::<i64>(config, "seed", "seed")?.unwrap_or_else(|| (js_sys::Math::random() * 1e15) as i64)
             as u64,
+        racks: match js::get(config, "racks") {
+            r if js::is_missing(&r) => None,
+            r => Some(
+                js::from_plain(&r, "racks")
+                    .map_err(|_| js::type_error("racks", "an array of rack names (or null)", &r))?,
+            ),
+        },
     })
 }
 
@@ -224,7 +241,7 @@ async fn open_durable(
     } else {
         let (cluster, repaired) = restore(&storage, c.seed).await?;
         warnings.extend(repaired);
-        let stored = cluster.brokers().count() as i32;
+        let stored = cluster.brokers().len() as i32;
         if stored != c.brokers {
             warnings.push(format!(
                 "cluster {:?} was created with {stored} brokers; brokers: {} is ignored",
@@ -258,6 +275,10 @@ impl Kafka {
                     (None, None, Cluster::new(c.brokers, c.seed))
                 }
             };
+            let mut cluster = cluster;
+            if let Some(racks) = &c.racks {
+                cluster.set_racks(racks).map_err(|e| error::to_js(&e))?;
+            }
             let inner = Rc::new_cyclic(|me| Inner {
                 cluster_name: c.cluster,
                 cluster: RefCell::new(cluster),
@@ -273,6 +294,8 @@ impl Kafka {
                 pending_warnings: RefCell::default(),
                 clients: RefCell::default(),
                 group_mail: RefCell::default(),
+                acks: RefCell::default(),
+                ack_waiters: RefCell::default(),
                 pending_changes: RefCell::default(),
                 change_scheduled: Cell::new(false),
                 last_change_ms: Cell::new(0),

@@ -440,14 +440,9 @@ impl State {
             pieces.push(batch.pieces);
         }
         let request = Request::Produce { acks: drained.acks, partitions };
-        let mut answer = self.broker.call(request.clone()).await;
+        let first = self.broker.call(request.clone()).await;
         self.finishing.wait(ticket).await;
-        let mut attempt = 0;
-        while matches!(&answer, Err(e) if worth_retrying(e)) && attempt < self.retry.retries {
-            self.retry.wait(attempt).await;
-            attempt += 1;
-            answer = self.broker.call(request.clone()).await;
-        }
+        let answer = self.retried(request.clone(), first).await;
         let Request::Produce { partitions, .. } = request else { unreachable!("built above") };
         match answer {
             Ok(Response::Produce(answers)) => {
@@ -478,6 +473,45 @@ impl State {
         self.finishing.done(ticket);
         self.in_flight.set(self.in_flight.get() - 1);
         self.pump();
+    }
+
+    /// Retries, within the retry budget, what failed in a way worth retrying: the whole request when the
+    /// broker was unreachable, and each partition whose leader was not there (NOT_LEADER_OR_FOLLOWER,
+    /// LEADER_NOT_AVAILABLE while the controller elects another), sent again alone, as Kafka's producer does
+    /// after refreshing its metadata. Same bytes, same sequence numbers: an idempotent retry is never written
+    /// twice.
+    async fn retried(&self, request: Request, mut answer: Result<Response, Error>) -> Result<Response, Error> {
+        let Request::Produce { acks, partitions } = request else { return answer };
+        let mut attempt = 0;
+        while attempt < self.retry.retries {
+            let again: Vec<usize> = match &answer {
+                Err(e) if worth_retrying(e) => (0..partitions.len()).collect(),
+                Ok(Response::Produce(results)) => results
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| r.result.as_ref().is_err_and(Error::retriable))
+                    .map(|(i, _)| i)
+                    .collect(),
+                _ => Vec::new(),
+            };
+            if again.is_empty() {
+                break;
+            }
+            self.retry.wait(attempt).await;
+            attempt += 1;
+            let resend = Request::Produce { acks, partitions: again.iter().map(|&i| partitions[i].clone()).collect() };
+            match (self.broker.call(resend).await, &mut answer) {
+                (Ok(Response::Produce(retried)), Ok(Response::Produce(results))) => {
+                    for (i, r) in again.into_iter().zip(retried) {
+                        results[i] = r;
+                    }
+                }
+                (retried, _) if again.len() == partitions.len() => answer = retried,
+                // A partial retry that could not reach the broker keeps the earlier errors, and tries again.
+                _ => {}
+            }
+        }
+        answer
     }
 
     /// A partition failed: the topic's metadata may be stale, and an idempotent producer's sequences no longer

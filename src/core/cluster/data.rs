@@ -1,16 +1,18 @@
-//! The data path: Produce, Fetch, ListOffsets, and the periodic cleanup `tick`.
+//! The data path: Produce, Fetch, ListOffsets, and the periodic `tick` (replication timers, retention).
 //!
-//! Until the replication protocol lands, followers copy the leader synchronously inside each produce, through
-//! the same read-from-LEO / append-with-offsets path a follower fetch will use; the high watermark is then the
-//! smallest log end offset in the ISR, which is Kafka's rule.
+//! A produce goes to the partition's leader; its followers fetch it by the replication protocol before the call
+//! returns (brokers in one tab deliver messages at once), so an acks=all write to a healthy partition is answered
+//! at once too. When the ISR cannot take it now (a follower is down but not yet fenced), the answer waits:
+//! the result carries a [`PendingAck`], answered later by [`Cluster::take_acks`].
 
 use bytes::Bytes;
 
 use super::metadata::BrokerId;
-use super::state::{Cluster, PartitionState};
+use super::state::{visible_high_watermark, Cluster};
 use crate::core::error::{Error, Result};
 use crate::core::log::{AppendInfo, Cleanup, OffsetAndTimestamp, OffsetSpec, PartitionLog, ProducerBatch, StoredBatch};
 use crate::core::record::Record;
+use crate::core::replication::{preferred_read_replica, PartitionId, ProduceOutcome};
 use crate::core::storage::ReplicaKey;
 use crate::core::topic::TopicConfig;
 
@@ -21,8 +23,16 @@ pub struct ProduceResult {
     /// The broker's timestamp for LogAppendTime topics; -1 otherwise.
     pub log_append_time: i64,
     pub log_start_offset: i64,
-    /// The batches as the leader stored them, for the shell to persist.
-    pub appended: Vec<StoredBatch>,
+    /// Set while an acks=all write waits for the ISR: the write is in the leader's log, and its answer (this
+    /// result, or an error such as `NOT_ENOUGH_REPLICAS_AFTER_APPEND`) comes from [`Cluster::take_acks`].
+    pub pending: Option<PendingAck>,
+}
+
+/// An acks=all write waiting for its ISR: which leader holds it, and its request there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PendingAck {
+    pub broker: BrokerId,
+    pub request: u64,
 }
 
 /// Kafka's FetchResponse for one partition.
@@ -35,6 +45,8 @@ pub struct FetchResult {
     /// Set when the batches at the offset live only in storage: load them with
     /// `load_batches(replica, offset, max_bytes)` and pass them to [`Cluster::serve_from_storage`].
     pub in_storage: Option<ReplicaKey>,
+    /// The broker that served it: the leader, or an in-sync follower in the consumer's rack (KIP-392).
+    pub replica: BrokerId,
 }
 
 /// Batches read back from storage, checked.
@@ -55,31 +67,39 @@ pub struct ReplicaCleanup {
 }
 
 impl Cluster {
-    fn partition_state(&self, topic: &str, partition: i32) -> Result<&PartitionState> {
-        let t = self.topic(topic)?;
-        usize::try_from(partition).ok().and_then(|p| t.partitions.get(p)).ok_or_else(|| {
-            Error::UnknownTopicOrPartition(format!(
-                "partition {partition} of topic {topic:?} does not exist (it has {})",
-                t.partitions.len()
-            ))
+    /// The partition's leader and its log, for reads. A leader whose broker is down (and not yet fenced by the
+    /// controller) cannot answer: the client retries once the controller has elected another.
+    fn leader_log(&self, topic: &str, partition: i32) -> Result<(BrokerId, &PartitionLog)> {
+        let p = self.partition(topic, partition)?;
+        let Some(leader) = p.leader else {
+            return Err(Error::LeaderNotAvailable(format!(
+                "partition {topic}-{partition} has no leader: every replica in its ISR {:?} is down",
+                p.isr
+            )));
+        };
+        if !self.replication.is_up(leader) {
+            return Err(Error::NotLeaderOrFollower(format!(
+                "broker {leader}, the leader of {topic}-{partition}, is down; the controller elects another \
+                 within broker.session.timeout.ms"
+            )));
+        }
+        let log = self
+            .replica_log(topic, partition as u32, leader)
+            .ok_or_else(|| missing_replica(topic, partition, leader))?;
+        Ok((leader, log))
+    }
+
+    /// Kafka's Produce for one partition: appends `records` (RecordBatch v2 bytes a client built) at the leader,
+    /// with acks=all. In a persistent cluster the records become visible (below the high watermark) only once
+    /// storage has them.
+    pub fn produce(&mut self, topic: &str, partition: i32, records: &Bytes, now_ms: i64) -> Result<ProduceResult> {
+        self.produce_with(topic, partition, -1, now_ms, |log, epoch, config| {
+            log.append_as_leader(records, epoch, config, now_ms)
         })
     }
 
-    fn leader_log(&self, topic: &str, partition: i32) -> Result<&PartitionLog> {
-        let p = self.partition_state(topic, partition)?;
-        p.leader
-            .and_then(|l| p.logs.get(&l))
-            .ok_or_else(|| Error::LeaderNotAvailable(format!("partition {topic}-{partition} has no leader right now")))
-    }
-
-    /// Kafka's Produce for one partition: appends `records` (RecordBatch v2 bytes a client built) at the leader.
-    /// In a persistent cluster the records become visible (below the high watermark) only once storage has them.
-    pub fn produce(&mut self, topic: &str, partition: i32, records: &Bytes, now_ms: i64) -> Result<ProduceResult> {
-        self.produce_with(topic, partition, |log, epoch, config| log.append_as_leader(records, epoch, config, now_ms))
-    }
-
     /// Produce for a producer in the same module: the leader builds the batch from `records` itself, sealing its
-    /// CRC once, instead of checking bytes it would have just written. Same rules, same result.
+    /// CRC once, instead of checking bytes it would have just written. Same rules, same result, acks=all.
     /// `producer` carries an idempotent producer's id, epoch and base sequence for this batch.
     pub fn produce_records(
         &mut self,
@@ -89,70 +109,109 @@ impl Cluster {
         producer: Option<ProducerBatch>,
         now_ms: i64,
     ) -> Result<ProduceResult> {
-        self.produce_with(topic, partition, |log, epoch, config| {
+        self.produce_with(topic, partition, -1, now_ms, |log, epoch, config| {
             log.append_records_as_leader(records, producer, epoch, config, now_ms)
         })
     }
 
-    fn produce_with(
+    /// Produce with `acks` (-1, 0 or 1) and the leader's append given.
+    pub(crate) fn produce_with(
         &mut self,
         topic: &str,
         partition: i32,
+        acks: i16,
+        now_ms: i64,
         append: impl FnOnce(&mut PartitionLog, i32, &TopicConfig) -> Result<AppendInfo>,
     ) -> Result<ProduceResult> {
-        self.partition_state(topic, partition)?;
-        let persistent = self.is_persistent();
-        let t = self.topic_mut(topic)?;
-        let (config, p) = (&t.config, &mut t.partitions[partition as usize]);
-        let leader = p
-            .leader
-            .ok_or_else(|| Error::LeaderNotAvailable(format!("partition {topic}-{partition} has no leader")))?;
-        let epoch = p.leader_epoch;
-        let log = p.logs.get_mut(&leader).ok_or_else(|| missing_replica(topic, partition, leader))?;
-        let info = append(log, epoch, config)?;
-        let log_start_offset = log.log_start_offset();
-        if info.duplicate {
-            // A retry of a batch already written: the original offsets, and nothing new to copy or store.
-            return Ok(ProduceResult {
-                base_offset: info.base_offset,
-                log_append_time: -1,
-                log_start_offset,
-                appended: Vec::new(),
-            });
-        }
-        let mut written = vec![(leader, info.appended.clone())];
-        written.extend(replicate(p, leader));
-        if !persistent {
-            for log in p.logs.values_mut() {
-                log.mark_durable(log.log_end_offset());
+        self.advance_clock(now_ms);
+        let leader = self.partition(topic, partition)?.leader.ok_or_else(|| {
+            Error::LeaderNotAvailable(format!("partition {topic}-{partition} has no leader: its ISR is all down"))
+        })?;
+        let id: PartitionId = (topic.to_owned(), partition as u32);
+        let (outcome, info) = self.replication.produce_with(leader, &id, acks, now_ms, append);
+        self.replication.settle(now_ms);
+        self.collect_acks();
+        self.record_changes();
+        let outcome = match outcome {
+            ProduceOutcome::Done(Err(Error::BrokerNotAvailable(_))) => Err(Error::NotLeaderOrFollower(format!(
+                "broker {leader}, the leader of {topic}-{partition}, is down; the controller elects another \
+                 within broker.session.timeout.ms"
+            ))),
+            ProduceOutcome::Done(done) => done.map(|_| None),
+            ProduceOutcome::Pending(request) => {
+                let ack = PendingAck { broker: leader, request };
+                match self.acks.remove(&ack) {
+                    Some(done) => done.map(|_| None),
+                    None => Ok(Some(ack)),
+                }
             }
-        }
-        p.advance_high_watermark();
-        for (broker, batches) in &written {
-            self.journal_batches(topic, partition as u32, *broker, batches);
-        }
+        };
+        let pending = outcome?;
+        let info = info.ok_or_else(|| Error::UnknownServerError("a produce appended nothing".into()))?;
+        let log_start_offset =
+            self.replica_log(topic, partition as u32, leader).map_or(0, PartitionLog::log_start_offset);
         Ok(ProduceResult {
             base_offset: info.base_offset,
-            log_append_time: info.log_append_time.unwrap_or(-1),
+            log_append_time: if info.duplicate { -1 } else { info.log_append_time.unwrap_or(-1) },
             log_start_offset,
-            appended: info.appended,
+            pending,
         })
     }
 
-    /// Kafka's Fetch for one partition, as a consumer: whole batches from `offset`, below the high watermark.
+    /// Answers to acks=all writes that waited for their ISR, by the ack their produce returned: the base offset,
+    /// or why the write did not make it (`NOT_ENOUGH_REPLICAS_AFTER_APPEND`, `NOT_LEADER_OR_FOLLOWER` when the
+    /// leader lost its leadership first, `REQUEST_TIMED_OUT`).
+    pub fn take_acks(&mut self) -> Vec<(PendingAck, Result<i64>)> {
+        self.collect_acks();
+        std::mem::take(&mut self.acks).into_iter().collect()
+    }
+
+    pub(super) fn collect_acks(&mut self) {
+        for (broker, done) in self.replication.take_completed() {
+            self.acks.insert(PendingAck { broker, request: done.id }, done.result);
+        }
+    }
+
+    pub(super) fn advance_clock(&mut self, now_ms: i64) {
+        self.now_ms = self.now_ms.max(now_ms);
+    }
+
+    /// Kafka's Fetch for one partition, as a consumer: whole batches from `offset`, below the high watermark,
+    /// from the leader.
     pub fn fetch(&self, topic: &str, partition: i32, offset: i64, max_bytes: usize) -> Result<FetchResult> {
-        let log = self.leader_log(topic, partition)?;
+        self.fetch_in_rack(topic, partition, offset, max_bytes, None)
+    }
+
+    /// Fetch for a consumer in `rack` (KIP-392): from an in-sync replica in that rack when there is one, and only
+    /// up to the high watermark that replica knows; from the leader otherwise.
+    pub fn fetch_in_rack(
+        &self,
+        topic: &str,
+        partition: i32,
+        offset: i64,
+        max_bytes: usize,
+        rack: Option<&str>,
+    ) -> Result<FetchResult> {
+        let (leader, leader_log) = self.leader_log(topic, partition)?;
+        let racks = self.brokers.values().filter_map(|b| Some((b.id, b.rack.clone()?))).collect();
+        let (broker, log) = preferred_read_replica(self.partition(topic, partition)?, &racks, rack)
+            .filter(|b| *b != leader && self.replication.is_up(*b))
+            .and_then(|b| Some((b, self.replica_log(topic, partition as u32, b)?)))
+            // A follower that has not reached the offset yet (the consumer learnt it from the leader) cannot serve it.
+            .filter(|(_, log)| offset <= log.log_end_offset())
+            .unwrap_or((leader, leader_log));
+        let hw = visible_high_watermark(log);
         let mut result = FetchResult {
-            high_watermark: log.high_watermark(),
+            high_watermark: hw,
             log_start_offset: log.log_start_offset(),
             batches: Vec::new(),
             in_storage: None,
+            replica: broker,
         };
         if offset >= log.log_start_offset() && offset <= log.log_end_offset() && !log.in_memory(offset) {
-            let leader = self.partition_state(topic, partition)?.leader.unwrap_or_default();
-            result.in_storage = Some(ReplicaKey::new(leader, topic, partition as u32));
+            result.in_storage = Some(ReplicaKey::new(broker, topic, partition as u32));
         } else {
-            result.batches = log.read(offset, max_bytes, log.high_watermark())?;
+            result.batches = log.read(offset, max_bytes, hw)?;
         }
         Ok(result)
     }
@@ -160,11 +219,10 @@ impl Cluster {
     /// When the leader's log of a partition is partly in storage only: that replica, its log start and the high
     /// watermark, for lookups that must scan the whole log (ListOffsets by timestamp).
     pub fn leader_in_storage(&self, topic: &str, partition: i32) -> Result<Option<(ReplicaKey, i64, i64)>> {
-        let p = self.partition_state(topic, partition)?;
-        let log = self.leader_log(topic, partition)?;
+        let (leader, log) = self.leader_log(topic, partition)?;
         Ok((!log.is_whole()).then(|| {
-            let replica = ReplicaKey::new(p.leader.unwrap_or_default(), topic, partition as u32);
-            (replica, log.log_start_offset(), log.high_watermark())
+            let replica = ReplicaKey::new(leader, topic, partition as u32);
+            (replica, log.log_start_offset(), visible_high_watermark(log))
         }))
     }
 
@@ -173,14 +231,14 @@ impl Cluster {
     /// [`Cluster::clean_head`]. With the in-memory window, [`Cluster::tick`] covers everything else.
     pub fn heads_to_check(&self) -> Vec<(ReplicaKey, i64)> {
         let mut out = Vec::new();
-        for t in self.topics.values() {
-            let c = &t.config;
-            if !c.cleanup_policy.delete || (c.retention_ms < 0 && c.retention_bytes < 0) {
-                continue;
-            }
-            for (i, p) in t.partitions.iter().enumerate() {
-                for (&broker, log) in p.logs.iter().filter(|(_, log)| !log.is_whole()) {
-                    out.push((ReplicaKey::new(broker, t.name.as_str(), i as u32), log.log_start_offset()));
+        for (&b, broker) in &self.replication.brokers {
+            for id in broker.partitions() {
+                let Some(c) = self.topics.get(id.0.as_str()).map(|t| &t.config) else { continue };
+                if !c.cleanup_policy.delete || (c.retention_ms < 0 && c.retention_bytes < 0) {
+                    continue;
+                }
+                if let Some(log) = broker.log(id).filter(|log| !log.is_whole()) {
+                    out.push((ReplicaKey::new(b, &id.0, id.1), log.log_start_offset()));
                 }
             }
         }
@@ -192,12 +250,8 @@ impl Cluster {
         // A batch that fails its check ends the head here; a fetch reaching it repairs the log.
         let head: Vec<StoredBatch> =
             loaded.into_iter().map_while(|(_, bytes)| StoredBatch::from_bytes(bytes).ok()).collect();
-        let t = self.topic_mut(&replica.topic)?;
-        let config = t.config.clone();
-        let Some(log) = t.partitions.get_mut(replica.partition as usize).and_then(|p| p.logs.get_mut(&replica.broker))
-        else {
-            return Ok(0);
-        };
+        let config = self.topic(&replica.topic)?.config.clone();
+        let Some(log) = self.replica_log_mut(&replica.topic, replica.partition, replica.broker) else { return Ok(0) };
         let removed = log.clean_head(&head, &config, now_ms);
         if !removed.is_empty() {
             self.journal_removed(&replica.topic, replica.partition, replica.broker, &removed);
@@ -207,7 +261,9 @@ impl Cluster {
 
     /// How many batches of a partition's replicas are held in memory (the rest are in storage only).
     pub fn batches_in_memory(&self, topic: &str, partition: i32) -> Result<usize> {
-        Ok(self.partition_state(topic, partition)?.logs.values().map(PartitionLog::batch_count).sum())
+        let replicas = &self.partition(topic, partition)?.replicas;
+        let logs = replicas.iter().filter_map(|b| self.replica_log(topic, partition as u32, *b));
+        Ok(logs.map(PartitionLog::batch_count).sum())
     }
 
     /// Checks batches a fetch had to load from storage (`(stored base offset, bytes)`, in order) and returns
@@ -216,8 +272,8 @@ impl Cluster {
     /// corruption is ever served as valid.
     pub fn serve_from_storage(&mut self, replica: &ReplicaKey, loaded: Vec<(i64, Bytes)>) -> Result<Served> {
         let (topic, partition) = (replica.topic.as_str(), replica.partition);
-        let p = self.partition_state(topic, partition as i32)?;
-        let hw = p.logs.get(&replica.broker).map_or(0, PartitionLog::high_watermark);
+        self.partition(topic, partition as i32)?;
+        let hw = self.replica_log(topic, partition, replica.broker).map_or(0, visible_high_watermark);
         let mut served = Served { batches: Vec::new(), corruption: None };
         for (base, bytes) in loaded {
             match StoredBatch::from_bytes(bytes) {
@@ -247,39 +303,37 @@ impl Cluster {
 
     /// Cuts a replica's log before `offset`, in memory and in storage.
     fn truncate_replica(&mut self, replica: &ReplicaKey, offset: i64) {
-        let Some(p) =
-            self.topics.get_mut(replica.topic.as_str()).and_then(|t| t.partitions.get_mut(replica.partition as usize))
-        else {
-            return;
-        };
-        if let Some(log) = p.logs.get_mut(&replica.broker) {
+        if let Some(log) = self.replica_log_mut(&replica.topic, replica.partition, replica.broker) {
             log.truncate_to(offset);
+            self.journal_truncation(replica, offset);
         }
-        p.advance_high_watermark();
-        self.journal_truncation(replica, offset);
     }
 
     /// Kafka's ListOffsets for one partition. `None` means no record matches (Kafka answers -1).
     pub fn list_offsets(&self, topic: &str, partition: i32, spec: OffsetSpec) -> Result<Option<OffsetAndTimestamp>> {
-        self.leader_log(topic, partition)?.list_offset(spec)
+        let (_, log) = self.leader_log(topic, partition)?;
+        log.list_offset_below(spec, visible_high_watermark(log))
     }
 
-    /// Periodic work at time `now_ms`: retention and compaction on every replica, per its topic's config.
+    /// Periodic work at time `now_ms`: the brokers' and controller's timers (heartbeats, fetches, ISR changes,
+    /// elections), then retention and compaction on every replica, per its topic's config.
     pub fn tick(&mut self, now_ms: i64) -> Result<Vec<ReplicaCleanup>> {
+        self.advance_clock(now_ms);
+        self.replication.tick(now_ms);
+        self.collect_acks();
+        self.record_changes();
+        let topics = &self.topics;
         let mut done = Vec::new();
-        for topic in self.topics.values_mut() {
-            for (i, p) in topic.partitions.iter_mut().enumerate() {
-                for (&broker, log) in p.logs.iter_mut() {
-                    let cleanup = log.clean(&topic.config, now_ms)?;
-                    if !cleanup.is_empty() {
-                        done.push(ReplicaCleanup {
-                            topic: topic.name.to_string(),
-                            partition: i as u32,
-                            broker,
-                            cleanup,
-                        });
-                    }
-                }
+        for (id, broker, log) in self
+            .replication
+            .brokers
+            .iter_mut()
+            .flat_map(|(&b, broker)| broker.logs_mut().map(move |(id, log)| (id, b, log)))
+        {
+            let Some(topic) = topics.get(id.0.as_str()) else { continue };
+            let cleanup = log.clean(&topic.config, now_ms)?;
+            if !cleanup.is_empty() {
+                done.push(ReplicaCleanup { topic: id.0.clone(), partition: id.1, broker, cleanup });
             }
         }
         for c in &done {
@@ -292,33 +346,4 @@ impl Cluster {
 
 fn missing_replica(topic: &str, partition: i32, broker: BrokerId) -> Error {
     Error::ReplicaNotAvailable(format!("broker {broker} holds no replica of {topic}-{partition}"))
-}
-
-/// Brings every in-sync follower up to the leader's LEO; returns what each follower appended.
-fn replicate(p: &mut PartitionState, leader: BrokerId) -> Vec<(BrokerId, Vec<StoredBatch>)> {
-    let Some(leader_log) = p.logs.get(&leader) else { return Vec::new() };
-    let mut copies = Vec::new();
-    for &follower in p.isr.iter().filter(|&&b| b != leader) {
-        let Some(log) = p.logs.get(&follower) else { continue };
-        let from = log.log_end_offset().max(leader_log.log_start_offset());
-        if let Ok(batches) = leader_log.read(from, usize::MAX, leader_log.log_end_offset()) {
-            copies.push((follower, batches));
-        }
-    }
-    let mut appended = Vec::new();
-    for (follower, batches) in copies {
-        let Some(log) = p.logs.get_mut(&follower) else { continue };
-        let mut copied = Vec::new();
-        for batch in batches.into_iter().filter_map(|b| StoredBatch::from_bytes(b).ok()) {
-            // A batch the follower already has (it straddles the follower's LEO) is skipped.
-            if batch.base_offset >= log.log_end_offset() {
-                if log.append_with_offsets(batch.clone()).is_err() {
-                    break;
-                }
-                copied.push(batch);
-            }
-        }
-        appended.push((follower, copied));
-    }
-    appended
 }

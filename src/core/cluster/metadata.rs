@@ -32,6 +32,8 @@ pub struct PartitionMetadata {
     pub high_watermark: i64,
     /// Log end offset of each replica, in `replicas` order.
     pub replica_log_end_offsets: Vec<i64>,
+    /// The high watermark each replica knows, in `replicas` order (a follower learns it from its fetches).
+    pub replica_high_watermarks: Vec<i64>,
 }
 
 /// One topic as Metadata reports it.

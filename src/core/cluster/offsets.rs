@@ -45,8 +45,8 @@ impl Cluster {
         metadata: Option<String>,
     ) -> Result<()> {
         check_group_id(group)?;
-        let partitions = self.topic(topic)?.partitions.len();
-        let partition = u32::try_from(partition).ok().filter(|&p| (p as usize) < partitions).ok_or_else(|| {
+        let partitions = self.topic(topic)?.partition_count;
+        let partition = u32::try_from(partition).ok().filter(|&p| p < partitions).ok_or_else(|| {
             Error::UnknownTopicOrPartition(format!("partition {partition} of topic {topic:?} does not exist"))
         })?;
         if metadata.as_ref().is_some_and(|m| m.len() > MAX_METADATA_BYTES) {

@@ -20,9 +20,10 @@ use serde::{Deserialize, Serialize};
 
 use super::metadata::{BrokerId, BrokerInfo};
 use super::offsets::CommittedOffset;
-use super::state::{Cluster, PartitionState, Topic};
+use super::state::{Cluster, Topic};
 use crate::core::error::{Error, Result};
 use crate::core::log::{LeaderEpochs, PartitionLog, ProducerStates, StoredBatch};
+use crate::core::replication::{PartitionId, PartitionState, StorageEvent};
 use crate::core::storage::{ReplicaKey, StorageOp};
 use crate::core::topic::{TopicConfig, TopicName};
 
@@ -49,6 +50,8 @@ struct PartitionRecord {
     leader: Option<BrokerId>,
     leader_epoch: i32,
     isr: Vec<BrokerId>,
+    #[serde(default)]
+    partition_epoch: i32,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -62,6 +65,10 @@ struct ReplicaRecord {
     /// diverges from a new leader.
     #[serde(default)]
     epochs: LeaderEpochs,
+    /// The high watermark this replica knew when the record was written (Kafka's replication-offset-checkpoint):
+    /// a reopened replica shows no more than this until its leader says otherwise.
+    #[serde(default)]
+    high_watermark: Option<i64>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -135,7 +142,7 @@ impl Cluster {
         }
     }
 
-    fn journal_cluster(&mut self) {
+    pub(super) fn journal_cluster(&mut self) {
         let record = ClusterRecord {
             version: FORMAT_VERSION,
             brokers: self.brokers.values().map(|b| (b.id, b.rack.clone())).collect(),
@@ -145,41 +152,91 @@ impl Cluster {
         self.push_op(StorageOp::PutMeta { key: "cluster".into(), value: json(&record) });
     }
 
-    /// Records a topic's definition (after create, grow or config change).
+    /// Records a topic's definition (after create, grow or config change) and its partitions as the controller
+    /// decided them.
     pub(super) fn journal_topic(&mut self, name: &str) {
         let Some(t) = self.topics.get(name) else { return };
-        let record = TopicRecord {
-            name: t.name.to_string(),
-            configs: t.config.overrides(),
-            partitions: t
-                .partitions
-                .iter()
-                .map(|p| PartitionRecord {
-                    replicas: p.replicas.clone(),
-                    leader: p.leader,
-                    leader_epoch: p.leader_epoch,
-                    isr: p.isr.clone(),
-                })
-                .collect(),
-        };
+        let partitions = (0..t.partition_count)
+            .filter_map(|i| self.replication.controller.partition(&(name.to_owned(), i)))
+            .map(|p| PartitionRecord {
+                replicas: p.replicas.clone(),
+                leader: p.leader,
+                leader_epoch: p.leader_epoch,
+                isr: p.isr.clone(),
+                partition_epoch: p.partition_epoch,
+            })
+            .collect();
+        let record = TopicRecord { name: t.name.to_string(), configs: t.config.overrides(), partitions };
         self.push_op(StorageOp::PutMeta { key: topic_key(name), value: json(&record) });
     }
 
-    /// Records a replica's log start and size, and marks it touched so the write makes it durable.
+    /// Records a replica's log start, size, producers, epochs and high watermark, and marks it touched so the
+    /// write makes it durable.
     pub(super) fn journal_replica(&mut self, topic: &str, partition: u32, broker: BrokerId) {
-        let Some(log) = self.topics.get(topic).and_then(|t| t.partitions.get(partition as usize)?.logs.get(&broker))
-        else {
-            return;
-        };
+        let Some(log) = self.replica_log(topic, partition, broker) else { return };
         let record = ReplicaRecord {
             log_start_offset: log.log_start_offset(),
             size_bytes: log.size_bytes(),
             producers: log.producer_states().clone(),
             epochs: log.leader_epochs().clone(),
+            high_watermark: Some(log.high_watermark()),
         };
         self.push_op(StorageOp::PutMeta { key: replica_key(topic, partition, broker), value: json(&record) });
         if let Some(j) = self.journal.as_mut() {
             j.touched.insert((topic.to_owned(), partition, broker));
+        }
+    }
+
+    /// Carries what replication changed to storage: batches brokers appended, logs they truncated to agree
+    /// with a new leader, and the controller's decisions (leaders, epochs, ISRs). In a memory-only cluster,
+    /// what was appended is as durable as it will ever be.
+    pub(super) fn record_changes(&mut self) {
+        let mut appended: BTreeMap<ReplicaId, Vec<StoredBatch>> = BTreeMap::new();
+        let mut events = Vec::new();
+        for (&b, broker) in self.replication.brokers.iter_mut() {
+            events.extend(broker.take_storage_events().into_iter().map(|e| (b, e)));
+        }
+        let logs_changed = !events.is_empty();
+        for (b, event) in events {
+            match event {
+                StorageEvent::Appended((topic, p), batch) => appended.entry((topic, p, b)).or_default().push(batch),
+                StorageEvent::TruncatedTo((topic, p), offset) => {
+                    // Batches appended before the cut and cut again must not be written after it.
+                    if let Some(batches) = appended.get_mut(&(topic.clone(), p, b)) {
+                        batches.retain(|batch| batch.base_offset < offset);
+                    }
+                    self.journal_truncation(&ReplicaKey::new(b, &topic, p), offset);
+                }
+            }
+        }
+        let persistent = self.is_persistent();
+        for ((topic, p, b), batches) in appended {
+            if persistent {
+                self.journal_batches(&topic, p, b, &batches);
+            } else if let Some(log) = self.replica_log_mut(&topic, p, b) {
+                log.mark_durable(log.log_end_offset());
+            }
+        }
+        let decided: Vec<(PartitionId, i32, Vec<BrokerId>)> = self
+            .replication
+            .controller
+            .partitions()
+            .filter(|s| self.journaled_epochs.get(&s.partition) != Some(&s.partition_epoch))
+            .map(|s| (s.partition.clone(), s.partition_epoch, s.replicas.clone()))
+            .collect();
+        if logs_changed || !decided.is_empty() {
+            self.changes += 1;
+        }
+        let topics: BTreeSet<String> = decided.iter().map(|(id, _, _)| id.0.clone()).collect();
+        for topic in topics {
+            self.journal_topic(&topic);
+        }
+        for (id, epoch, replicas) in decided {
+            // A leadership change also changed the leader's epoch cache.
+            for b in replicas {
+                self.journal_replica(&id.0, id.1, b);
+            }
+            self.journaled_epochs.insert(id, epoch);
         }
     }
 
@@ -211,11 +268,11 @@ impl Cluster {
         self.journal_replica(&replica.topic, replica.partition, replica.broker);
     }
 
-    /// Records that a topic, its batches, replica records and committed offsets are gone.
-    pub(super) fn journal_deleted_topic(&mut self, topic: &Topic, offsets: &[(String, u32)]) {
-        let name = topic.name.as_str();
-        for (i, p) in topic.partitions.iter().enumerate() {
-            for &broker in &p.replicas {
+    /// Records that a topic, its batches, replica records (`replicas`: each partition's) and committed offsets
+    /// are gone.
+    pub(super) fn journal_deleted_topic(&mut self, name: &str, replicas: &[Vec<BrokerId>], offsets: &[(String, u32)]) {
+        for (i, brokers) in replicas.iter().enumerate() {
+            for &broker in brokers {
                 let replica = ReplicaKey::new(broker, name, i as u32);
                 self.push_op(StorageOp::DeleteBatches { replica, from: i64::MIN, to: i64::MAX });
                 self.push_op(StorageOp::DeleteMeta { key: replica_key(name, i as u32, broker) });
@@ -257,48 +314,32 @@ impl Cluster {
         let touched = std::mem::take(&mut journal.touched);
         let durable = touched
             .into_iter()
-            .filter_map(|id| {
-                let leo =
-                    self.topics.get(id.0.as_str())?.partitions.get(id.1 as usize)?.logs.get(&id.2)?.log_end_offset();
-                Some((id, leo))
-            })
+            .filter_map(|id| Some((id.clone(), self.replica_log(&id.0, id.1, id.2)?.log_end_offset())))
             .collect();
         Some(PendingWrite { ops, durable })
     }
 
-    /// Storage committed `write`: its offsets are durable, high watermarks move, and memory beyond each
-    /// replica's window budget is released.
+    /// Storage committed `write`: its offsets are durable (so visible below the high watermark), and memory
+    /// beyond each replica's window budget is released.
     pub fn write_done(&mut self, write: &PendingWrite) {
         let budget = self.journal.as_ref().map_or(usize::MAX, |j| j.window_budget);
-        let mut partitions = BTreeSet::new();
         for ((topic, partition, broker), leo) in &write.durable {
-            let Some(p) = self.topics.get_mut(topic.as_str()).and_then(|t| t.partitions.get_mut(*partition as usize))
-            else {
-                continue;
-            };
-            if let Some(log) = p.logs.get_mut(broker) {
+            if let Some(log) = self.replica_log_mut(topic, *partition, *broker) {
                 log.mark_durable(*leo);
                 log.evict_to(budget);
-            }
-            partitions.insert((topic.clone(), *partition));
-        }
-        for (topic, partition) in partitions {
-            if let Some(p) = self.topics.get_mut(topic.as_str()).and_then(|t| t.partitions.get_mut(partition as usize))
-            {
-                p.advance_high_watermark();
             }
         }
     }
 
     /// Rebuilds a cluster from its metadata records. Each replica starts empty at its log start; feed it its
-    /// newest batch with [`Cluster::restore_tail`]. Nothing else is read: older batches stay in storage until a
-    /// fetch asks for them.
+    /// newest batch with [`Cluster::restore_tail`], then [`Cluster::start`] it. Nothing else is read: older
+    /// batches stay in storage until a fetch asks for them.
     pub fn restore(meta: &[(String, Bytes)], seed: u64, window_budget: usize) -> Result<Cluster> {
-        let mut cluster = Cluster::persistent(1, seed, window_budget);
-        if let Some(j) = cluster.journal.as_mut() {
-            j.ops.clear(); // nothing to write: storage already holds all of it
-        }
+        let mut cluster_record = None;
+        let mut topics = Vec::new();
         let mut replicas: BTreeMap<ReplicaId, ReplicaRecord> = BTreeMap::new();
+        let mut next_producer_id = 0;
+        let mut offsets = Vec::new();
         for (key, value) in meta {
             let mut parts = key.splitn(4, '/');
             match (parts.next(), parts.next(), parts.next(), parts.next()) {
@@ -310,68 +351,72 @@ impl Cluster {
                             r.version
                         )));
                     }
-                    cluster.brokers =
-                        r.brokers.into_iter().map(|(id, rack)| (id, BrokerInfo { id, rack, alive: true })).collect();
-                    cluster.default_partitions = r.default_partitions;
-                    cluster.default_replication_factor = r.default_replication_factor;
+                    cluster_record = Some(r);
                 }
-                (Some("topic"), Some(_), None, None) => {
-                    let r: TopicRecord = parse(key, value)?;
-                    let name = TopicName::internal(&r.name)?;
-                    let config = TopicConfig::from_entries(&r.configs)?;
-                    let partitions = r
-                        .partitions
-                        .into_iter()
-                        .map(|p| PartitionState {
-                            logs: p.replicas.iter().map(|&b| (b, PartitionLog::new())).collect(),
-                            replicas: p.replicas,
-                            leader: p.leader,
-                            leader_epoch: p.leader_epoch,
-                            isr: p.isr,
-                        })
-                        .collect();
-                    cluster.topics.insert(name.clone(), Topic { name, config, partitions });
-                }
+                (Some("topic"), Some(_), None, None) => topics.push(parse::<TopicRecord>(key, value)?),
                 (Some("replica"), Some(topic), Some(partition), Some(broker)) => {
                     let id = (topic.to_owned(), parse_num(key, partition)?, parse_num(key, broker)?);
                     replicas.insert(id, parse(key, value)?);
                 }
                 (Some("producer-ids"), None, None, None) => {
-                    cluster.next_producer_id = parse::<ProducerIdsRecord>(key, value)?.next;
+                    next_producer_id = parse::<ProducerIdsRecord>(key, value)?.next;
                 }
                 (Some("offset"), Some(topic), Some(partition), Some(group)) => {
                     let r: OffsetRecord = parse(key, value)?;
-                    let partition = parse_num(key, partition)?;
-                    cluster.offsets.insert(
-                        (group.to_owned(), topic.to_owned(), partition),
-                        CommittedOffset { offset: r.offset, metadata: r.metadata },
-                    );
+                    let id = (group.to_owned(), topic.to_owned(), parse_num(key, partition)?);
+                    offsets.push((id, CommittedOffset { offset: r.offset, metadata: r.metadata }));
                 }
                 _ => return Err(Error::KafkaStorageError(format!("unknown metadata record {key:?}"))),
             }
         }
-        for ((topic, partition, broker), r) in replicas {
-            if let Some(log) = cluster.log_mut(&topic, partition, broker) {
-                *log = PartitionLog::reopened(r.log_start_offset, r.size_bytes, r.producers, r.epochs, None);
+        let r = cluster_record.ok_or_else(|| Error::KafkaStorageError("the cluster record is missing".into()))?;
+        let mut cluster = Cluster::persistent(r.brokers.len() as i32, seed, window_budget);
+        if let Some(j) = cluster.journal.as_mut() {
+            j.ops.clear(); // nothing to write: storage already holds all of it
+        }
+        cluster.brokers = r.brokers.into_iter().map(|(id, rack)| (id, BrokerInfo { id, rack, alive: true })).collect();
+        cluster.default_partitions = r.default_partitions;
+        cluster.default_replication_factor = r.default_replication_factor;
+        cluster.next_producer_id = next_producer_id;
+        cluster.offsets.extend(offsets);
+        for t in topics {
+            let name = TopicName::internal(&t.name)?;
+            let config = TopicConfig::from_entries(&t.configs)?;
+            cluster.replication.set_topic_config(name.as_str(), &config, 0);
+            for (i, p) in t.partitions.into_iter().enumerate() {
+                let id: PartitionId = (name.to_string(), i as u32);
+                cluster.journaled_epochs.insert(id.clone(), p.partition_epoch);
+                cluster.replication.controller.restore_partition(PartitionState {
+                    partition: id,
+                    replicas: p.replicas,
+                    leader: p.leader,
+                    leader_epoch: p.leader_epoch,
+                    isr: p.isr,
+                    partition_epoch: p.partition_epoch,
+                    min_insync_replicas: config.min_insync_replicas.max(1) as usize,
+                });
             }
+            let partition_count =
+                cluster.replication.controller.partitions().filter(|p| p.partition.0 == name.as_str()).count() as u32;
+            cluster.topics.insert(name.clone(), Topic { name, config, partition_count });
+        }
+        for ((topic, partition, broker), r) in replicas {
+            let log = PartitionLog::reopened(r.log_start_offset, r.size_bytes, r.producers, r.epochs, None);
+            if let Some(b) = cluster.replication.brokers.get_mut(&broker) {
+                b.restore_replica((topic.clone(), partition), log);
+            }
+            cluster.checkpointed_hw.insert((topic, partition, broker), r.high_watermark);
         }
         Ok(cluster)
     }
 
-    fn log_mut(&mut self, topic: &str, partition: u32, broker: BrokerId) -> Option<&mut PartitionLog> {
-        self.topics.get_mut(topic)?.partitions.get_mut(partition as usize)?.logs.get_mut(&broker)
-    }
-
     /// Every replica of every topic, for the shell to read each one's newest batch.
     pub fn replica_keys(&self) -> Vec<ReplicaKey> {
-        self.topics
-            .values()
-            .flat_map(|t| {
-                t.partitions.iter().enumerate().flat_map(move |(i, p)| {
-                    p.replicas.iter().map(move |&b| ReplicaKey::new(b, t.name.as_str(), i as u32))
-                })
-            })
-            .collect()
+        let mut keys = Vec::new();
+        for (&b, broker) in &self.replication.brokers {
+            keys.extend(broker.partitions().map(|(topic, p)| ReplicaKey::new(b, topic, *p)));
+        }
+        keys
     }
 
     /// Gives a reopened replica its newest stored batch (or `None` when it has none), which sets its log end.
@@ -380,17 +425,27 @@ impl Cluster {
     pub fn restore_tail(&mut self, replica: &ReplicaKey, tail: Option<Bytes>) -> Result<()> {
         let batch = tail.map(StoredBatch::from_bytes).transpose()?;
         let (topic, partition) = (replica.topic.as_str(), replica.partition);
-        let log = self.log_mut(topic, partition, replica.broker).ok_or_else(|| {
+        let checkpoint = self.checkpointed_hw.get(&(topic.to_owned(), partition, replica.broker)).copied().flatten();
+        let log = self.replica_log_mut(topic, partition, replica.broker).ok_or_else(|| {
             Error::KafkaStorageError(format!("storage holds a replica {replica:?} that the metadata does not name"))
         })?;
         let start = log.log_start_offset();
         let size = log.size_bytes();
         let (producers, epochs) = (log.producer_states().clone(), log.leader_epochs().clone());
         *log = PartitionLog::reopened(start, size, producers, epochs, batch.filter(|b| b.next_offset() > start));
-        if let Some(p) = self.topics.get_mut(topic).and_then(|t| t.partitions.get_mut(partition as usize)) {
-            p.advance_high_watermark();
+        if let Some(hw) = checkpoint {
+            log.set_high_watermark(hw);
         }
         Ok(())
+    }
+
+    /// Starts a reopened cluster at `now_ms`: every broker reports to the controller and learns the partitions it
+    /// leads or follows. Call it once every replica has its tail.
+    pub fn start(&mut self, now_ms: i64) {
+        self.checkpointed_hw.clear();
+        self.advance_clock(now_ms);
+        self.replication.tick(now_ms);
+        self.record_changes();
     }
 }
 

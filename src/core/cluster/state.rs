@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use super::data::PendingAck;
 use super::metadata::{BrokerId, BrokerInfo, NewTopic, PartitionMetadata, TopicMetadata};
 use super::offsets::GroupOffsets;
 use super::persist::Journal;
@@ -12,6 +13,7 @@ use super::placement::assign_replicas;
 use crate::core::error::{Error, Result};
 use crate::core::groups::Coordinator;
 use crate::core::log::PartitionLog;
+use crate::core::replication::{LocalCluster, PartitionId, PartitionState, Timing};
 use crate::core::rng::SplitMix64;
 use crate::core::topic::{ConfigEntry, TopicConfig, TopicName};
 
@@ -19,45 +21,23 @@ use crate::core::topic::{ConfigEntry, TopicConfig, TopicName};
 /// not have.
 pub const MAX_PARTITIONS: i32 = 1000;
 
-/// One partition: its assignment, leadership, and the log of each replica.
-#[derive(Debug, Clone)]
-pub(super) struct PartitionState {
-    pub replicas: Vec<BrokerId>,
-    pub leader: Option<BrokerId>,
-    pub leader_epoch: i32,
-    pub isr: Vec<BrokerId>,
-    pub logs: BTreeMap<BrokerId, PartitionLog>,
-}
+/// The timeouts of a tab's brokers, with Kafka's names. Kafka's defaults suit machines that fail rarely; a tab
+/// shows a failover while a student watches, so its clocks run about ten times faster.
+pub const TAB_TIMING: Timing =
+    Timing { heartbeat_ms: 200, replica_lag_max_ms: 3000, fetch_timeout_ms: 1000, request_timeout_ms: 30_000 };
 
-impl PartitionState {
-    /// Kafka's rule: the high watermark is the smallest log end in the ISR. franz counts only durable offsets,
-    /// so nothing a crash could take back is ever visible.
-    pub(super) fn advance_high_watermark(&mut self) {
-        let hw = self.isr.iter().filter_map(|b| self.logs.get(b)).map(PartitionLog::durable_end_offset).min();
-        for log in self.logs.values_mut() {
-            log.set_high_watermark(hw.unwrap_or(0));
-        }
-    }
-
-    fn new(replicas: Vec<BrokerId>) -> Self {
-        PartitionState {
-            leader: replicas.first().copied(),
-            leader_epoch: 0,
-            isr: replicas.clone(),
-            logs: replicas.iter().map(|&b| (b, PartitionLog::new())).collect(),
-            replicas,
-        }
-    }
-}
+/// `broker.session.timeout.ms`: a broker silent this long is fenced and its leaderships move (Kafka: 9 s).
+pub const SESSION_TIMEOUT_MS: i64 = 1500;
 
 #[derive(Debug, Clone)]
 pub(super) struct Topic {
     pub name: TopicName,
     pub config: TopicConfig,
-    pub partitions: Vec<PartitionState>,
+    pub partition_count: u32,
 }
 
-/// A franz cluster: brokers, topics and every replica's log.
+/// A franz cluster: brokers that replicate each partition among themselves by messages (the `replication`
+/// module: a controller, leaders and followers), plus topic metadata, committed offsets and groups.
 #[derive(Debug, Clone)]
 pub struct Cluster {
     pub(super) brokers: BTreeMap<BrokerId, BrokerInfo>,
@@ -73,14 +53,28 @@ pub struct Cluster {
     /// Consumer groups' membership (their committed offsets are in `offsets`). Kept in memory, as Kafka's
     /// coordinator keeps it: after a restart, members join again.
     pub groups: Coordinator,
+    /// The brokers, the controller and the network between them.
+    pub(super) replication: LocalCluster,
+    /// Each partition's epoch as last journaled: a controller decision is journaled once.
+    pub(super) journaled_epochs: BTreeMap<PartitionId, i32>,
+    /// The latest time a request or tick brought; what operations without a clock of their own (CreateTopics)
+    /// run at.
+    pub(super) now_ms: i64,
+    /// Answers to acks=all writes that waited, until [`Cluster::take_acks`] hands them out.
+    pub(super) acks: BTreeMap<PendingAck, Result<i64>>,
+    /// Bumped whenever replication changed a log or the controller decided something, for views to redraw.
+    pub(super) changes: u64,
+    /// While a cluster reopens: each replica's checkpointed high watermark, applied with its tail.
+    pub(super) checkpointed_hw: BTreeMap<(String, u32, BrokerId), Option<i64>>,
     rng: SplitMix64,
 }
 
 impl Cluster {
     /// A cluster of `brokers` live brokers with ids 1..=brokers. `seed` drives replica placement.
     pub fn new(brokers: i32, seed: u64) -> Cluster {
+        let brokers = brokers.max(1);
         Cluster {
-            brokers: (1..=brokers.max(1)).map(|id| (id, BrokerInfo { id, rack: None, alive: true })).collect(),
+            brokers: (1..=brokers).map(|id| (id, BrokerInfo { id, rack: None, alive: true })).collect(),
             topics: BTreeMap::new(),
             default_partitions: 1,
             default_replication_factor: 1,
@@ -88,16 +82,58 @@ impl Cluster {
             journal: None,
             next_producer_id: 0,
             groups: Coordinator::new(),
+            replication: LocalCluster::new(brokers, TAB_TIMING, SESSION_TIMEOUT_MS, 0),
+            journaled_epochs: BTreeMap::new(),
+            now_ms: 0,
+            acks: BTreeMap::new(),
+            checkpointed_hw: BTreeMap::new(),
+            changes: 0,
             rng: SplitMix64::new(seed),
         }
     }
 
-    pub fn brokers(&self) -> impl Iterator<Item = &BrokerInfo> {
-        self.brokers.values()
+    /// A number that changes whenever replication changed a log or the controller decided something.
+    pub fn change_count(&self) -> u64 {
+        self.changes
     }
 
+    /// Every broker, `alive` unless it is down (killed and not yet restarted).
+    pub fn brokers(&self) -> Vec<BrokerInfo> {
+        let alive = |b: &BrokerInfo| BrokerInfo { alive: self.replication.is_up(b.id), ..b.clone() };
+        self.brokers.values().map(alive).collect()
+    }
+
+    /// Where new replicas may go: brokers that are up and that the controller has not fenced.
     fn live_brokers(&self) -> Vec<BrokerId> {
-        self.brokers.values().filter(|b| b.alive).map(|b| b.id).collect()
+        let live = |b: &&BrokerId| self.replication.is_up(**b) && self.replication.controller.is_alive(**b);
+        self.brokers.keys().filter(live).copied().collect()
+    }
+
+    /// A partition as the controller decided it.
+    pub(super) fn partition(&self, topic: &str, partition: i32) -> Result<&PartitionState> {
+        let t = self.topic(topic)?;
+        let missing = || {
+            Error::UnknownTopicOrPartition(format!(
+                "partition {partition} of topic {topic:?} does not exist (it has {})",
+                t.partition_count
+            ))
+        };
+        let index = u32::try_from(partition).ok().filter(|p| *p < t.partition_count).ok_or_else(missing)?;
+        self.replication.controller.partition(&(topic.to_owned(), index)).ok_or_else(missing)
+    }
+
+    /// The log of one replica.
+    pub(super) fn replica_log(&self, topic: &str, partition: u32, broker: BrokerId) -> Option<&PartitionLog> {
+        self.replication.brokers.get(&broker)?.log(&(topic.to_owned(), partition))
+    }
+
+    pub(super) fn replica_log_mut(
+        &mut self,
+        topic: &str,
+        partition: u32,
+        broker: BrokerId,
+    ) -> Option<&mut PartitionLog> {
+        self.replication.brokers.get_mut(&broker)?.log_mut(&(topic.to_owned(), partition))
     }
 
     pub(super) fn topic(&self, name: &str) -> Result<&Topic> {
@@ -140,15 +176,21 @@ impl Cluster {
         let brokers = self.live_brokers();
         let (start, shift) = (self.rng.below(brokers.len()), self.rng.below(brokers.len()));
         let assignment = assign_replicas(&brokers, partitions, rf, 0, start, shift);
-        let partitions = assignment.iter().cloned().map(PartitionState::new).collect();
-        self.topics.insert(name.clone(), Topic { name: name.clone(), config, partitions });
-        self.journal_topic(name.as_str());
-        for (i, replicas) in assignment.iter().enumerate() {
-            for &b in replicas {
-                self.journal_replica(name.as_str(), i as u32, b);
-            }
-        }
+        self.replication.set_topic_config(name.as_str(), &config, self.now_ms);
+        self.topics.insert(name.clone(), Topic { name: name.clone(), config, partition_count: 0 });
+        self.add_partitions(name.as_str(), assignment);
         Ok(())
+    }
+
+    /// New partitions of a topic, numbered on from its last, each led by its first replica.
+    fn add_partitions(&mut self, topic: &str, assignment: Vec<Vec<BrokerId>>) {
+        let Some(t) = self.topics.get_mut(topic) else { return };
+        let (first, min_insync) = (t.partition_count, t.config.min_insync_replicas.max(1) as usize);
+        t.partition_count += assignment.len() as u32;
+        for (i, replicas) in assignment.into_iter().enumerate() {
+            self.replication.create_partition((topic.to_owned(), first + i as u32), replicas, min_insync, self.now_ms);
+        }
+        self.record_changes();
     }
 
     fn check_partition_count(&self, requested: i32) -> Result<u32> {
@@ -186,9 +228,15 @@ impl Cluster {
         }
         let offsets: Vec<(String, u32)> =
             self.offsets.keys().filter(|(_, t, _)| t == name).map(|(g, _, p)| (g.clone(), *p)).collect();
-        if let Some(topic) = self.topics.remove(name) {
-            self.journal_deleted_topic(&topic, &offsets);
+        let mut replicas = Vec::new();
+        for p in 0..topic.partition_count {
+            let id = (name.to_owned(), p);
+            replicas.push(self.replication.controller.partition(&id).map(|s| s.replicas.clone()).unwrap_or_default());
+            self.replication.delete_partition(&id);
+            self.journaled_epochs.remove(&id);
         }
+        self.topics.remove(name);
+        self.journal_deleted_topic(name, &replicas, &offsets);
         self.offsets.retain(|(_, topic, _), _| topic != name);
         Ok(())
     }
@@ -196,8 +244,7 @@ impl Cluster {
     /// Kafka's CreatePartitions: grows a topic to `total` partitions. Existing partitions keep their data and
     /// assignment; new ones continue Kafka's placement from the first partition's leader.
     pub fn create_partitions(&mut self, name: &str, total: i32, validate_only: bool) -> Result<()> {
-        let topic = self.topic(name)?;
-        let current = topic.partitions.len() as i32;
+        let current = self.topic(name)?.partition_count as i32;
         if total == current {
             return Err(Error::InvalidPartitions(format!("topic {name:?} already has {current} partitions")));
         }
@@ -208,22 +255,16 @@ impl Cluster {
             )));
         }
         let total = self.check_partition_count(total)?;
-        let rf = topic.partitions[0].replicas.len();
-        self.check_replication_factor(rf as i32)?;
+        let first = self.partition(name, 0)?.replicas.clone();
+        self.check_replication_factor(first.len() as i32)?;
         if validate_only {
             return Ok(());
         }
         let brokers = self.live_brokers();
-        let first_leader = topic.partitions[0].replicas[0];
+        let first_leader = first.first().copied().unwrap_or(1);
         let start = brokers.iter().position(|&b| b >= first_leader).unwrap_or(0);
-        let added = assign_replicas(&brokers, total - current as u32, rf, current as u32, start, start);
-        self.topic_mut(name)?.partitions.extend(added.iter().cloned().map(PartitionState::new));
-        self.journal_topic(name);
-        for (i, replicas) in added.iter().enumerate() {
-            for &b in replicas {
-                self.journal_replica(name, current as u32 + i as u32, b);
-            }
-        }
+        let added = assign_replicas(&brokers, total - current as u32, first.len(), current as u32, start, start);
+        self.add_partitions(name, added);
         Ok(())
     }
 
@@ -238,36 +279,36 @@ impl Cluster {
     }
 
     fn describe(&self, topic: &Topic) -> TopicMetadata {
-        let partitions = topic
-            .partitions
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                let leader_log = p.leader.and_then(|l| p.logs.get(&l));
-                PartitionMetadata {
-                    partition: i as u32,
+        let name = topic.name.as_str();
+        let partitions = (0..topic.partition_count)
+            .filter_map(|i| {
+                let p = self.replication.controller.partition(&(name.to_owned(), i))?;
+                let log = |b: &BrokerId| self.replica_log(name, i, *b);
+                let leader_log = p.leader.as_ref().and_then(log);
+                Some(PartitionMetadata {
+                    partition: i,
                     leader: p.leader,
                     leader_epoch: p.leader_epoch,
                     replicas: p.replicas.clone(),
                     isr: p.isr.clone(),
-                    offline_replicas: p
-                        .replicas
-                        .iter()
-                        .copied()
-                        .filter(|b| !self.brokers.get(b).is_some_and(|b| b.alive))
-                        .collect(),
+                    offline_replicas: p.replicas.iter().copied().filter(|b| !self.replication.is_up(*b)).collect(),
                     log_start_offset: leader_log.map_or(0, PartitionLog::log_start_offset),
-                    high_watermark: leader_log.map_or(0, PartitionLog::high_watermark),
+                    high_watermark: leader_log.map_or(0, visible_high_watermark),
                     replica_log_end_offsets: p
                         .replicas
                         .iter()
-                        .map(|b| p.logs.get(b).map_or(0, PartitionLog::log_end_offset))
+                        .map(|b| log(b).map_or(0, PartitionLog::log_end_offset))
                         .collect(),
-                }
+                    replica_high_watermarks: p
+                        .replicas
+                        .iter()
+                        .map(|b| log(b).map_or(0, visible_high_watermark))
+                        .collect(),
+                })
             })
             .collect();
         TopicMetadata {
-            name: topic.name.to_string(),
+            name: name.to_owned(),
             is_internal: topic.name.is_internal(),
             config: topic.config.clone(),
             partitions,
@@ -295,9 +336,17 @@ impl Cluster {
             }
         }
         if !validate_only {
+            self.replication.set_topic_config(name, &config, self.now_ms);
             self.topic_mut(name)?.config = config;
             self.journal_topic(name);
+            self.record_changes();
         }
         Ok(())
     }
+}
+
+/// The high watermark consumers see: what replication committed, but only as far as this replica's storage
+/// has it, so nothing a crash could take back is ever read.
+pub(super) fn visible_high_watermark(log: &PartitionLog) -> i64 {
+    log.high_watermark().min(log.durable_end_offset()).max(log.log_start_offset())
 }

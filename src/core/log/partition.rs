@@ -409,13 +409,20 @@ impl PartitionLog {
     /// Kafka's ListOffsets for one partition, as a consumer sees it (nothing at or above the HW).
     /// `None` means no record matches (Kafka answers offset -1).
     pub fn list_offset(&self, spec: OffsetSpec) -> Result<Option<OffsetAndTimestamp>> {
+        self.list_offset_below(spec, self.high_watermark)
+    }
+
+    /// ListOffsets as a consumer sees it when less than the high watermark is visible (`upper`: what storage
+    /// already holds).
+    pub fn list_offset_below(&self, spec: OffsetSpec, upper: i64) -> Result<Option<OffsetAndTimestamp>> {
+        let upper = upper.min(self.high_watermark);
         let at = |offset| Some(OffsetAndTimestamp { offset, timestamp: -1 });
         match spec {
             OffsetSpec::Earliest => Ok(at(self.log_start_offset)),
-            OffsetSpec::Latest => Ok(at(self.high_watermark)),
+            OffsetSpec::Latest => Ok(at(upper)),
             OffsetSpec::MaxTimestamp => {
                 // The batch headers say which batch holds the largest timestamp; only that one is decoded.
-                let committed = self.batches.iter().take_while(|b| b.last_offset < self.high_watermark);
+                let committed = self.batches.iter().take_while(|b| b.last_offset < upper);
                 let Some(max) = committed.clone().map(|b| b.max_timestamp).max() else { return Ok(None) };
                 let Some(batch) = committed.clone().find(|b| b.max_timestamp == max) else { return Ok(None) };
                 let decoded = RecordBatch::decode(batch.bytes.clone())?;
@@ -423,7 +430,7 @@ impl PartitionLog {
                 Ok(found.map(|(offset, r)| OffsetAndTimestamp { offset, timestamp: r.timestamp }))
             }
             OffsetSpec::Timestamp(target) => {
-                first_at_or_after(self.batches.iter().map(|b| b.bytes.clone()), target, self.high_watermark)
+                first_at_or_after(self.batches.iter().map(|b| b.bytes.clone()), target, upper)
             }
         }
     }

@@ -6,7 +6,9 @@ use bytes::Bytes;
 
 use super::{BrokerId, Envelope, FetchData, Message, Node, PartitionId, PartitionState};
 use crate::core::error::{Error, Result};
-use crate::core::log::{truncation_offset, EpochEnd, PartitionLog, ProducerBatch, StoredBatch, UNDEFINED_EPOCH};
+use crate::core::log::{
+    truncation_offset, AppendInfo, EpochEnd, PartitionLog, ProducerBatch, StoredBatch, UNDEFINED_EPOCH,
+};
 use crate::core::record::Record;
 use crate::core::topic::TopicConfig;
 
@@ -149,7 +151,9 @@ pub struct Broker {
     next_fetch_id: u64,
     /// The next storage write fails (an injected fault: a full disk, an I/O error).
     fail_next_write: bool,
-    config: TopicConfig,
+    /// Each topic's config, as the metadata gives it to every broker; the default for topics without one.
+    configs: BTreeMap<String, TopicConfig>,
+    default_config: TopicConfig,
 }
 
 impl Broker {
@@ -167,12 +171,49 @@ impl Broker {
             outbox: Vec::new(),
             last_heartbeat_ms: i64::MIN / 2,
             fail_next_write: false,
-            config: TopicConfig::default(),
+            configs: BTreeMap::new(),
+            default_config: TopicConfig::default(),
         }
     }
 
     pub fn log(&self, partition: &PartitionId) -> Option<&PartitionLog> {
         self.replicas.get(partition).map(|r| &r.log)
+    }
+
+    /// A replica's log, for what the shell does to it outside replication: retention, storage reads, repairs.
+    pub fn log_mut(&mut self, partition: &PartitionId) -> Option<&mut PartitionLog> {
+        self.replicas.get_mut(partition).map(|r| &mut r.log)
+    }
+
+    /// The partitions this broker holds a replica of.
+    pub fn partitions(&self) -> impl Iterator<Item = &PartitionId> {
+        self.replicas.keys()
+    }
+
+    /// Every replica's log.
+    pub fn logs_mut(&mut self) -> impl Iterator<Item = (&PartitionId, &mut PartitionLog)> {
+        self.replicas.iter_mut().map(|(id, r)| (id, &mut r.log))
+    }
+
+    /// A topic's config changed (or it was created): what its leader appends follows it.
+    pub fn set_topic_config(&mut self, topic: &str, config: TopicConfig) {
+        self.configs.insert(topic.to_owned(), config);
+    }
+
+    /// The partition is gone (its topic was deleted), with its log and anything waiting on it.
+    pub fn drop_replica(&mut self, partition: &PartitionId) {
+        self.replicas.remove(partition);
+        self.parked.retain(|p| &p.partition != partition);
+        let lost: Vec<u64> = self.waiting.iter().filter(|w| &w.partition == partition).map(|w| w.id).collect();
+        for id in lost {
+            self.finish(
+                id,
+                Err(Error::UnknownTopicOrPartition(format!("{}-{} was deleted", partition.0, partition.1))),
+            );
+        }
+        if !self.replicas.keys().any(|p| p.0 == partition.0) {
+            self.configs.remove(&partition.0);
+        }
     }
 
     pub fn view(&self, partition: &PartitionId) -> Option<ReplicaView> {
@@ -218,6 +259,16 @@ impl Broker {
         );
     }
 
+    /// The broker died: writes it held waiting for the ISR fail as their clients' connections drop (a retriable
+    /// error; an idempotent producer's retry is recognised, should the write survive on the new leader).
+    pub fn drop_waiting(&mut self) {
+        let ids: Vec<u64> = self.waiting.iter().map(|w| w.id).collect();
+        for id in ids {
+            let why = format!("broker {} died before the write was acknowledged", self.id);
+            self.finish(id, Err(Error::NotLeaderOrFollower(why)));
+        }
+    }
+
     /// Makes the next storage write fail.
     pub fn fail_next_write(&mut self) {
         self.fail_next_write = true;
@@ -231,7 +282,7 @@ impl Broker {
         std::mem::take(&mut self.completed)
     }
 
-    /// Kafka's Produce at this broker, for one partition.
+    /// Kafka's Produce at this broker, for one partition: the leader builds the batch from `records`.
     pub fn produce(
         &mut self,
         partition: &PartitionId,
@@ -240,29 +291,43 @@ impl Broker {
         acks: i16,
         now_ms: i64,
     ) -> ProduceOutcome {
+        self.produce_with(partition, acks, now_ms, |log, epoch, config| {
+            log.append_records_as_leader(records, producer, epoch, config, now_ms)
+        })
+        .0
+    }
+
+    /// Kafka's Produce at this broker, with `append` doing the leader's append (of records it batches itself,
+    /// or of a client's RecordBatch bytes). Also returns what the append said, when it happened.
+    pub fn produce_with(
+        &mut self,
+        partition: &PartitionId,
+        acks: i16,
+        now_ms: i64,
+        append: impl FnOnce(&mut PartitionLog, i32, &TopicConfig) -> Result<AppendInfo>,
+    ) -> (ProduceOutcome, Option<AppendInfo>) {
         let me = self.id;
         let failing = self.write_fails();
+        let config = self.configs.get(&partition.0).unwrap_or(&self.default_config);
         let Some(r) = self.replicas.get_mut(partition).filter(|r| r.leads(me)) else {
-            return ProduceOutcome::Done(Err(Error::NotLeaderOrFollower(format!(
-                "broker {me} does not lead {}-{}",
-                partition.0, partition.1
-            ))));
+            let why = format!("broker {me} does not lead {}-{}", partition.0, partition.1);
+            return (ProduceOutcome::Done(Err(Error::NotLeaderOrFollower(why))), None);
         };
         let state = r.state.clone().expect("a leader has a state");
         if acks == -1 && state.isr.len() < state.min_insync_replicas {
-            return ProduceOutcome::Done(Err(Error::NotEnoughReplicas(format!(
+            let why = format!(
                 "the ISR of {}-{} is {:?}, fewer than min.insync.replicas={}",
                 partition.0, partition.1, state.isr, state.min_insync_replicas
-            ))));
+            );
+            return (ProduceOutcome::Done(Err(Error::NotEnoughReplicas(why))), None);
         }
         if failing {
-            return ProduceOutcome::Done(Err(Error::KafkaStorageError(format!(
-                "broker {me} could not write to its storage"
-            ))));
+            let why = format!("broker {me} could not write to its storage");
+            return (ProduceOutcome::Done(Err(Error::KafkaStorageError(why))), None);
         }
-        let info = match r.log.append_records_as_leader(records, producer, state.leader_epoch, &self.config, now_ms) {
+        let info = match append(&mut r.log, state.leader_epoch, config) {
             Ok(info) => info,
-            Err(e) => return ProduceOutcome::Done(Err(e)),
+            Err(e) => return (ProduceOutcome::Done(Err(e)), None),
         };
         for batch in &info.appended {
             self.storage.push(StorageEvent::Appended(partition.clone(), batch.clone()));
@@ -270,7 +335,7 @@ impl Broker {
         self.wake_parked(partition, now_ms);
         if acks != -1 {
             self.advance_high_watermark(partition, now_ms);
-            return ProduceOutcome::Done(Ok(info.base_offset));
+            return (ProduceOutcome::Done(Ok(info.base_offset)), Some(info));
         }
         let id = self.next_request;
         self.next_request += 1;
@@ -283,7 +348,7 @@ impl Broker {
             deadline_ms: now_ms + self.timing.request_timeout_ms,
         });
         self.advance_high_watermark(partition, now_ms);
-        ProduceOutcome::Pending(id)
+        (ProduceOutcome::Pending(id), Some(info))
     }
 
     /// A consumer's read: whole batches from `offset`, never at or above this replica's high watermark. The
@@ -634,6 +699,16 @@ impl Broker {
     pub fn tick(&mut self, now_ms: i64) -> Vec<Envelope> {
         let me = self.id;
         let mut out = self.take_outbox();
+        // A fetch parked at the log end says its follower is caught up right now, however long it has waited
+        // (a throttled tab ticks late; that must not look like lag).
+        for p in &self.parked {
+            if let Some(r) = self.replicas.get_mut(&p.partition) {
+                let leo = r.log.log_end_offset();
+                if let Some(progress) = r.followers.get_mut(&p.fetch.replica).filter(|_| p.fetch.fetch_offset >= leo) {
+                    progress.last_caught_up_ms = now_ms;
+                }
+            }
+        }
         // Parked fetches that waited long enough are answered empty.
         let wait = self.timing.fetch_timeout_ms / 2;
         let (expired, rest): (Vec<Parked>, Vec<Parked>) =

@@ -16,8 +16,9 @@ pub struct Controller {
     partitions: BTreeMap<PartitionId, PartitionState>,
     /// Kafka's `broker.session.timeout.ms`: a broker not heard from for this long is dead.
     session_timeout_ms: i64,
-    /// Kafka's `unclean.leader.election.enable`.
+    /// Kafka's `unclean.leader.election.enable`: the cluster default, and topics that override it.
     unclean_election: bool,
+    unclean_topics: BTreeMap<String, bool>,
     /// Partitions led by a replica that was not in the ISR: what they had above its log end is lost.
     pub unclean_elections: Vec<(PartitionId, BrokerId, i32)>,
 }
@@ -29,12 +30,22 @@ impl Controller {
             partitions: BTreeMap::new(),
             session_timeout_ms,
             unclean_election: false,
+            unclean_topics: BTreeMap::new(),
             unclean_elections: Vec::new(),
         }
     }
 
     pub fn set_unclean_election(&mut self, enabled: bool) {
         self.unclean_election = enabled;
+    }
+
+    /// A topic's own `unclean.leader.election.enable`.
+    pub fn set_topic_unclean_election(&mut self, topic: &str, enabled: bool) {
+        self.unclean_topics.insert(topic.to_owned(), enabled);
+    }
+
+    fn unclean_allowed(&self, id: &PartitionId) -> bool {
+        self.unclean_topics.get(&id.0).copied().unwrap_or(self.unclean_election)
     }
 
     pub fn partition(&self, id: &PartitionId) -> Option<&PartitionState> {
@@ -62,6 +73,34 @@ impl Controller {
         };
         self.partitions.insert(id.clone(), state);
         self.publish(&id)
+    }
+
+    /// A partition as storage recorded it, for a reopened cluster: brokers learn it from their first heartbeat.
+    pub fn restore_partition(&mut self, state: PartitionState) {
+        self.partitions.insert(state.partition.clone(), state);
+    }
+
+    /// The partition is gone (its topic was deleted).
+    pub fn remove_partition(&mut self, id: &PartitionId) {
+        self.partitions.remove(id);
+        if !self.partitions.keys().any(|p| p.0 == id.0) {
+            self.unclean_topics.remove(&id.0);
+        }
+    }
+
+    /// `min.insync.replicas` of a topic changed: its partitions' leaders learn it with a new partition epoch.
+    pub fn set_min_insync(&mut self, topic: &str, min_insync: usize) -> Vec<Envelope> {
+        let changed: Vec<PartitionId> = self
+            .partitions
+            .values_mut()
+            .filter(|p| p.partition.0 == topic && p.min_insync_replicas != min_insync)
+            .map(|p| {
+                p.min_insync_replicas = min_insync;
+                p.partition_epoch += 1;
+                p.partition.clone()
+            })
+            .collect();
+        changed.iter().flat_map(|id| self.publish(id)).collect()
     }
 
     /// The state of `id`, to each of its replicas.
@@ -133,8 +172,13 @@ impl Controller {
             self.partitions.values().filter(|p| p.replicas.contains(&broker)).map(|p| p.partition.clone()).collect();
         let mut out = Vec::new();
         for id in hosted {
+            let unclean = self.unclean_allowed(&id);
             let state = self.partitions.get_mut(&id).expect("listed above");
-            if state.leader.is_none() && state.isr.contains(&broker) {
+            if state.leader.is_none() && (state.isr.contains(&broker) || unclean) {
+                if !state.isr.contains(&broker) {
+                    state.isr = vec![broker];
+                    self.unclean_elections.push((id.clone(), broker, state.leader_epoch + 1));
+                }
                 state.leader = Some(broker);
                 state.leader_epoch += 1;
                 state.partition_epoch += 1;
@@ -175,7 +219,7 @@ impl Controller {
         let mut out = Vec::new();
         for id in hosted {
             let alive: Vec<BrokerId> = self.brokers.iter().filter(|(_, l)| l.alive).map(|(b, _)| *b).collect();
-            let unclean = self.unclean_election;
+            let unclean = self.unclean_allowed(&id);
             let state = self.partitions.get_mut(&id).expect("listed above");
             let live_isr: Vec<BrokerId> = state.isr.iter().copied().filter(|b| alive.contains(b)).collect();
             let was_leader = state.leader == Some(broker);

@@ -6,8 +6,9 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::{Broker, BrokerId, Completed, Controller, Envelope, Node, PartitionId, ProduceOutcome, Timing};
 use crate::core::error::Error;
-use crate::core::log::ProducerBatch;
+use crate::core::log::{AppendInfo, PartitionLog, ProducerBatch};
 use crate::core::record::Record;
+use crate::core::topic::TopicConfig;
 
 /// More deliveries than this in one settle means something loops; it stops rather than hang the tab.
 const MAX_DELIVERIES: usize = 1_000_000;
@@ -64,15 +65,17 @@ impl LocalCluster {
         }
     }
 
-    /// Moves time: heartbeats, fetches, ISR changes, elections, timeouts.
+    /// Moves time: heartbeats, fetches, ISR changes, elections, timeouts. The brokers go first, so that after a
+    /// long gap between ticks (a throttled tab) the controller hears every live broker before it judges one dead.
     pub fn tick(&mut self, now_ms: i64) {
-        let out = self.controller.tick(now_ms);
-        self.queue.extend(out);
         for (b, broker) in self.brokers.iter_mut() {
             if !self.down.contains(b) {
                 self.queue.extend(broker.tick(now_ms));
             }
         }
+        self.settle(now_ms);
+        let out = self.controller.tick(now_ms);
+        self.queue.extend(out);
         self.settle(now_ms);
     }
 
@@ -87,15 +90,63 @@ impl LocalCluster {
         acks: i16,
         now_ms: i64,
     ) -> ProduceOutcome {
-        let outcome = match self.brokers.get_mut(&broker).filter(|_| !self.down.contains(&broker)) {
-            Some(b) => {
-                let outcome = b.produce(partition, records, producer, acks, now_ms);
-                self.queue.extend(b.take_outbox());
-                outcome
-            }
-            None => ProduceOutcome::Done(Err(Error::BrokerNotAvailable(format!("broker {broker} is down")))),
+        let append = |log: &mut PartitionLog, epoch, config: &TopicConfig| {
+            log.append_records_as_leader(records, producer, epoch, config, now_ms)
         };
-        outcome
+        self.produce_with(broker, partition, acks, now_ms, append).0
+    }
+
+    /// [`LocalCluster::produce`] with the leader's append given (see [`Broker::produce_with`]).
+    pub fn produce_with(
+        &mut self,
+        broker: BrokerId,
+        partition: &PartitionId,
+        acks: i16,
+        now_ms: i64,
+        append: impl FnOnce(&mut PartitionLog, i32, &TopicConfig) -> Result<AppendInfo, Error>,
+    ) -> (ProduceOutcome, Option<AppendInfo>) {
+        match self.brokers.get_mut(&broker).filter(|_| !self.down.contains(&broker)) {
+            Some(b) => {
+                let produced = b.produce_with(partition, acks, now_ms, append);
+                self.queue.extend(b.take_outbox());
+                produced
+            }
+            None => (ProduceOutcome::Done(Err(Error::BrokerNotAvailable(format!("broker {broker} is down")))), None),
+        }
+    }
+
+    /// A topic's config, to every broker (down ones too: they read it from the metadata when they come back).
+    pub fn set_topic_config(&mut self, topic: &str, config: &TopicConfig, now_ms: i64) {
+        for b in self.brokers.values_mut() {
+            b.set_topic_config(topic, config.clone());
+        }
+        self.controller.set_topic_unclean_election(topic, config.unclean_leader_election_enable);
+        let out = self.controller.set_min_insync(topic, config.min_insync_replicas.max(1) as usize);
+        self.queue.extend(out);
+        self.settle(now_ms);
+    }
+
+    /// The partition is deleted: the controller forgets it and every broker drops its replica, down or not (its
+    /// storage is deleted with it).
+    pub fn delete_partition(&mut self, partition: &PartitionId) {
+        self.controller.remove_partition(partition);
+        for b in self.brokers.values_mut() {
+            b.drop_replica(partition);
+        }
+    }
+
+    /// The brokers that are down.
+    pub fn down(&self) -> impl Iterator<Item = BrokerId> + '_ {
+        self.down.iter().copied()
+    }
+
+    /// The network's groups while it is partitioned (empty when it is whole), each sorted.
+    pub fn network_groups(&self) -> Vec<Vec<BrokerId>> {
+        let mut groups: BTreeMap<usize, Vec<BrokerId>> = BTreeMap::new();
+        for (b, g) in &self.groups {
+            groups.entry(*g).or_default().push(*b);
+        }
+        groups.into_values().collect()
     }
 
     /// Answers to acks=all writes that have them, with the broker that gave each.

@@ -67,6 +67,8 @@ struct State {
     group_id: String,
     max_bytes: usize,
     max_wait_ms: u32,
+    /// KafkaJS's `rackId` (Kafka's `client.rack`): an in-sync replica in this rack serves its fetches (KIP-392).
+    rack: Option<String>,
     events: Rc<Events>,
     connected: Cell<bool>,
     /// Bumped by every `run` and `stop`: a loop whose generation is old exits.
@@ -113,6 +115,7 @@ impl Consumer {
                 max_bytes: js::opt_int(config, "maxBytesPerPartition", "maxBytesPerPartition")?
                     .unwrap_or(DEFAULT_MAX_BYTES),
                 max_wait_ms: js::opt_int(config, "maxWaitTimeInMs", "maxWaitTimeInMs")?.unwrap_or(DEFAULT_MAX_WAIT_MS),
+                rack: js::opt_string(config, "rackId", "rackId")?,
                 events: Rc::default(),
                 connected: Cell::new(false),
                 generation: Cell::new(0),

@@ -1,5 +1,7 @@
 //! `kafka.admin()`: KafkaJS's admin client, speaking the broker protocol (`core::protocol`).
 
+mod faults;
+
 use std::future::Future;
 
 use js_sys::{Array, Promise};
@@ -54,6 +56,10 @@ fn partition_metadata(t: &TopicMetadata) -> Array {
             ("replicas", js::array(p.replicas.iter().copied()).into()),
             ("isr", js::array(p.isr.iter().copied()).into()),
             ("offlineReplicas", js::array(p.offline_replicas.iter().copied()).into()),
+            // franz's own, for views of replication: each replica's LEO and the high watermark it knows.
+            ("highWatermark", js::offset(p.high_watermark)),
+            ("replicaLogEndOffsets", js::array(p.replica_log_end_offsets.iter().map(|o| js::offset(*o))).into()),
+            ("replicaHighWatermarks", js::array(p.replica_high_watermarks.iter().map(|o| js::offset(*o))).into()),
         ])
     }))
 }
@@ -281,18 +287,26 @@ impl Admin {
         let broker = self.broker.clone();
         promise(async move {
             let (brokers, _) = metadata(&broker, Some(Vec::new())).await?;
-            let live: Vec<i32> = brokers.iter().filter(|b| b.alive).map(|b| b.id).collect();
-            let controller = live.first().map_or(JsValue::NULL, |&id| id.into());
+            let (live, down): (Vec<&BrokerInfo>, Vec<&BrokerInfo>) = brokers.iter().partition(|b| b.alive);
+            let controller = live.first().map_or(JsValue::NULL, |b| b.id.into());
             let name = broker.cluster_name();
-            let brokers = js::array(live.iter().map(|&id| {
+            let live = js::array(live.iter().map(|b| {
                 object([
-                    ("nodeId", id.into()),
-                    ("host", format!("broker-{id}.{name}.franz.local").into()),
+                    ("nodeId", b.id.into()),
+                    ("host", format!("broker-{}.{name}.franz.local", b.id).into()),
                     ("port", 9092.into()),
+                    ("rack", b.rack.as_deref().map_or(JsValue::NULL, JsValue::from)),
                 ])
             }));
-            Ok(object([("brokers", brokers.into()), ("controller", controller), ("clusterId", name.as_str().into())])
-                .into())
+            // As in KafkaJS, `brokers` lists the live ones; franz adds the ids of those that are down.
+            let down = js::array(down.iter().map(|b| b.id));
+            Ok(object([
+                ("brokers", live.into()),
+                ("offlineBrokers", down.into()),
+                ("controller", controller),
+                ("clusterId", name.as_str().into()),
+            ])
+            .into())
         })
     }
 
