@@ -278,6 +278,8 @@ impl Response {
             Response::CreateTopics(outcomes) | Response::DeleteTopics(outcomes) => {
                 outcomes.iter().filter(|o| o.error.is_none()).map(|o| o.topic.clone()).collect()
             }
+            // A fault concerns the whole cluster: one change, about no topic in particular.
+            Response::Fault => vec![String::new()],
             _ => topic.map(str::to_owned).into_iter().collect(),
         };
         topics.dedup();

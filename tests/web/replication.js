@@ -1,0 +1,139 @@
+// Replication scenarios (tests/web_replication.rs): brokers killed, restarted and cut off through the admin API,
+// with failover, acks=all and min.insync.replicas as a KafkaJS user sees them.
+
+import { check, eq, rejects, sleep, text } from './check.js';
+
+/** Polls topic metadata until `ok(partitions)` holds, or fails after `ms`. */
+async function until(admin, topic, ok, what, ms = 8000) {
+  const end = Date.now() + ms;
+  let partitions;
+  while (Date.now() < end) {
+    partitions = (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0].partitions;
+    if (ok(partitions)) return partitions;
+    await sleep(100);
+  }
+  throw new Error(`${what}: never happened; last metadata ${JSON.stringify(partitions)}`);
+}
+
+/** Every record of a topic from the beginning, per partition in offset order. */
+async function readAll(kafka, topic, count) {
+  const consumer = kafka.consumer({ groupId: 'reader-' + Math.random() });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const got = [];
+  let done;
+  const finished = new Promise((r) => (done = r));
+  await consumer.run({ eachMessage: async ({ partition, message }) => {
+    got.push({ partition, offset: Number(message.offset), value: text(message.value) });
+    if (got.length >= count) done();
+  } });
+  await Promise.race([finished, sleep(8000)]);
+  await consumer.disconnect();
+  return got.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+}
+
+export async function failoverLosesNothingAcknowledged({ open, deleteCluster }) {
+  await deleteCluster('failover');
+  let kafka = await open({ cluster: 'failover', brokers: 3, storage: 'indexeddb' });
+  const admin = kafka.admin();
+  const changes = [];
+  kafka.on('cluster.change', (e) => changes.push(...e.changes.map((c) => c.type)));
+  await admin.createTopics({ topics: [{ topic: 'pay', numPartitions: 3, replicationFactor: 3,
+    configEntries: [{ name: 'min.insync.replicas', value: '2' }] }] });
+  const producer = kafka.producer({ idempotent: true });
+  await producer.connect();
+  const acked = [];
+  let victim;
+  for (let i = 0; i < 60; i++) {
+    if (i === 20) {
+      victim = (await admin.fetchTopicMetadata({ topics: ['pay'] })).topics[0].partitions[0].leader;
+      await admin.killBroker(victim);
+    }
+    try {
+      const [meta] = await producer.send({ topic: 'pay', acks: -1, messages: [{ key: 'k' + (i % 6), value: 'v' + i }] });
+      acked.push({ partition: meta.partition, value: 'v' + i });
+    } catch (e) {
+      check(e.retriable, `a failed send during the failover is retriable (${e.type})`);
+    }
+  }
+  check(acked.length >= 55, `sends ride through the failover on retries: ${acked.length} of 60 acknowledged`);
+  console.log(`failover: ${acked.length} of 60 sends acknowledged`);
+  const failed = await until(admin, 'pay', (ps) => ps.every((p) => p.leader !== victim && !p.isr.includes(victim)), 'failover');
+  for (const p of failed) {
+    eq(p.offlineReplicas, [victim], `partition ${p.partitionId}: the dead broker is an offline replica`);
+    check(p.isr.length === 2, `partition ${p.partitionId}: the ISR shrank to the two live replicas`);
+  }
+  check(failed.some((p) => p.leaderEpoch > 0), 'the dead leader\'s partitions have a new leader epoch');
+  eq((await admin.describeCluster()).offlineBrokers, [victim], 'describeCluster names the dead broker');
+  check(changes.includes('broker') && changes.includes('replication'), `change events: ${[...new Set(changes)]}`);
+
+  await admin.restartBroker(victim);
+  const healed = await until(admin, 'pay', (ps) => ps.every((p) => p.isr.length === 3 && p.leader === p.replicas[0]),
+    'the restarted broker catches up, rejoins every ISR and leads its preferred partitions again');
+  for (const p of healed) {
+    eq(new Set(p.replicaLogEndOffsets).size, 1, `partition ${p.partitionId}: replicas agree on the log end`);
+  }
+  await producer.disconnect();
+  await kafka.close();
+
+  kafka = await open({ cluster: 'failover', brokers: 3, storage: 'indexeddb' });
+  const read = await readAll(kafka, 'pay', acked.length);
+  const values = read.map((r) => r.value);
+  eq(new Set(values).size, values.length, 'no record was written twice');
+  for (const p of [0, 1, 2]) {
+    const sent = acked.filter((a) => a.partition === p).map((a) => a.value);
+    const got = read.filter((r) => r.partition === p).map((r) => r.value).filter((v) => sent.includes(v));
+    eq(got, sent, `partition ${p}: every acknowledged record survived the failover and the reload, in order`);
+  }
+  await kafka.close();
+}
+
+export async function acksAllNeedsMinInsyncReplicas({ open }) {
+  const kafka = await open({ cluster: 'min-isr', brokers: 3, storage: 'memory' });
+  const admin = kafka.admin();
+  await admin.createTopics({ topics: [{ topic: 'strict', numPartitions: 1, replicationFactor: 3,
+    configEntries: [{ name: 'min.insync.replicas', value: '2' }] }] });
+  const [{ replicas }] = (await admin.fetchTopicMetadata({ topics: ['strict'] })).topics[0].partitions;
+  await admin.killBroker(replicas[1]);
+  await admin.killBroker(replicas[2]);
+  await until(admin, 'strict', ([p]) => p.isr.length === 1, 'the ISR shrinks to the leader');
+  const producer = kafka.producer({ retry: { retries: 0 } });
+  await producer.connect();
+  await rejects(producer.send({ topic: 'strict', acks: -1, messages: [{ value: 'x' }] }),
+    { type: 'NOT_ENOUGH_REPLICAS', retriable: true }, 'acks=all with ISR 1 < min.insync.replicas 2');
+  const [one] = await producer.send({ topic: 'strict', acks: 1, messages: [{ value: 'y' }] });
+  eq(one.baseOffset, '0', 'acks=1 is written by the leader alone, and only acks=1 wrote');
+  await rejects(admin.killBroker(replicas[1]), { type: 'BROKER_NOT_AVAILABLE' }, 'killing a dead broker');
+  await rejects(admin.killBroker(7), { type: 'INVALID_REQUEST' }, 'killing a broker that does not exist');
+  await rejects(admin.partitionNetwork([[1, 2]]), { type: 'INVALID_REQUEST' }, 'a split that leaves a broker out');
+  await kafka.close();
+}
+
+export async function aCutOffLeaderIsReplaced({ open }) {
+  const kafka = await open({ cluster: 'split', brokers: 3, storage: 'memory', racks: ['a', 'b', 'c'] });
+  const admin = kafka.admin();
+  eq((await admin.describeCluster()).brokers.map((b) => b.rack), ['a', 'b', 'c'], 'brokers carry their racks');
+  await admin.createTopics({ topics: [{ topic: 'cut', numPartitions: 1, replicationFactor: 3 }] });
+  const [{ leader }] = (await admin.fetchTopicMetadata({ topics: ['cut'] })).topics[0].partitions;
+  const others = [1, 2, 3].filter((b) => b !== leader);
+  await admin.partitionNetwork([others, [leader]]);
+  await until(admin, 'cut', ([p]) => p.leader !== leader && !p.isr.includes(leader), 'the controller\'s side elects another leader');
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic: 'cut', messages: [{ value: 'during the split' }] });
+  await admin.healNetwork();
+  const [p] = await until(admin, 'cut', ([p]) => p.leader === leader && p.isr.length === 3, 'healed, the preferred leader returns');
+  eq(p.replicaHighWatermarks, ['1', '1', '1'], 'every replica knows the high watermark');
+  // A consumer in rack of a follower reads the same records (KIP-392: from that follower, up to the HW).
+  const consumer = kafka.consumer({ groupId: 'near', rackId: others[0] === 1 ? 'a' : others[0] === 2 ? 'b' : 'c' });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'cut', fromBeginning: true });
+  const got = [];
+  let done;
+  const one = new Promise((r) => (done = r));
+  await consumer.run({ eachMessage: async ({ message }) => { got.push(text(message.value)); done(); } });
+  await Promise.race([one, sleep(5000)]);
+  await consumer.disconnect();
+  eq(got, ['during the split'], 'a rack-aware consumer reads what was committed');
+  await kafka.close();
+}

@@ -1,0 +1,40 @@
+//! Replication through the JS API in headless Chrome: a leader killed during acks=all production with nothing
+//! acknowledged lost after failover and a reload, min.insync.replicas, and a network split healed.
+#![cfg(target_arch = "wasm32")]
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+#[path = "web/api.rs"]
+mod api;
+use api::{api, ok};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(module = "/tests/web/replication.js")]
+extern "C" {
+    #[wasm_bindgen(catch, js_name = failoverLosesNothingAcknowledged)]
+    async fn failover_loses_nothing_acknowledged(api: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = acksAllNeedsMinInsyncReplicas)]
+    async fn acks_all_needs_min_insync_replicas(api: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = aCutOffLeaderIsReplaced)]
+    async fn a_cut_off_leader_is_replaced(api: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+#[wasm_bindgen_test]
+async fn a_leader_killed_during_acks_all_production_loses_nothing_acknowledged() {
+    let api = api();
+    ok(failover_loses_nothing_acknowledged(&api.object).await);
+}
+
+#[wasm_bindgen_test]
+async fn acks_all_with_too_small_an_isr_is_refused_and_bad_faults_get_clear_errors() {
+    let api = api();
+    ok(acks_all_needs_min_insync_replicas(&api.object).await);
+}
+
+#[wasm_bindgen_test]
+async fn a_cut_off_leader_is_replaced_and_returns() {
+    let api = api();
+    ok(a_cut_off_leader_is_replaced(&api.object).await);
+}
