@@ -1,5 +1,5 @@
 // Runs the browser benchmarks in Debian's headless Chromium and prints their JSON lines.
-// Usage: node benches/browser/run.mjs [batches=100] [reopenRecords=1000000] [workerRecords=200000] [only=idb|workers]
+// Usage: node benches/browser/run.mjs [batches=100] [reopenRecords=1000000] [workerRecords=200000] [only=idb|workers|replication]
 // (after scripts/build-site.sh)
 import { spawn } from 'node:child_process';
 import { chromium } from 'playwright-core';
@@ -17,7 +17,7 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
 });
 try {
-  for (const bench of [`idb.html?batches=${batches}&reopen=${reopen}`, `workers.html?records=${records}`]) {
+  for (const bench of [`idb.html?batches=${batches}&reopen=${reopen}`, `workers.html?records=${records}`, `replication.html?sends=${batches}`]) {
     if (only && !bench.startsWith(only)) continue;
     const page = await browser.newPage();
     page.on('console', (m) => { if (m.type() === 'log') console.log(m.text()); });

@@ -16,6 +16,8 @@ export interface KafkaConfig {
   autoCreateTopics?: boolean;
   /** Seed for replica placement, so a run replays. */
   seed?: number;
+  /** Each broker's rack (availability zone), in broker order, for follower fetching (KIP-392). */
+  racks?: (string | null)[];
 }
 
 /** `Kafka.connect(port, options)`: how a client talks to a broker host behind a MessagePort. */
@@ -123,6 +125,12 @@ export interface PartitionMetadata {
   replicas: number[];
   isr: number[];
   offlineReplicas: number[];
+  /** franz: the high watermark consumers see, as a string offset. */
+  highWatermark: string;
+  /** franz: each replica's log end offset, in `replicas` order. */
+  replicaLogEndOffsets: string[];
+  /** franz: the high watermark each replica knows, in `replicas` order. */
+  replicaHighWatermarks: string[];
 }
 
 export interface ITopicMetadata {
@@ -167,6 +175,8 @@ export interface ConsumerConfig {
   heartbeatInterval?: number;
   /** Assignors by name, preferred first. Default ['roundrobin'] (KafkaJS's). */
   partitionAssigners?: ('roundrobin' | 'range' | 'cooperative-sticky')[];
+  /** Kafka's client.rack: an in-sync replica in this rack serves the fetches (KIP-392). */
+  rackId?: string;
 }
 
 export interface ConsumerSubscribeTopics {

@@ -12,6 +12,17 @@ export async function example(): Promise<void> {
   const offsets: { partition: number; offset: string; high: string; low: string }[] = await admin.fetchTopicOffsets('orders');
   const metadata = await admin.fetchTopicMetadata();
   const leader: number = metadata.topics[0].partitions[0].leader;
+  const leos: string[] = metadata.topics[0].partitions[0].replicaLogEndOffsets;
+  await admin.killBroker(leader);
+  await admin.restartBroker(leader);
+  await admin.partitionNetwork([[1, 2], [3]]);
+  await admin.healNetwork();
+  const down: number[] = (await admin.describeCluster()).offlineBrokers;
+  // @ts-expect-error a broker is named by its id
+  await admin.killBroker('broker-1');
+  const racked = await Kafka.open({ cluster: 'racked', racks: ['a', 'b', null], storage: 'memory' });
+  racked.consumer({ groupId: 'near', rackId: 'a' });
+  void [leos, down];
 
   const producer = kafka.producer();
   await producer.connect();

@@ -277,11 +277,12 @@ impl Admin {
         })
     }
 
-    /// `{ brokers: [{ nodeId, host, port }], controller, clusterId }`. Hosts are franz-local names, not
-    /// network addresses: the brokers live in the browser.
+    /// `{ brokers: [{ nodeId, host, port, rack }], offlineBrokers, controller, clusterId }`. Hosts are
+    /// franz-local names, not network addresses: the brokers live in the browser. `brokers` lists the live ones,
+    /// as in KafkaJS; `offlineBrokers` (franz) the ids of those that are down.
     #[wasm_bindgen(
         js_name = describeCluster,
-        unchecked_return_type = "Promise<{ brokers: { nodeId: number; host: string; port: number }[]; controller: number | null; clusterId: string }>"
+        unchecked_return_type = "Promise<{ brokers: { nodeId: number; host: string; port: number; rack: string | null }[]; offlineBrokers: number[]; controller: number | null; clusterId: string }>"
     )]
     pub fn describe_cluster(&self) -> Promise {
         let broker = self.broker.clone();
