@@ -1,6 +1,7 @@
 // franz's durable produce against the platform's own limits, measured in the same page, for 100-byte records in
 // batches of 1000. Prints one JSON line per figure (console and #out); sets window.benchDone when finished.
 import init, { Kafka } from '/pkg/franz.js';
+import { raw } from './raw-idb.js';
 
 const RECORDS_PER_BATCH = 1000;
 const VALUE_BYTES = 100;
@@ -35,34 +36,6 @@ async function franzProduce(durability, storage = 'indexeddb', inFlight = 1) {
   const seconds = (performance.now() - start) / 1000;
   await kafka.close();
   await Kafka.deleteCluster(cluster);
-  return seconds;
-}
-
-function openRaw(name) {
-  return new Promise((ok, no) => {
-    indexedDB.deleteDatabase(name);
-    const r = indexedDB.open(name, 1);
-    r.onupgradeneeded = () => r.result.createObjectStore('s');
-    r.onsuccess = () => ok(r.result);
-    r.onerror = () => no(r.error);
-  });
-}
-
-/** `txs` transactions on a raw database, each putting what `fill(store, i)` puts. */
-async function raw(name, durability, txs, fill) {
-  const db = await openRaw(name);
-  const start = performance.now();
-  for (let i = 0; i < txs; i++) {
-    await new Promise((ok, no) => {
-      const tx = db.transaction('s', 'readwrite', { durability });
-      fill(tx.objectStore('s'), i);
-      tx.oncomplete = ok;
-      tx.onabort = () => no(tx.error);
-    });
-  }
-  const seconds = (performance.now() - start) / 1000;
-  db.close();
-  indexedDB.deleteDatabase(name);
   return seconds;
 }
 

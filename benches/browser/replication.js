@@ -2,6 +2,7 @@
 // 100-byte records in sends of 1000, in memory and in IndexedDB. Beside them, the platform limit of the same
 // run: one raw IndexedDB put of a 1000-record buffer per transaction. Prints JSON lines; sets window.benchDone.
 import init, { Kafka } from '/pkg/franz.js';
+import { raw } from './raw-idb.js';
 
 const RECORDS_PER_SEND = 1000;
 const VALUE_BYTES = 100;
@@ -33,29 +34,9 @@ async function produce(storage, rf, acks) {
   return seconds;
 }
 
-async function rawPut() {
-  const name = 'raw-replication-limit';
-  indexedDB.deleteDatabase(name);
-  const db = await new Promise((ok, no) => {
-    const r = indexedDB.open(name, 1);
-    r.onupgradeneeded = () => r.result.createObjectStore('s');
-    r.onsuccess = () => ok(r.result);
-    r.onerror = () => no(r.error);
-  });
-  const start = performance.now();
-  for (let i = 0; i < SENDS; i++) {
-    await new Promise((ok, no) => {
-      const tx = db.transaction('s', 'readwrite', { durability: 'relaxed' });
-      tx.objectStore('s').put(new Uint8Array(61 + RECORDS_PER_SEND * (VALUE_BYTES + 7)).fill(0x76).buffer, i);
-      tx.oncomplete = ok;
-      tx.onabort = () => no(tx.error);
-    });
-  }
-  const seconds = (performance.now() - start) / 1000;
-  db.close();
-  indexedDB.deleteDatabase(name);
-  return seconds;
-}
+/** One raw IndexedDB put of a 1000-record buffer per transaction: the platform's limit. */
+const rawPut = () =>
+  raw('raw-replication-limit', 'relaxed', SENDS, (s, i) => s.put(new Uint8Array(61 + RECORDS_PER_SEND * (VALUE_BYTES + 7)).fill(0x76).buffer, i));
 
 const perSec = (seconds) => Math.round((SENDS * RECORDS_PER_SEND) / seconds);
 

@@ -39,3 +39,21 @@ export async function consume(consumer, count, opts = {}) {
   await consumer.stop();
   return got;
 }
+
+/** Reads every record of a topic from the beginning with a fresh group, then stops. */
+export async function readAll(kafka, topic, count) {
+  const consumer = kafka.consumer({ groupId: 'reader-' + Math.random() });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const got = [];
+  let done;
+  const finished = new Promise((r) => (done = r));
+  await consumer.run({ eachBatch: async ({ batch }) => {
+    for (const m of batch.messages) got.push({ partition: batch.partition, offset: m.offset, key: text(m.key), value: text(m.value), timestamp: m.timestamp, headers: Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k, text(v)])) });
+    if (got.length >= count) done();
+  } });
+  await Promise.race([finished, new Promise((r) => setTimeout(r, 8000))]);
+  await consumer.disconnect();
+  got.sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
+  return got;
+}

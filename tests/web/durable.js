@@ -1,25 +1,7 @@
 // IndexedDB scenarios (tests/web_durable.rs, tests/web_worker.rs): clusters that survive reopening, corruption
 // and failed writes, with one owner at a time.
 
-import { check, consume, eq, rejects, sleep, text, throws } from './check.js';
-
-/** Reads every record of a topic from the beginning with a fresh group, then stops. */
-async function readAll(kafka, topic, count) {
-  const consumer = kafka.consumer({ groupId: 'reader-' + Math.random() });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const got = [];
-  let done;
-  const finished = new Promise((r) => (done = r));
-  await consumer.run({ eachBatch: async ({ batch }) => {
-    for (const m of batch.messages) got.push({ partition: batch.partition, offset: m.offset, key: text(m.key), value: text(m.value), timestamp: m.timestamp, headers: Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k, text(v)])) });
-    if (got.length >= count) done();
-  } });
-  await Promise.race([finished, new Promise((r) => setTimeout(r, 8000))]);
-  await consumer.disconnect();
-  got.sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
-  return got;
-}
+import { check, consume, eq, readAll, rejects, sleep, throws } from './check.js';
 
 /** Overwrites one stored batch with garbage through raw IndexedDB, as a bad disk would. */
 async function corrupt(cluster, key) {

@@ -1,7 +1,7 @@
 // Replication scenarios (tests/web_replication.rs): brokers killed, restarted and cut off through the admin API,
 // with failover, acks=all and min.insync.replicas as a KafkaJS user sees them.
 
-import { check, eq, rejects, sleep, text } from './check.js';
+import { check, eq, readAll, rejects, sleep, text } from './check.js';
 
 /** Polls topic metadata until `ok(partitions)` holds, or fails after `ms`. */
 async function until(admin, topic, ok, what, ms = 8000) {
@@ -13,23 +13,6 @@ async function until(admin, topic, ok, what, ms = 8000) {
     await sleep(100);
   }
   throw new Error(`${what}: never happened; last metadata ${JSON.stringify(partitions)}`);
-}
-
-/** Every record of a topic from the beginning, per partition in offset order. */
-async function readAll(kafka, topic, count) {
-  const consumer = kafka.consumer({ groupId: 'reader-' + Math.random() });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const got = [];
-  let done;
-  const finished = new Promise((r) => (done = r));
-  await consumer.run({ eachMessage: async ({ partition, message }) => {
-    got.push({ partition, offset: Number(message.offset), value: text(message.value) });
-    if (got.length >= count) done();
-  } });
-  await Promise.race([finished, sleep(8000)]);
-  await consumer.disconnect();
-  return got.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
 }
 
 export async function failoverLosesNothingAcknowledged({ open, deleteCluster }) {
