@@ -280,3 +280,44 @@ fn acknowledged_records_survive_a_failover_and_a_reopen() {
     }
     assert_eq!(values, acked, "every acknowledged record, in order, and nothing else");
 }
+
+#[test]
+fn a_broker_down_for_longer_than_the_leaders_memory_catches_up_from_storage() {
+    let mut cluster = Cluster::persistent(3, 7, 4096);
+    let mut store = MemoryStorage::new();
+    let mut now = T0;
+    cluster.create_topic(&NewTopic::new("t", 1, 3), false).unwrap();
+    let flush = |c: &mut Cluster, store: &mut MemoryStorage| {
+        while let Some(w) = c.take_write() {
+            store.apply(&w.ops).unwrap();
+            c.write_done(&w);
+        }
+    };
+    flush(&mut cluster, &mut store);
+    let follower = cluster.describe_topic("t").unwrap().partitions[0].replicas[2];
+    cluster.kill_broker(follower, now).unwrap();
+    now += SESSION_TIMEOUT_MS + 100;
+    cluster.tick(now).unwrap();
+    for i in 0..300 {
+        cluster.produce_records("t", 0, vec![Record::new(format!("value {i}"), now)], None, now).unwrap();
+        flush(&mut cluster, &mut store);
+    }
+    assert!(cluster.batches_in_memory("t", 0).unwrap() < 2 * 300, "the leaders keep only their window in memory");
+
+    cluster.restart_broker(follower, now).unwrap();
+    let mut storage_reads = 0;
+    for _ in 0..100 {
+        now += 100;
+        cluster.tick(now).unwrap();
+        for (replica, offset) in cluster.follower_reads() {
+            storage_reads += 1;
+            let loaded = store.load_batches(&replica, offset, 1 << 20);
+            cluster.serve_follower_from_storage(&replica, loaded, now);
+        }
+        flush(&mut cluster, &mut store);
+    }
+    let p = cluster.describe_topic("t").unwrap().partitions.remove(0);
+    assert!(storage_reads > 0, "the leader had to read the follower's batches from storage");
+    assert_eq!(p.replica_log_end_offsets, [300, 300, 300], "the follower caught up");
+    assert_eq!(p.isr.len(), 3, "and rejoined the ISR");
+}

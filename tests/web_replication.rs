@@ -17,6 +17,8 @@ extern "C" {
     async fn failover_loses_nothing_acknowledged(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = acksAllNeedsMinInsyncReplicas)]
     async fn acks_all_needs_min_insync_replicas(api: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = aLongDeadFollowerCatchesUpFromStorage)]
+    async fn a_long_dead_follower_catches_up_from_storage(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = aCutOffLeaderIsReplaced)]
     async fn a_cut_off_leader_is_replaced(api: &JsValue) -> Result<JsValue, JsValue>;
 }
@@ -37,4 +39,10 @@ async fn acks_all_with_too_small_an_isr_is_refused_and_bad_faults_get_clear_erro
 async fn a_cut_off_leader_is_replaced_and_returns() {
     let api = api();
     ok(a_cut_off_leader_is_replaced(&api.object).await);
+}
+
+#[wasm_bindgen_test]
+async fn a_follower_down_longer_than_the_leaders_memory_catches_up_from_indexeddb() {
+    let api = api();
+    ok(a_long_dead_follower_catches_up_from_storage(&api.object).await);
 }

@@ -33,8 +33,8 @@ const SLOW_TICKS: u32 = 10;
 /// How long past `request.timeout.ms` a produce waits for its acks before giving up on the leader.
 const ACK_SLACK_MS: i64 = 5000;
 
-/// How much of a replica's oldest data one retention check reads from storage.
-const HEAD_BYTES: usize = 1 << 20;
+/// How much of a replica's data one read from storage takes (a retention check, a lagging follower's fetch).
+const STORAGE_READ_BYTES: usize = 1 << 20;
 
 /// Runs the cluster's periodic work until the cluster is closed or dropped. Holds it only weakly.
 pub async fn ticker(inner: std::rc::Weak<Inner>) {
@@ -93,6 +93,7 @@ impl Inner {
         self.collect_group_replies();
         let before = self.cluster.borrow().change_count();
         let cleaned = self.cluster.borrow_mut().tick(now);
+        self.serve_follower_reads().await;
         self.collect_acks();
         for e in self.cluster.borrow_mut().take_unclean_elections() {
             self.warn(&format!(
@@ -119,6 +120,19 @@ impl Inner {
         }
     }
 
+    /// Followers further behind than their leader keeps in memory (back after a long time down) get their
+    /// batches from the leader's storage, as a Kafka leader reads its log from disk.
+    async fn serve_follower_reads(self: &Rc<Self>) {
+        let Some(storage) = &self.storage else { return };
+        let reads = self.cluster.borrow().follower_reads();
+        for (replica, offset) in reads {
+            match storage.load_batches(&replica, offset, STORAGE_READ_BYTES).await {
+                Ok(loaded) => self.cluster.borrow_mut().serve_follower_from_storage(&replica, loaded, self.now_ms()),
+                Err(e) => self.warn(&format!("reading {replica:?} for a follower failed: {e:?}")),
+            }
+        }
+    }
+
     /// Retention on the oldest batches, which only storage holds.
     async fn clean_storage_heads(self: &Rc<Self>) {
         let Some(storage) = &self.storage else { return };
@@ -126,7 +140,7 @@ impl Inner {
         let heads = self.cluster.borrow().heads_to_check();
         let mut removed = 0;
         for (replica, start) in heads {
-            if let Ok(loaded) = storage.load_batches(&replica, start, HEAD_BYTES).await {
+            if let Ok(loaded) = storage.load_batches(&replica, start, STORAGE_READ_BYTES).await {
                 removed += self.cluster.borrow_mut().clean_head(&replica, loaded, now).unwrap_or(0);
             }
         }
@@ -295,7 +309,7 @@ impl Inner {
         };
         let mut from = start;
         while from < hw {
-            let loaded = storage.load_batches(&replica, from, HEAD_BYTES).await?;
+            let loaded = storage.load_batches(&replica, from, STORAGE_READ_BYTES).await?;
             let Some(last) = loaded.last().and_then(|(_, b)| BatchHeader::parse(b).ok()) else { break };
             let batches = loaded.into_iter().map(|(_, b)| b);
             if let Some(found) = first_at_or_after(batches, target, hw)? {

@@ -120,3 +120,23 @@ export async function aCutOffLeaderIsReplaced({ open }) {
   eq(got, ['during the split'], 'a rack-aware consumer reads what was committed');
   await kafka.close();
 }
+
+export async function aLongDeadFollowerCatchesUpFromStorage({ open, deleteCluster }) {
+  await deleteCluster('catch-up');
+  const kafka = await open({ cluster: 'catch-up', brokers: 3, storage: 'indexeddb' });
+  const admin = kafka.admin();
+  await admin.createTopics({ topics: [{ topic: 'bulk', numPartitions: 1, replicationFactor: 3 }] });
+  const [{ replicas }] = (await admin.fetchTopicMetadata({ topics: ['bulk'] })).topics[0].partitions;
+  const follower = replicas[2];
+  await admin.killBroker(follower);
+  await until(admin, 'bulk', ([p]) => p.isr.length === 2, 'the dead follower leaves the ISR');
+  // 6 MB while it is down: more than the 4 MiB a leader keeps in memory per replica.
+  const producer = kafka.producer();
+  await producer.connect();
+  const messages = Array.from({ length: 1000 }, (_, i) => ({ value: 'x'.repeat(90) + String(i).padStart(10, '0') }));
+  for (let i = 0; i < 60; i++) await producer.send({ topic: 'bulk', messages });
+  await admin.restartBroker(follower);
+  const [p] = await until(admin, 'bulk', ([p]) => p.isr.length === 3, 'the follower catches up from the leader\'s storage', 20000);
+  eq(p.replicaLogEndOffsets, ['60000', '60000', '60000'], 'every replica holds all 60 000 records');
+  await kafka.close();
+}

@@ -301,6 +301,33 @@ impl Cluster {
         Ok(served)
     }
 
+    /// Leaders' replicas that followers wait on for batches older than the leader keeps in memory (a follower
+    /// that was down a long time), with the offset to load from: the shell loads them
+    /// (`load_batches(replica, offset, …)`) and passes them to [`Cluster::serve_follower_from_storage`].
+    pub fn follower_reads(&self) -> Vec<(ReplicaKey, i64)> {
+        let mut out = Vec::new();
+        for (&b, broker) in self.replication.brokers.iter().filter(|(b, _)| self.replication.is_up(**b)) {
+            out.extend(broker.storage_reads().into_iter().map(|((t, p), offset)| (ReplicaKey::new(b, &t, p), offset)));
+        }
+        out
+    }
+
+    /// Answers followers waiting on `leader`'s replica with batches loaded from its storage; they are checked
+    /// first, and a corrupt one ends what is sent.
+    pub fn serve_follower_from_storage(&mut self, leader: &ReplicaKey, loaded: Vec<(i64, Bytes)>, now_ms: i64) {
+        let batches: Vec<StoredBatch> = loaded
+            .into_iter()
+            .map_while(|(base, bytes)| StoredBatch::from_bytes(bytes).ok().filter(|b| b.base_offset == base))
+            .collect();
+        let id = (leader.topic.clone(), leader.partition);
+        let Some(broker) = self.replication.brokers.get_mut(&leader.broker) else { return };
+        broker.answer_from_storage(&id, &batches);
+        let out = broker.take_outbox();
+        self.replication.send(out, now_ms);
+        self.collect_acks();
+        self.record_changes();
+    }
+
     /// Cuts a replica's log before `offset`, in memory and in storage.
     fn truncate_replica(&mut self, replica: &ReplicaKey, offset: i64) {
         if let Some(log) = self.replica_log_mut(&replica.topic, replica.partition, replica.broker) {

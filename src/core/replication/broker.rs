@@ -146,6 +146,9 @@ pub struct Broker {
     storage: Vec<StorageEvent>,
     /// Follower fetches waiting for data, and messages to send that no call returned.
     parked: Vec<Parked>,
+    /// Follower fetches for batches older than this leader keeps in memory, until the shell reads them from
+    /// storage ([`Broker::storage_reads`], [`Broker::answer_from_storage`]).
+    storage_reads: Vec<Parked>,
     outbox: Vec<Envelope>,
     /// Ids of this broker's fetches: rising for its whole life, across restarts.
     next_fetch_id: u64,
@@ -168,6 +171,7 @@ impl Broker {
             next_fetch_id: 1,
             storage: Vec::new(),
             parked: Vec::new(),
+            storage_reads: Vec::new(),
             outbox: Vec::new(),
             last_heartbeat_ms: i64::MIN / 2,
             fail_next_write: false,
@@ -204,6 +208,7 @@ impl Broker {
     pub fn drop_replica(&mut self, partition: &PartitionId) {
         self.replicas.remove(partition);
         self.parked.retain(|p| &p.partition != partition);
+        self.storage_reads.retain(|p| &p.partition != partition);
         let lost: Vec<u64> = self.waiting.iter().filter(|w| &w.partition == partition).map(|w| w.id).collect();
         for id in lost {
             self.finish(
@@ -240,6 +245,7 @@ impl Broker {
         }
         self.waiting.clear();
         self.parked.clear();
+        self.storage_reads.clear();
         self.outbox.clear();
         self.last_heartbeat_ms = now_ms - self.timing.heartbeat_ms;
     }
@@ -391,6 +397,16 @@ impl Broker {
                     // Nothing new: the fetch waits here until there is (Kafka's replica.fetch.wait.max.ms).
                     self.parked.retain(|p| !(p.partition == partition && p.fetch.replica == replica));
                     self.parked.push(Parked { from, partition, fetch, since_ms: now_ms });
+                    return out;
+                }
+                let in_storage = log.is_some_and(|l| {
+                    (l.log_start_offset()..l.log_end_offset()).contains(&fetch_offset) && !l.in_memory(fetch_offset)
+                });
+                if in_storage && matches!(&result, Ok(d) if d.diverging.is_none()) {
+                    // The follower is further behind than this leader's memory reaches (it was down a long time):
+                    // the shell reads its batches from storage, as Kafka's leader reads its log from disk.
+                    self.storage_reads.retain(|p| !(p.partition == partition && p.fetch.replica == replica));
+                    self.storage_reads.push(Parked { from, partition, fetch, since_ms: now_ms });
                     return out;
                 }
                 out.push(reply(self.id, from, &partition, fetch, result));
@@ -687,6 +703,43 @@ impl Broker {
         for p in woken {
             let result = self.serve_fetch(&p.partition, p.fetch, now_ms);
             self.outbox.push(reply(self.id, p.from, &p.partition, p.fetch, result));
+        }
+    }
+
+    /// Follower fetches that need batches only this broker's storage holds: each partition and the offset to
+    /// read from.
+    pub fn storage_reads(&self) -> Vec<(PartitionId, i64)> {
+        self.storage_reads.iter().map(|p| (p.partition.clone(), p.fetch.fetch_offset)).collect()
+    }
+
+    /// Answers the follower fetches waiting on `partition` with batches read from this broker's storage (oldest
+    /// first, already checked): each gets the run of whole batches from its offset on, up to a fetch's size.
+    pub fn answer_from_storage(&mut self, partition: &PartitionId, batches: &[StoredBatch]) {
+        let me = self.id;
+        let (ready, rest): (Vec<Parked>, Vec<Parked>) =
+            std::mem::take(&mut self.storage_reads).into_iter().partition(|p| &p.partition == partition);
+        self.storage_reads = rest;
+        let Some(r) = self.replicas.get(partition).filter(|r| r.leads(me)) else { return };
+        for p in ready {
+            let from = p.fetch.fetch_offset;
+            let mut next = from;
+            let mut bytes = 0;
+            let mut run = Vec::new();
+            for b in batches.iter().skip_while(|b| b.last_offset < from) {
+                if b.base_offset > next || (!run.is_empty() && bytes + b.size() > FETCH_MAX_BYTES) {
+                    break;
+                }
+                bytes += b.size();
+                next = b.last_offset + 1;
+                run.push(b.bytes.clone());
+            }
+            let data = FetchData {
+                high_watermark: r.log.high_watermark(),
+                log_start_offset: r.log.log_start_offset(),
+                batches: run,
+                diverging: None,
+            };
+            self.outbox.push(reply(me, p.from, partition, p.fetch, Ok(data)));
         }
     }
 

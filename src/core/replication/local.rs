@@ -65,6 +65,12 @@ impl LocalCluster {
         }
     }
 
+    /// Sends `messages` (a broker's answers the shell completed, such as reads from storage) and delivers.
+    pub fn send(&mut self, messages: Vec<Envelope>, now_ms: i64) {
+        self.queue.extend(messages);
+        self.settle(now_ms);
+    }
+
     /// Moves time: heartbeats, fetches, ISR changes, elections, timeouts. The brokers go first, so that after a
     /// long gap between ticks (a throttled tab) the controller hears every live broker before it judges one dead.
     pub fn tick(&mut self, now_ms: i64) {
