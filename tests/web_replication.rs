@@ -19,6 +19,8 @@ extern "C" {
     async fn acks_all_needs_min_insync_replicas(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = aLongDeadFollowerCatchesUpFromStorage)]
     async fn a_long_dead_follower_catches_up_from_storage(api: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = anUncleanElectionIsReported)]
+    async fn an_unclean_election_is_reported(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = aCutOffLeaderIsReplaced)]
     async fn a_cut_off_leader_is_replaced(api: &JsValue) -> Result<JsValue, JsValue>;
 }
@@ -45,4 +47,10 @@ async fn a_cut_off_leader_is_replaced_and_returns() {
 async fn a_follower_down_longer_than_the_leaders_memory_catches_up_from_indexeddb() {
     let api = api();
     ok(a_long_dead_follower_catches_up_from_storage(&api.object).await);
+}
+
+#[wasm_bindgen_test]
+async fn an_unclean_election_leads_with_an_out_of_sync_replica_and_reports_the_loss() {
+    let api = api();
+    ok(an_unclean_election_is_reported(&api.object).await);
 }

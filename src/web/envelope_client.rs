@@ -427,6 +427,9 @@ mod tests {
             Request::ListOffsets { topic: "t".into(), partition: 0, spec: OffsetSpec::Earliest },
             Request::ListOffsets { topic: "t".into(), partition: 0, spec: OffsetSpec::Timestamp(1_700_000_000_000) },
             Request::Metadata { topics: None },
+            Request::Fault(crate::core::protocol::Fault::KillBroker { broker: 2 }),
+            Request::Fault(crate::core::protocol::Fault::PartitionNetwork { groups: vec![vec![1, 2], vec![3]] }),
+            Request::Fault(crate::core::protocol::Fault::HealNetwork),
             Request::Metadata { topics: Some(vec!["a".into(), "b".into()]) },
             Request::CreateTopics {
                 topics: vec![NewTopic::new("n", 3, 1).config("retention.ms", "5")],

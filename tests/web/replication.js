@@ -140,3 +140,29 @@ export async function aLongDeadFollowerCatchesUpFromStorage({ open, deleteCluste
   eq(p.replicaLogEndOffsets, ['60000', '60000', '60000'], 'every replica holds all 60 000 records');
   await kafka.close();
 }
+
+export async function anUncleanElectionIsReported({ open }) {
+  const kafka = await open({ cluster: 'unclean', brokers: 3, storage: 'memory' });
+  const warnings = [];
+  kafka.on('warning', (w) => warnings.push(w.message));
+  const admin = kafka.admin();
+  await admin.createTopics({ topics: [{ topic: 'risky', numPartitions: 1, replicationFactor: 3,
+    configEntries: [{ name: 'unclean.leader.election.enable', value: 'true' }] }] });
+  const [{ replicas: r }] = (await admin.fetchTopicMetadata({ topics: ['risky'] })).topics[0].partitions;
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic: 'risky', messages: [{ value: 'a' }] });
+  await admin.killBroker(r[2]);
+  await until(admin, 'risky', ([p]) => p.isr.length === 2, 'the first dead follower leaves the ISR');
+  await producer.send({ topic: 'risky', messages: [{ value: 'b' }] }); // broker r[2] never gets it
+  await admin.killBroker(r[0]);
+  await admin.killBroker(r[1]);
+  await until(admin, 'risky', ([p]) => p.leader === -1, 'with its whole ISR dead the partition is offline');
+  await admin.restartBroker(r[2]);
+  await until(admin, 'risky', ([p]) => p.leader === r[2], 'the out-of-sync replica leads');
+  const end = Date.now() + 2000;
+  while (!warnings.some((w) => w.includes('unclean leader election')) && Date.now() < end) await sleep(50);
+  const warning = warnings.find((w) => w.includes('unclean leader election'));
+  check(warning && warning.includes('1 records'), `the election and its loss are reported: ${warnings}`);
+  await kafka.close();
+}
