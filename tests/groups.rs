@@ -359,3 +359,83 @@ fn only_a_member_of_the_current_generation_may_commit() {
     assert_eq!(c.check_commit("g", "ghost", 1).unwrap_err().name(), "UNKNOWN_MEMBER_ID");
     assert_eq!(c.check_commit("other", &a, 1).unwrap_err().name(), "UNKNOWN_MEMBER_ID");
 }
+
+mod offsets_topic {
+    use bytes::Bytes;
+    use franz::core::cluster::{
+        offsets_partition_for, Cluster, NewTopic, OFFSETS_TOPIC_PARTITIONS, SESSION_TIMEOUT_MS,
+    };
+    use franz::core::record::decode_batches;
+
+    const T0: i64 = 1_700_000_000_000;
+
+    /// The (key, value) bytes of every record of a `__consumer_offsets` partition.
+    fn records(c: &Cluster, partition: u32) -> Vec<(Bytes, Option<Bytes>)> {
+        let fetched = c.fetch("__consumer_offsets", partition as i32, 0, usize::MAX).unwrap();
+        let batches = decode_batches(&Bytes::from(fetched.batches.concat())).unwrap();
+        let records = batches.iter().flat_map(|b| b.consumer_records());
+        records.map(|(_, r)| (r.key.unwrap(), r.value)).collect()
+    }
+
+    #[test]
+    fn commits_are_records_of_the_compacted_internal_topic_in_kafkas_format() {
+        let mut c = Cluster::new(3, 1);
+        c.create_topic(&NewTopic::new("orders", 2, 1), false).unwrap();
+        assert!(c.describe_topic("__consumer_offsets").is_err(), "created on the first commit, as in Kafka");
+        c.commit_offset("billing", "orders", 0, 5, None).unwrap();
+        c.commit_offset("billing", "orders", 0, 9, Some("note".into())).unwrap();
+        let topic = c.describe_topic("__consumer_offsets").unwrap();
+        assert!(topic.is_internal && topic.config.cleanup_policy.compact);
+        assert_eq!(topic.partitions.len(), OFFSETS_TOPIC_PARTITIONS as usize);
+        assert_eq!(topic.partitions[0].replicas.len(), 3, "offsets.topic.replication.factor=3");
+
+        let p = offsets_partition_for("billing", OFFSETS_TOPIC_PARTITIONS);
+        let written = records(&c, p);
+        assert_eq!(written.len(), 2);
+        // OffsetCommitKey v1: version 1, "billing", "orders", partition 0.
+        let key = [&[0u8, 1, 0, 7][..], b"billing", &[0, 6], b"orders", &[0, 0, 0, 0]].concat();
+        assert_eq!(written[1].0.as_ref(), &key[..]);
+        // OffsetCommitValue v3: version 3, offset 9, leader epoch -1, "note", then the commit time.
+        let value = written[1].1.clone().unwrap();
+        assert_eq!(
+            &value[..20],
+            &[&[0u8, 3, 0, 0, 0, 0, 0, 0, 0, 9, 255, 255, 255, 255, 0, 4][..], b"note"].concat()[..]
+        );
+        assert_eq!(c.committed_offset("billing", "orders", 0).unwrap().unwrap().offset, 9);
+
+        c.delete_group("billing").unwrap();
+        let written = records(&c, p);
+        assert_eq!((written.len(), written[2].1.clone()), (3, None), "a deleted group leaves a tombstone");
+        assert_eq!(c.committed_offset("billing", "orders", 0).unwrap(), None);
+
+        // Replaying the log gives back exactly what the cache held.
+        c.commit_offset("audit", "orders", 1, 3, None).unwrap();
+        let mut replayed = Cluster::new(3, 1);
+        for partition in 0..OFFSETS_TOPIC_PARTITIONS {
+            let Ok(f) = c.fetch("__consumer_offsets", partition as i32, 0, usize::MAX) else { continue };
+            replayed.load_offsets(&f.batches).unwrap();
+        }
+        assert_eq!(replayed.committed_offset("audit", "orders", 1).unwrap().unwrap().offset, 3);
+        assert_eq!(replayed.committed_offset("billing", "orders", 0).unwrap(), None);
+    }
+
+    #[test]
+    fn a_commit_needs_the_groups_coordinator() {
+        let mut c = Cluster::new(3, 1);
+        c.create_topic(&NewTopic::new("orders", 1, 1), false).unwrap();
+        c.commit_offset("billing", "orders", 0, 1, None).unwrap();
+        let p = offsets_partition_for("billing", OFFSETS_TOPIC_PARTITIONS);
+        let coordinator = c.describe_topic("__consumer_offsets").unwrap().partitions[p as usize].leader.unwrap();
+        c.kill_broker(coordinator, T0).unwrap();
+        let e = c.commit_offset("billing", "orders", 0, 2, None).unwrap_err();
+        assert_eq!((e.name(), e.retriable()), ("COORDINATOR_NOT_AVAILABLE", true));
+        assert_eq!(c.committed_offset("billing", "orders", 0).unwrap().unwrap().offset, 1, "nothing changed");
+        c.tick(T0 + SESSION_TIMEOUT_MS + 100).unwrap();
+        c.commit_offset("billing", "orders", 0, 2, None).unwrap();
+        assert_eq!(
+            c.committed_offset("billing", "orders", 0).unwrap().unwrap().offset,
+            2,
+            "a new coordinator took over"
+        );
+    }
+}

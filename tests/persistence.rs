@@ -61,6 +61,12 @@ impl Node {
             }
         }
         self.cluster.start(T0);
+        // Committed offsets are records of __consumer_offsets: the coordinator's cache is rebuilt from them.
+        for (replica, from, to) in self.cluster.offsets_to_load() {
+            let loaded = self.store.load_batches(&replica, from, usize::MAX);
+            let batches: Vec<Bytes> = loaded.into_iter().filter(|(base, _)| *base < to).map(|(_, b)| b).collect();
+            self.cluster.load_offsets(&batches).unwrap();
+        }
     }
 
     fn produce(&mut self, topic: &str, partition: i32, values: &[&str]) -> Result<i64, String> {

@@ -62,6 +62,8 @@ kafka_errors! {
     /// One batch is larger than the topic's `max.message.bytes`.
     MessageTooLarge = 10, "MESSAGE_TOO_LARGE", false;
     OffsetMetadataTooLarge = 12, "OFFSET_METADATA_TOO_LARGE", false;
+    /// The leader of the group's `__consumer_offsets` partition (its coordinator) is not available.
+    CoordinatorNotAvailable = 15, "COORDINATOR_NOT_AVAILABLE", true;
     InvalidTopicException = 17, "INVALID_TOPIC_EXCEPTION", false;
     /// The record set of one request is larger than the topic's `segment.bytes`.
     RecordListTooLarge = 18, "RECORD_LIST_TOO_LARGE", false;

@@ -4,6 +4,7 @@
 
 use std::rc::Rc;
 
+use bytes::Bytes;
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -81,6 +82,19 @@ pub async fn restore(storage: &IdbStorage, seed: u64) -> Result<(Cluster, Vec<St
         }
     }
     cluster.start(now);
+    // Committed offsets are records of __consumer_offsets: the coordinator's cache is rebuilt from them.
+    for (replica, mut from, to) in cluster.offsets_to_load() {
+        while from < to {
+            let loaded = storage.load_batches(&replica, from, STORAGE_READ_BYTES).await.map_err(storage_error)?;
+            let Some(next) = loaded.last().and_then(|(_, b)| BatchHeader::parse(b).ok()).map(|h| h.last_offset() + 1)
+            else {
+                break;
+            };
+            let batches: Vec<Bytes> = loaded.into_iter().map(|(_, b)| b).collect();
+            cluster.load_offsets(&batches).map_err(|e| error::to_js(&e))?;
+            from = next.max(from + 1);
+        }
+    }
     Ok((cluster, warnings))
 }
 

@@ -54,10 +54,7 @@ impl Cluster {
                 "commit metadata is larger than offset.metadata.max.bytes={MAX_METADATA_BYTES}"
             )));
         }
-        let committed = CommittedOffset { offset, metadata };
-        self.journal_offset(group, topic, partition, &committed);
-        self.offsets.insert((group.into(), topic.into(), partition), committed);
-        Ok(())
+        self.append_offset((group.into(), topic.into(), partition), Some(CommittedOffset { offset, metadata }))
     }
 
     /// Kafka's ListGroups: every group with members or committed offsets, with its state (Kafka lists a group
@@ -81,9 +78,9 @@ impl Cluster {
             Err(e) => return Err(e),
         }
         let keys: Vec<(String, String, u32)> = self.offsets.keys().filter(|(g, _, _)| g == group).cloned().collect();
-        for (g, topic, partition) in keys {
-            self.journal_offset_deleted(&g, &topic, partition);
-            self.offsets.remove(&(g, topic, partition));
+        for key in keys {
+            self.journal_legacy_offset_deleted(&key);
+            self.append_offset(key, None)?;
         }
         Ok(())
     }

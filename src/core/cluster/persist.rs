@@ -270,16 +270,13 @@ impl Cluster {
 
     /// Records that a topic, its batches, replica records (`replicas`: each partition's) and committed offsets
     /// are gone.
-    pub(super) fn journal_deleted_topic(&mut self, name: &str, replicas: &[Vec<BrokerId>], offsets: &[(String, u32)]) {
+    pub(super) fn journal_deleted_topic(&mut self, name: &str, replicas: &[Vec<BrokerId>]) {
         for (i, brokers) in replicas.iter().enumerate() {
             for &broker in brokers {
                 let replica = ReplicaKey::new(broker, name, i as u32);
                 self.push_op(StorageOp::DeleteBatches { replica, from: i64::MIN, to: i64::MAX });
                 self.push_op(StorageOp::DeleteMeta { key: replica_key(name, i as u32, broker) });
             }
-        }
-        for (group, partition) in offsets {
-            self.push_op(StorageOp::DeleteMeta { key: offset_key(name, *partition, group) });
         }
         self.push_op(StorageOp::DeleteMeta { key: topic_key(name) });
     }
@@ -294,13 +291,10 @@ impl Cluster {
         (id, 0)
     }
 
-    pub(super) fn journal_offset_deleted(&mut self, group: &str, topic: &str, partition: u32) {
-        self.push_op(StorageOp::DeleteMeta { key: offset_key(topic, partition, group) });
-    }
-
-    pub(super) fn journal_offset(&mut self, group: &str, topic: &str, partition: u32, committed: &CommittedOffset) {
-        let record = OffsetRecord { offset: committed.offset, metadata: committed.metadata.clone() };
-        self.push_op(StorageOp::PutMeta { key: offset_key(topic, partition, group), value: json(&record) });
+    /// Deletes a committed offset as clusters before `__consumer_offsets` stored it (a metadata record), should
+    /// this cluster have one.
+    pub(super) fn journal_legacy_offset_deleted(&mut self, (group, topic, partition): &(String, String, u32)) {
+        self.push_op(StorageOp::DeleteMeta { key: offset_key(topic, *partition, group) });
     }
 
     /// Everything changed since the last call, as one write; `None` when nothing did. In a memory-only cluster

@@ -226,8 +226,7 @@ impl Cluster {
         if topic.name.is_internal() {
             return Err(Error::InvalidTopicException(format!("internal topic {name:?} cannot be deleted")));
         }
-        let offsets: Vec<(String, u32)> =
-            self.offsets.keys().filter(|(_, t, _)| t == name).map(|(g, _, p)| (g.clone(), *p)).collect();
+        let offsets: Vec<(String, String, u32)> = self.offsets.keys().filter(|(_, t, _)| t == name).cloned().collect();
         let mut replicas = Vec::new();
         for p in 0..topic.partition_count {
             let id = (name.to_owned(), p);
@@ -236,8 +235,16 @@ impl Cluster {
             self.journaled_epochs.remove(&id);
         }
         self.topics.remove(name);
-        self.journal_deleted_topic(name, &replicas, &offsets);
-        self.offsets.retain(|(_, topic, _), _| topic != name);
+        self.journal_deleted_topic(name, &replicas);
+        // The topic's committed offsets go too: tombstones in `__consumer_offsets`. Should the coordinator be
+        // down, the topic is gone all the same and its offsets are forgotten here; they would come back from
+        // the log at a reopen, and apply only to a topic created again under the same name.
+        for key in offsets {
+            self.journal_legacy_offset_deleted(&key);
+            if self.append_offset(key.clone(), None).is_err() {
+                self.offsets.remove(&key);
+            }
+        }
         Ok(())
     }
 

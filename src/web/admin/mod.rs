@@ -161,7 +161,9 @@ impl Admin {
         let broker = self.broker.clone();
         promise(async move {
             let (_, topics) = metadata(&broker, None).await?;
-            Ok(js::array(topics.into_iter().map(|t| JsValue::from(t.name))).into())
+            // Internal topics (`__consumer_offsets`) are left out, as Kafka's AdminClient.listTopics does.
+            let names = topics.into_iter().filter(|t| !t.is_internal).map(|t| JsValue::from(t.name));
+            Ok(js::array(names).into())
         })
     }
 

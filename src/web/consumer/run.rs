@@ -113,7 +113,8 @@ async fn commit_if_due(
             (*last_commit, *since_commit) = (now, 0);
             Ok(())
         }
-        Err(e) if worth_retrying(&e) || refused_by_group(&e) => Ok(()),
+        // Retriable (the broker or the group's coordinator is not there right now) or refused: kept for later.
+        Err(e) if e.retriable() || refused_by_group(&e) => Ok(()),
         Err(e) => Err(e),
     }
 }

@@ -1,0 +1,195 @@
+//! Committed offsets live where Kafka keeps them: as records of the internal, compacted `__consumer_offsets`
+//! topic, in Kafka's own formats (OffsetCommitKey v1, OffsetCommitValue v3), in the partition
+//! `abs(javaHashCode(group)) % partitions`, whose leader is the group's coordinator. They go through the same
+//! replication, storage and compaction as every other record. The cluster keeps each key's latest value in
+//! memory (Kafka's coordinator cache), rebuilt from the log when the cluster reopens; a deletion is a
+//! tombstone.
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+
+use super::offsets::CommittedOffset;
+use super::state::Cluster;
+use super::NewTopic;
+use crate::core::error::{Error, Result};
+use crate::core::record::{decode_batches, Record};
+use crate::core::storage::ReplicaKey;
+use crate::core::topic::CONSUMER_OFFSETS;
+
+/// Kafka's `offsets.topic.num.partitions` is 50; a tab's groups need far fewer, and every partition costs a
+/// replica per broker in memory and in storage.
+pub const OFFSETS_TOPIC_PARTITIONS: u32 = 10;
+
+/// Kafka's `offsets.topic.replication.factor`, capped by the brokers there are.
+const OFFSETS_TOPIC_REPLICATION: i32 = 3;
+
+const KEY_VERSION: i16 = 1;
+const VALUE_VERSION: i16 = 3;
+
+/// Which group, topic and partition a committed offset is for.
+pub type OffsetKey = (String, String, u32);
+
+/// Java's `String.hashCode`: over UTF-16 code units, wrapping.
+fn java_hash(s: &str) -> i32 {
+    s.encode_utf16().fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(i32::from(c)))
+}
+
+/// The `__consumer_offsets` partition of `group`, as Kafka's `partitionFor(groupId)` computes it.
+pub fn partition_for(group: &str, partitions: u32) -> u32 {
+    (java_hash(group) & 0x7fff_ffff) as u32 % partitions
+}
+
+fn put_string(buf: &mut BytesMut, s: &str) {
+    buf.put_i16(s.len() as i16);
+    buf.put_slice(s.as_bytes());
+}
+
+fn get_string(buf: &mut &[u8]) -> Option<String> {
+    let len = usize::try_from(buf.try_get_i16().ok()?).ok()?;
+    let bytes = buf.get(..len)?.to_vec();
+    buf.advance(len);
+    String::from_utf8(bytes).ok()
+}
+
+/// OffsetCommitKey v1: version, group, topic, partition.
+pub fn encode_key(group: &str, topic: &str, partition: u32) -> Bytes {
+    let mut buf = BytesMut::new();
+    buf.put_i16(KEY_VERSION);
+    put_string(&mut buf, group);
+    put_string(&mut buf, topic);
+    buf.put_i32(partition as i32);
+    buf.freeze()
+}
+
+/// OffsetCommitValue v3: version, offset, leader epoch (-1: unknown), metadata, commit timestamp.
+pub fn encode_value(committed: &CommittedOffset, now_ms: i64) -> Bytes {
+    let mut buf = BytesMut::new();
+    buf.put_i16(VALUE_VERSION);
+    buf.put_i64(committed.offset);
+    buf.put_i32(-1);
+    put_string(&mut buf, committed.metadata.as_deref().unwrap_or(""));
+    buf.put_i64(now_ms);
+    buf.freeze()
+}
+
+/// A record of `__consumer_offsets`: its key, and the committed offset (`None`: a tombstone). `None` for a
+/// record that is not an offset commit (Kafka's group metadata records, another version).
+pub fn decode(key: &[u8], value: Option<&[u8]>) -> Option<(OffsetKey, Option<CommittedOffset>)> {
+    let mut k = key;
+    if k.try_get_i16().ok()? != KEY_VERSION {
+        return None;
+    }
+    let id = (get_string(&mut k)?, get_string(&mut k)?, u32::try_from(k.try_get_i32().ok()?).ok()?);
+    let Some(mut v) = value else { return Some((id, None)) };
+    if v.try_get_i16().ok()? != VALUE_VERSION {
+        return None;
+    }
+    let offset = v.try_get_i64().ok()?;
+    let _leader_epoch = v.try_get_i32().ok()?;
+    let metadata = get_string(&mut v)?;
+    Some((id, Some(CommittedOffset { offset, metadata: Some(metadata).filter(|m| !m.is_empty()) })))
+}
+
+impl Cluster {
+    /// Writes a commit (or, with `None`, a tombstone) to the group's `__consumer_offsets` partition, creating
+    /// the topic on first use as Kafka does; the cache follows once the write is in the log.
+    pub(super) fn append_offset(&mut self, key: OffsetKey, committed: Option<CommittedOffset>) -> Result<()> {
+        if self.topic(CONSUMER_OFFSETS).is_err() {
+            let rf = OFFSETS_TOPIC_REPLICATION.min(self.brokers.len() as i32);
+            let topic = NewTopic::new(CONSUMER_OFFSETS, OFFSETS_TOPIC_PARTITIONS as i32, rf)
+                .config("cleanup.policy", "compact")
+                .config("min.insync.replicas", "1");
+            self.create_internal_topic(&topic)?;
+        }
+        let partitions = self.topic(CONSUMER_OFFSETS)?.partition_count;
+        let partition = partition_for(&key.0, partitions) as i32;
+        let now = self.now_ms;
+        let record = Record {
+            key: Some(encode_key(&key.0, &key.1, key.2)),
+            value: committed.as_ref().map(|c| encode_value(c, now)),
+            timestamp: now,
+            headers: Vec::new(),
+        };
+        // The coordinator answers once its own log has the commit (and storage, for a persistent cluster).
+        self.produce_with(CONSUMER_OFFSETS, partition, 1, now, |log, epoch, config| {
+            log.append_records_as_leader(vec![record], None, epoch, config, now)
+        })
+        .map_err(|e| match e {
+            Error::NotLeaderOrFollower(why) | Error::LeaderNotAvailable(why) => Error::CoordinatorNotAvailable(
+                format!("the coordinator of group {:?} (the leader of {CONSUMER_OFFSETS}-{partition}) is not available: {why}", key.0),
+            ),
+            other => other,
+        })?;
+        match committed {
+            Some(c) => self.offsets.insert(key, c),
+            None => self.offsets.remove(&key),
+        };
+        Ok(())
+    }
+
+    /// The `__consumer_offsets` replicas a reopened cluster reads its committed offsets from (each partition's
+    /// leader), with the offsets to read: the shell loads `[from, to)` and passes it to
+    /// [`Cluster::load_offsets`].
+    pub fn offsets_to_load(&self) -> Vec<(ReplicaKey, i64, i64)> {
+        let Ok(topic) = self.topic(CONSUMER_OFFSETS) else { return Vec::new() };
+        (0..topic.partition_count as i32)
+            .filter_map(|p| {
+                let leader = self.partition(CONSUMER_OFFSETS, p).ok()?.leader?;
+                let log = self.replica_log(CONSUMER_OFFSETS, p as u32, leader)?;
+                let replica = ReplicaKey::new(leader, CONSUMER_OFFSETS, p as u32);
+                Some((replica, log.log_start_offset(), log.log_end_offset()))
+            })
+            .collect()
+    }
+
+    /// Replays batches of `__consumer_offsets` (in offset order) into the committed-offset cache.
+    pub fn load_offsets(&mut self, batches: &[Bytes]) -> Result<()> {
+        for bytes in batches {
+            for batch in decode_batches(bytes)? {
+                for (_, record) in batch.consumer_records() {
+                    let Some(key) = record.key.as_deref() else { continue };
+                    match decode(key, record.value.as_deref()) {
+                        Some((id, Some(committed))) => {
+                            self.offsets.insert(id, committed);
+                        }
+                        Some((id, None)) => {
+                            self.offsets.remove(&id);
+                        }
+                        None => {}
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_land_where_kafka_puts_them() {
+        // Java: "billing".hashCode() = -109212364 ... computed independently: 31-polynomial over UTF-16.
+        assert_eq!(java_hash(""), 0);
+        assert_eq!(java_hash("a"), 97);
+        assert_eq!(java_hash("ab"), 97 * 31 + 98);
+        // "polygenelubricants".hashCode() == Integer.MIN_VALUE in Java: abs() keeps it in range.
+        assert_eq!(java_hash("polygenelubricants"), i32::MIN);
+        assert_eq!(partition_for("polygenelubricants", 50), 0);
+        assert!((0..1000).all(|i| partition_for(&format!("group-{i}"), 10) < 10));
+    }
+
+    #[test]
+    fn commits_and_tombstones_round_trip_in_kafkas_formats() {
+        let key = encode_key("billing", "orders", 7);
+        assert_eq!(&key[..2], &[0, 1], "key version 1");
+        let committed = CommittedOffset { offset: 42, metadata: Some("note".into()) };
+        let value = encode_value(&committed, 1_700_000_000_000);
+        assert_eq!(&value[..2], &[0, 3], "value version 3");
+        let id = ("billing".to_owned(), "orders".to_owned(), 7);
+        assert_eq!(decode(&key, Some(&value)), Some((id.clone(), Some(committed))));
+        assert_eq!(decode(&key, None), Some((id, None)));
+        assert_eq!(decode(b"\x00\x02garbage", None), None, "group metadata records are not offsets");
+        assert_eq!(decode(b"\x00\x01\x00\x09short", None), None, "a truncated key is refused, not a panic");
+    }
+}
