@@ -208,6 +208,16 @@ fn changes_are_reported_for_what_a_request_changed_and_only_what_succeeded() {
 fn group_calls_go_through_the_protocol_and_waiting_answers_come_as_group_replies() {
     use franz::core::groups::{Join, Reply};
     let mut c = cluster();
+    // FindCoordinator names the leader of the group's __consumer_offsets partition, creating the topic.
+    let Response::FindCoordinator(node) = c.handle(Request::FindCoordinator { group: "g".into() }, T0).unwrap() else {
+        panic!("a coordinator")
+    };
+    let p = franz::core::cluster::offsets_partition_for("g", franz::core::cluster::OFFSETS_TOPIC_PARTITIONS);
+    assert_eq!(Some(node), c.describe_topic("__consumer_offsets").unwrap().partitions[p as usize].leader);
+    assert_eq!(c.handle(Request::FindCoordinator { group: "".into() }, T0).unwrap_err().name(), "INVALID_GROUP_ID");
+    while let Some(w) = c.take_write() {
+        c.write_done(&w);
+    }
     let join = Join {
         group: "g".into(),
         member_id: None,

@@ -21,6 +21,8 @@ extern "C" {
     async fn a_long_dead_follower_catches_up_from_storage(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = anUncleanElectionIsReported)]
     async fn an_unclean_election_is_reported(api: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = aGroupRidesThroughItsCoordinatorsFailover)]
+    async fn a_group_rides_through_its_coordinators_failover(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = aCutOffLeaderIsReplaced)]
     async fn a_cut_off_leader_is_replaced(api: &JsValue) -> Result<JsValue, JsValue>;
 }
@@ -53,4 +55,10 @@ async fn a_follower_down_longer_than_the_leaders_memory_catches_up_from_indexedd
 async fn an_unclean_election_leads_with_an_out_of_sync_replica_and_reports_the_loss() {
     let api = api();
     ok(an_unclean_election_is_reported(&api.object).await);
+}
+
+#[wasm_bindgen_test]
+async fn a_consumer_group_rides_through_its_coordinators_failover() {
+    let api = api();
+    ok(a_group_rides_through_its_coordinators_failover(&api.object).await);
 }

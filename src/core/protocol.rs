@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use std::collections::BTreeMap;
 
-use crate::core::cluster::{BrokerInfo, Cluster, CommittedOffset, FetchResult, NewTopic, ProduceResult, TopicMetadata};
+use crate::core::cluster::{
+    BrokerId, BrokerInfo, Cluster, CommittedOffset, FetchResult, NewTopic, ProduceResult, TopicMetadata,
+};
 use crate::core::error::{Error, Result};
 use crate::core::groups::{GroupDescription, GroupState, Join, Joined, TopicPartition};
 use crate::core::log::{OffsetAndTimestamp, OffsetSpec, ProducerBatch};
@@ -138,6 +140,10 @@ pub enum Request {
     },
     /// A failure on purpose (franz's own: a tab has no other way to crash a broker or cut a cable).
     Fault(Fault),
+    /// Kafka's FindCoordinator for a consumer group.
+    FindCoordinator {
+        group: String,
+    },
 }
 
 /// What [`Request::Fault`] does.
@@ -201,6 +207,8 @@ pub enum Response {
     /// Each group's outcome.
     DeleteGroups(Vec<(String, Option<Error>)>),
     Fault,
+    /// The coordinator's broker id.
+    FindCoordinator(BrokerId),
 }
 
 impl Request {
@@ -215,6 +223,8 @@ impl Request {
             | Request::OffsetCommit { .. }
             | Request::DeleteGroups { .. }
             | Request::Fault(_)
+            // It creates `__consumer_offsets` on first use.
+            | Request::FindCoordinator { .. }
             | Request::InitProducerId => true,
             Request::Fetch { .. }
             | Request::ListOffsets { .. }
@@ -364,20 +374,25 @@ impl Cluster {
             Request::OffsetFetch { group, topic, partition } => {
                 Response::OffsetFetch(self.committed_offset(&group, &topic, partition)?)
             }
+            Request::FindCoordinator { group } => Response::FindCoordinator(self.find_coordinator(&group)?),
             Request::JoinGroup(join) => {
+                self.find_coordinator(&join.group)?;
                 let group = join.group.clone();
                 let member_id = self.groups.join(join, now_ms);
                 Response::GroupPending { group, member_id }
             }
             Request::SyncGroup { group, member_id, generation, assignments } => {
+                self.find_coordinator(&group)?;
                 self.groups.sync(&group, &member_id, generation, assignments, now_ms);
                 Response::GroupPending { group, member_id }
             }
             Request::Heartbeat { group, member_id, generation } => {
+                self.find_coordinator(&group)?;
                 self.groups.heartbeat(&group, &member_id, generation, now_ms)?;
                 Response::Heartbeat
             }
             Request::LeaveGroup { group, member_id } => {
+                self.find_coordinator(&group)?;
                 self.groups.leave(&group, &member_id, now_ms)?;
                 Response::LeaveGroup
             }

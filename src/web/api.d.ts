@@ -253,6 +253,8 @@ export interface GroupDescription {
   }[];
   protocol: string;
   protocolType: string;
+  /** franz (as Java's ConsumerGroupDescription): the broker leading the group's __consumer_offsets partition. */
+  coordinator: { nodeId: number } | null;
   state: string;
   errorCode: number;
 }

@@ -171,12 +171,13 @@ pub fn request(e: &JsValue) -> Result<Request, Error> {
         "InitProducerId" => Request::InitProducerId,
         "JoinGroup" => Request::JoinGroup(plain_body(e)?),
         "Fault" => Request::Fault(plain_body(e)?),
-        "SyncGroup" | "Heartbeat" | "LeaveGroup" | "DescribeGroup" => {
+        "SyncGroup" | "Heartbeat" | "LeaveGroup" | "DescribeGroup" | "FindCoordinator" => {
             let GroupCall { group, member_id, generation, assignments } = plain_body(e)?;
             match kind.as_str() {
                 "SyncGroup" => Request::SyncGroup { group, member_id, generation, assignments },
                 "Heartbeat" => Request::Heartbeat { group, member_id, generation },
                 "LeaveGroup" => Request::LeaveGroup { group, member_id },
+                "FindCoordinator" => Request::FindCoordinator { group },
                 _ => Request::DescribeGroup { group },
             }
         }
@@ -358,6 +359,7 @@ pub fn response(id: f64, r: &Response) -> (Object, Array) {
         Response::Synced(assignment) => ("SyncGroup", js::to_plain(assignment)),
         Response::Heartbeat => ("Heartbeat", JsValue::NULL),
         Response::Fault => ("Fault", JsValue::NULL),
+        Response::FindCoordinator(node) => ("FindCoordinator", object([("nodeId", (*node).into())]).into()),
         Response::LeaveGroup => ("LeaveGroup", JsValue::NULL),
         Response::DescribeGroup(d) => ("DescribeGroup", js::to_plain(d)),
         Response::ListGroups(groups) => (

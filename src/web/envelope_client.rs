@@ -184,6 +184,7 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
         }
         Request::LeaveGroup { group, member_id } => ("LeaveGroup", group_call(group, member_id, 0, None)),
         Request::DescribeGroup { group } => ("DescribeGroup", group_call(group, "", 0, None)),
+        Request::FindCoordinator { group } => ("FindCoordinator", group_call(group, "", 0, None)),
     };
     let out = object([("id", id.into()), ("kind", kind.into())]);
     for (k, v) in fields {
@@ -357,6 +358,7 @@ pub fn response(e: &JsValue) -> Result<(Option<f64>, Result<Response, Error>), E
         "SyncGroup" => Response::Synced(js::from_plain(&body, "body").map_err(|e| malformed(&e))?),
         "Heartbeat" => Response::Heartbeat,
         "Fault" => Response::Fault,
+        "FindCoordinator" => Response::FindCoordinator(num(&js::get(&body, "nodeId"), "nodeId")? as i32),
         "LeaveGroup" => Response::LeaveGroup,
         "DescribeGroup" => Response::DescribeGroup(js::from_plain(&body, "body").map_err(|e| malformed(&e))?),
         other => return Err(malformed(&format!("unknown kind {other:?}"))),
@@ -430,6 +432,7 @@ mod tests {
             Request::Fault(crate::core::protocol::Fault::KillBroker { broker: 2 }),
             Request::Fault(crate::core::protocol::Fault::PartitionNetwork { groups: vec![vec![1, 2], vec![3]] }),
             Request::Fault(crate::core::protocol::Fault::HealNetwork),
+            Request::FindCoordinator { group: "g".into() },
             Request::Metadata { topics: Some(vec!["a".into(), "b".into()]) },
             Request::CreateTopics {
                 topics: vec![NewTopic::new("n", 3, 1).config("retention.ms", "5")],

@@ -64,6 +64,14 @@ export async function aGroupSplitsPartitions(kafka) {
   // Administration of the (now inactive) group.
   check((await admin.listGroups()).groups.some((g) => g.groupId === 'splitters' && g.protocolType === 'consumer'), 'listGroups');
   eq((await admin.describeGroups(['splitters', 'nobody'])).groups.map((g) => [g.groupId, g.state]), [['splitters', 'Empty'], ['nobody', 'Dead']], 'describeGroups');
+  // Commits are records of __consumer_offsets, in the partition Kafka's partitionFor(groupId) names; its leader
+  // is the group's coordinator. listTopics leaves the internal topic out, as Kafka's AdminClient does.
+  const javaHash = (s) => [...s].reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) | 0, 0);
+  const [offsetsTopic] = (await admin.fetchTopicMetadata({ topics: ['__consumer_offsets'] })).topics;
+  const home = offsetsTopic.partitions[(javaHash('splitters') & 0x7fffffff) % offsetsTopic.partitions.length];
+  check(Number(home.highWatermark) > 0, 'the group\'s commits are records of its __consumer_offsets partition');
+  eq((await admin.describeGroups(['splitters'])).groups[0].coordinator, { nodeId: home.leader }, 'the coordinator leads that partition');
+  check(!(await admin.listTopics()).includes('__consumer_offsets'), 'listTopics hides internal topics');
   const committed = async () => (await admin.fetchOffsets({ groupId: 'splitters', topics: ['split'] }))[0].partitions.map((p) => p.offset).join();
   const high = (await admin.fetchTopicOffsets('split')).sort((a, b) => a.partition - b.partition).map((p) => p.high).join();
   eq(await committed(), high, 'the group committed everything it read');

@@ -166,3 +166,33 @@ export async function anUncleanElectionIsReported({ open }) {
   check(warning && warning.includes('1 records'), `the election and its loss are reported: ${warnings}`);
   await kafka.close();
 }
+
+export async function aGroupRidesThroughItsCoordinatorsFailover({ open }) {
+  const kafka = await open({ cluster: 'coordinator', brokers: 3, storage: 'memory' });
+  const admin = kafka.admin();
+  await admin.createTopics({ topics: [{ topic: 'work', numPartitions: 2, replicationFactor: 3 }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  const consumer = kafka.consumer({ groupId: 'workers' });
+  const crashes = [];
+  consumer.on('consumer.crash', (e) => crashes.push(e.payload.error));
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'work', fromBeginning: true });
+  const seen = new Set();
+  await consumer.run({ autoCommitThreshold: 1, eachMessage: async ({ message }) => { seen.add(text(message.value)); } });
+  const send = (from) => producer.send({ topic: 'work', messages: Array.from({ length: 5 }, (_, i) => ({ key: 'k' + i, value: 'm' + (from + i) })) });
+  await send(0);
+  const committed = async () => (await admin.fetchOffsets({ groupId: 'workers', topics: ['work'] }))[0].partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+  for (let end = Date.now() + 8000; (await committed()) < 5 && Date.now() < end;) await sleep(100);
+  const { coordinator } = (await admin.describeGroups(['workers'])).groups[0];
+  check(coordinator, 'the group has a coordinator');
+  await admin.killBroker(coordinator.nodeId);
+  await send(5);
+  for (let end = Date.now() + 12000; (await committed()) < 10 && Date.now() < end;) await sleep(100);
+  eq(await committed(), 10, 'commits resumed under the new coordinator');
+  eq(seen.size, 10, 'every record was consumed');
+  eq(crashes, [], 'the consumer never crashed');
+  check((await admin.describeGroups(['workers'])).groups[0].coordinator.nodeId !== coordinator.nodeId, 'the coordinator moved');
+  await consumer.disconnect();
+  await kafka.close();
+}

@@ -7,6 +7,7 @@
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 
+use super::metadata::BrokerId;
 use super::offsets::CommittedOffset;
 use super::state::Cluster;
 use super::NewTopic;
@@ -93,15 +94,7 @@ impl Cluster {
     /// Writes a commit (or, with `None`, a tombstone) to the group's `__consumer_offsets` partition, creating
     /// the topic on first use as Kafka does; the cache follows once the write is in the log.
     pub(super) fn append_offset(&mut self, key: OffsetKey, committed: Option<CommittedOffset>) -> Result<()> {
-        if self.topic(CONSUMER_OFFSETS).is_err() {
-            let rf = OFFSETS_TOPIC_REPLICATION.min(self.brokers.len() as i32);
-            let topic = NewTopic::new(CONSUMER_OFFSETS, OFFSETS_TOPIC_PARTITIONS as i32, rf)
-                .config("cleanup.policy", "compact")
-                .config("min.insync.replicas", "1");
-            self.create_internal_topic(&topic)?;
-        }
-        let partitions = self.topic(CONSUMER_OFFSETS)?.partition_count;
-        let partition = partition_for(&key.0, partitions) as i32;
+        let partition = self.offsets_partition(&key.0)? as i32;
         let now = self.now_ms;
         let record = Record {
             key: Some(encode_key(&key.0, &key.1, key.2)),
@@ -124,6 +117,35 @@ impl Cluster {
             None => self.offsets.remove(&key),
         };
         Ok(())
+    }
+
+    /// The group's `__consumer_offsets` partition, creating the topic on first use as Kafka does.
+    fn offsets_partition(&mut self, group: &str) -> Result<u32> {
+        if self.topic(CONSUMER_OFFSETS).is_err() {
+            let rf = OFFSETS_TOPIC_REPLICATION.min(self.brokers.len() as i32);
+            let topic = NewTopic::new(CONSUMER_OFFSETS, OFFSETS_TOPIC_PARTITIONS as i32, rf)
+                .config("cleanup.policy", "compact")
+                .config("min.insync.replicas", "1");
+            self.create_internal_topic(&topic)?;
+        }
+        Ok(partition_for(group, self.topic(CONSUMER_OFFSETS)?.partition_count))
+    }
+
+    /// Kafka's FindCoordinator: the broker leading the group's `__consumer_offsets` partition, which serves
+    /// the group's membership and offsets. `COORDINATOR_NOT_AVAILABLE` (retriable) while that partition has no
+    /// live leader.
+    pub fn find_coordinator(&mut self, group: &str) -> Result<BrokerId> {
+        if group.is_empty() {
+            return Err(Error::InvalidGroupId("the group id must not be empty".into()));
+        }
+        let partition = self.offsets_partition(group)?;
+        let leader = self.partition(CONSUMER_OFFSETS, partition as i32)?.leader;
+        leader.filter(|b| self.replication.is_up(*b)).ok_or_else(|| {
+            Error::CoordinatorNotAvailable(format!(
+                "the coordinator of group {group:?} (the leader of {CONSUMER_OFFSETS}-{partition}) is not available \
+                 yet; a new one is elected within broker.session.timeout.ms"
+            ))
+        })
     }
 
     /// The `__consumer_offsets` replicas a reopened cluster reads its committed offsets from (each partition's

@@ -180,6 +180,11 @@ pub(crate) async fn describe_group(broker: &Broker, group: &str) -> Result<JsVal
     let Response::DescribeGroup(found) = broker.call(Request::DescribeGroup { group: group.into() }).await? else {
         return Err(unexpected());
     };
+    // Java's ConsumerGroupDescription names the coordinator too (KafkaJS's does not): null while there is none.
+    let coordinator = match broker.call(Request::FindCoordinator { group: group.into() }).await {
+        Ok(Response::FindCoordinator(node)) => object([("nodeId", node.into())]).into(),
+        _ => JsValue::NULL,
+    };
     let members = found.as_ref().map(|d| &d.members[..]).unwrap_or_default().iter().map(|(id, client, tps)| {
         let assignment = js::array(
             tps.iter().map(|(t, p)| JsValue::from(object([("topic", t.as_str().into()), ("partition", (*p).into())]))),
@@ -197,6 +202,7 @@ pub(crate) async fn describe_group(broker: &Broker, group: &str) -> Result<JsVal
         ("protocol", found.as_ref().and_then(|d| d.protocol.clone()).unwrap_or_default().into()),
         ("protocolType", "consumer".into()),
         ("state", found.as_ref().map_or("Dead", |d| d.state.name()).into()),
+        ("coordinator", coordinator),
         ("errorCode", 0.into()),
     ])
     .into())
