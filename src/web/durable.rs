@@ -103,7 +103,7 @@ impl Inner {
     /// elections, acks=all writes that waited), and retention of what memory holds. Writes what that changed.
     async fn tick(self: &Rc<Self>) {
         let now = self.now_ms();
-        self.cluster.borrow_mut().groups.tick(now);
+        self.cluster.borrow_mut().tick_groups(now);
         self.collect_group_replies();
         let before = self.cluster.borrow().change_count();
         let cleaned = self.cluster.borrow_mut().tick(now);

@@ -148,6 +148,20 @@ impl Cluster {
         })
     }
 
+    /// Groups' session and rebalance timeouts, run only for groups whose coordinator is up.
+    pub fn tick_groups(&mut self, now_ms: i64) {
+        let partitions = self.topic(CONSUMER_OFFSETS).map(|t| t.partition_count).ok();
+        let leaders: Vec<bool> = (0..partitions.unwrap_or(0))
+            .map(|p| {
+                let leader = self.partition(CONSUMER_OFFSETS, p as i32).ok().and_then(|s| s.leader);
+                leader.is_some_and(|b| self.replication.is_up(b))
+            })
+            .collect();
+        // Before the topic exists, no group has had a coordinator go down.
+        let served = |group: &str| partitions.is_none_or(|n| leaders[partition_for(group, n) as usize]);
+        self.groups.tick_served(now_ms, served);
+    }
+
     /// The `__consumer_offsets` replicas a reopened cluster reads its committed offsets from (each partition's
     /// leader), with the offsets to read: the shell loads `[from, to)` and passes it to
     /// [`Cluster::load_offsets`].

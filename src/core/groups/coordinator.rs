@@ -397,6 +397,20 @@ impl Coordinator {
     }
 
     /// Expires members silent past their session timeout, and join rounds past their rebalance timeout.
+    /// [`Coordinator::tick`] for the groups whose coordinator is up (`served`). Nobody runs the timers of a
+    /// group whose coordinator is down: when a new one takes over, its members get a whole session (and a
+    /// pending join round a whole rebalance timeout) from then on, as Kafka's coordinator gives a group it loads.
+    pub fn tick_served(&mut self, now_ms: i64, served: impl Fn(&str) -> bool) {
+        for (_, group) in self.groups.iter_mut().filter(|(id, _)| !served(id)) {
+            for m in group.members.values_mut() {
+                m.last_heard_ms = now_ms;
+            }
+            let longest = group.members.values().map(|m| m.rebalance_timeout_ms).max().unwrap_or(0);
+            group.join_deadline_ms = group.join_deadline_ms.max(now_ms + longest);
+        }
+        self.tick(now_ms);
+    }
+
     pub fn tick(&mut self, now_ms: i64) {
         let ids: Vec<String> = self.groups.keys().cloned().collect();
         for id in ids {

@@ -1,18 +1,24 @@
-//! A deterministic simulation of a consumer group: consumers ([`GroupMember`]) join, leave and crash while a
-//! producer keeps writing to a topic; the coordinator runs the classic protocol, and consumers process records
-//! from their partitions and commit. Offsets are committed only by a member of the current generation, as Kafka
-//! checks them. The checker asserts:
+//! A deterministic simulation of a consumer group in a whole cluster: consumers ([`GroupMember`]) join, leave
+//! and crash while a producer keeps writing to a replicated topic, and brokers die and come back, the group's
+//! coordinator among them. Every call goes through the cluster's protocol, as the shell's do: the group calls
+//! need the coordinator (the leader of the group's `__consumer_offsets` partition), and commits are records of
+//! that replicated topic, accepted only from a member of the current generation. The checker asserts:
 //! - every record is processed at least once (at-least-once delivery);
 //! - records processed twice are no more than what crashed members, and members fenced by a newer generation
 //!   when they gave their partitions up, had processed without committing (the gap after a crash is bounded
 //!   by the records uncommitted at that moment);
 //! - at any time, no partition is read by two members of the current generation.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::assignors::{Assignor, TopicPartition};
-use super::coordinator::{Coordinator, Reply};
+use super::coordinator::Reply;
 use super::member::{Action, GroupMember, MemberConfig};
+use crate::core::cluster::{Cluster, NewTopic};
+use crate::core::error::Error;
+use crate::core::log::OffsetSpec;
+use crate::core::protocol::{Request, Response};
+use crate::core::record::Record;
 use crate::core::rng::SplitMix64;
 
 #[derive(Debug, Clone)]
@@ -37,6 +43,9 @@ pub struct GroupReport {
     pub crashes: usize,
     /// Members that gave partitions up after a newer generation had fenced them (their commit was refused).
     pub fenced: usize,
+    /// Brokers killed (and later restarted), and how many of those led the group's coordinator partition.
+    pub broker_kills: usize,
+    pub coordinator_kills: usize,
     pub leaves: usize,
     pub generations: i32,
 }
@@ -44,6 +53,17 @@ pub struct GroupReport {
 const GROUP: &str = "g";
 const TOPIC: &str = "t";
 const STEP_MS: i64 = 10;
+const BROKERS: i32 = 3;
+
+/// What a commit got.
+#[derive(PartialEq)]
+enum Commit {
+    Done,
+    /// The member is not in the current generation (it missed a rebalance): its work is the next owner's.
+    Fenced,
+    /// No coordinator right now (its broker died): the positions stay to commit later.
+    Unavailable,
+}
 
 struct Consumer {
     member: GroupMember,
@@ -57,11 +77,10 @@ struct Sim {
     now: i64,
     rng: SplitMix64,
     config: GroupSimConfig,
-    coordinator: Coordinator,
+    cluster: Cluster,
     consumers: BTreeMap<usize, Consumer>,
     next_consumer: usize,
-    log_end: BTreeMap<u32, i64>,
-    committed: BTreeMap<u32, i64>,
+    down: BTreeSet<i32>,
     times_processed: BTreeMap<(u32, i64), usize>,
     /// What crashed consumers had processed without committing.
     lost_uncommitted: i64,
@@ -71,15 +90,17 @@ struct Sim {
 
 impl Sim {
     fn new(seed: u64, config: GroupSimConfig) -> Sim {
+        let mut cluster = Cluster::new(BROKERS, seed);
+        let topic = NewTopic::new(TOPIC, config.partitions as i32, BROKERS);
+        cluster.create_topic(&topic, false).expect("a valid topic");
         let mut sim = Sim {
             now: 0,
             rng: SplitMix64::new(seed),
-            log_end: (0..config.partitions).map(|p| (p, 0)).collect(),
             config,
-            coordinator: Coordinator::new(),
+            cluster,
             consumers: BTreeMap::new(),
             next_consumer: 0,
-            committed: BTreeMap::new(),
+            down: BTreeSet::new(),
             times_processed: BTreeMap::new(),
             lost_uncommitted: 0,
             report: GroupReport::default(),
@@ -109,23 +130,36 @@ impl Sim {
         [(TOPIC.to_owned(), self.config.partitions)].into_iter().collect()
     }
 
-    /// Commits a consumer's processed positions, if it is a member of the current generation; returns whether
-    /// it could.
-    fn commit(&mut self, id: usize) -> bool {
-        let generation = self.coordinator.describe(GROUP).map(|d| (d.generation, d.members));
-        let c = self.consumers.get_mut(&id).expect("a consumer");
-        let valid = generation.is_some_and(|(g, members)| {
-            g == c.member.generation && members.iter().any(|(m, _, _)| Some(m) == c.member.member_id.as_ref())
-        });
-        if !valid {
-            return false; // ILLEGAL_GENERATION: a fenced member's work is processed again by the next owner
+    /// The end of what consumers may read of a partition (its high watermark); 0 while it has no leader.
+    fn log_end(&self, p: u32) -> i64 {
+        let latest = self.cluster.list_offsets(TOPIC, p as i32, OffsetSpec::Latest);
+        latest.ok().flatten().map_or(0, |o| o.offset)
+    }
+
+    /// Commits a consumer's processed positions through the cluster (OffsetCommit, generation-checked).
+    fn commit(&mut self, id: usize) -> Commit {
+        let c = &self.consumers[&id];
+        let member = c.member.member_id.clone().map(|m| (m, c.member.generation));
+        let positions: Vec<(u32, i64)> = c.positions.iter().map(|(p, o)| (*p, *o)).collect();
+        for (p, offset) in positions {
+            let request = Request::OffsetCommit {
+                group: GROUP.into(),
+                topic: TOPIC.into(),
+                partition: p as i32,
+                offset,
+                metadata: None,
+                member: member.clone(),
+            };
+            match self.cluster.handle(request, self.now) {
+                Ok(_) => {
+                    self.consumers.get_mut(&id).expect("a consumer").uncommitted.remove(&p);
+                }
+                Err(Error::CoordinatorNotAvailable(_)) => return Commit::Unavailable,
+                // ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS: the next owner reads it again.
+                Err(_) => return Commit::Fenced,
+            }
         }
-        for (&p, &position) in &c.positions {
-            let entry = self.committed.entry(p).or_insert(0);
-            *entry = (*entry).max(position);
-        }
-        c.uncommitted.clear();
-        true
+        Commit::Done
     }
 
     fn act(&mut self, id: usize, actions: Vec<Action>) {
@@ -134,27 +168,38 @@ impl Sim {
             let now = self.now;
             match action {
                 Action::Join(join) => {
-                    let member_id = self.coordinator.join(join, now);
-                    self.consumers.get_mut(&id).expect("a consumer").member.member_id = Some(member_id);
+                    let partitions = self.partitions();
+                    let member = &mut self.consumers.get_mut(&id).expect("a consumer").member;
+                    match self.cluster.handle(Request::JoinGroup(join), now) {
+                        Ok(Response::GroupPending { member_id, .. }) => member.member_id = Some(member_id),
+                        Ok(other) => unreachable!("a JoinGroup waits for its round: {other:?}"),
+                        Err(e) => queue.extend(member.on_joined(Err(e), &partitions)),
+                    }
                 }
                 Action::Sync { group, member_id, generation, assignments } => {
-                    self.coordinator.sync(&group, &member_id, generation, assignments, now);
+                    let request = Request::SyncGroup { group, member_id, generation, assignments };
+                    if let Err(e) = self.cluster.handle(request, now) {
+                        let member = &mut self.consumers.get_mut(&id).expect("a consumer").member;
+                        queue.extend(member.on_synced(Err(e), now));
+                    }
                 }
                 Action::Heartbeat { group, member_id, generation } => {
-                    let result = self.coordinator.heartbeat(&group, &member_id, generation, now);
-                    let more = self.consumers.get_mut(&id).expect("a consumer").member.on_heartbeat(result);
+                    let result = self.cluster.handle(Request::Heartbeat { group, member_id, generation }, now);
+                    let more = self.consumers.get_mut(&id).expect("a consumer").member.on_heartbeat(result.map(drop));
                     queue.extend(more);
                 }
                 Action::Leave { group, member_id } => {
-                    let _ = self.coordinator.leave(&group, &member_id, now);
+                    let _ = self.cluster.handle(Request::LeaveGroup { group, member_id }, now);
                 }
                 Action::Revoke(tps) => {
-                    if !self.commit(id) {
+                    let outcome = self.commit(id);
+                    if outcome != Commit::Done {
                         let c = &self.consumers[&id];
-                        let fenced: i64 = tps.iter().filter_map(|(_, p)| c.uncommitted.get(p)).sum();
-                        self.lost_uncommitted += fenced;
-                        self.report.fenced += 1;
-                        self.trace.push(format!("t={now} consumer {id} was fenced with {fenced} uncommitted"));
+                        let lost: i64 = tps.iter().filter_map(|(_, p)| c.uncommitted.get(p)).sum();
+                        self.lost_uncommitted += lost;
+                        let why = if outcome == Commit::Fenced { "was fenced" } else { "found no coordinator" };
+                        self.report.fenced += usize::from(outcome == Commit::Fenced);
+                        self.trace.push(format!("t={now} consumer {id} {why} with {lost} uncommitted"));
                     }
                     let c = self.consumers.get_mut(&id).expect("a consumer");
                     for (_, p) in tps {
@@ -164,7 +209,8 @@ impl Sim {
                 }
                 Action::Assign(tps) => {
                     for (_, p) in tps {
-                        let from = self.committed.get(&p).copied().unwrap_or(0);
+                        let committed = self.cluster.committed_offset(GROUP, TOPIC, p).ok().flatten();
+                        let from = committed.map_or(0, |c| c.offset);
                         self.consumers.get_mut(&id).expect("a consumer").positions.insert(p, from);
                     }
                 }
@@ -174,7 +220,7 @@ impl Sim {
 
     fn deliver_replies(&mut self) {
         let partitions = self.partitions();
-        for reply in self.coordinator.take_replies() {
+        for reply in self.cluster.groups.take_replies() {
             let (member_id, is_join) = match &reply {
                 Reply::Join { member_id, .. } => (member_id.clone(), true),
                 Reply::Sync { member_id, .. } => (member_id.clone(), false),
@@ -196,13 +242,14 @@ impl Sim {
     }
 
     fn process(&mut self) {
+        let ends: BTreeMap<u32, i64> = (0..self.config.partitions).map(|p| (p, self.log_end(p))).collect();
         let ids: Vec<usize> = self.consumers.keys().copied().collect();
         for id in ids {
             // A member reads what it owns: everything while stable, and (cooperative) what it keeps meanwhile.
             let c = self.consumers.get_mut(&id).expect("listed");
             for (&p, position) in c.positions.iter_mut() {
-                let end = self.log_end[&p];
-                let n = (end - *position).min(3);
+                let end = ends[&p];
+                let n = (end - *position).clamp(0, 3); // nothing while the partition has no leader
                 for offset in *position..*position + n {
                     *self.times_processed.entry((p, offset)).or_insert(0) += 1;
                     self.report.processed += 1;
@@ -215,7 +262,7 @@ impl Sim {
 
     /// No partition is read by two members of the current generation.
     fn check_exclusive(&self) -> Result<(), String> {
-        let generation = self.coordinator.describe(GROUP).map_or(-1, |d| d.generation);
+        let generation = self.cluster.groups.describe(GROUP).map_or(-1, |d| d.generation);
         let mut readers: BTreeMap<u32, usize> = BTreeMap::new();
         for (id, c) in &self.consumers {
             if c.member.generation != generation {
@@ -235,11 +282,15 @@ impl Sim {
     fn step(&mut self, faults: bool) -> Result<(), String> {
         self.now += STEP_MS;
         if faults {
-            let p = self.rng.below(self.config.partitions as usize) as u32;
-            *self.log_end.get_mut(&p).expect("a partition") += 1;
-            self.report.produced += 1;
+            let p = self.rng.below(self.config.partitions as usize) as i32;
+            let record = Record::new(format!("r{}", self.report.produced), self.now);
+            // While the partition's leader is dead and not yet replaced, the write fails; the producer moves on.
+            if self.cluster.produce_records(TOPIC, p, vec![record], None, self.now).is_ok() {
+                self.report.produced += 1;
+            }
         }
-        self.coordinator.tick(self.now);
+        self.cluster.tick_groups(self.now);
+        self.cluster.tick(self.now).map_err(|e| format!("the cluster's tick failed: {e}"))?;
         self.deliver_replies();
         let ids: Vec<usize> = self.consumers.keys().copied().collect();
         for id in ids {
@@ -252,6 +303,11 @@ impl Sim {
         for id in ids {
             if self.rng.below(100) < 10 {
                 let _ = self.commit(id);
+            }
+        }
+        if !faults {
+            for b in std::mem::take(&mut self.down) {
+                self.restart(b);
             }
         }
         if faults {
@@ -279,15 +335,35 @@ impl Sim {
             self.consumers.remove(&id);
             self.report.leaves += 1;
             self.trace.push(format!("t={} consumer {id} leaves", self.now));
+        } else if roll < 20 && self.down.is_empty() {
+            // One broker at a time dies, often the coordinator's: its partitions and the group move.
+            let coordinator = self.cluster.find_coordinator(GROUP).ok();
+            let b = if self.rng.below(2) == 0 { coordinator } else { None }
+                .unwrap_or_else(|| 1 + self.rng.below(BROKERS as usize) as i32);
+            if self.cluster.kill_broker(b, self.now).is_ok() {
+                self.down.insert(b);
+                self.report.broker_kills += 1;
+                self.report.coordinator_kills += usize::from(coordinator == Some(b));
+                self.trace.push(format!("t={} broker {b} dies (coordinator: {coordinator:?})", self.now));
+            }
+        } else if roll < 24 {
+            if let Some(b) = self.down.pop_first() {
+                self.restart(b);
+            }
         }
         if self.consumers.is_empty() {
             self.add_consumer();
         }
     }
 
+    fn restart(&mut self, b: i32) {
+        let _ = self.cluster.restart_broker(b, self.now);
+        self.trace.push(format!("t={} broker {b} restarts", self.now));
+    }
+
     fn check(&self) -> Result<(), String> {
-        for (&p, &end) in &self.log_end {
-            for offset in 0..end {
+        for p in 0..self.config.partitions {
+            for offset in 0..self.log_end(p) {
                 if !self.times_processed.contains_key(&(p, offset)) {
                     return Err(format!("record {p}@{offset} was never processed"));
                 }
@@ -321,7 +397,7 @@ pub fn run_group(seed: u64, config: &GroupSimConfig) -> Result<GroupReport, Stri
         Ok(()) => {
             let mut report = sim.report.clone();
             report.reprocessed = sim.times_processed.values().map(|n| n - 1).sum();
-            report.generations = sim.coordinator.describe(GROUP).map_or(0, |d| d.generation);
+            report.generations = sim.cluster.groups.describe(GROUP).map_or(0, |d| d.generation);
             Ok(report)
         }
         Err(broken) => Err(format!("seed {seed}: {broken}\n  {}", sim.trace.join("\n  "))),
