@@ -1,0 +1,179 @@
+//! The two commands that keep going: `topic produce` takes each line the user types as a record until Ctrl-D or
+//! Ctrl-C, and `topic consume` prints records as they arrive until Ctrl-C. The shell feeds lines to one and
+//! polls the other; both speak the broker protocol through [`Clusters`].
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+
+use super::{CliError, Clusters};
+use crate::core::error::Error;
+use crate::core::log::OffsetSpec;
+use crate::core::partitioner::partition_for_key;
+use crate::core::protocol::{FetchPartition, ProduceData, ProducePartition, Request, Response};
+use crate::core::record::{decode_batches, Record};
+
+/// Bytes one poll reads per partition.
+const POLL_BYTES: usize = 1 << 20;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProduceSession {
+    pub cluster: String,
+    pub topic: String,
+    pub(super) partitions: u32,
+    pub(super) parse_key: bool,
+    pub(super) delimiter: String,
+    /// Round-robin position for records without a key (KafkaJS's default and the lecture's rule).
+    pub(super) next: u32,
+}
+
+impl ProduceSession {
+    /// Produces one typed line as a record (acks=all); with `--parse-key`, the text before the first delimiter
+    /// is its key, and the key picks the partition by Kafka's murmur2.
+    pub fn send(&mut self, clusters: &mut dyn Clusters, line: &str, now_ms: i64) -> Result<(), CliError> {
+        let record = if self.parse_key {
+            let (key, value) = line.split_once(self.delimiter.as_str()).ok_or_else(|| {
+                CliError::usage(format!("missing key in message: {line:?} has no delimiter {:?}", self.delimiter))
+                    .with_suggestion("Type the key, the delimiter, then the value, e.g. alice:hello.")
+            })?;
+            Record::keyed(key.to_owned(), value.to_owned(), now_ms)
+        } else {
+            Record::new(line.to_owned(), now_ms)
+        };
+        let partition = match record.key.as_deref() {
+            Some(key) => partition_for_key(key, self.partitions),
+            None => {
+                self.next = self.next.wrapping_add(1);
+                self.next.wrapping_sub(1) % self.partitions.max(1)
+            }
+        };
+        let data = ProduceData::Records { records: vec![record], producer: None };
+        let request = Request::Produce {
+            acks: -1,
+            partitions: vec![ProducePartition { topic: self.topic.clone(), partition: partition as i32, data }],
+        };
+        let what = format!("failed to produce to topic {:?}", self.topic);
+        match clusters.call(&self.cluster, request) {
+            Ok(Response::Produce(mut results)) if !results.is_empty() => {
+                results.remove(0).result.map(drop).map_err(|e| CliError::kafka(&e, &what, None))
+            }
+            Ok(_) => Err(CliError::kafka(&unexpected(), &what, None)),
+            Err(e) => Err(CliError::kafka(&e, &what, None)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsumeSession {
+    pub cluster: String,
+    pub topic: String,
+    /// The group whose committed offsets it starts from and commits to.
+    pub group: Option<String>,
+    pub(super) print_key: bool,
+    pub(super) delimiter: String,
+    pub(super) timestamp: bool,
+    /// The next offset to read, per partition.
+    pub(super) positions: BTreeMap<u32, i64>,
+}
+
+fn unexpected() -> Error {
+    Error::UnknownServerError("the broker answered with another kind of response".into())
+}
+
+impl ConsumeSession {
+    /// Reads what has arrived since the last poll, as the lines to print; commits them for the group.
+    pub fn poll(&mut self, clusters: &mut dyn Clusters) -> Result<Vec<String>, CliError> {
+        let partitions = self
+            .positions
+            .iter()
+            .map(|(&p, &offset)| FetchPartition {
+                topic: self.topic.clone(),
+                partition: p as i32,
+                offset,
+                max_bytes: POLL_BYTES,
+            })
+            .collect();
+        let request = Request::Fetch { partitions, min_bytes: 1, max_wait_ms: 0, rack: None };
+        let what = format!("failed to consume from topic {:?}", self.topic);
+        let answers = match clusters.call(&self.cluster, request) {
+            Ok(Response::Fetch(a)) => a,
+            Ok(_) => return Err(CliError::kafka(&unexpected(), &what, None)),
+            Err(e) if e.retriable() => return Ok(Vec::new()),
+            Err(e) => return Err(CliError::kafka(&e, &what, None)),
+        };
+        let mut lines = Vec::new();
+        let mut moved = Vec::new();
+        for answer in answers {
+            let p = answer.partition as u32;
+            let position = self.positions.get(&p).copied().unwrap_or(0);
+            let fetched = match answer.result {
+                Ok(f) => f,
+                Err(Error::OffsetOutOfRange(_)) => {
+                    // Retention took what was next: start again from the earliest record kept.
+                    let earliest = list_offset(clusters, &self.cluster, &self.topic, p, OffsetSpec::Earliest)?;
+                    self.positions.insert(p, earliest);
+                    continue;
+                }
+                Err(e) if e.retriable() => continue, // a leader is moving; the next poll asks again
+                Err(e) => return Err(CliError::kafka(&e, &what, None)),
+            };
+            let bytes = Bytes::from(fetched.batches.concat());
+            let batches = decode_batches(&bytes).map_err(|e| CliError::kafka(&e, &what, None))?;
+            let mut next = position;
+            for (offset, record) in batches.iter().flat_map(|b| b.consumer_records()).filter(|(o, _)| *o >= position) {
+                lines.push(self.format(&record));
+                next = offset + 1;
+            }
+            if next > position {
+                self.positions.insert(p, next);
+                moved.push((p, next));
+            }
+        }
+        if let Some(group) = &self.group {
+            for (p, offset) in moved {
+                let request = Request::OffsetCommit {
+                    group: group.clone(),
+                    topic: self.topic.clone(),
+                    partition: p as i32,
+                    offset,
+                    metadata: None,
+                    member: None,
+                };
+                // A commit that fails now is made by the next poll's commit of a later offset.
+                let _ = clusters.call(&self.cluster, request);
+            }
+        }
+        Ok(lines)
+    }
+
+    fn format(&self, record: &Record) -> String {
+        let text =
+            |b: &Option<Bytes>| b.as_ref().map_or("null".to_owned(), |b| String::from_utf8_lossy(b).into_owned());
+        let mut line = String::new();
+        if self.timestamp {
+            line.push_str(&format!("Timestamp: {}{}", record.timestamp, self.delimiter));
+        }
+        if self.print_key {
+            line.push_str(&text(&record.key));
+            line.push_str(&self.delimiter);
+        }
+        line.push_str(&text(&record.value));
+        line
+    }
+}
+
+/// ListOffsets for one partition: the offset, or 0 when the partition has no record to point at.
+pub(super) fn list_offset(
+    clusters: &mut dyn Clusters,
+    cluster: &str,
+    topic: &str,
+    partition: u32,
+    spec: OffsetSpec,
+) -> Result<i64, CliError> {
+    let request = Request::ListOffsets { topic: topic.to_owned(), partition: partition as i32, spec };
+    match clusters.call(cluster, request) {
+        Ok(Response::ListOffsets(found)) => Ok(found.map_or(0, |f| f.offset)),
+        Ok(_) => Err(CliError::kafka(&unexpected(), "failed to list offsets", None)),
+        Err(e) => Err(CliError::kafka(&e, &format!("failed to list the offsets of {topic}-{partition}"), None)),
+    }
+}

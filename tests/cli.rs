@@ -1,0 +1,404 @@
+//! The Confluent CLI of the lecture against franz clusters: the lecture's whole command sequence (human and JSON
+//! output), every flag, help and errors, API keys, and random input that must never panic the interpreter.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::collections::BTreeMap;
+
+use franz::core::cli::{Cli, CliError, CliState, Clusters, Effect, Reply, Stream, COMMANDS};
+use franz::core::cluster::Cluster;
+use franz::core::error::Error;
+use franz::core::protocol::{Request, Response};
+use proptest::prelude::*;
+use serde_json::Value;
+
+const T0: i64 = 1_700_000_000_000;
+
+/// The shell's part, natively: franz clusters in memory, created and deleted as the CLI asks.
+#[derive(Default, Clone)]
+struct Tab {
+    clusters: BTreeMap<String, Cluster>,
+    now: i64,
+}
+
+impl Clusters for Tab {
+    fn call(&mut self, cluster: &str, request: Request) -> Result<Response, Error> {
+        let c =
+            self.clusters.get_mut(cluster).ok_or_else(|| Error::BrokerNotAvailable(format!("no cluster {cluster}")))?;
+        c.handle(request, self.now)
+    }
+}
+
+#[derive(Clone)]
+struct Session {
+    cli: Cli,
+    tab: Tab,
+    stream: Option<Stream>,
+}
+
+impl Session {
+    fn new() -> Session {
+        Session { cli: Cli::new(CliState::default(), 7), tab: Tab { now: T0, ..Tab::default() }, stream: None }
+    }
+
+    fn run(&mut self, line: &str) -> Result<Reply, CliError> {
+        self.tab.now += 10;
+        let now = self.tab.now;
+        let reply = self.cli.run(line, &mut self.tab, now)?;
+        for effect in &reply.effects {
+            match effect {
+                Effect::CreateCluster { id, brokers } => {
+                    self.tab.clusters.insert(id.clone(), Cluster::new(*brokers, 1));
+                    self.cli.provisioned(id);
+                }
+                Effect::DeleteCluster { id } => {
+                    self.tab.clusters.remove(id);
+                }
+            }
+        }
+        self.stream = reply.stream.clone();
+        Ok(reply)
+    }
+
+    fn ok(&mut self, line: &str) -> String {
+        self.run(line).unwrap_or_else(|e| panic!("{line}: {}", e.text())).output
+    }
+
+    fn err(&mut self, line: &str) -> CliError {
+        match self.run(line) {
+            Ok(r) => panic!("{line} should fail, printed {}", r.output),
+            Err(e) => e,
+        }
+    }
+
+    fn json(&mut self, line: &str) -> Value {
+        let out = self.ok(line);
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{line}: not JSON ({e}): {out}"))
+    }
+
+    fn produce(&mut self, lines: &[&str]) {
+        let Some(Stream::Produce(mut s)) = self.stream.take() else { panic!("not producing") };
+        for line in lines {
+            s.send(&mut self.tab, line, T0).unwrap_or_else(|e| panic!("{}", e.text()));
+        }
+    }
+
+    fn consume(&mut self) -> Vec<String> {
+        let Some(Stream::Consume(mut s)) = self.stream.take() else { panic!("not consuming") };
+        let lines = s.poll(&mut self.tab).unwrap_or_else(|e| panic!("{}", e.text()));
+        self.stream = Some(Stream::Consume(s));
+        lines
+    }
+
+    /// Logged in, with an environment and a 3-broker cluster in use, and an API key for it.
+    fn ready() -> (Session, String) {
+        let mut s = Session::new();
+        s.ok("confluent login");
+        let env = s.json("confluent environment create dev -o json")["id"].as_str().unwrap().to_owned();
+        s.ok(&format!("confluent environment use {env}"));
+        let lkc = s.json("confluent kafka cluster create c1 --cloud gcp --region us-west1 -o json")["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        s.ok(&format!("confluent kafka cluster use {lkc}"));
+        let key = s.json(&format!("confluent api-key create --resource {lkc} -o json"))["api_key"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        s.ok(&format!("confluent api-key use {key} --resource {lkc}"));
+        (s, lkc)
+    }
+}
+
+#[test]
+fn the_lectures_whole_sequence() {
+    let mut s = Session::new();
+    assert!(s.ok("confluent login").contains("Logged in as"));
+
+    let env = s.json("confluent environment create msds682 -o json");
+    let keys: Vec<&str> = env.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["is_current", "id", "name", "stream_governance_package"], "the lecture's order");
+    assert_eq!(
+        (env["is_current"].as_bool(), env["name"].as_str(), env["stream_governance_package"].as_str()),
+        (Some(false), Some("msds682"), Some("ESSENTIALS"))
+    );
+    let env_id = env["id"].as_str().unwrap().to_owned();
+    assert!(env_id.starts_with("env-") && env_id.len() == 10, "{env_id}");
+    assert_eq!(s.ok(&format!("confluent environment use {env_id}")), format!("Using environment {env_id:?}.\n"));
+
+    let created = s.ok("confluent kafka cluster create day2 --cloud gcp --region us-west1");
+    for field in [
+        "| Current ",
+        "| ID ",
+        "| Name ",
+        "| Type ",
+        "| Ingress Limit (MB/s) ",
+        "| Egress Limit (MB/s) ",
+        "| Storage ",
+        "| Cloud ",
+        "| Region ",
+        "| Availability ",
+        "| Status ",
+        "| Endpoint ",
+        "| REST Endpoint ",
+    ] {
+        assert!(created.contains(field), "{field} in\n{created}");
+    }
+    assert!(
+        created.contains("| BASIC ")
+            && created.contains("| PROVISIONING ")
+            && created.contains("| us-west1 ")
+            && created.contains("| 5 TB ")
+    );
+    let lkc = created.lines().find(|l| l.starts_with("| ID ")).unwrap().split('|').nth(2).unwrap().trim().to_owned();
+    assert!(lkc.starts_with("lkc-"));
+    let described = s.json(&format!("confluent kafka cluster describe {lkc} -o json"));
+    assert_eq!(described["status"], "UP", "provisioned once the shell made its storage");
+    assert_eq!(described["endpoint"], format!("SASL_SSL://{lkc}.us-west1.gcp.franz.local:9092"));
+
+    let key =
+        s.json(&format!("confluent api-key create --description \"MSDS682 credentials\" --resource {lkc} -o json"));
+    let (api_key, secret) =
+        (key["api_key"].as_str().unwrap().to_owned(), key["api_secret"].as_str().unwrap().to_owned());
+    assert_eq!((api_key.len(), secret.len()), (16, 64));
+    let state = serde_json::to_string(&s.cli.state).unwrap();
+    assert!(!state.contains(&secret), "the secret is never stored");
+    assert_eq!(
+        s.ok(&format!("confluent api-key use {api_key} --resource {lkc}")),
+        format!("Using API Key {api_key:?}.\n")
+    );
+
+    s.ok(&format!("confluent kafka cluster use {lkc}"));
+    assert_eq!(s.ok("confluent kafka topic create orders"), "Created topic \"orders\".\n");
+    let topics = s.json("confluent kafka topic list -o json");
+    assert_eq!(
+        topics,
+        serde_json::json!([{ "name": "orders", "is_internal": false, "replication_factor": 3, "partition_count": 6 }])
+    );
+
+    assert!(s.ok("confluent kafka topic produce orders").starts_with("Starting Kafka Producer"));
+    s.produce(&["first", "second", "third"]);
+    assert!(s.ok("confluent kafka topic consume orders -b").starts_with("Starting Kafka Consumer"));
+    let mut read = s.consume();
+    read.sort();
+    assert_eq!(read, ["first", "second", "third"], "every message, from the beginning");
+    assert!(s.consume().is_empty(), "nothing new");
+
+    assert_eq!(s.ok("confluent kafka topic delete orders"), "Deleted topic \"orders\".\n");
+    assert_eq!(s.ok(&format!("confluent kafka cluster delete {lkc}")), format!("Deleted Kafka cluster {lkc:?}.\n"));
+    assert!(s.tab.clusters.is_empty(), "the cluster's storage is gone");
+    assert_eq!(s.ok(&format!("confluent environment delete {env_id}")), format!("Deleted environment {env_id:?}.\n"));
+    assert_eq!(s.json("confluent environment list -o json"), serde_json::json!([]));
+}
+
+#[test]
+fn human_lists_are_aligned_like_the_real_cli() {
+    let mut s = Session::new();
+    s.ok("confluent login");
+    let a = s.json("confluent environment create alpha -o json")["id"].as_str().unwrap().to_owned();
+    s.ok("confluent environment create beta --governance-package advanced");
+    s.ok(&format!("confluent environment use {a}"));
+    let list = s.ok("confluent environment list");
+    let lines: Vec<&str> = list.lines().collect();
+    assert_eq!(lines[0].trim(), "Current |     ID     | Name  | Stream Governance Package");
+    assert!(lines[1].starts_with("----------+------------+-------+"));
+    assert!(lines[2].starts_with(&format!("  *       | {a} | alpha | ESSENTIALS")), "{list}");
+    assert!(lines[3].ends_with("| beta  | ADVANCED"), "{list}");
+    let yaml = s.ok("confluent environment list -o yaml");
+    assert!(yaml.starts_with(&format!("- is_current: true\n  id: {a}\n  name: alpha\n")), "{yaml}");
+}
+
+#[test]
+fn producing_needs_an_api_key_and_a_wrong_secret_is_refused() {
+    let mut s = Session::new();
+    s.ok("confluent login");
+    let env = s.json("confluent environment create e -o json")["id"].as_str().unwrap().to_owned();
+    s.ok(&format!("confluent environment use {env}"));
+    let lkc = s.json("confluent kafka cluster create c --cloud aws --region us-east-1 -o json")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    s.ok(&format!("confluent kafka cluster use {lkc}"));
+    s.ok("confluent kafka topic create t --partitions 1");
+    let e = s.err("confluent kafka topic produce t");
+    assert_eq!(e.name, "SASL_AUTHENTICATION_FAILED");
+    assert!(
+        e.text().contains(&format!("confluent api-key use <API_KEY> --resource {lkc}")),
+        "the exact fix: {}",
+        e.text()
+    );
+    assert!(e.text().contains(&format!("confluent api-key create --resource {lkc}")));
+    let key = s.json(&format!("confluent api-key create --resource {lkc} -o json"));
+    let (k, secret) = (key["api_key"].as_str().unwrap().to_owned(), key["api_secret"].as_str().unwrap().to_owned());
+    let wrong = s.err(&format!("confluent kafka topic produce t --api-key {k} --api-secret nope"));
+    assert_eq!(wrong.name, "SASL_AUTHENTICATION_FAILED");
+    s.ok(&format!("confluent kafka topic produce t --api-key {k} --api-secret {secret}"));
+    // A new session (a reload) knows only the hash: the key must be stored again, with the right secret.
+    let state = s.cli.state.clone();
+    s.cli = Cli::new(state, 8);
+    assert!(s.err(&format!("confluent api-key use {k}")).text().contains("confluent api-key store"));
+    assert_eq!(s.err(&format!("confluent api-key store {k} wrong")).name, "SASL_AUTHENTICATION_FAILED");
+    s.ok(&format!("confluent api-key store {k} {secret} --resource {lkc}"));
+    s.ok(&format!("confluent api-key use {k}"));
+    s.ok("confluent kafka topic produce t --parse-key");
+    s.produce(&["alice:hi"]);
+    let listed = s.json("confluent api-key list -o json");
+    assert_eq!(
+        (listed[0]["key"].as_str(), listed[0]["is_current"].as_bool(), listed[0]["resource_id"].as_str()),
+        (Some(k.as_str()), Some(true), Some(lkc.as_str()))
+    );
+    s.ok(&format!("confluent api-key delete {k}"));
+    assert_eq!(s.err("confluent kafka topic produce t").name, "SASL_AUTHENTICATION_FAILED");
+}
+
+#[test]
+fn every_flag_does_what_it_says() {
+    let (mut s, lkc) = Session::ready();
+    // topic create: partitions, config, dry-run, if-not-exists, cluster.
+    assert!(s.ok("confluent kafka topic create t --partitions 2 --config retention.ms=60000,cleanup.policy=compact --dry-run").starts_with("[DRY RUN]"));
+    assert!(s.json("confluent kafka topic list -o json").as_array().unwrap().is_empty(), "a dry run creates nothing");
+    s.ok(&format!("confluent kafka topic create t --partitions 2 --config retention.ms=60000 --cluster {lkc}"));
+    assert_eq!(s.ok("confluent kafka topic create t --if-not-exists"), "");
+    assert_eq!(s.err("confluent kafka topic create t").name, "TOPIC_ALREADY_EXISTS");
+    let d = s.json("confluent kafka topic describe t -o json");
+    assert_eq!((d["partition_count"].as_u64(), d["config"]["retention.ms"].as_str()), (Some(2), Some("60000")));
+    // topic update.
+    let updated = s.json("confluent kafka topic update t --config retention.ms=1000 -o json");
+    assert_eq!(updated[0]["value"], "1000");
+    assert_eq!(s.json("confluent kafka topic describe t -o json")["config"]["retention.ms"], "1000");
+    s.ok("confluent kafka topic update t --config retention.ms=-1");
+    // produce: parse-key, delimiter.
+    s.ok("confluent kafka topic produce t --parse-key --delimiter =");
+    s.produce(&["alice=one", "bob=two", "alice=three"]);
+    // consume: from-beginning, print-key, delimiter, timestamp, partition, offset, group.
+    s.ok("confluent kafka topic consume t -b --print-key --delimiter , --group readers");
+    let mut lines = s.consume();
+    lines.sort();
+    assert_eq!(lines, ["alice,one", "alice,three", "bob,two"]);
+    s.ok("confluent kafka topic consume t --group readers");
+    assert!(s.consume().is_empty(), "the group's committed offsets: nothing left to read");
+    let alice = franz::core::partitioner::partition_for_key(b"alice", 2);
+    s.ok(&format!("confluent kafka topic consume t --partition {alice} --offset 1 --timestamp"));
+    assert_eq!(s.consume(), [format!("Timestamp: {T0}\tthree")]);
+    let group = s.json("confluent kafka consumer group describe readers -o json");
+    assert_eq!(group["consumer_group_id"], "readers");
+    assert!(group["partitions"].as_array().unwrap().iter().all(|p| p["lag"] == 0), "{group}");
+    let groups = s.json("confluent kafka consumer group list -o json");
+    assert_eq!(groups[0]["consumer_group_id"], "readers");
+    // cluster create: type, availability, brokers, environment.
+    let env = s.cli.state.current_environment.clone().unwrap();
+    let c = s.json(&format!("confluent kafka cluster create big --cloud azure --region westeurope --type standard --availability multi-zone --brokers 5 --environment {env} -o json"));
+    assert_eq!(
+        (c["type"].as_str(), c["availability"].as_str(), c["brokers"].as_u64(), c["storage"].as_str()),
+        (Some("STANDARD"), Some("multi-zone"), Some(5), Some("Infinite"))
+    );
+    assert_eq!(
+        s.json(&format!("confluent kafka cluster list --environment {env} -o json")).as_array().unwrap().len(),
+        2
+    );
+    // franz extras.
+    let brokers = s.json("franz broker list -o json");
+    assert_eq!(brokers.as_array().unwrap().len(), 3);
+    s.ok("franz broker kill 2");
+    assert_eq!(s.json("franz broker list -o json")[1]["status"], "DOWN");
+    assert_eq!(s.err("franz broker kill 2").name, "BROKER_NOT_AVAILABLE");
+    s.ok("franz broker restart 2");
+    assert!(s.ok("franz topic lint Orders").contains("use lowercase only"));
+    assert!(s.ok("franz topic lint dev_sales.orders.v1").contains("follows the naming conventions"));
+    assert_eq!(s.err("franz topic lint bad/name").name, "INVALID_TOPIC_EXCEPTION");
+    let e = s.ok(
+        "franz partitions estimate --target-mbps 200 --producer-mbps 15 --consumer-mbps 20 --producers 4 --consumers 6",
+    );
+    assert!(
+        e.contains("Partitions: 14") && e.contains("= 3.33") && e.contains("= 1.67") && e.contains("Partitions: 4 "),
+        "{e}"
+    );
+    let j = s.json("franz partitions estimate --target-mbps 200 --producer-mbps 15 --consumer-mbps 20 --producers 4 --consumers 6 -o json");
+    assert_eq!((j["partitions"].as_u64(), j["lecture"]["partitions"].as_u64()), (Some(14), Some(4)));
+    // environment and cluster describe default to what is in use; delete with --force.
+    assert_eq!(s.json("confluent environment describe -o json")["is_current"], true);
+    assert_eq!(s.json("confluent kafka cluster describe -o json")["id"], lkc);
+    s.ok("confluent kafka topic delete t --force");
+    s.ok(&format!("confluent kafka cluster delete {lkc} --force"));
+    s.ok("confluent logout");
+    assert!(s.err("confluent environment list").text().contains("confluent login"));
+}
+
+#[test]
+fn bad_input_gets_kafka_named_errors_and_suggestions() {
+    let (mut s, _) = Session::ready();
+    let e = s.err("confluent kafka tpoic list");
+    assert!(
+        e.message.contains("unknown command \"tpoic\" for \"confluent kafka\"")
+            && e.message.contains("Did you mean this?\n\ttopic"),
+        "{}",
+        e.text()
+    );
+    let e = s.err("confluent kafka topic create t --partitons 3");
+    assert!(e.message.contains("unknown flag: --partitons") && e.message.contains("--partitions"), "{}", e.text());
+    let e = s.err("confluent kafka topic create");
+    assert!(e.message.contains("missing <topic>"), "{}", e.text());
+    assert_eq!(s.err("confluent kafka topic create t --partitions 0").name, "INVALID_PARTITIONS");
+    assert_eq!(s.err("confluent kafka topic create bad/name").name, "INVALID_TOPIC_EXCEPTION");
+    let e = s.err("confluent kafka topic create t --config retention.bogus=1");
+    assert_eq!(e.name, "INVALID_CONFIG");
+    assert!(e.suggestion.is_some(), "a plain-English line too");
+    assert_eq!(s.err("confluent kafka topic create t --config nonsense").name, "USAGE");
+    assert_eq!(s.err("confluent kafka topic describe nope").name, "UNKNOWN_TOPIC_OR_PARTITION");
+    assert!(s
+        .err("confluent kafka cluster create x --cloud mars --region r")
+        .message
+        .contains("\"aws\", \"azure\", or \"gcp\""));
+    assert!(s.err("confluent kafka cluster create x --region r").message.contains("required flag \"cloud\""));
+    assert!(s.err("confluent kafka cluster create x --cloud gcp --region r --brokers 99").message.contains("1 to 9"));
+    assert!(s.err("confluent environment list -o xml").message.contains("\"human\", \"json\", or \"yaml\""));
+    assert!(s.err("confluent kafka topic create t --dry-run=maybe").message.contains("takes no value"));
+    assert!(s.err("confluent kafka topic create t --partitions").message.contains("flag needs an argument"));
+    assert!(s.err("confluent environment use env-nope").text().contains("confluent environment list"));
+    assert!(s.err("confluent kafka topic create 'unterminated").message.contains("unterminated quote"));
+    assert!(s.err("kafka-topics --list").message.contains("unknown command"));
+    assert!(s
+        .err("franz partitions estimate --target-mbps 200 --producer-mbps 0 --consumer-mbps 1")
+        .message
+        .contains("positive"));
+}
+
+#[test]
+fn every_command_and_group_has_help() {
+    let mut s = Session::new();
+    for c in COMMANDS {
+        let line = format!("{} --help", c.path.join(" "));
+        let help = s.ok(&line);
+        assert!(help.starts_with(c.help) && help.contains("Usage:"), "{line}:\n{help}");
+        if c.runnable {
+            assert!(help.contains(&c.usage()), "{line}");
+            for f in c.flags {
+                assert!(help.contains(&format!("--{}", f.long)), "{line} lists --{}", f.long);
+            }
+        } else {
+            assert!(help.contains("Available Commands:"), "{line}");
+        }
+    }
+    assert!(s.ok("confluent kafka").contains("Available Commands:\n  cluster"), "a group alone prints its help");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+    #[test]
+    fn nothing_typed_panics_the_interpreter(words in proptest::collection::vec(
+        prop_oneof![
+            Just("confluent".to_owned()), Just("franz".to_owned()), Just("kafka".to_owned()), Just("topic".to_owned()),
+            Just("create".to_owned()), Just("list".to_owned()), Just("-o".to_owned()), Just("json".to_owned()),
+            Just("--partitions".to_owned()), Just("--config".to_owned()), Just("-b".to_owned()), Just("'".to_owned()),
+            Just("--".to_owned()), Just("=".to_owned()), Just("consume".to_owned()), Just("api-key".to_owned()),
+            "[ -~]{0,12}", "-{1,2}[a-z=]{0,8}", "[0-9-]{1,4}",
+        ],
+        0..9,
+    )) {
+        thread_local!(static READY: Session = Session::ready().0);
+        let mut s = READY.with(Session::clone);
+        let line = words.join(" ");
+        let _ = s.run(&line);
+        let _ = s.run(&format!("confluent {line}"));
+        let _ = s.run(&format!("confluent kafka topic {line}"));
+    }
+}
