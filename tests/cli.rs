@@ -232,9 +232,12 @@ fn producing_needs_an_api_key_and_a_wrong_secret_is_refused() {
     let wrong = s.err(&format!("confluent kafka topic produce t --api-key {k} --api-secret nope"));
     assert_eq!(wrong.name, "SASL_AUTHENTICATION_FAILED");
     s.ok(&format!("confluent kafka topic produce t --api-key {k} --api-secret {secret}"));
+    s.ok(&format!("confluent api-key use {k}"));
     // A new session (a reload) knows only the hash: the key must be stored again, with the right secret.
     let state = s.cli.state.clone();
     s.cli = Cli::new(state, 8);
+    let e = s.err("confluent kafka topic produce t");
+    assert!(e.name == "SASL_AUTHENTICATION_FAILED" && e.text().contains("confluent api-key store"), "{}", e.text());
     assert!(s.err(&format!("confluent api-key use {k}")).text().contains("confluent api-key store"));
     assert_eq!(s.err(&format!("confluent api-key store {k} wrong")).name, "SASL_AUTHENTICATION_FAILED");
     s.ok(&format!("confluent api-key store {k} {secret} --resource {lkc}"));

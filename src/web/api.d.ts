@@ -18,6 +18,8 @@ export interface KafkaConfig {
   seed?: number;
   /** Each broker's rack (availability zone), in broker order, for follower fetching (KIP-392). */
   racks?: (string | null)[];
+  /** A cluster the CLI created needs one of its API keys: username = key, password = secret. */
+  sasl?: { mechanism: 'plain'; username: string; password: string };
 }
 
 /** `Kafka.connect(port, options)`: how a client talks to a broker host behind a MessagePort. */

@@ -125,6 +125,19 @@ impl Inner {
         self.cluster.borrow_mut().handle(request, self.now_ms())
     }
 
+    /// Writes what is left, stops the timers, drops the clients, and lets go of the storage and its lock.
+    pub async fn close(self: &Rc<Self>) -> Result<(), JsValue> {
+        let written = self.persist().await.map_err(|e| error::to_js(&e));
+        self.closed.set(true);
+        self.data_arrived();
+        self.drop_all_clients();
+        if let Some(storage) = &self.storage {
+            storage.close();
+        }
+        self.lock.borrow_mut().take();
+        written
+    }
+
     pub fn check_open(&self) -> Result<(), JsValue> {
         if self.closed.get() {
             Err(error::client_error("CLUSTER_CLOSED", &format!("cluster {:?} was closed", self.cluster_name)))
@@ -162,7 +175,7 @@ pub struct Kafka {
     broker: Broker,
 }
 
-struct OpenConfig {
+pub(crate) struct OpenConfig {
     cluster: String,
     brokers: i32,
     storage: String,
@@ -173,7 +186,7 @@ struct OpenConfig {
     racks: Option<Vec<Option<String>>>,
 }
 
-fn open_config(config: &JsValue) -> Result<OpenConfig, JsValue> {
+pub(crate) fn open_config(config: &JsValue) -> Result<OpenConfig, JsValue> {
     let brokers = js::opt_int::<i32>(config, "brokers", "brokers")?.unwrap_or(3);
     if !(1..=MAX_BROKERS).contains(&brokers) {
         return Err(error::type_error(&format!("brokers must be between 1 and {MAX_BROKERS}, got {brokers}")));
@@ -206,6 +219,56 @@ fn open_config(config: &JsValue) -> Result<OpenConfig, JsValue> {
             ),
         },
     })
+}
+
+/// Opens a cluster in this context: its storage (or memory), its lock, and its timers.
+pub(crate) async fn open_local(c: OpenConfig) -> Result<Rc<Inner>, JsValue> {
+    let mut warnings = Vec::new();
+    let durable = if c.storage == "memory" { None } else { open_durable(&c).await? };
+    let (storage, lock, cluster) = match durable {
+        Some((storage, lock, cluster, w)) => {
+            warnings = w;
+            (Some(storage), lock, cluster)
+        }
+        None => {
+            if c.storage == "auto" {
+                warnings.push("IndexedDB is unavailable here (private mode?): this cluster lives in memory only and is gone on reload".into());
+            }
+            (None, None, Cluster::new(c.brokers, c.seed))
+        }
+    };
+    let mut cluster = cluster;
+    if let Some(racks) = &c.racks {
+        cluster.set_racks(racks).map_err(|e| error::to_js(&e))?;
+    }
+    let inner = Rc::new_cyclic(|me| Inner {
+        cluster_name: c.cluster,
+        cluster: RefCell::new(cluster),
+        auto_create_topics: c.auto_create_topics,
+        events: Rc::default(),
+        waiters: RefCell::default(),
+        storage,
+        lock: RefCell::new(lock),
+        writing: Cell::new(false),
+        writer_waiters: RefCell::default(),
+        generation: Cell::new(0),
+        closed: Cell::new(false),
+        pending_warnings: RefCell::default(),
+        clients: RefCell::default(),
+        group_mail: RefCell::default(),
+        acks: RefCell::default(),
+        ack_waiters: RefCell::default(),
+        pending_changes: RefCell::default(),
+        change_scheduled: Cell::new(false),
+        last_change_ms: Cell::new(0),
+        me: me.clone(),
+    });
+    for w in &warnings {
+        inner.warn(w);
+    }
+    wasm_bindgen_futures::spawn_local(super::durable::ticker(Rc::downgrade(&inner)));
+    inner.pending_warnings.replace(warnings);
+    Ok(inner)
 }
 
 /// Opens IndexedDB and the cluster in it, under the cluster's lock. `Ok(None)` when IndexedDB is unavailable.
@@ -261,52 +324,8 @@ impl Kafka {
     pub fn open(#[wasm_bindgen(unchecked_param_type = "KafkaConfig")] config: JsValue) -> Promise {
         future_to_promise(async move {
             let c = open_config(&config)?;
-            let mut warnings = Vec::new();
-            let durable = if c.storage == "memory" { None } else { open_durable(&c).await? };
-            let (storage, lock, cluster) = match durable {
-                Some((storage, lock, cluster, w)) => {
-                    warnings = w;
-                    (Some(storage), lock, cluster)
-                }
-                None => {
-                    if c.storage == "auto" {
-                        warnings.push("IndexedDB is unavailable here (private mode?): this cluster lives in memory only and is gone on reload".into());
-                    }
-                    (None, None, Cluster::new(c.brokers, c.seed))
-                }
-            };
-            let mut cluster = cluster;
-            if let Some(racks) = &c.racks {
-                cluster.set_racks(racks).map_err(|e| error::to_js(&e))?;
-            }
-            let inner = Rc::new_cyclic(|me| Inner {
-                cluster_name: c.cluster,
-                cluster: RefCell::new(cluster),
-                auto_create_topics: c.auto_create_topics,
-                events: Rc::default(),
-                waiters: RefCell::default(),
-                storage,
-                lock: RefCell::new(lock),
-                writing: Cell::new(false),
-                writer_waiters: RefCell::default(),
-                generation: Cell::new(0),
-                closed: Cell::new(false),
-                pending_warnings: RefCell::default(),
-                clients: RefCell::default(),
-                group_mail: RefCell::default(),
-                acks: RefCell::default(),
-                ack_waiters: RefCell::default(),
-                pending_changes: RefCell::default(),
-                change_scheduled: Cell::new(false),
-                last_change_ms: Cell::new(0),
-                me: me.clone(),
-            });
-            for w in &warnings {
-                inner.warn(w);
-            }
-            wasm_bindgen_futures::spawn_local(super::durable::ticker(Rc::downgrade(&inner)));
-            inner.pending_warnings.replace(warnings);
-            Ok(Kafka { broker: Broker::Local(inner) }.into())
+            super::cli::check_sasl(&c.cluster, &js::get(&config, "sasl")).await?;
+            Ok(Kafka { broker: Broker::Local(open_local(c).await?) }.into())
         })
     }
 
@@ -486,17 +505,7 @@ impl Kafka {
                 return resolved(JsValue::UNDEFINED);
             }
         };
-        future_to_promise(async move {
-            let written = inner.persist().await.map_err(|e| error::to_js(&e));
-            inner.closed.set(true);
-            inner.data_arrived();
-            inner.drop_all_clients();
-            if let Some(storage) = &inner.storage {
-                storage.close();
-            }
-            inner.lock.borrow_mut().take();
-            written.map(|()| JsValue::UNDEFINED)
-        })
+        future_to_promise(async move { inner.close().await.map(|()| JsValue::UNDEFINED) })
     }
 }
 

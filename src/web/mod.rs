@@ -2,6 +2,7 @@
 
 mod admin;
 mod broker;
+mod cli;
 mod consumer;
 mod durable;
 mod envelope;
@@ -20,6 +21,7 @@ mod retry;
 use wasm_bindgen::prelude::*;
 
 pub use admin::Admin;
+pub use cli::Cli;
 pub use consumer::Consumer;
 pub use kafka::Kafka;
 pub use producer::Producer;

@@ -1,6 +1,6 @@
 // Compiled by tests/e2e/types.test.mjs with `tsc --noEmit --strict`: KafkaJS-style code must type-check against
 // franz's declarations, and each `@ts-expect-error` line must really be an error (so the types are not `any`).
-import init, { Kafka, partitionForKey, type RecordMetadata, type KafkaMessage, type FranzError } from '../../pkg/franz.js';
+import init, { Cli, Kafka, partitionForKey, type RecordMetadata, type KafkaMessage, type FranzError } from '../../pkg/franz.js';
 
 export async function example(): Promise<void> {
   await init();
@@ -21,6 +21,17 @@ export async function example(): Promise<void> {
   // @ts-expect-error a broker is named by its id
   await admin.killBroker('broker-1');
   const racked = await Kafka.open({ cluster: 'racked', racks: ['a', 'b', null], storage: 'memory' });
+  await Kafka.open({ cluster: 'lkc-abc123', sasl: { mechanism: 'plain', username: 'KEY', password: 'SECRET' } });
+  const cli = await Cli.open({ storage: 'memory' });
+  const result = await cli.run('confluent login');
+  const printed: string = result.error ? result.error.text : result.output;
+  const mode: 'produce' | 'consume' | null = result.streaming;
+  await cli.send('a line');
+  const lines: string[] = await cli.poll();
+  const words: string[] = cli.complete('confluent ka');
+  cli.stop();
+  await cli.close();
+  void [printed, mode, lines, words];
   racked.consumer({ groupId: 'near', rackId: 'a' });
   void [leos, down];
 

@@ -1,7 +1,7 @@
 //! What the browser test binaries share: the entry points JS users call, as one JS object the scenarios in
 //! `scenarios.js` take, and the check that turns a scenario's rejection into a test failure.
 
-use franz::web::Kafka;
+use franz::web::{Cli, Kafka};
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
@@ -18,21 +18,23 @@ type Open = Closure<dyn Fn(JsValue) -> Promise>;
 type Connect = Closure<dyn Fn(web_sys::MessagePort, JsValue) -> Promise>;
 type Delete = Closure<dyn Fn(String) -> Promise>;
 
-/// `{ open, connect, deleteCluster }`; the closures behind it live as long as this does.
+/// `{ open, connect, deleteCluster, openCli }`; the closures behind it live as long as this does.
 pub struct Api {
     pub object: JsValue,
-    _closures: (Open, Connect, Delete),
+    _closures: (Open, Connect, Delete, Open),
 }
 
 pub fn api() -> Api {
     let open = Open::new(Kafka::open);
     let connect = Connect::new(|p, o| Kafka::connect(p, Some(o)));
     let delete = Delete::new(Kafka::delete_cluster);
+    let open_cli = Open::new(|config| Cli::open(Some(config)));
     let object = js_sys::Object::new();
     js_sys::Reflect::set(&object, &"open".into(), open.as_ref()).unwrap();
     js_sys::Reflect::set(&object, &"connect".into(), connect.as_ref()).unwrap();
     js_sys::Reflect::set(&object, &"deleteCluster".into(), delete.as_ref()).unwrap();
-    Api { object: object.into(), _closures: (open, connect, delete) }
+    js_sys::Reflect::set(&object, &"openCli".into(), open_cli.as_ref()).unwrap();
+    Api { object: object.into(), _closures: (open, connect, delete, open_cli) }
 }
 
 /// Fails the test with the scenario's own message.

@@ -471,7 +471,17 @@ impl Cli {
         })?;
         match self.secrets.iter().find(|(k, _)| *k == key.key) {
             Some((_, secret)) if key.accepts(secret) => Ok(()),
-            _ => Err(auth_failed()),
+            Some(_) => Err(auth_failed()),
+            // After a reload: only the hash was saved.
+            None => Err(CliError {
+                name: "SASL_AUTHENTICATION_FAILED".into(),
+                message: format!("no secret for API key {:?} is stored in this session", key.key),
+                suggestion: Some(format!(
+                    "Store it with `confluent api-key store {} <secret> --resource {cluster}` (franz keeps secrets only \
+                     for the session; on disk, only their salted hashes).",
+                    key.key
+                )),
+            }),
         }
     }
 }

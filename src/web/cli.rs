@@ -1,0 +1,327 @@
+//! `Cli`: the Confluent CLI of the lecture for a browser terminal. The interpreter is the core's
+//! (`core::cli`); this shell opens the franz cluster behind each `lkc-…` id (each its own IndexedDB database),
+//! carries out the interpreter's effects, writes what each command changed, and keeps the CLI's state (session,
+//! environments, clusters, API keys with hashed secrets) in IndexedDB across reloads.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use bytes::Bytes;
+use js_sys::Promise;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use super::error;
+use super::idb::{Durability, IdbStorage};
+use super::js::{self, object};
+use super::kafka::{open_config, open_local, Inner};
+use crate::core::cli::{self as core_cli, CliError, CliState, Clusters, Effect, Stream};
+use crate::core::error::Error;
+use crate::core::protocol::{Request, Response};
+use crate::core::storage::StorageOp;
+
+/// The database the CLI's state lives in (`franz/__cli`): a name no cluster can take, as topic-like names do
+/// not start with "__" in Kafka.
+const STATE_DB: &str = "__cli";
+const STATE_KEY: &str = "cli-state";
+
+/// The franz clusters behind the CLI's cluster ids, served in this context.
+struct Open(BTreeMap<String, Rc<Inner>>);
+
+impl Clusters for Open {
+    fn call(&mut self, cluster: &str, request: Request) -> Result<Response, Error> {
+        let inner = self
+            .0
+            .get(cluster)
+            .ok_or_else(|| Error::BrokerNotAvailable(format!("Kafka cluster {cluster:?} is not open in this tab")))?;
+        inner.serve(request)
+    }
+}
+
+struct CliInner {
+    cli: RefCell<core_cli::Cli>,
+    clusters: RefCell<Open>,
+    stream: RefCell<Option<Stream>>,
+    /// Where state and clusters live: IndexedDB, or memory only (`storage: 'memory'`).
+    state_db: Option<IdbStorage>,
+    storage: String,
+}
+
+#[wasm_bindgen]
+pub struct Cli {
+    inner: Rc<CliInner>,
+}
+
+fn cli_error(e: &CliError) -> JsValue {
+    object([
+        ("name", e.name.as_str().into()),
+        ("message", e.message.as_str().into()),
+        ("suggestion", e.suggestion.as_deref().map_or(JsValue::NULL, JsValue::from)),
+        ("text", e.text().into()),
+    ])
+    .into()
+}
+
+fn random_seed() -> u64 {
+    // The shell's randomness for ids, secrets and salts: the platform's secure source where there is one.
+    let crypto = js::get(&js_sys::global(), "crypto");
+    let bytes = js_sys::Uint8Array::new_with_length(8);
+    let filled = js_sys::Reflect::get(&crypto, &"getRandomValues".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .is_some_and(|f| f.call1(&crypto, &bytes).is_ok());
+    if filled {
+        u64::from_le_bytes(bytes.to_vec().try_into().unwrap_or_default())
+    } else {
+        (js_sys::Math::random() * 2f64.powi(53)) as u64
+    }
+}
+
+/// The CLI's saved state, or a fresh one.
+async fn load_state(db: &IdbStorage) -> Result<CliState, JsValue> {
+    let saved = db.get_meta(STATE_KEY).await.map_err(|f| error::to_js(&Error::from(f)))?;
+    match saved {
+        Some(bytes) => serde_json::from_slice(&bytes)
+            .map_err(|e| error::type_error(&format!("the CLI's saved state is unreadable: {e}"))),
+        None => Ok(CliState::default()),
+    }
+}
+
+/// `Kafka.open` on a cluster the CLI created needs one of its API keys, as KafkaJS's `sasl: { mechanism:
+/// 'plain', username: key, password: secret }`; a wrong or missing one gets SASL_AUTHENTICATION_FAILED.
+pub(crate) async fn check_sasl(cluster: &str, sasl: &JsValue) -> Result<(), JsValue> {
+    if !cluster.starts_with("lkc-") {
+        return Ok(());
+    }
+    let Ok(db) = IdbStorage::open(STATE_DB, Durability::Relaxed).await else { return Ok(()) };
+    let state = load_state(&db).await;
+    db.close();
+    let state = state?;
+    if state.cluster(cluster).is_none() {
+        return Ok(());
+    }
+    let failed = |why: &str| {
+        error::to_js(&Error::SaslAuthenticationFailed(format!("Authentication failed for cluster {cluster:?}: {why}")))
+    };
+    if js::is_missing(sasl) {
+        return Err(failed("it was created by the CLI, and needs an API key: pass sasl: { mechanism: 'plain', username: <API key>, password: <secret> }"));
+    }
+    let mechanism = js::opt_string(sasl, "mechanism", "sasl.mechanism")?.unwrap_or_default();
+    if !mechanism.eq_ignore_ascii_case("plain") {
+        return Err(failed(&format!("mechanism {mechanism:?} is not supported; use 'plain'")));
+    }
+    let user = js::opt_string(sasl, "username", "sasl.username")?.unwrap_or_default();
+    let password = js::opt_string(sasl, "password", "sasl.password")?.unwrap_or_default();
+    let key = state.api_keys.iter().find(|k| k.key == user && k.resource == cluster);
+    if key.is_some_and(|k| k.accepts(&password)) {
+        Ok(())
+    } else {
+        Err(failed("invalid API key or secret"))
+    }
+}
+
+impl CliInner {
+    async fn open_cluster(&self, id: &str, brokers: i32) -> Result<(), JsValue> {
+        let config =
+            object([("cluster", id.into()), ("brokers", brokers.into()), ("storage", self.storage.as_str().into())]);
+        let inner = open_local(open_config(&config.into())?).await?;
+        self.clusters.borrow_mut().0.insert(id.to_owned(), inner);
+        Ok(())
+    }
+
+    async fn apply(&self, effects: Vec<Effect>) -> Result<(), JsValue> {
+        for effect in effects {
+            match effect {
+                Effect::CreateCluster { id, brokers } => {
+                    self.open_cluster(&id, brokers).await?;
+                    self.cli.borrow_mut().provisioned(&id);
+                }
+                Effect::DeleteCluster { id } => {
+                    let inner = self.clusters.borrow_mut().0.remove(&id);
+                    if let Some(inner) = inner {
+                        inner.close().await?;
+                    }
+                    if self.state_db.is_some() {
+                        IdbStorage::delete(&id).await.map_err(|f| error::to_js(&Error::from(f)))?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes what the last command changed: each cluster's journal, and the CLI's state.
+    async fn persist(&self, state_changed: bool) -> Result<(), JsValue> {
+        let open: Vec<Rc<Inner>> = self.clusters.borrow().0.values().cloned().collect();
+        for inner in open {
+            inner.persist().await.map_err(|e| error::to_js(&e))?;
+            inner.changed("cli", "");
+        }
+        if let (true, Some(db)) = (state_changed, &self.state_db) {
+            let value = Bytes::from(serde_json::to_vec(&self.cli.borrow().state).unwrap_or_default());
+            db.apply(&[StorageOp::PutMeta { key: STATE_KEY.into(), value }])
+                .await
+                .map_err(|f| error::to_js(&Error::from(f)))?;
+        }
+        Ok(())
+    }
+}
+
+fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+#[wasm_bindgen]
+impl Cli {
+    /// Opens the CLI: `{ storage = 'indexeddb' | 'memory' }`. With IndexedDB, its state and every cluster it
+    /// created come back after a reload.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Cli>")]
+    pub fn open(
+        #[wasm_bindgen(unchecked_param_type = "{ storage?: 'indexeddb' | 'memory' }")] config: Option<JsValue>,
+    ) -> Promise {
+        future_to_promise(async move {
+            let config = config.unwrap_or(JsValue::UNDEFINED);
+            let storage = js::opt_string(&config, "storage", "storage")?.unwrap_or_else(|| "indexeddb".into());
+            if !["indexeddb", "memory"].contains(&storage.as_str()) {
+                return Err(error::type_error(&format!("storage must be 'indexeddb' or 'memory', got {storage:?}")));
+            }
+            let state_db = match storage.as_str() {
+                "indexeddb" => Some(
+                    IdbStorage::open(STATE_DB, Durability::Relaxed).await.map_err(|f| error::to_js(&Error::from(f)))?,
+                ),
+                _ => None,
+            };
+            let state = match &state_db {
+                Some(db) => load_state(db).await?,
+                None => CliState::default(),
+            };
+            let clusters: Vec<(String, i32)> = state.clusters.iter().map(|c| (c.id.clone(), c.brokers)).collect();
+            let inner = Rc::new(CliInner {
+                cli: RefCell::new(core_cli::Cli::new(state, random_seed())),
+                clusters: RefCell::new(Open(BTreeMap::new())),
+                stream: RefCell::new(None),
+                state_db,
+                storage,
+            });
+            for (id, brokers) in clusters {
+                inner.open_cluster(&id, brokers).await?;
+                inner.cli.borrow_mut().provisioned(&id);
+            }
+            Ok(Cli { inner }.into())
+        })
+    }
+
+    /// Runs one command line: `{ output, error, streaming }`; `error` is `{ name, message, suggestion, text }`
+    /// (`text` is what the CLI prints), `streaming` is 'produce' or 'consume' while a command keeps going.
+    #[wasm_bindgen(
+        unchecked_return_type = "Promise<{ output: string; error: { name: string; message: string; suggestion: string | null; text: string } | null; streaming: 'produce' | 'consume' | null }>"
+    )]
+    pub fn run(&self, line: String) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let result = {
+                let mut clusters = inner.clusters.borrow_mut();
+                inner.cli.borrow_mut().run(&line, &mut *clusters, now_ms())
+            };
+            let (output, error, streaming) = match result {
+                Ok(reply) => {
+                    inner.apply(reply.effects).await?;
+                    inner.persist(reply.state_changed).await?;
+                    let streaming = match &reply.stream {
+                        Some(Stream::Produce(_)) => JsValue::from("produce"),
+                        Some(Stream::Consume(_)) => JsValue::from("consume"),
+                        None => JsValue::NULL,
+                    };
+                    *inner.stream.borrow_mut() = reply.stream;
+                    (reply.output, JsValue::NULL, streaming)
+                }
+                Err(e) => (String::new(), cli_error(&e), JsValue::NULL),
+            };
+            Ok(object([("output", output.into()), ("error", error), ("streaming", streaming)]).into())
+        })
+    }
+
+    /// While `topic produce` runs: produces one typed line. Rejects with the CLI's error (`{ name, text, … }`).
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn send(&self, line: String) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let sent = {
+                let mut stream = inner.stream.borrow_mut();
+                let Some(Stream::Produce(session)) = stream.as_mut() else {
+                    return Err(cli_error(&CliError::usage("no produce is running")));
+                };
+                let mut clusters = inner.clusters.borrow_mut();
+                session.send(&mut *clusters, &line, now_ms())
+            };
+            sent.map_err(|e| cli_error(&e))?;
+            inner.persist(false).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// While `topic consume` runs: the lines that arrived since the last poll.
+    #[wasm_bindgen(unchecked_return_type = "Promise<string[]>")]
+    pub fn poll(&self) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let lines = {
+                let mut stream = inner.stream.borrow_mut();
+                let Some(Stream::Consume(session)) = stream.as_mut() else {
+                    return Err(cli_error(&CliError::usage("no consume is running")));
+                };
+                let mut clusters = inner.clusters.borrow_mut();
+                session.poll(&mut *clusters)
+            };
+            let lines = lines.map_err(|e| cli_error(&e))?;
+            inner.persist(false).await?;
+            Ok(js::array(lines.iter().map(String::as_str)).into())
+        })
+    }
+
+    /// Ctrl-C or Ctrl-D: ends a running produce or consume.
+    pub fn stop(&self) {
+        self.inner.stream.borrow_mut().take();
+    }
+
+    /// What may follow the words typed so far (for Tab completion): subcommands, or flags of the command.
+    pub fn complete(&self, line: String) -> Vec<String> {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let ends_with_space = line.ends_with(' ');
+        let (done, partial) = match (ends_with_space, words.split_last()) {
+            (false, Some((last, rest))) => (rest.to_vec(), *last),
+            _ => (words.clone(), ""),
+        };
+        let mut path: Vec<&str> = Vec::new();
+        for w in &done {
+            if core_cli::children(&path).contains(w) {
+                path.push(w);
+            }
+        }
+        let mut options: Vec<String> = core_cli::children(&path).iter().map(|s| s.to_string()).collect();
+        if let Some(c) = core_cli::COMMANDS.iter().find(|c| c.path == path.as_slice() && c.runnable) {
+            options.extend(c.flags.iter().map(|f| format!("--{}", f.long)));
+            if c.output {
+                options.push("--output".into());
+            }
+        }
+        options.into_iter().filter(|o| o.starts_with(partial)).collect()
+    }
+
+    /// Writes everything and closes every cluster.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn close(&self) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let open: Vec<Rc<Inner>> = std::mem::take(&mut inner.clusters.borrow_mut().0).into_values().collect();
+            for c in open {
+                c.close().await?;
+            }
+            if let Some(db) = &inner.state_db {
+                db.close();
+            }
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+}
