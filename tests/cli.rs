@@ -277,8 +277,8 @@ fn every_flag_does_what_it_says() {
     let mut lines = s.consume();
     lines.sort();
     assert_eq!(lines, ["alice,one", "alice,three", "bob,two"]);
-    s.ok("confluent kafka topic consume t --group readers");
-    assert!(s.consume().is_empty(), "the group's committed offsets: nothing left to read");
+    s.ok("confluent kafka topic consume t --group readers --from-beginning");
+    assert!(s.consume().is_empty(), "the group's committed offsets come first: nothing left to read");
     let alice = franz::core::partitioner::partition_for_key(b"alice", 2);
     s.ok(&format!("confluent kafka topic consume t --partition {alice} --offset 1 --timestamp"));
     assert_eq!(s.consume(), [format!("Timestamp: {T0}\tthree")]);
@@ -322,8 +322,27 @@ fn every_flag_does_what_it_says() {
     assert_eq!(s.json("confluent kafka cluster describe -o json")["id"], lkc);
     s.ok("confluent kafka topic delete t --force");
     s.ok(&format!("confluent kafka cluster delete {lkc} --force"));
+    let key = s.json(&format!("confluent api-key create --resource {} -o json", c["id"].as_str().unwrap()))["api_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    s.ok(&format!("confluent api-key delete {key} --force"));
+    s.ok(&format!("confluent environment delete {env} --force"));
     s.ok("confluent logout");
     assert!(s.err("confluent environment list").text().contains("confluent login"));
+}
+
+#[test]
+fn every_flag_of_every_command_is_exercised_above() {
+    let source = include_str!("cli.rs");
+    for c in COMMANDS.iter().filter(|c| c.runnable) {
+        for f in c.flags {
+            let used = source.contains(&format!("--{} ", f.long))
+                || source.contains(&format!("--{}\"", f.long))
+                || source.contains(&format!("--{}=", f.long));
+            assert!(used, "--{} of `{}` is never used in these tests", f.long, c.path.join(" "));
+        }
+    }
 }
 
 #[test]
