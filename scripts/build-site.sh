@@ -12,4 +12,8 @@ rm -rf dist
 cp -r www dist
 mkdir -p dist/pkg
 cp -r pkg/franz.js pkg/franz_bg.wasm pkg/franz.d.ts pkg/snippets pkg/worker dist/pkg/
+# The terminal and the chart come from npm and are served locally: nothing is fetched from a CDN.
+mkdir -p dist/vendor
+cp node_modules/@xterm/xterm/lib/xterm.mjs node_modules/@xterm/xterm/css/xterm.css dist/vendor/
+cp node_modules/uplot/dist/uPlot.esm.js node_modules/uplot/dist/uPlot.min.css dist/vendor/
 printf 'build: dist/ ready, wasm %s bytes\n' "$(wc -c < dist/pkg/franz_bg.wasm)"

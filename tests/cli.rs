@@ -424,3 +424,26 @@ proptest! {
         let _ = s.run(&format!("confluent kafka topic {line}"));
     }
 }
+
+#[test]
+fn the_live_view_shows_brokers_replicas_records_and_groups() {
+    let (mut s, lkc) = Session::ready();
+    s.ok("confluent kafka topic create orders --partitions 1");
+    s.ok("confluent kafka topic produce orders");
+    s.produce(&["a", "b", "c", "d"]);
+    s.ok("confluent kafka topic consume orders -b --group g");
+    s.consume();
+    let view = s.cli.view(&mut s.tab).expect("a cluster is in use");
+    assert_eq!(view["cluster"]["id"], lkc);
+    assert_eq!(view["brokers"].as_array().unwrap().iter().filter(|b| b["alive"] == true).count(), 3);
+    let p = &view["topics"][0]["partitions"][0];
+    assert_eq!((p["highWatermark"].as_i64(), p["logEndOffsets"].as_array().unwrap().len()), (Some(4), 3));
+    let last: Vec<&str> = p["last"].as_array().unwrap().iter().map(|r| r["value"].as_str().unwrap()).collect();
+    assert_eq!(last, ["b", "c", "d"], "the newest three records");
+    assert_eq!((view["groups"][0]["group"].as_str(), view["groups"][0]["lag"][0]["lag"].as_i64()), (Some("g"), Some(0)));
+    let leader = p["leader"].as_i64().unwrap();
+    s.ok(&format!("franz broker kill {leader}"));
+    let view = s.cli.view(&mut s.tab).unwrap();
+    assert_eq!(view["brokers"][leader as usize - 1]["alive"], false);
+    assert_eq!(view["topics"][0]["partitions"][0]["offline"][0].as_i64(), Some(leader));
+}

@@ -277,3 +277,32 @@ export interface Kafka {
 export interface Admin {
   fetchTopicMetadata(options?: { topics?: string[] }): Promise<{ topics: ITopicMetadata[] }>;
 }
+
+/** `cli.view()`: the cluster in use, as the tutorial's live view draws it. */
+export interface ClusterView {
+  cluster: { id: string; name: string; environment: string };
+  brokers: { id: number; alive: boolean; rack: string | null; leaders: number }[];
+  topics: {
+    name: string;
+    partitions: {
+      partition: number;
+      leader: number | null;
+      leaderEpoch: number;
+      replicas: number[];
+      isr: number[];
+      offline: number[];
+      logStartOffset: number;
+      highWatermark: number;
+      /** Per replica, in `replicas` order. */
+      logEndOffsets: number[];
+      highWatermarks: number[];
+      last: { offset: number; key: string | null; value: string | null }[];
+    }[];
+  }[];
+  groups: {
+    group: string;
+    state: string;
+    members: { id: string; clientId: string; partitions: [string, number][] }[];
+    lag: { topic: string; partition: number; committed: number | null; logEnd: number; lag: number }[];
+  }[];
+}

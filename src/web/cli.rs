@@ -280,6 +280,17 @@ impl Cli {
         })
     }
 
+    /// What a live view of the cluster in use shows (brokers, partitions with replicas, LEO and HW per replica,
+    /// last records, groups with lag), or `null` when no cluster is in use.
+    #[wasm_bindgen(unchecked_return_type = "ClusterView | null")]
+    pub fn view(&self) -> JsValue {
+        let view = {
+            let mut clusters = self.inner.clusters.borrow_mut();
+            self.inner.cli.borrow().view(&mut *clusters)
+        };
+        view.and_then(|v| js_sys::JSON::parse(&v.to_string()).ok()).unwrap_or(JsValue::NULL)
+    }
+
     /// Ctrl-C or Ctrl-D: ends a running produce or consume.
     pub fn stop(&self) {
         self.inner.stream.borrow_mut().take();

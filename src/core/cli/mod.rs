@@ -14,6 +14,7 @@ mod session;
 mod spec;
 mod state;
 mod topics;
+mod view;
 
 use crate::core::error::Error;
 use crate::core::protocol::{Request, Response};

@@ -1,0 +1,114 @@
+//! What a live view of the cluster in use shows (the tutorial draws it): brokers up or down with their
+//! leaderships, each partition's replicas with leader, ISR, log end and high watermark per replica and its last
+//! records, and each consumer group's members, partitions and lag. Read through the same protocol as everything.
+
+use bytes::Bytes;
+use serde_json::{json, Value};
+
+use super::{Cli, Clusters};
+use crate::core::cluster::lag;
+use crate::core::protocol::{FetchPartition, Request, Response};
+use crate::core::record::decode_batches;
+
+/// How many of each partition's newest records a view shows.
+const LAST_RECORDS: i64 = 3;
+
+fn text(b: &Option<Bytes>) -> Value {
+    b.as_ref().map_or(Value::Null, |b| json!(String::from_utf8_lossy(b)))
+}
+
+impl Cli {
+    /// The view of the cluster in use, or `None` when none is (or it is not UP).
+    pub fn view(&self, clusters: &mut dyn Clusters) -> Option<Value> {
+        let id = self.state.current_cluster()?;
+        let cluster = self.state.cluster(id).filter(|c| c.status == "UP")?;
+        let Ok(Response::Metadata { brokers, topics }) = clusters.call(id, Request::Metadata { topics: None }) else {
+            return None;
+        };
+        let partitions = topics.iter().flat_map(|t| &t.partitions);
+        let brokers: Vec<Value> = brokers
+            .iter()
+            .map(|b| {
+                let leads = partitions.clone().filter(|p| p.leader == Some(b.id)).count();
+                json!({ "id": b.id, "alive": b.alive, "rack": b.rack, "leaders": leads })
+            })
+            .collect();
+        let mut topic_views = Vec::new();
+        for t in topics.iter().filter(|t| !t.is_internal) {
+            let mut parts = Vec::new();
+            for p in &t.partitions {
+                let from = (p.high_watermark - LAST_RECORDS).max(p.log_start_offset);
+                let fetch = Request::Fetch {
+                    partitions: vec![FetchPartition { topic: t.name.clone(), partition: p.partition as i32, offset: from, max_bytes: 1 << 16 }],
+                    min_bytes: 0,
+                    max_wait_ms: 0,
+                    rack: None,
+                };
+                let mut last = Vec::new();
+                if let Ok(Response::Fetch(answers)) = clusters.call(id, fetch) {
+                    for f in answers.into_iter().filter_map(|a| a.result.ok()) {
+                        let batches = decode_batches(&Bytes::from(f.batches.concat())).unwrap_or_default();
+                        for (offset, r) in batches.iter().flat_map(|b| b.consumer_records()).filter(|(o, _)| *o >= from) {
+                            last.push(json!({ "offset": offset, "key": text(&r.key), "value": text(&r.value) }));
+                        }
+                    }
+                }
+                parts.push(json!({
+                    "partition": p.partition,
+                    "leader": p.leader,
+                    "leaderEpoch": p.leader_epoch,
+                    "replicas": p.replicas,
+                    "isr": p.isr,
+                    "offline": p.offline_replicas,
+                    "logStartOffset": p.log_start_offset,
+                    "highWatermark": p.high_watermark,
+                    "logEndOffsets": p.replica_log_end_offsets,
+                    "highWatermarks": p.replica_high_watermarks,
+                    "last": last,
+                }));
+            }
+            topic_views.push(json!({ "name": t.name, "partitions": parts }));
+        }
+        let mut groups = Vec::new();
+        if let Ok(Response::ListGroups(list)) = clusters.call(id, Request::ListGroups) {
+            for (group, state) in list {
+                let described = match clusters.call(id, Request::DescribeGroup { group: group.clone() }) {
+                    Ok(Response::DescribeGroup(d)) => d,
+                    _ => None,
+                };
+                let members: Vec<Value> = described
+                    .iter()
+                    .flat_map(|d| &d.members)
+                    .map(|(m, client, tps)| json!({ "id": m, "clientId": client, "partitions": tps }))
+                    .collect();
+                let mut lags = Vec::new();
+                for t in topics.iter().filter(|t| !t.is_internal) {
+                    for p in &t.partitions {
+                        let request = Request::OffsetFetch { group: group.clone(), topic: t.name.clone(), partition: p.partition };
+                        let committed = match clusters.call(id, request) {
+                            Ok(Response::OffsetFetch(c)) => c.map(|c| c.offset),
+                            _ => None,
+                        };
+                        let owned = described.iter().flat_map(|d| &d.members).any(|(_, _, tps)| tps.iter().any(|(tt, pp)| *tt == t.name && *pp == p.partition));
+                        if committed.is_some() || owned {
+                            lags.push(json!({
+                                "topic": t.name,
+                                "partition": p.partition,
+                                "committed": committed,
+                                "logEnd": p.high_watermark,
+                                "lag": lag(committed, p.log_start_offset, p.high_watermark),
+                            }));
+                        }
+                    }
+                }
+                groups.push(json!({ "group": group, "state": state.name(), "members": members, "lag": lags }));
+            }
+        }
+        Some(json!({
+            "cluster": { "id": cluster.id, "name": cluster.name, "environment": cluster.environment },
+            "brokers": brokers,
+            "topics": topic_views,
+            "groups": groups,
+        }))
+    }
+}
