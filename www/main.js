@@ -3,6 +3,7 @@
 import { createTerminal } from './terminal.js';
 import { createView } from './view.js';
 import { LESSONS } from './lessons.js';
+import { createWorkers } from './workers.js';
 
 const status = document.getElementById('status');
 const worker = new Worker('./worker.js', { type: 'module' });
@@ -10,17 +11,21 @@ let nextId = 0;
 const pending = new Map();
 let latestView = null;
 
-/** Calls the broker worker: `run`, `send`, `stop`, `complete`. */
+/** Calls the broker worker: `run`, `send`, `stop`, `complete`; `serve` hands it a port to serve the cluster on. */
 const broker = {
-  call(op, line) {
+  call(op, line, port) {
     const id = ++nextId;
-    worker.postMessage({ id, op, line });
+    worker.postMessage({ id, op, line, port }, port ? [port] : []);
     return new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
+  },
+  serve(port) {
+    return this.call('serve', undefined, port);
   },
 };
 
 const terminal = createTerminal(document.getElementById('terminal'), broker);
 const view = createView(document.getElementById('view'), terminal);
+const workers = createWorkers(document.getElementById('workers'), broker, () => latestView);
 
 worker.onmessage = ({ data }) => {
   if (data.type === 'view') {
@@ -92,4 +97,4 @@ lessons.addEventListener('click', (e) => {
 });
 renderLessons();
 
-window.tutorial = { terminal, lessons: LESSONS, view: () => latestView };
+window.tutorial = { terminal, workers, lessons: LESSONS, view: () => latestView };

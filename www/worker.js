@@ -31,7 +31,7 @@ function startPolling() {
   }, 250);
 }
 
-self.onmessage = async ({ data: { id, op, line } }) => {
+self.onmessage = async ({ data: { id, op, line, port } }) => {
   try {
     const v = await ready;
     let result;
@@ -44,6 +44,7 @@ self.onmessage = async ({ data: { id, op, line } }) => {
       cli.stop();
       stopPolling();
     } else if (op === 'complete') result = cli.complete(line);
+    else if (op === 'serve') cli.serve(port);
     post({ id, result });
   } catch (e) {
     post({ id, error: (e && (e.text || e.message)) || String(e) });

@@ -291,6 +291,17 @@ impl Cli {
         view.and_then(|v| js_sys::JSON::parse(&v.to_string()).ok()).unwrap_or(JsValue::NULL)
     }
 
+    /// Serves the cluster in use on `port`, as `kafka.serve(port)` does: a producer or consumer worker holding
+    /// the other end connects with `Kafka.connect(port)` (the tutorial's "Add producer" and "Add consumer").
+    pub fn serve(&self, port: web_sys::MessagePort) -> Result<(), JsValue> {
+        let id = self.inner.cli.borrow().state.current_cluster().map(str::to_owned);
+        let inner = id.and_then(|id| self.inner.clusters.borrow().0.get(&id).cloned()).ok_or_else(|| {
+            cli_error(&CliError::usage("no Kafka cluster in use").with_suggestion("Select one with `confluent kafka cluster use <id>`."))
+        })?;
+        inner.serve_port(port, super::host::DEFAULT_CLIENT_TIMEOUT_MS);
+        Ok(())
+    }
+
     /// Ctrl-C or Ctrl-D: ends a running produce or consume.
     pub fn stop(&self) {
         self.inner.stream.borrow_mut().take();

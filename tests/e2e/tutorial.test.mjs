@@ -109,6 +109,21 @@ test('a student follows the lecture in the terminal, and watches a failover in t
   await waitForView(page, (v) => v.topics[0].partitions[0].leader === p0.leader && v.topics[0].partitions[0].isr.length === 3,
     'restarted, it catches up and leads again');
 
+  // Workers from the UI: a producer, and four consumers in one group on three partitions (one stays idle).
+  await page.fill('form[data-kind="producer"] input[name="rate"]', '20');
+  await page.click('form[data-kind="producer"] button');
+  for (let i = 0; i < 4; i++) await page.click('form[data-kind="consumer"] button');
+  await waitForView(page, (v) => {
+    const g = v.groups.find((g) => g.group === 'workers');
+    return g && g.members.length === 4 && g.members.filter((m) => m.partitions.length).length === 3;
+  }, 'four consumer workers: three own a partition, one is idle', 30_000);
+  await page.locator('#workers li', { hasText: 'producer' }).filter({ hasText: / [1-9]\d* sent/ }).waitFor({ timeout: 10_000 });
+  await page.locator('#workers li', { hasText: 'consumer' }).filter({ hasText: / [1-9]\d* consumed/ }).first().waitFor({ timeout: 10_000 });
+  await page.screenshot({ path: artifactPath('tutorial-workers.png') });
+  await page.locator('#workers li', { hasText: 'consumer' }).first().locator('button').click();
+  await waitForView(page, (v) => v.groups.find((g) => g.group === 'workers').members.length === 3,
+    'a stopped consumer worker leaves the group after its session timeout', 30_000);
+
   // A lesson: its command runs from a click, and its quiz answers.
   await page.locator('#lessons button', { hasText: 'How many partitions?' }).click();
   await page.locator('.lesson code.try').first().click();

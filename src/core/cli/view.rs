@@ -25,7 +25,8 @@ impl Cli {
         let Ok(Response::Metadata { brokers, topics }) = clusters.call(id, Request::Metadata { topics: None }) else {
             return None;
         };
-        let partitions = topics.iter().flat_map(|t| &t.partitions);
+        // Leaderships of the topics a view shows (the internal `__consumer_offsets` has its own leaders too).
+        let partitions = topics.iter().filter(|t| !t.is_internal).flat_map(|t| &t.partitions);
         let brokers: Vec<Value> = brokers
             .iter()
             .map(|b| {

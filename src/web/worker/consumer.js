@@ -1,7 +1,7 @@
 // A ready-made consumer worker: reads `topic` as a member of `groupId` and reports what it consumed. Start it
 // with `spawnConsumer` from index.js; it is also a plain example of the franz API in a worker.
 //   page → worker  { type: 'start', port, topic, groupId, fromBeginning, echo, sessionTimeout, heartbeatInterval,
-//                    partitionAssigners }
+//                    partitionAssigners, rackId }
 //                  { type: 'reconnect', port }   a new broker host took over
 //                  { type: 'stop' }              commits what it consumed and stops
 //   worker → page  { type: 'consumed', count, lag, records? }   after every batch; records ([partition, offset,
@@ -13,11 +13,11 @@ let kafka;
 let consumer;
 let count = 0;
 
-async function start({ port, topic, groupId, fromBeginning = true, echo = false, ...group }) {
+async function start({ port, topic, groupId, fromBeginning = true, echo = false, rackId, ...group }) {
   await init();
   kafka = await Kafka.connect(port);
   const { sessionTimeout, heartbeatInterval, partitionAssigners } = group;
-  consumer = kafka.consumer({ groupId, sessionTimeout, heartbeatInterval, partitionAssigners });
+  consumer = kafka.consumer({ groupId, sessionTimeout, heartbeatInterval, partitionAssigners, rackId });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning });
   consumer.on('consumer.crash', ({ payload }) => self.postMessage({ type: 'failed', error: { type: payload.error.type, message: payload.error.message } }));

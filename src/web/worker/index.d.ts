@@ -57,7 +57,10 @@ export interface ProducerWorkerOptions {
 
 export interface ConsumerWorkerOptions {
   topic: string;
-  groupId: string;
+  /** Omit for a standalone consumer that reads every partition. */
+  groupId?: string;
+  /** Read from an in-sync replica in this rack (KIP-392). */
+  rackId?: string;
   fromBeginning?: boolean;
   /** Report every record ([partition, offset, value]), not only counts. */
   echo?: boolean;
