@@ -16,4 +16,7 @@ cp -r pkg/franz.js pkg/franz_bg.wasm pkg/franz.d.ts pkg/snippets pkg/worker dist
 mkdir -p dist/vendor
 cp node_modules/@xterm/xterm/lib/xterm.mjs node_modules/@xterm/xterm/css/xterm.css dist/vendor/
 cp node_modules/uplot/dist/uPlot.esm.js node_modules/uplot/dist/uPlot.min.css dist/vendor/
+# The service worker caches every file of the site, for offline use after the first visit.
+assets=$(cd dist && find . -type f ! -name sw.js | sort | sed 's/.*/"&"/' | paste -sd, -)
+sed -i "s|/\*ASSETS\*/\[\]|[$assets]|" dist/sw.js
 printf 'build: dist/ ready, wasm %s bytes\n' "$(wc -c < dist/pkg/franz_bg.wasm)"

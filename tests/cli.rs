@@ -440,7 +440,10 @@ fn the_live_view_shows_brokers_replicas_records_and_groups() {
     assert_eq!((p["highWatermark"].as_i64(), p["logEndOffsets"].as_array().unwrap().len()), (Some(4), 3));
     let last: Vec<&str> = p["last"].as_array().unwrap().iter().map(|r| r["value"].as_str().unwrap()).collect();
     assert_eq!(last, ["b", "c", "d"], "the newest three records");
-    assert_eq!((view["groups"][0]["group"].as_str(), view["groups"][0]["lag"][0]["lag"].as_i64()), (Some("g"), Some(0)));
+    assert_eq!(
+        (view["groups"][0]["group"].as_str(), view["groups"][0]["lag"][0]["lag"].as_i64()),
+        (Some("g"), Some(0))
+    );
     let leader = p["leader"].as_i64().unwrap();
     s.ok(&format!("franz broker kill {leader}"));
     let view = s.cli.view(&mut s.tab).unwrap();

@@ -75,7 +75,7 @@ export const LESSONS = [
     title: 'Leaders, followers and failover',
     text: `<p>For each partition one replica is the leader: it takes every write and read. The others are
       followers that fetch from it; those caught up form the in-sync replicas (ISR). When the leader's broker dies,
-      the controller notices its missing heartbeats (about 1.5 s here) and makes an in-sync follower the leader.</p>
+      the controller notices its missing heartbeats (about a second here) and makes an in-sync follower the leader.</p>
       <p>Press <b>Kill</b> on a broker that leads something, watch the ★ move and the ISR shrink, then
       <b>Restart</b> it: it catches up, rejoins the ISR, and leads again.</p>`,
     try: ['franz broker list', 'franz broker kill 1', 'franz broker restart 1'],

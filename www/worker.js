@@ -8,7 +8,8 @@ let polling = null;
 const ready = (async () => {
   await init();
   cli = await Cli.open({ storage: 'indexeddb' });
-  return version();
+  const wasm = performance.getEntriesByType('resource').find((e) => e.name.endsWith('.wasm'));
+  return { version: version(), wasmBytes: wasm?.decodedBodySize || null };
 })();
 
 const post = (message) => self.postMessage(message);
@@ -45,10 +46,14 @@ self.onmessage = async ({ data: { id, op, line, port } }) => {
       stopPolling();
     } else if (op === 'complete') result = cli.complete(line);
     else if (op === 'serve') cli.serve(port);
+    else if (op === 'reset') {
+      stopPolling();
+      await cli.reset();
+    }
     post({ id, result });
   } catch (e) {
     post({ id, error: (e && (e.text || e.message)) || String(e) });
   }
 };
 
-ready.then(() => setInterval(() => post({ type: 'view', view: cli.view() }), 400), () => {});
+ready.then(() => setInterval(() => post({ type: 'view', view: cli.view(), status: cli.status() }), 250), () => {});

@@ -296,10 +296,50 @@ impl Cli {
     pub fn serve(&self, port: web_sys::MessagePort) -> Result<(), JsValue> {
         let id = self.inner.cli.borrow().state.current_cluster().map(str::to_owned);
         let inner = id.and_then(|id| self.inner.clusters.borrow().0.get(&id).cloned()).ok_or_else(|| {
-            cli_error(&CliError::usage("no Kafka cluster in use").with_suggestion("Select one with `confluent kafka cluster use <id>`."))
+            cli_error(
+                &CliError::usage("no Kafka cluster in use")
+                    .with_suggestion("Select one with `confluent kafka cluster use <id>`."),
+            )
         })?;
         inner.serve_port(port, super::host::DEFAULT_CLIENT_TIMEOUT_MS);
         Ok(())
+    }
+
+    /// The CLI's state as the tutorial's progress checks read it (no hashes, no secrets): `{ loggedIn,
+    /// environments, currentEnvironment, clusters, currentCluster, apiKeys, keysInUse }`.
+    pub fn status(&self) -> JsValue {
+        let cli = self.inner.cli.borrow();
+        let s = &cli.state;
+        let status = serde_json::json!({
+            "loggedIn": s.user.is_some(),
+            "environments": s.environments.iter().map(|e| serde_json::json!({ "id": e.id, "name": e.name })).collect::<Vec<_>>(),
+            "currentEnvironment": s.current_environment,
+            "clusters": s.clusters.iter().map(|c| serde_json::json!({ "id": c.id, "name": c.name, "brokers": c.brokers, "environment": c.environment, "status": c.status })).collect::<Vec<_>>(),
+            "currentCluster": s.current_cluster(),
+            "apiKeys": s.api_keys.iter().map(|k| serde_json::json!({ "key": k.key, "resource": k.resource })).collect::<Vec<_>>(),
+            "keysInUse": s.key_in_use,
+        });
+        js_sys::JSON::parse(&status.to_string()).unwrap_or(JsValue::NULL)
+    }
+
+    /// Closes every cluster and deletes every database the CLI made, and its own state: "Reset everything".
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn reset(&self) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            inner.stream.borrow_mut().take();
+            let open: Vec<(String, Rc<Inner>)> =
+                std::mem::take(&mut inner.clusters.borrow_mut().0).into_iter().collect();
+            for (id, c) in open {
+                c.close().await?;
+                if inner.state_db.is_some() {
+                    IdbStorage::delete(&id).await.map_err(|f| error::to_js(&Error::from(f)))?;
+                }
+            }
+            *inner.cli.borrow_mut() = core_cli::Cli::new(CliState::default(), random_seed());
+            inner.persist(true).await?;
+            Ok(JsValue::UNDEFINED)
+        })
     }
 
     /// Ctrl-C or Ctrl-D: ends a running produce or consume.

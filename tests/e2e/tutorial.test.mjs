@@ -95,19 +95,14 @@ test('a student follows the lecture in the terminal, and watches a failover in t
   await page.keyboard.press('Control+C');
   await waitForText(page, /\^C/, 'Ctrl-C stops the consume');
 
-  // Failover, from the Kill button of partition 0's leader.
-  const before = await waitForView(page, (v) => v.topics[0].partitions.length === 3, 'partitions in the view');
-  const p0 = before.topics[0].partitions[0];
-  await page.locator(`.broker[data-broker="${p0.leader}"] button[data-action="kill"]`).click();
-  const failed = await waitForView(page, (v) => v.topics[0].partitions[0].leader !== p0.leader && v.topics[0].partitions[0].leader !== null,
-    'the leader moves after the controller fences the dead broker');
-  assert.equal(failed.brokers.find((b) => b.id === p0.leader).alive, false);
-  assert.ok(!failed.topics[0].partitions[0].isr.includes(p0.leader), 'the dead broker left the ISR');
-  await page.locator(`.broker.down[data-broker="${p0.leader}"]`).waitFor();
-  await page.screenshot({ path: artifactPath('tutorial-failover.png') });
-  await page.locator(`.broker[data-broker="${p0.leader}"] button[data-action="restart"]`).click();
-  await waitForView(page, (v) => v.topics[0].partitions[0].leader === p0.leader && v.topics[0].partitions[0].isr.length === 3,
-    'restarted, it catches up and leads again');
+  // Record data is text, never HTML.
+  await run(page, 'confluent kafka topic produce orders');
+  await page.keyboard.type('<img src=x onerror="window.__xss=1">');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Control+D');
+  await page.locator('#view .records', { hasText: '<img src=x onerror="window.__xss=1">' }).waitFor({ timeout: 5000 });
+  assert.equal(await page.evaluate(() => window.__xss), undefined, 'the value was shown, not run');
+  assert.equal(await page.locator('#view img').count(), 0);
 
   // Workers from the UI: a producer, and four consumers in one group on three partitions (one stays idle).
   await page.fill('form[data-kind="producer"] input[name="rate"]', '20');
@@ -120,19 +115,113 @@ test('a student follows the lecture in the terminal, and watches a failover in t
   await page.locator('#workers li', { hasText: 'producer' }).filter({ hasText: / [1-9]\d* sent/ }).waitFor({ timeout: 10_000 });
   await page.locator('#workers li', { hasText: 'consumer' }).filter({ hasText: / [1-9]\d* consumed/ }).first().waitFor({ timeout: 10_000 });
   await page.screenshot({ path: artifactPath('tutorial-workers.png') });
+
+  // Failover while the producer runs, from the Kill button of partition 0's leader: the view shows the new
+  // leader within 2 s, and nothing the producer had acknowledged is lost.
+  const before = await waitForView(page, (v) => v.topics[0].partitions.length === 3, 'partitions in the view');
+  const p0 = before.topics[0].partitions[0];
+  const killedAt = Date.now();
+  await page.locator(`.broker[data-broker="${p0.leader}"] button[data-action="kill"]`).click();
+  const failed = await waitForView(page, (v) => v.topics[0].partitions[0].leader !== p0.leader && v.topics[0].partitions[0].leader !== null,
+    'the leader moves after the controller fences the dead broker', 5000);
+  const movedMs = Date.now() - killedAt;
+  console.log(`failover shown in the view after ${movedMs} ms`);
+  assert.ok(movedMs < 2000, `the new leader shows within 2 s (took ${movedMs} ms)`);
+  assert.equal(failed.brokers.find((b) => b.id === p0.leader).alive, false);
+  assert.ok(!failed.topics[0].partitions[0].isr.includes(p0.leader), 'the dead broker left the ISR');
+  await page.locator(`.broker.down[data-broker="${p0.leader}"]`).waitFor();
+  await page.screenshot({ path: artifactPath('tutorial-failover.png') });
+  await page.locator(`.broker[data-broker="${p0.leader}"] button[data-action="restart"]`).click();
+  await waitForView(page, (v) => v.topics[0].partitions[0].leader === p0.leader && v.topics[0].partitions[0].isr.length === 3,
+    'restarted, it catches up and leads again');
+  // Stop the producer, then every record it had acknowledged must be in the topic.
+  const producerRow = page.locator('#workers li', { hasText: 'producer' });
+  const acked = Number(/(\d+) sent/.exec(await producerRow.textContent())[1]);
+  await producerRow.locator('button').click();
+  await waitForView(page, (v) => v.topics[0].partitions.reduce((n, p) => n + p.highWatermark, 0) >= acked + 4,
+    `every acknowledged record is there (${acked} acknowledged by the producer worker, 4 typed)`);
   await page.locator('#workers li', { hasText: 'consumer' }).first().locator('button').click();
   await waitForView(page, (v) => v.groups.find((g) => g.group === 'workers').members.length === 3,
     'a stopped consumer worker leaves the group after its session timeout', 30_000);
+  while (await page.locator('#workers li button').count()) await page.locator('#workers li button').first().click();
 
-  // A lesson: its command runs from a click, and its quiz answers.
-  await page.locator('#lessons button', { hasText: 'How many partitions?' }).click();
+  // The remaining lessons: replication factor vs brokers, the calculator, racks, the quiz.
+  await run(page, 'confluent kafka cluster create tiny --cloud gcp --region us-west1 --brokers 1');
+  await waitForText(page, /\| Brokers \(franz\)\s+\| 1/, 'a one-broker cluster');
+  await page.goto(`${site.url}#lesson/partition-count`);
+  await page.locator('#status[data-version]').waitFor({ timeout: 15_000 });
   await page.locator('.lesson code.try').first().click();
   await waitForText(page, /Partitions: 14[\s\S]*Partitions: 4 \(the larger/, 'the calculator, from the lesson');
-  await page.locator('#lessons button', { hasText: 'CAP: a short quiz' }).click();
+  await page.click('a[href="#lesson/racks"]');
+  await page.click('a[href="#lesson/cap"]');
   await page.locator('.quiz button[data-answer="1"]').click();
   assert.match(await page.locator('.quiz .verdict').textContent(), /^Right\./);
   await page.screenshot({ path: artifactPath('tutorial.png') });
+
+  // Clean up, as the lecture ends; then every lesson is done.
+  const status = await page.evaluate(() => window.tutorial.status());
+  for (const c of status.clusters) await run(page, `confluent kafka cluster delete ${c.id}`);
+  await run(page, `confluent environment delete ${env}`);
+  await page.waitForFunction(() => window.tutorial.done().length === window.tutorial.lessons.length, null, { timeout: 10_000 })
+    .catch(async () => assert.fail(`lessons done: ${await page.evaluate(() => window.tutorial.done())}`));
   assert.deepEqual(errors, []);
+});
+
+test('a reload keeps the clusters, the data and the lesson progress', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(site.url);
+  await page.locator('#status[data-version]').waitFor({ timeout: 15_000 });
+  await run(page, 'confluent login');
+  await run(page, 'confluent environment create keep -o json');
+  const env = /"id": "(env-\w+)"/.exec(await waitForText(page, /"name": "keep"/, 'environment'))[1];
+  await run(page, `confluent environment use ${env}`);
+  await run(page, 'confluent kafka cluster create kept --cloud aws --region us-east-1');
+  const lkc = /\| ID\s+\| (lkc-\w+)/.exec(await waitForText(page, /\| REST Endpoint/, 'cluster'))[1];
+  await run(page, `confluent kafka cluster use ${lkc}`);
+  await run(page, 'confluent kafka topic create survives --partitions 2');
+  await page.waitForFunction(() => window.tutorial.done().includes('start'));
+  await page.reload();
+  await page.locator('#status[data-version]').waitFor({ timeout: 15_000 });
+  const view = await waitForView(page, (v) => v.cluster.id === lkc, 'the cluster in use after the reload');
+  assert.deepEqual(view.topics.map((t) => t.name), ['survives']);
+  assert.ok((await page.evaluate(() => window.tutorial.done())).includes('start'), 'progress persists');
+  assert.match(await page.locator('#lessons li.done').first().textContent(), /./);
+});
+
+test('works offline once loaded: the server stops, a reload still starts the tutorial', async () => {
+  const own = await serveSite();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(own.url);
+  await page.locator('#status[data-version]').waitFor({ timeout: 15_000 });
+  // The service worker is ready once its install has cached every file of the site.
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  own.stop();
+  await new Promise((r) => setTimeout(r, 300));
+  await page.reload();
+  await page.locator('#status[data-version]').waitFor({ timeout: 15_000 });
+  await run(page, 'franz topic lint orders');
+  await waitForText(page, /conventions suggest/, 'the CLI answers offline');
+  await context.close();
+});
+
+test('a narrow (390 px) screen shows one column, terminal first, and loads quickly', async () => {
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await page.goto(site.url);
+  const status = page.locator('#status[data-version]');
+  await status.waitFor({ timeout: 15_000 });
+  const readyMs = Number(await status.getAttribute('data-ready-ms'));
+  const wasm = Number(await status.getAttribute('data-wasm-bytes'));
+  console.log(`first interaction after ${readyMs} ms; wasm ${wasm} bytes`);
+  assert.ok(readyMs < 2000, `ready in under 2 s (${readyMs} ms)`);
+  assert.ok(wasm > 0, 'the wasm size is reported');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `no sideways scrolling (${overflow} px too wide)`);
+  const [terminal, lessons] = await Promise.all(['#console', '#lessons'].map((s) => page.locator(s).boundingBox()));
+  assert.ok(terminal.y < lessons.y, 'the terminal comes first');
+  await run(page, 'confluent login');
+  await waitForText(page, /Logged in/, 'the terminal works on a phone');
+  await page.screenshot({ path: artifactPath('tutorial-narrow.png'), fullPage: true });
 });
 
 test('the tutorial fetches nothing from outside its own origin', async () => {

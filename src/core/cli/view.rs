@@ -40,7 +40,12 @@ impl Cli {
             for p in &t.partitions {
                 let from = (p.high_watermark - LAST_RECORDS).max(p.log_start_offset);
                 let fetch = Request::Fetch {
-                    partitions: vec![FetchPartition { topic: t.name.clone(), partition: p.partition as i32, offset: from, max_bytes: 1 << 16 }],
+                    partitions: vec![FetchPartition {
+                        topic: t.name.clone(),
+                        partition: p.partition as i32,
+                        offset: from,
+                        max_bytes: 1 << 16,
+                    }],
                     min_bytes: 0,
                     max_wait_ms: 0,
                     rack: None,
@@ -49,7 +54,8 @@ impl Cli {
                 if let Ok(Response::Fetch(answers)) = clusters.call(id, fetch) {
                     for f in answers.into_iter().filter_map(|a| a.result.ok()) {
                         let batches = decode_batches(&Bytes::from(f.batches.concat())).unwrap_or_default();
-                        for (offset, r) in batches.iter().flat_map(|b| b.consumer_records()).filter(|(o, _)| *o >= from) {
+                        for (offset, r) in batches.iter().flat_map(|b| b.consumer_records()).filter(|(o, _)| *o >= from)
+                        {
                             last.push(json!({ "offset": offset, "key": text(&r.key), "value": text(&r.value) }));
                         }
                     }
@@ -85,12 +91,19 @@ impl Cli {
                 let mut lags = Vec::new();
                 for t in topics.iter().filter(|t| !t.is_internal) {
                     for p in &t.partitions {
-                        let request = Request::OffsetFetch { group: group.clone(), topic: t.name.clone(), partition: p.partition };
+                        let request = Request::OffsetFetch {
+                            group: group.clone(),
+                            topic: t.name.clone(),
+                            partition: p.partition,
+                        };
                         let committed = match clusters.call(id, request) {
                             Ok(Response::OffsetFetch(c)) => c.map(|c| c.offset),
                             _ => None,
                         };
-                        let owned = described.iter().flat_map(|d| &d.members).any(|(_, _, tps)| tps.iter().any(|(tt, pp)| *tt == t.name && *pp == p.partition));
+                        let owned = described
+                            .iter()
+                            .flat_map(|d| &d.members)
+                            .any(|(_, _, tps)| tps.iter().any(|(tt, pp)| *tt == t.name && *pp == p.partition));
                         if committed.is_some() || owned {
                             lags.push(json!({
                                 "topic": t.name,

@@ -27,7 +27,7 @@ pub const TAB_TIMING: Timing =
     Timing { heartbeat_ms: 200, replica_lag_max_ms: 3000, fetch_timeout_ms: 1000, request_timeout_ms: 30_000 };
 
 /// `broker.session.timeout.ms`: a broker silent this long is fenced and its leaderships move (Kafka: 9 s).
-pub const SESSION_TIMEOUT_MS: i64 = 1500;
+pub const SESSION_TIMEOUT_MS: i64 = 1000;
 
 #[derive(Debug, Clone)]
 pub(super) struct Topic {

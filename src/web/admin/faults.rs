@@ -23,7 +23,7 @@ impl Admin {
 #[wasm_bindgen]
 impl Admin {
     /// Crashes broker `id`: it stops answering at once. The controller fences it after
-    /// `broker.session.timeout.ms` (1.5 s in a tab) and moves its leaderships to in-sync replicas.
+    /// `broker.session.timeout.ms` (1 s in a tab) and moves its leaderships to in-sync replicas.
     #[wasm_bindgen(js_name = killBroker, unchecked_return_type = "Promise<void>")]
     pub fn kill_broker(&self, id: i32) -> Promise {
         self.fault(move || Ok(Fault::KillBroker { broker: id }))
