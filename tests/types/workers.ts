@@ -20,8 +20,10 @@ export async function workers(): Promise<void> {
 
   // @ts-expect-error a producer worker needs a topic
   spawnProducer(host, { rate: 5 });
-  // @ts-expect-error a consumer worker needs a group
-  spawnConsumer(host, { topic: 'orders' });
+  // @ts-expect-error a consumer worker needs a topic
+  spawnConsumer(host, { groupId: 'billing' });
+  // Without a group, a standalone consumer worker reads every partition; rackId picks a replica in its rack.
+  spawnConsumer(host, { topic: 'orders', rackId: 'a' });
   // @ts-expect-error connect options are numbers
   await Kafka.connect(host.port(), { hostTimeout: 'soon' });
 }
