@@ -360,6 +360,9 @@ fn bad_input_gets_kafka_named_errors_and_suggestions() {
     let e = s.err("confluent kafka topic create");
     assert!(e.message.contains("missing <topic>"), "{}", e.text());
     assert_eq!(s.err("confluent kafka topic create t --partitions 0").name, "INVALID_PARTITIONS");
+    let e = s.err("confluent kafka topic create t --replication-factor 4");
+    assert_eq!(e.name, "INVALID_REPLICATION_FACTOR");
+    assert!(e.text().contains("larger than available brokers: 3") && e.text().contains("cannot exceed the number of live brokers"), "{}", e.text());
     assert_eq!(s.err("confluent kafka topic create bad/name").name, "INVALID_TOPIC_EXCEPTION");
     let e = s.err("confluent kafka topic create t --config retention.bogus=1");
     assert_eq!(e.name, "INVALID_CONFIG");

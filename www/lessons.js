@@ -67,9 +67,10 @@ export const LESSONS = [
     title: 'Replication factor and the number of brokers',
     text: `<p>Every partition is copied to several brokers: that count is the replication factor. A copy per
       broker is the most there can be, so a replication factor larger than the broker count is refused.</p>
-      <p>Try a cluster with one broker and a topic that asks for three copies.</p>`,
-    try: ['confluent kafka cluster create tiny --cloud gcp --region us-west1 --brokers 1'],
-    note: 'Use it (confluent kafka cluster use <id>) and create a topic: franz picks min(3, brokers); the JS API\'s createTopics with replicationFactor 3 gets INVALID_REPLICATION_FACTOR.',
+      <p>Make a cluster with one broker, and ask it for a topic with three copies.</p>`,
+    try: ['confluent kafka cluster create tiny --cloud gcp --region us-west1 --brokers 1',
+          'confluent kafka topic create three-copies --replication-factor 3 --cluster <tiny-cluster-id>'],
+    note: 'On the one-broker cluster (pass its id to --cluster), three copies are refused with INVALID_REPLICATION_FACTOR.',
   },
   {
     title: 'Leaders, followers and failover',

@@ -147,7 +147,10 @@ test('a student follows the lecture in the terminal, and watches a failover in t
 
   // The remaining lessons: replication factor vs brokers, the calculator, racks, the quiz.
   await run(page, 'confluent kafka cluster create tiny --cloud gcp --region us-west1 --brokers 1');
-  await waitForText(page, /\| Brokers \(franz\)\s+\| 1/, 'a one-broker cluster');
+  await waitForText(page, /\| Brokers \(franz\)\s+\| 1 /, 'a one-broker cluster');
+  const tinyId = [...(await text(page)).matchAll(/\| ID\s+\| (lkc-\w+)/g)].at(-1)[1];
+  await run(page, `confluent kafka topic create three-copies --replication-factor 3 --cluster ${tinyId}`);
+  await waitForText(page, /three-copies": INVALID_REPLICATION_FACTOR/, 'three copies on one broker are refused');
   await page.goto(`${site.url}#lesson/partition-count`);
   await page.locator('#status[data-version]').waitFor({ timeout: 15_000 });
   await page.locator('.lesson code.try').first().click();
@@ -186,6 +189,18 @@ test('a reload keeps the clusters, the data and the lesson progress', async () =
   assert.deepEqual(view.topics.map((t) => t.name), ['survives']);
   assert.ok((await page.evaluate(() => window.tutorial.done())).includes('start'), 'progress persists');
   assert.match(await page.locator('#lessons li.done').first().textContent(), /./);
+
+  // Reset everything, after a confirmation: every database and the progress go.
+  page.once('dialog', (d) => d.accept());
+  await page.click('#reset');
+  await page.waitForURL(/./);
+  await page.locator('#status[data-version]').waitFor({ timeout: 15_000 });
+  await page.waitForFunction(() => window.tutorial.status() !== null);
+  const after = await page.evaluate(() => window.tutorial.status());
+  assert.deepEqual([after.loggedIn, after.clusters.length, after.environments.length], [false, 0, 0], 'nothing left');
+  assert.deepEqual(await page.evaluate(() => window.tutorial.done()), [], 'progress cleared');
+  const databases = await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name));
+  assert.ok(!databases.includes(`franz/${lkc}`), `the cluster's database is deleted: ${databases}`);
 });
 
 test('works offline once loaded: the server stops, a reload still starts the tutorial', async () => {

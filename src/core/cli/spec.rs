@@ -152,6 +152,7 @@ pub const COMMANDS: &[Command] = &[
         &["topic"],
         &[
             flag("partitions", Some("uint32"), "Number of topic partitions. (default 6)"),
+            flag("replication-factor", Some("uint32"), "Number of replicas, as Confluent Platform's CLI takes it. (default 3, or fewer when the cluster has fewer brokers)"),
             flag("config", Some("strings"), "A comma-separated list of configuration overrides (\"key=value\") for the topic being created."),
             flag("if-not-exists", None, "Exit gracefully if topic already exists."),
             flag("dry-run", None, "Run the command without committing changes to Kafka."),

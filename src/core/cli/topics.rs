@@ -74,10 +74,14 @@ impl Cli {
                         CliError::usage(format!("invalid value {n:?} for \"--partitions\": not a number"))
                     })?,
                 };
+                let replication_factor = match p.flag("replication-factor") {
+                    None => REPLICATION_FACTOR.min(brokers),
+                    Some(n) => n.parse().map_err(|_| CliError::usage(format!("invalid value {n:?} for \"--replication-factor\": not a number")))?,
+                };
                 let topic = NewTopic {
                     name: name.clone(),
                     num_partitions: partitions,
-                    replication_factor: REPLICATION_FACTOR.min(brokers),
+                    replication_factor,
                     configs: configs(p.flag("config"))?,
                 };
                 let dry_run = p.has("dry-run");
