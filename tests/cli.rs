@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use franz::core::cli::{Cli, CliError, CliState, Clusters, Effect, Reply, Stream, COMMANDS};
 use franz::core::cluster::Cluster;
 use franz::core::error::Error;
+use franz::core::groups::Reply as GroupReply;
 use franz::core::protocol::{Request, Response};
 use proptest::prelude::*;
 use serde_json::Value;
@@ -18,6 +19,8 @@ const T0: i64 = 1_700_000_000_000;
 struct Tab {
     clusters: BTreeMap<String, Cluster>,
     now: i64,
+    /// Group replies for members other than the one asking.
+    mail: Vec<GroupReply>,
 }
 
 impl Clusters for Tab {
@@ -25,6 +28,16 @@ impl Clusters for Tab {
         let c =
             self.clusters.get_mut(cluster).ok_or_else(|| Error::BrokerNotAvailable(format!("no cluster {cluster}")))?;
         c.handle(request, self.now)
+    }
+
+    fn group_replies(&mut self, cluster: &str, member_id: &str) -> Vec<GroupReply> {
+        let Some(c) = self.clusters.get_mut(cluster) else { return Vec::new() };
+        self.mail.extend(c.groups.take_replies());
+        let (mine, others) = std::mem::take(&mut self.mail).into_iter().partition(|r| match r {
+            GroupReply::Join { member_id: m, .. } | GroupReply::Sync { member_id: m, .. } => m == member_id,
+        });
+        self.mail = others;
+        mine
     }
 }
 
@@ -43,6 +56,10 @@ impl Session {
     fn run(&mut self, line: &str) -> Result<Reply, CliError> {
         self.tab.now += 10;
         let now = self.tab.now;
+        // A new command ends a consume still running, as Ctrl-C does in the terminal.
+        if let Some(Stream::Consume(mut s)) = self.stream.take() {
+            s.stop(&mut self.tab, now);
+        }
         let reply = self.cli.run(line, &mut self.tab, now)?;
         for effect in &reply.effects {
             match effect {
@@ -84,7 +101,8 @@ impl Session {
 
     fn consume(&mut self) -> Vec<String> {
         let Some(Stream::Consume(mut s)) = self.stream.take() else { panic!("not consuming") };
-        let lines = s.poll(&mut self.tab).unwrap_or_else(|e| panic!("{}", e.text()));
+        let now = self.tab.now;
+        let lines = s.poll(&mut self.tab, now).unwrap_or_else(|e| panic!("{}", e.text()));
         self.stream = Some(Stream::Consume(s));
         lines
     }
@@ -362,7 +380,12 @@ fn bad_input_gets_kafka_named_errors_and_suggestions() {
     assert_eq!(s.err("confluent kafka topic create t --partitions 0").name, "INVALID_PARTITIONS");
     let e = s.err("confluent kafka topic create t --replication-factor 4");
     assert_eq!(e.name, "INVALID_REPLICATION_FACTOR");
-    assert!(e.text().contains("larger than available brokers: 3") && e.text().contains("cannot exceed the number of live brokers"), "{}", e.text());
+    assert!(
+        e.text().contains("larger than available brokers: 3")
+            && e.text().contains("cannot exceed the number of live brokers"),
+        "{}",
+        e.text()
+    );
     assert_eq!(s.err("confluent kafka topic create bad/name").name, "INVALID_TOPIC_EXCEPTION");
     let e = s.err("confluent kafka topic create t --config retention.bogus=1");
     assert_eq!(e.name, "INVALID_CONFIG");
@@ -447,6 +470,18 @@ fn the_live_view_shows_brokers_replicas_records_and_groups() {
         (view["groups"][0]["group"].as_str(), view["groups"][0]["lag"][0]["lag"].as_i64()),
         (Some("g"), Some(0))
     );
+    // `--group` joins the group for real: a member, Stable, owning the partition; Ctrl-C makes it leave.
+    let group = &view["groups"][0];
+    assert_eq!((group["state"].as_str(), group["members"].as_array().unwrap().len()), (Some("Stable"), 1), "{group}");
+    assert_eq!(group["members"][0]["clientId"], "confluent-cli");
+    assert_eq!(group["members"][0]["partitions"][0][0], "orders");
+    let Some(Stream::Consume(mut session)) = s.stream.take() else { panic!("consuming") };
+    session.stop(&mut s.tab, T0);
+    assert_eq!(s.json("confluent kafka consumer group describe g -o json")["state"], "Empty", "it left");
+    assert!(s
+        .err("confluent kafka topic consume orders --group g --partition 0")
+        .message
+        .contains("cannot be used with --group"));
     let leader = p["leader"].as_i64().unwrap();
     s.ok(&format!("franz broker kill {leader}"));
     let view = s.cli.view(&mut s.tab).unwrap();

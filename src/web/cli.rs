@@ -18,6 +18,7 @@ use super::js::{self, object};
 use super::kafka::{open_config, open_local, Inner};
 use crate::core::cli::{self as core_cli, CliError, CliState, Clusters, Effect, Stream};
 use crate::core::error::Error;
+use crate::core::groups::Reply as GroupReply;
 use crate::core::protocol::{Request, Response};
 use crate::core::storage::StorageOp;
 
@@ -36,6 +37,18 @@ impl Clusters for Open {
             .get(cluster)
             .ok_or_else(|| Error::BrokerNotAvailable(format!("Kafka cluster {cluster:?} is not open in this tab")))?;
         inner.serve(request)
+    }
+
+    fn group_replies(&mut self, cluster: &str, member_id: &str) -> Vec<GroupReply> {
+        let Some(inner) = self.0.get(cluster) else { return Vec::new() };
+        inner.collect_group_replies();
+        let mut mail = inner.group_mail.borrow_mut();
+        let (mine, others): (Vec<GroupReply>, Vec<GroupReply>) =
+            std::mem::take(&mut *mail).into_iter().partition(|r| match r {
+                GroupReply::Join { member_id: m, .. } | GroupReply::Sync { member_id: m, .. } => m == member_id,
+            });
+        *mail = others;
+        mine
     }
 }
 
@@ -222,6 +235,10 @@ impl Cli {
         future_to_promise(async move {
             let result = {
                 let mut clusters = inner.clusters.borrow_mut();
+                // A new command ends a consume still running (as Ctrl-C would): its member leaves its group.
+                if let Some(Stream::Consume(mut s)) = inner.stream.borrow_mut().take() {
+                    s.stop(&mut *clusters, now_ms());
+                }
                 inner.cli.borrow_mut().run(&line, &mut *clusters, now_ms())
             };
             let (output, error, streaming) = match result {
@@ -272,7 +289,7 @@ impl Cli {
                     return Err(cli_error(&CliError::usage("no consume is running")));
                 };
                 let mut clusters = inner.clusters.borrow_mut();
-                session.poll(&mut *clusters)
+                session.poll(&mut *clusters, now_ms())
             };
             let lines = lines.map_err(|e| cli_error(&e))?;
             inner.persist(false).await?;
@@ -342,9 +359,12 @@ impl Cli {
         })
     }
 
-    /// Ctrl-C or Ctrl-D: ends a running produce or consume.
+    /// Ctrl-C or Ctrl-D: ends a running produce or consume (a group member commits and leaves its group).
     pub fn stop(&self) {
-        self.inner.stream.borrow_mut().take();
+        let stream = self.inner.stream.borrow_mut().take();
+        if let Some(Stream::Consume(mut s)) = stream {
+            s.stop(&mut *self.inner.clusters.borrow_mut(), now_ms());
+        }
     }
 
     /// What may follow the words typed so far (for Tab completion): subcommands, or flags of the command.

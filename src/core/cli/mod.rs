@@ -17,6 +17,7 @@ mod topics;
 mod view;
 
 use crate::core::error::Error;
+use crate::core::groups::Reply as GroupReply;
 use crate::core::protocol::{Request, Response};
 use crate::core::rng::SplitMix64;
 
@@ -30,6 +31,9 @@ pub use state::{ApiKey, CliState, Environment, KafkaCluster, PBKDF2_ROUNDS};
 /// How the CLI reaches the franz cluster behind one of its cluster ids (`lkc-…`).
 pub trait Clusters {
     fn call(&mut self, cluster: &str, request: Request) -> Result<Response, Error>;
+    /// The coordinator's answers to `member_id`'s JoinGroup and SyncGroup, which arrive after the call (it
+    /// answers `GroupPending`).
+    fn group_replies(&mut self, cluster: &str, member_id: &str) -> Vec<GroupReply>;
 }
 
 /// A command's failure: what the Confluent CLI prints after "Error: ", the Kafka error behind it if any, and a
@@ -77,14 +81,14 @@ pub enum Effect {
 }
 
 /// A command that keeps going until the user stops it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Stream {
     Produce(ProduceSession),
     Consume(ConsumeSession),
 }
 
 /// What a command did.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Reply {
     pub output: String,
     pub effects: Vec<Effect>,

@@ -8,6 +8,7 @@ use bytes::Bytes;
 
 use super::{CliError, Clusters};
 use crate::core::error::Error;
+use crate::core::groups::{Action, GroupMember, Reply as GroupReply, TopicPartition};
 use crate::core::log::OffsetSpec;
 use crate::core::partitioner::partition_for_key;
 use crate::core::protocol::{FetchPartition, ProduceData, ProducePartition, Request, Response};
@@ -16,7 +17,7 @@ use crate::core::record::{decode_batches, Record};
 /// Bytes one poll reads per partition.
 const POLL_BYTES: usize = 1 << 20;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ProduceSession {
     pub cluster: String,
     pub topic: String,
@@ -63,12 +64,16 @@ impl ProduceSession {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ConsumeSession {
     pub cluster: String,
     pub topic: String,
-    /// The group whose committed offsets it starts from and commits to.
-    pub group: Option<String>,
+    /// With `--group`: this consumer's side of the group protocol. It joins the group, reads only the partitions
+    /// the group gives it, starts each from the group's committed offset, and commits as a member.
+    pub(super) member: Option<GroupMember>,
+    /// Where a partition starts when nothing is committed for it: the log start (`-b`) or the end.
+    pub(super) from_beginning: bool,
+    pub(super) partition_count: u32,
     pub(super) print_key: bool,
     pub(super) delimiter: String,
     pub(super) timestamp: bool,
@@ -81,8 +86,14 @@ fn unexpected() -> Error {
 }
 
 impl ConsumeSession {
+    /// The group this consumer is a member of, if any.
+    pub fn group(&self) -> Option<&str> {
+        self.member.as_ref().map(|m| m.config().group.as_str())
+    }
+
     /// Reads what has arrived since the last poll, as the lines to print; commits them for the group.
-    pub fn poll(&mut self, clusters: &mut dyn Clusters) -> Result<Vec<String>, CliError> {
+    pub fn poll(&mut self, clusters: &mut dyn Clusters, now_ms: i64) -> Result<Vec<String>, CliError> {
+        self.drive_group(clusters, now_ms)?;
         let partitions = self
             .positions
             .iter()
@@ -129,21 +140,113 @@ impl ConsumeSession {
                 moved.push((p, next));
             }
         }
-        if let Some(group) = &self.group {
-            for (p, offset) in moved {
-                let request = Request::OffsetCommit {
-                    group: group.clone(),
-                    topic: self.topic.clone(),
-                    partition: p as i32,
-                    offset,
-                    metadata: None,
-                    member: None,
-                };
-                // A commit that fails now is made by the next poll's commit of a later offset.
-                let _ = clusters.call(&self.cluster, request);
+        // A commit that fails now (a rebalance, the coordinator moving) is made by a later one.
+        let _ = self.commit(clusters, moved);
+        Ok(lines)
+    }
+
+    /// Ctrl-C: a member commits what it read and leaves its group, so its partitions move at once.
+    pub fn stop(&mut self, clusters: &mut dyn Clusters, now_ms: i64) {
+        if let Some(actions) = self.member.as_mut().map(GroupMember::leave) {
+            let _ = self.perform(clusters, actions, now_ms);
+        }
+    }
+
+    /// Commits positions as the group's member (generation-checked).
+    fn commit(&self, clusters: &mut dyn Clusters, positions: Vec<(u32, i64)>) -> Result<(), Error> {
+        let Some(m) = &self.member else { return Ok(()) };
+        let member = m.member_id.clone().map(|id| (id, m.generation));
+        for (p, offset) in positions {
+            let group = m.config().group.clone();
+            let request = Request::OffsetCommit {
+                group,
+                topic: self.topic.clone(),
+                partition: p as i32,
+                offset,
+                metadata: None,
+                member: member.clone(),
+            };
+            clusters.call(&self.cluster, request)?;
+        }
+        Ok(())
+    }
+
+    /// Runs the group protocol: what the member wants to do now, and the coordinator's answers.
+    fn drive_group(&mut self, clusters: &mut dyn Clusters, now_ms: i64) -> Result<(), CliError> {
+        let Some(actions) = self.member.as_mut().map(|m| m.poll(now_ms)) else { return Ok(()) };
+        self.perform(clusters, actions, now_ms)
+    }
+
+    fn perform(&mut self, clusters: &mut dyn Clusters, actions: Vec<Action>, now_ms: i64) -> Result<(), CliError> {
+        let counts = [(self.topic.clone(), self.partition_count)].into_iter().collect();
+        let mut queue: std::collections::VecDeque<Action> = actions.into();
+        // Bounded: a round of join, sync and assignment takes a handful of steps.
+        for _ in 0..64 {
+            let Some(action) = queue.pop_front() else { break };
+            let Some(member) = self.member.as_mut() else { break };
+            match action {
+                Action::Join(join) => match clusters.call(&self.cluster, Request::JoinGroup(join)) {
+                    Ok(Response::GroupPending { member_id, .. }) => member.member_id = Some(member_id),
+                    Ok(_) => {}
+                    Err(e) => queue.extend(member.on_joined(Err(e), &counts)),
+                },
+                Action::Sync { group, member_id, generation, assignments } => {
+                    let request = Request::SyncGroup { group, member_id, generation, assignments };
+                    if let Err(e) = clusters.call(&self.cluster, request) {
+                        queue.extend(member.on_synced(Err(e), now_ms));
+                    }
+                }
+                Action::Heartbeat { group, member_id, generation } => {
+                    let result = clusters.call(&self.cluster, Request::Heartbeat { group, member_id, generation });
+                    queue.extend(member.on_heartbeat(result.map(drop)));
+                }
+                Action::Leave { group, member_id } => {
+                    let _ = clusters.call(&self.cluster, Request::LeaveGroup { group, member_id });
+                }
+                Action::Revoke(tps) => {
+                    // What was read of them is committed before another member takes them.
+                    let revoked: Vec<(u32, i64)> =
+                        tps.iter().filter_map(|(_, p)| Some((*p, *self.positions.get(p)?))).collect();
+                    let _ = self.commit(clusters, revoked);
+                    for (_, p) in &tps {
+                        self.positions.remove(p);
+                    }
+                }
+                Action::Assign(tps) => self.assign(clusters, &tps)?,
+            }
+            if queue.is_empty() {
+                let Some(member) = self.member.as_mut() else { break };
+                let Some(id) = member.member_id.clone() else { break };
+                for reply in clusters.group_replies(&self.cluster, &id) {
+                    queue.extend(match reply {
+                        GroupReply::Join { result, .. } => member.on_joined(result, &counts),
+                        GroupReply::Sync { result, .. } => member.on_synced(result, now_ms),
+                    });
+                }
             }
         }
-        Ok(lines)
+        Ok(())
+    }
+
+    /// Partitions the group gave this member start at the group's committed offset, or per `-b`.
+    fn assign(&mut self, clusters: &mut dyn Clusters, tps: &[TopicPartition]) -> Result<(), CliError> {
+        let Some(group) = self.group().map(str::to_owned) else { return Ok(()) };
+        for (_, p) in tps {
+            let request = Request::OffsetFetch { group: group.clone(), topic: self.topic.clone(), partition: *p };
+            let committed = match clusters.call(&self.cluster, request) {
+                Ok(Response::OffsetFetch(c)) => c.map(|c| c.offset),
+                _ => None,
+            };
+            let start = match committed {
+                Some(c) => c,
+                None => {
+                    let spec = if self.from_beginning { OffsetSpec::Earliest } else { OffsetSpec::Latest };
+                    list_offset(clusters, &self.cluster, &self.topic, *p, spec)?
+                }
+            };
+            self.positions.insert(*p, start);
+        }
+        Ok(())
     }
 
     fn format(&self, record: &Record) -> String {

@@ -12,9 +12,13 @@ use super::session::{list_offset, ConsumeSession, ProduceSession};
 use super::{Cli, CliError, Clusters, Reply, Stream};
 use crate::core::cluster::{lag, BrokerInfo, NewTopic, TopicMetadata};
 use crate::core::error::Error;
+use crate::core::groups::{Assignor, GroupMember, MemberConfig};
 use crate::core::log::OffsetSpec;
 use crate::core::protocol::{Fault, Request, Response};
 use crate::core::topic::{lint, TopicName};
+
+/// The session timeout of a CLI consumer in a group (its heartbeats come with each poll).
+const CLI_SESSION_TIMEOUT_MS: i64 = 10_000;
 
 /// Confluent Cloud's default partition count for `topic create`.
 const DEFAULT_PARTITIONS: i32 = 6;
@@ -76,7 +80,9 @@ impl Cli {
                 };
                 let replication_factor = match p.flag("replication-factor") {
                     None => REPLICATION_FACTOR.min(brokers),
-                    Some(n) => n.parse().map_err(|_| CliError::usage(format!("invalid value {n:?} for \"--replication-factor\": not a number")))?,
+                    Some(n) => n.parse().map_err(|_| {
+                        CliError::usage(format!("invalid value {n:?} for \"--replication-factor\": not a number"))
+                    })?,
                 };
                 let topic = NewTopic {
                     name: name.clone(),
@@ -323,33 +329,45 @@ fn consume(p: &Parsed, cluster: &str, clusters: &mut dyn Clusters) -> Result<Rep
         return Err(CliError::usage("--offset needs --partition")
             .with_suggestion("Pass the partition to read from, e.g. --partition 0 --offset 5."));
     }
-    let group = p.flag("group").map(str::to_owned);
+    let from_beginning = p.has("from-beginning");
     let mut positions = BTreeMap::new();
-    for partition in (0..count).filter(|q| only.is_none_or(|o| o == *q)) {
-        let committed = match &group {
-            Some(g) => match clusters
-                .call(cluster, Request::OffsetFetch { group: g.clone(), topic: name.clone(), partition })
-            {
-                Ok(Response::OffsetFetch(c)) => c.map(|c| c.offset),
-                Ok(_) => None,
-                Err(e) => return Err(CliError::kafka(&e, &format!("failed to read group {g:?}'s offsets"), hint(&e))),
-            },
-            None => None,
-        };
-        let start = match (offset, committed) {
-            (Some(o), _) => o,
-            (None, Some(c)) => c,
-            (None, None) => {
-                let spec = if p.has("from-beginning") { OffsetSpec::Earliest } else { OffsetSpec::Latest };
-                list_offset(clusters, cluster, name, partition, spec)?
+    // With --group the consumer joins the group, which decides its partitions (and where each starts);
+    // without, it reads every partition (or the one --partition names) from -b, --offset, or the end.
+    let member = match p.flag("group") {
+        Some(_) if only.is_some() => {
+            return Err(CliError::usage("--partition cannot be used with --group").with_suggestion(
+                "A group member reads the partitions its group assigns; drop --partition, or --group.",
+            ))
+        }
+        Some(group) => Some(GroupMember::new(MemberConfig {
+            group: group.to_owned(),
+            client_id: "confluent-cli".into(),
+            topics: vec![name.clone()],
+            assignors: vec![Assignor::RoundRobin],
+            session_timeout_ms: CLI_SESSION_TIMEOUT_MS,
+            rebalance_timeout_ms: CLI_SESSION_TIMEOUT_MS,
+            heartbeat_interval_ms: CLI_SESSION_TIMEOUT_MS / 5,
+        })),
+        None => {
+            for partition in (0..count).filter(|q| only.is_none_or(|o| o == *q)) {
+                let start = match offset {
+                    Some(o) => o,
+                    None => {
+                        let spec = if from_beginning { OffsetSpec::Earliest } else { OffsetSpec::Latest };
+                        list_offset(clusters, cluster, name, partition, spec)?
+                    }
+                };
+                positions.insert(partition, start);
             }
-        };
-        positions.insert(partition, start);
-    }
+            None
+        }
+    };
     let session = ConsumeSession {
         cluster: cluster.to_owned(),
         topic: name.clone(),
-        group,
+        member,
+        from_beginning,
+        partition_count: count,
         print_key: p.has("print-key"),
         delimiter: p.flag("delimiter").unwrap_or("\t").to_owned(),
         timestamp: p.has("timestamp"),

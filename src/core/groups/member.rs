@@ -87,6 +87,10 @@ impl GroupMember {
         }
     }
 
+    pub fn config(&self) -> &MemberConfig {
+        &self.config
+    }
+
     fn cooperative(&self) -> bool {
         self.protocol.is_some_and(Assignor::is_cooperative)
     }
