@@ -107,8 +107,8 @@ impl Session {
         lines
     }
 
-    /// Logged in, with an environment and a 3-broker cluster in use, and an API key for it.
-    fn ready() -> (Session, String) {
+    /// Logged in, with an environment and a 3-broker cluster in use.
+    fn with_cluster() -> (Session, String) {
         let mut s = Session::new();
         s.ok("confluent login");
         let env = s.json("confluent environment create dev -o json")["id"].as_str().unwrap().to_owned();
@@ -118,6 +118,12 @@ impl Session {
             .unwrap()
             .to_owned();
         s.ok(&format!("confluent kafka cluster use {lkc}"));
+        (s, lkc)
+    }
+
+    /// [`Session::with_cluster`], and an API key for the cluster in use.
+    fn ready() -> (Session, String) {
+        let (mut s, lkc) = Session::with_cluster();
         let key = s.json(&format!("confluent api-key create --resource {lkc} -o json"))["api_key"]
             .as_str()
             .unwrap()
@@ -227,15 +233,7 @@ fn human_lists_are_aligned_like_the_real_cli() {
 
 #[test]
 fn producing_needs_an_api_key_and_a_wrong_secret_is_refused() {
-    let mut s = Session::new();
-    s.ok("confluent login");
-    let env = s.json("confluent environment create e -o json")["id"].as_str().unwrap().to_owned();
-    s.ok(&format!("confluent environment use {env}"));
-    let lkc = s.json("confluent kafka cluster create c --cloud aws --region us-east-1 -o json")["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    s.ok(&format!("confluent kafka cluster use {lkc}"));
+    let (mut s, lkc) = Session::with_cluster();
     s.ok("confluent kafka topic create t --partitions 1");
     let e = s.err("confluent kafka topic produce t");
     assert_eq!(e.name, "SASL_AUTHENTICATION_FAILED");
