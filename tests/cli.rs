@@ -63,8 +63,10 @@ impl Session {
         let reply = self.cli.run(line, &mut self.tab, now)?;
         for effect in &reply.effects {
             match effect {
-                Effect::CreateCluster { id, brokers } => {
-                    self.tab.clusters.insert(id.clone(), Cluster::new(*brokers, 1));
+                Effect::CreateCluster { id, brokers, racks } => {
+                    let mut cluster = Cluster::new(*brokers, 1);
+                    cluster.set_racks(&racks.iter().cloned().map(Some).collect::<Vec<_>>()).unwrap();
+                    self.tab.clusters.insert(id.clone(), cluster);
                     self.cli.provisioned(id);
                 }
                 Effect::DeleteCluster { id } => {
@@ -305,7 +307,12 @@ fn every_flag_does_what_it_says() {
     assert_eq!(groups[0]["consumer_group_id"], "readers");
     // cluster create: type, availability, brokers, environment.
     let env = s.cli.state.current_environment.clone().unwrap();
-    let c = s.json(&format!("confluent kafka cluster create big --cloud azure --region westeurope --type standard --availability multi-zone --brokers 5 --environment {env} -o json"));
+    assert!(s
+        .err("confluent kafka cluster create r --cloud gcp --region r1 --racks a,b")
+        .message
+        .contains("one rack per broker"));
+    let c = s.json(&format!("confluent kafka cluster create big --cloud azure --region westeurope --type standard --availability multi-zone --brokers 5 --racks a,a,b,b,c --environment {env} -o json"));
+    assert_eq!(c["racks"], "a,a,b,b,c");
     assert_eq!(
         (c["type"].as_str(), c["availability"].as_str(), c["brokers"].as_u64(), c["storage"].as_str()),
         (Some("STANDARD"), Some("multi-zone"), Some(5), Some("Infinite"))

@@ -85,10 +85,10 @@ export const LESSONS = [
     title: 'Reading from followers (racks)',
     text: `<p>Since Kafka 2.4 a consumer may read from a follower in its own rack (availability zone) instead of
       the leader, which saves traffic between zones. It reads only up to the high watermark, what every in-sync
-      replica has. In franz, the JS API takes <code>racks</code> for the brokers and <code>rackId</code> for a
-      consumer.</p>`,
-    try: ['franz broker list'],
-    note: "In the JS API: Kafka.open({ brokers: 3, racks: ['a', 'b', 'c'] }), then kafka.consumer({ groupId, rackId: 'b' }).",
+      replica has. Give the brokers racks (a franz flag), use that cluster, then add a consumer with a rack on the
+      right: it reads from the in-sync replica in its rack.</p>`,
+    try: ['confluent kafka cluster create zones --cloud gcp --region us-west1 --racks a,b,c', 'franz broker list'],
+    note: "Then: confluent kafka cluster use <zones-cluster-id>. In the JS API: Kafka.open({ racks: ['a', 'b', 'c'] }) and kafka.consumer({ groupId, rackId: 'b' }).",
   },
   {
     title: 'How many partitions?',
@@ -96,7 +96,8 @@ export const LESSONS = [
       but each costs the brokers memory and files. A common estimate divides the target throughput by what one
       partition handles for producers and for consumers, and takes the larger.</p>
       <p>The calculator shows that rule and the lecture's worked example, and explains why they differ.</p>`,
-    try: ['franz partitions estimate --target-mbps 200 --producer-mbps 15 --consumer-mbps 20 --producers 4 --consumers 6'],
+    try: ['franz partitions estimate --target-mbps 200 --producer-mbps 15 --consumer-mbps 20 --producers 4 --consumers 6',
+          'confluent kafka topic create payments --partitions 4'],
   },
   {
     title: 'Consumer groups: scaling, and idle members',

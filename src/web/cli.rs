@@ -135,9 +135,15 @@ pub(crate) async fn check_sasl(cluster: &str, sasl: &JsValue) -> Result<(), JsVa
 }
 
 impl CliInner {
-    async fn open_cluster(&self, id: &str, brokers: i32) -> Result<(), JsValue> {
-        let config =
-            object([("cluster", id.into()), ("brokers", brokers.into()), ("storage", self.storage.as_str().into())]);
+    async fn open_cluster(&self, id: &str, brokers: i32, racks: &[String]) -> Result<(), JsValue> {
+        let racks: JsValue =
+            if racks.is_empty() { JsValue::UNDEFINED } else { js::array(racks.iter().map(String::as_str)).into() };
+        let config = object([
+            ("cluster", id.into()),
+            ("brokers", brokers.into()),
+            ("storage", self.storage.as_str().into()),
+            ("racks", racks),
+        ]);
         let inner = open_local(open_config(&config.into())?).await?;
         self.clusters.borrow_mut().0.insert(id.to_owned(), inner);
         Ok(())
@@ -146,8 +152,8 @@ impl CliInner {
     async fn apply(&self, effects: Vec<Effect>) -> Result<(), JsValue> {
         for effect in effects {
             match effect {
-                Effect::CreateCluster { id, brokers } => {
-                    self.open_cluster(&id, brokers).await?;
+                Effect::CreateCluster { id, brokers, racks } => {
+                    self.open_cluster(&id, brokers, &racks).await?;
                     self.cli.borrow_mut().provisioned(&id);
                 }
                 Effect::DeleteCluster { id } => {
@@ -209,7 +215,8 @@ impl Cli {
                 Some(db) => load_state(db).await?,
                 None => CliState::default(),
             };
-            let clusters: Vec<(String, i32)> = state.clusters.iter().map(|c| (c.id.clone(), c.brokers)).collect();
+            let clusters: Vec<(String, i32, Vec<String>)> =
+                state.clusters.iter().map(|c| (c.id.clone(), c.brokers, c.racks.clone())).collect();
             let inner = Rc::new(CliInner {
                 cli: RefCell::new(core_cli::Cli::new(state, random_seed())),
                 clusters: RefCell::new(Open(BTreeMap::new())),
@@ -217,8 +224,8 @@ impl Cli {
                 state_db,
                 storage,
             });
-            for (id, brokers) in clusters {
-                inner.open_cluster(&id, brokers).await?;
+            for (id, brokers, racks) in clusters {
+                inner.open_cluster(&id, brokers, &racks).await?;
                 inner.cli.borrow_mut().provisioned(&id);
             }
             Ok(Cli { inner }.into())

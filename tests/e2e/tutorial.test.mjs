@@ -155,7 +155,13 @@ test('a student follows the lecture in the terminal, and watches a failover in t
   await page.locator('#status[data-version]').waitFor({ timeout: 15_000 });
   await page.locator('.lesson code.try').first().click();
   await waitForText(page, /Partitions: 14[\s\S]*Partitions: 4 \(the larger/, 'the calculator, from the lesson');
+  await page.locator('.lesson code.try').nth(1).click();
+  await waitForText(page, /Created topic "payments"/, 'the estimated partition count, as a topic');
   await page.click('a[href="#lesson/racks"]');
+  await run(page, 'confluent kafka cluster create zones --cloud gcp --region us-west1 --racks a,b,c');
+  const zones = [...(await waitForText(page, /\| Racks \(franz\)\s+\| a,b,c/, 'a cluster in racks')).matchAll(/\| ID\s+\| (lkc-\w+)/g)].at(-1)[1];
+  await run(page, `confluent kafka cluster use ${zones}`);
+  await waitForView(page, (v) => v.brokers.map((b) => b.rack).join() === 'a,b,c', 'brokers in racks in the view');
   await page.click('a[href="#lesson/cap"]');
   await page.locator('.quiz button[data-answer="1"]').click();
   assert.match(await page.locator('.quiz .verdict').textContent(), /^Right\./);

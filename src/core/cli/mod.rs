@@ -75,7 +75,7 @@ impl CliError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     /// Create the storage of a new franz cluster, then call [`Cli::provisioned`].
-    CreateCluster { id: String, brokers: i32 },
+    CreateCluster { id: String, brokers: i32, racks: Vec<String> },
     /// Delete a franz cluster and its storage.
     DeleteCluster { id: String },
 }

@@ -187,6 +187,7 @@ impl Cli {
             ("Endpoint", "endpoint", json!(c.endpoint())),
             ("REST Endpoint", "rest_endpoint", json!(c.rest_endpoint())),
             ("Brokers (franz)", "brokers", json!(c.brokers)),
+            ("Racks (franz)", "racks", json!(c.racks.join(","))),
         ])
     }
 
@@ -228,6 +229,14 @@ impl Cli {
                 ))
             })?,
         };
+        let racks: Vec<String> =
+            p.flag("racks").map(|r| r.split(',').map(|s| s.trim().to_owned()).collect()).unwrap_or_default();
+        if !racks.is_empty() && (racks.len() != brokers as usize || racks.iter().any(String::is_empty)) {
+            return Err(CliError::usage(format!(
+                "--racks names {} racks for {brokers} brokers: give one rack per broker, e.g. --racks a,b,c",
+                racks.len()
+            )));
+        }
         let cluster = KafkaCluster {
             id: self.new_id("lkc"),
             name,
@@ -237,10 +246,11 @@ impl Cli {
             kind,
             availability,
             brokers,
+            racks: racks.clone(),
             status: "PROVISIONING".into(),
         };
         let output = self.cluster_record(&cluster).render(format);
-        let effects = vec![Effect::CreateCluster { id: cluster.id.clone(), brokers }];
+        let effects = vec![Effect::CreateCluster { id: cluster.id.clone(), brokers, racks }];
         self.state.clusters.push(cluster);
         Ok(Reply { output, effects, state_changed: true, stream: None })
     }

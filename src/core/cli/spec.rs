@@ -104,6 +104,7 @@ pub const COMMANDS: &[Command] = &[
             flag("type", Some("string"), "Specify the type of the Kafka cluster as \"basic\", \"standard\", \"enterprise\", or \"dedicated\". (default \"basic\")"),
             flag("availability", Some("string"), "Specify the cluster availability as \"single-zone\" or \"multi-zone\". (default \"single-zone\")"),
             flag("brokers", Some("int"), "franz: how many brokers the cluster runs in this tab, 1 to 9. (default 3)"),
+            flag("racks", Some("strings"), "franz: each broker's rack (availability zone), comma-separated, in broker order."),
             ENVIRONMENT,
         ],
         true,

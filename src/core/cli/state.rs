@@ -27,6 +27,9 @@ pub struct KafkaCluster {
     pub kind: String,
     pub availability: String,
     pub brokers: i32,
+    /// Each broker's rack, in broker order (empty: none), for follower fetching.
+    #[serde(default)]
+    pub racks: Vec<String>,
     /// PROVISIONING until the shell has created its storage, then UP.
     pub status: String,
 }
