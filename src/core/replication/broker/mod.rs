@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 
+mod storage;
+
 use super::{BrokerId, Envelope, FetchData, Message, Node, PartitionId, PartitionState};
 use crate::core::error::{Error, Result};
 use crate::core::log::{
@@ -250,21 +252,6 @@ impl Broker {
         self.last_heartbeat_ms = now_ms - self.timing.heartbeat_ms;
     }
 
-    /// What changed in this broker's logs since the last call, in order, for the shell to write to its storage
-    /// (one store per broker, as each Kafka broker has its own log directory).
-    pub fn take_storage_events(&mut self) -> Vec<StorageEvent> {
-        std::mem::take(&mut self.storage)
-    }
-
-    /// Gives a (re)starting broker a replica's log as its storage holds it; the controller's next state tells it
-    /// what to do with it.
-    pub fn restore_replica(&mut self, partition: PartitionId, log: PartitionLog) {
-        self.replicas.insert(
-            partition,
-            Replica { log, state: None, followers: BTreeMap::new(), isr_request: None, fetch_in_flight: None },
-        );
-    }
-
     /// The broker died: writes it held waiting for the ISR fail as their clients' connections drop (a retriable
     /// error; an idempotent producer's retry is recognised, should the write survive on the new leader).
     pub fn drop_waiting(&mut self) {
@@ -273,15 +260,6 @@ impl Broker {
             let why = format!("broker {} died before the write was acknowledged", self.id);
             self.finish(id, Err(Error::NotLeaderOrFollower(why)));
         }
-    }
-
-    /// Makes the next storage write fail.
-    pub fn fail_next_write(&mut self) {
-        self.fail_next_write = true;
-    }
-
-    fn write_fails(&mut self) -> bool {
-        std::mem::take(&mut self.fail_next_write)
     }
 
     pub fn take_completed(&mut self) -> Vec<Completed> {
@@ -703,43 +681,6 @@ impl Broker {
         for p in woken {
             let result = self.serve_fetch(&p.partition, p.fetch, now_ms);
             self.outbox.push(reply(self.id, p.from, &p.partition, p.fetch, result));
-        }
-    }
-
-    /// Follower fetches that need batches only this broker's storage holds: each partition and the offset to
-    /// read from.
-    pub fn storage_reads(&self) -> Vec<(PartitionId, i64)> {
-        self.storage_reads.iter().map(|p| (p.partition.clone(), p.fetch.fetch_offset)).collect()
-    }
-
-    /// Answers the follower fetches waiting on `partition` with batches read from this broker's storage (oldest
-    /// first, already checked): each gets the run of whole batches from its offset on, up to a fetch's size.
-    pub fn answer_from_storage(&mut self, partition: &PartitionId, batches: &[StoredBatch]) {
-        let me = self.id;
-        let (ready, rest): (Vec<Parked>, Vec<Parked>) =
-            std::mem::take(&mut self.storage_reads).into_iter().partition(|p| &p.partition == partition);
-        self.storage_reads = rest;
-        let Some(r) = self.replicas.get(partition).filter(|r| r.leads(me)) else { return };
-        for p in ready {
-            let from = p.fetch.fetch_offset;
-            let mut next = from;
-            let mut bytes = 0;
-            let mut run = Vec::new();
-            for b in batches.iter().skip_while(|b| b.last_offset < from) {
-                if b.base_offset > next || (!run.is_empty() && bytes + b.size() > FETCH_MAX_BYTES) {
-                    break;
-                }
-                bytes += b.size();
-                next = b.last_offset + 1;
-                run.push(b.bytes.clone());
-            }
-            let data = FetchData {
-                high_watermark: r.log.high_watermark(),
-                log_start_offset: r.log.log_start_offset(),
-                batches: run,
-                diverging: None,
-            };
-            self.outbox.push(reply(me, p.from, partition, p.fetch, Ok(data)));
         }
     }
 
