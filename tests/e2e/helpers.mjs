@@ -1,5 +1,6 @@
 // Shared pieces of the end-to-end tests: the built site on a free port, and Debian's Chromium via Playwright.
 import { spawn } from 'node:child_process';
+import { after, before } from 'node:test';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
@@ -43,4 +44,19 @@ export function artifactPath(name) {
 /** The crate version, as Cargo.toml declares it. */
 export function crateVersion() {
   return /^version = "([^"]+)"/m.exec(readFileSync(`${ROOT}Cargo.toml`, 'utf8'))[1];
+}
+
+/** For one test file: serves dist/ and launches Chromium before its tests, and stops both after.
+ * `const harness = withSiteAndBrowser();`, then `harness.site.url` and `harness.browser` in the tests. */
+export function withSiteAndBrowser() {
+  const env = {};
+  before(async () => {
+    env.site = await serveSite();
+    env.browser = await launchChromium();
+  });
+  after(async () => {
+    await env.browser?.close();
+    env.site?.stop();
+  });
+  return env;
 }

@@ -1,17 +1,9 @@
 // Real tabs and reloads in Chromium: a cluster survives a page reload, and only one tab owns it at a time.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium, serveSite } from './helpers.mjs';
+import { withSiteAndBrowser } from './helpers.mjs';
 
-let site, browser;
-before(async () => {
-  site = await serveSite();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  site?.stop();
-});
+const harness = withSiteAndBrowser();
 
 /** Loads the site in `page` and opens `cluster` there; resolves with the error `type` if opening fails. */
 async function openIn(page, cluster) {
@@ -28,9 +20,9 @@ async function openIn(page, cluster) {
 }
 
 test('a cluster survives a page reload', async () => {
-  const context = await browser.newContext();
+  const context = await harness.browser.newContext();
   const page = await context.newPage();
-  await page.goto(site.url);
+  await page.goto(harness.site.url);
   assert.equal(await openIn(page, 'reload'), 'opened');
   await page.evaluate(async () => {
     await window.kafka.admin().createTopics({ topics: [{ topic: 'kept' }] });
@@ -46,10 +38,10 @@ test('a cluster survives a page reload', async () => {
 });
 
 test('a second tab cannot open a cluster another tab owns, until that tab goes', async () => {
-  const context = await browser.newContext();
+  const context = await harness.browser.newContext();
   const [first, second] = [await context.newPage(), await context.newPage()];
-  await first.goto(site.url);
-  await second.goto(site.url);
+  await first.goto(harness.site.url);
+  await second.goto(harness.site.url);
   assert.equal(await openIn(first, 'shared'), 'opened');
   await first.evaluate(() => window.kafka.admin().createTopics({ topics: [{ topic: 'owned' }] }));
   const refused = await openIn(second, 'shared');

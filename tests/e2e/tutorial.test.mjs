@@ -1,18 +1,10 @@
 // The tutorial in Chromium: the lecture's CLI sequence typed into the terminal (keyboard, history, Tab, Ctrl-D,
 // Ctrl-C), the live view following it, a broker killed and restarted from its button, and a lesson with a quiz.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { artifactPath, launchChromium, serveSite } from './helpers.mjs';
+import { artifactPath, serveSite, withSiteAndBrowser } from './helpers.mjs';
 
-let site, browser;
-before(async () => {
-  site = await serveSite();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  site?.stop();
-});
+const harness = withSiteAndBrowser();
 
 const text = (page) => page.evaluate(() => window.tutorial.terminal.text());
 
@@ -46,10 +38,10 @@ async function waitForView(page, ok, what, timeout = 10_000) {
 }
 
 test('a student follows the lecture in the terminal, and watches a failover in the live view', async () => {
-  const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+  const page = await harness.browser.newPage({ viewport: { width: 1600, height: 900 } });
   const errors = [];
   page.on('pageerror', (e) => errors.push(e));
-  await page.goto(site.url);
+  await page.goto(harness.site.url);
   await page.locator('#status[data-version]').waitFor({ timeout: 15_000 });
 
   // The keyboard, as a student uses it.
@@ -151,7 +143,7 @@ test('a student follows the lecture in the terminal, and watches a failover in t
   const tinyId = [...(await text(page)).matchAll(/\| ID\s+\| (lkc-\w+)/g)].at(-1)[1];
   await run(page, `confluent kafka topic create three-copies --replication-factor 3 --cluster ${tinyId}`);
   await waitForText(page, /three-copies": INVALID_REPLICATION_FACTOR/, 'three copies on one broker are refused');
-  await page.goto(`${site.url}#lesson/partition-count`);
+  await page.goto(`${harness.site.url}#lesson/partition-count`);
   await page.locator('#status[data-version]').waitFor({ timeout: 15_000 });
   await page.locator('.lesson code.try').first().click();
   await waitForText(page, /Partitions: 14[\s\S]*Partitions: 4 \(the larger/, 'the calculator, from the lesson');
@@ -177,8 +169,8 @@ test('a student follows the lecture in the terminal, and watches a failover in t
 });
 
 test('a reload keeps the clusters, the data and the lesson progress', async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await page.goto(site.url);
+  const page = await harness.browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(harness.site.url);
   await page.locator('#status[data-version]').waitFor({ timeout: 15_000 });
   await run(page, 'confluent login');
   await run(page, 'confluent environment create keep -o json');
@@ -211,7 +203,7 @@ test('a reload keeps the clusters, the data and the lesson progress', async () =
 
 test('works offline once loaded: the server stops, a reload still starts the tutorial', async () => {
   const own = await serveSite();
-  const context = await browser.newContext();
+  const context = await harness.browser.newContext();
   const page = await context.newPage();
   await page.goto(own.url);
   await page.locator('#status[data-version]').waitFor({ timeout: 15_000 });
@@ -227,8 +219,8 @@ test('works offline once loaded: the server stops, a reload still starts the tut
 });
 
 test('a narrow (390 px) screen shows one column, terminal first, and loads quickly', async () => {
-  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
-  await page.goto(site.url);
+  const page = await harness.browser.newPage({ viewport: { width: 390, height: 844 } });
+  await page.goto(harness.site.url);
   const status = page.locator('#status[data-version]');
   await status.waitFor({ timeout: 15_000 });
   const readyMs = Number(await status.getAttribute('data-ready-ms'));
@@ -246,10 +238,10 @@ test('a narrow (390 px) screen shows one column, terminal first, and loads quick
 });
 
 test('the tutorial fetches nothing from outside its own origin', async () => {
-  const page = await browser.newPage();
+  const page = await harness.browser.newPage();
   const outside = [];
-  page.on('request', (r) => { if (!r.url().startsWith(site.url)) outside.push(r.url()); });
-  await page.goto(site.url);
+  page.on('request', (r) => { if (!r.url().startsWith(harness.site.url)) outside.push(r.url()); });
+  await page.goto(harness.site.url);
   await page.locator('#status[data-version]').waitFor({ timeout: 15_000 });
   assert.deepEqual(outside, []);
 });
