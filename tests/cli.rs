@@ -493,3 +493,21 @@ fn the_live_view_shows_brokers_replicas_records_and_groups() {
     assert_eq!(view["brokers"][leader as usize - 1]["alive"], false);
     assert_eq!(view["topics"][0]["partitions"][0]["offline"][0].as_i64(), Some(leader));
 }
+
+#[test]
+fn tab_completion_and_the_state_summary() {
+    use franz::core::cli::complete;
+    assert_eq!(complete("confluent kafka to"), ["topic"]);
+    assert_eq!(complete("confluent log"), ["login", "logout"]);
+    let flags = complete("confluent kafka topic create orders --p");
+    assert_eq!(flags, ["--partitions"]);
+    assert!(complete("confluent environment list ").contains(&"--output".to_owned()));
+    assert_eq!(complete(""), ["confluent", "franz"], "an empty line: where commands start");
+    let (s, lkc) = Session::ready();
+    let summary = s.cli.state.summary().to_string();
+    assert!(summary.contains(&lkc) && summary.contains("\"loggedIn\":true"));
+    assert!(!summary.contains("hash") && !summary.contains("salt"), "no secrets' traces: {summary}");
+    let key = &s.cli.state.api_keys[0];
+    assert!(!s.cli.state.credentials_valid(&lkc, &key.key, "wrong"));
+    assert!(!s.cli.state.credentials_valid("lkc-other", &key.key, "wrong"));
+}

@@ -126,8 +126,7 @@ pub(crate) async fn check_sasl(cluster: &str, sasl: &JsValue) -> Result<(), JsVa
     }
     let user = js::opt_string(sasl, "username", "sasl.username")?.unwrap_or_default();
     let password = js::opt_string(sasl, "password", "sasl.password")?.unwrap_or_default();
-    let key = state.api_keys.iter().find(|k| k.key == user && k.resource == cluster);
-    if key.is_some_and(|k| k.accepts(&password)) {
+    if state.credentials_valid(cluster, &user, &password) {
         Ok(())
     } else {
         Err(failed("invalid API key or secret"))
@@ -332,17 +331,7 @@ impl Cli {
     /// The CLI's state as the tutorial's progress checks read it (no hashes, no secrets): `{ loggedIn,
     /// environments, currentEnvironment, clusters, currentCluster, apiKeys, keysInUse }`.
     pub fn status(&self) -> JsValue {
-        let cli = self.inner.cli.borrow();
-        let s = &cli.state;
-        let status = serde_json::json!({
-            "loggedIn": s.user.is_some(),
-            "environments": s.environments.iter().map(|e| serde_json::json!({ "id": e.id, "name": e.name })).collect::<Vec<_>>(),
-            "currentEnvironment": s.current_environment,
-            "clusters": s.clusters.iter().map(|c| serde_json::json!({ "id": c.id, "name": c.name, "brokers": c.brokers, "environment": c.environment, "status": c.status })).collect::<Vec<_>>(),
-            "currentCluster": s.current_cluster(),
-            "apiKeys": s.api_keys.iter().map(|k| serde_json::json!({ "key": k.key, "resource": k.resource })).collect::<Vec<_>>(),
-            "keysInUse": s.key_in_use,
-        });
+        let status = self.inner.cli.borrow().state.summary();
         js_sys::JSON::parse(&status.to_string()).unwrap_or(JsValue::NULL)
     }
 
@@ -376,26 +365,7 @@ impl Cli {
 
     /// What may follow the words typed so far (for Tab completion): subcommands, or flags of the command.
     pub fn complete(&self, line: String) -> Vec<String> {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        let ends_with_space = line.ends_with(' ');
-        let (done, partial) = match (ends_with_space, words.split_last()) {
-            (false, Some((last, rest))) => (rest.to_vec(), *last),
-            _ => (words.clone(), ""),
-        };
-        let mut path: Vec<&str> = Vec::new();
-        for w in &done {
-            if core_cli::children(&path).contains(w) {
-                path.push(w);
-            }
-        }
-        let mut options: Vec<String> = core_cli::children(&path).iter().map(|s| s.to_string()).collect();
-        if let Some(c) = core_cli::COMMANDS.iter().find(|c| c.path == path.as_slice() && c.runnable) {
-            options.extend(c.flags.iter().map(|f| format!("--{}", f.long)));
-            if c.output {
-                options.push("--output".into());
-            }
-        }
-        options.into_iter().filter(|o| o.starts_with(partial)).collect()
+        core_cli::complete(&line)
     }
 
     /// Writes everything and closes every cluster.

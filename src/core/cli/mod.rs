@@ -23,7 +23,7 @@ use crate::core::rng::SplitMix64;
 
 pub use estimate::{estimate, Estimate};
 pub use output::{Data, Format};
-pub use parse::{children, parse, suggest, Line, Parsed};
+pub use parse::{children, complete, parse, suggest, Line, Parsed};
 pub use session::{ConsumeSession, ProduceSession};
 pub use spec::{help, Command, FlagSpec, COMMANDS};
 pub use state::{ApiKey, CliState, Environment, KafkaCluster, PBKDF2_ROUNDS};

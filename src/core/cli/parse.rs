@@ -56,6 +56,27 @@ pub fn children(path: &[&str]) -> Vec<&'static str> {
     words
 }
 
+/// What may follow the words typed so far (Tab completion): the subcommands at that point of the tree, or the
+/// flags of the command the words name, that start with the last, unfinished word.
+pub fn complete(line: &str) -> Vec<String> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let (done, partial) = match words.split_last() {
+        Some((last, rest)) if !line.ends_with(' ') => (rest, *last),
+        _ => (&words[..], ""),
+    };
+    let mut path: Vec<&str> = Vec::new();
+    for w in done {
+        if children(&path).contains(w) {
+            path.push(w);
+        }
+    }
+    let mut options: Vec<String> = children(&path).iter().map(|s| s.to_string()).collect();
+    if let Some(c) = command_at(&path) {
+        options.extend(all_flags(c).filter(|f| f.long != "help").map(|f| format!("--{}", f.long)));
+    }
+    options.into_iter().filter(|o| o.starts_with(partial)).collect()
+}
+
 pub fn parse(line: &str) -> Result<Line, CliError> {
     let tokens = shell_words::split(line).map_err(|_| CliError::usage("unterminated quote in the command line"))?;
     if tokens.is_empty() {

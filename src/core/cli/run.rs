@@ -468,8 +468,7 @@ impl Cli {
                 CliError::usage("--api-key needs --api-secret")
                     .with_suggestion("Pass both, or neither to use the key in use.")
             })?;
-            let found = self.state.api_keys.iter().find(|k| k.key == key && k.resource == cluster);
-            return if found.is_some_and(|k| k.accepts(secret)) { Ok(()) } else { Err(auth_failed()) };
+            return if self.state.credentials_valid(cluster, key, secret) { Ok(()) } else { Err(auth_failed()) };
         }
         let key = self.state.key_in_use(cluster).ok_or_else(|| {
             CliError { name: "SASL_AUTHENTICATION_FAILED".into(), message: format!("no API key selected for resource {cluster:?}"), suggestion: None }

@@ -132,6 +132,26 @@ impl CliState {
         }
     }
 
+    /// What the tutorial's progress checks read: no hashes, no secrets.
+    pub fn summary(&self) -> serde_json::Value {
+        serde_json::json!({
+            "loggedIn": self.user.is_some(),
+            "environments": self.environments.iter().map(|e| serde_json::json!({ "id": e.id, "name": e.name })).collect::<Vec<_>>(),
+            "currentEnvironment": self.current_environment,
+            "clusters": self.clusters.iter().map(|c| serde_json::json!({
+                "id": c.id, "name": c.name, "brokers": c.brokers, "environment": c.environment, "status": c.status,
+            })).collect::<Vec<_>>(),
+            "currentCluster": self.current_cluster(),
+            "apiKeys": self.api_keys.iter().map(|k| serde_json::json!({ "key": k.key, "resource": k.resource })).collect::<Vec<_>>(),
+            "keysInUse": self.key_in_use,
+        })
+    }
+
+    /// Whether `key` is an API key for `cluster` and `secret` is its secret (checked against the salted hash).
+    pub fn credentials_valid(&self, cluster: &str, key: &str, secret: &str) -> bool {
+        self.api_keys.iter().any(|k| k.key == key && k.resource == cluster && k.accepts(secret))
+    }
+
     pub fn key_in_use(&self, cluster: &str) -> Option<&ApiKey> {
         let key = self.key_in_use.iter().find(|(c, _)| c == cluster).map(|(_, k)| k)?;
         self.api_keys.iter().find(|k| &k.key == key)
