@@ -8,6 +8,7 @@ use bytes::Bytes;
 
 use super::{CliError, Clusters};
 use crate::core::error::Error;
+use crate::core::groups::link::{self, GroupLink};
 use crate::core::groups::{Action, GroupMember, Reply as GroupReply, TopicPartition};
 use crate::core::log::OffsetSpec;
 use crate::core::partitioner::partition_for_key;
@@ -121,7 +122,8 @@ impl ConsumeSession {
                 Ok(f) => f,
                 Err(Error::OffsetOutOfRange(_)) => {
                     // Retention took what was next: start again from the earliest record kept.
-                    let earliest = list_offset(clusters, &self.cluster, &self.topic, p, OffsetSpec::Earliest)?;
+                    let earliest = list_offset(clusters, &self.cluster, &self.topic, p, OffsetSpec::Earliest)
+                        .map_err(|e| CliError::kafka(&e, &what, None))?;
                     self.positions.insert(p, earliest);
                     continue;
                 }
@@ -147,106 +149,34 @@ impl ConsumeSession {
 
     /// Ctrl-C: a member commits what it read and leaves its group, so its partitions move at once.
     pub fn stop(&mut self, clusters: &mut dyn Clusters, now_ms: i64) {
-        if let Some(actions) = self.member.as_mut().map(GroupMember::leave) {
-            let _ = self.perform(clusters, actions, now_ms);
-        }
+        let Some(actions) = self.member.as_mut().map(GroupMember::leave) else { return };
+        let _ = self.run_member(clusters, actions, now_ms);
     }
 
     /// Commits positions as the group's member (generation-checked).
     fn commit(&self, clusters: &mut dyn Clusters, positions: Vec<(u32, i64)>) -> Result<(), Error> {
         let Some(m) = &self.member else { return Ok(()) };
-        let member = m.member_id.clone().map(|id| (id, m.generation));
-        for (p, offset) in positions {
-            let group = m.config().group.clone();
-            let request = Request::OffsetCommit {
-                group,
-                topic: self.topic.clone(),
-                partition: p as i32,
-                offset,
-                metadata: None,
-                member: member.clone(),
-            };
-            clusters.call(&self.cluster, request)?;
-        }
-        Ok(())
+        commit_as(clusters, &self.cluster, &self.topic, m, positions)
     }
 
     /// Runs the group protocol: what the member wants to do now, and the coordinator's answers.
     fn drive_group(&mut self, clusters: &mut dyn Clusters, now_ms: i64) -> Result<(), CliError> {
         let Some(actions) = self.member.as_mut().map(|m| m.poll(now_ms)) else { return Ok(()) };
-        self.perform(clusters, actions, now_ms)
+        self.run_member(clusters, actions, now_ms)
     }
 
-    fn perform(&mut self, clusters: &mut dyn Clusters, actions: Vec<Action>, now_ms: i64) -> Result<(), CliError> {
-        let counts = [(self.topic.clone(), self.partition_count)].into_iter().collect();
-        let mut queue: std::collections::VecDeque<Action> = actions.into();
-        // Bounded: a round of join, sync and assignment takes a handful of steps.
-        for _ in 0..64 {
-            let Some(action) = queue.pop_front() else { break };
-            let Some(member) = self.member.as_mut() else { break };
-            match action {
-                Action::Join(join) => match clusters.call(&self.cluster, Request::JoinGroup(join)) {
-                    Ok(Response::GroupPending { member_id, .. }) => member.member_id = Some(member_id),
-                    Ok(_) => {}
-                    Err(e) => queue.extend(member.on_joined(Err(e), &counts)),
-                },
-                Action::Sync { group, member_id, generation, assignments } => {
-                    let request = Request::SyncGroup { group, member_id, generation, assignments };
-                    if let Err(e) = clusters.call(&self.cluster, request) {
-                        queue.extend(member.on_synced(Err(e), now_ms));
-                    }
-                }
-                Action::Heartbeat { group, member_id, generation } => {
-                    let result = clusters.call(&self.cluster, Request::Heartbeat { group, member_id, generation });
-                    queue.extend(member.on_heartbeat(result.map(drop)));
-                }
-                Action::Leave { group, member_id } => {
-                    let _ = clusters.call(&self.cluster, Request::LeaveGroup { group, member_id });
-                }
-                Action::Revoke(tps) => {
-                    // What was read of them is committed before another member takes them.
-                    let revoked: Vec<(u32, i64)> =
-                        tps.iter().filter_map(|(_, p)| Some((*p, *self.positions.get(p)?))).collect();
-                    let _ = self.commit(clusters, revoked);
-                    for (_, p) in &tps {
-                        self.positions.remove(p);
-                    }
-                }
-                Action::Assign(tps) => self.assign(clusters, &tps)?,
-            }
-            if queue.is_empty() {
-                let Some(member) = self.member.as_mut() else { break };
-                let Some(id) = member.member_id.clone() else { break };
-                for reply in clusters.group_replies(&self.cluster, &id) {
-                    queue.extend(match reply {
-                        GroupReply::Join { result, .. } => member.on_joined(result, &counts),
-                        GroupReply::Sync { result, .. } => member.on_synced(result, now_ms),
-                    });
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Partitions the group gave this member start at the group's committed offset, or per `-b`.
-    fn assign(&mut self, clusters: &mut dyn Clusters, tps: &[TopicPartition]) -> Result<(), CliError> {
-        let Some(group) = self.group().map(str::to_owned) else { return Ok(()) };
-        for (_, p) in tps {
-            let request = Request::OffsetFetch { group: group.clone(), topic: self.topic.clone(), partition: *p };
-            let committed = match clusters.call(&self.cluster, request) {
-                Ok(Response::OffsetFetch(c)) => c.map(|c| c.offset),
-                _ => None,
-            };
-            let start = match committed {
-                Some(c) => c,
-                None => {
-                    let spec = if self.from_beginning { OffsetSpec::Earliest } else { OffsetSpec::Latest };
-                    list_offset(clusters, &self.cluster, &self.topic, *p, spec)?
-                }
-            };
-            self.positions.insert(*p, start);
-        }
-        Ok(())
+    fn run_member(&mut self, clusters: &mut dyn Clusters, actions: Vec<Action>, now_ms: i64) -> Result<(), CliError> {
+        let Some(member) = self.member.as_mut() else { return Ok(()) };
+        let partitions = [(self.topic.clone(), self.partition_count)].into_iter().collect();
+        let mut link = SessionLink {
+            clusters,
+            cluster: &self.cluster,
+            topic: &self.topic,
+            from_beginning: self.from_beginning,
+            positions: &mut self.positions,
+        };
+        link::run(member, actions, &partitions, now_ms, &mut link)
+            .map_err(|e| CliError::kafka(&e, &format!("failed to consume from topic {:?}", self.topic), None))
     }
 
     fn format(&self, record: &Record) -> String {
@@ -272,11 +202,82 @@ pub(super) fn list_offset(
     topic: &str,
     partition: u32,
     spec: OffsetSpec,
-) -> Result<i64, CliError> {
+) -> Result<i64, Error> {
     let request = Request::ListOffsets { topic: topic.to_owned(), partition: partition as i32, spec };
-    match clusters.call(cluster, request) {
-        Ok(Response::ListOffsets(found)) => Ok(found.map_or(0, |f| f.offset)),
-        Ok(_) => Err(CliError::kafka(&unexpected(), "failed to list offsets", None)),
-        Err(e) => Err(CliError::kafka(&e, &format!("failed to list the offsets of {topic}-{partition}"), None)),
+    match clusters.call(cluster, request)? {
+        Response::ListOffsets(found) => Ok(found.map_or(0, |f| f.offset)),
+        _ => Err(unexpected()),
+    }
+}
+
+/// Commits `positions` of `topic` as `member` of its group (the coordinator checks its generation).
+fn commit_as(
+    clusters: &mut dyn Clusters,
+    cluster: &str,
+    topic: &str,
+    member: &GroupMember,
+    positions: Vec<(u32, i64)>,
+) -> Result<(), Error> {
+    let id = member.member_id.clone().map(|id| (id, member.generation));
+    for (p, offset) in positions {
+        let group = member.config().group.clone();
+        let request = Request::OffsetCommit {
+            group,
+            topic: topic.to_owned(),
+            partition: p as i32,
+            offset,
+            metadata: None,
+            member: id.clone(),
+        };
+        clusters.call(cluster, request)?;
+    }
+    Ok(())
+}
+
+/// A consume session's side of the group protocol: calls go to its cluster; partitions it gets start at the
+/// group's committed offset (else per `-b`), and what it gives up is committed first.
+struct SessionLink<'a> {
+    clusters: &'a mut dyn Clusters,
+    cluster: &'a str,
+    topic: &'a str,
+    from_beginning: bool,
+    positions: &'a mut BTreeMap<u32, i64>,
+}
+
+impl GroupLink for SessionLink<'_> {
+    fn call(&mut self, request: Request) -> Result<Response, Error> {
+        self.clusters.call(self.cluster, request)
+    }
+
+    fn replies(&mut self, member_id: &str) -> Vec<GroupReply> {
+        self.clusters.group_replies(self.cluster, member_id)
+    }
+
+    fn revoke(&mut self, member: &GroupMember, partitions: Vec<TopicPartition>) {
+        let read: Vec<(u32, i64)> =
+            partitions.iter().filter_map(|(_, p)| Some((*p, *self.positions.get(p)?))).collect();
+        let _ = commit_as(self.clusters, self.cluster, self.topic, member, read);
+        for (_, p) in &partitions {
+            self.positions.remove(p);
+        }
+    }
+
+    fn assign(&mut self, member: &GroupMember, partitions: Vec<TopicPartition>) -> Result<(), Error> {
+        for (_, p) in partitions {
+            let request = Request::OffsetFetch {
+                group: member.config().group.clone(),
+                topic: self.topic.to_owned(),
+                partition: p,
+            };
+            let start = match self.clusters.call(self.cluster, request) {
+                Ok(Response::OffsetFetch(Some(c))) => c.offset,
+                _ => {
+                    let spec = if self.from_beginning { OffsetSpec::Earliest } else { OffsetSpec::Latest };
+                    list_offset(self.clusters, self.cluster, self.topic, p, spec)?
+                }
+            };
+            self.positions.insert(p, start);
+        }
+        Ok(())
     }
 }

@@ -354,7 +354,9 @@ fn consume(p: &Parsed, cluster: &str, clusters: &mut dyn Clusters) -> Result<Rep
                     Some(o) => o,
                     None => {
                         let spec = if from_beginning { OffsetSpec::Earliest } else { OffsetSpec::Latest };
-                        list_offset(clusters, cluster, name, partition, spec)?
+                        list_offset(clusters, cluster, name, partition, spec).map_err(|e| {
+                            CliError::kafka(&e, &format!("failed to list the offsets of {name}-{partition}"), hint(&e))
+                        })?
                     }
                 };
                 positions.insert(partition, start);

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use super::assignors::{Assignor, TopicPartition};
-use super::coordinator::{Join, Joined};
+use super::coordinator::{Join, Joined, Reply};
 use crate::core::error::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +84,14 @@ impl GroupMember {
             owned: Vec::new(),
             protocol: None,
             last_heartbeat_ms: i64::MIN / 2,
+        }
+    }
+
+    /// A reply of the coordinator for this member: its JoinGroup's or its SyncGroup's answer.
+    pub fn on_reply(&mut self, reply: Reply, partitions: &BTreeMap<String, u32>, now_ms: i64) -> Vec<Action> {
+        match reply {
+            Reply::Join { result, .. } => self.on_joined(result, partitions),
+            Reply::Sync { result, .. } => self.on_synced(result, now_ms),
         }
     }
 

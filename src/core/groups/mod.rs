@@ -3,6 +3,7 @@
 
 pub mod assignors;
 mod coordinator;
+pub mod link;
 mod member;
 pub mod sim;
 

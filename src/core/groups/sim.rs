@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::assignors::{Assignor, TopicPartition};
 use super::coordinator::Reply;
+use super::link::{self, GroupLink};
 use super::member::{Action, GroupMember, MemberConfig};
 use crate::core::cluster::{Cluster, NewTopic};
 use crate::core::error::Error;
@@ -138,105 +139,40 @@ impl Sim {
 
     /// Commits a consumer's processed positions through the cluster (OffsetCommit, generation-checked).
     fn commit(&mut self, id: usize) -> Commit {
-        let c = &self.consumers[&id];
-        let member = c.member.member_id.clone().map(|m| (m, c.member.generation));
-        let positions: Vec<(u32, i64)> = c.positions.iter().map(|(p, o)| (*p, *o)).collect();
-        for (p, offset) in positions {
-            let request = Request::OffsetCommit {
-                group: GROUP.into(),
-                topic: TOPIC.into(),
-                partition: p as i32,
-                offset,
-                metadata: None,
-                member: member.clone(),
-            };
-            match self.cluster.handle(request, self.now) {
-                Ok(_) => {
-                    self.consumers.get_mut(&id).expect("a consumer").uncommitted.remove(&p);
-                }
-                Err(Error::CoordinatorNotAvailable(_)) => return Commit::Unavailable,
-                // ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS: the next owner reads it again.
-                Err(_) => return Commit::Fenced,
-            }
-        }
-        Commit::Done
+        let Some(c) = self.consumers.get_mut(&id) else { return Commit::Done };
+        commit(&mut self.cluster, self.now, &c.member, &c.positions, &mut c.uncommitted)
     }
 
+    /// Runs a consumer's member actions through the cluster (`groups::link`).
     fn act(&mut self, id: usize, actions: Vec<Action>) {
-        let mut queue: std::collections::VecDeque<Action> = actions.into();
-        while let Some(action) = queue.pop_front() {
-            let now = self.now;
-            match action {
-                Action::Join(join) => {
-                    let partitions = self.partitions();
-                    let member = &mut self.consumers.get_mut(&id).expect("a consumer").member;
-                    match self.cluster.handle(Request::JoinGroup(join), now) {
-                        Ok(Response::GroupPending { member_id, .. }) => member.member_id = Some(member_id),
-                        Ok(other) => unreachable!("a JoinGroup waits for its round: {other:?}"),
-                        Err(e) => queue.extend(member.on_joined(Err(e), &partitions)),
-                    }
-                }
-                Action::Sync { group, member_id, generation, assignments } => {
-                    let request = Request::SyncGroup { group, member_id, generation, assignments };
-                    if let Err(e) = self.cluster.handle(request, now) {
-                        let member = &mut self.consumers.get_mut(&id).expect("a consumer").member;
-                        queue.extend(member.on_synced(Err(e), now));
-                    }
-                }
-                Action::Heartbeat { group, member_id, generation } => {
-                    let result = self.cluster.handle(Request::Heartbeat { group, member_id, generation }, now);
-                    let more = self.consumers.get_mut(&id).expect("a consumer").member.on_heartbeat(result.map(drop));
-                    queue.extend(more);
-                }
-                Action::Leave { group, member_id } => {
-                    let _ = self.cluster.handle(Request::LeaveGroup { group, member_id }, now);
-                }
-                Action::Revoke(tps) => {
-                    let outcome = self.commit(id);
-                    if outcome != Commit::Done {
-                        let c = &self.consumers[&id];
-                        let lost: i64 = tps.iter().filter_map(|(_, p)| c.uncommitted.get(p)).sum();
-                        self.lost_uncommitted += lost;
-                        let why = if outcome == Commit::Fenced { "was fenced" } else { "found no coordinator" };
-                        self.report.fenced += usize::from(outcome == Commit::Fenced);
-                        self.trace.push(format!("t={now} consumer {id} {why} with {lost} uncommitted"));
-                    }
-                    let c = self.consumers.get_mut(&id).expect("a consumer");
-                    for (_, p) in tps {
-                        c.positions.remove(&p);
-                        c.uncommitted.remove(&p);
-                    }
-                }
-                Action::Assign(tps) => {
-                    for (_, p) in tps {
-                        let committed = self.cluster.committed_offset(GROUP, TOPIC, p).ok().flatten();
-                        let from = committed.map_or(0, |c| c.offset);
-                        self.consumers.get_mut(&id).expect("a consumer").positions.insert(p, from);
-                    }
-                }
-            }
-        }
+        let partitions = self.partitions();
+        let Some(Consumer { member, positions, uncommitted }) = self.consumers.get_mut(&id) else { return };
+        let mut link = SimLink {
+            id,
+            now: self.now,
+            cluster: &mut self.cluster,
+            positions,
+            uncommitted,
+            lost_uncommitted: &mut self.lost_uncommitted,
+            report: &mut self.report,
+            trace: &mut self.trace,
+        };
+        // Assigning reads committed offsets from memory: it cannot fail.
+        let _ = link::run(member, actions, &partitions, self.now, &mut link);
     }
 
     fn deliver_replies(&mut self) {
         let partitions = self.partitions();
         for reply in self.cluster.groups.take_replies() {
-            let (member_id, is_join) = match &reply {
-                Reply::Join { member_id, .. } => (member_id.clone(), true),
-                Reply::Sync { member_id, .. } => (member_id.clone(), false),
-            };
+            let (Reply::Join { member_id, .. } | Reply::Sync { member_id, .. }) = &reply;
+            let member_id = member_id.clone();
             let Some(id) =
                 self.consumers.iter().find(|(_, c)| c.member.member_id.as_ref() == Some(&member_id)).map(|(i, _)| *i)
             else {
                 continue;
             };
-            let now = self.now;
             let member = &mut self.consumers.get_mut(&id).expect("found").member;
-            let actions = match reply {
-                Reply::Join { result, .. } if is_join => member.on_joined(result, &partitions),
-                Reply::Sync { result, .. } => member.on_synced(result, now),
-                Reply::Join { .. } => Vec::new(),
-            };
+            let actions = member.on_reply(reply, &partitions, self.now);
             self.act(id, actions);
         }
     }
@@ -375,6 +311,82 @@ impl Sim {
                 "{again} records were processed again, more than the {} crashed consumers had not committed",
                 self.lost_uncommitted
             ));
+        }
+        Ok(())
+    }
+}
+
+/// Commits `positions` as `member` through the cluster; what went in is no longer uncommitted.
+fn commit(
+    cluster: &mut Cluster,
+    now: i64,
+    member: &GroupMember,
+    positions: &BTreeMap<u32, i64>,
+    uncommitted: &mut BTreeMap<u32, i64>,
+) -> Commit {
+    let id = member.member_id.clone().map(|m| (m, member.generation));
+    for (&p, &offset) in positions {
+        let request = Request::OffsetCommit {
+            group: GROUP.into(),
+            topic: TOPIC.into(),
+            partition: p as i32,
+            offset,
+            metadata: None,
+            member: id.clone(),
+        };
+        match cluster.handle(request, now) {
+            Ok(_) => {
+                uncommitted.remove(&p);
+            }
+            Err(Error::CoordinatorNotAvailable(_)) => return Commit::Unavailable,
+            // ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS: the next owner reads it again.
+            Err(_) => return Commit::Fenced,
+        }
+    }
+    Commit::Done
+}
+
+/// One consumer's side of the group protocol in the simulation.
+struct SimLink<'a> {
+    id: usize,
+    now: i64,
+    cluster: &'a mut Cluster,
+    positions: &'a mut BTreeMap<u32, i64>,
+    uncommitted: &'a mut BTreeMap<u32, i64>,
+    lost_uncommitted: &'a mut i64,
+    report: &'a mut GroupReport,
+    trace: &'a mut Vec<String>,
+}
+
+impl GroupLink for SimLink<'_> {
+    fn call(&mut self, request: Request) -> crate::core::error::Result<Response> {
+        self.cluster.handle(request, self.now)
+    }
+
+    /// None here: the simulation delivers the coordinator's replies between steps, as a network would.
+    fn replies(&mut self, _member_id: &str) -> Vec<Reply> {
+        Vec::new()
+    }
+
+    fn revoke(&mut self, member: &GroupMember, partitions: Vec<TopicPartition>) {
+        let outcome = commit(self.cluster, self.now, member, self.positions, self.uncommitted);
+        if outcome != Commit::Done {
+            let lost: i64 = partitions.iter().filter_map(|(_, p)| self.uncommitted.get(p)).sum();
+            *self.lost_uncommitted += lost;
+            let why = if outcome == Commit::Fenced { "was fenced" } else { "found no coordinator" };
+            self.report.fenced += usize::from(outcome == Commit::Fenced);
+            self.trace.push(format!("t={} consumer {} {why} with {lost} uncommitted", self.now, self.id));
+        }
+        for (_, p) in partitions {
+            self.positions.remove(&p);
+            self.uncommitted.remove(&p);
+        }
+    }
+
+    fn assign(&mut self, _member: &GroupMember, partitions: Vec<TopicPartition>) -> crate::core::error::Result<()> {
+        for (_, p) in partitions {
+            let committed = self.cluster.committed_offset(GROUP, TOPIC, p).ok().flatten();
+            self.positions.insert(p, committed.map_or(0, |c| c.offset));
         }
         Ok(())
     }
