@@ -310,18 +310,7 @@ impl Cluster {
                     partitions
                         .into_iter()
                         .map(|p| {
-                            let result = match p.data {
-                                ProduceData::Batches(bytes) => {
-                                    self.produce_with(&p.topic, p.partition, acks, now_ms, |log, epoch, config| {
-                                        log.append_as_leader(&bytes, epoch, config, now_ms)
-                                    })
-                                }
-                                ProduceData::Records { records, producer } => {
-                                    self.produce_with(&p.topic, p.partition, acks, now_ms, |log, epoch, config| {
-                                        log.append_records_as_leader(records, producer, epoch, config, now_ms)
-                                    })
-                                }
-                            };
+                            let result = self.produce_data(&p.topic, p.partition, p.data, acks, now_ms);
                             PartitionResult { topic: p.topic, partition: p.partition, result }
                         })
                         .collect(),

@@ -11,6 +11,7 @@ use super::metadata::BrokerId;
 use super::state::{visible_high_watermark, Cluster};
 use crate::core::error::{Error, Result};
 use crate::core::log::{AppendInfo, Cleanup, OffsetAndTimestamp, OffsetSpec, PartitionLog, ProducerBatch, StoredBatch};
+use crate::core::protocol::ProduceData;
 use crate::core::record::Record;
 use crate::core::replication::{preferred_read_replica, PartitionId, ProduceOutcome};
 use crate::core::storage::ReplicaKey;
@@ -93,9 +94,7 @@ impl Cluster {
     /// with acks=all. In a persistent cluster the records become visible (below the high watermark) only once
     /// storage has them.
     pub fn produce(&mut self, topic: &str, partition: i32, records: &Bytes, now_ms: i64) -> Result<ProduceResult> {
-        self.produce_with(topic, partition, -1, now_ms, |log, epoch, config| {
-            log.append_as_leader(records, epoch, config, now_ms)
-        })
+        self.produce_data(topic, partition, ProduceData::Batches(records.clone()), -1, now_ms)
     }
 
     /// Produce for a producer in the same module: the leader builds the batch from `records` itself, sealing its
@@ -109,9 +108,29 @@ impl Cluster {
         producer: Option<ProducerBatch>,
         now_ms: i64,
     ) -> Result<ProduceResult> {
-        self.produce_with(topic, partition, -1, now_ms, |log, epoch, config| {
-            log.append_records_as_leader(records, producer, epoch, config, now_ms)
-        })
+        self.produce_data(topic, partition, ProduceData::Records { records, producer }, -1, now_ms)
+    }
+
+    /// Kafka's Produce for one partition with `acks` (-1, 0 or 1): a client's RecordBatch bytes, checked, or
+    /// records the leader batches itself.
+    pub fn produce_data(
+        &mut self,
+        topic: &str,
+        partition: i32,
+        data: ProduceData,
+        acks: i16,
+        now_ms: i64,
+    ) -> Result<ProduceResult> {
+        match data {
+            ProduceData::Batches(bytes) => self.produce_with(topic, partition, acks, now_ms, |log, epoch, config| {
+                log.append_as_leader(&bytes, epoch, config, now_ms)
+            }),
+            ProduceData::Records { records, producer } => {
+                self.produce_with(topic, partition, acks, now_ms, |log, epoch, config| {
+                    log.append_records_as_leader(records, producer, epoch, config, now_ms)
+                })
+            }
+        }
     }
 
     /// Produce with `acks` (-1, 0 or 1) and the leader's append given.

@@ -12,6 +12,7 @@ use super::offsets::CommittedOffset;
 use super::state::Cluster;
 use super::NewTopic;
 use crate::core::error::{Error, Result};
+use crate::core::protocol::ProduceData;
 use crate::core::record::{decode_batches, Record};
 use crate::core::storage::ReplicaKey;
 use crate::core::topic::CONSUMER_OFFSETS;
@@ -103,9 +104,8 @@ impl Cluster {
             headers: Vec::new(),
         };
         // The coordinator answers once its own log has the commit (and storage, for a persistent cluster).
-        self.produce_with(CONSUMER_OFFSETS, partition, 1, now, |log, epoch, config| {
-            log.append_records_as_leader(vec![record], None, epoch, config, now)
-        })
+        let data = ProduceData::Records { records: vec![record], producer: None };
+        self.produce_data(CONSUMER_OFFSETS, partition, data, 1, now)
         .map_err(|e| match e {
             Error::NotLeaderOrFollower(why) | Error::LeaderNotAvailable(why) => Error::CoordinatorNotAvailable(
                 format!("the coordinator of group {:?} (the leader of {CONSUMER_OFFSETS}-{partition}) is not available: {why}", key.0),
