@@ -8,6 +8,7 @@ const params = new URLSearchParams(location.search);
 const RECORDS = Number(params.get('records') ?? 200_000);
 const PER_SEND = 1000; // 1000 records of 100 bytes: a ~112 KB RecordBatch
 const LATENCY_RECORDS = Number(params.get('latency') ?? 1000);
+const STORAGES = (params.get('storage') ?? 'memory,indexeddb').split(',');
 
 const out = document.getElementById('out');
 function report(line) {
@@ -81,7 +82,7 @@ async function main() {
   for (let i = 0; i < 5; i++) raws.push(await rawTransfer(bytes, PER_SEND * recordBytes));
   const raw = raws.sort((a, b) => a - b)[2];
   report({ bench: 'raw worker→worker transfer, 112 KB ArrayBuffers', mb: round(mb, 1), seconds: round(raw), mbPerSec: round(mb / raw, 1) });
-  for (const storage of ['memory', 'indexeddb']) {
+  for (const storage of STORAGES) {
     const seconds = await franzThroughput(storage);
     report({
       bench: `franz producer worker → host worker → consumer worker (${storage}${storage === 'indexeddb' ? ', relaxed' : ''})`,

@@ -442,7 +442,7 @@ impl State {
         let request = Request::Produce { acks: drained.acks, partitions };
         let first = self.broker.call(request.clone()).await;
         self.finishing.wait(ticket).await;
-        let answer = self.retried(request.clone(), first).await;
+        let answer = self.retried(&request, first).await;
         let Request::Produce { partitions, .. } = request else { unreachable!("built above") };
         match answer {
             Ok(Response::Produce(answers)) => {
@@ -480,7 +480,7 @@ impl State {
     /// LEADER_NOT_AVAILABLE while the controller elects another), sent again alone, as Kafka's producer does
     /// after refreshing its metadata. Same bytes, same sequence numbers: an idempotent retry is never written
     /// twice.
-    async fn retried(&self, request: Request, mut answer: Result<Response, Error>) -> Result<Response, Error> {
+    async fn retried(&self, request: &Request, mut answer: Result<Response, Error>) -> Result<Response, Error> {
         let Request::Produce { acks, partitions } = request else { return answer };
         let mut attempt = 0;
         while attempt < self.retry.retries {
@@ -499,7 +499,8 @@ impl State {
             }
             self.retry.wait(attempt).await;
             attempt += 1;
-            let resend = Request::Produce { acks, partitions: again.iter().map(|&i| partitions[i].clone()).collect() };
+            let resend =
+                Request::Produce { acks: *acks, partitions: again.iter().map(|&i| partitions[i].clone()).collect() };
             match (self.broker.call(resend).await, &mut answer) {
                 (Ok(Response::Produce(retried)), Ok(Response::Produce(results))) => {
                     for (i, r) in again.into_iter().zip(retried) {

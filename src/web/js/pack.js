@@ -26,97 +26,120 @@ function whole(v, at, i, suffix) {
   return n;
 }
 
-/** Packs `messages` (named `at` in errors). */
+// One buffer for every pack, grown as needed: the caller copies the packed bytes into wasm at once, and a fresh
+// buffer per send (zeroed, several times the send's size) cost more than the packing itself.
+let scratch = new Uint8Array(1 << 16);
+let scratchView = new DataView(scratch.buffer);
+function scratchOf(bytes) {
+  if (scratch.length < bytes) {
+    scratch = new Uint8Array(Math.max(bytes, scratch.length * 2));
+    scratchView = new DataView(scratch.buffer);
+  }
+  return scratch;
+}
+
+/** Calls `each(name, value)` for every header value, in order; KafkaJS allows an array of values per name. */
+function forEachHeader(headers, each) {
+  for (const name in headers) {
+    if (!Object.hasOwn(headers, name)) continue;
+    const value = headers[name];
+    if (Array.isArray(value)) for (const v of value) each(name, v);
+    else each(name, value);
+  }
+}
+
+/** Packs `messages` (named `at` in errors); the result is valid until the next call. */
 export function packMessages(messages, at) {
   if (!Array.isArray(messages)) throw typeError(at, 'an array', messages);
-  // Pass 1: check every field and collect the byte fields in order.
-  const fields = []; // string | Uint8Array | null, in layout order
-  const fixed = []; // [flags, partition, timestamp, headerCount] per message
+  // Pass 1: check every field, count the refs, and collect the strings in layout order. Field names are built
+  // only for an error: a name per message would cost more than packing it.
+  const strings = [];
   let refs = 0;
-  // Field names are built only for an error: a name per message would cost more than packing it.
-  const push = (v, i, suffix) => {
-    if (v !== null && v !== undefined && typeof v !== 'string' && !(v instanceof Uint8Array)) {
-      throw typeError(`${at}[${i}]${suffix}`, 'a string, a Uint8Array or null', v);
-    }
-    fields.push(v ?? null);
+  let bytesTotal = 0;
+  const collect = (v, i, suffix) => {
+    if (typeof v === 'string') strings.push(v);
+    else if (v instanceof Uint8Array) bytesTotal += v.length;
+    else if (v !== null && v !== undefined) throw typeError(`${at}[${i}]${suffix}`, 'a string, a Uint8Array or null', v);
     refs++;
   };
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i];
     if (m === null || typeof m !== 'object') throw typeError(`${at}[${i}]`, 'a message object', m);
     if (m.value === undefined) throw typeError(`${at}[${i}].value`, 'a string, a Uint8Array or null', undefined);
-    const partition = m.partition ?? null;
-    const timestamp = m.timestamp ?? null;
-    const flags = (partition !== null ? 1 : 0) | (timestamp !== null ? 2 : 0);
-    const p = partition === null ? 0 : whole(partition, at, i, '.partition');
-    const t = timestamp === null ? 0 : whole(timestamp, at, i, '.timestamp');
-    push(m.key, i, '.key');
-    push(m.value, i, '.value');
-    let headerCount = 0;
+    if (m.partition != null) whole(m.partition, at, i, '.partition');
+    if (m.timestamp != null) whole(m.timestamp, at, i, '.timestamp');
+    collect(m.key, i, '.key');
+    collect(m.value, i, '.value');
     const headers = m.headers;
     if (headers !== null && headers !== undefined) {
       if (typeof headers !== 'object' || Array.isArray(headers)) throw typeError(`${at}[${i}].headers`, 'an object', headers);
-      for (const name of Object.keys(headers)) {
-        const value = headers[name];
-        // KafkaJS allows an array of values for a repeated header key.
-        for (const v of Array.isArray(value) ? value : [value]) {
-          push(name, i, '.headers');
-          push(v, i, `.headers.${name}`);
-          headerCount++;
-        }
-      }
+      forEachHeader(headers, (name, v) => {
+        collect(name, i, '.headers');
+        collect(v, i, `.headers.${name}`);
+      });
     }
-    fixed.push(flags, p, t, headerCount);
   }
 
-  // Pass 2: the data area. All strings in one encodeInto; if the send was pure ASCII, byte lengths are string lengths.
-  const strings = fields.filter((f) => typeof f === 'string');
-  const joined = strings.join('');
-  let bytesTotal = 0;
-  for (const f of fields) if (f instanceof Uint8Array) bytesTotal += f.length;
+  // The data area: all strings in one encodeInto (per-call costs dominate for short strings), then the bytes.
+  // If the send was pure ASCII, each string's byte length is its length; otherwise strings are encoded one by one.
   const header = 8 + messages.length * 17 + refs * 8;
-  const out = new Uint8Array(header + joined.length * 3 + bytesTotal);
-  const view = new DataView(out.buffer);
+  const joined = strings.join('');
+  const out = scratchOf(header + joined.length * 3 + bytesTotal);
+  const view = scratchView;
   const written = encoder.encodeInto(joined, out.subarray(header)).written;
   const ascii = written === joined.length;
-  let dataEnd = header + written;
   let stringAt = header;
-  const refOf = (f) => {
-    if (f === null) return [-1, 0];
+  let dataEnd = ascii ? header + written : header;
+
+  // Pass 2: the fixed part, each ref written where its field's bytes went.
+  let pos = 0;
+  const ref = (f) => {
+    let start = -1;
+    let length = 0;
     if (typeof f === 'string') {
       if (ascii) {
-        const start = stringAt - header;
-        stringAt += f.length;
-        return [start, f.length];
+        start = stringAt;
+        length = f.length;
+        stringAt += length;
+      } else {
+        start = dataEnd;
+        length = encoder.encodeInto(f, out.subarray(dataEnd)).written;
+        dataEnd += length;
       }
-      const n = encoder.encodeInto(f, out.subarray(dataEnd)).written; // rare: non-ASCII text in this send
-      dataEnd += n;
-      return [dataEnd - n - header, n];
+    } else if (f instanceof Uint8Array) {
+      out.set(f, dataEnd);
+      start = dataEnd;
+      length = f.length;
+      dataEnd += length;
     }
-    out.set(f, dataEnd);
-    dataEnd += f.length;
-    return [dataEnd - f.length - header, f.length];
-  };
-  if (!ascii) dataEnd = header; // re-encode string by string after the fixed part instead
-
-  let pos = 0;
-  const i32 = (v) => { view.setInt32(pos, v, true); pos += 4; };
-  i32(messages.length);
-  i32(header);
-  let next = 0;
-  for (let i = 0; i < messages.length; i++) {
-    const headerCount = fixed[i * 4 + 3];
-    out[pos++] = fixed[i * 4];
-    i32(fixed[i * 4 + 1]);
-    view.setFloat64(pos, fixed[i * 4 + 2], true);
+    view.setInt32(pos, start < 0 ? -1 : start - header, true);
+    view.setInt32(pos + 4, length, true);
     pos += 8;
-    for (let r = 0; r < 2 + headerCount * 2; r++) {
-      if (r === 2) i32(headerCount);
-      const [start, len] = refOf(fields[next++]);
-      i32(start);
-      i32(len);
+  };
+  view.setInt32(0, messages.length, true);
+  view.setInt32(4, header, true);
+  pos = 8;
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i];
+    const partition = m.partition ?? null;
+    const timestamp = m.timestamp ?? null;
+    out[pos] = (partition !== null ? 1 : 0) | (timestamp !== null ? 2 : 0);
+    view.setInt32(pos + 1, partition === null ? 0 : Number(partition), true);
+    view.setFloat64(pos + 5, timestamp === null ? 0 : Number(timestamp), true);
+    pos += 13;
+    ref(m.key);
+    ref(m.value);
+    const countAt = pos;
+    pos += 4;
+    let headerCount = 0;
+    if (m.headers !== null && m.headers !== undefined) {
+      forEachHeader(m.headers, (name, v) => {
+        ref(name);
+        ref(v);
+        headerCount++;
+      });
     }
-    if (headerCount === 0) i32(0);
+    view.setInt32(countAt, headerCount, true);
   }
   return out.subarray(0, dataEnd);
 }
@@ -124,8 +147,8 @@ export function packMessages(messages, at) {
 const decoder = new TextDecoder();
 
 /** KafkaJS message objects from fetched records packed by the core (`PackedRecords`): keys, values and header
- * values are views of `arena`; offsets and timestamps strings (from BigInt64, so exact); repeated header names
- * arrays. */
+ * values are views of `arena`; offsets and timestamps strings (from `numbers`, doubles when all are exact as
+ * doubles, BigInts otherwise); repeated header names arrays. */
 export function unpackRecords(arena, numbers, refs) {
   const messages = [];
   const view = (start, length) => (start < 0 ? null : arena.subarray(start, start + length));
