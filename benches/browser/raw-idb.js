@@ -10,18 +10,22 @@ function openRaw(name) {
   });
 }
 
-/** `txs` transactions on a raw database, each putting what `fill(store, i)` puts. */
-export async function raw(name, durability, txs, fill) {
+/** `txs` transactions on a raw database, each putting what `fill(store, i)` puts, `inFlight` at a time (a
+ * transaction is started before the previous ones complete, as a producer with requests in flight does). */
+export async function raw(name, durability, txs, fill, inFlight = 1) {
   const db = await openRaw(name);
   const start = performance.now();
+  const pending = [];
   for (let i = 0; i < txs; i++) {
-    await new Promise((ok, no) => {
+    pending.push(new Promise((ok, no) => {
       const tx = db.transaction('s', 'readwrite', { durability });
       fill(tx.objectStore('s'), i);
       tx.oncomplete = ok;
       tx.onabort = () => no(tx.error);
-    });
+    }));
+    if (pending.length >= inFlight) await pending.shift();
   }
+  await Promise.all(pending);
   const seconds = (performance.now() - start) / 1000;
   db.close();
   indexedDB.deleteDatabase(name);

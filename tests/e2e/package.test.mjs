@@ -1,0 +1,98 @@
+// The npm package as a user installs it: its package.json, and the real wasm module run in Node (memory storage),
+// where random KafkaJS-style messages must come back exactly as sent.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { initSync, Kafka } from '../../pkg/franz.js';
+import { ROOT } from './helpers.mjs';
+
+initSync({ module: readFileSync(`${ROOT}pkg/franz_bg.wasm`) });
+
+test('package.json names both entries and pulls in no runtime dependency', () => {
+  const pkg = JSON.parse(readFileSync(`${ROOT}pkg/package.json`, 'utf8'));
+  assert.equal(pkg.name, 'franz');
+  assert.match(pkg.description, /Kafka/);
+  assert.equal(pkg.license, 'MIT OR Apache-2.0');
+  assert.deepEqual(Object.keys(pkg.exports), ['.', './worker']);
+  assert.equal(pkg.types, 'franz.d.ts');
+  // The tutorial's terminal and chart are the site's, not the library's.
+  assert.equal(pkg.dependencies, undefined, JSON.stringify(pkg.dependencies));
+});
+
+/** A small seeded generator, so a failure replays. */
+function xorshift(seed) {
+  let s = seed >>> 0 || 1;
+  return () => ((s ^= s << 13), (s ^= s >>> 17), (s ^= s << 5), (s >>> 0));
+}
+
+const ASCII = ['', 'a', 'plain ascii', 'x'.repeat(300)];
+const TEXTS = [...ASCII, 'héllo wörld', '日本語', 'emoji 😀'];
+
+/** A random key, value or header value as KafkaJS accepts it: a string, a Uint8Array or null. Sends whose text
+ * is all ASCII take a faster path in packing than the others, so both kinds are drawn. */
+function fieldOf(next, texts) {
+  switch (next() % 3) {
+    case 0: return null;
+    case 1: return texts[next() % texts.length];
+    default: return Uint8Array.from({ length: next() % 40 }, () => next() & 0xff);
+  }
+}
+
+const bytesOf = (v) => (v === null ? null : typeof v === 'string' ? new TextEncoder().encode(v) : v);
+
+test('random messages (text of every width, bytes, nulls, repeated headers) round-trip exactly', async () => {
+  const next = xorshift(2611);
+  const kafka = await Kafka.open({ cluster: 'package-test', brokers: 1, storage: 'memory' });
+  await kafka.admin().createTopics({ topics: [{ topic: 'mixed', numPartitions: 2 }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  const sent = [];
+  for (let send = 0; send < 60; send++) {
+    const texts = send % 2 ? ASCII : TEXTS;
+    const field = (n) => fieldOf(n, texts);
+    const messages = Array.from({ length: 1 + (next() % 30) }, () => {
+      const m = { key: field(next), value: field(next), partition: next() % 2 };
+      if (next() % 2) m.timestamp = String(1_700_000_000_000 + (next() % 1000));
+      if (next() % 2) {
+        m.headers = {};
+        for (let h = next() % 3; h > 0; h--) {
+          const name = `${texts[next() % texts.length]}#${h}`;
+          m.headers[name] = next() % 3 === 0 ? [field(next), field(next)] : field(next);
+        }
+      }
+      return m;
+    });
+    await producer.send({ topic: 'mixed', messages });
+    sent.push(...messages);
+  }
+  const consumer = kafka.consumer({ groupId: 'package-test' });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'mixed', fromBeginning: true });
+  const got = [[], []];
+  await new Promise((resolve) => {
+    consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        got[partition].push(message);
+        if (got[0].length + got[1].length === sent.length) resolve();
+      },
+    });
+  });
+  await consumer.disconnect();
+  await kafka.close();
+
+  const byPartition = [sent.filter((m) => m.partition === 0), sent.filter((m) => m.partition === 1)];
+  for (const p of [0, 1]) {
+    assert.equal(got[p].length, byPartition[p].length);
+    byPartition[p].forEach((m, i) => {
+      const g = got[p][i];
+      assert.equal(g.offset, String(i));
+      assert.deepEqual(g.key, bytesOf(m.key ?? null));
+      assert.deepEqual(g.value, bytesOf(m.value));
+      if (m.timestamp !== undefined) assert.equal(g.timestamp, m.timestamp);
+      const expected = Object.fromEntries(
+        Object.entries(m.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v.map(bytesOf) : bytesOf(v)]),
+      );
+      assert.deepEqual(g.headers, expected, `partition ${p} offset ${i}`);
+    });
+  }
+});
