@@ -43,14 +43,16 @@ pub fn batches_by_partition(
 
 /// The records of a fetch response at or after `position`, in offset order, with the position to fetch next.
 /// Records before `position` are there because a fetch returns whole batches; they are skipped, as Kafka's
-/// consumer does.
+/// consumer does. Each of `batches` holds whole batches (a fetch never splits one), so each is decoded in place.
 pub fn records_from(batches: &[Bytes], position: i64) -> Result<(Vec<(i64, Record)>, i64)> {
     let mut out = Vec::new();
     let mut next = position;
-    for batch in decode_batches(&Bytes::from(batches.concat()))? {
-        out.extend(batch.consumer_records().filter(|(offset, _)| *offset >= position));
-        // Compaction can leave a batch's tail empty; the next fetch starts after the batch, not its last record.
-        next = next.max(batch.last_offset() + 1);
+    for chunk in batches {
+        for batch in decode_batches(chunk)? {
+            // Compaction can leave a batch's tail empty; the next fetch starts after the batch, not its last record.
+            next = next.max(batch.last_offset() + 1);
+            out.extend(batch.into_consumer_records().filter(|(offset, _)| *offset >= position));
+        }
     }
     Ok((out, next))
 }

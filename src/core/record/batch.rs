@@ -307,14 +307,25 @@ impl RecordBatch {
     /// The records as a consumer sees them: absolute offsets, and with LogAppendTime every record carries the
     /// broker's append time (the batch's max timestamp), as Kafka's consumer reports it.
     pub fn consumer_records(&self) -> impl Iterator<Item = (i64, Record)> + '_ {
+        let consumed = self.consumed();
+        self.records.iter().map(move |r| consumed(r.offset_delta, r.record.clone()))
+    }
+
+    /// `consumer_records`, moving the records out instead of copying them.
+    pub fn into_consumer_records(self) -> impl Iterator<Item = (i64, Record)> {
+        let consumed = self.consumed();
+        self.records.into_iter().map(move |r| consumed(r.offset_delta, r.record))
+    }
+
+    fn consumed(&self) -> impl Fn(i32, Record) -> (i64, Record) {
         let log_append = self.attributes.timestamp_type() == TimestampType::LogAppendTime;
-        self.records.iter().map(move |r| {
-            let mut record = r.record.clone();
+        let (base_offset, append_time) = (self.base_offset, self.max_timestamp);
+        move |offset_delta, mut record| {
             if log_append {
-                record.timestamp = self.max_timestamp;
+                record.timestamp = append_time;
             }
-            (self.base_offset + i64::from(r.offset_delta), record)
-        })
+            (base_offset + i64::from(offset_delta), record)
+        }
     }
 }
 
