@@ -193,9 +193,14 @@ async fn heartbeats(remote: Weak<Remote>) {
 }
 
 impl Drop for Remote {
-    /// The port must never call the handler once it is gone.
+    /// The port must never call the handler once it is gone. A client dropped without being closed (its JS
+    /// objects collected) says goodbye too, so the host frees it now instead of after its silence timeout.
     fn drop(&mut self) {
-        self.port.borrow().set_onmessage(None);
+        if self.closed.get() {
+            self.port.borrow().set_onmessage(None);
+        } else {
+            self.leave();
+        }
     }
 }
 

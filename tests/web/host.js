@@ -146,13 +146,17 @@ export async function silentClientsAreDropped({ open, connect }) {
   const serve = () => { const c = new MessageChannel(); host.serve(c.port1, { clientTimeout: 300 }); return c.port2; };
   const live = await connect(serve(), { heartbeatInterval: 50 });
   const leaving = await connect(serve(), { heartbeatInterval: 50 });
+  const forgotten = await connect(serve(), { heartbeatInterval: 50 });
   // A raw client that starts a long poll and is never heard from again, like a worker terminated mid-request.
   const silent = serve();
   silent.postMessage({ id: 1, kind: 'Fetch', maxWaitMs: 60000, partitions: [{ topic: 't', partition: 0, offset: 0 }] });
-  eq(host.stats().clients, 3, 'three clients served');
+  eq(host.stats().clients, 4, 'four clients served');
   await leaving.close();
   await sleep(50);
-  eq(host.stats().clients, 2, 'a client that says goodbye is dropped at once');
+  eq(host.stats().clients, 3, 'a client that says goodbye is dropped at once');
+  forgotten.free(); // what collecting a client that was never closed comes to
+  await sleep(50);
+  eq(host.stats().clients, 2, 'a client freed without being closed says goodbye too');
   const deadline = Date.now() + 3000;
   while (host.stats().clients > 1 && Date.now() < deadline) await sleep(50);
   eq(host.stats().clients, 1, 'the silent one is dropped after clientTimeout, its long poll with it');
