@@ -112,6 +112,35 @@ const roles = {
     return () => done;
   },
 
+  /** Raw relay: forwards whatever arrives on `port` to `onward`, transferring ArrayBuffers, as a host would. */
+  async relay({ port, onward }) {
+    port.onmessage = ({ data }) => onward.postMessage(data, data instanceof ArrayBuffer ? [data] : []);
+    return async () => ({});
+  },
+
+  /** Raw paced sends: its send time, every `intervalMs`, as the `tick` producer sends records. */
+  async rawTick({ port, records, intervalMs }) {
+    return async () => {
+      for (let i = 0; i < records; i++) {
+        port.postMessage(now());
+        await new Promise((r) => setTimeout(r, intervalMs));
+      }
+      return {};
+    };
+  },
+
+  /** Latency of every raw paced send: arrival time minus send time. */
+  async rawMeasure({ port, records }) {
+    const latencies = [];
+    const done = new Promise((resolve) => {
+      port.onmessage = ({ data }) => {
+        latencies.push(now() - data);
+        if (latencies.length >= records) resolve({ latencies });
+      };
+    });
+    return () => done;
+  },
+
   /** Raw round trips over a MessageChannel: the other end echoes. */
   async ping({ port, count }) {
     return () => pingPong(port, count);
