@@ -11,7 +11,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{MessageEvent, MessagePort};
 
 use super::envelope_client;
-use super::kafka::Inner;
+use super::kafka::{Inner, Timer};
 use crate::core::error::Error;
 use crate::core::protocol::{Request, Response};
 
@@ -135,9 +135,10 @@ impl Remote {
             Request::JoinGroup(join) => join.rebalance_timeout_ms.clamp(0, i64::from(u32::MAX)) as u32,
             _ => 0,
         };
+        let mut timer = None;
         let answered = Promise::new(&mut |resolve, _| {
             // Silence past the timeout answers `undefined`, which the check below turns into REQUEST_TIMED_OUT.
-            super::kafka::set_timeout(&resolve, self.timeouts.request_ms.saturating_add(waits));
+            timer = Some(Timer::start(&resolve, self.timeouts.request_ms.saturating_add(waits)));
             self.pending.borrow_mut().insert(id, resolve);
         });
         if self.port.borrow().post_message_with_transferable(&envelope, &transfer).is_err() {
@@ -145,6 +146,7 @@ impl Remote {
             return Err(Self::not_available("the broker host's port refused the request"));
         }
         let answer = JsFuture::from(answered).await.map_err(|_| Self::not_available("the broker host went away"))?;
+        drop(timer);
         if answer.is_undefined() {
             self.pending.borrow_mut().remove(&id);
             return Err(Error::RequestTimedOut(format!(

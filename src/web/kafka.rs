@@ -89,7 +89,7 @@ impl Inner {
                 me.tell_changes();
             }
         });
-        set_timeout(tell.unchecked_ref(), wait as u32);
+        let _ = set_timeout(tell.unchecked_ref(), wait as u32);
     }
 
     /// One `cluster.change` event for every change since the last: `{ type, topic }` of the first, and
@@ -151,21 +151,44 @@ impl Inner {
 /// Waits until a function put on `waiters` is called, or `timeout_ms` passes.
 pub(crate) async fn wait_on(waiters: &RefCell<Vec<Function>>, timeout_ms: u32) {
     let mut registered = None;
+    let mut timer = None;
     let done = Promise::new(&mut |resolve, _| {
-        set_timeout(&resolve, timeout_ms);
+        timer = Some(Timer::start(&resolve, timeout_ms));
         registered = Some(resolve.clone());
         waiters.borrow_mut().push(resolve);
     });
     let _ = JsFuture::from(done).await;
+    drop(timer);
     if let Some(resolve) = registered {
         waiters.borrow_mut().retain(|f| !js_sys::Object::is(f, &resolve));
     }
 }
 
-pub(crate) fn set_timeout(callback: &Function, ms: u32) {
-    let global = js_sys::global();
-    if let Ok(f) = js_sys::Reflect::get(&global, &"setTimeout".into()).and_then(|f| f.dyn_into::<Function>()) {
-        let _ = f.call2(&global, callback, &ms.into());
+fn global_function(name: &str) -> Option<Function> {
+    js_sys::Reflect::get(&js_sys::global(), &name.into()).ok()?.dyn_into::<Function>().ok()
+}
+
+pub(crate) fn set_timeout(callback: &Function, ms: u32) -> JsValue {
+    global_function("setTimeout")
+        .and_then(|f| f.call2(&js_sys::global(), callback, &ms.into()).ok())
+        .unwrap_or(JsValue::UNDEFINED)
+}
+
+/// A timeout that is cleared when dropped: a wait that ends early must not leave its timer to wake the thread
+/// later for nothing (at hundreds of requests a second, those wake-ups were most of an idle worker's work).
+pub(crate) struct Timer(JsValue);
+
+impl Timer {
+    pub fn start(callback: &Function, ms: u32) -> Timer {
+        Timer(set_timeout(callback, ms))
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        if let Some(clear) = global_function("clearTimeout") {
+            let _ = clear.call1(&js_sys::global(), &self.0);
+        }
     }
 }
 

@@ -55,6 +55,8 @@ pub fn worth_retrying(e: &Error) -> bool {
 }
 
 pub async fn sleep(ms: u32) {
-    let done = Promise::new(&mut |resolve, _| super::kafka::set_timeout(&resolve, ms));
+    let done = Promise::new(&mut |resolve, _| {
+        let _ = super::kafka::set_timeout(&resolve, ms);
+    });
     let _ = JsFuture::from(done).await;
 }
