@@ -2,6 +2,7 @@
 //! who passes the wrong type learns exactly which field is wrong.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt::Display;
 
 use js_sys::{Array, Object, Reflect};
@@ -13,18 +14,12 @@ thread_local! {
     /// JS strings for property names, made once: a produce reads several fields of every message, and building
     /// a fresh JS string for each name costs more than the read. Keyed by the `&'static str`'s address, which no
     /// other string can ever share.
-    static NAMES: RefCell<Vec<(usize, JsValue)>> = const { RefCell::new(Vec::new()) };
+    static NAMES: RefCell<HashMap<(usize, usize), JsValue>> = RefCell::new(HashMap::new());
 }
 
 fn name(key: &'static str) -> JsValue {
     NAMES.with_borrow_mut(|names| {
-        let id = key.as_ptr() as usize ^ (key.len() << 20);
-        if let Some((_, v)) = names.iter().find(|(k, _)| *k == id) {
-            return v.clone();
-        }
-        let v = JsValue::from_str(key);
-        names.push((id, v.clone()));
-        v
+        names.entry((key.as_ptr() as usize, key.len())).or_insert_with(|| JsValue::from_str(key)).clone()
     })
 }
 
@@ -43,12 +38,17 @@ pub fn get_dyn(obj: &JsValue, key: &str) -> JsValue {
 }
 
 /// Sets `obj[key] = value` on a plain object this module created (which cannot fail).
-pub fn set(obj: &Object, key: &str, value: impl Into<JsValue>) {
+pub fn set(obj: &Object, key: &'static str, value: impl Into<JsValue>) {
+    let _ = Reflect::set(obj, &name(key), &value.into());
+}
+
+/// `obj[key] = value` for a key known only at run time.
+pub fn set_dyn(obj: &Object, key: &str, value: impl Into<JsValue>) {
     let _ = Reflect::set(obj, &JsValue::from_str(key), &value.into());
 }
 
 /// A plain object built from `(key, value)` pairs.
-pub fn object<const N: usize>(fields: [(&str, JsValue); N]) -> Object {
+pub fn object<const N: usize>(fields: [(&'static str, JsValue); N]) -> Object {
     let obj = Object::new();
     for (k, v) in fields {
         set(&obj, k, v);

@@ -148,7 +148,7 @@ impl State {
             let list = js::get_dyn(&assignment, topic);
             let list = if list.is_undefined() { Array::new() } else { Array::from(&list) };
             list.push(&(*partition).into());
-            js::set(&assignment, topic, list);
+            js::set_dyn(&assignment, topic, list);
         }
         let payload = object([
             ("groupId", self.group_id.as_str().into()),
