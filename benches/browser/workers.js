@@ -52,6 +52,7 @@ async function timed(receiver, sender) {
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const round = (x, digits = 3) => Number(x.toFixed(digits));
+const now = () => performance.timeOrigin + performance.now(); // comparable across workers
 
 /** Seconds from the start until the consumer worker has every record. */
 async function franzThroughput(storage, durability = 'relaxed') {
@@ -67,6 +68,22 @@ async function franzThroughput(storage, durability = 'relaxed') {
   await admin.deleteTopics({ topics: ['bench'] });
   await host.close();
   return seconds;
+}
+
+/** Each stage alone, in memory: seconds for the producer worker to have every send acknowledged by the host,
+ * then for a consumer worker to read them all back from the host. */
+async function franzStages() {
+  const host = await BrokerHost.start({ cluster: 'bench-stages', brokers: 1, storage: 'memory' });
+  const admin = (await host.connect()).admin();
+  await admin.createTopics({ topics: [{ topic: 'bench', numPartitions: 1 }] });
+  const producer = await ready('produce', { port: host.port(), records: RECORDS, perSend: PER_SEND, window: 5, acks: -1 });
+  const { started } = await producer.go();
+  const produced = (now() - started) / 1000;
+  const consumer = await ready('consume', { port: host.port(), records: RECORDS });
+  const consuming = now();
+  const { at } = await consumer.go();
+  await host.close();
+  return { produced, consumed: (at - consuming) / 1000 };
 }
 
 /** Seconds to move `bytes` worker→worker as `chunk`-byte transferred ArrayBuffers; with `relayed`, through a
@@ -121,6 +138,14 @@ async function main() {
       bench: `franz producer worker → host worker → consumer worker (${storage}${storage === 'indexeddb' ? ', relaxed' : ''})`,
       records: RECORDS, seconds: round(seconds), recordsPerSec: Math.round(RECORDS / seconds), mbPerSec: round(mb / seconds, 1),
       ratioToRaw: round(mb / seconds / rawRate, 2), ratioToRawRelay: round(mb / seconds / relayRate, 2),
+    });
+  }
+
+  if (STORAGES.includes('memory')) {
+    const { produced, consumed } = await franzStages();
+    report({
+      bench: 'franz stages alone, memory: producer worker → host / host → consumer worker',
+      records: RECORDS, produceRecordsPerSec: Math.round(RECORDS / produced), consumeRecordsPerSec: Math.round(RECORDS / consumed),
     });
   }
 
