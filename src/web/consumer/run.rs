@@ -33,6 +33,9 @@ pub(super) struct Handlers {
     /// Functions handed to every payload, created once per run (never one closure per message).
     pause: Closure<dyn Fn(String, u32)>,
     noop: Function,
+    /// `isRunning` (true) and `isStale` (false) of an `eachBatch` payload.
+    running: Function,
+    stale: Function,
     batch_methods: [(&'static str, Function); 4],
 }
 
@@ -74,6 +77,8 @@ impl Handlers {
             concurrency: concurrency as usize,
             pause,
             noop: Function::new_no_args("return Promise.resolve()"),
+            running: Function::new_no_args("return true"),
+            stale: Function::new_no_args("return false"),
             batch_methods: [
                 ("isEmpty", Function::new_no_args("return this.messages.length === 0")),
                 ("firstOffset", Function::new_no_args("return this.messages.length ? this.messages[0].offset : null")),
@@ -153,8 +158,8 @@ async fn handle_partition(
             ("batch", batch.into()),
             ("heartbeat", handlers.noop.clone().into()),
             ("pause", handlers.pause_for(&tp)),
-            ("isRunning", JsValue::from(Function::new_no_args("return true"))),
-            ("isStale", JsValue::from(Function::new_no_args("return false"))),
+            ("isRunning", handlers.running.clone().into()),
+            ("isStale", handlers.stale.clone().into()),
         ]);
         call_handler(each_batch, &payload.into()).await?;
         handled += records.len() as u32;
