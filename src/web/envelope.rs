@@ -388,7 +388,7 @@ pub fn response(id: f64, r: &Response) -> (Object, Array) {
             .into(),
         ),
     };
-    js::set(&out, "kind", kind);
+    js::set(&out, "kind", js::interned(kind));
     js::set(&out, "body", body);
     (out, transfer)
 }

@@ -40,7 +40,7 @@ fn group_call(
 /// into a RecordBatch v2 here, on the client, as Kafka's producers do.
 pub fn request(id: f64, r: &Request) -> (Object, Array) {
     let transfer = Array::new();
-    let (kind, fields): (&str, Vec<(&str, JsValue)>) = match r {
+    let (kind, fields): (&'static str, Vec<(&'static str, JsValue)>) = match r {
         Request::Produce { acks, partitions } => (
             "Produce",
             vec![
@@ -186,7 +186,7 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
         Request::DescribeGroup { group } => ("DescribeGroup", group_call(group, "", 0, None)),
         Request::FindCoordinator { group } => ("FindCoordinator", group_call(group, "", 0, None)),
     };
-    let out = object([("id", id.into()), ("kind", kind.into())]);
+    let out = object([("id", id.into()), ("kind", js::interned(kind))]);
     for (k, v) in fields {
         js::set(&out, k, v);
     }

@@ -5,8 +5,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt::Display;
 
-use js_sys::{Array, Object, Reflect};
-use wasm_bindgen::JsValue;
+use js_sys::{Array, Object};
+use wasm_bindgen::prelude::*;
 
 use super::error;
 
@@ -17,7 +17,17 @@ thread_local! {
     static NAMES: RefCell<HashMap<(usize, usize), JsValue>> = RefCell::new(HashMap::new());
 }
 
-fn name(key: &'static str) -> JsValue {
+#[wasm_bindgen(module = "/src/web/js/object.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = getProperty)]
+    fn get_property(object: &JsValue, key: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = setProperty)]
+    fn set_property(object: &JsValue, key: &JsValue, value: &JsValue);
+    fn decimal(n: f64) -> JsValue;
+}
+
+/// The JS string of a `&'static str` (a property name, a kind), made once.
+pub fn interned(key: &'static str) -> JsValue {
     NAMES.with_borrow_mut(|names| {
         names.entry((key.as_ptr() as usize, key.len())).or_insert_with(|| JsValue::from_str(key)).clone()
     })
@@ -25,26 +35,30 @@ fn name(key: &'static str) -> JsValue {
 
 /// `obj[key]`, or `undefined` when `obj` is not an object.
 pub fn get(obj: &JsValue, key: &'static str) -> JsValue {
+    property(obj, || interned(key))
+}
+
+/// `obj[key]` for a key known only at run time.
+pub fn get_dyn(obj: &JsValue, key: &str) -> JsValue {
+    property(obj, || JsValue::from_str(key))
+}
+
+fn property(obj: &JsValue, key: impl FnOnce() -> JsValue) -> JsValue {
     if obj.is_object() {
-        Reflect::get(obj, &name(key)).unwrap_or(JsValue::UNDEFINED)
+        get_property(obj, &key())
     } else {
         JsValue::UNDEFINED
     }
 }
 
-/// `obj[key]` for a key known only at run time.
-pub fn get_dyn(obj: &JsValue, key: &str) -> JsValue {
-    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
 /// Sets `obj[key] = value` on a plain object this module created (which cannot fail).
 pub fn set(obj: &Object, key: &'static str, value: impl Into<JsValue>) {
-    let _ = Reflect::set(obj, &name(key), &value.into());
+    set_property(obj, &interned(key), &value.into());
 }
 
 /// `obj[key] = value` for a key known only at run time.
 pub fn set_dyn(obj: &Object, key: &str, value: impl Into<JsValue>) {
-    let _ = Reflect::set(obj, &JsValue::from_str(key), &value.into());
+    set_property(obj, &JsValue::from_str(key), &value.into());
 }
 
 /// A plain object built from `(key, value)` pairs.
@@ -138,7 +152,12 @@ pub fn list(obj: &JsValue, key: &'static str, field: impl Display, required: boo
 
 /// Offsets cross into JS as strings, as in KafkaJS (they can exceed 2^53).
 pub fn offset(n: i64) -> JsValue {
-    JsValue::from_str(&n.to_string())
+    // Made by JS from a double where that is exact: no string crosses out of wasm memory.
+    if n.unsigned_abs() <= 1 << 53 {
+        decimal(n as f64)
+    } else {
+        JsValue::from_str(&n.to_string())
+    }
 }
 
 /// A core value as a plain JS object (through its serde form): for the group calls' envelope bodies.
@@ -150,4 +169,18 @@ pub fn to_plain<T: serde::Serialize>(value: &T) -> JsValue {
 pub fn from_plain<T: serde::de::DeserializeOwned>(value: &JsValue, what: &str) -> Result<T, String> {
     let json = js_sys::JSON::stringify(value).map_err(|_| format!("{what} cannot be read"))?;
     serde_json::from_str(&String::from(json)).map_err(|e| format!("{what} is malformed: {e}"))
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests {
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    fn offsets_are_exact_decimal_strings_on_both_sides_of_2_to_the_53() {
+        for n in [0, -1, 42, (1 << 53) - 1, 1 << 53, (1 << 53) + 1, i64::MAX, i64::MIN] {
+            assert_eq!(super::offset(n).as_string(), Some(n.to_string()));
+        }
+    }
 }
