@@ -1,8 +1,10 @@
 //! `run`: the fetch loop, and handing records to `eachBatch` / `eachMessage`.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Promise};
+use js_sys::{Array, Function, Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
@@ -36,7 +38,10 @@ pub(super) struct Handlers {
     /// `isRunning` (true) and `isStale` (false) of an `eachBatch` payload.
     running: Function,
     stale: Function,
-    batch_methods: [(&'static str, Function); 4],
+    /// The prototype of every `eachBatch` batch: its methods, as KafkaJS's `Batch` class has them.
+    batch_prototype: Object,
+    /// Each partition's `pause` function, bound once.
+    pause_fns: RefCell<HashMap<TopicPartition, JsValue>>,
 }
 
 impl Handlers {
@@ -79,21 +84,31 @@ impl Handlers {
             noop: Function::new_no_args("return Promise.resolve()"),
             running: Function::new_no_args("return true"),
             stale: Function::new_no_args("return false"),
-            batch_methods: [
-                ("isEmpty", Function::new_no_args("return this.messages.length === 0")),
-                ("firstOffset", Function::new_no_args("return this.messages.length ? this.messages[0].offset : null")),
+            batch_prototype: object([
+                ("isEmpty", Function::new_no_args("return this.messages.length === 0").into()),
+                (
+                    "firstOffset",
+                    Function::new_no_args("return this.messages.length ? this.messages[0].offset : null").into(),
+                ),
                 ("lastOffset", Function::new_no_args(
                     "return this.messages.length ? this.messages[this.messages.length - 1].offset : String(BigInt(this.highWatermark) - 1n)",
-                )),
-                ("offsetLag", Function::new_no_args("return String(BigInt(this.highWatermark) - 1n - BigInt(this.lastOffset()))")),
-            ],
+                ).into()),
+                ("offsetLag", Function::new_no_args("return String(BigInt(this.highWatermark) - 1n - BigInt(this.lastOffset()))").into()),
+            ]),
+            pause_fns: RefCell::default(),
         };
         Ok(handlers)
     }
 
     fn pause_for(&self, tp: &TopicPartition) -> JsValue {
-        let f: &Function = self.pause.as_ref().unchecked_ref();
-        f.bind2(&JsValue::NULL, &tp.0.as_str().into(), &tp.1.into()).into()
+        self.pause_fns
+            .borrow_mut()
+            .entry(tp.clone())
+            .or_insert_with(|| {
+                let f: &Function = self.pause.as_ref().unchecked_ref();
+                f.bind2(&JsValue::NULL, &tp.0.as_str().into(), &tp.1.into()).into()
+            })
+            .clone()
     }
 }
 
@@ -145,15 +160,11 @@ async fn handle_partition(
     let topic: JsValue = tp.0.as_str().into();
     if let Some(each_batch) = &handlers.each_batch {
         let messages = pack::records(records.iter().map(|(o, r)| (*o, r)));
-        let batch = object([
-            ("topic", topic.clone()),
-            ("partition", tp.1.into()),
-            ("highWatermark", js::offset(high_watermark)),
-            ("messages", messages.into()),
-        ]);
-        for (name, f) in &handlers.batch_methods {
-            js::set(&batch, name, f.bind0(&batch));
-        }
+        let batch = Object::create(&handlers.batch_prototype);
+        js::set(&batch, "topic", topic.clone());
+        js::set(&batch, "partition", tp.1);
+        js::set(&batch, "highWatermark", js::offset(high_watermark));
+        js::set(&batch, "messages", messages);
         let payload = object([
             ("batch", batch.into()),
             ("heartbeat", handlers.noop.clone().into()),
