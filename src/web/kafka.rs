@@ -164,14 +164,21 @@ pub(crate) async fn wait_on(waiters: &RefCell<Vec<Function>>, timeout_ms: u32) {
     }
 }
 
-fn global_function(name: &str) -> Option<Function> {
-    js_sys::Reflect::get(&js_sys::global(), &name.into()).ok()?.dyn_into::<Function>().ok()
+thread_local! {
+    /// The global scope's `setTimeout` and `clearTimeout`, looked up once: every request starts a timer.
+    static TIMER_FUNCTIONS: Option<(Function, Function)> = {
+        let global = |name: &str| super::js::get_dyn(&js_sys::global(), name).dyn_into::<Function>().ok();
+        global("setTimeout").zip(global("clearTimeout"))
+    };
 }
 
 pub(crate) fn set_timeout(callback: &Function, ms: u32) -> JsValue {
-    global_function("setTimeout")
-        .and_then(|f| f.call2(&js_sys::global(), callback, &ms.into()).ok())
-        .unwrap_or(JsValue::UNDEFINED)
+    TIMER_FUNCTIONS.with(|timers| {
+        timers
+            .as_ref()
+            .and_then(|(set, _)| set.call2(&js_sys::global(), callback, &ms.into()).ok())
+            .unwrap_or(JsValue::UNDEFINED)
+    })
 }
 
 /// A timeout that is cleared when dropped: a wait that ends early must not leave its timer to wake the thread
@@ -186,9 +193,11 @@ impl Timer {
 
 impl Drop for Timer {
     fn drop(&mut self) {
-        if let Some(clear) = global_function("clearTimeout") {
-            let _ = clear.call1(&js_sys::global(), &self.0);
-        }
+        TIMER_FUNCTIONS.with(|timers| {
+            if let Some((_, clear)) = timers {
+                let _ = clear.call1(&js_sys::global(), &self.0);
+            }
+        });
     }
 }
 
