@@ -7,7 +7,11 @@ import { chromium } from 'playwright-core';
 const ROOT = new URL('../../', import.meta.url).pathname;
 const [batches = '100', reopen = '1000000', records = '200000', only] = process.argv.slice(2);
 
-const server = spawn('node', [`${ROOT}scripts/serve.mjs`, ROOT, '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+// Cross-origin isolated, so that workers' clocks are precise enough for latency figures.
+const server = spawn('node', [`${ROOT}scripts/serve.mjs`, ROOT, '0'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+  env: { ...process.env, FRANZ_ISOLATE: '1' },
+});
 const url = await new Promise((resolve) => server.stdout.on('data', (d) => {
   const m = /at (http:\S+)/.exec(String(d));
   if (m) resolve(m[1]);

@@ -12,6 +12,8 @@ const LATENCY_RECORDS = Number(params.get('latency') ?? 1000);
 const STORAGES = (params.get('storage') ?? 'memory,indexeddb').split(',');
 
 const out = document.getElementById('out');
+report({ crossOriginIsolated: self.crossOriginIsolated }); // if not, latencies come in steps of 0.1 ms
+
 function report(line) {
   const json = JSON.stringify(line);
   console.log(json);
