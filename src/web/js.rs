@@ -17,7 +17,7 @@ thread_local! {
     static NAMES: RefCell<HashMap<(usize, usize), JsValue>> = RefCell::new(HashMap::new());
 }
 
-#[wasm_bindgen(module = "/src/web/js/object.js")]
+#[wasm_bindgen(module = "/src/web/js/pack.js")]
 extern "C" {
     #[wasm_bindgen(js_name = getProperty)]
     fn get_property(object: &JsValue, key: &JsValue) -> JsValue;

@@ -1,3 +1,6 @@
+// The JavaScript side of crossing into and out of wasm (the one snippet module: wasm-bindgen's test server, under
+// the many parallel imports of a test page, now and then hung on a page that had one more).
+//
 // Packs KafkaJS-style messages into one buffer, so that a send crosses into wasm once instead of several times per
 // message. Only conversion happens here; every decision (partition, batch, size limits) is wasm's.
 //
@@ -167,4 +170,29 @@ export function unpackRecords(arena, numbers, refs) {
     messages.push({ key, value, timestamp: String(numbers[r + 1]), attributes: 0, offset: String(numbers[r]), headers });
   }
   return messages;
+}
+
+// Property reads and writes at the API boundary. js-sys's Reflect bindings may throw, so every call through them
+// allocates a catching wrapper; a try/catch here allocates nothing, and a throwing getter or a frozen object
+// gives `undefined` or leaves the object as it is, as franz treated those errors anyway.
+
+export function getProperty(object, key) {
+  try {
+    return object[key];
+  } catch {
+    return undefined;
+  }
+}
+
+export function setProperty(object, key, value) {
+  try {
+    object[key] = value;
+  } catch {
+    // a frozen or exotic object keeps what it has
+  }
+}
+
+/** A whole number's decimal string (KafkaJS's offsets), for a double that holds it exactly. */
+export function decimal(n) {
+  return String(n);
 }
