@@ -1,5 +1,5 @@
-// The JavaScript side of crossing into and out of wasm (the one snippet module: wasm-bindgen's test server, under
-// the many parallel imports of a test page, now and then hung on a page that had one more).
+// The JavaScript side of crossing into and out of wasm, in one snippet module: with a second one, the web_api test
+// page hung while loading in 1 of 3 headless runs (0 of 10 with one), for a reason not found.
 //
 // Packs KafkaJS-style messages into one buffer, so that a send crosses into wasm once instead of several times per
 // message. Only conversion happens here; every decision (partition, batch, size limits) is wasm's.
