@@ -12,8 +12,8 @@ use super::error;
 
 thread_local! {
     /// JS strings for property names, made once: a produce reads several fields of every message, and building
-    /// a fresh JS string for each name costs more than the read. Keyed by the `&'static str`'s address, which no
-    /// other string can ever share.
+    /// a fresh JS string for each name costs more than the read. Keyed by the `&'static str`'s address and
+    /// length, which no other string can ever share.
     static NAMES: RefCell<HashMap<(usize, usize), JsValue>> = RefCell::new(HashMap::new());
 }
 
@@ -150,10 +150,15 @@ pub fn list(obj: &JsValue, key: &'static str, field: impl Display, required: boo
     Ok(Array::from(&v).iter().collect())
 }
 
+/// Whether a double holds `n` exactly (|n| ≤ 2^53: every offset and timestamp, in practice).
+pub fn exact_as_double(n: i64) -> bool {
+    n.unsigned_abs() <= 1 << 53
+}
+
 /// Offsets cross into JS as strings, as in KafkaJS (they can exceed 2^53).
 pub fn offset(n: i64) -> JsValue {
     // Made by JS from a double where that is exact: no string crosses out of wasm memory.
-    if n.unsigned_abs() <= 1 << 53 {
+    if exact_as_double(n) {
         decimal(n as f64)
     } else {
         JsValue::from_str(&n.to_string())

@@ -182,7 +182,7 @@ pub(crate) fn set_timeout(callback: &Function, ms: u32) -> JsValue {
 }
 
 /// A timeout that is cleared when dropped: a wait that ends early must not leave its timer to wake the thread
-/// later for nothing (at hundreds of requests a second, those wake-ups were most of an idle worker's work).
+/// later for nothing (every request and every long poll starts one).
 pub(crate) struct Timer(JsValue);
 
 impl Timer {

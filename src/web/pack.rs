@@ -27,10 +27,9 @@ pub fn messages(messages: &JsValue, at: &str, now: i64) -> Result<Vec<OutgoingMe
 /// KafkaJS message objects for fetched records, built in JavaScript from one copy of their bytes.
 pub fn records<'a>(records: impl IntoIterator<Item = (i64, &'a Record)>) -> js_sys::Array {
     let packed = PackedRecords::pack(records);
-    // Offsets and timestamps cross as doubles when every one is exact as a double (below 2^53: always, in
-    // practice), as BigInts otherwise: a double's string is made several times faster than a BigInt's.
-    const EXACT: u64 = 1 << 53;
-    let numbers: JsValue = if packed.numbers.iter().all(|n| n.unsigned_abs() <= EXACT) {
+    // Offsets and timestamps cross as doubles when every one is exact as a double, as BigInts otherwise: a
+    // double's string is made several times faster than a BigInt's.
+    let numbers: JsValue = if packed.numbers.iter().all(|&n| super::js::exact_as_double(n)) {
         let doubles: Vec<f64> = packed.numbers.iter().map(|&n| n as f64).collect();
         js_sys::Float64Array::from(&doubles[..]).into()
     } else {

@@ -169,8 +169,9 @@ mod tests {
 /// in one call (`unpackRecords` in `src/web/js/pack.js`) instead of several calls into wasm per record.
 ///
 /// `arena` holds every key, value, header name and header value. `numbers` holds each record's offset and
-/// timestamp (exact: they cross as doubles only when every one is below 2^53). `refs` holds per record a key ref, a value ref, the header count,
-/// then a name ref and a value ref per header, where a ref is `start` (-1 = null) and `length` into the arena.
+/// timestamp (exact: they cross as doubles only when every one is below 2^53). `refs` holds per record a key ref,
+/// a value ref, the header count, then a name ref and a value ref per header, where a ref is `start` (-1 = null)
+/// and `length` into the arena.
 #[derive(Debug, Default, PartialEq)]
 pub struct PackedRecords {
     pub arena: Vec<u8>,
