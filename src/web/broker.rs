@@ -5,13 +5,12 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
-use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{MessageEvent, MessagePort};
 
 use super::envelope_client;
-use super::kafka::{Inner, Timer};
+use super::kafka::Inner;
+use super::signal::Signal;
 use crate::core::error::Error;
 use crate::core::protocol::{Request, Response};
 
@@ -41,8 +40,10 @@ pub struct Remote {
     port: RefCell<MessagePort>,
     handler: RefCell<Option<Handler>>,
     timeouts: Timeouts,
-    /// Resolve functions of requests waiting for an answer, by id.
-    pending: RefCell<HashMap<u64, Function>>,
+    /// Requests waiting for an answer, by id: `Some` once it came (`null` if the host is gone). `answered` wakes
+    /// them.
+    pending: RefCell<HashMap<u64, Option<JsValue>>>,
+    answered: Signal,
     next_id: Cell<u64>,
     last_heard_ms: Cell<f64>,
     /// The host stopped answering; requests fail at once until a reconnect.
@@ -51,7 +52,7 @@ pub struct Remote {
     pub cluster_name: RefCell<String>,
 }
 
-/// What a pending request is resolved with when its host is gone (`undefined` means it timed out).
+/// What a pending request is answered with when its host is gone.
 fn host_gone() -> JsValue {
     JsValue::NULL
 }
@@ -63,6 +64,7 @@ impl Remote {
             handler: RefCell::default(),
             timeouts,
             pending: RefCell::default(),
+            answered: Signal::default(),
             next_id: Cell::new(1),
             last_heard_ms: Cell::new(js_sys::Date::now()),
             down: Cell::new(false),
@@ -82,8 +84,15 @@ impl Remote {
             me.last_heard_ms.set(js_sys::Date::now());
             let data = event.data();
             let id = super::js::get(&data, "id").as_f64().map(|f| f as u64);
-            if let Some(resolve) = id.and_then(|id| me.pending.borrow_mut().remove(&id)) {
-                let _ = resolve.call1(&JsValue::NULL, &data);
+            let waiting = id.is_some_and(|id| match me.pending.borrow_mut().get_mut(&id) {
+                Some(slot @ None) => {
+                    *slot = Some(data);
+                    true
+                }
+                _ => false,
+            });
+            if waiting {
+                me.answered.notify();
             }
         });
         port.set_onmessage(Some(handler.as_ref().unchecked_ref()));
@@ -94,9 +103,10 @@ impl Remote {
     /// The host is gone: every waiting request fails now.
     fn host_is_gone(&self) {
         self.down.set(true);
-        for (_, resolve) in self.pending.take() {
-            let _ = resolve.call1(&JsValue::NULL, &host_gone());
+        for slot in self.pending.borrow_mut().values_mut() {
+            slot.get_or_insert_with(host_gone);
         }
+        self.answered.notify();
     }
 
     /// Leaves the current host (saying goodbye, in case it still listens) and talks to the one on `port`.
@@ -135,25 +145,27 @@ impl Remote {
             Request::JoinGroup(join) => join.rebalance_timeout_ms.clamp(0, i64::from(u32::MAX)) as u32,
             _ => 0,
         };
-        let mut timer = None;
-        let answered = Promise::new(&mut |resolve, _| {
-            // Silence past the timeout answers `undefined`, which the check below turns into REQUEST_TIMED_OUT.
-            timer = Some(Timer::start(&resolve, self.timeouts.request_ms.saturating_add(waits)));
-            self.pending.borrow_mut().insert(id, resolve);
-        });
+        self.pending.borrow_mut().insert(id, None);
         if self.port.borrow().post_message_with_transferable(&envelope, &transfer).is_err() {
             self.pending.borrow_mut().remove(&id);
             return Err(Self::not_available("the broker host's port refused the request"));
         }
-        let answer = JsFuture::from(answered).await.map_err(|_| Self::not_available("the broker host went away"))?;
-        drop(timer);
-        if answer.is_undefined() {
-            self.pending.borrow_mut().remove(&id);
-            return Err(Error::RequestTimedOut(format!(
-                "the broker host did not answer within {} ms (requestTimeout)",
-                self.timeouts.request_ms
-            )));
-        }
+        let deadline = js_sys::Date::now() + f64::from(self.timeouts.request_ms.saturating_add(waits));
+        let answer = loop {
+            if let Some(Some(answer)) = self.pending.borrow().get(&id) {
+                break answer.clone();
+            }
+            let left = deadline - js_sys::Date::now();
+            if left <= 0.0 {
+                self.pending.borrow_mut().remove(&id);
+                return Err(Error::RequestTimedOut(format!(
+                    "the broker host did not answer within {} ms (requestTimeout)",
+                    self.timeouts.request_ms
+                )));
+            }
+            self.answered.wait(left.ceil() as u32).await;
+        };
+        self.pending.borrow_mut().remove(&id);
         if answer.is_null() {
             return Err(Self::not_available("the broker host stopped answering while this request waited"));
         }

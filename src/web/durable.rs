@@ -173,9 +173,7 @@ impl Inner {
             return;
         }
         self.acks.borrow_mut().extend(acks);
-        for resolve in self.ack_waiters.take() {
-            let _ = resolve.call0(&JsValue::NULL);
-        }
+        self.ack_waiters.notify();
     }
 
     /// Waits until every partition of a produce that waited for its ISR has its answer. The leader answers
@@ -204,7 +202,7 @@ impl Inner {
             if !waiting {
                 return;
             }
-            super::kafka::wait_on(&self.ack_waiters, (deadline - self.now_ms()).max(1) as u32).await;
+            self.ack_waiters.wait((deadline - self.now_ms()).max(1) as u32).await;
         }
     }
 

@@ -5,7 +5,7 @@ use std::rc::{Rc, Weak};
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::future_to_promise;
 
 use super::admin::Admin;
 use super::broker::{
@@ -20,6 +20,7 @@ use super::idb::{Durability, IdbStorage};
 use super::js;
 use super::lock::{self, Acquired, ClusterLock};
 use super::producer::Producer;
+use super::signal::Signal;
 use crate::core::cluster::{Cluster, PendingAck};
 use crate::core::error::Error;
 use crate::core::protocol::{Request, Response};
@@ -39,8 +40,8 @@ pub(crate) struct Inner {
     /// Kafka's `auto.create.topics.enable` for this cluster.
     pub auto_create_topics: bool,
     pub events: Rc<Events>,
-    /// Resolve functions of consumers long-polling for new data.
-    waiters: RefCell<Vec<Function>>,
+    /// Consumers long-polling for new data wait on this.
+    waiters: Signal,
     /// IndexedDB, for a persistent cluster.
     pub storage: Option<IdbStorage>,
     lock: RefCell<Option<ClusterLock>>,
@@ -57,7 +58,7 @@ pub(crate) struct Inner {
     pub group_mail: RefCell<Vec<crate::core::groups::Reply>>,
     /// Answers to acks=all writes that waited for their ISR, until their produce takes them; and who waits.
     pub acks: RefCell<std::collections::BTreeMap<PendingAck, Result<i64, Error>>>,
-    pub ack_waiters: RefCell<Vec<Function>>,
+    pub ack_waiters: Signal,
     /// Changes not yet told to `cluster.change` listeners, and whether telling them is scheduled.
     pending_changes: RefCell<Vec<(String, String)>>,
     change_scheduled: Cell<bool>,
@@ -89,7 +90,7 @@ impl Inner {
                 me.tell_changes();
             }
         });
-        let _ = set_timeout(tell.unchecked_ref(), wait as u32);
+        super::signal::set_timeout(tell.unchecked_ref(), wait as u32);
     }
 
     /// One `cluster.change` event for every change since the last: `{ type, topic }` of the first, and
@@ -109,14 +110,12 @@ impl Inner {
 
     /// New data became visible: wake every consumer waiting for some.
     pub fn data_arrived(&self) {
-        for resolve in self.waiters.take() {
-            let _ = resolve.call0(&JsValue::NULL);
-        }
+        self.waiters.notify();
     }
 
     /// Waits until new data arrives or `timeout_ms` passes, whichever is first (a fetch long poll).
     pub async fn wait_for_data(&self, timeout_ms: u32) {
-        wait_on(&self.waiters, timeout_ms).await;
+        self.waiters.wait(timeout_ms).await;
     }
 
     /// Serves one protocol request on the in-page cluster, now. Writing what it changed is the caller's
@@ -144,60 +143,6 @@ impl Inner {
         } else {
             Ok(())
         }
-    }
-}
-
-/// `setTimeout(callback, ms)` in a page or a worker.
-/// Waits until a function put on `waiters` is called, or `timeout_ms` passes.
-pub(crate) async fn wait_on(waiters: &RefCell<Vec<Function>>, timeout_ms: u32) {
-    let mut registered = None;
-    let mut timer = None;
-    let done = Promise::new(&mut |resolve, _| {
-        timer = Some(Timer::start(&resolve, timeout_ms));
-        registered = Some(resolve.clone());
-        waiters.borrow_mut().push(resolve);
-    });
-    let _ = JsFuture::from(done).await;
-    drop(timer);
-    if let Some(resolve) = registered {
-        waiters.borrow_mut().retain(|f| !js_sys::Object::is(f, &resolve));
-    }
-}
-
-thread_local! {
-    /// The global scope's `setTimeout` and `clearTimeout`, looked up once: every request starts a timer.
-    static TIMER_FUNCTIONS: Option<(Function, Function)> = {
-        let global = |name: &str| super::js::get_dyn(&js_sys::global(), name).dyn_into::<Function>().ok();
-        global("setTimeout").zip(global("clearTimeout"))
-    };
-}
-
-pub(crate) fn set_timeout(callback: &Function, ms: u32) -> JsValue {
-    TIMER_FUNCTIONS.with(|timers| {
-        timers
-            .as_ref()
-            .and_then(|(set, _)| set.call2(&js_sys::global(), callback, &ms.into()).ok())
-            .unwrap_or(JsValue::UNDEFINED)
-    })
-}
-
-/// A timeout that is cleared when dropped: a wait that ends early must not leave its timer to wake the thread
-/// later for nothing (every request and every long poll starts one).
-pub(crate) struct Timer(JsValue);
-
-impl Timer {
-    pub fn start(callback: &Function, ms: u32) -> Timer {
-        Timer(set_timeout(callback, ms))
-    }
-}
-
-impl Drop for Timer {
-    fn drop(&mut self) {
-        TIMER_FUNCTIONS.with(|timers| {
-            if let Some((_, clear)) = timers {
-                let _ = clear.call1(&js_sys::global(), &self.0);
-            }
-        });
     }
 }
 
@@ -278,7 +223,7 @@ pub(crate) async fn open_local(c: OpenConfig) -> Result<Rc<Inner>, JsValue> {
         cluster: RefCell::new(cluster),
         auto_create_topics: c.auto_create_topics,
         events: Rc::default(),
-        waiters: RefCell::default(),
+        waiters: Signal::default(),
         storage,
         lock: RefCell::new(lock),
         writing: Cell::new(false),
@@ -289,7 +234,7 @@ pub(crate) async fn open_local(c: OpenConfig) -> Result<Rc<Inner>, JsValue> {
         clients: RefCell::default(),
         group_mail: RefCell::default(),
         acks: RefCell::default(),
-        ack_waiters: RefCell::default(),
+        ack_waiters: Signal::default(),
         pending_changes: RefCell::default(),
         change_scheduled: Cell::new(false),
         last_change_ms: Cell::new(0),

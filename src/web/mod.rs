@@ -17,6 +17,7 @@ mod lock;
 mod pack;
 mod producer;
 mod retry;
+mod signal;
 
 use wasm_bindgen::prelude::*;
 

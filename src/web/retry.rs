@@ -2,9 +2,7 @@
 //! failing over). Only failures that say "the broker could not be reached" are retried; an answer that the
 //! request failed (a storage error, a bad argument) goes to the caller at once.
 
-use js_sys::Promise;
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
 
 use super::error;
 use super::js;
@@ -55,8 +53,5 @@ pub fn worth_retrying(e: &Error) -> bool {
 }
 
 pub async fn sleep(ms: u32) {
-    let done = Promise::new(&mut |resolve, _| {
-        let _ = super::kafka::set_timeout(&resolve, ms);
-    });
-    let _ = JsFuture::from(done).await;
+    super::signal::Timeout::start(ms).await;
 }
