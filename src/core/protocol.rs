@@ -15,15 +15,28 @@ use crate::core::cluster::{
 };
 use crate::core::error::{Error, Result};
 use crate::core::groups::{GroupDescription, GroupState, Join, Joined, TopicPartition};
-use crate::core::log::{OffsetAndTimestamp, OffsetSpec, ProducerBatch};
+use crate::core::log::{AppendInfo, OffsetAndTimestamp, OffsetSpec, PartitionLog, ProducerBatch};
 use crate::core::record::Record;
-use crate::core::topic::ConfigEntry;
+use crate::core::topic::{ConfigEntry, TopicConfig};
 
 /// What a Produce carries: RecordBatch v2 bytes a client built, or records for the leader to batch itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProduceData {
     Batches(Bytes),
     Records { records: Vec<Record>, producer: Option<ProducerBatch> },
+}
+
+impl ProduceData {
+    /// The leader's append of this data at `now_ms`: a client's bytes checked as Kafka's `LogValidator` does, or
+    /// records the leader batches and seals itself.
+    pub fn leader_append(self, now_ms: i64) -> impl FnOnce(&mut PartitionLog, i32, &TopicConfig) -> Result<AppendInfo> {
+        move |log, epoch, config| match self {
+            ProduceData::Batches(bytes) => log.append_as_leader(&bytes, epoch, config, now_ms),
+            ProduceData::Records { records, producer } => {
+                log.append_records_as_leader(records, producer, epoch, config, now_ms)
+            }
+        }
+    }
 }
 
 /// One partition's part of a Produce.

@@ -121,16 +121,7 @@ impl Cluster {
         acks: i16,
         now_ms: i64,
     ) -> Result<ProduceResult> {
-        match data {
-            ProduceData::Batches(bytes) => self.produce_with(topic, partition, acks, now_ms, |log, epoch, config| {
-                log.append_as_leader(&bytes, epoch, config, now_ms)
-            }),
-            ProduceData::Records { records, producer } => {
-                self.produce_with(topic, partition, acks, now_ms, |log, epoch, config| {
-                    log.append_records_as_leader(records, producer, epoch, config, now_ms)
-                })
-            }
-        }
+        self.produce_with(topic, partition, acks, now_ms, data.leader_append(now_ms))
     }
 
     /// Produce with `acks` (-1, 0 or 1) and the leader's append given.

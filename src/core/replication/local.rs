@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use super::{Broker, BrokerId, Completed, Controller, Envelope, Node, PartitionId, ProduceOutcome, Timing};
 use crate::core::error::Error;
 use crate::core::log::{AppendInfo, PartitionLog, ProducerBatch};
+use crate::core::protocol::ProduceData;
 use crate::core::record::Record;
 use crate::core::topic::TopicConfig;
 
@@ -96,9 +97,7 @@ impl LocalCluster {
         acks: i16,
         now_ms: i64,
     ) -> ProduceOutcome {
-        let append = |log: &mut PartitionLog, epoch, config: &TopicConfig| {
-            log.append_records_as_leader(records, producer, epoch, config, now_ms)
-        };
+        let append = ProduceData::Records { records, producer }.leader_append(now_ms);
         self.produce_with(broker, partition, acks, now_ms, append).0
     }
 

@@ -11,6 +11,7 @@ use crate::core::error::{Error, Result};
 use crate::core::log::{
     truncation_offset, AppendInfo, EpochEnd, PartitionLog, ProducerBatch, StoredBatch, UNDEFINED_EPOCH,
 };
+use crate::core::protocol::ProduceData;
 use crate::core::record::Record;
 use crate::core::topic::TopicConfig;
 
@@ -275,10 +276,8 @@ impl Broker {
         acks: i16,
         now_ms: i64,
     ) -> ProduceOutcome {
-        self.produce_with(partition, acks, now_ms, |log, epoch, config| {
-            log.append_records_as_leader(records, producer, epoch, config, now_ms)
-        })
-        .0
+        let append = ProduceData::Records { records, producer }.leader_append(now_ms);
+        self.produce_with(partition, acks, now_ms, append).0
     }
 
     /// Kafka's Produce at this broker, with `append` doing the leader's append (of records it batches itself,
