@@ -469,6 +469,12 @@ fn the_live_view_shows_brokers_replicas_records_and_groups() {
     assert_eq!(view["brokers"].as_array().unwrap().iter().filter(|b| b["alive"] == true).count(), 3);
     let p = &view["topics"][0]["partitions"][0];
     assert_eq!((p["highWatermark"].as_i64(), p["logEndOffsets"].as_array().unwrap().len()), (Some(4), 3));
+    let states = |p: &Value| -> Vec<String> {
+        p["replicaStates"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_owned()).collect()
+    };
+    let mut healthy = states(p);
+    healthy.sort();
+    assert_eq!(healthy, ["follower", "follower", "leader"]);
     let last: Vec<&str> = p["last"].as_array().unwrap().iter().map(|r| r["value"].as_str().unwrap()).collect();
     assert_eq!(last, ["b", "c", "d"], "the newest three records");
     assert_eq!(
@@ -492,6 +498,9 @@ fn the_live_view_shows_brokers_replicas_records_and_groups() {
     let view = s.cli.view(&mut s.tab).unwrap();
     assert_eq!(view["brokers"][leader as usize - 1]["alive"], false);
     assert_eq!(view["topics"][0]["partitions"][0]["offline"][0].as_i64(), Some(leader));
+    let p = &view["topics"][0]["partitions"][0];
+    let killed = p["replicas"].as_array().unwrap().iter().position(|r| r.as_i64() == Some(leader)).unwrap();
+    assert_eq!(states(p)[killed], "offline", "the killed leader's replica");
 }
 
 #[test]

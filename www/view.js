@@ -40,7 +40,7 @@ export function createView(element, terminal) {
       const max = Math.max(1, ...t.partitions.flatMap((p) => p.logEndOffsets));
       const rows = t.partitions.map((p) => {
         const replicas = p.replicas.map((r, i) => {
-          const kind = p.offline.includes(r) ? 'offline' : r === p.leader ? 'leader' : p.isr.includes(r) ? 'follower' : 'out';
+          const kind = p.replicaStates[i];
           const title = `broker ${r}: ${kind}, LEO ${p.logEndOffsets[i]}, HW ${p.highWatermarks[i]}`;
           return `<span class="replica ${kind}" title="${title}" data-replica="${r}">${r}${r === p.leader ? '★' : ''}</span>`;
         }).join('');

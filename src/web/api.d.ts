@@ -289,6 +289,8 @@ export interface ClusterView {
       leader: number | null;
       leaderEpoch: number;
       replicas: number[];
+      /** Per replica, in `replicas` order. */
+      replicaStates: ('leader' | 'follower' | 'out' | 'offline')[];
       isr: number[];
       offline: number[];
       logStartOffset: number;

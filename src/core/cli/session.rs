@@ -7,13 +7,14 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 
 use super::{CliError, Clusters};
+use crate::core::client::records_from;
 use crate::core::error::Error;
 use crate::core::groups::link::{self, GroupLink};
 use crate::core::groups::{Action, GroupMember, Reply as GroupReply, TopicPartition};
 use crate::core::log::OffsetSpec;
 use crate::core::partitioner::partition_for_key;
 use crate::core::protocol::{FetchPartition, ProduceData, ProducePartition, Request, Response};
-use crate::core::record::{decode_batches, Record};
+use crate::core::record::Record;
 
 /// Bytes one poll reads per partition.
 const POLL_BYTES: usize = 1 << 20;
@@ -130,13 +131,9 @@ impl ConsumeSession {
                 Err(e) if e.retriable() => continue, // a leader is moving; the next poll asks again
                 Err(e) => return Err(CliError::kafka(&e, &what, None)),
             };
-            let bytes = Bytes::from(fetched.batches.concat());
-            let batches = decode_batches(&bytes).map_err(|e| CliError::kafka(&e, &what, None))?;
-            let mut next = position;
-            for (offset, record) in batches.iter().flat_map(|b| b.consumer_records()).filter(|(o, _)| *o >= position) {
-                lines.push(self.format(&record));
-                next = offset + 1;
-            }
+            let (records, next) =
+                records_from(&fetched.batches, position).map_err(|e| CliError::kafka(&e, &what, None))?;
+            lines.extend(records.iter().map(|(_, record)| self.format(record)));
             if next > position {
                 self.positions.insert(p, next);
                 moved.push((p, next));

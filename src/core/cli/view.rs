@@ -6,9 +6,9 @@ use bytes::Bytes;
 use serde_json::{json, Value};
 
 use super::{Cli, Clusters};
+use crate::core::client::records_from;
 use crate::core::cluster::lag;
 use crate::core::protocol::{FetchPartition, Request, Response};
-use crate::core::record::decode_batches;
 
 /// How many of each partition's newest records a view shows.
 const LAST_RECORDS: i64 = 3;
@@ -53,18 +53,34 @@ impl Cli {
                 let mut last = Vec::new();
                 if let Ok(Response::Fetch(answers)) = clusters.call(id, fetch) {
                     for f in answers.into_iter().filter_map(|a| a.result.ok()) {
-                        let batches = decode_batches(&Bytes::from(f.batches.concat())).unwrap_or_default();
-                        for (offset, r) in batches.iter().flat_map(|b| b.consumer_records()).filter(|(o, _)| *o >= from)
-                        {
+                        let (records, _) = records_from(&f.batches, from).unwrap_or_default();
+                        for (offset, r) in records {
                             last.push(json!({ "offset": offset, "key": text(&r.key), "value": text(&r.value) }));
                         }
                     }
                 }
+                // Each replica as the view draws it: offline, the leader, an in-sync follower, or out of the ISR.
+                let states: Vec<&str> = p
+                    .replicas
+                    .iter()
+                    .map(|r| {
+                        if p.offline_replicas.contains(r) {
+                            "offline"
+                        } else if p.leader == Some(*r) {
+                            "leader"
+                        } else if p.isr.contains(r) {
+                            "follower"
+                        } else {
+                            "out"
+                        }
+                    })
+                    .collect();
                 parts.push(json!({
                     "partition": p.partition,
                     "leader": p.leader,
                     "leaderEpoch": p.leader_epoch,
                     "replicas": p.replicas,
+                    "replicaStates": states,
                     "isr": p.isr,
                     "offline": p.offline_replicas,
                     "logStartOffset": p.log_start_offset,
