@@ -3,7 +3,10 @@
 #![cfg(not(target_arch = "wasm32"))] // property tests run natively (proptest needs an OS randomness source)
 
 use bytes::Bytes;
-use franz::core::record::{decode_batches, Attributes, BatchRecord, Record, RecordBatch, TimestampType};
+use franz::core::record::{
+    decode_batches, table_checksum, Attributes, BatchHeader, BatchRecord, Record, RecordBatch, RecordCursor,
+    TimestampType,
+};
 use proptest::prelude::*;
 
 /// One batch assembled field by field from the RecordBatch v2 layout in Kafka's documentation
@@ -204,6 +207,46 @@ proptest! {
         prop_assert_eq!(RecordBatch::decode(bytes.clone()).unwrap(), batch.clone());
         // And the bytes are stable: re-encoding what was decoded gives the same bytes.
         prop_assert_eq!(RecordBatch::decode(bytes.clone()).unwrap().encode(), bytes);
+    }
+
+    /// A leader validates a produce by reading records in place (`RecordCursor`) instead of decoding them: it
+    /// must accept exactly the batches the decoder accepts, and read the same fields, whatever is corrupted
+    /// (the CRC re-sealed, so that the record structure itself is what is tested).
+    #[test]
+    fn reading_in_place_accepts_exactly_what_decoding_does(
+        batch in arb_batch(), at in any::<prop::sample::Index>(), xor in any::<u8>(),
+    ) {
+        let mut bytes = batch.encode().to_vec();
+        let i = 61 + at.index(bytes.len() - 60); // in the records, or (at the end) nowhere
+        if i < bytes.len() {
+            bytes[i] ^= xor;
+        }
+        reseal(&mut bytes);
+        let decoded = RecordBatch::decode(Bytes::from(bytes.clone()));
+        let read = BatchHeader::parse(&bytes).and_then(|h| {
+            let mut cursor = RecordCursor::new(&h, &bytes)?;
+            let mut fields = Vec::new();
+            while let Some(f) = cursor.next()? {
+                fields.push((f.offset_delta, f.timestamp, f.has_key()));
+            }
+            Ok(fields)
+        });
+        match (decoded, read) {
+            (Ok(batch), Ok(fields)) => {
+                let expected: Vec<_> =
+                    batch.records.iter().map(|r| (r.offset_delta, r.record.timestamp, r.record.key.is_some())).collect();
+                prop_assert_eq!(fields, expected);
+            }
+            (Err(a), Err(b)) => prop_assert_eq!(a.name(), b.name()),
+            (a, b) => prop_assert!(false, "decode {:?} but read in place {:?}", a.map(|_| ()), b.map(|_| ())),
+        }
+    }
+
+    /// The wasm build checksums with a lookup table instead of the CPU's CRC instruction: the same CRC-32C.
+    #[test]
+    fn the_wasm_checksum_is_crc32c(bytes in proptest::collection::vec(any::<u8>(), 0..4000), skip in 0usize..16) {
+        let bytes = &bytes[skip.min(bytes.len())..]; // every alignment
+        prop_assert_eq!(table_checksum(bytes), crc32c::crc32c(bytes));
     }
 
     #[test]

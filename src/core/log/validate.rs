@@ -8,7 +8,7 @@
 use bytes::Bytes;
 
 use crate::core::error::{Error, Result};
-use crate::core::record::{split_batches, BatchHeader, BatchRecord, RecordBatch};
+use crate::core::record::{split_batches, BatchHeader, BatchRecord, RecordCursor};
 use crate::core::topic::TopicConfig;
 
 /// One validated batch, ready for offsets to be assigned.
@@ -20,6 +20,7 @@ pub struct ValidBatch {
 }
 
 /// Checks a produce request's record set (client-built bytes) for structure and against the topic's rules.
+/// Records are read in place, never materialised: Kafka's `LogValidator` reads each record too.
 pub fn validate_produce(records: &Bytes, config: &TopicConfig) -> Result<Vec<ValidBatch>> {
     if records.is_empty() {
         return Err(Error::InvalidRequest("the produce request holds no record batch".into()));
@@ -31,10 +32,29 @@ pub fn validate_produce(records: &Bytes, config: &TopicConfig) -> Result<Vec<Val
         if header.attributes.is_control() {
             return Err(Error::InvalidRecord("producers may not send control batches".into()));
         }
-        let batch = RecordBatch::decode_records(header, bytes.clone())?;
-        validate_offsets(&batch)?;
-        check_topic_rules(header.size(), &batch.records, config)?;
-        let max_timestamp = batch.records.iter().map(|r| r.record.timestamp).max().unwrap_or(-1);
+        let mut cursor = RecordCursor::new(&header, &bytes)?;
+        check_batch(header.size(), cursor.len(), config)?;
+        // A producer's batch numbers its records 0..n with no gaps, and says so in lastOffsetDelta.
+        if header.last_offset_delta as usize != cursor.len() - 1 {
+            return Err(Error::InvalidRecord(format!(
+                "lastOffsetDelta is {} but the batch holds {} records",
+                header.last_offset_delta,
+                cursor.len()
+            )));
+        }
+        let mut max_timestamp = -1;
+        let mut expected = 0;
+        while let Some(record) = cursor.next()? {
+            if record.offset_delta != expected {
+                return Err(Error::InvalidRecord(format!(
+                    "record {expected} has offset delta {}, expected {expected}",
+                    record.offset_delta
+                )));
+            }
+            check_key(record.has_key(), record.offset_delta, config)?;
+            max_timestamp = max_timestamp.max(record.timestamp);
+            expected += 1;
+        }
         batches.push(ValidBatch { header, bytes, max_timestamp });
     }
     Ok(batches)
@@ -42,7 +62,13 @@ pub fn validate_produce(records: &Bytes, config: &TopicConfig) -> Result<Vec<Val
 
 /// The topic's rules for one batch of `size` bytes: its size, and keys on a compacted topic.
 pub fn check_topic_rules(size: usize, records: &[BatchRecord], config: &TopicConfig) -> Result<()> {
-    if records.is_empty() {
+    check_batch(size, records.len(), config)?;
+    records.iter().try_for_each(|r| check_key(r.record.key.is_some(), r.offset_delta, config))
+}
+
+/// A batch of `size` bytes and `count` records: not empty, and within `max.message.bytes`.
+fn check_batch(size: usize, count: usize, config: &TopicConfig) -> Result<()> {
+    if count == 0 {
         return Err(Error::InvalidRecord("a produced batch must hold at least one record".into()));
     }
     if size > config.max_message_bytes as usize {
@@ -51,13 +77,15 @@ pub fn check_topic_rules(size: usize, records: &[BatchRecord], config: &TopicCon
             config.max_message_bytes
         )));
     }
-    if config.cleanup_policy.compact {
-        if let Some(r) = records.iter().find(|r| r.record.key.is_none()) {
-            return Err(Error::InvalidRecord(format!(
-                "a compacted topic cannot accept a record without a key (offset delta {})",
-                r.offset_delta
-            )));
-        }
+    Ok(())
+}
+
+/// A compacted topic keeps the last record per key, so a record without one has no place in it.
+fn check_key(has_key: bool, offset_delta: i32, config: &TopicConfig) -> Result<()> {
+    if config.cleanup_policy.compact && !has_key {
+        return Err(Error::InvalidRecord(format!(
+            "a compacted topic cannot accept a record without a key (offset delta {offset_delta})"
+        )));
     }
     Ok(())
 }
@@ -69,24 +97,6 @@ pub fn check_record_set_size(size: usize, config: &TopicConfig) -> Result<()> {
             "the record set is {size} bytes, larger than segment.bytes={}",
             config.segment_bytes
         )));
-    }
-    Ok(())
-}
-
-/// A producer's batch numbers its records 0..n with no gaps, and says so in lastOffsetDelta.
-fn validate_offsets(batch: &RecordBatch) -> Result<()> {
-    if batch.records.is_empty() {
-        return Err(Error::InvalidRecord("a produced batch must hold at least one record".into()));
-    }
-    if batch.last_offset_delta as usize != batch.records.len() - 1 {
-        return Err(Error::InvalidRecord(format!(
-            "lastOffsetDelta is {} but the batch holds {} records",
-            batch.last_offset_delta,
-            batch.records.len()
-        )));
-    }
-    if let Some((i, r)) = batch.records.iter().enumerate().find(|(i, r)| r.offset_delta as usize != *i) {
-        return Err(Error::InvalidRecord(format!("record {i} has offset delta {}, expected {i}", r.offset_delta)));
     }
     Ok(())
 }

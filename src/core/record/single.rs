@@ -4,6 +4,8 @@
 //! key (varint length, -1 = null) | value (same) | header count varint | headers`. Deltas are relative to the
 //! batch's base timestamp and base offset.
 
+use std::ops::Range;
+
 use bytes::Bytes;
 
 use super::wire::{put_varint, put_varlong, varint_len, varlong_len, Reader};
@@ -97,20 +99,41 @@ pub(super) fn encoded_len(record: &Record, offset_delta: i32, timestamp_delta: i
     varint_len(body as i32) + body
 }
 
-/// Reads a length-prefixed byte field as a zero-copy slice of `src`; -1 means null.
-fn take_nullable(r: &mut Reader, src: &Bytes, what: &str) -> Result<Option<Bytes>> {
-    let len = r.varint(what)?;
-    if len == -1 {
-        return Ok(None);
-    }
-    let len = usize::try_from(len).map_err(|_| Error::CorruptMessage(format!("{what} has length {len}")))?;
-    let start = r.position();
-    r.take(len, what)?;
-    Ok(Some(src.slice(start..start + len)))
+/// Where one record's fields lie in its batch's record section, read in place: `read` makes every structural
+/// check of the format, but copies and allocates nothing, which is all a leader needs to validate a produce.
+#[derive(Debug)]
+pub struct RecordFields {
+    pub offset_delta: i32,
+    pub timestamp: i64,
+    key: Option<Range<usize>>,
+    value: Option<Range<usize>>,
+    header_count: usize,
+    /// Where the headers start (they end where the record does).
+    headers_at: usize,
 }
 
-/// Reads one record from `r`, which reads `src` (the batch's record section). Returns the offset delta too.
-pub(super) fn decode(r: &mut Reader, src: &Bytes, base_timestamp: i64) -> Result<(i32, Record)> {
+impl RecordFields {
+    pub fn has_key(&self) -> bool {
+        self.key.is_some()
+    }
+
+    /// The record itself: key, value and header values are zero-copy slices of `src`, the record section
+    /// these fields were read from.
+    pub fn to_record(&self, src: &Bytes) -> Result<Record> {
+        let slice = |field: &Option<Range<usize>>| field.clone().map(|at| src.slice(at));
+        let mut r = Reader::new(src);
+        r.take(self.headers_at, "record")?;
+        let mut headers = Vec::with_capacity(self.header_count);
+        for _ in 0..self.header_count {
+            let (key, value) = header_at(&mut r)?;
+            headers.push((header_key(&src[key])?.to_owned(), slice(&value)));
+        }
+        Ok(Record { key: slice(&self.key), value: slice(&self.value), timestamp: self.timestamp, headers })
+    }
+}
+
+/// Reads one record's fields from `r`, which reads `src` (the batch's record section).
+pub(super) fn read(r: &mut Reader, src: &[u8], base_timestamp: i64) -> Result<RecordFields> {
     let len = r.varint("record length")?;
     let len = usize::try_from(len)
         .ok()
@@ -120,22 +143,18 @@ pub(super) fn decode(r: &mut Reader, src: &Bytes, base_timestamp: i64) -> Result
     r.i8("record attributes")?;
     let timestamp_delta = r.varlong("timestamp delta")?;
     let offset_delta = r.varint("offset delta")?;
-    let key = take_nullable(r, src, "record key")?;
-    let value = take_nullable(r, src, "record value")?;
+    let key = nullable_at(r, "record key")?;
+    let value = nullable_at(r, "record value")?;
     let header_count = r.varint("header count")?;
-    // Each header takes at least two bytes, so a count beyond that is a lie; reject it before allocating.
+    // Each header takes at least two bytes, so a count beyond that is a lie.
     let header_count = usize::try_from(header_count)
         .ok()
         .filter(|&n| n * 2 <= end.saturating_sub(r.position()))
         .ok_or_else(|| Error::CorruptMessage(format!("header count {header_count} is impossible")))?;
-    let mut headers = Vec::with_capacity(header_count);
+    let headers_at = r.position();
     for _ in 0..header_count {
-        let key =
-            take_nullable(r, src, "header key")?.ok_or_else(|| Error::CorruptMessage("a header key is null".into()))?;
-        let key =
-            String::from_utf8(key.to_vec()).map_err(|_| Error::CorruptMessage("a header key is not UTF-8".into()))?;
-        let value = take_nullable(r, src, "header value")?;
-        headers.push((key, value));
+        let (key, _) = header_at(r)?;
+        header_key(&src[key])?;
     }
     if r.position() != end {
         return Err(Error::CorruptMessage(format!(
@@ -146,5 +165,27 @@ pub(super) fn decode(r: &mut Reader, src: &Bytes, base_timestamp: i64) -> Result
     let timestamp = base_timestamp
         .checked_add(timestamp_delta)
         .ok_or_else(|| Error::CorruptMessage("record timestamp overflows".into()))?;
-    Ok((offset_delta, Record { key, value, timestamp, headers }))
+    Ok(RecordFields { offset_delta, timestamp, key, value, header_count, headers_at })
+}
+
+/// Where a length-prefixed byte field lies; -1 means null.
+fn nullable_at(r: &mut Reader, what: &str) -> Result<Option<Range<usize>>> {
+    let len = r.varint(what)?;
+    if len == -1 {
+        return Ok(None);
+    }
+    let len = usize::try_from(len).map_err(|_| Error::CorruptMessage(format!("{what} has length {len}")))?;
+    let start = r.position();
+    r.take(len, what)?;
+    Ok(Some(start..start + len))
+}
+
+/// Where one header's key and value lie.
+fn header_at(r: &mut Reader) -> Result<(Range<usize>, Option<Range<usize>>)> {
+    let key = nullable_at(r, "header key")?.ok_or_else(|| Error::CorruptMessage("a header key is null".into()))?;
+    Ok((key, nullable_at(r, "header value")?))
+}
+
+fn header_key(bytes: &[u8]) -> Result<&str> {
+    std::str::from_utf8(bytes).map_err(|_| Error::CorruptMessage("a header key is not UTF-8".into()))
 }

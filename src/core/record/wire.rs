@@ -114,14 +114,18 @@ impl<'a> Reader<'a> {
 
     fn unsigned_varint(&mut self, max_bytes: usize, what: &str) -> Result<u64> {
         let mut value: u64 = 0;
-        for i in 0..max_bytes {
-            let byte = self.take(1, what)?[0];
+        for (i, &byte) in self.buf[self.pos..].iter().take(max_bytes).enumerate() {
             value |= u64::from(byte & 0x7f) << (7 * i);
             if byte & 0x80 == 0 {
+                self.pos += i + 1;
                 return Ok(value);
             }
         }
-        Err(Error::CorruptMessage(format!("{what}: varint longer than {max_bytes} bytes")))
+        Err(Error::CorruptMessage(if self.remaining() < max_bytes {
+            format!("{what}: varint runs past the end")
+        } else {
+            format!("{what}: varint longer than {max_bytes} bytes")
+        }))
     }
 }
 
