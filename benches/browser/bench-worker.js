@@ -33,13 +33,16 @@ const roles = {
     await consumer.connect();
     await consumer.subscribe({ topic: 'bench', fromBeginning: true });
     let seen = 0;
+    let bytes = 0;
     const done = new Promise((resolve) => {
       consumer.run({
         autoCommit: false,
         eachBatch: async ({ batch }) => {
+          // Every message is read, as a real consumer would.
+          for (const message of batch.messages) bytes += message.value.length;
           seen += batch.messages.length;
           if (seen >= records) {
-            resolve({ at: now() });
+            resolve({ at: now(), bytes });
             consumer.stop();
           }
         },
