@@ -51,15 +51,12 @@ fn bytes_of(v: &JsValue, name: &str) -> Result<Bytes, Error> {
     }
 }
 
-/// Batches side by side in one new JS buffer, copied out of wasm once.
-fn joined(batches: &[Bytes]) -> Uint8Array {
-    let out = Uint8Array::new_with_length(batches.iter().map(Bytes::len).sum::<usize>() as u32);
-    let mut at = 0;
-    for b in batches {
-        out.subarray(at, at + b.len() as u32).copy_from(b);
-        at += b.len() as u32;
+/// Batches side by side in one new JS buffer.
+fn joined(batches: &[Bytes]) -> ArrayBuffer {
+    match batches {
+        [one] => js::copied(one),
+        many => js::copied(&many.concat()),
     }
-    out
 }
 
 /// The request id of an envelope, if it has a usable one (a response needs it).
@@ -276,7 +273,7 @@ pub fn response(id: f64, r: &Response) -> (Object, Array) {
                     js::set(o, "highWatermark", v.high_watermark as f64);
                     js::set(o, "logStartOffset", v.log_start_offset as f64);
                     js::set(o, "replica", v.replica);
-                    let records = joined(&v.batches).buffer();
+                    let records = joined(&v.batches);
                     transfer.push(&records);
                     js::set(o, "records", records);
                 })

@@ -16,7 +16,7 @@ use crate::core::record::RecordBatch;
 use crate::core::topic::{ConfigEntry, TopicConfig, CONFIG_NAMES};
 
 fn buffer(bytes: &[u8], transfer: &Array) -> JsValue {
-    let buf = Uint8Array::from(bytes).buffer();
+    let buf = js::copied(bytes);
     transfer.push(&buf);
     buf.into()
 }

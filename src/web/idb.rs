@@ -151,7 +151,7 @@ fn to_bytes(value: &JsValue) -> Bytes {
 }
 
 fn to_buffer(bytes: &[u8]) -> ArrayBuffer {
-    Uint8Array::from(bytes).buffer()
+    super::js::copied(bytes)
 }
 
 impl IdbStorage {

@@ -24,6 +24,16 @@ extern "C" {
     #[wasm_bindgen(js_name = setProperty)]
     fn set_property(object: &JsValue, key: &JsValue, value: &JsValue);
     fn decimal(n: f64) -> JsValue;
+    #[wasm_bindgen(js_name = copyOut)]
+    fn copy_out(memory: &JsValue, start: usize, length: usize) -> js_sys::ArrayBuffer;
+}
+
+/// `bytes` copied out of wasm memory into a new ArrayBuffer (to transfer, or to keep after wasm reuses them).
+pub fn copied(bytes: &[u8]) -> js_sys::ArrayBuffer {
+    thread_local! {
+        static MEMORY: JsValue = wasm_bindgen::memory();
+    }
+    MEMORY.with(|memory| copy_out(memory, bytes.as_ptr() as usize, bytes.len()))
 }
 
 /// The JS string of a `&'static str` (a property name, a kind), made once.

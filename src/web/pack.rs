@@ -36,7 +36,11 @@ pub fn records<'a>(records: impl IntoIterator<Item = (i64, &'a Record)>) -> js_s
         js_sys::BigInt64Array::from(&packed.numbers[..]).into()
     };
     // Copies out of wasm memory: the messages' views must not alias memory that wasm reuses.
-    unpack_records(js_sys::Uint8Array::from(&packed.arena[..]), &numbers, js_sys::Int32Array::from(&packed.refs[..]))
+    unpack_records(
+        js_sys::Uint8Array::new(&super::js::copied(&packed.arena)),
+        &numbers,
+        js_sys::Int32Array::from(&packed.refs[..]),
+    )
 }
 
 #[cfg(all(test, target_arch = "wasm32"))]
