@@ -64,15 +64,28 @@ fn the_franz_fixture_is_what_franz_encodes() {
 }
 
 #[test]
-fn fetched_records_pack_into_an_arena_and_an_index_of_refs() {
+fn fetched_records_pack_into_refs_to_the_fetched_bytes() {
     use franz::core::client::PackedRecords;
     let mut with_headers = Record::new("v", 7);
     with_headers.key = Some(Bytes::from_static(b"k"));
     with_headers.headers = vec![("h".into(), Some(Bytes::from_static(b"x"))), ("n".into(), None)];
     let mut empty = Record::new("", 8);
     empty.value = None;
-    let packed = PackedRecords::pack([(5, &with_headers), (6, &empty)]);
-    assert_eq!(packed.arena, b"kvhxn");
+    let mut batch = RecordBatch::from_records(vec![with_headers, empty]);
+    batch.base_offset = 5;
+    let fetched = batch.encode();
+    let (packed, next) = PackedRecords::fetched(std::slice::from_ref(&fetched), 5).unwrap();
+    assert_eq!(next, 7);
+    assert_eq!(packed.arena, fetched, "the arena is the fetched bytes, not a copy of each field");
     assert_eq!(packed.numbers, [5, 7, 6, 8]);
-    assert_eq!(packed.refs, [0, 1, 1, 1, 2, 2, 1, 3, 1, 4, 1, -1, 0, -1, 0, -1, 0, 0]);
+    let field = |at: &[i32]| (at[0] >= 0).then(|| &packed.arena[at[0] as usize..][..at[1] as usize]);
+    let r = &packed.refs;
+    assert_eq!(r.len(), 2 * 2 + 1 + 2 * 4 + 2 * 2 + 1);
+    assert_eq!((field(&r[0..]), field(&r[2..]), r[4]), (Some(&b"k"[..]), Some(&b"v"[..]), 2));
+    assert_eq!((field(&r[5..]), field(&r[7..])), (Some(&b"h"[..]), Some(&b"x"[..])));
+    assert_eq!((field(&r[9..]), field(&r[11..])), (Some(&b"n"[..]), None));
+    assert_eq!((field(&r[13..]), field(&r[15..]), r[17]), (None, None, 0));
+    // A position inside the batch skips the records before it.
+    let (later, _) = PackedRecords::fetched(&[fetched], 6).unwrap();
+    assert_eq!(later.numbers, [6, 8]);
 }

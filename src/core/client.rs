@@ -9,7 +9,7 @@ use bytes::Bytes;
 
 use crate::core::error::Result;
 use crate::core::partitioner::Partitioner;
-use crate::core::record::{decode_batches, Record};
+use crate::core::record::{BatchHeader, Record, RecordCursor, RecordFields, TimestampType, HEADER_LEN};
 
 pub use accumulator::{record_bytes, Accumulator, Drained, PartitionBatch, Piece};
 pub use packed::{unpack as unpack_messages, PackedRecords};
@@ -42,19 +42,48 @@ pub fn batches_by_partition(
 }
 
 /// The records of a fetch response at or after `position`, in offset order, with the position to fetch next.
-/// Records before `position` are there because a fetch returns whole batches; they are skipped, as Kafka's
-/// consumer does. Each of `batches` holds whole batches (a fetch never splits one), so each is decoded in place.
 pub fn records_from(batches: &[Bytes], position: i64) -> Result<(Vec<(i64, Record)>, i64)> {
     let mut out = Vec::new();
+    let next = each_fetched(batches, position, |chunk, body_at, offset, fields| {
+        out.push((offset, fields.to_record(&batches[chunk].slice(body_at..))?));
+        Ok(())
+    })?;
+    Ok((out, next))
+}
+
+/// Reads the records of a fetch response at or after `position` in place, in offset order: gives each record's
+/// absolute offset and fields (with the timestamp a consumer sees) to `each`, with the index of the chunk it lies
+/// in and where its batch's record section starts there. Returns the position to fetch next.
+///
+/// Records before `position` are there because a fetch returns whole batches; they are skipped, as Kafka's
+/// consumer does. Each of `batches` holds whole batches (a fetch never splits one), each CRC-checked here.
+pub fn each_fetched(
+    batches: &[Bytes],
+    position: i64,
+    mut each: impl FnMut(usize, usize, i64, RecordFields) -> Result<()>,
+) -> Result<i64> {
     let mut next = position;
-    for chunk in batches {
-        for batch in decode_batches(chunk)? {
+    for (i, chunk) in batches.iter().enumerate() {
+        let mut at = 0;
+        while at < chunk.len() {
+            let h = BatchHeader::parse(&chunk[at..])?;
+            let mut cursor = RecordCursor::new(&h, &chunk[at..at + h.size()])?;
+            // With LogAppendTime, every record carries the broker's append time, as Kafka's consumer reports it.
+            let append_time =
+                (h.attributes.timestamp_type() == TimestampType::LogAppendTime).then_some(h.max_timestamp);
+            while let Some(mut fields) = cursor.next()? {
+                let offset = h.base_offset + i64::from(fields.offset_delta);
+                if offset >= position {
+                    fields.timestamp = append_time.unwrap_or(fields.timestamp);
+                    each(i, at + HEADER_LEN, offset, fields)?;
+                }
+            }
             // Compaction can leave a batch's tail empty; the next fetch starts after the batch, not its last record.
-            next = next.max(batch.last_offset() + 1);
-            out.extend(batch.into_consumer_records().filter(|(offset, _)| *offset >= position));
+            next = next.max(h.last_offset() + 1);
+            at += h.size();
         }
     }
-    Ok((out, next))
+    Ok(next)
 }
 
 #[cfg(test)]
@@ -95,5 +124,26 @@ mod tests {
         assert_eq!(records.iter().map(|(o, _)| *o).collect::<Vec<_>>(), [11, 12]);
         assert_eq!(next, 13);
         assert_eq!(records_from(&[], 5).unwrap(), (vec![], 5));
+    }
+
+    #[test]
+    fn packed_records_point_at_what_decoding_gives_across_chunks() {
+        let chunk = |base, values: &[&'static str]| {
+            let mut b = RecordBatch::from_records(values.iter().map(|v| Record::keyed(*v, v.repeat(3), 1)).collect());
+            b.base_offset = base;
+            b.encode()
+        };
+        let chunks = [chunk(0, &["a", "b"]), chunk(2, &["c", "d"])];
+        let (records, next) = records_from(&chunks, 1).unwrap();
+        let (packed, packed_next) = PackedRecords::fetched(&chunks, 1).unwrap();
+        assert_eq!((packed_next, packed.len()), (next, 3));
+        for (i, (offset, r)) in records.iter().enumerate() {
+            assert_eq!(packed.offset(i), *offset);
+            let field = |j: usize| {
+                let (start, len) = (packed.refs[5 * i + j] as usize, packed.refs[5 * i + j + 1] as usize);
+                &packed.arena[start..start + len]
+            };
+            assert_eq!((field(0), field(2)), (&r.key.as_ref().unwrap()[..], &r.value.as_ref().unwrap()[..]));
+        }
     }
 }

@@ -50,10 +50,9 @@ pub fn record_batch(
 /// headers }` as KafkaJS gives them. Corrupt bytes get `CORRUPT_MESSAGE`.
 #[wasm_bindgen(js_name = readRecordBatches, unchecked_return_type = "KafkaMessage[]")]
 pub fn read_record_batches(bytes: &[u8]) -> Result<JsValue, JsValue> {
-    let batches =
-        crate::core::record::decode_batches(&bytes::Bytes::copy_from_slice(bytes)).map_err(|e| error::to_js(&e))?;
-    let records: Vec<(i64, crate::core::record::Record)> = batches.iter().flat_map(|b| b.consumer_records()).collect();
-    Ok(pack::records(records.iter().map(|(o, r)| (*o, r))).into())
+    let fetched = [bytes::Bytes::copy_from_slice(bytes)];
+    let (packed, _) = crate::core::client::PackedRecords::fetched(&fetched, i64::MIN).map_err(|e| error::to_js(&e))?;
+    Ok(pack::records(&packed).into())
 }
 
 /// The partition Kafka's default partitioner gives `key` among `partitions` partitions: the same answer as

@@ -6,7 +6,6 @@ use bytes::Bytes;
 use wasm_bindgen::prelude::*;
 
 use crate::core::client::{unpack_messages, OutgoingMessage, PackedRecords};
-use crate::core::record::Record;
 
 #[wasm_bindgen(module = "/src/web/js/pack.js")]
 extern "C" {
@@ -24,9 +23,8 @@ pub fn messages(messages: &JsValue, at: &str, now: i64) -> Result<Vec<OutgoingMe
     unpack_messages(packed, now).map_err(|e| super::error::to_js(&e))
 }
 
-/// KafkaJS message objects for fetched records, built in JavaScript from one copy of their bytes.
-pub fn records<'a>(records: impl IntoIterator<Item = (i64, &'a Record)>) -> js_sys::Array {
-    let packed = PackedRecords::pack(records);
+/// KafkaJS message objects for fetched records, built in JavaScript from one copy of the fetched bytes.
+pub fn records(packed: &PackedRecords) -> js_sys::Array {
     // Offsets and timestamps cross as doubles when every one is exact as a double, as BigInts otherwise: a
     // double's string is made several times faster than a BigInt's.
     let numbers: JsValue = if packed.numbers.iter().all(|&n| super::js::exact_as_double(n)) {
@@ -48,11 +46,22 @@ mod tests {
     use wasm_bindgen_test::*;
 
     use super::*;
+    use crate::core::record::{Record, RecordBatch};
 
     wasm_bindgen_test_configure!(run_in_browser);
 
     fn offsets_and_timestamps(records: &[(i64, Record)]) -> Vec<(String, String)> {
-        super::records(records.iter().map(|(o, r)| (*o, r)))
+        // Each record in a batch of its own, at its offset.
+        let fetched: Vec<u8> = records
+            .iter()
+            .flat_map(|(offset, r)| {
+                let mut batch = RecordBatch::from_records(vec![r.clone()]);
+                batch.base_offset = *offset;
+                batch.encode()
+            })
+            .collect();
+        let (packed, _) = PackedRecords::fetched(&[Bytes::from(fetched)], i64::MIN).unwrap();
+        super::records(&packed)
             .iter()
             .map(|m| {
                 let field = |name| super::super::js::get_dyn(&m, name).as_string().unwrap();

@@ -8,7 +8,9 @@
 
 use bytes::Bytes;
 
-use super::OutgoingMessage;
+use std::ops::Range;
+
+use super::{each_fetched, OutgoingMessage};
 use crate::core::error::Error;
 use crate::core::record::Record;
 
@@ -168,40 +170,64 @@ mod tests {
 /// The other direction: fetched records packed for JavaScript, which builds KafkaJS's message objects from them
 /// in one call (`unpackRecords` in `src/web/js/pack.js`) instead of several calls into wasm per record.
 ///
-/// `arena` holds every key, value, header name and header value. `numbers` holds each record's offset and
-/// timestamp (exact: they cross as doubles only when every one is below 2^53). `refs` holds per record a key ref,
-/// a value ref, the header count, then a name ref and a value ref per header, where a ref is `start` (-1 = null)
-/// and `length` into the arena.
+/// `arena` holds every key, value, header name and header value: it is the fetched bytes themselves, so nothing is
+/// copied per record. `numbers` holds each record's offset and timestamp (exact: they cross as doubles only when
+/// every one is below 2^53). `refs` holds per record a key ref, a value ref, the header count, then a name ref
+/// and a value ref per header, where a ref is `start` (-1 = null) and `length` into the arena.
 #[derive(Debug, Default, PartialEq)]
 pub struct PackedRecords {
-    pub arena: Vec<u8>,
+    pub arena: Bytes,
     pub numbers: Vec<i64>,
     pub refs: Vec<i32>,
 }
 
 impl PackedRecords {
-    pub fn pack<'a>(records: impl IntoIterator<Item = (i64, &'a Record)>) -> PackedRecords {
-        let mut out = PackedRecords::default();
-        for (offset, r) in records {
-            out.numbers.extend([offset, r.timestamp]);
-            out.push(r.key.as_deref());
-            out.push(r.value.as_deref());
-            out.refs.push(r.headers.len() as i32);
-            for (name, value) in &r.headers {
-                out.push(Some(name.as_bytes()));
-                out.push(value.as_deref());
+    /// The records of a fetch response at or after `position` (as `records_from` reads them), and the position
+    /// to fetch next.
+    pub fn fetched(batches: &[Bytes], position: i64) -> Result<(PackedRecords, i64), Error> {
+        // One chunk (what a fetch of one partition gives) is the arena as it is; several are laid end to end.
+        let arena = match batches {
+            [one] => one.clone(),
+            many => Bytes::from(many.concat()),
+        };
+        let mut out = PackedRecords { arena, ..PackedRecords::default() };
+        let chunk_starts: Vec<usize> =
+            batches.iter().scan(0, |at, b| Some(std::mem::replace(at, *at + b.len()))).collect();
+        let next = each_fetched(batches, position, |chunk, body_at, offset, fields| {
+            let base = chunk_starts[chunk] + body_at;
+            let body = &batches[chunk][body_at..];
+            out.numbers.extend([offset, fields.timestamp]);
+            out.push(base, fields.key());
+            out.push(base, fields.value());
+            let headers = fields.headers(body)?;
+            out.refs.push(headers.len() as i32);
+            for (name, value) in headers {
+                out.push(base, Some(name));
+                out.push(base, value);
             }
-        }
-        out
+            Ok(())
+        })?;
+        Ok((out, next))
     }
 
-    fn push(&mut self, bytes: Option<&[u8]>) {
-        match bytes {
+    /// How many records there are.
+    pub fn len(&self) -> usize {
+        self.numbers.len() / 2
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.numbers.is_empty()
+    }
+
+    /// The offset of record `i`.
+    pub fn offset(&self, i: usize) -> i64 {
+        self.numbers[2 * i]
+    }
+
+    fn push(&mut self, base: usize, field: Option<Range<usize>>) {
+        match field {
             None => self.refs.extend([-1, 0]),
-            Some(b) => {
-                self.refs.extend([self.arena.len() as i32, b.len() as i32]);
-                self.arena.extend_from_slice(b);
-            }
+            Some(at) => self.refs.extend([(base + at.start) as i32, at.len() as i32]),
         }
     }
 }

@@ -99,6 +99,9 @@ pub(super) fn encoded_len(record: &Record, offset_delta: i32, timestamp_delta: i
     varint_len(body as i32) + body
 }
 
+/// Where a header's name and value (`None` for null) lie in a record section.
+pub type HeaderAt = (Range<usize>, Option<Range<usize>>);
+
 /// Where one record's fields lie in its batch's record section, read in place: `read` makes every structural
 /// check of the format, but copies and allocates nothing, which is all a leader needs to validate a produce.
 #[derive(Debug)]
@@ -117,18 +120,32 @@ impl RecordFields {
         self.key.is_some()
     }
 
+    /// Where the key lies in the record section, if there is one.
+    pub fn key(&self) -> Option<Range<usize>> {
+        self.key.clone()
+    }
+
+    pub fn value(&self) -> Option<Range<usize>> {
+        self.value.clone()
+    }
+
+    /// Where each header's name (checked UTF-8) and value lie; `src` is the record section these fields were
+    /// read from.
+    pub fn headers(&self, src: &[u8]) -> Result<Vec<HeaderAt>> {
+        let mut r = Reader::new(src);
+        r.take(self.headers_at, "record")?;
+        (0..self.header_count).map(|_| header_at(&mut r)).collect()
+    }
+
     /// The record itself: key, value and header values are zero-copy slices of `src`, the record section
     /// these fields were read from.
     pub fn to_record(&self, src: &Bytes) -> Result<Record> {
-        let slice = |field: &Option<Range<usize>>| field.clone().map(|at| src.slice(at));
-        let mut r = Reader::new(src);
-        r.take(self.headers_at, "record")?;
+        let slice = |field: Option<Range<usize>>| field.map(|at| src.slice(at));
         let mut headers = Vec::with_capacity(self.header_count);
-        for _ in 0..self.header_count {
-            let (key, value) = header_at(&mut r)?;
-            headers.push((header_key(&src[key])?.to_owned(), slice(&value)));
+        for (name, value) in self.headers(src)? {
+            headers.push((header_key(&src[name])?.to_owned(), slice(value)));
         }
-        Ok(Record { key: slice(&self.key), value: slice(&self.value), timestamp: self.timestamp, headers })
+        Ok(Record { key: slice(self.key()), value: slice(self.value()), timestamp: self.timestamp, headers })
     }
 }
 
@@ -181,7 +198,7 @@ fn nullable_at(r: &mut Reader, what: &str) -> Result<Option<Range<usize>>> {
 }
 
 /// Where one header's key and value lie.
-fn header_at(r: &mut Reader) -> Result<(Range<usize>, Option<Range<usize>>)> {
+fn header_at(r: &mut Reader) -> Result<HeaderAt> {
     let key = nullable_at(r, "header key")?.ok_or_else(|| Error::CorruptMessage("a header key is null".into()))?;
     Ok((key, nullable_at(r, "header value")?))
 }

@@ -10,10 +10,9 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::group::refused_by_group;
 use super::{unexpected, CommitPolicy, State, TopicPartition, MAX_BACKOFF_MS, POLL_MS};
-use crate::core::client::records_from;
+use crate::core::client::PackedRecords;
 use crate::core::error::Error;
 use crate::core::protocol::{FetchPartition, Request, Response};
-use crate::core::record::Record;
 use crate::web::error;
 use crate::web::js::{self, object};
 use crate::web::pack;
@@ -142,7 +141,7 @@ async fn commit_if_due(
 /// One partition's records of a fetch, for the handlers.
 struct Work {
     tp: TopicPartition,
-    records: Vec<(i64, Record)>,
+    records: PackedRecords,
     next: i64,
     high_watermark: i64,
 }
@@ -159,7 +158,7 @@ async fn handle_partition(
     let mut handled = 0u32;
     let topic: JsValue = tp.0.as_str().into();
     if let Some(each_batch) = &handlers.each_batch {
-        let messages = pack::records(records.iter().map(|(o, r)| (*o, r)));
+        let messages = pack::records(&records);
         let batch = Object::create(&handlers.batch_prototype);
         js::set(&batch, "topic", topic.clone());
         js::set(&batch, "partition", tp.1);
@@ -176,8 +175,9 @@ async fn handle_partition(
         handled += records.len() as u32;
         state.advance(&tp, next);
     } else if let Some(each_message) = &handlers.each_message {
-        let messages = pack::records(records.iter().map(|(o, r)| (*o, r)));
-        for (i, (offset, _)) in records.iter().enumerate() {
+        let messages = pack::records(&records);
+        for i in 0..records.len() {
+            let offset = records.offset(i);
             if !state.is_current(generation) || state.is_paused(&tp) {
                 break;
             }
@@ -275,7 +275,7 @@ pub(super) async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u
                 break;
             }
             let decoded = answer.result.and_then(|f| {
-                let (records, next) = records_from(&f.batches, position)?;
+                let (records, next) = PackedRecords::fetched(&f.batches, position)?;
                 Ok((f.high_watermark, records, next))
             });
             let (high_watermark, records, next) = match decoded {
