@@ -242,6 +242,19 @@ proptest! {
         }
     }
 
+    /// A producer's batch encoded from borrowed records is the batch `from_records` makes.
+    #[test]
+    fn a_producer_batch_encodes_as_from_records_does(batch in arb_batch(), ids in any::<(i64, i16, i32)>()) {
+        let records: Vec<Record> = batch.records.into_iter().map(|r| r.record).collect();
+        let mut expected = RecordBatch::from_records(records.clone());
+        (expected.producer_id, expected.producer_epoch, expected.base_sequence) = ids;
+        prop_assert_eq!(RecordBatch::encode_producer_batch(&records, Some(ids)), expected.encode());
+        prop_assert_eq!(
+            RecordBatch::encode_producer_batch(&records, None),
+            RecordBatch::from_records(records).encode()
+        );
+    }
+
     /// The wasm build checksums with a lookup table instead of the CPU's CRC instruction: the same CRC-32C.
     #[test]
     fn the_wasm_checksum_is_crc32c(bytes in proptest::collection::vec(any::<u8>(), 0..4000), skip in 0usize..16) {

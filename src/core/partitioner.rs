@@ -100,22 +100,20 @@ impl Partitioner {
         if let Some(key) = key {
             return Ok(partition_for_key(key, partitions));
         }
-        let all: Vec<u32>;
-        let candidates = if available.is_empty() {
-            all = (0..partitions).collect();
-            &all
-        } else {
-            available
-        };
+        let candidates = Candidates { available, partitions };
         match self.strategy {
             NullKeyStrategy::RoundRobin => {
-                let counter = self.next_round_robin.entry(topic.to_owned()).or_insert(0);
-                let chosen = candidates[*counter as usize % candidates.len()];
+                // Called per record: the topic's counter is looked up, and a String made only on first use.
+                let counter = match self.next_round_robin.get_mut(topic) {
+                    Some(counter) => counter,
+                    None => self.next_round_robin.entry(topic.to_owned()).or_insert(0),
+                };
+                let chosen = candidates.get(*counter as usize % candidates.len());
                 *counter = counter.wrapping_add(1);
                 Ok(chosen)
             }
             NullKeyStrategy::Sticky => match self.sticky.get(topic) {
-                Some(&p) if candidates.contains(&p) => Ok(p),
+                Some(&p) if candidates.contains(p) => Ok(p),
                 _ => Ok(self.stick_to_new_partition(topic, candidates)),
             },
         }
@@ -123,22 +121,54 @@ impl Partitioner {
 
     /// The producer closed a batch for `topic`: a sticky partitioner moves to another partition.
     pub fn batch_closed(&mut self, topic: &str, partitions: u32, available: &[u32]) {
-        if self.strategy == NullKeyStrategy::Sticky {
-            let all: Vec<u32> = (0..partitions).collect();
-            let candidates = if available.is_empty() { &all } else { available };
-            if !candidates.is_empty() {
-                self.stick_to_new_partition(topic, candidates);
-            }
+        let candidates = Candidates { available, partitions };
+        if self.strategy == NullKeyStrategy::Sticky && candidates.len() > 0 {
+            self.stick_to_new_partition(topic, candidates);
         }
     }
 
-    fn stick_to_new_partition(&mut self, topic: &str, candidates: &[u32]) -> u32 {
+    fn stick_to_new_partition(&mut self, topic: &str, candidates: Candidates) -> u32 {
         let old = self.sticky.get(topic).copied();
-        let choices: Vec<u32> = candidates.iter().copied().filter(|&p| Some(p) != old).collect();
-        let choices = if choices.is_empty() { candidates.to_vec() } else { choices };
+        let all: Vec<u32> = (0..candidates.len()).map(|i| candidates.get(i)).collect();
+        let others: Vec<u32> = all.iter().copied().filter(|&p| Some(p) != old).collect();
+        let choices = if others.is_empty() { all } else { others };
         let chosen = choices[self.rng.below(choices.len())];
         self.sticky.insert(topic.to_owned(), chosen);
         chosen
+    }
+}
+
+/// The partitions a null-keyed record may go to: those with a leader, or every one when `available` is empty
+/// (nothing known yet). Read in place, never collected, since it is consulted per record.
+#[derive(Clone, Copy)]
+struct Candidates<'a> {
+    available: &'a [u32],
+    partitions: u32,
+}
+
+impl Candidates<'_> {
+    fn len(&self) -> usize {
+        if self.available.is_empty() {
+            self.partitions as usize
+        } else {
+            self.available.len()
+        }
+    }
+
+    fn get(&self, i: usize) -> u32 {
+        if self.available.is_empty() {
+            i as u32
+        } else {
+            self.available[i]
+        }
+    }
+
+    fn contains(&self, p: u32) -> bool {
+        if self.available.is_empty() {
+            p < self.partitions
+        } else {
+            self.available.contains(&p)
+        }
     }
 }
 

@@ -234,6 +234,15 @@ impl Broker {
         }
     }
 
+    /// `call` for a request the caller keeps (to retry it): a broker host is sent it as it is, and only the
+    /// in-page cluster, which takes requests whole, is given a copy.
+    pub async fn call_kept(&self, request: &Request) -> Result<Response, Error> {
+        match self {
+            Broker::Local(inner) => inner.call(request.clone()).await,
+            Broker::Remote(remote) => remote.call(request).await,
+        }
+    }
+
     /// The in-page cluster, if the broker is here: for events and storage features only a host has.
     pub fn local(&self) -> Option<&Rc<Inner>> {
         match self {

@@ -50,14 +50,10 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
                     js::array(partitions.iter().map(|p| {
                         let bytes = match &p.data {
                             ProduceData::Batches(b) => b.clone(),
-                            ProduceData::Records { records, producer } => {
-                                let mut batch = RecordBatch::from_records(records.clone());
-                                if let Some(p) = producer {
-                                    (batch.producer_id, batch.producer_epoch, batch.base_sequence) =
-                                        (p.producer_id, p.epoch, p.base_sequence);
-                                }
-                                batch.encode()
-                            }
+                            ProduceData::Records { records, producer } => RecordBatch::encode_producer_batch(
+                                records,
+                                producer.map(|p| (p.producer_id, p.epoch, p.base_sequence)),
+                            ),
                         };
                         object([
                             ("topic", p.topic.as_str().into()),

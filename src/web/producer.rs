@@ -440,7 +440,7 @@ impl State {
             pieces.push(batch.pieces);
         }
         let request = Request::Produce { acks: drained.acks, partitions };
-        let first = self.broker.call(request.clone()).await;
+        let first = self.broker.call_kept(&request).await;
         self.finishing.wait(ticket).await;
         let answer = self.retried(&request, first).await;
         let Request::Produce { partitions, .. } = request else { unreachable!("built above") };

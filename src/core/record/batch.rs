@@ -216,12 +216,26 @@ impl RecordBatch {
 
     /// Encodes to v2 bytes, sealing the CRC.
     pub fn encode(&self) -> Bytes {
+        self.encode_with(self.records.iter().map(|r| (r.offset_delta, &r.record)))
+    }
+
+    /// A producer's batch of `records` (as `from_records` makes it, with `producer`'s id, epoch and first
+    /// sequence), encoded from the records where they are.
+    pub fn encode_producer_batch(records: &[Record], producer: Option<(i64, i16, i32)>) -> Bytes {
+        let mut header = RecordBatch::from_records(Vec::new());
+        header.base_timestamp = records.first().map_or(0, |r| r.timestamp);
+        header.max_timestamp = records.iter().map(|r| r.timestamp).max().unwrap_or(-1);
+        header.last_offset_delta = records.len().saturating_sub(1) as i32;
+        if let Some(ids) = producer {
+            (header.producer_id, header.producer_epoch, header.base_sequence) = ids;
+        }
+        header.encode_with(records.iter().enumerate().map(|(i, r)| (i as i32, r)))
+    }
+
+    /// This batch's header with `records` (offset delta, record) as its records.
+    fn encode_with<'a>(&self, records: impl Iterator<Item = (i32, &'a Record)> + Clone) -> Bytes {
         let size = HEADER_LEN
-            + self
-                .records
-                .iter()
-                .map(|r| record::encoded_len(&r.record, r.offset_delta, self.timestamp_delta(&r.record)))
-                .sum::<usize>();
+            + records.clone().map(|(delta, r)| record::encoded_len(r, delta, self.timestamp_delta(r))).sum::<usize>();
         let mut out = Vec::with_capacity(size);
         out.extend_from_slice(&self.base_offset.to_be_bytes());
         out.extend_from_slice(&((size - LOG_OVERHEAD) as i32).to_be_bytes());
@@ -235,10 +249,14 @@ impl RecordBatch {
         out.extend_from_slice(&self.producer_id.to_be_bytes());
         out.extend_from_slice(&self.producer_epoch.to_be_bytes());
         out.extend_from_slice(&self.base_sequence.to_be_bytes());
-        out.extend_from_slice(&(self.records.len() as i32).to_be_bytes());
-        for r in &self.records {
-            record::encode(&mut out, &r.record, r.offset_delta, self.timestamp_delta(&r.record));
+        let count_at = out.len();
+        out.extend_from_slice(&[0; 4]); // record count, known after the records
+        let mut count = 0i32;
+        for (delta, r) in records {
+            record::encode(&mut out, r, delta, self.timestamp_delta(r));
+            count += 1;
         }
+        out[count_at..count_at + 4].copy_from_slice(&count.to_be_bytes());
         debug_assert_eq!(out.len(), size);
         seal_crc(&mut out);
         Bytes::from(out)
