@@ -3,6 +3,7 @@
 #![cfg(not(target_arch = "wasm32"))] // property tests run natively (proptest needs an OS randomness source)
 
 use bytes::Bytes;
+use franz::core::client::{records_from, PackedRecords};
 use franz::core::record::{
     decode_batches, table_checksum, Attributes, BatchHeader, BatchRecord, Record, RecordBatch, RecordCursor,
     TimestampType,
@@ -263,9 +264,33 @@ proptest! {
     }
 
     #[test]
-    fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+    fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300), position in any::<i64>()) {
         let _ = RecordBatch::decode(Bytes::from(bytes.clone()));
-        let _ = decode_batches(&Bytes::from(bytes));
+        let _ = decode_batches(&Bytes::from(bytes.clone()));
+        let _ = records_from(&[Bytes::from(bytes.clone())], position);
+        let _ = PackedRecords::fetched(&[Bytes::from(bytes)], position);
+    }
+
+    /// Offsets come from bytes (a batch's base offset is not even under its CRC): any of them, however close to
+    /// i64::MAX, is read without overflowing, and both readers of a fetch agree.
+    #[test]
+    fn any_fetched_batch_is_read_without_overflow(
+        mut batch in arb_batch(),
+        base_offset in prop_oneof![any::<i64>(), (i64::MAX - 20)..=i64::MAX],
+        position in any::<i64>(),
+    ) {
+        batch.base_offset = base_offset;
+        let fetched = [batch.encode()];
+        let decoded = records_from(&fetched, position);
+        let packed = PackedRecords::fetched(&fetched, position);
+        match (decoded, packed) {
+            (Ok((records, next)), Ok((packed, packed_next))) => {
+                prop_assert_eq!(next, packed_next);
+                prop_assert_eq!(records.iter().map(|(o, _)| *o).collect::<Vec<_>>(), (0..packed.len()).map(|i| packed.offset(i)).collect::<Vec<_>>());
+            }
+            (Err(a), Err(b)) => prop_assert_eq!(a.name(), b.name()),
+            (a, b) => prop_assert!(false, "{:?} / {:?}", a.map(|_| ()), b.map(|_| ())),
+        }
     }
 
     #[test]

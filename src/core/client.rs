@@ -72,14 +72,15 @@ pub fn each_fetched(
             let append_time =
                 (h.attributes.timestamp_type() == TimestampType::LogAppendTime).then_some(h.max_timestamp);
             while let Some(mut fields) = cursor.next()? {
-                let offset = h.base_offset + i64::from(fields.offset_delta);
+                // Saturating: the bytes come from elsewhere, and an offset near i64::MAX must not wrap.
+                let offset = h.base_offset.saturating_add(i64::from(fields.offset_delta));
                 if offset >= position {
                     fields.timestamp = append_time.unwrap_or(fields.timestamp);
                     each(i, at + HEADER_LEN, offset, fields)?;
                 }
             }
             // Compaction can leave a batch's tail empty; the next fetch starts after the batch, not its last record.
-            next = next.max(h.last_offset() + 1);
+            next = next.max(h.last_offset().saturating_add(1));
             at += h.size();
         }
     }

@@ -149,6 +149,8 @@ test('a student follows the lecture in the terminal, and watches a failover in t
   await waitForText(page, /Partitions: 14[\s\S]*Partitions: 4 \(the larger/, 'the calculator, from the lesson');
   await page.locator('.lesson code.try').nth(1).click();
   await waitForText(page, /Created topic "payments"/, 'the estimated partition count, as a topic');
+  // The lesson's check turns green from the live view, before the student moves on to another cluster.
+  await page.waitForFunction(() => window.tutorial.done().includes('partition-count'), null, { timeout: 10_000 });
   await page.click('a[href="#lesson/racks"]');
   await run(page, 'confluent kafka cluster create zones --cloud gcp --region us-west1 --racks a,b,c');
   const zones = [...(await waitForText(page, /\| Racks \(franz\)\s+\| a,b,c/, 'a cluster in racks')).matchAll(/\| ID\s+\| (lkc-\w+)/g)].at(-1)[1];

@@ -164,7 +164,7 @@ impl BatchHeader {
     }
 
     pub fn last_offset(&self) -> i64 {
-        self.base_offset + i64::from(self.last_offset_delta)
+        self.base_offset.saturating_add(i64::from(self.last_offset_delta))
     }
 }
 
@@ -303,7 +303,7 @@ impl RecordBatch {
     }
 
     pub fn last_offset(&self) -> i64 {
-        self.base_offset + i64::from(self.last_offset_delta)
+        self.base_offset.saturating_add(i64::from(self.last_offset_delta))
     }
 
     /// The records as a consumer sees them: absolute offsets, and with LogAppendTime every record carries the
@@ -326,7 +326,7 @@ impl RecordBatch {
             if log_append {
                 record.timestamp = append_time;
             }
-            (base_offset + i64::from(offset_delta), record)
+            (base_offset.saturating_add(i64::from(offset_delta)), record)
         }
     }
 }
