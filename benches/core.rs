@@ -56,7 +56,7 @@ fn main() {
     let config = TopicConfig::default();
     let mut log = PartitionLog::new();
     measure("log append (validate+assign offsets)", |i| {
-        black_box(log.append_as_leader(&bytes, 0, &config, i as i64).unwrap());
+        black_box(log.append_as_leader(bytes.clone(), 0, &config, i as i64).unwrap());
     });
     log.set_high_watermark(log.log_end_offset());
 

@@ -21,7 +21,7 @@ fn values(n: usize, ts: i64) -> Bytes {
 
 /// Appends as leader and commits (HW = LEO), as a single-replica partition does.
 fn append(log: &mut PartitionLog, bytes: &Bytes, config: &TopicConfig, now: i64) -> i64 {
-    let info = log.append_as_leader(bytes, 0, config, now).unwrap();
+    let info = log.append_as_leader(bytes.clone(), 0, config, now).unwrap();
     log.set_high_watermark(log.log_end_offset());
     info.base_offset
 }
@@ -63,7 +63,7 @@ fn a_record_set_of_several_batches_is_appended_whole() {
     let config = TopicConfig::default();
     let mut log = PartitionLog::new();
     let two = Bytes::from([values(2, T0), values(3, T0)].concat());
-    let info = log.append_as_leader(&two, 7, &config, T0).unwrap();
+    let info = log.append_as_leader(two.clone(), 7, &config, T0).unwrap();
     assert_eq!((info.base_offset, info.last_offset, info.appended.len()), (0, 4, 2));
     assert_eq!(info.appended[1].base_offset, 2);
 }
@@ -72,8 +72,8 @@ fn a_record_set_of_several_batches_is_appended_whole() {
 fn reads_respect_the_high_watermark_and_the_range() {
     let config = TopicConfig::default();
     let mut log = PartitionLog::new();
-    log.append_as_leader(&values(2, T0), 0, &config, T0).unwrap();
-    log.append_as_leader(&values(2, T0), 0, &config, T0).unwrap();
+    log.append_as_leader(values(2, T0), 0, &config, T0).unwrap();
+    log.append_as_leader(values(2, T0), 0, &config, T0).unwrap();
     log.set_high_watermark(2);
     assert_eq!(consume(&log, 0).len(), 2, "only the committed batch is visible");
     assert!(log.read(2, 1 << 20, 2).unwrap().is_empty(), "at the HW: nothing yet, not an error");
@@ -126,7 +126,7 @@ fn list_offsets_earliest_latest_max_and_by_timestamp() {
 fn log_append_time_stamps_the_broker_clock() {
     let config = TopicConfig::from_entries(&[("message.timestamp.type", "LogAppendTime")]).unwrap();
     let mut log = PartitionLog::new();
-    let info = log.append_as_leader(&values(2, 5), 0, &config, T0).unwrap();
+    let info = log.append_as_leader(values(2, 5), 0, &config, T0).unwrap();
     assert_eq!(info.log_append_time, Some(T0));
     log.set_high_watermark(2);
     let b = RecordBatch::decode(log.read(0, 100, 2).unwrap()[0].clone()).unwrap();
@@ -138,12 +138,12 @@ fn oversized_batches_and_record_sets_are_refused_whole() {
     let mut log = PartitionLog::new();
     let config = TopicConfig::from_entries(&[("max.message.bytes", "200")]).unwrap();
     let big = batch(vec![Record::new(vec![0u8; 300], T0)]);
-    assert_eq!(log.append_as_leader(&big, 0, &config, T0).unwrap_err().name(), "MESSAGE_TOO_LARGE");
+    assert_eq!(log.append_as_leader(big.clone(), 0, &config, T0).unwrap_err().name(), "MESSAGE_TOO_LARGE");
     let config = TopicConfig::from_entries(&[("segment.bytes", "300")]).unwrap();
     let small = values(1, T0);
     let many = Bytes::from(vec![small.to_vec(); 5].concat());
     assert!(small.len() < 300 && many.len() > 300);
-    assert_eq!(log.append_as_leader(&many, 0, &config, T0).unwrap_err().name(), "RECORD_LIST_TOO_LARGE");
+    assert_eq!(log.append_as_leader(many.clone(), 0, &config, T0).unwrap_err().name(), "RECORD_LIST_TOO_LARGE");
     assert_eq!((log.log_end_offset(), log.batch_count()), (0, 0), "nothing of a refused request is stored");
 }
 
@@ -155,12 +155,12 @@ fn a_bad_batch_anywhere_refuses_the_whole_request() {
     let last = bad.len() - 1;
     bad[last] ^= 1;
     let request = Bytes::from([values(2, T0).to_vec(), bad].concat());
-    assert_eq!(log.append_as_leader(&request, 0, &config, T0).unwrap_err().name(), "CORRUPT_MESSAGE");
+    assert_eq!(log.append_as_leader(request.clone(), 0, &config, T0).unwrap_err().name(), "CORRUPT_MESSAGE");
     assert_eq!(log.log_end_offset(), 0);
     let empty = Bytes::new();
-    assert_eq!(log.append_as_leader(&empty, 0, &config, T0).unwrap_err().name(), "INVALID_REQUEST");
+    assert_eq!(log.append_as_leader(empty.clone(), 0, &config, T0).unwrap_err().name(), "INVALID_REQUEST");
     let no_records = batch(vec![]);
-    assert_eq!(log.append_as_leader(&no_records, 0, &config, T0).unwrap_err().name(), "INVALID_RECORD");
+    assert_eq!(log.append_as_leader(no_records.clone(), 0, &config, T0).unwrap_err().name(), "INVALID_RECORD");
 }
 
 #[test]
@@ -170,7 +170,7 @@ fn producer_batches_must_number_records_without_gaps() {
     let mut b = RecordBatch::from_records(vec![Record::new("a", T0), Record::new("b", T0)]);
     b.records[1].offset_delta = 5;
     b.last_offset_delta = 5;
-    assert_eq!(log.append_as_leader(&b.encode(), 0, &config, T0).unwrap_err().name(), "INVALID_RECORD");
+    assert_eq!(log.append_as_leader(b.encode(), 0, &config, T0).unwrap_err().name(), "INVALID_RECORD");
 }
 
 #[test]
@@ -179,7 +179,7 @@ fn retention_by_time_drops_old_committed_batches_only() {
     let mut log = PartitionLog::new();
     append(&mut log, &values(2, T0), &config, T0);
     append(&mut log, &values(2, T0 + 5000), &config, T0);
-    log.append_as_leader(&values(2, T0), 0, &config, T0).unwrap(); // uncommitted: above the HW
+    log.append_as_leader(values(2, T0), 0, &config, T0).unwrap(); // uncommitted: above the HW
     let cleanup = log.clean(&config, T0 + 2000).unwrap();
     assert_eq!(cleanup.removed, [0]);
     assert_eq!(log.log_start_offset(), 2);
@@ -221,7 +221,7 @@ fn compacted_config() -> TopicConfig {
 #[test]
 fn compacted_topics_refuse_records_without_key() {
     let mut log = PartitionLog::new();
-    let err = log.append_as_leader(&values(1, T0), 0, &compacted_config(), T0).unwrap_err();
+    let err = log.append_as_leader(values(1, T0), 0, &compacted_config(), T0).unwrap_err();
     assert_eq!(err.name(), "INVALID_RECORD");
 }
 
@@ -342,7 +342,7 @@ fn the_leader_writes_the_true_max_timestamp_whatever_the_producer_claimed() {
     claimed.max_timestamp = T0 + 10;
     let config = TopicConfig::default();
     let mut log = PartitionLog::new();
-    let info = log.append_as_leader(&claimed.encode(), 0, &config, T0).unwrap();
+    let info = log.append_as_leader(claimed.encode(), 0, &config, T0).unwrap();
     assert_eq!(info.appended[0].max_timestamp, T0 + 90);
     log.set_high_watermark(2);
     let stored = RecordBatch::decode(log.read(0, 100, 2).unwrap()[0].clone()).unwrap(); // CRC re-sealed
@@ -368,9 +368,9 @@ fn timestamp_lookup_does_not_assume_batches_are_in_time_order() {
 fn same_as_bytes_path(records: Vec<Record>, config: &TopicConfig) {
     let (mut by_bytes, mut by_records) = (PartitionLog::new(), PartitionLog::new());
     for log in [&mut by_bytes, &mut by_records] {
-        log.append_as_leader(&values(2, T0), 3, config, T0).unwrap(); // start both at offset 2
+        log.append_as_leader(values(2, T0), 3, config, T0).unwrap(); // start both at offset 2
     }
-    let a = by_bytes.append_as_leader(&batch(records.clone()), 3, config, T0 + 9).unwrap();
+    let a = by_bytes.append_as_leader(batch(records.clone()), 3, config, T0 + 9).unwrap();
     let b = by_records.append_records_as_leader(records, None, 3, config, T0 + 9).unwrap();
     assert_eq!(a, b);
 }
@@ -411,4 +411,29 @@ proptest! {
         }).collect();
         same_as_bytes_path(records, &TopicConfig::default());
     }
+}
+
+/// A leader stamps offsets into a lone batch where it lies when nobody else holds its bytes; bytes the caller
+/// kept (to retry them) are copied first, and keep what the producer wrote.
+#[test]
+fn bytes_a_producer_kept_are_never_rewritten_by_the_append() {
+    let config = TopicConfig::default();
+    let mut log = PartitionLog::new();
+    log.append_as_leader(values(3, T0), 0, &config, T0).unwrap();
+    let kept = values(2, T0);
+    let info = log.append_as_leader(kept.clone(), 5, &config, T0).unwrap();
+    assert_eq!(info.base_offset, 3);
+    assert_eq!(&kept[..8], &0i64.to_be_bytes(), "the kept bytes still say base offset 0");
+    assert_eq!(&kept[12..16], &(-1i32).to_be_bytes(), "and no leader epoch");
+    assert_eq!(&info.appended[0].bytes[..8], &3i64.to_be_bytes());
+}
+
+#[test]
+fn a_lone_batch_nobody_else_holds_is_stamped_where_it_lies() {
+    let mut log = PartitionLog::new();
+    let request = values(2, T0);
+    let at = request.as_ptr();
+    let info = log.append_as_leader(request, 4, &TopicConfig::default(), T0).unwrap();
+    assert_eq!(info.appended[0].bytes.as_ptr(), at, "not copied");
+    assert_eq!(&info.appended[0].bytes[12..16], &4i32.to_be_bytes());
 }

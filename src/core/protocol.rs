@@ -31,7 +31,7 @@ impl ProduceData {
     /// records the leader batches and seals itself.
     pub fn leader_append(self, now_ms: i64) -> impl FnOnce(&mut PartitionLog, i32, &TopicConfig) -> Result<AppendInfo> {
         move |log, epoch, config| match self {
-            ProduceData::Batches(bytes) => log.append_as_leader(&bytes, epoch, config, now_ms),
+            ProduceData::Batches(bytes) => log.append_as_leader(bytes, epoch, config, now_ms),
             ProduceData::Records { records, producer } => {
                 log.append_records_as_leader(records, producer, epoch, config, now_ms)
             }

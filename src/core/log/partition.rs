@@ -257,12 +257,15 @@ impl PartitionLog {
     /// stamps the leader epoch (and LogAppendTime, if the topic uses it). All or nothing.
     pub fn append_as_leader(
         &mut self,
-        records: &Bytes,
+        records: Bytes,
         leader_epoch: i32,
         config: &TopicConfig,
         now_ms: i64,
     ) -> Result<AppendInfo> {
-        let valid = validate_produce(records, config)?;
+        let valid = validate_produce(&records, config)?;
+        // The batches are now the record set's only holders: a lone batch, a request's usual content, is then
+        // stamped where it lies instead of copied.
+        drop(records);
         // Sequence checks run against a staged copy, so a refused request changes no producer's state.
         let mut staged = self.producers.clone();
         for (i, batch) in valid.iter().enumerate() {
@@ -285,7 +288,7 @@ impl PartitionLog {
         let mut next = base_offset;
         let mut appended = Vec::with_capacity(valid.len());
         for batch in valid {
-            let mut bytes = BytesMut::from(&batch.bytes[..]);
+            let mut bytes = batch.bytes.try_into_mut().unwrap_or_else(|shared| BytesMut::from(&shared[..]));
             record::set_base_offset(&mut bytes, next);
             record::set_partition_leader_epoch(&mut bytes, leader_epoch);
             let (timestamp_type, max_timestamp) = match log_append_time {
