@@ -16,8 +16,6 @@
 //! Response: `{ id, kind, ... }` with per-partition or per-topic `error`s where Kafka has them, or
 //! `{ id, error }` for the whole request. An error is `{ type, code, message, retriable }`.
 
-use std::cell::RefCell;
-
 use bytes::Bytes;
 use js_sys::{Array, ArrayBuffer, Object, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
@@ -55,24 +53,9 @@ fn bytes_of(v: &JsValue, name: &str) -> Result<Bytes, Error> {
 
 /// Batches side by side in one new JS buffer.
 fn joined(batches: &[Bytes]) -> ArrayBuffer {
-    thread_local! {
-        /// Where several batches are laid side by side before they leave wasm. Kept, so that every fetch writes
-        /// into memory already touched: a new buffer each time would land on fresh pages (the log grows into
-        /// what is freed), and a host spent a fifth of its time faulting them in.
-        static SIDE_BY_SIDE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-    }
     match batches {
         [one] => js::copied(one),
-        many => SIDE_BY_SIDE.with_borrow_mut(|buf| {
-            buf.clear();
-            many.iter().for_each(|b| buf.extend_from_slice(b));
-            let out = js::copied(buf);
-            // A rare huge fetch does not stay allocated for good.
-            if buf.capacity() > 16 << 20 {
-                *buf = Vec::new();
-            }
-            out
-        }),
+        many => js::copied(&many.concat()),
     }
 }
 

@@ -6,9 +6,9 @@
 //! and a value ref per header. A ref is `i32 start` (-1 = null) and `i32 length` into the data area. The input
 //! comes from another language, so it is checked like any input: malformed buffers get `INVALID_REQUEST`.
 
-use bytes::Bytes;
-
 use std::ops::Range;
+
+use bytes::Bytes;
 
 use super::{each_fetched, OutgoingMessage};
 use crate::core::error::Error;
