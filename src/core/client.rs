@@ -9,7 +9,7 @@ use bytes::Bytes;
 
 use crate::core::error::Result;
 use crate::core::partitioner::Partitioner;
-use crate::core::record::{BatchHeader, Record, RecordCursor, RecordFields, TimestampType, HEADER_LEN};
+use crate::core::record::{BatchHeader, Record, RecordCursor, RecordFields, HEADER_LEN};
 
 pub use accumulator::{record_bytes, Accumulator, Drained, PartitionBatch, Piece};
 pub use packed::{unpack as unpack_messages, PackedRecords};
@@ -41,6 +41,15 @@ pub fn batches_by_partition(
     Ok(by_partition)
 }
 
+/// A fetch response's chunks of whole batches as one buffer: a lone chunk (what a fetch of one partition usually
+/// gives) as it is, several laid end to end.
+pub fn joined(batches: &[Bytes]) -> Bytes {
+    match batches {
+        [one] => one.clone(),
+        many => Bytes::from(many.concat()),
+    }
+}
+
 /// The records of a fetch response at or after `position`, in offset order, with the position to fetch next.
 pub fn records_from(batches: &[Bytes], position: i64) -> Result<(Vec<(i64, Record)>, i64)> {
     let mut out = Vec::new();
@@ -68,14 +77,11 @@ pub fn each_fetched(
         while at < chunk.len() {
             let h = BatchHeader::parse(&chunk[at..])?;
             let mut cursor = RecordCursor::new(&h, &chunk[at..at + h.size()])?;
-            // With LogAppendTime, every record carries the broker's append time, as Kafka's consumer reports it.
-            let append_time =
-                (h.attributes.timestamp_type() == TimestampType::LogAppendTime).then_some(h.max_timestamp);
             while let Some(mut fields) = cursor.next()? {
                 // Saturating: the bytes come from elsewhere, and an offset near i64::MAX must not wrap.
                 let offset = h.base_offset.saturating_add(i64::from(fields.offset_delta));
                 if offset >= position {
-                    fields.timestamp = append_time.unwrap_or(fields.timestamp);
+                    fields.timestamp = h.attributes.consumer_timestamp(h.max_timestamp, fields.timestamp);
                     each(i, at + HEADER_LEN, offset, fields)?;
                 }
             }

@@ -21,6 +21,7 @@ use js_sys::{Array, ArrayBuffer, Object, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::js::{self, object};
+use crate::core::client::joined;
 use crate::core::cluster::NewTopic;
 use crate::core::error::Error;
 use crate::core::log::OffsetSpec;
@@ -48,14 +49,6 @@ fn bytes_of(v: &JsValue, name: &str) -> Result<Bytes, Error> {
         Ok(Bytes::from(view.to_vec()))
     } else {
         Err(invalid(format!("{name} must be an ArrayBuffer of RecordBatch v2 bytes")))
-    }
-}
-
-/// Batches side by side in one new JS buffer.
-fn joined(batches: &[Bytes]) -> ArrayBuffer {
-    match batches {
-        [one] => js::copied(one),
-        many => js::copied(&many.concat()),
     }
 }
 
@@ -273,7 +266,7 @@ pub fn response(id: f64, r: &Response) -> (Object, Array) {
                     js::set(o, "highWatermark", v.high_watermark as f64);
                     js::set(o, "logStartOffset", v.log_start_offset as f64);
                     js::set(o, "replica", v.replica);
-                    let records = joined(&v.batches);
+                    let records = js::copied(&joined(&v.batches));
                     transfer.push(&records);
                     js::set(o, "records", records);
                 })

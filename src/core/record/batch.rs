@@ -87,6 +87,16 @@ impl Attributes {
         }
     }
 
+    /// The timestamp a consumer sees for a record stamped `timestamp` in a batch whose max timestamp is
+    /// `max_timestamp`: with LogAppendTime every record carries the broker's append time (the batch's max
+    /// timestamp), as Kafka's consumer reports it.
+    pub fn consumer_timestamp(self, max_timestamp: i64, timestamp: i64) -> i64 {
+        match self.timestamp_type() {
+            TimestampType::LogAppendTime => max_timestamp,
+            TimestampType::CreateTime => timestamp,
+        }
+    }
+
     pub fn is_transactional(self) -> bool {
         self.0 & Self::TRANSACTIONAL != 0
     }
@@ -306,28 +316,14 @@ impl RecordBatch {
         self.base_offset.saturating_add(i64::from(self.last_offset_delta))
     }
 
-    /// The records as a consumer sees them: absolute offsets, and with LogAppendTime every record carries the
-    /// broker's append time (the batch's max timestamp), as Kafka's consumer reports it.
+    /// The records as a consumer sees them: absolute offsets, and timestamps as `Attributes::consumer_timestamp`
+    /// says.
     pub fn consumer_records(&self) -> impl Iterator<Item = (i64, Record)> + '_ {
-        let consumed = self.consumed();
-        self.records.iter().map(move |r| consumed(r.offset_delta, r.record.clone()))
-    }
-
-    /// `consumer_records`, moving the records out instead of copying them.
-    pub fn into_consumer_records(self) -> impl Iterator<Item = (i64, Record)> {
-        let consumed = self.consumed();
-        self.records.into_iter().map(move |r| consumed(r.offset_delta, r.record))
-    }
-
-    fn consumed(&self) -> impl Fn(i32, Record) -> (i64, Record) {
-        let log_append = self.attributes.timestamp_type() == TimestampType::LogAppendTime;
-        let (base_offset, append_time) = (self.base_offset, self.max_timestamp);
-        move |offset_delta, mut record| {
-            if log_append {
-                record.timestamp = append_time;
-            }
-            (base_offset.saturating_add(i64::from(offset_delta)), record)
-        }
+        self.records.iter().map(move |r| {
+            let mut record = r.record.clone();
+            record.timestamp = self.attributes.consumer_timestamp(self.max_timestamp, record.timestamp);
+            (self.base_offset.saturating_add(i64::from(r.offset_delta)), record)
+        })
     }
 }
 
