@@ -20,6 +20,7 @@ export async function raw(name, durability, txs, fill, inFlight = 1) {
     pending.push(new Promise((ok, no) => {
       const tx = db.transaction('s', 'readwrite', { durability });
       fill(tx.objectStore('s'), i);
+      tx.commit(); // nothing more is coming: the fastest a transaction commits (franz does the same)
       tx.oncomplete = ok;
       tx.onabort = () => no(tx.error);
     }));

