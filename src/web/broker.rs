@@ -83,6 +83,7 @@ impl Remote {
             let Some(me) = me.upgrade() else { return };
             me.last_heard_ms.set(js_sys::Date::now());
             let data = event.data();
+            super::transfer::received(&data);
             let id = super::js::get(&data, "id").as_f64().map(|f| f as u64);
             let waiting = id.is_some_and(|id| match me.pending.borrow_mut().get_mut(&id) {
                 Some(slot @ None) => {
@@ -146,6 +147,7 @@ impl Remote {
             _ => 0,
         };
         self.pending.borrow_mut().insert(id, None);
+        super::transfer::sending(&envelope, &transfer);
         if self.port.borrow().post_message_with_transferable(&envelope, &transfer).is_err() {
             self.pending.borrow_mut().remove(&id);
             return Err(Self::not_available("the broker host's port refused the request"));

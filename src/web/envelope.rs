@@ -1,9 +1,10 @@
 //! The wire between a client and a broker host: protocol requests and responses as plain JS objects that
-//! `postMessage` carries, with record data as RecordBatch v2 bytes in ArrayBuffers (transferred, never copied
-//! per record).
+//! `postMessage` carries, with record data as RecordBatch v2 bytes in transferred buffers (never one message per
+//! record): an ArrayBuffer or a Uint8Array view of one. Any envelope may carry `give: ArrayBuffer[]`, buffers
+//! of record data sent the other way, given back to be written again (see `transfer`).
 //!
 //! Request:  `{ id, kind, ... }`, where kind is a `core::protocol::Request` name:
-//! - `Produce`   `{ acks, partitions: [{ topic, partition, records: ArrayBuffer }] }`
+//! - `Produce`   `{ acks, partitions: [{ topic, partition, records: ArrayBuffer | Uint8Array }] }`
 //! - `Fetch`     `{ partitions: [{ topic, partition, offset, maxBytes }], minBytes, maxWaitMs }`
 //! - `ListOffsets` `{ topic, partition, spec: 'earliest' | 'latest' | 'max' | <timestamp> }`
 //! - `Metadata`  `{ topics?: string[] }`, `CreateTopics` `{ topics: [{ name, partitions, replicationFactor,
@@ -17,11 +18,10 @@
 //! `{ id, error }` for the whole request. An error is `{ type, code, message, retriable }`.
 
 use bytes::Bytes;
-use js_sys::{Array, ArrayBuffer, Object, Uint8Array};
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::{Array, Object};
+use wasm_bindgen::JsValue;
 
 use super::js::{self, object};
-use crate::core::client::joined;
 use crate::core::cluster::NewTopic;
 use crate::core::error::Error;
 use crate::core::log::OffsetSpec;
@@ -43,13 +43,8 @@ fn required<T>(v: Option<T>, name: &str) -> Result<T, Error> {
 }
 
 fn bytes_of(v: &JsValue, name: &str) -> Result<Bytes, Error> {
-    if let Some(buf) = v.dyn_ref::<ArrayBuffer>() {
-        Ok(Bytes::from(Uint8Array::new(buf).to_vec()))
-    } else if let Some(view) = v.dyn_ref::<Uint8Array>() {
-        Ok(Bytes::from(view.to_vec()))
-    } else {
-        Err(invalid(format!("{name} must be an ArrayBuffer of RecordBatch v2 bytes")))
-    }
+    super::transfer::incoming(v)
+        .ok_or_else(|| invalid(format!("{name} must be an ArrayBuffer (or a Uint8Array) of RecordBatch v2 bytes")))
 }
 
 /// The request id of an envelope, if it has a usable one (a response needs it).
@@ -266,9 +261,7 @@ pub fn response(id: f64, r: &Response) -> (Object, Array) {
                     js::set(o, "highWatermark", v.high_watermark as f64);
                     js::set(o, "logStartOffset", v.log_start_offset as f64);
                     js::set(o, "replica", v.replica);
-                    let records = js::copied(&joined(&v.batches));
-                    transfer.push(&records);
-                    js::set(o, "records", records);
+                    js::set(o, "records", super::transfer::outgoing(&v.batches, &transfer));
                 })
             }))
             .into(),

@@ -2,8 +2,8 @@
 //! reverse of `envelope.rs`, which the broker host uses; together they round-trip (tested below).
 
 use bytes::Bytes;
-use js_sys::{Array, ArrayBuffer, Object, Uint8Array};
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::{Array, Object};
+use wasm_bindgen::JsValue;
 
 use super::envelope::GroupCall;
 use super::js::{self, object};
@@ -14,12 +14,6 @@ use crate::core::log::{OffsetAndTimestamp, OffsetSpec};
 use crate::core::protocol::{PartitionResult, ProduceData, Request, Response, TopicOutcome};
 use crate::core::record::RecordBatch;
 use crate::core::topic::{ConfigEntry, TopicConfig, CONFIG_NAMES};
-
-fn buffer(bytes: &[u8], transfer: &Array) -> JsValue {
-    let buf = js::copied(bytes);
-    transfer.push(&buf);
-    buf.into()
-}
 
 fn strings(list: &[String]) -> JsValue {
     js::array(list.iter().map(|s| JsValue::from(s.as_str()))).into()
@@ -58,7 +52,7 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
                         object([
                             ("topic", p.topic.as_str().into()),
                             ("partition", p.partition.into()),
-                            ("records", buffer(&bytes, &transfer)),
+                            ("records", super::transfer::outgoing(std::slice::from_ref(&bytes), &transfer).into()),
                         ])
                     }))
                     .into(),
@@ -248,10 +242,7 @@ fn outcomes(body: &JsValue) -> Result<Vec<TopicOutcome>, Error> {
 }
 
 fn bytes_of(v: &JsValue) -> Bytes {
-    match v.dyn_ref::<ArrayBuffer>() {
-        Some(buf) => Bytes::from(Uint8Array::new(buf).to_vec()),
-        None => Bytes::new(),
-    }
+    super::transfer::incoming(v).unwrap_or_default()
 }
 
 /// An answer envelope: its id, and the response or the error of the whole request.

@@ -172,22 +172,25 @@ impl Inner {
             let e = Error::InvalidRequest("an envelope needs a numeric id".into());
             return (envelope::error_response(None, &e).into(), Array::new());
         };
-        let result = match envelope::request(&message) {
+        let request = envelope::request(&message);
+        // Read synchronously, so these are this request's buffers: they go back to its client with the answer.
+        let given = super::transfer::to_give();
+        let result = match request {
             Ok(request) => self.call_while(request, &|| !client.gone.get()).await,
             Err(e) => Err(e),
         };
-        match result {
-            Ok(response) => {
-                let (out, transfer) = envelope::response(id, &response);
-                (out.into(), transfer)
-            }
-            Err(e) => (envelope::error_response(Some(id), &e).into(), Array::new()),
-        }
+        let (out, transfer) = match result {
+            Ok(response) => envelope::response(id, &response),
+            Err(e) => (envelope::error_response(Some(id), &e), Array::new()),
+        };
+        super::transfer::give(&out, &transfer, &given);
+        (out.into(), transfer)
     }
 
     /// Handles whatever a client sent: a ping, a goodbye, or a request.
     async fn receive(self: &Rc<Self>, client: Rc<Client>, message: JsValue) {
         client.last_heard_ms.set(self.now_ms());
+        super::transfer::received(&message);
         match js::get(&message, "kind").as_string().as_deref() {
             Some("Ping") => {
                 client.answer(&js::object([("id", js::get(&message, "id")), ("kind", "Pong".into())]), &Array::new())

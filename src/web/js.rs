@@ -28,11 +28,17 @@ extern "C" {
     fn copy_out(memory: &JsValue, start: usize, length: usize) -> js_sys::ArrayBuffer;
 }
 
-/// `bytes` copied out of wasm memory into a new ArrayBuffer (to transfer, or to keep after wasm reuses them).
+thread_local! {
+    static MEMORY: JsValue = wasm_bindgen::memory();
+}
+
+/// The wasm module's `WebAssembly.Memory`.
+pub fn memory() -> JsValue {
+    MEMORY.with(JsValue::clone)
+}
+
+/// `bytes` copied out of wasm memory into a new ArrayBuffer (to keep after wasm reuses them).
 pub fn copied(bytes: &[u8]) -> js_sys::ArrayBuffer {
-    thread_local! {
-        static MEMORY: JsValue = wasm_bindgen::memory();
-    }
     MEMORY.with(|memory| copy_out(memory, bytes.as_ptr() as usize, bytes.len()))
 }
 

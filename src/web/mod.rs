@@ -18,6 +18,7 @@ mod pack;
 mod producer;
 mod retry;
 mod signal;
+mod transfer;
 
 use wasm_bindgen::prelude::*;
 

@@ -63,6 +63,22 @@ export async function hostServesEnvelopes({ open, recordBatch, readRecordBatches
   const configs = (await call({ kind: 'DescribeConfigs', topic: 'w' })).body;
   eq(configs.find((c) => c.name === 'retention.ms'), { name: 'retention.ms', value: '1000', isDefault: false }, 'DescribeConfigs');
   eq((await call({ kind: 'AlterConfigs', topic: 'w', changes: [['nope', '1']] })).error.type, 'INVALID_CONFIG', 'a request error');
+
+  // Buffers of record data go back to whoever sent them, to be written again.
+  await call({ kind: 'CreateTopics', topics: [{ name: 'r', partitions: 1, replicationFactor: 1 }] });
+  const big = recordBatch(Array.from({ length: 400 }, (_, i) => ({ value: `${i}`.padEnd(100, '.') })));
+  const size = big.buffer.byteLength;
+  check(size >= 16 << 10, 'a batch big enough to be worth giving back');
+  const bigProduced = await call({ kind: 'Produce', acks: 1, partitions: [{ topic: 'r', partition: 0, records: big }] }, [big.buffer]);
+  eq(bigProduced.give?.map((b) => b.byteLength), [size], 'the answer gives the request\'s buffer back');
+  const spareSize = Math.ceil(size * 1.5);
+  const spare = new ArrayBuffer(spareSize);
+  await call({ kind: 'Metadata', topics: ['r'], give: [spare, 7, 'x', null] }, [spare]);
+  const fetchedBig = await call({ kind: 'Fetch', partitions: [{ topic: 'r', partition: 0, offset: 0, maxBytes: 1 << 20 }], minBytes: 0, maxWaitMs: 0 });
+  const { records } = fetchedBig.body[0];
+  eq([records.byteLength, records.buffer.byteLength], [size, spareSize], 'the answer is written into the buffer given back');
+  const values = readRecordBatches(records).map((m) => text(m.value));
+  eq([values.length, values[0], values[399]], [400, '0'.padEnd(100, '.'), '399'.padEnd(100, '.')], 'and reads as produced');
   await kafka.close();
   return true;
 }
@@ -167,6 +183,12 @@ export async function silentClientsAreDropped({ open, connect }) {
   return true;
 }
 
+/** The buffers an envelope carries, to transfer on: its partitions' records, and those it gives back. */
+function buffersOf(envelope, partitions) {
+  const records = (partitions ?? []).map((p) => (ArrayBuffer.isView(p.records) ? p.records.buffer : p.records));
+  return [...records, ...(envelope.give ?? [])].filter((b) => b instanceof ArrayBuffer);
+}
+
 /** A MessagePort between a client and a host that counts Produce requests in flight. */
 function countingRelay(host) {
   const toHost = new MessageChannel();
@@ -181,12 +203,11 @@ function countingRelay(host) {
       stats.outstanding += 1;
       stats.maxOutstanding = Math.max(stats.maxOutstanding, stats.outstanding);
     }
-    toHost.port2.postMessage(data, (data.partitions ?? []).map((p) => p.records).filter((r) => r instanceof ArrayBuffer));
+    toHost.port2.postMessage(data, buffersOf(data, data.partitions));
   };
   toHost.port2.onmessage = ({ data }) => {
     if (produces.delete(data.id)) stats.outstanding -= 1;
-    const buffers = data.kind === 'Fetch' ? data.body.map((p) => p.records).filter((r) => r instanceof ArrayBuffer) : [];
-    toClient.port1.postMessage(data, buffers);
+    toClient.port1.postMessage(data, buffersOf(data, data.kind === 'Fetch' ? data.body : []));
   };
   return { port: toClient.port2, stats };
 }
@@ -200,7 +221,8 @@ async function batchesIn(host, topic) {
     port2.postMessage({ id: 1, kind: 'Fetch', partitions: [{ topic, partition: 0, offset: 0, maxBytes: 1 << 24 }] });
   });
   port2.close();
-  const view = new DataView(answer.body[0].records);
+  const { buffer, byteOffset, byteLength } = answer.body[0].records;
+  const view = new DataView(buffer, byteOffset, byteLength);
   let count = 0;
   for (let at = 0; at < view.byteLength; at += 12 + view.getInt32(at + 8)) count += 1;
   return count;
