@@ -46,6 +46,11 @@ fn unsigned_varint_len(v: u64) -> usize {
     bits.max(1).div_ceil(7)
 }
 
+#[cold]
+fn too_wide(what: &str) -> Error {
+    Error::CorruptMessage(format!("{what}: varint does not fit in 32 bits"))
+}
+
 /// A cursor over a byte slice that reads Kafka's primitive types.
 pub struct Reader<'a> {
     buf: &'a [u8],
@@ -99,20 +104,39 @@ impl<'a> Reader<'a> {
     }
 
     /// A zigzag varint that must fit in 32 bits (at most 5 bytes).
+    #[inline]
     pub fn varint(&mut self, what: &str) -> Result<i32> {
         let raw = self.unsigned_varint(5, what)?;
-        let raw =
-            u32::try_from(raw).map_err(|_| Error::CorruptMessage(format!("{what}: varint does not fit in 32 bits")))?;
+        let Ok(raw) = u32::try_from(raw) else { return Err(too_wide(what)) };
         Ok(((raw >> 1) as i32) ^ -((raw & 1) as i32))
     }
 
     /// A zigzag varlong (at most 10 bytes).
+    #[inline]
     pub fn varlong(&mut self, what: &str) -> Result<i64> {
         let raw = self.unsigned_varint(10, what)?;
         Ok(((raw >> 1) as i64) ^ -((raw & 1) as i64))
     }
 
+    #[inline]
     fn unsigned_varint(&mut self, max_bytes: usize, what: &str) -> Result<u64> {
+        // A batch's varints are one byte (attributes, small deltas, null keys, header counts) or two (lengths,
+        // offset deltas under 8192): read inline, the rest out of line.
+        match self.buf.get(self.pos..self.pos + 2) {
+            Some(&[a, _]) if a < 0x80 => {
+                self.pos += 1;
+                Ok(u64::from(a))
+            }
+            Some(&[a, b]) if b < 0x80 && max_bytes >= 2 => {
+                self.pos += 2;
+                Ok(u64::from(a & 0x7f) | u64::from(b) << 7)
+            }
+            _ => self.longer_varint(max_bytes, what),
+        }
+    }
+
+    #[inline(never)]
+    fn longer_varint(&mut self, max_bytes: usize, what: &str) -> Result<u64> {
         let mut value: u64 = 0;
         for (i, &byte) in self.buf[self.pos..].iter().take(max_bytes).enumerate() {
             value |= u64::from(byte & 0x7f) << (7 * i);
@@ -165,6 +189,17 @@ mod tests {
             let mut r = Reader::new(&out);
             proptest::prop_assert_eq!(r.varint("v").unwrap(), v);
             proptest::prop_assert_eq!(r.remaining(), 0);
+        }
+
+        #[test]
+        fn the_inline_varint_paths_read_as_the_general_one(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..12),
+            max in 1usize..=10,
+        ) {
+            let (mut fast, mut general) = (Reader::new(&bytes), Reader::new(&bytes));
+            let read = fast.unsigned_varint(max, "v").map_err(|e| e.to_string());
+            proptest::prop_assert_eq!(read, general.longer_varint(max, "v").map_err(|e| e.to_string()));
+            proptest::prop_assert_eq!(fast.position(), general.position());
         }
 
         #[test]
