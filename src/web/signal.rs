@@ -1,10 +1,10 @@
 //! Waiting inside the wasm module without a JS promise. Awaiting a JS promise costs two JS closures and their
 //! finalizer registrations (wasm-bindgen-futures), and every request and every long poll waits: a third of a
-//! worker's garbage per record. A `Signal` wakes Rust wakers instead, and every `Timeout` of a thread shares
-//! one `setTimeout` callback.
+//! worker's garbage per record. A `Signal` wakes Rust wakers instead, and the `Timeout`s of a thread share one JS
+//! timer.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
@@ -68,15 +68,22 @@ impl Drop for Wait<'_> {
 }
 
 enum Slot {
-    Waiting(Option<Waker>),
+    Waiting { deadline: u64, waker: Option<Waker> },
     Fired,
 }
 
+/// Every timeout of a thread, served by at most one JS timer, armed for the earliest deadline. Starting a timeout
+/// that ends later than that one calls nothing in JS: a request's timeout, started and dropped with every request,
+/// cost a `setTimeout` and a `clearTimeout` each (~20 µs a request, measured).
 struct Timers {
     next_id: Cell<u32>,
     slots: RefCell<HashMap<u32, Slot>>,
-    /// `setTimeout(fire, ms, id)`: the one callback of every timeout.
-    fire: Closure<dyn Fn(u32)>,
+    /// Waiting timeouts by deadline (ms since the epoch).
+    queue: RefCell<BTreeSet<(u64, u32)>>,
+    /// The JS timer's deadline and handle, when one is set.
+    armed: Cell<Option<u64>>,
+    handle: RefCell<JsValue>,
+    fire: Closure<dyn Fn()>,
     set_timeout: Function,
     clear_timeout: Function,
 }
@@ -85,17 +92,17 @@ thread_local! {
     static TIMERS: Timers = Timers {
         next_id: Cell::new(0),
         slots: RefCell::default(),
-        fire: Closure::new(|id: u32| {
-            let waker = TIMERS.with(|t| match t.slots.borrow_mut().get_mut(&id) {
-                Some(slot) => match std::mem::replace(slot, Slot::Fired) {
-                    Slot::Waiting(waker) => waker,
-                    Slot::Fired => None,
-                },
-                None => None,
+        queue: RefCell::default(),
+        armed: Cell::new(None),
+        handle: RefCell::new(JsValue::UNDEFINED),
+        fire: Closure::new(|| {
+            let wakers = TIMERS.with(|t| {
+                t.armed.set(None);
+                let wakers = t.fire_due(now_ms());
+                t.arm_earliest();
+                wakers
             });
-            if let Some(waker) = waker {
-                waker.wake();
-            }
+            wakers.into_iter().for_each(Waker::wake);
         }),
         set_timeout: global_function("setTimeout"),
         clear_timeout: global_function("clearTimeout"),
@@ -106,11 +113,53 @@ fn global_function(name: &str) -> Function {
     super::js::get_dyn(&js_sys::global(), name).unchecked_into()
 }
 
-/// Ready `ms` after it starts; cleared when dropped, so that a wait that ended early leaves no timer to wake the
-/// thread for nothing.
+fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+impl Timers {
+    /// Marks every timeout due by `now` fired, and hands back the wakers of those being awaited.
+    fn fire_due(&self, now: u64) -> Vec<Waker> {
+        let mut queue = self.queue.borrow_mut();
+        let mut slots = self.slots.borrow_mut();
+        let mut wakers = Vec::new();
+        while let Some(&(deadline, id)) = queue.first() {
+            if deadline > now {
+                break;
+            }
+            queue.pop_first();
+            if let Some(Slot::Waiting { waker, .. }) = slots.insert(id, Slot::Fired) {
+                wakers.extend(waker);
+            }
+        }
+        wakers
+    }
+
+    /// Sets the JS timer for the earliest deadline, unless it is set for that or earlier already.
+    fn arm_earliest(&self) {
+        let Some(&(deadline, _)) = self.queue.borrow().first() else { return };
+        if self.armed.get().is_some_and(|at| at <= deadline) {
+            return;
+        }
+        self.disarm();
+        let ms = deadline.saturating_sub(now_ms()) as f64;
+        let fire: &Function = self.fire.as_ref().unchecked_ref();
+        let handle = self.set_timeout.call2(&js_sys::global(), fire, &ms.into()).unwrap_or_default();
+        self.handle.replace(handle);
+        self.armed.set(Some(deadline));
+    }
+
+    fn disarm(&self) {
+        if self.armed.take().is_some() {
+            let _ = self.clear_timeout.call1(&js_sys::global(), &self.handle.borrow());
+        }
+    }
+}
+
+/// Ready `ms` after it starts. Dropped before then, it is forgotten, and when no timeout is left the JS timer is
+/// cleared, so that waits that ended early leave nothing to wake the thread for.
 pub struct Timeout {
     id: u32,
-    handle: JsValue,
 }
 
 impl Timeout {
@@ -118,10 +167,11 @@ impl Timeout {
         TIMERS.with(|t| {
             let id = t.next_id.get();
             t.next_id.set(id.wrapping_add(1));
-            t.slots.borrow_mut().insert(id, Slot::Waiting(None));
-            let fire: &Function = t.fire.as_ref().unchecked_ref();
-            let handle = t.set_timeout.call3(&js_sys::global(), fire, &ms.into(), &id.into()).unwrap_or_default();
-            Timeout { id, handle }
+            let deadline = now_ms() + u64::from(ms);
+            t.slots.borrow_mut().insert(id, Slot::Waiting { deadline, waker: None });
+            t.queue.borrow_mut().insert((deadline, id));
+            t.arm_earliest();
+            Timeout { id }
         })
     }
 }
@@ -131,7 +181,7 @@ impl Future for Timeout {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         TIMERS.with(|t| match t.slots.borrow_mut().get_mut(&self.id) {
-            Some(Slot::Waiting(waker)) => {
+            Some(Slot::Waiting { waker, .. }) => {
                 *waker = Some(cx.waker().clone());
                 Poll::Pending
             }
@@ -143,8 +193,11 @@ impl Future for Timeout {
 impl Drop for Timeout {
     fn drop(&mut self) {
         TIMERS.with(|t| {
-            if let Some(Slot::Waiting(_)) = t.slots.borrow_mut().remove(&self.id) {
-                let _ = t.clear_timeout.call1(&js_sys::global(), &self.handle);
+            if let Some(Slot::Waiting { deadline, .. }) = t.slots.borrow_mut().remove(&self.id) {
+                t.queue.borrow_mut().remove(&(deadline, self.id));
+            }
+            if t.queue.borrow().is_empty() {
+                t.disarm();
             }
         });
     }
@@ -193,5 +246,22 @@ mod tests {
         assert!(now() - started >= 45.0, "waited its timeout");
         assert!(signal.wakers.borrow().is_empty(), "a timed-out wait takes its waker back");
         TIMERS.with(|t| assert!(t.slots.borrow().is_empty(), "and its timer"));
+    }
+
+    #[wasm_bindgen_test]
+    async fn one_js_timer_serves_every_timeout_at_the_earliest_deadline() {
+        let armed = || TIMERS.with(|t| t.armed.get());
+        let long = Timeout::start(5_000);
+        let set_for_long = armed().expect("a timer is set");
+        let longer = Timeout::start(10_000);
+        assert_eq!(armed(), Some(set_for_long), "a later deadline leaves the timer as it is");
+        let started = now();
+        Timeout::start(30).await;
+        assert!(now() - started < 2_000.0, "an earlier deadline moved the timer forward");
+        assert_eq!(armed(), Some(set_for_long), "and it is set for the next deadline again");
+        drop(long);
+        drop(longer);
+        assert_eq!(armed(), None, "no timeout left, no timer to wake the thread");
+        TIMERS.with(|t| assert!(t.slots.borrow().is_empty() && t.queue.borrow().is_empty()));
     }
 }
