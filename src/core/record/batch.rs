@@ -25,7 +25,7 @@
 use bytes::Bytes;
 
 use super::single::{self as record, Record, RecordFields};
-use super::wire::Reader;
+use super::wire::{varint_len, Reader};
 use crate::core::error::{Error, Result};
 
 pub const MAGIC: i8 = 2;
@@ -244,8 +244,10 @@ impl RecordBatch {
 
     /// This batch's header with `records` (offset delta, record) as its records.
     fn encode_with<'a>(&self, records: impl Iterator<Item = (i32, &'a Record)> + Clone) -> Bytes {
-        let size = HEADER_LEN
-            + records.clone().map(|(delta, r)| record::encoded_len(r, delta, self.timestamp_delta(r))).sum::<usize>();
+        // Each body's length is worked out once: the total sizes the buffer, then each prefixes its record.
+        let bodies: Vec<usize> =
+            records.clone().map(|(delta, r)| record::body_len(r, delta, self.timestamp_delta(r))).collect();
+        let size = HEADER_LEN + bodies.iter().map(|&b| varint_len(b as i32) + b).sum::<usize>();
         let mut out = Vec::with_capacity(size);
         out.extend_from_slice(&self.base_offset.to_be_bytes());
         out.extend_from_slice(&((size - LOG_OVERHEAD) as i32).to_be_bytes());
@@ -262,8 +264,8 @@ impl RecordBatch {
         let count_at = out.len();
         out.extend_from_slice(&[0; 4]); // record count, known after the records
         let mut count = 0i32;
-        for (delta, r) in records {
-            record::encode(&mut out, r, delta, self.timestamp_delta(r));
+        for ((delta, r), &body) in records.zip(&bodies) {
+            record::encode(&mut out, r, delta, self.timestamp_delta(r), body);
             count += 1;
         }
         out[count_at..count_at + 4].copy_from_slice(&count.to_be_bytes());

@@ -65,7 +65,7 @@ fn put_nullable(out: &mut Vec<u8>, field: Option<&[u8]>) {
 }
 
 /// Size of a record's body: everything after its length prefix.
-fn body_len(record: &Record, offset_delta: i32, timestamp_delta: i64) -> usize {
+pub(super) fn body_len(record: &Record, offset_delta: i32, timestamp_delta: i64) -> usize {
     1 + varlong_len(timestamp_delta)
         + varint_len(offset_delta)
         + nullable_len(record.key.as_deref())
@@ -78,9 +78,9 @@ fn body_len(record: &Record, offset_delta: i32, timestamp_delta: i64) -> usize {
             .sum::<usize>()
 }
 
-/// Appends one record in batch v2 form.
-pub(super) fn encode(out: &mut Vec<u8>, record: &Record, offset_delta: i32, timestamp_delta: i64) {
-    put_varint(out, body_len(record, offset_delta, timestamp_delta) as i32);
+/// Appends one record in batch v2 form; `body_len` is what [`body_len`] gives for it.
+pub(super) fn encode(out: &mut Vec<u8>, record: &Record, offset_delta: i32, timestamp_delta: i64, body_len: usize) {
+    put_varint(out, body_len as i32);
     out.push(0); // record attributes: unused by every Kafka version so far
     put_varlong(out, timestamp_delta);
     put_varint(out, offset_delta);
@@ -91,12 +91,6 @@ pub(super) fn encode(out: &mut Vec<u8>, record: &Record, offset_delta: i32, time
         put_nullable(out, Some(key.as_bytes()));
         put_nullable(out, value.as_deref());
     }
-}
-
-/// Bytes `encode` would write.
-pub(super) fn encoded_len(record: &Record, offset_delta: i32, timestamp_delta: i64) -> usize {
-    let body = body_len(record, offset_delta, timestamp_delta);
-    varint_len(body as i32) + body
 }
 
 /// Where a header's name and value (`None` for null) lie in a record section.
