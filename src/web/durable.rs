@@ -17,7 +17,7 @@ use crate::core::error::Error;
 use crate::core::log::{first_at_or_after, OffsetAndTimestamp, OffsetSpec};
 use crate::core::protocol::{FetchPartition, PartitionResult, Request, Response};
 use crate::core::record::BatchHeader;
-use crate::core::storage::{StorageFailure, StorageOp};
+use crate::core::storage::StorageFailure;
 
 /// Bytes of batches each replica keeps in memory; older ones are read back from IndexedDB when fetched.
 pub const WINDOW_BUDGET: usize = 4 << 20;
@@ -57,8 +57,9 @@ fn storage_error(f: StorageFailure) -> JsValue {
     error::to_js(&Error::from(f))
 }
 
-/// Rebuilds a cluster from storage: metadata, then each replica's newest batch. A corrupt tail is deleted and
-/// the batch before it tried, so every log ends at its last valid batch; each such repair is reported.
+/// Rebuilds a cluster from storage: metadata, then each replica's batches from its recovery point (after a
+/// clean close, just its newest). A corrupt batch is deleted with every one after it and the rest tried again,
+/// so every log ends at its last valid batch; each such repair is reported.
 pub async fn restore(storage: &IdbStorage, seed: u64) -> Result<(Cluster, Vec<String>), JsValue> {
     let now = js_sys::Date::now() as i64;
     let meta = storage.meta_with_prefix("").await.map_err(storage_error)?;
@@ -66,19 +67,11 @@ pub async fn restore(storage: &IdbStorage, seed: u64) -> Result<(Cluster, Vec<St
     let mut warnings = Vec::new();
     for replica in cluster.replica_keys() {
         loop {
-            let tail = storage.last_batch(&replica).await.map_err(storage_error)?;
-            match cluster.restore_tail(&replica, tail.as_ref().map(|(_, b)| b.clone())) {
-                Ok(()) => break,
-                Err(e) => {
-                    let Some((base, _)) = tail else { return Err(error::to_js(&e)) };
-                    warnings.push(format!(
-                        "{}-{} on broker {}: the stored batch at offset {base} is corrupt ({e}); the log is truncated to offset {base}",
-                        replica.topic, replica.partition, replica.broker
-                    ));
-                    let cut = StorageOp::DeleteBatches { replica: replica.clone(), from: base, to: i64::MAX };
-                    storage.apply(&[cut]).await.map_err(storage_error)?;
-                }
-            }
+            let from = cluster.recovery_point(&replica);
+            let batches = storage.load_batches(&replica, from, usize::MAX).await.map_err(storage_error)?;
+            let Some(repair) = cluster.restore_tail(&replica, batches).map_err(|e| error::to_js(&e))? else { break };
+            storage.apply(&[repair.cut]).await.map_err(storage_error)?;
+            warnings.push(repair.warning);
         }
     }
     cluster.start(now);

@@ -113,11 +113,15 @@ export async function failedWritesLeaveNoTrace({ open, deleteCluster }) {
 
   kafka.simulateStorageFailure(0); // the next transaction aborts before its first write
   await rejects(producer.send({ topic: 't', messages: [{ value: 'lost' }] }), { name: 'KafkaJSProtocolError', type: 'KAFKA_STORAGE_ERROR', code: 56, message: 'nothing' }, 'abort');
-  kafka.simulateStorageFailure(1); // aborts halfway: one put issued, then the abort
-  await rejects(producer.send({ topic: 't', messages: [{ value: 'half' }] }), { type: 'KAFKA_STORAGE_ERROR' }, 'half-written');
+  // A send to two partitions is one transaction of two batch puts: it aborts after the first.
+  await kafka.admin().createTopics({ topics: [{ topic: 'two', numPartitions: 2 }] });
+  kafka.simulateStorageFailure(1);
+  const halves = [0, 1].map((partition) => ({ value: 'half', partition }));
+  await rejects(producer.send({ topic: 'two', messages: halves }), { type: 'KAFKA_STORAGE_ERROR' }, 'half-written');
+  eq((await kafka.admin().fetchTopicOffsets('two')).map((p) => p.high), ['0', '0'], 'neither half is visible');
   kafka.simulateStorageFailure(0);
   await rejects(kafka.admin().createTopics({ topics: [{ topic: 'never' }] }), { type: 'KAFKA_STORAGE_ERROR' }, 'admin write');
-  eq(await kafka.admin().listTopics(), ['t'], 'the refused topic does not exist');
+  eq(await kafka.admin().listTopics(), ['t', 'two'], 'the refused topic does not exist');
   // An idempotent producer whose write failed starts over under a new producer id and keeps working.
   const idem = kafka.producer({ idempotent: true });
   await idem.connect();

@@ -374,8 +374,9 @@ impl Cluster {
             }
         }
         for c in &done {
-            self.journal_removed(&c.topic, c.partition, c.broker, &c.cleanup.removed);
+            // Rewritten batches lie before the recovery point: the record the removals write counts them.
             self.journal_batches(&c.topic, c.partition, c.broker, &c.cleanup.rewritten);
+            self.journal_removed(&c.topic, c.partition, c.broker, &c.cleanup.removed);
         }
         Ok(done)
     }

@@ -14,6 +14,6 @@ pub use faults::UncleanElection;
 pub use metadata::{BrokerId, BrokerInfo, NewTopic, PartitionMetadata, TopicMetadata};
 pub use offsets::{lag, CommittedOffset, MAX_METADATA_BYTES};
 pub use offsets_topic::{partition_for as offsets_partition_for, OFFSETS_TOPIC_PARTITIONS};
-pub use persist::PendingWrite;
+pub use persist::{PendingWrite, Repair, RECORD_EVERY_BYTES};
 pub use placement::assign_replicas;
 pub use state::{Cluster, MAX_PARTITIONS, SESSION_TIMEOUT_MS, TAB_TIMING};

@@ -64,8 +64,9 @@ pub struct Cluster {
     pub(super) acks: BTreeMap<PendingAck, Result<i64>>,
     /// Bumped whenever replication changed a log or the controller decided something, for views to redraw.
     pub(super) changes: u64,
-    /// While a cluster reopens: each replica's checkpointed high watermark, applied with its tail.
-    pub(super) checkpointed_hw: BTreeMap<(String, u32, BrokerId), Option<i64>>,
+    /// While a cluster reopens: each replica's record (its high watermark and recovery point), applied with its
+    /// tail.
+    pub(super) checkpoints: BTreeMap<(String, u32, BrokerId), super::persist::Checkpoint>,
     rng: SplitMix64,
 }
 
@@ -86,7 +87,7 @@ impl Cluster {
             journaled_epochs: BTreeMap::new(),
             now_ms: 0,
             acks: BTreeMap::new(),
-            checkpointed_hw: BTreeMap::new(),
+            checkpoints: BTreeMap::new(),
             changes: 0,
             rng: SplitMix64::new(seed),
         }
