@@ -21,14 +21,20 @@ const messages = Array.from({ length: RECORDS_PER_BATCH }, () => ({ value }));
 const bytesValue = new Uint8Array(VALUE_BYTES).fill(0x76);
 const byteMessages = Array.from({ length: RECORDS_PER_BATCH }, () => ({ value: bytesValue }));
 
+/** A new one-broker cluster with a topic of one partition, and a connected producer. */
+async function freshCluster(cluster, topic, options = {}) {
+  await Kafka.deleteCluster(cluster);
+  const kafka = await Kafka.open({ cluster, brokers: 1, storage: 'indexeddb', ...options });
+  await kafka.admin().createTopics({ topics: [{ topic, numPartitions: 1 }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  return { kafka, producer };
+}
+
 /** Seconds for BATCHES sends of 1000 records, with `inFlight` sends outstanding at a time. */
 async function franzProduce(durability, storage = 'indexeddb', inFlight = 1, sent = messages) {
   const cluster = `bench-${durability}-${storage}-${inFlight}`;
-  await Kafka.deleteCluster(cluster);
-  const kafka = await Kafka.open({ cluster, brokers: 1, storage, durability });
-  await kafka.admin().createTopics({ topics: [{ topic: 'bench', numPartitions: 1 }] });
-  const producer = kafka.producer();
-  await producer.connect();
+  const { kafka, producer } = await freshCluster(cluster, 'bench', { storage, durability });
   await producer.send({ topic: 'bench', messages }); // warm-up
   const start = performance.now();
   for (let i = 0; i < BATCHES; i += inFlight) {
@@ -46,11 +52,7 @@ async function franzProduce(durability, storage = 'indexeddb', inFlight = 1, sen
  * raw limit puts exactly these bytes. */
 async function storedBatch() {
   const cluster = 'bench-stored-batch';
-  await Kafka.deleteCluster(cluster);
-  const kafka = await Kafka.open({ cluster, brokers: 1, storage: 'indexeddb' });
-  await kafka.admin().createTopics({ topics: [{ topic: 'bench', numPartitions: 1 }] });
-  const producer = kafka.producer();
-  await producer.connect();
+  const { kafka, producer } = await freshCluster(cluster, 'bench');
   await producer.send({ topic: 'bench', messages });
   await kafka.close();
   const db = await new Promise((ok, no) => {
@@ -100,11 +102,7 @@ async function bestOfTwo(variants) {
 
 async function reopen() {
   const cluster = 'bench-reopen';
-  await Kafka.deleteCluster(cluster);
-  let kafka = await Kafka.open({ cluster, brokers: 1, storage: 'indexeddb' });
-  await kafka.admin().createTopics({ topics: [{ topic: 'big', numPartitions: 1 }] });
-  let producer = kafka.producer();
-  await producer.connect();
+  let { kafka, producer } = await freshCluster(cluster, 'big');
   for (let i = 0; i < REOPEN_RECORDS / RECORDS_PER_BATCH; i++) await producer.send({ topic: 'big', messages });
   await kafka.close();
   const start = performance.now();
