@@ -151,6 +151,17 @@ fn to_bytes(value: &JsValue) -> Bytes {
     Bytes::from(Uint8Array::new(value).to_vec())
 }
 
+#[wasm_bindgen(module = "/src/web/js/pack.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = stagedForPut)]
+    fn staged_for_put(memory: &JsValue, start: usize, length: usize) -> JsValue;
+}
+
+/// A batch's bytes, ready to be put: in a buffer reused for every batch, as the put clones it at once.
+fn staged(bytes: &[u8]) -> JsValue {
+    staged_for_put(&super::js::memory(), bytes.as_ptr() as usize, bytes.len())
+}
+
 fn to_buffer(bytes: &[u8]) -> ArrayBuffer {
     super::js::copied(bytes)
 }
@@ -226,7 +237,7 @@ impl IdbStorage {
             }
             let issued = match op {
                 StorageOp::PutBatch { replica, base_offset, bytes } => {
-                    batches.put_with_key(&to_buffer(bytes), &batch_key(replica, *base_offset as f64)).map_err(failure)
+                    batches.put_with_key(&staged(bytes), &batch_key(replica, *base_offset as f64)).map_err(failure)
                 }
                 StorageOp::DeleteBatches { replica, from, to } => {
                     batch_range(replica, offset_bound(*from), offset_bound(*to), true)

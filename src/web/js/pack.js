@@ -280,3 +280,20 @@ export function keepGiven(envelope) {
     }
   }
 }
+
+// A batch goes to IndexedDB from one resizable buffer, resized to each batch: a put clones its value at once, and
+// filling a fresh buffer costs ~50 µs per 110 KB here (page faults), against ~2 µs for memory already written.
+let staging = null;
+
+/** Wasm memory's bytes [start, start + length) in the staging buffer, to be put (and cloned) right away. */
+export function stagedForPut(memory, start, length) {
+  if (staging === null || staging.maxByteLength < length) {
+    let max = 1 << 16;
+    while (max < length) max *= 2;
+    staging = new ArrayBuffer(length, { maxByteLength: max });
+  }
+  if (typeof staging.resize !== 'function') return copyOut(memory, start, length); // no resizable buffers here
+  staging.resize(length);
+  new Uint8Array(staging).set(new Uint8Array(memory.buffer, start, length));
+  return staging;
+}
