@@ -71,6 +71,15 @@ export async function hostServesEnvelopes({ open, recordBatch, readRecordBatches
   check(size >= 16 << 10, 'a batch big enough to be worth giving back');
   const bigProduced = await call({ kind: 'Produce', acks: 1, partitions: [{ topic: 'r', partition: 0, records: big }] }, [big.buffer]);
   eq(bigProduced.give?.map((b) => b.byteLength), [size], 'the answer gives the request\'s buffer back');
+  // Two partitions' records as views of one buffer: it goes back once (twice would make the answer unsendable).
+  await call({ kind: 'CreateTopics', topics: [{ name: 'r2', partitions: 2, replicationFactor: 1 }] });
+  const pair = recordBatch(Array.from({ length: 400 }, (_, i) => ({ value: `${i}`.padEnd(100, '.') })));
+  const shared = new Uint8Array(pair.length * 2);
+  shared.set(pair);
+  shared.set(pair, pair.length);
+  const halves = [0, 1].map((partition) => ({ topic: 'r2', partition, records: shared.subarray(partition * pair.length, (partition + 1) * pair.length) }));
+  const both = await call({ kind: 'Produce', acks: 1, partitions: halves }, [shared.buffer]);
+  eq([both.body.map((p) => p.error ?? null), both.give?.map((b) => b.byteLength)], [[null, null], [pair.length * 2]], 'one buffer, given back once');
   const spareSize = Math.ceil(size * 1.5);
   const spare = new ArrayBuffer(spareSize);
   await call({ kind: 'Metadata', topics: ['r'], give: [spare, 7, 'x', null] }, [spare]);

@@ -255,9 +255,10 @@ export function giveBackLater(buffer) {
   if (buffer instanceof ArrayBuffer && buffer.byteLength >= RECYCLED_MIN && toGive.length < 64) toGive.push(buffer);
 }
 
-/** The received buffers noted since the last call (detached ones dropped: they cannot be transferred). */
+/** The received buffers noted since the last call, each once (several views may share one) and none detached:
+ * a transfer list with either makes `postMessage` throw. */
 export function takeToGive() {
-  const given = toGive.filter((b) => b.byteLength > 0);
+  const given = [...new Set(toGive)].filter((b) => b.byteLength > 0);
   toGive = [];
   return given;
 }
