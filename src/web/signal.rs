@@ -203,6 +203,73 @@ impl Drop for Timeout {
     }
 }
 
+#[wasm_bindgen(module = "/src/web/js/pack.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = settleWith)]
+    fn settle_with(value: &JsValue, id: u32, callback: &Function);
+}
+
+enum Settlement {
+    Waiting(Option<Waker>),
+    Done(Result<JsValue, JsValue>),
+}
+
+/// Every JS promise a thread awaits settles through one callback, into a slot its future polls.
+struct Promises {
+    next_id: Cell<u32>,
+    slots: RefCell<HashMap<u32, Settlement>>,
+    settle: Closure<dyn Fn(u32, bool, JsValue)>,
+}
+
+thread_local! {
+    static PROMISES: Promises = Promises {
+        next_id: Cell::new(0),
+        slots: RefCell::default(),
+        settle: Closure::new(|id: u32, ok: bool, value: JsValue| {
+            let result = if ok { Ok(value) } else { Err(value) };
+            let waker = PROMISES.with(|p| match p.slots.borrow_mut().get_mut(&id) {
+                Some(slot) => match std::mem::replace(slot, Settlement::Done(result)) {
+                    Settlement::Waiting(waker) => waker,
+                    Settlement::Done(_) => None,
+                },
+                None => None,
+            });
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        }),
+    };
+}
+
+/// What `value` settles to, as `await value` gives it in JS (a promise's outcome, or the value itself). Awaiting
+/// through wasm-bindgen-futures' `JsFuture` makes two wasm closures and registers their finalizers each time;
+/// this makes two small JS functions: a consumer awaits its handler for every batch.
+pub fn settled(value: &JsValue) -> impl Future<Output = Result<JsValue, JsValue>> {
+    let id = PROMISES.with(|p| {
+        let id = p.next_id.get();
+        p.next_id.set(id.wrapping_add(1));
+        p.slots.borrow_mut().insert(id, Settlement::Waiting(None));
+        settle_with(value, id, p.settle.as_ref().unchecked_ref());
+        id
+    });
+    std::future::poll_fn(move |cx| {
+        PROMISES.with(|p| {
+            let mut slots = p.slots.borrow_mut();
+            match slots.get_mut(&id) {
+                Some(Settlement::Waiting(waker)) => {
+                    *waker = Some(cx.waker().clone());
+                    Poll::Pending
+                }
+                Some(Settlement::Done(_)) => match slots.remove(&id) {
+                    Some(Settlement::Done(result)) => Poll::Ready(result),
+                    _ => Poll::Pending,
+                },
+                None => Poll::Ready(Err(JsValue::from_str("franz: a promise was awaited twice"))),
+            }
+        })
+    })
+}
+
 /// `setTimeout(callback, ms)`, for a callback that is JS already.
 pub fn set_timeout(callback: &Function, ms: u32) {
     TIMERS.with(|t| {
@@ -246,6 +313,21 @@ mod tests {
         assert!(now() - started >= 45.0, "waited its timeout");
         assert!(signal.wakers.borrow().is_empty(), "a timed-out wait takes its waker back");
         TIMERS.with(|t| assert!(t.slots.borrow().is_empty(), "and its timer"));
+    }
+
+    #[wasm_bindgen_test]
+    async fn settled_gives_what_await_would() {
+        let resolved = js_sys::Promise::resolve(&JsValue::from(7));
+        assert_eq!(settled(&resolved).await.unwrap(), 7);
+        let rejected = js_sys::Promise::reject(&JsValue::from("no"));
+        assert_eq!(settled(&rejected).await.unwrap_err(), "no");
+        assert_eq!(settled(&JsValue::from("plain")).await.unwrap(), "plain", "a value that is not a promise");
+        let later = js_sys::Promise::new(&mut |resolve, _| {
+            let late: Function = resolve.bind1(&JsValue::NULL, &JsValue::from("late")).unchecked_into();
+            super::set_timeout(&late, 20);
+        });
+        assert_eq!(settled(&later).await.unwrap(), "late");
+        PROMISES.with(|p| assert!(p.slots.borrow().is_empty(), "nothing is left behind"));
     }
 
     #[wasm_bindgen_test]

@@ -21,7 +21,7 @@ use crate::web::retry::{sleep, worth_retrying};
 /// Calls a handler and waits for the promise it returns, if any. A throw or a rejection is an `Err`.
 async fn call_handler(handler: &Function, payload: &JsValue) -> Result<(), JsValue> {
     let returned = handler.call1(&JsValue::NULL, payload)?;
-    JsFuture::from(Promise::resolve(&returned)).await.map(drop)
+    crate::web::signal::settled(&returned).await.map(drop)
 }
 
 /// What `run` was given.

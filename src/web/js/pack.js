@@ -255,10 +255,15 @@ export function giveBackLater(buffer) {
   if (buffer instanceof ArrayBuffer && buffer.byteLength >= RECYCLED_MIN && toGive.length < 64) toGive.push(buffer);
 }
 
+const NOTHING = Object.freeze([]);
+
 /** The received buffers noted since the last call, each once (several views may share one) and none detached:
- * a transfer list with either makes `postMessage` throw. */
+ * a transfer list with either makes `postMessage` throw. Called for every envelope: it allocates only when there
+ * is something to give. */
 export function takeToGive() {
-  const given = [...new Set(toGive)].filter((b) => b.byteLength > 0);
+  if (toGive.length === 0) return NOTHING;
+  const given = [];
+  for (const b of toGive) if (b.byteLength > 0 && !given.includes(b)) given.push(b);
   toGive = [];
   return given;
 }
@@ -280,6 +285,12 @@ export function keepGiven(envelope) {
       spareBytes += b.byteLength;
     }
   }
+}
+
+/** Settles `value` (a promise, or anything else, as `await` would) into `callback(id, ok, result)`: one wasm
+ * callback for every promise a thread awaits (see `signal::settled`). */
+export function settleWith(value, id, callback) {
+  Promise.resolve(value).then((v) => callback(id, true, v), (e) => callback(id, false, e));
 }
 
 // A batch goes to IndexedDB from one resizable buffer, resized to each batch: a put clones its value at once, and
