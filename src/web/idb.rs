@@ -59,9 +59,11 @@ pub enum Durability {
 pub struct IdbStorage {
     db: IdbDatabase,
     name: String,
-    durability: Durability,
     /// A fault to inject in tests: the next apply aborts after issuing this many ops.
     fail_at: std::rc::Rc<std::cell::Cell<Option<usize>>>,
+    /// Every transaction's store names and `{ durability }`, made once.
+    scope: JsValue,
+    options: JsValue,
 }
 
 fn failure(err: JsValue) -> StorageFailure {
@@ -188,7 +190,14 @@ impl IdbStorage {
         let result = request(&open).await;
         open.set_onupgradeneeded(None);
         let db: IdbDatabase = result?.dyn_into().map_err(failure)?;
-        Ok(IdbStorage { db, name, durability, fail_at: Default::default() })
+        let scope = Array::of2(&BATCHES.into(), &META.into()).into();
+        let options = js_sys::Object::new();
+        let level = match durability {
+            Durability::Relaxed => "relaxed",
+            Durability::Strict => "strict",
+        };
+        js_sys::Reflect::set(&options, &"durability".into(), &level.into()).map_err(failure)?;
+        Ok(IdbStorage { db, name, fail_at: Default::default(), scope, options: options.into() })
     }
 
     /// Deletes a cluster's database (every batch and all metadata).
@@ -212,15 +221,8 @@ impl IdbStorage {
 
     /// A transaction over both stores; `mode` is `"readonly"` or `"readwrite"`.
     fn transaction(&self, mode: &str) -> Result<(IdbTransaction, IdbObjectStore, IdbObjectStore), StorageFailure> {
-        let stores = Array::of2(&BATCHES.into(), &META.into());
-        let options = js_sys::Object::new();
-        let durability = match self.durability {
-            Durability::Relaxed => "relaxed",
-            Durability::Strict => "strict",
-        };
-        js_sys::Reflect::set(&options, &"durability".into(), &durability.into()).map_err(failure)?;
         let db: &DatabaseWithOptions = self.db.unchecked_ref();
-        let tx = db.transaction_with_durability(&stores, mode, &options).map_err(failure)?;
+        let tx = db.transaction_with_durability(&self.scope, mode, &self.options).map_err(failure)?;
         let batches = tx.object_store(BATCHES).map_err(failure)?;
         let meta = tx.object_store(META).map_err(failure)?;
         Ok((tx, batches, meta))
