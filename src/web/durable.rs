@@ -7,7 +7,6 @@ use std::rc::Rc;
 use bytes::Bytes;
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 use super::error;
 use super::idb::IdbStorage;
@@ -206,7 +205,7 @@ impl Inner {
         let Some(storage) = &self.storage else { return Ok(()) };
         let generation = self.generation.get();
         // Let requests issued alongside this one add their changes first, so one transaction carries them all.
-        let _ = JsFuture::from(Promise::resolve(&JsValue::UNDEFINED)).await;
+        let _ = super::signal::settled(&JsValue::UNDEFINED).await;
         loop {
             if self.generation.get() != generation {
                 return Err(Error::KafkaStorageError(
@@ -246,7 +245,7 @@ impl Inner {
 
     async fn wait_for_writer(&self) {
         let done = Promise::new(&mut |resolve: Function, _| self.writer_waiters.borrow_mut().push(resolve));
-        let _ = JsFuture::from(done).await;
+        let _ = super::signal::settled(&done).await;
     }
 
     /// Replaces the in-memory cluster with what storage holds.

@@ -14,7 +14,6 @@ use bytes::Bytes;
 use js_sys::{Array, ArrayBuffer, Promise, Uint8Array};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     DomException, IdbCursor, IdbCursorDirection, IdbCursorWithValue, IdbDatabase, IdbFactory, IdbKeyRange,
     IdbObjectStore, IdbOpenDbRequest, IdbRequest, IdbTransaction,
@@ -85,7 +84,7 @@ async fn request(request: &IdbRequest) -> Result<JsValue, StorageFailure> {
         request.set_onsuccess(Some(&resolve));
         request.set_onerror(Some(&reject));
     });
-    match JsFuture::from(done).await {
+    match super::signal::settled(&done).await {
         Ok(_) => request.result().map_err(failure),
         Err(_) => Err(request
             .error()
@@ -101,7 +100,7 @@ async fn committed(tx: &IdbTransaction) -> Result<(), StorageFailure> {
         tx.set_oncomplete(Some(&resolve));
         tx.set_onabort(Some(&reject));
     });
-    JsFuture::from(done).await.map(drop).map_err(|_| match tx.error() {
+    super::signal::settled(&done).await.map(drop).map_err(|_| match tx.error() {
         Some(e) => failure(e.into()),
         None => StorageFailure::Aborted("the transaction was aborted".into()),
     })

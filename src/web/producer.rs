@@ -8,7 +8,6 @@ use std::rc::Rc;
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 use super::broker::Broker;
 use super::error;
@@ -107,7 +106,7 @@ impl Turns {
             return;
         }
         let turn = Promise::new(&mut |resolve, _| self.waiting.borrow_mut().push((ticket, resolve)));
-        let _ = JsFuture::from(turn).await;
+        let _ = super::signal::settled(&turn).await;
     }
 
     fn done(&self, ticket: u64) {

@@ -243,7 +243,8 @@ thread_local! {
 
 /// What `value` settles to, as `await value` gives it in JS (a promise's outcome, or the value itself). Awaiting
 /// through wasm-bindgen-futures' `JsFuture` makes two wasm closures and registers their finalizers each time;
-/// this makes two small JS functions: a consumer awaits its handler for every batch.
+/// this makes two small JS functions. Every IndexedDB request and transaction is awaited so, and a consumer's
+/// handler for every batch.
 pub fn settled(value: &JsValue) -> impl Future<Output = Result<JsValue, JsValue>> {
     let id = PROMISES.with(|p| {
         let id = p.next_id.get();
