@@ -34,6 +34,10 @@ pub fn batches_by_partition(
     for m in &messages {
         chosen.push(partitioner.partition(topic, m.record.key.as_deref(), m.partition, partitions, available)?);
     }
+    // All to one partition (a one-partition topic, or a send that names one): the records in one go.
+    if let Some(&only) = chosen.first().filter(|&&first| chosen.iter().all(|&p| p == first)) {
+        return Ok(BTreeMap::from([(only, messages.into_iter().map(|m| m.record).collect())]));
+    }
     let mut by_partition: BTreeMap<u32, Vec<Record>> = BTreeMap::new();
     for (m, p) in messages.into_iter().zip(chosen) {
         by_partition.entry(p).or_default().push(m.record);
@@ -114,6 +118,17 @@ mod tests {
         let values: Vec<_> = batches[&a].iter().map(|r| r.value.clone().unwrap()).collect();
         assert_eq!(values, ["1", "3"]);
         assert_eq!(batches[&2].len(), if a == 2 { 3 } else { 1 });
+    }
+
+    #[test]
+    fn a_send_to_one_partition_keeps_every_record_in_order() {
+        let mut p = Partitioner::new(NullKeyStrategy::RoundRobin, 0);
+        let messages = (0..5).map(|i| msg(None, &i.to_string(), Some(1))).collect();
+        let batches = batches_by_partition(&mut p, "t", messages, 3, &[]).unwrap();
+        let values: Vec<_> = batches[&1].iter().map(|r| r.value.clone().unwrap()).collect();
+        assert_eq!((batches.len(), values), (1, vec!["0", "1", "2", "3", "4"]));
+        let one = batches_by_partition(&mut p, "t", vec![msg(None, "x", None), msg(None, "y", None)], 1, &[]).unwrap();
+        assert_eq!(one[&0].len(), 2, "a one-partition topic");
     }
 
     #[test]
