@@ -245,30 +245,45 @@ thread_local! {
 /// through wasm-bindgen-futures' `JsFuture` makes two wasm closures and registers their finalizers each time;
 /// this makes two small JS functions. Every IndexedDB request and transaction is awaited so, and a consumer's
 /// handler for every batch.
-pub fn settled(value: &JsValue) -> impl Future<Output = Result<JsValue, JsValue>> {
-    let id = PROMISES.with(|p| {
+pub fn settled(value: &JsValue) -> Settled {
+    PROMISES.with(|p| {
         let id = p.next_id.get();
         p.next_id.set(id.wrapping_add(1));
         p.slots.borrow_mut().insert(id, Settlement::Waiting(None));
         settle_with(value, id, p.settle.as_ref().unchecked_ref());
-        id
-    });
-    std::future::poll_fn(move |cx| {
+        Settled { id }
+    })
+}
+
+/// The future of [`settled`]. Dropped before the promise settles, it forgets its slot.
+pub struct Settled {
+    id: u32,
+}
+
+impl Future for Settled {
+    type Output = Result<JsValue, JsValue>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         PROMISES.with(|p| {
             let mut slots = p.slots.borrow_mut();
-            match slots.get_mut(&id) {
+            match slots.get_mut(&self.id) {
                 Some(Settlement::Waiting(waker)) => {
                     *waker = Some(cx.waker().clone());
                     Poll::Pending
                 }
-                Some(Settlement::Done(_)) => match slots.remove(&id) {
+                _ => match slots.remove(&self.id) {
                     Some(Settlement::Done(result)) => Poll::Ready(result),
-                    _ => Poll::Pending,
+                    _ => Poll::Ready(Err(JsValue::from_str("franz: a settled promise was awaited again"))),
                 },
-                None => Poll::Ready(Err(JsValue::from_str("franz: a promise was awaited twice"))),
             }
         })
-    })
+    }
+}
+
+impl Drop for Settled {
+    fn drop(&mut self) {
+        let _ = PROMISES.try_with(|p| p.slots.borrow_mut().remove(&self.id));
+    }
 }
 
 /// `setTimeout(callback, ms)`, for a callback that is JS already.
@@ -328,7 +343,8 @@ mod tests {
             super::set_timeout(&late, 20);
         });
         assert_eq!(settled(&later).await.unwrap(), "late");
-        PROMISES.with(|p| assert!(p.slots.borrow().is_empty(), "nothing is left behind"));
+        drop(settled(&js_sys::Promise::new(&mut |_, _| {})));
+        PROMISES.with(|p| assert!(p.slots.borrow().is_empty(), "nothing is left behind, even by a dropped wait"));
     }
 
     #[wasm_bindgen_test]
