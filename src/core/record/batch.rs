@@ -261,14 +261,10 @@ impl RecordBatch {
         out.extend_from_slice(&self.producer_id.to_be_bytes());
         out.extend_from_slice(&self.producer_epoch.to_be_bytes());
         out.extend_from_slice(&self.base_sequence.to_be_bytes());
-        let count_at = out.len();
-        out.extend_from_slice(&[0; 4]); // record count, known after the records
-        let mut count = 0i32;
+        out.extend_from_slice(&(bodies.len() as i32).to_be_bytes());
         for ((delta, r), &body) in records.zip(&bodies) {
             record::encode(&mut out, r, delta, self.timestamp_delta(r), body);
-            count += 1;
         }
-        out[count_at..count_at + 4].copy_from_slice(&count.to_be_bytes());
         debug_assert_eq!(out.len(), size);
         seal_crc(&mut out);
         Bytes::from(out)
