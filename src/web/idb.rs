@@ -11,7 +11,7 @@
 //! resolve/reject to `onsuccess`/`onerror`, so no Rust closure is created per request.
 
 use bytes::Bytes;
-use js_sys::{Array, ArrayBuffer, Promise, Uint8Array};
+use js_sys::{Array, Promise, Uint8Array};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
@@ -158,13 +158,9 @@ extern "C" {
     fn staged_for_put(memory: &JsValue, start: usize, length: usize) -> JsValue;
 }
 
-/// A batch's bytes, ready to be put: in a buffer reused for every batch, as the put clones it at once.
+/// Bytes ready to be put: in a buffer reused for every put, as a put clones its value at once.
 fn staged(bytes: &[u8]) -> JsValue {
     staged_for_put(&super::js::memory(), bytes.as_ptr() as usize, bytes.len())
-}
-
-fn to_buffer(bytes: &[u8]) -> ArrayBuffer {
-    super::js::copied(bytes)
 }
 
 impl IdbStorage {
@@ -245,7 +241,7 @@ impl IdbStorage {
                         .and_then(|range| batches.delete(&range).map_err(failure))
                 }
                 StorageOp::PutMeta { key, value } => {
-                    meta.put_with_key(&to_buffer(value), &JsValue::from_str(key)).map_err(failure)
+                    meta.put_with_key(&staged(value), &JsValue::from_str(key)).map_err(failure)
                 }
                 StorageOp::DeleteMeta { key } => meta.delete(&JsValue::from_str(key)).map_err(failure),
             };

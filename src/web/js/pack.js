@@ -293,7 +293,7 @@ export function settleWith(value, id, callback) {
   Promise.resolve(value).then((v) => callback(id, true, v), (e) => callback(id, false, e));
 }
 
-// A batch goes to IndexedDB from one resizable buffer, resized to each batch: a put clones its value at once, and
+// Values go to IndexedDB from one resizable buffer, resized to each value: a put clones its value at once, and
 // filling a fresh buffer costs ~50 µs per 110 KB here (page faults), against ~2 µs for memory already written.
 let staging = null;
 
