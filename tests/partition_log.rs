@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use bytes::Bytes;
-use franz::core::log::{OffsetAndTimestamp, OffsetSpec, PartitionLog};
+use franz::core::log::{OffsetAndTimestamp, OffsetSpec, PartitionLog, ProducerBatch, LEADER_BATCH_BYTES};
 use franz::core::record::{decode_batches, Record, RecordBatch};
 use franz::core::topic::TopicConfig;
 use proptest::prelude::*;
@@ -411,6 +411,62 @@ proptest! {
         }).collect();
         same_as_bytes_path(records, &TopicConfig::default());
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Records the leader batches itself go in batches of at most LEADER_BATCH_BYTES (a larger record alone),
+    /// in order, with consecutive offsets: a consumer reads exactly the records sent.
+    #[test]
+    fn large_sends_are_stored_as_batches_within_the_limit(
+        sizes in proptest::collection::vec(0usize..30_000, 1..16), log_append_time in any::<bool>(),
+    ) {
+        let records: Vec<Record> =
+            sizes.iter().enumerate().map(|(i, &n)| Record::new(vec![i as u8; n], T0 - i as i64)).collect();
+        let config = if log_append_time {
+            TopicConfig::from_entries(&[("message.timestamp.type", "LogAppendTime")]).unwrap()
+        } else {
+            TopicConfig::default()
+        };
+        let mut log = PartitionLog::new();
+        log.append_as_leader(values(2, T0), 0, &config, T0).unwrap();
+        let info = log.append_records_as_leader(records.clone(), None, 0, &config, T0 + 7).unwrap();
+        prop_assert_eq!((info.base_offset, info.last_offset), (2, 1 + records.len() as i64));
+        let one = RecordBatch::from_records(records.clone()).encode().len();
+        prop_assert_eq!(info.appended.len() == 1, one <= LEADER_BATCH_BYTES, "split only past the limit");
+        let mut next = 2;
+        for stored in &info.appended {
+            let b = RecordBatch::decode(stored.bytes.clone()).unwrap();
+            prop_assert!(stored.bytes.len() <= LEADER_BATCH_BYTES || b.records.len() == 1, "{} bytes", stored.bytes.len());
+            prop_assert_eq!((b.base_offset, stored.base_offset, stored.last_offset), (next, next, b.last_offset()));
+            let stamped = if log_append_time { T0 + 7 } else { b.records.iter().map(|r| r.record.timestamp).max().unwrap() };
+            prop_assert_eq!(b.max_timestamp, stamped);
+            next = b.last_offset() + 1;
+        }
+        log.set_high_watermark(log.log_end_offset());
+        let read: Vec<_> = consume(&log, 2).into_iter().map(|(o, v)| (o, v.unwrap())).collect();
+        let sent: Vec<_> = records.iter().enumerate().map(|(i, r)| (2 + i as i64, r.value.clone().unwrap())).collect();
+        prop_assert_eq!(read, sent);
+    }
+}
+
+#[test]
+fn a_large_send_is_limited_as_one_batch_and_an_idempotent_one_stays_one_batch() {
+    let big = || (0..40).map(|i| Record::new(vec![b'v'; 3000], T0 + i)).collect::<Vec<_>>();
+    let mut log = PartitionLog::new();
+    let limit = TopicConfig::from_entries(&[("max.message.bytes", "100000")]).unwrap();
+    let err = log.append_records_as_leader(big(), None, 0, &limit, T0).unwrap_err();
+    assert_eq!(err.name(), "MESSAGE_TOO_LARGE", "120 KB of records sent together exceed max.message.bytes");
+    assert_eq!(log.log_end_offset(), 0, "nothing of it is stored");
+    let info = log.append_records_as_leader(big(), None, 0, &TopicConfig::default(), T0).unwrap();
+    assert_eq!(info.appended.len(), 2);
+    let producer = ProducerBatch { producer_id: 7, epoch: 0, base_sequence: 0, count: 40 };
+    let info = log.append_records_as_leader(big(), Some(producer), 0, &TopicConfig::default(), T0).unwrap();
+    assert_eq!(info.appended.len(), 1, "its sequence numbers name one batch, which a retry must find");
+    let retry = log.append_records_as_leader(big(), Some(producer), 0, &TopicConfig::default(), T0).unwrap();
+    assert!(retry.duplicate);
+    assert_eq!((retry.base_offset, retry.last_offset), (info.base_offset, info.last_offset));
 }
 
 /// A leader stamps offsets into a lone batch where it lies when nobody else holds its bytes; bytes the caller

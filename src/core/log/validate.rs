@@ -8,7 +8,7 @@
 use bytes::Bytes;
 
 use crate::core::error::{Error, Result};
-use crate::core::record::{split_batches, BatchHeader, BatchRecord, RecordCursor};
+use crate::core::record::{split_batches, BatchHeader, Record, RecordCursor};
 use crate::core::topic::TopicConfig;
 
 /// One validated batch, ready for offsets to be assigned.
@@ -60,14 +60,13 @@ pub fn validate_produce(records: &Bytes, config: &TopicConfig) -> Result<Vec<Val
     Ok(batches)
 }
 
-/// The topic's rules for one batch of `size` bytes: its size, and keys on a compacted topic.
-pub fn check_topic_rules(size: usize, records: &[BatchRecord], config: &TopicConfig) -> Result<()> {
-    check_batch(size, records.len(), config)?;
-    records.iter().try_for_each(|r| check_key(r.record.key.is_some(), r.offset_delta, config))
+/// Keys on a compacted topic, for records the leader batches itself.
+pub fn check_keys(records: &[Record], config: &TopicConfig) -> Result<()> {
+    (0..).zip(records).try_for_each(|(delta, r)| check_key(r.key.is_some(), delta, config))
 }
 
 /// A batch of `size` bytes and `count` records: not empty, and within `max.message.bytes`.
-fn check_batch(size: usize, count: usize, config: &TopicConfig) -> Result<()> {
+pub fn check_batch(size: usize, count: usize, config: &TopicConfig) -> Result<()> {
     if count == 0 {
         return Err(Error::InvalidRecord("a produced batch must hold at least one record".into()));
     }

@@ -242,11 +242,40 @@ impl RecordBatch {
         header.encode_with(records.iter().enumerate().map(|(i, r)| (i as i32, r)))
     }
 
+    /// Records as batches `from_records` makes, one or, when one would be larger than `max_bytes`, several of
+    /// about `max_bytes` or less each (a larger record goes alone), in order. Also gives the size one batch of
+    /// them all would have, which is what a topic's limits apply to.
+    pub fn from_records_in_parts(records: Vec<Record>, max_bytes: usize) -> (usize, Vec<RecordBatch>) {
+        let whole = RecordBatch::from_records(records);
+        let bodies = whole.bodies(whole.records.iter().map(|r| (r.offset_delta, &r.record)));
+        let lens: Vec<usize> = bodies.iter().map(|&b| varint_len(b as i32) + b).collect();
+        let size = HEADER_LEN + lens.iter().sum::<usize>();
+        if size <= max_bytes {
+            return (size, vec![whole]);
+        }
+        let mut parts = Vec::new();
+        let mut records = whole.records.into_iter().map(|r| r.record);
+        let (mut count, mut bytes) = (0, HEADER_LEN);
+        for len in lens {
+            if count > 0 && bytes + len > max_bytes {
+                parts.push(RecordBatch::from_records(records.by_ref().take(count).collect()));
+                (count, bytes) = (0, HEADER_LEN);
+            }
+            (count, bytes) = (count + 1, bytes + len);
+        }
+        parts.push(RecordBatch::from_records(records.collect()));
+        (size, parts)
+    }
+
+    /// Each record's body length (what its length prefix says) in this batch.
+    fn bodies<'a>(&self, records: impl Iterator<Item = (i32, &'a Record)>) -> Vec<usize> {
+        records.map(|(delta, r)| record::body_len(r, delta, self.timestamp_delta(r))).collect()
+    }
+
     /// This batch's header with `records` (offset delta, record) as its records.
     fn encode_with<'a>(&self, records: impl Iterator<Item = (i32, &'a Record)> + Clone) -> Bytes {
         // Each body's length is worked out once: the total sizes the buffer, then each prefixes its record.
-        let bodies: Vec<usize> =
-            records.clone().map(|(delta, r)| record::body_len(r, delta, self.timestamp_delta(r))).collect();
+        let bodies = self.bodies(records.clone());
         let size = HEADER_LEN + bodies.iter().map(|&b| varint_len(b as i32) + b).sum::<usize>();
         let mut out = Vec::with_capacity(size);
         out.extend_from_slice(&self.base_offset.to_be_bytes());
