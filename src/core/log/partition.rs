@@ -334,18 +334,14 @@ impl PartitionLog {
             }
         }
         check_keys(&records, config)?;
-        let count = records.len();
         let most = if producer.is_some() { usize::MAX } else { LEADER_BATCH_BYTES };
-        let (size, parts) = RecordBatch::from_records_in_parts(records, most);
-        check_record_set_size(size, config)?;
-        check_batch(size, count, config)?;
         let log_append_time = (config.message_timestamp_type == TimestampType::LogAppendTime).then_some(now_ms);
         let base_offset = self.log_end_offset;
-        let mut appended = Vec::with_capacity(parts.len());
-        for mut batch in parts {
-            batch.base_offset = self.log_end_offset;
+        let (size, parts) = RecordBatch::seal_in_parts(&records, most, |first, batch| {
+            batch.base_offset = base_offset + first as i64;
             batch.partition_leader_epoch = leader_epoch;
             if let Some(p) = &producer {
+                // An idempotent producer's records are one batch (`first` is 0): its sequence numbers name it.
                 (batch.producer_id, batch.producer_epoch, batch.base_sequence) =
                     (p.producer_id, p.epoch, p.base_sequence);
             }
@@ -353,12 +349,13 @@ impl PartitionLog {
                 batch.attributes.0 |= Attributes::TIMESTAMP_TYPE;
                 batch.max_timestamp = t;
             }
-            let stored = StoredBatch {
-                base_offset: batch.base_offset,
-                last_offset: batch.last_offset(),
-                max_timestamp: batch.max_timestamp,
-                bytes: batch.encode(),
-            };
+        });
+        check_record_set_size(size, config)?;
+        check_batch(size, records.len(), config)?;
+        let mut appended = Vec::with_capacity(parts.len());
+        for (batch, bytes) in parts {
+            let (last_offset, max_timestamp) = (batch.last_offset(), batch.max_timestamp);
+            let stored = StoredBatch { base_offset: batch.base_offset, last_offset, max_timestamp, bytes };
             self.push(stored.clone());
             appended.push(stored);
         }

@@ -232,38 +232,59 @@ impl RecordBatch {
     /// A producer's batch of `records` (as `from_records` makes it, with `producer`'s id, epoch and first
     /// sequence), encoded from the records where they are.
     pub fn encode_producer_batch(records: &[Record], producer: Option<(i64, i16, i32)>) -> Bytes {
-        let mut header = RecordBatch::from_records(Vec::new());
-        header.base_timestamp = records.first().map_or(0, |r| r.timestamp);
-        header.max_timestamp = records.iter().map(|r| r.timestamp).max().unwrap_or(-1);
-        header.last_offset_delta = records.len().saturating_sub(1) as i32;
+        let mut header = RecordBatch::header_of(records);
         if let Some(ids) = producer {
             (header.producer_id, header.producer_epoch, header.base_sequence) = ids;
         }
         header.encode_with(records.iter().enumerate().map(|(i, r)| (i as i32, r)))
     }
 
-    /// Records as batches `from_records` makes, one or, when one would be larger than `max_bytes`, several of
-    /// about `max_bytes` or less each (a larger record goes alone), in order. Also gives the size one batch of
-    /// them all would have, which is what a topic's limits apply to.
-    pub fn from_records_in_parts(records: Vec<Record>, max_bytes: usize) -> (usize, Vec<RecordBatch>) {
-        let whole = RecordBatch::from_records(records);
-        let bodies = whole.bodies(whole.records.iter().map(|r| (r.offset_delta, &r.record)));
+    /// The header `from_records` gives `records`, without taking them.
+    fn header_of(records: &[Record]) -> RecordBatch {
+        let mut header = RecordBatch::from_records(Vec::new());
+        header.base_timestamp = records.first().map_or(0, |r| r.timestamp);
+        header.max_timestamp = records.iter().map(|r| r.timestamp).max().unwrap_or(-1);
+        header.last_offset_delta = records.len().saturating_sub(1) as i32;
+        header
+    }
+
+    /// Seals `records`, numbered from 0 as `from_records` numbers them, as one batch or, when that would be
+    /// larger than `max_bytes`, as consecutive batches of about `max_bytes` or less each (a larger record goes
+    /// alone). `fill(first, header)` sets the rest of each batch's header, `first` being the index of its first
+    /// record. Gives the size one batch of all the records would have (what a topic's limits apply to), and each
+    /// batch's header (without its records) with its bytes.
+    pub fn seal_in_parts(
+        records: &[Record],
+        max_bytes: usize,
+        mut fill: impl FnMut(usize, &mut RecordBatch),
+    ) -> (usize, Vec<(RecordBatch, Bytes)>) {
+        let mut whole = RecordBatch::header_of(records);
+        let numbered = || records.iter().enumerate().map(|(i, r)| (i as i32, r));
+        let bodies = whole.bodies(numbered());
         let lens: Vec<usize> = bodies.iter().map(|&b| varint_len(b as i32) + b).collect();
         let size = HEADER_LEN + lens.iter().sum::<usize>();
         if size <= max_bytes {
-            return (size, vec![whole]);
+            fill(0, &mut whole);
+            let bytes = whole.write(numbered(), &bodies);
+            return (size, vec![(whole, bytes)]);
         }
         let mut parts = Vec::new();
-        let mut records = whole.records.into_iter().map(|r| r.record);
-        let (mut count, mut bytes) = (0, HEADER_LEN);
-        for len in lens {
-            if count > 0 && bytes + len > max_bytes {
-                parts.push(RecordBatch::from_records(records.by_ref().take(count).collect()));
-                (count, bytes) = (0, HEADER_LEN);
+        let mut seal = |first: usize, end: usize| {
+            let part = &records[first..end];
+            let mut header = RecordBatch::header_of(part);
+            fill(first, &mut header);
+            let bytes = header.encode_with(part.iter().enumerate().map(|(i, r)| (i as i32, r)));
+            parts.push((header, bytes));
+        };
+        let (mut first, mut bytes) = (0, HEADER_LEN);
+        for (i, len) in lens.into_iter().enumerate() {
+            if i > first && bytes + len > max_bytes {
+                seal(first, i);
+                (first, bytes) = (i, HEADER_LEN);
             }
-            (count, bytes) = (count + 1, bytes + len);
+            bytes += len;
         }
-        parts.push(RecordBatch::from_records(records.collect()));
+        seal(first, records.len());
         (size, parts)
     }
 
@@ -276,6 +297,11 @@ impl RecordBatch {
     fn encode_with<'a>(&self, records: impl Iterator<Item = (i32, &'a Record)> + Clone) -> Bytes {
         // Each body's length is worked out once: the total sizes the buffer, then each prefixes its record.
         let bodies = self.bodies(records.clone());
+        self.write(records, &bodies)
+    }
+
+    /// This batch's header with `records`, whose body lengths `bodies` holds.
+    fn write<'a>(&self, records: impl Iterator<Item = (i32, &'a Record)>, bodies: &[usize]) -> Bytes {
         let size = HEADER_LEN + bodies.iter().map(|&b| varint_len(b as i32) + b).sum::<usize>();
         let mut out = Vec::with_capacity(size);
         out.extend_from_slice(&self.base_offset.to_be_bytes());
@@ -291,7 +317,7 @@ impl RecordBatch {
         out.extend_from_slice(&self.producer_epoch.to_be_bytes());
         out.extend_from_slice(&self.base_sequence.to_be_bytes());
         out.extend_from_slice(&(bodies.len() as i32).to_be_bytes());
-        for ((delta, r), &body) in records.zip(&bodies) {
+        for ((delta, r), &body) in records.zip(bodies) {
             record::encode(&mut out, r, delta, self.timestamp_delta(r), body);
         }
         debug_assert_eq!(out.len(), size);
