@@ -21,6 +21,8 @@ extern "C" {
     async fn corruption_is_truncated_and_reported(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = failedWritesLeaveNoTrace)]
     async fn failed_writes_leave_no_trace(api: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = theNextWriteGoesOutBeforeAnswers)]
+    async fn the_next_write_goes_out_before_answers(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = oneOwnerAtATime)]
     async fn one_owner_at_a_time(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = retentionAndTimeLookupsReachStorage)]
@@ -51,6 +53,12 @@ async fn corrupt_batches_are_truncated_and_reported() {
 async fn quota_and_abort_failures_leave_the_previous_state() {
     let api = api();
     ok(failed_writes_leave_no_trace(&api.object).await);
+}
+
+#[wasm_bindgen_test]
+async fn storage_never_waits_for_answers() {
+    let api = api();
+    ok(the_next_write_goes_out_before_answers(&api.object).await);
 }
 
 #[wasm_bindgen_test]

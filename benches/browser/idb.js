@@ -37,11 +37,13 @@ async function franzProduce(durability, storage = 'indexeddb', inFlight = 1, sen
   const { kafka, producer } = await freshCluster(cluster, 'bench', { storage, durability });
   await producer.send({ topic: 'bench', messages }); // warm-up
   const start = performance.now();
-  for (let i = 0; i < BATCHES; i += inFlight) {
-    const sends = [];
-    for (let j = 0; j < inFlight && i + j < BATCHES; j++) sends.push(producer.send({ topic: 'bench', messages: sent, acks: -1 }));
-    await Promise.all(sends);
+  // A window of `inFlight` sends, each replaced as soon as the oldest is acknowledged (as the raw limit does).
+  const pending = [];
+  for (let i = 0; i < BATCHES; i++) {
+    pending.push(producer.send({ topic: 'bench', messages: sent, acks: -1 }));
+    if (pending.length >= inFlight) await pending.shift();
   }
+  await Promise.all(pending);
   const seconds = (performance.now() - start) / 1000;
   await kafka.close();
   await Kafka.deleteCluster(cluster);

@@ -198,49 +198,64 @@ impl Inner {
         }
     }
 
-    /// Waits until everything journaled so far is in storage. Writes go one transaction at a time; whatever
-    /// queued up meanwhile goes together in the next (group commit). If a write fails, the cluster is reloaded
-    /// from storage and every request whose changes were not yet written fails.
+    /// Waits until everything journaled so far is in storage. One writer (`write_all`) writes one transaction
+    /// at a time, each carrying everything journaled meanwhile (group commit). If a write fails, the cluster is
+    /// reloaded from storage and every request whose changes were not yet written fails.
     pub async fn persist(self: &Rc<Self>) -> Result<(), Error> {
-        let Some(storage) = &self.storage else { return Ok(()) };
+        if self.storage.is_none() {
+            return Ok(());
+        }
         let generation = self.generation.get();
-        // Let requests issued alongside this one add their changes first, so one transaction carries them all.
-        let _ = super::signal::settled(&JsValue::UNDEFINED).await;
+        // This request's changes go in the next write taken; or, when nothing waits, went in one already taken.
+        let pending = self.cluster.borrow().has_pending_write();
+        let needed = self.writes_taken.get() + u64::from(pending);
+        if pending && !self.writing.replace(true) {
+            wasm_bindgen_futures::spawn_local(self.clone().write_all());
+        }
         loop {
             if self.generation.get() != generation {
-                return Err(Error::KafkaStorageError(
-                    "a storage write failed before this request's changes were written; nothing of it was stored"
-                        .into(),
-                ));
+                return Err(self.write_failure.borrow().clone().unwrap_or_else(|| {
+                    Error::KafkaStorageError("a storage write failed; nothing of this request was stored".into())
+                }));
             }
-            if self.writing.get() {
-                self.wait_for_writer().await;
-                continue;
+            if self.writes_done.get() >= needed {
+                return Ok(());
             }
-            let Some(write) = self.cluster.borrow_mut().take_write() else { return Ok(()) };
-            self.writing.set(true);
-            let result = storage.apply(&write.ops).await;
-            let outcome = match result {
+            self.wait_for_writer().await;
+        }
+    }
+
+    /// Writes what is journaled until nothing is. Each transaction is issued as soon as the one before it
+    /// commits, before the requests that one carried are answered: storage never waits for their replies.
+    async fn write_all(self: Rc<Self>) {
+        let Some(storage) = &self.storage else { return };
+        // Let requests issued alongside the first add their changes, so that one transaction carries them all.
+        let _ = super::signal::settled(&JsValue::UNDEFINED).await;
+        loop {
+            let Some(write) = self.cluster.borrow_mut().take_write() else { break };
+            let number = self.writes_taken.get() + 1;
+            self.writes_taken.set(number);
+            match storage.apply(&write.ops).await {
                 Ok(()) => {
                     self.cluster.borrow_mut().write_done(&write);
-                    Ok(())
+                    self.writes_done.set(number);
                 }
                 Err(failure) => {
                     self.reload(storage).await;
-                    // Only now: a request that changed the old cluster while it was being reloaded lost its change
-                    // too, and must see a new generation.
+                    // Only now: a request that changed the old cluster while it was being reloaded lost its
+                    // change too, and must see a new generation.
+                    *self.write_failure.borrow_mut() = Some(Error::from(failure));
                     self.generation.set(self.generation.get() + 1);
-                    Err(Error::from(failure))
+                    self.writes_done.set(self.writes_taken.get());
                 }
-            };
-            self.writing.set(false);
+            }
             for resolve in self.writer_waiters.take() {
                 let _ = resolve.call0(&JsValue::NULL);
             }
             self.data_arrived();
             self.changed("storage", "");
-            return outcome;
         }
+        self.writing.set(false);
     }
 
     async fn wait_for_writer(&self) {

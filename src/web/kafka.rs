@@ -45,9 +45,14 @@ pub(crate) struct Inner {
     /// IndexedDB, for a persistent cluster.
     pub storage: Option<IdbStorage>,
     lock: RefCell<Option<ClusterLock>>,
-    /// A storage write is in flight; others wait for it (`writer_waiters`) and then write together.
+    /// The writer is at work (see `persist`); requests wait on `writer_waiters` for the write holding their
+    /// changes: writes are numbered, `writes_taken` so far and `writes_done` committed.
     pub writing: Cell<bool>,
     pub writer_waiters: RefCell<Vec<Function>>,
+    pub writes_taken: Cell<u64>,
+    pub writes_done: Cell<u64>,
+    /// Why the last failed write failed, for the requests whose changes it lost.
+    pub write_failure: RefCell<Option<Error>>,
     /// Bumped when a failed write made the cluster reload from storage.
     pub generation: Cell<u64>,
     closed: Cell<bool>,
@@ -230,6 +235,9 @@ pub(crate) async fn open_local(c: OpenConfig) -> Result<Rc<Inner>, JsValue> {
         lock: RefCell::new(lock),
         writing: Cell::new(false),
         writer_waiters: RefCell::default(),
+        writes_taken: Cell::new(0),
+        writes_done: Cell::new(0),
+        write_failure: RefCell::default(),
         generation: Cell::new(0),
         closed: Cell::new(false),
         pending_warnings: RefCell::default(),

@@ -154,6 +154,39 @@ export async function failedWritesLeaveNoTrace({ open, deleteCluster }) {
   return true;
 }
 
+/** Storage never waits for answers: a write that commits is followed at once by the next one, carrying what
+ * was produced meanwhile, before the sends of the first are answered. (In-page only: it watches IndexedDB.) */
+export async function theNextWriteGoesOutBeforeAnswers({ open, deleteCluster }) {
+  await deleteCluster('pipeline');
+  const kafka = await open({ cluster: 'pipeline', brokers: 1, storage: 'indexeddb' });
+  await kafka.admin().createTopics({ topics: [{ topic: 't' }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  const events = [];
+  const transaction = IDBDatabase.prototype.transaction;
+  let second = null;
+  IDBDatabase.prototype.transaction = function (...args) {
+    if (args[1] === 'readwrite') {
+      events.push('write');
+      // A send made while the first write is in flight.
+      second ??= new Promise((resolve) => queueMicrotask(() => {
+        resolve(producer.send({ topic: 't', messages: [{ value: 'b' }] }).then(() => events.push('b answered')));
+      }));
+    }
+    return transaction.apply(this, args);
+  };
+  try {
+    await producer.send({ topic: 't', messages: [{ value: 'a' }] }).then(() => events.push('a answered'));
+    await second;
+  } finally {
+    IDBDatabase.prototype.transaction = transaction;
+  }
+  eq(events, ['write', 'write', 'a answered', 'b answered'], 'the second write went out before the first send was answered');
+  eq((await kafka.admin().fetchTopicOffsets('t'))[0].high, '2', 'both stored');
+  await kafka.close();
+  return true;
+}
+
 export async function oneOwnerAtATime({ open, deleteCluster }) {
   await deleteCluster('owned');
   const first = await open({ cluster: 'owned', storage: 'indexeddb' });

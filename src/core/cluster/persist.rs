@@ -350,6 +350,11 @@ impl Cluster {
         self.push_op(StorageOp::DeleteMeta { key: offset_key(topic, *partition, group) });
     }
 
+    /// Changes are journaled that no write has taken yet.
+    pub fn has_pending_write(&self) -> bool {
+        self.journal.as_ref().is_some_and(|j| !j.ops.is_empty())
+    }
+
     /// Everything changed since the last call, as one write; `None` when nothing did. In a memory-only cluster
     /// there is never anything to write.
     pub fn take_write(&mut self) -> Option<PendingWrite> {
