@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use bytes::Bytes;
-use franz::core::log::{OffsetAndTimestamp, OffsetSpec, PartitionLog, ProducerBatch};
-use franz::core::record::{decode_batches, Record, RecordBatch, BUILT_BATCH_BYTES};
+use franz::core::log::{OffsetAndTimestamp, OffsetSpec, PartitionLog, ProducerBatch, LEADER_BATCH_BYTES};
+use franz::core::record::{decode_batches, Record, RecordBatch};
 use franz::core::topic::TopicConfig;
 use proptest::prelude::*;
 
@@ -416,7 +416,7 @@ proptest! {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
-    /// Records the leader batches itself go in batches of at most BUILT_BATCH_BYTES (a larger record alone),
+    /// Records the leader batches itself go in batches of at most LEADER_BATCH_BYTES (a larger record alone),
     /// in order, with consecutive offsets: a consumer reads exactly the records sent.
     #[test]
     fn large_sends_are_stored_as_batches_within_the_limit(
@@ -434,11 +434,11 @@ proptest! {
         let info = log.append_records_as_leader(records.clone(), None, 0, &config, T0 + 7).unwrap();
         prop_assert_eq!((info.base_offset, info.last_offset), (2, 1 + records.len() as i64));
         let one = RecordBatch::from_records(records.clone()).encode().len();
-        prop_assert_eq!(info.appended.len() == 1, one <= BUILT_BATCH_BYTES, "split only past the limit");
+        prop_assert_eq!(info.appended.len() == 1, one <= LEADER_BATCH_BYTES, "split only past the limit");
         let mut next = 2;
         for stored in &info.appended {
             let b = RecordBatch::decode(stored.bytes.clone()).unwrap();
-            prop_assert!(stored.bytes.len() <= BUILT_BATCH_BYTES || b.records.len() == 1, "{} bytes", stored.bytes.len());
+            prop_assert!(stored.bytes.len() <= LEADER_BATCH_BYTES || b.records.len() == 1, "{} bytes", stored.bytes.len());
             prop_assert_eq!((b.base_offset, stored.base_offset, stored.last_offset), (next, next, b.last_offset()));
             let stamped = if log_append_time { T0 + 7 } else { b.records.iter().map(|r| r.record.timestamp).max().unwrap() };
             prop_assert_eq!(b.max_timestamp, stamped);

@@ -6,7 +6,7 @@ use bytes::Bytes;
 use franz::core::client::{records_from, PackedRecords};
 use franz::core::record::{
     decode_batches, table_checksum, Attributes, BatchHeader, BatchRecord, Record, RecordBatch, RecordCursor,
-    TimestampType, BUILT_BATCH_BYTES,
+    TimestampType,
 };
 use proptest::prelude::*;
 
@@ -157,19 +157,6 @@ fn concatenated_batches_split_and_decode() {
     assert_eq!(err.name(), "CORRUPT_MESSAGE");
 }
 
-#[test]
-fn a_large_producer_send_is_several_batches_and_an_idempotent_one_is_one() {
-    let records: Vec<Record> = (0..300).map(|i| Record::new(vec![b'v'; 500], 1_700_000_000_000 + i)).collect();
-    let batches = RecordBatch::encode_producer_batches(&records, None);
-    assert_eq!(batches.len(), 3, "~155 KB of records");
-    assert!(batches.iter().all(|b| b.len() <= BUILT_BATCH_BYTES));
-    let decoded = decode_batches(&Bytes::from(batches.concat())).unwrap();
-    assert!(decoded.iter().all(|b| b.base_offset == 0 && b.records[0].offset_delta == 0), "each numbered from 0");
-    let sent: Vec<Record> = decoded.into_iter().flat_map(|b| b.records.into_iter().map(|r| r.record)).collect();
-    assert_eq!(sent, records);
-    assert_eq!(RecordBatch::encode_producer_batches(&records, Some((7, 0, 0))).len(), 1);
-}
-
 fn arb_bytes() -> impl Strategy<Value = Option<Bytes>> {
     proptest::option::of(proptest::collection::vec(any::<u8>(), 0..40).prop_map(Bytes::from))
 }
@@ -256,16 +243,16 @@ proptest! {
         }
     }
 
-    /// A producer's batch encoded from borrowed records is the batch `from_records` makes (one, for these sizes).
+    /// A producer's batch encoded from borrowed records is the batch `from_records` makes.
     #[test]
     fn a_producer_batch_encodes_as_from_records_does(batch in arb_batch(), ids in any::<(i64, i16, i32)>()) {
         let records: Vec<Record> = batch.records.into_iter().map(|r| r.record).collect();
         let mut expected = RecordBatch::from_records(records.clone());
         (expected.producer_id, expected.producer_epoch, expected.base_sequence) = ids;
-        prop_assert_eq!(RecordBatch::encode_producer_batches(&records, Some(ids)), vec![expected.encode()]);
+        prop_assert_eq!(RecordBatch::encode_producer_batch(&records, Some(ids)), expected.encode());
         prop_assert_eq!(
-            RecordBatch::encode_producer_batches(&records, None),
-            vec![RecordBatch::from_records(records).encode()]
+            RecordBatch::encode_producer_batch(&records, None),
+            RecordBatch::from_records(records).encode()
         );
     }
 

@@ -51,7 +51,7 @@ async function franzProduce(durability, storage = 'indexeddb', inFlight = 1, sen
 }
 
 /** The values franz stores for one send of `messages` (~107 KB of RecordBatches, in batches of at most
- * BUILT_BATCH_BYTES, 63 KiB), read back from its database. */
+ * LEADER_BATCH_BYTES), read back from its database. */
 async function storedBatches() {
   const cluster = 'bench-stored-batch';
   const { kafka, producer } = await freshCluster(cluster, 'bench');

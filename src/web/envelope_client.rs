@@ -42,9 +42,9 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
                 (
                     "partitions",
                     js::array(partitions.iter().map(|p| {
-                        let batches = match &p.data {
-                            ProduceData::Batches(b) => vec![b.clone()],
-                            ProduceData::Records { records, producer } => RecordBatch::encode_producer_batches(
+                        let bytes = match &p.data {
+                            ProduceData::Batches(b) => b.clone(),
+                            ProduceData::Records { records, producer } => RecordBatch::encode_producer_batch(
                                 records,
                                 producer.map(|p| (p.producer_id, p.epoch, p.base_sequence)),
                             ),
@@ -52,7 +52,7 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
                         object([
                             ("topic", p.topic.as_str().into()),
                             ("partition", p.partition.into()),
-                            ("records", super::transfer::outgoing(&batches, &transfer).into()),
+                            ("records", super::transfer::outgoing(std::slice::from_ref(&bytes), &transfer).into()),
                         ])
                     }))
                     .into(),

@@ -8,5 +8,7 @@ mod validate;
 
 pub use cleanup::Cleanup;
 pub use epochs::{truncation_offset, EpochEnd, LeaderEpochs, UNDEFINED_EPOCH, UNDEFINED_OFFSET};
-pub use partition::{first_at_or_after, AppendInfo, OffsetAndTimestamp, OffsetSpec, PartitionLog, StoredBatch};
+pub use partition::{
+    first_at_or_after, AppendInfo, OffsetAndTimestamp, OffsetSpec, PartitionLog, StoredBatch, LEADER_BATCH_BYTES,
+};
 pub use producers::{ProducerBatch, ProducerStates, SequenceCheck, TrackedBatch, MAX_TRACKED_BATCHES};

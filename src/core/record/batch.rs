@@ -37,12 +37,6 @@ const PARTITION_LEADER_EPOCH_AT: usize = 12;
 const CRC_AT: usize = 17;
 const ATTRIBUTES_AT: usize = 21;
 const MAX_TIMESTAMP_AT: usize = 35;
-/// The most bytes franz puts in a batch it builds (a producer's, or a leader's from an in-page producer's
-/// records), unless one record is larger. Chromium's IndexedDB keeps a value larger than 64 KiB outside its
-/// database, in a blob file of its own: one 107 KB put per transaction took ~0.47 ms where two of 53 KB took
-/// ~0.31 ms (measured), so a large send's records become several batches, each stored inline. The margin
-/// leaves room for the structured clone's own header.
-pub const BUILT_BATCH_BYTES: usize = 63 * 1024;
 /// The smallest possible record: seven one-byte fields. Bounds a claimed record count before allocating.
 const MIN_RECORD_LEN: usize = 7;
 
@@ -235,17 +229,14 @@ impl RecordBatch {
         self.encode_with(self.records.iter().map(|r| (r.offset_delta, &r.record)))
     }
 
-    /// A producer's batches of `records`, as `from_records` makes them and `seal_in_parts` cuts them at
-    /// [`BUILT_BATCH_BYTES`]: a large send goes as several batches, except an idempotent producer's, whose
-    /// `producer` id, epoch and first sequence name one batch, which a retry must match.
-    pub fn encode_producer_batches(records: &[Record], producer: Option<(i64, i16, i32)>) -> Vec<Bytes> {
-        let most = if producer.is_some() { usize::MAX } else { BUILT_BATCH_BYTES };
-        let (_, parts) = RecordBatch::seal_in_parts(records, most, |_, header| {
-            if let Some(ids) = producer {
-                (header.producer_id, header.producer_epoch, header.base_sequence) = ids;
-            }
-        });
-        parts.into_iter().map(|(_, bytes)| bytes).collect()
+    /// A producer's batch of `records` (as `from_records` makes it, with `producer`'s id, epoch and first
+    /// sequence), encoded from the records where they are.
+    pub fn encode_producer_batch(records: &[Record], producer: Option<(i64, i16, i32)>) -> Bytes {
+        let mut header = RecordBatch::header_of(records);
+        if let Some(ids) = producer {
+            (header.producer_id, header.producer_epoch, header.base_sequence) = ids;
+        }
+        header.encode_with(records.iter().enumerate().map(|(i, r)| (i as i32, r)))
     }
 
     /// The header `from_records` gives `records`, without taking them.

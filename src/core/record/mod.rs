@@ -7,6 +7,6 @@ mod wire;
 pub use batch::{
     decode_batches, partition_leader_epoch, producer_fields, set_base_offset, set_max_timestamp,
     set_partition_leader_epoch, split_batches, table_checksum, Attributes, BatchHeader, BatchRecord, Compression,
-    RecordBatch, RecordCursor, TimestampType, BUILT_BATCH_BYTES, HEADER_LEN, LOG_OVERHEAD, MAGIC,
+    RecordBatch, RecordCursor, TimestampType, HEADER_LEN, LOG_OVERHEAD, MAGIC,
 };
 pub use single::{Header, Record, RecordFields};
