@@ -5,7 +5,7 @@ import { raw } from './raw-idb.js';
 
 const RECORDS_PER_BATCH = 1000;
 const VALUE_BYTES = 100;
-const BATCHES = Number(new URLSearchParams(location.search).get('batches') ?? 100);
+const BATCHES = Number(new URLSearchParams(location.search).get('batches') ?? 500);
 const REOPEN_RECORDS = Number(new URLSearchParams(location.search).get('reopen') ?? 1_000_000);
 
 const out = document.getElementById('out');

@@ -1,11 +1,11 @@
 // Runs the browser benchmarks in Debian's headless Chromium and prints their JSON lines.
-// Usage: node benches/browser/run.mjs [batches=100] [reopenRecords=1000000] [workerRecords=1000000] [only=idb|workers|replication]
+// Usage: node benches/browser/run.mjs [batches=500] [reopenRecords=1000000] [workerRecords=1000000] [only=idb|workers|replication]
 // (after scripts/build-site.sh)
 import { spawn } from 'node:child_process';
 import { chromium } from 'playwright-core';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-const [batches = '100', reopen = '1000000', records = '1000000', only] = process.argv.slice(2);
+const [batches = '500', reopen = '1000000', records = '1000000', only] = process.argv.slice(2);
 
 // Cross-origin isolated, so that workers' clocks are precise enough for latency figures.
 const server = spawn('node', [`${ROOT}scripts/serve.mjs`, ROOT, '0'], {
