@@ -31,7 +31,7 @@ use crate::core::topic::{TopicConfig, TopicName};
 
 const FORMAT_VERSION: u32 = 1;
 
-/// Bytes a replica appends before its record is written again. In between, a produce writes its batch alone,
+/// Bytes a replica appends before its record is written again. In between, a produce writes its batches alone,
 /// and what appends change (size, producer state, epochs) is rebuilt on reopening from the batches after the
 /// record's end offset, as Kafka recovers a log from its recovery point. A record per produce cost a second
 /// IndexedDB put in every transaction (~8% of a one-at-a-time durable produce, measured).
