@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use bytes::Bytes;
-use js_sys::{Function, Promise};
+use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
 use super::error;
@@ -32,6 +32,9 @@ const SLOW_TICKS: u32 = 10;
 
 /// How long past `request.timeout.ms` a produce waits for its acks before giving up on the leader.
 const ACK_SLACK_MS: i64 = 5000;
+
+/// How long a request waits for the writer before looking again (it is woken as each write ends).
+const WRITE_WAIT_MS: u32 = 10_000;
 
 /// How much of a replica's data one read from storage takes (a retention check, a lagging follower's fetch).
 const STORAGE_READ_BYTES: usize = 1 << 20;
@@ -221,7 +224,8 @@ impl Inner {
             if self.writes_done.get() >= needed {
                 return Ok(());
             }
-            self.wait_for_writer().await;
+            // Woken by each write's end; the timeout only makes the loop look again.
+            self.written.wait(WRITE_WAIT_MS).await;
         }
     }
 
@@ -249,18 +253,11 @@ impl Inner {
                     self.writes_done.set(self.writes_taken.get());
                 }
             }
-            for resolve in self.writer_waiters.take() {
-                let _ = resolve.call0(&JsValue::NULL);
-            }
+            self.written.notify();
             self.data_arrived();
             self.changed("storage", "");
         }
         self.writing.set(false);
-    }
-
-    async fn wait_for_writer(&self) {
-        let done = Promise::new(&mut |resolve: Function, _| self.writer_waiters.borrow_mut().push(resolve));
-        let _ = super::signal::settled(&done).await;
     }
 
     /// Replaces the in-memory cluster with what storage holds.

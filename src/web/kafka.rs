@@ -45,10 +45,10 @@ pub(crate) struct Inner {
     /// IndexedDB, for a persistent cluster.
     pub storage: Option<IdbStorage>,
     lock: RefCell<Option<ClusterLock>>,
-    /// The writer is at work (see `persist`); requests wait on `writer_waiters` for the write holding their
-    /// changes: writes are numbered, `writes_taken` so far and `writes_done` committed.
+    /// The writer is at work (see `persist`); requests wait on `written` for the write holding their changes:
+    /// writes are numbered, `writes_taken` so far and `writes_done` committed.
     pub writing: Cell<bool>,
-    pub writer_waiters: RefCell<Vec<Function>>,
+    pub written: Signal,
     pub writes_taken: Cell<u64>,
     pub writes_done: Cell<u64>,
     /// Why the last failed write failed, for the requests whose changes it lost.
@@ -234,7 +234,7 @@ pub(crate) async fn open_local(c: OpenConfig) -> Result<Rc<Inner>, JsValue> {
         storage,
         lock: RefCell::new(lock),
         writing: Cell::new(false),
-        writer_waiters: RefCell::default(),
+        written: Signal::default(),
         writes_taken: Cell::new(0),
         writes_done: Cell::new(0),
         write_failure: RefCell::default(),
