@@ -45,15 +45,6 @@ pub fn batches_by_partition(
     Ok(by_partition)
 }
 
-/// A fetch response's chunks of whole batches as one buffer: a lone chunk (what a fetch of one partition usually
-/// gives) as it is, several laid end to end.
-pub fn joined(batches: &[Bytes]) -> Bytes {
-    match batches {
-        [one] => one.clone(),
-        many => Bytes::from(many.concat()),
-    }
-}
-
 /// The records of a fetch response at or after `position`, in offset order, with the position to fetch next.
 pub fn records_from(batches: &[Bytes], position: i64) -> Result<(Vec<(i64, Record)>, i64)> {
     let mut out = Vec::new();

@@ -208,7 +208,7 @@ impl Inner {
         if self.storage.is_none() {
             return Ok(());
         }
-        let generation = self.generation.get();
+        let failures_before = self.write_failures.borrow().len();
         // This request's changes go in the next write taken; or, when nothing waits, went in one already taken.
         let pending = self.cluster.borrow().has_pending_write();
         let needed = self.writes_taken.get() + u64::from(pending);
@@ -216,10 +216,8 @@ impl Inner {
             wasm_bindgen_futures::spawn_local(self.clone().write_all());
         }
         loop {
-            if self.generation.get() != generation {
-                return Err(self.write_failure.borrow().clone().unwrap_or_else(|| {
-                    Error::KafkaStorageError("a storage write failed; nothing of this request was stored".into())
-                }));
+            if let Some(failure) = self.write_failures.borrow().get(failures_before) {
+                return Err(failure.clone());
             }
             if self.writes_done.get() >= needed {
                 return Ok(());
@@ -247,9 +245,8 @@ impl Inner {
                 Err(failure) => {
                     self.reload(storage).await;
                     // Only now: a request that changed the old cluster while it was being reloaded lost its
-                    // change too, and must see a new generation.
-                    *self.write_failure.borrow_mut() = Some(Error::from(failure));
-                    self.generation.set(self.generation.get() + 1);
+                    // change too, and must see this failure.
+                    self.write_failures.borrow_mut().push(Error::from(failure));
                     self.writes_done.set(self.writes_taken.get());
                 }
             }

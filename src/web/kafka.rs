@@ -51,10 +51,9 @@ pub(crate) struct Inner {
     pub written: Signal,
     pub writes_taken: Cell<u64>,
     pub writes_done: Cell<u64>,
-    /// Why the last failed write failed, for the requests whose changes it lost.
-    pub write_failure: RefCell<Option<Error>>,
-    /// Bumped when a failed write made the cluster reload from storage.
-    pub generation: Cell<u64>,
+    /// Every write that failed (each made the cluster reload from storage), in order: a request that began
+    /// before one of them lost its changes to it.
+    pub write_failures: RefCell<Vec<Error>>,
     closed: Cell<bool>,
     pending_warnings: RefCell<Vec<String>>,
     /// Clients this cluster serves through ports (dropped when they go, and on close).
@@ -237,8 +236,7 @@ pub(crate) async fn open_local(c: OpenConfig) -> Result<Rc<Inner>, JsValue> {
         written: Signal::default(),
         writes_taken: Cell::new(0),
         writes_done: Cell::new(0),
-        write_failure: RefCell::default(),
-        generation: Cell::new(0),
+        write_failures: RefCell::default(),
         closed: Cell::new(false),
         pending_warnings: RefCell::default(),
         clients: RefCell::default(),

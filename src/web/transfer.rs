@@ -14,12 +14,16 @@ extern "C" {
     fn copy_out_to_send(memory: &JsValue, chunks: &[u32], total: usize) -> Uint8Array;
     #[wasm_bindgen(js_name = giveBackLater)]
     fn give_back_later(buffer: &JsValue);
+    /// The buffers received since the last call, to give back. A host takes a request's own right after reading
+    /// it and gives them back with its answer, so they return to the client that sent them.
     #[wasm_bindgen(js_name = takeToGive)]
-    fn take_to_give() -> Array;
+    pub fn to_give() -> Array;
+    /// Adds `buffers` to an outgoing `envelope` (and its `transfer` list) to give them back.
     #[wasm_bindgen(js_name = attachGiven)]
-    fn attach_given(envelope: &JsValue, transfer: &Array, buffers: &Array);
+    pub fn give(envelope: &JsValue, transfer: &Array, buffers: &Array);
+    /// On receiving `envelope`: keeps the buffers it gives back.
     #[wasm_bindgen(js_name = keepGiven)]
-    fn keep_given(envelope: &JsValue);
+    pub fn received(envelope: &JsValue);
 }
 
 /// `chunks` laid end to end in a buffer of their own, to transfer (its buffer is pushed onto `transfer`): a view
@@ -46,23 +50,7 @@ pub fn incoming(v: &JsValue) -> Option<Bytes> {
     Some(Bytes::from(bytes))
 }
 
-/// The buffers received since the last call, to give back. A host takes a request's own right after reading it
-/// and gives them back with its answer, so they return to the client that sent them.
-pub fn to_give() -> Array {
-    take_to_give()
-}
-
-/// Adds `buffers` to an outgoing `envelope` (and its `transfer` list) to give them back.
-pub fn give(envelope: &JsValue, transfer: &Array, buffers: &Array) {
-    attach_given(envelope, transfer, buffers);
-}
-
 /// Before a client posts `envelope`: it gives back every buffer received since its last one.
 pub fn sending(envelope: &JsValue, transfer: &Array) {
     give(envelope, transfer, &to_give());
-}
-
-/// On receiving `envelope`: keeps the buffers it gives back.
-pub fn received(envelope: &JsValue) {
-    keep_given(envelope);
 }

@@ -10,7 +10,7 @@ use std::ops::Range;
 
 use bytes::Bytes;
 
-use super::{each_fetched, joined, OutgoingMessage};
+use super::{each_fetched, OutgoingMessage};
 use crate::core::error::Error;
 use crate::core::record::Record;
 
@@ -185,7 +185,12 @@ impl PackedRecords {
     /// The records of a fetch response at or after `position` (as `records_from` reads them), and the position
     /// to fetch next.
     pub fn fetched(batches: &[Bytes], position: i64) -> Result<(PackedRecords, i64), Error> {
-        let mut out = PackedRecords { arena: joined(batches), ..PackedRecords::default() };
+        // One chunk (what a fetch of one partition gives) is the arena as it is; several are laid end to end.
+        let arena = match batches {
+            [one] => one.clone(),
+            many => Bytes::from(many.concat()),
+        };
+        let mut out = PackedRecords { arena, ..PackedRecords::default() };
         let chunk_starts: Vec<usize> =
             batches.iter().scan(0, |at, b| Some(std::mem::replace(at, *at + b.len()))).collect();
         let next = each_fetched(batches, position, |chunk, body_at, offset, fields| {
