@@ -23,7 +23,7 @@ pub const WINDOW_BUDGET: usize = 4 << 20;
 
 /// How often the brokers' and the controller's timers run (heartbeats, follower fetches, ISR changes,
 /// elections), with retention and compaction of what memory holds.
-const TICK_MS: u32 = 100;
+pub(crate) const TICK_MS: u32 = 100;
 
 /// Every this many ticks (a second), retention reaches the batches only storage holds, and clients that went
 /// silent are dropped. Kafka checks retention every 5 minutes (`log.retention.check.interval.ms`); a tab checks

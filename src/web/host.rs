@@ -96,6 +96,8 @@ impl Inner {
         if mutates {
             self.persist().await?;
             self.data_arrived();
+            // The long polls this woke answer first: a consumer's latency does not include the producer's ack.
+            super::signal::yield_now().await;
             self.await_acks(&mut response).await;
         }
         if let Some((kind, topic)) = change {
@@ -266,4 +268,49 @@ impl Inner {
 
 fn web_sys_console_debug(message: &str) {
     web_sys::console::debug_1(&message.into());
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use wasm_bindgen_test::*;
+
+    use super::super::kafka::{open_config, open_local};
+    use super::super::signal::yield_now;
+    use crate::core::cluster::NewTopic;
+    use crate::core::protocol::{FetchPartition, ProduceData, ProducePartition, Request, Response};
+    use crate::core::record::Record;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    async fn a_long_poll_a_produce_wakes_is_answered_before_that_produce() {
+        let config = js_sys::JSON::parse(r#"{"storage":"memory","brokers":1}"#).unwrap();
+        let inner = open_local(open_config(&config).unwrap()).await.unwrap();
+        let topic = NewTopic::new("t", 1, 1);
+        inner.call(Request::CreateTopics { topics: vec![topic], validate_only: false }).await.unwrap();
+        let answered = Rc::new(RefCell::new(Vec::new()));
+        let (cluster, order) = (inner.clone(), answered.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            let partitions = vec![FetchPartition { topic: "t".into(), partition: 0, offset: 0, max_bytes: 1 << 20 }];
+            let fetch = Request::Fetch { partitions, min_bytes: 1, max_wait_ms: 5000, rack: None };
+            let Ok(Response::Fetch(answers)) = cluster.call(fetch).await else { panic!("not a fetch answer") };
+            let bytes: usize =
+                answers.iter().flat_map(|a| a.result.iter()).flat_map(|f| &f.batches).map(|b| b.len()).sum();
+            order.borrow_mut().push(if bytes > 0 { "fetch with the record" } else { "empty fetch" });
+        });
+        yield_now().await; // the fetch runs, finds nothing, and waits
+        assert!(answered.borrow().is_empty(), "the fetch waits for data");
+        let data = ProduceData::Records { records: vec![Record::new("v", 1)], producer: None };
+        let produce =
+            Request::Produce { acks: 1, partitions: vec![ProducePartition { topic: "t".into(), partition: 0, data }] };
+        inner.call(produce).await.unwrap();
+        answered.borrow_mut().push("produce");
+        assert_eq!(*answered.borrow(), ["fetch with the record", "produce"]);
+        inner.close().await.unwrap();
+        // Its ticker ends at its next beat: no timer of this cluster is left for the tests after this one.
+        super::super::retry::sleep(super::super::durable::TICK_MS + 50).await;
+    }
 }

@@ -203,6 +203,29 @@ impl Drop for Timeout {
     }
 }
 
+/// Lets every task woken before this one run first: the executor queues a woken task behind those already
+/// queued.
+pub async fn yield_now() {
+    YieldNow { yielded: false }.await
+}
+
+struct YieldNow {
+    yielded: bool,
+}
+
+impl Future for YieldNow {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.yielded {
+            return Poll::Ready(());
+        }
+        self.yielded = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
 #[wasm_bindgen(module = "/src/web/js/pack.js")]
 extern "C" {
     #[wasm_bindgen(js_name = settleWith)]
