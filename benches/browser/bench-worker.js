@@ -26,7 +26,7 @@ const roles = {
     };
   },
 
-  /** Reads until `records` have arrived; reports when the last one did. */
+  /** Reads until `records` more have arrived (at each run); reports when the last one did. */
   async consume({ port, records }) {
     await init();
     const kafka = await Kafka.connect(port);
@@ -35,21 +35,24 @@ const roles = {
     await consumer.subscribe({ topic: 'bench', fromBeginning: true });
     let seen = 0;
     let bytes = 0;
-    const done = new Promise((resolve) => {
-      consumer.run({
-        autoCommit: false,
-        eachBatch: async ({ batch }) => {
-          // Every message is read, as a real consumer would.
-          for (const message of batch.messages) bytes += message.value.length;
-          seen += batch.messages.length;
-          if (seen >= records) {
-            resolve({ at: now(), bytes });
-            consumer.stop();
-          }
-        },
-      });
+    let wanted = 0;
+    let arrived = null; // resolves the run under way
+    consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        // Every message is read, as a real consumer would.
+        for (const message of batch.messages) bytes += message.value.length;
+        seen += batch.messages.length;
+        if (arrived && seen >= wanted) {
+          arrived({ at: now(), bytes });
+          arrived = null;
+        }
+      },
     });
-    return () => done;
+    return () => {
+      wanted += records;
+      return new Promise((resolve) => (arrived = resolve));
+    };
   },
 
   /** Sends one acks=1 record every `intervalMs`, its send time in its value. With `warmUp`, first sends that many

@@ -24,7 +24,8 @@ function report(line) {
   out.textContent += json + '\n';
 }
 
-/** Starts a bench worker in `role` and waits until it is set up. `go()` runs it and resolves with its report. */
+/** Starts a bench worker in `role` and waits until it is set up. `go()` runs it and resolves with its report
+ * (again at each call: the worker lives on until `stop()`); `once()` runs it and stops it. */
 async function ready(role, args) {
   const worker = new Worker('/benches/browser/bench-worker.js', { type: 'module' });
   let next;
@@ -35,23 +36,19 @@ async function ready(role, args) {
   worker.postMessage({ role, ...args }, [args.port, args.onward].filter(Boolean));
   const answer = await setUp;
   if (answer.error) throw new Error(`${role}: ${answer.error}`);
-  return {
-    go: async () => {
-      const done = reply();
-      worker.postMessage({ go: true });
-      const result = await done;
-      worker.terminate();
-      return result;
-    },
-    stop: () => worker.terminate(),
+  const go = () => {
+    const done = reply();
+    worker.postMessage({ go: true });
+    return done;
   };
+  const stop = () => worker.terminate();
+  return { go, stop, once: () => go().finally(stop) };
 }
 
-/** Sets up a receiving and a sending worker, then times from the sender's start to the receiver's last arrival. */
+/** Runs a receiving and a sending worker, timing from the sender's start to the receiver's last arrival. */
 async function timed(receiver, sender) {
-  const [r, s] = [await receiver, await sender];
-  const received = r.go();
-  const { started } = await s.go();
+  const received = receiver.go();
+  const { started } = await sender.go();
   const { at } = await received;
   return (at - started) / 1000;
 }
@@ -60,17 +57,20 @@ const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(
 const round = (x, digits = 3) => Number(x.toFixed(digits));
 const now = () => performance.timeOrigin + performance.now(); // comparable across workers
 
-/** Seconds from the start until the consumer worker has every record. */
-async function franzThroughput(storage, durability = 'relaxed') {
-  const cluster = `bench-workers-${storage}`;
-  const host = await BrokerHost.start({ cluster, brokers: 1, storage, durability });
+/** Seconds from the start until the consumer worker has every record, for each of `runs` runs through the same
+ * producer, host and consumer workers, as a long-lived pipeline runs: the first run is cold (the engines compile
+ * hot JS and wasm as it runs; fresh workers for each run would compile their JS again every time, ~15% slower). */
+async function franzThroughput(storage, runs) {
+  const host = await BrokerHost.start({ cluster: `bench-workers-${storage}`, brokers: 1, storage, durability: 'relaxed' });
   const admin = (await host.connect()).admin();
   await admin.deleteTopics({ topics: ['bench'] }).catch(() => {});
   await admin.createTopics({ topics: [{ topic: 'bench', numPartitions: 1 }] });
-  const seconds = await timed(
-    ready('consume', { port: host.port(), records: RECORDS }),
-    ready('produce', { port: host.port(), records: RECORDS, perSend: PER_SEND, window: 5, acks: -1 }),
-  );
+  const consumer = await ready('consume', { port: host.port(), records: RECORDS });
+  const producer = await ready('produce', { port: host.port(), records: RECORDS, perSend: PER_SEND, window: 5, acks: -1 });
+  const seconds = [];
+  for (let i = 0; i < runs; i++) seconds.push(await timed(consumer, producer));
+  producer.stop();
+  consumer.stop();
   await admin.deleteTopics({ topics: ['bench'] });
   await host.close();
   return seconds;
@@ -83,11 +83,11 @@ async function franzStages() {
   const admin = (await host.connect()).admin();
   await admin.createTopics({ topics: [{ topic: 'bench', numPartitions: 1 }] });
   const producer = await ready('produce', { port: host.port(), records: RECORDS, perSend: PER_SEND, window: 5, acks: -1 });
-  const { started } = await producer.go();
+  const { started } = await producer.once();
   const produced = (now() - started) / 1000;
   const consumer = await ready('consume', { port: host.port(), records: RECORDS });
   const consuming = now();
-  const { at } = await consumer.go();
+  const { at } = await consumer.once();
   await host.close();
   return { produced, consumed: (at - consuming) / 1000 };
 }
@@ -103,8 +103,9 @@ async function rawTransfer(bytes, chunk, relayed = false) {
     relay = await ready('relay', { port: port2, onward: onward.port1 });
     receiveFrom = onward.port2;
   }
-  const seconds = await timed(ready('rawReceive', { port: receiveFrom, bytes }), ready('rawSend', { port: port1, bytes, chunk }));
-  relay?.stop();
+  const [receiver, sender] = [await ready('rawReceive', { port: receiveFrom, bytes }), await ready('rawSend', { port: port1, bytes, chunk })];
+  const seconds = await timed(receiver, sender);
+  [receiver, sender, relay].forEach((w) => w?.stop());
   return seconds;
 }
 
@@ -115,8 +116,8 @@ async function latencies(warmUp) {
   await (await host.connect()).admin().createTopics({ topics: [{ topic: 'latency', numPartitions: 1 }] });
   const measure = await ready('measure', { port: host.port(), records: LATENCY_RECORDS });
   const tick = await ready('tick', { port: host.port(), records: LATENCY_RECORDS, intervalMs: 5, warmUp });
-  const measured = measure.go();
-  await tick.go();
+  const measured = measure.once();
+  await tick.once();
   const sorted = (await measured).latencies.sort((a, b) => a - b);
   await host.close();
   return sorted;
@@ -128,8 +129,8 @@ async function rawPacedRelay(records, intervalMs) {
   const relay = await ready('relay', { port: toRelay.port2, onward: fromRelay.port1 });
   const measure = await ready('rawMeasure', { port: fromRelay.port2, records });
   const tick = await ready('rawTick', { port: toRelay.port1, records, intervalMs });
-  const measured = measure.go();
-  await tick.go();
+  const measured = measure.once();
+  await tick.once();
   const { latencies } = await measured;
   relay.stop();
   return latencies.sort((a, b) => a - b);
@@ -153,11 +154,9 @@ async function main() {
   const relayRate = await median(() => rawTransfer(rawBytes, PER_SEND * recordBytes, true)).then((s) => rawMb / s);
   report({ bench: 'raw worker→worker→worker relay, 112 KB ArrayBuffers (franz\'s two hops)', mb: round(rawMb, 1), mbPerSec: round(relayRate, 1) });
   for (const storage of STORAGES) {
-    // The first run in a page is cold: V8 compiles wasm lazily and optimises what runs hot. Later runs share
-    // the optimised module, as a long-lived page would: their median is the figure, the cold run is shown.
-    const cold = await franzThroughput(storage);
-    const runs = [cold];
-    for (let i = 0; i < 3; i++) runs.push(await franzThroughput(storage));
+    // The median of the warm runs is the figure; the cold one is shown beside it.
+    const runs = await franzThroughput(storage, 4);
+    const cold = runs[0];
     const seconds = runs.slice(1).sort((a, b) => a - b)[1];
     report({
       bench: `franz producer worker → host worker → consumer worker (${storage}${storage === 'indexeddb' ? ', relaxed' : ''})`,
@@ -179,7 +178,7 @@ async function main() {
   const warm = await latencies(WARM_UP_RECORDS);
   const { port1, port2 } = new MessageChannel();
   await ready('pong', { port: port2 }); // echoes from set-up on
-  const rtts = (await (await ready('ping', { port: port1, count: LATENCY_RECORDS })).go()).rtts.sort((a, b) => a - b);
+  const rtts = (await (await ready('ping', { port: port1, count: LATENCY_RECORDS })).once()).rtts.sort((a, b) => a - b);
   const paced = await rawPacedRelay(LATENCY_RECORDS, 5);
   const figures = (sorted) => ({
     records: sorted.length, p50Ms: round(percentile(sorted, 50)), p90Ms: round(percentile(sorted, 90)),
