@@ -39,7 +39,8 @@ impl Tab {
     }
 
     fn produce(&mut self, acks: i16, value: &str) -> franz::Result<franz::core::cluster::ProduceResult> {
-        let data = ProduceData::Records { records: vec![Record::new(value.to_owned(), self.now)], producer: None };
+        let data =
+            ProduceData::Records { records: vec![Record::new(value.to_owned(), self.now)].into(), producer: None };
         let request =
             Request::Produce { acks, partitions: vec![ProducePartition { topic: "t".into(), partition: 0, data }] };
         match self.cluster.handle(request, self.now)? {

@@ -9,6 +9,7 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use crate::core::cluster::{
     BrokerId, BrokerInfo, Cluster, CommittedOffset, FetchResult, NewTopic, ProduceResult, TopicMetadata,
@@ -19,11 +20,12 @@ use crate::core::log::{AppendInfo, OffsetAndTimestamp, OffsetSpec, PartitionLog,
 use crate::core::record::Record;
 use crate::core::topic::{ConfigEntry, TopicConfig};
 
-/// What a Produce carries: RecordBatch v2 bytes a client built, or records for the leader to batch itself.
+/// What a Produce carries: RecordBatch v2 bytes a client built, or records for the leader to batch itself
+/// (shared: a producer keeps its request to retry it, and keeping it copies nothing).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProduceData {
     Batches(Bytes),
-    Records { records: Vec<Record>, producer: Option<ProducerBatch> },
+    Records { records: Rc<Vec<Record>>, producer: Option<ProducerBatch> },
 }
 
 impl ProduceData {
@@ -33,7 +35,7 @@ impl ProduceData {
         move |log, epoch, config| match self {
             ProduceData::Batches(bytes) => log.append_as_leader(bytes, epoch, config, now_ms),
             ProduceData::Records { records, producer } => {
-                log.append_records_as_leader(records, producer, epoch, config, now_ms)
+                log.append_records_as_leader(&records, producer, epoch, config, now_ms)
             }
         }
     }

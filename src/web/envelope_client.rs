@@ -453,7 +453,7 @@ mod tests {
     fn produced_records_arrive_as_the_batch_a_producer_builds() {
         let records = vec![Record::keyed("k", "v", 5)];
         let producer = Some(ProducerBatch { producer_id: 3, epoch: 1, base_sequence: 8, count: 1 });
-        let data = ProduceData::Records { records: records.clone(), producer };
+        let data = ProduceData::Records { records: records.clone().into(), producer };
         let sent =
             Request::Produce { acks: -1, partitions: vec![ProducePartition { topic: "t".into(), partition: 0, data }] };
         let Request::Produce { acks, partitions } = through_the_wire(&sent) else { panic!("not a produce") };

@@ -434,7 +434,7 @@ impl State {
         let mut pieces = Vec::new();
         for batch in drained.batches {
             let producer = self.next_batch_of_producer(&batch.topic, batch.partition, batch.records.len());
-            let data = ProduceData::Records { records: batch.records, producer };
+            let data = ProduceData::Records { records: batch.records.into(), producer };
             partitions.push(ProducePartition { topic: batch.topic, partition: batch.partition as i32, data });
             pieces.push(batch.pieces);
         }

@@ -322,7 +322,7 @@ impl PartitionLog {
     /// sequence numbers name one batch, which a retry must find again.
     pub fn append_records_as_leader(
         &mut self,
-        records: Vec<Record>,
+        records: &[Record],
         producer: Option<ProducerBatch>,
         leader_epoch: i32,
         config: &TopicConfig,
@@ -333,11 +333,11 @@ impl PartitionLog {
                 return Ok(AppendInfo::duplicate(seen));
             }
         }
-        check_keys(&records, config)?;
+        check_keys(records, config)?;
         let most = if producer.is_some() { usize::MAX } else { LEADER_BATCH_BYTES };
         let log_append_time = (config.message_timestamp_type == TimestampType::LogAppendTime).then_some(now_ms);
         let base_offset = self.log_end_offset;
-        let (size, parts) = RecordBatch::seal_in_parts(&records, most, |first, batch| {
+        let (size, parts) = RecordBatch::seal_in_parts(records, most, |first, batch| {
             batch.base_offset = base_offset + first as i64;
             batch.partition_leader_epoch = leader_epoch;
             if let Some(p) = &producer {
