@@ -127,8 +127,9 @@ export function packMessages(messages, at) {
     const partition = m.partition ?? null;
     const timestamp = m.timestamp ?? null;
     out[pos] = (partition !== null ? 1 : 0) | (timestamp !== null ? 2 : 0);
-    view.setInt32(pos + 1, partition === null ? 0 : Number(partition), true);
-    view.setFloat64(pos + 5, timestamp === null ? 0 : Number(timestamp), true);
+    // A field its flag says is absent is never read: left as it is.
+    if (partition !== null) view.setInt32(pos + 1, Number(partition), true);
+    if (timestamp !== null) view.setFloat64(pos + 5, Number(timestamp), true);
     pos += 13;
     ref(m.key);
     ref(m.value);
