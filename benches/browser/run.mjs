@@ -1,5 +1,7 @@
 // Runs the browser benchmarks in Debian's headless Chromium and prints their JSON lines.
-// Usage: node benches/browser/run.mjs [batches=500] [reopenRecords=1000000] [workerRecords=1000000] [only=idb|workers|replication]
+// Usage: node benches/browser/run.mjs [batches] [reopenRecords] [workerRecords] [only]
+// All positional (defaults 500, 1000000, 1000000, every page); `only` is idb, workers or replication, e.g.
+// `node benches/browser/run.mjs 500 1000000 1000000 workers`.
 // (after scripts/build-site.sh)
 import { spawn } from 'node:child_process';
 import { chromium } from 'playwright-core';
