@@ -3,7 +3,7 @@
 #![cfg(not(target_arch = "wasm32"))] // property tests run natively (proptest needs an OS randomness source)
 
 use bytes::Bytes;
-use franz::core::client::{records_from, PackedRecords};
+use franz::core::client::{records_from, CrcCheck, PackedRecords};
 use franz::core::record::{
     decode_batches, table_checksum, Attributes, BatchHeader, BatchRecord, Record, RecordBatch, RecordCursor,
     TimestampType,
@@ -268,7 +268,8 @@ proptest! {
         let _ = RecordBatch::decode(Bytes::from(bytes.clone()));
         let _ = decode_batches(&Bytes::from(bytes.clone()));
         let _ = records_from(&[Bytes::from(bytes.clone())], position);
-        let _ = PackedRecords::fetched(&[Bytes::from(bytes)], position);
+        let _ = PackedRecords::fetched(&[Bytes::from(bytes.clone())], position, CrcCheck::Check);
+        let _ = PackedRecords::fetched(&[Bytes::from(bytes)], position, CrcCheck::Trust);
     }
 
     /// Offsets come from bytes (a batch's base offset is not even under its CRC): any of them, however close to
@@ -282,7 +283,7 @@ proptest! {
         batch.base_offset = base_offset;
         let fetched = [batch.encode()];
         let decoded = records_from(&fetched, position);
-        let packed = PackedRecords::fetched(&fetched, position);
+        let packed = PackedRecords::fetched(&fetched, position, CrcCheck::Check);
         match (decoded, packed) {
             (Ok((records, next)), Ok((packed, packed_next))) => {
                 prop_assert_eq!(next, packed_next);
@@ -302,6 +303,33 @@ proptest! {
             // Only the two fields outside the CRC may change undetected, exactly as in Kafka.
             Ok(_) => prop_assert!(i < 8 || (12..16).contains(&i), "undetected corruption at byte {}", i),
             Err(e) => prop_assert_eq!(e.name(), "CORRUPT_MESSAGE"),
+        }
+    }
+    /// Trusting CRCs (a consumer's default) reads a batch exactly as checking them does.
+    #[test]
+    fn trusting_crcs_reads_what_checking_reads(batch in arb_batch(), position in 0i64..20) {
+        let fetched = [batch.encode()];
+        let checked = PackedRecords::fetched(&fetched, position, CrcCheck::Check).unwrap();
+        prop_assert_eq!(PackedRecords::fetched(&fetched, position, CrcCheck::Trust).unwrap(), checked);
+    }
+
+    /// Without the CRC, corruption of the framing is still caught (never a panic, never a read past a record),
+    /// and only what the CRC alone would have caught, a changed byte inside a field, reads through.
+    #[test]
+    fn trusting_crcs_still_checks_the_framing(batch in arb_batch(), at in any::<prop::sample::Index>(), xor in 1u8..) {
+        let mut bytes = batch.encode().to_vec();
+        let i = at.index(bytes.len());
+        bytes[i] ^= xor;
+        let fetched = [Bytes::from(bytes)];
+        let checked = PackedRecords::fetched(&fetched, 0, CrcCheck::Check);
+        let trusted = PackedRecords::fetched(&fetched, 0, CrcCheck::Trust);
+        if (8..12).contains(&i) || i == 16 {
+            prop_assert!(trusted.is_err(), "a changed batch length or magic byte (at {}) is caught", i);
+        }
+        // (A changed attribute may read as a compression franz lacks: UNSUPPORTED_COMPRESSION_TYPE.)
+        if trusted.is_err() {
+            let checked = checked.map(|_| ()).unwrap_err();
+            prop_assert_eq!(checked.name(), "CORRUPT_MESSAGE", "checking the CRC catches all that trusting it does");
         }
     }
 }

@@ -26,11 +26,12 @@ const roles = {
     };
   },
 
-  /** Reads until `records` more have arrived (at each run); reports when the last one did. */
-  async consume({ port, records }) {
+  /** Reads until `records` more have arrived (at each run); reports when the last one did. With `checkCrcs`,
+   * it computes every batch's CRC again, as Java's consumer does by default. */
+  async consume({ port, records, checkCrcs }) {
     await init();
     const kafka = await Kafka.connect(port);
-    const consumer = kafka.consumer({ groupId: `bench-${Math.random()}`, maxWaitTimeInMs: 1000 });
+    const consumer = kafka.consumer({ groupId: `bench-${Math.random()}`, maxWaitTimeInMs: 1000, checkCrcs });
     await consumer.connect();
     await consumer.subscribe({ topic: 'bench', fromBeginning: true });
     let seen = 0;

@@ -45,10 +45,22 @@ pub fn batches_by_partition(
     Ok(by_partition)
 }
 
+/// Whether a reader of fetched batches checks their CRCs: Kafka's consumer setting `check.crcs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrcCheck {
+    /// Every batch's CRC is computed and compared: for bytes of unknown origin.
+    Check,
+    /// Magic, lengths and every record's framing are still checked, but not the CRC: for bytes a franz broker
+    /// sent through memory only. The broker checked the CRC when the batch reached it and whenever it reads it
+    /// back from IndexedDB, so no disk or network lies between that check and the reader (KafkaJS never checks
+    /// CRCs).
+    Trust,
+}
+
 /// The records of a fetch response at or after `position`, in offset order, with the position to fetch next.
 pub fn records_from(batches: &[Bytes], position: i64) -> Result<(Vec<(i64, Record)>, i64)> {
     let mut out = Vec::new();
-    let next = each_fetched(batches, position, |chunk, body_at, offset, fields| {
+    let next = each_fetched(batches, position, CrcCheck::Check, |chunk, body_at, offset, fields| {
         out.push((offset, fields.to_record(&batches[chunk].slice(body_at..))?));
         Ok(())
     })?;
@@ -60,17 +72,22 @@ pub fn records_from(batches: &[Bytes], position: i64) -> Result<(Vec<(i64, Recor
 /// in and where its batch's record section starts there. Returns the position to fetch next.
 ///
 /// Records before `position` are there because a fetch returns whole batches; they are skipped, as Kafka's
-/// consumer does. Each of `batches` holds whole batches (a fetch never splits one), each CRC-checked here.
+/// consumer does. Each of `batches` holds whole batches (a fetch never splits one), each checked here, its CRC
+/// as `crc` says.
 pub fn each_fetched(
     batches: &[Bytes],
     position: i64,
+    crc: CrcCheck,
     mut each: impl FnMut(usize, usize, i64, RecordFields) -> Result<()>,
 ) -> Result<i64> {
     let mut next = position;
     for (i, chunk) in batches.iter().enumerate() {
         let mut at = 0;
         while at < chunk.len() {
-            let h = BatchHeader::parse(&chunk[at..])?;
+            let h = match crc {
+                CrcCheck::Check => BatchHeader::parse(&chunk[at..])?,
+                CrcCheck::Trust => BatchHeader::parse_without_crc(&chunk[at..])?,
+            };
             let mut cursor = RecordCursor::new(&h, &chunk[at..at + h.size()])?;
             while let Some(mut fields) = cursor.next()? {
                 // Saturating: the bytes come from elsewhere, and an offset near i64::MAX must not wrap.
@@ -141,6 +158,18 @@ mod tests {
     }
 
     #[test]
+    fn a_wrong_crc_is_caught_only_when_crcs_are_checked() {
+        let mut bytes = RecordBatch::from_records(vec![Record::new("a", 1), Record::new("b", 2)]).encode().to_vec();
+        bytes[17] ^= 0xff; // the CRC field itself: every other byte is as written
+        let fetched = [Bytes::from(bytes)];
+        let err = PackedRecords::fetched(&fetched, 0, CrcCheck::Check).unwrap_err();
+        assert_eq!(err.name(), "CORRUPT_MESSAGE");
+        let (trusted, next) = PackedRecords::fetched(&fetched, 0, CrcCheck::Trust).unwrap();
+        assert_eq!((trusted.len(), next), (2, 2));
+        assert_eq!(records_from(&fetched, 0).unwrap_err().name(), "CORRUPT_MESSAGE", "the CLI's reads check");
+    }
+
+    #[test]
     fn packed_records_point_at_what_decoding_gives_across_chunks() {
         let chunk = |base, values: &[&'static str]| {
             let mut b = RecordBatch::from_records(values.iter().map(|v| Record::keyed(*v, v.repeat(3), 1)).collect());
@@ -149,7 +178,7 @@ mod tests {
         };
         let chunks = [chunk(0, &["a", "b"]), chunk(2, &["c", "d"])];
         let (records, next) = records_from(&chunks, 1).unwrap();
-        let (packed, packed_next) = PackedRecords::fetched(&chunks, 1).unwrap();
+        let (packed, packed_next) = PackedRecords::fetched(&chunks, 1, CrcCheck::Check).unwrap();
         assert_eq!((packed_next, packed.len()), (next, 3));
         for (i, (offset, r)) in records.iter().enumerate() {
             assert_eq!(packed.offset(i), *offset);

@@ -179,6 +179,11 @@ export interface ConsumerConfig {
   partitionAssigners?: ('roundrobin' | 'range' | 'cooperative-sticky')[];
   /** Kafka's client.rack: an in-sync replica in this rack serves the fetches (KIP-392). */
   rackId?: string;
+  /** Kafka's check.crcs: compute every fetched batch's CRC-32C again. Default false, as KafkaJS (which never
+   * checks them): the broker checked each batch's CRC when it arrived and checks it whenever it reads the batch
+   * back from IndexedDB, and from there to the consumer the bytes only move through memory. Magic, lengths and
+   * every record's framing are checked either way. */
+  checkCrcs?: boolean;
 }
 
 export interface ConsumerSubscribeTopics {

@@ -46,6 +46,7 @@ mod tests {
     use wasm_bindgen_test::*;
 
     use super::*;
+    use crate::core::client::CrcCheck;
     use crate::core::record::{Record, RecordBatch};
 
     wasm_bindgen_test_configure!(run_in_browser);
@@ -60,7 +61,7 @@ mod tests {
                 batch.encode()
             })
             .collect();
-        let (packed, _) = PackedRecords::fetched(&[Bytes::from(fetched)], i64::MIN).unwrap();
+        let (packed, _) = PackedRecords::fetched(&[Bytes::from(fetched)], i64::MIN, CrcCheck::Check).unwrap();
         super::records(&packed)
             .iter()
             .map(|m| {

@@ -284,3 +284,51 @@ test('garbage sent to the broker-host worker gets error answers, and other clien
   assert.equal(result.sent[0].baseOffset, '0', 'the other client was served');
   assert.equal(result.high, '1', 'nothing of the garbage was written');
 });
+
+test('a byte changed between host and consumer: a consumer with checkCrcs gets CORRUPT_MESSAGE; by default, as KafkaJS, it reads on', async () => {
+  const result = await inPage(async () => {
+    const { default: init, Kafka } = await import('/pkg/franz.js');
+    await init();
+    const host = await w.BrokerHost.start({ cluster: 'crc-relay', storage: 'memory' });
+    const kafka = await host.connect();
+    await kafka.admin().createTopics({ topics: [{ topic: 't' }] });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: 't', messages: [{ value: 'aaaaaaaa' }] });
+    /** A consumer reached through a relay that changes one byte of the value in every answer from the host. */
+    const consume = async (config) => {
+      const toHost = host.port();
+      const { port1, port2 } = new MessageChannel();
+      const buffers = (v, out = new Set()) => {
+        if (v instanceof ArrayBuffer) out.add(v);
+        else if (ArrayBuffer.isView(v)) out.add(v.buffer);
+        else if (v && typeof v === 'object') for (const k in v) buffers(v[k], out);
+        return [...out];
+      };
+      const corrupt = (buffer) => {
+        const bytes = new Uint8Array(buffer);
+        for (let i = 0; i + 8 <= bytes.length; i++) if (bytes.subarray(i, i + 8).every((b) => b === 97)) bytes[i] = 98;
+      };
+      port1.onmessage = ({ data }) => toHost.postMessage(data, buffers(data));
+      toHost.onmessage = ({ data }) => {
+        buffers(data).forEach(corrupt);
+        port1.postMessage(data, buffers(data));
+      };
+      const consumer = (await Kafka.connect(port2)).consumer({ groupId: `g-${config.checkCrcs}`, ...config });
+      let crash = null;
+      const values = [];
+      consumer.on('consumer.crash', (e) => (crash = e.payload.error));
+      await consumer.connect();
+      await consumer.subscribe({ topic: 't', fromBeginning: true });
+      await consumer.run({ eachMessage: async ({ message }) => values.push(new TextDecoder().decode(message.value)) });
+      await h.until(() => crash || values.length > 0, 5000, 'a crash or a message');
+      await consumer.disconnect();
+      return { crash: crash && { type: crash.type, name: crash.name, message: crash.message }, values };
+    };
+    return { checked: await consume({ checkCrcs: true }), trusted: await consume({}) };
+  });
+  assert.equal(result.checked.crash?.type, 'CORRUPT_MESSAGE', JSON.stringify(result.checked));
+  assert.match(result.checked.crash.message, /CRC mismatch/);
+  assert.deepEqual(result.checked.values, [], 'nothing of the corrupted batch reached the handler');
+  assert.deepEqual(result.trusted, { crash: null, values: ['baaaaaaa'] }, 'without checkCrcs the changed byte reads through');
+});

@@ -95,6 +95,7 @@ export async function errorsAreKafkaShaped(kafka) {
 
   await throws(() => kafka.consumer({ groupId: 42 }), { message: 'groupId must be a string' }, 'a groupId that is not a string');
   await throws(() => kafka.consumer({ groupId: '' }), { type: 'INVALID_GROUP_ID' }, 'an empty groupId');
+  await throws(() => kafka.consumer({ groupId: 'g', checkCrcs: 'yes' }), { name: 'TypeError', message: 'checkCrcs must be a boolean, got string' }, 'a checkCrcs that is not a boolean');
   const consumer = kafka.consumer({ groupId: 'g' });
   await rejects(consumer.subscribe({ topics: ['missing'] }), { type: 'UNKNOWN_TOPIC_OR_PARTITION' }, 'subscribe to unknown topic');
   await rejects(consumer.run({ eachMessage: async () => {} }), { type: 'CLIENT_NOT_CONNECTED' }, 'run before connect');

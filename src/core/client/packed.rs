@@ -10,7 +10,7 @@ use std::ops::Range;
 
 use bytes::Bytes;
 
-use super::{each_fetched, OutgoingMessage};
+use super::{each_fetched, CrcCheck, OutgoingMessage};
 use crate::core::error::Error;
 use crate::core::record::Record;
 
@@ -182,9 +182,9 @@ pub struct PackedRecords {
 }
 
 impl PackedRecords {
-    /// The records of a fetch response at or after `position` (as `records_from` reads them), and the position
-    /// to fetch next.
-    pub fn fetched(batches: &[Bytes], position: i64) -> Result<(PackedRecords, i64), Error> {
+    /// The records of a fetch response at or after `position` (as `records_from` reads them, CRCs as `crc`
+    /// says), and the position to fetch next.
+    pub fn fetched(batches: &[Bytes], position: i64, crc: CrcCheck) -> Result<(PackedRecords, i64), Error> {
         // One chunk (what a fetch of one partition gives) is the arena as it is; several are laid end to end.
         let arena = match batches {
             [one] => one.clone(),
@@ -193,7 +193,7 @@ impl PackedRecords {
         let mut out = PackedRecords { arena, ..PackedRecords::default() };
         let chunk_starts: Vec<usize> =
             batches.iter().scan(0, |at, b| Some(std::mem::replace(at, *at + b.len()))).collect();
-        let next = each_fetched(batches, position, |chunk, body_at, offset, fields| {
+        let next = each_fetched(batches, position, crc, |chunk, body_at, offset, fields| {
             let base = chunk_starts[chunk] + body_at;
             let body = &batches[chunk][body_at..];
             out.numbers.extend([offset, fields.timestamp]);

@@ -126,6 +126,20 @@ pub struct BatchHeader {
 impl BatchHeader {
     /// Parses the header at the start of `buf` and checks magic, length and CRC. `buf` may hold more batches.
     pub fn parse(buf: &[u8]) -> Result<BatchHeader> {
+        let h = Self::parse_without_crc(buf)?;
+        let actual = checksum(&buf[ATTRIBUTES_AT..h.size()]);
+        if actual != h.crc {
+            return Err(Error::CorruptMessage(format!(
+                "CRC mismatch at base offset {}: stored {:#010x}, computed {actual:#010x}",
+                h.base_offset, h.crc
+            )));
+        }
+        Ok(h)
+    }
+
+    /// Parses the header and checks magic and length, but not the CRC: for bytes whose CRC their sender already
+    /// checked, in memory since (a consumer's fetch answer from its host; see `CrcCheck`).
+    pub fn parse_without_crc(buf: &[u8]) -> Result<BatchHeader> {
         let mut r = Reader::new(buf);
         let base_offset = r.i64("baseOffset")?;
         let batch_length = r.i32("batchLength")?;
@@ -146,12 +160,6 @@ impl BatchHeader {
             )));
         }
         let crc = r.u32("crc")?;
-        let actual = checksum(&buf[ATTRIBUTES_AT..size]);
-        if actual != crc {
-            return Err(Error::CorruptMessage(format!(
-                "CRC mismatch at base offset {base_offset}: stored {crc:#010x}, computed {actual:#010x}"
-            )));
-        }
         Ok(BatchHeader {
             base_offset,
             batch_length,

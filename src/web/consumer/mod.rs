@@ -19,6 +19,7 @@ use super::events::Events;
 use super::js::{self, object};
 use super::kafka::{resolved, settle};
 use super::retry::Retry;
+use crate::core::client::CrcCheck;
 use crate::core::error::Error;
 use crate::core::groups::GroupMember;
 use crate::core::log::OffsetSpec;
@@ -69,6 +70,8 @@ struct State {
     max_wait_ms: u32,
     /// KafkaJS's `rackId` (Kafka's `client.rack`): an in-sync replica in this rack serves its fetches (KIP-392).
     rack: Option<String>,
+    /// `checkCrcs` (Kafka's `check.crcs`): whether fetched batches' CRCs are computed again here.
+    crc_check: CrcCheck,
     events: Rc<Events>,
     connected: Cell<bool>,
     /// Bumped by every `run` and `stop`: a loop whose generation is old exits.
@@ -116,6 +119,10 @@ impl Consumer {
                     .unwrap_or(DEFAULT_MAX_BYTES),
                 max_wait_ms: js::opt_int(config, "maxWaitTimeInMs", "maxWaitTimeInMs")?.unwrap_or(DEFAULT_MAX_WAIT_MS),
                 rack: js::opt_string(config, "rackId", "rackId")?,
+                crc_check: match js::opt_bool(config, "checkCrcs", "checkCrcs")? {
+                    Some(true) => CrcCheck::Check,
+                    _ => CrcCheck::Trust,
+                },
                 events: Rc::default(),
                 connected: Cell::new(false),
                 generation: Cell::new(0),

@@ -274,12 +274,15 @@ pub(super) async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u
             if !state.is_current(generation) {
                 break;
             }
-            let decoded = answer.result.and_then(|f| {
-                let (records, next) = PackedRecords::fetched(&f.batches, position)?;
-                Ok((f.high_watermark, records, next))
+            let fetched = answer.result.map(|f| {
+                // Bytes that do not decode are the data's fault, not the broker's state's: fetching them again
+                // would fail again, so the consumer stops (Java's poll throws until the application seeks past).
+                PackedRecords::fetched(&f.batches, position, state.crc_check)
+                    .map(|(r, next)| (f.high_watermark, r, next))
             });
-            let (high_watermark, records, next) = match decoded {
-                Ok(f) => f,
+            let (high_watermark, records, next) = match fetched {
+                Ok(Ok(f)) => f,
+                Ok(Err(e)) => return state.crash(state.core(e)),
                 // The data at the position is gone (retention) or never was: auto.offset.reset.
                 Err(Error::OffsetOutOfRange(_)) => match state.reset_position(&tp, from_beginning).await {
                     Ok(p) => {
