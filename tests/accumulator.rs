@@ -2,12 +2,19 @@
 //! record is lost, duplicated or reordered within a partition, whatever the pieces and sizes.
 #![cfg(not(target_arch = "wasm32"))] // property tests run natively (proptest needs an OS randomness source)
 
-use franz::core::client::{record_bytes, Accumulator, Piece};
-use franz::core::record::Record;
+use franz::core::client::{Accumulator, Piece};
+use franz::core::record::{EncodedRecords, Record, RecordBatch};
 use proptest::prelude::*;
 
-fn records(tag: u32, n: usize, value_len: usize) -> Vec<Record> {
-    (0..n).map(|i| Record::new(format!("{tag}:{i}:{}", "x".repeat(value_len)), 0)).collect()
+fn records(tag: u32, n: usize, value_len: usize) -> EncodedRecords {
+    let records: Vec<Record> = (0..n).map(|i| Record::new(format!("{tag}:{i}:{}", "x".repeat(value_len)), 0)).collect();
+    EncodedRecords::from_records(&records)
+}
+
+/// The values of `records`, in order, read back from the batch they seal into.
+fn values(records: &EncodedRecords) -> Vec<String> {
+    let batch = RecordBatch::decode(records.seal(0..records.len(), |_| {}).1).unwrap();
+    batch.consumer_records().map(|(_, r)| String::from_utf8(r.value.unwrap().to_vec()).unwrap()).collect()
 }
 
 fn piece(tag: u32, partition: u32, n: usize, acks: i16, at: i64) -> Piece<u32> {
@@ -28,7 +35,7 @@ fn linger_waits_for_the_oldest_piece_unless_a_batch_is_full() {
 
 #[test]
 fn a_request_takes_pieces_in_order_merging_each_partition_within_batch_size() {
-    let size = |n| records(0, n, 10).iter().map(record_bytes).sum::<usize>();
+    let size = |n| records(0, n, 10).records_bytes();
     let mut acc = Accumulator::new(size(5));
     acc.push(piece(1, 0, 3, -1, 0));
     acc.push(piece(2, 1, 2, -1, 0));
@@ -71,7 +78,7 @@ proptest! {
             let total: usize = d.batches.iter().map(|b| b.records.len()).sum();
             prop_assert!(total > 0);
             for b in d.batches {
-                let bytes: usize = b.records.iter().map(record_bytes).sum();
+                let bytes = b.records.records_bytes();
                 prop_assert!(bytes <= batch_bytes || b.pieces.len() == 1, "an over-full batch holds one piece");
                 let mut next = 0;
                 for (_, first, count) in &b.pieces {
@@ -79,13 +86,13 @@ proptest! {
                     next += count;
                 }
                 prop_assert_eq!(next, b.records.len());
-                sent[b.partition as usize].extend(b.records.iter().map(|r| String::from_utf8(r.value.clone().unwrap().to_vec()).unwrap()));
+                sent[b.partition as usize].extend(values(&b.records));
             }
             Ok(())
         };
         for (i, (partition, n, acks)) in pieces.into_iter().enumerate() {
             let p = Piece { tag: i as u32, acks, topic: "t".into(), partition, records: records(i as u32, n, 3), enqueued_ms: 0 };
-            expected[partition as usize].extend(p.records.iter().map(|r| String::from_utf8(r.value.clone().unwrap().to_vec()).unwrap()));
+            expected[partition as usize].extend(values(&p.records));
             acc.push(p);
             if i % drain_every == 0 {
                 drain(&mut acc, &mut sent)?;

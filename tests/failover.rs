@@ -39,8 +39,7 @@ impl Tab {
     }
 
     fn produce(&mut self, acks: i16, value: &str) -> franz::Result<franz::core::cluster::ProduceResult> {
-        let data =
-            ProduceData::Records { records: vec![Record::new(value.to_owned(), self.now)].into(), producer: None };
+        let data = ProduceData::records(&[Record::new(value.to_owned(), self.now)], None);
         let request =
             Request::Produce { acks, partitions: vec![ProducePartition { topic: "t".into(), partition: 0, data }] };
         match self.cluster.handle(request, self.now)? {

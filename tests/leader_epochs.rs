@@ -4,7 +4,7 @@
 #![cfg(not(target_arch = "wasm32"))] // property tests run natively (proptest needs an OS randomness source)
 
 use franz::core::log::{truncation_offset, EpochEnd, LeaderEpochs, PartitionLog, StoredBatch, UNDEFINED_EPOCH};
-use franz::core::record::Record;
+use franz::core::record::{EncodedRecords, Record};
 use franz::core::topic::TopicConfig;
 use proptest::prelude::*;
 
@@ -71,7 +71,7 @@ fn a_log_keeps_its_epochs_through_appends_truncation_and_a_reopen() {
     let config = TopicConfig::default();
     let mut log = PartitionLog::new();
     for (epoch, n) in [(0, 3), (0, 2), (2, 4), (5, 1)] {
-        log.append_records_as_leader(&records(n, 0), None, epoch, &config, 0).unwrap();
+        log.append_records_as_leader(&EncodedRecords::from_records(&records(n, 0)), None, epoch, &config, 0).unwrap();
     }
     assert_eq!(log.leader_epochs().entries(), [(0, 0), (2, 5), (5, 9)]);
     assert_eq!(log.end_offset_for_epoch(2), end(2, 9));
@@ -139,7 +139,7 @@ proptest! {
         for (i, s) in steps.into_iter().enumerate() {
             match s {
                 Step::Append { records: n } => {
-                    logs[leader].append_records_as_leader(&records(n, i), None, epoch, &config, 0).unwrap();
+                    logs[leader].append_records_as_leader(&EncodedRecords::from_records(&records(n, i)), None, epoch, &config, 0).unwrap();
                 }
                 Step::Fetch { replica } if replica != leader => {
                     let source = logs[leader].clone();

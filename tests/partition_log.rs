@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 use franz::core::log::{OffsetAndTimestamp, OffsetSpec, PartitionLog, ProducerBatch, LEADER_BATCH_BYTES};
-use franz::core::record::{decode_batches, Record, RecordBatch};
+use franz::core::record::{decode_batches, EncodedRecords, Record, RecordBatch};
 use franz::core::topic::TopicConfig;
 use proptest::prelude::*;
 
@@ -371,7 +371,8 @@ fn same_as_bytes_path(records: Vec<Record>, config: &TopicConfig) {
         log.append_as_leader(values(2, T0), 3, config, T0).unwrap(); // start both at offset 2
     }
     let a = by_bytes.append_as_leader(batch(records.clone()), 3, config, T0 + 9).unwrap();
-    let b = by_records.append_records_as_leader(&records, None, 3, config, T0 + 9).unwrap();
+    let b =
+        by_records.append_records_as_leader(&EncodedRecords::from_records(&records), None, 3, config, T0 + 9).unwrap();
     assert_eq!(a, b);
 }
 
@@ -379,12 +380,24 @@ fn same_as_bytes_path(records: Vec<Record>, config: &TopicConfig) {
 fn records_path_errors_match_the_bytes_path() {
     let mut log = PartitionLog::new();
     let small = TopicConfig::from_entries(&[("max.message.bytes", "200")]).unwrap();
-    let err = log.append_records_as_leader(&[Record::new(vec![0u8; 300], T0)], None, 0, &small, T0).unwrap_err();
+    let err = log
+        .append_records_as_leader(
+            &EncodedRecords::from_records(&[Record::new(vec![0u8; 300], T0)]),
+            None,
+            0,
+            &small,
+            T0,
+        )
+        .unwrap_err();
     assert_eq!(err.name(), "MESSAGE_TOO_LARGE");
     let compact = TopicConfig::from_entries(&[("cleanup.policy", "compact")]).unwrap();
-    let err = log.append_records_as_leader(&[Record::new("no key", T0)], None, 0, &compact, T0).unwrap_err();
+    let err = log
+        .append_records_as_leader(&EncodedRecords::from_records(&[Record::new("no key", T0)]), None, 0, &compact, T0)
+        .unwrap_err();
     assert_eq!(err.name(), "INVALID_RECORD");
-    let err = log.append_records_as_leader(&[], None, 0, &TopicConfig::default(), T0).unwrap_err();
+    let err = log
+        .append_records_as_leader(&EncodedRecords::from_records(&[]), None, 0, &TopicConfig::default(), T0)
+        .unwrap_err();
     assert_eq!(err.name(), "INVALID_RECORD");
     assert_eq!(log.log_end_offset(), 0, "nothing of a refused append is stored");
     same_as_bytes_path(
@@ -431,7 +444,7 @@ proptest! {
         };
         let mut log = PartitionLog::new();
         log.append_as_leader(values(2, T0), 0, &config, T0).unwrap();
-        let info = log.append_records_as_leader(&records, None, 0, &config, T0 + 7).unwrap();
+        let info = log.append_records_as_leader(&EncodedRecords::from_records(&records), None, 0, &config, T0 + 7).unwrap();
         prop_assert_eq!((info.base_offset, info.last_offset), (2, 1 + records.len() as i64));
         let one = RecordBatch::from_records(records.clone()).encode().len();
         prop_assert_eq!(info.appended.len() == 1, one <= LEADER_BATCH_BYTES, "split only past the limit");
@@ -456,15 +469,21 @@ fn a_large_send_is_limited_as_one_batch_and_an_idempotent_one_stays_one_batch() 
     let big = || (0..40).map(|i| Record::new(vec![b'v'; 3000], T0 + i)).collect::<Vec<_>>();
     let mut log = PartitionLog::new();
     let limit = TopicConfig::from_entries(&[("max.message.bytes", "100000")]).unwrap();
-    let err = log.append_records_as_leader(&big(), None, 0, &limit, T0).unwrap_err();
+    let err = log.append_records_as_leader(&EncodedRecords::from_records(&big()), None, 0, &limit, T0).unwrap_err();
     assert_eq!(err.name(), "MESSAGE_TOO_LARGE", "120 KB of records sent together exceed max.message.bytes");
     assert_eq!(log.log_end_offset(), 0, "nothing of it is stored");
-    let info = log.append_records_as_leader(&big(), None, 0, &TopicConfig::default(), T0).unwrap();
+    let info = log
+        .append_records_as_leader(&EncodedRecords::from_records(&big()), None, 0, &TopicConfig::default(), T0)
+        .unwrap();
     assert_eq!(info.appended.len(), 2);
     let producer = ProducerBatch { producer_id: 7, epoch: 0, base_sequence: 0, count: 40 };
-    let info = log.append_records_as_leader(&big(), Some(producer), 0, &TopicConfig::default(), T0).unwrap();
+    let info = log
+        .append_records_as_leader(&EncodedRecords::from_records(&big()), Some(producer), 0, &TopicConfig::default(), T0)
+        .unwrap();
     assert_eq!(info.appended.len(), 1, "its sequence numbers name one batch, which a retry must find");
-    let retry = log.append_records_as_leader(&big(), Some(producer), 0, &TopicConfig::default(), T0).unwrap();
+    let retry = log
+        .append_records_as_leader(&EncodedRecords::from_records(&big()), Some(producer), 0, &TopicConfig::default(), T0)
+        .unwrap();
     assert!(retry.duplicate);
     assert_eq!((retry.base_offset, retry.last_offset), (info.base_offset, info.last_offset));
 }

@@ -13,7 +13,7 @@ fn records(values: &[&str]) -> Vec<Record> {
 }
 
 fn produce(topic: &str, values: &[&str]) -> Request {
-    let data = ProduceData::Records { records: records(values).into(), producer: None };
+    let data = ProduceData::records(&records(values), None);
     Request::Produce { acks: -1, partitions: vec![ProducePartition { topic: topic.into(), partition: 0, data }] }
 }
 
@@ -128,16 +128,9 @@ fn errors_are_per_topic_where_kafka_puts_them_and_per_request_elsewhere() {
     let Request::Produce { partitions, .. } = produce("t", &["a"]) else { unreachable!() };
     assert_eq!(c.handle(Request::Produce { acks: 2, partitions }, T0).unwrap_err().name(), "INVALID_REQUIRED_ACKS");
     // One bad partition in a produce fails alone.
-    let good = ProducePartition {
-        topic: "t".into(),
-        partition: 0,
-        data: ProduceData::Records { records: records(&["ok"]).into(), producer: None },
-    };
-    let bad = ProducePartition {
-        topic: "t".into(),
-        partition: 9,
-        data: ProduceData::Records { records: records(&["no"]).into(), producer: None },
-    };
+    let good =
+        ProducePartition { topic: "t".into(), partition: 0, data: ProduceData::records(&records(&["ok"]), None) };
+    let bad = ProducePartition { topic: "t".into(), partition: 9, data: ProduceData::records(&records(&["no"]), None) };
     let Response::Produce(results) = c.handle(Request::Produce { acks: -1, partitions: vec![good, bad] }, T0).unwrap()
     else {
         panic!()
@@ -156,7 +149,7 @@ fn idempotent_produce_through_the_protocol() {
     };
     let send = |seq| {
         let producer = Some(ProducerBatch { producer_id, epoch, base_sequence: seq, count: 1 });
-        let data = ProduceData::Records { records: records(&["a"]).into(), producer };
+        let data = ProduceData::records(&records(&["a"]), producer);
         Request::Produce { acks: -1, partitions: vec![ProducePartition { topic: "t".into(), partition: 0, data }] }
     };
     let Response::Produce(first) = c.handle(send(0), T0).unwrap() else { panic!() };

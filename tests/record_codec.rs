@@ -5,8 +5,8 @@
 use bytes::Bytes;
 use franz::core::client::{records_from, CrcCheck, PackedRecords};
 use franz::core::record::{
-    decode_batches, table_checksum, Attributes, BatchHeader, BatchRecord, Record, RecordBatch, RecordCursor,
-    TimestampType,
+    decode_batches, table_checksum, Attributes, BatchHeader, BatchRecord, EncodedRecords, Record, RecordBatch,
+    RecordCursor, TimestampType,
 };
 use proptest::prelude::*;
 
@@ -243,17 +243,17 @@ proptest! {
         }
     }
 
-    /// A producer's batch encoded from borrowed records is the batch `from_records` makes.
+    /// A producer's batch sealed from encoded records, in one buffer or as a header beside them, is the batch
+    /// `from_records` makes with the producer's ids.
     #[test]
-    fn a_producer_batch_encodes_as_from_records_does(batch in arb_batch(), ids in any::<(i64, i16, i32)>()) {
+    fn a_producer_batch_seals_as_from_records_encodes(batch in arb_batch(), ids in any::<(i64, i16, i32)>()) {
         let records: Vec<Record> = batch.records.into_iter().map(|r| r.record).collect();
         let mut expected = RecordBatch::from_records(records.clone());
         (expected.producer_id, expected.producer_epoch, expected.base_sequence) = ids;
-        prop_assert_eq!(RecordBatch::encode_producer_batch(&records, Some(ids)), expected.encode());
-        prop_assert_eq!(
-            RecordBatch::encode_producer_batch(&records, None),
-            RecordBatch::from_records(records).encode()
-        );
+        let encoded = EncodedRecords::from_records(&records);
+        let fill = |b: &mut RecordBatch| (b.producer_id, b.producer_epoch, b.base_sequence) = ids;
+        prop_assert_eq!(encoded.seal(0..records.len(), fill).1, expected.encode());
+        prop_assert_eq!([&encoded.sealed_header(fill)[..], encoded.bytes()].concat(), expected.encode().to_vec());
     }
 
     /// The wasm build checksums with a lookup table instead of the CPU's CRC instruction: the same CRC-32C.

@@ -3,47 +3,13 @@
 mod accumulator;
 mod packed;
 
-use std::collections::BTreeMap;
-
 use bytes::Bytes;
 
 use crate::core::error::Result;
-use crate::core::partitioner::Partitioner;
 use crate::core::record::{BatchHeader, Record, RecordCursor, RecordFields, HEADER_LEN};
 
-pub use accumulator::{record_bytes, Accumulator, Drained, PartitionBatch, Piece};
-pub use packed::{unpack as unpack_messages, PackedRecords};
-
-/// A message as a producer hands it over: a record, and maybe the partition it must go to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutgoingMessage {
-    pub record: Record,
-    pub partition: Option<i32>,
-}
-
-/// Splits one `send` into one batch's records per partition, in message order within each partition, as a Kafka
-/// producer's accumulator does. Fails without side effects if any message names a partition that does not exist.
-pub fn batches_by_partition(
-    partitioner: &mut Partitioner,
-    topic: &str,
-    messages: Vec<OutgoingMessage>,
-    partitions: u32,
-    available: &[u32],
-) -> Result<BTreeMap<u32, Vec<Record>>> {
-    let mut chosen = Vec::with_capacity(messages.len());
-    for m in &messages {
-        chosen.push(partitioner.partition(topic, m.record.key.as_deref(), m.partition, partitions, available)?);
-    }
-    // All to one partition (a one-partition topic, or a send that names one): the records in one go.
-    if let Some(&only) = chosen.first().filter(|&&first| chosen.iter().all(|&p| p == first)) {
-        return Ok(BTreeMap::from([(only, messages.into_iter().map(|m| m.record).collect())]));
-    }
-    let mut by_partition: BTreeMap<u32, Vec<Record>> = BTreeMap::new();
-    for (m, p) in messages.into_iter().zip(chosen) {
-        by_partition.entry(p).or_default().push(m.record);
-    }
-    Ok(by_partition)
-}
+pub use accumulator::{Accumulator, Drained, PartitionBatch, Piece};
+pub use packed::{encode as encode_packed, PackedRecords};
 
 /// Whether a reader of fetched batches checks their CRCs: Kafka's consumer setting `check.crcs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,44 +74,7 @@ pub fn each_fetched(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::partitioner::{partition_for_key, NullKeyStrategy};
     use crate::core::record::RecordBatch;
-
-    fn msg(key: Option<&str>, value: &str, partition: Option<i32>) -> OutgoingMessage {
-        let mut record = Record::new(value.to_owned(), 1);
-        record.key = key.map(|k| Bytes::copy_from_slice(k.as_bytes()));
-        OutgoingMessage { record, partition }
-    }
-
-    #[test]
-    fn groups_messages_by_partition_keeping_their_order() {
-        let mut p = Partitioner::new(NullKeyStrategy::RoundRobin, 0);
-        let messages = vec![msg(Some("a"), "1", None), msg(None, "2", Some(2)), msg(Some("a"), "3", None)];
-        let batches = batches_by_partition(&mut p, "t", messages, 3, &[]).unwrap();
-        let a = partition_for_key(b"a", 3);
-        let values: Vec<_> = batches[&a].iter().map(|r| r.value.clone().unwrap()).collect();
-        assert_eq!(values, ["1", "3"]);
-        assert_eq!(batches[&2].len(), if a == 2 { 3 } else { 1 });
-    }
-
-    #[test]
-    fn a_send_to_one_partition_keeps_every_record_in_order() {
-        let mut p = Partitioner::new(NullKeyStrategy::RoundRobin, 0);
-        let messages = (0..5).map(|i| msg(None, &i.to_string(), Some(1))).collect();
-        let batches = batches_by_partition(&mut p, "t", messages, 3, &[]).unwrap();
-        let values: Vec<_> = batches[&1].iter().map(|r| r.value.clone().unwrap()).collect();
-        assert_eq!(batches.len(), 1);
-        assert_eq!(values, ["0", "1", "2", "3", "4"]);
-        let one = batches_by_partition(&mut p, "t", vec![msg(None, "x", None), msg(None, "y", None)], 1, &[]).unwrap();
-        assert_eq!(one[&0].len(), 2, "a one-partition topic");
-    }
-
-    #[test]
-    fn a_bad_explicit_partition_fails_the_whole_send() {
-        let mut p = Partitioner::new(NullKeyStrategy::RoundRobin, 0);
-        let err = batches_by_partition(&mut p, "t", vec![msg(None, "1", None), msg(None, "2", Some(9))], 3, &[]);
-        assert_eq!(err.unwrap_err().name(), "UNKNOWN_TOPIC_OR_PARTITION");
-    }
 
     #[test]
     fn records_from_skips_what_lies_before_the_position() {

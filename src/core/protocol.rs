@@ -17,15 +17,22 @@ use crate::core::cluster::{
 use crate::core::error::{Error, Result};
 use crate::core::groups::{GroupDescription, GroupState, Join, Joined, TopicPartition};
 use crate::core::log::{AppendInfo, OffsetAndTimestamp, OffsetSpec, PartitionLog, ProducerBatch};
-use crate::core::record::Record;
+use crate::core::record::{EncodedRecords, Record};
 use crate::core::topic::{ConfigEntry, TopicConfig};
 
-/// What a Produce carries: RecordBatch v2 bytes a client built, or records for the leader to batch itself
-/// (shared: a producer keeps its request to retry it, and keeping it copies nothing).
+/// What a Produce carries: RecordBatch v2 bytes a client built, or encoded records for the leader to seal as its
+/// batches itself (shared: a producer keeps its request to retry it, and keeping it copies nothing).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProduceData {
     Batches(Bytes),
-    Records { records: Rc<Vec<Record>>, producer: Option<ProducerBatch> },
+    Records { records: Rc<EncodedRecords>, producer: Option<ProducerBatch> },
+}
+
+impl ProduceData {
+    /// `records` for the leader to batch.
+    pub fn records(records: &[Record], producer: Option<ProducerBatch>) -> ProduceData {
+        ProduceData::Records { records: Rc::new(EncodedRecords::from_records(records)), producer }
+    }
 }
 
 impl ProduceData {

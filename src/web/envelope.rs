@@ -261,7 +261,8 @@ pub fn response(id: f64, r: &Response) -> (Object, Array) {
                     js::set(o, "highWatermark", v.high_watermark as f64);
                     js::set(o, "logStartOffset", v.log_start_offset as f64);
                     js::set(o, "replica", v.replica);
-                    js::set(o, "records", super::transfer::outgoing(&v.batches, &transfer));
+                    let batches: Vec<&[u8]> = v.batches.iter().map(|b| &b[..]).collect();
+                    js::set(o, "records", super::transfer::outgoing(&batches, &transfer));
                 })
             }))
             .into(),

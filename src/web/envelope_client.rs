@@ -12,7 +12,6 @@ use crate::core::error::Error;
 use crate::core::groups::GroupState;
 use crate::core::log::{OffsetAndTimestamp, OffsetSpec};
 use crate::core::protocol::{PartitionResult, ProduceData, Request, Response, TopicOutcome};
-use crate::core::record::RecordBatch;
 use crate::core::topic::{ConfigEntry, TopicConfig, CONFIG_NAMES};
 
 fn strings(list: &[String]) -> JsValue {
@@ -42,17 +41,22 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
                 (
                     "partitions",
                     js::array(partitions.iter().map(|p| {
-                        let bytes = match &p.data {
-                            ProduceData::Batches(b) => b.clone(),
-                            ProduceData::Records { records, producer } => RecordBatch::encode_producer_batch(
-                                records,
-                                producer.map(|p| (p.producer_id, p.epoch, p.base_sequence)),
-                            ),
+                        let records = match &p.data {
+                            ProduceData::Batches(b) => super::transfer::outgoing(&[b], &transfer),
+                            ProduceData::Records { records, producer } => {
+                                let header = records.sealed_header(|batch| {
+                                    if let Some(p) = producer {
+                                        (batch.producer_id, batch.producer_epoch, batch.base_sequence) =
+                                            (p.producer_id, p.epoch, p.base_sequence);
+                                    }
+                                });
+                                super::transfer::outgoing(&[&header, records.bytes()], &transfer)
+                            }
                         };
                         object([
                             ("topic", p.topic.as_str().into()),
                             ("partition", p.partition.into()),
-                            ("records", super::transfer::outgoing(std::slice::from_ref(&bytes), &transfer).into()),
+                            ("records", records.into()),
                         ])
                     }))
                     .into(),
@@ -394,7 +398,7 @@ mod tests {
     use crate::core::cluster::NewTopic;
     use crate::core::log::ProducerBatch;
     use crate::core::protocol::{FetchPartition, ProducePartition};
-    use crate::core::record::Record;
+    use crate::core::record::{Record, RecordBatch};
 
     wasm_bindgen_test_configure!(run_in_browser);
 
@@ -453,7 +457,7 @@ mod tests {
     fn produced_records_arrive_as_the_batch_a_producer_builds() {
         let records = vec![Record::keyed("k", "v", 5)];
         let producer = Some(ProducerBatch { producer_id: 3, epoch: 1, base_sequence: 8, count: 1 });
-        let data = ProduceData::Records { records: records.clone().into(), producer };
+        let data = ProduceData::records(&records, producer);
         let sent =
             Request::Produce { acks: -1, partitions: vec![ProducePartition { topic: "t".into(), partition: 0, data }] };
         let Request::Produce { acks, partitions } = through_the_wire(&sent) else { panic!("not a produce") };

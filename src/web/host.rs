@@ -303,7 +303,7 @@ mod tests {
         });
         yield_now().await; // the fetch runs, finds nothing, and waits
         assert!(answered.borrow().is_empty(), "the fetch waits for data");
-        let data = ProduceData::Records { records: vec![Record::new("v", 1)].into(), producer: None };
+        let data = ProduceData::records(&[Record::new("v", 1)], None);
         let produce =
             Request::Produce { acks: 1, partitions: vec![ProducePartition { topic: "t".into(), partition: 0, data }] };
         inner.call(produce).await.unwrap();

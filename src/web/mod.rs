@@ -42,9 +42,12 @@ pub fn version() -> String {
 pub fn record_batch(
     #[wasm_bindgen(unchecked_param_type = "Message[]")] messages: &JsValue,
 ) -> Result<js_sys::Uint8Array, JsValue> {
-    let records = pack::messages(messages, "messages", js_sys::Date::now() as i64)?.into_iter().map(|m| m.record);
-    let batch = crate::core::record::RecordBatch::from_records(records.collect());
-    Ok(js_sys::Uint8Array::from(&batch.encode()[..]))
+    let packed = pack::messages(messages, "messages")?;
+    let now = js_sys::Date::now() as i64;
+    // One batch of them all, whatever partitions they name.
+    let mut parts = crate::core::client::encode_packed(&packed, now, |_, _| Ok(0)).map_err(|e| error::to_js(&e))?;
+    let records = parts.remove(&0).unwrap_or_default();
+    Ok(js_sys::Uint8Array::from(&records.seal(0..records.len(), |_| {}).1[..]))
 }
 
 /// The records of concatenated RecordBatch v2 bytes (a Fetch answer), each `{ offset, key, value, timestamp,

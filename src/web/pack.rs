@@ -1,11 +1,10 @@
 //! Crossing between JavaScript and wasm once per send or fetch, not per record: `js/pack.js` packs a send's
-//! messages into one buffer that the core unpacks (`core::client::unpack_messages`), and builds the messages of
-//! a fetch from the core's `PackedRecords`.
+//! messages into one buffer that the core encodes from (`core::client::encode_packed`), and builds the messages
+//! of a fetch from the core's `PackedRecords`.
 
-use bytes::Bytes;
 use wasm_bindgen::prelude::*;
 
-use crate::core::client::{unpack_messages, OutgoingMessage, PackedRecords};
+use crate::core::client::PackedRecords;
 
 #[wasm_bindgen(module = "/src/web/js/pack.js")]
 extern "C" {
@@ -21,10 +20,9 @@ extern "C" {
     fn unpack_records_bigints(arena: js_sys::Uint8Array, numbers: &[i64], refs: &[i32]) -> js_sys::Array;
 }
 
-/// A send's messages as outgoing records; `now` stamps those without a timestamp.
-pub fn messages(messages: &JsValue, at: &str, now: i64) -> Result<Vec<OutgoingMessage>, JsValue> {
-    let packed = Bytes::from(pack_messages(messages, at)?);
-    unpack_messages(packed, now).map_err(|e| super::error::to_js(&e))
+/// A send's messages, checked (a wrong type is a field-naming `TypeError`) and packed for the core to encode.
+pub fn messages(messages: &JsValue, at: &str) -> Result<Vec<u8>, JsValue> {
+    pack_messages(messages, at)
 }
 
 /// KafkaJS message objects for fetched records, built in JavaScript from one copy of the fetched bytes.
@@ -44,6 +42,8 @@ pub fn records(packed: &PackedRecords) -> js_sys::Array {
 #[cfg(all(test, target_arch = "wasm32"))]
 mod tests {
     use wasm_bindgen_test::*;
+
+    use bytes::Bytes;
 
     use super::*;
     use crate::core::client::CrcCheck;

@@ -15,7 +15,7 @@ use super::js::{self, object};
 use super::kafka::resolved;
 use super::pack;
 use super::retry::{sleep, worth_retrying, Retry};
-use crate::core::client::{batches_by_partition, Accumulator, Drained, OutgoingMessage, Piece};
+use crate::core::client::{encode_packed, Accumulator, Drained, Piece};
 use crate::core::cluster::NewTopic;
 use crate::core::cluster::ProduceResult;
 use crate::core::error::Error;
@@ -80,10 +80,12 @@ struct KnownTopic {
     at_ms: f64,
 }
 
-/// One topic's messages of a send, already checked and converted.
+/// One topic's messages of a send, already checked and packed, and when they were sent (the timestamp of those
+/// without one).
 struct TopicSend {
     topic: String,
-    messages: Vec<OutgoingMessage>,
+    packed: Vec<u8>,
+    sent_ms: i64,
 }
 
 /// Tickets served strictly in the order they were taken.
@@ -331,10 +333,12 @@ impl State {
     /// Partitions a send and queues its pieces, all or (on an error) none.
     async fn enqueue(&self, sends: Vec<TopicSend>, acks: i16, outcome: &Rc<Outcome>) -> Result<(), Error> {
         let mut pieces = Vec::new();
-        for TopicSend { topic, messages } in sends {
+        for TopicSend { topic, packed, sent_ms } in sends {
             let (count, available) = self.partitions_of(&topic).await?;
-            let batches =
-                batches_by_partition(&mut self.partitioner.borrow_mut(), &topic, messages, count, &available)?;
+            let mut partitioner = self.partitioner.borrow_mut();
+            let batches = encode_packed(&packed, sent_ms, |key, explicit| {
+                partitioner.partition(&topic, key, explicit, count, &available)
+            })?;
             pieces.extend(batches.into_iter().map(|(partition, records)| (topic.clone(), partition, records)));
         }
         outcome.expect(pieces.len());
@@ -434,7 +438,7 @@ impl State {
         let mut pieces = Vec::new();
         for batch in drained.batches {
             let producer = self.next_batch_of_producer(&batch.topic, batch.partition, batch.records.len());
-            let data = ProduceData::Records { records: batch.records.into(), producer };
+            let data = ProduceData::Records { records: Rc::new(batch.records), producer };
             partitions.push(ProducePartition { topic: batch.topic, partition: batch.partition as i32, data });
             pieces.push(batch.pieces);
         }
@@ -552,7 +556,7 @@ fn acks(options: &JsValue, default: i16) -> Result<i16, JsValue> {
 
 /// One topic's messages, checked and converted now, while the caller's objects are at hand.
 fn topic_send(topic: String, messages: &JsValue, at: &str) -> Result<TopicSend, JsValue> {
-    Ok(TopicSend { topic, messages: pack::messages(messages, at, js_sys::Date::now() as i64)? })
+    Ok(TopicSend { topic, packed: pack::messages(messages, at)?, sent_ms: js_sys::Date::now() as i64 })
 }
 
 #[wasm_bindgen]

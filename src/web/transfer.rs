@@ -28,9 +28,9 @@ extern "C" {
 
 /// `chunks` laid end to end in a buffer of their own, to transfer (its buffer is pushed onto `transfer`): a view
 /// of exactly their bytes.
-pub fn outgoing(chunks: &[Bytes], transfer: &Array) -> Uint8Array {
+pub fn outgoing(chunks: &[&[u8]], transfer: &Array) -> Uint8Array {
     let spans: Vec<u32> = chunks.iter().flat_map(|c| [c.as_ptr() as u32, c.len() as u32]).collect();
-    let total = chunks.iter().map(Bytes::len).sum();
+    let total = chunks.iter().map(|c| c.len()).sum();
     let view = copy_out_to_send(&super::js::memory(), &spans, total);
     transfer.push(&view.buffer());
     view

@@ -50,7 +50,7 @@ impl ProduceSession {
                 self.next.wrapping_sub(1) % self.partitions.max(1)
             }
         };
-        let data = ProduceData::Records { records: vec![record].into(), producer: None };
+        let data = ProduceData::records(&[record], None);
         let request = Request::Produce {
             acks: -1,
             partitions: vec![ProducePartition { topic: self.topic.clone(), partition: partition as i32, data }],

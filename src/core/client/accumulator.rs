@@ -5,7 +5,7 @@
 
 use std::collections::VecDeque;
 
-use crate::core::record::Record;
+use crate::core::record::EncodedRecords;
 
 /// One send's records for one partition. `tag` says whose they are, to hand back their outcome.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,7 +14,7 @@ pub struct Piece<T> {
     pub acks: i16,
     pub topic: String,
     pub partition: u32,
-    pub records: Vec<Record>,
+    pub records: EncodedRecords,
     pub enqueued_ms: i64,
 }
 
@@ -23,7 +23,7 @@ pub struct Piece<T> {
 pub struct PartitionBatch<T> {
     pub topic: String,
     pub partition: u32,
-    pub records: Vec<Record>,
+    pub records: EncodedRecords,
     pub pieces: Vec<(T, usize, usize)>,
 }
 
@@ -34,15 +34,8 @@ pub struct Drained<T> {
     pub batches: Vec<PartitionBatch<T>>,
 }
 
-/// About what a record takes in a batch: its bytes, plus the per-record framing (varints, deltas, attributes).
-pub fn record_bytes(r: &Record) -> usize {
-    const FRAMING: usize = 12;
-    let headers: usize = r.headers.iter().map(|(k, v)| k.len() + v.as_ref().map_or(0, |v| v.len()) + 2).sum();
-    FRAMING + r.key.as_ref().map_or(0, |k| k.len()) + r.value.as_ref().map_or(0, |v| v.len()) + headers
-}
-
 fn piece_bytes<T>(p: &Piece<T>) -> usize {
-    p.records.iter().map(record_bytes).sum()
+    p.records.records_bytes()
 }
 
 #[derive(Debug)]
@@ -106,7 +99,7 @@ impl<T> Accumulator<T> {
                 let batch = PartitionBatch {
                     topic: piece.topic,
                     partition: piece.partition,
-                    records: Vec::new(),
+                    records: EncodedRecords::default(),
                     pieces: vec![],
                 };
                 batches.push((batch, 0));
@@ -114,7 +107,7 @@ impl<T> Accumulator<T> {
             });
             let (batch, size) = &mut batches[i];
             batch.pieces.push((piece.tag, batch.records.len(), piece.records.len()));
-            batch.records.extend(piece.records);
+            batch.records.append(piece.records);
             *size += bytes;
         }
         Some(Drained { acks, batches: batches.into_iter().map(|(b, _)| b).collect() })

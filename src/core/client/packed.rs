@@ -1,21 +1,22 @@
 //! The packed form of a send's messages (`src/web/js/pack.js` writes it): one buffer per send, so a send crosses
-//! from JavaScript into wasm once, and every key, value and header becomes a zero-copy slice of it.
+//! from JavaScript into wasm once, and each message is encoded from it straight into its partition's records.
 //!
 //! Layout, little-endian: `u32 count`, `u32 data offset`, then per message `u8 flags` (1 = partition given,
 //! 2 = timestamp given), `i32 partition`, `f64 timestamp`, key ref, value ref, `u32 header count`, and a name ref
 //! and a value ref per header. A ref is `i32 start` (-1 = null) and `i32 length` into the data area. The input
 //! comes from another language, so it is checked like any input: malformed buffers get `INVALID_REQUEST`.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 use bytes::Bytes;
 
-use super::{each_fetched, CrcCheck, OutgoingMessage};
+use super::{each_fetched, CrcCheck};
 use crate::core::error::Error;
-use crate::core::record::Record;
+use crate::core::record::EncodedRecords;
 
-struct Cursor {
-    buf: Bytes,
+struct Cursor<'a> {
+    buf: &'a [u8],
     pos: usize,
     /// Where the data area (the bytes that refs point into) starts.
     data: usize,
@@ -25,7 +26,7 @@ fn malformed(what: &str) -> Error {
     Error::InvalidRequest(format!("the packed messages are malformed: {what}"))
 }
 
-impl Cursor {
+impl Cursor<'_> {
     fn array<const N: usize>(&mut self) -> Result<[u8; N], Error> {
         let bytes = self.buf.get(self.pos..self.pos + N).ok_or_else(|| malformed("they end early"))?;
         let mut out = [0; N];
@@ -38,8 +39,8 @@ impl Cursor {
         Ok(i32::from_le_bytes(self.array()?))
     }
 
-    /// A ref into the data area: a zero-copy slice, or `None` for null.
-    fn bytes(&mut self) -> Result<Option<Bytes>, Error> {
+    /// A ref into the data area: where its bytes lie, or `None` for null.
+    fn field(&mut self) -> Result<Option<Range<usize>>, Error> {
         let (start, len) = (self.i32()?, self.i32()?);
         if start == -1 {
             return Ok(None);
@@ -47,42 +48,65 @@ impl Cursor {
         let from = usize::try_from(start).ok().map(|s| self.data + s);
         let to = from.zip(usize::try_from(len).ok()).map(|(f, l)| f + l);
         match (from, to) {
-            (Some(f), Some(t)) if t <= self.buf.len() => Ok(Some(self.buf.slice(f..t))),
+            (Some(f), Some(t)) if t <= self.buf.len() => Ok(Some(f..t)),
             _ => Err(malformed("a field points outside the data")),
         }
     }
 }
 
-/// The messages of a packed send; `now` stamps those without a timestamp.
-pub fn unpack(buf: Bytes, now: i64) -> Result<Vec<OutgoingMessage>, Error> {
+/// A packed send's messages, encoded per partition in message order: `partition_of(key, explicit partition)`
+/// places each, and `now` stamps those without a timestamp. All or nothing: an error (a malformed buffer, a
+/// partition that does not exist) fails the whole send.
+pub fn encode(
+    buf: &[u8],
+    now: i64,
+    mut partition_of: impl FnMut(Option<&[u8]>, Option<i32>) -> Result<u32, Error>,
+) -> Result<BTreeMap<u32, EncodedRecords>, Error> {
     let mut c = Cursor { buf, pos: 0, data: 0 };
     let count = usize::try_from(c.i32()?).map_err(|_| malformed("negative count"))?;
     c.data = usize::try_from(c.i32()?).map_err(|_| malformed("negative data offset"))?;
-    let mut out = Vec::with_capacity(count.min(c.buf.len()));
+    // Partitions in order of first use; a send's messages mostly go where the one before went.
+    let mut parts: Vec<(u32, EncodedRecords)> = Vec::new();
+    let mut last = 0;
+    let mut headers: Vec<(Range<usize>, Option<Range<usize>>)> = Vec::new();
+    let at = |r: Option<Range<usize>>| r.map(|r| &buf[r]);
     for _ in 0..count {
         let flags = c.array::<1>()?[0];
         let partition = c.i32()?;
         let timestamp = f64::from_le_bytes(c.array()?) as i64;
-        let key = c.bytes()?;
-        let value = c.bytes()?;
+        let key = c.field()?;
+        let value = c.field()?;
         let header_count = c.i32()?;
-        let mut headers = Vec::with_capacity(usize::try_from(header_count).unwrap_or(0).min(64));
+        headers.clear();
         for _ in 0..header_count {
-            let name = c.bytes()?.unwrap_or_default();
-            let name = String::from_utf8(name.to_vec()).map_err(|_| malformed("a header name is not UTF-8"))?;
-            headers.push((name, c.bytes()?));
+            let name = c.field()?.unwrap_or(0..0);
+            std::str::from_utf8(&buf[name.clone()]).map_err(|_| malformed("a header name is not UTF-8"))?;
+            headers.push((name, c.field()?));
         }
-        out.push(OutgoingMessage {
-            record: Record { key, value, timestamp: if flags & 2 != 0 { timestamp } else { now }, headers },
-            partition: (flags & 1 != 0).then_some(partition),
-        });
+        let p = partition_of(at(key.clone()), (flags & 1 != 0).then_some(partition))?;
+        if parts.get(last).is_none_or(|(q, _)| *q != p) {
+            last = parts.iter().position(|(q, _)| *q == p).unwrap_or_else(|| {
+                // The first partition gets room for all the send: the one-partition case grows nothing.
+                let room = if parts.is_empty() {
+                    EncodedRecords::with_capacity(count, buf.len())
+                } else {
+                    EncodedRecords::default()
+                };
+                parts.push((p, room));
+                parts.len() - 1
+            });
+        }
+        let named = headers.iter().map(|(name, v)| (&buf[name.clone()], at(v.clone())));
+        parts[last].1.push(at(key), at(value), named, if flags & 2 != 0 { timestamp } else { now });
     }
-    Ok(out)
+    Ok(parts.into_iter().collect())
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+    use crate::core::partitioner::{partition_for_key, NullKeyStrategy, Partitioner};
+    use crate::core::record::Record;
     use proptest::prelude::*;
 
     type Message = (Option<Vec<u8>>, Option<Vec<u8>>, Option<i32>, Option<i64>, Vec<(String, Option<Vec<u8>>)>);
@@ -133,25 +157,32 @@ mod tests {
         )
     }
 
+    /// What a send of `messages` gives each partition (its explicit one, else 0), by way of `Record`s.
+    fn expected(messages: &[Message], now: i64) -> BTreeMap<u32, EncodedRecords> {
+        let mut by_partition: BTreeMap<u32, Vec<Record>> = BTreeMap::new();
+        for (key, value, partition, timestamp, headers) in messages {
+            let bytes = |b: &Option<Vec<u8>>| b.clone().map(Bytes::from);
+            let headers = headers.iter().map(|(name, v)| (name.clone(), bytes(v))).collect();
+            let record = Record { key: bytes(key), value: bytes(value), timestamp: timestamp.unwrap_or(now), headers };
+            by_partition.entry(partition.unwrap_or(0) as u32).or_default().push(record);
+        }
+        by_partition.into_iter().map(|(p, records)| (p, EncodedRecords::from_records(&records))).collect()
+    }
+
+    fn explicit_or_zero(_key: Option<&[u8]>, partition: Option<i32>) -> Result<u32, Error> {
+        Ok(partition.unwrap_or(0) as u32)
+    }
+
     proptest! {
         #[test]
-        fn unpacks_what_was_packed(messages in proptest::collection::vec(arb_message(), 0..10)) {
+        fn encodes_what_was_packed_per_partition_in_order(messages in proptest::collection::vec(arb_message(), 0..10)) {
             let now = 42;
-            let got = unpack(Bytes::from(pack(&messages)), now).unwrap();
-            prop_assert_eq!(got.len(), messages.len());
-            for (m, (key, value, partition, timestamp, headers)) in got.iter().zip(&messages) {
-                prop_assert_eq!(m.record.key.as_deref(), key.as_deref());
-                prop_assert_eq!(m.record.value.as_deref(), value.as_deref());
-                prop_assert_eq!(m.partition, *partition);
-                prop_assert_eq!(m.record.timestamp, timestamp.unwrap_or(now));
-                let names: Vec<&str> = m.record.headers.iter().map(|(n, _)| n.as_str()).collect();
-                prop_assert_eq!(names, headers.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>());
-            }
+            prop_assert_eq!(encode(&pack(&messages), now, explicit_or_zero).unwrap(), expected(&messages, now));
         }
 
         #[test]
         fn garbage_is_an_error_never_a_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
-            if let Err(e) = unpack(Bytes::from(bytes), 0) {
+            if let Err(e) = encode(&bytes, 0, explicit_or_zero) {
                 prop_assert_eq!(e.name(), "INVALID_REQUEST");
             }
         }
@@ -161,9 +192,30 @@ mod tests {
             let packed = pack(&messages);
             let at = cut.index(packed.len());
             // Every byte is either read (the fixed part) or referenced (the data), so any cut is refused.
-            let short = unpack(Bytes::from(packed[..at].to_vec()), 0);
+            let short = encode(&packed[..at], 0, explicit_or_zero);
             prop_assert_eq!(short.map(|m| m.len()).unwrap_err().name(), "INVALID_REQUEST");
         }
+    }
+
+    #[test]
+    fn keys_place_messages_as_kafka_does_and_one_bad_partition_fails_the_send() {
+        let mut p = Partitioner::new(NullKeyStrategy::RoundRobin, 0);
+        let mut send =
+            |messages: &[Message]| encode(&pack(messages), 1, |key, explicit| p.partition("t", key, explicit, 3, &[]));
+        let message =
+            |key: &str, value: &str, partition| (Some(key.into()), Some(value.into()), partition, None, vec![]);
+        let sent = send(&[message("a", "1", None), message("b", "2", Some(2)), message("a", "3", None)]).unwrap();
+        let a = partition_for_key(b"a", 3);
+        let keyed = [Record::keyed("a", "1", 1), Record::keyed("a", "3", 1)];
+        if a == 2 {
+            let all = [keyed[0].clone(), Record::keyed("b", "2", 1), keyed[1].clone()];
+            assert_eq!(sent, BTreeMap::from([(2, EncodedRecords::from_records(&all))]));
+        } else {
+            let b = EncodedRecords::from_records(&[Record::keyed("b", "2", 1)]);
+            assert_eq!(sent, BTreeMap::from([(a, EncodedRecords::from_records(&keyed)), (2, b)]));
+        }
+        let err = send(&[message("a", "1", None), message("b", "2", Some(9))]).unwrap_err();
+        assert_eq!(err.name(), "UNKNOWN_TOPIC_OR_PARTITION");
     }
 }
 

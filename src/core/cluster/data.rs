@@ -108,7 +108,7 @@ impl Cluster {
         producer: Option<ProducerBatch>,
         now_ms: i64,
     ) -> Result<ProduceResult> {
-        self.produce_data(topic, partition, ProduceData::Records { records: records.into(), producer }, -1, now_ms)
+        self.produce_data(topic, partition, ProduceData::records(&records, producer), -1, now_ms)
     }
 
     /// Kafka's Produce for one partition with `acks` (-1, 0 or 1): a client's RecordBatch bytes, checked, or

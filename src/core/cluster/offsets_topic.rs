@@ -104,7 +104,7 @@ impl Cluster {
             headers: Vec::new(),
         };
         // The coordinator answers once its own log has the commit (and storage, for a persistent cluster).
-        let data = ProduceData::Records { records: vec![record].into(), producer: None };
+        let data = ProduceData::records(&[record], None);
         self.produce_data(CONSUMER_OFFSETS, partition, data, 1, now)
         .map_err(|e| match e {
             Error::NotLeaderOrFollower(why) | Error::LeaderNotAvailable(why) => Error::CoordinatorNotAvailable(

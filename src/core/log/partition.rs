@@ -17,7 +17,7 @@ use super::epochs::{EpochEnd, LeaderEpochs};
 use super::producers::{ProducerBatch, ProducerStates, SequenceCheck, TrackedBatch};
 use super::validate::{check_batch, check_keys, check_record_set_size, validate_produce};
 use crate::core::error::{Error, Result};
-use crate::core::record::{self, Attributes, Record, RecordBatch, TimestampType};
+use crate::core::record::{self, Attributes, EncodedRecords, RecordBatch, TimestampType};
 use crate::core::topic::TopicConfig;
 
 /// The most bytes the leader puts in one batch it builds itself. Chromium's IndexedDB keeps a value larger
@@ -322,7 +322,7 @@ impl PartitionLog {
     /// sequence numbers name one batch, which a retry must find again.
     pub fn append_records_as_leader(
         &mut self,
-        records: &[Record],
+        records: &EncodedRecords,
         producer: Option<ProducerBatch>,
         leader_epoch: i32,
         config: &TopicConfig,
@@ -333,27 +333,29 @@ impl PartitionLog {
                 return Ok(AppendInfo::duplicate(seen));
             }
         }
-        check_keys(records, config)?;
+        check_keys(records.has_keys(), config)?;
+        check_record_set_size(records.batch_bytes(), config)?;
+        check_batch(records.batch_bytes(), records.len(), config)?;
+        // An idempotent producer's records are one batch: its sequence numbers name it.
         let most = if producer.is_some() { usize::MAX } else { LEADER_BATCH_BYTES };
+        let parts = records.parts(most);
         let log_append_time = (config.message_timestamp_type == TimestampType::LogAppendTime).then_some(now_ms);
         let base_offset = self.log_end_offset;
-        let (size, parts) = RecordBatch::seal_in_parts(records, most, |first, batch| {
-            batch.base_offset = base_offset + first as i64;
-            batch.partition_leader_epoch = leader_epoch;
-            if let Some(p) = &producer {
-                // An idempotent producer's records are one batch (`first` is 0): its sequence numbers name it.
-                (batch.producer_id, batch.producer_epoch, batch.base_sequence) =
-                    (p.producer_id, p.epoch, p.base_sequence);
-            }
-            if let Some(t) = log_append_time {
-                batch.attributes.0 |= Attributes::TIMESTAMP_TYPE;
-                batch.max_timestamp = t;
-            }
-        });
-        check_record_set_size(size, config)?;
-        check_batch(size, records.len(), config)?;
         let mut appended = Vec::with_capacity(parts.len());
-        for (batch, bytes) in parts {
+        for part in parts {
+            let first = part.start;
+            let (batch, bytes) = records.seal(part, |batch| {
+                batch.base_offset = base_offset + first as i64;
+                batch.partition_leader_epoch = leader_epoch;
+                if let Some(p) = &producer {
+                    (batch.producer_id, batch.producer_epoch, batch.base_sequence) =
+                        (p.producer_id, p.epoch, p.base_sequence);
+                }
+                if let Some(t) = log_append_time {
+                    batch.attributes.0 |= Attributes::TIMESTAMP_TYPE;
+                    batch.max_timestamp = t;
+                }
+            });
             let (last_offset, max_timestamp) = (batch.last_offset(), batch.max_timestamp);
             let stored = StoredBatch { base_offset: batch.base_offset, last_offset, max_timestamp, bytes };
             self.push(stored.clone());

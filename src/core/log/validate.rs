@@ -8,7 +8,7 @@
 use bytes::Bytes;
 
 use crate::core::error::{Error, Result};
-use crate::core::record::{split_batches, BatchHeader, Record, RecordCursor};
+use crate::core::record::{split_batches, BatchHeader, RecordCursor};
 use crate::core::topic::TopicConfig;
 
 /// One validated batch, ready for offsets to be assigned.
@@ -60,9 +60,9 @@ pub fn validate_produce(records: &Bytes, config: &TopicConfig) -> Result<Vec<Val
     Ok(batches)
 }
 
-/// Keys on a compacted topic, for records the leader batches itself.
-pub fn check_keys(records: &[Record], config: &TopicConfig) -> Result<()> {
-    (0..).zip(records).try_for_each(|(delta, r)| check_key(r.key.is_some(), delta, config))
+/// Keys on a compacted topic, for records the leader batches itself: whether each has one, in order.
+pub fn check_keys(has_keys: impl Iterator<Item = bool>, config: &TopicConfig) -> Result<()> {
+    (0..).zip(has_keys).try_for_each(|(delta, has_key)| check_key(has_key, delta, config))
 }
 
 /// A batch of `size` bytes and `count` records: not empty, and within `max.message.bytes`.

@@ -237,65 +237,6 @@ impl RecordBatch {
         self.encode_with(self.records.iter().map(|r| (r.offset_delta, &r.record)))
     }
 
-    /// A producer's batch of `records` (as `from_records` makes it, with `producer`'s id, epoch and first
-    /// sequence), encoded from the records where they are.
-    pub fn encode_producer_batch(records: &[Record], producer: Option<(i64, i16, i32)>) -> Bytes {
-        let mut header = RecordBatch::header_of(records);
-        if let Some(ids) = producer {
-            (header.producer_id, header.producer_epoch, header.base_sequence) = ids;
-        }
-        header.encode_with(records.iter().enumerate().map(|(i, r)| (i as i32, r)))
-    }
-
-    /// The header `from_records` gives `records`, without taking them.
-    fn header_of(records: &[Record]) -> RecordBatch {
-        let mut header = RecordBatch::from_records(Vec::new());
-        header.base_timestamp = records.first().map_or(0, |r| r.timestamp);
-        header.max_timestamp = records.iter().map(|r| r.timestamp).max().unwrap_or(-1);
-        header.last_offset_delta = records.len().saturating_sub(1) as i32;
-        header
-    }
-
-    /// Seals `records`, numbered from 0 as `from_records` numbers them, as one batch or, when that would be
-    /// larger than `max_bytes`, as consecutive batches of about `max_bytes` or less each (a larger record goes
-    /// alone). `fill(first, header)` sets the rest of each batch's header, `first` being the index of its first
-    /// record. Gives the size one batch of all the records would have (what a topic's limits apply to), and each
-    /// batch's header (without its records) with its bytes.
-    pub fn seal_in_parts(
-        records: &[Record],
-        max_bytes: usize,
-        mut fill: impl FnMut(usize, &mut RecordBatch),
-    ) -> (usize, Vec<(RecordBatch, Bytes)>) {
-        let mut whole = RecordBatch::header_of(records);
-        let numbered = || records.iter().enumerate().map(|(i, r)| (i as i32, r));
-        let bodies = whole.bodies(numbered());
-        let lens: Vec<usize> = bodies.iter().map(|&b| varint_len(b as i32) + b).collect();
-        let size = HEADER_LEN + lens.iter().sum::<usize>();
-        if size <= max_bytes {
-            fill(0, &mut whole);
-            let bytes = whole.write(numbered(), &bodies);
-            return (size, vec![(whole, bytes)]);
-        }
-        let mut parts = Vec::new();
-        let mut seal = |first: usize, end: usize| {
-            let part = &records[first..end];
-            let mut header = RecordBatch::header_of(part);
-            fill(first, &mut header);
-            let bytes = header.encode_with(part.iter().enumerate().map(|(i, r)| (i as i32, r)));
-            parts.push((header, bytes));
-        };
-        let (mut first, mut bytes) = (0, HEADER_LEN);
-        for (i, len) in lens.into_iter().enumerate() {
-            if i > first && bytes + len > max_bytes {
-                seal(first, i);
-                (first, bytes) = (i, HEADER_LEN);
-            }
-            bytes += len;
-        }
-        seal(first, records.len());
-        (size, parts)
-    }
-
     /// Each record's body length (what its length prefix says) in this batch.
     fn bodies<'a>(&self, records: impl Iterator<Item = (i32, &'a Record)>) -> Vec<usize> {
         records.map(|(delta, r)| record::body_len(r, delta, self.timestamp_delta(r))).collect()
@@ -312,11 +253,22 @@ impl RecordBatch {
     fn write<'a>(&self, records: impl Iterator<Item = (i32, &'a Record)>, bodies: &[usize]) -> Bytes {
         let size = HEADER_LEN + bodies.iter().map(|&b| varint_len(b as i32) + b).sum::<usize>();
         let mut out = Vec::with_capacity(size);
+        self.write_header(&mut out, size, bodies.len());
+        for ((delta, r), &body) in records.zip(bodies) {
+            record::encode(&mut out, r, delta, self.timestamp_delta(r), body);
+        }
+        debug_assert_eq!(out.len(), size);
+        seal_crc(&mut out);
+        Bytes::from(out)
+    }
+
+    /// Appends this batch's header for a batch of `size` bytes holding `count` records, its CRC left zero.
+    pub(super) fn write_header(&self, out: &mut Vec<u8>, size: usize, count: usize) {
         out.extend_from_slice(&self.base_offset.to_be_bytes());
         out.extend_from_slice(&((size - LOG_OVERHEAD) as i32).to_be_bytes());
         out.extend_from_slice(&self.partition_leader_epoch.to_be_bytes());
         out.push(MAGIC as u8);
-        out.extend_from_slice(&[0; 4]); // CRC, sealed below
+        out.extend_from_slice(&[0; 4]); // CRC, sealed once the records follow
         out.extend_from_slice(&self.attributes.0.to_be_bytes());
         out.extend_from_slice(&self.last_offset_delta.to_be_bytes());
         out.extend_from_slice(&self.base_timestamp.to_be_bytes());
@@ -324,13 +276,7 @@ impl RecordBatch {
         out.extend_from_slice(&self.producer_id.to_be_bytes());
         out.extend_from_slice(&self.producer_epoch.to_be_bytes());
         out.extend_from_slice(&self.base_sequence.to_be_bytes());
-        out.extend_from_slice(&(bodies.len() as i32).to_be_bytes());
-        for ((delta, r), &body) in records.zip(bodies) {
-            record::encode(&mut out, r, delta, self.timestamp_delta(r), body);
-        }
-        debug_assert_eq!(out.len(), size);
-        seal_crc(&mut out);
-        Bytes::from(out)
+        out.extend_from_slice(&(count as i32).to_be_bytes());
     }
 
     fn timestamp_delta(&self, record: &Record) -> i64 {
@@ -505,9 +451,23 @@ pub fn set_max_timestamp(batch: &mut [u8], timestamp_type: TimestampType, max_ti
     seal_crc(batch);
 }
 
-fn seal_crc(batch: &mut [u8]) {
+pub(super) fn seal_crc(batch: &mut [u8]) {
     let crc = checksum(&batch[ATTRIBUTES_AT..]);
     batch[CRC_AT..CRC_AT + 4].copy_from_slice(&crc.to_be_bytes());
+}
+
+/// Seals the CRC of a batch held as its `header` and, apart, its `records`.
+pub(super) fn seal_crc_of_parts(header: &mut [u8; HEADER_LEN], records: &[u8]) {
+    #[cfg(target_arch = "wasm32")]
+    let crc = {
+        let mut digest = TABLE_CRC32C.digest();
+        digest.update(&header[ATTRIBUTES_AT..]);
+        digest.update(records);
+        digest.finalize()
+    };
+    #[cfg(not(target_arch = "wasm32"))]
+    let crc = crc32c::crc32c_append(crc32c::crc32c(&header[ATTRIBUTES_AT..]), records);
+    header[CRC_AT..CRC_AT + 4].copy_from_slice(&crc.to_be_bytes());
 }
 
 /// A batch's CRC-32C. Natively the `crc32c` crate uses the CPU's CRC instruction; wasm has none, and there
@@ -520,9 +480,10 @@ fn checksum(bytes: &[u8]) -> u32 {
     return crc32c::crc32c(bytes);
 }
 
+const TABLE_CRC32C: crc::Crc<u32, crc::Table<16>> = crc::Crc::<u32, crc::Table<16>>::new(&crc::CRC_32_ISCSI);
+
 /// CRC-32C by the `crc` crate's 16-way lookup table: the wasm build's checksum (tested natively against
 /// `crc32c`'s).
 pub fn table_checksum(bytes: &[u8]) -> u32 {
-    const CRC32C: crc::Crc<u32, crc::Table<16>> = crc::Crc::<u32, crc::Table<16>>::new(&crc::CRC_32_ISCSI);
-    CRC32C.checksum(bytes)
+    TABLE_CRC32C.checksum(bytes)
 }

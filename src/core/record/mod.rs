@@ -1,6 +1,7 @@
 //! Records and Kafka's RecordBatch v2 codec.
 
 mod batch;
+mod encoded;
 mod single;
 mod wire;
 
@@ -9,4 +10,5 @@ pub use batch::{
     set_partition_leader_epoch, split_batches, table_checksum, Attributes, BatchHeader, BatchRecord, Compression,
     RecordBatch, RecordCursor, TimestampType, HEADER_LEN, LOG_OVERHEAD, MAGIC,
 };
+pub use encoded::EncodedRecords;
 pub use single::{Header, Record, RecordFields};

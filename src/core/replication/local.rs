@@ -97,7 +97,7 @@ impl LocalCluster {
         acks: i16,
         now_ms: i64,
     ) -> ProduceOutcome {
-        let append = ProduceData::Records { records: records.into(), producer }.leader_append(now_ms);
+        let append = ProduceData::records(&records, producer).leader_append(now_ms);
         self.produce_with(broker, partition, acks, now_ms, append).0
     }
 

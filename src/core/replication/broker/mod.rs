@@ -276,7 +276,7 @@ impl Broker {
         acks: i16,
         now_ms: i64,
     ) -> ProduceOutcome {
-        let append = ProduceData::Records { records: records.into(), producer }.leader_append(now_ms);
+        let append = ProduceData::records(&records, producer).leader_append(now_ms);
         self.produce_with(partition, acks, now_ms, append).0
     }
 
