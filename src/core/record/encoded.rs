@@ -9,7 +9,7 @@ use std::ops::Range;
 use bytes::Bytes;
 
 use super::batch::{seal_crc, seal_crc_of_parts, RecordBatch, HEADER_LEN, LOG_OVERHEAD};
-use super::single::Record;
+use super::single::{nullable_len, put_nullable, Record};
 use super::wire::{put_varint, put_varlong, varint_len, varlong_len};
 
 /// Where one record lies in [`EncodedRecords`]'s bytes.
@@ -18,8 +18,6 @@ struct Entry {
     timestamp: i64,
     /// Its fields after the offset delta (key, value, headers), encoded: what a rewrite copies as it is.
     fields: Range<usize>,
-    /// All of it, length prefix included.
-    size: usize,
 }
 
 /// Records encoded as a batch's record section (see the module docs).
@@ -27,20 +25,6 @@ struct Entry {
 pub struct EncodedRecords {
     bytes: Vec<u8>,
     entries: Vec<Entry>,
-}
-
-fn nullable_len(field: Option<&[u8]>) -> usize {
-    field.map_or(1, |b| varint_len(b.len() as i32) + b.len())
-}
-
-fn put_nullable(out: &mut Vec<u8>, field: Option<&[u8]>) {
-    match field {
-        None => put_varint(out, -1),
-        Some(b) => {
-            put_varint(out, b.len() as i32);
-            out.extend_from_slice(b);
-        }
-    }
 }
 
 impl EncodedRecords {
@@ -73,7 +57,7 @@ impl EncodedRecords {
             + nullable_len(value)
             + varint_len(header_count)
             + headers.clone().map(|(name, v)| nullable_len(Some(name)) + nullable_len(v)).sum::<usize>();
-        let start = self.begin(timestamp, fields_len);
+        self.begin(timestamp, fields_len);
         let fields_at = self.bytes.len();
         put_nullable(&mut self.bytes, key);
         put_nullable(&mut self.bytes, value);
@@ -82,20 +66,17 @@ impl EncodedRecords {
             put_nullable(&mut self.bytes, Some(name));
             put_nullable(&mut self.bytes, v);
         }
-        self.end(start, fields_at, timestamp);
+        self.end(fields_at, timestamp);
     }
 
-    /// Writes a record's length, attributes and deltas, for fields of `fields_len` bytes; gives where it starts.
-    fn begin(&mut self, timestamp: i64, fields_len: usize) -> usize {
-        let start = self.bytes.len();
+    /// Writes a record's length, attributes and deltas, for fields of `fields_len` bytes.
+    fn begin(&mut self, timestamp: i64, fields_len: usize) {
         let timestamp_delta = timestamp.wrapping_sub(self.base_timestamp().unwrap_or(timestamp));
         write_prefix(&mut self.bytes, self.entries.len() as i32, timestamp_delta, fields_len);
-        start
     }
 
-    fn end(&mut self, start: usize, fields_at: usize, timestamp: i64) {
-        let end = self.bytes.len();
-        self.entries.push(Entry { timestamp, fields: fields_at..end, size: end - start });
+    fn end(&mut self, fields_at: usize, timestamp: i64) {
+        self.entries.push(Entry { timestamp, fields: fields_at..self.bytes.len() });
     }
 
     /// Appends `other`'s records after these, renumbered.
@@ -107,24 +88,31 @@ impl EncodedRecords {
         self.bytes.reserve(other.bytes.len());
         self.entries.reserve(other.entries.len());
         for e in &other.entries {
-            let start = self.begin(e.timestamp, e.fields.len());
+            self.begin(e.timestamp, e.fields.len());
             let fields_at = self.bytes.len();
             self.bytes.extend_from_slice(&other.bytes[e.fields.clone()]);
-            self.end(start, fields_at, e.timestamp);
+            self.end(fields_at, e.timestamp);
         }
     }
 
     /// These records as consecutive parts (ranges of their indexes), each of at most `max_bytes` once sealed as
     /// a batch (a larger record goes alone); one part when they fit.
     pub fn parts(&self, max_bytes: usize) -> Vec<Range<usize>> {
+        // A record's size in a part: its deltas count from the part's first record.
+        let size_in = |first: usize, i: usize| {
+            let (e, base) = (&self.entries[i], self.entries[first].timestamp);
+            record_len((i - first) as i32, e.timestamp.wrapping_sub(base), e.fields.len())
+        };
         let mut parts = Vec::new();
         let (mut first, mut bytes) = (0, HEADER_LEN);
-        for (i, e) in self.entries.iter().enumerate() {
-            if i > first && bytes + e.size > max_bytes {
+        for i in 0..self.entries.len() {
+            let size = size_in(first, i);
+            if i > first && bytes + size > max_bytes {
                 parts.push(first..i);
-                (first, bytes) = (i, HEADER_LEN);
+                (first, bytes) = (i, HEADER_LEN + size_in(i, i));
+            } else {
+                bytes += size;
             }
-            bytes += e.size;
         }
         parts.push(first..self.entries.len());
         parts
@@ -181,7 +169,9 @@ impl EncodedRecords {
         let from_first = part.start == 0;
         let header = self.header(part.clone(), fill);
         let entries = &self.entries[part];
-        let mut out = Vec::with_capacity(HEADER_LEN + entries.iter().map(|e| e.size).sum::<usize>());
+        // Room for every record as encoded here, and for deltas that grow when renumbered.
+        let room = entries.last().map_or(0, |e| e.fields.end) - entries.first().map_or(0, |e| e.fields.start);
+        let mut out = Vec::with_capacity(HEADER_LEN + room + 16 * entries.len());
         header.write_header(&mut out, HEADER_LEN, entries.len()); // its length is set below
         if from_first {
             // The records from the first on stand as they are: copied in one go.
@@ -211,9 +201,20 @@ impl EncodedRecords {
     }
 }
 
+/// The length of a record's body (after its length prefix) with these deltas and encoded fields.
+fn body_len(offset_delta: i32, timestamp_delta: i64, fields_len: usize) -> usize {
+    1 + varlong_len(timestamp_delta) + varint_len(offset_delta) + fields_len
+}
+
+/// All of a record's bytes, length prefix included.
+fn record_len(offset_delta: i32, timestamp_delta: i64, fields_len: usize) -> usize {
+    let body = body_len(offset_delta, timestamp_delta, fields_len);
+    varint_len(body as i32) + body
+}
+
 /// Writes a record's length prefix, attributes and deltas, for encoded fields of `fields_len` bytes.
 fn write_prefix(out: &mut Vec<u8>, offset_delta: i32, timestamp_delta: i64, fields_len: usize) {
-    let body = 1 + varlong_len(timestamp_delta) + varint_len(offset_delta) + fields_len;
+    let body = body_len(offset_delta, timestamp_delta, fields_len);
     out.reserve(varint_len(body as i32) + body);
     put_varint(out, body as i32);
     out.push(0); // record attributes: unused by every Kafka version so far
@@ -230,7 +231,9 @@ mod tests {
     fn arb_record() -> impl Strategy<Value = Record> {
         let bytes = || proptest::option::of(proptest::collection::vec(any::<u8>(), 0..300).prop_map(Bytes::from));
         let header = ("[a-z]{1,4}", bytes());
-        (bytes(), bytes(), -5i64..5_000_000, proptest::collection::vec(header, 0..3))
+        // Timestamps that jump both ways: deltas counted from a part's first record can grow.
+        let timestamp = prop_oneof![-5i64..5_000_000, Just(i64::MIN / 4), Just(i64::MAX / 4)];
+        (bytes(), bytes(), timestamp, proptest::collection::vec(header, 0..3))
             .prop_map(|(key, value, timestamp, headers)| Record { key, value, timestamp, headers })
     }
 
@@ -275,9 +278,8 @@ mod tests {
             }
             prop_assert_eq!(parts.iter().map(|p| p.len()).sum::<usize>(), records.len());
             prop_assert!(parts.windows(2).all(|w| w[0].end == w[1].start));
-            if encoded.batch_bytes() <= max {
-                prop_assert_eq!(parts.len(), 1);
-            }
+            let split = encoded.batch_bytes() > max && records.len() > 1;
+            prop_assert_eq!(parts.len() > 1, split, "only what does not fit is split");
         }
     }
 }

@@ -47,14 +47,14 @@ impl Record {
     }
 }
 
-fn nullable_len(field: Option<&[u8]>) -> usize {
+pub(super) fn nullable_len(field: Option<&[u8]>) -> usize {
     match field {
         None => varint_len(-1),
         Some(b) => varint_len(b.len() as i32) + b.len(),
     }
 }
 
-fn put_nullable(out: &mut Vec<u8>, field: Option<&[u8]>) {
+pub(super) fn put_nullable(out: &mut Vec<u8>, field: Option<&[u8]>) {
     match field {
         None => put_varint(out, -1),
         Some(b) => {
