@@ -86,9 +86,10 @@ pub fn encode(
         let p = partition_of(at(key.clone()), (flags & 1 != 0).then_some(partition))?;
         if parts.get(last).is_none_or(|(q, _)| *q != p) {
             last = parts.iter().position(|(q, _)| *q == p).unwrap_or_else(|| {
-                // The first partition gets room for all the send: the one-partition case grows nothing.
+                // The first partition gets room for all the send: the one-partition case grows nothing. (Each
+                // message takes at least 33 bytes here, so a count the buffer cannot hold reserves nothing more.)
                 let room = if parts.is_empty() {
-                    EncodedRecords::with_capacity(count, buf.len())
+                    EncodedRecords::with_capacity(count.min(buf.len() / 33), buf.len())
                 } else {
                     EncodedRecords::default()
                 };
@@ -185,6 +186,13 @@ mod tests {
             if let Err(e) = encode(&bytes, 0, explicit_or_zero) {
                 prop_assert_eq!(e.name(), "INVALID_REQUEST");
             }
+        }
+
+        #[test]
+        fn a_count_larger_than_the_buffer_is_refused_without_reserving_it(messages in proptest::collection::vec(arb_message(), 1..3)) {
+            let mut packed = pack(&messages);
+            packed[..4].copy_from_slice(&i32::MAX.to_le_bytes());
+            prop_assert_eq!(encode(&packed, 0, explicit_or_zero).unwrap_err().name(), "INVALID_REQUEST");
         }
 
         #[test]
