@@ -27,6 +27,8 @@ extern "C" {
     async fn admin_operations(kafka: JsValue, options: JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = changeEventsAreThrottled)]
     async fn change_events_are_throttled(kafka: JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = minBytesWaitsForEnough)]
+    async fn min_bytes_waits_for_enough(kafka: JsValue) -> Result<JsValue, JsValue>;
 }
 
 #[wasm_bindgen(module = "/tests/web/host.js")]
@@ -110,6 +112,16 @@ async fn through_a_port_a_group_resumes_from_its_committed_offsets() {
 #[wasm_bindgen_test]
 async fn through_a_port_each_batch_pause_and_resume() {
     ok(each_batch_and_pause(remote("port-batches").await).await);
+}
+
+#[wasm_bindgen_test]
+async fn a_consumer_with_min_bytes_waits_for_enough() {
+    ok(min_bytes_waits_for_enough(open("api-min-bytes").await).await);
+}
+
+#[wasm_bindgen_test]
+async fn through_a_port_a_consumer_with_min_bytes_waits_for_enough() {
+    ok(min_bytes_waits_for_enough(remote("port-min-bytes").await).await);
 }
 
 #[wasm_bindgen_test]

@@ -28,10 +28,10 @@ const roles = {
 
   /** Reads until `records` more have arrived (at each run); reports when the last one did. With `checkCrcs`,
    * it computes every batch's CRC again, as Java's consumer does by default. */
-  async consume({ port, records, checkCrcs }) {
+  async consume({ port, records, options = {} }) {
     await init();
     const kafka = await Kafka.connect(port);
-    const consumer = kafka.consumer({ groupId: `bench-${Math.random()}`, maxWaitTimeInMs: 1000, checkCrcs });
+    const consumer = kafka.consumer({ groupId: `bench-${Math.random()}`, maxWaitTimeInMs: 1000, ...options });
     await consumer.connect();
     await consumer.subscribe({ topic: 'bench', fromBeginning: true });
     let seen = 0;

@@ -167,6 +167,8 @@ export interface ConsumerConfig {
   groupId?: string;
   /** Default 1 MiB. */
   maxBytesPerPartition?: number;
+  /** Kafka's fetch.min.bytes: a fetch waits (up to its wait) until this many bytes are there. Default 1. */
+  minBytes?: number;
   /** How long a fetch waits for new data. Default 5000. */
   maxWaitTimeInMs?: number;
   /** A member not heard from for this long is removed from the group, and its partitions move. Default 30000. */

@@ -223,3 +223,30 @@ export async function changeEventsAreThrottled(kafka) {
   check(all.includes('produce:busy') && all.at(-1) === 'createPartitions:busy', 'every kind of change is told: ' + all.slice(-3));
   return true;
 }
+
+/** KafkaJS's `minBytes`: a fetch waits (up to its wait) until that much is there, so records produced close
+ * together come in one batch; by default a fetch answers as soon as anything is there. */
+export async function minBytesWaitsForEnough(kafka) {
+  const producer = kafka.producer();
+  await producer.connect();
+  const firstBatchAfterWarmUp = async (topic, config) => {
+    await kafka.admin().createTopics({ topics: [{ topic, numPartitions: 1 }] });
+    const consumer = kafka.consumer({ groupId: `g-${topic}`, maxWaitTimeInMs: 1000, ...config });
+    const batches = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ eachBatch: async ({ batch }) => { batches.push(batch.messages.map((m) => text(m.value).slice(0, 1))); } });
+    // Once the warm-up record is read, the consumer's next fetch is waiting for new records.
+    await producer.send({ topic, messages: [{ value: 'w'.repeat(2000) }] });
+    for (let i = 0; batches.length === 0; i++) { check(i < 250, `${topic}: the warm-up record arrives`); await sleep(20); }
+    await producer.send({ topic, messages: [{ value: 'a' }] });
+    await sleep(30);
+    await producer.send({ topic, messages: [{ value: 'b'.repeat(2000) }] });
+    for (let i = 0; batches.flat().length < 3; i++) { check(i < 250, `${topic}: both records arrive`); await sleep(20); }
+    await consumer.disconnect();
+    return batches.slice(1);
+  };
+  eq(await firstBatchAfterWarmUp('min-bytes-default', {}), [['a'], ['b']], 'by default each record comes as soon as it is there');
+  eq(await firstBatchAfterWarmUp('min-bytes-1000', { minBytes: 1000 }), [['a', 'b']], 'with minBytes the fetch waits for enough');
+  await throws(() => kafka.consumer({ groupId: 'g', minBytes: -1 }), { name: 'TypeError' }, 'a negative minBytes');
+}

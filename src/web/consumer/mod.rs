@@ -67,6 +67,8 @@ struct State {
     broker: Broker,
     group_id: String,
     max_bytes: usize,
+    /// KafkaJS's `minBytes` (Kafka's `fetch.min.bytes`): a fetch waits, up to its wait, until this much is there.
+    min_bytes: usize,
     max_wait_ms: u32,
     /// KafkaJS's `rackId` (Kafka's `client.rack`): an in-sync replica in this rack serves its fetches (KIP-392).
     rack: Option<String>,
@@ -117,6 +119,7 @@ impl Consumer {
                 group_id,
                 max_bytes: js::opt_int(config, "maxBytesPerPartition", "maxBytesPerPartition")?
                     .unwrap_or(DEFAULT_MAX_BYTES),
+                min_bytes: js::opt_int(config, "minBytes", "minBytes")?.unwrap_or(1),
                 max_wait_ms: js::opt_int(config, "maxWaitTimeInMs", "maxWaitTimeInMs")?.unwrap_or(DEFAULT_MAX_WAIT_MS),
                 rack: js::opt_string(config, "rackId", "rackId")?,
                 crc_check: match js::opt_bool(config, "checkCrcs", "checkCrcs")? {
