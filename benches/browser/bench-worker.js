@@ -26,8 +26,8 @@ const roles = {
     };
   },
 
-  /** Reads until `records` more have arrived (at each run); reports when the last one did. With `checkCrcs`,
-   * it computes every batch's CRC again, as Java's consumer does by default. */
+  /** Reads until `records` more have arrived (at each run); reports when the last one did. `options` go to the
+   * consumer (`checkCrcs: true` computes every batch's CRC again, as Java's consumer does by default). */
   async consume({ port, records, options = {} }) {
     await init();
     const kafka = await Kafka.connect(port);

@@ -65,7 +65,7 @@ async function franzThroughput(storage, runs, checkCrcs = false) {
   const admin = (await host.connect()).admin();
   await admin.deleteTopics({ topics: ['bench'] }).catch(() => {});
   await admin.createTopics({ topics: [{ topic: 'bench', numPartitions: 1 }] });
-  const consumer = await ready('consume', { port: host.port(), records: RECORDS, checkCrcs });
+  const consumer = await ready('consume', { port: host.port(), records: RECORDS, options: { checkCrcs } });
   const producer = await ready('produce', { port: host.port(), records: RECORDS, perSend: PER_SEND, window: 5, acks: -1 });
   const seconds = [];
   for (let i = 0; i < runs; i++) seconds.push(await timed(consumer, producer));
