@@ -33,9 +33,7 @@ impl ProduceData {
     pub fn records(records: &[Record], producer: Option<ProducerBatch>) -> ProduceData {
         ProduceData::Records { records: Rc::new(EncodedRecords::from_records(records)), producer }
     }
-}
 
-impl ProduceData {
     /// The leader's append of this data at `now_ms`: a client's bytes checked as Kafka's `LogValidator` does, or
     /// records the leader batches and seals itself.
     pub fn leader_append(self, now_ms: i64) -> impl FnOnce(&mut PartitionLog, i32, &TopicConfig) -> Result<AppendInfo> {
