@@ -154,7 +154,8 @@ const decoder = new TextDecoder();
  * values are views of `arena`; offsets and timestamps strings (from `numbers`, doubles when all are exact as
  * doubles, BigInts otherwise); repeated header names arrays. */
 export function unpackRecords(arena, numbers, refs) {
-  const messages = [];
+  // Made at its size: growing it by push cost a third of building the messages (Node, 1000 messages).
+  const messages = new Array(numbers.length / 2);
   // A view by constructor: `subarray` looks up a species constructor on every call, half again as slow.
   const { buffer, byteOffset } = arena;
   const view = (start, length) => (start < 0 ? null : new Uint8Array(buffer, byteOffset + start, length));
@@ -177,7 +178,7 @@ export function unpackRecords(arena, numbers, refs) {
       time = numbers[r + 1];
       timeString = String(time);
     }
-    messages.push({ key, value, timestamp: timeString, attributes: 0, offset: String(numbers[r]), headers });
+    messages[r / 2] = { key, value, timestamp: timeString, attributes: 0, offset: String(numbers[r]), headers };
   }
   return messages;
 }
