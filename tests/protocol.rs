@@ -18,10 +18,15 @@ fn produce(topic: &str, values: &[&str]) -> Request {
 }
 
 fn fetch_all(partitions: i32) -> Request {
+    fetch_at_most(partitions, usize::MAX)
+}
+
+/// A fetch of `partitions` partitions of "t" from offset 0, of at most `max_bytes` in all.
+fn fetch_at_most(partitions: i32, max_bytes: usize) -> Request {
     let partitions = (0..partitions)
         .map(|p| FetchPartition { topic: "t".into(), partition: p, offset: 0, max_bytes: 1 << 20 })
         .collect();
-    Request::Fetch { partitions, min_bytes: 1, max_wait_ms: 0, rack: None }
+    Request::Fetch { partitions, min_bytes: 1, max_bytes, max_wait_ms: 0, rack: None }
 }
 
 /// A persistent cluster with one topic, its setup already written.
@@ -103,6 +108,34 @@ fn produce_and_fetch_round_trip_through_the_protocol() {
         .map(|r| (r.partition, r.result.as_ref().unwrap().high_watermark, r.result.as_ref().unwrap().batches.len()))
         .collect();
     assert_eq!(summary, [(0, 2, 1), (1, 0, 0)], "one fetch answers for every partition");
+}
+
+#[test]
+fn a_fetch_answers_up_to_its_max_bytes_in_all_but_always_its_first_batch() {
+    let mut c = cluster();
+    for partition in [0, 1] {
+        for value in ["aaaaaaaaaa", "bbbbbbbbbb"] {
+            let data = ProduceData::records(&records(&[value]), None);
+            let produce = Request::Produce {
+                acks: -1,
+                partitions: vec![ProducePartition { topic: "t".into(), partition, data }],
+            };
+            c.handle(produce, T0).unwrap();
+        }
+    }
+    let write = c.take_write().unwrap();
+    c.write_done(&write);
+    // Four batches of one record each, all of the same size.
+    let Response::Fetch(all) = c.handle(fetch_all(2), T0).unwrap() else { panic!("not a fetch") };
+    let size = all[0].result.as_ref().unwrap().batches[0].len();
+    let mut batches = |max_bytes| {
+        let Response::Fetch(f) = c.handle(fetch_at_most(2, max_bytes), T0).unwrap() else { panic!("not a fetch") };
+        f.iter().map(|r| r.result.as_ref().unwrap().batches.len()).collect::<Vec<_>>()
+    };
+    assert_eq!(batches(usize::MAX), [2, 2]);
+    assert_eq!(batches(3 * size), [2, 1], "the batches of each partition in order, up to the limit");
+    assert_eq!(batches(2 * size), [2, 0], "a partition whose next batch does not fit answers with none");
+    assert_eq!(batches(1), [1, 0], "the first batch goes whatever its size (KIP-74)");
 }
 
 #[test]

@@ -29,6 +29,8 @@ extern "C" {
     async fn change_events_are_throttled(kafka: JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = minBytesWaitsForEnough)]
     async fn min_bytes_waits_for_enough(kafka: JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = maxBytesCapsAFetch)]
+    async fn max_bytes_caps_a_fetch(kafka: JsValue) -> Result<JsValue, JsValue>;
 }
 
 #[wasm_bindgen(module = "/tests/web/host.js")]
@@ -122,6 +124,16 @@ async fn a_consumer_with_min_bytes_waits_for_enough() {
 #[wasm_bindgen_test]
 async fn through_a_port_a_consumer_with_min_bytes_waits_for_enough() {
     ok(min_bytes_waits_for_enough(remote("port-min-bytes").await).await);
+}
+
+#[wasm_bindgen_test]
+async fn a_consumer_max_bytes_caps_each_fetch() {
+    ok(max_bytes_caps_a_fetch(open("api-max-bytes").await).await);
+}
+
+#[wasm_bindgen_test]
+async fn through_a_port_a_consumer_max_bytes_caps_each_fetch() {
+    ok(max_bytes_caps_a_fetch(remote("port-max-bytes").await).await);
 }
 
 #[wasm_bindgen_test]

@@ -71,6 +71,22 @@ pub struct PartitionResult<T> {
     pub result: Result<T>,
 }
 
+/// Kafka's fetch `max_bytes` (KIP-74): the partitions' batches, in order, up to `max_bytes` in all. The first
+/// batch of the first partition that has any goes whatever its size, so that a consumer always makes progress;
+/// a partition whose next batch does not fit answers with none, and a consumer fetches it again from there.
+pub fn cap_fetch_bytes(answers: &mut [PartitionResult<FetchResult>], max_bytes: usize) {
+    let mut total = 0;
+    for fetched in answers.iter_mut().filter_map(|a| a.result.as_mut().ok()) {
+        let fits = fetched.batches.iter().take_while(|b| {
+            let fits = total == 0 || total + b.len() <= max_bytes;
+            total += if fits { b.len() } else { 0 };
+            fits
+        });
+        let keep = fits.count();
+        fetched.batches.truncate(keep);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
     /// Kafka's Produce: many partitions, one `acks` (-1 all, 0 or 1).
@@ -79,10 +95,11 @@ pub enum Request {
         partitions: Vec<ProducePartition>,
     },
     /// Kafka's Fetch: many partitions. `min_bytes` and `max_wait_ms` are for the shell's long poll; the core
-    /// answers at once.
+    /// answers at once. `max_bytes` caps the whole answer (see [`cap_fetch_bytes`]).
     Fetch {
         partitions: Vec<FetchPartition>,
         min_bytes: usize,
+        max_bytes: usize,
         max_wait_ms: u32,
         /// The consumer's rack (`client.rack`): an in-sync replica there serves it (KIP-392).
         rack: Option<String>,
@@ -336,15 +353,17 @@ impl Cluster {
                         .collect(),
                 )
             }
-            Request::Fetch { partitions, rack, .. } => Response::Fetch(
-                partitions
+            Request::Fetch { partitions, rack, max_bytes, .. } => {
+                let mut answers: Vec<_> = partitions
                     .into_iter()
                     .map(|p| {
                         let result = self.fetch_in_rack(&p.topic, p.partition, p.offset, p.max_bytes, rack.as_deref());
                         PartitionResult { topic: p.topic, partition: p.partition, result }
                     })
-                    .collect(),
-            ),
+                    .collect();
+                cap_fetch_bytes(&mut answers, max_bytes);
+                Response::Fetch(answers)
+            }
             Request::ListOffsets { topic, partition, spec } => {
                 Response::ListOffsets(self.list_offsets(&topic, partition, spec)?)
             }

@@ -169,6 +169,9 @@ export interface ConsumerConfig {
   maxBytesPerPartition?: number;
   /** Kafka's fetch.min.bytes: a fetch waits (up to its wait) until this many bytes are there. Default 1. */
   minBytes?: number;
+  /** Kafka's fetch.max.bytes: at most this many bytes in one fetch over all its partitions, except that its first
+   * batch always comes (KIP-74). Default 10 MiB. */
+  maxBytes?: number;
   /** How long a fetch waits for new data. Default 5000. */
   maxWaitTimeInMs?: number;
   /** A member not heard from for this long is removed from the group, and its partitions move. Default 30000. */

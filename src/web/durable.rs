@@ -14,7 +14,7 @@ use super::kafka::Inner;
 use crate::core::cluster::{Cluster, FetchResult, TAB_TIMING};
 use crate::core::error::Error;
 use crate::core::log::{first_at_or_after, OffsetAndTimestamp, OffsetSpec};
-use crate::core::protocol::{FetchPartition, PartitionResult, Request, Response};
+use crate::core::protocol::{cap_fetch_bytes, FetchPartition, PartitionResult, Request, Response};
 use crate::core::record::BatchHeader;
 use crate::core::storage::StorageFailure;
 
@@ -275,9 +275,17 @@ impl Inner {
     pub async fn fetch_batches(
         self: &Rc<Self>,
         partitions: Vec<FetchPartition>,
+        max_bytes: usize,
         rack: Option<String>,
     ) -> Result<Vec<PartitionResult<FetchResult>>, Error> {
-        let request = Request::Fetch { partitions: partitions.clone(), min_bytes: 1, max_wait_ms: 0, rack };
+        // Capped once storage has filled in its batches (below), not before.
+        let request = Request::Fetch {
+            partitions: partitions.clone(),
+            min_bytes: 1,
+            max_bytes: usize::MAX,
+            max_wait_ms: 0,
+            rack,
+        };
         let Response::Fetch(mut answers) = self.serve(request)? else {
             return Err(Error::UnknownServerError("a fetch was answered with something else".into()));
         };
@@ -288,6 +296,7 @@ impl Inner {
                 }
             }
         }
+        cap_fetch_bytes(&mut answers, max_bytes);
         Ok(answers)
     }
 

@@ -91,6 +91,7 @@ pub fn request(e: &JsValue) -> Result<Request, Error> {
             Request::Fetch {
                 partitions,
                 min_bytes: field(js::opt_int(e, "minBytes", "minBytes"))?.unwrap_or(1),
+                max_bytes: field(js::opt_int(e, "maxBytes", "maxBytes"))?.unwrap_or(usize::MAX),
                 max_wait_ms: field(js::opt_int(e, "maxWaitMs", "maxWaitMs"))?.unwrap_or(0),
                 rack: field(js::opt_string(e, "rack", "rack"))?,
             }

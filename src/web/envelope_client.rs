@@ -63,7 +63,7 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
                 ),
             ],
         ),
-        Request::Fetch { partitions, min_bytes, max_wait_ms, rack } => (
+        Request::Fetch { partitions, min_bytes, max_bytes, max_wait_ms, rack } => (
             "Fetch",
             vec![
                 (
@@ -79,6 +79,7 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
                     .into(),
                 ),
                 ("minBytes", (*min_bytes as f64).into()),
+                ("maxBytes", (*max_bytes as f64).into()),
                 ("maxWaitMs", (*max_wait_ms).into()),
                 ("rack", rack.as_deref().map_or(JsValue::UNDEFINED, JsValue::from)),
             ],
@@ -414,6 +415,7 @@ mod tests {
             Request::Fetch {
                 partitions: vec![FetchPartition { topic: "t".into(), partition: 1, offset: 42, max_bytes: 1000 }],
                 min_bytes: 1,
+                max_bytes: 10 << 20,
                 max_wait_ms: 500,
                 rack: Some("zone-a".into()),
             },

@@ -61,10 +61,10 @@ impl Inner {
 
     /// [`Inner::call`] for a client that may go away: its long poll ends as soon as `wanted()` is false.
     async fn call_while(self: &Rc<Self>, request: Request, wanted: &dyn Fn() -> bool) -> Result<Response, Error> {
-        if let Request::Fetch { partitions, min_bytes, max_wait_ms, rack } = request {
+        if let Request::Fetch { partitions, min_bytes, max_bytes, max_wait_ms, rack } = request {
             let deadline = self.now_ms() + i64::from(max_wait_ms);
             loop {
-                let answers = self.fetch_batches(partitions.clone(), rack.clone()).await?;
+                let answers = self.fetch_batches(partitions.clone(), max_bytes, rack.clone()).await?;
                 let bytes: usize = answers
                     .iter()
                     .filter_map(|a| a.result.as_ref().ok())
@@ -295,7 +295,8 @@ mod tests {
         let (cluster, order) = (inner.clone(), answered.clone());
         wasm_bindgen_futures::spawn_local(async move {
             let partitions = vec![FetchPartition { topic: "t".into(), partition: 0, offset: 0, max_bytes: 1 << 20 }];
-            let fetch = Request::Fetch { partitions, min_bytes: 1, max_wait_ms: 5000, rack: None };
+            let fetch =
+                Request::Fetch { partitions, min_bytes: 1, max_bytes: usize::MAX, max_wait_ms: 5000, rack: None };
             let Ok(Response::Fetch(answers)) = cluster.call(fetch).await else { panic!("not a fetch answer") };
             let bytes: usize =
                 answers.iter().flat_map(|a| a.result.iter()).flat_map(|f| &f.batches).map(|b| b.len()).sum();

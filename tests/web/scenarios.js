@@ -250,3 +250,25 @@ export async function minBytesWaitsForEnough(kafka) {
   eq(await firstBatchAfterWarmUp('min-bytes-1000', { minBytes: 1000 }), [['a', 'b']], 'with minBytes the fetch waits for enough');
   await throws(() => kafka.consumer({ groupId: 'g', minBytes: -1 }), { name: 'TypeError' }, 'a negative minBytes');
 }
+
+/** KafkaJS's `maxBytes` caps a whole fetch, but its first batch always comes (KIP-74): three batches stored
+ * come in one fetch by default, and one at a time under a cap of one byte. */
+export async function maxBytesCapsAFetch(kafka) {
+  await kafka.admin().createTopics({ topics: [{ topic: 'max-bytes', numPartitions: 1 }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  for (const value of ['a', 'b', 'c']) await producer.send({ topic: 'max-bytes', messages: [{ value }] });
+  const batchesRead = async (config) => {
+    const consumer = kafka.consumer({ groupId: `g-max-bytes-${config.maxBytes ?? 'default'}`, ...config });
+    const batches = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'max-bytes', fromBeginning: true });
+    await consumer.run({ eachBatch: async ({ batch }) => { batches.push(batch.messages.map((m) => text(m.value))); } });
+    for (let i = 0; batches.flat().length < 3; i++) { check(i < 250, 'all three records arrive'); await sleep(20); }
+    await consumer.disconnect();
+    return batches;
+  };
+  eq(await batchesRead({}), [['a', 'b', 'c']], 'by default one fetch brings all three batches');
+  eq(await batchesRead({ maxBytes: 1 }), [['a'], ['b'], ['c']], 'under a cap of one byte, one batch a fetch');
+  await throws(() => kafka.consumer({ groupId: 'g', maxBytes: 'lots' }), { name: 'TypeError' }, 'a maxBytes that is not a number');
+}

@@ -106,7 +106,7 @@ impl ConsumeSession {
                 max_bytes: POLL_BYTES,
             })
             .collect();
-        let request = Request::Fetch { partitions, min_bytes: 1, max_wait_ms: 0, rack: None };
+        let request = Request::Fetch { partitions, min_bytes: 1, max_bytes: usize::MAX, max_wait_ms: 0, rack: None };
         let what = format!("failed to consume from topic {:?}", self.topic);
         let answers = match clusters.call(&self.cluster, request) {
             Ok(Response::Fetch(a)) => a,

@@ -47,6 +47,7 @@ impl Cli {
                         max_bytes: 1 << 16,
                     }],
                     min_bytes: 0,
+                    max_bytes: usize::MAX,
                     max_wait_ms: 0,
                     rack: None,
                 };

@@ -40,8 +40,9 @@ const POLL_MS: u32 = 200;
 /// The client id members of franz's consumers report (KafkaJS takes it from the Kafka object).
 const CLIENT_ID: &str = "franz-consumer";
 
-/// KafkaJS's defaults: `maxBytesPerPartition` 1 MiB, `maxWaitTimeInMs` 5 s.
+/// KafkaJS's defaults: `maxBytesPerPartition` 1 MiB, `maxBytes` 10 MiB, `maxWaitTimeInMs` 5 s.
 const DEFAULT_MAX_BYTES: usize = 1 << 20;
+const DEFAULT_MAX_FETCH_BYTES: usize = 10 << 20;
 const DEFAULT_MAX_WAIT_MS: u32 = 5000;
 /// The longest a running consumer waits between tries while the broker is unreachable, so it resumes (and
 /// stops) promptly.
@@ -69,6 +70,8 @@ struct State {
     max_bytes: usize,
     /// KafkaJS's `minBytes` (Kafka's `fetch.min.bytes`): a fetch waits, up to its wait, until this much is there.
     min_bytes: usize,
+    /// KafkaJS's `maxBytes` (Kafka's `fetch.max.bytes`): at most this much in one fetch, over all its partitions.
+    max_fetch_bytes: usize,
     max_wait_ms: u32,
     /// KafkaJS's `rackId` (Kafka's `client.rack`): an in-sync replica in this rack serves its fetches (KIP-392).
     rack: Option<String>,
@@ -120,6 +123,7 @@ impl Consumer {
                 max_bytes: js::opt_int(config, "maxBytesPerPartition", "maxBytesPerPartition")?
                     .unwrap_or(DEFAULT_MAX_BYTES),
                 min_bytes: js::opt_int(config, "minBytes", "minBytes")?.unwrap_or(1),
+                max_fetch_bytes: js::opt_int(config, "maxBytes", "maxBytes")?.unwrap_or(DEFAULT_MAX_FETCH_BYTES),
                 max_wait_ms: js::opt_int(config, "maxWaitTimeInMs", "maxWaitTimeInMs")?.unwrap_or(DEFAULT_MAX_WAIT_MS),
                 rack: js::opt_string(config, "rackId", "rackId")?,
                 crc_check: match js::opt_bool(config, "checkCrcs", "checkCrcs")? {

@@ -256,7 +256,8 @@ pub(super) async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u
             })
             .collect();
         let max_wait_ms = state.max_wait_ms.min(POLL_MS);
-        let request = Request::Fetch { partitions, min_bytes: state.min_bytes, max_wait_ms, rack: state.rack.clone() };
+        let (min_bytes, max_bytes, rack) = (state.min_bytes, state.max_fetch_bytes, state.rack.clone());
+        let request = Request::Fetch { partitions, min_bytes, max_bytes, max_wait_ms, rack };
         let answers = match state.broker.call(request).await {
             Ok(Response::Fetch(a)) => a,
             Ok(_) => return state.crash(state.core(unexpected())),
