@@ -35,7 +35,7 @@ fn linger_waits_for_the_oldest_piece_unless_a_batch_is_full() {
 
 #[test]
 fn a_request_takes_pieces_in_order_merging_each_partition_within_batch_size() {
-    let size = |n| records(0, n, 10).records_bytes();
+    let size = |n| records(0, n, 10).bytes().len();
     let mut acc = Accumulator::new(size(5));
     acc.push(piece(1, 0, 3, -1, 0));
     acc.push(piece(2, 1, 2, -1, 0));
@@ -78,7 +78,7 @@ proptest! {
             let total: usize = d.batches.iter().map(|b| b.records.len()).sum();
             prop_assert!(total > 0);
             for b in d.batches {
-                let bytes = b.records.records_bytes();
+                let bytes = b.records.bytes().len();
                 prop_assert!(bytes <= batch_bytes || b.pieces.len() == 1, "an over-full batch holds one piece");
                 let mut next = 0;
                 for (_, first, count) in &b.pieces {

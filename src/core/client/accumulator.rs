@@ -35,7 +35,7 @@ pub struct Drained<T> {
 }
 
 fn piece_bytes<T>(p: &Piece<T>) -> usize {
-    p.records.records_bytes()
+    p.records.bytes().len()
 }
 
 #[derive(Debug)]

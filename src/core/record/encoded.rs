@@ -126,11 +126,6 @@ impl EncodedRecords {
         self.entries.is_empty()
     }
 
-    /// The bytes of the records, without a batch's header.
-    pub fn records_bytes(&self) -> usize {
-        self.bytes.len()
-    }
-
     /// Their size as one batch: what a topic's size limits apply to.
     pub fn batch_bytes(&self) -> usize {
         HEADER_LEN + self.bytes.len()
