@@ -239,8 +239,8 @@ export async function minBytesWaitsForEnough(kafka) {
     // Once the warm-up record is read, the consumer's next fetch is waiting for new records.
     await producer.send({ topic, messages: [{ value: 'w'.repeat(2000) }] });
     for (let i = 0; batches.length === 0; i++) { check(i < 250, `${topic}: the warm-up record arrives`); await sleep(20); }
+    // A wakes the waiting fetch before its send resolves, so B comes after that fetch has seen A.
     await producer.send({ topic, messages: [{ value: 'a' }] });
-    await sleep(30);
     await producer.send({ topic, messages: [{ value: 'b'.repeat(2000) }] });
     for (let i = 0; batches.flat().length < 3; i++) { check(i < 250, `${topic}: both records arrive`); await sleep(20); }
     await consumer.disconnect();
