@@ -76,6 +76,9 @@ export async function example(): Promise<void> {
   await producer.send({ topic: 'orders' });
   // @ts-expect-error a groupId is a string
   kafka.consumer({ groupId: 42 });
+  kafka.consumer({ groupId: 'fetching', minBytes: 1024, maxBytes: 1 << 20, maxWaitTimeInMs: 100, checkCrcs: true });
+  // @ts-expect-error checkCrcs is a boolean
+  kafka.consumer({ groupId: 'x', checkCrcs: 'yes' });
   // @ts-expect-error offsets cross into JS as strings
   const n: number = sent[0].baseOffset;
   // @ts-expect-error an unknown event name
