@@ -8,9 +8,10 @@ use crate::core::client::PackedRecords;
 
 #[wasm_bindgen(module = "/src/web/js/pack.js")]
 extern "C" {
-    /// Packs KafkaJS messages; throws a field-naming `TypeError` for a wrong type.
+    /// A send's messages, checked (a wrong type is a field-naming `TypeError`) and packed for the core to encode
+    /// (`core::client::encode_packed`).
     #[wasm_bindgen(catch, js_name = packMessages)]
-    fn pack_messages(messages: &JsValue, at: &str) -> Result<Vec<u8>, JsValue>;
+    pub fn messages(messages: &JsValue, at: &str) -> Result<Vec<u8>, JsValue>;
 
     // The numbers and refs cross as views of wasm memory (unpacking calls nothing in wasm, so they stay valid):
     // a copy of each cost as much as a third of building the messages.
@@ -18,11 +19,6 @@ extern "C" {
     fn unpack_records_doubles(arena: js_sys::Uint8Array, numbers: &[f64], refs: &[i32]) -> js_sys::Array;
     #[wasm_bindgen(js_name = unpackRecords)]
     fn unpack_records_bigints(arena: js_sys::Uint8Array, numbers: &[i64], refs: &[i32]) -> js_sys::Array;
-}
-
-/// A send's messages, checked (a wrong type is a field-naming `TypeError`) and packed for the core to encode.
-pub fn messages(messages: &JsValue, at: &str) -> Result<Vec<u8>, JsValue> {
-    pack_messages(messages, at)
 }
 
 /// KafkaJS message objects for fetched records, built in JavaScript from one copy of the fetched bytes.
