@@ -100,9 +100,6 @@ impl Partitioner {
         if let Some(key) = key {
             return Ok(partition_for_key(key, partitions));
         }
-        if partitions == 1 && self.strategy == NullKeyStrategy::RoundRobin {
-            return Ok(0); // the only choice, without a look-up of the topic's counter per record
-        }
         let candidates = Candidates { available, partitions };
         match self.strategy {
             NullKeyStrategy::RoundRobin => {
