@@ -457,7 +457,7 @@ pub(super) fn seal_crc(batch: &mut [u8]) {
 }
 
 /// Seals the CRC of a batch held as its `header` and, apart, its `records`.
-pub(super) fn seal_crc_of_parts(header: &mut [u8; HEADER_LEN], records: &[u8]) {
+pub(super) fn seal_crc_of_parts(header: &mut [u8], records: &[u8]) {
     #[cfg(target_arch = "wasm32")]
     let crc = {
         let mut digest = TABLE_CRC32C.digest();

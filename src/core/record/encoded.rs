@@ -185,14 +185,11 @@ impl EncodedRecords {
 
     /// The header of a batch of all these records, `fill` finishing it, sealed over them: the batch is its bytes
     /// followed by [`Self::bytes`], for a caller that copies both on anyway (no copy of the records here).
-    pub fn sealed_header(&self, fill: impl FnOnce(&mut RecordBatch)) -> [u8; HEADER_LEN] {
-        let header = self.header(0..self.len(), fill);
+    pub fn sealed_header(&self, fill: impl FnOnce(&mut RecordBatch)) -> Vec<u8> {
         let mut head = Vec::with_capacity(HEADER_LEN);
-        header.write_header(&mut head, HEADER_LEN + self.bytes.len(), self.len());
-        let mut out = [0; HEADER_LEN];
-        out.copy_from_slice(&head);
-        seal_crc_of_parts(&mut out, &self.bytes);
-        out
+        self.header(0..self.len(), fill).write_header(&mut head, self.batch_bytes(), self.len());
+        seal_crc_of_parts(&mut head, &self.bytes);
+        head
     }
 }
 
