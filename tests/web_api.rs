@@ -33,6 +33,18 @@ extern "C" {
     async fn max_bytes_caps_a_fetch(kafka: JsValue) -> Result<JsValue, JsValue>;
 }
 
+#[wasm_bindgen(module = "/tests/web/handlers.js")]
+extern "C" {
+    #[wasm_bindgen(catch, js_name = failingHandlersAreRetried)]
+    async fn failing_handlers_are_retried(kafka: JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = eachBatchResolvesByHand)]
+    async fn each_batch_resolves_by_hand(kafka: JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = seekMakesFetchedRecordsStale)]
+    async fn seek_makes_fetched_records_stale(kafka: JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = pauseReturnsItsResume)]
+    async fn pause_returns_its_resume(kafka: JsValue) -> Result<JsValue, JsValue>;
+}
+
 #[wasm_bindgen(module = "/tests/web/host.js")]
 extern "C" {
     #[wasm_bindgen(catch, js_name = silentHostTimesOut)]
@@ -185,4 +197,29 @@ async fn partitions_are_consumed_concurrently_when_asked_each_in_order() {
 #[wasm_bindgen_test]
 async fn consumers_without_a_group_each_read_everything() {
     ok(standalone_consumers_broadcast(open("api-standalone").await).await);
+}
+
+#[wasm_bindgen_test]
+async fn a_failing_handler_is_retried_then_the_consumer_restarts_or_crashes() {
+    ok(failing_handlers_are_retried(open("api-handler-failures").await).await);
+}
+
+#[wasm_bindgen_test]
+async fn through_a_port_a_failing_handler_is_retried() {
+    ok(failing_handlers_are_retried(remote("port-handler-failures").await).await);
+}
+
+#[wasm_bindgen_test]
+async fn each_batch_resolves_offsets_by_hand() {
+    ok(each_batch_resolves_by_hand(open("api-resolve").await).await);
+}
+
+#[wasm_bindgen_test]
+async fn a_seek_makes_what_was_fetched_stale() {
+    ok(seek_makes_fetched_records_stale(open("api-seek").await).await);
+}
+
+#[wasm_bindgen_test]
+async fn a_payloads_pause_returns_its_resume() {
+    ok(pause_returns_its_resume(open("api-pause-resume").await).await);
 }

@@ -51,7 +51,8 @@ export interface Message {
 /** KafkaJS's retry options: how a client rides out a broker host that cannot be reached for a while
  * (BROKER_NOT_AVAILABLE, REQUEST_TIMED_OUT). Waits grow from initialRetryTime by multiplier, up to maxRetryTime. */
 export interface RetryOptions {
-  /** Producer: tries after the first before a send rejects. Default 5. A consumer retries for as long as it runs. */
+  /** Producer: tries after the first before a send rejects. Consumer: retries of a failing handler before
+   * `consumer.crash` (an unreachable broker it retries for as long as it runs). Default 5. */
   retries?: number;
   /** Default 300 ms. */
   initialRetryTime?: number;
@@ -59,6 +60,10 @@ export interface RetryOptions {
   maxRetryTime?: number;
   /** Default 2. */
   multiplier?: number;
+  /** Consumer: asked, when a handler has failed `retries` times more in a row, whether the consumer restarts
+   * (leaves its group, joins it again after initialRetryTime and reads on from the committed offsets). Default:
+   * it does. */
+  restartOnFailure?: (error: Error) => Promise<boolean>;
 }
 
 export interface ProducerConfig {
@@ -215,7 +220,8 @@ export interface EachMessagePayload {
   partition: number;
   message: KafkaMessage;
   heartbeat(): Promise<void>;
-  pause(): void;
+  /** Pauses this partition; returns the function that resumes it. */
+  pause(): () => void;
 }
 
 export interface Batch {
@@ -226,14 +232,41 @@ export interface Batch {
   isEmpty(): boolean;
   firstOffset(): string | null;
   lastOffset(): string;
+  /** The high watermark's distance from the batch's last offset. */
   offsetLag(): string;
+  /** The high watermark's distance from the batch's first offset. */
+  offsetLagLow(): string;
+}
+
+export interface PartitionOffset {
+  partition: number;
+  offset: string;
+}
+
+export interface TopicOffsets {
+  topic: string;
+  partitions: PartitionOffset[];
+}
+
+export interface OffsetsByTopicPartition {
+  topics: TopicOffsets[];
 }
 
 export interface EachBatchPayload {
   batch: Batch;
+  /** Marks the records up to `offset` handled: the consumer reads on after it, and commits it. */
+  resolveOffset(offset: string): void;
   heartbeat(): Promise<void>;
-  pause(): void;
+  /** Pauses this partition; returns the function that resumes it. */
+  pause(): () => void;
+  /** Commits `offsets` if given; otherwise what was resolved, if autoCommitInterval or autoCommitThreshold
+   * says it is time. */
+  commitOffsetsIfNecessary(offsets?: OffsetsByTopicPartition): Promise<void>;
+  /** What was resolved and not committed yet (`offset`: the next record to read). */
+  uncommittedOffsets(): OffsetsByTopicPartition;
+  /** False once the consumer is stopping. */
   isRunning(): boolean;
+  /** True once `seek` has moved this partition: the rest of the batch is not to be handled. */
   isStale(): boolean;
 }
 
@@ -243,6 +276,9 @@ export interface ConsumerRunConfig {
   autoCommitThreshold?: number | null;
   /** How many partitions' records are handled at once (each partition's in order). Default 1. */
   partitionsConsumedConcurrently?: number;
+  /** Whether a batch counts as handled, all of it, once eachBatch returns. Default true; with false, only what
+   * the handler passed to resolveOffset does, and the rest is read again. */
+  eachBatchAutoResolve?: boolean;
   eachMessage?: (payload: EachMessagePayload) => Promise<void> | void;
   eachBatch?: (payload: EachBatchPayload) => Promise<void> | void;
 }

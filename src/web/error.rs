@@ -31,3 +31,19 @@ pub fn type_error(message: &str) -> JsValue {
 pub fn client_error(kind: &str, message: &str) -> JsValue {
     with_fields(js_sys::Error::new(message), "KafkaJSNonRetriableError", kind, -1, false)
 }
+
+/// KafkaJS's `KafkaJSNumberOfRetriesExceeded`: `cause` kept failing after `retry_count` retries. It carries the
+/// cause's message, and the cause itself as `cause`.
+pub fn retries_exceeded(cause: &JsValue, retry_count: u32) -> JsValue {
+    let message = cause
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| cause.as_string())
+        .unwrap_or_else(|| js_sys::JSON::stringify(cause).map(String::from).unwrap_or_default());
+    let js = client_error("NUMBER_OF_RETRIES_EXCEEDED", &message);
+    js.unchecked_ref::<js_sys::Error>().set_name("KafkaJSNumberOfRetriesExceeded");
+    for (key, value) in [("cause", cause.clone()), ("retryCount", retry_count.into())] {
+        let _ = Reflect::set(&js, &JsValue::from_str(key), &value);
+    }
+    js
+}

@@ -96,6 +96,32 @@ export async function groups(kafka: Kafka): Promise<void> {
   kafka.consumer({ groupId: 'x', partitionAssigners: ['sticky-ish'] });
 }
 
+/** KafkaJS's eachBatch, written as its docs write it, and its retry's restartOnFailure. */
+export async function handlers(kafka: Kafka): Promise<void> {
+  const consumer = kafka.consumer({ groupId: 'batches', retry: { retries: 3, restartOnFailure: async (e) => e.message !== 'fatal' } });
+  await consumer.run({
+    eachBatchAutoResolve: false,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, uncommittedOffsets, isRunning, isStale, pause }) => {
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale()) break;
+        resolveOffset(message.offset);
+        await heartbeat();
+      }
+      const pending: string[] = uncommittedOffsets().topics.flatMap((t) => t.partitions.map((p) => p.offset));
+      await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: batch.lastOffset() }] }] });
+      await commitOffsetsIfNecessary();
+      const resume: () => void = pause();
+      const low: string = batch.offsetLagLow();
+      void [pending, resume, low];
+    },
+  });
+  await consumer.run({ eachMessage: async ({ pause }) => void setTimeout(pause(), 1000) });
+  // @ts-expect-error an offset crosses into JS as a string
+  await consumer.run({ eachBatch: async ({ resolveOffset }) => resolveOffset(3) });
+  // @ts-expect-error restartOnFailure answers with a promise
+  kafka.consumer({ groupId: 'x', retry: { restartOnFailure: () => true } });
+}
+
 export async function groupAdmin(kafka: Kafka): Promise<void> {
   const admin = kafka.admin();
   const ids: string[] = (await admin.listGroups()).groups.map((g) => g.groupId);

@@ -26,6 +26,7 @@ use crate::core::log::OffsetSpec;
 use crate::core::protocol::{Request, Response};
 
 mod group;
+mod payload;
 mod run;
 
 pub(crate) use group::describe_group;
@@ -50,6 +51,14 @@ const MAX_BACKOFF_MS: u32 = 1000;
 /// How long the partitions a consumer reads are taken from the last metadata it fetched.
 const ASSIGNMENT_MAX_AGE_MS: f64 = 1000.0;
 
+/// An offset `commitOffsets` was given (`offset` = the next record to read).
+struct OffsetToCommit {
+    topic: String,
+    partition: i32,
+    offset: i64,
+    metadata: Option<String>,
+}
+
 struct Subscription {
     topic: String,
     /// Kafka's `auto.offset.reset`: earliest when reading from the beginning, latest otherwise.
@@ -62,6 +71,15 @@ struct CommitPolicy {
     auto: bool,
     interval_ms: Option<i64>,
     threshold: Option<u32>,
+}
+
+impl CommitPolicy {
+    /// Whether `autoCommitInterval` has passed or `autoCommitThreshold` records were handled since the last
+    /// commit.
+    fn reached(&self, state: &State, now: i64) -> bool {
+        self.threshold.is_some_and(|t| state.since_commit.get() >= t)
+            || self.interval_ms.is_some_and(|i| now - state.last_commit.get() >= i)
+    }
 }
 
 struct State {
@@ -86,6 +104,11 @@ struct State {
     positions: RefCell<BTreeMap<TopicPartition, i64>>,
     /// Positions consumed but not yet committed.
     uncommitted: RefCell<BTreeMap<TopicPartition, i64>>,
+    /// Records handled, and when offsets were committed, for `autoCommitThreshold` and `autoCommitInterval`.
+    since_commit: Cell<u32>,
+    last_commit: Cell<i64>,
+    /// Partitions `seek` moved since the loop's round began: what was fetched for them before is stale.
+    sought: RefCell<BTreeSet<TopicPartition>>,
     /// Paused partitions; `None` pauses every partition of the topic.
     paused: RefCell<BTreeSet<(String, Option<u32>)>>,
     /// The partitions the last round read, to list what a topic-wide pause covers.
@@ -96,6 +119,8 @@ struct State {
     /// Resolvers of `stop()` promises, called when the loop has exited.
     on_stopped: RefCell<Vec<Function>>,
     retry: Retry,
+    /// KafkaJS's `retry.restartOnFailure`: asked whether to restart after a handler kept failing.
+    restart_on_failure: Option<Function>,
     /// This consumer's side of the group protocol, while it runs.
     member: RefCell<Option<GroupMember>>,
     group_timing: GroupTiming,
@@ -137,6 +162,9 @@ impl Consumer {
                 subscriptions: RefCell::default(),
                 positions: RefCell::default(),
                 uncommitted: RefCell::default(),
+                since_commit: Cell::new(0),
+                last_commit: Cell::new(0),
+                sought: RefCell::default(),
                 paused: RefCell::default(),
                 last_assignment: RefCell::default(),
                 assignment: RefCell::default(),
@@ -146,6 +174,10 @@ impl Consumer {
                 auto_commit: Cell::new(true),
                 on_stopped: RefCell::default(),
                 retry: Retry::from_config(config)?,
+                restart_on_failure: match js::get(&js::get(config, "retry"), "restartOnFailure") {
+                    v if js::is_missing(&v) => None,
+                    v => Some(v.dyn_into().map_err(|v| js::type_error("retry.restartOnFailure", "a function", &v))?),
+                },
             }),
         })
     }
@@ -240,6 +272,21 @@ impl State {
         self.uncommitted.borrow_mut().insert(tp.clone(), next);
     }
 
+    /// KafkaJS's `resolveOffset`: the records up to `offset` are handled. A position only moves forward here,
+    /// and not at all once `seek` has moved it.
+    fn resolve(&self, tp: &TopicPartition, offset: i64) {
+        let ahead = self.positions.borrow().get(tp).is_none_or(|&p| offset + 1 > p);
+        if ahead && !self.is_stale(tp) {
+            self.advance(tp, offset + 1);
+        }
+    }
+
+    /// Whether `seek` moved the partition since this round's fetch: its fetched records are then not to be
+    /// handled (KafkaJS's `isStale`).
+    fn is_stale(&self, tp: &TopicPartition) -> bool {
+        self.sought.borrow().contains(tp)
+    }
+
     /// Commits every consumed position (durably, before it returns); emits `consumer.commit_offsets`.
     async fn commit(&self) -> Result<(), Error> {
         let pending = self.uncommitted.take();
@@ -268,16 +315,47 @@ impl State {
         }
         let payload = object([("groupId", self.group_id.as_str().into()), ("topics", js::array(topics).into())]);
         self.events.emit("consumer.commit_offsets", &event(&payload));
+        self.last_commit.set(js_sys::Date::now() as i64);
+        self.since_commit.set(0);
         Ok(())
+    }
+
+    /// Commits offsets the application chose. A position the consumer had yet to commit for one of those
+    /// partitions, at or before the offset given, is then dropped: committing it later would move back.
+    async fn commit_given(&self, offsets: Vec<OffsetToCommit>) -> Result<(), Error> {
+        if self.standalone() {
+            return Err(Error::InvalidGroupId("a consumer without a groupId has no offsets to commit".into()));
+        }
+        for OffsetToCommit { topic, partition, offset, metadata } in offsets {
+            let (group, member) = (self.group_id.clone(), self.member_ref());
+            let tp = (topic.clone(), u32::try_from(partition).unwrap_or(u32::MAX));
+            let request = Request::OffsetCommit { group, topic, partition, offset, metadata, member };
+            self.broker.call(request).await?;
+            let mut uncommitted = self.uncommitted.borrow_mut();
+            if uncommitted.get(&tp).is_some_and(|&pending| pending <= offset) {
+                uncommitted.remove(&tp);
+            }
+        }
+        Ok(())
+    }
+
+    fn resume_partition(&self, topic: &str, partition: u32) {
+        self.paused.borrow_mut().remove(&(topic.to_owned(), Some(partition)));
+        if let Some(inner) = self.broker.local() {
+            inner.data_arrived(); // a waiting fetch starts over with the partition
+        }
     }
 
     fn is_current(&self, generation: u32) -> bool {
         self.running.get() && self.generation.get() == generation
     }
 
-    fn crash(&self, err: JsValue) {
-        self.running.set(false);
-        let payload = object([("error", err), ("groupId", self.group_id.as_str().into()), ("restart", false.into())]);
+    /// KafkaJS's `consumer.crash`; with `restart`, the consumer carries on after a pause.
+    fn crash(&self, err: JsValue, restart: bool) {
+        if !restart {
+            self.running.set(false);
+        }
+        let payload = object([("error", err), ("groupId", self.group_id.as_str().into()), ("restart", restart.into())]);
         self.events.emit("consumer.crash", &event(&payload));
     }
 }
@@ -392,8 +470,8 @@ impl Consumer {
             if state.running.get() {
                 return Err(error::client_error("CONSUMER_RUNNING", "The consumer is already running"));
             }
-            let handlers = Handlers::from_config(&config, &state)?;
             let generation = state.generation.get() + 1;
+            let handlers = Handlers::from_config(&config, &state, generation)?;
             state.generation.set(generation);
             state.running.set(true);
             spawn_local(run_loop(state.clone(), handlers, generation));
@@ -424,29 +502,25 @@ impl Consumer {
     ) -> Promise {
         let state = self.state.clone();
         wasm_bindgen_futures::future_to_promise(async move {
-            if state.standalone() {
-                return Err(
-                    state.core(Error::InvalidGroupId("a consumer without a groupId has no offsets to commit".into()))
-                );
-            }
             if !Array::is_array(&offsets) {
                 return Err(js::type_error("offsets", "an array", &offsets));
             }
+            let mut list = Vec::new();
             for (i, o) in Array::from(&offsets).iter().enumerate() {
                 let at = |f: &str| format!("offsets[{i}].{f}");
                 let topic = js::string(&o, "topic", at("topic"))?;
                 let partition: i32 = js::opt_int(&o, "partition", at("partition"))?.unwrap_or(-1);
                 let offset: i64 = js::int(&js::get(&o, "offset"), at("offset"))?;
                 let metadata = js::opt_string(&o, "metadata", at("metadata"))?;
-                let (group, member) = (state.group_id.clone(), state.member_ref());
-                let request = Request::OffsetCommit { group, topic, partition, offset, metadata, member };
-                state.broker.call(request).await.map_err(|e| state.core(e))?;
+                list.push(OffsetToCommit { topic, partition, offset, metadata });
             }
+            state.commit_given(list).await.map_err(|e| state.core(e))?;
             Ok(JsValue::UNDEFINED)
         })
     }
 
-    /// Moves the position of one partition; the next fetch reads from `offset`.
+    /// Moves the position of one partition; the next fetch reads from `offset`, and what was fetched for it
+    /// before is stale (not handed to `eachMessage`, `isStale()` in `eachBatch`).
     pub fn seek(
         &self,
         #[wasm_bindgen(unchecked_param_type = "{ topic: string; partition: number; offset: string }")] target: JsValue,
@@ -458,7 +532,9 @@ impl Consumer {
         if offset < 0 {
             return Err(error::to_js(&Error::OffsetOutOfRange(format!("cannot seek to offset {offset}"))));
         }
-        self.state.advance(&(topic, partition), offset);
+        let tp = (topic, partition);
+        self.state.advance(&tp, offset);
+        self.state.sought.borrow_mut().insert(tp);
         Ok(())
     }
 

@@ -1,20 +1,19 @@
 //! `run`: the fetch loop, and handing records to `eachBatch` / `eachMessage`.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Object, Promise};
+use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::group::refused_by_group;
+use super::payload::PayloadFns;
 use super::{unexpected, CommitPolicy, State, TopicPartition, MAX_BACKOFF_MS, POLL_MS};
 use crate::core::client::PackedRecords;
 use crate::core::error::Error;
 use crate::core::protocol::{FetchPartition, Request, Response};
 use crate::web::error;
-use crate::web::js::{self, object};
+use crate::web::js;
 use crate::web::pack;
 use crate::web::retry::{sleep, worth_retrying};
 
@@ -29,23 +28,16 @@ pub(super) struct Handlers {
     each_message: Option<Function>,
     each_batch: Option<Function>,
     commit: CommitPolicy,
+    /// KafkaJS's `eachBatchAutoResolve`: a batch counts as handled, all of it, once its handler returns.
+    auto_resolve: bool,
     /// KafkaJS's `partitionsConsumedConcurrently`.
     concurrency: usize,
-    /// Functions handed to every payload, created once per run (never one closure per message).
-    pause: Closure<dyn Fn(String, u32)>,
-    noop: Function,
-    /// `isRunning` (true) and `isStale` (false) of an `eachBatch` payload.
-    running: Function,
-    stale: Function,
-    /// The prototype of every `eachBatch` batch: its methods, as KafkaJS's `Batch` class has them.
-    batch_prototype: Object,
-    /// Each partition's `pause` function, bound once.
-    pause_fns: RefCell<HashMap<TopicPartition, JsValue>>,
+    payload: PayloadFns,
 }
 
 impl Handlers {
     /// `run`'s config, checked: the handlers, the commit policy, the concurrency.
-    pub(super) fn from_config(config: &JsValue, state: &Rc<State>) -> Result<Handlers, JsValue> {
+    pub(super) fn from_config(config: &JsValue, state: &Rc<State>, generation: u32) -> Result<Handlers, JsValue> {
         let function = |key: &'static str| -> Result<Option<Function>, JsValue> {
             let v = js::get(config, key);
             if js::is_missing(&v) {
@@ -62,79 +54,36 @@ impl Handlers {
             interval_ms: js::opt_int(config, "autoCommitInterval", "autoCommitInterval")?,
             threshold: js::opt_int(config, "autoCommitThreshold", "autoCommitThreshold")?,
         };
-        let weak = Rc::downgrade(state);
-        let pause = Closure::<dyn Fn(String, u32)>::new(move |topic, partition| {
-            if let Some(state) = weak.upgrade() {
-                state.paused.borrow_mut().insert((topic, Some(partition)));
-            }
-        });
         let concurrency =
             js::opt_int::<u32>(config, "partitionsConsumedConcurrently", "partitionsConsumedConcurrently")?
                 .unwrap_or(1);
         if concurrency == 0 {
             return Err(error::type_error("partitionsConsumedConcurrently must be at least 1"));
         }
-        let handlers = Handlers {
+        Ok(Handlers {
             each_message,
             each_batch,
             commit,
+            auto_resolve: js::opt_bool(config, "eachBatchAutoResolve", "eachBatchAutoResolve")?.unwrap_or(true),
             concurrency: concurrency as usize,
-            pause,
-            noop: Function::new_no_args("return Promise.resolve()"),
-            running: Function::new_no_args("return true"),
-            stale: Function::new_no_args("return false"),
-            batch_prototype: object([
-                ("isEmpty", Function::new_no_args("return this.messages.length === 0").into()),
-                (
-                    "firstOffset",
-                    Function::new_no_args("return this.messages.length ? this.messages[0].offset : null").into(),
-                ),
-                ("lastOffset", Function::new_no_args(
-                    "return this.messages.length ? this.messages[this.messages.length - 1].offset : String(BigInt(this.highWatermark) - 1n)",
-                ).into()),
-                ("offsetLag", Function::new_no_args("return String(BigInt(this.highWatermark) - 1n - BigInt(this.lastOffset()))").into()),
-            ]),
-            pause_fns: RefCell::default(),
-        };
-        Ok(handlers)
-    }
-
-    fn pause_for(&self, tp: &TopicPartition) -> JsValue {
-        self.pause_fns
-            .borrow_mut()
-            .entry(tp.clone())
-            .or_insert_with(|| {
-                let f: &Function = self.pause.as_ref().unchecked_ref();
-                f.bind2(&JsValue::NULL, &tp.0.as_str().into(), &tp.1.into()).into()
-            })
-            .clone()
+            payload: PayloadFns::new(state, commit, generation),
+        })
     }
 }
 
 /// Commits what was handled when `policy` says it is time (KafkaJS's autoCommit, autoCommitInterval,
 /// autoCommitThreshold; with neither, after every round). A commit the broker could not take now, or the group
 /// refused (it is rebalancing or moved on), stays to commit later.
-async fn commit_if_due(
-    state: &State,
-    policy: CommitPolicy,
-    since_commit: &mut u32,
-    last_commit: &mut i64,
-) -> Result<(), Error> {
+async fn commit_if_due(state: &State, policy: CommitPolicy) -> Result<(), Error> {
     let now = js_sys::Date::now() as i64;
-    let due = policy.threshold.is_some_and(|t| *since_commit >= t)
-        || policy.interval_ms.is_some_and(|i| now - *last_commit >= i)
-        || (policy.threshold.is_none() && policy.interval_ms.is_none());
+    let due = policy.reached(state, now) || (policy.threshold.is_none() && policy.interval_ms.is_none());
     if !(policy.auto && due) {
         return Ok(());
     }
     match state.commit().await {
-        Ok(()) => {
-            (*last_commit, *since_commit) = (now, 0);
-            Ok(())
-        }
         // Retriable (the broker or the group's coordinator is not there right now) or refused: kept for later.
-        Err(e) if e.retriable() || refused_by_group(&e) => Ok(()),
-        Err(e) => Err(e),
+        Err(e) if !e.retriable() && !refused_by_group(&e) => Err(e),
+        _ => Ok(()),
     }
 }
 
@@ -147,7 +96,8 @@ struct Work {
 }
 
 /// Hands one partition's records to `eachBatch` (all at once) or `eachMessage` (one by one), advancing the
-/// position as each is handled; returns how many were.
+/// position as each is handled, and stopping early if `seek` moves the partition; returns how many were
+/// handled.
 async fn handle_partition(
     state: Rc<State>,
     handlers: Rc<Handlers>,
@@ -155,49 +105,39 @@ async fn handle_partition(
     generation: u32,
 ) -> Result<u32, JsValue> {
     let Work { tp, records, next, high_watermark } = work;
-    let mut handled = 0u32;
     let topic: JsValue = tp.0.as_str().into();
+    let messages = pack::records(&records);
     if let Some(each_batch) = &handlers.each_batch {
-        let messages = pack::records(&records);
-        let batch = Object::create(&handlers.batch_prototype);
-        js::set(&batch, "topic", topic.clone());
-        js::set(&batch, "partition", tp.1);
-        js::set(&batch, "highWatermark", js::offset(high_watermark));
-        js::set(&batch, "messages", messages);
-        let payload = object([
-            ("batch", batch.into()),
-            ("heartbeat", handlers.noop.clone().into()),
-            ("pause", handlers.pause_for(&tp)),
-            ("isRunning", handlers.running.clone().into()),
-            ("isStale", handlers.stale.clone().into()),
-        ]);
-        call_handler(each_batch, &payload.into()).await?;
-        handled += records.len() as u32;
-        state.advance(&tp, next);
-    } else if let Some(each_message) = &handlers.each_message {
-        let messages = pack::records(&records);
-        for i in 0..records.len() {
-            let offset = records.offset(i);
-            if !state.is_current(generation) || state.is_paused(&tp) {
-                break;
-            }
-            let payload = object([
-                ("topic", topic.clone()),
-                ("partition", tp.1.into()),
-                ("message", messages.get(i as u32)),
-                ("heartbeat", handlers.noop.clone().into()),
-                ("pause", handlers.pause_for(&tp)),
-            ]);
-            call_handler(each_message, &payload.into()).await?;
-            state.advance(&tp, offset + 1);
-            handled += 1;
+        let payload = handlers.payload.each_batch(&tp, &topic, high_watermark, messages);
+        let outcome = call_handler(each_batch, &payload).await;
+        if handlers.auto_resolve && outcome.is_ok() && !state.is_stale(&tp) {
+            state.advance(&tp, next);
         }
+        outcome?;
+        // What `resolveOffset` (or the automatic resolve) covered.
+        let position = state.positions.borrow().get(&tp).copied().unwrap_or(i64::MIN);
+        return Ok((0..records.len()).filter(|&i| records.offset(i) < position).count() as u32);
+    }
+    let Some(each_message) = &handlers.each_message else { return Ok(0) };
+    let mut handled = 0u32;
+    for i in 0..records.len() {
+        if !state.is_current(generation) || state.is_paused(&tp) || state.is_stale(&tp) {
+            break;
+        }
+        let payload = handlers.payload.each_message(&tp, &topic, messages.get(i as u32));
+        call_handler(each_message, &payload).await?;
+        if state.is_stale(&tp) {
+            break; // the handler moved the partition with seek
+        }
+        state.advance(&tp, records.offset(i) + 1);
+        handled += 1;
     }
     Ok(handled)
 }
 
 /// KafkaJS's `partitionsConsumedConcurrently`: several partitions' records handled at once, each partition's
-/// still in order.
+/// still in order. All of them finish before the first failure, if any, is the result, so that no handler is
+/// still running when the loop fetches again.
 async fn handle_together(
     state: &Rc<State>,
     handlers: &Rc<Handlers>,
@@ -211,22 +151,117 @@ async fn handle_together(
             handle_partition(state, handlers, w, generation).await.map(JsValue::from)
         }));
     }
-    let counts = JsFuture::from(Promise::all(&running)).await?;
-    Ok(Array::from(&counts).iter().map(|n| n.as_f64().unwrap_or(0.0) as u32).sum())
+    let mut handled = 0;
+    for outcome in Array::from(&JsFuture::from(Promise::all_settled(&running)).await?).iter() {
+        match js::get(&outcome, "value").as_f64() {
+            Some(n) => handled += n as u32,
+            None => return Err(js::get(&outcome, "reason")),
+        }
+    }
+    Ok(handled)
+}
+
+/// What the loop does after a handler threw or rejected, as KafkaJS does: it commits what was handled before,
+/// and fetches again from the first record not handled, after a wait that grows with each failure in a row
+/// (`retry`). When `retry.retries` run out, it reports `consumer.crash` with `restart: true` (unless
+/// `retry.restartOnFailure` says otherwise), leaves the group, and joins it again after `initialRetryTime`,
+/// reading from the committed offsets. An error that retrying cannot mend (a `TypeError`, `RangeError`,
+/// `ReferenceError` or `SyntaxError`, or one with `retriable: false`) is the end: `Err`, a crash.
+async fn after_handler_failure(
+    state: &State,
+    handlers: &Handlers,
+    err: JsValue,
+    failures: &mut u32,
+    generation: u32,
+) -> Result<(), JsValue> {
+    if handlers.commit.auto {
+        let _ = state.commit().await; // what could not be committed now stays to commit later
+    }
+    if !retriable(&err) {
+        return Err(err);
+    }
+    if *failures < state.retry.retries {
+        wait_while_running(state, generation, state.retry.delay_ms(*failures)).await;
+        *failures += 1;
+        return Ok(());
+    }
+    let exceeded = error::retries_exceeded(&err, *failures);
+    let restart = match &state.restart_on_failure {
+        None => true,
+        // KafkaJS restarts when the callback itself fails.
+        Some(ask) => match ask.call1(&JsValue::NULL, &err).map(|r| crate::web::signal::settled(&r)) {
+            Ok(answer) => answer.await.map_or(true, |v| v.is_truthy()),
+            Err(_) => true,
+        },
+    };
+    if !restart {
+        return Err(exceeded);
+    }
+    state.crash(exceeded, true);
+    *failures = 0;
+    let leaving = state.member.borrow_mut().take().map(|mut m| m.leave()).unwrap_or_default();
+    state.perform(leaving).await;
+    wait_while_running(state, generation, state.retry.delay_ms(0)).await;
+    if state.is_current(generation) {
+        state.start_member();
+    }
+    Ok(())
+}
+
+/// Waits `ms`, or less if the consumer stops meanwhile: `stop()` is not kept waiting for a retry's turn.
+async fn wait_while_running(state: &State, generation: u32, ms: u32) {
+    let until = js_sys::Date::now() + f64::from(ms);
+    while state.is_current(generation) && js_sys::Date::now() < until {
+        sleep((until - js_sys::Date::now()).clamp(1.0, f64::from(POLL_MS)) as u32).await;
+    }
+}
+
+/// KafkaJS's rule for a handler's error: retried unless it says `retriable: false` or is a programming error.
+fn retriable(err: &JsValue) -> bool {
+    let name = js::get(err, "name").as_string().unwrap_or_default();
+    js::get(err, "retriable") != JsValue::FALSE
+        && !matches!(name.as_str(), "TypeError" | "RangeError" | "ReferenceError" | "SyntaxError")
 }
 
 pub(super) async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u32) {
     let handlers = Rc::new(handlers);
     state.start_member();
     state.auto_commit.set(handlers.commit.auto);
-    let mut last_commit = js_sys::Date::now() as i64;
-    let mut since_commit = 0u32;
+    state.last_commit.set(js_sys::Date::now() as i64);
+    state.since_commit.set(0);
+    let crashed = match rounds(&state, &handlers, generation).await {
+        Ok(()) => false,
+        Err(e) => {
+            state.crash(e, false);
+            true
+        }
+    };
+    if handlers.commit.auto {
+        match state.commit().await {
+            // Refused because the group moved on: the next owner reads those records again (at least once).
+            Err(e) if !crashed && !refused_by_group(&e) && !worth_retrying(&e) => state.crash(state.core(e), false),
+            _ => {}
+        }
+    }
+    // Leaving the group hands this member's partitions to the others at once.
+    let leaving = state.member.borrow_mut().take().map(|mut m| m.leave()).unwrap_or_default();
+    state.perform(leaving).await;
+    for resolve in state.on_stopped.take() {
+        let _ = resolve.call0(&JsValue::NULL);
+    }
+}
+
+/// Fetches and hands records over, round after round, until the consumer stops (`Ok`) or crashes (`Err`).
+async fn rounds(state: &Rc<State>, handlers: &Rc<Handlers>, generation: u32) -> Result<(), JsValue> {
     // Rounds in a row that found the broker unreachable: the loop waits longer after each, and carries on.
     let mut failures = 0u32;
+    // Handler failures in a row, for `retry`.
+    let mut handler_failures = 0u32;
     let backoff = |failures: u32| state.retry.delay_ms(failures).min(MAX_BACKOFF_MS);
     'rounds: while state.is_current(generation) {
         // One Fetch per round for every assigned partition that is not paused, each at its position. It
         // long-polls: with nothing new it returns after at most POLL_MS, so that stop() is never kept waiting.
+        state.sought.borrow_mut().clear(); // positions are read afresh below
         let mut asked = Vec::new();
         state.drive_group().await;
         if !state.is_current(generation) {
@@ -243,7 +278,7 @@ pub(super) async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u
                     failures += 1;
                     continue 'rounds;
                 }
-                Err(e) => return state.crash(state.core(e)),
+                Err(e) => return Err(state.core(e)),
             }
         }
         let partitions = asked
@@ -260,20 +295,24 @@ pub(super) async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u
         let request = Request::Fetch { partitions, min_bytes, max_bytes, max_wait_ms, rack };
         let answers = match state.broker.call(request).await {
             Ok(Response::Fetch(a)) => a,
-            Ok(_) => return state.crash(state.core(unexpected())),
+            Ok(_) => return Err(state.core(unexpected())),
             Err(e) if worth_retrying(&e) => {
                 sleep(backoff(failures)).await;
                 failures += 1;
                 continue;
             }
-            Err(e) => return state.crash(state.core(e)),
+            Err(e) => return Err(state.core(e)),
         };
         failures = 0;
         // With partitionsConsumedConcurrently, partitions wait here to be handled together.
         let mut ready: Vec<Work> = Vec::new();
+        let mut handled = Ok(0);
         for ((tp, from_beginning, position), answer) in asked.into_iter().zip(answers) {
             if !state.is_current(generation) {
                 break;
+            }
+            if state.is_stale(&tp) {
+                continue; // fetched from where the partition was before a seek
             }
             let fetched = answer.result.map(|f| {
                 // Bytes that do not decode are the data's fault, not the broker's state's: fetching them again
@@ -283,20 +322,18 @@ pub(super) async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u
             });
             let (high_watermark, records, next) = match fetched {
                 Ok(Ok(f)) => f,
-                Ok(Err(e)) => return state.crash(state.core(e)),
+                Ok(Err(e)) => return Err(state.core(e)),
                 // The data at the position is gone (retention) or never was: auto.offset.reset.
-                Err(Error::OffsetOutOfRange(_)) => match state.reset_position(&tp, from_beginning).await {
-                    Ok(p) => {
-                        state.positions.borrow_mut().insert(tp.clone(), p);
-                        continue;
-                    }
-                    Err(e) => return state.crash(state.core(e)),
-                },
+                Err(Error::OffsetOutOfRange(_)) => {
+                    let reset = state.reset_position(&tp, from_beginning).await.map_err(|e| state.core(e))?;
+                    state.positions.borrow_mut().insert(tp.clone(), reset);
+                    continue;
+                }
                 Err(e) if e.retriable() => {
                     state.forget_assignment(); // the partition may be gone, or have moved
                     continue;
                 }
-                Err(e) => return state.crash(state.core(e)),
+                Err(e) => return Err(state.core(e)),
             };
             if records.is_empty() {
                 if next > position {
@@ -305,46 +342,32 @@ pub(super) async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u
                 continue;
             }
             let work = Work { tp, records, next, high_watermark };
-            if handlers.concurrency > 1 {
+            handled = if handlers.concurrency > 1 {
                 ready.push(work);
                 if ready.len() < handlers.concurrency {
                     continue;
                 }
-                match handle_together(&state, &handlers, std::mem::take(&mut ready), generation).await {
-                    Ok(n) => since_commit += n,
-                    Err(e) => return state.crash(e),
-                }
+                handle_together(state, handlers, std::mem::take(&mut ready), generation).await
             } else {
-                match handle_partition(state.clone(), handlers.clone(), work, generation).await {
-                    Ok(n) => since_commit += n,
-                    Err(e) => return state.crash(e),
-                }
+                handle_partition(state.clone(), handlers.clone(), work, generation).await
+            };
+            if handled.is_err() {
+                break;
             }
-            if let Err(e) = commit_if_due(&state, handlers.commit, &mut since_commit, &mut last_commit).await {
-                return state.crash(state.core(e));
+            state.since_commit.set(state.since_commit.get() + handled.as_ref().copied().unwrap_or(0));
+            commit_if_due(state, handlers.commit).await.map_err(|e| state.core(e))?;
+        }
+        if !ready.is_empty() && handled.is_ok() {
+            handled = handle_together(state, handlers, ready, generation).await;
+            if let Ok(n) = handled {
+                state.since_commit.set(state.since_commit.get() + n);
+                commit_if_due(state, handlers.commit).await.map_err(|e| state.core(e))?;
             }
         }
-        if !ready.is_empty() {
-            match handle_together(&state, &handlers, ready, generation).await {
-                Ok(n) => since_commit += n,
-                Err(e) => return state.crash(e),
-            }
-            if let Err(e) = commit_if_due(&state, handlers.commit, &mut since_commit, &mut last_commit).await {
-                return state.crash(state.core(e));
-            }
+        match handled {
+            Ok(_) => handler_failures = 0,
+            Err(e) => after_handler_failure(state, handlers, e, &mut handler_failures, generation).await?,
         }
     }
-    if handlers.commit.auto {
-        match state.commit().await {
-            // Refused because the group moved on: the next owner reads those records again (at least once).
-            Err(e) if !refused_by_group(&e) && !worth_retrying(&e) => state.crash(state.core(e)),
-            _ => {}
-        }
-    }
-    // Leaving the group hands this member's partitions to the others at once.
-    let leaving = state.member.borrow_mut().take().map(|mut m| m.leave()).unwrap_or_default();
-    state.perform(leaving).await;
-    for resolve in state.on_stopped.take() {
-        let _ = resolve.call0(&JsValue::NULL);
-    }
+    Ok(())
 }

@@ -20,7 +20,10 @@ async function start({ port, topic, groupId, fromBeginning = true, echo = false,
   consumer = kafka.consumer({ groupId, sessionTimeout, heartbeatInterval, partitionAssigners, rackId });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning });
-  consumer.on('consumer.crash', ({ payload }) => self.postMessage({ type: 'failed', error: { type: payload.error.type, message: payload.error.message } }));
+  // A crash with `restart` is followed by the consumer rejoining its group: not the end of this worker.
+  consumer.on('consumer.crash', ({ payload }) => {
+    if (!payload.restart) self.postMessage({ type: 'failed', error: { type: payload.error.type, message: payload.error.message } });
+  });
   const decoder = new TextDecoder();
   await consumer.run({
     eachBatch: async ({ batch }) => {
