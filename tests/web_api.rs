@@ -2,14 +2,15 @@
 //! the cluster; each scenario is plain JS that throws on the first failed check.
 #![cfg(target_arch = "wasm32")]
 
-use franz::web::Kafka;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 #[path = "web/api.rs"]
 mod api;
+#[path = "web/clusters.rs"]
+mod clusters;
 use api::{api, ok};
+use clusters::{open, remote};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -33,18 +34,6 @@ extern "C" {
     async fn max_bytes_caps_a_fetch(kafka: JsValue) -> Result<JsValue, JsValue>;
 }
 
-#[wasm_bindgen(module = "/tests/web/handlers.js")]
-extern "C" {
-    #[wasm_bindgen(catch, js_name = failingHandlersAreRetried)]
-    async fn failing_handlers_are_retried(kafka: JsValue) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(catch, js_name = eachBatchResolvesByHand)]
-    async fn each_batch_resolves_by_hand(kafka: JsValue) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(catch, js_name = seekMakesFetchedRecordsStale)]
-    async fn seek_makes_fetched_records_stale(kafka: JsValue) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(catch, js_name = pauseReturnsItsResume)]
-    async fn pause_returns_its_resume(kafka: JsValue) -> Result<JsValue, JsValue>;
-}
-
 #[wasm_bindgen(module = "/tests/web/host.js")]
 extern "C" {
     #[wasm_bindgen(catch, js_name = silentHostTimesOut)]
@@ -55,8 +44,6 @@ extern "C" {
     async fn silent_clients_are_dropped(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = producerBatchesAndPipelines)]
     async fn producer_batches_and_pipelines(api: &JsValue) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(catch, js_name = connectedPair)]
-    async fn connected_pair(open: &JsValue, connect: &JsValue, cluster: &str) -> Result<JsValue, JsValue>;
 }
 
 #[wasm_bindgen(module = "/tests/web/groups.js")]
@@ -67,12 +54,6 @@ extern "C" {
     async fn partitions_consumed_concurrently(kafka: JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = standaloneConsumersBroadcast)]
     async fn standalone_consumers_broadcast(kafka: JsValue) -> Result<JsValue, JsValue>;
-}
-
-async fn open(cluster: &str) -> JsValue {
-    let config =
-        js_sys::JSON::parse(&format!(r#"{{"cluster":"{cluster}","brokers":3,"storage":"memory","seed":7}}"#)).unwrap();
-    JsFuture::from(Kafka::open(config)).await.expect("Kafka.open")
 }
 
 #[wasm_bindgen_test]
@@ -100,13 +81,7 @@ async fn admin_operations_and_change_events() {
     ok(admin_operations(open("api-admin").await, JsValue::UNDEFINED).await);
 }
 
-/// The same scenarios through `Kafka.connect(port)`: a client whose cluster is served on a MessagePort.
-async fn remote(cluster: &str) -> JsValue {
-    let open = Closure::<dyn Fn(JsValue) -> js_sys::Promise>::new(Kafka::open);
-    let connect = Closure::<dyn Fn(web_sys::MessagePort) -> js_sys::Promise>::new(|p| Kafka::connect(p, None));
-    let pair = connected_pair(open.as_ref(), connect.as_ref(), cluster).await.expect("a connected pair");
-    js_sys::Reflect::get(&pair, &"client".into()).unwrap()
-}
+// The same scenarios through `Kafka.connect(port)`: a client whose cluster is served on a MessagePort.
 
 #[wasm_bindgen_test]
 async fn through_a_port_produce_and_consume_round_trip() {
@@ -197,29 +172,4 @@ async fn partitions_are_consumed_concurrently_when_asked_each_in_order() {
 #[wasm_bindgen_test]
 async fn consumers_without_a_group_each_read_everything() {
     ok(standalone_consumers_broadcast(open("api-standalone").await).await);
-}
-
-#[wasm_bindgen_test]
-async fn a_failing_handler_is_retried_then_the_consumer_restarts_or_crashes() {
-    ok(failing_handlers_are_retried(open("api-handler-failures").await).await);
-}
-
-#[wasm_bindgen_test]
-async fn through_a_port_a_failing_handler_is_retried() {
-    ok(failing_handlers_are_retried(remote("port-handler-failures").await).await);
-}
-
-#[wasm_bindgen_test]
-async fn each_batch_resolves_offsets_by_hand() {
-    ok(each_batch_resolves_by_hand(open("api-resolve").await).await);
-}
-
-#[wasm_bindgen_test]
-async fn a_seek_makes_what_was_fetched_stale() {
-    ok(seek_makes_fetched_records_stale(open("api-seek").await).await);
-}
-
-#[wasm_bindgen_test]
-async fn a_payloads_pause_returns_its_resume() {
-    ok(pause_returns_its_resume(open("api-pause-resume").await).await);
 }

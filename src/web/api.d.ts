@@ -283,6 +283,42 @@ export interface ConsumerRunConfig {
   eachBatch?: (payload: EachBatchPayload) => Promise<void> | void;
 }
 
+/** KafkaJS's instrumentation event, as `on` listeners get it. */
+export interface InstrumentationEvent<T> {
+  id: number;
+  type: string;
+  timestamp: number;
+  payload: T;
+}
+
+export interface ConsumerEvents {
+  HEARTBEAT: 'consumer.heartbeat';
+  COMMIT_OFFSETS: 'consumer.commit_offsets';
+  GROUP_JOIN: 'consumer.group_join';
+  FETCH_START: 'consumer.fetch_start';
+  FETCH: 'consumer.fetch';
+  START_BATCH_PROCESS: 'consumer.start_batch_process';
+  END_BATCH_PROCESS: 'consumer.end_batch_process';
+  CONNECT: 'consumer.connect';
+  DISCONNECT: 'consumer.disconnect';
+  STOP: 'consumer.stop';
+  CRASH: 'consumer.crash';
+  REBALANCING: 'consumer.rebalancing';
+}
+export type ConsumerEventName = ConsumerEvents[keyof ConsumerEvents];
+
+export interface ProducerEvents {
+  CONNECT: 'producer.connect';
+  DISCONNECT: 'producer.disconnect';
+}
+export type ProducerEventName = ProducerEvents[keyof ProducerEvents];
+
+export interface AdminEvents {
+  CONNECT: 'admin.connect';
+  DISCONNECT: 'admin.disconnect';
+}
+export type AdminEventName = AdminEvents[keyof AdminEvents];
+
 export interface TopicPartitionOffsetAndMetadata {
   topic: string;
   partition: number;

@@ -1,38 +1,113 @@
-//! Event listeners with KafkaJS's `on(event, listener)` shape: `on` returns a function that removes the listener.
+//! Event listeners with KafkaJS's `on(event, listener)` shape: `on` takes only the names its client emits (a
+//! misspelt one is an error, not a listener that never hears anything) and returns a function that removes the
+//! listener. Clients' events are KafkaJS's instrumentation events, `{ id, type, timestamp, payload }`.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::Function;
+use js_sys::{Function, Object};
 use wasm_bindgen::prelude::*;
 
-#[derive(Default)]
+use super::error;
+use super::js::{self, object};
+
+/// The events a client emits: each name with its key in the client's `events` object, as KafkaJS's
+/// `consumer.events.GROUP_JOIN` is `'consumer.group_join'`.
+pub type EventNames = &'static [(&'static str, &'static str)];
+
+pub const KAFKA: EventNames = &[("CLUSTER_CHANGE", "cluster.change"), ("WARNING", "warning")];
+pub const PRODUCER: EventNames = &[("CONNECT", "producer.connect"), ("DISCONNECT", "producer.disconnect")];
+pub const ADMIN: EventNames = &[("CONNECT", "admin.connect"), ("DISCONNECT", "admin.disconnect")];
+pub const CONSUMER: EventNames = &[
+    ("HEARTBEAT", "consumer.heartbeat"),
+    ("COMMIT_OFFSETS", "consumer.commit_offsets"),
+    ("GROUP_JOIN", "consumer.group_join"),
+    ("FETCH_START", "consumer.fetch_start"),
+    ("FETCH", "consumer.fetch"),
+    ("START_BATCH_PROCESS", "consumer.start_batch_process"),
+    ("END_BATCH_PROCESS", "consumer.end_batch_process"),
+    ("CONNECT", "consumer.connect"),
+    ("DISCONNECT", "consumer.disconnect"),
+    ("STOP", "consumer.stop"),
+    ("CRASH", "consumer.crash"),
+    ("REBALANCING", "consumer.rebalancing"),
+];
+
+/// `events` as a client shows them: `{ KEY: name }`.
+pub fn names_object(names: EventNames) -> Object {
+    let out = Object::new();
+    for (key, name) in names {
+        js::set_dyn(&out, key, *name);
+    }
+    out
+}
+
+/// `event` if it is one of `names`; otherwise KafkaJS's error for an unknown event name.
+pub fn known(names: EventNames, event: &str) -> Result<&'static str, JsValue> {
+    names.iter().find(|(_, name)| *name == event).map(|(_, name)| *name).ok_or_else(|| {
+        let all: Vec<&str> = names.iter().map(|(_, name)| *name).collect();
+        error::client_error(
+            "INVALID_EVENT_NAME",
+            &format!("Event name should be one of {}, got {event:?}", all.join(", ")),
+        )
+    })
+}
+
 pub struct Events {
-    listeners: RefCell<Vec<(u32, String, Function)>>,
+    names: EventNames,
+    listeners: RefCell<Vec<(u32, &'static str, Function)>>,
     next_id: Cell<u32>,
+    next_event_id: Cell<u32>,
 }
 
 impl Events {
+    pub fn new(names: EventNames) -> Rc<Events> {
+        Rc::new(Events { names, listeners: RefCell::default(), next_id: Cell::new(0), next_event_id: Cell::new(0) })
+    }
+
+    /// Whether anyone listens for `event`: a payload need only be made when someone will read it.
+    pub fn wanted(&self, event: &str) -> bool {
+        self.listeners.borrow().iter().any(|(_, e, _)| *e == event)
+    }
+
     /// Calls every listener of `event` with `payload`. A listener that throws does not stop the others.
     pub fn emit(&self, event: &str, payload: &JsValue) {
         // Copy the list first: a listener may add or remove listeners.
         let listeners: Vec<Function> =
-            self.listeners.borrow().iter().filter(|(_, e, _)| e == event).map(|(_, _, f)| f.clone()).collect();
+            self.listeners.borrow().iter().filter(|(_, e, _)| *e == event).map(|(_, _, f)| f.clone()).collect();
         for f in listeners {
             let _ = f.call1(&JsValue::NULL, payload);
         }
     }
 
+    /// Emits KafkaJS's instrumentation event `{ id, type, timestamp, payload }`; `payload` is made only if
+    /// someone listens.
+    pub fn instrument(&self, event: &'static str, payload: impl FnOnce() -> JsValue) {
+        if !self.wanted(event) {
+            return;
+        }
+        let id = self.next_event_id.get();
+        self.next_event_id.set(id.wrapping_add(1));
+        let instrumented = object([
+            ("id", id.into()),
+            ("type", event.into()),
+            ("timestamp", js_sys::Date::now().into()),
+            ("payload", payload()),
+        ]);
+        self.emit(event, &instrumented.into());
+    }
+
     /// Adds a listener; returns the function that removes it. One closure per subscription, freed when called.
-    pub fn on(self: &Rc<Self>, event: String, listener: Function) -> JsValue {
+    pub fn on(self: &Rc<Self>, event: &str, listener: Function) -> Result<JsValue, JsValue> {
+        let event = known(self.names, event)?;
         let id = self.next_id.get();
         self.next_id.set(id + 1);
         self.listeners.borrow_mut().push((id, event, listener));
         let events = Rc::downgrade(self);
-        Closure::once_into_js(move || {
+        Ok(Closure::once_into_js(move || {
             if let Some(events) = events.upgrade() {
                 events.listeners.borrow_mut().retain(|(i, _, _)| *i != id);
             }
-        })
+        }))
     }
 }

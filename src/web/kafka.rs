@@ -228,7 +228,7 @@ pub(crate) async fn open_local(c: OpenConfig) -> Result<Rc<Inner>, JsValue> {
         cluster_name: c.cluster,
         cluster: RefCell::new(cluster),
         auto_create_topics: c.auto_create_topics,
-        events: Rc::default(),
+        events: Events::new(super::events::KAFKA),
         waiters: Signal::default(),
         storage,
         lock: RefCell::new(lock),
@@ -403,11 +403,11 @@ impl Kafka {
             unchecked_param_type = "(event: { type?: string; topic?: string; message?: string; cluster?: string }) => void"
         )]
         listener: Function,
-    ) -> JsValue {
+    ) -> Result<JsValue, JsValue> {
         match self.broker.local() {
-            Some(inner) => inner.events.on(event, listener),
+            Some(inner) => inner.events.on(&event, listener),
             // Events come from where the cluster runs; a connected client has nothing to listen to yet.
-            None => Closure::once_into_js(|| {}),
+            None => super::events::known(super::events::KAFKA, &event).map(|_| Closure::once_into_js(|| {})),
         }
     }
 

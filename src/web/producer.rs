@@ -11,6 +11,7 @@ use wasm_bindgen::prelude::*;
 
 use super::broker::Broker;
 use super::error;
+use super::events::{self, Events};
 use super::js::{self, object};
 use super::kafka::resolved;
 use super::pack;
@@ -62,6 +63,7 @@ struct State {
     finishing: Turns,
     metadata: RefCell<HashMap<String, KnownTopic>>,
     metadata_max_age_ms: f64,
+    events: Rc<Events>,
 }
 
 /// An idempotent producer's state. `id` is `None` until the first send asks InitProducerId, and again after a
@@ -232,6 +234,7 @@ impl Producer {
                 metadata_max_age_ms: f64::from(
                     js::opt_int::<u32>(config, "metadataMaxAge", "metadataMaxAge")?.unwrap_or(300_000),
                 ),
+                events: Events::new(events::PRODUCER),
             }),
         })
     }
@@ -564,13 +567,31 @@ impl Producer {
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn connect(&self) -> Promise {
         self.state.connected.set(true);
+        self.state.events.instrument("producer.connect", || JsValue::UNDEFINED);
         resolved(JsValue::UNDEFINED)
     }
 
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn disconnect(&self) -> Promise {
         self.state.connected.set(false);
+        self.state.events.instrument("producer.disconnect", || JsValue::UNDEFINED);
         resolved(JsValue::UNDEFINED)
+    }
+
+    /// Listens for one of `events`; returns a remover.
+    #[wasm_bindgen(unchecked_return_type = "() => void")]
+    pub fn on(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ProducerEventName")] event: String,
+        #[wasm_bindgen(unchecked_param_type = "(event: InstrumentationEvent<any>) => void")] listener: Function,
+    ) -> Result<JsValue, JsValue> {
+        self.state.events.on(&event, listener)
+    }
+
+    /// KafkaJS's `producer.events`.
+    #[wasm_bindgen(getter, unchecked_return_type = "ProducerEvents")]
+    pub fn events(&self) -> js_sys::Object {
+        events::names_object(events::PRODUCER)
     }
 
     /// `send({ topic, messages, acks? })`: resolves with KafkaJS's `RecordMetadata[]` once the records are stored

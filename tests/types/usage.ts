@@ -120,6 +120,17 @@ export async function handlers(kafka: Kafka): Promise<void> {
   await consumer.run({ eachBatch: async ({ resolveOffset }) => resolveOffset(3) });
   // @ts-expect-error restartOnFailure answers with a promise
   kafka.consumer({ groupId: 'x', retry: { restartOnFailure: () => true } });
+
+  const { GROUP_JOIN, END_BATCH_PROCESS } = consumer.events;
+  const off: () => void = consumer.on(END_BATCH_PROCESS, (e) => console.log(e.id, e.type, e.timestamp, e.payload.duration));
+  consumer.on(GROUP_JOIN, () => {});
+  off();
+  kafka.producer().on(kafka.producer().events.CONNECT, () => {});
+  kafka.admin().on('admin.disconnect', () => {});
+  // @ts-expect-error a misspelt event
+  consumer.on('consumer.heartbeet', () => {});
+  // @ts-expect-error franz has no network, so no network events
+  kafka.producer().on('producer.network.request', () => {});
 }
 
 export async function groupAdmin(kafka: Kafka): Promise<void> {

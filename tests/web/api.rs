@@ -1,5 +1,9 @@
 //! What the browser test binaries share: the entry points JS users call, as one JS object the scenarios in
 //! `scenarios.js` take, and the check that turns a scenario's rejection into a test failure.
+//!
+//! Keep each test binary to at most five JS files of its own (with franz's `pack.js`): with six, the test
+//! runner's page hung while loading them ("Loading scripts...", as in wasm-pack#783) in two of three runs here,
+//! and never in eight runs once the new scenarios moved to a binary of their own.
 
 use franz::web::{Cli, Kafka};
 use js_sys::Promise;

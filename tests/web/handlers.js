@@ -178,3 +178,49 @@ export async function pauseReturnsItsResume(kafka) {
   eq(arrivals.map(([v]) => v), ['first', 'second'], 'both records, in order');
   check(arrivals[1][1] - arrivals[0][1] >= 140, `the second waited for resume: ${arrivals[1][1] - arrivals[0][1]} ms`);
 }
+
+/** KafkaJS's instrumentation events: each client's `events` names them, `on` refuses any other name, and each
+ * event comes as `{ id, type, timestamp, payload }` with KafkaJS's payload. */
+export async function instrumentationEvents(kafka) {
+  await topicOf(kafka, 'observed', ['o0', 'o1', 'o2']);
+  const consumer = kafka.consumer({ groupId: 'observed', heartbeatInterval: 50 });
+  eq(consumer.events.GROUP_JOIN, 'consumer.group_join', 'consumer.events');
+  eq(Object.keys(consumer.events).length, 12, 'every consumer event is named');
+  const byType = {};
+  const offs = Object.values(consumer.events).map((name) => consumer.on(name, (e) => (byType[e.type] ??= []).push(e)));
+  await throws(() => consumer.on('consumer.heartbeet', () => {}), { name: 'KafkaJSNonRetriableError', message: 'consumer.heartbeat' }, 'a misspelt event');
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'observed', fromBeginning: true });
+  await consumer.run({ eachBatch: async () => {} });
+  await until(() => byType['consumer.end_batch_process'] && byType['consumer.heartbeat'] && byType['consumer.commit_offsets'], 'a batch, a heartbeat and a commit');
+  await consumer.disconnect();
+  const all = Object.values(byType).flat();
+  check(all.every((e) => typeof e.id === 'number' && typeof e.timestamp === 'number'), 'every event has an id and a timestamp');
+  eq(new Set(all.map((e) => e.id)).size, all.length, 'ids are unique');
+  const [start] = byType['consumer.start_batch_process'];
+  eq(start.payload, { topic: 'observed', partition: 0, highWatermark: '3', offsetLag: '0', offsetLagLow: '2', batchSize: 3, firstOffset: '0', lastOffset: '2' }, 'start_batch_process');
+  check(byType['consumer.end_batch_process'][0].payload.duration >= 0, 'end_batch_process has a duration');
+  const [commit] = byType['consumer.commit_offsets'];
+  eq([commit.payload.groupId, commit.payload.topics], ['observed', [{ topic: 'observed', partitions: [{ partition: 0, offset: '3' }] }]], 'commit_offsets');
+  const [beat] = byType['consumer.heartbeat'];
+  check(beat.payload.groupId === 'observed' && typeof beat.payload.memberId === 'string' && beat.payload.groupGenerationId >= 1, 'heartbeat: ' + JSON.stringify(beat.payload));
+  check(byType['consumer.fetch'][0].payload.duration >= 0 && byType['consumer.fetch_start'].length >= 1, 'fetch_start and fetch');
+  for (const name of ['consumer.connect', 'consumer.group_join', 'consumer.stop', 'consumer.disconnect']) eq(byType[name]?.length, 1, name);
+  offs.forEach((off) => off());
+  const before = all.length;
+  await consumer.connect();
+  eq(Object.values(byType).flat().length, before, 'no events after every listener is removed');
+
+  const producer = kafka.producer();
+  const admin = kafka.admin();
+  eq([producer.events, admin.events], [{ CONNECT: 'producer.connect', DISCONNECT: 'producer.disconnect' }, { CONNECT: 'admin.connect', DISCONNECT: 'admin.disconnect' }], 'producer.events and admin.events');
+  const seen = [];
+  producer.on(producer.events.CONNECT, (e) => seen.push(e.type));
+  admin.on(admin.events.DISCONNECT, (e) => seen.push(e.type));
+  await producer.connect();
+  await admin.connect();
+  await admin.disconnect();
+  eq(seen, ['producer.connect', 'admin.disconnect'], 'producer and admin events');
+  await throws(() => producer.on('producer.network.request', () => {}), { name: 'KafkaJSNonRetriableError' }, 'an event franz never emits');
+  await throws(() => kafka.on('cluster.changed', () => {}), { name: 'KafkaJSNonRetriableError', message: 'cluster.change' }, 'a misspelt kafka event');
+}

@@ -3,11 +3,13 @@
 mod faults;
 
 use std::future::Future;
+use std::rc::Rc;
 
-use js_sys::{Array, Promise};
+use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
 
 use super::broker::Broker;
+use super::events::{self, Events};
 use super::js::{self, object};
 use super::kafka::resolved;
 use crate::core::cluster::{lag, BrokerInfo, CommittedOffset, NewTopic, TopicMetadata};
@@ -21,11 +23,12 @@ const RESOURCE_TOPIC: i32 = 2;
 #[wasm_bindgen]
 pub struct Admin {
     broker: Broker,
+    events: Rc<Events>,
 }
 
 impl Admin {
     pub(crate) fn new(broker: Broker) -> Self {
-        Admin { broker }
+        Admin { broker, events: Events::new(events::ADMIN) }
     }
 }
 
@@ -123,12 +126,30 @@ impl Admin {
     /// Nothing to connect to in a tab; kept so KafkaJS code runs unchanged.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn connect(&self) -> Promise {
+        self.events.instrument("admin.connect", || JsValue::UNDEFINED);
         resolved(JsValue::UNDEFINED)
     }
 
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn disconnect(&self) -> Promise {
+        self.events.instrument("admin.disconnect", || JsValue::UNDEFINED);
         resolved(JsValue::UNDEFINED)
+    }
+
+    /// Listens for one of `events`; returns a remover.
+    #[wasm_bindgen(unchecked_return_type = "() => void")]
+    pub fn on(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "AdminEventName")] event: String,
+        #[wasm_bindgen(unchecked_param_type = "(event: InstrumentationEvent<any>) => void")] listener: Function,
+    ) -> Result<JsValue, JsValue> {
+        self.events.on(&event, listener)
+    }
+
+    /// KafkaJS's `admin.events`.
+    #[wasm_bindgen(getter, unchecked_return_type = "AdminEvents")]
+    pub fn events(&self) -> js_sys::Object {
+        events::names_object(events::ADMIN)
     }
 
     /// Resolves `true` when every topic was created, `false` when one already existed (as KafkaJS does);

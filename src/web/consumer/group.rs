@@ -4,7 +4,7 @@
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
-use super::{event, unexpected, State, CLIENT_ID};
+use super::{unexpected, State, CLIENT_ID};
 use crate::core::error::Error;
 use crate::core::groups::{Action, Assignor, GroupMember, MemberConfig};
 use crate::core::protocol::{Request, Response};
@@ -111,10 +111,19 @@ impl State {
                     more
                 }
                 Action::Heartbeat { group, member_id, generation } => {
-                    let result = self.broker.call(Request::Heartbeat { group, member_id, generation }).await.map(drop);
+                    let beat = Request::Heartbeat { group: group.clone(), member_id: member_id.clone(), generation };
+                    let result = self.broker.call(beat).await.map(drop);
+                    if result.is_ok() {
+                        self.events.instrument("consumer.heartbeat", || {
+                            let (group, member) = (group.into(), member_id.into());
+                            object([("groupId", group), ("memberId", member), ("groupGenerationId", generation.into())])
+                                .into()
+                        });
+                    }
                     if let Err(Error::RebalanceInProgress(_)) = &result {
-                        let payload = object([("groupId", self.group_id.as_str().into())]);
-                        self.events.emit("consumer.rebalancing", &event(&payload));
+                        self.events.instrument("consumer.rebalancing", || {
+                            object([("groupId", self.group_id.as_str().into())]).into()
+                        });
                     }
                     self.with_member(|m| m.on_heartbeat(result))
                 }
@@ -157,7 +166,7 @@ impl State {
             ("memberAssignment", assignment.into()),
             ("generationId", m.generation.into()),
         ]);
-        self.events.emit("consumer.group_join", &event(&payload));
+        self.events.instrument("consumer.group_join", || payload.into());
     }
 
     /// Who commits: this member at its generation, while it is in the group (the coordinator refuses a commit

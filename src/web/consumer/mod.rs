@@ -11,11 +11,11 @@ use std::rc::Rc;
 
 use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, spawn_local};
+use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
 
 use super::broker::Broker;
 use super::error;
-use super::events::Events;
+use super::events::{self, Events};
 use super::js::{self, object};
 use super::kafka::{resolved, settle};
 use super::retry::Retry;
@@ -155,7 +155,7 @@ impl Consumer {
                     Some(true) => CrcCheck::Check,
                     _ => CrcCheck::Trust,
                 },
-                events: Rc::default(),
+                events: Events::new(events::CONSUMER),
                 connected: Cell::new(false),
                 generation: Cell::new(0),
                 running: Cell::new(false),
@@ -293,7 +293,6 @@ impl State {
         if pending.is_empty() || self.standalone() {
             return Ok(());
         }
-        let mut topics = Vec::new();
         for (i, ((topic, partition), offset)) in pending.iter().enumerate() {
             let (group, partition, offset) = (self.group_id.clone(), *partition as i32, *offset);
             let member = self.member_ref();
@@ -307,14 +306,16 @@ impl State {
                 }
                 return Err(e);
             }
-            topics.push(object([
-                ("topic", topic.as_str().into()),
-                ("partition", partition.into()),
-                ("offset", js::offset(offset)),
-            ]));
         }
-        let payload = object([("groupId", self.group_id.as_str().into()), ("topics", js::array(topics).into())]);
-        self.events.emit("consumer.commit_offsets", &event(&payload));
+        self.events.instrument("consumer.commit_offsets", || {
+            object([
+                ("groupId", self.group_id.as_str().into()),
+                ("memberId", self.member_ref().map(|(id, _)| id).into()),
+                ("groupGenerationId", self.member_ref().map(|(_, generation)| generation).into()),
+                ("topics", offsets_by_topic(&pending)),
+            ])
+            .into()
+        });
         self.last_commit.set(js_sys::Date::now() as i64);
         self.since_commit.set(0);
         Ok(())
@@ -355,8 +356,9 @@ impl State {
         if !restart {
             self.running.set(false);
         }
-        let payload = object([("error", err), ("groupId", self.group_id.as_str().into()), ("restart", restart.into())]);
-        self.events.emit("consumer.crash", &event(&payload));
+        self.events.instrument("consumer.crash", || {
+            object([("error", err), ("groupId", self.group_id.as_str().into()), ("restart", restart.into())]).into()
+        });
     }
 }
 
@@ -365,8 +367,17 @@ fn unexpected() -> Error {
 }
 
 /// KafkaJS's instrumentation event shape: `{ id, type, timestamp, payload }`.
-fn event(payload: &js_sys::Object) -> JsValue {
-    object([("timestamp", js_sys::Date::now().into()), ("payload", payload.into())]).into()
+/// KafkaJS's `OffsetsByTopicPartition`: `{ topics: [{ topic, partitions: [{ partition, offset }] }] }`.
+fn offsets_by_topic(offsets: &BTreeMap<TopicPartition, i64>) -> JsValue {
+    let mut by_topic: BTreeMap<&str, Vec<JsValue>> = BTreeMap::new();
+    for ((topic, partition), offset) in offsets {
+        let entry = object([("partition", (*partition).into()), ("offset", js::offset(*offset))]);
+        by_topic.entry(topic).or_default().push(entry.into());
+    }
+    let topics = by_topic.into_iter().map(|(topic, partitions)| {
+        JsValue::from(object([("topic", topic.into()), ("partitions", js::array(partitions).into())]))
+    });
+    js::array(topics).into()
 }
 
 /// `[{ topic, partitions? }]` as pause entries; a topic without `partitions` means all of its partitions (`None`).
@@ -393,15 +404,21 @@ impl Consumer {
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn connect(&self) -> Promise {
         self.state.connected.set(true);
+        self.state.events.instrument("consumer.connect", || JsValue::UNDEFINED);
         resolved(JsValue::UNDEFINED)
     }
 
     /// Stops the loop (committing what was consumed) and disconnects.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn disconnect(&self) -> Promise {
-        let stopped = self.stop();
+        let stopped = JsFuture::from(self.stop());
         self.state.connected.set(false);
-        stopped
+        let state = self.state.clone();
+        future_to_promise(async move {
+            stopped.await?;
+            state.events.instrument("consumer.disconnect", || JsValue::UNDEFINED);
+            Ok(JsValue::UNDEFINED)
+        })
     }
 
     /// `subscribe({ topics, fromBeginning? })` or `subscribe({ topic, fromBeginning? })`; a topic may be a RegExp,
@@ -482,16 +499,22 @@ impl Consumer {
     /// Stops the loop after the message in hand; resolves once it has stopped (and committed, with autoCommit).
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn stop(&self) -> Promise {
-        let state = &self.state;
-        if !state.running.get() {
-            return resolved(JsValue::UNDEFINED);
-        }
-        let stopped = Promise::new(&mut |resolve, _| state.on_stopped.borrow_mut().push(resolve));
-        state.running.set(false);
-        if let Some(inner) = state.broker.local() {
-            inner.data_arrived(); // ends a long poll at once
-        }
-        stopped
+        let state = self.state.clone();
+        let stopped = if state.running.get() {
+            let stopped = Promise::new(&mut |resolve, _| state.on_stopped.borrow_mut().push(resolve));
+            state.running.set(false);
+            if let Some(inner) = state.broker.local() {
+                inner.data_arrived(); // ends a long poll at once
+            }
+            JsFuture::from(stopped)
+        } else {
+            JsFuture::from(resolved(JsValue::UNDEFINED))
+        };
+        future_to_promise(async move {
+            stopped.await?;
+            state.events.instrument("consumer.stop", || JsValue::UNDEFINED);
+            Ok(JsValue::UNDEFINED)
+        })
     }
 
     /// Commits the given offsets (`offset` = the next record to read), as KafkaJS's `commitOffsets`.
@@ -592,7 +615,7 @@ impl Consumer {
         .into()
     }
 
-    /// KafkaJS's `describeGroup()`. A franz group has one member (this consumer) until group rebalancing lands.
+    /// KafkaJS's `describeGroup()`: the group's state, and each member with its partitions.
     #[wasm_bindgen(js_name = describeGroup, unchecked_return_type = "Promise<GroupDescription>")]
     pub fn describe_group(&self) -> Promise {
         let state = self.state.clone();
@@ -601,18 +624,20 @@ impl Consumer {
         )
     }
 
-    /// Listens for `consumer.group_join` (after every rebalance, with `memberAssignment`), `consumer.rebalancing`,
-    /// `consumer.commit_offsets` or `consumer.crash`; returns a remover.
+    /// Listens for one of `events` (KafkaJS's instrumentation events; an unknown name is an error); returns a
+    /// remover.
     #[wasm_bindgen(unchecked_return_type = "() => void")]
     pub fn on(
         &self,
-        #[wasm_bindgen(
-            unchecked_param_type = "'consumer.group_join' | 'consumer.rebalancing' | 'consumer.commit_offsets' | 'consumer.crash'"
-        )]
-        event: String,
-        #[wasm_bindgen(unchecked_param_type = "(event: { timestamp: number; payload: any }) => void")]
-        listener: Function,
-    ) -> JsValue {
-        self.state.events.on(event, listener)
+        #[wasm_bindgen(unchecked_param_type = "ConsumerEventName")] event: String,
+        #[wasm_bindgen(unchecked_param_type = "(event: InstrumentationEvent<any>) => void")] listener: Function,
+    ) -> Result<JsValue, JsValue> {
+        self.state.events.on(&event, listener)
+    }
+
+    /// KafkaJS's `consumer.events`: the name of every event `on` takes, by key (`GROUP_JOIN`, `CRASH`, …).
+    #[wasm_bindgen(getter, unchecked_return_type = "ConsumerEvents")]
+    pub fn events(&self) -> js_sys::Object {
+        events::names_object(events::CONSUMER)
     }
 }

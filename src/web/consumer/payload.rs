@@ -3,14 +3,14 @@
 //! made once per `run` and bound once per partition, never made per message.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
 use js_sys::{Array, Function, Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use super::{CommitPolicy, OffsetToCommit, State, TopicPartition};
+use super::{offsets_by_topic, CommitPolicy, OffsetToCommit, State, TopicPartition};
 use crate::web::js::{self, object};
 
 /// The functions of every payload of one `run`.
@@ -184,14 +184,5 @@ fn offsets_by_topic_partition(offsets: &JsValue) -> Result<Vec<OffsetToCommit>, 
 
 /// `uncommittedOffsets()`: what was handled and not committed yet, as `OffsetsByTopicPartition`.
 fn uncommitted_offsets(state: &State) -> JsValue {
-    let mut by_topic: BTreeMap<&str, Vec<JsValue>> = BTreeMap::new();
-    let uncommitted = state.uncommitted.borrow();
-    for ((topic, partition), offset) in uncommitted.iter() {
-        let entry = object([("partition", (*partition).into()), ("offset", js::offset(*offset))]);
-        by_topic.entry(topic).or_default().push(entry.into());
-    }
-    let topics = by_topic.into_iter().map(|(topic, partitions)| {
-        JsValue::from(object([("topic", topic.into()), ("partitions", js::array(partitions).into())]))
-    });
-    object([("topics", js::array(topics).into())]).into()
+    object([("topics", offsets_by_topic(&state.uncommitted.borrow()))]).into()
 }

@@ -13,7 +13,7 @@ use crate::core::client::PackedRecords;
 use crate::core::error::Error;
 use crate::core::protocol::{FetchPartition, Request, Response};
 use crate::web::error;
-use crate::web::js;
+use crate::web::js::{self, object};
 use crate::web::pack;
 use crate::web::retry::{sleep, worth_retrying};
 
@@ -104,32 +104,69 @@ async fn handle_partition(
     work: Work,
     generation: u32,
 ) -> Result<u32, JsValue> {
-    let Work { tp, records, next, high_watermark } = work;
+    let Work { tp, records, high_watermark, .. } = &work;
     let topic: JsValue = tp.0.as_str().into();
-    let messages = pack::records(&records);
+    let messages = pack::records(records);
+    let batch_process = |duration: Option<f64>| {
+        let (first, last) = (records.offset(0), records.offset(records.len() - 1));
+        let payload = object([
+            ("topic", topic.clone()),
+            ("partition", tp.1.into()),
+            ("highWatermark", js::offset(*high_watermark)),
+            ("offsetLag", js::offset(high_watermark - 1 - last)),
+            ("offsetLagLow", js::offset(high_watermark - 1 - first)),
+            ("batchSize", records.len().into()),
+            ("firstOffset", js::offset(first)),
+            ("lastOffset", js::offset(last)),
+        ]);
+        if let Some(duration) = duration {
+            js::set(&payload, "duration", duration);
+        }
+        JsValue::from(payload)
+    };
+    let started = js_sys::Date::now();
+    state.events.instrument("consumer.start_batch_process", || batch_process(None));
+    let handled = hand_over(&state, &handlers, &work, &topic, messages, generation).await;
+    if handled.is_ok() {
+        let duration = js_sys::Date::now() - started;
+        state.events.instrument("consumer.end_batch_process", || batch_process(Some(duration)));
+    }
+    handled
+}
+
+/// Hands the records of `work` (as `messages`) to the handler, advancing the position as it handles them.
+async fn hand_over(
+    state: &State,
+    handlers: &Handlers,
+    work: &Work,
+    topic: &JsValue,
+    messages: Array,
+    generation: u32,
+) -> Result<u32, JsValue> {
+    let Work { tp, records, next, high_watermark } = work;
     if let Some(each_batch) = &handlers.each_batch {
-        let payload = handlers.payload.each_batch(&tp, &topic, high_watermark, messages);
+        let payload = handlers.payload.each_batch(tp, topic, *high_watermark, messages);
         let outcome = call_handler(each_batch, &payload).await;
-        if handlers.auto_resolve && outcome.is_ok() && !state.is_stale(&tp) {
-            state.advance(&tp, next);
+        if handlers.auto_resolve && outcome.is_ok() && !state.is_stale(tp) {
+            state.advance(tp, *next);
         }
         outcome?;
         // What `resolveOffset` (or the automatic resolve) covered.
-        let position = state.positions.borrow().get(&tp).copied().unwrap_or(i64::MIN);
+        let position = state.positions.borrow().get(tp).copied().unwrap_or(i64::MIN);
         return Ok((0..records.len()).filter(|&i| records.offset(i) < position).count() as u32);
     }
     let Some(each_message) = &handlers.each_message else { return Ok(0) };
     let mut handled = 0u32;
     for i in 0..records.len() {
-        if !state.is_current(generation) || state.is_paused(&tp) || state.is_stale(&tp) {
+        if !state.is_current(generation) || state.is_paused(tp) || state.is_stale(tp) {
             break;
         }
-        let payload = handlers.payload.each_message(&tp, &topic, messages.get(i as u32));
+        let payload = handlers.payload.each_message(tp, topic, messages.get(i as u32));
         call_handler(each_message, &payload).await?;
-        if state.is_stale(&tp) {
+        if state.is_stale(tp) {
             break; // the handler moved the partition with seek
         }
-        state.advance(&tp, records.offset(i) + 1);
+        state.advance(tp, records.offset(i) + 1);
         handled += 1;
     }
     Ok(handled)
@@ -293,8 +330,17 @@ async fn rounds(state: &Rc<State>, handlers: &Rc<Handlers>, generation: u32) -> 
         let max_wait_ms = state.max_wait_ms.min(POLL_MS);
         let (min_bytes, max_bytes, rack) = (state.min_bytes, state.max_fetch_bytes, state.rack.clone());
         let request = Request::Fetch { partitions, min_bytes, max_bytes, max_wait_ms, rack };
+        state.events.instrument("consumer.fetch_start", || object([]).into());
+        let fetch_started = js_sys::Date::now();
         let answers = match state.broker.call(request).await {
-            Ok(Response::Fetch(a)) => a,
+            Ok(Response::Fetch(a)) => {
+                state.events.instrument("consumer.fetch", || {
+                    let batches = a.iter().filter(|p| p.result.as_ref().is_ok_and(|f| !f.batches.is_empty())).count();
+                    let duration = js_sys::Date::now() - fetch_started;
+                    object([("numberOfBatches", batches.into()), ("duration", duration.into())]).into()
+                });
+                a
+            }
             Ok(_) => return Err(state.core(unexpected())),
             Err(e) if worth_retrying(&e) => {
                 sleep(backoff(failures)).await;
