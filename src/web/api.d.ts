@@ -61,8 +61,8 @@ export interface RetryOptions {
   /** Default 2. */
   multiplier?: number;
   /** Consumer: asked, when a handler has failed `retries` times more in a row, whether the consumer restarts
-   * (leaves its group, joins it again after initialRetryTime and reads on from the committed offsets). Default:
-   * it does. */
+   * (leaves its group, joins it again after initialRetryTime and reads on from the committed offsets), given the
+   * crash's KafkaJSNumberOfRetriesExceeded (its `cause` is the handler's error). Default: it does. */
   restartOnFailure?: (error: Error) => Promise<boolean>;
 }
 

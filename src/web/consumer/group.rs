@@ -68,6 +68,12 @@ impl State {
         }));
     }
 
+    /// Leaves the group, which hands this member's partitions to the others at once.
+    pub(super) async fn leave_group(&self) {
+        let leaving = self.member.borrow_mut().take().map(|mut m| m.leave()).unwrap_or_default();
+        self.perform(leaving).await;
+    }
+
     /// Sends what the group protocol wants now (JoinGroup, SyncGroup, Heartbeat), and acts on the answers.
     pub(super) async fn drive_group(&self) {
         let now = js_sys::Date::now() as i64;

@@ -95,9 +95,8 @@ struct Work {
     high_watermark: i64,
 }
 
-/// Hands one partition's records to `eachBatch` (all at once) or `eachMessage` (one by one), advancing the
-/// position as each is handled, and stopping early if `seek` moves the partition; returns how many were
-/// handled.
+/// Hands one partition's records to its handler between KafkaJS's `consumer.start_batch_process` and
+/// `consumer.end_batch_process` events; returns how many were handled.
 async fn handle_partition(
     state: Rc<State>,
     handlers: Rc<Handlers>,
@@ -134,7 +133,8 @@ async fn handle_partition(
     handled
 }
 
-/// Hands the records of `work` (as `messages`) to the handler, advancing the position as it handles them.
+/// Hands the records of `work` (as `messages`) to `eachBatch` (all at once) or `eachMessage` (one by one),
+/// advancing the position as each is handled, and stopping early if `seek` moves the partition.
 async fn hand_over(
     state: &State,
     handlers: &Handlers,
@@ -225,8 +225,8 @@ async fn after_handler_failure(
     let exceeded = error::retries_exceeded(&err, *failures);
     let restart = match &state.restart_on_failure {
         None => true,
-        // KafkaJS restarts when the callback itself fails.
-        Some(ask) => match ask.call1(&JsValue::NULL, &err).map(|r| crate::web::signal::settled(&r)) {
+        // KafkaJS asks with the crash's error, and restarts when the callback itself fails.
+        Some(ask) => match ask.call1(&JsValue::NULL, &exceeded).map(|r| crate::web::signal::settled(&r)) {
             Ok(answer) => answer.await.map_or(true, |v| v.is_truthy()),
             Err(_) => true,
         },
@@ -236,8 +236,7 @@ async fn after_handler_failure(
     }
     state.crash(exceeded, true);
     *failures = 0;
-    let leaving = state.member.borrow_mut().take().map(|mut m| m.leave()).unwrap_or_default();
-    state.perform(leaving).await;
+    state.leave_group().await;
     wait_while_running(state, generation, state.retry.delay_ms(0)).await;
     if state.is_current(generation) {
         state.start_member();
@@ -280,9 +279,7 @@ pub(super) async fn run_loop(state: Rc<State>, handlers: Handlers, generation: u
             _ => {}
         }
     }
-    // Leaving the group hands this member's partitions to the others at once.
-    let leaving = state.member.borrow_mut().take().map(|mut m| m.leave()).unwrap_or_default();
-    state.perform(leaving).await;
+    state.leave_group().await;
     for resolve in state.on_stopped.take() {
         let _ = resolve.call0(&JsValue::NULL);
     }
