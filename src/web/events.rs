@@ -33,15 +33,6 @@ pub const CONSUMER: EventNames = &[
     ("REBALANCING", "consumer.rebalancing"),
 ];
 
-/// `events` as a client shows them: `{ KEY: name }`.
-pub fn names_object(names: EventNames) -> Object {
-    let out = Object::new();
-    for (key, name) in names {
-        js::set_dyn(&out, key, *name);
-    }
-    out
-}
-
 /// `event` if it is one of `names`; otherwise KafkaJS's error for an unknown event name.
 pub fn known(names: EventNames, event: &str) -> Result<&'static str, JsValue> {
     names.iter().find(|(_, name)| *name == event).map(|(_, name)| *name).ok_or_else(|| {
@@ -63,6 +54,15 @@ pub struct Events {
 impl Events {
     pub fn new(names: EventNames) -> Rc<Events> {
         Rc::new(Events { names, listeners: RefCell::default(), next_id: Cell::new(0), next_event_id: Cell::new(0) })
+    }
+
+    /// The names `on` takes, as a client's `events` shows them: `{ KEY: name }`.
+    pub fn names_object(&self) -> Object {
+        let out = Object::new();
+        for (key, name) in self.names {
+            js::set_dyn(&out, key, *name);
+        }
+        out
     }
 
     /// Whether anyone listens for `event`: a payload need only be made when someone will read it.

@@ -591,7 +591,7 @@ impl Producer {
     /// KafkaJS's `producer.events`.
     #[wasm_bindgen(getter, unchecked_return_type = "ProducerEvents")]
     pub fn events(&self) -> js_sys::Object {
-        events::names_object(events::PRODUCER)
+        self.state.events.names_object()
     }
 
     /// `send({ topic, messages, acks? })`: resolves with KafkaJS's `RecordMetadata[]` once the records are stored

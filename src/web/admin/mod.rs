@@ -149,7 +149,7 @@ impl Admin {
     /// KafkaJS's `admin.events`.
     #[wasm_bindgen(getter, unchecked_return_type = "AdminEvents")]
     pub fn events(&self) -> js_sys::Object {
-        events::names_object(events::ADMIN)
+        self.events.names_object()
     }
 
     /// Resolves `true` when every topic was created, `false` when one already existed (as KafkaJS does);

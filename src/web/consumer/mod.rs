@@ -342,8 +342,13 @@ impl State {
 
     fn resume_partition(&self, topic: &str, partition: u32) {
         self.paused.borrow_mut().remove(&(topic.to_owned(), Some(partition)));
+        self.end_long_poll();
+    }
+
+    /// Ends a fetch waiting in an in-page cluster, so that the loop sees a stop or a resume at once.
+    fn end_long_poll(&self) {
         if let Some(inner) = self.broker.local() {
-            inner.data_arrived(); // a waiting fetch starts over with the partition
+            inner.data_arrived();
         }
     }
 
@@ -503,9 +508,7 @@ impl Consumer {
         let stopped = if state.running.get() {
             let stopped = Promise::new(&mut |resolve, _| state.on_stopped.borrow_mut().push(resolve));
             state.running.set(false);
-            if let Some(inner) = state.broker.local() {
-                inner.data_arrived(); // ends a long poll at once
-            }
+            state.end_long_poll();
             JsFuture::from(stopped)
         } else {
             JsFuture::from(resolved(JsValue::UNDEFINED))
@@ -586,9 +589,7 @@ impl Consumer {
             }
         }
         drop(paused);
-        if let Some(inner) = self.state.broker.local() {
-            inner.data_arrived();
-        }
+        self.state.end_long_poll();
         Ok(())
     }
 
@@ -638,6 +639,6 @@ impl Consumer {
     /// KafkaJS's `consumer.events`: the name of every event `on` takes, by key (`GROUP_JOIN`, `CRASH`, …).
     #[wasm_bindgen(getter, unchecked_return_type = "ConsumerEvents")]
     pub fn events(&self) -> js_sys::Object {
-        events::names_object(events::CONSUMER)
+        self.state.events.names_object()
     }
 }
