@@ -1,12 +1,14 @@
 //! Native throughput of the core's hot paths for 100-byte records in batches of 1000, next to two raw limits
 //! measured in the same run on the same bytes: a plain copy, and a bare CRC32C.
-//! Run: `cargo bench --bench core`. Prints one JSON line per figure.
+//! Run: `cargo bench --bench core`. Prints one JSON line per figure. The same benchmark runs in V8, the engine
+//! franz runs in, through `benches/wasm-core.mjs` (it says how).
 
 use std::hint::black_box;
 use std::time::Instant;
 
 use bytes::Bytes;
-use franz::core::log::PartitionLog;
+use franz::core::client::{encode_packed, CrcCheck, PackedRecords};
+use franz::core::log::{validate_produce, PartitionLog};
 use franz::core::record::{BatchHeader, Record, RecordBatch};
 use franz::core::replication::{LocalCluster, PartitionId, ProduceOutcome, Timing};
 use franz::core::topic::TopicConfig;
@@ -46,6 +48,9 @@ fn main() {
     measure("raw limit: crc32c of the batch bytes", |_| {
         black_box(crc32c::crc32c(&bytes));
     });
+    measure("raw limit: crc32c by the 16-way table (wasm's checksum)", |_| {
+        black_box(franz::core::record::table_checksum(&bytes));
+    });
     measure("encode+crc", |_| {
         black_box(batch.encode());
     });
@@ -54,6 +59,9 @@ fn main() {
     });
 
     let config = TopicConfig::default();
+    measure("leader checks of a produced batch (CRC and every record)", |_| {
+        black_box(validate_produce(&bytes, &config).unwrap());
+    });
     let mut log = PartitionLog::new();
     measure("log append (validate+assign offsets)", |i| {
         black_box(log.append_as_leader(bytes.clone(), 0, &config, i as i64).unwrap());
@@ -70,7 +78,40 @@ fn main() {
     }
     report("log read (1 MiB fetches, whole batches)", hw as usize, start.elapsed().as_secs_f64());
 
+    client_paths(&bytes);
     replication(batch.records.iter().map(|r| r.record.clone()).collect());
+}
+
+/// A producer's and a consumer's share: encoding a send as `pack.js` packs it (1000 keyless messages, no
+/// headers) and sealing its batch, and reading a 1 MiB fetch's records for JavaScript, trusting the host's CRCs.
+fn client_paths(batch: &Bytes) {
+    let header = 8 + RECORDS_PER_BATCH * (13 + 8 + 8 + 4);
+    let mut packed = Vec::with_capacity(header + RECORDS_PER_BATCH * VALUE_BYTES);
+    for n in [RECORDS_PER_BATCH, header] {
+        packed.extend_from_slice(&(n as i32).to_le_bytes());
+    }
+    for i in 0..RECORDS_PER_BATCH {
+        // No partition, no timestamp; a null key, the value, no headers.
+        packed.extend_from_slice(&[0; 13]);
+        for n in [-1, 0, (i * VALUE_BYTES) as i32, VALUE_BYTES as i32, 0] {
+            packed.extend_from_slice(&n.to_le_bytes());
+        }
+    }
+    packed.resize(header + RECORDS_PER_BATCH * VALUE_BYTES, b'v');
+    measure("client: encode a packed send and seal its batch", |_| {
+        let parts = encode_packed(&packed, 1_700_000_000_000, |_, _| Ok(0)).unwrap();
+        let records = &parts[&0];
+        black_box(records.sealed_header(|_| {}));
+    });
+
+    let fetch = Bytes::from(batch.repeat((1 << 20) / batch.len()));
+    let fetches = BATCHES * batch.len() / fetch.len();
+    let start = Instant::now();
+    for _ in 0..fetches {
+        black_box(PackedRecords::fetched(std::slice::from_ref(&fetch), 0, CrcCheck::Trust).unwrap());
+    }
+    let records = fetches * fetch.len() / batch.len() * RECORDS_PER_BATCH;
+    report("client: records of 1 MiB fetches for JavaScript (CRCs trusted)", records, start.elapsed().as_secs_f64());
 }
 
 /// The cost of replication: three brokers in one process (as in a tab), produce to a partition at its leader

@@ -12,3 +12,4 @@ pub use partition::{
     first_at_or_after, AppendInfo, OffsetAndTimestamp, OffsetSpec, PartitionLog, StoredBatch, LEADER_BATCH_BYTES,
 };
 pub use producers::{ProducerBatch, ProducerStates, SequenceCheck, TrackedBatch, MAX_TRACKED_BATCHES};
+pub use validate::validate_produce;

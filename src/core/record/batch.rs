@@ -380,6 +380,11 @@ impl<'a> RecordCursor<'a> {
             };
         }
         self.left -= 1;
+        let at = self.reader.position();
+        if let Some((fields, next)) = record::read_plain(self.body, at, self.base_timestamp) {
+            self.reader.take(next - at, "record")?;
+            return Ok(Some(fields));
+        }
         record::read(&mut self.reader, self.body, self.base_timestamp).map(Some)
     }
 }

@@ -98,7 +98,7 @@ pub type HeaderAt = (Range<usize>, Option<Range<usize>>);
 
 /// Where one record's fields lie in its batch's record section, read in place: `read` makes every structural
 /// check of the format, but copies and allocates nothing, which is all a leader needs to validate a produce.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct RecordFields {
     pub offset_delta: i32,
     pub timestamp: i64,
@@ -141,6 +141,52 @@ impl RecordFields {
         }
         Ok(Record { key: slice(self.key()), value: slice(self.value()), timestamp: self.timestamp, headers })
     }
+}
+
+/// The usual record, read with no error path: every varint of one or two bytes (lengths, deltas and counts under
+/// 8 KiB) and no headers. `None` leaves the record at `at` to [`read`], which reads any record and names what is
+/// wrong with a bad one; where both read a record, they read the same fields. Returns where the next one starts.
+#[inline]
+pub(super) fn read_plain(src: &[u8], at: usize, base_timestamp: i64) -> Option<(RecordFields, usize)> {
+    let mut pos = at;
+    let len = usize::try_from(short_varint(src, &mut pos)?).ok()?;
+    let end = pos.checked_add(len).filter(|&end| end <= src.len())?;
+    pos += 1; // the attributes
+    let timestamp_delta = short_varint(src, &mut pos)?;
+    let offset_delta = short_varint(src, &mut pos)?;
+    let mut field = || {
+        let len = short_varint(src, &mut pos)?;
+        if len == -1 {
+            return Some(None);
+        }
+        let start = pos;
+        pos = pos.checked_add(usize::try_from(len).ok()?).filter(|&p| p <= end)?;
+        Some(Some(start..pos))
+    };
+    let key = field()?;
+    let value = field()?;
+    let no_headers = short_varint(src, &mut pos)? == 0;
+    let timestamp = base_timestamp.checked_add(i64::from(timestamp_delta))?;
+    (no_headers && pos == end)
+        .then_some((RecordFields { offset_delta, timestamp, key, value, header_count: 0, headers_at: pos }, end))
+}
+
+/// A zigzag varint of one or two bytes at `pos`, which it moves past it.
+#[inline(always)]
+fn short_varint(src: &[u8], pos: &mut usize) -> Option<i32> {
+    let a = *src.get(*pos)?;
+    let raw = if a < 0x80 {
+        *pos += 1;
+        u32::from(a)
+    } else {
+        let b = *src.get(*pos + 1)?;
+        if b >= 0x80 {
+            return None;
+        }
+        *pos += 2;
+        u32::from(a & 0x7f) | u32::from(b) << 7
+    };
+    Some(((raw >> 1) as i32) ^ -((raw & 1) as i32))
 }
 
 /// Reads one record's fields from `r`, which reads `src` (the batch's record section).
@@ -199,4 +245,74 @@ fn header_at(r: &mut Reader) -> Result<HeaderAt> {
 
 fn header_key(bytes: &[u8]) -> Result<&str> {
     std::str::from_utf8(bytes).map_err(|_| Error::CorruptMessage("a header key is not UTF-8".into()))
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::core::record::RecordBatch;
+    use proptest::prelude::*;
+
+    /// `read`'s answer for the record at `at`, and where it ends.
+    fn read_at(src: &[u8], at: usize, base_timestamp: i64) -> Result<(RecordFields, usize)> {
+        let mut r = Reader::new(src);
+        r.take(at, "skip")?;
+        let fields = read(&mut r, src, base_timestamp)?;
+        Ok((fields, r.position()))
+    }
+
+    proptest! {
+        /// Wherever the fast path reads a record, the full reader reads the same fields and ends at the same place:
+        /// whatever a byte of a record is changed to, whatever length it declares, and for any bytes at all.
+        #[test]
+        fn the_fast_path_reads_as_the_full_reader(
+            value in proptest::collection::vec(any::<u8>(), 0..200),
+            delta in -10_000i64..10_000,
+            at in any::<prop::sample::Index>(),
+            to in any::<u8>(),
+            noise in proptest::collection::vec(any::<u8>(), 0..32),
+            misdeclared in prop_oneof![Just(0isize), -3isize..8],
+            base in prop_oneof![Just(1_700_000_000_000i64), Just(i64::MAX - 5), any::<i64>()],
+        ) {
+            let mut bytes = Vec::new();
+            let record = Record::new(value, base.wrapping_add(delta));
+            let declared = body_len(&record, 3, delta).saturating_add_signed(misdeclared);
+            encode(&mut bytes, &record, 3, delta, declared);
+            if misdeclared == 0 {
+                let i = at.index(bytes.len());
+                bytes[i] = to;
+            }
+            // Bytes after the record (the next one's, or garbage) give a changed length something to run into.
+            let followed = [&bytes[..], &noise].concat();
+            for src in [&bytes, &followed, &noise] {
+                if let Some(plain) = read_plain(src, 0, base) {
+                    prop_assert_eq!(read_at(src, 0, base).unwrap(), plain);
+                }
+            }
+        }
+
+        /// Ordinary records (lengths under 8 KiB, no headers) all take the fast path; those with headers never do.
+        #[test]
+        fn ordinary_records_take_the_fast_path(
+            values in proptest::collection::vec(proptest::option::of(proptest::collection::vec(any::<u8>(), 0..300)), 1..40),
+            header in any::<bool>(),
+        ) {
+            let records: Vec<Record> = values
+                .into_iter()
+                .map(|v| Record { value: v.map(Bytes::from), ..Record::new("", 1_700_000_000_000) })
+                .map(|r| if header { r.with_header("h", "v") } else { r })
+                .collect();
+            let batch = RecordBatch::from_records(records).encode();
+            let body = &batch[super::super::batch::HEADER_LEN..];
+            let mut at = 0;
+            while at < body.len() {
+                let (full, next) = read_at(body, at, 1_700_000_000_000).unwrap();
+                match read_plain(body, at, 1_700_000_000_000) {
+                    Some(plain) => prop_assert_eq!(plain, (full, next)),
+                    None => prop_assert!(header, "a record without headers missed the fast path"),
+                }
+                at = next;
+            }
+        }
+    }
 }
