@@ -126,6 +126,9 @@ impl RecordFields {
     /// Where each header's name (checked UTF-8) and value lie; `src` is the record section these fields were
     /// read from.
     pub fn headers(&self, src: &[u8]) -> Result<Vec<HeaderAt>> {
+        if self.header_count == 0 {
+            return Ok(Vec::new()); // most records: nothing to walk
+        }
         let mut r = Reader::new(src);
         r.take(self.headers_at, "record")?;
         (0..self.header_count).map(|_| header_at(&mut r)).collect()
@@ -154,21 +157,24 @@ pub(super) fn read_plain(src: &[u8], at: usize, base_timestamp: i64) -> Option<(
     pos += 1; // the attributes
     let timestamp_delta = short_varint(src, &mut pos)?;
     let offset_delta = short_varint(src, &mut pos)?;
-    let mut field = || {
-        let len = short_varint(src, &mut pos)?;
-        if len == -1 {
-            return Some(None);
-        }
-        let start = pos;
-        pos = pos.checked_add(usize::try_from(len).ok()?).filter(|&p| p <= end)?;
-        Some(Some(start..pos))
-    };
-    let key = field()?;
-    let value = field()?;
+    let key = short_field(src, &mut pos, end)?;
+    let value = short_field(src, &mut pos, end)?;
     let no_headers = short_varint(src, &mut pos)? == 0;
     let timestamp = base_timestamp.checked_add(i64::from(timestamp_delta))?;
     (no_headers && pos == end)
         .then_some((RecordFields { offset_delta, timestamp, key, value, header_count: 0, headers_at: pos }, end))
+}
+
+/// A length-prefixed field at `pos` (`Some(None)` for null) that ends by `end`, as [`read_plain`] reads it.
+#[inline(always)]
+fn short_field(src: &[u8], pos: &mut usize, end: usize) -> Option<Option<Range<usize>>> {
+    let len = short_varint(src, pos)?;
+    if len == -1 {
+        return Some(None);
+    }
+    let start = *pos;
+    *pos = start.checked_add(usize::try_from(len).ok()?).filter(|&p| p <= end)?;
+    Some(Some(start..*pos))
 }
 
 /// A zigzag varint of one or two bytes at `pos`, which it moves past it.
