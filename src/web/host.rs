@@ -277,10 +277,10 @@ thread_local! {
 
 /// Keeps free memory ahead of the allocator (called for every request served). Left to itself it grows wasm
 /// memory by each allocation that does not fit, and a log keeps every batch it receives, so nearly every produce
-/// grew memory (840 of 1000
-/// requests in the workers benchmark), and V8's `memory.grow` costs ~20–30 µs a call in Chromium, about half of
-/// what writing the 112 KB it makes room for costs. So once memory has grown, a block of `GROWTH_STEP_BYTES`
-/// is allocated and freed at once: the allocator keeps it as free space, and the next requests fit in it.
+/// grew memory (840 of 1000 requests in the workers benchmark), and V8's `memory.grow` costs ~20–30 µs a call
+/// in Chromium, about half of what writing the 112 KB it makes room for costs. So once memory has grown, a block
+/// of `GROWTH_STEP_BYTES` is allocated and freed at once: the allocator keeps it as free space, and the next
+/// requests fit in it.
 fn grow_memory_ahead() {
     let pages = core::arch::wasm32::memory_size(0);
     let seen = PAGES_SEEN.replace(pages);
