@@ -5,6 +5,8 @@
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
+use franz::web::Partitioners;
+
 #[path = "web/api.rs"]
 mod api;
 #[path = "web/clusters.rs"]
@@ -32,6 +34,8 @@ extern "C" {
     async fn min_bytes_waits_for_enough(kafka: JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = maxBytesCapsAFetch)]
     async fn max_bytes_caps_a_fetch(kafka: JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = customPartitioners)]
+    async fn custom_partitioners(kafka: JsValue, partitioners: JsValue) -> Result<JsValue, JsValue>;
 }
 
 #[wasm_bindgen(module = "/tests/web/host.js")]
@@ -127,6 +131,33 @@ async fn through_a_port_a_consumer_max_bytes_caps_each_fetch() {
 async fn through_a_port_admin_operations() {
     let options = js_sys::JSON::parse(r#"{"events":false}"#).unwrap();
     ok(admin_operations(remote("port-admin").await, options).await);
+}
+
+/// `Partitioners` as the package exports it: `{ DefaultPartitioner, JavaCompatiblePartitioner,
+/// LegacyPartitioner }`, each the factory KafkaJS's `createPartitioner` takes.
+fn partitioners() -> (JsValue, [Closure<dyn Fn() -> js_sys::Function>; 3]) {
+    let factories = [
+        Closure::<dyn Fn() -> js_sys::Function>::new(Partitioners::default_partitioner),
+        Closure::new(Partitioners::java_compatible_partitioner),
+        Closure::new(Partitioners::legacy_partitioner),
+    ];
+    let object = js_sys::Object::new();
+    for (name, f) in ["DefaultPartitioner", "JavaCompatiblePartitioner", "LegacyPartitioner"].iter().zip(&factories) {
+        js_sys::Reflect::set(&object, &(*name).into(), f.as_ref()).unwrap();
+    }
+    (object.into(), factories)
+}
+
+#[wasm_bindgen_test]
+async fn custom_partitioners_place_messages_as_kafkajs_does() {
+    let (partitioners, _alive) = partitioners();
+    ok(custom_partitioners(open("api-partitioners").await, partitioners.clone()).await);
+}
+
+#[wasm_bindgen_test]
+async fn through_a_port_custom_partitioners_place_messages_as_kafkajs_does() {
+    let (partitioners, _alive) = partitioners();
+    ok(custom_partitioners(remote("port-partitioners").await, partitioners.clone()).await);
 }
 
 #[wasm_bindgen_test]

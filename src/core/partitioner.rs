@@ -46,7 +46,68 @@ pub fn murmur2(data: &[u8]) -> i32 {
 
 /// The partition Kafka's default partitioner gives a key.
 pub fn partition_for_key(key: &[u8], partitions: u32) -> u32 {
-    ((murmur2(key) & 0x7fff_ffff) as u32) % partitions.max(1)
+    KeyHash::Java.partition(key, partitions)
+}
+
+/// KafkaJS's `LegacyPartitioner` hash (its default before 2.0): murmur2 as that JavaScript computes it. There
+/// `*` multiplies doubles (rounding past 2^53) and each bit operator takes the result modulo 2^32, and its word
+/// loop runs ceil(len / 4) times, reading missing bytes as 0, before the tail bytes are mixed in as well. So it
+/// differs from Java's [`murmur2`] for most keys; franz keeps it so that an app that chose it places keys as
+/// it did under KafkaJS.
+pub fn legacy_kafkajs_murmur2(data: &[u8]) -> i32 {
+    const M: f64 = 0x5bd1_e995 as f64;
+    // JavaScript's ToInt32 of an integral double (every value here is one), and `>>>` of it.
+    let int32 = |x: f64| (x as i128).rem_euclid(1 << 32) as u32 as i32;
+    let shr = |x: f64, n: u32| ((int32(x) as u32) >> n) as i32;
+    let byte = |i: usize| i32::from(data.get(i).copied().unwrap_or(0));
+    let len = data.len();
+    let mut h = f64::from(0x9747_b28c_u32 as i32 ^ len as i32);
+    for word in 0..len.div_ceil(4) {
+        let at = 4 * word;
+        let mut k = f64::from(byte(at))
+            + f64::from(byte(at + 1) << 8)
+            + f64::from(byte(at + 2) << 16)
+            + f64::from(byte(at + 3) << 24);
+        k *= M;
+        k = f64::from(int32(k) ^ shr(k, 24));
+        k *= M;
+        h *= M;
+        h = f64::from(int32(h) ^ int32(k));
+    }
+    let tail = len & !3;
+    if len % 4 == 3 {
+        h = f64::from(int32(h) ^ (byte(tail + 2) << 16));
+    }
+    if len % 4 >= 2 {
+        h = f64::from(int32(h) ^ (byte(tail + 1) << 8));
+    }
+    if len % 4 >= 1 {
+        h = f64::from(int32(h) ^ byte(tail));
+        h *= M;
+    }
+    h = f64::from(int32(h) ^ shr(h, 13));
+    h *= M;
+    int32(h) ^ shr(h, 15)
+}
+
+/// How a keyed record's partition is computed: `(hash(key) & 0x7fffffff) % partitions`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KeyHash {
+    /// Java's murmur2: Java Kafka's, and KafkaJS's `DefaultPartitioner` (`JavaCompatiblePartitioner`) since 2.0.
+    #[default]
+    Java,
+    /// KafkaJS's `LegacyPartitioner`.
+    LegacyKafkaJs,
+}
+
+impl KeyHash {
+    pub fn partition(self, key: &[u8], partitions: u32) -> u32 {
+        let hash = match self {
+            KeyHash::Java => murmur2(key),
+            KeyHash::LegacyKafkaJs => legacy_kafkajs_murmur2(key),
+        };
+        ((hash & 0x7fff_ffff) as u32) % partitions.max(1)
+    }
 }
 
 /// What to do with records that have no key.
@@ -63,6 +124,7 @@ pub enum NullKeyStrategy {
 #[derive(Debug, Clone)]
 pub struct Partitioner {
     strategy: NullKeyStrategy,
+    key_hash: KeyHash,
     next_round_robin: BTreeMap<String, u32>,
     sticky: BTreeMap<String, u32>,
     /// Sticky choices are random in Kafka; seeded here so runs replay.
@@ -71,7 +133,18 @@ pub struct Partitioner {
 
 impl Partitioner {
     pub fn new(strategy: NullKeyStrategy, seed: u64) -> Self {
-        Partitioner { strategy, next_round_robin: BTreeMap::new(), sticky: BTreeMap::new(), rng: SplitMix64::new(seed) }
+        Partitioner {
+            strategy,
+            key_hash: KeyHash::Java,
+            next_round_robin: BTreeMap::new(),
+            sticky: BTreeMap::new(),
+            rng: SplitMix64::new(seed),
+        }
+    }
+
+    /// This partitioner, placing keyed records by `key_hash`.
+    pub fn with_key_hash(self, key_hash: KeyHash) -> Self {
+        Partitioner { key_hash, ..self }
     }
 
     /// Chooses the partition for one record.
@@ -98,7 +171,7 @@ impl Partitioner {
             });
         }
         if let Some(key) = key {
-            return Ok(partition_for_key(key, partitions));
+            return Ok(self.key_hash.partition(key, partitions));
         }
         let candidates = Candidates { available, partitions };
         match self.strategy {
@@ -201,6 +274,46 @@ mod tests {
         ];
         for (key, expected) in vectors {
             assert_eq!(murmur2(key.as_bytes()), expected, "murmur2({key:?})");
+        }
+    }
+
+    #[test]
+    fn legacy_kafkajs_murmur2_matches_kafkajs_vectors() {
+        // The values KafkaJS's own tests expect of its legacy murmur2 (lengths 1 to 9: every tail case).
+        let vectors: [(&str, i32); 16] = [
+            ("0", 272173970),
+            ("1", 1311020360),
+            ("128", 2053105854),
+            ("2187", -2081355488),
+            ("16384", 204404061),
+            ("78125", -677491393),
+            ("279936", -622460209),
+            ("823543", 651276451),
+            ("2097152", 944683677),
+            ("4782969", -892695770),
+            ("10000000", -1778616326),
+            ("19487171", -518311627),
+            ("35831808", 556972389),
+            ("62748517", -233806557),
+            ("105413504", -109398538),
+            ("170859375", 102939717),
+        ];
+        for (key, expected) in vectors {
+            assert_eq!(legacy_kafkajs_murmur2(key.as_bytes()), expected, "legacy murmur2({key:?})");
+        }
+    }
+
+    #[test]
+    fn the_legacy_hash_places_keys_with_it_and_never_panics() {
+        let mut p = Partitioner::new(NullKeyStrategy::RoundRobin, 1).with_key_hash(KeyHash::LegacyKafkaJs);
+        let key = b"user-42";
+        assert_ne!(legacy_kafkajs_murmur2(key), murmur2(key), "the two hashes differ for most keys");
+        let legacy = ((legacy_kafkajs_murmur2(key) & 0x7fff_ffff) as u32) % 7;
+        assert_eq!(p.partition("t", Some(key), None, 7, &[]).unwrap(), legacy);
+        // Long keys and high bytes (a negative `<< 24`) stay within JavaScript's arithmetic, without overflow.
+        for len in 0..300 {
+            let key: Vec<u8> = (0..len).map(|i| 255 - (i % 7) as u8).collect();
+            assert!(p.partition("t", Some(&key), None, 5, &[]).unwrap() < 5);
         }
     }
 

@@ -80,9 +80,24 @@ export interface ProducerConfig {
   acks?: number;
   /** Kafka's idempotent producer: a retried batch is never written twice. Needs acks -1 (the default). */
   idempotent?: boolean;
-  /** How records without a key are spread: 'round-robin' (default, KafkaJS's) or 'sticky' (KIP-480). */
+  /** How records without a key are spread: 'round-robin' (default, KafkaJS's) or 'sticky' (KIP-480). For franz's
+   * own partitioners only (none given, or one of `Partitioners`). */
   nullKeyPartitioner?: 'round-robin' | 'sticky';
+  /** KafkaJS's: called once; what it returns chooses each message's partition. `Partitioners.DefaultPartitioner`
+   * (the default), `JavaCompatiblePartitioner` and `LegacyPartitioner` run inside franz; any other function is
+   * called per message. */
+  createPartitioner?: ICustomPartitioner;
 }
+
+/** What a partitioner is given for each message, as in KafkaJS. */
+export interface PartitionerArgs {
+  topic: string;
+  partitionMetadata: PartitionMetadata[];
+  message: Message;
+}
+
+/** KafkaJS's `createPartitioner` type: returns the function that chooses each message's partition. */
+export type ICustomPartitioner = () => (args: PartitionerArgs) => number;
 
 export interface ProducerRecord {
   topic: string;

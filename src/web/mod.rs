@@ -15,6 +15,7 @@ mod js;
 mod kafka;
 mod lock;
 mod pack;
+mod partitioners;
 mod producer;
 mod retry;
 mod signal;
@@ -26,6 +27,7 @@ pub use admin::Admin;
 pub use cli::Cli;
 pub use consumer::Consumer;
 pub use kafka::Kafka;
+pub use partitioners::Partitioners;
 pub use producer::Producer;
 
 use crate::core::error::Error;

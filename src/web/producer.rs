@@ -15,13 +15,14 @@ use super::events::{self, Events};
 use super::js::{self, object};
 use super::kafka::resolved;
 use super::pack;
+use super::partitioners::{self, Partitioning};
 use super::retry::{sleep, worth_retrying, Retry};
 use crate::core::client::{encode_packed, Accumulator, Drained, Piece};
 use crate::core::cluster::NewTopic;
 use crate::core::cluster::ProduceResult;
 use crate::core::error::Error;
 use crate::core::log::ProducerBatch;
-use crate::core::partitioner::{NullKeyStrategy, Partitioner};
+use crate::core::partitioner::{KeyHash, NullKeyStrategy, Partitioner};
 use crate::core::protocol::{ProduceData, ProducePartition, Request, Response};
 
 /// Kafka's `batch.size` default: at most this many bytes of records per partition in one request.
@@ -40,6 +41,8 @@ type Tag = (Rc<Outcome>, usize);
 struct State {
     broker: Broker,
     partitioner: RefCell<Partitioner>,
+    /// The app's own partitioner (`createPartitioner`), called per message; `None` places them in wasm.
+    custom_partitioner: Option<Function>,
     connected: Cell<bool>,
     /// The producer's `acks` (default -1, all), used when a send names none.
     acks: i16,
@@ -80,6 +83,8 @@ struct KnownTopic {
     partitions: u32,
     available: Vec<u32>,
     at_ms: f64,
+    /// KafkaJS's `partitionMetadata`, for the app's own partitioner.
+    partition_metadata: Option<JsValue>,
 }
 
 /// One topic's messages of a send, already checked and packed, and when they were sent (the timestamp of those
@@ -88,6 +93,8 @@ struct TopicSend {
     topic: String,
     packed: Vec<u8>,
     sent_ms: i64,
+    /// The messages as given, for the app's own partitioner.
+    messages: Option<JsValue>,
 }
 
 /// Tickets served strictly in the order they were taken.
@@ -129,7 +136,8 @@ impl Turns {
 struct Outcome {
     results: RefCell<Vec<Option<JsValue>>>,
     left: Cell<usize>,
-    error: RefCell<Option<Error>>,
+    /// The first failure: a cluster's error, or what the app's partitioner threw.
+    error: RefCell<Option<JsValue>>,
     /// `resolve` and `reject` of the send's promise; `None` for acks=0, which resolved at once.
     settle: Option<(Function, Function)>,
     broker: Broker,
@@ -148,7 +156,7 @@ impl Outcome {
         match result {
             Ok(metadata) => self.results.borrow_mut()[index] = Some(metadata),
             Err(e) => {
-                self.error.borrow_mut().get_or_insert(e);
+                self.error.borrow_mut().get_or_insert_with(|| to_js(e));
             }
         }
         self.left.set(self.left.get().saturating_sub(1));
@@ -162,7 +170,7 @@ impl Outcome {
         let error = self.error.borrow_mut().take();
         match (&self.settle, error) {
             (Some((_, reject)), Some(e)) => {
-                let _ = reject.call1(&JsValue::NULL, &to_js(e));
+                let _ = reject.call1(&JsValue::NULL, &e);
             }
             (Some((resolve, _)), None) => {
                 let metadata = js::array(self.results.take().into_iter().flatten());
@@ -171,14 +179,15 @@ impl Outcome {
             // acks=0: nobody waits; a failure is reported as a warning where the cluster runs.
             (None, Some(e)) => {
                 if let Some(inner) = self.broker.local() {
-                    inner.warn(&format!("an acks=0 send failed: {e}"));
+                    let message = e.dyn_ref::<js_sys::Error>().map_or_else(|| format!("{e:?}"), |e| e.message().into());
+                    inner.warn(&format!("an acks=0 send failed: {message}"));
                 }
             }
             (None, None) => {}
         }
     }
 
-    fn fail(&self, e: Error) {
+    fn fail(&self, e: JsValue) {
         self.error.borrow_mut().get_or_insert(e);
         self.left.set(0);
         self.finish();
@@ -200,7 +209,8 @@ fn positive(config: &JsValue, key: &'static str, default: u32) -> Result<u32, Js
 impl Producer {
     pub(crate) fn new(broker: Broker, config: &JsValue) -> Result<Producer, JsValue> {
         let idempotent = js::opt_bool(config, "idempotent", "idempotent")?.unwrap_or(false);
-        let strategy = match js::opt_string(config, "nullKeyPartitioner", "nullKeyPartitioner")?.as_deref() {
+        let null_key = js::opt_string(config, "nullKeyPartitioner", "nullKeyPartitioner")?;
+        let strategy = match null_key.as_deref() {
             None | Some("round-robin") => NullKeyStrategy::RoundRobin,
             Some("sticky") => NullKeyStrategy::Sticky,
             Some(other) => {
@@ -209,12 +219,25 @@ impl Producer {
                 )))
             }
         };
+        let (key_hash, custom_partitioner) = match Partitioning::from_config(&js::get(config, "createPartitioner"))? {
+            Partitioning::Builtin(hash) => (hash, None),
+            Partitioning::Custom(_) if null_key.is_some() => {
+                return Err(error::type_error(
+                    "nullKeyPartitioner is for franz's own partitioners: a createPartitioner partitioner places \
+                     every message itself",
+                ))
+            }
+            Partitioning::Custom(f) => (KeyHash::Java, Some(f)),
+        };
         let acks = acks(config, -1)?;
         let auto_create_topics = broker.local().is_some_and(|i| i.auto_create_topics);
         Ok(Producer {
             state: Rc::new(State {
                 broker,
-                partitioner: RefCell::new(Partitioner::new(strategy, js_sys::Date::now() as u64)),
+                partitioner: RefCell::new(
+                    Partitioner::new(strategy, js_sys::Date::now() as u64).with_key_hash(key_hash),
+                ),
+                custom_partitioner,
                 connected: Cell::new(false),
                 acks,
                 auto_create_topics,
@@ -327,21 +350,35 @@ impl State {
         };
         let meta = &topics[0];
         let available: Vec<u32> = meta.partitions.iter().filter(|p| p.leader.is_some()).map(|p| p.partition).collect();
-        let known = KnownTopic { partitions: meta.partitions.len() as u32, available, at_ms: now };
+        let partition_metadata =
+            self.custom_partitioner.is_some().then(|| super::admin::partition_metadata(meta).into());
+        let known = KnownTopic { partitions: meta.partitions.len() as u32, available, at_ms: now, partition_metadata };
         let answer = (known.partitions, known.available.clone());
         self.metadata.borrow_mut().insert(topic.to_owned(), known);
         Ok(answer)
     }
 
     /// Partitions a send and queues its pieces, all or (on an error) none.
-    async fn enqueue(&self, sends: Vec<TopicSend>, acks: i16, outcome: &Rc<Outcome>) -> Result<(), Error> {
+    async fn enqueue(&self, sends: Vec<TopicSend>, acks: i16, outcome: &Rc<Outcome>) -> Result<(), JsValue> {
         let mut pieces = Vec::new();
-        for TopicSend { topic, packed, sent_ms } in sends {
-            let (count, available) = self.partitions_of(&topic).await?;
+        for TopicSend { topic, packed, sent_ms, messages } in sends {
+            let (count, available) = self.partitions_of(&topic).await.map_err(to_js)?;
+            // The app's partitioner chooses for every message (honouring a message's own partition or not, as
+            // it likes); franz checks that each choice exists.
+            let mut chosen = match (&self.custom_partitioner, messages) {
+                (Some(partitioner), Some(messages)) => {
+                    let metadata = self.metadata.borrow().get(&topic).and_then(|k| k.partition_metadata.clone());
+                    let metadata = metadata.unwrap_or_else(|| js_sys::Array::new().into());
+                    Some(partitioners::chosen_by(partitioner, &topic, &metadata, &messages)?.into_iter())
+                }
+                _ => None,
+            };
             let mut partitioner = self.partitioner.borrow_mut();
             let batches = encode_packed(&packed, sent_ms, |key, explicit| {
+                let explicit = chosen.as_mut().map_or(explicit, Iterator::next);
                 partitioner.partition(&topic, key, explicit, count, &available)
-            })?;
+            })
+            .map_err(to_js)?;
             pieces.extend(batches.into_iter().map(|(partition, records)| (topic.clone(), partition, records)));
         }
         outcome.expect(pieces.len());
@@ -558,8 +595,10 @@ fn acks(options: &JsValue, default: i16) -> Result<i16, JsValue> {
 }
 
 /// One topic's messages, checked and converted now, while the caller's objects are at hand.
-fn topic_send(topic: String, messages: &JsValue, at: &str) -> Result<TopicSend, JsValue> {
-    Ok(TopicSend { topic, packed: pack::messages(messages, at)?, sent_ms: js_sys::Date::now() as i64 })
+/// With `keep`, the messages are kept for the app's own partitioner.
+fn topic_send(topic: String, messages: &JsValue, at: &str, keep: bool) -> Result<TopicSend, JsValue> {
+    let packed = pack::messages(messages, at)?;
+    Ok(TopicSend { topic, packed, sent_ms: js_sys::Date::now() as i64, messages: keep.then(|| messages.clone()) })
 }
 
 #[wasm_bindgen]
@@ -601,7 +640,8 @@ impl Producer {
         let sends = (|| {
             let acks = acks(&record, self.state.acks)?;
             let topic = js::string(&record, "topic", "topic")?;
-            Ok((vec![topic_send(topic, &js::get(&record, "messages"), "messages")?], acks))
+            let keep = self.state.custom_partitioner.is_some();
+            Ok((vec![topic_send(topic, &js::get(&record, "messages"), "messages", keep)?], acks))
         })();
         self.send_all(sends)
     }
@@ -614,7 +654,8 @@ impl Producer {
             let mut sends = Vec::new();
             for (i, tm) in js::list(&batch, "topicMessages", "topicMessages", true)?.iter().enumerate() {
                 let topic = js::string(tm, "topic", format_args!("topicMessages[{i}].topic"))?;
-                sends.push(topic_send(topic, &js::get(tm, "messages"), &format!("topicMessages[{i}].messages"))?);
+                let at = format!("topicMessages[{i}].messages");
+                sends.push(topic_send(topic, &js::get(tm, "messages"), &at, self.state.custom_partitioner.is_some())?);
             }
             Ok((sends, acks))
         })();

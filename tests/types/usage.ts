@@ -1,6 +1,6 @@
 // Compiled by tests/e2e/types.test.mjs with `tsc --noEmit --strict`: KafkaJS-style code must type-check against
 // franz's declarations, and each `@ts-expect-error` line must really be an error (so the types are not `any`).
-import init, { Cli, Kafka, partitionForKey, type RecordMetadata, type KafkaMessage, type FranzError } from '../../pkg/franz.js';
+import init, { Cli, Kafka, Partitioners, partitionForKey, type RecordMetadata, type KafkaMessage, type FranzError } from '../../pkg/franz.js';
 
 export async function example(): Promise<void> {
   await init();
@@ -43,6 +43,17 @@ export async function example(): Promise<void> {
     acks: -1,
   });
   const firstOffset: string = sent[0].baseOffset;
+  // KafkaJS's partitioners: franz's own, one wrapped by the app's, and a function of the app's.
+  kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  kafka.producer({ createPartitioner: Partitioners.LegacyPartitioner });
+  kafka.producer({
+    createPartitioner: () => {
+      const byKey = Partitioners.JavaCompatiblePartitioner();
+      return ({ topic, partitionMetadata, message }) => (message.headers?.urgent ? 0 : byKey({ topic, partitionMetadata, message }));
+    },
+  });
+  // @ts-expect-error createPartitioner is a factory: it returns the partitioner
+  kafka.producer({ createPartitioner: () => 0 });
 
   const consumer = kafka.consumer({ groupId: 'billing' });
   await consumer.connect();

@@ -272,3 +272,79 @@ export async function maxBytesCapsAFetch(kafka) {
   eq(await batchesRead({ maxBytes: 1 }), [['a'], ['b'], ['c']], 'under a cap of one byte, one batch a fetch');
   await throws(() => kafka.consumer({ groupId: 'g', maxBytes: 'lots' }), { name: 'TypeError' }, 'a maxBytes that is not a number');
 }
+
+/** KafkaJS's `createPartitioner`: franz's `Partitioners` (placing inside wasm, or called by the app), the app's
+ * own function (called once per message with KafkaJS's arguments), and every way one can go wrong. */
+export async function customPartitioners(kafka, Partitioners) {
+  const admin = kafka.admin();
+  await admin.createTopics({ topics: [{ topic: 'placed', numPartitions: 3 }] });
+  // Java's murmur2 puts key '1' on partition 0 and '128' on 2 of 3; KafkaJS 1.x's hash puts them on 2 and 0
+  // (from the hash values KafkaJS's own tests give: 1311020360 and 2053105854).
+  const keyed = [{ key: '1', value: 'a' }, { key: '128', value: 'b' }];
+  const placed = async (options) => {
+    const producer = kafka.producer(options);
+    await producer.connect();
+    const partitions = [];
+    for (const m of keyed) partitions.push((await producer.send({ topic: 'placed', messages: [m] }))[0].partition);
+    return partitions;
+  };
+  eq(await placed({}), [0, 2], 'no partitioner: Java murmur2');
+  eq(await placed({ createPartitioner: Partitioners.DefaultPartitioner }), [0, 2], 'DefaultPartitioner: Java murmur2');
+  eq(await placed({ createPartitioner: Partitioners.JavaCompatiblePartitioner }), [0, 2], 'JavaCompatiblePartitioner');
+  eq(await placed({ createPartitioner: Partitioners.LegacyPartitioner }), [2, 0], "LegacyPartitioner: KafkaJS 1.x's hash");
+
+  // Called by the app, franz's partitioners answer as they place.
+  const metadata = (await admin.fetchTopicMetadata({ topics: ['placed'] })).topics[0].partitions;
+  const ask = (partitioner, message) => partitioner({ topic: 'placed', partitionMetadata: metadata, message });
+  const java = Partitioners.DefaultPartitioner();
+  const legacy = Partitioners.LegacyPartitioner();
+  eq(keyed.map((m) => ask(java, m)), [0, 2], 'DefaultPartitioner() called directly');
+  eq(keyed.map((m) => ask(legacy, { key: new TextEncoder().encode(m.key) })), [2, 0], 'LegacyPartitioner() with byte keys');
+  eq(ask(java, { key: 'x', partition: 1 }), 1, "a message's own partition wins");
+  eq([0, 1, 2, 3].map(() => ask(java, { value: 'v' })).sort(), [0, 0, 1, 2], 'no key: round-robin');
+  await throws(() => ask(java, { key: 42 }), { name: 'TypeError', message: 'message.key must be a string, a Uint8Array or null, got number' }, 'a bad key');
+
+  // The app's own partitioner: created once per producer, called once per message with KafkaJS's arguments.
+  let created = 0;
+  const calls = [];
+  const vip = kafka.producer({
+    createPartitioner: () => {
+      created++;
+      const byKey = Partitioners.DefaultPartitioner();
+      return (args) => {
+        calls.push(args);
+        return args.message.headers?.vip ? 1 : byKey(args);
+      };
+    },
+  });
+  await vip.connect();
+  const sent = await vip.send({ topic: 'placed', messages: [
+    { key: '1', value: 'plain' }, { key: '1', value: 'vip', headers: { vip: 'yes' } }, { key: '128', value: 'plain', partition: 0 },
+  ] });
+  eq(created, 1, 'createPartitioner is called once');
+  eq(calls.length, 3, 'the partitioner is called once per message');
+  eq(calls.map((c) => c.message.value), ['plain', 'vip', 'plain'], 'in order, with the message as given');
+  check(calls.every((c) => c.topic === 'placed' && c.partitionMetadata.length === 3), 'topic and partitionMetadata');
+  eq(calls[0].partitionMetadata.map((p) => [p.partitionId, p.leader >= 0]), [[0, true], [1, true], [2, true]], 'partitionMetadata entries');
+  eq(sent.map((s) => s.partition).sort(), [0, 1], 'its choices: 1 for the vip, 0 for the others');
+  await vip.sendBatch({ topicMessages: [{ topic: 'placed', messages: [{ value: 'batch', headers: { vip: '1' } }] }] });
+  eq(calls.length, 4, 'sendBatch asks it too');
+
+  // Whatever goes wrong is a clear error, and nothing of a refused send is written.
+  const before = (await admin.fetchTopicOffsets('placed')).map((p) => p.high);
+  const sending = async (createPartitioner, what, expect) => {
+    const producer = kafka.producer({ createPartitioner });
+    await producer.connect();
+    return rejects(producer.send({ topic: 'placed', messages: [{ value: 'a' }, { value: 'b' }] }), expect, what);
+  };
+  await sending(() => () => 7, 'a partition that does not exist', { type: 'UNKNOWN_TOPIC_OR_PARTITION', message: 'partition 7 does not exist' });
+  await sending(() => () => 'one', 'a partition that is not a number', { name: 'TypeError', message: "the partition that createPartitioner's partitioner chose for message 0 must be a whole number" });
+  const mine = new Error('mine');
+  const thrown = await sending(() => (args) => { if (args.message.value === 'b') throw mine; return 0; }, 'a partitioner that throws', { message: 'mine' });
+  check(thrown === mine, 'what the partitioner throws rejects the send as it is');
+  eq((await admin.fetchTopicOffsets('placed')).map((p) => p.high), before, 'nothing of a refused send was written');
+  await throws(() => kafka.producer({ createPartitioner: 'java' }), { name: 'TypeError', message: 'createPartitioner must be a function, got string' }, 'not a function');
+  await throws(() => kafka.producer({ createPartitioner: () => 1 }), { name: 'TypeError', message: 'what createPartitioner returns must be a function, got number' }, 'not a factory');
+  await throws(() => kafka.producer({ createPartitioner: () => () => 0, nullKeyPartitioner: 'sticky' }), { name: 'TypeError', message: 'nullKeyPartitioner is for franz' }, 'both');
+  return true;
+}

@@ -46,7 +46,8 @@ fn topic_request(t: &JsValue, i: usize) -> std::result::Result<NewTopic, JsValue
     Ok(topic)
 }
 
-fn partition_metadata(t: &TopicMetadata) -> Array {
+/// KafkaJS's `partitionMetadata` of a topic (with franz's replication figures).
+pub(crate) fn partition_metadata(t: &TopicMetadata) -> Array {
     js::array(t.partitions.iter().map(|p| {
         object([
             (
