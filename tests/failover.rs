@@ -53,6 +53,21 @@ impl Tab {
         records(&fetched.batches).into_iter().map(|(_, v)| v).collect()
     }
 
+    /// Offsets and values from the log start on.
+    fn from_start(&self) -> Vec<(i64, String)> {
+        let start = self.partition().log_start_offset;
+        records(&self.cluster.fetch("t", 0, start, usize::MAX).unwrap().batches)
+    }
+
+    /// DeleteRecords before `offset` on partition 0: the low watermark, or the error's name.
+    fn delete_records(&mut self, offset: i64) -> Result<i64, &'static str> {
+        let request = Request::DeleteRecords { topic: "t".into(), partitions: vec![(0, offset)] };
+        match self.cluster.handle(request, self.now) {
+            Ok(Response::DeleteRecords(mut results)) => results.remove(0).result.map_err(|e| e.name()),
+            other => panic!("{other:?}"),
+        }
+    }
+
     fn partition(&self) -> franz::core::cluster::PartitionMetadata {
         self.cluster.describe_topic("t").unwrap().partitions.remove(0)
     }
@@ -328,4 +343,77 @@ fn a_broker_down_for_longer_than_the_leaders_memory_catches_up_from_storage() {
     assert!(storage_reads > 0, "the leader had to read the follower's batches from storage");
     assert_eq!(p.replica_log_end_offsets, [300, 300, 300], "the follower caught up");
     assert_eq!(p.isr.len(), 3, "and rejoined the ISR");
+}
+
+#[test]
+fn deleted_records_stay_deleted_through_a_restart_and_a_failover() {
+    let mut tab = Tab::new(1);
+    tab.produce(1, "a").unwrap();
+    let leader = tab.partition().leader.unwrap();
+    let behind = *tab.partition().replicas.iter().find(|&&b| b != leader).unwrap();
+    tab.cluster.kill_broker(behind, tab.now).unwrap();
+    tab.run(SESSION_TIMEOUT_MS + 1_000); // out of the ISR: the high watermark moves without it
+    tab.produce(1, "b").unwrap();
+    tab.produce(1, "c").unwrap();
+    // -1 is the high watermark; the dead follower does not count in the low watermark.
+    assert_eq!(tab.delete_records(-1), Ok(3));
+    assert_eq!(tab.partition().log_start_offset, 3);
+    assert!(tab.cluster.fetch("t", 0, 0, usize::MAX).is_err(), "the deleted records are gone");
+    tab.produce(1, "d").unwrap();
+    // Back, the follower whose log ends before the leader's start starts over there and catches up.
+    tab.cluster.restart_broker(behind, tab.now).unwrap();
+    tab.run(3_000);
+    let p = tab.partition();
+    assert!(p.isr.contains(&behind), "back in the ISR: {p:?}");
+    assert_eq!(p.replica_log_end_offsets, vec![4; 3]);
+    // Every other replica dies: the one that was away leads, without the deleted records.
+    for b in p.replicas.iter().filter(|&&b| b != behind) {
+        tab.cluster.kill_broker(*b, tab.now).unwrap();
+    }
+    tab.run(SESSION_TIMEOUT_MS + 1_000);
+    assert_eq!(tab.partition().leader, Some(behind));
+    assert_eq!(tab.partition().log_start_offset, 3);
+    assert_eq!(tab.from_start(), [(3, "d".to_owned())]);
+}
+
+#[test]
+fn followers_follow_a_deletion_at_once_and_a_mid_batch_start_serves_its_batch() {
+    let mut tab = Tab::new(1);
+    let data = ProduceData::records(&[Record::new("x0", T0), Record::new("x1", T0), Record::new("x2", T0)], None);
+    let partitions = vec![ProducePartition { topic: "t".into(), partition: 0, data }];
+    tab.cluster.handle(Request::Produce { acks: -1, partitions }, tab.now).unwrap();
+    tab.produce(-1, "y").unwrap();
+    // Every follower is up: the low watermark is every replica's new start.
+    assert_eq!(tab.delete_records(2), Ok(2));
+    let leader = tab.partition().leader.unwrap();
+    tab.cluster.kill_broker(leader, tab.now).unwrap();
+    tab.run(SESSION_TIMEOUT_MS + 1_000);
+    assert_ne!(tab.partition().leader, Some(leader));
+    assert_eq!(tab.partition().log_start_offset, 2, "the new leader had followed the deletion");
+    // The batch holding the new start is served whole; a consumer skips what lies before its position.
+    let fetched = records(&tab.cluster.fetch("t", 0, 2, usize::MAX).unwrap().batches);
+    assert_eq!(fetched.iter().map(|(o, _)| *o).collect::<Vec<_>>(), [0, 1, 2, 3]);
+    // Deleting before an offset already deleted changes nothing.
+    assert_eq!(tab.delete_records(1), Ok(2));
+}
+
+#[test]
+fn delete_records_refuses_what_kafka_refuses() {
+    let mut tab = Tab::new(1);
+    tab.produce(1, "a").unwrap();
+    assert_eq!(tab.delete_records(2), Err("OFFSET_OUT_OF_RANGE"), "past the high watermark");
+    assert_eq!(tab.delete_records(-2), Err("OFFSET_OUT_OF_RANGE"));
+    let compacted = NewTopic::new("c", 1, 1).config("cleanup.policy", "compact");
+    tab.cluster.create_topic(&compacted, false).unwrap();
+    let on = |topic: &str, partition| Request::DeleteRecords { topic: topic.into(), partitions: vec![(partition, 0)] };
+    let error = |tab: &mut Tab, request| match tab.cluster.handle(request, tab.now) {
+        Ok(Response::DeleteRecords(results)) => results[0].result.clone().unwrap_err().name(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(error(&mut tab, on("c", 0)), "POLICY_VIOLATION");
+    assert_eq!(error(&mut tab, on("t", 5)), "UNKNOWN_TOPIC_OR_PARTITION");
+    assert_eq!(error(&mut tab, on("missing", 0)), "UNKNOWN_TOPIC_OR_PARTITION");
+    let leader = tab.partition().leader.unwrap();
+    tab.cluster.kill_broker(leader, tab.now).unwrap();
+    assert_eq!(error(&mut tab, on("t", 0)), "NOT_LEADER_OR_FOLLOWER", "a dead leader not yet replaced");
 }

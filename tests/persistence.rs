@@ -347,6 +347,60 @@ fn retention_reaches_batches_that_are_only_in_storage() {
 }
 
 #[test]
+fn deleted_records_stay_deleted_after_a_reopen_and_leave_storage() {
+    let mut node = Node::new(1);
+    node.cluster.create_topic(&NewTopic::new("t", 1, 1), false).unwrap();
+    node.flush().unwrap();
+    for batch in ["a", "b", "c"] {
+        node.produce("t", 0, &[batch; 3]).unwrap(); // batches at 0, 3 and 6
+    }
+    assert_eq!(node.cluster.delete_records("t", 0, 4, T0).unwrap(), 4);
+    node.flush().unwrap();
+    let replica = ReplicaKey::new(1, "t", 0);
+    let stored =
+        |node: &Node| node.store.load_batches(&replica, 0, usize::MAX).iter().map(|(b, _)| *b).collect::<Vec<_>>();
+    assert_eq!(stored(&node), [3, 6], "the batch wholly before the new start is gone from storage");
+    node.reopen();
+    let p = &node.cluster.describe_topic("t").unwrap().partitions[0];
+    assert_eq!((p.log_start_offset, p.high_watermark), (4, 9));
+    assert_eq!(node.consume("t", 0, 4).len(), 5, "offsets 4 to 8");
+}
+
+#[test]
+fn deleting_records_that_only_storage_holds_frees_them_at_the_next_head_check() {
+    let mut node = Node::new(1);
+    node.cluster.create_topic(&NewTopic::new("t", 1, 1), false).unwrap();
+    node.flush().unwrap();
+    for _ in 0..5 {
+        node.produce("t", 0, &["v"; 3]).unwrap(); // batches at 0, 3, 6, 9, 12
+    }
+    node.close_and_reopen(); // only the newest batch is in memory now
+    node.cluster.delete_records("t", 0, 10, T0).unwrap();
+    node.flush().unwrap();
+    // A crash before the head check: the reopened log still knows what storage holds below its start.
+    node.reopen();
+    assert_eq!(node.cluster.describe_topic("t").unwrap().partitions[0].log_start_offset, 10);
+    assert_eq!(node.consume("t", 0, 10).len(), 5, "offsets 10 to 14, from storage and memory");
+    let heads = node.cluster.heads_to_check();
+    let (replica, from) = heads[0].clone();
+    assert_eq!(from, 0, "the head check reads from where storage begins, below the log start");
+    let loaded = node.store.load_batches(&replica, from, usize::MAX);
+    assert_eq!(node.cluster.clean_head(&replica, loaded, T0).unwrap(), 3, "the batches at 0, 3 and 6");
+    node.flush().unwrap();
+    assert_eq!(node.cluster.heads_to_check()[0].1, 10, "storage now begins at the log start");
+    let stored: Vec<i64> = node.store.load_batches(&replica, 0, usize::MAX).iter().map(|(b, _)| *b).collect();
+    assert_eq!(stored, [9, 12]);
+    // The log's size lost exactly those batches: retention.bytes of the two left keeps both.
+    let batch_bytes = node.store.load_batches(&replica, 12, usize::MAX)[0].1.len();
+    let keep_two = vec![("retention.bytes".to_owned(), Some((2 * batch_bytes).to_string()))];
+    node.cluster.alter_configs("t", &keep_two, false).unwrap();
+    let (replica, from) = node.cluster.heads_to_check()[0].clone();
+    let loaded = node.store.load_batches(&replica, from, usize::MAX);
+    assert_eq!(node.cluster.clean_head(&replica, loaded, T0).unwrap(), 0, "two batches are within the limit");
+    assert_eq!(node.values("t", 0).len(), 5);
+}
+
+#[test]
 fn idempotence_survives_a_reopen() {
     use franz::core::log::ProducerBatch;
     let mut node = Node::new(1);

@@ -83,14 +83,17 @@ kafka_errors! {
     InvalidReplicationFactor = 38, "INVALID_REPLICATION_FACTOR", false;
     InvalidConfig = 40, "INVALID_CONFIG", false;
     InvalidRequest = 42, "INVALID_REQUEST", false;
+    /// The topic's configuration forbids the request: DeleteRecords on a topic whose cleanup.policy is only
+    /// compact.
+    PolicyViolation = 44, "POLICY_VIOLATION", false;
     OutOfOrderSequenceNumber = 45, "OUT_OF_ORDER_SEQUENCE_NUMBER", false;
     InvalidProducerEpoch = 47, "INVALID_PRODUCER_EPOCH", false;
     KafkaStorageError = 56, "KAFKA_STORAGE_ERROR", true;
     SaslAuthenticationFailed = 58, "SASL_AUTHENTICATION_FAILED", false;
-    /// The request's leader epoch is older than the replica's: the sender missed a leader change.
     /// DeleteGroups on a group that still has members.
     NonEmptyGroup = 68, "NON_EMPTY_GROUP", false;
     GroupIdNotFound = 69, "GROUP_ID_NOT_FOUND", false;
+    /// The request's leader epoch is older than the replica's: the sender missed a leader change.
     FencedLeaderEpoch = 74, "FENCED_LEADER_EPOCH", true;
     /// The request's leader epoch is newer than the replica's: the replica has not heard of it yet.
     UnknownLeaderEpoch = 75, "UNKNOWN_LEADER_EPOCH", true;

@@ -125,6 +125,11 @@ pub enum Request {
         count: i32,
         validate_only: bool,
     },
+    /// Kafka's DeleteRecords: each partition's records before its offset go (-1: the high watermark).
+    DeleteRecords {
+        topic: String,
+        partitions: Vec<(i32, i64)>,
+    },
     DescribeConfigs {
         topic: String,
     },
@@ -221,6 +226,8 @@ pub enum Response {
     CreateTopics(Vec<TopicOutcome>),
     DeleteTopics(Vec<TopicOutcome>),
     CreatePartitions,
+    /// Each partition's low watermark (the smallest log start of its live replicas), or why it failed.
+    DeleteRecords(Vec<PartitionResult<i64>>),
     DescribeConfigs(Vec<ConfigEntry>),
     AlterConfigs,
     OffsetCommit,
@@ -256,6 +263,7 @@ impl Request {
             | Request::CreateTopics { validate_only: false, .. }
             | Request::DeleteTopics { .. }
             | Request::CreatePartitions { validate_only: false, .. }
+            | Request::DeleteRecords { .. }
             | Request::AlterConfigs { validate_only: false, .. }
             | Request::OffsetCommit { .. }
             | Request::DeleteGroups { .. }
@@ -292,6 +300,7 @@ impl Request {
             Request::CreateTopics { .. } => "createTopics",
             Request::DeleteTopics { .. } => "deleteTopics",
             Request::CreatePartitions { .. } => "createPartitions",
+            Request::DeleteRecords { .. } => "deleteRecords",
             Request::AlterConfigs { .. } => "alterConfigs",
             Request::OffsetCommit { .. } => "commitOffsets",
             Request::Fault(Fault::KillBroker { .. } | Fault::RestartBroker { .. }) => "broker",
@@ -304,6 +313,7 @@ impl Request {
     pub fn single_topic(&self) -> Option<&str> {
         match self {
             Request::CreatePartitions { topic, .. }
+            | Request::DeleteRecords { topic, .. }
             | Request::AlterConfigs { topic, .. }
             | Request::OffsetCommit { topic, .. }
             | Request::DescribeConfigs { topic }
@@ -387,6 +397,16 @@ impl Cluster {
                 self.create_partitions(&topic, count, validate_only)?;
                 Response::CreatePartitions
             }
+            Request::DeleteRecords { topic, partitions } => Response::DeleteRecords(
+                partitions
+                    .into_iter()
+                    .map(|(partition, offset)| PartitionResult {
+                        topic: topic.clone(),
+                        partition,
+                        result: self.delete_records(&topic, partition, offset, now_ms),
+                    })
+                    .collect(),
+            ),
             Request::DescribeConfigs { topic } => Response::DescribeConfigs(self.describe_configs(&topic)?),
             Request::AlterConfigs { topic, changes, validate_only } => {
                 self.alter_configs(&topic, &changes, validate_only)?;

@@ -168,6 +168,29 @@ impl Cluster {
         })
     }
 
+    /// Kafka's DeleteRecords for one partition: its log starts at `offset` from now on (-1: the high
+    /// watermark), at the leader and, within this call, at every follower the leader can reach. Returns the low
+    /// watermark, as Kafka's answer does: the smallest log start of the replicas whose broker is up.
+    pub fn delete_records(&mut self, topic: &str, partition: i32, offset: i64, now_ms: i64) -> Result<i64> {
+        self.advance_clock(now_ms);
+        if !self.topic(topic)?.config.cleanup_policy.delete {
+            return Err(Error::PolicyViolation(format!(
+                "topic {topic} has cleanup.policy=compact: its records go by compaction, not by DeleteRecords"
+            )));
+        }
+        let (leader, _) = self.leader_log(topic, partition)?;
+        let id: PartitionId = (topic.to_owned(), partition as u32);
+        let deleted = self.replication.delete_records(leader, &id, offset, now_ms);
+        self.record_changes();
+        let start = deleted?;
+        let replicas = &self.partition(topic, partition)?.replicas;
+        let starts = replicas
+            .iter()
+            .filter(|&&b| self.replication.is_up(b))
+            .filter_map(|&b| self.replica_log(topic, partition as u32, b).map(PartitionLog::log_start_offset));
+        Ok(starts.min().unwrap_or(start))
+    }
+
     /// Answers to acks=all writes that waited for their ISR, by the ack their produce returned: the base offset,
     /// or why the write did not make it (`NOT_ENOUGH_REPLICAS_AFTER_APPEND`, `NOT_LEADER_OR_FOLLOWER` when the
     /// leader lost its leadership first, `REQUEST_TIMED_OUT`).
@@ -236,19 +259,19 @@ impl Cluster {
         }))
     }
 
-    /// Replicas whose oldest batches live only in storage while their topic's retention may delete some: the
-    /// shell loads each one's head (`load_batches(replica, log_start, …)`) and passes it to
-    /// [`Cluster::clean_head`]. With the in-memory window, [`Cluster::tick`] covers everything else.
+    /// Replicas whose oldest batches live only in storage while some of those may go (their topic's retention
+    /// may delete some, or DeleteRecords left some below the log start): the shell loads each one's head
+    /// (`load_batches(replica, storage_start, …)`) and passes it to [`Cluster::clean_head`]. With the in-memory
+    /// window, [`Cluster::tick`] covers everything else.
     pub fn heads_to_check(&self) -> Vec<(ReplicaKey, i64)> {
         let mut out = Vec::new();
         for (&b, broker) in &self.replication.brokers {
             for id in broker.partitions() {
                 let Some(c) = self.topics.get(id.0.as_str()).map(|t| &t.config) else { continue };
-                if !c.cleanup_policy.delete || (c.retention_ms < 0 && c.retention_bytes < 0) {
-                    continue;
-                }
-                if let Some(log) = broker.log(id).filter(|log| !log.is_whole()) {
-                    out.push((ReplicaKey::new(b, &id.0, id.1), log.log_start_offset()));
+                let retained = c.cleanup_policy.delete && (c.retention_ms >= 0 || c.retention_bytes >= 0);
+                let Some(log) = broker.log(id).filter(|log| !log.is_whole()) else { continue };
+                if retained || log.storage_start() < log.log_start_offset() {
+                    out.push((ReplicaKey::new(b, &id.0, id.1), log.storage_start()));
                 }
             }
         }

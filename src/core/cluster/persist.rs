@@ -65,6 +65,9 @@ struct PartitionRecord {
 #[derive(Serialize, Deserialize)]
 struct ReplicaRecord {
     log_start_offset: i64,
+    /// Where the stored batches may begin, when DeleteRecords left some below the log start (`None`: at it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    storage_start: Option<i64>,
     size_bytes: usize,
     /// Idempotent producers' recent batches: written with every produce, so deduplication survives a reopen.
     #[serde(default)]
@@ -205,6 +208,7 @@ impl Cluster {
         let Some(log) = self.replica_log(topic, partition, broker) else { return };
         let record = ReplicaRecord {
             log_start_offset: log.log_start_offset(),
+            storage_start: Some(log.storage_start()).filter(|&s| s < log.log_start_offset()),
             size_bytes: log.size_bytes(),
             producers: log.producer_states().clone(),
             epochs: log.leader_epochs().clone(),
@@ -248,6 +252,13 @@ impl Cluster {
                         batches.retain(|batch| batch.base_offset < offset);
                     }
                     self.journal_truncation(&ReplicaKey::new(b, &topic, p), offset);
+                }
+                StorageEvent::StartMoved((topic, p), removed) => {
+                    if let Some(batches) = appended.get_mut(&(topic.clone(), p, b)) {
+                        batches.retain(|batch| !removed.contains(&batch.base_offset));
+                    }
+                    // The record carries the new log start, even when no whole batch went.
+                    self.journal_removed(&topic, p, b, &removed);
                 }
             }
         }
@@ -453,7 +464,8 @@ impl Cluster {
             cluster.topics.insert(name.clone(), Topic { name, config, partition_count });
         }
         for ((topic, partition, broker), r) in replicas {
-            let log = PartitionLog::reopened(r.log_start_offset, r.size_bytes, r.producers, r.epochs, None);
+            let log = PartitionLog::reopened(r.log_start_offset, r.size_bytes, r.producers, r.epochs, None)
+                .with_storage_start(r.storage_start.unwrap_or(r.log_start_offset));
             if let Some(b) = cluster.replication.brokers.get_mut(&broker) {
                 b.restore_replica((topic.clone(), partition), log);
             }
@@ -514,7 +526,8 @@ impl Cluster {
             producers,
             epochs,
             counted.filter(|b| b.next_offset() > start),
-        );
+        )
+        .with_storage_start(log.storage_start());
         let mut unrecorded = 0;
         for batch in replayed {
             let (base, size) = (batch.base_offset, batch.size());

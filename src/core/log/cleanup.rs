@@ -47,25 +47,40 @@ impl PartitionLog {
         Ok(cleanup)
     }
 
-    /// Retention for a log whose oldest batches are in storage only: `head` is what the shell loaded from the
-    /// log start (in order). Drops those that retention says must go, exactly as [`PartitionLog::clean`] would,
-    /// and returns their base offsets. Once the log start reaches the in-memory window, the log is whole again.
+    /// The head of a log whose oldest batches are in storage only: `head` is what the shell loaded from the
+    /// storage start (in order). Drops the batches DeleteRecords left below the log start, then those that
+    /// retention says must go, exactly as [`PartitionLog::clean`] would, and returns their base offsets. Once
+    /// storage holds nothing below the in-memory window, the log is whole again.
     pub fn clean_head(&mut self, head: &[StoredBatch], config: &TopicConfig, now_ms: i64) -> Vec<i64> {
         let mut removed = Vec::new();
-        if !config.cleanup_policy.delete || self.is_whole() {
+        if self.is_whole() {
             return removed;
         }
-        let start = self.log_start_offset;
-        for batch in head.iter().filter(|b| b.next_offset() > start) {
-            if batch.base_offset >= self.window_start() || !self.expired(batch, config, now_ms) {
+        // Whether the head reached a batch that stays (or storage holds nothing more): nothing is left below
+        // the log start then.
+        let mut reached_kept = true;
+        for batch in head {
+            if batch.next_offset() <= self.storage_start {
+                continue;
+            }
+            let deleted = batch.next_offset() <= self.log_start_offset;
+            if batch.base_offset >= self.window_start()
+                || (!deleted && !(config.cleanup_policy.delete && self.expired(batch, config, now_ms)))
+            {
+                reached_kept = true;
                 break;
             }
+            reached_kept = false;
             self.size_bytes = self.size_bytes.saturating_sub(batch.size());
-            self.log_start_offset = batch.next_offset();
+            self.log_start_offset = self.log_start_offset.max(batch.next_offset());
+            self.storage_start = batch.next_offset();
             removed.push(batch.base_offset);
         }
+        if reached_kept {
+            self.storage_start = self.log_start_offset;
+        }
         self.epochs.truncate_from_start(self.log_start_offset);
-        if self.log_start_offset >= self.window_start() {
+        if self.storage_start >= self.window_start() {
             self.mark_whole();
         }
         removed

@@ -145,8 +145,11 @@ pub struct PartitionLog {
     pub(super) cleaned_up_to: i64,
     /// Offsets below this are in storage: a crash now would not lose them.
     durable_end_offset: i64,
-    /// Some batches live only in storage (after a reopen or an eviction).
+    /// Some batches live only in storage (after a reopen or an eviction), live or below the log start.
     partial: bool,
+    /// Storage may still hold batches from this offset on: below the log start when DeleteRecords moved the
+    /// start past batches that only storage held. The next check of the log's head deletes them.
+    pub(super) storage_start: i64,
     /// Idempotent producers' recent batches, for deduplication.
     producers: ProducerStates,
     /// Where each leader epoch's records start: how a replica finds where it diverges from a new leader.
@@ -210,6 +213,19 @@ impl PartitionLog {
         !self.partial
     }
 
+    /// Where the batches storage may hold begin: the log start, or below it while batches that DeleteRecords
+    /// put below the start wait for the head check to delete them.
+    pub fn storage_start(&self) -> i64 {
+        self.storage_start
+    }
+
+    /// This reopened log, with storage holding batches from `offset` on (its record's `storage_start`).
+    pub fn with_storage_start(mut self, offset: i64) -> PartitionLog {
+        self.storage_start = offset.min(self.log_start_offset);
+        self.partial |= self.storage_start < self.window_start();
+        self
+    }
+
     pub(super) fn mark_whole(&mut self) {
         self.partial = false;
     }
@@ -246,6 +262,7 @@ impl PartitionLog {
             partial,
             batches: tail.into_iter().collect(),
             log_start_offset,
+            storage_start: log_start_offset,
             log_end_offset: end,
             high_watermark: end,
             size_bytes,
@@ -381,6 +398,9 @@ impl PartitionLog {
         }
         if self.batches.is_empty() && self.log_end_offset == self.log_start_offset {
             self.log_start_offset = batch.base_offset;
+            if !self.partial {
+                self.storage_start = batch.base_offset;
+            }
             self.high_watermark = self.high_watermark.max(batch.base_offset);
             self.cleaned_up_to = self.cleaned_up_to.max(batch.base_offset);
         }
@@ -490,16 +510,48 @@ impl PartitionLog {
                 self.high_watermark
             )));
         }
-        let mut dropped = Vec::new();
-        while self.batches.front().is_some_and(|b| b.last_offset < offset) {
-            if let Some(b) = self.batches.pop_front() {
-                self.size_bytes -= b.size();
-                dropped.push(b.base_offset);
-            }
+        Ok(self.move_start(offset))
+    }
+
+    /// A follower's side of DeleteRecords: its leader's log start is `offset` (committed there, so past this
+    /// replica's high watermark if need be). A log that ends before it starts over, empty, at `offset`, as
+    /// Kafka's follower truncates fully when it has fallen behind its leader's log start.
+    pub fn follow_log_start(&mut self, offset: i64) -> Vec<i64> {
+        let behind = offset > self.log_end_offset;
+        let dropped = self.move_start(offset);
+        if behind {
+            // Nothing of the old log is left to compare epochs or producers with (Kafka's truncateFullyAndStartAt).
+            self.epochs = LeaderEpochs::default();
+            self.producers = ProducerStates::default();
         }
-        self.log_start_offset = self.log_start_offset.max(offset);
-        self.epochs.truncate_from_start(self.log_start_offset);
-        Ok(dropped)
+        dropped
+    }
+
+    /// Moves the log start up to `offset`, dropping the in-memory batches wholly below it (their base offsets
+    /// are returned). Batches below it that only storage holds stay counted until the head check deletes them.
+    fn move_start(&mut self, offset: i64) -> Vec<i64> {
+        if offset <= self.log_start_offset {
+            return Vec::new();
+        }
+        let mut dropped = Vec::new();
+        while let Some(b) = self.batches.pop_front() {
+            if b.last_offset >= offset {
+                self.batches.push_front(b);
+                break;
+            }
+            self.size_bytes -= b.size();
+            dropped.push(b.base_offset);
+        }
+        self.log_start_offset = offset;
+        self.log_end_offset = self.log_end_offset.max(offset);
+        self.high_watermark = self.high_watermark.max(offset);
+        self.durable_end_offset = self.durable_end_offset.max(offset);
+        self.cleaned_up_to = self.cleaned_up_to.max(offset);
+        if !self.partial {
+            self.storage_start = offset;
+        }
+        self.epochs.truncate_from_start(offset);
+        dropped
     }
 
     /// This replica leads from now on in `epoch`: the epoch starts at the LEO, recorded before anything is

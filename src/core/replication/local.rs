@@ -120,6 +120,24 @@ impl LocalCluster {
         }
     }
 
+    /// DeleteRecords at `broker`, the partition's leader (see [`Broker::delete_records`]); followers it can
+    /// reach learn the new log start within this call. Returns the leader's new log start.
+    pub fn delete_records(
+        &mut self,
+        broker: BrokerId,
+        partition: &PartitionId,
+        offset: i64,
+        now_ms: i64,
+    ) -> Result<i64, Error> {
+        let Some(b) = self.brokers.get_mut(&broker).filter(|_| !self.down.contains(&broker)) else {
+            return Err(Error::BrokerNotAvailable(format!("broker {broker} is down")));
+        };
+        let start = b.delete_records(partition, offset, now_ms)?;
+        self.queue.extend(b.take_outbox());
+        self.settle(now_ms);
+        Ok(start)
+    }
+
     /// A topic's config, to every broker (down ones too: they read it from the metadata when they come back).
     pub fn set_topic_config(&mut self, topic: &str, config: &TopicConfig, now_ms: i64) {
         for b in self.brokers.values_mut() {

@@ -398,6 +398,9 @@ impl Sim {
                     StorageEvent::TruncatedTo(p, offset) => {
                         store.entry(p).or_default().retain(|batch| batch.last_offset < offset);
                     }
+                    StorageEvent::StartMoved(p, removed) => {
+                        store.entry(p).or_default().retain(|batch| !removed.contains(&batch.base_offset));
+                    }
                 }
             }
         }

@@ -98,6 +98,9 @@ pub enum StorageEvent {
     Appended(PartitionId, StoredBatch),
     /// Everything at or after this offset is gone (a follower's log diverged from its leader's).
     TruncatedTo(PartitionId, i64),
+    /// The log start moved up (DeleteRecords at the leader, and its followers following): these batches, by
+    /// base offset, are gone.
+    StartMoved(PartitionId, Vec<i64>),
 }
 
 /// What a produce got: an answer now, or a wait for the ISR (acks=all) that ends in [`Broker::take_completed`].
@@ -332,6 +335,27 @@ impl Broker {
         });
         self.advance_high_watermark(partition, now_ms);
         (ProduceOutcome::Pending(id), Some(info))
+    }
+
+    /// Kafka's DeleteRecords at this broker, the partition's leader: its log starts at `offset` from now on (-1:
+    /// the high watermark), and its followers learn that from their next fetch, which is answered at once.
+    /// Returns the new log start.
+    pub fn delete_records(&mut self, partition: &PartitionId, offset: i64, now_ms: i64) -> Result<i64> {
+        let me = self.id;
+        let Some(r) = self.replicas.get_mut(partition).filter(|r| r.leads(me)) else {
+            let why = format!("broker {me} does not lead {}-{}", partition.0, partition.1);
+            return Err(Error::NotLeaderOrFollower(why));
+        };
+        let offset = if offset == -1 { r.log.high_watermark() } else { offset };
+        if offset < 0 {
+            let why = format!("cannot delete records before {offset}: give an offset, or -1 for the high watermark");
+            return Err(Error::OffsetOutOfRange(why));
+        }
+        let removed = r.log.delete_records_before(offset)?;
+        let start = r.log.log_start_offset();
+        self.storage.push(StorageEvent::StartMoved(partition.clone(), removed));
+        self.wake_parked(partition, now_ms);
+        Ok(start)
     }
 
     /// A consumer's read: whole batches from `offset`, never at or above this replica's high watermark. The
@@ -658,6 +682,12 @@ impl Broker {
                 break;
             }
             self.storage.push(StorageEvent::Appended(partition.clone(), batch));
+        }
+        // The leader's log start (moved by DeleteRecords): this replica drops what lies below it too, and starts
+        // over there if its log ends before it.
+        if data.log_start_offset > r.log.log_start_offset() {
+            let removed = r.log.follow_log_start(data.log_start_offset);
+            self.storage.push(StorageEvent::StartMoved(partition.clone(), removed));
         }
         let hw = data.high_watermark.min(r.log.log_end_offset());
         if hw > r.log.high_watermark() {
