@@ -54,7 +54,7 @@ impl Tab {
     }
 
     /// Offsets and values from the log start on.
-    fn from_start(&self) -> Vec<(i64, String)> {
+    fn read_from_log_start(&self) -> Vec<(i64, String)> {
         let start = self.partition().log_start_offset;
         records(&self.cluster.fetch("t", 0, start, usize::MAX).unwrap().batches)
     }
@@ -373,7 +373,7 @@ fn deleted_records_stay_deleted_through_a_restart_and_a_failover() {
     tab.run(SESSION_TIMEOUT_MS + 1_000);
     assert_eq!(tab.partition().leader, Some(behind));
     assert_eq!(tab.partition().log_start_offset, 3);
-    assert_eq!(tab.from_start(), [(3, "d".to_owned())]);
+    assert_eq!(tab.read_from_log_start(), [(3, "d".to_owned())]);
 }
 
 #[test]

@@ -63,10 +63,10 @@ impl PartitionLog {
             if batch.next_offset() <= self.storage_start {
                 continue;
             }
-            let deleted = batch.next_offset() <= self.log_start_offset;
-            if batch.base_offset >= self.window_start()
-                || (!deleted && !(config.cleanup_policy.delete && self.expired(batch, config, now_ms)))
-            {
+            // Below the log start already (DeleteRecords), or past retention.
+            let goes = batch.next_offset() <= self.log_start_offset
+                || (config.cleanup_policy.delete && self.expired(batch, config, now_ms));
+            if batch.base_offset >= self.window_start() || !goes {
                 reached_kept = true;
                 break;
             }
