@@ -34,6 +34,8 @@ extern "C" {
     async fn min_bytes_waits_for_enough(kafka: JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = maxBytesCapsAFetch)]
     async fn max_bytes_caps_a_fetch(kafka: JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = deleteTopicRecords)]
+    async fn delete_topic_records(kafka: JsValue, options: JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = customPartitioners)]
     async fn custom_partitioners(kafka: JsValue, partitioners: JsValue) -> Result<JsValue, JsValue>;
 }
@@ -158,6 +160,17 @@ async fn custom_partitioners_place_messages_as_kafkajs_does() {
 async fn through_a_port_custom_partitioners_place_messages_as_kafkajs_does() {
     let (partitioners, _alive) = partitioners();
     ok(custom_partitioners(remote("port-partitioners").await, partitioners.clone()).await);
+}
+
+#[wasm_bindgen_test]
+async fn delete_topic_records_moves_the_log_start() {
+    ok(delete_topic_records(open("api-delete-records").await, JsValue::UNDEFINED).await);
+}
+
+#[wasm_bindgen_test]
+async fn through_a_port_delete_topic_records_moves_the_log_start() {
+    let options = js_sys::JSON::parse(r#"{"events":false}"#).unwrap();
+    ok(delete_topic_records(remote("port-delete-records").await, options).await);
 }
 
 #[wasm_bindgen_test]

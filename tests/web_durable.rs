@@ -27,6 +27,8 @@ extern "C" {
     async fn one_owner_at_a_time(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = retentionAndTimeLookupsReachStorage)]
     async fn retention_and_time_lookups_reach_storage(api: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = deletedRecordsLeaveStorage)]
+    async fn deleted_records_leave_storage(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = withoutIndexedDB)]
     async fn without_indexed_db(api: &JsValue) -> Result<JsValue, JsValue>;
 }
@@ -77,4 +79,10 @@ async fn retention_and_timestamp_lookups_work_on_lazily_loaded_logs() {
 async fn without_indexeddb_auto_falls_back_and_indexeddb_fails_clearly() {
     let api = api();
     ok(without_indexed_db(&api.object).await);
+}
+
+#[wasm_bindgen_test]
+async fn deleted_records_stay_deleted_and_leave_storage() {
+    let api = api();
+    ok(deleted_records_leave_storage(&api.object).await);
 }

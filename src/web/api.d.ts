@@ -89,6 +89,13 @@ export interface ProducerConfig {
   createPartitioner?: ICustomPartitioner;
 }
 
+/** KafkaJS's `SeekEntry`: a partition and an offset (a string, as KafkaJS writes offsets; `'-1'`: the high
+ * watermark, for `deleteTopicRecords`). */
+export interface SeekEntry {
+  partition: number;
+  offset: string;
+}
+
 /** What a partitioner is given for each message, as in KafkaJS. */
 export interface PartitionerArgs {
   topic: string;

@@ -9,7 +9,8 @@
 //! - `ListOffsets` `{ topic, partition, spec: 'earliest' | 'latest' | 'max' | <timestamp> }`
 //! - `Metadata`  `{ topics?: string[] }`, `CreateTopics` `{ topics: [{ name, partitions, replicationFactor,
 //!   configs: [[k, v]] }], validateOnly }`, `DeleteTopics` `{ topics }`, `CreatePartitions` `{ topic, count,
-//!   validateOnly }`, `DescribeConfigs` `{ topic }`, `AlterConfigs` `{ topic, changes: [[k, v | null]],
+//!   validateOnly }`, `DeleteRecords` `{ topic, partitions: [{ partition, offset }] }` (answered with each
+//!   partition's `lowWatermark`), `DescribeConfigs` `{ topic }`, `AlterConfigs` `{ topic, changes: [[k, v | null]],
 //!   validateOnly }`, `OffsetCommit` `{ group, topic, partition, offset, metadata?, memberId?, generation? }`,
 //!   `OffsetFetch` `{ group,
 //!   topic, partition }`, `InitProducerId` `{}`.
@@ -136,6 +137,15 @@ pub fn request(e: &JsValue) -> Result<Request, Error> {
             count: required(field(js::opt_int(e, "count", "count"))?, "count")?,
             validate_only: field(js::opt_bool(e, "validateOnly", "validateOnly"))?.unwrap_or(false),
         },
+        "DeleteRecords" => {
+            let mut partitions = Vec::new();
+            for (i, p) in field(js::list(e, "partitions", "partitions", true))?.iter().enumerate() {
+                let at = |name: &str| format!("partitions[{i}].{name}");
+                let partition = required(field(js::opt_int(p, "partition", at("partition")))?, "partition")?;
+                partitions.push((partition, required(field(js::opt_int(p, "offset", at("offset")))?, "offset")?));
+            }
+            Request::DeleteRecords { topic: field(js::string(e, "topic", "topic"))?, partitions }
+        }
         "DescribeConfigs" => Request::DescribeConfigs { topic: field(js::string(e, "topic", "topic"))? },
         "AlterConfigs" => {
             let mut changes = Vec::new();
@@ -322,6 +332,11 @@ pub fn response(id: f64, r: &Response) -> (Object, Array) {
         Response::CreateTopics(list) => ("CreateTopics", outcomes(list)),
         Response::DeleteTopics(list) => ("DeleteTopics", outcomes(list)),
         Response::CreatePartitions => ("CreatePartitions", JsValue::NULL),
+        Response::DeleteRecords(parts) => (
+            "DeleteRecords",
+            js::array(parts.iter().map(|p| partition_result(p, |low, o| js::set(o, "lowWatermark", *low as f64))))
+                .into(),
+        ),
         Response::DescribeConfigs(entries) => (
             "DescribeConfigs",
             js::array(entries.iter().map(|e| {

@@ -133,6 +133,19 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
                 ("validateOnly", (*validate_only).into()),
             ],
         ),
+        Request::DeleteRecords { topic, partitions } => (
+            "DeleteRecords",
+            vec![
+                ("topic", topic.as_str().into()),
+                (
+                    "partitions",
+                    js::array(partitions.iter().map(|&(partition, offset)| {
+                        object([("partition", partition.into()), ("offset", (offset as f64).into())])
+                    }))
+                    .into(),
+                ),
+            ],
+        ),
         Request::DescribeConfigs { topic } => ("DescribeConfigs", vec![("topic", topic.as_str().into())]),
         Request::AlterConfigs { topic, changes, validate_only } => (
             "AlterConfigs",
@@ -320,6 +333,9 @@ pub fn response(e: &JsValue) -> Result<(Option<f64>, Result<Response, Error>), E
                 .collect::<Result<_, Error>>()?,
         ),
         "CreatePartitions" => Response::CreatePartitions,
+        "DeleteRecords" => {
+            Response::DeleteRecords(partition_results(&body, |p| num(&js::get(p, "lowWatermark"), "lowWatermark"))?)
+        }
         "DescribeConfigs" => Response::DescribeConfigs(
             list(&body)
                 .iter()
@@ -433,6 +449,7 @@ mod tests {
             },
             Request::DeleteTopics { topics: vec!["n".into()] },
             Request::CreatePartitions { topic: "t".into(), count: 4, validate_only: false },
+            Request::DeleteRecords { topic: "t".into(), partitions: vec![(0, -1), (2, 1 << 40)] },
             Request::DescribeConfigs { topic: "t".into() },
             Request::AlterConfigs {
                 topic: "t".into(),
@@ -512,6 +529,14 @@ mod tests {
             Response::InitProducerId { producer_id: 12, epoch: 0 },
             Response::DescribeConfigs(vec![ConfigEntry { name: "retention.ms", value: "5".into(), is_default: false }]),
             Response::AlterConfigs,
+            Response::DeleteRecords(vec![
+                PartitionResult { topic: "t".into(), partition: 0, result: Ok(7) },
+                PartitionResult {
+                    topic: "t".into(),
+                    partition: 1,
+                    result: Err(Error::PolicyViolation("compact only".into())),
+                },
+            ]),
         ];
         for r in responses {
             let (env, _) = envelope::response(3.0, &r);

@@ -10,6 +10,9 @@ export async function example(): Promise<void> {
     topics: [{ topic: 'orders', numPartitions: 3, replicationFactor: 3, configEntries: [{ name: 'retention.ms', value: '60000' }] }],
   });
   const offsets: { partition: number; offset: string; high: string; low: string }[] = await admin.fetchTopicOffsets('orders');
+  await admin.deleteTopicRecords({ topic: 'orders', partitions: [{ partition: 0, offset: '-1' }] });
+  // @ts-expect-error partitions name their offsets
+  await admin.deleteTopicRecords({ topic: 'orders', partitions: [{ partition: 0 }] });
   const metadata = await admin.fetchTopicMetadata();
   const leader: number = metadata.topics[0].partitions[0].leader;
   const leos: string[] = metadata.topics[0].partitions[0].replicaLogEndOffsets;

@@ -262,3 +262,50 @@ export async function withoutIndexedDB({ open }) {
   }
   return true;
 }
+
+/** The keys IndexedDB holds in a cluster's batch store. */
+async function storedBatchKeys(cluster) {
+  const db = await new Promise((ok, no) => { const r = indexedDB.open('franz/' + cluster); r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); });
+  const keys = await new Promise((ok, no) => {
+    const r = db.transaction('batches', 'readonly').objectStore('batches').getAllKeys();
+    r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error);
+  });
+  db.close();
+  return keys;
+}
+
+export async function deletedRecordsLeaveStorage({ open, deleteCluster }) {
+  await deleteCluster('purged');
+  let kafka = await open({ cluster: 'purged', brokers: 1, storage: 'indexeddb' });
+  await kafka.admin().createTopics({ topics: [{ topic: 'p', numPartitions: 1, configEntries: [{ name: 'retention.ms', value: '-1' }] }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  // Ten batches of 40 records (40 KB each): after a reopen, only the newest is in memory.
+  for (let i = 0; i < 10; i++) {
+    await producer.send({ topic: 'p', messages: Array.from({ length: 40 }, (_, j) => ({ value: `${i * 40 + j}`.padEnd(1000, '.') })) });
+  }
+  await kafka.close();
+
+  kafka = await open({ cluster: 'purged', brokers: 1, storage: 'indexeddb' });
+  eq(kafka.stats().batchesInMemory, 1, 'lazily reopened');
+  eq((await storedBatchKeys('purged')).length, 10, 'ten batches stored');
+  // Offset 250 lies in the batch at 240, which only storage holds; the six before it go.
+  await kafka.admin().deleteTopicRecords({ topic: 'p', partitions: [{ partition: 0, offset: '250' }] });
+  eq((await kafka.admin().fetchTopicOffsets('p'))[0].low, '250', 'the new log start');
+  const deadline = Date.now() + 5000;
+  let bases;
+  while (Date.now() < deadline) {
+    bases = (await storedBatchKeys('purged')).map((k) => k[3]);
+    if (bases.length === 4) break;
+    await sleep(100);
+  }
+  eq(bases, [240, 280, 320, 360], 'the ticker freed the batches wholly before the log start');
+  await kafka.close();
+
+  kafka = await open({ cluster: 'purged', brokers: 1, storage: 'indexeddb' });
+  eq((await kafka.admin().fetchTopicOffsets('p'))[0].low, '250', 'the log start survives a reopen');
+  const left = await readAll(kafka, 'p', 150);
+  eq([left.length, left[0].offset, left[0].value.slice(0, 3)], [150, '250', '250'], 'offsets 250 to 399 are read, from storage');
+  await kafka.close();
+  return true;
+}

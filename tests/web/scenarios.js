@@ -1,7 +1,7 @@
 // The JS API scenarios of tests/web_api.rs: plain JavaScript, as a user writes it, each throwing on its first
 // failed check. IndexedDB scenarios are in durable.js, hosts and ports in host.js, consumer groups in groups.js.
 
-import { check, consume, eq, rejects, sleep, text, throws } from './check.js';
+import { check, consume, eq, readAll, rejects, sleep, text, throws } from './check.js';
 
 export async function roundTrip(kafka) {
   const admin = kafka.admin();
@@ -346,5 +346,46 @@ export async function customPartitioners(kafka, Partitioners) {
   await throws(() => kafka.producer({ createPartitioner: 'java' }), { name: 'TypeError', message: 'createPartitioner must be a function, got string' }, 'not a function');
   await throws(() => kafka.producer({ createPartitioner: () => 1 }), { name: 'TypeError', message: 'what createPartitioner returns must be a function, got number' }, 'not a factory');
   await throws(() => kafka.producer({ createPartitioner: () => () => 0, nullKeyPartitioner: 'sticky' }), { name: 'TypeError', message: 'nullKeyPartitioner is for franz' }, 'both');
+  return true;
+}
+
+/** KafkaJS's `admin.deleteTopicRecords`: records before an offset go (`'-1'`: up to the high watermark), readers
+ * start at the new log start, a group whose committed offset is gone starts over there, and bad requests get
+ * Kafka's errors. */
+export async function deleteTopicRecords(kafka, { events = true } = {}) {
+  const admin = kafka.admin();
+  const changes = [];
+  const off = kafka.on('cluster.change', (e) => changes.push(...e.changes.map((c) => c.type)));
+  await admin.createTopics({ topics: [{ topic: 'purge', numPartitions: 2, replicationFactor: 3 }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic: 'purge', messages: ['a', 'b', 'c', 'd', 'e'].map((value) => ({ value, partition: 0 })) });
+  await producer.send({ topic: 'purge', messages: ['x', 'y', 'z'].map((value) => ({ value, partition: 1 })) });
+  await admin.setOffsets({ groupId: 'late', topic: 'purge', partitions: [{ partition: 0, offset: '1' }, { partition: 1, offset: '3' }] });
+
+  await admin.deleteTopicRecords({ topic: 'purge', partitions: [{ partition: 0, offset: '3' }, { partition: 1, offset: '-1' }] });
+  eq((await admin.fetchTopicOffsets('purge')).map((p) => [p.partition, p.low, p.high]), [[0, '3', '5'], [1, '3', '3']], 'new log starts');
+  const left = await readAll(kafka, 'purge', 2);
+  eq(left.map((m) => [m.partition, m.offset, m.value]), [[0, '3', 'd'], [0, '4', 'e']], 'a reader from the beginning starts at the new log start');
+  // The group had committed offset 1, which is gone: it starts over at the earliest record left.
+  const late = kafka.consumer({ groupId: 'late' });
+  await late.connect();
+  await late.subscribe({ topic: 'purge', fromBeginning: true });
+  eq((await consume(late, 2)).map((m) => m.offset), ['3', '4'], 'a committed offset below the log start resets to it');
+  // Before the log start already: nothing changes.
+  await admin.deleteTopicRecords({ topic: 'purge', partitions: [{ partition: 0, offset: 1 }] });
+  eq((await admin.fetchTopicOffsets('purge'))[0].low, '3', 'an offset before the log start changes nothing');
+
+  await rejects(admin.deleteTopicRecords({ topic: 'purge', partitions: [{ partition: 0, offset: '6' }] }), { type: 'OFFSET_OUT_OF_RANGE', code: 1 }, 'past the high watermark');
+  await rejects(admin.deleteTopicRecords({ topic: 'purge', partitions: [{ partition: 7, offset: '0' }] }), { type: 'UNKNOWN_TOPIC_OR_PARTITION' }, 'no such partition');
+  await rejects(admin.deleteTopicRecords({ topic: 'nope', partitions: [{ partition: 0, offset: '0' }] }), { type: 'UNKNOWN_TOPIC_OR_PARTITION' }, 'no such topic');
+  await admin.createTopics({ topics: [{ topic: 'table', configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
+  await rejects(admin.deleteTopicRecords({ topic: 'table', partitions: [{ partition: 0, offset: '-1' }] }), { type: 'POLICY_VIOLATION', code: 44 }, 'a compacted topic');
+  await rejects(admin.deleteTopicRecords({ topic: 'purge', partitions: [] }), { name: 'TypeError', message: 'partitions must be a non-empty array' }, 'no partitions');
+  await rejects(admin.deleteTopicRecords({ topic: 'purge', partitions: [{ partition: 0, offset: 'soon' }] }), { name: 'TypeError', message: 'partitions[0].offset must be a whole number' }, 'a bad offset');
+  await rejects(admin.deleteTopicRecords({ partitions: [{ partition: 0, offset: '0' }] }), { name: 'TypeError', message: 'topic must be a string' }, 'no topic');
+  await sleep(100); // events are coalesced
+  off();
+  check(!events || changes.includes('deleteRecords'), 'views hear of it: ' + JSON.stringify(changes));
   return true;
 }

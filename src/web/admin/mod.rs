@@ -232,6 +232,39 @@ impl Admin {
         })
     }
 
+    /// KafkaJS's `deleteTopicRecords({ topic, partitions: [{ partition, offset }] })` (Kafka's DeleteRecords):
+    /// each partition's records before `offset` go (`'-1'`: every record below the high watermark), at the
+    /// leader and its followers. Consumers then read from the new log start. An offset before the log start
+    /// changes nothing; one past the high watermark is OFFSET_OUT_OF_RANGE, a compact-only topic
+    /// POLICY_VIOLATION (the call rejects with the first error; the other partitions are done).
+    #[wasm_bindgen(js_name = deleteTopicRecords, unchecked_return_type = "Promise<void>")]
+    pub fn delete_topic_records(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "{ topic: string; partitions: SeekEntry[] }")] options: JsValue,
+    ) -> Promise {
+        let broker = self.broker.clone();
+        promise(async move {
+            broker.check_open()?;
+            let topic = js::string(&options, "topic", "topic")?;
+            let mut partitions = Vec::new();
+            for (i, p) in js::list(&options, "partitions", "partitions", true)?.iter().enumerate() {
+                let partition = js::int(&js::get(p, "partition"), format_args!("partitions[{i}].partition"))?;
+                partitions.push((partition, js::int(&js::get(p, "offset"), format_args!("partitions[{i}].offset"))?));
+            }
+            if partitions.is_empty() {
+                return Err(js::type_error("partitions", "a non-empty array", &js::get(&options, "partitions")));
+            }
+            let request = Request::DeleteRecords { topic, partitions };
+            let Response::DeleteRecords(results) = broker.call(request).await.map_err(to_js)? else {
+                return Err(unexpected());
+            };
+            match results.into_iter().find_map(|r| r.result.err()) {
+                Some(e) => Err(to_js(e)),
+                None => Ok(JsValue::UNDEFINED),
+            }
+        })
+    }
+
     /// `{ topics: [{ name, partitions: [{ partitionErrorCode, partitionId, leader, replicas, isr, offlineReplicas }] }] }`
     /// for the named topics, or all of them.
     #[wasm_bindgen(js_name = fetchTopicMetadata, unchecked_return_type = "Promise<{ topics: ITopicMetadata[] }>")]
