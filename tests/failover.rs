@@ -63,7 +63,9 @@ impl Tab {
     fn delete_records(&mut self, offset: i64) -> Result<i64, &'static str> {
         let request = Request::DeleteRecords { topic: "t".into(), partitions: vec![(0, offset)] };
         match self.cluster.handle(request, self.now) {
-            Ok(Response::DeleteRecords(mut results)) => results.remove(0).result.map_err(|e| e.name()),
+            Ok(Response::DeleteRecords(mut results)) => {
+                results.remove(0).result.map(|d| d.low_watermark).map_err(|e| e.name())
+            }
             other => panic!("{other:?}"),
         }
     }
@@ -416,4 +418,69 @@ fn delete_records_refuses_what_kafka_refuses() {
     let leader = tab.partition().leader.unwrap();
     tab.cluster.kill_broker(leader, tab.now).unwrap();
     assert_eq!(error(&mut tab, on("t", 0)), "NOT_LEADER_OR_FOLLOWER", "a dead leader not yet replaced");
+}
+
+#[test]
+fn a_follower_that_starts_over_mid_batch_takes_the_batch_holding_the_start() {
+    let mut tab = Tab::new(1);
+    let leader = tab.partition().leader.unwrap();
+    let behind = *tab.partition().replicas.iter().find(|&&b| b != leader).unwrap();
+    tab.cluster.kill_broker(behind, tab.now).unwrap();
+    tab.run(SESSION_TIMEOUT_MS + 1_000);
+    let data = ProduceData::records(&[Record::new("x0", T0), Record::new("x1", T0), Record::new("x2", T0)], None);
+    let partitions = vec![ProducePartition { topic: "t".into(), partition: 0, data }];
+    tab.cluster.handle(Request::Produce { acks: 1, partitions }, tab.now).unwrap();
+    assert_eq!(tab.delete_records(1), Ok(1), "the start falls inside the batch 0..=2");
+    tab.produce(1, "d").unwrap();
+    tab.cluster.restart_broker(behind, tab.now).unwrap();
+    tab.run(3_000);
+    assert_eq!(tab.partition().replica_log_end_offsets, vec![4; 3], "{:?}", tab.partition());
+    for b in tab.partition().replicas.iter().filter(|&&b| b != behind) {
+        tab.cluster.kill_broker(*b, tab.now).unwrap();
+    }
+    tab.run(SESSION_TIMEOUT_MS + 1_000);
+    assert_eq!(tab.partition().leader, Some(behind));
+    let kept: Vec<(i64, String)> = tab.read_from_log_start().into_iter().filter(|(o, _)| *o >= 1).collect();
+    assert_eq!(kept, [(1, "x1".to_owned()), (2, "x2".to_owned()), (3, "d".to_owned())]);
+}
+
+#[test]
+fn delete_records_is_answered_once_every_live_replica_has_deleted() {
+    let mut tab = Tab::new(1);
+    tab.produce(-1, "a").unwrap();
+    tab.produce(-1, "b").unwrap();
+    let p = tab.partition();
+    let leader = p.leader.unwrap();
+    let follower = *p.replicas.iter().find(|&&b| b != leader).unwrap();
+    let rest: Vec<i32> = p.replicas.iter().copied().filter(|&b| b != follower).collect();
+    let delete = |tab: &mut Tab| {
+        let request = Request::DeleteRecords { topic: "t".into(), partitions: vec![(0, -1)] };
+        match tab.cluster.handle(request, tab.now).unwrap() {
+            Response::DeleteRecords(mut results) => results.remove(0).result.unwrap(),
+            other => panic!("{other:?}"),
+        }
+    };
+
+    // A follower the network cuts off cannot follow: the answer waits until the controller fences it.
+    tab.cluster.partition_network(&[rest.clone(), vec![follower]], tab.now).unwrap();
+    let deleted = delete(&mut tab);
+    assert_eq!((deleted.log_start, deleted.low_watermark), (2, 0));
+    assert_eq!(tab.cluster.deleted_records_settled("t", 0, &deleted).unwrap(), None);
+    tab.run(SESSION_TIMEOUT_MS + 1_000);
+    assert_eq!(tab.cluster.deleted_records_settled("t", 0, &deleted).unwrap(), Some(2), "fenced, it counts no more");
+    tab.cluster.heal_network(tab.now);
+    tab.run(3_000);
+    assert_eq!(tab.cluster.low_watermark("t", 0).unwrap(), 2, "back, it followed");
+
+    // A leader the network cuts off deletes alone; it loses the partition before anyone follows.
+    tab.produce(-1, "c").unwrap();
+    let leader = tab.partition().leader.unwrap();
+    let others: Vec<i32> = tab.partition().replicas.iter().copied().filter(|&b| b != leader).collect();
+    tab.cluster.partition_network(&[others, vec![leader]], tab.now).unwrap();
+    let deleted = delete(&mut tab);
+    assert_eq!(deleted.log_start, 3);
+    tab.run(SESSION_TIMEOUT_MS + 1_000);
+    let settled = tab.cluster.deleted_records_settled("t", 0, &deleted);
+    assert_eq!(settled.unwrap_err().name(), "NOT_LEADER_OR_FOLLOWER");
+    assert_eq!(tab.partition().log_start_offset, 2, "the new leader never saw that deletion");
 }

@@ -354,7 +354,7 @@ fn deleted_records_stay_deleted_after_a_reopen_and_leave_storage() {
     for batch in ["a", "b", "c"] {
         node.produce("t", 0, &[batch; 3]).unwrap(); // batches at 0, 3 and 6
     }
-    assert_eq!(node.cluster.delete_records("t", 0, 4, T0).unwrap(), 4);
+    assert_eq!(node.cluster.delete_records("t", 0, 4, T0).unwrap().log_start, 4);
     node.flush().unwrap();
     let replica = ReplicaKey::new(1, "t", 0);
     let stored =

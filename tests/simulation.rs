@@ -23,18 +23,20 @@ fn without_faults_everything_is_acknowledged_consumed_and_replicated() {
 fn seeds_with_faults_keep_every_guarantee() {
     let seeds = env("FRANZ_SIM_SEEDS").unwrap_or(1000);
     let config = SimConfig::default();
-    let (mut acked, mut crashes, mut leader_changes, mut follower_reads) = (0, 0, 0, 0);
+    let (mut acked, mut crashes, mut leader_changes, mut follower_reads, mut deletions) = (0, 0, 0, 0, 0);
     for seed in 0..seeds {
         let report = run(seed, &config).unwrap_or_else(|f| panic!("{f}"));
         acked += report.acked;
         crashes += report.crashes;
         leader_changes += report.leader_changes;
         follower_reads += report.follower_reads;
+        deletions += report.deletions;
     }
     println!(
         "{seeds} seeds: {acked} acknowledged records, {crashes} crashes, {leader_changes} leader changes, \
-         {follower_reads} reads from followers"
+         {follower_reads} reads from followers, {deletions} DeleteRecords"
     );
+    assert!(deletions > seeds as usize, "leaders delete records under the same faults: {deletions}");
     assert!(follower_reads > 0, "consumers read from in-sync followers in their rack");
     assert!(crashes > seeds as usize / 2, "the faults really happen: {crashes} crashes in {seeds} seeds");
     assert!(leader_changes > 0, "and move leaders");

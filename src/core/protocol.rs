@@ -54,6 +54,18 @@ pub struct ProducePartition {
     pub data: ProduceData,
 }
 
+/// One partition's DeleteRecords, done at its leader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeletedRecords {
+    /// The broker that led the partition and moved its log start.
+    pub leader: BrokerId,
+    /// The leader's new log start.
+    pub log_start: i64,
+    /// Kafka's answer: the smallest log start of the replicas on live brokers. Kafka answers once it reaches
+    /// `log_start`; the shell waits for that (see `Cluster::low_watermark`).
+    pub low_watermark: i64,
+}
+
 /// One partition's part of a Fetch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FetchPartition {
@@ -226,8 +238,8 @@ pub enum Response {
     CreateTopics(Vec<TopicOutcome>),
     DeleteTopics(Vec<TopicOutcome>),
     CreatePartitions,
-    /// Each partition's low watermark (the smallest log start of its live replicas), or why it failed.
-    DeleteRecords(Vec<PartitionResult<i64>>),
+    /// Each partition's new log start and low watermark, or why it failed.
+    DeleteRecords(Vec<PartitionResult<DeletedRecords>>),
     DescribeConfigs(Vec<ConfigEntry>),
     AlterConfigs,
     OffsetCommit,

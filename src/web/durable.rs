@@ -14,7 +14,7 @@ use super::kafka::Inner;
 use crate::core::cluster::{Cluster, FetchResult, TAB_TIMING};
 use crate::core::error::Error;
 use crate::core::log::{first_at_or_after, OffsetAndTimestamp, OffsetSpec};
-use crate::core::protocol::{cap_fetch_bytes, FetchPartition, PartitionResult, Request, Response};
+use crate::core::protocol::{cap_fetch_bytes, DeletedRecords, FetchPartition, PartitionResult, Request, Response};
 use crate::core::record::BatchHeader;
 use crate::core::storage::StorageFailure;
 
@@ -32,6 +32,8 @@ const SLOW_TICKS: u32 = 10;
 
 /// How long past `request.timeout.ms` a produce waits for its acks before giving up on the leader.
 const ACK_SLACK_MS: i64 = 5000;
+/// How often a DeleteRecords looks again for replicas that have not moved their log start yet.
+const DELETE_RECORDS_POLL_MS: u32 = 50;
 
 /// How long a request waits for the writer before looking again (it is woken as each write ends).
 const WRITE_WAIT_MS: u32 = 10_000;
@@ -198,6 +200,31 @@ impl Inner {
                 return;
             }
             self.ack_waiters.wait((deadline - self.now_ms()).max(1) as u32).await;
+        }
+    }
+
+    /// Answers a DeleteRecords as Kafka does: once every live replica's log starts at the leader's new start
+    /// (followers follow at their next fetch), REQUEST_TIMED_OUT after `request.timeout.ms`, or
+    /// NOT_LEADER_OR_FOLLOWER if the leader loses its leadership first.
+    pub async fn await_deleted_records(&self, response: &mut Response) {
+        let Response::DeleteRecords(results) = response else { return };
+        let deadline = self.now_ms() + TAB_TIMING.request_timeout_ms;
+        for r in results.iter_mut() {
+            while let Ok(deleted) = &r.result {
+                let settled = self.cluster.borrow().deleted_records_settled(&r.topic, r.partition, deleted);
+                match settled {
+                    Ok(Some(low)) => {
+                        r.result = Ok(DeletedRecords { low_watermark: low, ..*deleted });
+                        break;
+                    }
+                    Ok(None) if self.now_ms() < deadline => super::retry::sleep(DELETE_RECORDS_POLL_MS).await,
+                    Ok(None) => {
+                        let why = "a live replica did not delete the records within request.timeout.ms";
+                        r.result = Err(Error::RequestTimedOut(why.into()));
+                    }
+                    Err(e) => r.result = Err(e),
+                }
+            }
         }
     }
 

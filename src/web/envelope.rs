@@ -10,7 +10,7 @@
 //! - `Metadata`  `{ topics?: string[] }`, `CreateTopics` `{ topics: [{ name, partitions, replicationFactor,
 //!   configs: [[k, v]] }], validateOnly }`, `DeleteTopics` `{ topics }`, `CreatePartitions` `{ topic, count,
 //!   validateOnly }`, `DeleteRecords` `{ topic, partitions: [{ partition, offset }] }` (answered with each
-//!   partition's `lowWatermark`), `DescribeConfigs` `{ topic }`, `AlterConfigs` `{ topic, changes: [[k, v | null]],
+//!   partition's `leader`, `logStartOffset` and `lowWatermark`), `DescribeConfigs` `{ topic }`, `AlterConfigs` `{ topic, changes: [[k, v | null]],
 //!   validateOnly }`, `OffsetCommit` `{ group, topic, partition, offset, metadata?, memberId?, generation? }`,
 //!   `OffsetFetch` `{ group,
 //!   topic, partition }`, `InitProducerId` `{}`.
@@ -334,8 +334,14 @@ pub fn response(id: f64, r: &Response) -> (Object, Array) {
         Response::CreatePartitions => ("CreatePartitions", JsValue::NULL),
         Response::DeleteRecords(parts) => (
             "DeleteRecords",
-            js::array(parts.iter().map(|p| partition_result(p, |low, o| js::set(o, "lowWatermark", *low as f64))))
-                .into(),
+            js::array(parts.iter().map(|p| {
+                partition_result(p, |d, o| {
+                    js::set(o, "leader", d.leader);
+                    js::set(o, "logStartOffset", d.log_start as f64);
+                    js::set(o, "lowWatermark", d.low_watermark as f64);
+                })
+            }))
+            .into(),
         ),
         Response::DescribeConfigs(entries) => (
             "DescribeConfigs",

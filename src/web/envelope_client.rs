@@ -11,7 +11,7 @@ use crate::core::cluster::{BrokerInfo, CommittedOffset, FetchResult, PartitionMe
 use crate::core::error::Error;
 use crate::core::groups::GroupState;
 use crate::core::log::{OffsetAndTimestamp, OffsetSpec};
-use crate::core::protocol::{PartitionResult, ProduceData, Request, Response, TopicOutcome};
+use crate::core::protocol::{DeletedRecords, PartitionResult, ProduceData, Request, Response, TopicOutcome};
 use crate::core::topic::{ConfigEntry, TopicConfig, CONFIG_NAMES};
 
 fn strings(list: &[String]) -> JsValue {
@@ -333,9 +333,13 @@ pub fn response(e: &JsValue) -> Result<(Option<f64>, Result<Response, Error>), E
                 .collect::<Result<_, Error>>()?,
         ),
         "CreatePartitions" => Response::CreatePartitions,
-        "DeleteRecords" => {
-            Response::DeleteRecords(partition_results(&body, |p| num(&js::get(p, "lowWatermark"), "lowWatermark"))?)
-        }
+        "DeleteRecords" => Response::DeleteRecords(partition_results(&body, |p| {
+            Ok(DeletedRecords {
+                leader: num(&js::get(p, "leader"), "leader")? as i32,
+                log_start: num(&js::get(p, "logStartOffset"), "logStartOffset")?,
+                low_watermark: num(&js::get(p, "lowWatermark"), "lowWatermark")?,
+            })
+        })?),
         "DescribeConfigs" => Response::DescribeConfigs(
             list(&body)
                 .iter()
@@ -530,7 +534,11 @@ mod tests {
             Response::DescribeConfigs(vec![ConfigEntry { name: "retention.ms", value: "5".into(), is_default: false }]),
             Response::AlterConfigs,
             Response::DeleteRecords(vec![
-                PartitionResult { topic: "t".into(), partition: 0, result: Ok(7) },
+                PartitionResult {
+                    topic: "t".into(),
+                    partition: 0,
+                    result: Ok(DeletedRecords { leader: 2, log_start: 7, low_watermark: 5 }),
+                },
                 PartitionResult {
                     topic: "t".into(),
                     partition: 1,

@@ -100,6 +100,7 @@ impl Inner {
             // The long polls this woke answer first: a consumer's latency does not include the producer's ack.
             super::signal::yield_now().await;
             self.await_acks(&mut response).await;
+            self.await_deleted_records(&mut response).await;
         }
         if let Some((kind, topic)) = change {
             for topic in response.changed_topics(topic.as_deref()) {

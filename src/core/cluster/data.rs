@@ -11,7 +11,7 @@ use super::metadata::BrokerId;
 use super::state::{visible_high_watermark, Cluster};
 use crate::core::error::{Error, Result};
 use crate::core::log::{AppendInfo, Cleanup, OffsetAndTimestamp, OffsetSpec, PartitionLog, ProducerBatch, StoredBatch};
-use crate::core::protocol::ProduceData;
+use crate::core::protocol::{DeletedRecords, ProduceData};
 use crate::core::record::Record;
 use crate::core::replication::{preferred_read_replica, PartitionId, ProduceOutcome};
 use crate::core::storage::ReplicaKey;
@@ -169,9 +169,8 @@ impl Cluster {
     }
 
     /// Kafka's DeleteRecords for one partition: its log starts at `offset` from now on (-1: the high
-    /// watermark), at the leader and, within this call, at every follower the leader can reach. Returns the low
-    /// watermark, as Kafka's answer does: the smallest log start of the replicas whose broker is up.
-    pub fn delete_records(&mut self, topic: &str, partition: i32, offset: i64, now_ms: i64) -> Result<i64> {
+    /// watermark), at the leader and, within this call, at every follower the leader can reach.
+    pub fn delete_records(&mut self, topic: &str, partition: i32, offset: i64, now_ms: i64) -> Result<DeletedRecords> {
         self.advance_clock(now_ms);
         if !self.topic(topic)?.config.cleanup_policy.delete {
             return Err(Error::PolicyViolation(format!(
@@ -182,13 +181,40 @@ impl Cluster {
         let id: PartitionId = (topic.to_owned(), partition as u32);
         let deleted = self.replication.delete_records(leader, &id, offset, now_ms);
         self.record_changes();
-        let start = deleted?;
-        let replicas = &self.partition(topic, partition)?.replicas;
-        let starts = replicas
-            .iter()
-            .filter(|&&b| self.replication.is_up(b))
-            .filter_map(|&b| self.replica_log(topic, partition as u32, b).map(PartitionLog::log_start_offset));
-        Ok(starts.min().unwrap_or(start))
+        let log_start = deleted?;
+        Ok(DeletedRecords { leader, log_start, low_watermark: self.low_watermark(topic, partition)? })
+    }
+
+    /// Whether a DeleteRecords is done, as Kafka's delayed answer decides: `Some(low watermark)` once every
+    /// live replica's log starts at the leader's new start, `None` while one does not yet (a follower that
+    /// cannot fetch), NOT_LEADER_OR_FOLLOWER once the broker that deleted leads the partition no more.
+    pub fn deleted_records_settled(
+        &self,
+        topic: &str,
+        partition: i32,
+        deleted: &DeletedRecords,
+    ) -> Result<Option<i64>> {
+        let leader = self.partition(topic, partition)?.leader;
+        if leader != Some(deleted.leader) || !self.replication.is_up(deleted.leader) {
+            return Err(Error::NotLeaderOrFollower(format!(
+                "broker {} lost the leadership of {topic}-{partition} before every replica had deleted the records",
+                deleted.leader
+            )));
+        }
+        let low = self.low_watermark(topic, partition)?;
+        Ok((low >= deleted.log_start).then_some(low))
+    }
+
+    /// Kafka's low watermark of a partition: the smallest log start of its replicas on live brokers (up, and
+    /// not fenced by the controller).
+    pub fn low_watermark(&self, topic: &str, partition: i32) -> Result<i64> {
+        let p = self.partition(topic, partition)?;
+        let live = |b: &&BrokerId| self.replication.is_up(**b) && self.replication.controller.is_alive(**b);
+        let starts = p.replicas.iter().filter(live).filter_map(|&b| self.replica_log(topic, partition as u32, b));
+        starts
+            .map(PartitionLog::log_start_offset)
+            .min()
+            .ok_or_else(|| Error::LeaderNotAvailable(format!("no replica of {topic}-{partition} is on a live broker")))
     }
 
     /// Answers to acks=all writes that waited for their ISR, by the ack their produce returned: the base offset,

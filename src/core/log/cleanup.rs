@@ -80,6 +80,7 @@ impl PartitionLog {
             self.storage_start = self.log_start_offset;
         }
         self.epochs.truncate_from_start(self.log_start_offset);
+        self.producers.forget_before(self.log_start_offset);
         if self.storage_start >= self.window_start() {
             self.mark_whole();
         }
@@ -115,6 +116,7 @@ impl PartitionLog {
             self.log_start_offset = next;
         }
         self.epochs.truncate_from_start(self.log_start_offset);
+        self.producers.forget_before(self.log_start_offset);
         removed
     }
 

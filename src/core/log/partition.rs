@@ -151,7 +151,7 @@ pub struct PartitionLog {
     /// start past batches that only storage held. The next check of the log's head deletes them.
     pub(super) storage_start: i64,
     /// Idempotent producers' recent batches, for deduplication.
-    producers: ProducerStates,
+    pub(super) producers: ProducerStates,
     /// Where each leader epoch's records start: how a replica finds where it diverges from a new leader.
     pub(super) epochs: LeaderEpochs,
 }
@@ -388,15 +388,19 @@ impl PartitionLog {
     }
 
     /// Appends a batch that already carries its offsets (a follower copying its leader, or a reload from
-    /// storage). It must start at or after the LEO.
+    /// storage). It must start at or after the LEO; or, in an empty log, hold the LEO: the leader's log start
+    /// (moved by DeleteRecords) may fall inside a batch, and a follower that starts over there gets that batch
+    /// whole, as Kafka's follower does.
     pub fn append_with_offsets(&mut self, batch: StoredBatch) -> Result<()> {
-        if batch.base_offset < self.log_end_offset || batch.last_offset < batch.base_offset {
+        let empty = self.batches.is_empty() && self.log_end_offset == self.log_start_offset;
+        let holds_start = empty && (batch.base_offset..=batch.last_offset).contains(&self.log_end_offset);
+        if (batch.base_offset < self.log_end_offset && !holds_start) || batch.last_offset < batch.base_offset {
             return Err(Error::InvalidRecord(format!(
                 "batch {}..={} does not follow the log end offset {}",
                 batch.base_offset, batch.last_offset, self.log_end_offset
             )));
         }
-        if self.batches.is_empty() && self.log_end_offset == self.log_start_offset {
+        if empty && !holds_start {
             self.log_start_offset = batch.base_offset;
             if !self.partial {
                 self.storage_start = batch.base_offset;
@@ -520,9 +524,8 @@ impl PartitionLog {
         let behind = offset > self.log_end_offset;
         let dropped = self.move_start(offset);
         if behind {
-            // Nothing of the old log is left to compare epochs or producers with (Kafka's truncateFullyAndStartAt).
+            // Nothing of the old log is left to compare epochs with (Kafka's truncateFullyAndStartAt).
             self.epochs = LeaderEpochs::default();
-            self.producers = ProducerStates::default();
         }
         dropped
     }
@@ -551,6 +554,7 @@ impl PartitionLog {
             self.storage_start = offset;
         }
         self.epochs.truncate_from_start(offset);
+        self.producers.forget_before(offset);
         dropped
     }
 

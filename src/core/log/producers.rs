@@ -5,7 +5,11 @@
 //! partition keeps the last [`MAX_TRACKED_BATCHES`] batches of each producer (Kafka's bound on batches in flight):
 //! a batch equal to one of them is a retry and gets the original offsets back; a batch that skips a sequence
 //! gets `OUT_OF_ORDER_SEQUENCE_NUMBER`; a batch from an older epoch gets `INVALID_PRODUCER_EPOCH` (a newer
-//! epoch starts the producer's sequence over).
+//! epoch starts the producer's sequence over, at 0).
+//!
+//! A producer whose every batch lies before the log start (retention, DeleteRecords) is forgotten, and one the
+//! partition does not know may go on at any sequence, as Kafka's `ProducerStateManager` allows since KIP-360:
+//! otherwise deleting a topic's records would fail the next send of every idempotent producer writing to it.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -74,7 +78,7 @@ impl ProducerStates {
     /// Checks a batch a leader is about to append.
     pub fn check(&self, batch: &ProducerBatch) -> Result<SequenceCheck> {
         let Some(entry) = self.0.get(&batch.producer_id) else {
-            return self.first_batch(batch);
+            return Ok(SequenceCheck::Append);
         };
         if batch.epoch < entry.epoch {
             return Err(Error::InvalidProducerEpoch(format!(
@@ -83,7 +87,7 @@ impl ProducerStates {
             )));
         }
         if batch.epoch > entry.epoch {
-            return self.first_batch(batch);
+            return self.first_of_new_epoch(batch);
         }
         if let Some(seen) = entry
             .batches
@@ -102,7 +106,7 @@ impl ProducerStates {
         Ok(SequenceCheck::Append)
     }
 
-    fn first_batch(&self, batch: &ProducerBatch) -> Result<SequenceCheck> {
+    fn first_of_new_epoch(&self, batch: &ProducerBatch) -> Result<SequenceCheck> {
         if batch.base_sequence != 0 {
             return Err(Error::OutOfOrderSequenceNumber(format!(
                 "producer {} epoch {} must start at sequence 0, not {}",
@@ -137,6 +141,12 @@ impl ProducerStates {
     }
 
     /// Forgets batches at or after `offset` (the log was truncated there).
+    /// The log now starts at `offset`: producers whose every batch lies before it are forgotten (Kafka's
+    /// `evictUnretainedProducers`).
+    pub fn forget_before(&mut self, offset: i64) {
+        self.0.retain(|_, e| e.batches.back().is_some_and(|b| b.last_offset >= offset));
+    }
+
     pub fn truncate(&mut self, offset: i64) {
         for entry in self.0.values_mut() {
             entry.batches.retain(|b| b.last_offset < offset);
@@ -164,7 +174,21 @@ mod tests {
         s.record(&batch(1, 0, 0, 3), 10, 12);
         assert_eq!(s.check(&batch(1, 0, 3, 2)).unwrap(), SequenceCheck::Append);
         assert_eq!(s.check(&batch(1, 0, 4, 1)).unwrap_err().name(), "OUT_OF_ORDER_SEQUENCE_NUMBER");
-        assert_eq!(s.check(&batch(2, 0, 5, 1)).unwrap_err().name(), "OUT_OF_ORDER_SEQUENCE_NUMBER");
+        // A producer the partition does not know (its batches deleted) may go on where it is.
+        assert_eq!(s.check(&batch(2, 0, 5, 1)).unwrap(), SequenceCheck::Append);
+    }
+
+    #[test]
+    fn producers_wholly_before_the_log_start_are_forgotten() {
+        let mut s = ProducerStates::default();
+        s.record(&batch(1, 0, 0, 2), 0, 1);
+        s.record(&batch(2, 0, 0, 2), 2, 3);
+        s.record(&batch(1, 0, 2, 2), 4, 5);
+        s.forget_before(4);
+        assert_eq!(s.check(&batch(1, 0, 5, 1)).unwrap_err().name(), "OUT_OF_ORDER_SEQUENCE_NUMBER", "kept");
+        assert_eq!(s.check(&batch(2, 0, 9, 1)).unwrap(), SequenceCheck::Append, "forgotten");
+        s.forget_before(6);
+        assert!(s.is_empty());
     }
 
     #[test]

@@ -82,6 +82,8 @@ pub enum Message {
         leader_epoch: i32,
         fetch_offset: i64,
         last_fetched_epoch: i32,
+        /// The follower's log start (Kafka's FetchRequest carries it too).
+        log_start_offset: i64,
     },
     /// Leader → follower.
     FetchReply { partition: PartitionId, fetch_id: u64, leader_epoch: i32, result: Result<FetchData, Error> },

@@ -7,7 +7,10 @@
 //! - no record is written twice (idempotence);
 //! - a consumer never sees a record that is later gone (it reads below the high watermark only, from the
 //!   in-sync replica in its rack, as KIP-392 allows);
-//! - every replica ends with exactly the leader's log;
+//! - records deleted by a DeleteRecords that was acknowledged (as Kafka acknowledges it: once every replica on
+//!   a live broker has moved its log start, with the deleting leader still leading) stay deleted: no replica's
+//!   log starts before it, so no failover brings them back;
+//! - every replica ends with exactly the leader's log (from the later of their log starts);
 //! - each broker's storage, rebuilt from the storage events it reported, equals its log.
 //!
 //! A failing seed is replayed with fewer steps until the shortest failing prefix is found, and reported with its
@@ -49,6 +52,8 @@ pub struct Report {
     pub leader_changes: i32,
     /// Consumer reads served by a follower in the consumer's rack.
     pub follower_reads: usize,
+    /// DeleteRecords a leader performed.
+    pub deletions: usize,
 }
 
 /// A broken guarantee: the seed, the shortest prefix of steps that breaks it, and what happened.
@@ -121,6 +126,13 @@ struct Sim {
     producers: Vec<Producer>,
     consumers: BTreeMap<PartitionId, Consumer>,
     acked: Vec<(PartitionId, i64, String)>,
+    /// DeleteRecords done at a leader and not yet acknowledged: the partition, the leader, its new log start.
+    deleting: Vec<(PartitionId, BrokerId, i64)>,
+    /// Per partition, the highest log start an acknowledged DeleteRecords moved it to.
+    deleted_before: BTreeMap<PartitionId, i64>,
+    /// Per partition, the highest log start any leader moved it to, acknowledged or not: as in Kafka, a
+    /// DeleteRecords that failed (its leader lost the partition) may still take effect once that broker leads.
+    maybe_deleted_before: BTreeMap<PartitionId, i64>,
     /// Each broker's storage, kept only from the storage events it reported.
     stores: BTreeMap<BrokerId, BTreeMap<PartitionId, Vec<StoredBatch>>>,
     trace: Vec<String>,
@@ -147,6 +159,9 @@ impl Sim {
             producers: Vec::new(),
             consumers: BTreeMap::new(),
             acked: Vec::new(),
+            deleting: Vec::new(),
+            deleted_before: BTreeMap::new(),
+            maybe_deleted_before: BTreeMap::new(),
             stores: BTreeMap::new(),
             trace: Vec::new(),
             report: Report::default(),
@@ -359,7 +374,57 @@ impl Sim {
         Ok(())
     }
 
-    /// A consumer reads from the leader, below the high watermark.
+    /// DeleteRecords at a partition's leader, before a random offset up to its high watermark (or -1).
+    fn delete_records(&mut self) {
+        let partitions: Vec<PartitionId> = self.consumers.keys().cloned().collect();
+        let id = partitions[self.rng.below(partitions.len())].clone();
+        let Some(leader) = self.controller.partition(&id).and_then(|s| s.leader) else { return };
+        if !self.up.contains(&leader) {
+            return;
+        }
+        let Some(log) = self.brokers[&leader].log(&id) else { return };
+        let (start, hw) = (log.log_start_offset(), log.high_watermark());
+        let offset = if self.chance(300) { -1 } else { start + self.rng.below((hw - start + 1) as usize) as i64 };
+        let now = self.now;
+        let broker = self.brokers.get_mut(&leader).expect("a broker");
+        if let Ok(new_start) = broker.delete_records(&id, offset, now) {
+            let out = broker.take_outbox();
+            self.route(out);
+            self.deleting.push((id.clone(), leader, new_start));
+            let maybe = self.maybe_deleted_before.entry(id.clone()).or_default();
+            *maybe = (*maybe).max(new_start);
+            self.report.deletions += 1;
+            self.log(format!("broker {leader} deletes the records of {}-{} before {new_start}", id.0, id.1));
+        }
+    }
+
+    /// Acknowledges the DeleteRecords whose every replica on a live broker has moved its log start (Kafka's
+    /// low watermark); forgets those whose leader lost the partition first (NOT_LEADER_OR_FOLLOWER).
+    fn acknowledge_deletions(&mut self) {
+        let mut acknowledged = Vec::new();
+        self.deleting.retain(|(id, leader, start)| {
+            let Some(state) = self.controller.partition(id).filter(|s| s.leader == Some(*leader)) else { return false };
+            let live = |b: &&BrokerId| self.up.contains(*b) && self.controller.is_alive(**b);
+            let low = state
+                .replicas
+                .iter()
+                .filter(live)
+                .filter_map(|b| self.brokers[b].log(id))
+                .map(|l| l.log_start_offset())
+                .min();
+            if low.is_some_and(|low| low >= *start) {
+                acknowledged.push((id.clone(), *start));
+                return false;
+            }
+            true
+        });
+        for (id, start) in acknowledged {
+            let before = self.deleted_before.entry(id.clone()).or_default();
+            *before = (*before).max(start);
+            self.log(format!("the deletion of {}-{} before {start} is acknowledged", id.0, id.1));
+        }
+    }
+
     /// A consumer reads below the high watermark, from the replica in its rack (KIP-392): brokers stand in
     /// two racks, and consumers of even partitions in one, odd in the other.
     fn consume(&mut self, partition: &PartitionId) {
@@ -370,7 +435,12 @@ impl Sim {
         if !self.up.contains(&replica) || self.cut_off.contains(&replica) {
             return;
         }
-        let position = self.consumers[partition].position;
+        // A position the log no longer holds (DeleteRecords) starts again at the log start, as
+        // auto.offset.reset=earliest does.
+        let start = self.brokers[&replica].log(partition).map_or(0, |l| l.log_start_offset());
+        let consumer = self.consumers.get_mut(partition).expect("one per partition");
+        consumer.position = consumer.position.max(start);
+        let position = consumer.position;
         let Ok((batches, _hw)) = self.brokers[&replica].read(partition, position) else { return };
         if Some(replica) != state.leader {
             self.report.follower_reads += 1;
@@ -417,6 +487,11 @@ impl Sim {
                 self.produce(i, may_start)?;
             }
         }
+        // An operator's DeleteRecords, among the faults (a run without them checks that every record is read).
+        if may_start && self.faults && self.chance(3) {
+            self.delete_records();
+        }
+        self.acknowledge_deletions();
         let partitions: Vec<PartitionId> = self.consumers.keys().cloned().collect();
         for p in partitions {
             if self.chance(100) {
@@ -471,7 +546,17 @@ impl Sim {
                     }
                 }
             }
-            for (p, offset, value) in self.acked.iter().filter(|(p, _, _)| p == id) {
+            let deleted_before = self.deleted_before.get(id).copied().unwrap_or(0);
+            for b in &state.replicas {
+                let start = self.brokers[b].log(id).map_or(0, |l| l.log_start_offset());
+                if start < deleted_before {
+                    return Err(format!(
+                        "broker {b}'s {id:?} starts at {start}, before the deletion at {deleted_before}"
+                    ));
+                }
+            }
+            let maybe_deleted_before = self.maybe_deleted_before.get(id).copied().unwrap_or(0);
+            for (p, offset, value) in self.acked.iter().filter(|(p, o, _)| p == id && *o >= maybe_deleted_before) {
                 if values.get(offset) != Some(value) {
                     return Err(format!(
                         "acknowledged {value} at {p:?}@{offset} is lost (found {:?})",
@@ -491,7 +576,7 @@ impl Sim {
                     return Err(format!("producer {} lost its order in {id:?}: {numbers:?}", producer.producer_id));
                 }
             }
-            for (offset, value) in &self.consumers[id].seen {
+            for (offset, value) in self.consumers[id].seen.iter().filter(|(o, _)| *o >= maybe_deleted_before) {
                 if values.get(offset) != Some(value) {
                     return Err(format!("a consumer saw {value} at {id:?}@{offset}, which is gone"));
                 }
@@ -502,8 +587,13 @@ impl Sim {
                 if stored.iter().ne(log.batches()) {
                     return Err(format!("broker {b}'s storage events for {id:?} do not rebuild its log"));
                 }
-                let (mine, theirs): (Vec<_>, Vec<_>) =
-                    (log.batches().map(|x| &x.bytes).collect(), truth.batches().map(|x| &x.bytes).collect());
+                // Log starts may differ: a DeleteRecords that failed (its leader was cut off) moved that broker's
+                // own, as in Kafka. From the later of the two starts on, the logs agree.
+                let start = log.log_start_offset().max(truth.log_start_offset());
+                let from = |l: &'_ crate::core::log::PartitionLog| {
+                    l.batches().filter(|x| x.last_offset >= start).map(|x| x.bytes.clone()).collect::<Vec<_>>()
+                };
+                let (mine, theirs) = (from(log), from(truth));
                 if mine != theirs {
                     return Err(format!(
                         "broker {b}'s replica of {id:?} differs from leader {leader}'s (LEO {} vs {})",

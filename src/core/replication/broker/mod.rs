@@ -61,6 +61,7 @@ struct FetchFrom {
     leader_epoch: i32,
     fetch_offset: i64,
     last_fetched_epoch: i32,
+    log_start_offset: i64,
 }
 
 /// A follower's progress, as its leader knows it.
@@ -68,6 +69,8 @@ struct FetchFrom {
 struct Progress {
     /// Its log end offset, from its last fetch (-1: it has not fetched in this epoch).
     leo: i64,
+    /// Its log start, from its last fetch.
+    log_start: i64,
     last_caught_up_ms: i64,
     /// The newest fetch seen from it: an older one arriving late says nothing true about it any more.
     last_fetch_id: u64,
@@ -385,8 +388,17 @@ impl Broker {
     fn handle_message(&mut self, from: Node, message: Message, now_ms: i64) -> Vec<Envelope> {
         match message {
             Message::State(state) => self.on_state(state, now_ms),
-            Message::Fetch { partition, replica, fetch_id, leader_epoch, fetch_offset, last_fetched_epoch } => {
-                let fetch = FetchFrom { replica, fetch_id, leader_epoch, fetch_offset, last_fetched_epoch };
+            Message::Fetch {
+                partition,
+                replica,
+                fetch_id,
+                leader_epoch,
+                fetch_offset,
+                last_fetched_epoch,
+                log_start_offset,
+            } => {
+                let fetch =
+                    FetchFrom { replica, fetch_id, leader_epoch, fetch_offset, last_fetched_epoch, log_start_offset };
                 let hw_before = self.log(&partition).map(PartitionLog::high_watermark);
                 let Some(result) = self.on_fetch(&partition, fetch, now_ms) else { return Vec::new() };
                 let mut out: Vec<Envelope> = self.maybe_expand_isr(&partition, replica, now_ms).into_iter().collect();
@@ -447,7 +459,7 @@ impl Broker {
                 .replicas
                 .iter()
                 .filter(|&&b| b != me)
-                .map(|&b| (b, Progress { leo: -1, last_caught_up_ms: now_ms, last_fetch_id: 0 }))
+                .map(|&b| (b, Progress { leo: -1, log_start: 0, last_caught_up_ms: now_ms, last_fetch_id: 0 }))
                 .collect();
         }
         if r.isr_request.as_ref().is_some_and(|(epoch, _, _)| *epoch != state.partition_epoch) {
@@ -525,6 +537,7 @@ impl Broker {
         }
         if let Some(p) = r.followers.get_mut(&replica) {
             p.leo = fetch_offset;
+            p.log_start = fetch.log_start_offset;
             if fetch_offset >= leo {
                 p.last_caught_up_ms = now_ms;
             }
@@ -543,7 +556,11 @@ impl Broker {
         let state = r.state.clone()?;
         let progress = r.followers.get(&replica)?;
         let epoch_start = r.log.leader_epochs().entries().last().map_or(0, |(_, start)| *start);
-        let caught_up = progress.leo >= r.log.high_watermark() && progress.leo >= epoch_start;
+        // It must also have moved its log start to the leader's (DeleteRecords): a replica that could become
+        // leader never brings deleted records back.
+        let caught_up = progress.leo >= r.log.high_watermark()
+            && progress.leo >= epoch_start
+            && progress.log_start >= r.log.log_start_offset();
         if state.isr.contains(&replica) || !caught_up || r.isr_request.is_some() {
             return None;
         }
@@ -635,6 +652,7 @@ impl Broker {
                 leader_epoch: state.leader_epoch,
                 fetch_offset: r.log.log_end_offset(),
                 last_fetched_epoch: r.log.leader_epochs().latest_epoch().unwrap_or(UNDEFINED_EPOCH),
+                log_start_offset: r.log.log_start_offset(),
             },
         })
     }
@@ -675,8 +693,8 @@ impl Broker {
         }
         for bytes in data.batches {
             let Ok(batch) = StoredBatch::from_bytes(bytes) else { break };
-            if batch.base_offset < r.log.log_end_offset() {
-                continue;
+            if batch.last_offset < r.log.log_end_offset() {
+                continue; // held already
             }
             if r.log.append_with_offsets(batch.clone()).is_err() {
                 break;
