@@ -23,6 +23,8 @@ extern "C" {
     async fn an_unclean_election_is_reported(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = aGroupRidesThroughItsCoordinatorsFailover)]
     async fn a_group_rides_through_its_coordinators_failover(api: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = deletedRecordsThroughASplit)]
+    async fn deleted_records_through_a_split(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = aCutOffLeaderIsReplaced)]
     async fn a_cut_off_leader_is_replaced(api: &JsValue) -> Result<JsValue, JsValue>;
 }
@@ -61,4 +63,10 @@ async fn an_unclean_election_leads_with_an_out_of_sync_replica_and_reports_the_l
 async fn a_consumer_group_rides_through_its_coordinators_failover() {
     let api = api();
     ok(a_group_rides_through_its_coordinators_failover(&api.object).await);
+}
+
+#[wasm_bindgen_test]
+async fn deleted_records_are_answered_as_kafka_answers_and_stay_deleted_through_a_split() {
+    let api = api();
+    ok(deleted_records_through_a_split(&api.object).await);
 }

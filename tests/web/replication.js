@@ -1,7 +1,7 @@
 // Replication scenarios (tests/web_replication.rs): brokers killed, restarted and cut off through the admin API,
 // with failover, acks=all and min.insync.replicas as a KafkaJS user sees them.
 
-import { check, eq, readAll, rejects, sleep, text } from './check.js';
+import { check, consume, eq, readAll, rejects, sleep, text } from './check.js';
 
 /** Polls topic metadata until `ok(partitions)` holds, or fails after `ms`. */
 async function until(admin, topic, ok, what, ms = 8000) {
@@ -194,5 +194,46 @@ export async function aGroupRidesThroughItsCoordinatorsFailover({ open }) {
   eq(crashes, [], 'the consumer never crashed');
   check((await admin.describeGroups(['workers'])).groups[0].coordinator.nodeId !== coordinator.nodeId, 'the coordinator moved');
   await consumer.disconnect();
+  await kafka.close();
+}
+
+/** DeleteRecords across a split network, as Kafka answers it: a follower the network cuts off holds the answer
+ * until the controller fences it; a cut-off leader answers NOT_LEADER_OR_FOLLOWER once another leads; an
+ * idempotent producer goes on after its records are deleted; and no failover brings deleted records back. */
+export async function deletedRecordsThroughASplit({ open }) {
+  const kafka = await open({ cluster: 'purge-split', brokers: 3, storage: 'memory' });
+  const admin = kafka.admin();
+  await admin.createTopics({ topics: [{ topic: 'gone', numPartitions: 1, replicationFactor: 3 }] });
+  const producer = kafka.producer({ idempotent: true });
+  await producer.connect();
+  await producer.send({ topic: 'gone', messages: [{ value: 'a' }, { value: 'b' }] });
+  const [{ leader, replicas }] = (await admin.fetchTopicMetadata({ topics: ['gone'] })).topics[0].partitions;
+  const follower = replicas.find((b) => b !== leader);
+
+  await admin.partitionNetwork([replicas.filter((b) => b !== follower), [follower]]);
+  await admin.deleteTopicRecords({ topic: 'gone', partitions: [{ partition: 0, offset: '-1' }] });
+  const [fenced] = (await admin.fetchTopicMetadata({ topics: ['gone'] })).topics[0].partitions;
+  check(!fenced.isr.includes(follower), `the answer came once the cut-off follower was fenced: ${JSON.stringify(fenced)}`);
+  await admin.healNetwork();
+  await until(admin, 'gone', ([p]) => p.isr.length === 3, 'healed, the follower is back in the ISR');
+  // The idempotent producer's batches were all deleted: it goes on all the same (KIP-360).
+  await producer.send({ topic: 'gone', messages: [{ value: 'c' }] });
+  // Every replica but the one that was cut off dies: it leads, and the deleted records stay deleted.
+  for (const b of replicas.filter((b) => b !== follower)) await admin.killBroker(b);
+  await until(admin, 'gone', ([p]) => p.leader === follower, 'the follower that was cut off leads');
+  eq((await admin.fetchTopicOffsets('gone')).map((p) => [p.low, p.high]), [['2', '3']], 'its log starts at the deletion');
+  // A consumer without a group (the group coordinator may have died too) reads only what came after.
+  const reader = kafka.consumer({});
+  await reader.connect();
+  await reader.subscribe({ topic: 'gone', fromBeginning: true });
+  eq((await consume(reader, 1)).map((m) => [m.offset, m.value]), [['2', 'c']], 'only what came after');
+  for (const b of replicas.filter((b) => b !== follower)) await admin.restartBroker(b);
+  await until(admin, 'gone', ([p]) => p.isr.length === 3, 'everyone back');
+
+  // A leader the network cuts off deletes alone and loses the partition before anyone follows.
+  const [{ leader: alone }] = (await admin.fetchTopicMetadata({ topics: ['gone'] })).topics[0].partitions;
+  await admin.partitionNetwork([replicas.filter((b) => b !== alone), [alone]]);
+  await rejects(admin.deleteTopicRecords({ topic: 'gone', partitions: [{ partition: 0, offset: '-1' }] }), { type: 'NOT_LEADER_OR_FOLLOWER', retriable: true }, 'a cut-off leader');
+  await admin.healNetwork();
   await kafka.close();
 }
