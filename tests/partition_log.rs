@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use bytes::Bytes;
-use franz::core::log::{OffsetAndTimestamp, OffsetSpec, PartitionLog, ProducerBatch, LEADER_BATCH_BYTES};
+use franz::core::log::{OffsetAndTimestamp, OffsetSpec, PartitionLog, ProducerBatch, StoredBatch, LEADER_BATCH_BYTES};
 use franz::core::record::{decode_batches, EncodedRecords, Record, RecordBatch};
 use franz::core::topic::TopicConfig;
 use proptest::prelude::*;
@@ -280,6 +280,40 @@ fn delete_records_moves_the_log_start() {
     let offsets: Vec<i64> = consume(&log, 4).into_iter().map(|(o, _)| o).collect();
     assert_eq!(offsets, [4, 5]);
     assert_eq!(log.delete_records_before(7).unwrap_err().name(), "OFFSET_OUT_OF_RANGE");
+}
+
+proptest! {
+    /// Appends and DeleteRecords in any order: the log start only moves up, to each accepted offset, and stays
+    /// within the high watermark; a consumer from the start reads every record at or after it, in order; and a
+    /// follower that was away starts over at the leader's start (mid-batch or not) and ends with the same records.
+    #[test]
+    fn delete_records_keeps_every_record_from_the_start_on(ops in proptest::collection::vec((0u8..3, 1usize..6, 0i64..40), 1..40)) {
+        let config = TopicConfig::default();
+        let mut leader = PartitionLog::new();
+        let mut start = 0;
+        for (op, n, at) in ops {
+            if op < 2 {
+                append(&mut leader, &values(n, T0), &config, T0);
+            } else {
+                match leader.delete_records_before(at) {
+                    Ok(_) => start = start.max(at),
+                    Err(e) => prop_assert!(at > leader.high_watermark() && e.name() == "OFFSET_OUT_OF_RANGE"),
+                }
+            }
+            prop_assert_eq!(leader.log_start_offset(), start);
+            prop_assert!(leader.high_watermark() <= leader.log_end_offset());
+        }
+        let read: Vec<i64> = consume(&leader, start).into_iter().map(|(o, _)| o).collect();
+        prop_assert_eq!(read, (start..leader.log_end_offset()).collect::<Vec<_>>());
+        let mut follower = PartitionLog::new();
+        follower.follow_log_start(start);
+        for bytes in leader.read(start, usize::MAX, leader.log_end_offset()).unwrap() {
+            follower.append_with_offsets(StoredBatch::from_bytes(bytes).unwrap()).unwrap();
+        }
+        follower.set_high_watermark(follower.log_end_offset());
+        prop_assert_eq!(follower.log_start_offset(), start);
+        prop_assert_eq!(consume(&follower, start), consume(&leader, start));
+    }
 }
 
 proptest! {

@@ -537,11 +537,7 @@ impl PartitionLog {
             return Vec::new();
         }
         let mut dropped = Vec::new();
-        while let Some(b) = self.batches.pop_front() {
-            if b.last_offset >= offset {
-                self.batches.push_front(b);
-                break;
-            }
+        while let Some(b) = self.batches.pop_front_if(|b| b.last_offset < offset) {
             self.size_bytes -= b.size();
             dropped.push(b.base_offset);
         }
