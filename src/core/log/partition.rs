@@ -537,9 +537,11 @@ impl PartitionLog {
             return Vec::new();
         }
         let mut dropped = Vec::new();
-        while let Some(b) = self.batches.pop_front_if(|b| b.last_offset < offset) {
-            self.size_bytes -= b.size();
-            dropped.push(b.base_offset);
+        while self.batches.front().is_some_and(|b| b.last_offset < offset) {
+            if let Some(b) = self.batches.pop_front() {
+                self.size_bytes -= b.size();
+                dropped.push(b.base_offset);
+            }
         }
         self.log_start_offset = offset;
         self.log_end_offset = self.log_end_offset.max(offset);
