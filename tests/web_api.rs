@@ -36,6 +36,8 @@ extern "C" {
     async fn max_bytes_caps_a_fetch(kafka: JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = deleteTopicRecords)]
     async fn delete_topic_records(kafka: JsValue, options: JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = logsGoWhereAsked)]
+    async fn logs_go_where_asked(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = customPartitioners)]
     async fn custom_partitioners(kafka: JsValue, partitioners: JsValue) -> Result<JsValue, JsValue>;
 }
@@ -171,6 +173,11 @@ async fn delete_topic_records_moves_the_log_start() {
 async fn through_a_port_delete_topic_records_moves_the_log_start() {
     let options = js_sys::JSON::parse(r#"{"events":false}"#).unwrap();
     ok(delete_topic_records(remote("port-delete-records").await, options).await);
+}
+
+#[wasm_bindgen_test]
+async fn log_lines_go_to_the_apps_log_creator_within_the_log_level() {
+    ok(logs_go_where_asked(&api().object).await);
 }
 
 #[wasm_bindgen_test]

@@ -20,6 +20,30 @@ export interface KafkaConfig {
   racks?: (string | null)[];
   /** A cluster the CLI created needs one of its API keys: username = key, password = secret. */
   sasl?: { mechanism: 'plain'; username: string; password: string };
+  /** KafkaJS's: the most detailed level logged. Default `logLevel.INFO`. */
+  logLevel?: logLevel;
+  /** KafkaJS's: called once with the level; what it returns gets every log entry (the console otherwise). */
+  logCreator?: logCreator;
+}
+
+/** A log entry, as KafkaJS's `logCreator` gets it. */
+export interface LogEntry {
+  namespace: string;
+  level: logLevel;
+  label: string;
+  log: { timestamp: string; logger: string; message: string; [field: string]: any };
+}
+
+export type logCreator = (level: logLevel) => (entry: LogEntry) => void;
+
+/** KafkaJS's `kafka.logger()`. */
+export interface Logger {
+  info(message: string, extra?: object): void;
+  error(message: string, extra?: object): void;
+  warn(message: string, extra?: object): void;
+  debug(message: string, extra?: object): void;
+  namespace(name: string): Logger;
+  setLogLevel(level: logLevel): void;
 }
 
 /** `Kafka.connect(port, options)`: how a client talks to a broker host behind a MessagePort. */
@@ -30,6 +54,8 @@ export interface ConnectOptions {
   heartbeatInterval?: number;
   /** How long the host may be silent before requests fail with the retriable BROKER_NOT_AVAILABLE. Default 5000. */
   hostTimeout?: number;
+  logLevel?: logLevel;
+  logCreator?: logCreator;
 }
 
 /** Keys, values and header values: a string (sent as UTF-8) or bytes. */

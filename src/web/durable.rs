@@ -5,7 +5,6 @@
 use std::rc::Rc;
 
 use bytes::Bytes;
-use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
 use super::error;
@@ -372,19 +371,11 @@ impl Inner {
         Ok(None)
     }
 
-    /// A `warning` event, and the same line on the console.
+    /// A `warning` event, and the same line in the log (the console, or the app's `logCreator`).
     pub fn warn(&self, message: &str) {
-        web_sys_console_warn(message);
+        let extra = super::js::object([("cluster", self.cluster_name.as_str().into())]);
+        self.log.log(super::log::LogLevel::WARN, "Cluster", message, &extra.into());
         let payload = super::js::object([("message", message.into()), ("cluster", self.cluster_name.as_str().into())]);
         self.events.emit("warning", &payload.into());
-    }
-}
-
-fn web_sys_console_warn(message: &str) {
-    let console = js_sys::Reflect::get(&js_sys::global(), &"console".into()).ok();
-    if let Some(warn) = console.as_ref().and_then(|c| js_sys::Reflect::get(c, &"warn".into()).ok()) {
-        if let Ok(f) = warn.dyn_into::<Function>() {
-            let _ = f.call1(console.as_ref().unwrap_or(&JsValue::NULL), &format!("franz: {message}").into());
-        }
     }
 }

@@ -241,7 +241,12 @@ impl Inner {
         self.clients.borrow_mut().retain(|c| !Rc::ptr_eq(c, client));
         self.data_arrived();
         self.changed("clientLeft", "");
-        web_sys_console_debug(&format!("franz: a client was dropped: {why}"));
+        self.log.log(
+            super::log::LogLevel::DEBUG,
+            "BrokerHost",
+            &format!("a client was dropped: {why}"),
+            &JsValue::UNDEFINED,
+        );
     }
 
     /// Drops every client not heard from within its timeout (called by the ticker).
@@ -293,10 +298,6 @@ fn grow_memory_ahead() {
         }
         PAGES_SEEN.set(core::arch::wasm32::memory_size(0));
     }
-}
-
-fn web_sys_console_debug(message: &str) {
-    web_sys::console::debug_1(&message.into());
 }
 
 #[cfg(all(test, target_arch = "wasm32"))]

@@ -19,6 +19,7 @@ use super::host::{Client, DEFAULT_CLIENT_TIMEOUT_MS};
 use super::idb::{Durability, IdbStorage};
 use super::js;
 use super::lock::{self, Acquired, ClusterLock};
+use super::log::Logger;
 use super::producer::Producer;
 use super::signal::Signal;
 use crate::core::cluster::{Cluster, PendingAck};
@@ -40,6 +41,8 @@ pub(crate) struct Inner {
     /// Kafka's `auto.create.topics.enable` for this cluster.
     pub auto_create_topics: bool,
     pub events: Rc<Events>,
+    /// Where this cluster's log lines go (`logLevel`, `logCreator`).
+    pub log: Rc<Logger>,
     /// Consumers long-polling for new data wait on this.
     waiters: Signal,
     /// IndexedDB, for a persistent cluster.
@@ -156,6 +159,8 @@ impl Inner {
 #[wasm_bindgen]
 pub struct Kafka {
     broker: Broker,
+    /// `logLevel` and `logCreator`: where the log lines of this cluster (or client) go.
+    log: Rc<Logger>,
 }
 
 pub(crate) struct OpenConfig {
@@ -167,6 +172,7 @@ pub(crate) struct OpenConfig {
     seed: u64,
     /// Each broker's rack, in broker order (KIP-392 follower fetching).
     racks: Option<Vec<Option<String>>>,
+    log: Rc<Logger>,
 }
 
 pub(crate) fn open_config(config: &JsValue) -> Result<OpenConfig, JsValue> {
@@ -187,6 +193,7 @@ pub(crate) fn open_config(config: &JsValue) -> Result<OpenConfig, JsValue> {
         }
     };
     Ok(OpenConfig {
+        log: Logger::from_config(config)?,
         cluster: js::opt_string(config, "cluster", "cluster")?.unwrap_or_else(|| "default".into()),
         brokers,
         storage,
@@ -226,6 +233,7 @@ pub(crate) async fn open_local(c: OpenConfig) -> Result<Rc<Inner>, JsValue> {
     }
     let inner = Rc::new_cyclic(|me| Inner {
         cluster_name: c.cluster,
+        log: c.log,
         cluster: RefCell::new(cluster),
         auto_create_topics: c.auto_create_topics,
         events: Events::new(super::events::KAFKA),
@@ -310,7 +318,8 @@ impl Kafka {
         future_to_promise(async move {
             let c = open_config(&config)?;
             super::cli::check_sasl(&c.cluster, &js::get(&config, "sasl")).await?;
-            Ok(Kafka { broker: Broker::Local(open_local(c).await?) }.into())
+            let inner = open_local(c).await?;
+            Ok(Kafka { log: inner.log.clone(), broker: Broker::Local(inner) }.into())
         })
     }
 
@@ -341,7 +350,7 @@ impl Kafka {
                 host_ms: positive("hostTimeout", DEFAULT_HOST_TIMEOUT_MS)?,
             };
             let remote = Remote::new(port, timeouts);
-            let kafka = Kafka { broker: Broker::Remote(remote) };
+            let kafka = Kafka { broker: Broker::Remote(remote), log: Logger::from_config(&options)? };
             kafka.check_host().await?;
             Ok(kafka.into())
         })
@@ -359,7 +368,7 @@ impl Kafka {
             ));
         };
         remote.reconnect(port);
-        let kafka = Kafka { broker: self.broker.clone() };
+        let kafka = Kafka { broker: self.broker.clone(), log: self.log.clone() };
         future_to_promise(async move {
             kafka.check_host().await?;
             Ok(JsValue::UNDEFINED)
@@ -373,6 +382,13 @@ impl Kafka {
             IdbStorage::delete(&cluster).await.map_err(|f| error::to_js(&Error::from(f)))?;
             Ok(JsValue::UNDEFINED)
         })
+    }
+
+    /// KafkaJS's `kafka.logger()`: `info`, `error`, `warn` and `debug` (`(message, extra?)`), `namespace(name)`
+    /// and `setLogLevel(level)`, writing where this cluster's own log lines go.
+    #[wasm_bindgen(unchecked_return_type = "Logger")]
+    pub fn logger(&self) -> JsValue {
+        self.log.api("Kafka")
     }
 
     pub fn admin(&self) -> Admin {

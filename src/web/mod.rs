@@ -14,6 +14,7 @@ pub mod idb;
 mod js;
 mod kafka;
 mod lock;
+mod log;
 mod pack;
 mod partitioners;
 mod producer;
@@ -27,6 +28,7 @@ pub use admin::Admin;
 pub use cli::Cli;
 pub use consumer::Consumer;
 pub use kafka::Kafka;
+pub use log::LogLevel;
 pub use partitioners::Partitioners;
 pub use producer::Producer;
 

@@ -1,10 +1,21 @@
 // Compiled by tests/e2e/types.test.mjs with `tsc --noEmit --strict`: KafkaJS-style code must type-check against
 // franz's declarations, and each `@ts-expect-error` line must really be an error (so the types are not `any`).
-import init, { Cli, Kafka, Partitioners, partitionForKey, type RecordMetadata, type KafkaMessage, type FranzError } from '../../pkg/franz.js';
+import init, { Cli, Kafka, Partitioners, logLevel, partitionForKey, type RecordMetadata, type KafkaMessage, type FranzError } from '../../pkg/franz.js';
 
 export async function example(): Promise<void> {
   await init();
   const kafka = await Kafka.open({ clientId: 'app', cluster: 'demo', brokers: 3, storage: 'indexeddb' });
+  const entries: string[] = [];
+  const quiet = await Kafka.open({
+    cluster: 'logged',
+    storage: 'memory',
+    logLevel: logLevel.WARN,
+    logCreator: (level) => ({ namespace, label, log }) => entries.push(`${level} ${namespace} ${label} ${log.message}`),
+  });
+  quiet.logger().namespace('app').warn('disk almost full', { percent: 93 });
+  quiet.logger().setLogLevel(logLevel.DEBUG);
+  // @ts-expect-error a level is one of logLevel's
+  await Kafka.open({ cluster: 'bad-level', logLevel: 'loud' });
   const admin = kafka.admin();
   const created: boolean = await admin.createTopics({
     topics: [{ topic: 'orders', numPartitions: 3, replicationFactor: 3, configEntries: [{ name: 'retention.ms', value: '60000' }] }],

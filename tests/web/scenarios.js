@@ -389,3 +389,42 @@ export async function deleteTopicRecords(kafka, { events = true } = {}) {
   check(!events || changes.includes('deleteRecords'), 'views hear of it: ' + JSON.stringify(changes));
   return true;
 }
+
+/** KafkaJS's `logLevel`, `logCreator` and `kafka.logger()`: franz's own warnings and the app's lines go to the
+ * app's logger, each only within the level (KafkaJS's values: NOTHING 0, ERROR 1, WARN 2, INFO 4, DEBUG 5). */
+export async function logsGoWhereAsked({ open }) {
+  const created = [];
+  const entries = [];
+  const kafka = await open({ cluster: 'logs', storage: 'memory', logLevel: 2, logCreator: (level) => { created.push(level); return (e) => entries.push(e); } });
+  eq(created, [2], 'logCreator is called once, with the level');
+  const logger = kafka.logger();
+  logger.info('hidden');
+  logger.warn('shown', { disk: 93 });
+  logger.namespace('app').error('bad');
+  eq(entries.map((e) => [e.namespace, e.level, e.label, e.log.message]), [['Kafka', 2, 'WARN', 'shown'], ['app', 1, 'ERROR', 'bad']], 'entries within the level');
+  eq([entries[0].log.disk, entries[0].log.logger, typeof entries[0].log.timestamp], [93, 'franz', 'string'], "an entry's log carries the extra fields");
+  logger.setLogLevel(5);
+  logger.debug('now shown');
+  eq(entries.at(-1).log.message, 'now shown', 'setLogLevel');
+  // franz's own warnings go the same way: a fire-and-forget send that fails.
+  const producer = kafka.producer({ acks: 0 });
+  await producer.connect();
+  await producer.send({ topic: 'nowhere', messages: [{ value: 'x' }] });
+  for (let i = 0; i < 50 && !entries.some((e) => e.namespace === 'Cluster'); i++) await sleep(20);
+  const warning = entries.find((e) => e.namespace === 'Cluster');
+  check(warning && warning.label === 'WARN' && warning.log.message.includes('acks=0 send failed') && warning.log.cluster === 'logs', 'a cluster warning: ' + JSON.stringify(warning));
+  await kafka.close();
+
+  const silent = await open({ cluster: 'silent', storage: 'memory', logLevel: 0, logCreator: () => (e) => entries.push(e) });
+  const before = entries.length;
+  silent.logger().error('never');
+  eq(entries.length, before, 'logLevel NOTHING logs nothing');
+  await silent.close();
+  const throwing = await open({ cluster: 'throwing', storage: 'memory', logCreator: () => () => { throw new Error('the logger broke'); } });
+  throwing.logger().warn('still fine');
+  await throwing.close();
+  await rejects(open({ cluster: 'x', storage: 'memory', logLevel: 3 }), { name: 'TypeError', message: 'logLevel must be one of' }, 'a level that does not exist');
+  await rejects(open({ cluster: 'x', storage: 'memory', logCreator: 'console' }), { name: 'TypeError', message: 'logCreator must be a function' }, 'a logCreator that is no function');
+  await rejects(open({ cluster: 'x', storage: 'memory', logCreator: () => 'console' }), { name: 'TypeError', message: 'what logCreator returns must be a function' }, 'a logCreator that makes no logger');
+  return true;
+}
