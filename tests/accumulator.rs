@@ -3,7 +3,7 @@
 #![cfg(not(target_arch = "wasm32"))] // property tests run natively (proptest needs an OS randomness source)
 
 use franz::core::client::{Accumulator, Piece};
-use franz::core::record::{EncodedRecords, Record, RecordBatch};
+use franz::core::record::{Compression, EncodedRecords, Record, RecordBatch};
 use proptest::prelude::*;
 
 fn records(tag: u32, n: usize, value_len: usize) -> EncodedRecords {
@@ -18,7 +18,15 @@ fn values(records: &EncodedRecords) -> Vec<String> {
 }
 
 fn piece(tag: u32, partition: u32, n: usize, acks: i16, at: i64) -> Piece<u32> {
-    Piece { tag, acks, topic: "t".into(), partition, records: records(tag, n, 10), enqueued_ms: at }
+    Piece {
+        tag,
+        acks,
+        compression: Compression::None,
+        topic: "t".into(),
+        partition,
+        records: records(tag, n, 10),
+        enqueued_ms: at,
+    }
 }
 
 #[test]
@@ -48,6 +56,18 @@ fn a_request_takes_pieces_in_order_merging_each_partition_within_batch_size() {
     let second = acc.drain().unwrap();
     assert_eq!(second.batches.iter().map(|b| b.pieces.clone()).collect::<Vec<_>>(), [vec![(4, 0, 1)], vec![(5, 0, 1)]]);
     assert!(acc.drain().is_none());
+}
+
+#[test]
+fn sends_of_different_compression_never_share_a_request() {
+    let mut acc = Accumulator::new(1000);
+    acc.push(piece(1, 0, 1, -1, 0));
+    acc.push(Piece { compression: Compression::Gzip, ..piece(2, 0, 1, -1, 0) });
+    acc.push(Piece { compression: Compression::Gzip, ..piece(3, 1, 1, -1, 0) });
+    let first = acc.drain().unwrap();
+    assert_eq!((first.compression, first.batches.len()), (Compression::None, 1));
+    let second = acc.drain().unwrap();
+    assert_eq!((second.compression, second.batches.len()), (Compression::Gzip, 2));
 }
 
 #[test]
@@ -91,7 +111,7 @@ proptest! {
             Ok(())
         };
         for (i, (partition, n, acks)) in pieces.into_iter().enumerate() {
-            let p = Piece { tag: i as u32, acks, topic: "t".into(), partition, records: records(i as u32, n, 3), enqueued_ms: 0 };
+            let p = Piece { tag: i as u32, acks, compression: Compression::None, topic: "t".into(), partition, records: records(i as u32, n, 3), enqueued_ms: 0 };
             expected[partition as usize].extend(values(&p.records));
             acc.push(p);
             if i % drain_every == 0 {

@@ -5,7 +5,9 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 use franz::core::log::{OffsetAndTimestamp, OffsetSpec, PartitionLog, ProducerBatch, StoredBatch, LEADER_BATCH_BYTES};
-use franz::core::record::{decode_batches, EncodedRecords, Record, RecordBatch};
+use franz::core::record::{
+    decode_batches, recompressed, BatchHeader, Compression, EncodedRecords, Record, RecordBatch,
+};
 use franz::core::topic::TopicConfig;
 use proptest::prelude::*;
 
@@ -280,6 +282,47 @@ fn delete_records_moves_the_log_start() {
     let offsets: Vec<i64> = consume(&log, 4).into_iter().map(|(o, _)| o).collect();
     assert_eq!(offsets, [4, 5]);
     assert_eq!(log.delete_records_before(7).unwrap_err().name(), "OFFSET_OUT_OF_RANGE");
+}
+
+/// The codec of each stored batch.
+fn codecs(log: &PartitionLog) -> Vec<Compression> {
+    let all = log.read(log.log_start_offset(), usize::MAX, log.log_end_offset()).unwrap();
+    all.iter().map(|b| BatchHeader::parse(b).unwrap().attributes.compression().unwrap()).collect()
+}
+
+fn gzip(bytes: &Bytes) -> Bytes {
+    recompressed(bytes, &BatchHeader::parse(bytes).unwrap(), Compression::Gzip).unwrap()
+}
+
+#[test]
+fn compressed_batches_are_kept_or_converted_as_compression_type_says() {
+    let compression = |t: &str| TopicConfig::from_entries(&[("compression.type", t)]).unwrap();
+    // producer (the default): each batch as it came.
+    let mut log = PartitionLog::new();
+    append(&mut log, &gzip(&values(3, T0)), &compression("producer"), T0);
+    append(&mut log, &values(2, T0), &compression("producer"), T0);
+    assert_eq!(codecs(&log), [Compression::Gzip, Compression::None]);
+    assert_eq!(consume(&log, 0).len(), 5, "GZIP records read as any others");
+    // uncompressed and gzip: every batch converted, the client's and the leader's own.
+    let mut log = PartitionLog::new();
+    append(&mut log, &gzip(&values(3, T0)), &compression("uncompressed"), T0);
+    let mut log_gzip = PartitionLog::new();
+    append(&mut log_gzip, &values(3, T0), &compression("gzip"), T0);
+    let records = EncodedRecords::from_records(&[Record::new("own", T0)]);
+    log_gzip.append_records_as_leader(&records, None, 0, &compression("gzip"), T0).unwrap();
+    log_gzip.set_high_watermark(log_gzip.log_end_offset());
+    assert_eq!(codecs(&log), [Compression::None]);
+    assert_eq!(codecs(&log_gzip), [Compression::Gzip, Compression::Gzip]);
+    let values: Vec<Option<Bytes>> = consume(&log_gzip, 0).into_iter().map(|(_, v)| v).collect();
+    assert_eq!(values.last().unwrap().as_deref(), Some(&b"own"[..]));
+    // A batch whose decompressed records exceed max.message.bytes is refused whole when converted.
+    let big = gzip(&batch(vec![Record::new("x".repeat(5000), T0)]));
+    let small_limit =
+        TopicConfig::from_entries(&[("compression.type", "uncompressed"), ("max.message.bytes", "2000")]).unwrap();
+    let mut log = PartitionLog::new();
+    let err = log.append_as_leader(big, 0, &small_limit, T0).unwrap_err();
+    assert_eq!(err.name(), "MESSAGE_TOO_LARGE");
+    assert_eq!(log.log_end_offset(), 0);
 }
 
 proptest! {

@@ -5,7 +5,7 @@
 use bytes::Bytes;
 use franz::core::client::records_from;
 use franz::core::cluster::{Cluster, NewTopic, RECORD_EVERY_BYTES};
-use franz::core::record::{Record, RecordBatch};
+use franz::core::record::{Attributes, Compression, Record, RecordBatch};
 use franz::core::storage::{MemoryStorage, ReplicaKey, StorageOp};
 use proptest::prelude::*;
 
@@ -398,6 +398,24 @@ fn deleting_records_that_only_storage_holds_frees_them_at_the_next_head_check() 
     let loaded = node.store.load_batches(&replica, from, usize::MAX);
     assert_eq!(node.cluster.clean_head(&replica, loaded, T0).unwrap(), 0, "two batches are within the limit");
     assert_eq!(node.values("t", 0).len(), 5);
+}
+
+#[test]
+fn gzip_batches_are_stored_as_they_came_and_read_after_a_reopen() {
+    let mut node = Node::new(1);
+    node.cluster.create_topic(&NewTopic::new("z", 1, 1), false).unwrap();
+    node.flush().unwrap();
+    let mut batch =
+        RecordBatch::from_records((0..50).map(|i| Record::new(format!("zipped {i} ").repeat(10), T0)).collect());
+    batch.attributes = Attributes(Compression::Gzip.bits());
+    let bytes = batch.encode();
+    node.cluster.produce("z", 0, &bytes, T0).unwrap();
+    node.flush().unwrap();
+    node.close_and_reopen();
+    let stored = node.store.load_batches(&ReplicaKey::new(1, "z", 0), 0, usize::MAX);
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].1[21..], bytes[21..], "the compressed records, as the producer sent them");
+    assert_eq!(node.values("z", 0), (0..50).map(|i| format!("zipped {i} ").repeat(10)).collect::<Vec<_>>());
 }
 
 #[test]

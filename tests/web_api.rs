@@ -38,6 +38,8 @@ extern "C" {
     async fn delete_topic_records(kafka: JsValue, options: JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = logsGoWhereAsked)]
     async fn logs_go_where_asked(api: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = compressedSends)]
+    async fn compressed_sends(kafka: JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = customPartitioners)]
     async fn custom_partitioners(kafka: JsValue, partitioners: JsValue) -> Result<JsValue, JsValue>;
 }
@@ -178,6 +180,16 @@ async fn through_a_port_delete_topic_records_moves_the_log_start() {
 #[wasm_bindgen_test]
 async fn log_lines_go_to_the_apps_log_creator_within_the_log_level() {
     ok(logs_go_where_asked(&api().object).await);
+}
+
+#[wasm_bindgen_test]
+async fn gzip_sends_and_topics_read_back_as_any_others() {
+    ok(compressed_sends(open("api-gzip").await).await);
+}
+
+#[wasm_bindgen_test]
+async fn through_a_port_gzip_sends_read_back_as_any_others() {
+    ok(compressed_sends(remote("port-gzip").await).await);
 }
 
 #[wasm_bindgen_test]

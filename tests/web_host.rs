@@ -27,7 +27,7 @@ type Read = Closure<dyn Fn(Vec<u8>) -> Result<JsValue, JsValue>>;
 #[wasm_bindgen_test]
 async fn a_cluster_serves_envelopes_on_a_message_port() {
     let open = Open::new(Kafka::open);
-    let build = Build::new(|m: JsValue| franz::web::record_batch(&m));
+    let build = Build::new(|m: JsValue| franz::web::record_batch(&m, None));
     let read = Read::new(|b: Vec<u8>| franz::web::read_record_batches(&b));
     let api = js_sys::Object::new();
     js_sys::Reflect::set(&api, &"open".into(), open.as_ref()).unwrap();

@@ -6,7 +6,7 @@ mod packed;
 use bytes::Bytes;
 
 use crate::core::error::Result;
-use crate::core::record::{BatchHeader, Record, RecordCursor, RecordFields, HEADER_LEN};
+use crate::core::record::{records_section, BatchHeader, Compression, Record, RecordCursor, RecordFields, HEADER_LEN};
 
 pub use accumulator::{Accumulator, Drained, PartitionBatch, Piece};
 pub use packed::{encode as encode_packed, PackedRecords};
@@ -26,16 +26,24 @@ pub enum CrcCheck {
 /// The records of a fetch response at or after `position`, in offset order, with the position to fetch next.
 pub fn records_from(batches: &[Bytes], position: i64) -> Result<(Vec<(i64, Record)>, i64)> {
     let mut out = Vec::new();
-    let next = each_fetched(batches, position, CrcCheck::Check, |chunk, body_at, offset, fields| {
-        out.push((offset, fields.to_record(&batches[chunk].slice(body_at..))?));
+    let next = each_fetched(batches, position, CrcCheck::Check, |section, offset, fields| {
+        out.push((offset, fields.to_record(section.bytes)?));
         Ok(())
     })?;
     Ok((out, next))
 }
 
+/// A batch's records section, as [`each_fetched`] gives it: which batch of the fetch it is (counting from 0),
+/// where it lies in the fetched chunks (`None` when it was decompressed, so lies nowhere in them), and its bytes.
+pub struct Section<'a> {
+    pub batch: usize,
+    pub in_chunk: Option<(usize, usize)>,
+    pub bytes: &'a Bytes,
+}
+
 /// Reads the records of a fetch response at or after `position` in place, in offset order: gives each record's
-/// absolute offset and fields (with the timestamp a consumer sees) to `each`, with the index of the chunk it lies
-/// in and where its batch's record section starts there. Returns the position to fetch next.
+/// absolute offset and fields (with the timestamp a consumer sees) to `each`, with its batch's records section
+/// (see [`Section`]). Returns the position to fetch next.
 ///
 /// Records before `position` are there because a fetch returns whole batches; they are skipped, as Kafka's
 /// consumer does. Each of `batches` holds whole batches (a fetch never splits one), each checked here, its CRC
@@ -44,9 +52,10 @@ pub fn each_fetched(
     batches: &[Bytes],
     position: i64,
     crc: CrcCheck,
-    mut each: impl FnMut(usize, usize, i64, RecordFields) -> Result<()>,
+    mut each: impl FnMut(&Section, i64, RecordFields) -> Result<()>,
 ) -> Result<i64> {
     let mut next = position;
+    let mut batch = 0;
     for (i, chunk) in batches.iter().enumerate() {
         let mut at = 0;
         while at < chunk.len() {
@@ -54,13 +63,20 @@ pub fn each_fetched(
                 CrcCheck::Check => BatchHeader::parse(&chunk[at..])?,
                 CrcCheck::Trust => BatchHeader::parse_without_crc(&chunk[at..])?,
             };
-            let mut cursor = RecordCursor::new(&h, &chunk[at..at + h.size()])?;
+            let bytes = match h.attributes.compression()? {
+                Compression::None => chunk.slice(at + HEADER_LEN..at + h.size()),
+                _ => records_section(&h, &chunk.slice(at..at + h.size()))?,
+            };
+            let in_chunk = (h.attributes.compression()? == Compression::None).then_some((i, at + HEADER_LEN));
+            let section = Section { batch, in_chunk, bytes: &bytes };
+            batch += 1;
+            let mut cursor = RecordCursor::new(&h, &bytes)?;
             while let Some(mut fields) = cursor.next()? {
                 // Saturating: the bytes come from elsewhere, and an offset near i64::MAX must not wrap.
                 let offset = h.base_offset.saturating_add(i64::from(fields.offset_delta));
                 if offset >= position {
                     fields.timestamp = h.attributes.consumer_timestamp(h.max_timestamp, fields.timestamp);
-                    each(i, at + HEADER_LEN, offset, fields)?;
+                    each(&section, offset, fields)?;
                 }
             }
             // Compaction can leave a batch's tail empty; the next fetch starts after the batch, not its last record.
@@ -99,16 +115,20 @@ mod tests {
     }
 
     #[test]
-    fn packed_records_point_at_what_decoding_gives_across_chunks() {
-        let chunk = |base, values: &[&'static str]| {
+    fn packed_records_point_at_what_decoding_gives_across_chunks_compressed_or_not() {
+        let batch = |base, values: &[&'static str], gzip: bool| {
             let mut b = RecordBatch::from_records(values.iter().map(|v| Record::keyed(*v, v.repeat(3), 1)).collect());
             b.base_offset = base;
+            b.attributes.0 |= if gzip { Compression::Gzip.bits() } else { 0 };
             b.encode()
         };
-        let chunks = [chunk(0, &["a", "b"]), chunk(2, &["c", "d"])];
+        // Two chunks; GZIP batches between plain ones, two of them in a row in one chunk.
+        let first = [batch(0, &["a", "b"], false), batch(2, &["c", "d"], true)].concat();
+        let second = [batch(4, &["e"], true), batch(5, &["f", "g"], true), batch(7, &["h"], false)].concat();
+        let chunks = [Bytes::from(first), Bytes::from(second)];
         let (records, next) = records_from(&chunks, 1).unwrap();
         let (packed, packed_next) = PackedRecords::fetched(&chunks, 1, CrcCheck::Check).unwrap();
-        assert_eq!((packed_next, packed.len()), (next, 3));
+        assert_eq!((packed_next, packed.len()), (next, 7));
         for (i, (offset, r)) in records.iter().enumerate() {
             assert_eq!(packed.offset(i), *offset);
             let field = |j: usize| {

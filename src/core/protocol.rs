@@ -17,7 +17,7 @@ use crate::core::cluster::{
 use crate::core::error::{Error, Result};
 use crate::core::groups::{GroupDescription, GroupState, Join, Joined, TopicPartition};
 use crate::core::log::{AppendInfo, OffsetAndTimestamp, OffsetSpec, PartitionLog, ProducerBatch};
-use crate::core::record::{EncodedRecords, Record};
+use crate::core::record::{recompressed, BatchHeader, Compression, EncodedRecords, Record};
 use crate::core::topic::{ConfigEntry, TopicConfig};
 
 /// What a Produce carries: RecordBatch v2 bytes a client built, or encoded records for the leader to seal as its
@@ -32,6 +32,24 @@ impl ProduceData {
     /// `records` for the leader to batch.
     pub fn records(records: &[Record], producer: Option<ProducerBatch>) -> ProduceData {
         ProduceData::Records { records: Rc::new(EncodedRecords::from_records(records)), producer }
+    }
+
+    /// This data as a producer with `compression` sends it: records sealed into one RecordBatch v2 whose records
+    /// `codec` compresses (the leader then checks and keeps it as it checks any client's batch); as it is for
+    /// none.
+    pub fn compressed(self, codec: Compression) -> Result<ProduceData> {
+        match (self, codec) {
+            (ProduceData::Records { records, producer }, codec) if codec != Compression::None => {
+                let (_, bytes) = records.seal(0..records.len(), |batch| {
+                    if let Some(p) = &producer {
+                        p.stamp(batch);
+                    }
+                });
+                let header = BatchHeader::parse_without_crc(&bytes)?;
+                Ok(ProduceData::Batches(recompressed(&bytes, &header, codec)?))
+            }
+            (data, _) => Ok(data),
+        }
     }
 
     /// The leader's append of this data at `now_ms`: a client's bytes checked as Kafka's `LogValidator` does, or

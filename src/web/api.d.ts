@@ -137,10 +137,13 @@ export interface ProducerRecord {
   messages: Message[];
   /** -1 (all, the default), 0 or 1. */
   acks?: number;
+  /** `CompressionTypes.GZIP` compresses the send's batches; Snappy, LZ4 and ZSTD are not supported. */
+  compression?: CompressionTypes;
 }
 
 export interface ProducerBatch {
   acks?: number;
+  compression?: CompressionTypes;
   topicMessages: { topic: string; messages: Message[] }[];
 }
 

@@ -46,8 +46,7 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
                             ProduceData::Records { records, producer } => {
                                 let header = records.sealed_header(|batch| {
                                     if let Some(p) = producer {
-                                        (batch.producer_id, batch.producer_epoch, batch.base_sequence) =
-                                            (p.producer_id, p.epoch, p.base_sequence);
+                                        p.stamp(batch);
                                     }
                                 });
                                 super::transfer::outgoing(&[&header, records.bytes()], &transfer)

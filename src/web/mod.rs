@@ -30,10 +30,11 @@ pub use consumer::Consumer;
 pub use kafka::Kafka;
 pub use log::LogLevel;
 pub use partitioners::Partitioners;
-pub use producer::Producer;
+pub use producer::{CompressionTypes, Producer};
 
 use crate::core::error::Error;
 use crate::core::partitioner;
+use crate::core::record::{recompressed, BatchHeader, Compression};
 
 /// franz's version, from Cargo.toml.
 #[wasm_bindgen]
@@ -41,17 +42,27 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
 
-/// A RecordBatch v2 holding `messages` (KafkaJS's message shape), as a client builds it for a Produce envelope.
+/// A RecordBatch v2 holding `messages` (KafkaJS's message shape), as a client builds it for a Produce envelope;
+/// its records compressed with `compression` (a `CompressionTypes` value; none by default).
 #[wasm_bindgen(js_name = recordBatch)]
 pub fn record_batch(
     #[wasm_bindgen(unchecked_param_type = "Message[]")] messages: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "CompressionTypes")] compression: Option<i32>,
 ) -> Result<js_sys::Uint8Array, JsValue> {
+    let codec = producer::compression_of(compression)?;
     let packed = pack::messages(messages, "messages")?;
     let now = js_sys::Date::now() as i64;
     // One batch of them all, whatever partitions they name.
     let mut parts = crate::core::client::encode_packed(&packed, now, |_, _| Ok(0)).map_err(|e| error::to_js(&e))?;
     let records = parts.remove(&0).unwrap_or_default();
-    Ok(js_sys::Uint8Array::from(&records.seal(0..records.len(), |_| {}).1[..]))
+    let (_, sealed) = records.seal(0..records.len(), |_| {});
+    let bytes = match codec {
+        Compression::None => sealed,
+        codec => {
+            BatchHeader::parse(&sealed).and_then(|h| recompressed(&sealed, &h, codec)).map_err(|e| error::to_js(&e))?
+        }
+    };
+    Ok(js_sys::Uint8Array::from(&bytes[..]))
 }
 
 /// The records of concatenated RecordBatch v2 bytes (a Fetch answer), each `{ offset, key, value, timestamp,

@@ -24,6 +24,7 @@ use crate::core::error::Error;
 use crate::core::log::ProducerBatch;
 use crate::core::partitioner::{KeyHash, NullKeyStrategy, Partitioner};
 use crate::core::protocol::{ProduceData, ProducePartition, Request, Response};
+use crate::core::record::Compression;
 
 /// Kafka's `batch.size` default: at most this many bytes of records per partition in one request.
 const DEFAULT_BATCH_BYTES: u32 = 16_384;
@@ -263,8 +264,8 @@ impl Producer {
     }
 
     /// Checks a send's arguments now (a wrong type rejects before anything is sent) and queues it.
-    fn send_all(&self, sends: Result<(Vec<TopicSend>, i16), JsValue>) -> Promise {
-        let (sends, acks) = match sends {
+    fn send_all(&self, sends: Result<(Vec<TopicSend>, i16, Compression), JsValue>) -> Promise {
+        let (sends, acks, compression) = match sends {
             Ok(s) => s,
             Err(e) => return Promise::reject(&e),
         };
@@ -291,7 +292,7 @@ impl Producer {
         let state = self.state.clone();
         wasm_bindgen_futures::spawn_local(async move {
             state.intake.wait(ticket).await;
-            let queued = state.enqueue(sends, acks, &outcome).await;
+            let queued = state.enqueue(sends, acks, compression, &outcome).await;
             state.intake.done(ticket);
             match queued {
                 Ok(()) => state.pump(),
@@ -359,7 +360,13 @@ impl State {
     }
 
     /// Partitions a send and queues its pieces, all or (on an error) none.
-    async fn enqueue(&self, sends: Vec<TopicSend>, acks: i16, outcome: &Rc<Outcome>) -> Result<(), JsValue> {
+    async fn enqueue(
+        &self,
+        sends: Vec<TopicSend>,
+        acks: i16,
+        compression: Compression,
+        outcome: &Rc<Outcome>,
+    ) -> Result<(), JsValue> {
         let mut pieces = Vec::new();
         for TopicSend { topic, packed, sent_ms, messages } in sends {
             let (count, available) = self.partitions_of(&topic).await.map_err(to_js)?;
@@ -385,7 +392,8 @@ impl State {
         let now = js_sys::Date::now() as i64;
         let mut accumulator = self.accumulator.borrow_mut();
         for (i, (topic, partition, records)) in pieces.into_iter().enumerate() {
-            accumulator.push(Piece { tag: (outcome.clone(), i), acks, topic, partition, records, enqueued_ms: now });
+            let tag = (outcome.clone(), i);
+            accumulator.push(Piece { tag, acks, compression, topic, partition, records, enqueued_ms: now });
         }
         Ok(())
     }
@@ -478,7 +486,17 @@ impl State {
         let mut pieces = Vec::new();
         for batch in drained.batches {
             let producer = self.next_batch_of_producer(&batch.topic, batch.partition, batch.records.len());
-            let data = ProduceData::Records { records: Rc::new(batch.records), producer };
+            let data = match (ProduceData::Records { records: Rc::new(batch.records), producer })
+                .compressed(drained.compression)
+            {
+                Ok(data) => data,
+                Err(e) => {
+                    for ((outcome, index), _, _) in batch.pieces {
+                        outcome.piece_done(index, Err(e.clone()));
+                    }
+                    continue;
+                }
+            };
             partitions.push(ProducePartition { topic: batch.topic, partition: batch.partition as i32, data });
             pieces.push(batch.pieces);
         }
@@ -594,6 +612,35 @@ fn acks(options: &JsValue, default: i16) -> Result<i16, JsValue> {
     Ok(acks)
 }
 
+/// KafkaJS's `CompressionTypes`, for a send's `compression`. franz writes GZIP (KafkaJS's built-in codec); the
+/// others, which KafkaJS needs a plugin for, get UNSUPPORTED_COMPRESSION_TYPE.
+#[wasm_bindgen]
+#[allow(clippy::upper_case_acronyms)]
+pub enum CompressionTypes {
+    None = 0,
+    GZIP = 1,
+    Snappy = 2,
+    LZ4 = 3,
+    ZSTD = 4,
+}
+
+/// `options.compression` (a `CompressionTypes` value), or none.
+fn compression(options: &JsValue) -> Result<Compression, JsValue> {
+    compression_of(js::opt_int::<i32>(options, "compression", "compression")?)
+}
+
+/// The codec a `CompressionTypes` value names.
+pub(crate) fn compression_of(value: Option<i32>) -> Result<Compression, JsValue> {
+    match value {
+        None | Some(0) => Ok(Compression::None),
+        Some(1) => Ok(Compression::Gzip),
+        Some(2..=4) => Err(to_js(Error::UnsupportedCompressionType(
+            "franz compresses with GZIP only (CompressionTypes.GZIP); Snappy, LZ4 and ZSTD are not supported".into(),
+        ))),
+        Some(n) => Err(js::type_error("compression", "one of CompressionTypes' values", &n.into())),
+    }
+}
+
 /// One topic's messages, checked and converted now, while the caller's objects are at hand.
 /// With `keep`, the messages are kept for the app's own partitioner.
 fn topic_send(topic: String, messages: &JsValue, at: &str, keep: bool) -> Result<TopicSend, JsValue> {
@@ -638,10 +685,10 @@ impl Producer {
     #[wasm_bindgen(unchecked_return_type = "Promise<RecordMetadata[]>")]
     pub fn send(&self, #[wasm_bindgen(unchecked_param_type = "ProducerRecord")] record: JsValue) -> Promise {
         let sends = (|| {
-            let acks = acks(&record, self.state.acks)?;
+            let (acks, compression) = (acks(&record, self.state.acks)?, compression(&record)?);
             let topic = js::string(&record, "topic", "topic")?;
             let keep = self.state.custom_partitioner.is_some();
-            Ok((vec![topic_send(topic, &js::get(&record, "messages"), "messages", keep)?], acks))
+            Ok((vec![topic_send(topic, &js::get(&record, "messages"), "messages", keep)?], acks, compression))
         })();
         self.send_all(sends)
     }
@@ -650,14 +697,14 @@ impl Producer {
     #[wasm_bindgen(js_name = sendBatch, unchecked_return_type = "Promise<RecordMetadata[]>")]
     pub fn send_batch(&self, #[wasm_bindgen(unchecked_param_type = "ProducerBatch")] batch: JsValue) -> Promise {
         let sends = (|| {
-            let acks = acks(&batch, self.state.acks)?;
+            let (acks, compression) = (acks(&batch, self.state.acks)?, compression(&batch)?);
             let mut sends = Vec::new();
             for (i, tm) in js::list(&batch, "topicMessages", "topicMessages", true)?.iter().enumerate() {
                 let topic = js::string(tm, "topic", format_args!("topicMessages[{i}].topic"))?;
                 let at = format!("topicMessages[{i}].messages");
                 sends.push(topic_send(topic, &js::get(tm, "messages"), &at, self.state.custom_partitioner.is_some())?);
             }
-            Ok((sends, acks))
+            Ok((sends, acks, compression))
         })();
         self.send_all(sends)
     }

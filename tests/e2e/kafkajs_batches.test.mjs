@@ -6,6 +6,9 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { MESSAGES, kafkajsBatch } from '../fixtures/kafkajs-batch.mjs';
 import { ROOT } from './helpers.mjs';
+import { initSync, readRecordBatches, recordBatch, CompressionTypes } from '../../pkg/franz.js';
+
+initSync({ module: readFileSync(`${ROOT}pkg/franz_bg.wasm`) });
 
 const require = createRequire(import.meta.url);
 const decodeBatch = require('kafkajs/src/protocol/recordBatch/v0/decoder');
@@ -37,4 +40,21 @@ test('KafkaJS decodes the batch franz encodes, and its CRC checks out', async ()
       Object.fromEntries(Object.entries(sent.headers).map(([k, v]) => [k, Buffer.from(v)])),
     );
   });
+});
+
+test('GZIP both ways: franz reads the GZIP batch KafkaJS builds, and KafkaJS reads the one franz builds', async () => {
+  const text = (bytes) => (bytes == null ? null : Buffer.from(bytes));
+  const theirs = await kafkajsBatch(CompressionTypes.GZIP);
+  assert.equal(theirs.readInt16BE(21) & 7, 1, 'KafkaJS marked it GZIP');
+  const read = readRecordBatches(theirs);
+  assert.deepEqual(
+    read.map((m) => [m.offset, m.timestamp, text(m.key), text(m.value), Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k, text(v)]))]),
+    MESSAGES.map((m, i) => [String(i), String(m.timestamp), asBuffer(m.key), asBuffer(m.value), Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k, Buffer.from(v)]))]),
+  );
+  const ours = Buffer.from(recordBatch(MESSAGES, CompressionTypes.GZIP));
+  assert.equal(ours.readInt16BE(21) & 7, 1, 'franz marked it GZIP');
+  assert.equal(crc32C(ours.subarray(21)), ours.readUInt32BE(17));
+  const batch = await decodeBatch(new Decoder(ours));
+  assert.deepEqual(batch.records.map((r) => [r.key, r.value]), MESSAGES.map((m) => [asBuffer(m.key), asBuffer(m.value)]));
+  assert.throws(() => recordBatch([{ value: 'x' }], CompressionTypes.Snappy), (e) => e.type === 'UNSUPPORTED_COMPRESSION_TYPE');
 });

@@ -1,6 +1,6 @@
 // Compiled by tests/e2e/types.test.mjs with `tsc --noEmit --strict`: KafkaJS-style code must type-check against
 // franz's declarations, and each `@ts-expect-error` line must really be an error (so the types are not `any`).
-import init, { Cli, Kafka, Partitioners, logLevel, partitionForKey, type RecordMetadata, type KafkaMessage, type FranzError } from '../../pkg/franz.js';
+import init, { Cli, CompressionTypes, Kafka, Partitioners, logLevel, partitionForKey, type RecordMetadata, type KafkaMessage, type FranzError } from '../../pkg/franz.js';
 
 export async function example(): Promise<void> {
   await init();
@@ -57,6 +57,9 @@ export async function example(): Promise<void> {
     acks: -1,
   });
   const firstOffset: string = sent[0].baseOffset;
+  await producer.send({ topic: 'orders', compression: CompressionTypes.GZIP, messages: [{ value: 'zipped' }] });
+  // @ts-expect-error a codec is one of CompressionTypes
+  await producer.send({ topic: 'orders', compression: 'gzip', messages: [{ value: 'zipped' }] });
   // KafkaJS's partitioners: franz's own, one wrapped by the app's, and a function of the app's.
   kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   kafka.producer({ createPartitioner: Partitioners.LegacyPartitioner });

@@ -5,13 +5,15 @@
 
 use std::collections::VecDeque;
 
-use crate::core::record::EncodedRecords;
+use crate::core::record::{Compression, EncodedRecords};
 
 /// One send's records for one partition. `tag` says whose they are, to hand back their outcome.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Piece<T> {
     pub tag: T,
     pub acks: i16,
+    /// The send's `compression`: a request carries one codec, as one `acks`.
+    pub compression: Compression,
     pub topic: String,
     pub partition: u32,
     pub records: EncodedRecords,
@@ -31,6 +33,7 @@ pub struct PartitionBatch<T> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Drained<T> {
     pub acks: i16,
+    pub compression: Compression,
     pub batches: Vec<PartitionBatch<T>>,
 }
 
@@ -78,13 +81,13 @@ impl<T> Accumulator<T> {
         }
     }
 
-    /// The next request's batches, first in first out: pieces of the same `acks` as the oldest, each joining its
+    /// The next request's batches, first in first out: pieces of the same `acks` and compression as the oldest, each joining its
     /// partition's batch while that stays within `batch_bytes`. The first piece that does not fit ends the request.
     pub fn drain(&mut self) -> Option<Drained<T>> {
-        let acks = self.queue.front()?.acks;
+        let (acks, compression) = self.queue.front().map(|p| (p.acks, p.compression))?;
         let mut batches: Vec<(PartitionBatch<T>, usize)> = Vec::new();
         while let Some(next) = self.queue.front() {
-            if next.acks != acks {
+            if next.acks != acks || next.compression != compression {
                 break;
             }
             let bytes = piece_bytes(next);
@@ -110,6 +113,6 @@ impl<T> Accumulator<T> {
             batch.records.append(piece.records);
             *size += bytes;
         }
-        Some(Drained { acks, batches: batches.into_iter().map(|(b, _)| b).collect() })
+        Some(Drained { acks, compression, batches: batches.into_iter().map(|(b, _)| b).collect() })
     }
 }

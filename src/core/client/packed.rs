@@ -256,13 +256,26 @@ impl PackedRecords {
         let mut out = PackedRecords { arena, numbers, refs };
         let chunk_starts: Vec<usize> =
             batches.iter().scan(0, |at, b| Some(std::mem::replace(at, *at + b.len()))).collect();
-        let next = each_fetched(batches, position, crc, |chunk, body_at, offset, fields| {
-            let base = chunk_starts[chunk] + body_at;
-            let body = &batches[chunk][body_at..];
+        // Decompressed sections lie in no chunk: they go after the chunks in the arena, each once.
+        let mut decompressed: Vec<u8> = Vec::new();
+        let mut last_apart: Option<(usize, usize)> = None; // (batch, where its section starts in the arena)
+        let next = each_fetched(batches, position, crc, |section, offset, fields| {
+            let base = match section.in_chunk {
+                Some((chunk, at)) => chunk_starts[chunk] + at,
+                None => match last_apart {
+                    Some((batch, base)) if batch == section.batch => base,
+                    _ => {
+                        let base = out.arena.len() + decompressed.len();
+                        decompressed.extend_from_slice(section.bytes);
+                        last_apart = Some((section.batch, base));
+                        base
+                    }
+                },
+            };
             out.numbers.extend([offset, fields.timestamp]);
             out.push(base, fields.key());
             out.push(base, fields.value());
-            let headers = fields.headers(body)?;
+            let headers = fields.headers(section.bytes)?;
             out.refs.push(headers.len() as i32);
             for (name, value) in headers {
                 out.push(base, Some(name));
@@ -270,6 +283,9 @@ impl PackedRecords {
             }
             Ok(())
         })?;
+        if !decompressed.is_empty() {
+            out.arena = Bytes::from([&out.arena[..], &decompressed].concat());
+        }
         Ok((out, next))
     }
 

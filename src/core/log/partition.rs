@@ -17,7 +17,7 @@ use super::epochs::{EpochEnd, LeaderEpochs};
 use super::producers::{ProducerBatch, ProducerStates, SequenceCheck, TrackedBatch};
 use super::validate::{check_batch, check_keys, check_record_set_size, validate_produce};
 use crate::core::error::{Error, Result};
-use crate::core::record::{self, Attributes, EncodedRecords, RecordBatch, TimestampType};
+use crate::core::record::{self, Attributes, Compression, EncodedRecords, RecordBatch, TimestampType};
 use crate::core::topic::TopicConfig;
 
 /// The most bytes the leader puts in one batch it builds itself. Chromium's IndexedDB keeps a value larger
@@ -310,7 +310,15 @@ impl PartitionLog {
         let base_offset = self.log_end_offset;
         let mut next = base_offset;
         let mut appended = Vec::with_capacity(valid.len());
-        for batch in valid {
+        for mut batch in valid {
+            // The topic's compression.type, when it names a codec, is what the log stores (Kafka converts too).
+            if let Some(codec) =
+                config.compression_type.codec().filter(|c| Ok(*c) != batch.header.attributes.compression())
+            {
+                batch.bytes = record::recompressed(&batch.bytes, &batch.header, codec)?;
+                batch.header = record::BatchHeader::parse_without_crc(&batch.bytes)?;
+                check_batch(batch.header.size(), batch.header.record_count as usize, config)?;
+            }
             let mut bytes = batch.bytes.try_into_mut().unwrap_or_else(|shared| BytesMut::from(&shared[..]));
             record::set_base_offset(&mut bytes, next);
             record::set_partition_leader_epoch(&mut bytes, leader_epoch);
@@ -365,8 +373,7 @@ impl PartitionLog {
                 batch.base_offset = base_offset + first as i64;
                 batch.partition_leader_epoch = leader_epoch;
                 if let Some(p) = &producer {
-                    (batch.producer_id, batch.producer_epoch, batch.base_sequence) =
-                        (p.producer_id, p.epoch, p.base_sequence);
+                    p.stamp(batch);
                 }
                 if let Some(t) = log_append_time {
                     batch.attributes.0 |= Attributes::TIMESTAMP_TYPE;
@@ -374,9 +381,17 @@ impl PartitionLog {
                 }
             });
             let (last_offset, max_timestamp) = (batch.last_offset(), batch.max_timestamp);
-            let stored = StoredBatch { base_offset: batch.base_offset, last_offset, max_timestamp, bytes };
+            let bytes = match config.compression_type.codec() {
+                Some(codec @ Compression::Gzip) => {
+                    record::recompressed(&bytes, &record::BatchHeader::parse_without_crc(&bytes)?, codec)?
+                }
+                _ => bytes,
+            };
+            appended.push(StoredBatch { base_offset: batch.base_offset, last_offset, max_timestamp, bytes });
+        }
+        // Pushed once every batch is built: an error above leaves the log as it was.
+        for stored in &appended {
             self.push(stored.clone());
-            appended.push(stored);
         }
         Ok(AppendInfo {
             base_offset,

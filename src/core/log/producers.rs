@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, VecDeque};
 use serde::{Deserialize, Serialize};
 
 use crate::core::error::{Error, Result};
+use crate::core::record::RecordBatch;
 
 /// How many recent batches per producer a partition remembers: Kafka's limit on batches in flight.
 pub const MAX_TRACKED_BATCHES: usize = 5;
@@ -38,6 +39,12 @@ impl ProducerBatch {
 
     fn last_sequence(&self) -> i32 {
         add_sequence(self.base_sequence, self.count - 1)
+    }
+
+    /// Writes these producer fields into a batch about to be sealed.
+    pub fn stamp(&self, batch: &mut RecordBatch) {
+        (batch.producer_id, batch.producer_epoch, batch.base_sequence) =
+            (self.producer_id, self.epoch, self.base_sequence);
     }
 }
 

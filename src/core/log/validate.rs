@@ -8,7 +8,7 @@
 use bytes::Bytes;
 
 use crate::core::error::{Error, Result};
-use crate::core::record::{split_batches, BatchHeader, RecordCursor};
+use crate::core::record::{records_section, split_batches, BatchHeader, RecordCursor};
 use crate::core::topic::TopicConfig;
 
 /// One validated batch, ready for offsets to be assigned.
@@ -32,7 +32,9 @@ pub fn validate_produce(records: &Bytes, config: &TopicConfig) -> Result<Vec<Val
         if header.attributes.is_control() {
             return Err(Error::InvalidRecord("producers may not send control batches".into()));
         }
-        let mut cursor = RecordCursor::new(&header, &bytes)?;
+        // A compressed batch is read decompressed, and stored as it came.
+        let body = records_section(&header, &bytes)?;
+        let mut cursor = RecordCursor::new(&header, &body)?;
         check_batch(header.size(), cursor.len(), config)?;
         // A producer's batch numbers its records 0..n with no gaps, and says so in lastOffsetDelta.
         if header.last_offset_delta as usize != cursor.len() - 1 {

@@ -50,6 +50,19 @@ pub enum Compression {
     Zstd,
 }
 
+impl Compression {
+    /// The codec's value in attribute bits 0-2.
+    pub fn bits(self) -> i16 {
+        match self {
+            Compression::None => 0,
+            Compression::Gzip => 1,
+            Compression::Snappy => 2,
+            Compression::Lz4 => 3,
+            Compression::Zstd => 4,
+        }
+    }
+}
+
 /// Whether record timestamps are the producer's (CreateTime) or the broker's (LogAppendTime).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TimestampType {
@@ -258,18 +271,31 @@ impl RecordBatch {
             record::encode(&mut out, r, delta, self.timestamp_delta(r), body);
         }
         debug_assert_eq!(out.len(), size);
+        if self.attributes.compression() == Ok(Compression::Gzip) {
+            // GZIP cannot fail into memory; a batch it could not compress would stay uncompressed (write_header).
+            if let Ok(packed) = super::compression::compress(Compression::Gzip, &out[HEADER_LEN..]) {
+                out.truncate(HEADER_LEN);
+                out.extend_from_slice(&packed);
+                set_length(&mut out);
+            } else {
+                set_compression(&mut out, Compression::None);
+            }
+        }
         seal_crc(&mut out);
         Bytes::from(out)
     }
 
     /// Appends this batch's header for a batch of `size` bytes holding `count` records, its CRC left zero.
     pub(super) fn write_header(&self, out: &mut Vec<u8>, size: usize, count: usize) {
+        // Only GZIP is ever written compressed; another codec's bits would mislabel plain records.
+        let codec = self.attributes.0 & 0x7;
+        let attributes = if codec == Compression::Gzip.bits() { self.attributes.0 } else { self.attributes.0 & !0x7 };
         out.extend_from_slice(&self.base_offset.to_be_bytes());
         out.extend_from_slice(&((size - LOG_OVERHEAD) as i32).to_be_bytes());
         out.extend_from_slice(&self.partition_leader_epoch.to_be_bytes());
         out.push(MAGIC as u8);
         out.extend_from_slice(&[0; 4]); // CRC, sealed once the records follow
-        out.extend_from_slice(&self.attributes.0.to_be_bytes());
+        out.extend_from_slice(&attributes.to_be_bytes());
         out.extend_from_slice(&self.last_offset_delta.to_be_bytes());
         out.extend_from_slice(&self.base_timestamp.to_be_bytes());
         out.extend_from_slice(&self.max_timestamp.to_be_bytes());
@@ -299,8 +325,8 @@ impl RecordBatch {
     /// Decodes the records of a batch whose header `BatchHeader::parse` already read (and CRC-checked) from
     /// exactly these bytes, so the CRC is not computed twice.
     pub fn decode_records(h: BatchHeader, buf: Bytes) -> Result<RecordBatch> {
-        let body = buf.slice(HEADER_LEN..);
-        let mut cursor = RecordCursor::new(&h, &buf)?;
+        let body = records_section(&h, &buf)?;
+        let mut cursor = RecordCursor::new(&h, &body)?;
         let mut records = Vec::with_capacity(cursor.len());
         while let Some(fields) = cursor.next()? {
             records.push(BatchRecord { offset_delta: fields.offset_delta, record: fields.to_record(&body)? });
@@ -334,6 +360,16 @@ impl RecordBatch {
     }
 }
 
+/// A batch's records section (everything after its header), decompressed if its attributes say so. `batch`
+/// holds exactly the batch, whose header `h` is; an uncompressed section is a slice of it, never a copy.
+pub fn records_section(h: &BatchHeader, batch: &Bytes) -> Result<Bytes> {
+    let section = batch.slice(HEADER_LEN..h.size());
+    match h.attributes.compression()? {
+        Compression::None => Ok(section),
+        codec => Ok(Bytes::from(super::compression::decompress(codec, &section)?)),
+    }
+}
+
 /// Reads a batch's records one by one, in place (see `RecordFields`), checking the format as it goes.
 pub struct RecordCursor<'a> {
     reader: Reader<'a>,
@@ -343,17 +379,9 @@ pub struct RecordCursor<'a> {
 }
 
 impl<'a> RecordCursor<'a> {
-    /// A cursor over the records of `buf`, a batch whose header `BatchHeader::parse` read (and CRC-checked).
-    pub fn new(h: &BatchHeader, buf: &'a [u8]) -> Result<RecordCursor<'a>> {
-        match h.attributes.compression()? {
-            Compression::None => {}
-            other => {
-                return Err(Error::UnsupportedCompressionType(format!(
-                    "{other:?} batches are not supported by franz yet; send uncompressed batches"
-                )))
-            }
-        }
-        let body = &buf[HEADER_LEN..];
+    /// A cursor over `body`, the records section (see [`records_section`]) of a batch whose header
+    /// `BatchHeader::parse` read (and CRC-checked).
+    pub fn new(h: &BatchHeader, body: &'a [u8]) -> Result<RecordCursor<'a>> {
         let left = usize::try_from(h.record_count)
             .ok()
             .filter(|&n| n <= body.len() / MIN_RECORD_LEN)
@@ -454,6 +482,36 @@ pub fn set_max_timestamp(batch: &mut [u8], timestamp_type: TimestampType, max_ti
     batch[ATTRIBUTES_AT..ATTRIBUTES_AT + 2].copy_from_slice(&attributes.to_be_bytes());
     batch[MAX_TIMESTAMP_AT..MAX_TIMESTAMP_AT + 8].copy_from_slice(&max_timestamp.to_be_bytes());
     seal_crc(batch);
+}
+
+/// `batch` (whose header is `h`) with its records compressed by `codec` instead (`Compression::None`: not at
+/// all): the same records, count, deltas, timestamps and producer fields, its length and CRC made anew. What a
+/// producer does to a batch it compresses, and a leader to one its topic's `compression.type` converts.
+pub fn recompressed(batch: &Bytes, h: &BatchHeader, codec: Compression) -> Result<Bytes> {
+    let section = records_section(h, batch)?;
+    let mut out = Vec::with_capacity(HEADER_LEN + section.len());
+    out.extend_from_slice(&batch[..HEADER_LEN]);
+    match codec {
+        Compression::None => out.extend_from_slice(&section),
+        codec => out.extend_from_slice(&super::compression::compress(codec, &section)?),
+    }
+    set_length(&mut out);
+    set_compression(&mut out, codec);
+    seal_crc(&mut out);
+    Ok(Bytes::from(out))
+}
+
+/// Sets batchLength to what follows it (before the CRC is sealed).
+fn set_length(batch: &mut [u8]) {
+    let length = (batch.len() - LOG_OVERHEAD) as i32;
+    batch[8..LOG_OVERHEAD].copy_from_slice(&length.to_be_bytes());
+}
+
+/// Sets the codec bits of the attributes (before the CRC is sealed).
+fn set_compression(batch: &mut [u8], codec: Compression) {
+    let old = i16::from_be_bytes([batch[ATTRIBUTES_AT], batch[ATTRIBUTES_AT + 1]]);
+    let attributes = (old & !0x7) | codec.bits();
+    batch[ATTRIBUTES_AT..ATTRIBUTES_AT + 2].copy_from_slice(&attributes.to_be_bytes());
 }
 
 pub(super) fn seal_crc(batch: &mut [u8]) {

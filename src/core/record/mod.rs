@@ -1,14 +1,16 @@
 //! Records and Kafka's RecordBatch v2 codec.
 
 mod batch;
+mod compression;
 mod encoded;
 mod single;
 mod wire;
 
 pub use batch::{
-    decode_batches, partition_leader_epoch, producer_fields, set_base_offset, set_max_timestamp,
-    set_partition_leader_epoch, split_batches, table_checksum, Attributes, BatchHeader, BatchRecord, Compression,
-    RecordBatch, RecordCursor, TimestampType, HEADER_LEN, LOG_OVERHEAD, MAGIC,
+    decode_batches, partition_leader_epoch, producer_fields, recompressed, records_section, set_base_offset,
+    set_max_timestamp, set_partition_leader_epoch, split_batches, table_checksum, Attributes, BatchHeader, BatchRecord,
+    Compression, RecordBatch, RecordCursor, TimestampType, HEADER_LEN, LOG_OVERHEAD, MAGIC,
 };
+pub use compression::MAX_DECOMPRESSED_BYTES;
 pub use encoded::EncodedRecords;
 pub use single::{Header, Record, RecordFields};

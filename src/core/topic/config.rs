@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use crate::core::error::{Error, Result};
-use crate::core::record::TimestampType;
+use crate::core::record::{Compression, TimestampType};
 
 /// One described config: what `kafka-configs --describe` and KafkaJS's `describeConfigs` show.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +23,27 @@ pub struct CleanupPolicy {
     pub compact: bool,
 }
 
+/// `compression.type`: what the leader stores. `Producer` keeps each batch as its producer compressed it; the
+/// others convert every batch that comes otherwise (franz supports GZIP among Kafka's codecs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CompressionType {
+    #[default]
+    Producer,
+    Uncompressed,
+    Gzip,
+}
+
+impl CompressionType {
+    /// The codec a batch must have here, if the topic names one.
+    pub fn codec(self) -> Option<Compression> {
+        match self {
+            CompressionType::Producer => None,
+            CompressionType::Uncompressed => Some(Compression::None),
+            CompressionType::Gzip => Some(Compression::Gzip),
+        }
+    }
+}
+
 /// A topic's configuration. `Default` gives Kafka's broker defaults.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TopicConfig {
@@ -33,6 +54,7 @@ pub struct TopicConfig {
     /// `segment.bytes`: franz stores one value per batch, so this bounds one request's record set.
     pub segment_bytes: i32,
     pub cleanup_policy: CleanupPolicy,
+    pub compression_type: CompressionType,
     /// `max.message.bytes`: the largest batch the topic accepts.
     pub max_message_bytes: i32,
     /// `min.insync.replicas`: the ISR size an `acks=all` write needs.
@@ -69,6 +91,7 @@ impl Default for TopicConfig {
             retention_bytes: -1,
             segment_bytes: 1 << 30,
             cleanup_policy: CleanupPolicy { delete: true, compact: false },
+            compression_type: CompressionType::Producer,
             max_message_bytes: 1_048_588,
             min_insync_replicas: 1,
             message_timestamp_type: TimestampType::CreateTime,
@@ -98,7 +121,7 @@ impl TopicConfig {
         })?;
         match key {
             "cleanup.policy" => self.cleanup_policy = parse_cleanup_policy(value)?,
-            "compression.type" => parse_compression_type(value)?,
+            "compression.type" => self.compression_type = parse_compression_type(value)?,
             "delete.retention.ms" => self.delete_retention_ms = parse_int(key, value, 0, i64::MAX)?,
             "max.message.bytes" => self.max_message_bytes = parse_int(key, value, 0, i32::MAX.into())? as i32,
             "message.timestamp.type" => {
@@ -149,7 +172,12 @@ impl TopicConfig {
                 (false, true) => "compact".into(),
                 _ => "delete".into(),
             },
-            "compression.type" => "producer".into(),
+            "compression.type" => match self.compression_type {
+                CompressionType::Producer => "producer",
+                CompressionType::Uncompressed => "uncompressed",
+                CompressionType::Gzip => "gzip",
+            }
+            .into(),
             "delete.retention.ms" => self.delete_retention_ms.to_string(),
             "max.message.bytes" => self.max_message_bytes.to_string(),
             "message.timestamp.type" => format!("{:?}", self.message_timestamp_type),
@@ -208,12 +236,13 @@ fn parse_cleanup_policy(value: &str) -> Result<CleanupPolicy> {
     Ok(policy)
 }
 
-/// franz stores what producers send; only uncompressed data is supported so far.
-fn parse_compression_type(value: &str) -> Result<()> {
+fn parse_compression_type(value: &str) -> Result<CompressionType> {
     match value {
-        "producer" | "uncompressed" => Ok(()),
-        "gzip" | "snappy" | "lz4" | "zstd" => Err(Error::UnsupportedCompressionType(format!(
-            "compression.type={value} is a Kafka codec franz does not support yet; use producer or uncompressed"
+        "producer" => Ok(CompressionType::Producer),
+        "uncompressed" => Ok(CompressionType::Uncompressed),
+        "gzip" => Ok(CompressionType::Gzip),
+        "snappy" | "lz4" | "zstd" => Err(Error::UnsupportedCompressionType(format!(
+            "compression.type={value} is a Kafka codec franz does not support; use producer, uncompressed or gzip"
         ))),
         _ => Err(invalid("compression.type", value, "expected producer, uncompressed, gzip, snappy, lz4 or zstd")),
     }
