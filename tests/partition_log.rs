@@ -245,6 +245,23 @@ fn compaction_keeps_the_latest_value_per_key_at_its_offset() {
 }
 
 #[test]
+fn compaction_rewrites_gzip_batches_as_gzip_and_time_lookups_read_them() {
+    let config = compacted_config();
+    let mut log = PartitionLog::new();
+    let gzip = |records| {
+        let bytes = batch(records);
+        recompressed(&bytes, &BatchHeader::parse(&bytes).unwrap(), Compression::Gzip).unwrap()
+    };
+    append(&mut log, &gzip(vec![Record::keyed("a", "1", T0), Record::keyed("b", "1", T0 + 10)]), &config, T0);
+    append(&mut log, &gzip(vec![Record::keyed("a", "2", T0 + 20)]), &config, T0);
+    let found = log.list_offset(OffsetSpec::Timestamp(T0 + 5)).unwrap();
+    assert_eq!(found.map(|f| f.offset), Some(1), "a time lookup inside a GZIP batch");
+    log.compact(&config, T0).unwrap();
+    assert_eq!(consume(&log, 0), vec![(1, Some(Bytes::from("1"))), (2, Some(Bytes::from("2")))]);
+    assert_eq!(codecs(&log), [Compression::Gzip, Compression::Gzip], "the rewritten batch is GZIP still");
+}
+
+#[test]
 fn compaction_waits_for_the_dirty_ratio() {
     let config = compacted_config();
     let mut log = PartitionLog::new();
