@@ -63,11 +63,10 @@ pub fn each_fetched(
                 CrcCheck::Check => BatchHeader::parse(&chunk[at..])?,
                 CrcCheck::Trust => BatchHeader::parse_without_crc(&chunk[at..])?,
             };
-            let bytes = match h.attributes.compression()? {
-                Compression::None => chunk.slice(at + HEADER_LEN..at + h.size()),
-                _ => records_section(&h, &chunk.slice(at..at + h.size()))?,
+            let (bytes, in_chunk) = match h.attributes.compression()? {
+                Compression::None => (chunk.slice(at + HEADER_LEN..at + h.size()), Some((i, at + HEADER_LEN))),
+                _ => (records_section(&h, &chunk.slice(at..at + h.size()))?, None),
             };
-            let in_chunk = (h.attributes.compression()? == Compression::None).then_some((i, at + HEADER_LEN));
             let section = Section { batch, in_chunk, bytes: &bytes };
             batch += 1;
             let mut cursor = RecordCursor::new(&h, &bytes)?;
