@@ -69,7 +69,8 @@ test('3 producer workers and 2 consumer workers in one group through a broker-ho
       c.on('consumed', (r) => records.push(...r.records));
       return { c, records };
     });
-    const producers = [1, 2, 3].map((id) => w.spawnProducer(host, { topic: 'clicks', rate: 0, count: 1000, key: `w${id}-{n}`, keySpace: 7, value: `w${id}:{n}` }));
+    // The second producer compresses its sends with GZIP: its records read back as any others.
+    const producers = [1, 2, 3].map((id) => w.spawnProducer(host, { topic: 'clicks', rate: 0, count: 1000, key: `w${id}-{n}`, keySpace: 7, value: `w${id}:{n}`, compression: id === 2 ? 1 : 0 }));
     const acked = (await Promise.all(producers.map((p) => p.done))).reduce((n, r) => n + r.acked, 0);
     await h.until(() => consumers.reduce((n, { records }) => n + records.length, 0) >= 3000, 10000, 'the group to read everything');
     await h.sleep(300); // anything read twice would show now

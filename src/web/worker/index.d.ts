@@ -53,6 +53,8 @@ export interface ProducerWorkerOptions {
   idempotent?: boolean;
   /** Most records in one send. Default 100. */
   batchSize?: number;
+  /** A `CompressionTypes` value for every send: 1 (GZIP) compresses. Default 0 (none). */
+  compression?: number;
 }
 
 export interface ConsumerWorkerOptions {

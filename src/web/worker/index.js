@@ -168,7 +168,8 @@ class ClientWorker {
 }
 
 /** A producer worker: `{ topic, rate = 10 (records/s, 0 = flat out), count = Infinity, key = 'key-{n}' (null:
- * no key), keySpace = 10, value = 'message {n}', acks = -1, idempotent = false, batchSize = 100 }`. */
+ * no key), keySpace = 10, value = 'message {n}', acks = -1, idempotent = false, batchSize = 100,
+ * compression = 0 (1: GZIP) }`. */
 export function spawnProducer(host, options) {
   return new ClientWorker(host, './producer.js', options, 'done');
 }
