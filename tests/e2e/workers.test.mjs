@@ -275,7 +275,9 @@ test('garbage sent to the broker-host worker gets error answers, and other clien
     await producer.connect();
     const sent = await producer.send({ topic: 't', messages: [{ value: 'fine' }] });
     await h.until(() => answers.length >= 5, 3000, 'five answers');
-    return { answers, sent, high: (await kafka.admin().fetchTopicOffsets('t'))[0].high };
+    // A logCreator cannot cross to the host's worker: a clear error rather than a DataCloneError.
+    const logCreator = await w.BrokerHost.start({ cluster: 'logged', logCreator: () => () => {} }).then(() => null, (e) => [e.name, e.type, e.message]);
+    return { answers, sent, high: (await kafka.admin().fetchTopicOffsets('t'))[0].high, logCreator };
   });
   const byId = new Map(result.answers.map((a) => [a.id, a]));
   assert.equal(byId.get(1).body[0].error.type, 'CORRUPT_MESSAGE', 'a batch with a bad CRC');
@@ -284,6 +286,8 @@ test('garbage sent to the broker-host worker gets error answers, and other clien
   assert.equal(result.answers.filter((a) => a.id === null && a.error?.type === 'INVALID_REQUEST').length, 2, 'envelopes without an id');
   assert.equal(result.sent[0].baseOffset, '0', 'the other client was served');
   assert.equal(result.high, '1', 'nothing of the garbage was written');
+  assert.deepEqual(result.logCreator?.slice(0, 2), ['TypeError', 'INVALID_REQUEST']);
+  assert.match(result.logCreator[2], /cannot take logCreator/);
 });
 
 test('a byte changed between host and consumer: a consumer with checkCrcs gets CORRUPT_MESSAGE; by default, as KafkaJS, it reads on', async () => {

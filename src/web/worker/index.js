@@ -28,6 +28,10 @@ export class BrokerHost {
 
   /** Starts a host worker on `config` (Kafka.open's). `clientTimeout`: how long a silent client is kept. */
   static async start(config = {}, { clientTimeout } = {}) {
+    if (config.logCreator != null) {
+      const err = new TypeError("franz: BrokerHost.start cannot take logCreator (a function cannot cross to the host's worker); listen to 'warning' events instead");
+      throw Object.assign(err, { type: 'INVALID_REQUEST', code: 42, retriable: false });
+    }
     const host = new BrokerHost(config, clientTimeout);
     await host.#boot();
     return host;
