@@ -40,13 +40,7 @@ impl ProduceData {
     pub fn compressed(self, codec: Compression) -> Result<ProduceData> {
         match (self, codec) {
             (ProduceData::Records { records, producer }, codec) if codec != Compression::None => {
-                let (_, bytes) = records.seal(0..records.len(), |batch| {
-                    if let Some(p) = &producer {
-                        p.stamp(batch);
-                    }
-                });
-                let header = BatchHeader::parse_without_crc(&bytes)?;
-                Ok(ProduceData::Batches(recompressed(&bytes, &header, codec)?))
+                Ok(ProduceData::Batches(sealed_batch(&records, producer.as_ref(), codec)?))
             }
             (data, _) => Ok(data),
         }
@@ -61,6 +55,20 @@ impl ProduceData {
                 log.append_records_as_leader(&records, producer, epoch, config, now_ms)
             }
         }
+    }
+}
+
+/// `records` sealed as one RecordBatch v2, as a producer sends them: with its producer fields, if idempotent,
+/// and its records compressed by `codec`.
+pub fn sealed_batch(records: &EncodedRecords, producer: Option<&ProducerBatch>, codec: Compression) -> Result<Bytes> {
+    let (_, bytes) = records.seal(0..records.len(), |batch| {
+        if let Some(p) = producer {
+            p.stamp(batch);
+        }
+    });
+    match codec {
+        Compression::None => Ok(bytes),
+        codec => recompressed(&bytes, &BatchHeader::parse_without_crc(&bytes)?, codec),
     }
 }
 

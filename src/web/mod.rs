@@ -34,7 +34,6 @@ pub use producer::{CompressionTypes, Producer};
 
 use crate::core::error::Error;
 use crate::core::partitioner;
-use crate::core::record::{recompressed, BatchHeader, Compression};
 
 /// franz's version, from Cargo.toml.
 #[wasm_bindgen]
@@ -55,13 +54,7 @@ pub fn record_batch(
     // One batch of them all, whatever partitions they name.
     let mut parts = crate::core::client::encode_packed(&packed, now, |_, _| Ok(0)).map_err(|e| error::to_js(&e))?;
     let records = parts.remove(&0).unwrap_or_default();
-    let (_, sealed) = records.seal(0..records.len(), |_| {});
-    let bytes = match codec {
-        Compression::None => sealed,
-        codec => {
-            BatchHeader::parse(&sealed).and_then(|h| recompressed(&sealed, &h, codec)).map_err(|e| error::to_js(&e))?
-        }
-    };
+    let bytes = crate::core::protocol::sealed_batch(&records, None, codec).map_err(|e| error::to_js(&e))?;
     Ok(js_sys::Uint8Array::from(&bytes[..]))
 }
 

@@ -147,13 +147,13 @@ impl ProducerStates {
         }
     }
 
-    /// Forgets batches at or after `offset` (the log was truncated there).
     /// The log now starts at `offset`: producers whose every batch lies before it are forgotten (Kafka's
     /// `evictUnretainedProducers`).
     pub fn forget_before(&mut self, offset: i64) {
         self.0.retain(|_, e| e.batches.back().is_some_and(|b| b.last_offset >= offset));
     }
 
+    /// Forgets batches at or after `offset` (the log was truncated there).
     pub fn truncate(&mut self, offset: i64) {
         for entry in self.0.values_mut() {
             entry.batches.retain(|b| b.last_offset < offset);

@@ -272,14 +272,10 @@ impl RecordBatch {
         }
         debug_assert_eq!(out.len(), size);
         if self.attributes.compression() == Ok(Compression::Gzip) {
-            // GZIP cannot fail into memory; a batch it could not compress would stay uncompressed (write_header).
-            if let Ok(packed) = super::compression::compress(Compression::Gzip, &out[HEADER_LEN..]) {
-                out.truncate(HEADER_LEN);
-                out.extend_from_slice(&packed);
-                set_length(&mut out);
-            } else {
-                set_compression(&mut out, Compression::None);
-            }
+            let packed = super::compression::gzip(&out[HEADER_LEN..]);
+            out.truncate(HEADER_LEN);
+            out.extend_from_slice(&packed);
+            set_length(&mut out);
         }
         seal_crc(&mut out);
         Bytes::from(out)

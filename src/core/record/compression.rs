@@ -43,9 +43,13 @@ pub fn compress(codec: Compression, data: &[u8]) -> Result<Vec<u8>> {
     if codec != Compression::Gzip {
         return Err(unsupported(codec));
     }
+    Ok(gzip(data))
+}
+
+/// `data` compressed with GZIP.
+pub fn gzip(data: &[u8]) -> Vec<u8> {
     let mut encoder = GzEncoder::new(Vec::with_capacity(data.len() / 2), flate2::Compression::default());
-    // Writing into a Vec cannot fail.
-    encoder.write_all(data).and_then(|()| encoder.finish()).map_err(|e| Error::UnknownServerError(e.to_string()))
+    encoder.write_all(data).and_then(|()| encoder.finish()).expect("writing into a Vec cannot fail")
 }
 
 #[cfg(test)]
