@@ -159,37 +159,14 @@ impl Partitioner {
         partitions: u32,
         available: &[u32],
     ) -> Result<u32> {
-        if partitions == 0 {
-            return Err(Error::UnknownTopicOrPartition(format!("topic {topic} has no partitions")));
-        }
-        if let Some(p) = explicit {
-            return u32::try_from(p).ok().filter(|&p| p < partitions).ok_or_else(|| {
-                Error::UnknownTopicOrPartition(format!(
-                    "partition {p} does not exist: topic {topic} has partitions 0..{}",
-                    partitions - 1
-                ))
-            });
-        }
-        if let Some(key) = key {
-            return Ok(self.key_hash.partition(key, partitions));
-        }
-        let candidates = Candidates { available, partitions };
-        match self.strategy {
-            NullKeyStrategy::RoundRobin => {
-                // Called per record: the topic's counter is looked up, and a String made only on first use.
-                let counter = match self.next_round_robin.get_mut(topic) {
-                    Some(counter) => counter,
-                    None => self.next_round_robin.entry(topic.to_owned()).or_insert(0),
-                };
-                let chosen = candidates.get(*counter as usize % candidates.len());
-                *counter = counter.wrapping_add(1);
-                Ok(chosen)
-            }
-            NullKeyStrategy::Sticky => match self.sticky.get(topic) {
-                Some(&p) if candidates.contains(p) => Ok(p),
-                _ => Ok(self.stick_to_new_partition(topic, candidates)),
-            },
-        }
+        self.for_topic(topic, partitions, available).partition(key, explicit)
+    }
+
+    /// Chooses partitions for the records of one send to `topic`, as [`Self::partition`] does: the topic's
+    /// round-robin counter is looked up once for the send rather than once per record.
+    pub fn for_topic<'a>(&'a mut self, topic: &'a str, partitions: u32, available: &'a [u32]) -> TopicPartitioner<'a> {
+        let round_robin = self.next_round_robin.get(topic).copied();
+        TopicPartitioner { partitioner: self, topic, candidates: Candidates { available, partitions }, round_robin }
     }
 
     /// The producer closed a batch for `topic`: a sticky partitioner moves to another partition.
@@ -208,6 +185,61 @@ impl Partitioner {
         let chosen = choices[self.rng.below(choices.len())];
         self.sticky.insert(topic.to_owned(), chosen);
         chosen
+    }
+}
+
+/// A [`Partitioner`] placing the records of one send to one topic (see [`Partitioner::for_topic`]).
+pub struct TopicPartitioner<'a> {
+    partitioner: &'a mut Partitioner,
+    topic: &'a str,
+    candidates: Candidates<'a>,
+    /// The topic's round-robin counter while the send is placed; written back when it is done.
+    round_robin: Option<u32>,
+}
+
+impl TopicPartitioner<'_> {
+    /// Chooses the partition for one record (see [`Partitioner::partition`]).
+    pub fn partition(&mut self, key: Option<&[u8]>, explicit: Option<i32>) -> Result<u32> {
+        let (topic, partitions) = (self.topic, self.candidates.partitions);
+        if partitions == 0 {
+            return Err(Error::UnknownTopicOrPartition(format!("topic {topic} has no partitions")));
+        }
+        if let Some(p) = explicit {
+            return u32::try_from(p).ok().filter(|&p| p < partitions).ok_or_else(|| {
+                Error::UnknownTopicOrPartition(format!(
+                    "partition {p} does not exist: topic {topic} has partitions 0..{}",
+                    partitions - 1
+                ))
+            });
+        }
+        if let Some(key) = key {
+            return Ok(self.partitioner.key_hash.partition(key, partitions));
+        }
+        let candidates = self.candidates;
+        match self.partitioner.strategy {
+            NullKeyStrategy::RoundRobin => {
+                let counter = self.round_robin.get_or_insert(0);
+                let chosen = candidates.get(*counter as usize % candidates.len());
+                *counter = counter.wrapping_add(1);
+                Ok(chosen)
+            }
+            NullKeyStrategy::Sticky => match self.partitioner.sticky.get(topic) {
+                Some(&p) if candidates.contains(p) => Ok(p),
+                _ => Ok(self.partitioner.stick_to_new_partition(topic, candidates)),
+            },
+        }
+    }
+}
+
+impl Drop for TopicPartitioner<'_> {
+    fn drop(&mut self) {
+        let Some(next) = self.round_robin else { return };
+        match self.partitioner.next_round_robin.get_mut(self.topic) {
+            Some(counter) => *counter = next,
+            None => {
+                self.partitioner.next_round_robin.insert(self.topic.to_owned(), next);
+            }
+        }
     }
 }
 
@@ -344,6 +376,21 @@ mod tests {
         assert_eq!(seq, [0, 1, 2, 0, 1, 2]);
         let seq: Vec<u32> = (0..4).map(|_| p.partition("b", None, None, 3, &[0, 2]).unwrap()).collect();
         assert_eq!(seq, [0, 2, 0, 2]);
+    }
+
+    #[test]
+    fn a_send_placed_at_once_continues_the_topics_round_robin() {
+        let mut p = Partitioner::new(NullKeyStrategy::RoundRobin, 1);
+        assert_eq!(p.partition("a", None, None, 3, &[]).unwrap(), 0);
+        let mut send = p.for_topic("a", 3, &[]);
+        let placed: Vec<u32> = (0..4).map(|_| send.partition(None, None).unwrap()).collect();
+        assert_eq!(placed, [1, 2, 0, 1]);
+        // Keyed and explicit records in the send leave the counter alone, as they do one by one.
+        assert_eq!(send.partition(None, Some(0)).unwrap(), 0);
+        assert_eq!(send.partition(Some(b"k"), None).unwrap(), partition_for_key(b"k", 3));
+        drop(send);
+        assert_eq!(p.partition("a", None, None, 3, &[]).unwrap(), 2, "the send's count is kept for the next");
+        assert_eq!(p.for_topic("b", 3, &[]).partition(None, None).unwrap(), 0, "each topic counts alone");
     }
 
     #[test]

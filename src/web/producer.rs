@@ -381,9 +381,9 @@ impl State {
                 _ => None,
             };
             let mut partitioner = self.partitioner.borrow_mut();
+            let mut placing = partitioner.for_topic(&topic, count, &available);
             let batches = encode_packed(&packed, sent_ms, |key, explicit| {
-                let explicit = chosen.as_mut().map_or(explicit, Iterator::next);
-                partitioner.partition(&topic, key, explicit, count, &available)
+                placing.partition(key, chosen.as_mut().map_or(explicit, Iterator::next))
             })
             .map_err(to_js)?;
             pieces.extend(batches.into_iter().map(|(partition, records)| (topic.clone(), partition, records)));

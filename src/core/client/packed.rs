@@ -41,7 +41,12 @@ impl Cursor<'_> {
 
     /// A ref into the data area: where its bytes lie, or `None` for null.
     fn field(&mut self) -> Result<Option<Range<usize>>, Error> {
-        let (start, len) = (self.i32()?, self.i32()?);
+        let [a, b, c, d, e, f, g, h] = self.array()?;
+        self.range(i32::from_le_bytes([a, b, c, d]), i32::from_le_bytes([e, f, g, h]))
+    }
+
+    /// Where a ref's bytes lie (`start` -1: null), checked to be inside the data area.
+    fn range(&self, start: i32, len: i32) -> Result<Option<Range<usize>>, Error> {
         if start == -1 {
             return Ok(None);
         }
@@ -51,6 +56,42 @@ impl Cursor<'_> {
             (Some(f), Some(t)) if t <= self.buf.len() => Ok(Some(f..t)),
             _ => Err(malformed("a field points outside the data")),
         }
+    }
+}
+
+/// A message's fixed part (flags, partition, timestamp, key and value refs, header count), read in one go: a
+/// bounds check per field cost more than the fields.
+struct Fixed([u8; 33]);
+
+impl Fixed {
+    fn i32_at(&self, at: usize) -> i32 {
+        let b = &self.0;
+        i32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+    }
+
+    fn flags(&self) -> u8 {
+        self.0[0]
+    }
+
+    fn partition(&self) -> i32 {
+        self.i32_at(1)
+    }
+
+    fn timestamp(&self) -> f64 {
+        let b = &self.0;
+        f64::from_le_bytes([b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12]])
+    }
+
+    fn key(&self, c: &Cursor) -> Result<Option<Range<usize>>, Error> {
+        c.range(self.i32_at(13), self.i32_at(17))
+    }
+
+    fn value(&self, c: &Cursor) -> Result<Option<Range<usize>>, Error> {
+        c.range(self.i32_at(21), self.i32_at(25))
+    }
+
+    fn header_count(&self) -> i32 {
+        self.i32_at(29)
     }
 }
 
@@ -71,12 +112,9 @@ pub fn encode(
     let mut headers: Vec<(Range<usize>, Option<Range<usize>>)> = Vec::new();
     let at = |r: Option<Range<usize>>| r.map(|r| &buf[r]);
     for _ in 0..count {
-        let flags = c.array::<1>()?[0];
-        let partition = c.i32()?;
-        let timestamp = f64::from_le_bytes(c.array()?) as i64;
-        let key = c.field()?;
-        let value = c.field()?;
-        let header_count = c.i32()?;
+        let fixed = Fixed(c.array()?);
+        let (flags, partition, timestamp) = (fixed.flags(), fixed.partition(), fixed.timestamp() as i64);
+        let (key, value, header_count) = (fixed.key(&c)?, fixed.value(&c)?, fixed.header_count());
         headers.clear();
         for _ in 0..header_count {
             let name = c.field()?.unwrap_or(0..0);

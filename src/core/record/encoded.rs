@@ -9,8 +9,8 @@ use std::ops::Range;
 use bytes::Bytes;
 
 use super::batch::{seal_crc, seal_crc_of_parts, RecordBatch, HEADER_LEN, LOG_OVERHEAD};
-use super::single::{nullable_len, put_nullable, Record};
-use super::wire::{put_varint, put_varlong, varint_len, varlong_len};
+use super::single::{nullable_len, Record};
+use super::wire::{varint_len, varlong_len, Staged};
 
 /// Where one record lies in [`EncodedRecords`]'s bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,15 +57,19 @@ impl EncodedRecords {
             + nullable_len(value)
             + varint_len(header_count)
             + headers.clone().map(|(name, v)| nullable_len(Some(name)) + nullable_len(v)).sum::<usize>();
-        self.begin(timestamp, fields_len);
-        let fields_at = self.bytes.len();
-        put_nullable(&mut self.bytes, key);
-        put_nullable(&mut self.bytes, value);
-        put_varint(&mut self.bytes, header_count);
+        let timestamp_delta = timestamp.wrapping_sub(self.base_timestamp().unwrap_or(timestamp));
+        let mut staged = Staged::default();
+        stage_prefix(&mut staged, self.entries.len() as i32, timestamp_delta, fields_len);
+        let fields_at = self.bytes.len() + staged.len();
+        self.bytes.reserve(staged.len() + fields_len);
+        stage_nullable(&mut staged, &mut self.bytes, key);
+        stage_nullable(&mut staged, &mut self.bytes, value);
+        staged.varint(header_count);
         for (name, v) in headers {
-            put_nullable(&mut self.bytes, Some(name));
-            put_nullable(&mut self.bytes, v);
+            stage_nullable(&mut staged, &mut self.bytes, Some(name));
+            stage_nullable(&mut staged, &mut self.bytes, v);
         }
+        staged.flush(&mut self.bytes);
         self.end(fields_at, timestamp);
     }
 
@@ -206,12 +210,35 @@ fn record_len(offset_delta: i32, timestamp_delta: i64, fields_len: usize) -> usi
 
 /// Writes a record's length prefix, attributes and deltas, for encoded fields of `fields_len` bytes.
 fn write_prefix(out: &mut Vec<u8>, offset_delta: i32, timestamp_delta: i64, fields_len: usize) {
-    let body = body_len(offset_delta, timestamp_delta, fields_len);
-    out.reserve(varint_len(body as i32) + body);
-    put_varint(out, body as i32);
-    out.push(0); // record attributes: unused by every Kafka version so far
-    put_varlong(out, timestamp_delta);
-    put_varint(out, offset_delta);
+    let mut staged = Staged::default();
+    stage_prefix(&mut staged, offset_delta, timestamp_delta, fields_len);
+    out.reserve(staged.len() + fields_len);
+    staged.flush(out);
+}
+
+/// Stages a record's length prefix, attributes and deltas (at most 21 bytes).
+fn stage_prefix(staged: &mut Staged, offset_delta: i32, timestamp_delta: i64, fields_len: usize) {
+    staged.varint(body_len(offset_delta, timestamp_delta, fields_len) as i32);
+    staged.byte(0); // record attributes: unused by every Kafka version so far
+    staged.varlong(timestamp_delta);
+    staged.varint(offset_delta);
+}
+
+/// Stages a nullable field's length; its bytes, if any, go straight to `out` after what is staged.
+fn stage_nullable(staged: &mut Staged, out: &mut Vec<u8>, field: Option<&[u8]>) {
+    match field {
+        None => staged.varint(-1),
+        Some(b) => {
+            staged.varint(b.len() as i32);
+            if !b.is_empty() {
+                staged.flush(out);
+                out.extend_from_slice(b);
+            }
+        }
+    }
+    if staged.len() > Staged::ROOM - 16 {
+        staged.flush(out);
+    }
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

@@ -33,6 +33,57 @@ fn zigzag64(v: i64) -> u64 {
     ((v << 1) ^ (v >> 63)) as u64
 }
 
+/// Varints and bytes gathered on the stack and appended to a buffer in one go: a record's prefix is a handful of
+/// one- or two-byte varints, and a `Vec` push per byte (a capacity check and a length update each) cost more
+/// than writing them.
+pub struct Staged {
+    buf: [u8; Staged::ROOM],
+    len: usize,
+}
+
+impl Default for Staged {
+    fn default() -> Self {
+        Staged { buf: [0; Staged::ROOM], len: 0 }
+    }
+}
+
+impl Staged {
+    /// Room for four varlongs and a few bytes: callers append (`flush`) before they could run out.
+    pub const ROOM: usize = 48;
+
+    pub fn byte(&mut self, b: u8) {
+        self.buf[self.len] = b;
+        self.len += 1;
+    }
+
+    pub fn varint(&mut self, value: i32) {
+        self.unsigned(zigzag32(value) as u64);
+    }
+
+    pub fn varlong(&mut self, value: i64) {
+        self.unsigned(zigzag64(value));
+    }
+
+    fn unsigned(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.byte((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.byte(v as u8);
+    }
+
+    /// How many bytes are staged.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Appends what is staged to `out`, and starts over.
+    pub fn flush(&mut self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.buf[..self.len]);
+        self.len = 0;
+    }
+}
+
 fn put_unsigned_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
