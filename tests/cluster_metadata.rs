@@ -201,3 +201,34 @@ fn lag_is_what_consumers_can_read_that_the_group_has_not_committed() {
     assert_eq!(lag(None, 4, 10), 6, "nothing committed: everything readable");
     assert_eq!(lag(Some(12), 0, 10), 0, "a commit past the high watermark is no negative lag");
 }
+
+#[test]
+fn a_cluster_in_memory_refuses_writes_past_its_memory_limit_and_takes_them_once_memory_is_freed() {
+    let mut c = Cluster::new(3, 1);
+    c.create_topic(&NewTopic::new("a", 2, 3), false).unwrap();
+    let batch = |i: i64| RecordBatch::from_records(vec![Record::new(vec![b'v'; 1000], T0 + i)]).encode();
+    let size = batch(0).len();
+    // Room for four batches: the followers' copies share their leader's bytes, so each counts once.
+    c.set_memory_limit(Some(4 * size + size / 2));
+    for i in 0..4 {
+        c.produce("a", (i % 2) as i32, &batch(i), T0 + i).unwrap();
+    }
+    assert_eq!(c.bytes_in_memory(), 4 * size);
+    let full = c.produce("a", 0, &batch(9), T0 + 9).unwrap_err();
+    assert_eq!(full.name(), "KAFKA_STORAGE_ERROR");
+    assert!(full.retriable(), "a full broker may take the write later, as retention frees memory");
+    assert!(full.detail().contains("memoryLimitBytes"), "{full}");
+    let p = &c.describe_topic("a").unwrap().partitions[0];
+    assert_eq!(p.high_watermark, 2, "nothing of the refused write is in the log");
+    assert!(p.replica_log_end_offsets.iter().all(|&leo| leo == 2), "nor in any replica: {p:?}");
+    // Deleting records frees their batches, and the write goes through.
+    c.delete_records("a", 0, 2, T0 + 10).unwrap();
+    c.tick(T0 + 11).unwrap();
+    assert_eq!(c.bytes_in_memory(), 2 * size);
+    assert_eq!(c.produce("a", 0, &batch(12), T0 + 12).unwrap().base_offset, 2);
+    // Without a limit (the default, and any cluster in storage), nothing is refused.
+    c.set_memory_limit(None);
+    for i in 0..10 {
+        c.produce("a", 1, &batch(20 + i), T0 + 20 + i).unwrap();
+    }
+}

@@ -42,6 +42,8 @@ extern "C" {
     async fn compressed_sends(kafka: JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = customPartitioners)]
     async fn custom_partitioners(kafka: JsValue, partitioners: JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = memoryLimitBoundsALogInMemory)]
+    async fn memory_limit_bounds_a_log_in_memory(api: &JsValue) -> Result<JsValue, JsValue>;
 }
 
 #[wasm_bindgen(module = "/tests/web/host.js")]
@@ -180,6 +182,11 @@ async fn through_a_port_delete_topic_records_moves_the_log_start() {
 #[wasm_bindgen_test]
 async fn log_lines_go_to_the_apps_log_creator_within_the_log_level() {
     ok(logs_go_where_asked(&api().object).await);
+}
+
+#[wasm_bindgen_test]
+async fn a_cluster_in_memory_refuses_writes_past_its_memory_limit() {
+    ok(memory_limit_bounds_a_log_in_memory(&api().object).await);
 }
 
 #[wasm_bindgen_test]

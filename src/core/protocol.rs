@@ -46,6 +46,14 @@ impl ProduceData {
         }
     }
 
+    /// Its size: the bytes it adds to a log (before a leader converts its compression).
+    pub fn size(&self) -> usize {
+        match self {
+            ProduceData::Batches(bytes) => bytes.len(),
+            ProduceData::Records { records, .. } => records.batch_bytes(),
+        }
+    }
+
     /// The leader's append of this data at `now_ms`: a client's bytes checked as Kafka's `LogValidator` does, or
     /// records the leader batches and seals itself.
     pub fn leader_append(self, now_ms: i64) -> impl FnOnce(&mut PartitionLog, i32, &TopicConfig) -> Result<AppendInfo> {

@@ -14,6 +14,12 @@ export interface KafkaConfig {
   durability?: 'relaxed' | 'strict';
   /** Kafka's auto.create.topics.enable. Default false. */
   autoCreateTopics?: boolean;
+  /**
+   * For a cluster that lives in memory ('memory', or 'auto' without IndexedDB): what its logs may hold, in bytes
+   * (each partition counted once). A write past it gets KAFKA_STORAGE_ERROR, as on a full disk, instead of the tab
+   * running out of memory. Default 1 GiB; -1 for no limit.
+   */
+  memoryLimitBytes?: number;
   /** Seed for replica placement, so a run replays. */
   seed?: number;
   /** Each broker's rack (availability zone), in broker order, for follower fetching (KIP-392). */

@@ -172,8 +172,14 @@ pub(crate) struct OpenConfig {
     seed: u64,
     /// Each broker's rack, in broker order (KIP-392 follower fetching).
     racks: Option<Vec<Option<String>>>,
+    /// What the logs of a cluster that lives in memory may hold (`memoryLimitBytes`); `None` for no limit.
+    memory_limit: Option<usize>,
     log: Rc<Logger>,
 }
+
+/// `memoryLimitBytes` when none is given: a quarter of what wasm32 can address, so that a runaway producer gets
+/// KAFKA_STORAGE_ERROR long before the tab runs out of memory (a tab that filled its logs to ~3.9 GB crashed).
+const DEFAULT_MEMORY_LIMIT_BYTES: usize = 1 << 30;
 
 pub(crate) fn open_config(config: &JsValue) -> Result<OpenConfig, JsValue> {
     let brokers = js::opt_int::<i32>(config, "brokers", "brokers")?.unwrap_or(3);
@@ -192,7 +198,18 @@ pub(crate) fn open_config(config: &JsValue) -> Result<OpenConfig, JsValue> {
             return Err(error::type_error(&format!("durability must be 'relaxed' or 'strict', got {other:?}")))
         }
     };
+    let memory_limit = match js::opt_int::<i64>(config, "memoryLimitBytes", "memoryLimitBytes")? {
+        None => Some(DEFAULT_MEMORY_LIMIT_BYTES),
+        Some(-1) => None,
+        Some(n) if n > 0 => Some(usize::try_from(n).unwrap_or(usize::MAX)),
+        Some(n) => {
+            return Err(error::type_error(&format!(
+                "memoryLimitBytes must be a positive number of bytes (or -1 for no limit), got {n}"
+            )))
+        }
+    };
     Ok(OpenConfig {
+        memory_limit,
         log: Logger::from_config(config)?,
         cluster: js::opt_string(config, "cluster", "cluster")?.unwrap_or_else(|| "default".into()),
         brokers,
@@ -224,7 +241,9 @@ pub(crate) async fn open_local(c: OpenConfig) -> Result<Rc<Inner>, JsValue> {
             if c.storage == "auto" {
                 warnings.push("IndexedDB is unavailable here (private mode?): this cluster lives in memory only and is gone on reload".into());
             }
-            (None, None, Cluster::new(c.brokers, c.seed))
+            let mut cluster = Cluster::new(c.brokers, c.seed);
+            cluster.set_memory_limit(c.memory_limit);
+            (None, None, cluster)
         }
     };
     let mut cluster = cluster;
@@ -312,7 +331,7 @@ async fn open_durable(
 #[wasm_bindgen]
 impl Kafka {
     /// Opens a cluster: `{ clientId?, cluster = 'default', brokers = 3, storage = 'indexeddb' | 'memory' |
-    /// 'auto', durability = 'relaxed' | 'strict', autoCreateTopics = false, seed? }`.
+    /// 'auto', durability = 'relaxed' | 'strict', autoCreateTopics = false, memoryLimitBytes = 1 GiB, seed? }`.
     #[wasm_bindgen(unchecked_return_type = "Promise<Kafka>")]
     pub fn open(#[wasm_bindgen(unchecked_param_type = "KafkaConfig")] config: JsValue) -> Promise {
         future_to_promise(async move {

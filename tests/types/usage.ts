@@ -16,6 +16,9 @@ export async function example(): Promise<void> {
   quiet.logger().setLogLevel(logLevel.DEBUG);
   // @ts-expect-error a level is one of logLevel's
   await Kafka.open({ cluster: 'bad-level', logLevel: 'loud' });
+  await Kafka.open({ cluster: 'bounded', storage: 'memory', memoryLimitBytes: 256 * 2 ** 20 });
+  // @ts-expect-error a memory limit is a number of bytes
+  await Kafka.open({ cluster: 'bounded', storage: 'memory', memoryLimitBytes: '256MB' });
   const admin = kafka.admin();
   const created: boolean = await admin.createTopics({
     topics: [{ topic: 'orders', numPartitions: 3, replicationFactor: 3, configEntries: [{ name: 'retention.ms', value: '60000' }] }],

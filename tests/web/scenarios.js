@@ -456,3 +456,30 @@ export async function compressedSends(kafka) {
   await rejects(admin.createTopics({ topics: [{ topic: 'z', configEntries: [{ name: 'compression.type', value: 'zstd' }] }] }), { type: 'UNSUPPORTED_COMPRESSION_TYPE' }, 'a zstd topic');
   return true;
 }
+
+/** A cluster in memory bounds what its logs hold (`memoryLimitBytes`): a send past it is refused with
+ * KAFKA_STORAGE_ERROR and writes nothing, and goes through once deleted records have freed memory. */
+export async function memoryLimitBoundsALogInMemory({ open }) {
+  await rejects(open({ cluster: 'mem-zero', storage: 'memory', memoryLimitBytes: 0 }), { name: 'TypeError', message: 'memoryLimitBytes must be a positive number of bytes (or -1 for no limit), got 0' }, 'a zero limit');
+  await rejects(open({ cluster: 'mem-word', storage: 'memory', memoryLimitBytes: 'lots' }), { name: 'TypeError', message: 'memoryLimitBytes' }, 'a limit that is not a number');
+  const kafka = await open({ cluster: 'mem-limit', storage: 'memory', brokers: 3, memoryLimitBytes: 350_000 });
+  const admin = kafka.admin();
+  await admin.createTopics({ topics: [{ topic: 't', numPartitions: 1, replicationFactor: 3 }] });
+  const impatient = kafka.producer({ retry: { retries: 0 } });
+  await impatient.connect();
+  const value = new Uint8Array(100_000).fill(1);
+  await impatient.send({ topic: 't', messages: [{ value }] });
+  await impatient.send({ topic: 't', messages: [{ value }, { value }] });
+  await rejects(impatient.send({ topic: 't', messages: [{ value }] }), { type: 'KAFKA_STORAGE_ERROR', code: 56, retriable: true, message: 'memoryLimitBytes' }, 'a send past the limit');
+  eq((await admin.fetchTopicOffsets('t')).map((p) => p.high), ['3'], 'nothing of the refused send was written');
+  // Deleted records free their memory, and the same send goes through.
+  await admin.deleteTopicRecords({ topic: 't', partitions: [{ partition: 0, offset: -1 }] });
+  const sent = await impatient.send({ topic: 't', messages: [{ value }, { value }, { value }] });
+  eq(sent.map((m) => m.baseOffset), ['3'], 'written after the deleted records');
+  const unlimited = await open({ cluster: 'mem-unlimited', storage: 'memory', brokers: 1, memoryLimitBytes: -1 });
+  await unlimited.admin().createTopics({ topics: [{ topic: 't' }] });
+  const free = unlimited.producer({ retry: { retries: 0 } });
+  await free.connect();
+  for (let i = 0; i < 5; i++) await free.send({ topic: 't', messages: [{ value }] });
+  for (const k of [kafka, unlimited]) await k.close();
+}

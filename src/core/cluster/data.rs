@@ -121,7 +121,39 @@ impl Cluster {
         acks: i16,
         now_ms: i64,
     ) -> Result<ProduceResult> {
+        self.check_memory_limit(data.size())?;
         self.produce_with(topic, partition, acks, now_ms, data.leader_append(now_ms))
+    }
+
+    /// Bounds what a cluster that lives in memory only keeps: a write that would take its logs past `limit`
+    /// bytes is refused with `KAFKA_STORAGE_ERROR`, as a broker whose disk is full refuses it, instead of the
+    /// tab running out of memory. A cluster in storage keeps only a window of its logs in memory, so the limit
+    /// does not apply to one.
+    pub fn set_memory_limit(&mut self, limit: Option<usize>) {
+        self.memory_limit_bytes = limit;
+    }
+
+    /// The bytes this cluster's logs hold: each partition's once, as its followers share its leader's batches.
+    pub fn bytes_in_memory(&self) -> usize {
+        let partitions = self.topics.values().flat_map(|t| (0..t.partition_count).map(move |p| (t.name.as_str(), p)));
+        let held = |(topic, p): (&str, u32)| {
+            let replicas = self.brokers.keys().filter_map(|&b| self.replica_log(topic, p, b));
+            replicas.map(PartitionLog::size_bytes).max().unwrap_or(0)
+        };
+        partitions.map(held).sum()
+    }
+
+    fn check_memory_limit(&self, incoming: usize) -> Result<()> {
+        let Some(limit) = self.memory_limit_bytes.filter(|_| self.journal.is_none()) else { return Ok(()) };
+        let held = self.bytes_in_memory();
+        if held.saturating_add(incoming) <= limit {
+            return Ok(());
+        }
+        Err(Error::KafkaStorageError(format!(
+            "this cluster lives in memory, and its logs hold {held} bytes: {incoming} more would pass its limit of \
+             {limit} (memoryLimitBytes); nothing of this write was stored. Free memory by lowering retention.bytes \
+             or retention.ms, deleting records or topics, or open the cluster with storage: 'indexeddb'"
+        )))
     }
 
     /// Produce with `acks` (-1, 0 or 1) and the leader's append given.

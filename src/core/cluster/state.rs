@@ -67,6 +67,9 @@ pub struct Cluster {
     /// While a cluster reopens: each replica's record (its high watermark and recovery point), applied with its
     /// tail.
     pub(super) checkpoints: BTreeMap<(String, u32, BrokerId), super::persist::Checkpoint>,
+    /// For a cluster that lives in memory only: how many bytes its logs may hold (see
+    /// [`Cluster::set_memory_limit`]); `None` for no limit.
+    pub(super) memory_limit_bytes: Option<usize>,
     rng: SplitMix64,
 }
 
@@ -89,6 +92,7 @@ impl Cluster {
             acks: BTreeMap::new(),
             checkpoints: BTreeMap::new(),
             changes: 0,
+            memory_limit_bytes: None,
             rng: SplitMix64::new(seed),
         }
     }
