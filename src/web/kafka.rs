@@ -458,11 +458,12 @@ impl Kafka {
         self.broker.cluster_name()
     }
 
-    /// `{ storage: 'indexeddb' | 'memory', database, batchesInMemory, clients }`: where this cluster lives, how
-    /// much of its log is held in memory (the rest is read from IndexedDB on demand), and how many clients it
-    /// serves through ports.
+    /// `{ storage: 'indexeddb' | 'memory', database, batchesInMemory, bytesInMemory, memoryLimitBytes, clients }`:
+    /// where this cluster lives, how much of its log is held in memory (the rest is read from IndexedDB on demand;
+    /// bytes counting each partition once), the limit on that for a cluster in memory (`null` for none), and how
+    /// many clients it serves through ports.
     #[wasm_bindgen(
-        unchecked_return_type = "{ storage: 'indexeddb' | 'memory'; database: string | null; batchesInMemory: number; clients: number }"
+        unchecked_return_type = "{ storage: 'indexeddb' | 'memory'; database: string | null; batchesInMemory: number; bytesInMemory: number; memoryLimitBytes: number | null; clients: number }"
     )]
     pub fn stats(&self) -> Result<JsValue, JsValue> {
         let inner = self.local("stats")?;
@@ -478,6 +479,8 @@ impl Kafka {
             ("storage", if storage.is_some() { "indexeddb" } else { "memory" }.into()),
             ("database", storage.as_ref().map_or(JsValue::NULL, |s| s.database_name().into())),
             ("batchesInMemory", in_memory.into()),
+            ("bytesInMemory", (cluster.bytes_in_memory() as f64).into()),
+            ("memoryLimitBytes", cluster.memory_limit().map_or(JsValue::NULL, |l| (l as f64).into())),
             ("clients", inner.clients.borrow().len().into()),
         ])
         .into())

@@ -46,6 +46,7 @@ export async function survivesReopen({ open, deleteCluster }) {
   eq(await readAll(kafka, 'orders', 3), before, 'records, offsets, keys, headers and timestamps');
   eq(await kafka.admin().fetchOffsets({ groupId: 'billing', topics: ['orders'] }), committedBefore, 'committed offsets');
   eq(kafka.stats().storage, 'indexeddb', 'stats');
+  eq(kafka.stats().memoryLimitBytes, null, 'a cluster in IndexedDB has no memory limit: it keeps a window in memory');
   await kafka.close();
   return true;
 }

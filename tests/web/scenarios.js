@@ -472,6 +472,9 @@ export async function memoryLimitBoundsALogInMemory({ open }) {
   await impatient.send({ topic: 't', messages: [{ value }, { value }] });
   await rejects(impatient.send({ topic: 't', messages: [{ value }] }), { type: 'KAFKA_STORAGE_ERROR', code: 56, retriable: true, message: 'memoryLimitBytes' }, 'a send past the limit');
   eq((await admin.fetchTopicOffsets('t')).map((p) => p.high), ['3'], 'nothing of the refused send was written');
+  const held = kafka.stats();
+  eq(held.memoryLimitBytes, 350_000, 'stats: the limit');
+  check(held.bytesInMemory > 300_000 && held.bytesInMemory <= 350_000, `stats: three records' batches, once each: ${held.bytesInMemory}`);
   // Deleted records free their memory, and the same send goes through.
   await admin.deleteTopicRecords({ topic: 't', partitions: [{ partition: 0, offset: -1 }] });
   const sent = await impatient.send({ topic: 't', messages: [{ value }, { value }, { value }] });
@@ -481,5 +484,6 @@ export async function memoryLimitBoundsALogInMemory({ open }) {
   const free = unlimited.producer({ retry: { retries: 0 } });
   await free.connect();
   for (let i = 0; i < 5; i++) await free.send({ topic: 't', messages: [{ value }] });
+  eq(unlimited.stats().memoryLimitBytes, null, 'stats: no limit');
   for (const k of [kafka, unlimited]) await k.close();
 }

@@ -133,6 +133,11 @@ impl Cluster {
         self.memory_limit_bytes = limit;
     }
 
+    /// The limit [`Cluster::set_memory_limit`] set, if this cluster lives in memory (where it applies).
+    pub fn memory_limit(&self) -> Option<usize> {
+        self.memory_limit_bytes.filter(|_| self.journal.is_none())
+    }
+
     /// The bytes this cluster's logs hold: each partition's once, as its followers share its leader's batches.
     pub fn bytes_in_memory(&self) -> usize {
         let partitions = self.topics.values().flat_map(|t| (0..t.partition_count).map(move |p| (t.name.as_str(), p)));
@@ -144,7 +149,7 @@ impl Cluster {
     }
 
     fn check_memory_limit(&self, incoming: usize) -> Result<()> {
-        let Some(limit) = self.memory_limit_bytes.filter(|_| self.journal.is_none()) else { return Ok(()) };
+        let Some(limit) = self.memory_limit() else { return Ok(()) };
         let held = self.bytes_in_memory();
         if held.saturating_add(incoming) <= limit {
             return Ok(());

@@ -11,6 +11,8 @@ export interface HostStats {
   storage: 'indexeddb' | 'memory';
   database: string | null;
   batchesInMemory: number;
+  bytesInMemory: number;
+  memoryLimitBytes: number | null;
   clients: number;
 }
 

@@ -94,7 +94,7 @@ export class BrokerHost {
     return () => this.#listeners.delete(entry);
   }
 
-  /** Kafka's `stats()`, from the worker: `{ storage, database, batchesInMemory, clients }`. */
+  /** Kafka's `stats()`, from the worker: `{ storage, database, batchesInMemory, bytesInMemory, memoryLimitBytes, clients }`. */
   async stats() {
     return (await this.#ask({ type: 'stats' })).stats;
   }
