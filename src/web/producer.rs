@@ -631,13 +631,13 @@ fn compression(options: &JsValue) -> Result<Compression, JsValue> {
 
 /// The codec a `CompressionTypes` value names.
 pub(crate) fn compression_of(value: Option<i32>) -> Result<Compression, JsValue> {
-    match value {
-        None | Some(0) => Ok(Compression::None),
-        Some(1) => Ok(Compression::Gzip),
-        Some(2..=4) => Err(to_js(Error::UnsupportedCompressionType(
+    let Some(n) = value else { return Ok(Compression::None) };
+    match i16::try_from(n).ok().and_then(Compression::from_bits) {
+        Some(codec @ (Compression::None | Compression::Gzip)) => Ok(codec),
+        Some(_) => Err(to_js(Error::UnsupportedCompressionType(
             "franz compresses with GZIP only (CompressionTypes.GZIP); Snappy, LZ4 and ZSTD are not supported".into(),
         ))),
-        Some(n) => Err(js::type_error("compression", "one of CompressionTypes' values", &n.into())),
+        None => Err(js::type_error("compression", "one of CompressionTypes' values", &n.into())),
     }
 }
 

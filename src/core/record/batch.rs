@@ -40,26 +40,31 @@ const MAX_TIMESTAMP_AT: usize = 35;
 /// The smallest possible record: seven one-byte fields. Bounds a claimed record count before allocating.
 const MIN_RECORD_LEN: usize = 7;
 
-/// How a batch's records are compressed (attribute bits 0-2).
+/// How a batch's records are compressed (attribute bits 0-2), numbered as Kafka (and KafkaJS's
+/// `CompressionTypes`) number the codecs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {
-    None,
-    Gzip,
-    Snappy,
-    Lz4,
-    Zstd,
+    None = 0,
+    Gzip = 1,
+    Snappy = 2,
+    Lz4 = 3,
+    Zstd = 4,
 }
+
+/// The attribute bits that name the codec.
+const CODEC_BITS: i16 = 0x7;
 
 impl Compression {
     /// The codec's value in attribute bits 0-2.
     pub fn bits(self) -> i16 {
-        match self {
-            Compression::None => 0,
-            Compression::Gzip => 1,
-            Compression::Snappy => 2,
-            Compression::Lz4 => 3,
-            Compression::Zstd => 4,
-        }
+        self as i16
+    }
+
+    /// The codec numbered `bits`, if there is one.
+    pub fn from_bits(bits: i16) -> Option<Compression> {
+        [Compression::None, Compression::Gzip, Compression::Snappy, Compression::Lz4, Compression::Zstd]
+            .into_iter()
+            .find(|c| c.bits() == bits)
     }
 }
 
@@ -82,14 +87,9 @@ impl Attributes {
     const CONTROL: i16 = 1 << 5;
 
     pub fn compression(self) -> Result<Compression> {
-        match self.0 & 0x7 {
-            0 => Ok(Compression::None),
-            1 => Ok(Compression::Gzip),
-            2 => Ok(Compression::Snappy),
-            3 => Ok(Compression::Lz4),
-            4 => Ok(Compression::Zstd),
-            other => Err(Error::CorruptMessage(format!("compression codec {other} does not exist"))),
-        }
+        let bits = self.0 & CODEC_BITS;
+        Compression::from_bits(bits)
+            .ok_or_else(|| Error::CorruptMessage(format!("compression codec {bits} does not exist")))
     }
 
     pub fn timestamp_type(self) -> TimestampType {
@@ -284,8 +284,9 @@ impl RecordBatch {
     /// Appends this batch's header for a batch of `size` bytes holding `count` records, its CRC left zero.
     pub(super) fn write_header(&self, out: &mut Vec<u8>, size: usize, count: usize) {
         // Only GZIP is ever written compressed; another codec's bits would mislabel plain records.
-        let codec = self.attributes.0 & 0x7;
-        let attributes = if codec == Compression::Gzip.bits() { self.attributes.0 } else { self.attributes.0 & !0x7 };
+        let codec = self.attributes.0 & CODEC_BITS;
+        let attributes =
+            if codec == Compression::Gzip.bits() { self.attributes.0 } else { self.attributes.0 & !CODEC_BITS };
         out.extend_from_slice(&self.base_offset.to_be_bytes());
         out.extend_from_slice(&((size - LOG_OVERHEAD) as i32).to_be_bytes());
         out.extend_from_slice(&self.partition_leader_epoch.to_be_bytes());
@@ -506,7 +507,7 @@ fn set_length(batch: &mut [u8]) {
 /// Sets the codec bits of the attributes (before the CRC is sealed).
 fn set_compression(batch: &mut [u8], codec: Compression) {
     let old = i16::from_be_bytes([batch[ATTRIBUTES_AT], batch[ATTRIBUTES_AT + 1]]);
-    let attributes = (old & !0x7) | codec.bits();
+    let attributes = (old & !CODEC_BITS) | codec.bits();
     batch[ATTRIBUTES_AT..ATTRIBUTES_AT + 2].copy_from_slice(&attributes.to_be_bytes());
 }
 

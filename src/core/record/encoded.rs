@@ -57,9 +57,8 @@ impl EncodedRecords {
             + nullable_len(value)
             + varint_len(header_count)
             + headers.clone().map(|(name, v)| nullable_len(Some(name)) + nullable_len(v)).sum::<usize>();
-        let timestamp_delta = timestamp.wrapping_sub(self.base_timestamp().unwrap_or(timestamp));
         let mut staged = Staged::default();
-        stage_prefix(&mut staged, self.entries.len() as i32, timestamp_delta, fields_len);
+        stage_prefix(&mut staged, self.entries.len() as i32, self.timestamp_delta(timestamp), fields_len);
         let fields_at = self.bytes.len() + staged.len();
         self.bytes.reserve(staged.len() + fields_len);
         stage_nullable(&mut staged, &mut self.bytes, key);
@@ -75,8 +74,13 @@ impl EncodedRecords {
 
     /// Writes a record's length, attributes and deltas, for fields of `fields_len` bytes.
     fn begin(&mut self, timestamp: i64, fields_len: usize) {
-        let timestamp_delta = timestamp.wrapping_sub(self.base_timestamp().unwrap_or(timestamp));
+        let timestamp_delta = self.timestamp_delta(timestamp);
         write_prefix(&mut self.bytes, self.entries.len() as i32, timestamp_delta, fields_len);
+    }
+
+    /// A next record's timestamp delta: from the first record's timestamp (its own, for the first).
+    fn timestamp_delta(&self, timestamp: i64) -> i64 {
+        timestamp.wrapping_sub(self.base_timestamp().unwrap_or(timestamp))
     }
 
     fn end(&mut self, fields_at: usize, timestamp: i64) {

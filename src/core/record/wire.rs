@@ -64,12 +64,8 @@ impl Staged {
         self.unsigned(zigzag64(value));
     }
 
-    fn unsigned(&mut self, mut v: u64) {
-        while v >= 0x80 {
-            self.byte((v as u8) | 0x80);
-            v >>= 7;
-        }
-        self.byte(v as u8);
+    fn unsigned(&mut self, v: u64) {
+        each_varint_byte(v, |b| self.byte(b));
     }
 
     /// How many bytes are staged.
@@ -84,12 +80,18 @@ impl Staged {
     }
 }
 
-fn put_unsigned_varint(out: &mut Vec<u8>, mut v: u64) {
+fn put_unsigned_varint(out: &mut Vec<u8>, v: u64) {
+    each_varint_byte(v, |b| out.push(b));
+}
+
+/// Gives `put` the bytes of `v`'s unsigned varint (seven bits each, low first), in order.
+#[inline]
+fn each_varint_byte(mut v: u64, mut put: impl FnMut(u8)) {
     while v >= 0x80 {
-        out.push((v as u8) | 0x80);
+        put((v as u8) | 0x80);
         v >>= 7;
     }
-    out.push(v as u8);
+    put(v as u8);
 }
 
 fn unsigned_varint_len(v: u64) -> usize {
