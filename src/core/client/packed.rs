@@ -1,9 +1,9 @@
 //! The packed form of a send's messages (`src/web/js/pack.js` writes it): one buffer per send, so a send crosses
 //! from JavaScript into wasm once, and each message is encoded from it straight into its partition's records.
 //!
-//! Layout, little-endian: `u32 count`, `u32 data offset`, then per message `u8 flags` (1 = partition given,
-//! 2 = timestamp given), `i32 partition`, `f64 timestamp`, key ref, value ref, `u32 header count`, and a name ref
-//! and a value ref per header. A ref is `i32 start` (-1 = null) and `i32 length` into the data area. The input
+//! Layout, little-endian 32-bit words (so JavaScript writes them as `Int32Array` elements): `count`, `data
+//! offset`, then per message `flags` (1 = partition given, 2 = timestamp given), `partition`, the timestamp's low
+//! and high words (an `i64`), key ref, value ref, `header count`, and a name ref and a value ref per header. A ref is `i32 start` (-1 = null) and `i32 length` into the data area. The input
 //! comes from another language, so it is checked like any input: malformed buffers get `INVALID_REQUEST`.
 
 use std::collections::BTreeMap;
@@ -61,7 +61,9 @@ impl Cursor<'_> {
 
 /// A message's fixed part (flags, partition, timestamp, key and value refs, header count), read in one go: a
 /// bounds check per field cost more than the fields.
-struct Fixed([u8; 33]);
+struct Fixed([u8; FIXED_BYTES]);
+
+const FIXED_BYTES: usize = 36;
 
 impl Fixed {
     fn i32_at(&self, at: usize) -> i32 {
@@ -69,29 +71,28 @@ impl Fixed {
         i32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
     }
 
-    fn flags(&self) -> u8 {
-        self.0[0]
+    fn flags(&self) -> i32 {
+        self.i32_at(0)
     }
 
     fn partition(&self) -> i32 {
-        self.i32_at(1)
+        self.i32_at(4)
     }
 
-    fn timestamp(&self) -> f64 {
-        let b = &self.0;
-        f64::from_le_bytes([b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12]])
+    fn timestamp(&self) -> i64 {
+        i64::from(self.i32_at(8) as u32) | (i64::from(self.i32_at(12)) << 32)
     }
 
     fn key(&self, c: &Cursor) -> Result<Option<Range<usize>>, Error> {
-        c.range(self.i32_at(13), self.i32_at(17))
+        c.range(self.i32_at(16), self.i32_at(20))
     }
 
     fn value(&self, c: &Cursor) -> Result<Option<Range<usize>>, Error> {
-        c.range(self.i32_at(21), self.i32_at(25))
+        c.range(self.i32_at(24), self.i32_at(28))
     }
 
     fn header_count(&self) -> i32 {
-        self.i32_at(29)
+        self.i32_at(32)
     }
 }
 
@@ -113,7 +114,7 @@ pub fn encode(
     let at = |r: Option<Range<usize>>| r.map(|r| &buf[r]);
     for _ in 0..count {
         let fixed = Fixed(c.array()?);
-        let (flags, partition, timestamp) = (fixed.flags(), fixed.partition(), fixed.timestamp() as i64);
+        let (flags, partition, timestamp) = (fixed.flags(), fixed.partition(), fixed.timestamp());
         let (key, value, header_count) = (fixed.key(&c)?, fixed.value(&c)?, fixed.header_count());
         headers.clear();
         for _ in 0..header_count {
@@ -125,9 +126,9 @@ pub fn encode(
         if parts.get(last).is_none_or(|(q, _)| *q != p) {
             last = parts.iter().position(|(q, _)| *q == p).unwrap_or_else(|| {
                 // The first partition gets room for all the send: the one-partition case grows nothing. (Each
-                // message takes at least 33 bytes here, so a count the buffer cannot hold reserves nothing more.)
+                // message takes at least FIXED_BYTES here, so a count the buffer cannot hold reserves nothing more.)
                 let room = if parts.is_empty() {
-                    EncodedRecords::with_capacity(count.min(buf.len() / 33), buf.len())
+                    EncodedRecords::with_capacity(count.min(buf.len() / FIXED_BYTES), buf.len())
                 } else {
                     EncodedRecords::default()
                 };
@@ -164,9 +165,10 @@ mod tests {
         };
         let mut fixed = Vec::new();
         for (key, value, partition, timestamp, headers) in messages {
-            fixed.push(u8::from(partition.is_some()) | (u8::from(timestamp.is_some()) << 1));
+            let flags = i32::from(partition.is_some()) | (i32::from(timestamp.is_some()) << 1);
+            fixed.extend_from_slice(&flags.to_le_bytes());
             fixed.extend_from_slice(&partition.unwrap_or(0).to_le_bytes());
-            fixed.extend_from_slice(&(timestamp.unwrap_or(0) as f64).to_le_bytes());
+            fixed.extend_from_slice(&timestamp.unwrap_or(0).to_le_bytes());
             for r in [refs(key), refs(value)] {
                 r.iter().for_each(|n| fixed.extend_from_slice(&n.to_le_bytes()));
             }
@@ -191,7 +193,7 @@ mod tests {
             bytes(),
             bytes(),
             proptest::option::of(0i32..100),
-            proptest::option::of(0i64..2_000_000_000_000),
+            proptest::option::of(-(1i64 << 53)..1 << 53),
             proptest::collection::vec(("[a-zé]{1,5}", bytes()), 0..3),
         )
     }
