@@ -74,6 +74,16 @@ mod tests {
             offsets_and_timestamps(&small),
             [("0".into(), "-1".into()), ("9007199254740991".into(), "1795642158190".into())]
         );
+        // Offsets' strings are made from their thousands (see `offsetString`): every boundary is exact.
+        let offsets: Vec<i64> = [0, 999, 1000, 1001, 99_999, 100_000, 5_000_007]
+            .into_iter()
+            .chain(1990..2010)
+            .chain((0..200).map(|i| 999_999_999_999_999 - i * 4_999_999_999_993))
+            .chain([1_000_000_000_000_000, (1 << 53) - 1])
+            .collect();
+        let records: Vec<_> = offsets.iter().map(|&o| (o, Record::new("v", 1))).collect();
+        let strings: Vec<String> = offsets_and_timestamps(&records).into_iter().map(|(o, _)| o).collect();
+        assert_eq!(strings, offsets.iter().map(i64::to_string).collect::<Vec<_>>());
         // One number past 2^53 sends them all as BigInts, still exact.
         let large = [(5, Record::new("a", 7)), (i64::MAX, Record::new("b", (1 << 53) + 1))];
         assert_eq!(
