@@ -86,14 +86,14 @@ fn main() {
 /// A producer's and a consumer's share: encoding a send as `pack.js` packs it (1000 keyless messages, no
 /// headers) and sealing its batch, and reading a 1 MiB fetch's records for JavaScript, trusting the host's CRCs.
 fn client_paths(batch: &Bytes) {
-    let header = 8 + RECORDS_PER_BATCH * (13 + 8 + 8 + 4);
+    let header = 8 + RECORDS_PER_BATCH * (16 + 8 + 8 + 4);
     let mut packed = Vec::with_capacity(header + RECORDS_PER_BATCH * VALUE_BYTES);
     for n in [RECORDS_PER_BATCH, header] {
         packed.extend_from_slice(&(n as i32).to_le_bytes());
     }
     for i in 0..RECORDS_PER_BATCH {
-        // No partition, no timestamp; a null key, the value, no headers.
-        packed.extend_from_slice(&[0; 13]);
+        // No partition, no timestamp (flags, partition and timestamp words all 0); a null key, the value, no headers.
+        packed.extend_from_slice(&[0; 16]);
         for n in [-1, 0, (i * VALUE_BYTES) as i32, VALUE_BYTES as i32, 0] {
             packed.extend_from_slice(&n.to_le_bytes());
         }
