@@ -1,13 +1,27 @@
 // Runs the browser benchmarks in Debian's headless Chromium and prints their JSON lines.
 // Usage: node benches/browser/run.mjs [batches] [reopenRecords] [workerRecords] [only]
-// All positional (defaults 500, 1000000, 1000000, every page); `only` is idb, workers or replication, e.g.
+// All positional (defaults 500, 1000000, 1000000, every page); `only` is core, idb, workers or replication, e.g.
 // `node benches/browser/run.mjs 500 1000000 1000000 workers`.
-// (after scripts/build-site.sh)
+// (after scripts/build-site.sh; `core` runs the newest `cargo bench --bench core --no-run --target wasm32-wasip1`)
 import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const [batches = '500', reopen = '1000000', records = '1000000', only] = process.argv.slice(2);
+
+/** The newest build of the core benchmark for wasm32-wasip1, as a path the server serves; null if none. */
+function coreWasm() {
+  const dir = 'target/wasm32-wasip1/release/deps/';
+  let files = [];
+  try {
+    files = readdirSync(ROOT + dir).filter((f) => /^core-[0-9a-f]+\.wasm$/.test(f));
+  } catch {
+    return null;
+  }
+  files.sort((a, b) => statSync(ROOT + dir + b).mtimeMs - statSync(ROOT + dir + a).mtimeMs);
+  return files.length ? `/${dir}${files[0]}` : null;
+}
 
 // Cross-origin isolated, so that workers' clocks are precise enough for latency figures.
 const server = spawn('node', [`${ROOT}scripts/serve.mjs`, ROOT, '0'], {
@@ -23,7 +37,11 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
 });
 try {
-  for (const bench of [`idb.html?batches=${batches}&reopen=${reopen}`, `workers.html?records=${records}`, `replication.html?sends=${batches}`]) {
+  const wasm = coreWasm();
+  const pages = [`idb.html?batches=${batches}&reopen=${reopen}`, `workers.html?records=${records}`, `replication.html?sends=${batches}`];
+  if (wasm) pages.unshift(`core.html?wasm=${wasm}`);
+  else if (only === 'core') throw new Error('no core benchmark built: cargo bench --bench core --no-run --target wasm32-wasip1');
+  for (const bench of pages) {
     if (only && !bench.startsWith(only)) continue;
     const page = await browser.newPage();
     page.on('console', (m) => { if (m.type() === 'log') console.log(m.text()); });
