@@ -3,8 +3,9 @@
 //!
 //! Layout, little-endian 32-bit words (so JavaScript writes them as `Int32Array` elements): `count`, `data
 //! offset`, then per message `flags` (1 = partition given, 2 = timestamp given), `partition`, the timestamp's low
-//! and high words (an `i64`), key ref, value ref, `header count`, and a name ref and a value ref per header. A ref is `i32 start` (-1 = null) and `i32 length` into the data area. The input
-//! comes from another language, so it is checked like any input: malformed buffers get `INVALID_REQUEST`.
+//! and high words (an `i64`), key ref, value ref, `header count`, and a name ref and a value ref per header. A
+//! ref is `start` (-1 = null) and `length` into the data area. The input comes from another language, so it is
+//! checked like any input: malformed buffers get `INVALID_REQUEST`.
 
 use std::collections::BTreeMap;
 use std::ops::Range;

@@ -36,7 +36,8 @@ let scratch = new Uint8Array(1 << 16);
 let scratchWords = new Int32Array(scratch.buffer);
 function scratchOf(bytes) {
   if (scratch.length < bytes) {
-    scratch = new Uint8Array(Math.max(bytes, scratch.length * 2));
+    // A whole number of words: an Int32Array views it all.
+    scratch = new Uint8Array(Math.ceil(Math.max(bytes, scratch.length * 2) / 4) * 4);
     scratchWords = new Int32Array(scratch.buffer);
   }
   return scratch;
