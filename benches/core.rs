@@ -1,7 +1,8 @@
 //! Native throughput of the core's hot paths for 100-byte records in batches of 1000, next to two raw limits
 //! measured in the same run on the same bytes: a plain copy, and a bare CRC32C.
-//! Run: `cargo bench --bench core`. Prints one JSON line per figure. The same benchmark runs in V8, the engine
-//! franz runs in, through `benches/wasm-core.mjs` (it says how).
+//! Run: `cargo bench --bench core`. Prints one JSON line per figure. The same benchmark runs in Chromium's V8, the
+//! engine franz runs in: `cargo bench --bench core --no-run --target wasm32-wasip1`, then
+//! `node benches/browser/run.mjs 500 1000000 1000000 core` (`benches/browser/core.html`).
 
 use std::hint::black_box;
 use std::time::Instant;
