@@ -5,6 +5,8 @@
 //! at once too. When the ISR cannot take it now (a follower is down but not yet fenced), the answer waits:
 //! the result carries a [`PendingAck`], answered later by [`Cluster::take_acks`].
 
+use std::collections::BTreeMap;
+
 use bytes::Bytes;
 
 use super::metadata::BrokerId;
@@ -138,14 +140,15 @@ impl Cluster {
         self.memory_limit_bytes.filter(|_| self.journal.is_none())
     }
 
-    /// The bytes this cluster's logs hold: each partition's once, as its followers share its leader's batches.
+    /// The bytes this cluster's logs hold: each partition's once (its largest replica), as its followers share
+    /// its leader's batches. Checked at every produce, so it walks the replicas as they lie, looking none up.
     pub fn bytes_in_memory(&self) -> usize {
-        let partitions = self.topics.values().flat_map(|t| (0..t.partition_count).map(move |p| (t.name.as_str(), p)));
-        let held = |(topic, p): (&str, u32)| {
-            let replicas = self.brokers.keys().filter_map(|&b| self.replica_log(topic, p, b));
-            replicas.map(PartitionLog::size_bytes).max().unwrap_or(0)
-        };
-        partitions.map(held).sum()
+        let mut largest: BTreeMap<&PartitionId, usize> = BTreeMap::new();
+        for (id, log) in self.replication.brokers.values().flat_map(|b| b.logs()) {
+            let held = largest.entry(id).or_default();
+            *held = (*held).max(log.size_bytes());
+        }
+        largest.values().sum()
     }
 
     fn check_memory_limit(&self, incoming: usize) -> Result<()> {

@@ -205,6 +205,11 @@ impl Broker {
     }
 
     /// Every replica's log.
+    pub fn logs(&self) -> impl Iterator<Item = (&PartitionId, &PartitionLog)> {
+        self.replicas.iter().map(|(id, r)| (id, &r.log))
+    }
+
+    /// Every replica's log, to change.
     pub fn logs_mut(&mut self) -> impl Iterator<Item = (&PartitionId, &mut PartitionLog)> {
         self.replicas.iter_mut().map(|(id, r)| (id, &mut r.log))
     }
