@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use bytes::Bytes;
-use franz::core::client::{encode_packed, CrcCheck, PackedRecords};
+use franz::core::client::{encode_packed, pack_messages, CrcCheck, PackedMessage, PackedRecords};
 use franz::core::log::{validate_produce, PartitionLog};
 use franz::core::partitioner::{NullKeyStrategy, Partitioner};
 use franz::core::record::{BatchHeader, Record, RecordBatch};
@@ -87,19 +87,9 @@ fn main() {
 /// A producer's and a consumer's share: encoding a send as `pack.js` packs it (1000 keyless messages, no
 /// headers) and sealing its batch, and reading a 1 MiB fetch's records for JavaScript, trusting the host's CRCs.
 fn client_paths(batch: &Bytes) {
-    let header = 8 + RECORDS_PER_BATCH * (16 + 8 + 8 + 4);
-    let mut packed = Vec::with_capacity(header + RECORDS_PER_BATCH * VALUE_BYTES);
-    for n in [RECORDS_PER_BATCH, header] {
-        packed.extend_from_slice(&(n as i32).to_le_bytes());
-    }
-    for i in 0..RECORDS_PER_BATCH {
-        // No partition, no timestamp (flags, partition and timestamp words all 0); a null key, the value, no headers.
-        packed.extend_from_slice(&[0; 16]);
-        for n in [-1, 0, (i * VALUE_BYTES) as i32, VALUE_BYTES as i32, 0] {
-            packed.extend_from_slice(&n.to_le_bytes());
-        }
-    }
-    packed.resize(header + RECORDS_PER_BATCH * VALUE_BYTES, b'v');
+    // No key, partition, timestamp or headers: the value alone.
+    let message: PackedMessage = (None, Some(vec![b'v'; VALUE_BYTES]), None, None, vec![]);
+    let packed = pack_messages(&vec![message; RECORDS_PER_BATCH]);
     // As a producer places them: KafkaJS's round-robin for keyless records, here on a topic of one partition.
     let mut partitioner = Partitioner::new(NullKeyStrategy::RoundRobin, 0);
     measure("client: encode a packed send and seal its batch", |_| {

@@ -9,7 +9,7 @@ use crate::core::error::Result;
 use crate::core::record::{records_section, BatchHeader, Compression, Record, RecordCursor, RecordFields, HEADER_LEN};
 
 pub use accumulator::{Accumulator, Drained, PartitionBatch, Piece};
-pub use packed::{encode as encode_packed, PackedRecords};
+pub use packed::{encode as encode_packed, pack as pack_messages, Message as PackedMessage, PackedRecords};
 
 /// Whether a reader of fetched batches checks their CRCs: Kafka's consumer setting `check.crcs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -143,50 +143,52 @@ pub fn encode(
     Ok(parts.into_iter().collect())
 }
 
+/// One message of a send as JavaScript gives it: key, value, explicit partition, timestamp, and headers.
+pub type Message = (Option<Vec<u8>>, Option<Vec<u8>>, Option<i32>, Option<i64>, Vec<(String, Option<Vec<u8>>)>);
+
+/// `messages` in the packed layout (described above), as `pack.js` writes it: written independently of
+/// `pack.js`, for the tests and benchmarks that feed [`encode`] from Rust.
+pub fn pack(messages: &[Message]) -> Vec<u8> {
+    let mut data = Vec::new();
+    let mut refs = |field: &Option<Vec<u8>>| -> [i32; 2] {
+        match field {
+            None => [-1, 0],
+            Some(b) => {
+                data.extend_from_slice(b);
+                [(data.len() - b.len()) as i32, b.len() as i32]
+            }
+        }
+    };
+    let mut fixed = Vec::new();
+    for (key, value, partition, timestamp, headers) in messages {
+        let flags = i32::from(partition.is_some()) | (i32::from(timestamp.is_some()) << 1);
+        fixed.extend_from_slice(&flags.to_le_bytes());
+        fixed.extend_from_slice(&partition.unwrap_or(0).to_le_bytes());
+        fixed.extend_from_slice(&timestamp.unwrap_or(0).to_le_bytes());
+        for r in [refs(key), refs(value)] {
+            r.iter().for_each(|n| fixed.extend_from_slice(&n.to_le_bytes()));
+        }
+        fixed.extend_from_slice(&(headers.len() as i32).to_le_bytes());
+        for (name, v) in headers {
+            for r in [refs(&Some(name.as_bytes().to_vec())), refs(v)] {
+                r.iter().for_each(|n| fixed.extend_from_slice(&n.to_le_bytes()));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    out.extend_from_slice(&(messages.len() as i32).to_le_bytes());
+    out.extend_from_slice(&((8 + fixed.len()) as i32).to_le_bytes());
+    out.extend(fixed);
+    out.extend(data);
+    out
+}
+
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use crate::core::partitioner::{partition_for_key, NullKeyStrategy, Partitioner};
     use crate::core::record::Record;
     use proptest::prelude::*;
-
-    type Message = (Option<Vec<u8>>, Option<Vec<u8>>, Option<i32>, Option<i64>, Vec<(String, Option<Vec<u8>>)>);
-
-    /// Writes the layout from its description above, independently of `pack.js`.
-    fn pack(messages: &[Message]) -> Vec<u8> {
-        let mut data = Vec::new();
-        let mut refs = |field: &Option<Vec<u8>>| -> [i32; 2] {
-            match field {
-                None => [-1, 0],
-                Some(b) => {
-                    data.extend_from_slice(b);
-                    [(data.len() - b.len()) as i32, b.len() as i32]
-                }
-            }
-        };
-        let mut fixed = Vec::new();
-        for (key, value, partition, timestamp, headers) in messages {
-            let flags = i32::from(partition.is_some()) | (i32::from(timestamp.is_some()) << 1);
-            fixed.extend_from_slice(&flags.to_le_bytes());
-            fixed.extend_from_slice(&partition.unwrap_or(0).to_le_bytes());
-            fixed.extend_from_slice(&timestamp.unwrap_or(0).to_le_bytes());
-            for r in [refs(key), refs(value)] {
-                r.iter().for_each(|n| fixed.extend_from_slice(&n.to_le_bytes()));
-            }
-            fixed.extend_from_slice(&(headers.len() as i32).to_le_bytes());
-            for (name, v) in headers {
-                for r in [refs(&Some(name.as_bytes().to_vec())), refs(v)] {
-                    r.iter().for_each(|n| fixed.extend_from_slice(&n.to_le_bytes()));
-                }
-            }
-        }
-        let mut out = Vec::new();
-        out.extend_from_slice(&(messages.len() as i32).to_le_bytes());
-        out.extend_from_slice(&((8 + fixed.len()) as i32).to_le_bytes());
-        out.extend(fixed);
-        out.extend(data);
-        out
-    }
 
     fn arb_message() -> impl Strategy<Value = Message> {
         let bytes = || proptest::option::of(proptest::collection::vec(any::<u8>(), 0..20));
