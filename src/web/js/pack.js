@@ -89,7 +89,10 @@ export function packMessages(messages, at) {
 
   // The data area: all strings in one encodeInto (per-call costs dominate for short strings), then the bytes.
   // If the send was pure ASCII, each string's byte length is its length; otherwise strings are encoded one by one.
-  const header = 4 * (2 + messages.length * (FIXED_WORDS - 4) + refs * 2);
+  // In words: the count and data offset, each message's fixed words, and two for each header ref (`refs` counted
+  // keys and values too).
+  const headerRefs = refs - 2 * messages.length;
+  const header = 4 * (2 + messages.length * FIXED_WORDS + headerRefs * 2);
   const joined = strings.join('');
   const out = scratchOf(header + joined.length * 3 + bytesTotal);
   const words = scratchWords;
