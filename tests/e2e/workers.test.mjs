@@ -69,14 +69,18 @@ test('3 producer workers and 2 consumer workers in one group through a broker-ho
       c.on('consumed', (r) => records.push(...r.records));
       return { c, records };
     });
+    // Both members hold their partitions before anything is sent: a rebalance after the first reads would move a
+    // partition that one of them had read from (at other offsets) to the other.
+    const kafka = await host.connect();
+    const describe = () => kafka.consumer({ groupId: 'readers' }).describeGroup();
+    const stableOfTwo = async () => { const d = await describe(); return d.state === 'Stable' && d.members.length === 2; };
+    await h.until(stableOfTwo, 10000, 'a stable group of two before the producers start');
     // The second producer compresses its sends with GZIP: its records read back as any others.
     const producers = [1, 2, 3].map((id) => w.spawnProducer(host, { topic: 'clicks', rate: 0, count: 1000, key: `w${id}-{n}`, keySpace: 7, value: `w${id}:{n}`, compression: id === 2 ? 1 : 0 }));
     const acked = (await Promise.all(producers.map((p) => p.done))).reduce((n, r) => n + r.acked, 0);
     await h.until(() => consumers.reduce((n, { records }) => n + records.length, 0) >= 3000, 10000, 'the group to read everything');
     await h.sleep(300); // anything read twice would show now
-    const kafka = await host.connect();
-    const describe = () => kafka.consumer({ groupId: 'readers' }).describeGroup();
-    await h.until(async () => { const d = await describe(); return d.state === 'Stable' && d.members.length === 2; }, 10000, 'a stable group of two');
+    await h.until(stableOfTwo, 10000, 'a stable group of two');
     const group = await describe();
     await Promise.all(consumers.map(({ c }) => c.stop()));
     return {
