@@ -5,7 +5,7 @@
 use bytes::Bytes;
 use franz::core::client::{records_from, CrcCheck, PackedRecords};
 use franz::core::record::{
-    decode_batches, recompressed, records_section, table_checksum, Attributes, BatchHeader, BatchRecord, Compression,
+    crc, decode_batches, recompressed, records_section, Attributes, BatchHeader, BatchRecord, Compression,
     EncodedRecords, Record, RecordBatch, RecordCursor, TimestampType,
 };
 use proptest::prelude::*;
@@ -284,11 +284,24 @@ proptest! {
         prop_assert_eq!([&encoded.sealed_header(fill)[..], encoded.bytes()].concat(), expected.encode().to_vec());
     }
 
-    /// The wasm build checksums with a lookup table instead of the CPU's CRC instruction: the same CRC-32C.
+    /// The wasm build checksums by Chorba's method instead of the CPU's CRC instruction: the same CRC-32C, from
+    /// any CRC so far, at every alignment and length (around the method's smallest input of 64 words too).
     #[test]
-    fn the_wasm_checksum_is_crc32c(bytes in proptest::collection::vec(any::<u8>(), 0..4000), skip in 0usize..16) {
-        let bytes = &bytes[skip.min(bytes.len())..]; // every alignment
-        prop_assert_eq!(table_checksum(bytes), crc32c::crc32c(bytes));
+    fn the_wasm_checksum_is_crc32c(
+        bytes in proptest::collection::vec(any::<u8>(), 0..4000),
+        skip in 0usize..16,
+        so_far in any::<u32>(),
+    ) {
+        let bytes = &bytes[skip.min(bytes.len())..];
+        prop_assert_eq!(crc::chorba_append(so_far, bytes), crc32c::crc32c_append(so_far, bytes));
+        prop_assert_eq!(crc::chorba_append(0, bytes), crc32c::crc32c(bytes));
+    }
+
+    /// A batch-sized input, where nearly every word is cleared by Chorba's method.
+    #[test]
+    fn the_wasm_checksum_of_a_batch_is_crc32c(seed in any::<u8>(), len in 60_000usize..70_000) {
+        let bytes: Vec<u8> = (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed) ^ (i >> 9) as u8).collect();
+        prop_assert_eq!(crc::chorba_append(0, &bytes), crc32c::crc32c(&bytes));
     }
 
     #[test]

@@ -2,14 +2,15 @@
 
 mod batch;
 mod compression;
+pub mod crc;
 mod encoded;
 mod single;
 mod wire;
 
 pub use batch::{
     decode_batches, partition_leader_epoch, producer_fields, recompressed, records_section, set_base_offset,
-    set_max_timestamp, set_partition_leader_epoch, split_batches, table_checksum, Attributes, BatchHeader, BatchRecord,
-    Compression, RecordBatch, RecordCursor, TimestampType, HEADER_LEN, LOG_OVERHEAD, MAGIC,
+    set_max_timestamp, set_partition_leader_epoch, split_batches, Attributes, BatchHeader, BatchRecord, Compression,
+    RecordBatch, RecordCursor, TimestampType, HEADER_LEN, LOG_OVERHEAD, MAGIC,
 };
 pub use compression::MAX_DECOMPRESSED_BYTES;
 pub use encoded::EncodedRecords;
