@@ -81,6 +81,10 @@ impl Inner {
 
     /// Notes a change for `cluster.change` listeners, who hear of it within `CHANGE_INTERVAL_MS`.
     pub fn changed(&self, kind: &str, topic: &str) {
+        // Nobody listens: no list and no timer.
+        if !self.events.wanted("cluster.change") {
+            return;
+        }
         {
             let mut pending = self.pending_changes.borrow_mut();
             if !pending.iter().any(|(k, t)| k == kind && t == topic) {
