@@ -92,7 +92,7 @@ struct KnownTopic {
 /// without one).
 struct TopicSend {
     topic: String,
-    packed: Vec<u8>,
+    packed: pack::Packed,
     sent_ms: i64,
     /// The messages as given, for the app's own partitioner.
     messages: Option<JsValue>,

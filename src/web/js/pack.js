@@ -30,8 +30,8 @@ function whole(v, at, i, suffix) {
   return n;
 }
 
-// One buffer for every pack, grown as needed: the caller copies the packed bytes into wasm at once, and a fresh
-// buffer per send (zeroed, several times the send's size) cost more than the packing itself.
+// A buffer to pack into when wasm's is not aligned for words (its allocator aligns them, so not expected), grown
+// as needed.
 let scratch = new Uint8Array(1 << 16);
 let scratchWords = new Int32Array(scratch.buffer);
 function scratchOf(bytes) {
@@ -55,8 +55,10 @@ function forEachHeader(headers, each) {
   }
 }
 
-/** Packs `messages` (named `at` in errors); the result is valid until the next call. */
-export function packMessages(messages, at) {
+/** Packs `messages` (named `at` in errors) into `target` (a view of wasm memory): returns the bytes written, or
+ * minus the bytes needed when `target` is shorter than that (an upper bound: strings are sized at three UTF-8
+ * bytes a unit before they are encoded). */
+export function packMessages(messages, at, target) {
   if (!Array.isArray(messages)) throw typeError(at, 'an array', messages);
   // Pass 1: check every field, count the refs, and collect the strings in layout order. Field names are built
   // only for an error: a name per message would cost more than packing it.
@@ -94,8 +96,13 @@ export function packMessages(messages, at) {
   const headerRefs = refs - 2 * messages.length;
   const header = 4 * (2 + messages.length * FIXED_WORDS + headerRefs * 2);
   const joined = strings.join('');
-  const out = scratchOf(header + joined.length * 3 + bytesTotal);
-  const words = scratchWords;
+  const needed = header + joined.length * 3 + bytesTotal;
+  if (target.length < needed) return -needed;
+  // Straight into wasm memory when the words can be written there (its allocator aligns them), else through
+  // the scratch buffer.
+  const aligned = target.byteOffset % 4 === 0;
+  const out = aligned ? target : scratchOf(needed);
+  const words = aligned ? new Int32Array(target.buffer, target.byteOffset, target.length >> 2) : scratchWords;
   const written = encoder.encodeInto(joined, out.subarray(header)).written;
   const ascii = written === joined.length;
   let stringAt = header;
@@ -156,7 +163,8 @@ export function packMessages(messages, at) {
     }
     words[countAt] = headerCount;
   }
-  return out.subarray(0, dataEnd);
+  if (!aligned) target.set(out.subarray(0, dataEnd));
+  return dataEnd;
 }
 
 const decoder = new TextDecoder();
