@@ -42,7 +42,8 @@ pub fn chorba_append(crc: u32, bytes: &[u8]) -> u32 {
     // Whole windows, leaving four words after the last cleared one for its bits to land in.
     let cleared = 8 * ((half_words - 4) / WINDOW * WINDOW);
     // A CRC register starting at r is the same as one starting at zero over a message whose first 32 bits are
-    // XORed with r; a register at zero stays there over the zero words clearing leaves.
+    // XORed with r; a register at zero stays there over the zero words clearing leaves. The first half goes on
+    // from `crc`; the second starts afresh (register !0), and `combine` joins the two.
     let mut pending = [lanes::new(0, 0); WINDOW];
     pending[0] = lanes::new(u64::from(!crc), u64::from(!0u32));
     for (a, b) in first[..cleared].chunks_exact(8 * WINDOW).zip(second[..cleared].chunks_exact(8 * WINDOW)) {
