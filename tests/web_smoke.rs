@@ -1,5 +1,5 @@
 //! Smoke test in headless Chrome: the wasm module loads, and the core creates a topic, takes a produce and
-//! serves it back, in memory.
+//! serves it back, in memory; the core's CRC-32C in wasm's SIMD lanes.
 #![cfg(target_arch = "wasm32")]
 
 use bytes::Bytes;
@@ -39,4 +39,19 @@ fn create_topic_produce_and_read_back_in_memory() {
 
     let bad = cluster.produce("smoke.test.v1", partition, &Bytes::from_static(&[0; 70]), now).unwrap_err();
     assert_eq!(bad.name(), "CORRUPT_MESSAGE");
+}
+
+/// CRC-32C by Chorba's method in wasm's SIMD lanes (`core::record::crc`): the same as the `crc32c` crate's, from
+/// any CRC so far, at every alignment, around the method's smallest input and at batch sizes. The native tests
+/// check the same algorithm with a pair of words for lanes.
+#[wasm_bindgen_test]
+fn the_simd_lanes_give_crc32c() {
+    let bytes: Vec<u8> = (0..70_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let lengths = (0..3000).step_by(7).chain([1023, 1024, 1025, 63 * 1024, 65_536, 69_990]);
+    for (n, len) in lengths.enumerate() {
+        let (skip, so_far) = (n % 8, (n as u32).wrapping_mul(0x9E37_79B9));
+        let input = &bytes[skip..skip + len];
+        let simd = franz::core::record::crc::chorba_append(so_far, input);
+        assert_eq!(simd, crc32c::crc32c_append(so_far, input), "length {len}");
+    }
 }
