@@ -79,8 +79,8 @@ export async function errorsAreKafkaShaped(kafka) {
   await rejects(producer.send({ topic: 't', acks: 2, messages: [{ value: 'v' }] }), { type: 'INVALID_REQUIRED_ACKS', code: 21 }, 'acks');
   const big = new Uint8Array(1_100_000);
   await rejects(producer.send({ topic: 't', messages: [{ value: big }] }), { type: 'MESSAGE_TOO_LARGE', code: 10 }, 'too large');
-  // Packed, this send takes more than any before it and is not a whole number of 32-bit words: the packing
-  // buffer grows to a size an Int32Array can view.
+  // Packed, this send takes more than any before it and is not a whole number of 32-bit words: the pooled
+  // packing buffer in wasm memory grows to its size, and its words are still written whole.
   await rejects(producer.send({ topic: 't', messages: [{ value: 'x'.repeat(5_000_003) }] }), { type: 'MESSAGE_TOO_LARGE', code: 10 }, 'packed at any size');
   eq((await admin.fetchTopicOffsets('t')).map((p) => p.high), ['0', '0'], 'nothing of a refused send was written');
   const idempotent = kafka.producer({ idempotent: true });
