@@ -5,6 +5,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
+use js_sys::{Array, ArrayBuffer};
 use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, MessagePort};
 
@@ -12,6 +13,7 @@ use super::envelope_client;
 use super::kafka::Inner;
 use super::signal::Signal;
 use crate::core::error::Error;
+use crate::core::frame;
 use crate::core::protocol::{Request, Response};
 
 /// KafkaJS's default `requestTimeout`.
@@ -83,8 +85,14 @@ impl Remote {
             let Some(me) = me.upgrade() else { return };
             me.last_heard_ms.set(js_sys::Date::now());
             let data = event.data();
-            super::transfer::received(&data);
-            let id = super::js::get(&data, "id").as_f64().map(|f| f as u64);
+            let id = match data.dyn_ref::<ArrayBuffer>() {
+                Some(frame) => super::transfer::frame_id(frame),
+                None => {
+                    super::transfer::received(&data);
+                    super::js::get(&data, "id").as_f64()
+                }
+            };
+            let id = id.map(|f| f as u64);
             let waiting = id.is_some_and(|id| match me.pending.borrow_mut().get_mut(&id) {
                 Some(slot @ None) => {
                     *slot = Some(data);
@@ -139,7 +147,6 @@ impl Remote {
         }
         let id = self.next_id.get();
         self.next_id.set(id + 1);
-        let (envelope, transfer) = envelope_client::request(id as f64, request);
         let waits = match request {
             Request::Fetch { max_wait_ms, .. } => *max_wait_ms,
             // A JoinGroup waits for the rest of the group, up to its rebalance timeout.
@@ -147,8 +154,20 @@ impl Remote {
             _ => 0,
         };
         self.pending.borrow_mut().insert(id, None);
-        super::transfer::sending(&envelope, &transfer);
-        if self.port.borrow().post_message_with_transferable(&envelope, &transfer).is_err() {
+        let posted = match frame::request(id as f64, request) {
+            // A Fetch carries a spare buffer back to the host, which writes its answer's records into it.
+            Some(mut f) => {
+                let carry = matches!(request, Request::Fetch { .. });
+                let buffer = super::transfer::outgoing_frame(&mut f, None, carry);
+                self.port.borrow().post_message_with_transferable(&buffer, &Array::of1(&buffer))
+            }
+            None => {
+                let (envelope, transfer) = envelope_client::request(id as f64, request);
+                super::transfer::sending(&envelope, &transfer);
+                self.port.borrow().post_message_with_transferable(&envelope, &transfer)
+            }
+        };
+        if posted.is_err() {
             self.pending.borrow_mut().remove(&id);
             return Err(Self::not_available("the broker host's port refused the request"));
         }
@@ -170,6 +189,13 @@ impl Remote {
         self.pending.borrow_mut().remove(&id);
         if answer.is_null() {
             return Err(Self::not_available("the broker host stopped answering while this request waited"));
+        }
+        if let Some(buffer) = answer.dyn_ref::<ArrayBuffer>() {
+            let bytes = super::transfer::incoming_frame(buffer);
+            super::transfer::keep_spare(buffer);
+            let malformed =
+                |e: Error| Error::UnknownServerError(format!("the broker's answer is malformed: {}", e.detail()));
+            return frame::read_response(&bytes).map_err(malformed)?.1;
         }
         envelope_client::response(&answer)?.1
     }

@@ -17,6 +17,9 @@
 //!
 //! Response: `{ id, kind, ... }` with per-partition or per-topic `error`s where Kafka has them, or
 //! `{ id, error }` for the whole request. An error is `{ type, code, message, retriable }`.
+//!
+//! franz's own clients send Produce and Fetch as binary frames (`core::frame`) instead; the host answers a frame
+//! with a frame (`host.rs`). These object forms of the two stay for raw clients.
 
 use bytes::Bytes;
 use js_sys::{Array, Object};

@@ -11,7 +11,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::Array;
+use js_sys::{Array, ArrayBuffer};
 use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, MessagePort};
 
@@ -19,6 +19,7 @@ use super::envelope;
 use super::js;
 use super::kafka::Inner;
 use crate::core::error::Error;
+use crate::core::frame;
 use crate::core::groups::Reply;
 use crate::core::log::OffsetSpec;
 use crate::core::protocol::{Request, Response};
@@ -191,9 +192,34 @@ impl Inner {
         (out.into(), transfer)
     }
 
-    /// Handles whatever a client sent: a ping, a goodbye, or a request.
+    /// Answers a framed request (Produce, Fetch: `core::frame`) with a frame, written into the buffer the request
+    /// came in when it fits, so the buffer goes back to the client that sends record data in it.
+    async fn answer_frame(self: &Rc<Self>, buffer: ArrayBuffer, client: &Rc<Client>) -> (JsValue, Array) {
+        let bytes = super::transfer::incoming_frame(&buffer);
+        let Some(id) = frame::id_of(&bytes) else {
+            // Not a frame: without an id to answer by, an envelope says so, as for an envelope without one.
+            let e = Error::InvalidRequest("a message that is not an envelope must be a franz frame".into());
+            return (envelope::error_response(None, &e).into(), Array::new());
+        };
+        let answer = match frame::read_request(&bytes) {
+            Ok((_, request)) => {
+                // The request's records are now the only holders of their bytes: a leader keeps them uncopied.
+                drop(bytes);
+                self.call_while(request, &|| !client.gone.get()).await
+            }
+            Err(e) => Err(e),
+        };
+        let out = super::transfer::outgoing_frame(&mut frame::response(id, &answer), Some(buffer), false);
+        (out.clone().into(), Array::of1(&out))
+    }
+
+    /// Handles whatever a client sent: a frame, a ping, a goodbye, or a request.
     async fn receive(self: &Rc<Self>, client: Rc<Client>, message: JsValue) {
         client.last_heard_ms.set(self.now_ms());
+        if let Some(buffer) = message.dyn_ref::<ArrayBuffer>() {
+            let (answer, transfer) = self.answer_frame(buffer.clone(), &client).await;
+            return client.answer(&answer, &transfer);
+        }
         super::transfer::received(&message);
         match js::get(&message, "kind").as_string().as_deref() {
             Some("Ping") => {

@@ -5,6 +5,8 @@
 //! keeps both lists: buffers to give back, and buffers given back.
 
 use bytes::Bytes;
+
+use crate::core::frame::Frame;
 use js_sys::{Array, ArrayBuffer, Uint8Array};
 use wasm_bindgen::prelude::*;
 
@@ -24,14 +26,34 @@ extern "C" {
     /// On receiving `envelope`: keeps the buffers it gives back.
     #[wasm_bindgen(js_name = keepGiven)]
     pub fn received(envelope: &JsValue);
+    #[wasm_bindgen(js_name = copyOutFrame)]
+    fn copy_out_frame(
+        memory: &JsValue,
+        chunks: &[u32],
+        total: usize,
+        into: Option<ArrayBuffer>,
+        carry: bool,
+    ) -> ArrayBuffer;
+    #[wasm_bindgen(js_name = frameIn)]
+    fn frame_in(buffer: &ArrayBuffer) -> Uint8Array;
+    /// A received frame's id, to route its answer (`None`: too short to be a frame).
+    #[wasm_bindgen(js_name = frameId)]
+    pub fn frame_id(buffer: &ArrayBuffer) -> Option<f64>;
+    /// Keeps a buffer whose frame is copied into wasm, to write the next record data into.
+    #[wasm_bindgen(js_name = keepSpare)]
+    pub fn keep_spare(buffer: &ArrayBuffer);
+}
+
+/// The spans of wasm memory that `chunks` are, as `[start, length]` pairs.
+fn spans(chunks: &[&[u8]]) -> Vec<u32> {
+    chunks.iter().flat_map(|c| [c.as_ptr() as u32, c.len() as u32]).collect()
 }
 
 /// `chunks` laid end to end in a buffer of their own, to transfer (its buffer is pushed onto `transfer`): a view
 /// of exactly their bytes.
 pub fn outgoing(chunks: &[&[u8]], transfer: &Array) -> Uint8Array {
-    let spans: Vec<u32> = chunks.iter().flat_map(|c| [c.as_ptr() as u32, c.len() as u32]).collect();
     let total = chunks.iter().map(|c| c.len()).sum();
-    let view = copy_out_to_send(&super::js::memory(), &spans, total);
+    let view = copy_out_to_send(&super::js::memory(), &spans(chunks), total);
     transfer.push(&view.buffer());
     view
 }
@@ -53,4 +75,16 @@ pub fn incoming(v: &JsValue) -> Option<Bytes> {
 /// Before a client posts `envelope`: it gives back every buffer received since its last one.
 pub fn sending(envelope: &JsValue, transfer: &Array) {
     give(envelope, transfer, &to_give());
+}
+
+/// A frame laid out in a buffer to transfer (see `copyOutFrame`): `into`, the buffer its request came in, when
+/// it fits; with `carry`, the largest spare buffer, which goes back to the side that sends record data.
+pub fn outgoing_frame(frame: &mut Frame, into: Option<ArrayBuffer>, carry: bool) -> ArrayBuffer {
+    let total = frame.byte_len();
+    copy_out_frame(&super::js::memory(), &spans(&frame.chunks()), total, into, carry)
+}
+
+/// A received frame's bytes, copied into wasm. Its buffer is the caller's to reuse or keep.
+pub fn incoming_frame(buffer: &ArrayBuffer) -> Bytes {
+    Bytes::from(frame_in(buffer).to_vec())
 }

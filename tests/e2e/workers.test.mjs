@@ -269,25 +269,60 @@ test('garbage sent to the broker-host worker gets error answers, and other clien
     const raw = host.port();
     const answers = [];
     raw.onmessage = ({ data }) => answers.push(data);
-    const junk = new Uint8Array(80).map((_, i) => (i * 37) & 255).buffer;
+    const junkBytes = new Uint8Array(80).map((_, i) => (i * 37) & 255);
+    const junk = junkBytes.slice().buffer;
     raw.postMessage({ id: 1, kind: 'Produce', acks: 1, partitions: [{ topic: 't', partition: 0, records: junk }] }, [junk]);
     raw.postMessage({ id: 2, kind: 'Explode' });
     raw.postMessage({ nonsense: true });
     raw.postMessage('just a string');
     raw.postMessage({ id: 3, kind: 'Fetch', partitions: 'all of them' });
+    // Frames (src/core/frame.rs), written by hand: a Produce of the junk as its one partition's records; one
+    // with a head and no body; and a buffer that is no frame at all.
+    const frame = (id, kind, body) => {
+      const out = new Uint8Array(17 + body.length);
+      const view = new DataView(out.buffer);
+      out.set([0x66, 0x72, 0x7a, 1]);
+      view.setUint32(4, out.length);
+      view.setFloat64(8, id);
+      view.setInt8(16, kind);
+      out.set(body, 17);
+      return out.buffer;
+    };
+    const produceBody = new Uint8Array(2 + 4 + 3 + 4 + 4 + 80);
+    const body = new DataView(produceBody.buffer);
+    body.setInt16(0, 1); // acks
+    body.setInt32(2, 1); // one partition
+    body.setInt16(6, 1); // topic 't'
+    produceBody[8] = 116;
+    body.setInt32(9, 0); // partition 0
+    body.setInt32(13, 80); // records: the junk
+    produceBody.set(junkBytes, 17);
+    const framed = [frame(4, 1, produceBody), frame(5, 1, new Uint8Array(0)), new Uint8Array(40).fill(7).buffer];
+    for (const f of framed) raw.postMessage(f, [f]);
     const producer = kafka.producer();
     await producer.connect();
     const sent = await producer.send({ topic: 't', messages: [{ value: 'fine' }] });
-    await h.until(() => answers.length >= 5, 3000, 'five answers');
+    await h.until(() => answers.length >= 8, 3000, 'eight answers');
     // A logCreator cannot cross to the host's worker: a clear error rather than a DataCloneError.
     const logCreator = await w.BrokerHost.start({ cluster: 'logged', logCreator: () => () => {} }).then(() => null, (e) => [e.name, e.type, e.message]);
-    return { answers, sent, high: (await kafka.admin().fetchTopicOffsets('t'))[0].high, logCreator };
+    // A frame's answer is a frame: its id, kind, and the first error name in it.
+    const read = (buffer) => {
+      const view = new DataView(buffer);
+      const kind = view.getInt8(16);
+      const at = kind === 2 ? 17 + 4 + 2 + view.getInt16(21) + 4 : 17; // past a Produce answer's topic and partition
+      const name = new TextDecoder().decode(new Uint8Array(buffer, at + 2, view.getInt16(at)));
+      return { id: view.getFloat64(8), frameKind: kind, error: { type: name } };
+    };
+    const readable = answers.map((a) => (a instanceof ArrayBuffer ? read(a) : a));
+    return { answers: readable, sent, high: (await kafka.admin().fetchTopicOffsets('t'))[0].high, logCreator };
   });
   const byId = new Map(result.answers.map((a) => [a.id, a]));
   assert.equal(byId.get(1).body[0].error.type, 'CORRUPT_MESSAGE', 'a batch with a bad CRC');
   assert.equal(byId.get(2).error.type, 'INVALID_REQUEST', 'an unknown kind');
   assert.equal(byId.get(3).error.type, 'INVALID_REQUEST', 'a malformed field');
-  assert.equal(result.answers.filter((a) => a.id === null && a.error?.type === 'INVALID_REQUEST').length, 2, 'envelopes without an id');
+  assert.deepEqual([byId.get(4).frameKind, byId.get(4).error.type], [2, 'CORRUPT_MESSAGE'], 'a framed batch with a bad CRC');
+  assert.deepEqual([byId.get(5).frameKind, byId.get(5).error.type], [5, 'INVALID_REQUEST'], 'a frame cut short');
+  assert.equal(result.answers.filter((a) => a.id === null && a.error?.type === 'INVALID_REQUEST').length, 3, 'envelopes without an id, and a buffer that is no frame');
   assert.equal(result.sent[0].baseOffset, '0', 'the other client was served');
   assert.equal(result.high, '1', 'nothing of the garbage was written');
   assert.deepEqual(result.logCreator?.slice(0, 2), ['TypeError', 'INVALID_REQUEST']);

@@ -198,6 +198,13 @@ function buffersOf(envelope, partitions) {
   return [...records, ...(envelope.give ?? [])].filter((b) => b instanceof ArrayBuffer);
 }
 
+/** A frame's kind (1 Produce request: `core::frame`), or null for an envelope. */
+const frameKind = (data) => (data instanceof ArrayBuffer && data.byteLength > 16 ? new DataView(data).getInt8(16) : null);
+/** The id of an envelope or a frame. */
+const idOf = (data) => (data instanceof ArrayBuffer ? new DataView(data).getFloat64(8) : data.id);
+/** What to transfer on with a message: a frame is its own buffer. */
+const transferOf = (data, partitions) => (data instanceof ArrayBuffer ? [data] : buffersOf(data, partitions));
+
 /** A MessagePort between a client and a host that counts Produce requests in flight. */
 function countingRelay(host) {
   const toHost = new MessageChannel();
@@ -206,17 +213,17 @@ function countingRelay(host) {
   const stats = { produces: 0, outstanding: 0, maxOutstanding: 0 };
   const produces = new Set();
   toClient.port1.onmessage = ({ data }) => {
-    if (data.kind === 'Produce') {
-      produces.add(data.id);
+    if (data.kind === 'Produce' || frameKind(data) === 1) {
+      produces.add(idOf(data));
       stats.produces += 1;
       stats.outstanding += 1;
       stats.maxOutstanding = Math.max(stats.maxOutstanding, stats.outstanding);
     }
-    toHost.port2.postMessage(data, buffersOf(data, data.partitions));
+    toHost.port2.postMessage(data, transferOf(data, data.partitions));
   };
   toHost.port2.onmessage = ({ data }) => {
-    if (produces.delete(data.id)) stats.outstanding -= 1;
-    toClient.port1.postMessage(data, buffersOf(data, data.kind === 'Fetch' ? data.body : []));
+    if (produces.delete(idOf(data))) stats.outstanding -= 1;
+    toClient.port1.postMessage(data, transferOf(data, data.kind === 'Fetch' ? data.body : []));
   };
   return { port: toClient.port2, stats };
 }

@@ -15,3 +15,4 @@ pub use batch::{
 pub use compression::MAX_DECOMPRESSED_BYTES;
 pub use encoded::EncodedRecords;
 pub use single::{Header, Record, RecordFields};
+pub use wire::Reader;

@@ -262,32 +262,72 @@ const SPARE_MAX_BYTES = 32 << 20;
 const RECYCLED_MIN = 16 << 10; // smaller buffers come from warm memory anyway
 let toGive = []; // received buffers, copied into wasm, to give back
 
-/** `total` bytes of wasm memory, from `chunks` ([start, length] pairs) laid end to end, in a buffer to transfer:
- * a spare one when one fits (not more than twice the size), a new one otherwise. */
-export function copyOutToSend(memory, chunks, total) {
+/** A spare buffer for `total` bytes, taken from the pool, or null: the smallest that fits within twice the size;
+ * or, to `carry` it back to the side that sends record data, the largest that fits. */
+function takeSpare(total, carry) {
   let best = -1;
-  if (total >= RECYCLED_MIN) {
+  if (carry || total >= RECYCLED_MIN) {
     for (let i = 0; i < spare.length; i++) {
       const size = spare[i].byteLength;
-      if (size >= total && size <= 2 * total && (best < 0 || size < spare[best].byteLength)) best = i;
+      if (size < total || (!carry && size > 2 * total)) continue;
+      if (best < 0 || (carry ? size > spare[best].byteLength : size < spare[best].byteLength)) best = i;
     }
   }
-  if (best < 0 && chunks.length === 2) return new Uint8Array(copyOut(memory, chunks[0], chunks[1]));
-  let buffer;
-  if (best < 0) {
-    buffer = new ArrayBuffer(total);
-  } else {
-    buffer = spare[best];
-    spare[best] = spare[spare.length - 1];
-    spare.pop();
-    spareBytes -= buffer.byteLength;
+  if (best < 0) return null;
+  const buffer = spare[best];
+  spare[best] = spare[spare.length - 1];
+  spare.pop();
+  spareBytes -= buffer.byteLength;
+  return buffer;
+}
+
+/** Keeps a buffer whose bytes are no longer needed (copied into wasm), for the next record data sent. */
+export function keepSpare(buffer) {
+  if (buffer instanceof ArrayBuffer && buffer.byteLength >= RECYCLED_MIN && spareBytes + buffer.byteLength <= SPARE_MAX_BYTES) {
+    spare.push(buffer);
+    spareBytes += buffer.byteLength;
   }
+}
+
+/** Writes `chunks` ([start, length] pairs of wasm memory) end to end at the start of `buffer`; a view of them. */
+function layOut(buffer, memory, chunks, total) {
   const out = new Uint8Array(buffer, 0, total);
   const from = new Uint8Array(memory.buffer);
   for (let i = 0, at = 0; i < chunks.length; at += chunks[i + 1], i += 2) {
     out.set(from.subarray(chunks[i], chunks[i] + chunks[i + 1]), at);
   }
   return out;
+}
+
+/** `total` bytes of wasm memory, from `chunks` laid end to end, in a buffer to transfer: a spare one when one
+ * fits, a new one otherwise. */
+export function copyOutToSend(memory, chunks, total) {
+  const buffer = takeSpare(total, false);
+  if (!buffer && chunks.length === 2) return new Uint8Array(copyOut(memory, chunks[0], chunks[1]));
+  return layOut(buffer ?? new ArrayBuffer(total), memory, chunks, total);
+}
+
+/** A frame (`core::frame`) of `total` bytes from `chunks`, at the start of a buffer to transfer: `into` (the
+ * buffer its request came in, so that it goes back) when it fits, else as `copyOutToSend` chooses, or the
+ * largest spare to `carry` one back. */
+export function copyOutFrame(memory, chunks, total, into, carry) {
+  let buffer = into !== undefined && into.byteLength >= total ? into : null;
+  if (into !== undefined && buffer === null) keepSpare(into);
+  buffer ??= takeSpare(total, carry);
+  if (buffer === null && chunks.length === 2) return copyOut(memory, chunks[0], chunks[1]);
+  return layOut(buffer ?? new ArrayBuffer(total), memory, chunks, total).buffer;
+}
+
+/** The frame at the start of a received buffer (a reused buffer is longer), by the length in its head; all of
+ * the buffer when that length cannot be right (the frame's reader then refuses it). */
+export function frameIn(buffer) {
+  const length = buffer.byteLength >= 8 ? new DataView(buffer).getUint32(4) : 0;
+  return new Uint8Array(buffer, 0, length >= 16 && length <= buffer.byteLength ? length : buffer.byteLength);
+}
+
+/** A received frame's id (its head's), to route its answer; undefined for a buffer too short to be one. */
+export function frameId(buffer) {
+  return buffer.byteLength >= 16 ? new DataView(buffer).getFloat64(8) : undefined;
 }
 
 /** Notes a received buffer whose bytes are now copied into wasm: it goes back with the next envelope. */
@@ -319,12 +359,7 @@ export function attachGiven(envelope, transfer, buffers) {
 export function keepGiven(envelope) {
   const given = envelope?.give;
   if (!Array.isArray(given)) return;
-  for (const b of given) {
-    if (b instanceof ArrayBuffer && b.byteLength >= RECYCLED_MIN && spareBytes + b.byteLength <= SPARE_MAX_BYTES) {
-      spare.push(b);
-      spareBytes += b.byteLength;
-    }
-  }
+  for (const b of given) keepSpare(b);
 }
 
 /** Settles `value` (a promise, or anything else, as `await` would) into `callback(id, ok, result)`: one wasm
