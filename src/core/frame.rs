@@ -108,12 +108,16 @@ impl<'a> Frame<'a> {
         }
     }
 
-    fn partition<T>(&mut self, r: &'a PartitionResult<T>, fields: impl FnOnce(&mut Self, &'a T)) {
-        self.string(Some(&r.topic));
-        self.i32(r.partition);
-        self.error(r.result.as_ref().err());
-        if let Ok(v) = &r.result {
-            fields(self, v);
+    /// Per-partition results: each one's topic, partition and error, then, if it has none, its `fields`.
+    fn results<T>(&mut self, results: &'a [PartitionResult<T>], fields: impl Fn(&mut Self, &'a T)) {
+        self.count(results.len());
+        for r in results {
+            self.string(Some(&r.topic));
+            self.i32(r.partition);
+            self.error(r.result.as_ref().err());
+            if let Ok(v) = &r.result {
+                fields(self, v);
+            }
         }
     }
 
@@ -193,28 +197,22 @@ pub fn response(id: f64, answer: &Result<Response>) -> Frame<'_> {
     match answer {
         Ok(Response::Produce(parts)) => {
             let mut f = Frame::begin(id, PRODUCE_RESPONSE);
-            f.count(parts.len());
-            for p in parts {
-                f.partition(p, |f, v| {
-                    f.i64(v.base_offset);
-                    f.i64(v.log_append_time);
-                    f.i64(v.log_start_offset);
-                });
-            }
+            f.results(parts, |f, v| {
+                f.i64(v.base_offset);
+                f.i64(v.log_append_time);
+                f.i64(v.log_start_offset);
+            });
             f
         }
         Ok(Response::Fetch(parts)) => {
             let mut f = Frame::begin(id, FETCH_RESPONSE);
-            f.count(parts.len());
-            for p in parts {
-                f.partition(p, |f, v| {
-                    f.i64(v.high_watermark);
-                    f.i64(v.log_start_offset);
-                    f.i32(v.replica);
-                    let batches: Vec<&[u8]> = v.batches.iter().map(|b| &b[..]).collect();
-                    f.bytes(&[], &batches);
-                });
-            }
+            f.results(parts, |f, v| {
+                f.i64(v.high_watermark);
+                f.i64(v.log_start_offset);
+                f.i32(v.replica);
+                let batches: Vec<&[u8]> = v.batches.iter().map(|b| &b[..]).collect();
+                f.bytes(&[], &batches);
+            });
             f
         }
         Ok(_) => error(id, &Error::UnknownServerError("a framed request got an answer of another kind".into())),
