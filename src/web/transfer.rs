@@ -13,7 +13,7 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(module = "/src/web/js/pack.js")]
 extern "C" {
     #[wasm_bindgen(js_name = copyOutToSend)]
-    fn copy_out_to_send(memory: &JsValue, chunks: &[u32], total: usize) -> Uint8Array;
+    fn copy_out_to_send(memory: &JsValue, spans: *const u32, count: usize, total: usize) -> Uint8Array;
     #[wasm_bindgen(js_name = giveBackLater)]
     fn give_back_later(buffer: &JsValue);
     /// The buffers received since the last call, to give back. A host takes a request's own right after reading
@@ -29,7 +29,8 @@ extern "C" {
     #[wasm_bindgen(js_name = copyOutFrame)]
     fn copy_out_frame(
         memory: &JsValue,
-        chunks: &[u32],
+        spans: *const u32,
+        count: usize,
         total: usize,
         into: Option<ArrayBuffer>,
         carry: bool,
@@ -44,7 +45,8 @@ extern "C" {
     pub fn keep_spare(buffer: &ArrayBuffer);
 }
 
-/// The spans of wasm memory that `chunks` are, as `[start, length]` pairs.
+/// The spans of wasm memory that `chunks` are, as `[start, length]` pairs, which JavaScript reads where they lie
+/// (passing them as an array would cost a view of them per message).
 fn spans(chunks: &[&[u8]]) -> Vec<u32> {
     chunks.iter().flat_map(|c| [c.as_ptr() as u32, c.len() as u32]).collect()
 }
@@ -53,7 +55,7 @@ fn spans(chunks: &[&[u8]]) -> Vec<u32> {
 /// of exactly their bytes.
 pub fn outgoing(chunks: &[&[u8]], transfer: &Array) -> Uint8Array {
     let total = chunks.iter().map(|c| c.len()).sum();
-    let view = copy_out_to_send(&super::js::memory(), &spans(chunks), total);
+    let view = copy_out_to_send(&super::js::memory(), spans(chunks).as_ptr(), chunks.len(), total);
     transfer.push(&view.buffer());
     view
 }
@@ -81,7 +83,8 @@ pub fn sending(envelope: &JsValue, transfer: &Array) {
 /// it fits; with `carry`, the largest spare buffer, which goes back to the side that sends record data.
 pub fn outgoing_frame(frame: &mut Frame, into: Option<ArrayBuffer>, carry: bool) -> ArrayBuffer {
     let total = frame.byte_len();
-    copy_out_frame(&super::js::memory(), &spans(&frame.chunks()), total, into, carry)
+    let chunks = frame.chunks();
+    copy_out_frame(&super::js::memory(), spans(&chunks).as_ptr(), chunks.len(), total, into, carry)
 }
 
 /// A received frame's bytes, copied into wasm. Its buffer is the caller's to reuse or keep.

@@ -289,40 +289,60 @@ export function keepSpare(buffer) {
   }
 }
 
-/** Writes `chunks` ([start, length] pairs of wasm memory) end to end at the start of `buffer`; a view of them. */
-function layOut(buffer, memory, chunks, total) {
+let wasmBytes = new Uint8Array(0);
+let wasmWords = new Uint32Array(0);
+/** Views of all of wasm memory, made again only once it has grown (which detaches the old ones): a view per
+ * use would be most of what sending a small frame allocates, and the garbage costs pauses. */
+function wasmViews(memory) {
+  if (wasmBytes.buffer !== memory.buffer) {
+    wasmBytes = new Uint8Array(memory.buffer);
+    wasmWords = new Uint32Array(memory.buffer);
+  }
+}
+
+/** Writes the chunks at `spans` (`count` [start, length] word pairs in wasm memory, each a piece of wasm memory)
+ * end to end at the start of `buffer`; a view of them. */
+function layOut(buffer, memory, spans, count, total) {
+  wasmViews(memory);
   const out = new Uint8Array(buffer, 0, total);
-  const from = new Uint8Array(memory.buffer);
-  for (let i = 0, at = 0; i < chunks.length; at += chunks[i + 1], i += 2) {
-    out.set(from.subarray(chunks[i], chunks[i] + chunks[i + 1]), at);
+  for (let i = spans >>> 2, end = i + 2 * count, at = 0; i < end; i += 2) {
+    const start = wasmWords[i];
+    const length = wasmWords[i + 1];
+    // Short pieces (a frame's fields) byte by byte: no view to allocate.
+    if (length <= 64) for (let j = 0; j < length; j++) out[at + j] = wasmBytes[start + j];
+    else out.set(wasmBytes.subarray(start, start + length), at);
+    at += length;
   }
   return out;
 }
 
-/** `total` bytes of wasm memory, from `chunks` laid end to end, in a buffer to transfer: a spare one when one
- * fits, a new one otherwise. */
-export function copyOutToSend(memory, chunks, total) {
+/** `total` bytes of wasm memory, from the chunks at `spans` laid end to end, in a buffer to transfer: a spare one
+ * when one fits, a new one otherwise. */
+export function copyOutToSend(memory, spans, count, total) {
   const buffer = takeSpare(total, false);
-  if (!buffer && chunks.length === 2) return new Uint8Array(copyOut(memory, chunks[0], chunks[1]));
-  return layOut(buffer ?? new ArrayBuffer(total), memory, chunks, total);
+  if (buffer === null && count === 1) {
+    wasmViews(memory);
+    return new Uint8Array(copyOut(memory, wasmWords[spans >>> 2], wasmWords[(spans >>> 2) + 1]));
+  }
+  return layOut(buffer ?? new ArrayBuffer(total), memory, spans, count, total);
 }
 
 /** A frame (`core::frame`) of `total` bytes from `chunks`, at the start of a buffer to transfer: `into` (the
  * buffer its request came in, so that it goes back) when it fits, else as `copyOutToSend` chooses, or the
  * largest spare to `carry` one back. */
-export function copyOutFrame(memory, chunks, total, into, carry) {
+export function copyOutFrame(memory, spans, count, total, into, carry) {
   let buffer = into !== undefined && into.byteLength >= total ? into : null;
   if (into !== undefined && buffer === null) keepSpare(into);
   buffer ??= takeSpare(total, carry);
-  if (buffer === null && chunks.length === 2) return copyOut(memory, chunks[0], chunks[1]);
-  return layOut(buffer ?? new ArrayBuffer(total), memory, chunks, total).buffer;
+  return layOut(buffer ?? new ArrayBuffer(total), memory, spans, count, total).buffer;
 }
 
 /** The frame at the start of a received buffer (a reused buffer is longer), by the length in its head; all of
  * the buffer when that length cannot be right (the frame's reader then refuses it). */
 export function frameIn(buffer) {
-  const length = buffer.byteLength >= 8 ? new DataView(buffer).getUint32(4) : 0;
-  return new Uint8Array(buffer, 0, length >= 16 && length <= buffer.byteLength ? length : buffer.byteLength);
+  const all = new Uint8Array(buffer);
+  const length = all.length >= 8 ? ((all[4] << 24) | (all[5] << 16) | (all[6] << 8) | all[7]) >>> 0 : 0;
+  return length >= 16 && length < all.length ? all.subarray(0, length) : all;
 }
 
 /** A received frame's id (its head's), to route its answer; undefined for a buffer too short to be one. */
