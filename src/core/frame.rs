@@ -40,7 +40,7 @@ const ERROR: i8 = 5;
 
 /// A frame being written: its own bytes, with borrowed record data spliced in at recorded positions, so that
 /// the records are copied once, from where they lie straight into the buffer that is sent.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Frame<'a> {
     head: Vec<u8>,
     splices: Vec<(usize, &'a [u8])>,

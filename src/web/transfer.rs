@@ -2,13 +2,14 @@
 //! receives them gives each buffer back (an envelope's `give`) once it has copied the bytes into its wasm memory;
 //! the sender writes its next records into a buffer given back. Writing fresh memory is most of what a transfer
 //! costs (page faults: ~50 µs per 112 KB measured here, against ~2 µs into memory already written). `js/pack.js`
-//! keeps both lists: buffers to give back, and buffers given back.
+//! keeps both lists: buffers to give back, and buffers given back. A frame (`core::frame`) needs no list: its
+//! answer is written into the buffer it came in, and a Fetch frame carries a spare buffer to the host to fill.
 
 use bytes::Bytes;
-
-use crate::core::frame::Frame;
 use js_sys::{Array, ArrayBuffer, Uint8Array};
 use wasm_bindgen::prelude::*;
+
+use crate::core::frame::Frame;
 
 #[wasm_bindgen(module = "/src/web/js/pack.js")]
 extern "C" {

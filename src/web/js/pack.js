@@ -327,7 +327,7 @@ export function copyOutToSend(memory, spans, count, total) {
   return layOut(buffer ?? new ArrayBuffer(total), memory, spans, count, total);
 }
 
-/** A frame (`core::frame`) of `total` bytes from `chunks`, at the start of a buffer to transfer: `into` (the
+/** A frame (`core::frame`) of `total` bytes from the chunks at `spans`, at the start of a buffer to transfer: `into` (the
  * buffer its request came in, so that it goes back) when it fits, else as `copyOutToSend` chooses, or the
  * largest spare to `carry` one back. */
 export function copyOutFrame(memory, spans, count, total, into, carry) {
