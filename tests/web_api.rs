@@ -56,6 +56,8 @@ extern "C" {
     async fn silent_clients_are_dropped(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = producerBatchesAndPipelines)]
     async fn producer_batches_and_pipelines(api: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = framesRecycleTheirBuffers)]
+    async fn frames_recycle_their_buffers(api: &JsValue) -> Result<JsValue, JsValue>;
 }
 
 #[wasm_bindgen(module = "/tests/web/groups.js")]
@@ -222,6 +224,11 @@ async fn a_host_drops_silent_and_departed_clients() {
 #[wasm_bindgen_test]
 async fn the_producer_lingers_batches_and_bounds_requests_in_flight_resolving_in_order() {
     ok(producer_batches_and_pipelines(&api().object).await);
+}
+
+#[wasm_bindgen_test]
+async fn produce_and_fetch_frames_recycle_their_buffers() {
+    ok(frames_recycle_their_buffers(&api().object).await);
 }
 
 #[wasm_bindgen_test]

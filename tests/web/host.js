@@ -298,3 +298,54 @@ export async function producerBatchesAndPipelines({ open, connect }) {
   await host.close();
   return true;
 }
+
+/** Produce and Fetch travel as frames (src/core/frame.rs) that recycle their buffers: a Produce is answered in
+ * its own buffer, which the producer writes its next send into, and a consumer's Fetch carries the buffer its
+ * last answer came in back to the host, which writes the next answer into it. */
+export async function framesRecycleTheirBuffers({ open, connect }) {
+  const host = await open({ cluster: 'frames', brokers: 1, storage: 'memory' });
+  await host.admin().createTopics({ topics: [{ topic: 'f', numPartitions: 1 }] });
+  const toHost = new MessageChannel();
+  host.serve(toHost.port1);
+  const toClient = new MessageChannel();
+  const frames = []; // each frame that passes: its kind, its length, and the length of the buffer it is in
+  const note = (data) => {
+    if (frameKind(data) !== null) frames.push({ kind: frameKind(data), length: new DataView(data).getUint32(4), size: data.byteLength });
+  };
+  toClient.port1.onmessage = ({ data }) => {
+    note(data);
+    toHost.port2.postMessage(data, transferOf(data, data.partitions));
+  };
+  toHost.port2.onmessage = ({ data }) => {
+    note(data);
+    toClient.port1.postMessage(data, transferOf(data, data.kind === 'Fetch' ? data.body : []));
+  };
+  const client = await connect(toClient.port2, {});
+  const producer = client.producer();
+  await producer.connect();
+  const send = (n) => producer.send({ topic: 'f', messages: Array.from({ length: n }, (_, i) => ({ value: `${i}`.padEnd(100, '.') })) });
+  await send(300); // ~33 KB: worth recycling
+  await send(250); // smaller, so it fits in the first one's buffer
+  const [first, second] = frames.filter((f) => f.kind === 1);
+  const [ack] = frames.filter((f) => f.kind === 2);
+  check(first.length >= 30000 && first.length === first.size, `a fresh buffer holds the first send's frame (${first.length} bytes)`);
+  eq([ack.size, ack.length < 100], [first.size, true], 'a Produce is answered in its own buffer');
+  eq([second.size, second.length < second.size], [first.size, true], 'the next send goes out in the buffer that came back');
+
+  const consumer = client.consumer({ groupId: 'frames' });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'f', fromBeginning: true });
+  let read = 0;
+  await consumer.run({ eachMessage: async () => void (read += 1) });
+  // The answer that brings the records, and the Fetch the consumer sends after reading them.
+  const fetches = () => frames.slice(frames.indexOf(second) + 1).filter((f) => f.kind === 3 || f.kind === 4);
+  const records = () => fetches().findIndex((f) => f.kind === 4 && f.length > 50000);
+  const after = () => fetches().slice(records() + 1).find((f) => f.kind === 3);
+  for (let i = 0; i < 250 && !(read === 550 && records() >= 0 && after()); i++) await sleep(20);
+  check(read === 550 && records() >= 0 && after() !== undefined, `the records, then another Fetch: ${JSON.stringify(fetches())}`);
+  eq([after().size, after().length < 200], [fetches()[records()].size, true], 'the next Fetch carries that answer\'s buffer back');
+  await consumer.disconnect();
+  await client.close();
+  await host.close();
+  return true;
+}
