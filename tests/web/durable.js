@@ -212,11 +212,12 @@ export async function retentionAndTimeLookupsReachStorage({ open, deleteCluster 
   await deleteCluster('retention');
   let kafka = await open({ cluster: 'retention', brokers: 1, storage: 'indexeddb' });
   const admin = kafka.admin();
-  await admin.createTopics({ topics: [{ topic: 'r', numPartitions: 1, configEntries: [{ name: 'retention.ms', value: '2000' }] }] });
+  // Retention starts long, so that the lookups below run before it could apply; it is shortened after them.
+  await admin.createTopics({ topics: [{ topic: 'r', numPartitions: 1, configEntries: [{ name: 'retention.ms', value: '86400000' }] }] });
   const producer = kafka.producer();
   await producer.connect();
   const now = Date.now();
-  // Ten batches of 40 KB with timestamps an hour old, then a fresh one: the old ones are past retention.ms.
+  // Ten batches of 40 KB with timestamps an hour old, then a fresh one: the old ones will be past retention.ms.
   for (let i = 0; i < 10; i++) {
     await producer.send({ topic: 'r', messages: Array.from({ length: 40 }, (_, j) => ({ value: 'x'.repeat(1000), timestamp: String(now - 3_600_000 + i * 1000 + j) })) });
   }
@@ -231,6 +232,8 @@ export async function retentionAndTimeLookupsReachStorage({ open, deleteCluster 
   eq(await kafka.admin().fetchTopicOffsetsByTimestamp('r', now + 60_000), [{ partition: 0, offset: '401' }], 'nothing that late: the high watermark');
   const changes = [];
   kafka.on('cluster.change', (e) => changes.push(...e.changes.map((c) => c.type)));
+  await kafka.admin().alterConfigs({ resources: [{ type: 2, name: 'r', configEntries: [{ name: 'retention.ms', value: '2000' }] }] });
+  eq(kafka.stats().batchesInMemory, 1, 'the old batches are still only in storage');
   const deadline = Date.now() + 5000;
   let low;
   while (Date.now() < deadline) {
