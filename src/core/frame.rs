@@ -142,11 +142,6 @@ impl<'a> Frame<'a> {
     }
 }
 
-/// Whether `request` travels as a frame: the requests that carry records, and their answers.
-pub fn carries(request: &Request) -> bool {
-    matches!(request, Request::Produce { .. } | Request::Fetch { .. })
-}
-
 /// A Produce or Fetch request as a frame (`None` for any other request: see [`carries`]). A producer's records
 /// are sealed into their RecordBatch here, on the client, as Kafka's producers do.
 pub fn request(id: f64, request: &Request) -> Option<Frame<'_>> {

@@ -5,6 +5,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
+use bytes::Bytes;
 use js_sys::{Array, ArrayBuffer};
 use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, MessagePort};
@@ -42,9 +43,8 @@ pub struct Remote {
     port: RefCell<MessagePort>,
     handler: RefCell<Option<Handler>>,
     timeouts: Timeouts,
-    /// Requests waiting for an answer, by id: `Some` once it came (`null` if the host is gone). `answered` wakes
-    /// them.
-    pending: RefCell<HashMap<u64, Option<JsValue>>>,
+    /// Requests waiting for an answer, by id: `Some` once it came. `answered` wakes them.
+    pending: RefCell<HashMap<u64, Option<Answer>>>,
     answered: Signal,
     next_id: Cell<u64>,
     last_heard_ms: Cell<f64>,
@@ -54,9 +54,13 @@ pub struct Remote {
     pub cluster_name: RefCell<String>,
 }
 
-/// What a pending request is answered with when its host is gone.
-fn host_gone() -> JsValue {
-    JsValue::NULL
+/// What a pending request is answered with.
+#[derive(Clone)]
+enum Answer {
+    Envelope(JsValue),
+    /// A frame (`core::frame`), copied into wasm as it arrived.
+    Frame(Bytes),
+    HostGone,
 }
 
 impl Remote {
@@ -85,17 +89,21 @@ impl Remote {
             let Some(me) = me.upgrade() else { return };
             me.last_heard_ms.set(js_sys::Date::now());
             let data = event.data();
-            let id = match data.dyn_ref::<ArrayBuffer>() {
-                Some(frame) => super::transfer::frame_id(frame),
+            let (id, answer) = match data.dyn_ref::<ArrayBuffer>() {
+                Some(buffer) => {
+                    let bytes = super::transfer::incoming_frame(buffer);
+                    super::transfer::keep_spare(buffer);
+                    (frame::id_of(&bytes), Answer::Frame(bytes))
+                }
                 None => {
                     super::transfer::received(&data);
-                    super::js::get(&data, "id").as_f64()
+                    (super::js::get(&data, "id").as_f64(), Answer::Envelope(data))
                 }
             };
             let id = id.map(|f| f as u64);
             let waiting = id.is_some_and(|id| match me.pending.borrow_mut().get_mut(&id) {
                 Some(slot @ None) => {
-                    *slot = Some(data);
+                    *slot = Some(answer);
                     true
                 }
                 _ => false,
@@ -113,7 +121,7 @@ impl Remote {
     fn host_is_gone(&self) {
         self.down.set(true);
         for slot in self.pending.borrow_mut().values_mut() {
-            slot.get_or_insert_with(host_gone);
+            slot.get_or_insert(Answer::HostGone);
         }
         self.answered.notify();
     }
@@ -187,17 +195,15 @@ impl Remote {
             self.answered.wait(left.ceil() as u32).await;
         };
         self.pending.borrow_mut().remove(&id);
-        if answer.is_null() {
-            return Err(Self::not_available("the broker host stopped answering while this request waited"));
+        match answer {
+            Answer::HostGone => Err(Self::not_available("the broker host stopped answering while this request waited")),
+            Answer::Frame(bytes) => {
+                let malformed =
+                    |e: Error| Error::UnknownServerError(format!("the broker's answer is malformed: {}", e.detail()));
+                frame::read_response(&bytes).map_err(malformed)?.1
+            }
+            Answer::Envelope(answer) => envelope_client::response(&answer)?.1,
         }
-        if let Some(buffer) = answer.dyn_ref::<ArrayBuffer>() {
-            let bytes = super::transfer::incoming_frame(buffer);
-            super::transfer::keep_spare(buffer);
-            let malformed =
-                |e: Error| Error::UnknownServerError(format!("the broker's answer is malformed: {}", e.detail()));
-            return frame::read_response(&bytes).map_err(malformed)?.1;
-        }
-        envelope_client::response(&answer)?.1
     }
 
     pub fn close(&self) {

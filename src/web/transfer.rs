@@ -38,9 +38,6 @@ extern "C" {
     ) -> ArrayBuffer;
     #[wasm_bindgen(js_name = frameIn)]
     fn frame_in(buffer: &ArrayBuffer) -> Uint8Array;
-    /// A received frame's id, to route its answer (`None`: too short to be a frame).
-    #[wasm_bindgen(js_name = frameId)]
-    pub fn frame_id(buffer: &ArrayBuffer) -> Option<f64>;
     /// Keeps a buffer whose frame is copied into wasm, to write the next record data into.
     #[wasm_bindgen(js_name = keepSpare)]
     pub fn keep_spare(buffer: &ArrayBuffer);

@@ -337,17 +337,12 @@ export function copyOutFrame(memory, spans, count, total, into, carry) {
   return layOut(buffer ?? new ArrayBuffer(total), memory, spans, count, total).buffer;
 }
 
-/** The frame at the start of a received buffer (a reused buffer is longer), by the length in its head; all of
- * the buffer when that length cannot be right (the frame's reader then refuses it). */
+/** The bytes of a received buffer up to the length its frame's head gives (a reused buffer is longer); the
+ * frame's reader in wasm checks the rest. */
 export function frameIn(buffer) {
   const all = new Uint8Array(buffer);
-  const length = all.length >= 8 ? ((all[4] << 24) | (all[5] << 16) | (all[6] << 8) | all[7]) >>> 0 : 0;
-  return length >= 16 && length < all.length ? all.subarray(0, length) : all;
-}
-
-/** A received frame's id (its head's), to route its answer; undefined for a buffer too short to be one. */
-export function frameId(buffer) {
-  return buffer.byteLength >= 16 ? new DataView(buffer).getFloat64(8) : undefined;
+  const length = all.length >= 8 ? ((all[4] << 24) | (all[5] << 16) | (all[6] << 8) | all[7]) >>> 0 : all.length;
+  return length < all.length ? all.subarray(0, length) : all;
 }
 
 /** Notes a received buffer whose bytes are now copied into wasm: it goes back with the next envelope. */
