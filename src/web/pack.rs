@@ -11,10 +11,10 @@ use crate::core::error::Error;
 
 #[wasm_bindgen(module = "/src/web/js/pack.js")]
 extern "C" {
-    /// Checks a send's messages (a wrong type is a field-naming `TypeError`) and packs them into `out`, a view
-    /// of wasm memory: the bytes written, or minus the bytes needed when `out` is too short.
+    /// Checks a send's messages (a wrong type is a field-naming `TypeError`) and packs them into the `length`
+    /// bytes of wasm `memory` at `start`: the bytes written, or minus the bytes needed when that is too short.
     #[wasm_bindgen(catch, js_name = packMessages)]
-    fn pack_into(messages: &JsValue, at: &str, out: &mut [u8]) -> Result<f64, JsValue>;
+    fn pack_at(messages: &JsValue, at: &str, memory: &JsValue, start: *mut u8, length: usize) -> Result<f64, JsValue>;
 
     // The numbers and refs cross as views of wasm memory (unpacking calls nothing in wasm, so they stay valid):
     // a copy of each cost as much as a third of building the messages.
@@ -22,6 +22,11 @@ extern "C" {
     fn unpack_records_doubles(arena: js_sys::Uint8Array, numbers: &[f64], refs: &[i32]) -> js_sys::Array;
     #[wasm_bindgen(js_name = unpackRecords)]
     fn unpack_records_bigints(arena: js_sys::Uint8Array, numbers: &[i64], refs: &[i32]) -> js_sys::Array;
+}
+
+/// [`pack_at`] into `out`.
+fn pack_into(messages: &JsValue, at: &str, out: &mut [u8]) -> Result<f64, JsValue> {
+    pack_at(messages, at, &super::js::memory(), out.as_mut_ptr(), out.len())
 }
 
 /// A send's messages packed for the core to encode (`core::client::encode_packed`), written by JavaScript
@@ -103,6 +108,7 @@ mod tests {
     use super::*;
     use crate::core::client::CrcCheck;
     use crate::core::record::{Record, RecordBatch};
+    use crate::web::js;
 
     wasm_bindgen_test_configure!(run_in_browser);
 
@@ -142,6 +148,48 @@ mod tests {
         for skip in aligned_at..aligned_at + 4 {
             let written = pack_into(&sent, "messages", &mut buffer[skip..]).unwrap() as usize;
             assert_eq!(&buffer[skip..skip + written], &packed[..], "target offset {skip}");
+        }
+    }
+
+    /// Text is packed as its UTF-8, byte for byte as the core's own packer lays it out, whichever way
+    /// `pack.js` encodes it: a loop for short text, one `encodeInto` for long, string by string when any is
+    /// not ASCII.
+    #[wasm_bindgen_test]
+    fn text_of_every_length_and_script_packs_to_its_utf8() {
+        use crate::core::client::{pack_messages, PackedMessage};
+        let pieces = ["a", "é", "日", "😀", "\u{7f}", "\u{80}"];
+        for len in [0, 1, 40, 63, 64, 65, 127, 128, 129, 300] {
+            for piece in pieces {
+                for ascii_first in [false, true] {
+                    // `len` units of ASCII then one `piece`, or the other way round, in the value; short ASCII in
+                    // the key and a header around it.
+                    let text = if ascii_first { "x".repeat(len) + piece } else { piece.repeat(len.max(1)) + "x" };
+                    let key = format!("k{len}");
+                    let expected: Vec<PackedMessage> = vec![
+                        (
+                            Some(key.clone().into()),
+                            Some(text.clone().into()),
+                            Some(1),
+                            Some(7),
+                            vec![("h".into(), Some(b"v".to_vec()))],
+                        ),
+                        (None, Some(b"tail".to_vec()), None, None, vec![]),
+                    ];
+                    let sent = js_sys::Array::of2(
+                        &js::object([
+                            ("key", key.as_str().into()),
+                            ("value", text.as_str().into()),
+                            ("partition", 1.into()),
+                            ("timestamp", 7.into()),
+                            ("headers", js::object([("h", "v".into())]).into()),
+                        ])
+                        .into(),
+                        &js::object([("value", "tail".into())]).into(),
+                    );
+                    let packed = messages(&sent, "messages").unwrap();
+                    assert_eq!(&packed[..], &pack_messages(&expected)[..], "{len} units around {piece:?}");
+                }
+            }
         }
     }
 

@@ -9,7 +9,8 @@
 //   flags (1 = partition given, 2 = timestamp given) | partition | timestamp low word | timestamp high word
 //   ref key | ref value | header count | (ref name, ref value) per header
 // where a ref is start (-1 = null) and length into the data area, which starts at `data offset` (in bytes).
-// All strings of a send are encoded by one `encodeInto`: per-call costs dominate for short strings.
+// All strings of a send are encoded at once (per-call costs dominate for short strings): by one `encodeInto`, or
+// for a few short ones by a loop.
 
 const encoder = new TextEncoder();
 
@@ -55,19 +56,23 @@ function forEachHeader(headers, each) {
   }
 }
 
-/** Packs `messages` (named `at` in errors) into `target` (a view of wasm memory): returns the bytes written, or
- * minus the bytes needed when `target` is shorter than that (an upper bound: strings are sized at three UTF-8
- * bytes a unit before they are encoded). */
-export function packMessages(messages, at, target) {
+/** Packs `messages` (named `at` in errors) into the `length` bytes of wasm memory at `start`: returns the bytes
+ * written, or minus the bytes needed when `length` is less than that (an upper bound: strings are sized at
+ * three UTF-8 bytes a unit before they are encoded). Written through the cached views of wasm memory (packing
+ * calls nothing in wasm, so they stay valid): a view per send was a measurable part of a one-record send. */
+export function packMessages(messages, at, memory, start, length) {
   if (!Array.isArray(messages)) throw typeError(at, 'an array', messages);
   // Pass 1: check every field, count the refs, and collect the strings in layout order. Field names are built
   // only for an error: a name per message would cost more than packing it.
   const strings = [];
+  let stringUnits = 0;
   let refs = 0;
   let bytesTotal = 0;
   const collect = (v, i, suffix) => {
-    if (typeof v === 'string') strings.push(v);
-    else if (v instanceof Uint8Array) bytesTotal += v.length;
+    if (typeof v === 'string') {
+      strings.push(v);
+      stringUnits += v.length;
+    } else if (v instanceof Uint8Array) bytesTotal += v.length;
     else if (v !== null && v !== undefined) throw typeError(`${at}[${i}]${suffix}`, 'a string, a Uint8Array or null', v);
     refs++;
   };
@@ -89,65 +94,67 @@ export function packMessages(messages, at, target) {
     }
   }
 
-  // The data area: all strings in one encodeInto (per-call costs dominate for short strings), then the bytes.
-  // If the send was pure ASCII, each string's byte length is its length; otherwise strings are encoded one by one.
   // In words: the count and data offset, each message's fixed words, and two for each header ref (`refs` counted
   // keys and values too).
   const headerRefs = refs - 2 * messages.length;
   const header = 4 * (2 + messages.length * FIXED_WORDS + headerRefs * 2);
-  const joined = strings.join('');
-  const needed = header + joined.length * 3 + bytesTotal;
-  if (target.length < needed) return -needed;
+  const needed = header + stringUnits * 3 + bytesTotal;
+  if (length < needed) return -needed;
   // Straight into wasm memory when the words can be written there (its allocator aligns them), else through
-  // the scratch buffer.
-  const aligned = target.byteOffset % 4 === 0;
-  const out = aligned ? target : scratchOf(needed);
-  const words = aligned ? new Int32Array(target.buffer, target.byteOffset, target.length >> 2) : scratchWords;
-  const written = encoder.encodeInto(joined, out.subarray(header)).written;
-  const ascii = written === joined.length;
+  // the scratch buffer. `base` is where the packed bytes start in `out`, `wordBase` in `words`.
+  wasmViews(memory);
+  const aligned = start % 4 === 0;
+  const out = aligned ? wasmBytes : scratchOf(needed);
+  const words = aligned ? wasmWords : scratchWords;
+  const base = aligned ? start : 0;
+  const wordBase = base >> 2;
+  const end = base + needed;
+
+  // The data area: the strings first, then the bytes. If the send is pure ASCII, each string's byte length is
+  // its length, and they are all written at once; otherwise strings are encoded one by one in pass 2.
+  const ascii = stringUnits <= SHORT_TEXT ? asciiInto(strings, out, base + header) : encodeAll(strings, out, base + header, end);
   let stringAt = header;
-  let dataEnd = ascii ? header + written : header;
+  let dataEnd = ascii ? header + stringUnits : header;
 
   // Pass 2: the fixed part, each ref written where its field's bytes went. `pos` counts words.
   let pos = 0;
   const ref = (f) => {
-    let start = -1;
-    let length = 0;
+    let from = -1;
+    let size = 0;
     if (typeof f === 'string') {
       if (ascii) {
-        start = stringAt;
-        length = f.length;
-        stringAt += length;
+        from = stringAt;
+        size = f.length;
+        stringAt += size;
       } else {
-        start = dataEnd;
-        length = encoder.encodeInto(f, out.subarray(dataEnd)).written;
-        dataEnd += length;
+        from = dataEnd;
+        size = encoder.encodeInto(f, out.subarray(base + dataEnd, end)).written;
+        dataEnd += size;
       }
     } else if (f instanceof Uint8Array) {
-      out.set(f, dataEnd);
-      start = dataEnd;
-      length = f.length;
-      dataEnd += length;
+      out.set(f, base + dataEnd);
+      from = dataEnd;
+      size = f.length;
+      dataEnd += size;
     }
-    words[pos] = start < 0 ? -1 : start - header;
-    words[pos + 1] = length;
+    words[wordBase + pos] = from < 0 ? -1 : from - header;
+    words[wordBase + pos + 1] = size;
     pos += 2;
   };
-  words[0] = messages.length;
-  words[1] = header;
+  words[wordBase] = messages.length;
+  words[wordBase + 1] = header;
   pos = 2;
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i];
     const partition = m.partition ?? null;
     const timestamp = m.timestamp ?? null;
-    words[pos] = (partition !== null ? 1 : 0) | (timestamp !== null ? 2 : 0);
-    // A field its flag says is absent is never read: left as it is.
-    if (partition !== null) words[pos + 1] = Number(partition);
-    if (timestamp !== null) {
-      const t = Number(timestamp); // a safe integer (checked above): its two's complement words are exact
-      words[pos + 2] = t % TWO_TO_32;
-      words[pos + 3] = Math.floor(t / TWO_TO_32);
-    }
+    const fixed = wordBase + pos;
+    words[fixed] = (partition !== null ? 1 : 0) | (timestamp !== null ? 2 : 0);
+    // A field its flag says is absent is zero, so that the same messages always pack to the same bytes.
+    words[fixed + 1] = partition !== null ? Number(partition) : 0;
+    const t = timestamp !== null ? Number(timestamp) : 0; // a safe integer (checked above): its words are exact
+    words[fixed + 2] = t % TWO_TO_32;
+    words[fixed + 3] = Math.floor(t / TWO_TO_32);
     pos += 4;
     ref(m.key);
     ref(m.value);
@@ -161,10 +168,33 @@ export function packMessages(messages, at, target) {
         headerCount++;
       });
     }
-    words[countAt] = headerCount;
+    words[wordBase + countAt] = headerCount;
   }
-  if (!aligned) target.set(out.subarray(0, dataEnd));
+  if (!aligned) wasmBytes.set(out.subarray(0, dataEnd), start);
   return dataEnd;
+}
+
+// Up to this many UTF-16 units a send's text is copied by a loop: for a few short strings, joining them and
+// calling `encodeInto` cost more than the copy (a one-record send is mostly such fixed costs); for long text
+// `encodeInto` is faster.
+const SHORT_TEXT = 256;
+
+/** Writes `strings` end to end at `at` in `out` if they are all ASCII (one byte a unit): whether they were. */
+function asciiInto(strings, out, at) {
+  for (const s of strings) {
+    for (let i = 0; i < s.length; i++) {
+      const unit = s.charCodeAt(i);
+      if (unit > 0x7f) return false;
+      out[at++] = unit;
+    }
+  }
+  return true;
+}
+
+/** `asciiInto` for long text: all of it by one `encodeInto` (per-call costs dominate for short strings). */
+function encodeAll(strings, out, at, end) {
+  const joined = strings.join('');
+  return encoder.encodeInto(joined, out.subarray(at, end)).written === joined.length;
 }
 
 const decoder = new TextDecoder();
