@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
 use bytes::Bytes;
-use js_sys::{Array, ArrayBuffer};
+use js_sys::ArrayBuffer;
 use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, MessagePort};
 
@@ -167,7 +167,7 @@ impl Remote {
             Some(mut f) => {
                 let carry = matches!(request, Request::Fetch { .. });
                 let buffer = super::transfer::outgoing_frame(&mut f, None, carry);
-                self.port.borrow().post_message_with_transferable(&buffer, &Array::of1(&buffer))
+                super::transfer::post_frame(&self.port.borrow(), &buffer)
             }
             None => {
                 let (envelope, transfer) = envelope_client::request(id as f64, request);

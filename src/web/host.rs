@@ -51,6 +51,12 @@ impl Client {
             let _ = self.port.post_message_with_transferable(message, transfer);
         }
     }
+
+    fn answer_frame(&self, frame: &ArrayBuffer) {
+        if !self.gone.get() {
+            let _ = super::transfer::post_frame(&self.port, frame);
+        }
+    }
 }
 
 impl Inner {
@@ -194,12 +200,13 @@ impl Inner {
 
     /// Answers a framed request (Produce, Fetch: `core::frame`) with a frame, written into the buffer the request
     /// came in when it fits, so the buffer goes back to the client that sends record data in it.
-    async fn answer_frame(self: &Rc<Self>, buffer: ArrayBuffer, client: &Rc<Client>) -> (JsValue, Array) {
+    /// A buffer that is no frame is answered with an error envelope (`Err`).
+    async fn answer_frame(self: &Rc<Self>, buffer: ArrayBuffer, client: &Rc<Client>) -> Result<ArrayBuffer, JsValue> {
         let bytes = super::transfer::incoming_frame(&buffer);
         let Some(id) = frame::id_of(&bytes) else {
             // Not a frame: without an id to answer by, an envelope says so, as for an envelope without one.
             let e = Error::InvalidRequest("a message that is not an envelope must be a franz frame".into());
-            return (envelope::error_response(None, &e).into(), Array::new());
+            return Err(envelope::error_response(None, &e).into());
         };
         let answer = match frame::read_request(&bytes) {
             Ok((_, request)) => {
@@ -209,16 +216,17 @@ impl Inner {
             }
             Err(e) => Err(e),
         };
-        let out = super::transfer::outgoing_frame(&mut frame::response(id, &answer), Some(buffer), false);
-        (out.clone().into(), Array::of1(&out))
+        Ok(super::transfer::outgoing_frame(&mut frame::response(id, &answer), Some(buffer), false))
     }
 
     /// Handles whatever a client sent: a frame, a ping, a goodbye, or a request.
     async fn receive(self: &Rc<Self>, client: Rc<Client>, message: JsValue) {
         client.last_heard_ms.set(self.now_ms());
         if let Some(buffer) = message.dyn_ref::<ArrayBuffer>() {
-            let (answer, transfer) = self.answer_frame(buffer.clone(), &client).await;
-            return client.answer(&answer, &transfer);
+            return match self.answer_frame(buffer.clone(), &client).await {
+                Ok(frame) => client.answer_frame(&frame),
+                Err(envelope) => client.answer(&envelope, &Array::new()),
+            };
         }
         super::transfer::received(&message);
         match js::get(&message, "kind").as_string().as_deref() {

@@ -8,6 +8,7 @@
 use bytes::Bytes;
 use js_sys::{Array, ArrayBuffer, Uint8Array};
 use wasm_bindgen::prelude::*;
+use web_sys::MessagePort;
 
 use crate::core::frame::Frame;
 
@@ -36,6 +37,9 @@ extern "C" {
         into: Option<ArrayBuffer>,
         carry: bool,
     ) -> ArrayBuffer;
+    /// Posts a frame's buffer, transferred when it is worth recycling and copied when small.
+    #[wasm_bindgen(catch, js_name = postFrame)]
+    pub fn post_frame(port: &MessagePort, buffer: &ArrayBuffer) -> Result<(), JsValue>;
     #[wasm_bindgen(js_name = frameIn)]
     fn frame_in(buffer: &ArrayBuffer) -> Uint8Array;
     /// Keeps a buffer whose frame is copied into wasm, to write the next record data into.

@@ -367,6 +367,13 @@ export function copyOutFrame(memory, spans, count, total, into, carry) {
   return layOut(buffer ?? new ArrayBuffer(total), memory, spans, count, total).buffer;
 }
 
+/** Posts a frame's `buffer` on `port`: transferred when it is large enough to be recycled (it comes back with
+ * the answer, or as a spare), copied otherwise (no transfer list to build, and a small buffer is not kept). */
+export function postFrame(port, buffer) {
+  if (buffer.byteLength >= RECYCLED_MIN) port.postMessage(buffer, [buffer]);
+  else port.postMessage(buffer);
+}
+
 /** The bytes of a received buffer up to the length its frame's head gives (a reused buffer is longer); the
  * frame's reader in wasm checks the rest. */
 export function frameIn(buffer) {
