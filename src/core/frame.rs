@@ -1,6 +1,6 @@
 //! Produce and Fetch, the requests that carry records, as binary frames: what a client and a broker host
-//! exchange for them instead of object envelopes. A frame is one buffer, so posting it serializes nothing
-//! and the record data in it is transferred, never copied on the way; the other requests stay objects.
+//! exchange for them instead of object envelopes. A frame is one buffer, so posting it clones no object, and
+//! the record data in it is written once, straight from where it lies; the other requests stay objects.
 //!
 //! Layout, big-endian as Kafka's protocol, with Kafka's STRING (i16 length, UTF-8; -1 for null) and BYTES
 //! (i32 length):
@@ -28,9 +28,9 @@ use crate::core::error::{Error, Result};
 use crate::core::protocol::{FetchPartition, PartitionResult, ProduceData, ProducePartition, Request, Response};
 use crate::core::record::Reader;
 
-pub const MAGIC: [u8; 4] = *b"frz\x01";
+const MAGIC: [u8; 4] = *b"frz\x01";
 /// Magic, length and id: what a reader needs to route a frame.
-pub const HEAD_LEN: usize = 16;
+const HEAD_LEN: usize = 16;
 
 const PRODUCE_REQUEST: i8 = 1;
 const PRODUCE_RESPONSE: i8 = 2;
@@ -142,8 +142,8 @@ impl<'a> Frame<'a> {
     }
 }
 
-/// A Produce or Fetch request as a frame (`None` for any other request: see [`carries`]). A producer's records
-/// are sealed into their RecordBatch here, on the client, as Kafka's producers do.
+/// A Produce or Fetch request as a frame (`None` for any other request, which travels as an object). A
+/// producer's records are sealed into their RecordBatch here, on the client, as Kafka's producers do.
 pub fn request(id: f64, request: &Request) -> Option<Frame<'_>> {
     Some(match request {
         Request::Produce { acks, partitions } => {
@@ -227,14 +227,13 @@ pub fn id_of(bytes: &[u8]) -> Option<f64> {
     (bytes.len() >= HEAD_LEN && bytes[..4] == MAGIC).then(|| f64::from_be_bytes(bytes[8..16].try_into().unwrap()))
 }
 
-/// How many bytes of a buffer that begins with `head` are its frame: its length, when the magic is there and the
-/// length fits in `available` bytes.
-pub fn frame_len(head: &[u8], available: usize) -> Option<usize> {
-    if head.len() < 8 || head[..4] != MAGIC {
+/// How many of `bytes` are their frame: its length, when the magic is there and the length fits in them.
+fn frame_len(bytes: &[u8]) -> Option<usize> {
+    if bytes.len() < 8 || bytes[..4] != MAGIC {
         return None;
     }
-    let len = u32::from_be_bytes(head[4..8].try_into().unwrap()) as usize;
-    (HEAD_LEN < len && len <= available).then_some(len)
+    let len = u32::from_be_bytes(bytes[4..8].try_into().unwrap()) as usize;
+    (HEAD_LEN < len && len <= bytes.len()).then_some(len)
 }
 
 fn malformed(e: Error) -> Error {
@@ -244,7 +243,7 @@ fn malformed(e: Error) -> Error {
 /// Reads a frame: checks its head and hands `body` a reader after it, and the frame's bytes to slice records from.
 fn read<T>(frame: &Bytes, want: &[i8], body: impl FnOnce(i8, &mut Reader, &Bytes) -> Result<T>) -> Result<(f64, T)> {
     let id = id_of(frame).ok_or_else(|| Error::InvalidRequest("not a franz frame (no magic)".into()))?;
-    let len = frame_len(frame, frame.len())
+    let len = frame_len(frame)
         .ok_or_else(|| Error::InvalidRequest(format!("the frame's length does not match its {} bytes", frame.len())))?;
     let frame = frame.slice(..len);
     let mut r = Reader::new(&frame);

@@ -358,9 +358,9 @@ export function copyOutToSend(memory, spans, count, total) {
   return layOut(buffer ?? new ArrayBuffer(total), memory, spans, count, total);
 }
 
-/** A frame (`core::frame`) of `total` bytes from the chunks at `spans`, at the start of a buffer to transfer: `into` (the
- * buffer its request came in, so that it goes back) when it fits, else as `copyOutToSend` chooses, or the
- * largest spare to `carry` one back. */
+/** A frame (`core::frame`) of `total` bytes from the chunks at `spans`, at the start of a buffer to post (see
+ * `postFrame`): `into` (the buffer its request came in, so that it goes back) when it fits, else as
+ * `copyOutToSend` chooses, or the largest spare to `carry` one back. */
 export function copyOutFrame(memory, spans, count, total, into, carry) {
   let buffer = into !== undefined && into.byteLength >= total ? into : null;
   if (into !== undefined && buffer === null) keepSpare(into);
@@ -375,8 +375,8 @@ export function postFrame(port, buffer) {
   else port.postMessage(buffer);
 }
 
-/** The bytes of a received buffer up to the length its frame's head gives (a reused buffer is longer); the
- * frame's reader in wasm checks the rest. */
+/** The bytes of a received buffer up to the length its frame's head gives (a reused buffer is longer, and its
+ * tail is not worth copying into wasm); the frame's reader in wasm checks the rest, that length included. */
 export function frameIn(buffer) {
   const all = new Uint8Array(buffer);
   const length = all.length >= 8 ? ((all[4] << 24) | (all[5] << 16) | (all[6] << 8) | all[7]) >>> 0 : all.length;
