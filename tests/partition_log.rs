@@ -320,18 +320,27 @@ fn compressed_batches_are_kept_or_converted_as_compression_type_says() {
     append(&mut log, &values(2, T0), &compression("producer"), T0);
     assert_eq!(codecs(&log), [Compression::Gzip, Compression::None]);
     assert_eq!(consume(&log, 0).len(), 5, "GZIP records read as any others");
-    // uncompressed and gzip: every batch converted, the client's and the leader's own.
+    // uncompressed, and each codec: every batch converted, the client's (in another codec) and the leader's own.
     let mut log = PartitionLog::new();
     append(&mut log, &gzip(&values(3, T0)), &compression("uncompressed"), T0);
-    let mut log_gzip = PartitionLog::new();
-    append(&mut log_gzip, &values(3, T0), &compression("gzip"), T0);
-    let records = EncodedRecords::from_records(&[Record::new("own", T0)]);
-    log_gzip.append_records_as_leader(&records, None, 0, &compression("gzip"), T0).unwrap();
-    log_gzip.set_high_watermark(log_gzip.log_end_offset());
     assert_eq!(codecs(&log), [Compression::None]);
-    assert_eq!(codecs(&log_gzip), [Compression::Gzip, Compression::Gzip]);
-    let values: Vec<Option<Bytes>> = consume(&log_gzip, 0).into_iter().map(|(_, v)| v).collect();
-    assert_eq!(values.last().unwrap().as_deref(), Some(&b"own"[..]));
+    for (name, codec) in [
+        ("gzip", Compression::Gzip),
+        ("snappy", Compression::Snappy),
+        ("lz4", Compression::Lz4),
+        ("zstd", Compression::Zstd),
+    ] {
+        let mut log = PartitionLog::new();
+        append(&mut log, &values(3, T0), &compression(name), T0);
+        append(&mut log, &gzip(&values(2, T0)), &compression(name), T0);
+        let records = EncodedRecords::from_records(&[Record::new("own", T0)]);
+        log.append_records_as_leader(&records, None, 0, &compression(name), T0).unwrap();
+        log.set_high_watermark(log.log_end_offset());
+        assert_eq!(codecs(&log), [codec; 3], "{name}");
+        let values: Vec<Option<Bytes>> = consume(&log, 0).into_iter().map(|(_, v)| v).collect();
+        assert_eq!(values.len(), 6, "{name}");
+        assert_eq!(values.last().unwrap().as_deref(), Some(&b"own"[..]), "{name}");
+    }
     // A batch whose decompressed records exceed max.message.bytes is refused whole when converted.
     let big = gzip(&batch(vec![Record::new("x".repeat(5000), T0)]));
     let small_limit =

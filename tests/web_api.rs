@@ -192,13 +192,13 @@ async fn a_cluster_in_memory_refuses_writes_past_its_memory_limit() {
 }
 
 #[wasm_bindgen_test]
-async fn gzip_sends_and_topics_read_back_as_any_others() {
-    ok(compressed_sends(open("api-gzip").await).await);
+async fn sends_and_topics_of_every_codec_read_back_as_any_others() {
+    ok(compressed_sends(open("api-codecs").await).await);
 }
 
 #[wasm_bindgen_test]
-async fn through_a_port_gzip_sends_read_back_as_any_others() {
-    ok(compressed_sends(remote("port-gzip").await).await);
+async fn through_a_port_sends_of_every_codec_read_back_as_any_others() {
+    ok(compressed_sends(remote("port-codecs").await).await);
 }
 
 #[wasm_bindgen_test]

@@ -143,7 +143,7 @@ export interface ProducerRecord {
   messages: Message[];
   /** -1 (all, the default), 0 or 1. */
   acks?: number;
-  /** `CompressionTypes.GZIP` compresses the send's batches; Snappy, LZ4 and ZSTD are not supported. */
+  /** The codec of the send's batches: `CompressionTypes.GZIP`, `Snappy`, `LZ4` or `ZSTD` (all built in), or none. */
   compression?: CompressionTypes;
 }
 

@@ -612,8 +612,8 @@ fn acks(options: &JsValue, default: i16) -> Result<i16, JsValue> {
     Ok(acks)
 }
 
-/// KafkaJS's `CompressionTypes`, for a send's `compression`. franz writes GZIP (KafkaJS's built-in codec); the
-/// others, which KafkaJS needs a plugin for, get UNSUPPORTED_COMPRESSION_TYPE.
+/// KafkaJS's `CompressionTypes`, for a send's `compression`. franz has every one built in, where KafkaJS has
+/// GZIP and needs a codec plugin for the others.
 #[wasm_bindgen]
 #[allow(clippy::upper_case_acronyms)]
 pub enum CompressionTypes {
@@ -632,13 +632,10 @@ fn compression(options: &JsValue) -> Result<Compression, JsValue> {
 /// The codec a `CompressionTypes` value names.
 pub(crate) fn compression_of(value: Option<i32>) -> Result<Compression, JsValue> {
     let Some(n) = value else { return Ok(Compression::None) };
-    match i16::try_from(n).ok().and_then(Compression::from_bits) {
-        Some(codec @ (Compression::None | Compression::Gzip)) => Ok(codec),
-        Some(_) => Err(to_js(Error::UnsupportedCompressionType(
-            "franz compresses with GZIP only (CompressionTypes.GZIP); Snappy, LZ4 and ZSTD are not supported".into(),
-        ))),
-        None => Err(js::type_error("compression", "one of CompressionTypes' values", &n.into())),
-    }
+    i16::try_from(n)
+        .ok()
+        .and_then(Compression::from_bits)
+        .ok_or_else(|| js::type_error("compression", "one of CompressionTypes' values", &n.into()))
 }
 
 /// One topic's messages, checked and converted now, while the caller's objects are at hand.

@@ -42,19 +42,41 @@ test('KafkaJS decodes the batch franz encodes, and its CRC checks out', async ()
   });
 });
 
-test('GZIP both ways: franz reads the GZIP batch KafkaJS builds, and KafkaJS reads the one franz builds', async () => {
-  const text = (bytes) => (bytes == null ? null : Buffer.from(bytes));
-  const theirs = await kafkajsBatch(CompressionTypes.GZIP);
-  assert.equal(theirs.readInt16BE(21) & 7, 1, 'KafkaJS marked it GZIP');
-  const read = readRecordBatches(theirs);
-  assert.deepEqual(
-    read.map((m) => [m.offset, m.timestamp, text(m.key), text(m.value), Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k, text(v)]))]),
-    MESSAGES.map((m, i) => [String(i), String(m.timestamp), asBuffer(m.key), asBuffer(m.value), Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k, Buffer.from(v)]))]),
-  );
-  const ours = Buffer.from(recordBatch(MESSAGES, CompressionTypes.GZIP));
-  assert.equal(ours.readInt16BE(21) & 7, 1, 'franz marked it GZIP');
-  assert.equal(crc32C(ours.subarray(21)), ours.readUInt32BE(17));
-  const batch = await decodeBatch(new Decoder(ours));
-  assert.deepEqual(batch.records.map((r) => [r.key, r.value]), MESSAGES.map((m) => [asBuffer(m.key), asBuffer(m.value)]));
-  assert.throws(() => recordBatch([{ value: 'x' }], CompressionTypes.Snappy), (e) => e.type === 'UNSUPPORTED_COMPRESSION_TYPE');
+// KafkaJS has GZIP built in and takes the other codecs as plugins: the Snappy one the KafkaJS project publishes
+// (kafkajs-snappy, which writes bare Snappy blocks and reads xerial frames), and LZ4 and ZSTD codecs made here
+// from independent JavaScript implementations (lz4js, and fzstd, which only decompresses; kafka-python's ZSTD
+// batches, read natively in tests/kafka_compat.rs, cover the other direction).
+const { CompressionCodecs } = require('kafkajs');
+const lz4js = require('lz4js');
+const fzstd = require('fzstd');
+CompressionCodecs[CompressionTypes.Snappy] = require('kafkajs-snappy');
+CompressionCodecs[CompressionTypes.LZ4] = () => ({
+  compress: async (encoder) => Buffer.from(lz4js.compress(encoder.buffer)),
+  decompress: async (buffer) => Buffer.from(lz4js.decompress(buffer)),
+});
+CompressionCodecs[CompressionTypes.ZSTD] = () => ({
+  compress: async () => { throw new Error('fzstd only decompresses'); },
+  decompress: async (buffer) => Buffer.from(fzstd.decompress(buffer)),
+});
+
+for (const [name, codec, theyWrite] of [['GZIP', CompressionTypes.GZIP, true], ['Snappy', CompressionTypes.Snappy, true], ['LZ4', CompressionTypes.LZ4, true], ['ZSTD', CompressionTypes.ZSTD, false]]) {
+  test(`${name}: franz reads the batch KafkaJS builds, and KafkaJS reads the one franz builds`, async () => {
+    const text = (bytes) => (bytes == null ? null : Buffer.from(bytes));
+    const expected = MESSAGES.map((m, i) => [String(i), String(m.timestamp), asBuffer(m.key), asBuffer(m.value), Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k, Buffer.from(v)]))]);
+    if (theyWrite) {
+      const theirs = await kafkajsBatch(codec);
+      assert.equal(theirs.readInt16BE(21) & 7, codec, `KafkaJS marked it ${name}`);
+      const read = readRecordBatches(theirs);
+      assert.deepEqual(read.map((m) => [m.offset, m.timestamp, text(m.key), text(m.value), Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k, text(v)]))]), expected);
+    }
+    const ours = Buffer.from(recordBatch(MESSAGES, codec));
+    assert.equal(ours.readInt16BE(21) & 7, codec, `franz marked it ${name}`);
+    assert.equal(crc32C(ours.subarray(21)), ours.readUInt32BE(17));
+    const batch = await decodeBatch(new Decoder(ours));
+    assert.deepEqual(batch.records.map((r) => [r.key, r.value, r.headers]), expected.map(([, , key, value, headers]) => [key, value, headers]));
+  });
+}
+
+test('a codec KafkaJS does not have is a TypeError naming the field', () => {
+  assert.throws(() => recordBatch([{ value: 'x' }], 5), (e) => e.name === 'TypeError' && /compression/.test(e.message));
 });

@@ -24,7 +24,7 @@ pub fn assign_replicas(
     (first_partition..first_partition + count)
         .map(|p| {
             let p = p as usize;
-            if p > 0 && p % n == 0 {
+            if p > 0 && p.is_multiple_of(n) {
                 shift += 1;
             }
             let first = (p + start_index) % n;

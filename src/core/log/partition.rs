@@ -382,10 +382,8 @@ impl PartitionLog {
             });
             let (last_offset, max_timestamp) = (batch.last_offset(), batch.max_timestamp);
             let bytes = match config.compression_type.codec() {
-                Some(codec @ Compression::Gzip) => {
-                    record::recompressed(&bytes, &record::BatchHeader::parse_without_crc(&bytes)?, codec)?
-                }
-                _ => bytes,
+                Some(Compression::None) | None => bytes,
+                Some(codec) => record::recompressed(&bytes, &record::BatchHeader::parse_without_crc(&bytes)?, codec)?,
             };
             appended.push(StoredBatch { base_offset: batch.base_offset, last_offset, max_timestamp, bytes });
         }

@@ -272,8 +272,8 @@ impl RecordBatch {
             record::encode(&mut out, r, delta, self.timestamp_delta(r), body);
         }
         debug_assert_eq!(out.len(), size);
-        if self.attributes.compression() == Ok(Compression::Gzip) {
-            let packed = super::compression::gzip(&out[HEADER_LEN..]);
+        if let Some(codec) = self.attributes.compression().ok().filter(|&c| c != Compression::None) {
+            let packed = super::compression::compress(codec, &out[HEADER_LEN..]);
             out.truncate(HEADER_LEN);
             out.extend_from_slice(&packed);
             set_length(&mut out);
@@ -284,10 +284,10 @@ impl RecordBatch {
 
     /// Appends this batch's header for a batch of `size` bytes holding `count` records, its CRC left zero.
     pub(super) fn write_header(&self, out: &mut Vec<u8>, size: usize, count: usize) {
-        // Only GZIP is ever written compressed; another codec's bits would mislabel plain records.
+        // Bits that name no codec would mislabel the records `write` leaves plain.
         let codec = self.attributes.0 & CODEC_BITS;
         let attributes =
-            if codec == Compression::Gzip.bits() { self.attributes.0 } else { self.attributes.0 & !CODEC_BITS };
+            if Compression::from_bits(codec).is_some() { self.attributes.0 } else { self.attributes.0 & !CODEC_BITS };
         out.extend_from_slice(&self.base_offset.to_be_bytes());
         out.extend_from_slice(&((size - LOG_OVERHEAD) as i32).to_be_bytes());
         out.extend_from_slice(&self.partition_leader_epoch.to_be_bytes());
@@ -491,7 +491,7 @@ pub fn recompressed(batch: &Bytes, h: &BatchHeader, codec: Compression) -> Resul
     out.extend_from_slice(&batch[..HEADER_LEN]);
     match codec {
         Compression::None => out.extend_from_slice(&section),
-        codec => out.extend_from_slice(&super::compression::compress(codec, &section)?),
+        codec => out.extend_from_slice(&super::compression::compress(codec, &section)),
     }
     set_length(&mut out);
     set_compression(&mut out, codec);

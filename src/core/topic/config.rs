@@ -24,14 +24,27 @@ pub struct CleanupPolicy {
 }
 
 /// `compression.type`: what the leader stores. `Producer` keeps each batch as its producer compressed it; the
-/// others convert every batch that comes otherwise (franz supports GZIP among Kafka's codecs).
+/// others convert every batch that comes otherwise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CompressionType {
     #[default]
     Producer,
     Uncompressed,
     Gzip,
+    Snappy,
+    Lz4,
+    Zstd,
 }
+
+/// Each `compression.type` by its Kafka name.
+const COMPRESSION_TYPES: [(&str, CompressionType); 6] = [
+    ("producer", CompressionType::Producer),
+    ("uncompressed", CompressionType::Uncompressed),
+    ("gzip", CompressionType::Gzip),
+    ("snappy", CompressionType::Snappy),
+    ("lz4", CompressionType::Lz4),
+    ("zstd", CompressionType::Zstd),
+];
 
 impl CompressionType {
     /// The codec a batch must have here, if the topic names one.
@@ -40,7 +53,14 @@ impl CompressionType {
             CompressionType::Producer => None,
             CompressionType::Uncompressed => Some(Compression::None),
             CompressionType::Gzip => Some(Compression::Gzip),
+            CompressionType::Snappy => Some(Compression::Snappy),
+            CompressionType::Lz4 => Some(Compression::Lz4),
+            CompressionType::Zstd => Some(Compression::Zstd),
         }
+    }
+
+    fn name(self) -> &'static str {
+        COMPRESSION_TYPES.iter().find(|(_, t)| *t == self).map_or("producer", |(name, _)| name)
     }
 }
 
@@ -172,12 +192,7 @@ impl TopicConfig {
                 (false, true) => "compact".into(),
                 _ => "delete".into(),
             },
-            "compression.type" => match self.compression_type {
-                CompressionType::Producer => "producer",
-                CompressionType::Uncompressed => "uncompressed",
-                CompressionType::Gzip => "gzip",
-            }
-            .into(),
+            "compression.type" => self.compression_type.name().into(),
             "delete.retention.ms" => self.delete_retention_ms.to_string(),
             "max.message.bytes" => self.max_message_bytes.to_string(),
             "message.timestamp.type" => format!("{:?}", self.message_timestamp_type),
@@ -237,15 +252,11 @@ fn parse_cleanup_policy(value: &str) -> Result<CleanupPolicy> {
 }
 
 fn parse_compression_type(value: &str) -> Result<CompressionType> {
-    match value {
-        "producer" => Ok(CompressionType::Producer),
-        "uncompressed" => Ok(CompressionType::Uncompressed),
-        "gzip" => Ok(CompressionType::Gzip),
-        "snappy" | "lz4" | "zstd" => Err(Error::UnsupportedCompressionType(format!(
-            "compression.type={value} is a Kafka codec franz does not support; use producer, uncompressed or gzip"
-        ))),
-        _ => Err(invalid("compression.type", value, "expected producer, uncompressed, gzip, snappy, lz4 or zstd")),
-    }
+    COMPRESSION_TYPES
+        .iter()
+        .find(|(name, _)| *name == value)
+        .map(|(_, t)| *t)
+        .ok_or_else(|| invalid("compression.type", value, "expected producer, uncompressed, gzip, snappy, lz4 or zstd"))
 }
 
 #[cfg(test)]
@@ -291,12 +302,22 @@ mod tests {
             ("min.cleanable.dirty.ratio", "1.5"),
             ("segment.bytes", "3"),
             ("unclean.leader.election.enable", "yes"),
+            ("compression.type", "brotli"),
+            ("compression.type", "ZSTD"),
         ] {
             let err = TopicConfig::from_entries(&[(k, v)]).unwrap_err();
             assert_eq!(err.name(), "INVALID_CONFIG", "{k}={v}");
         }
-        let err = TopicConfig::from_entries(&[("compression.type", "zstd")]).unwrap_err();
-        assert_eq!(err.name(), "UNSUPPORTED_COMPRESSION_TYPE");
+    }
+
+    #[test]
+    fn every_kafka_compression_type_is_taken_and_named_back() {
+        for name in ["producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"] {
+            let c = TopicConfig::from_entries(&[("compression.type", name)]).unwrap();
+            assert_eq!(c.value_of("compression.type").as_deref(), Some(name));
+        }
+        let zstd = TopicConfig::from_entries(&[("compression.type", "zstd")]).unwrap();
+        assert_eq!(zstd.compression_type.codec(), Some(Compression::Zstd));
     }
 
     #[test]
