@@ -356,6 +356,42 @@ fn every_flag_does_what_it_says() {
 }
 
 #[test]
+fn the_console_producer_compresses_as_its_config_says() {
+    use franz::core::protocol::FetchPartition;
+    use franz::core::record::{BatchHeader, Compression};
+    let (mut s, lkc) = Session::ready();
+    s.ok("confluent kafka topic create z --partitions 1");
+    for codec in ["none", "gzip", "snappy", "lz4", "zstd"] {
+        s.ok(&format!("confluent kafka topic produce z --config compression.type={codec}"));
+        s.produce(&[codec]);
+    }
+    let fetch = Request::Fetch {
+        partitions: vec![FetchPartition { topic: "z".into(), partition: 0, offset: 0, max_bytes: 1 << 20 }],
+        min_bytes: 1,
+        max_bytes: 1 << 20,
+        max_wait_ms: 0,
+        rack: None,
+    };
+    let Ok(Response::Fetch(answers)) = s.tab.call(&lkc, fetch) else { panic!("a fetch") };
+    let codecs: Vec<Compression> = answers[0]
+        .result
+        .as_ref()
+        .unwrap()
+        .batches
+        .iter()
+        .map(|b| BatchHeader::parse(b).unwrap().attributes.compression().unwrap())
+        .collect();
+    let expected = [Compression::None, Compression::Gzip, Compression::Snappy, Compression::Lz4, Compression::Zstd];
+    assert_eq!(codecs, expected, "each line a batch in its producer's codec");
+    s.ok("confluent kafka topic consume z -b");
+    assert_eq!(s.consume(), ["none", "gzip", "snappy", "lz4", "zstd"]);
+    let e = s.err("confluent kafka topic produce z --config compression.type=brotli");
+    assert!(e.message.contains("compression.type") && e.text().contains("zstd"), "{}", e.text());
+    let e = s.err("confluent kafka topic produce z --config linger.ms=5");
+    assert!(e.message.contains("linger.ms"), "{}", e.text());
+}
+
+#[test]
 fn every_flag_of_every_command_is_exercised_above() {
     let source = include_str!("cli.rs");
     for c in COMMANDS.iter().filter(|c| c.runnable) {

@@ -14,7 +14,7 @@ use crate::core::groups::{Action, GroupMember, Reply as GroupReply, TopicPartiti
 use crate::core::log::OffsetSpec;
 use crate::core::partitioner::partition_for_key;
 use crate::core::protocol::{FetchPartition, ProduceData, ProducePartition, Request, Response};
-use crate::core::record::Record;
+use crate::core::record::{Compression, Record};
 
 /// Bytes one poll reads per partition.
 const POLL_BYTES: usize = 1 << 20;
@@ -26,6 +26,8 @@ pub struct ProduceSession {
     pub(super) partitions: u32,
     pub(super) parse_key: bool,
     pub(super) delimiter: String,
+    /// The codec of each produced batch (`--config compression.type=…`).
+    pub(super) compression: Compression,
     /// Round-robin position for records without a key (KafkaJS's default and the lecture's rule).
     pub(super) next: u32,
 }
@@ -50,12 +52,14 @@ impl ProduceSession {
                 self.next.wrapping_sub(1) % self.partitions.max(1)
             }
         };
-        let data = ProduceData::records(&[record], None);
+        let what = format!("failed to produce to topic {:?}", self.topic);
+        let data = ProduceData::records(&[record], None)
+            .compressed(self.compression)
+            .map_err(|e| CliError::kafka(&e, &what, None))?;
         let request = Request::Produce {
             acks: -1,
             partitions: vec![ProducePartition { topic: self.topic.clone(), partition: partition as i32, data }],
         };
-        let what = format!("failed to produce to topic {:?}", self.topic);
         match clusters.call(&self.cluster, request) {
             Ok(Response::Produce(mut results)) if !results.is_empty() => {
                 results.remove(0).result.map(drop).map_err(|e| CliError::kafka(&e, &what, None))

@@ -182,6 +182,7 @@ pub const COMMANDS: &[Command] = &[
         &[
             flag("parse-key", None, "Parse key from the message."),
             flag("delimiter", Some("string"), "The delimiter separating each key and value. (default \":\")"),
+            flag("config", Some("strings"), "A comma-separated list of configuration overrides (\"key=value\") for the producer client: compression.type (none, gzip, snappy, lz4 or zstd)."),
             API_KEY,
             API_SECRET,
             CLUSTER,

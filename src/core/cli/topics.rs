@@ -15,6 +15,7 @@ use crate::core::error::Error;
 use crate::core::groups::{Assignor, GroupMember, MemberConfig};
 use crate::core::log::OffsetSpec;
 use crate::core::protocol::{Fault, Request, Response};
+use crate::core::record::Compression;
 use crate::core::topic::{lint, TopicName};
 
 /// The session timeout of a CLI consumer in a group (its heartbeats come with each poll).
@@ -290,6 +291,7 @@ fn produce(p: &Parsed, cluster: &str, clusters: &mut dyn Clusters) -> Result<Rep
         partitions: topic.partitions.len() as u32,
         parse_key: p.has("parse-key"),
         delimiter: p.flag("delimiter").unwrap_or(":").to_owned(),
+        compression: producer_compression(configs(p.flag("config"))?)?,
         next: 0,
     };
     Ok(Reply {
@@ -297,6 +299,32 @@ fn produce(p: &Parsed, cluster: &str, clusters: &mut dyn Clusters) -> Result<Rep
         stream: Some(Stream::Produce(session)),
         ..Reply::default()
     })
+}
+
+/// The codec a producer's `--config` asks for: its `compression.type` (the producer client's values), the one
+/// setting franz's console producer takes.
+fn producer_compression(configs: Vec<(String, String)>) -> Result<Compression, CliError> {
+    let mut codec = Compression::None;
+    for (key, value) in configs {
+        if key != "compression.type" {
+            return Err(CliError::usage(format!("unknown producer configuration {key:?}"))
+                .with_suggestion("The producer takes --config compression.type=none|gzip|snappy|lz4|zstd."));
+        }
+        codec = match value.as_str() {
+            "none" => Compression::None,
+            "gzip" => Compression::Gzip,
+            "snappy" => Compression::Snappy,
+            "lz4" => Compression::Lz4,
+            "zstd" => Compression::Zstd,
+            _ => {
+                return Err(CliError::usage(format!(
+                    "invalid value {value:?} for producer configuration compression.type"
+                ))
+                .with_suggestion("Use none, gzip, snappy, lz4 or zstd."))
+            }
+        };
+    }
+    Ok(codec)
 }
 
 /// Where a consume starts, per partition: `--partition`/`--offset`, else the group's committed offset, else the
