@@ -55,7 +55,7 @@ export interface ProducerWorkerOptions {
   idempotent?: boolean;
   /** Most records in one send. Default 100. */
   batchSize?: number;
-  /** A `CompressionTypes` value for every send: 1 (GZIP) compresses. Default 0 (none). */
+  /** A `CompressionTypes` value for every send: 1 GZIP, 2 Snappy, 3 LZ4, 4 ZSTD. Default 0 (none). */
   compression?: number;
 }
 

@@ -173,7 +173,7 @@ class ClientWorker {
 
 /** A producer worker: `{ topic, rate = 10 (records/s, 0 = flat out), count = Infinity, key = 'key-{n}' (null:
  * no key), keySpace = 10, value = 'message {n}', acks = -1, idempotent = false, batchSize = 100,
- * compression = 0 (1: GZIP) }`. */
+ * compression = 0 (a `CompressionTypes` value: 1 GZIP, 2 Snappy, 3 LZ4, 4 ZSTD) }`. */
 export function spawnProducer(host, options) {
   return new ClientWorker(host, './producer.js', options, 'done');
 }
