@@ -19,7 +19,15 @@ if [ ${#apt_missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_missing[@]}" >/dev/null
 fi
 
-# Rust: the wasm target, and the lint/format components the test command runs.
+# Rust: at least the version Cargo.toml names (rust-version), the wasm target, and the lint/format components the
+# test command runs.
+need=$(awk -F'"' '/^rust-version/ { print $2; exit }' Cargo.toml)
+have=$(rustc --version | awk '{ print $2 }')
+if [ "$(printf '%s\n%s\n' "$need" "$have" | sort -V | head -n1)" != "$need" ]; then
+  say "rustc $have is older than the $need Cargo.toml needs: installing the stable toolchain"
+  rustup toolchain install stable --profile minimal
+  rustup default stable
+fi
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 for component in clippy rustfmt; do
   rustup component list --installed | grep -q "^$component" || rustup component add "$component"
