@@ -201,6 +201,42 @@ mod tests {
         assert_eq!(decompress(Compression::Zstd, &both).unwrap(), [a, b].concat());
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// A compressed section with bytes changed, cut or added anywhere decompresses to something or is
+        /// CORRUPT_MESSAGE: no codec panics (a panic would take down a tab's whole broker).
+        #[test]
+        fn damaged_sections_never_panic(
+            codec in 1i16..=4,
+            len in 0usize..5000,
+            changes in proptest::collection::vec((proptest::prelude::any::<proptest::sample::Index>(), proptest::prelude::any::<u8>()), 1..8),
+            cut in proptest::prelude::any::<proptest::sample::Index>(),
+            tail in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..16),
+        ) {
+            let codec = Compression::from_bits(codec).unwrap();
+            let mut packed = compress(codec, &sample(len));
+            for (at, byte) in changes {
+                let i = at.index(packed.len());
+                packed[i] ^= byte.max(1);
+            }
+            packed.truncate(cut.index(packed.len() + 1));
+            packed.extend(tail);
+            if let Err(e) = decompress(codec, &packed) {
+                proptest::prop_assert_eq!(e.name(), "CORRUPT_MESSAGE");
+            }
+        }
+
+        /// Random bytes read as any codec: decompressed or CORRUPT_MESSAGE, never a panic.
+        #[test]
+        fn random_bytes_never_panic(codec in 1i16..=4, bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
+            let codec = Compression::from_bits(codec).unwrap();
+            if let Err(e) = decompress(codec, &bytes) {
+                proptest::prop_assert_eq!(e.name(), "CORRUPT_MESSAGE");
+            }
+        }
+    }
+
     #[test]
     fn garbage_cuts_and_bombs_are_corrupt_messages() {
         for codec in CODECS {
