@@ -142,9 +142,10 @@ pub fn compress(codec: Compression, data: &[u8]) -> Vec<u8> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     const CODECS: [Compression; 4] = [Compression::Gzip, Compression::Snappy, Compression::Lz4, Compression::Zstd];
 
@@ -201,8 +202,8 @@ mod tests {
         assert_eq!(decompress(Compression::Zstd, &both).unwrap(), [a, b].concat());
     }
 
-    proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
 
         /// A compressed section with bytes changed, cut or added anywhere decompresses to something or is
         /// CORRUPT_MESSAGE: no codec panics (a panic would take down a tab's whole broker).
@@ -210,9 +211,9 @@ mod tests {
         fn damaged_sections_never_panic(
             codec in 1i16..=4,
             len in 0usize..5000,
-            changes in proptest::collection::vec((proptest::prelude::any::<proptest::sample::Index>(), proptest::prelude::any::<u8>()), 1..8),
-            cut in proptest::prelude::any::<proptest::sample::Index>(),
-            tail in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..16),
+            changes in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+            cut in any::<prop::sample::Index>(),
+            tail in proptest::collection::vec(any::<u8>(), 0..16),
         ) {
             let codec = Compression::from_bits(codec).unwrap();
             let mut packed = compress(codec, &sample(len));
@@ -223,16 +224,16 @@ mod tests {
             packed.truncate(cut.index(packed.len() + 1));
             packed.extend(tail);
             if let Err(e) = decompress(codec, &packed) {
-                proptest::prop_assert_eq!(e.name(), "CORRUPT_MESSAGE");
+                prop_assert_eq!(e.name(), "CORRUPT_MESSAGE");
             }
         }
 
         /// Random bytes read as any codec: decompressed or CORRUPT_MESSAGE, never a panic.
         #[test]
-        fn random_bytes_never_panic(codec in 1i16..=4, bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
+        fn random_bytes_never_panic(codec in 1i16..=4, bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
             let codec = Compression::from_bits(codec).unwrap();
             if let Err(e) = decompress(codec, &bytes) {
-                proptest::prop_assert_eq!(e.name(), "CORRUPT_MESSAGE");
+                prop_assert_eq!(e.name(), "CORRUPT_MESSAGE");
             }
         }
     }
