@@ -78,6 +78,8 @@ kafka_errors! {
     InvalidSessionTimeout = 26, "INVALID_SESSION_TIMEOUT", false;
     RebalanceInProgress = 27, "REBALANCE_IN_PROGRESS", false;
     InvalidTimestamp = 32, "INVALID_TIMESTAMP", false;
+    /// A request for an API franz does not have: transactions (a `transactionalId` producer).
+    UnsupportedVersion = 35, "UNSUPPORTED_VERSION", false;
     TopicAlreadyExists = 36, "TOPIC_ALREADY_EXISTS", false;
     InvalidPartitions = 37, "INVALID_PARTITIONS", false;
     InvalidReplicationFactor = 38, "INVALID_REPLICATION_FACTOR", false;
@@ -97,7 +99,6 @@ kafka_errors! {
     FencedLeaderEpoch = 74, "FENCED_LEADER_EPOCH", true;
     /// The request's leader epoch is newer than the replica's: the replica has not heard of it yet.
     UnknownLeaderEpoch = 75, "UNKNOWN_LEADER_EPOCH", true;
-    UnsupportedCompressionType = 76, "UNSUPPORTED_COMPRESSION_TYPE", false;
     /// A record that a topic's rules forbid, such as a null key on a compacted topic.
     InvalidRecord = 87, "INVALID_RECORD", false;
     /// franz's own: the cluster is open in another tab. Kafka has no such error (a broker owns its log dir by a
@@ -142,7 +143,8 @@ mod tests {
             ("TOPIC_ALREADY_EXISTS", 36),
             ("INVALID_REPLICATION_FACTOR", 38),
             ("INVALID_CONFIG", 40),
-            ("UNSUPPORTED_COMPRESSION_TYPE", 76),
+            ("UNSUPPORTED_VERSION", 35),
+            ("UNKNOWN_LEADER_EPOCH", 75),
         ];
         for (name, code) in expect {
             assert_eq!(Error::ALL.iter().find(|(n, _)| *n == name).map(|(_, c)| *c), Some(code), "{name}");

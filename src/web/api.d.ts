@@ -100,6 +100,8 @@ export interface RetryOptions {
 
 export interface ProducerConfig {
   retry?: RetryOptions;
+  /** Transactions are not built yet: a producer given a `transactionalId` is refused with UNSUPPORTED_VERSION. */
+  transactionalId?: never;
   /** Kafka's batch.size: most bytes of records per partition in one request. Default 16384. */
   batchSize?: number;
   /** Kafka's linger.ms: how long a send may wait for others to share its request. Default 0. */

@@ -199,6 +199,16 @@ fn to_js(e: Error) -> JsValue {
     error::to_js(&e)
 }
 
+/// What a producer that asks for transactions gets: refused, rather than given plain writes that are not
+/// exactly-once.
+fn no_transactions() -> JsValue {
+    to_js(Error::UnsupportedVersion(
+        "franz has no transactions yet (transactionalId, producer.transaction()); an idempotent producer \
+         (idempotent: true) still writes each batch once"
+            .into(),
+    ))
+}
+
 /// A positive whole number option, or `default`.
 fn positive(config: &JsValue, key: &'static str, default: u32) -> Result<u32, JsValue> {
     match js::opt_int::<u32>(config, key, key)? {
@@ -209,6 +219,9 @@ fn positive(config: &JsValue, key: &'static str, default: u32) -> Result<u32, Js
 
 impl Producer {
     pub(crate) fn new(broker: Broker, config: &JsValue) -> Result<Producer, JsValue> {
+        if !js::is_missing(&js::get(config, "transactionalId")) {
+            return Err(no_transactions());
+        }
         let idempotent = js::opt_bool(config, "idempotent", "idempotent")?.unwrap_or(false);
         let null_key = js::opt_string(config, "nullKeyPartitioner", "nullKeyPartitioner")?;
         let strategy = match null_key.as_deref() {
@@ -659,6 +672,12 @@ impl Producer {
         self.state.connected.set(false);
         self.state.events.instrument("producer.disconnect", || JsValue::UNDEFINED);
         resolved(JsValue::UNDEFINED)
+    }
+
+    /// KafkaJS's `producer.transaction()`: rejects with UNSUPPORTED_VERSION, as franz has no transactions yet.
+    #[wasm_bindgen(unchecked_return_type = "Promise<never>")]
+    pub fn transaction(&self) -> Promise {
+        Promise::reject(&no_transactions())
     }
 
     /// Listens for one of `events`; returns a remover.
