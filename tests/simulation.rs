@@ -42,6 +42,22 @@ fn seeds_with_faults_keep_every_guarantee() {
     assert!(leader_changes > 0, "and move leaders");
 }
 
+/// Partitions reassigned among four brokers (and moves cancelled), under the same faults: every guarantee holds,
+/// every move completes once the cluster settles, and the brokers a partition left hold nothing of it.
+#[test]
+fn seeds_with_reassignments_across_four_brokers_keep_every_guarantee() {
+    let seeds = env("FRANZ_SIM_SEEDS").map_or(300, |s| s / 3);
+    let config = SimConfig { brokers: 4, ..SimConfig::default() };
+    let (mut reassignments, mut moves, mut acked) = (0, 0, 0);
+    for seed in 0..seeds {
+        let report = run(seed, &config).unwrap_or_else(|f| panic!("{f}"));
+        (reassignments, moves, acked) =
+            (reassignments + report.reassignments, moves + report.moves, acked + report.acked);
+    }
+    println!("{seeds} seeds: {reassignments} reassignments started or cancelled, {moves} moves done, {acked} acks");
+    assert!(moves > seeds as usize, "partitions really move: {moves} in {seeds} seeds");
+}
+
 /// `FRANZ_SIM_SEED=7 FRANZ_SIM_STEPS=1200 cargo test --test simulation replay -- --nocapture`
 #[test]
 fn replay() {

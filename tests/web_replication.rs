@@ -25,6 +25,8 @@ extern "C" {
     async fn a_group_rides_through_its_coordinators_failover(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = deletedRecordsThroughASplit)]
     async fn deleted_records_through_a_split(api: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = partitionsMoveBetweenBrokers)]
+    async fn partitions_move_between_brokers(api: &JsValue, through_port: bool) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = aCutOffLeaderIsReplaced)]
     async fn a_cut_off_leader_is_replaced(api: &JsValue) -> Result<JsValue, JsValue>;
 }
@@ -69,4 +71,16 @@ async fn a_consumer_group_rides_through_its_coordinators_failover() {
 async fn deleted_records_are_answered_as_kafka_answers_and_stay_deleted_through_a_split() {
     let api = api();
     ok(deleted_records_through_a_split(&api.object).await);
+}
+
+#[wasm_bindgen_test]
+async fn a_partition_moves_to_other_brokers_while_it_serves_and_stays_there_after_a_reload() {
+    let api = api();
+    ok(partitions_move_between_brokers(&api.object, false).await);
+}
+
+#[wasm_bindgen_test]
+async fn through_a_port_a_partition_moves_to_other_brokers() {
+    let api = api();
+    ok(partitions_move_between_brokers(&api.object, true).await);
 }

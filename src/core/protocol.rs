@@ -232,6 +232,32 @@ pub enum Request {
     FindCoordinator {
         group: String,
     },
+    AlterPartitionReassignments(Vec<Reassignment>),
+    /// `None`: every topic.
+    ListPartitionReassignments {
+        topics: Option<Vec<String>>,
+    },
+}
+
+/// One partition's move in Kafka's AlterPartitionReassignments: to `replicas` (the first one preferred as
+/// leader), or with `None` back to where it was, cancelling the move under way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reassignment {
+    pub topic: String,
+    pub partition: i32,
+    pub replicas: Option<Vec<BrokerId>>,
+}
+
+/// A partition being reassigned, as Kafka's ListPartitionReassignments answers: all its replicas now, and
+/// those joining and leaving.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OngoingReassignment {
+    pub topic: String,
+    pub partition: u32,
+    pub replicas: Vec<BrokerId>,
+    pub adding_replicas: Vec<BrokerId>,
+    pub removing_replicas: Vec<BrokerId>,
 }
 
 /// What [`Request::Fault`] does.
@@ -299,6 +325,9 @@ pub enum Response {
     Fault,
     /// The coordinator's broker id.
     FindCoordinator(BrokerId),
+    /// Each partition's outcome.
+    AlterPartitionReassignments(Vec<PartitionResult<()>>),
+    ListPartitionReassignments(Vec<OngoingReassignment>),
 }
 
 impl Request {
@@ -316,6 +345,7 @@ impl Request {
             | Request::Fault(_)
             // It creates `__consumer_offsets` on first use.
             | Request::FindCoordinator { .. }
+            | Request::AlterPartitionReassignments(_)
             | Request::InitProducerId => true,
             Request::Fetch { .. }
             | Request::ListOffsets { .. }
@@ -330,6 +360,7 @@ impl Request {
             | Request::Heartbeat { .. }
             | Request::LeaveGroup { .. }
             | Request::DescribeGroup { .. }
+            | Request::ListPartitionReassignments { .. }
             | Request::ListGroups => false,
         }
     }
@@ -349,6 +380,7 @@ impl Request {
             Request::DeleteRecords { .. } => "deleteRecords",
             Request::AlterConfigs { .. } => "alterConfigs",
             Request::OffsetCommit { .. } => "commitOffsets",
+            Request::AlterPartitionReassignments(_) => "reassignPartitions",
             Request::Fault(Fault::KillBroker { .. } | Fault::RestartBroker { .. }) => "broker",
             Request::Fault(_) => "network",
             _ => return None,
@@ -380,6 +412,9 @@ impl Response {
             }
             Response::CreateTopics(outcomes) | Response::DeleteTopics(outcomes) => {
                 outcomes.iter().filter(|o| o.error.is_none()).map(|o| o.topic.clone()).collect()
+            }
+            Response::AlterPartitionReassignments(results) => {
+                results.iter().filter(|r| r.result.is_ok()).map(|r| r.topic.clone()).collect()
             }
             // A fault concerns the whole cluster: one change, about no topic in particular.
             Response::Fault => vec![String::new()],
@@ -498,6 +533,19 @@ impl Cluster {
             Request::InitProducerId => {
                 let (producer_id, epoch) = self.init_producer_id();
                 Response::InitProducerId { producer_id, epoch }
+            }
+            Request::AlterPartitionReassignments(moves) => Response::AlterPartitionReassignments(
+                moves
+                    .into_iter()
+                    .map(|m| PartitionResult {
+                        result: self.reassign_partition(&m.topic, m.partition, m.replicas, now_ms),
+                        topic: m.topic,
+                        partition: m.partition,
+                    })
+                    .collect(),
+            ),
+            Request::ListPartitionReassignments { topics } => {
+                Response::ListPartitionReassignments(self.ongoing_reassignments(topics.as_deref()))
             }
             Request::Fault(fault) => {
                 match fault {

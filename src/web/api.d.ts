@@ -123,6 +123,21 @@ export interface ProducerConfig {
   createPartitioner?: ICustomPartitioner;
 }
 
+/** KafkaJS's `alterPartitionReassignments` request: each partition's new replicas (broker ids, the first its
+ * preferred leader), or `null` to cancel the move under way (franz's own; Kafka's protocol has it). */
+export interface AlterPartitionReassignmentsRequest {
+  topics: { topic: string; partitionAssignment: { partition: number; replicas: number[] | null }[] }[];
+  timeout?: number;
+}
+
+/** KafkaJS's `listPartitionReassignments` answer: the partitions being moved. */
+export interface ListPartitionReassignmentsResponse {
+  topics: {
+    topic: string;
+    partitions: { partition: number; replicas: number[]; addingReplicas: number[]; removingReplicas: number[] }[];
+  }[];
+}
+
 /** KafkaJS's `SeekEntry`: a partition and an offset (a string, as KafkaJS writes offsets; `'-1'`: the high
  * watermark, for `deleteTopicRecords`). */
 export interface SeekEntry {

@@ -13,7 +13,8 @@
 //!   partition's `leader`, `logStartOffset` and `lowWatermark`), `DescribeConfigs` `{ topic }`, `AlterConfigs` `{ topic, changes: [[k, v | null]],
 //!   validateOnly }`, `OffsetCommit` `{ group, topic, partition, offset, metadata?, memberId?, generation? }`,
 //!   `OffsetFetch` `{ group,
-//!   topic, partition }`, `InitProducerId` `{}`.
+//!   topic, partition }`, `InitProducerId` `{}`, `AlterPartitionReassignments` `{ body: [{ topic, partition,
+//!   replicas: number[] | null }] }` (answered per partition), `ListPartitionReassignments` `{ topics?: string[] }`.
 //!
 //! Response: `{ id, kind, ... }` with per-partition or per-topic `error`s where Kafka has them, or
 //! `{ id, error }` for the whole request. An error is `{ type, code, message, retriable }`.
@@ -135,6 +136,10 @@ pub fn request(e: &JsValue) -> Result<Request, Error> {
         "DeleteTopics" => Request::DeleteTopics { topics: strings(e, "topics")? },
         "ListGroups" => Request::ListGroups,
         "DeleteGroups" => Request::DeleteGroups { groups: strings(e, "groups")? },
+        "AlterPartitionReassignments" => Request::AlterPartitionReassignments(plain_body(e)?),
+        "ListPartitionReassignments" => Request::ListPartitionReassignments {
+            topics: if js::is_missing(&js::get(e, "topics")) { None } else { Some(strings(e, "topics")?) },
+        },
         "CreatePartitions" => Request::CreatePartitions {
             topic: field(js::string(e, "topic", "topic"))?,
             count: required(field(js::opt_int(e, "count", "count"))?, "count")?,
@@ -335,6 +340,10 @@ pub fn response(id: f64, r: &Response) -> (Object, Array) {
         Response::CreateTopics(list) => ("CreateTopics", outcomes(list)),
         Response::DeleteTopics(list) => ("DeleteTopics", outcomes(list)),
         Response::CreatePartitions => ("CreatePartitions", JsValue::NULL),
+        Response::AlterPartitionReassignments(parts) => {
+            ("AlterPartitionReassignments", js::array(parts.iter().map(|p| partition_result(p, |_, _| {}))).into())
+        }
+        Response::ListPartitionReassignments(list) => ("ListPartitionReassignments", js::to_plain(list)),
         Response::DeleteRecords(parts) => (
             "DeleteRecords",
             js::array(parts.iter().map(|p| {

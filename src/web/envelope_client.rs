@@ -124,6 +124,12 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
         Request::DeleteTopics { topics } => ("DeleteTopics", vec![("topics", strings(topics))]),
         Request::ListGroups => ("ListGroups", vec![]),
         Request::DeleteGroups { groups } => ("DeleteGroups", vec![("groups", strings(groups))]),
+        Request::AlterPartitionReassignments(moves) => {
+            ("AlterPartitionReassignments", vec![("body", js::to_plain(moves))])
+        }
+        Request::ListPartitionReassignments { topics } => {
+            ("ListPartitionReassignments", vec![("topics", topics.as_deref().map_or(JsValue::UNDEFINED, strings))])
+        }
         Request::CreatePartitions { topic, count, validate_only } => (
             "CreatePartitions",
             vec![
@@ -332,6 +338,10 @@ pub fn response(e: &JsValue) -> Result<(Option<f64>, Result<Response, Error>), E
                 .collect::<Result<_, Error>>()?,
         ),
         "CreatePartitions" => Response::CreatePartitions,
+        "AlterPartitionReassignments" => Response::AlterPartitionReassignments(partition_results(&body, |_| Ok(()))?),
+        "ListPartitionReassignments" => {
+            Response::ListPartitionReassignments(js::from_plain(&body, "body").map_err(|e| malformed(&e))?)
+        }
         "DeleteRecords" => Response::DeleteRecords(partition_results(&body, |p| {
             Ok(DeletedRecords {
                 leader: num(&js::get(p, "leader"), "leader")? as i32,
@@ -417,7 +427,7 @@ mod tests {
     use super::*;
     use crate::core::cluster::NewTopic;
     use crate::core::log::ProducerBatch;
-    use crate::core::protocol::{FetchPartition, ProducePartition};
+    use crate::core::protocol::{FetchPartition, OngoingReassignment, ProducePartition, Reassignment};
     use crate::core::record::{Record, RecordBatch};
 
     wasm_bindgen_test_configure!(run_in_browser);
@@ -469,6 +479,12 @@ mod tests {
             },
             Request::OffsetFetch { group: "g".into(), topic: "t".into(), partition: 2 },
             Request::InitProducerId,
+            Request::AlterPartitionReassignments(vec![
+                Reassignment { topic: "t".into(), partition: 0, replicas: Some(vec![3, 1]) },
+                Reassignment { topic: "t".into(), partition: 1, replicas: None },
+            ]),
+            Request::ListPartitionReassignments { topics: None },
+            Request::ListPartitionReassignments { topics: Some(vec!["t".into()]) },
         ];
         for r in requests {
             assert_eq!(through_the_wire(&r), r);
@@ -544,6 +560,21 @@ mod tests {
                     result: Err(Error::PolicyViolation("compact only".into())),
                 },
             ]),
+            Response::AlterPartitionReassignments(vec![
+                PartitionResult { topic: "t".into(), partition: 0, result: Ok(()) },
+                PartitionResult {
+                    topic: "t".into(),
+                    partition: 1,
+                    result: Err(Error::NoReassignmentInProgress("not moving".into())),
+                },
+            ]),
+            Response::ListPartitionReassignments(vec![OngoingReassignment {
+                topic: "t".into(),
+                partition: 2,
+                replicas: vec![3, 1, 2],
+                adding_replicas: vec![3],
+                removing_replicas: vec![2],
+            }]),
         ];
         for r in responses {
             let (env, _) = envelope::response(3.0, &r);

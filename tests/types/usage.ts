@@ -37,6 +37,12 @@ export async function example(): Promise<void> {
   const down: number[] = (await admin.describeCluster()).offlineBrokers;
   // @ts-expect-error a broker is named by its id
   await admin.killBroker('broker-1');
+  await admin.alterPartitionReassignments({ topics: [{ topic: 'orders', partitionAssignment: [{ partition: 0, replicas: [2, 3] }] }] });
+  await admin.alterPartitionReassignments({ topics: [{ topic: 'orders', partitionAssignment: [{ partition: 0, replicas: null }] }] });
+  const moving = await admin.listPartitionReassignments({ topics: [{ topic: 'orders', partitions: [0] }] });
+  const joining: number[] = moving.topics[0].partitions[0].addingReplicas;
+  // @ts-expect-error replicas are broker ids
+  await admin.alterPartitionReassignments({ topics: [{ topic: 'orders', partitionAssignment: [{ partition: 0, replicas: ['b2'] }] }] });
   const racked = await Kafka.open({ cluster: 'racked', racks: ['a', 'b', null], storage: 'memory' });
   await Kafka.open({ cluster: 'lkc-abc123', sasl: { mechanism: 'plain', username: 'KEY', password: 'SECRET' } });
   const cli = await Cli.open({ storage: 'memory' });
@@ -50,7 +56,7 @@ export async function example(): Promise<void> {
   await cli.close();
   void [printed, mode, lines, words];
   racked.consumer({ groupId: 'near', rackId: 'a' });
-  void [leos, down];
+  void [leos, down, joining];
 
   const producer = kafka.producer();
   await producer.connect();

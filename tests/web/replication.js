@@ -237,3 +237,56 @@ export async function deletedRecordsThroughASplit({ open }) {
   await admin.healNetwork();
   await kafka.close();
 }
+
+/** Kafka's partition reassignment (KIP-455) as KafkaJS has it: a partition moves to two other brokers, one of
+ * them down, while it serves. The move waits for the dead broker, shows in `listPartitionReassignments`,
+ * completes once it is back and caught up, and survives a reload; bad moves get Kafka's errors. With `connect`,
+ * the admin calls go through a MessagePort to the cluster. */
+export async function partitionsMoveBetweenBrokers({ open, connect, deleteCluster }, throughPort) {
+  const cluster = throughPort ? 'reassign-port' : 'reassign';
+  await deleteCluster(cluster);
+  const local = await open({ cluster, brokers: 4, storage: 'indexeddb' });
+  let kafka = local;
+  if (throughPort) {
+    const { port1, port2 } = new MessageChannel();
+    local.serve(port1);
+    kafka = await connect(port2, {});
+  }
+  const admin = kafka.admin();
+  await admin.createTopics({ topics: [{ topic: 'moving', numPartitions: 1, replicationFactor: 2 }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  const send = (from, to) => producer.send({ topic: 'moving', acks: -1, messages: Array.from({ length: to - from }, (_, i) => ({ value: `v${from + i}` })) });
+  await send(0, 100);
+  const [{ replicas }] = (await admin.fetchTopicMetadata({ topics: ['moving'] })).topics[0].partitions;
+  const target = [1, 2, 3, 4].filter((b) => !replicas.includes(b));
+  await admin.killBroker(target[1]);
+
+  await admin.alterPartitionReassignments({ topics: [{ topic: 'moving', partitionAssignment: [{ partition: 0, replicas: target }] }] });
+  const listed = await admin.listPartitionReassignments();
+  eq(listed.topics.map((t) => t.topic), ['moving'], 'the move is listed');
+  const [moving] = listed.topics[0].partitions;
+  check(moving.addingReplicas.includes(target[1]), `the dead broker is still joining: ${JSON.stringify(moving)}`);
+  eq([...moving.removingReplicas].sort(), [...replicas].sort(), 'the old replicas leave once it is done');
+  eq((await admin.listPartitionReassignments({ topics: [{ topic: 'moving', partitions: [1] }] })).topics, [], 'only the partitions asked for');
+  await send(100, 120); // it serves while it moves
+
+  await admin.restartBroker(target[1]);
+  const moved = await until(admin, 'moving', ([p]) => p.replicas.join() === target.join() && p.isr.length === 2, 'the move completes');
+  eq(new Set(moved[0].replicaLogEndOffsets).size, 1, 'both new replicas hold the whole log');
+  eq((await admin.listPartitionReassignments()).topics, [], 'nothing is moving any more');
+
+  await rejects(admin.alterPartitionReassignments({ topics: [{ topic: 'moving', partitionAssignment: [{ partition: 0, replicas: [1, 9] }] }] }), { type: 'INVALID_REPLICA_ASSIGNMENT', code: 39 }, 'an unknown broker');
+  await rejects(admin.alterPartitionReassignments({ topics: [{ topic: 'moving', partitionAssignment: [{ partition: 0, replicas: null }] }] }), { type: 'NO_REASSIGNMENT_IN_PROGRESS', code: 85 }, 'cancelling nothing');
+  await rejects(admin.alterPartitionReassignments({ topics: [{ topic: 'moving', partitionAssignment: [{ partition: 3, replicas: [1] }] }] }), { type: 'UNKNOWN_TOPIC_OR_PARTITION' }, 'a partition that does not exist');
+  await rejects(admin.alterPartitionReassignments({ topics: [{ topic: 'moving', partitionAssignment: [{ partition: 0, replicas: ['b1'] }] }] }), { name: 'TypeError', message: 'replicas must be an array of broker ids' }, 'replicas that are not broker ids');
+  await producer.disconnect();
+  await local.close();
+
+  const reopened = await open({ cluster, brokers: 4, storage: 'indexeddb' });
+  const [after] = (await reopened.admin().fetchTopicMetadata({ topics: ['moving'] })).topics[0].partitions;
+  eq(after.replicas, target, 'the partition is where it moved after a reload');
+  eq((await readAll(reopened, 'moving', 120)).map((m) => m.value), Array.from({ length: 120 }, (_, i) => `v${i}`), 'every record, in order');
+  await reopened.close();
+  return true;
+}

@@ -60,6 +60,11 @@ struct PartitionRecord {
     isr: Vec<BrokerId>,
     #[serde(default)]
     partition_epoch: i32,
+    /// A reassignment under way: the replicas joining and leaving.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    adding: Vec<BrokerId>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    removing: Vec<BrokerId>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -196,6 +201,8 @@ impl Cluster {
                 leader_epoch: p.leader_epoch,
                 isr: p.isr.clone(),
                 partition_epoch: p.partition_epoch,
+                adding: p.adding.clone(),
+                removing: p.removing.clone(),
             })
             .collect();
         let record = TopicRecord { name: t.name.to_string(), configs: t.config.overrides(), partitions };
@@ -252,6 +259,12 @@ impl Cluster {
                         batches.retain(|batch| batch.base_offset < offset);
                     }
                     self.journal_truncation(&ReplicaKey::new(b, &topic, p), offset);
+                }
+                StorageEvent::Dropped((topic, p)) => {
+                    appended.remove(&(topic.clone(), p, b));
+                    if self.is_persistent() {
+                        self.journal_deleted_replica(&topic, p, b);
+                    }
                 }
                 StorageEvent::StartMoved((topic, p), removed) => {
                     if let Some(batches) = appended.get_mut(&(topic.clone(), p, b)) {
@@ -332,17 +345,25 @@ impl Cluster {
     /// Records that a topic, its batches, replica records (`replicas`: each partition's) and committed offsets
     /// are gone.
     pub(super) fn journal_deleted_topic(&mut self, name: &str, replicas: &[Vec<BrokerId>]) {
-        if let Some(j) = self.journal.as_mut() {
-            j.unrecorded.retain(|(topic, _, _), _| topic != name);
-        }
         for (i, brokers) in replicas.iter().enumerate() {
             for &broker in brokers {
-                let replica = ReplicaKey::new(broker, name, i as u32);
-                self.push_op(StorageOp::DeleteBatches { replica, from: i64::MIN, to: i64::MAX });
-                self.push_op(StorageOp::DeleteMeta { key: replica_key(name, i as u32, broker) });
+                self.journal_deleted_replica(name, i as u32, broker);
             }
         }
         self.push_op(StorageOp::DeleteMeta { key: topic_key(name) });
+    }
+
+    /// Records that a replica is gone, its batches and its record: its topic was deleted, or its partition
+    /// reassigned away from its broker.
+    pub(super) fn journal_deleted_replica(&mut self, topic: &str, partition: u32, broker: BrokerId) {
+        if let Some(j) = self.journal.as_mut() {
+            let id = (topic.to_owned(), partition, broker);
+            j.unrecorded.remove(&id);
+            j.touched.remove(&id);
+        }
+        let replica = ReplicaKey::new(broker, topic, partition);
+        self.push_op(StorageOp::DeleteBatches { replica, from: i64::MIN, to: i64::MAX });
+        self.push_op(StorageOp::DeleteMeta { key: replica_key(topic, partition, broker) });
     }
 
     /// Kafka's InitProducerId for an idempotent producer: a new id, never given out before (the counter is
@@ -457,6 +478,8 @@ impl Cluster {
                     isr: p.isr,
                     partition_epoch: p.partition_epoch,
                     min_insync_replicas: config.min_insync_replicas.max(1) as usize,
+                    adding: p.adding,
+                    removing: p.removing,
                 });
             }
             let partition_count =
@@ -464,6 +487,12 @@ impl Cluster {
             cluster.topics.insert(name.clone(), Topic { name, config, partition_count });
         }
         for ((topic, partition, broker), r) in replicas {
+            let id = (topic.clone(), partition);
+            if cluster.replication.controller.partition(&id).is_some_and(|p| !p.replicas.contains(&broker)) {
+                // Reassigned away while its broker was down, which never dropped it: it goes now.
+                cluster.journal_deleted_replica(&topic, partition, broker);
+                continue;
+            }
             let log = PartitionLog::reopened(r.log_start_offset, r.size_bytes, r.producers, r.epochs, None)
                 .with_storage_start(r.storage_start.unwrap_or(r.log_start_offset));
             if let Some(b) = cluster.replication.brokers.get_mut(&broker) {

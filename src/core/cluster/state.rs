@@ -13,6 +13,7 @@ use super::placement::assign_replicas;
 use crate::core::error::{Error, Result};
 use crate::core::groups::Coordinator;
 use crate::core::log::PartitionLog;
+use crate::core::protocol::OngoingReassignment;
 use crate::core::replication::{LocalCluster, PartitionId, PartitionState, Timing};
 use crate::core::rng::SplitMix64;
 use crate::core::topic::{ConfigEntry, TopicConfig, TopicName};
@@ -278,6 +279,52 @@ impl Cluster {
         let added = assign_replicas(&brokers, total - current as u32, first.len(), current as u32, start, start);
         self.add_partitions(name, added);
         Ok(())
+    }
+
+    /// Kafka's AlterPartitionReassignments for one partition (see `Controller::reassign`): `replicas` must name
+    /// brokers of the cluster, each once; `None` cancels the move under way.
+    pub fn reassign_partition(
+        &mut self,
+        topic: &str,
+        partition: i32,
+        replicas: Option<Vec<BrokerId>>,
+        now_ms: i64,
+    ) -> Result<()> {
+        let id = self.partition(topic, partition)?.partition.clone();
+        if let Some(replicas) = &replicas {
+            let invalid = |why: String| Err(Error::InvalidReplicaAssignment(format!("replicas {replicas:?}: {why}")));
+            if replicas.is_empty() {
+                return invalid("a partition needs at least one".into());
+            }
+            if let Some(b) = replicas.iter().find(|b| !self.brokers.contains_key(b)) {
+                return invalid(format!("broker {b} does not exist"));
+            }
+            if let Some((i, b)) = replicas.iter().enumerate().find(|(i, b)| replicas[..*i].contains(b)) {
+                return invalid(format!("broker {b} is named twice (at {i})"));
+            }
+        }
+        self.advance_clock(now_ms);
+        self.replication.reassign(&id, replicas, self.now_ms)?;
+        self.collect_acks();
+        self.record_changes();
+        Ok(())
+    }
+
+    /// Kafka's ListPartitionReassignments: the partitions of `topics` (every topic's with `None`) being moved.
+    pub fn ongoing_reassignments(&self, topics: Option<&[String]>) -> Vec<OngoingReassignment> {
+        self.replication
+            .controller
+            .partitions()
+            .filter(|p| !p.adding.is_empty() || !p.removing.is_empty())
+            .filter(|p| topics.is_none_or(|t| t.contains(&p.partition.0)))
+            .map(|p| OngoingReassignment {
+                topic: p.partition.0.clone(),
+                partition: p.partition.1,
+                replicas: p.replicas.clone(),
+                adding_replicas: p.adding.clone(),
+                removing_replicas: p.removing.clone(),
+            })
+            .collect()
     }
 
     /// Kafka's Metadata for all topics (internal ones included), by name.

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::{BrokerId, Envelope, Message, Node, PartitionId, PartitionState};
+use crate::core::error::Error;
 
 #[derive(Debug, Clone)]
 struct Liveness {
@@ -70,6 +71,8 @@ impl Controller {
             leader_epoch: 0,
             partition_epoch: 0,
             min_insync_replicas: min_insync,
+            adding: Vec::new(),
+            removing: Vec::new(),
         };
         self.partitions.insert(id.clone(), state);
         self.publish(&id)
@@ -105,12 +108,75 @@ impl Controller {
 
     /// The state of `id`, to each of its replicas.
     fn publish(&self, id: &PartitionId) -> Vec<Envelope> {
+        self.publish_to(id, &[])
+    }
+
+    /// The state of `id`, to each of its replicas and to `former` ones, which learn from it that they host it
+    /// no more.
+    fn publish_to(&self, id: &PartitionId, former: &[BrokerId]) -> Vec<Envelope> {
         let Some(state) = self.partitions.get(id) else { return Vec::new() };
         state
             .replicas
             .iter()
+            .chain(former.iter().filter(|b| !state.replicas.contains(b)))
             .map(|&b| Envelope { from: Node::Controller, to: Node::Broker(b), message: Message::State(state.clone()) })
             .collect()
+    }
+
+    /// Kafka's AlterPartitionReassignments for one partition (KIP-455): moves it to `target` (which the caller
+    /// checked: brokers that exist, none twice), or with `None` cancels the reassignment under way. The target
+    /// replicas join first, as followers that catch up; once all are in the ISR, the reassignment completes:
+    /// the replicas become `target`, those leaving drop their logs, and leadership moves if the leader left.
+    /// A new target while one is under way replaces it, from the replicas before either.
+    pub fn reassign(&mut self, id: &PartitionId, target: Option<Vec<BrokerId>>) -> Result<Vec<Envelope>, Error> {
+        let Some(state) = self.partitions.get_mut(id) else {
+            return Err(Error::UnknownTopicOrPartition(format!("{}-{} does not exist", id.0, id.1)));
+        };
+        let original = state.original_replicas();
+        let target = match target {
+            Some(t) => t,
+            None if state.adding.is_empty() && state.removing.is_empty() => {
+                return Err(Error::NoReassignmentInProgress(format!("{}-{} is not being reassigned", id.0, id.1)))
+            }
+            None => original,
+        };
+        // The replicas that stay until the move is done: the original ones, and those an earlier move added that
+        // are in sync (they may hold what the others lack, and one may lead). Joining ones not in the target go
+        // at once.
+        let keep: Vec<BrokerId> =
+            state.replicas.iter().copied().filter(|b| !state.adding.contains(b) || state.isr.contains(b)).collect();
+        let before = state.replicas.clone();
+        state.replicas = target.iter().chain(keep.iter().filter(|b| !target.contains(b))).copied().collect();
+        state.adding = target.iter().copied().filter(|b| !keep.contains(b)).collect();
+        state.removing = keep.iter().copied().filter(|b| !target.contains(b)).collect();
+        state.isr.retain(|b| state.replicas.contains(b));
+        state.partition_epoch += 1;
+        let mut out = self.publish_to(id, &before);
+        out.extend(self.complete_reassignment(id));
+        Ok(out)
+    }
+
+    /// Completes `id`'s reassignment once every target replica is in the ISR (at once when none joins).
+    fn complete_reassignment(&mut self, id: &PartitionId) -> Vec<Envelope> {
+        let Some(state) = self.partitions.get_mut(id) else { return Vec::new() };
+        let target = state.target_replicas();
+        if (state.adding.is_empty() && state.removing.is_empty()) || !target.iter().all(|b| state.isr.contains(b)) {
+            return Vec::new();
+        }
+        let leaving = std::mem::take(&mut state.removing);
+        state.adding.clear();
+        state.replicas = target;
+        state.isr.retain(|b| !leaving.contains(b));
+        if state.leader.is_some_and(|l| leaving.contains(&l)) {
+            // The ISR is all target replicas now: the first of them that is alive leads.
+            let alive: Vec<BrokerId> = self.brokers.iter().filter(|(_, l)| l.alive).map(|(b, _)| *b).collect();
+            let state = self.partitions.get_mut(id).expect("found above");
+            state.leader = state.replicas.iter().copied().find(|b| alive.contains(b) && state.isr.contains(b));
+            state.leader_epoch += 1;
+        }
+        let state = self.partitions.get_mut(id).expect("found above");
+        state.partition_epoch += 1;
+        self.publish_to(id, &leaving)
     }
 
     pub fn handle(&mut self, message: Message, now_ms: i64) -> Vec<Envelope> {
@@ -139,6 +205,7 @@ impl Controller {
                 state.isr = isr;
                 state.partition_epoch += 1;
                 let mut out = self.publish(&partition);
+                out.extend(self.complete_reassignment(&partition));
                 out.extend(self.prefer(&partition));
                 out
             }
@@ -146,12 +213,14 @@ impl Controller {
         }
     }
 
-    /// The states of partitions `broker` hosts whose partition epoch it does not know.
+    /// The states of partitions `broker` hosts whose partition epoch it does not know, and of those it still
+    /// hosts that were reassigned away from it.
     fn missed(&self, broker: BrokerId, known: &[(PartitionId, i32)]) -> Vec<Envelope> {
+        let hosts = |p: &PartitionState| p.replicas.contains(&broker);
+        let knows = |p: &PartitionState| known.iter().any(|(id, _)| *id == p.partition);
         self.partitions
             .values()
-            .filter(|p| p.replicas.contains(&broker))
-            .filter(|p| !known.iter().any(|(id, epoch)| *id == p.partition && *epoch == p.partition_epoch))
+            .filter(|p| (hosts(p) || knows(p)) && !known.iter().any(|k| *k == (p.partition.clone(), p.partition_epoch)))
             .map(|p| Envelope { from: Node::Controller, to: Node::Broker(broker), message: Message::State(p.clone()) })
             .collect()
     }

@@ -47,6 +47,14 @@ impl LocalCluster {
         self.settle(now_ms);
     }
 
+    /// Starts (or, with `None`, cancels) a partition's reassignment; the joining replicas start copying at once.
+    pub fn reassign(&mut self, id: &PartitionId, target: Option<Vec<BrokerId>>, now_ms: i64) -> Result<(), Error> {
+        let out = self.controller.reassign(id, target)?;
+        self.queue.extend(out);
+        self.settle(now_ms);
+        Ok(())
+    }
+
     /// Delivers messages until none is left.
     pub fn settle(&mut self, now_ms: i64) {
         for _ in 0..MAX_DELIVERIES {

@@ -52,6 +52,22 @@ pub struct PartitionState {
     /// Bumped by every change, so a broker can tell a newer state from an older one.
     pub partition_epoch: i32,
     pub min_insync_replicas: usize,
+    /// A reassignment under way (KIP-455): replicas joining, which `replicas` already lists and which must
+    /// catch up into the ISR, and replicas leaving once they have. Both empty otherwise.
+    pub adding: Vec<BrokerId>,
+    pub removing: Vec<BrokerId>,
+}
+
+impl PartitionState {
+    /// The replicas a reassignment under way moves to (`replicas` once it is done).
+    pub fn target_replicas(&self) -> Vec<BrokerId> {
+        self.replicas.iter().copied().filter(|b| !self.removing.contains(b)).collect()
+    }
+
+    /// The replicas before a reassignment under way (`replicas` when none is).
+    pub fn original_replicas(&self) -> Vec<BrokerId> {
+        self.replicas.iter().copied().filter(|b| !self.adding.contains(b)).collect()
+    }
 }
 
 /// What a leader answers a follower's fetch with.

@@ -8,8 +8,10 @@
 //! - a consumer never sees a record that is later gone (it reads below the high watermark only, from the
 //!   in-sync replica in its rack, as KIP-392 allows);
 //! - records deleted by a DeleteRecords that was acknowledged (as Kafka acknowledges it: once every replica on
-//!   a live broker has moved its log start, with the deleting leader still leading) stay deleted: no replica's
-//!   log starts before it, so no failover brings them back;
+//!   a broker the controller holds alive has moved its log start, with the deleting leader still leading) stay
+//!   deleted: no replica's log starts before it, so no failover brings them back;
+//! - a partition reassigned (or its move cancelled) ends on its target replicas once the cluster settles, and
+//!   the brokers it left hold nothing of it, in memory or storage;
 //! - every replica ends with exactly the leader's log (from the later of their log starts);
 //! - each broker's storage, rebuilt from the storage events it reported, equals its log.
 //!
@@ -54,6 +56,9 @@ pub struct Report {
     pub follower_reads: usize,
     /// DeleteRecords a leader performed.
     pub deletions: usize,
+    /// Reassignments started or cancelled, and those that completed (their partition moved).
+    pub reassignments: usize,
+    pub moves: usize,
 }
 
 /// A broken guarantee: the seed, the shortest prefix of steps that breaks it, and what happened.
@@ -135,6 +140,8 @@ struct Sim {
     maybe_deleted_before: BTreeMap<PartitionId, i64>,
     /// Each broker's storage, kept only from the storage events it reported.
     stores: BTreeMap<BrokerId, BTreeMap<PartitionId, Vec<StoredBatch>>>,
+    /// Each partition's replicas when no reassignment was under way, to count the moves that completed.
+    placed: BTreeMap<PartitionId, Vec<BrokerId>>,
     trace: Vec<String>,
     report: Report,
 }
@@ -163,6 +170,7 @@ impl Sim {
             deleted_before: BTreeMap::new(),
             maybe_deleted_before: BTreeMap::new(),
             stores: BTreeMap::new(),
+            placed: BTreeMap::new(),
             trace: Vec::new(),
             report: Report::default(),
         };
@@ -256,6 +264,12 @@ impl Sim {
         }
         let epochs_after: i32 = self.controller.partitions().map(|p| p.leader_epoch).sum();
         self.report.leader_changes += epochs_after - epochs_before;
+        for state in self.controller.partitions().filter(|s| s.adding.is_empty() && s.removing.is_empty()) {
+            if self.placed.insert(state.partition.clone(), state.replicas.clone()).is_some_and(|r| r != state.replicas)
+            {
+                self.report.moves += 1;
+            }
+        }
     }
 
     fn inject_fault(&mut self) {
@@ -398,13 +412,38 @@ impl Sim {
         }
     }
 
-    /// Acknowledges the DeleteRecords whose every replica on a live broker has moved its log start (Kafka's
-    /// low watermark); forgets those whose leader lost the partition first (NOT_LEADER_OR_FOLLOWER).
+    /// An operator's AlterPartitionReassignments: a partition moves to two or three brokers in any order, or
+    /// the move under way is cancelled.
+    fn reassign(&mut self) {
+        let partitions: Vec<PartitionId> = self.consumers.keys().cloned().collect();
+        let id = partitions[self.rng.below(partitions.len())].clone();
+        let target = (!self.chance(250)).then(|| {
+            let mut brokers: Vec<BrokerId> = self.brokers.keys().copied().collect();
+            for i in (1..brokers.len()).rev() {
+                brokers.swap(i, self.rng.below(i + 1));
+            }
+            brokers.truncate((2 + self.rng.below(2)).min(brokers.len()));
+            brokers
+        });
+        let replicas_before = self.controller.partition(&id).map(|s| s.replicas.clone());
+        // Cancelling with nothing under way is refused; there is nothing more to it.
+        if let Ok(out) = self.controller.reassign(&id, target.clone()) {
+            self.report.reassignments += 1;
+            self.log(format!("reassign {}-{} from {replicas_before:?} to {target:?}", id.0, id.1));
+            self.route(out);
+        }
+    }
+
+    /// Acknowledges the DeleteRecords whose every replica on a broker the controller holds alive has moved its
+    /// log start (Kafka's low watermark); forgets those whose leader lost the partition first
+    /// (NOT_LEADER_OR_FOLLOWER).
     fn acknowledge_deletions(&mut self) {
         let mut acknowledged = Vec::new();
         self.deleting.retain(|(id, leader, start)| {
             let Some(state) = self.controller.partition(id).filter(|s| s.leader == Some(*leader)) else { return false };
-            let live = |b: &&BrokerId| self.up.contains(*b) && self.controller.is_alive(**b);
+            // Live as the leader knows it, from the controller: a broker that crashed but is not fenced yet
+            // still counts (it is in the ISR, and could lead again with the records it kept).
+            let live = |b: &&BrokerId| self.controller.is_alive(**b);
             let low = state
                 .replicas
                 .iter()
@@ -471,6 +510,9 @@ impl Sim {
                     StorageEvent::StartMoved(p, removed) => {
                         store.entry(p).or_default().retain(|batch| !removed.contains(&batch.base_offset));
                     }
+                    StorageEvent::Dropped(p) => {
+                        store.remove(&p);
+                    }
                 }
             }
         }
@@ -487,9 +529,13 @@ impl Sim {
                 self.produce(i, may_start)?;
             }
         }
-        // An operator's DeleteRecords, among the faults (a run without them checks that every record is read).
+        // An operator's DeleteRecords and reassignments, among the faults (a run without them checks that every
+        // record is read).
         if may_start && self.faults && self.chance(3) {
             self.delete_records();
+        }
+        if may_start && self.faults && self.chance(2) {
+            self.reassign();
         }
         self.acknowledge_deletions();
         let partitions: Vec<PartitionId> = self.consumers.keys().cloned().collect();
@@ -537,6 +583,15 @@ impl Sim {
         for state in self.controller.partitions() {
             let id = &state.partition;
             let leader = state.leader.ok_or_else(|| format!("{id:?} has no leader after settling"))?;
+            if !state.adding.is_empty() || !state.removing.is_empty() {
+                return Err(format!("{id:?} is still being reassigned after settling: {state:?}"));
+            }
+            for (b, broker) in self.brokers.iter().filter(|(b, _)| !state.replicas.contains(b)) {
+                let stored = self.stores.get(b).is_some_and(|s| s.contains_key(id));
+                if broker.log(id).is_some() || stored {
+                    return Err(format!("broker {b} still holds {id:?}, which moved to {:?}", state.replicas));
+                }
+            }
             let truth = self.brokers[&leader].log(id).ok_or_else(|| format!("leader {leader} has no log of {id:?}"))?;
             let mut values: BTreeMap<i64, String> = BTreeMap::new();
             for b in truth.batches() {

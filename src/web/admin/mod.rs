@@ -1,6 +1,7 @@
 //! `kafka.admin()`: KafkaJS's admin client, speaking the broker protocol (`core::protocol`).
 
 mod faults;
+mod reassign;
 
 use std::future::Future;
 use std::rc::Rc;

@@ -105,6 +105,8 @@ pub enum StorageEvent {
     /// The log start moved up (DeleteRecords at the leader, and its followers following): these batches, by
     /// base offset, are gone.
     StartMoved(PartitionId, Vec<i64>),
+    /// The broker hosts the partition no more (it was reassigned away): its whole log is gone.
+    Dropped(PartitionId),
 }
 
 /// What a produce got: an answer now, or a wait for the ISR (acks=all) that ends in [`Broker::take_completed`].
@@ -166,6 +168,8 @@ pub struct Broker {
     fail_next_write: bool,
     /// Each topic's config, as the metadata gives it to every broker; the default for topics without one.
     configs: BTreeMap<String, TopicConfig>,
+    /// The partitions reassigned away from this broker, and the epochs of the state that said so.
+    left: BTreeMap<PartitionId, (i32, i32)>,
     default_config: TopicConfig,
 }
 
@@ -186,6 +190,7 @@ impl Broker {
             last_heartbeat_ms: i64::MIN / 2,
             fail_next_write: false,
             configs: BTreeMap::new(),
+            left: BTreeMap::new(),
             default_config: TopicConfig::default(),
         }
     }
@@ -219,9 +224,11 @@ impl Broker {
         self.configs.insert(topic.to_owned(), config);
     }
 
-    /// The partition is gone (its topic was deleted), with its log and anything waiting on it.
+    /// The partition is gone (its topic was deleted, or it moved away), with its log and anything waiting on it.
     pub fn drop_replica(&mut self, partition: &PartitionId) {
         self.replicas.remove(partition);
+        // A topic made again under the same name starts its epochs over.
+        self.left.remove(partition);
         self.parked.retain(|p| &p.partition != partition);
         self.storage_reads.retain(|p| &p.partition != partition);
         let lost: Vec<u64> = self.waiting.iter().filter(|w| &w.partition == partition).map(|w| w.id).collect();
@@ -441,8 +448,20 @@ impl Broker {
     fn on_state(&mut self, state: PartitionState, now_ms: i64) -> Vec<Envelope> {
         let me = self.id;
         let id = state.partition.clone();
+        let epochs = (state.leader_epoch, state.partition_epoch);
+        let known = self.replicas.get(&id).and_then(|r| r.state.as_ref()).map(|s| (s.leader_epoch, s.partition_epoch));
+        // A state no newer than one this broker has seen (or than the one it left the partition at) is stale: a
+        // late message must neither drop a replica a newer state gave it nor bring back one it left.
+        if known.or_else(|| self.left.get(&id).copied()).is_some_and(|k| k >= epochs) {
+            return Vec::new();
+        }
         if !state.replicas.contains(&me) {
-            self.replicas.remove(&id);
+            // Reassigned away: the replica and its log go, storage too.
+            if self.replicas.contains_key(&id) {
+                self.drop_replica(&id);
+                self.storage.push(StorageEvent::Dropped(id.clone()));
+            }
+            self.left.insert(id, epochs);
             return Vec::new();
         }
         let r = self.replicas.entry(id.clone()).or_insert_with(|| Replica {
@@ -452,21 +471,19 @@ impl Broker {
             isr_request: None,
             fetch_in_flight: None,
         });
-        if let Some(old) = &r.state {
-            if (old.leader_epoch, old.partition_epoch) >= (state.leader_epoch, state.partition_epoch) {
-                return Vec::new(); // stale or repeated
-            }
-        }
         let new_epoch = r.state.as_ref().is_none_or(|old| old.leader_epoch != state.leader_epoch);
         if state.leader == Some(me) && new_epoch {
             r.log.begin_leader_epoch(state.leader_epoch);
             // A new leadership: nothing is known of the followers until they fetch in this epoch.
-            r.followers = state
-                .replicas
-                .iter()
-                .filter(|&&b| b != me)
-                .map(|&b| (b, Progress { leo: -1, log_start: 0, last_caught_up_ms: now_ms, last_fetch_id: 0 }))
-                .collect();
+            r.followers.clear();
+        }
+        if state.leader == Some(me) {
+            // Followers that joined (a reassignment) are known from their first fetch; those that left go.
+            r.followers.retain(|b, _| state.replicas.contains(b));
+            for &b in state.replicas.iter().filter(|&&b| b != me) {
+                let unknown = Progress { leo: -1, log_start: 0, last_caught_up_ms: now_ms, last_fetch_id: 0 };
+                r.followers.entry(b).or_insert(unknown);
+            }
         }
         if r.isr_request.as_ref().is_some_and(|(epoch, _, _)| *epoch != state.partition_epoch) {
             r.isr_request = None;
@@ -636,9 +653,11 @@ impl Broker {
         }
     }
 
+    /// Each hosted partition and the partition epoch this broker knows of it (-1: none yet, after a restart),
+    /// so that the controller tells it what it missed, including that a partition moved away while it was down.
     fn known_epochs(&self) -> Vec<(PartitionId, i32)> {
-        let known = self.replicas.iter().filter_map(|(id, r)| Some((id.clone(), r.state.as_ref()?.partition_epoch)));
-        known.collect()
+        let epoch = |r: &Replica| r.state.as_ref().map_or(-1, |s| s.partition_epoch);
+        self.replicas.iter().map(|(id, r)| (id.clone(), epoch(r))).collect()
     }
 
     /// Answers the fetches parked on `partition`: new data has arrived.
