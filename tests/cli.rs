@@ -392,6 +392,43 @@ fn the_console_producer_compresses_as_its_config_says() {
 }
 
 #[test]
+fn partitions_move_between_brokers_from_the_cli() {
+    let (mut s, _) = Session::ready();
+    s.ok("confluent kafka topic create m --partitions 1");
+    let moved = s.ok("franz partition reassign m --partition 0 --replicas 2,1");
+    assert!(moved.starts_with("Reassigning partition 0 of topic \"m\" to brokers [2, 1]"), "{moved}");
+    assert_eq!(
+        s.json("franz partition list-reassignments -o json"),
+        serde_json::json!([]),
+        "done at once: all in sync"
+    );
+    assert_eq!(
+        s.json("confluent kafka topic describe m -o json")["partitions"][0]["replicas"],
+        serde_json::json!([2, 1])
+    );
+
+    s.ok("franz broker kill 3");
+    s.ok("franz partition reassign m --replicas 3,1,2");
+    let moving = s.json("franz partition list-reassignments -o json");
+    assert_eq!(
+        moving,
+        serde_json::json!([{ "topic": "m", "partition": 0, "replicas": [3, 1, 2], "adding_replicas": [3], "removing_replicas": [] }]),
+        "a dead broker never catches up"
+    );
+    assert!(s.ok("franz partition list-reassignments").contains("| [3]"), "the human table shows who joins");
+    assert!(s.ok("franz partition reassign m --cancel").starts_with("Cancelled the reassignment"));
+    assert_eq!(s.json("franz partition list-reassignments -o json"), serde_json::json!([]));
+
+    assert_eq!(s.err("franz partition reassign m --replicas 1,9").name, "INVALID_REPLICA_ASSIGNMENT");
+    assert_eq!(s.err("franz partition reassign m --cancel").name, "NO_REASSIGNMENT_IN_PROGRESS");
+    assert_eq!(s.err("franz partition reassign m --partition 4 --replicas 1").name, "UNKNOWN_TOPIC_OR_PARTITION");
+    for bad in ["--replicas 1 --cancel", "", "--replicas one"] {
+        let e = s.err(&format!("franz partition reassign m {bad}"));
+        assert_eq!(e.name, "USAGE", "{bad:?}: {}", e.text());
+    }
+}
+
+#[test]
 fn every_flag_of_every_command_is_exercised_above() {
     let source = include_str!("cli.rs");
     for c in COMMANDS.iter().filter(|c| c.runnable) {

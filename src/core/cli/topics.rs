@@ -14,7 +14,7 @@ use crate::core::cluster::{lag, BrokerInfo, NewTopic, TopicMetadata};
 use crate::core::error::Error;
 use crate::core::groups::{Assignor, GroupMember, MemberConfig};
 use crate::core::log::OffsetSpec;
-use crate::core::protocol::{Fault, Request, Response};
+use crate::core::protocol::{Fault, Reassignment, Request, Response};
 use crate::core::record::Compression;
 use crate::core::topic::{lint, TopicName};
 
@@ -196,9 +196,74 @@ impl Cli {
                 call(Request::Fault(fault), &format!("failed to {} broker {id}", path[2]))?;
                 Ok(Reply::text(done))
             }
+            ["franz", "partition", "reassign"] => reassign(p, &mut call),
+            ["franz", "partition", "list-reassignments"] => {
+                let what = "failed to list the reassignments";
+                let Response::ListPartitionReassignments(moving) =
+                    call(Request::ListPartitionReassignments { topics: None }, what)?
+                else {
+                    return Err(CliError::kafka(&unexpected(), what, None));
+                };
+                let rows = moving
+                    .iter()
+                    .map(|m| {
+                        let (r, a, d) = (&m.replicas, &m.adding_replicas, &m.removing_replicas);
+                        vec![json!(m.topic), json!(m.partition), json!(r), json!(a), json!(d)]
+                    })
+                    .collect();
+                let columns = vec![
+                    ("Topic", "topic"),
+                    ("Partition", "partition"),
+                    ("Replicas", "replicas"),
+                    ("Adding", "adding_replicas"),
+                    ("Removing", "removing_replicas"),
+                ];
+                Ok(Reply::text(Data::List(columns, rows).render(format)))
+            }
             _ => Err(CliError::usage(format!("{} is not implemented", path.join(" ")))),
         }
     }
+}
+
+/// `franz partition reassign TOPIC [--partition N] (--replicas 4,2,3 | --cancel)`.
+fn reassign(p: &Parsed, call: &mut dyn FnMut(Request, &str) -> Result<Response, CliError>) -> Result<Reply, CliError> {
+    let topic = p.args[0].clone();
+    let partition = match p.flag("partition") {
+        None => 0,
+        Some(v) => v.parse::<i32>().map_err(|_| CliError::usage(format!("invalid partition {v:?}")))?,
+    };
+    let replicas = match (p.flag("replicas"), p.has("cancel")) {
+        (Some(_), true) => return Err(CliError::usage("--replicas and --cancel cannot be used together")),
+        (None, false) => {
+            return Err(CliError::usage("nothing to do: pass --replicas or --cancel")
+                .with_suggestion("Name the brokers to move to, e.g. --replicas 4,2,3 (the first leads)."))
+        }
+        (None, true) => None,
+        (Some(list), false) => Some(
+            list.split(',')
+                .map(|b| b.trim().parse::<i32>().map_err(|_| CliError::usage(format!("invalid broker id {b:?}"))))
+                .collect::<Result<Vec<i32>, CliError>>()?,
+        ),
+    };
+    let what = format!("failed to reassign partition {partition} of topic {topic:?}");
+    let request = Request::AlterPartitionReassignments(vec![Reassignment {
+        topic: topic.clone(),
+        partition,
+        replicas: replicas.clone(),
+    }]);
+    let Response::AlterPartitionReassignments(mut results) = call(request, &what)? else {
+        return Err(CliError::kafka(&unexpected(), &what, None));
+    };
+    if let Some(e) = results.pop().and_then(|r| r.result.err()) {
+        return Err(CliError::kafka(&e, &what, hint(&e)));
+    }
+    Ok(Reply::text(match replicas {
+        None => format!("Cancelled the reassignment of partition {partition} of topic {topic:?}.\n"),
+        Some(to) => format!(
+            "Reassigning partition {partition} of topic {topic:?} to brokers {to:?}: the new replicas copy the log, \
+             then the old ones leave. Follow it with `franz partition list-reassignments`.\n"
+        ),
+    }))
 }
 
 /// The brokers and topics of a Metadata request (one topic, or all).
@@ -226,6 +291,8 @@ fn hint(e: &Error) -> Option<String> {
         Error::TopicAlreadyExists(_) => "Pass --if-not-exists to succeed when it already exists.".into(),
         Error::UnknownTopicOrPartition(_) => "List topics with `confluent kafka topic list`.".into(),
         Error::NonEmptyGroup(_) => "Stop the group's consumers first.".into(),
+        Error::InvalidReplicaAssignment(_) => "Name each broker once; `franz broker list` shows their ids.".into(),
+        Error::NoReassignmentInProgress(_) => "`franz partition list-reassignments` shows what is moving.".into(),
         _ => return None,
     })
 }
