@@ -127,7 +127,8 @@ impl Controller {
     /// checked: brokers that exist, none twice), or with `None` cancels the reassignment under way. The target
     /// replicas join first, as followers that catch up; once all are in the ISR, the reassignment completes:
     /// the replicas become `target`, those leaving drop their logs, and leadership moves if the leader left.
-    /// A new target while one is under way replaces it, from the replicas before either.
+    /// A new target while one is under way replaces it: the replicas before that move stay until the new one
+    /// completes, and so do those it added that are already in sync; the others it added go at once.
     pub fn reassign(&mut self, id: &PartitionId, target: Option<Vec<BrokerId>>) -> Result<Vec<Envelope>, Error> {
         let Some(state) = self.partitions.get_mut(id) else {
             return Err(Error::UnknownTopicOrPartition(format!("{}-{} does not exist", id.0, id.1)));
@@ -220,7 +221,8 @@ impl Controller {
         let knows = |p: &PartitionState| known.iter().any(|(id, _)| *id == p.partition);
         self.partitions
             .values()
-            .filter(|p| (hosts(p) || knows(p)) && !known.iter().any(|k| *k == (p.partition.clone(), p.partition_epoch)))
+            .filter(|p| hosts(p) || knows(p))
+            .filter(|p| !known.iter().any(|(id, epoch)| *id == p.partition && *epoch == p.partition_epoch))
             .map(|p| Envelope { from: Node::Controller, to: Node::Broker(broker), message: Message::State(p.clone()) })
             .collect()
     }
