@@ -416,6 +416,9 @@ fn partitions_move_between_brokers_from_the_cli() {
         "a dead broker never catches up"
     );
     assert!(s.ok("franz partition list-reassignments").contains("| [3]"), "the human table shows who joins");
+    let view = s.cli.view(&mut s.tab).unwrap();
+    let partition = &view["topics"].as_array().unwrap().iter().find(|t| t["name"] == "m").unwrap()["partitions"][0];
+    assert_eq!((&partition["adding"], &partition["removing"]), (&serde_json::json!([3]), &serde_json::json!([])));
     assert!(s.ok("franz partition reassign m --cancel").starts_with("Cancelled the reassignment"));
     assert_eq!(s.json("franz partition list-reassignments -o json"), serde_json::json!([]));
 

@@ -41,8 +41,10 @@ export function createView(element, terminal) {
       const rows = t.partitions.map((p) => {
         const replicas = p.replicas.map((r, i) => {
           const kind = p.replicaStates[i];
-          const title = `broker ${r}: ${kind}, LEO ${p.logEndOffsets[i]}, HW ${p.highWatermarks[i]}`;
-          return `<span class="replica ${kind}" title="${title}" data-replica="${r}">${r}${r === p.leader ? '★' : ''}</span>`;
+          // A partition moving between brokers (a reassignment): replicas joining it, and those leaving once done.
+          const move = p.adding.includes(r) ? ' joining' : p.removing.includes(r) ? ' leaving' : '';
+          const title = `broker ${r}: ${kind}${move ? `, ${move.trim()} (a reassignment)` : ''}, LEO ${p.logEndOffsets[i]}, HW ${p.highWatermarks[i]}`;
+          return `<span class="replica ${kind}${move}" title="${title}" data-replica="${r}">${r}${r === p.leader ? '★' : ''}</span>`;
         }).join('');
         const leo = Math.max(...p.logEndOffsets, 0);
         const bars = `<div class="bar" title="log end ${leo}"><span class="leo" style="width:${(100 * leo) / max}%"></span></div>

@@ -137,6 +137,24 @@ test('a student follows the lecture in the terminal, and watches a failover in t
     'a stopped consumer worker leaves the group after its session timeout', 30_000);
   while (await page.locator('#workers li button').count()) await page.locator('#workers li button').first().click();
 
+  // A partition moved between brokers from the terminal: onto two brokers, then back onto a third whose broker is
+  // down, so the view shows that replica joining until the move is cancelled.
+  const topic = before.topics[0].name;
+  const p0Replicas = () => waitForView(page, () => true, 'a view').then((v) => v.topics[0].partitions[0]);
+  const [keep1, keep2, moved] = (await p0Replicas()).replicas;
+  await run(page, `franz partition reassign ${topic} --partition 0 --replicas ${keep1},${keep2}`);
+  await waitForView(page, (v) => v.topics[0].partitions[0].replicas.join() === `${keep1},${keep2}`, 'partition 0 is on two brokers');
+  await run(page, `franz broker kill ${moved}`);
+  await run(page, `franz partition reassign ${topic} --partition 0 --replicas ${moved},${keep1},${keep2}`);
+  await page.locator(`#view table[data-topic="${topic}"] tr[data-partition="0"] .replica.joining[data-replica="${moved}"]`).waitFor({ timeout: 5000 });
+  await page.screenshot({ path: artifactPath('tutorial-reassign.png') });
+  await run(page, 'franz partition list-reassignments');
+  await waitForText(page, /Adding[^\n]*Removing[\s\S]*\[\d,\d,\d\][^\n]*\[\d\]/, 'the move is listed with the replica joining');
+  await run(page, `franz partition reassign ${topic} --partition 0 --cancel`);
+  await waitForView(page, (v) => v.topics[0].partitions[0].adding.length === 0 && v.topics[0].partitions[0].replicas.length === 2, 'the move is cancelled');
+  await run(page, `franz broker restart ${moved}`);
+  await waitForView(page, (v) => v.brokers.every((b) => b.alive), 'every broker is up again');
+
   // The remaining lessons: replication factor vs brokers, the calculator, racks, the quiz.
   await run(page, 'confluent kafka cluster create tiny --cloud gcp --region us-west1 --brokers 1');
   await waitForText(page, /\| Brokers \(franz\)\s+\| 1 /, 'a one-broker cluster');

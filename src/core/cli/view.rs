@@ -1,6 +1,6 @@
 //! What a live view of the cluster in use shows (the tutorial draws it): brokers up or down with their
-//! leaderships, each partition's replicas with leader, ISR, log end and high watermark per replica and its last
-//! records, and each consumer group's members, partitions and lag. Read through the same protocol as everything.
+//! leaderships, each partition's replicas with leader, ISR, log end and high watermark per replica (and those
+//! joining or leaving it, while it moves between brokers) and its last records, and each consumer group's members, partitions and lag. Read through the same protocol as everything.
 
 use bytes::Bytes;
 use serde_json::{json, Value};
@@ -34,6 +34,11 @@ impl Cli {
                 json!({ "id": b.id, "alive": b.alive, "rack": b.rack, "leaders": leads })
             })
             .collect();
+        // Partitions being moved between brokers: which replicas join and which leave.
+        let moving = match clusters.call(id, Request::ListPartitionReassignments { topics: None }) {
+            Ok(Response::ListPartitionReassignments(list)) => list,
+            _ => Vec::new(),
+        };
         let mut topic_views = Vec::new();
         for t in topics.iter().filter(|t| !t.is_internal) {
             let mut parts = Vec::new();
@@ -76,8 +81,11 @@ impl Cli {
                         }
                     })
                     .collect();
+                let moved = moving.iter().find(|m| m.topic == t.name && m.partition == p.partition);
                 parts.push(json!({
                     "partition": p.partition,
+                    "adding": moved.map_or(&[][..], |m| &m.adding_replicas[..]),
+                    "removing": moved.map_or(&[][..], |m| &m.removing_replicas[..]),
                     "leader": p.leader,
                     "leaderEpoch": p.leader_epoch,
                     "replicas": p.replicas,
