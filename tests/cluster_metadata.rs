@@ -90,15 +90,15 @@ fn create_partitions_only_grows_and_keeps_existing_data() {
     c.create_topic(&NewTopic::new("grow", 2, 2), false).unwrap();
     c.produce("grow", 0, &RecordBatch::from_records(vec![Record::new("x", T0)]).encode(), T0).unwrap();
     let before = c.describe_topic("grow").unwrap().partitions;
-    c.create_partitions("grow", 5, false).unwrap();
+    c.create_partitions("grow", 5, None, false).unwrap();
     let after = c.describe_topic("grow").unwrap().partitions;
     assert_eq!(after.len(), 5);
     assert_eq!(&after[..2], &before[..], "existing partitions keep assignment and data");
     assert!(after[2..].iter().all(|p| p.replicas.len() == 2 && p.high_watermark == 0));
-    assert_eq!(err_name(c.create_partitions("grow", 5, false)), "INVALID_PARTITIONS");
-    assert_eq!(err_name(c.create_partitions("grow", 3, false)), "INVALID_PARTITIONS");
-    assert_eq!(err_name(c.create_partitions("nope", 3, false)), "UNKNOWN_TOPIC_OR_PARTITION");
-    c.create_partitions("grow", 6, true).unwrap();
+    assert_eq!(err_name(c.create_partitions("grow", 5, None, false)), "INVALID_PARTITIONS");
+    assert_eq!(err_name(c.create_partitions("grow", 3, None, false)), "INVALID_PARTITIONS");
+    assert_eq!(err_name(c.create_partitions("nope", 3, None, false)), "UNKNOWN_TOPIC_OR_PARTITION");
+    c.create_partitions("grow", 6, None, true).unwrap();
     assert_eq!(c.describe_topic("grow").unwrap().partitions.len(), 5, "validate_only changes nothing");
 }
 
@@ -231,4 +231,37 @@ fn a_cluster_in_memory_refuses_writes_past_its_memory_limit_and_takes_them_once_
     for i in 0..10 {
         c.produce("a", 1, &batch(20 + i), T0 + 20 + i).unwrap();
     }
+}
+
+#[test]
+fn replicas_are_placed_by_hand_at_creation_and_growth() {
+    let mut c = Cluster::new(3, 7);
+    let placed = NewTopic::new("placed", -1, -1).assigned(vec![(1, vec![3, 1]), (0, vec![2, 3])]);
+    c.create_topic(&placed, false).unwrap();
+    let replicas = |c: &Cluster| {
+        let t = c.describe_topic("placed").unwrap();
+        t.partitions.iter().map(|p| (p.replicas.clone(), p.leader)).collect::<Vec<_>>()
+    };
+    assert_eq!(replicas(&c), [(vec![2, 3], Some(2)), (vec![3, 1], Some(3))], "each partition where it was put");
+    c.create_partitions("placed", 3, Some(&[vec![1, 2]]), false).unwrap();
+    assert_eq!(replicas(&c)[2], (vec![1, 2], Some(1)));
+
+    let mut bad = |assignment: Vec<(i32, Vec<i32>)>| {
+        err_name(c.create_topic(&NewTopic::new("x", -1, -1).assigned(assignment), false))
+    };
+    assert_eq!(bad(vec![(0, vec![1]), (2, vec![2])]), "INVALID_REPLICA_ASSIGNMENT", "partition 1 missing");
+    assert_eq!(bad(vec![(0, vec![1]), (0, vec![2])]), "INVALID_REPLICA_ASSIGNMENT", "partition 0 twice");
+    assert_eq!(bad(vec![(0, vec![1, 2]), (1, vec![2])]), "INVALID_REPLICA_ASSIGNMENT", "replication factors differ");
+    assert_eq!(bad(vec![(0, vec![4])]), "INVALID_REPLICA_ASSIGNMENT", "no broker 4");
+    assert_eq!(bad(vec![(0, vec![1, 1])]), "INVALID_REPLICA_ASSIGNMENT", "a broker twice");
+    assert_eq!(bad(vec![]), "INVALID_PARTITIONS", "no partition");
+    let mut both = NewTopic::new("x", 2, -1).assigned(vec![(0, vec![1])]);
+    both.num_partitions = 2;
+    assert_eq!(err_name(c.create_topic(&both, false)), "INVALID_REQUEST", "a count beside an assignment");
+    assert!(c.describe_topic("x").is_err(), "nothing was created");
+
+    assert_eq!(err_name(c.create_partitions("placed", 5, Some(&[vec![1, 2]]), false)), "INVALID_REPLICA_ASSIGNMENT");
+    assert_eq!(err_name(c.create_partitions("placed", 4, Some(&[vec![1]]), false)), "INVALID_REPLICA_ASSIGNMENT");
+    assert_eq!(err_name(c.create_partitions("placed", 4, Some(&[vec![1, 9]]), false)), "INVALID_REPLICA_ASSIGNMENT");
+    assert_eq!(c.describe_topic("placed").unwrap().partitions.len(), 3, "refused growth changes nothing");
 }

@@ -142,7 +142,7 @@ fn everything_acknowledged_survives_a_reopen() {
     node.cluster.produce("orders", 1, &sent.encode(), T0).unwrap();
     node.cluster.commit_offset("billing", "orders", 1, 1, Some("note".into())).unwrap();
     node.cluster.delete_topic("gone").unwrap();
-    node.cluster.create_partitions("orders", 3, false).unwrap();
+    node.cluster.create_partitions("orders", 3, None, false).unwrap();
     node.flush().unwrap();
     let before = node.cluster.metadata();
 

@@ -53,8 +53,8 @@ fn every_request() -> Vec<Request> {
         Request::Metadata { topics: Some(vec!["t".into()]) },
         Request::CreateTopics { topics: vec![NewTopic::new("u", 1, 1)], validate_only: true },
         Request::CreateTopics { topics: vec![NewTopic::new("u", 1, 1)], validate_only: false },
-        Request::CreatePartitions { topic: "t".into(), count: 3, validate_only: true },
-        Request::CreatePartitions { topic: "t".into(), count: 3, validate_only: false },
+        Request::CreatePartitions { topic: "t".into(), count: 3, assignments: None, validate_only: true },
+        Request::CreatePartitions { topic: "t".into(), count: 3, assignments: None, validate_only: false },
         Request::DescribeConfigs { topic: "t".into() },
         Request::AlterConfigs {
             topic: "t".into(),
@@ -204,7 +204,7 @@ fn changes_are_reported_for_what_a_request_changed_and_only_what_succeeded() {
         produce("t", &["a"]),
         produce("missing", &["a"]),
         failing_create,
-        Request::CreatePartitions { topic: "t".into(), count: 4, validate_only: true },
+        Request::CreatePartitions { topic: "t".into(), count: 4, assignments: None, validate_only: true },
         Request::OffsetCommit {
             group: "g".into(),
             topic: "t".into(),

@@ -166,9 +166,11 @@ pub enum Request {
     DeleteTopics {
         topics: Vec<String>,
     },
+    /// `assignments`: the new partitions' replicas, placed by hand (Kafka's `assignments`).
     CreatePartitions {
         topic: String,
         count: i32,
+        assignments: Option<Vec<Vec<BrokerId>>>,
         validate_only: bool,
     },
     /// Kafka's DeleteRecords: each partition's records before its offset go (-1: the high watermark).
@@ -474,8 +476,8 @@ impl Cluster {
             Request::DeleteTopics { topics } => Response::DeleteTopics(
                 topics.into_iter().map(|t| TopicOutcome { error: self.delete_topic(&t).err(), topic: t }).collect(),
             ),
-            Request::CreatePartitions { topic, count, validate_only } => {
-                self.create_partitions(&topic, count, validate_only)?;
+            Request::CreatePartitions { topic, count, assignments, validate_only } => {
+                self.create_partitions(&topic, count, assignments.as_deref(), validate_only)?;
                 Response::CreatePartitions
             }
             Request::DeleteRecords { topic, partitions } => Response::DeleteRecords(

@@ -190,6 +190,9 @@ export interface ITopicConfig {
   numPartitions?: number;
   /** -1 or absent: the cluster default (1). */
   replicationFactor?: number;
+  /** Replicas placed by hand: every partition from 0 on, each with its brokers (the first leads), all with as
+   * many. With it, leave numPartitions and replicationFactor out. */
+  replicaAssignment?: { partition: number; replicas: number[] }[];
   configEntries?: IResourceConfigEntry[];
 }
 

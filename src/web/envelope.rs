@@ -8,8 +8,8 @@
 //! - `Fetch`     `{ partitions: [{ topic, partition, offset, maxBytes }], minBytes, maxWaitMs }`
 //! - `ListOffsets` `{ topic, partition, spec: 'earliest' | 'latest' | 'max' | <timestamp> }`
 //! - `Metadata`  `{ topics?: string[] }`, `CreateTopics` `{ topics: [{ name, partitions, replicationFactor,
-//!   configs: [[k, v]] }], validateOnly }`, `DeleteTopics` `{ topics }`, `CreatePartitions` `{ topic, count,
-//!   validateOnly }`, `DeleteRecords` `{ topic, partitions: [{ partition, offset }] }` (answered with each
+//!   configs: [[k, v]], assignment?: [[partition, brokers]] }], validateOnly }`, `DeleteTopics` `{ topics }`,
+//!   `CreatePartitions` `{ topic, count, assignments?: brokers[], validateOnly }`, `DeleteRecords` `{ topic, partitions: [{ partition, offset }] }` (answered with each
 //!   partition's `leader`, `logStartOffset` and `lowWatermark`), `DescribeConfigs` `{ topic }`, `AlterConfigs` `{ topic, changes: [[k, v | null]],
 //!   validateOnly }`, `OffsetCommit` `{ group, topic, partition, offset, metadata?, memberId?, generation? }`,
 //!   `OffsetFetch` `{ group,
@@ -128,6 +128,7 @@ pub fn request(e: &JsValue) -> Result<Request, Error> {
                     let (k, v) = (pair.get(0).as_string(), pair.get(1).as_string());
                     topic = topic.config(required(k, "config name")?, required(v, "config value")?);
                 }
+                topic.assignment = plain_field(t, "assignment")?;
                 topics.push(topic);
             }
             let validate_only = field(js::opt_bool(e, "validateOnly", "validateOnly"))?.unwrap_or(false);
@@ -143,6 +144,7 @@ pub fn request(e: &JsValue) -> Result<Request, Error> {
         "CreatePartitions" => Request::CreatePartitions {
             topic: field(js::string(e, "topic", "topic"))?,
             count: required(field(js::opt_int(e, "count", "count"))?, "count")?,
+            assignments: plain_field(e, "assignments")?,
             validate_only: field(js::opt_bool(e, "validateOnly", "validateOnly"))?.unwrap_or(false),
         },
         "DeleteRecords" => {
@@ -211,6 +213,15 @@ pub struct GroupCall {
     pub generation: i32,
     #[serde(default)]
     pub assignments: Option<std::collections::BTreeMap<String, Vec<crate::core::groups::TopicPartition>>>,
+}
+
+/// An optional field of plain data (replica assignments: arrays of broker ids).
+fn plain_field<T: serde::de::DeserializeOwned>(e: &JsValue, key: &'static str) -> Result<Option<T>, Error> {
+    let v = js::get(e, key);
+    if js::is_missing(&v) {
+        return Ok(None);
+    }
+    js::from_plain(&v, key).map(Some).map_err(invalid)
 }
 
 /// A request's `body` (group calls, faults): its fields as a plain object.

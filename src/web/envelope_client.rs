@@ -114,6 +114,7 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
                             ("partitions", t.num_partitions.into()),
                             ("replicationFactor", t.replication_factor.into()),
                             ("configs", configs.into()),
+                            ("assignment", t.assignment.as_ref().map_or(JsValue::UNDEFINED, js::to_plain)),
                         ])
                     }))
                     .into(),
@@ -130,11 +131,12 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
         Request::ListPartitionReassignments { topics } => {
             ("ListPartitionReassignments", vec![("topics", topics.as_deref().map_or(JsValue::UNDEFINED, strings))])
         }
-        Request::CreatePartitions { topic, count, validate_only } => (
+        Request::CreatePartitions { topic, count, assignments, validate_only } => (
             "CreatePartitions",
             vec![
                 ("topic", topic.as_str().into()),
                 ("count", (*count).into()),
+                ("assignments", assignments.as_ref().map_or(JsValue::UNDEFINED, js::to_plain)),
                 ("validateOnly", (*validate_only).into()),
             ],
         ),
@@ -461,7 +463,17 @@ mod tests {
                 validate_only: true,
             },
             Request::DeleteTopics { topics: vec!["n".into()] },
-            Request::CreatePartitions { topic: "t".into(), count: 4, validate_only: false },
+            Request::CreatePartitions { topic: "t".into(), count: 4, assignments: None, validate_only: false },
+            Request::CreatePartitions {
+                topic: "t".into(),
+                count: 5,
+                assignments: Some(vec![vec![2, 1], vec![3, 2]]),
+                validate_only: true,
+            },
+            Request::CreateTopics {
+                topics: vec![NewTopic::new("m", 0, 0).assigned(vec![(0, vec![3, 1])])],
+                validate_only: false,
+            },
             Request::DeleteRecords { topic: "t".into(), partitions: vec![(0, -1), (2, 1 << 40)] },
             Request::DescribeConfigs { topic: "t".into() },
             Request::AlterConfigs {

@@ -37,6 +37,10 @@ export async function example(): Promise<void> {
   const down: number[] = (await admin.describeCluster()).offlineBrokers;
   // @ts-expect-error a broker is named by its id
   await admin.killBroker('broker-1');
+  await admin.createTopics({ topics: [{ topic: 'placed', replicaAssignment: [{ partition: 0, replicas: [2, 3] }] }] });
+  await admin.createPartitions({ topicPartitions: [{ topic: 'placed', count: 2, assignments: [[3, 1]] }] });
+  // @ts-expect-error an assignment lists broker ids
+  await admin.createPartitions({ topicPartitions: [{ topic: 'placed', count: 3, assignments: [['b3']] }] });
   await admin.alterPartitionReassignments({ topics: [{ topic: 'orders', partitionAssignment: [{ partition: 0, replicas: [2, 3] }] }] });
   await admin.alterPartitionReassignments({ topics: [{ topic: 'orders', partitionAssignment: [{ partition: 0, replicas: null }] }] });
   const moving = await admin.listPartitionReassignments({ topics: [{ topic: 'orders', partitions: [0] }] });

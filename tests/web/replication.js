@@ -253,6 +253,14 @@ export async function partitionsMoveBetweenBrokers({ open, connect, deleteCluste
     kafka = await connect(port2, {});
   }
   const admin = kafka.admin();
+  // Replicas placed by hand, at creation and growth (KafkaJS's replicaAssignment and assignments).
+  await admin.createTopics({ topics: [{ topic: 'placed', replicaAssignment: [{ partition: 1, replicas: [2, 3] }, { partition: 0, replicas: [4, 1] }] }] });
+  await admin.createPartitions({ topicPartitions: [{ topic: 'placed', count: 3, assignments: [[3, 4]] }] });
+  const placed = async () => (await kafka.admin().fetchTopicMetadata({ topics: ['placed'] })).topics[0].partitions.map((p) => p.replicas);
+  eq(await placed(), [[4, 1], [2, 3], [3, 4]], 'each partition on the brokers it was given');
+  await rejects(admin.createTopics({ topics: [{ topic: 'badly', replicaAssignment: [{ partition: 0, replicas: [1, 1] }] }] }), { type: 'INVALID_REPLICA_ASSIGNMENT', code: 39 }, 'a broker twice');
+  await rejects(admin.createTopics({ topics: [{ topic: 'badly', numPartitions: 2, replicaAssignment: [{ partition: 0, replicas: [1] }] }] }), { type: 'INVALID_REQUEST' }, 'a partition count beside an assignment');
+  await rejects(admin.createPartitions({ topicPartitions: [{ topic: 'placed', count: 4, assignments: [[1]] }] }), { type: 'INVALID_REPLICA_ASSIGNMENT' }, 'a new partition with fewer replicas');
   await admin.createTopics({ topics: [{ topic: 'moving', numPartitions: 1, replicationFactor: 2 }] });
   const producer = kafka.producer();
   await producer.connect();
@@ -286,6 +294,8 @@ export async function partitionsMoveBetweenBrokers({ open, connect, deleteCluste
   const reopened = await open({ cluster, brokers: 4, storage: 'indexeddb' });
   const [after] = (await reopened.admin().fetchTopicMetadata({ topics: ['moving'] })).topics[0].partitions;
   eq(after.replicas, target, 'the partition is where it moved after a reload');
+  kafka = reopened;
+  eq(await placed(), [[4, 1], [2, 3], [3, 4]], 'and the placed topic where it was put');
   eq((await readAll(reopened, 'moving', 120)).map((m) => m.value), Array.from({ length: 120 }, (_, i) => `v${i}`), 'every record, in order');
   await reopened.close();
   return true;

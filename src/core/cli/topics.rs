@@ -90,6 +90,7 @@ impl Cli {
                     num_partitions: partitions,
                     replication_factor,
                     configs: configs(p.flag("config"))?,
+                    assignment: None,
                 };
                 let dry_run = p.has("dry-run");
                 let what = format!("failed to create topic {name:?}");

@@ -53,11 +53,21 @@ pub struct NewTopic {
     pub num_partitions: i32,
     pub replication_factor: i32,
     pub configs: Vec<(String, String)>,
+    /// Kafka's manual replica assignment: each partition (numbered 0 on, every one once) and its brokers, the
+    /// first its preferred leader. With it, the partition count and replication factor must be -1.
+    pub assignment: Option<Vec<(i32, Vec<BrokerId>)>>,
 }
 
 impl NewTopic {
     pub fn new(name: impl Into<String>, num_partitions: i32, replication_factor: i32) -> Self {
-        NewTopic { name: name.into(), num_partitions, replication_factor, configs: Vec::new() }
+        NewTopic { name: name.into(), num_partitions, replication_factor, configs: Vec::new(), assignment: None }
+    }
+
+    /// This topic with its replicas placed by hand (Kafka's `replicaAssignment`); partition count and
+    /// replication factor come from it.
+    pub fn assigned(mut self, assignment: Vec<(i32, Vec<BrokerId>)>) -> Self {
+        (self.num_partitions, self.replication_factor, self.assignment) = (-1, -1, Some(assignment));
+        self
     }
 
     pub fn config(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {

@@ -173,18 +173,82 @@ impl Cluster {
                 "topic {name:?} collides with existing topic {other:?}: '.' and '_' are the same in metric names"
             )));
         }
-        let partitions = self.check_partition_count(request.num_partitions)?;
-        let rf = self.check_replication_factor(request.replication_factor)?;
+        let assigned = match &request.assignment {
+            Some(by_partition) => Some(self.check_assignment(request, by_partition)?),
+            None => None,
+        };
+        let (partitions, rf) = match &assigned {
+            Some(_) => (0, 0),
+            None => (
+                self.check_partition_count(request.num_partitions)?,
+                self.check_replication_factor(request.replication_factor)?,
+            ),
+        };
         let config = TopicConfig::from_entries(&request.configs)?;
         if validate_only {
             return Ok(());
         }
-        let brokers = self.live_brokers();
-        let (start, shift) = (self.rng.below(brokers.len()), self.rng.below(brokers.len()));
-        let assignment = assign_replicas(&brokers, partitions, rf, 0, start, shift);
+        let assignment = assigned.unwrap_or_else(|| {
+            let brokers = self.live_brokers();
+            let (start, shift) = (self.rng.below(brokers.len()), self.rng.below(brokers.len()));
+            assign_replicas(&brokers, partitions, rf, 0, start, shift)
+        });
         self.replication.set_topic_config(name.as_str(), &config, self.now_ms);
         self.topics.insert(name.clone(), Topic { name: name.clone(), config, partition_count: 0 });
         self.add_partitions(name.as_str(), assignment);
+        Ok(())
+    }
+
+    /// A topic's replicas placed by hand, as the partitions' replica lists in order: every partition from 0 on
+    /// once, all with as many replicas, each list as `check_replicas` wants it.
+    fn check_assignment(
+        &self,
+        request: &NewTopic,
+        by_partition: &[(i32, Vec<BrokerId>)],
+    ) -> Result<Vec<Vec<BrokerId>>> {
+        if request.num_partitions != -1 || request.replication_factor != -1 {
+            return Err(Error::InvalidRequest(
+                "a replica assignment gives the partitions and replication factor: leave numPartitions and \
+                 replicationFactor out (-1)"
+                    .into(),
+            ));
+        }
+        let invalid = |why: String| Error::InvalidReplicaAssignment(why);
+        self.check_partition_count(by_partition.len() as i32)?;
+        let mut sorted: Vec<&(i32, Vec<BrokerId>)> = by_partition.iter().collect();
+        sorted.sort_by_key(|(p, _)| *p);
+        if let Some((i, (p, _))) = sorted.iter().enumerate().find(|(i, (p, _))| *p != *i as i32) {
+            return Err(invalid(format!(
+                "partitions must be numbered 0 to {} once each; found {p} at place {i}",
+                sorted.len() - 1
+            )));
+        }
+        let rf = sorted[0].1.len();
+        for (p, replicas) in &sorted {
+            self.check_replicas(replicas)?;
+            if replicas.len() != rf {
+                return Err(invalid(format!(
+                    "partition {p} has {} replicas where partition 0 has {rf}",
+                    replicas.len()
+                )));
+            }
+        }
+        Ok(sorted.into_iter().map(|(_, r)| r.clone()).collect())
+    }
+
+    /// A partition's replica list, as a reassignment or a placement by hand names it: at least one broker, each
+    /// of the cluster, none twice (INVALID_REPLICA_ASSIGNMENT).
+    pub(super) fn check_replicas(&self, replicas: &[BrokerId]) -> Result<()> {
+        let invalid = |why: String| Err(Error::InvalidReplicaAssignment(format!("replicas {replicas:?}: {why}")));
+        if replicas.is_empty() {
+            return invalid("a partition needs at least one".into());
+        }
+        if let Some(b) = replicas.iter().find(|b| !self.brokers.contains_key(b)) {
+            return invalid(format!("broker {b} does not exist"));
+        }
+        if let Some((i, b)) = replicas.iter().enumerate().find(|(i, b)| replicas[..*i].contains(b)) {
+            return invalid(format!("broker {b} is named twice (at {i})"));
+        }
         Ok(())
     }
 
@@ -256,7 +320,15 @@ impl Cluster {
 
     /// Kafka's CreatePartitions: grows a topic to `total` partitions. Existing partitions keep their data and
     /// assignment; new ones continue Kafka's placement from the first partition's leader.
-    pub fn create_partitions(&mut self, name: &str, total: i32, validate_only: bool) -> Result<()> {
+    /// With `assignments`, the new partitions' replicas are placed by hand (Kafka's `assignments`): one list per
+    /// new partition, each with as many replicas as the topic's first partition.
+    pub fn create_partitions(
+        &mut self,
+        name: &str,
+        total: i32,
+        assignments: Option<&[Vec<BrokerId>]>,
+        validate_only: bool,
+    ) -> Result<()> {
         let current = self.topic(name)?.partition_count as i32;
         if total == current {
             return Err(Error::InvalidPartitions(format!("topic {name:?} already has {current} partitions")));
@@ -268,15 +340,37 @@ impl Cluster {
             )));
         }
         let total = self.check_partition_count(total)?;
-        let first = self.partition(name, 0)?.replicas.clone();
-        self.check_replication_factor(first.len() as i32)?;
+        let first = self.partition(name, 0)?.target_replicas();
+        let new = total - current as u32;
+        match assignments {
+            Some(lists) => {
+                let invalid = |why: String| Err(Error::InvalidReplicaAssignment(why));
+                if lists.len() != new as usize {
+                    return invalid(format!("{} replica lists for the {new} new partitions", lists.len()));
+                }
+                for replicas in lists {
+                    self.check_replicas(replicas)?;
+                    if replicas.len() != first.len() {
+                        return invalid(format!("{replicas:?}: the topic's partitions have {} replicas", first.len()));
+                    }
+                }
+            }
+            None => {
+                self.check_replication_factor(first.len() as i32)?;
+            }
+        }
         if validate_only {
             return Ok(());
         }
-        let brokers = self.live_brokers();
-        let first_leader = first.first().copied().unwrap_or(1);
-        let start = brokers.iter().position(|&b| b >= first_leader).unwrap_or(0);
-        let added = assign_replicas(&brokers, total - current as u32, first.len(), current as u32, start, start);
+        let added = match assignments {
+            Some(lists) => lists.to_vec(),
+            None => {
+                let brokers = self.live_brokers();
+                let first_leader = first.first().copied().unwrap_or(1);
+                let start = brokers.iter().position(|&b| b >= first_leader).unwrap_or(0);
+                assign_replicas(&brokers, new, first.len(), current as u32, start, start)
+            }
+        };
         self.add_partitions(name, added);
         Ok(())
     }
@@ -292,16 +386,7 @@ impl Cluster {
     ) -> Result<()> {
         let id = self.partition(topic, partition)?.partition.clone();
         if let Some(replicas) = &replicas {
-            let invalid = |why: String| Err(Error::InvalidReplicaAssignment(format!("replicas {replicas:?}: {why}")));
-            if replicas.is_empty() {
-                return invalid("a partition needs at least one".into());
-            }
-            if let Some(b) = replicas.iter().find(|b| !self.brokers.contains_key(b)) {
-                return invalid(format!("broker {b} does not exist"));
-            }
-            if let Some((i, b)) = replicas.iter().enumerate().find(|(i, b)| replicas[..*i].contains(b)) {
-                return invalid(format!("broker {b} is named twice (at {i})"));
-            }
+            self.check_replicas(replicas)?;
         }
         self.advance_clock(now_ms);
         self.replication.reassign(&id, replicas, self.now_ms)?;

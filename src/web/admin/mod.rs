@@ -44,6 +44,17 @@ fn topic_request(t: &JsValue, i: usize) -> std::result::Result<NewTopic, JsValue
         let at = |name: &str| field(&format!("configEntries[{j}].{name}"));
         topic = topic.config(js::string(entry, "name", at("name"))?, js::string(entry, "value", at("value"))?);
     }
+    // KafkaJS's `replicaAssignment: [{ partition, replicas }]`; the core refuses it beside a partition count or
+    // replication factor, as Kafka does.
+    if !js::is_missing(&js::get(t, "replicaAssignment")) {
+        let mut assignment = Vec::new();
+        for (j, entry) in js::list(t, "replicaAssignment", field("replicaAssignment"), true)?.iter().enumerate() {
+            let at = |name: &str| field(&format!("replicaAssignment[{j}].{name}"));
+            let partition = js::int(&js::get(entry, "partition"), at("partition"))?;
+            assignment.push((partition, reassign::broker_ids(&js::get(entry, "replicas"), &at("replicas"))?));
+        }
+        topic.assignment = Some(assignment);
+    }
     Ok(topic)
 }
 
@@ -214,7 +225,7 @@ impl Admin {
     pub fn create_partitions(
         &self,
         #[wasm_bindgen(
-            unchecked_param_type = "{ validateOnly?: boolean; topicPartitions: { topic: string; count: number }[] }"
+            unchecked_param_type = "{ validateOnly?: boolean; topicPartitions: { topic: string; count: number; assignments?: number[][] }[] }"
         )]
         options: JsValue,
     ) -> Promise {
@@ -227,7 +238,19 @@ impl Admin {
                 let count = js::opt_int(tp, "count", format_args!("topicPartitions[{i}].count"))?.ok_or_else(|| {
                     js::type_error(format_args!("topicPartitions[{i}].count"), "a number", &JsValue::UNDEFINED)
                 })?;
-                broker.call(Request::CreatePartitions { topic, count, validate_only }).await.map_err(to_js)?;
+                // KafkaJS's `assignments`: one replica list per new partition.
+                let assignments = match js::get(tp, "assignments") {
+                    lists if js::is_missing(&lists) => None,
+                    _ => Some(
+                        js::list(tp, "assignments", format_args!("topicPartitions[{i}].assignments"), true)?
+                            .iter()
+                            .enumerate()
+                            .map(|(j, l)| reassign::broker_ids(l, &format!("topicPartitions[{i}].assignments[{j}]")))
+                            .collect::<Result<Vec<_>, _>>()?,
+                    ),
+                };
+                let request = Request::CreatePartitions { topic, count, assignments, validate_only };
+                broker.call(request).await.map_err(to_js)?;
             }
             Ok(true.into())
         })

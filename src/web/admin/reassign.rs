@@ -19,11 +19,15 @@ fn replicas(value: &JsValue, at: &str) -> Result<Option<Vec<i32>>, JsValue> {
     if value.is_null() {
         return Ok(None);
     }
+    broker_ids(value, at).map(Some)
+}
+
+/// An array of broker ids (whole numbers, 0 or more), as replica lists name them.
+pub(super) fn broker_ids(value: &JsValue, at: &str) -> Result<Vec<i32>, JsValue> {
     let ids: Vec<f64> = js::from_plain(value, at).map_err(|_| js::type_error(at, "an array of broker ids", value))?;
     ids.iter()
         .map(|&id| (id.fract() == 0.0 && (0.0..=i32::MAX as f64).contains(&id)).then_some(id as i32))
         .collect::<Option<Vec<i32>>>()
-        .map(Some)
         .ok_or_else(|| js::type_error(at, "an array of broker ids (whole numbers, 0 or more)", value))
 }
 
