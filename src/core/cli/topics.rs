@@ -378,19 +378,10 @@ fn producer_compression(configs: Vec<(String, String)>) -> Result<Compression, C
             return Err(CliError::usage(format!("unknown producer configuration {key:?}"))
                 .with_suggestion("The producer takes --config compression.type=none|gzip|snappy|lz4|zstd."));
         }
-        codec = match value.as_str() {
-            "none" => Compression::None,
-            "gzip" => Compression::Gzip,
-            "snappy" => Compression::Snappy,
-            "lz4" => Compression::Lz4,
-            "zstd" => Compression::Zstd,
-            _ => {
-                return Err(CliError::usage(format!(
-                    "invalid value {value:?} for producer configuration compression.type"
-                ))
-                .with_suggestion("Use none, gzip, snappy, lz4 or zstd."))
-            }
-        };
+        codec = Compression::from_name(&value).ok_or_else(|| {
+            CliError::usage(format!("invalid value {value:?} for producer configuration compression.type"))
+                .with_suggestion("Use none, gzip, snappy, lz4 or zstd.")
+        })?;
     }
     Ok(codec)
 }

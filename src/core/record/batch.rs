@@ -63,11 +63,28 @@ impl Compression {
 
     /// The codec numbered `bits`, if there is one.
     pub fn from_bits(bits: i16) -> Option<Compression> {
-        [Compression::None, Compression::Gzip, Compression::Snappy, Compression::Lz4, Compression::Zstd]
-            .into_iter()
-            .find(|c| c.bits() == bits)
+        CODECS.into_iter().map(|(c, _)| c).find(|c| c.bits() == bits)
+    }
+
+    /// The codec a producer's `compression.type` names (`none`, `gzip`, `snappy`, `lz4`, `zstd`).
+    pub fn from_name(name: &str) -> Option<Compression> {
+        CODECS.into_iter().find(|(_, n)| *n == name).map(|(c, _)| c)
+    }
+
+    /// Its name in Kafka's `compression.type`.
+    pub fn name(self) -> &'static str {
+        CODECS.into_iter().find(|(c, _)| *c == self).map_or("none", |(_, n)| n)
     }
 }
+
+/// Every codec, with its name in Kafka's configs.
+const CODECS: [(Compression, &str); 5] = [
+    (Compression::None, "none"),
+    (Compression::Gzip, "gzip"),
+    (Compression::Snappy, "snappy"),
+    (Compression::Lz4, "lz4"),
+    (Compression::Zstd, "zstd"),
+];
 
 /// Whether record timestamps are the producer's (CreateTime) or the broker's (LogAppendTime).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -23,44 +23,23 @@ pub struct CleanupPolicy {
     pub compact: bool,
 }
 
-/// `compression.type`: what the leader stores. `Producer` keeps each batch as its producer compressed it; the
-/// others convert every batch that comes otherwise.
+/// `compression.type`: what the leader stores. `None` (Kafka's `producer`) keeps each batch as its producer
+/// compressed it; a codec converts every batch that comes otherwise (`Compression::None`: `uncompressed`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum CompressionType {
-    #[default]
-    Producer,
-    Uncompressed,
-    Gzip,
-    Snappy,
-    Lz4,
-    Zstd,
-}
-
-/// Each `compression.type` by its Kafka name.
-const COMPRESSION_TYPES: [(&str, CompressionType); 6] = [
-    ("producer", CompressionType::Producer),
-    ("uncompressed", CompressionType::Uncompressed),
-    ("gzip", CompressionType::Gzip),
-    ("snappy", CompressionType::Snappy),
-    ("lz4", CompressionType::Lz4),
-    ("zstd", CompressionType::Zstd),
-];
+pub struct CompressionType(Option<Compression>);
 
 impl CompressionType {
     /// The codec a batch must have here, if the topic names one.
     pub fn codec(self) -> Option<Compression> {
-        match self {
-            CompressionType::Producer => None,
-            CompressionType::Uncompressed => Some(Compression::None),
-            CompressionType::Gzip => Some(Compression::Gzip),
-            CompressionType::Snappy => Some(Compression::Snappy),
-            CompressionType::Lz4 => Some(Compression::Lz4),
-            CompressionType::Zstd => Some(Compression::Zstd),
-        }
+        self.0
     }
 
     fn name(self) -> &'static str {
-        COMPRESSION_TYPES.iter().find(|(_, t)| *t == self).map_or("producer", |(name, _)| name)
+        match self.0 {
+            None => "producer",
+            Some(Compression::None) => "uncompressed",
+            Some(codec) => codec.name(),
+        }
     }
 }
 
@@ -111,7 +90,7 @@ impl Default for TopicConfig {
             retention_bytes: -1,
             segment_bytes: 1 << 30,
             cleanup_policy: CleanupPolicy { delete: true, compact: false },
-            compression_type: CompressionType::Producer,
+            compression_type: CompressionType::default(),
             max_message_bytes: 1_048_588,
             min_insync_replicas: 1,
             message_timestamp_type: TimestampType::CreateTime,
@@ -252,11 +231,15 @@ fn parse_cleanup_policy(value: &str) -> Result<CleanupPolicy> {
 }
 
 fn parse_compression_type(value: &str) -> Result<CompressionType> {
-    COMPRESSION_TYPES
-        .iter()
-        .find(|(name, _)| *name == value)
-        .map(|(_, t)| *t)
-        .ok_or_else(|| invalid("compression.type", value, "expected producer, uncompressed, gzip, snappy, lz4 or zstd"))
+    let codec = match value {
+        "producer" => None,
+        "uncompressed" => Some(Compression::None),
+        // The codecs by their names; `none` is the producer's word, a topic says `uncompressed`.
+        name => Some(Compression::from_name(name).filter(|c| *c != Compression::None).ok_or_else(|| {
+            invalid("compression.type", value, "expected producer, uncompressed, gzip, snappy, lz4 or zstd")
+        })?),
+    };
+    Ok(CompressionType(codec))
 }
 
 #[cfg(test)]
