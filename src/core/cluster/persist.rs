@@ -262,9 +262,7 @@ impl Cluster {
                 }
                 StorageEvent::Dropped((topic, p)) => {
                     appended.remove(&(topic.clone(), p, b));
-                    if self.is_persistent() {
-                        self.journal_deleted_replica(&topic, p, b);
-                    }
+                    self.journal_deleted_replica(&topic, p, b);
                 }
                 StorageEvent::StartMoved((topic, p), removed) => {
                     if let Some(batches) = appended.get_mut(&(topic.clone(), p, b)) {
