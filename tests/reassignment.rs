@@ -71,7 +71,12 @@ impl Tab {
     }
 
     fn ongoing(&mut self) -> Vec<OngoingReassignment> {
-        match self.cluster.handle(Request::ListPartitionReassignments { topics: None }, self.now).unwrap() {
+        self.ongoing_of(None)
+    }
+
+    /// ListPartitionReassignments for the partitions asked about (`None`: all).
+    fn ongoing_of(&mut self, topics: Option<Vec<(String, Vec<u32>)>>) -> Vec<OngoingReassignment> {
+        match self.cluster.handle(Request::ListPartitionReassignments { topics }, self.now).unwrap() {
             Response::ListPartitionReassignments(list) => list,
             other => panic!("{other:?}"),
         }
@@ -109,6 +114,11 @@ fn a_partition_moves_with_every_record_and_leaves_nothing_behind() {
         (vec![newcomer], vec![leaving])
     );
     assert_eq!(ongoing[0].replicas, [newcomer, before[1], before[2], leaving], "the target first, then those leaving");
+    assert_eq!(tab.ongoing_of(Some(vec![("t".into(), vec![0])])), ongoing, "asked about by partition");
+    assert!(
+        tab.ongoing_of(Some(vec![("t".into(), vec![1]), ("u".into(), vec![0])])).is_empty(),
+        "only those asked about"
+    );
     tab.run(5000);
 
     assert!(tab.ongoing().is_empty(), "the move completed");

@@ -235,9 +235,9 @@ pub enum Request {
         group: String,
     },
     AlterPartitionReassignments(Vec<Reassignment>),
-    /// `None`: every topic.
+    /// Each topic with the partitions asked about; `None`: every topic's.
     ListPartitionReassignments {
-        topics: Option<Vec<String>>,
+        topics: Option<Vec<(String, Vec<u32>)>>,
     },
 }
 

@@ -14,7 +14,7 @@
 //!   validateOnly }`, `OffsetCommit` `{ group, topic, partition, offset, metadata?, memberId?, generation? }`,
 //!   `OffsetFetch` `{ group,
 //!   topic, partition }`, `InitProducerId` `{}`, `AlterPartitionReassignments` `{ body: [{ topic, partition,
-//!   replicas: number[] | null }] }` (answered per partition), `ListPartitionReassignments` `{ topics?: string[] }`.
+//!   replicas: number[] | null }] }` (answered per partition), `ListPartitionReassignments` `{ topics?: [[topic, partitions]] }`.
 //!
 //! Response: `{ id, kind, ... }` with per-partition or per-topic `error`s where Kafka has them, or
 //! `{ id, error }` for the whole request. An error is `{ type, code, message, retriable }`.
@@ -138,9 +138,7 @@ pub fn request(e: &JsValue) -> Result<Request, Error> {
         "ListGroups" => Request::ListGroups,
         "DeleteGroups" => Request::DeleteGroups { groups: strings(e, "groups")? },
         "AlterPartitionReassignments" => Request::AlterPartitionReassignments(plain_body(e)?),
-        "ListPartitionReassignments" => Request::ListPartitionReassignments {
-            topics: if js::is_missing(&js::get(e, "topics")) { None } else { Some(strings(e, "topics")?) },
-        },
+        "ListPartitionReassignments" => Request::ListPartitionReassignments { topics: plain_field(e, "topics")? },
         "CreatePartitions" => Request::CreatePartitions {
             topic: field(js::string(e, "topic", "topic"))?,
             count: required(field(js::opt_int(e, "count", "count"))?, "count")?,

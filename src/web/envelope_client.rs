@@ -129,7 +129,7 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
             ("AlterPartitionReassignments", vec![("body", js::to_plain(moves))])
         }
         Request::ListPartitionReassignments { topics } => {
-            ("ListPartitionReassignments", vec![("topics", topics.as_deref().map_or(JsValue::UNDEFINED, strings))])
+            ("ListPartitionReassignments", vec![("topics", topics.as_ref().map_or(JsValue::UNDEFINED, js::to_plain))])
         }
         Request::CreatePartitions { topic, count, assignments, validate_only } => (
             "CreatePartitions",
@@ -496,7 +496,7 @@ mod tests {
                 Reassignment { topic: "t".into(), partition: 1, replicas: None },
             ]),
             Request::ListPartitionReassignments { topics: None },
-            Request::ListPartitionReassignments { topics: Some(vec!["t".into()]) },
+            Request::ListPartitionReassignments { topics: Some(vec![("t".into(), vec![0, 2])]) },
         ];
         for r in requests {
             assert_eq!(through_the_wire(&r), r);

@@ -395,13 +395,17 @@ impl Cluster {
         Ok(())
     }
 
-    /// Kafka's ListPartitionReassignments: the partitions of `topics` (every topic's with `None`) being moved.
-    pub fn ongoing_reassignments(&self, topics: Option<&[String]>) -> Vec<OngoingReassignment> {
+    /// Kafka's ListPartitionReassignments: the partitions asked about (each topic's named ones, or every
+    /// partition with `None`) that are being moved.
+    pub fn ongoing_reassignments(&self, topics: Option<&[(String, Vec<u32>)]>) -> Vec<OngoingReassignment> {
         self.replication
             .controller
             .partitions()
             .filter(|p| !p.adding.is_empty() || !p.removing.is_empty())
-            .filter(|p| topics.is_none_or(|t| t.contains(&p.partition.0)))
+            .filter(|p| {
+                let (topic, partition) = &p.partition;
+                topics.is_none_or(|asked| asked.iter().any(|(t, ps)| t == topic && ps.contains(partition)))
+            })
             .map(|p| OngoingReassignment {
                 topic: p.partition.0.clone(),
                 partition: p.partition.1,

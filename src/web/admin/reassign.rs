@@ -6,7 +6,7 @@ use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 use super::{promise, to_js, unexpected, Admin};
-use crate::core::protocol::{OngoingReassignment, Reassignment, Request, Response};
+use crate::core::protocol::{Reassignment, Request, Response};
 use crate::web::js::{self, object};
 
 /// The `partitions` (or `partitionAssignment`) list of entry `i` of `topics`.
@@ -86,7 +86,7 @@ impl Admin {
         let options = options.unwrap_or(JsValue::UNDEFINED);
         promise(async move {
             broker.check_open()?;
-            let mut wanted: Option<Vec<(String, Vec<u32>)>> = None;
+            let mut topics: Option<Vec<(String, Vec<u32>)>> = None;
             if !js::is_missing(&js::get(&options, "topics")) {
                 let mut named = Vec::new();
                 for (i, t) in js::list(&options, "topics", "topics", true)?.iter().enumerate() {
@@ -98,19 +98,15 @@ impl Admin {
                         .collect::<Result<Vec<u32>, JsValue>>()?;
                     named.push((topic, partitions));
                 }
-                wanted = Some(named);
+                topics = Some(named);
             }
-            let topics = wanted.as_ref().map(|w| w.iter().map(|(t, _)| t.clone()).collect());
             let Response::ListPartitionReassignments(ongoing) =
                 broker.call(Request::ListPartitionReassignments { topics }).await.map_err(to_js)?
             else {
                 return Err(unexpected());
             };
-            let asked = |r: &OngoingReassignment| {
-                wanted.as_ref().is_none_or(|w| w.iter().any(|(t, ps)| *t == r.topic && ps.contains(&r.partition)))
-            };
             let mut by_topic: Vec<(String, Vec<JsValue>)> = Vec::new();
-            for r in ongoing.iter().filter(|r| asked(r)) {
+            for r in &ongoing {
                 let partition = object([
                     ("partition", r.partition.into()),
                     ("replicas", js::array(r.replicas.iter().copied()).into()),
