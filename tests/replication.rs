@@ -59,7 +59,8 @@ impl Cluster {
                     }
                     Node::Broker(b) if self.stalled.contains(&b) && matches!(e.message, Message::State(_)) => {
                         let now = self.now;
-                        self.broker(b).handle(e.from, e.message, now)
+                        let out = self.broker(b).handle(e.from, e.message, now);
+                        out.into_iter().filter(|e| e.to == Node::Controller).collect()
                     }
                     Node::Broker(_) => Vec::new(),
                 };
@@ -362,4 +363,52 @@ fn a_leader_cut_off_by_a_network_partition_is_replaced_and_its_unacknowledged_wr
     let logs: Vec<Vec<_>> = (1..=3).map(|b| c.brokers[&b].log(&tp()).unwrap().batches().cloned().collect()).collect();
     assert_eq!(logs[0].len(), 2, "acked and new; the unacknowledged write is gone");
     assert!(logs.iter().all(|l| *l == logs[0]), "every replica agrees after healing");
+}
+
+/// A fetch a follower sent before its replica was reassigned away and back (dropped, then made again, empty) must
+/// not vouch for the new replica: the leader would ask for it in the ISR, the move would complete, and the empty
+/// replica would lead (the simulator's seed 27343 lost acknowledged records so).
+#[test]
+fn a_late_fetch_from_a_dropped_replica_never_puts_its_new_empty_replica_in_the_isr() {
+    let mut c = Cluster::new(1);
+    for i in 0..5 {
+        assert_eq!(c.produce(&format!("v{i}"), -1, None, 200), Ok(i));
+    }
+    c.run(20);
+    let before = c.controller.partition(&tp()).expect("the partition").clone();
+    // Broker 3's fetch with its replica holding all five records, held back in the network.
+    let late = Envelope {
+        from: Node::Broker(3),
+        to: Node::Broker(1),
+        message: Message::Fetch {
+            partition: tp(),
+            replica: 3,
+            fetch_id: 1,
+            leader_epoch: before.leader_epoch,
+            fetch_offset: 5,
+            last_fetched_epoch: before.leader_epoch,
+            log_start_offset: 0,
+            partition_epoch: before.partition_epoch,
+        },
+    };
+    // Broker 3 hears the controller but reaches no leader: its new replica sends nothing before the late fetch.
+    c.stalled = vec![3];
+    let out = c.controller.reassign(&tp(), Some(vec![1, 2])).expect("a move away from 3");
+    c.queue.extend(out);
+    c.run(10);
+    assert!(c.brokers[2].view(&tp()).is_none(), "broker 3 dropped its replica");
+    let out = c.controller.reassign(&tp(), Some(vec![3, 2])).expect("a move back to 3");
+    c.queue.extend(out);
+    c.run(10);
+    assert_eq!(c.view(3).log_end_offset, 0, "broker 3's replica is new and empty");
+    c.queue.push(late);
+    c.run(20);
+    assert!(!c.isr().contains(&3), "a fetch from the dropped replica let the empty one in: {:?}", c.isr());
+    assert_eq!(c.leader(), Some(1));
+    // Once it really fetches, it catches up, joins, and the move completes with every record.
+    c.stalled.clear();
+    c.run(200);
+    let state = c.controller.partition(&tp()).expect("the partition").clone();
+    assert_eq!((state.leader, state.replicas.clone()), (Some(3), vec![3, 2]), "{state:?}");
+    assert_eq!((c.view(3).log_end_offset, c.view(3).high_watermark), (5, 5));
 }

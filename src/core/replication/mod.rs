@@ -100,6 +100,10 @@ pub enum Message {
         last_fetched_epoch: i32,
         /// The follower's log start (Kafka's FetchRequest carries it too).
         log_start_offset: i64,
+        /// The partition epoch of the state the follower fetches under. A fetch sent before its replica was
+        /// reassigned away and back (dropped, then made again) carries an older one than the leader's, so it
+        /// never vouches for the new replica (KIP-903 fences a restarted broker's stale fetches the same way).
+        partition_epoch: i32,
     },
     /// Leader → follower.
     FetchReply { partition: PartitionId, fetch_id: u64, leader_epoch: i32, result: Result<FetchData, Error> },

@@ -30,6 +30,7 @@ impl Broker {
                 fetch_offset: r.log.log_end_offset(),
                 last_fetched_epoch: r.log.leader_epochs().latest_epoch().unwrap_or(UNDEFINED_EPOCH),
                 log_start_offset: r.log.log_start_offset(),
+                partition_epoch: state.partition_epoch,
             },
         })
     }

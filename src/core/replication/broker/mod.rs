@@ -63,6 +63,7 @@ struct FetchFrom {
     fetch_offset: i64,
     last_fetched_epoch: i32,
     log_start_offset: i64,
+    partition_epoch: i32,
 }
 
 /// A follower's progress, as its leader knows it.
@@ -409,12 +410,20 @@ impl Broker {
                 fetch_offset,
                 last_fetched_epoch,
                 log_start_offset,
+                partition_epoch,
             } => {
-                let fetch =
-                    FetchFrom { replica, fetch_id, leader_epoch, fetch_offset, last_fetched_epoch, log_start_offset };
+                let fetch = FetchFrom {
+                    replica,
+                    fetch_id,
+                    leader_epoch,
+                    fetch_offset,
+                    last_fetched_epoch,
+                    log_start_offset,
+                    partition_epoch,
+                };
                 let hw_before = self.log(&partition).map(PartitionLog::high_watermark);
                 let Some(result) = self.on_fetch(&partition, fetch, now_ms) else { return Vec::new() };
-                let mut out: Vec<Envelope> = self.maybe_expand_isr(&partition, replica, now_ms).into_iter().collect();
+                let mut out: Vec<Envelope> = self.maybe_expand_isr(&partition, fetch, now_ms).into_iter().collect();
                 let log = self.log(&partition);
                 // Caught up, and this fetch did not move the high watermark (which the follower must learn).
                 let idle =
@@ -572,11 +581,13 @@ impl Broker {
     }
 
     /// A follower outside the ISR that has caught up to the high watermark (and into this leader's epoch) asks
-    /// to rejoin.
-    fn maybe_expand_isr(&mut self, partition: &PartitionId, replica: BrokerId, now_ms: i64) -> Option<Envelope> {
+    /// to rejoin, on a fetch made under the state the leader holds: one from before a reassignment dropped the
+    /// replica and made it again would vouch for a log the new replica does not have.
+    fn maybe_expand_isr(&mut self, partition: &PartitionId, fetch: FetchFrom, now_ms: i64) -> Option<Envelope> {
         let me = self.id;
+        let replica = fetch.replica;
         let r = self.replicas.get_mut(partition).filter(|r| r.leads(me))?;
-        let state = r.state.clone()?;
+        let state = r.state.clone().filter(|s| s.partition_epoch == fetch.partition_epoch)?;
         let progress = r.followers.get(&replica)?;
         let epoch_start = r.log.leader_epochs().entries().last().map_or(0, |(_, start)| *start);
         // It must also have moved its log start to the leader's (DeleteRecords): a replica that could become
