@@ -1,13 +1,17 @@
 //! The replication simulator: a whole cluster driven by one seed through crashes, restarts, lost, late,
 //! reordered and doubled messages, network partitions and failing storage writes, then checked against Kafka's
-//! guarantees (see `franz::core::replication::sim`). `FRANZ_SIM_SEEDS` sets how many seeds run (default 1000);
-//! `FRANZ_SIM_SEED` and `FRANZ_SIM_STEPS` replay one.
+//! guarantees (see `franz::core::replication::sim`). `FRANZ_SIM_SEEDS` sets how many seeds run (default 1000),
+//! from `FRANZ_SIM_FIRST` (default 0); `FRANZ_SIM_SEED` and `FRANZ_SIM_STEPS` replay one.
 #![cfg(not(target_arch = "wasm32"))]
 
 use franz::core::replication::sim::{run, SimConfig};
 
 fn env(name: &str) -> Option<u64> {
     std::env::var(name).ok()?.parse().ok()
+}
+
+fn first_seed() -> u64 {
+    env("FRANZ_SIM_FIRST").unwrap_or(0)
 }
 
 #[test]
@@ -24,7 +28,7 @@ fn seeds_with_faults_keep_every_guarantee() {
     let seeds = env("FRANZ_SIM_SEEDS").unwrap_or(1000);
     let config = SimConfig::default();
     let (mut acked, mut crashes, mut leader_changes, mut follower_reads, mut deletions) = (0, 0, 0, 0, 0);
-    for seed in 0..seeds {
+    for seed in first_seed()..first_seed() + seeds {
         let report = run(seed, &config).unwrap_or_else(|f| panic!("{f}"));
         acked += report.acked;
         crashes += report.crashes;
@@ -49,7 +53,7 @@ fn seeds_with_reassignments_across_four_brokers_keep_every_guarantee() {
     let seeds = env("FRANZ_SIM_SEEDS").map_or(300, |s| s / 3);
     let config = SimConfig { brokers: 4, ..SimConfig::default() };
     let (mut reassignments, mut moves, mut acked) = (0, 0, 0);
-    for seed in 0..seeds {
+    for seed in first_seed()..first_seed() + seeds {
         let report = run(seed, &config).unwrap_or_else(|f| panic!("{f}"));
         (reassignments, moves, acked) =
             (reassignments + report.reassignments, moves + report.moves, acked + report.acked);
