@@ -7,7 +7,8 @@ use franz::core::error::Error;
 use franz::core::log::ProducerBatch;
 use franz::core::record::Record;
 use franz::core::replication::{
-    Broker, BrokerId, Controller, Envelope, Message, Node, PartitionId, ProduceOutcome, ReplicaView, Timing,
+    Broker, BrokerId, Controller, Envelope, Message, Node, PartitionId, ProduceOutcome, ReplicaFetch, ReplicaView,
+    Timing,
 };
 
 const TIMING: Timing =
@@ -382,13 +383,15 @@ fn a_late_fetch_from_a_dropped_replica_never_puts_its_new_empty_replica_in_the_i
         to: Node::Broker(1),
         message: Message::Fetch {
             partition: tp(),
-            replica: 3,
-            fetch_id: 1,
-            leader_epoch: before.leader_epoch,
-            fetch_offset: 5,
-            last_fetched_epoch: before.leader_epoch,
-            log_start_offset: 0,
-            partition_epoch: before.partition_epoch,
+            fetch: ReplicaFetch {
+                replica: 3,
+                fetch_id: 1,
+                leader_epoch: before.leader_epoch,
+                fetch_offset: 5,
+                last_fetched_epoch: before.leader_epoch,
+                log_start_offset: 0,
+                partition_epoch: before.partition_epoch,
+            },
         },
     };
     // Broker 3 hears the controller but reaches no leader: its new replica sends nothing before the late fetch.

@@ -80,6 +80,24 @@ pub struct FetchData {
     pub diverging: Option<EpochEnd>,
 }
 
+/// A follower's fetch of one partition (Kafka's replica FetchRequest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplicaFetch {
+    pub replica: BrokerId,
+    /// Rises with every fetch a broker sends, so a late or repeated fetch is recognised and ignored, and an answer
+    /// is matched to its request (what a TCP connection gives Kafka).
+    pub fetch_id: u64,
+    pub leader_epoch: i32,
+    pub fetch_offset: i64,
+    pub last_fetched_epoch: i32,
+    /// The follower's log start (Kafka's FetchRequest carries it too).
+    pub log_start_offset: i64,
+    /// The partition epoch of the state the follower fetches under. A fetch sent before its replica was
+    /// reassigned away and back (dropped, then made again) carries an older one than the leader's, so it never
+    /// vouches for the new replica (KIP-903 fences a restarted broker's stale fetches the same way).
+    pub partition_epoch: i32,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
     /// Broker → controller: this broker is alive (Kafka's BrokerHeartbeat), and the partition epoch it knows
@@ -88,23 +106,8 @@ pub enum Message {
     Heartbeat { broker: BrokerId, known: Vec<(PartitionId, i32)> },
     /// Controller → broker: the state of a partition it hosts.
     State(PartitionState),
-    /// Follower → leader (Kafka's replica FetchRequest). `fetch_id` rises with every fetch a broker sends, so a
-    /// late or repeated fetch is recognised and ignored, and an answer is matched to its request (what a TCP
-    /// connection gives Kafka).
-    Fetch {
-        partition: PartitionId,
-        replica: BrokerId,
-        fetch_id: u64,
-        leader_epoch: i32,
-        fetch_offset: i64,
-        last_fetched_epoch: i32,
-        /// The follower's log start (Kafka's FetchRequest carries it too).
-        log_start_offset: i64,
-        /// The partition epoch of the state the follower fetches under. A fetch sent before its replica was
-        /// reassigned away and back (dropped, then made again) carries an older one than the leader's, so it
-        /// never vouches for the new replica (KIP-903 fences a restarted broker's stale fetches the same way).
-        partition_epoch: i32,
-    },
+    /// Follower → leader (Kafka's replica FetchRequest).
+    Fetch { partition: PartitionId, fetch: ReplicaFetch },
     /// Leader → follower.
     FetchReply { partition: PartitionId, fetch_id: u64, leader_epoch: i32, result: Result<FetchData, Error> },
     /// Leader → controller: the ISR it wants (Kafka's AlterPartition), valid only for its leader epoch.

@@ -4,7 +4,7 @@
 use super::{Broker, StorageEvent};
 use crate::core::error::Result;
 use crate::core::log::{truncation_offset, StoredBatch, UNDEFINED_EPOCH};
-use crate::core::replication::{Envelope, FetchData, Message, Node, PartitionId};
+use crate::core::replication::{Envelope, FetchData, Message, Node, PartitionId, ReplicaFetch};
 
 impl Broker {
     /// A follower's fetch to its leader, unless one is in flight.
@@ -24,13 +24,15 @@ impl Broker {
             to: Node::Broker(leader),
             message: Message::Fetch {
                 partition: partition.clone(),
-                replica: me,
-                fetch_id,
-                leader_epoch: state.leader_epoch,
-                fetch_offset: r.log.log_end_offset(),
-                last_fetched_epoch: r.log.leader_epochs().latest_epoch().unwrap_or(UNDEFINED_EPOCH),
-                log_start_offset: r.log.log_start_offset(),
-                partition_epoch: state.partition_epoch,
+                fetch: ReplicaFetch {
+                    replica: me,
+                    fetch_id,
+                    leader_epoch: state.leader_epoch,
+                    fetch_offset: r.log.log_end_offset(),
+                    last_fetched_epoch: r.log.leader_epochs().latest_epoch().unwrap_or(UNDEFINED_EPOCH),
+                    log_start_offset: r.log.log_start_offset(),
+                    partition_epoch: state.partition_epoch,
+                },
             },
         })
     }

@@ -9,7 +9,7 @@ use bytes::Bytes;
 mod follower;
 mod storage;
 
-use super::{BrokerId, Envelope, FetchData, Message, Node, PartitionId, PartitionState};
+use super::{BrokerId, Envelope, FetchData, Message, Node, PartitionId, PartitionState, ReplicaFetch};
 use crate::core::error::{Error, Result};
 use crate::core::log::{AppendInfo, EpochEnd, PartitionLog, ProducerBatch, StoredBatch, UNDEFINED_EPOCH};
 use crate::core::protocol::ProduceData;
@@ -32,7 +32,7 @@ pub struct Timing {
 const FETCH_MAX_BYTES: usize = 1 << 20;
 
 /// A leader's answer to a follower's fetch.
-fn reply(me: BrokerId, to: Node, partition: &PartitionId, fetch: FetchFrom, result: Result<FetchData>) -> Envelope {
+fn reply(me: BrokerId, to: Node, partition: &PartitionId, fetch: ReplicaFetch, result: Result<FetchData>) -> Envelope {
     Envelope {
         from: Node::Broker(me),
         to,
@@ -50,20 +50,8 @@ fn reply(me: BrokerId, to: Node, partition: &PartitionId, fetch: FetchFrom, resu
 struct Parked {
     from: Node,
     partition: PartitionId,
-    fetch: FetchFrom,
+    fetch: ReplicaFetch,
     since_ms: i64,
-}
-
-/// A follower's fetch, as the leader reads it.
-#[derive(Debug, Clone, Copy)]
-struct FetchFrom {
-    replica: BrokerId,
-    fetch_id: u64,
-    leader_epoch: i32,
-    fetch_offset: i64,
-    last_fetched_epoch: i32,
-    log_start_offset: i64,
-    partition_epoch: i32,
 }
 
 /// A follower's progress, as its leader knows it.
@@ -402,25 +390,8 @@ impl Broker {
     fn handle_message(&mut self, from: Node, message: Message, now_ms: i64) -> Vec<Envelope> {
         match message {
             Message::State(state) => self.on_state(state, now_ms),
-            Message::Fetch {
-                partition,
-                replica,
-                fetch_id,
-                leader_epoch,
-                fetch_offset,
-                last_fetched_epoch,
-                log_start_offset,
-                partition_epoch,
-            } => {
-                let fetch = FetchFrom {
-                    replica,
-                    fetch_id,
-                    leader_epoch,
-                    fetch_offset,
-                    last_fetched_epoch,
-                    log_start_offset,
-                    partition_epoch,
-                };
+            Message::Fetch { partition, fetch } => {
+                let ReplicaFetch { replica, fetch_offset, .. } = fetch;
                 let hw_before = self.log(&partition).map(PartitionLog::high_watermark);
                 let Some(result) = self.on_fetch(&partition, fetch, now_ms) else { return Vec::new() };
                 let mut out: Vec<Envelope> = self.maybe_expand_isr(&partition, fetch, now_ms).into_iter().collect();
@@ -525,7 +496,7 @@ impl Broker {
     }
 
     /// Answers a follower's fetch; `None` for a fetch older than one already seen from it (no answer).
-    fn on_fetch(&mut self, partition: &PartitionId, fetch: FetchFrom, now_ms: i64) -> Option<Result<FetchData>> {
+    fn on_fetch(&mut self, partition: &PartitionId, fetch: ReplicaFetch, now_ms: i64) -> Option<Result<FetchData>> {
         let me = self.id;
         let Some(r) = self.replicas.get_mut(partition).filter(|r| r.leads(me)) else {
             let why = format!("broker {me} does not lead {}-{}", partition.0, partition.1);
@@ -540,8 +511,8 @@ impl Broker {
         Some(self.serve_fetch(partition, fetch, now_ms))
     }
 
-    fn serve_fetch(&mut self, partition: &PartitionId, fetch: FetchFrom, now_ms: i64) -> Result<FetchData> {
-        let FetchFrom { replica, leader_epoch, fetch_offset, last_fetched_epoch, .. } = fetch;
+    fn serve_fetch(&mut self, partition: &PartitionId, fetch: ReplicaFetch, now_ms: i64) -> Result<FetchData> {
+        let ReplicaFetch { replica, leader_epoch, fetch_offset, last_fetched_epoch, .. } = fetch;
         let r = self.replicas.get_mut(partition).expect("the caller found it");
         let my_epoch = r.state.as_ref().map_or(UNDEFINED_EPOCH, |s| s.leader_epoch);
         if leader_epoch < my_epoch {
@@ -583,7 +554,7 @@ impl Broker {
     /// A follower outside the ISR that has caught up to the high watermark (and into this leader's epoch) asks
     /// to rejoin, on a fetch made under the state the leader holds: one from before a reassignment dropped the
     /// replica and made it again would vouch for a log the new replica does not have.
-    fn maybe_expand_isr(&mut self, partition: &PartitionId, fetch: FetchFrom, now_ms: i64) -> Option<Envelope> {
+    fn maybe_expand_isr(&mut self, partition: &PartitionId, fetch: ReplicaFetch, now_ms: i64) -> Option<Envelope> {
         let me = self.id;
         let replica = fetch.replica;
         let r = self.replicas.get_mut(partition).filter(|r| r.leads(me))?;
