@@ -99,11 +99,11 @@ kafka_errors! {
     FencedLeaderEpoch = 74, "FENCED_LEADER_EPOCH", true;
     /// The request's leader epoch is newer than the replica's: the replica has not heard of it yet.
     UnknownLeaderEpoch = 75, "UNKNOWN_LEADER_EPOCH", true;
-    /// A record that a topic's rules forbid, such as a null key on a compacted topic.
     /// A replica assignment that names a broker twice, an unknown broker, or none.
     InvalidReplicaAssignment = 39, "INVALID_REPLICA_ASSIGNMENT", false;
     /// A cancelled reassignment of a partition that is not being reassigned.
     NoReassignmentInProgress = 85, "NO_REASSIGNMENT_IN_PROGRESS", false;
+    /// A record that a topic's rules forbid, such as a null key on a compacted topic.
     InvalidRecord = 87, "INVALID_RECORD", false;
     /// franz's own: the cluster is open in another tab. Kafka has no such error (a broker owns its log dir by a
     /// file lock), so franz uses a code outside Kafka's table.
