@@ -401,7 +401,7 @@ impl Cluster {
         self.replication
             .controller
             .partitions()
-            .filter(|p| !p.adding.is_empty() || !p.removing.is_empty())
+            .filter(|p| p.is_moving())
             .filter(|p| {
                 let (topic, partition) = &p.partition;
                 topics.is_none_or(|asked| asked.iter().any(|(t, ps)| t == topic && ps.contains(partition)))

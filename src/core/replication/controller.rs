@@ -136,7 +136,7 @@ impl Controller {
         let original = state.original_replicas();
         let target = match target {
             Some(t) => t,
-            None if state.adding.is_empty() && state.removing.is_empty() => {
+            None if !state.is_moving() => {
                 return Err(Error::NoReassignmentInProgress(format!("{}-{} is not being reassigned", id.0, id.1)))
             }
             None => original,
@@ -161,7 +161,7 @@ impl Controller {
     fn complete_reassignment(&mut self, id: &PartitionId) -> Vec<Envelope> {
         let Some(state) = self.partitions.get_mut(id) else { return Vec::new() };
         let target = state.target_replicas();
-        if (state.adding.is_empty() && state.removing.is_empty()) || !target.iter().all(|b| state.isr.contains(b)) {
+        if !state.is_moving() || !target.iter().all(|b| state.isr.contains(b)) {
             return Vec::new();
         }
         let leaving = std::mem::take(&mut state.removing);

@@ -59,6 +59,11 @@ pub struct PartitionState {
 }
 
 impl PartitionState {
+    /// A reassignment is under way.
+    pub fn is_moving(&self) -> bool {
+        !self.adding.is_empty() || !self.removing.is_empty()
+    }
+
     /// The replicas a reassignment under way moves to (`replicas` once it is done).
     pub fn target_replicas(&self) -> Vec<BrokerId> {
         self.replicas.iter().copied().filter(|b| !self.removing.contains(b)).collect()

@@ -264,7 +264,7 @@ impl Sim {
         }
         let epochs_after: i32 = self.controller.partitions().map(|p| p.leader_epoch).sum();
         self.report.leader_changes += epochs_after - epochs_before;
-        for state in self.controller.partitions().filter(|s| s.adding.is_empty() && s.removing.is_empty()) {
+        for state in self.controller.partitions().filter(|s| !s.is_moving()) {
             if self.placed.insert(state.partition.clone(), state.replicas.clone()).is_some_and(|r| r != state.replicas)
             {
                 self.report.moves += 1;
@@ -583,7 +583,7 @@ impl Sim {
         for state in self.controller.partitions() {
             let id = &state.partition;
             let leader = state.leader.ok_or_else(|| format!("{id:?} has no leader after settling"))?;
-            if !state.adding.is_empty() || !state.removing.is_empty() {
+            if state.is_moving() {
                 return Err(format!("{id:?} is still being reassigned after settling: {state:?}"));
             }
             for (b, broker) in self.brokers.iter().filter(|(b, _)| !state.replicas.contains(b)) {
