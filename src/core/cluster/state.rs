@@ -213,27 +213,32 @@ impl Cluster {
                     .into(),
             ));
         }
-        let invalid = |why: String| Error::InvalidReplicaAssignment(why);
         self.check_partition_count(by_partition.len() as i32)?;
         let mut sorted: Vec<&(i32, Vec<BrokerId>)> = by_partition.iter().collect();
         sorted.sort_by_key(|(p, _)| *p);
         if let Some((i, (p, _))) = sorted.iter().enumerate().find(|(i, (p, _))| *p != *i as i32) {
-            return Err(invalid(format!(
+            return Err(Error::InvalidReplicaAssignment(format!(
                 "partitions must be numbered 0 to {} once each; found {p} at place {i}",
                 sorted.len() - 1
             )));
         }
-        let rf = sorted[0].1.len();
-        for (p, replicas) in &sorted {
+        let lists: Vec<Vec<BrokerId>> = sorted.into_iter().map(|(_, r)| r.clone()).collect();
+        self.check_replica_lists(&lists, lists[0].len())?;
+        Ok(lists)
+    }
+
+    /// Replica lists placed by hand, each as `check_replicas` wants it and with the `rf` replicas of the topic's
+    /// other partitions.
+    fn check_replica_lists(&self, lists: &[Vec<BrokerId>], rf: usize) -> Result<()> {
+        for replicas in lists {
             self.check_replicas(replicas)?;
             if replicas.len() != rf {
-                return Err(invalid(format!(
-                    "partition {p} has {} replicas where partition 0 has {rf}",
-                    replicas.len()
+                return Err(Error::InvalidReplicaAssignment(format!(
+                    "replicas {replicas:?}: the topic's partitions have {rf} replicas each"
                 )));
             }
         }
-        Ok(sorted.into_iter().map(|(_, r)| r.clone()).collect())
+        Ok(())
     }
 
     /// A partition's replica list, as a reassignment or a placement by hand names it: at least one broker, each
@@ -344,16 +349,13 @@ impl Cluster {
         let new = total - current as u32;
         match assignments {
             Some(lists) => {
-                let invalid = |why: String| Err(Error::InvalidReplicaAssignment(why));
                 if lists.len() != new as usize {
-                    return invalid(format!("{} replica lists for the {new} new partitions", lists.len()));
+                    return Err(Error::InvalidReplicaAssignment(format!(
+                        "{} replica lists for the {new} new partitions",
+                        lists.len()
+                    )));
                 }
-                for replicas in lists {
-                    self.check_replicas(replicas)?;
-                    if replicas.len() != first.len() {
-                        return invalid(format!("{replicas:?}: the topic's partitions have {} replicas", first.len()));
-                    }
-                }
+                self.check_replica_lists(lists, first.len())?;
             }
             None => {
                 self.check_replication_factor(first.len() as i32)?;
