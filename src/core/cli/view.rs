@@ -1,6 +1,7 @@
 //! What a live view of the cluster in use shows (the tutorial draws it): brokers up or down with their
 //! leaderships, each partition's replicas with leader, ISR, log end and high watermark per replica (and those
-//! joining or leaving it, while it moves between brokers) and its last records, and each consumer group's members, partitions and lag. Read through the same protocol as everything.
+//! joining or leaving it, while it moves between brokers) and its last records, and each consumer group's
+//! members, partitions and lag. Read through the same protocol as everything.
 
 use bytes::Bytes;
 use serde_json::{json, Value};
