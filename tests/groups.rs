@@ -327,12 +327,13 @@ fn four_members_on_three_partitions_one_idles_after_the_group_settles() {
 #[test]
 fn group_seeds_deliver_at_least_once_with_the_gap_bounded_by_what_was_uncommitted() {
     use franz::core::groups::sim::{run_group, GroupSimConfig};
-    let seeds = std::env::var("FRANZ_GROUP_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(100u64);
+    let env = |name: &str| std::env::var(name).ok().and_then(|s| s.parse::<u64>().ok());
+    let (first, seeds) = (env("FRANZ_GROUP_FIRST").unwrap_or(0), env("FRANZ_GROUP_SEEDS").unwrap_or(100));
     for assignor in [Assignor::RoundRobin, Assignor::Range, Assignor::CooperativeSticky] {
         let config = GroupSimConfig { assignor, ..GroupSimConfig::default() };
         let (mut crashes, mut reprocessed, mut generations, mut fenced, mut kills, mut coordinators) =
             (0, 0, 0, 0, 0, 0);
-        for seed in 0..seeds {
+        for seed in first..first + seeds {
             let report = run_group(seed, &config).unwrap_or_else(|f| panic!("{assignor:?}: {f}"));
             crashes += report.crashes;
             reprocessed += report.reprocessed;
