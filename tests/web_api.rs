@@ -68,6 +68,8 @@ extern "C" {
     async fn partitions_consumed_concurrently(kafka: JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = standaloneConsumersBroadcast)]
     async fn standalone_consumers_broadcast(kafka: JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = clientIdsNameGroupMembers)]
+    async fn client_ids_name_group_members(api: &JsValue) -> Result<JsValue, JsValue>;
 }
 
 #[wasm_bindgen_test]
@@ -249,4 +251,9 @@ async fn partitions_are_consumed_concurrently_when_asked_each_in_order() {
 #[wasm_bindgen_test]
 async fn consumers_without_a_group_each_read_everything() {
     ok(standalone_consumers_broadcast(open("api-standalone").await).await);
+}
+
+#[wasm_bindgen_test]
+async fn group_members_report_the_client_id_of_the_kafka_that_made_them() {
+    ok(client_ids_name_group_members(&api().object).await);
 }

@@ -60,8 +60,8 @@ export function createView(element, terminal) {
     if (!view.groups.length) return '';
     return view.groups.map((g) => {
       const owner = (topic, partition) => g.members.find((m) => m.partitions.some(([t, p]) => t === topic && p === partition));
-      const idle = g.members.filter((m) => !m.partitions.length).map((m) => `<div>${esc(m.clientId)} <em>idle</em></div>`).join('');
-      const rows = g.lag.map((l) => `<tr><td>${esc(l.topic)}-${l.partition}</td><td>${esc(owner(l.topic, l.partition)?.clientId ?? '—')}</td><td>${l.committed ?? '—'}</td><td>${l.logEnd}</td><td>${l.lag}</td></tr>`).join('');
+      const idle = g.members.filter((m) => !m.partitions.length).map((m) => `<div>${esc(m.id)} <em>idle</em></div>`).join('');
+      const rows = g.lag.map((l) => `<tr><td>${esc(l.topic)}-${l.partition}</td><td>${esc(owner(l.topic, l.partition)?.id ?? '—')}</td><td>${l.committed ?? '—'}</td><td>${l.logEnd}</td><td>${l.lag}</td></tr>`).join('');
       return `<h3>Group ${esc(g.group)} <small>(${esc(g.state)}, ${g.members.length} member${g.members.length === 1 ? '' : 's'})</small></h3>${idle}
         <table data-group="${esc(g.group)}"><tr><th>Partition</th><th>Member</th><th>Committed</th><th>Log end</th><th>Lag</th></tr>${rows}</table>`;
     }).join('');

@@ -1,7 +1,7 @@
 // "Add producer" and "Add consumer": real Web Workers (franz/worker's producer.js and consumer.js), each connected
 // to the cluster in use through a MessageChannel whose other end the broker worker serves. Each is listed with
 // what it did, and a Stop button that terminates it (as a crash would: its group notices after the session
-// timeout).
+// timeout). Each has its own clientId (consumer-3, …), so the group panel's member ids say which worker is which.
 const esc = (s) => String(s ?? '').replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 
 export function createWorkers(element, broker, currentView) {
@@ -34,7 +34,8 @@ export function createWorkers(element, broker, currentView) {
     await broker.serve(channel.port1);
     const worker = new Worker(`./pkg/worker/${kind}.js`, { type: 'module' });
     const id = ++next;
-    const entry = { worker, label, status: 'starting' };
+    const clientId = `${kind}-${id}`;
+    const entry = { worker, label: `${clientId} ${label}`, status: 'starting' };
     running.set(id, entry);
     worker.onmessage = ({ data }) => {
       if (data.type === 'progress') entry.status = `${data.acked} sent${data.errors ? `, ${data.errors} failed sends` : ''}`;
@@ -43,7 +44,7 @@ export function createWorkers(element, broker, currentView) {
       else if (data.type === 'done' || data.type === 'stopped') entry.status = 'finished';
       render();
     };
-    worker.postMessage({ type: 'start', port: channel.port2, ...options }, [channel.port2]);
+    worker.postMessage({ type: 'start', port: channel.port2, clientId, ...options }, [channel.port2]);
     render();
   }
 
@@ -55,11 +56,11 @@ export function createWorkers(element, broker, currentView) {
       if (form.dataset.kind === 'producer') {
         const key = { distinct: 'user-{n}', fixed: 'the-key', none: null }[f.keys];
         await spawn('producer', { topic: f.topic, rate: Number(f.rate) || 5, key, keySpace: f.keys === 'distinct' ? 10 : 0 },
-          `producer → ${f.topic} (${f.rate}/s, ${f.keys} keys)`);
+          `→ ${f.topic} (${f.rate}/s, ${f.keys} keys)`);
       } else {
         const groupId = f.group.trim() || undefined;
         await spawn('consumer', { topic: f.topic, groupId, rackId: f.rack.trim() || undefined, sessionTimeout: 6000, heartbeatInterval: 1000 },
-          `consumer ← ${f.topic} (${groupId ? `group ${groupId}` : 'standalone'}${f.rack ? `, rack ${f.rack}` : ''})`);
+          `← ${f.topic} (${groupId ? `group ${groupId}` : 'standalone'}${f.rack ? `, rack ${f.rack}` : ''})`);
       }
     } catch (err) {
       list.insertAdjacentHTML('beforeend', `<li class="error">${esc(err.message ?? err)}</li>`);

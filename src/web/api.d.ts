@@ -3,6 +3,8 @@
 export type StorageMode = 'indexeddb' | 'memory' | 'auto';
 
 export interface KafkaConfig {
+  /** This client's name: consumers report it to their groups, and their member ids start with it. Default 'franz'
+   * (KafkaJS's is 'kafkajs'). */
   clientId?: string;
   /** The cluster's name; one IndexedDB database per cluster. Default 'default'. */
   cluster?: string;
@@ -54,6 +56,8 @@ export interface Logger {
 
 /** `Kafka.connect(port, options)`: how a client talks to a broker host behind a MessagePort. */
 export interface ConnectOptions {
+  /** This client's name, as in `KafkaConfig`. Default 'franz'. */
+  clientId?: string;
   /** How long a request may go unanswered before it fails with the retriable REQUEST_TIMED_OUT. Default 30000. */
   requestTimeout?: number;
   /** How often the client tells the host it is alive. Default 1000. */

@@ -165,6 +165,18 @@ pub struct Kafka {
     broker: Broker,
     /// `logLevel` and `logCreator`: where the log lines of this cluster (or client) go.
     log: Rc<Logger>,
+    /// `clientId`: how this client's consumers appear in their groups (their member ids start with it).
+    client_id: Rc<str>,
+}
+
+/// KafkaJS names its clients `kafkajs` when `clientId` is not given.
+const DEFAULT_CLIENT_ID: &str = "franz";
+
+fn client_id(config: &JsValue) -> Result<Rc<str>, JsValue> {
+    match js::opt_string(config, "clientId", "clientId")? {
+        Some(id) if id.is_empty() => Err(error::type_error("clientId must not be empty")),
+        id => Ok(id.as_deref().unwrap_or(DEFAULT_CLIENT_ID).into()),
+    }
 }
 
 pub(crate) struct OpenConfig {
@@ -190,7 +202,6 @@ pub(crate) fn open_config(config: &JsValue) -> Result<OpenConfig, JsValue> {
     if !(1..=MAX_BROKERS).contains(&brokers) {
         return Err(error::type_error(&format!("brokers must be between 1 and {MAX_BROKERS}, got {brokers}")));
     }
-    js::opt_string(config, "clientId", "clientId")?; // accepted as KafkaJS does; a tab has no use for it yet
     let storage = js::opt_string(config, "storage", "storage")?.unwrap_or_else(|| "indexeddb".into());
     if !["indexeddb", "memory", "auto"].contains(&storage.as_str()) {
         return Err(error::type_error(&format!("storage must be 'indexeddb', 'memory' or 'auto', got {storage:?}")));
@@ -339,15 +350,16 @@ impl Kafka {
     #[wasm_bindgen(unchecked_return_type = "Promise<Kafka>")]
     pub fn open(#[wasm_bindgen(unchecked_param_type = "KafkaConfig")] config: JsValue) -> Promise {
         future_to_promise(async move {
-            let c = open_config(&config)?;
+            let (c, client_id) = (open_config(&config)?, client_id(&config)?);
             super::cli::check_sasl(&c.cluster, &js::get(&config, "sasl")).await?;
             let inner = open_local(c).await?;
-            Ok(Kafka { log: inner.log.clone(), broker: Broker::Local(inner) }.into())
+            Ok(Kafka { log: inner.log.clone(), broker: Broker::Local(inner), client_id }.into())
         })
     }
 
     /// Connects to a cluster served on `port` by `kafka.serve(port)` in another context (a broker-host worker, or
     /// another page). Gives the same API as `Kafka.open`. Options:
+    /// - `clientId = 'franz'`: as in `Kafka.open`, the name this client's consumers give their groups;
     /// - `requestTimeout = 30000`: how long a request may go unanswered before it fails with the retriable
     ///   REQUEST_TIMED_OUT, as in KafkaJS;
     /// - `heartbeatInterval = 1000`: how often the client tells the host it is alive (the host drops clients it
@@ -372,8 +384,8 @@ impl Kafka {
                 heartbeat_ms: positive("heartbeatInterval", DEFAULT_HEARTBEAT_INTERVAL_MS)?,
                 host_ms: positive("hostTimeout", DEFAULT_HOST_TIMEOUT_MS)?,
             };
-            let remote = Remote::new(port, timeouts);
-            let kafka = Kafka { broker: Broker::Remote(remote), log: Logger::from_config(&options)? };
+            let (log, client_id) = (Logger::from_config(&options)?, client_id(&options)?);
+            let kafka = Kafka { broker: Broker::Remote(Remote::new(port, timeouts)), log, client_id };
             kafka.check_host().await?;
             Ok(kafka.into())
         })
@@ -391,7 +403,7 @@ impl Kafka {
             ));
         };
         remote.reconnect(port);
-        let kafka = Kafka { broker: self.broker.clone(), log: self.log.clone() };
+        let kafka = Kafka { broker: self.broker.clone(), log: self.log.clone(), client_id: self.client_id.clone() };
         future_to_promise(async move {
             kafka.check_host().await?;
             Ok(JsValue::UNDEFINED)
@@ -429,7 +441,7 @@ impl Kafka {
         &self,
         #[wasm_bindgen(unchecked_param_type = "ConsumerConfig")] config: JsValue,
     ) -> Result<Consumer, JsValue> {
-        Consumer::new(self.broker.clone(), &config)
+        Consumer::new(self.broker.clone(), self.client_id.clone(), &config)
     }
 
     /// Listens for `cluster.change` (anything in the cluster changed) or `warning` (storage repaired a

@@ -149,3 +149,47 @@ export async function standaloneConsumersBroadcast(kafka) {
   eq((await kafka.admin().listGroups()).groups.length, 0, 'no group was formed');
   return true;
 }
+
+/** `clientId`, of `Kafka.open` and of `Kafka.connect`: the members a client's consumers make report it, and their
+ * member ids start with it, as in Kafka; 'franz' when none is given. */
+export async function clientIdsNameGroupMembers({ open, connect }) {
+  const kafka = await open({ cluster: 'client-ids', storage: 'memory', clientId: 'orders-service' });
+  await kafka.admin().createTopics({ topics: [{ topic: 'orders', numPartitions: 2 }] });
+  const channel = new MessageChannel();
+  kafka.serve(channel.port1);
+  const billing = await connect(channel.port2, { clientId: 'billing' });
+  const members = [];
+  for (const client of [kafka, billing]) {
+    const consumer = client.consumer({ groupId: 'ids', heartbeatInterval: 100, sessionTimeout: 1000 });
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'orders' });
+    await consumer.run({ eachMessage: async () => {} });
+    members.push(consumer);
+  }
+  let group;
+  for (let i = 0; i < 100; i++) {
+    group = (await kafka.admin().describeGroups(['ids'])).groups[0];
+    if (group.state === 'Stable' && group.members.length === 2) break;
+    await sleep(50);
+  }
+  eq(group.members.map((m) => m.clientId).sort(), ['billing', 'orders-service'], 'each member reports its client');
+  check(group.members.every((m) => m.memberId.startsWith(`${m.clientId}-`)), 'member ids start with the client id: ' + group.members.map((m) => m.memberId));
+  for (const consumer of members) await consumer.stop();
+  await billing.close();
+  await kafka.close();
+
+  const plain = await open({ cluster: 'client-ids-default', storage: 'memory', brokers: 1 });
+  await plain.admin().createTopics({ topics: [{ topic: 't', numPartitions: 1 }] });
+  const consumer = plain.consumer({ groupId: 'plain', heartbeatInterval: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 't' });
+  await consumer.run({ eachMessage: async () => {} });
+  for (let i = 0; i < 100 && !(await consumer.describeGroup()).members.length; i++) await sleep(50);
+  eq((await consumer.describeGroup()).members.map((m) => m.clientId), ['franz'], 'the default client id');
+  await consumer.stop();
+  await plain.close();
+  await rejects(open({ cluster: 'x', storage: 'memory', clientId: 7 }), { name: 'TypeError', message: 'clientId' }, 'a client id that is no string');
+  await rejects(open({ cluster: 'x', storage: 'memory', clientId: '' }), { name: 'TypeError', message: 'clientId must not be empty' }, 'an empty client id');
+  await rejects(connect(new MessageChannel().port1, { clientId: 7 }), { name: 'TypeError', message: 'clientId' }, 'through a port too');
+  return true;
+}

@@ -4,7 +4,7 @@
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
-use super::{unexpected, State, CLIENT_ID};
+use super::{unexpected, State};
 use crate::core::error::Error;
 use crate::core::groups::{Action, Assignor, GroupMember, MemberConfig};
 use crate::core::protocol::{Request, Response};
@@ -58,7 +58,7 @@ impl State {
         self.member.replace((!self.standalone()).then(|| {
             GroupMember::new(MemberConfig {
                 group: self.group_id.clone(),
-                client_id: CLIENT_ID.into(),
+                client_id: self.client_id.to_string(),
                 topics,
                 assignors: timing.assignors,
                 session_timeout_ms: timing.session_timeout_ms,

@@ -38,9 +38,6 @@ type TopicPartition = (String, u32);
 /// The longest one fetch waits for new data, whatever `maxWaitTimeInMs` says, so that `stop()` returns promptly.
 const POLL_MS: u32 = 200;
 
-/// The client id members of franz's consumers report (KafkaJS takes it from the Kafka object).
-const CLIENT_ID: &str = "franz-consumer";
-
 /// KafkaJS's defaults: `maxBytesPerPartition` 1 MiB, `maxBytes` 10 MiB, `maxWaitTimeInMs` 5 s.
 const DEFAULT_MAX_BYTES: usize = 1 << 20;
 const DEFAULT_MAX_FETCH_BYTES: usize = 10 << 20;
@@ -85,6 +82,8 @@ impl CommitPolicy {
 struct State {
     broker: Broker,
     group_id: String,
+    /// The `clientId` of the Kafka object that made this consumer, as its group membership reports it.
+    client_id: Rc<str>,
     max_bytes: usize,
     /// KafkaJS's `minBytes` (Kafka's `fetch.min.bytes`): a fetch waits, up to its wait, until this much is there.
     min_bytes: usize,
@@ -134,7 +133,7 @@ pub struct Consumer {
 }
 
 impl Consumer {
-    pub(crate) fn new(broker: Broker, config: &JsValue) -> Result<Consumer, JsValue> {
+    pub(crate) fn new(broker: Broker, client_id: Rc<str>, config: &JsValue) -> Result<Consumer, JsValue> {
         // No groupId: a standalone consumer (the broadcast case), which reads every partition of what it
         // subscribes to and commits nothing, as a Kafka consumer with `assign` and no group.id.
         let group_id = js::opt_string(config, "groupId", "groupId")?.unwrap_or_default();
@@ -145,6 +144,7 @@ impl Consumer {
             state: Rc::new(State {
                 broker,
                 group_id,
+                client_id,
                 max_bytes: js::opt_int(config, "maxBytesPerPartition", "maxBytesPerPartition")?
                     .unwrap_or(DEFAULT_MAX_BYTES),
                 min_bytes: js::opt_int(config, "minBytes", "minBytes")?.unwrap_or(1),

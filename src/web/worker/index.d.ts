@@ -43,6 +43,8 @@ export interface ClientWorker<Report, End> {
 
 export interface ProducerWorkerOptions {
   topic: string;
+  /** The worker's `clientId` (its Kafka object's). Default 'franz'. */
+  clientId?: string;
   /** Records a second; 0 sends as fast as acknowledgements come back. Default 10. */
   rate?: number;
   count?: number;
@@ -63,6 +65,8 @@ export interface ConsumerWorkerOptions {
   topic: string;
   /** Omit for a standalone consumer that reads every partition. */
   groupId?: string;
+  /** The worker's `clientId`: its group member id starts with it. Default 'franz'. */
+  clientId?: string;
   /** Read from an in-sync replica in this rack (KIP-392). */
   rackId?: string;
   fromBeginning?: boolean;
