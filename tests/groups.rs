@@ -260,6 +260,35 @@ fn a_silent_member_is_removed_after_its_session_timeout_and_the_rest_rebalance()
     assert_eq!(assigned[&a].len(), 2, "a takes over b's partition");
 }
 
+/// Group simulator seed 4720: a leader that dies after its JoinGroup answer never sends its SyncGroup. The members
+/// waiting in SyncGroup (which send no heartbeats meanwhile) keep their place; the leader's session ends, and the
+/// rebalance that starts answers them, so they join again instead of waiting forever for a reply.
+#[test]
+fn members_waiting_for_a_dead_leaders_assignment_are_told_to_join_again() {
+    let mut c = Coordinator::new();
+    let a = c.join(join("g", None, "a", &["t"]), 0);
+    let b = c.join(join("g", None, "b", &["t"]), 0);
+    c.join(join("g", Some(&a), "a", &["t"]), 0);
+    let answers = joined(&mut c);
+    let leader = answers[&a].as_ref().unwrap().leader.clone();
+    let follower = if leader == a { b.clone() } else { a.clone() };
+    let generation = answers[&follower].as_ref().unwrap().generation;
+    c.sync("g", &follower, generation, None, 0); // answered once the leader's assignment is in
+    for now in (100..=1000).step_by(100) {
+        c.tick(now);
+        assert!(synced(&mut c).is_empty(), "the follower waits for the leader at {now}");
+    }
+    c.tick(1100); // both have been silent for a whole session, but the follower only waited
+    let d = c.describe("g").unwrap();
+    assert_eq!(d.members.iter().map(|m| &m.0).collect::<Vec<_>>(), [&follower], "the leader is gone, not the follower");
+    assert_eq!(d.state, GroupState::PreparingRebalance);
+    let answer = synced(&mut c).remove(&follower).expect("the waiting SyncGroup is answered");
+    assert_eq!(answer.unwrap_err(), "REBALANCE_IN_PROGRESS");
+    c.join(join("g", Some(&follower), "f", &["t"]), 1200);
+    let answers = joined(&mut c);
+    assert_eq!(complete_round(&mut c, &answers, 2, 1200)[&follower].len(), 2, "it takes every partition");
+}
+
 #[test]
 fn leaving_rebalances_at_once_and_a_member_that_does_not_rejoin_in_time_is_dropped() {
     let mut c = Coordinator::new();

@@ -416,10 +416,15 @@ impl Coordinator {
         for id in ids {
             let group = self.groups.get_mut(&id).expect("listed");
             let preparing = group.state == GroupState::PreparingRebalance;
+            let completing = group.state == GroupState::CompletingRebalance;
             let before = group.members.len();
             group.members.retain(|_, m| {
-                // A member waiting in JoinGroup is bound by the rebalance timeout, not its session.
-                let silent = now_ms - m.last_heard_ms > m.session_timeout_ms && !(preparing && m.joined);
+                // A member waiting in JoinGroup is bound by the rebalance timeout, not its session. One waiting in
+                // SyncGroup for the leader's assignment keeps its session too (Kafka's clients heartbeat then):
+                // if the leader never syncs, the leader's own session ends, and the rebalance that starts
+                // answers every waiting SyncGroup.
+                let waiting = (preparing && m.joined) || (completing && m.syncing);
+                let silent = now_ms - m.last_heard_ms > m.session_timeout_ms && !waiting;
                 let late = preparing && !m.joined && now_ms >= group.join_deadline_ms;
                 !silent && !late
             });
