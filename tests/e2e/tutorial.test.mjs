@@ -104,6 +104,11 @@ test('a student follows the lecture in the terminal, and watches a failover in t
     const g = v.groups.find((g) => g.group === 'workers');
     return g && g.members.length === 4 && g.members.filter((m) => m.partitions.length).length === 3;
   }, 'four consumer workers: three own a partition, one is idle', 30_000);
+  // Each worker has its own clientId, so the panel's member ids tell the owners apart.
+  await page.waitForFunction(() => {
+    const owners = [...document.querySelectorAll('#view table[data-group="workers"] tr td:nth-child(2)')].map((td) => td.textContent);
+    return owners.length === 3 && new Set(owners).size === 3 && owners.every((o) => /^consumer-\d+-\d+$/.test(o));
+  }, null, { timeout: 10_000 });
   await page.locator('#workers li', { hasText: 'producer' }).filter({ hasText: / [1-9]\d* sent/ }).waitFor({ timeout: 10_000 });
   await page.locator('#workers li', { hasText: 'consumer' }).filter({ hasText: / [1-9]\d* consumed/ }).first().waitFor({ timeout: 10_000 });
   await page.screenshot({ path: artifactPath('tutorial-workers.png') });
