@@ -378,7 +378,7 @@ fn group_seeds_deliver_at_least_once_with_the_gap_bounded_by_what_was_uncommitte
         );
         assert!(crashes > 0 && generations > seeds as i32, "members really come and go");
         assert!(coordinators > 0, "the group's coordinator really dies");
-        // A member may miss a rebalance while its coordinator is down (2000 seeds per assignor: 0, 0 and 1
+        // A member may miss a rebalance while its coordinator is down (12 000 seeds per assignor: 0, 0 and 26
         // such members, all reported above); its uncommitted work is then read again, within the bound.
     }
 }
