@@ -175,6 +175,14 @@ fn synced(c: &mut Coordinator) -> BTreeMap<String, Result<Vec<TopicPartition>, S
         .collect()
 }
 
+/// Members a and b of group "g" at time 0, the join round over: their join answers.
+fn two_joined(c: &mut Coordinator) -> (String, String, BTreeMap<String, Result<Joined, String>>) {
+    let a = c.join(join("g", None, "a", &["t"]), 0);
+    let b = c.join(join("g", None, "b", &["t"]), 0);
+    c.join(join("g", Some(&a), "a", &["t"]), 0); // a's round of one ended at once; b's arrival started this one
+    (a, b, joined(c))
+}
+
 /// Runs a full round for `members` (all already joined): the leader assigns round-robin, everyone syncs.
 fn complete_round(
     c: &mut Coordinator,
@@ -236,10 +244,7 @@ fn four_consumers_on_three_partitions_leave_one_idle() {
 #[test]
 fn a_silent_member_is_removed_after_its_session_timeout_and_the_rest_rebalance() {
     let mut c = Coordinator::new();
-    let a = c.join(join("g", None, "a", &["t"]), 0);
-    let b = c.join(join("g", None, "b", &["t"]), 0);
-    c.join(join("g", Some(&a), "a", &["t"]), 0);
-    let answers = joined(&mut c);
+    let (a, b, answers) = two_joined(&mut c);
     let generation = answers[&a].as_ref().unwrap().generation;
     complete_round(&mut c, &answers, 2, 0);
     for now in (100..=1000).step_by(100) {
@@ -266,10 +271,7 @@ fn a_silent_member_is_removed_after_its_session_timeout_and_the_rest_rebalance()
 #[test]
 fn members_waiting_for_a_dead_leaders_assignment_are_told_to_join_again() {
     let mut c = Coordinator::new();
-    let a = c.join(join("g", None, "a", &["t"]), 0);
-    let b = c.join(join("g", None, "b", &["t"]), 0);
-    c.join(join("g", Some(&a), "a", &["t"]), 0);
-    let answers = joined(&mut c);
+    let (a, b, answers) = two_joined(&mut c);
     let leader = answers[&a].as_ref().unwrap().leader.clone();
     let follower = if leader == a { b.clone() } else { a.clone() };
     let generation = answers[&follower].as_ref().unwrap().generation;
@@ -292,10 +294,7 @@ fn members_waiting_for_a_dead_leaders_assignment_are_told_to_join_again() {
 #[test]
 fn leaving_rebalances_at_once_and_a_member_that_does_not_rejoin_in_time_is_dropped() {
     let mut c = Coordinator::new();
-    let a = c.join(join("g", None, "a", &["t"]), 0);
-    let b = c.join(join("g", None, "b", &["t"]), 0);
-    c.join(join("g", Some(&a), "a", &["t"]), 0);
-    let answers = joined(&mut c);
+    let (a, b, answers) = two_joined(&mut c);
     complete_round(&mut c, &answers, 2, 0);
     c.leave("g", &b, 10).unwrap();
     assert_eq!(c.describe("g").unwrap().state, GroupState::PreparingRebalance, "a must rejoin");
