@@ -169,7 +169,7 @@ pub struct Kafka {
     client_id: Rc<str>,
 }
 
-/// KafkaJS names its clients `kafkajs` when `clientId` is not given.
+/// What a client is called without a `clientId` (KafkaJS calls its own `kafkajs`).
 const DEFAULT_CLIENT_ID: &str = "franz";
 
 fn client_id(config: &JsValue) -> Result<Rc<str>, JsValue> {
