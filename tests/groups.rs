@@ -357,8 +357,11 @@ fn group_seeds_deliver_at_least_once_with_the_gap_bounded_by_what_was_uncommitte
     use franz::core::groups::sim::{run_group, GroupSimConfig};
     let env = |name: &str| std::env::var(name).ok().and_then(|s| s.parse::<u64>().ok());
     let (first, seeds) = (env("FRANZ_GROUP_FIRST").unwrap_or(0), env("FRANZ_GROUP_SEEDS").unwrap_or(100));
+    let default = GroupSimConfig::default();
+    let partitions = env("FRANZ_GROUP_PARTITIONS").map_or(default.partitions, |n| n as u32);
+    let max_consumers = env("FRANZ_GROUP_CONSUMERS").map_or(default.max_consumers, |n| n as usize);
     for assignor in [Assignor::RoundRobin, Assignor::Range, Assignor::CooperativeSticky] {
-        let config = GroupSimConfig { assignor, ..GroupSimConfig::default() };
+        let config = GroupSimConfig { assignor, partitions, max_consumers, ..GroupSimConfig::default() };
         let (mut crashes, mut reprocessed, mut generations, mut fenced, mut kills, mut coordinators) =
             (0, 0, 0, 0, 0, 0);
         for seed in first..first + seeds {

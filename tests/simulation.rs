@@ -1,7 +1,9 @@
 //! The replication simulator: a whole cluster driven by one seed through crashes, restarts, lost, late,
 //! reordered and doubled messages, network partitions and failing storage writes, then checked against Kafka's
 //! guarantees (see `franz::core::replication::sim`). `FRANZ_SIM_SEEDS` sets how many seeds run (default 1000),
-//! from `FRANZ_SIM_FIRST` (default 0); `FRANZ_SIM_SEED` and `FRANZ_SIM_STEPS` replay one.
+//! from `FRANZ_SIM_FIRST` (default 0); `FRANZ_SIM_SEED` and `FRANZ_SIM_STEPS` replay one. `FRANZ_SIM_PARTITIONS`
+//! and `FRANZ_SIM_PRODUCERS` change the cluster's load for a sweep, and `FRANZ_SIM_BROKERS` the size of the
+//! cluster the default sweep runs (the reassignment sweep always has four).
 #![cfg(not(target_arch = "wasm32"))]
 
 use franz::core::replication::sim::{run, SimConfig};
@@ -12,6 +14,15 @@ fn env(name: &str) -> Option<u64> {
 
 fn first_seed() -> u64 {
     env("FRANZ_SIM_FIRST").unwrap_or(0)
+}
+
+/// `config` with the partitions and producers a sweep asked for.
+fn loaded(config: SimConfig) -> SimConfig {
+    SimConfig {
+        partitions: env("FRANZ_SIM_PARTITIONS").map_or(config.partitions, |n| n as u32),
+        producers: env("FRANZ_SIM_PRODUCERS").map_or(config.producers, |n| n as usize),
+        ..config
+    }
 }
 
 #[test]
@@ -26,7 +37,8 @@ fn without_faults_everything_is_acknowledged_consumed_and_replicated() {
 #[test]
 fn seeds_with_faults_keep_every_guarantee() {
     let seeds = env("FRANZ_SIM_SEEDS").unwrap_or(1000);
-    let config = SimConfig::default();
+    let brokers = env("FRANZ_SIM_BROKERS").map_or(SimConfig::default().brokers, |n| n as i32);
+    let config = loaded(SimConfig { brokers, ..SimConfig::default() });
     let (mut acked, mut crashes, mut leader_changes, mut follower_reads, mut deletions) = (0, 0, 0, 0, 0);
     for seed in first_seed()..first_seed() + seeds {
         let report = run(seed, &config).unwrap_or_else(|f| panic!("{f}"));
@@ -51,7 +63,7 @@ fn seeds_with_faults_keep_every_guarantee() {
 #[test]
 fn seeds_with_reassignments_across_four_brokers_keep_every_guarantee() {
     let seeds = env("FRANZ_SIM_SEEDS").map_or(300, |s| s / 3);
-    let config = SimConfig { brokers: 4, ..SimConfig::default() };
+    let config = loaded(SimConfig { brokers: 4, ..SimConfig::default() });
     let (mut reassignments, mut moves, mut acked) = (0, 0, 0);
     for seed in first_seed()..first_seed() + seeds {
         let report = run(seed, &config).unwrap_or_else(|f| panic!("{f}"));
