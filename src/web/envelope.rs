@@ -7,16 +7,18 @@
 //! - `Produce`   `{ acks, partitions: [{ topic, partition, records: ArrayBuffer | Uint8Array }] }`
 //! - `Fetch`     `{ partitions: [{ topic, partition, offset, maxBytes }], minBytes, maxWaitMs }`
 //! - `ListOffsets` `{ topic, partition, spec: 'earliest' | 'latest' | 'max' | <timestamp> }`
-//! - `Metadata`  `{ topics?: string[] }`, `CreateTopics` `{ topics: [{ name, partitions, replicationFactor,
-//!   configs: [[k, v]], assignment?: [[partition, brokers]] }], validateOnly }`, `DeleteTopics` `{ topics }`,
-//!   `CreatePartitions` `{ topic, count, assignments?: brokers[], validateOnly }`, `DeleteRecords` `{ topic,
-//!   partitions: [{ partition, offset }] }` (answered with each
-//!   partition's `leader`, `logStartOffset` and `lowWatermark`), `DescribeConfigs` `{ topic }`, `AlterConfigs` `{ topic, changes: [[k, v | null]],
-//!   validateOnly }`, `OffsetCommit` `{ group, topic, partition, offset, metadata?, memberId?, generation? }`,
-//!   `OffsetFetch` `{ group,
-//!   topic, partition }`, `InitProducerId` `{}`, `AlterPartitionReassignments` `{ body: [{ topic, partition,
-//!   replicas: number[] | null }] }` (answered per partition), `ListPartitionReassignments` `{ topics?: [[topic,
-//!   partitions]] }`.
+//! - `Metadata` `{ topics?: string[] }`
+//! - `CreateTopics` `{ topics: [{ name, partitions, replicationFactor, configs: [[k, v]],
+//!   assignment?: [[partition, brokers]] }], validateOnly }`, `DeleteTopics` `{ topics }`
+//! - `CreatePartitions` `{ topic, count, assignments?: brokers[], validateOnly }`
+//! - `DeleteRecords` `{ topic, partitions: [{ partition, offset }] }`, answered with each partition's `leader`,
+//!   `logStartOffset` and `lowWatermark`
+//! - `DescribeConfigs` `{ topic }`, `AlterConfigs` `{ topic, changes: [[k, v | null]], validateOnly }`
+//! - `OffsetCommit` `{ group, topic, partition, offset, metadata?, memberId?, generation? }`, `OffsetFetch`
+//!   `{ group, topic, partition }`
+//! - `InitProducerId` `{}`
+//! - `AlterPartitionReassignments` `{ body: [{ topic, partition, replicas: number[] | null }] }`, answered per
+//!   partition; `ListPartitionReassignments` `{ topics?: [[topic, partitions]] }`
 //!
 //! Response: `{ id, kind, ... }` with per-partition or per-topic `error`s where Kafka has them, or
 //! `{ id, error }` for the whole request. An error is `{ type, code, message, retriable }`.
