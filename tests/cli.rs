@@ -371,6 +371,7 @@ fn the_console_producer_compresses_as_its_config_says() {
         max_bytes: 1 << 20,
         max_wait_ms: 0,
         rack: None,
+        isolation: franz::core::protocol::Isolation::ReadUncommitted,
     };
     let Ok(Response::Fetch(answers)) = s.tab.call(&lkc, fetch) else { panic!("a fetch") };
     let codecs: Vec<Compression> = answers[0]

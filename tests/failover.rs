@@ -289,7 +289,7 @@ fn acknowledged_records_survive_a_failover_and_a_reopen() {
         let batches = match fetched.in_storage {
             Some(replica) => {
                 let loaded = store.load_batches(&replica, offset, usize::MAX);
-                reopened.serve_from_storage(&replica, loaded).unwrap().batches
+                reopened.serve_from_storage(&replica, loaded, i64::MAX).unwrap().batches
             }
             None => fetched.batches,
         };

@@ -64,7 +64,8 @@ fn gaps_and_old_epochs_are_refused_without_a_trace() {
 fn the_records_form_deduplicates_too() {
     let mut c = cluster();
     let (pid, epoch) = c.init_producer_id();
-    let producer = |seq| Some(ProducerBatch { producer_id: pid, epoch, base_sequence: seq, count: 2 });
+    let producer =
+        |seq| Some(ProducerBatch { producer_id: pid, epoch, base_sequence: seq, count: 2, transactional: false });
     assert_eq!(c.produce_records("t", 0, records(&["a", "b"]), producer(0), T0).unwrap().base_offset, 0);
     assert_eq!(c.produce_records("t", 0, records(&["a", "b"]), producer(0), T0).unwrap().base_offset, 0);
     assert_eq!(c.produce_records("t", 0, records(&["c", "d"]), producer(2), T0).unwrap().base_offset, 2);

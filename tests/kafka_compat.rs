@@ -80,7 +80,7 @@ fn fetched_records_pack_into_refs_to_the_fetched_bytes() {
     let mut batch = RecordBatch::from_records(vec![with_headers, empty]);
     batch.base_offset = 5;
     let fetched = batch.encode();
-    let (packed, next) = PackedRecords::fetched(std::slice::from_ref(&fetched), 5, CrcCheck::Check).unwrap();
+    let (packed, next) = PackedRecords::fetched(std::slice::from_ref(&fetched), 5, CrcCheck::Check, &[]).unwrap();
     assert_eq!(next, 7);
     assert_eq!(packed.arena, fetched, "the arena is the fetched bytes, not a copy of each field");
     assert_eq!(packed.numbers, [5, 7, 6, 8]);
@@ -92,7 +92,7 @@ fn fetched_records_pack_into_refs_to_the_fetched_bytes() {
     assert_eq!((field(&r[9..]), field(&r[11..])), (Some(&b"n"[..]), None));
     assert_eq!((field(&r[13..]), field(&r[15..]), r[17]), (None, None, 0));
     // A position inside the batch skips the records before it.
-    let (later, _) = PackedRecords::fetched(&[fetched], 6, CrcCheck::Check).unwrap();
+    let (later, _) = PackedRecords::fetched(&[fetched], 6, CrcCheck::Check, &[]).unwrap();
     assert_eq!(later.numbers, [6, 8]);
 }
 

@@ -579,7 +579,7 @@ fn a_large_send_is_limited_as_one_batch_and_an_idempotent_one_stays_one_batch() 
         .append_records_as_leader(&EncodedRecords::from_records(&big()), None, 0, &TopicConfig::default(), T0)
         .unwrap();
     assert_eq!(info.appended.len(), 2);
-    let producer = ProducerBatch { producer_id: 7, epoch: 0, base_sequence: 0, count: 40 };
+    let producer = ProducerBatch { producer_id: 7, epoch: 0, base_sequence: 0, count: 40, transactional: false };
     let info = log
         .append_records_as_leader(&EncodedRecords::from_records(&big()), Some(producer), 0, &TopicConfig::default(), T0)
         .unwrap();

@@ -90,17 +90,18 @@ impl Node {
         let mut position = from;
         loop {
             let fetched = self.cluster.fetch(topic, partition, position, 4096).unwrap();
+            let readable = fetched.readable_end();
             let batches = match fetched.in_storage {
                 None => fetched.batches,
                 Some(replica) => {
                     let loaded = self.store.load_batches(&replica, position, 4096);
-                    let served = self.cluster.serve_from_storage(&replica, loaded).unwrap();
+                    let served = self.cluster.serve_from_storage(&replica, loaded, readable).unwrap();
                     self.warnings.extend(served.corruption);
                     self.flush().unwrap();
                     served.batches
                 }
             };
-            let (records, next) = records_from(&batches, position).unwrap();
+            let (records, next) = records_from(&batches, position, &[]).unwrap();
             if records.is_empty() && next == position {
                 return out;
             }
@@ -425,7 +426,8 @@ fn idempotence_survives_a_reopen() {
     node.cluster.create_topic(&NewTopic::new("t", 1, 1), false).unwrap();
     let (pid, epoch) = node.cluster.init_producer_id();
     node.flush().unwrap();
-    let producer = |seq| Some(ProducerBatch { producer_id: pid, epoch, base_sequence: seq, count: 1 });
+    let producer =
+        |seq| Some(ProducerBatch { producer_id: pid, epoch, base_sequence: seq, count: 1, transactional: false });
     for (seq, v) in ["a", "b"].iter().enumerate() {
         node.cluster.produce_records("t", 0, vec![Record::new(v.to_string(), T0)], producer(seq as i32), T0).unwrap();
         node.flush().unwrap();

@@ -3,7 +3,7 @@
 
 use franz::core::cluster::{Cluster, NewTopic};
 use franz::core::log::{OffsetSpec, ProducerBatch};
-use franz::core::protocol::{FetchPartition, ProduceData, ProducePartition, Request, Response};
+use franz::core::protocol::{FetchPartition, Isolation, ProduceData, ProducePartition, Request, Response};
 use franz::core::record::{Record, RecordBatch};
 
 const T0: i64 = 1_700_000_000_000;
@@ -26,7 +26,14 @@ fn fetch_at_most(partitions: i32, max_bytes: usize) -> Request {
     let partitions = (0..partitions)
         .map(|p| FetchPartition { topic: "t".into(), partition: p, offset: 0, max_bytes: 1 << 20 })
         .collect();
-    Request::Fetch { partitions, min_bytes: 1, max_bytes, max_wait_ms: 0, rack: None }
+    Request::Fetch {
+        partitions,
+        min_bytes: 1,
+        max_bytes,
+        max_wait_ms: 0,
+        rack: None,
+        isolation: Isolation::ReadUncommitted,
+    }
 }
 
 /// A persistent cluster with one topic, its setup already written.
@@ -181,7 +188,7 @@ fn idempotent_produce_through_the_protocol() {
         panic!()
     };
     let send = |seq| {
-        let producer = Some(ProducerBatch { producer_id, epoch, base_sequence: seq, count: 1 });
+        let producer = Some(ProducerBatch { producer_id, epoch, base_sequence: seq, count: 1, transactional: false });
         let data = ProduceData::records(&records(&["a"]), producer);
         Request::Produce { acks: -1, partitions: vec![ProducePartition { topic: "t".into(), partition: 0, data }] }
     };

@@ -309,9 +309,9 @@ proptest! {
     fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300), position in any::<i64>()) {
         let _ = RecordBatch::decode(Bytes::from(bytes.clone()));
         let _ = decode_batches(&Bytes::from(bytes.clone()));
-        let _ = records_from(&[Bytes::from(bytes.clone())], position);
-        let _ = PackedRecords::fetched(&[Bytes::from(bytes.clone())], position, CrcCheck::Check);
-        let _ = PackedRecords::fetched(&[Bytes::from(bytes)], position, CrcCheck::Trust);
+        let _ = records_from(&[Bytes::from(bytes.clone())], position, &[]);
+        let _ = PackedRecords::fetched(&[Bytes::from(bytes.clone())], position, CrcCheck::Check, &[]);
+        let _ = PackedRecords::fetched(&[Bytes::from(bytes)], position, CrcCheck::Trust, &[]);
     }
 
     /// Offsets come from bytes (a batch's base offset is not even under its CRC): any of them, however close to
@@ -324,8 +324,8 @@ proptest! {
     ) {
         batch.base_offset = base_offset;
         let fetched = [batch.encode()];
-        let decoded = records_from(&fetched, position);
-        let packed = PackedRecords::fetched(&fetched, position, CrcCheck::Check);
+        let decoded = records_from(&fetched, position, &[]);
+        let packed = PackedRecords::fetched(&fetched, position, CrcCheck::Check, &[]);
         match (decoded, packed) {
             (Ok((records, next)), Ok((packed, packed_next))) => {
                 prop_assert_eq!(next, packed_next);
@@ -351,8 +351,8 @@ proptest! {
     #[test]
     fn trusting_crcs_reads_what_checking_reads(batch in arb_batch(), position in 0i64..20) {
         let fetched = [batch.encode()];
-        let checked = PackedRecords::fetched(&fetched, position, CrcCheck::Check).unwrap();
-        prop_assert_eq!(PackedRecords::fetched(&fetched, position, CrcCheck::Trust).unwrap(), checked);
+        let checked = PackedRecords::fetched(&fetched, position, CrcCheck::Check, &[]).unwrap();
+        prop_assert_eq!(PackedRecords::fetched(&fetched, position, CrcCheck::Trust, &[]).unwrap(), checked);
     }
 
     /// Without the CRC, corruption of the framing is still caught (never a panic, never a read past a record),
@@ -363,8 +363,8 @@ proptest! {
         let i = at.index(bytes.len());
         bytes[i] ^= xor;
         let fetched = [Bytes::from(bytes)];
-        let checked = PackedRecords::fetched(&fetched, 0, CrcCheck::Check);
-        let trusted = PackedRecords::fetched(&fetched, 0, CrcCheck::Trust);
+        let checked = PackedRecords::fetched(&fetched, 0, CrcCheck::Check, &[]);
+        let trusted = PackedRecords::fetched(&fetched, 0, CrcCheck::Trust, &[]);
         if (8..12).contains(&i) || i == 16 {
             prop_assert!(trusted.is_err(), "a changed batch length or magic byte (at {}) is caught", i);
         }

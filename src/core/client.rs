@@ -5,8 +5,13 @@ mod packed;
 
 use bytes::Bytes;
 
+use std::collections::BTreeSet;
+
 use crate::core::error::Result;
-use crate::core::record::{records_section, BatchHeader, Compression, Record, RecordCursor, RecordFields, HEADER_LEN};
+use crate::core::log::AbortedTxn;
+use crate::core::record::{
+    marker_of, records_section, BatchHeader, Compression, Marker, Record, RecordCursor, RecordFields, HEADER_LEN,
+};
 
 pub use accumulator::{Accumulator, Drained, PartitionBatch, Piece};
 pub use packed::{encode as encode_packed, pack as pack_messages, Message as PackedMessage, PackedRecords};
@@ -23,10 +28,11 @@ pub enum CrcCheck {
     Trust,
 }
 
-/// The records of a fetch response at or after `position`, in offset order, with the position to fetch next.
-pub fn records_from(batches: &[Bytes], position: i64) -> Result<(Vec<(i64, Record)>, i64)> {
+/// The records of a fetch response at or after `position`, in offset order, with the position to fetch next;
+/// those of `aborted` transactions (a `read_committed` fetch's) left out.
+pub fn records_from(batches: &[Bytes], position: i64, aborted: &[AbortedTxn]) -> Result<(Vec<(i64, Record)>, i64)> {
     let mut out = Vec::new();
-    let next = each_fetched(batches, position, CrcCheck::Check, |section, offset, fields| {
+    let next = each_fetched(batches, position, CrcCheck::Check, aborted, |section, offset, fields| {
         out.push((offset, fields.to_record(section.bytes)?));
         Ok(())
     })?;
@@ -48,14 +54,22 @@ pub struct Section<'a> {
 /// Records before `position` are there because a fetch returns whole batches; they are skipped, as Kafka's
 /// consumer does. Each of `batches` holds whole batches (a fetch never splits one), each checked here, its CRC
 /// as `crc` says.
+///
+/// Transaction markers (control batches) are never records. A `read_committed` fetch comes with the aborted
+/// transactions its range may hold: a producer's transactional batches are skipped from an aborted
+/// transaction's first offset to its abort marker, as Kafka's consumer skips them.
 pub fn each_fetched(
     batches: &[Bytes],
     position: i64,
     crc: CrcCheck,
+    aborted: &[AbortedTxn],
     mut each: impl FnMut(&Section, i64, RecordFields) -> Result<()>,
 ) -> Result<i64> {
     let mut next = position;
     let mut batch = 0;
+    let mut aborted: Vec<&AbortedTxn> = aborted.iter().collect();
+    aborted.sort_by_key(|a| std::cmp::Reverse(a.first_offset));
+    let mut aborting = BTreeSet::new();
     for (i, chunk) in batches.iter().enumerate() {
         let mut at = 0;
         while at < chunk.len() {
@@ -63,6 +77,23 @@ pub fn each_fetched(
                 CrcCheck::Check => BatchHeader::parse(&chunk[at..])?,
                 CrcCheck::Trust => BatchHeader::parse_without_crc(&chunk[at..])?,
             };
+            while let Some(a) = aborted.pop_if(|a| a.first_offset <= h.last_offset()) {
+                aborting.insert(a.producer_id);
+            }
+            let skipped = if h.attributes.is_control() {
+                let batch_bytes = chunk.slice(at..at + h.size());
+                if marker_of(&h, &batch_bytes)? == Some(Marker::Abort) {
+                    aborting.remove(&h.producer_id);
+                }
+                true
+            } else {
+                h.attributes.is_transactional() && aborting.contains(&h.producer_id)
+            };
+            if skipped {
+                next = next.max(h.last_offset().saturating_add(1));
+                at += h.size();
+                continue;
+            }
             let (bytes, in_chunk) = match h.attributes.compression()? {
                 Compression::None => (chunk.slice(at + HEADER_LEN..at + h.size()), Some((i, at + HEADER_LEN))),
                 _ => (records_section(&h, &chunk.slice(at..at + h.size()))?, None),
@@ -95,10 +126,10 @@ mod tests {
     fn records_from_skips_what_lies_before_the_position() {
         let mut b = RecordBatch::from_records(vec![Record::new("a", 1), Record::new("b", 1), Record::new("c", 1)]);
         b.base_offset = 10;
-        let (records, next) = records_from(&[b.encode()], 11).unwrap();
+        let (records, next) = records_from(&[b.encode()], 11, &[]).unwrap();
         assert_eq!(records.iter().map(|(o, _)| *o).collect::<Vec<_>>(), [11, 12]);
         assert_eq!(next, 13);
-        assert_eq!(records_from(&[], 5).unwrap(), (vec![], 5));
+        assert_eq!(records_from(&[], 5, &[]).unwrap(), (vec![], 5));
     }
 
     #[test]
@@ -106,11 +137,11 @@ mod tests {
         let mut bytes = RecordBatch::from_records(vec![Record::new("a", 1), Record::new("b", 2)]).encode().to_vec();
         bytes[17] ^= 0xff; // the CRC field itself: every other byte is as written
         let fetched = [Bytes::from(bytes)];
-        let err = PackedRecords::fetched(&fetched, 0, CrcCheck::Check).unwrap_err();
+        let err = PackedRecords::fetched(&fetched, 0, CrcCheck::Check, &[]).unwrap_err();
         assert_eq!(err.name(), "CORRUPT_MESSAGE");
-        let (trusted, next) = PackedRecords::fetched(&fetched, 0, CrcCheck::Trust).unwrap();
+        let (trusted, next) = PackedRecords::fetched(&fetched, 0, CrcCheck::Trust, &[]).unwrap();
         assert_eq!((trusted.len(), next), (2, 2));
-        assert_eq!(records_from(&fetched, 0).unwrap_err().name(), "CORRUPT_MESSAGE", "the CLI's reads check");
+        assert_eq!(records_from(&fetched, 0, &[]).unwrap_err().name(), "CORRUPT_MESSAGE", "the CLI's reads check");
     }
 
     #[test]
@@ -125,8 +156,8 @@ mod tests {
         let first = [batch(0, &["a", "b"], false), batch(2, &["c", "d"], true)].concat();
         let second = [batch(4, &["e"], true), batch(5, &["f", "g"], true), batch(7, &["h"], false)].concat();
         let chunks = [Bytes::from(first), Bytes::from(second)];
-        let (records, next) = records_from(&chunks, 1).unwrap();
-        let (packed, packed_next) = PackedRecords::fetched(&chunks, 1, CrcCheck::Check).unwrap();
+        let (records, next) = records_from(&chunks, 1, &[]).unwrap();
+        let (packed, packed_next) = PackedRecords::fetched(&chunks, 1, CrcCheck::Check, &[]).unwrap();
         assert_eq!((packed_next, packed.len()), (next, 7));
         for (i, (offset, r)) in records.iter().enumerate() {
             assert_eq!(packed.offset(i), *offset);

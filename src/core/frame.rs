@@ -9,10 +9,11 @@
 //! frame    = magic "frz\x01" | length u32 (of the frame, from its start) | id f64 | kind i8 | body
 //! kind 1   Produce request:  acks i16 | count i32 | (topic STRING | partition i32 | records BYTES)*
 //! kind 2   Produce response: count i32 | (topic | partition i32 | error | base i64 | appendTime i64 | logStart i64)*
-//! kind 3   Fetch request:    minBytes u64 | maxBytes u64 | maxWaitMs i32 | rack STRING
+//! kind 3   Fetch request:    minBytes u64 | maxBytes u64 | maxWaitMs i32 | rack STRING | isolation i8
 //!                            | count i32 | (topic | partition i32 | offset i64 | maxBytes u64)*
 //! kind 4   Fetch response:   count i32 | (topic | partition i32 | error | highWatermark i64 | logStart i64
-//!                            | replica i32 | records BYTES)*
+//!                            | replica i32 | lastStable i64 | aborted | records BYTES)*
+//! aborted  = count i32 (-1: null, for read_uncommitted) | (producerId i64 | firstOffset i64 | lastOffset i64)*
 //! kind 5   an error of the whole request: error
 //! error    = name STRING (null: none) | detail STRING (only after a name)
 //! ```
@@ -25,7 +26,10 @@ use bytes::Bytes;
 
 use crate::core::cluster::{FetchResult, ProduceResult};
 use crate::core::error::{Error, Result};
-use crate::core::protocol::{FetchPartition, PartitionResult, ProduceData, ProducePartition, Request, Response};
+use crate::core::log::AbortedTxn;
+use crate::core::protocol::{
+    FetchPartition, Isolation, PartitionResult, ProduceData, ProducePartition, Request, Response,
+};
 use crate::core::record::Reader;
 
 const MAGIC: [u8; 4] = *b"frz\x01";
@@ -167,12 +171,13 @@ pub fn request(id: f64, request: &Request) -> Option<Frame<'_>> {
             }
             f
         }
-        Request::Fetch { partitions, min_bytes, max_bytes, max_wait_ms, rack } => {
+        Request::Fetch { partitions, min_bytes, max_bytes, max_wait_ms, rack, isolation } => {
             let mut f = Frame::begin(id, FETCH_REQUEST);
             f.size(*min_bytes);
             f.size(*max_bytes);
             f.i32(i32::try_from(*max_wait_ms).unwrap_or(i32::MAX));
             f.string(rack.as_deref());
+            f.head.push(u8::from(*isolation == Isolation::ReadCommitted));
             f.count(partitions.len());
             for p in partitions {
                 f.string(Some(&p.topic));
@@ -205,6 +210,16 @@ pub fn response(id: f64, answer: &Result<Response>) -> Frame<'_> {
                 f.i64(v.high_watermark);
                 f.i64(v.log_start_offset);
                 f.i32(v.replica);
+                f.i64(v.last_stable_offset);
+                match &v.aborted {
+                    None => f.i32(-1),
+                    Some(aborted) => {
+                        f.count(aborted.len());
+                        for a in aborted {
+                            [a.producer_id, a.first_offset, a.last_offset].into_iter().for_each(|v| f.i64(v));
+                        }
+                    }
+                }
                 let batches: Vec<&[u8]> = v.batches.iter().map(|b| &b[..]).collect();
                 f.bytes(&[], &batches);
             });
@@ -340,6 +355,11 @@ pub fn read_request(frame: &Bytes) -> Result<(f64, Request)> {
         let max_wait_ms =
             u32::try_from(r.i32("maxWaitMs")?).map_err(|_| Error::CorruptMessage("maxWaitMs is negative".into()))?;
         let rack = string(r, "rack")?;
+        let isolation = match r.i8("isolation")? {
+            0 => Isolation::ReadUncommitted,
+            1 => Isolation::ReadCommitted,
+            other => return Err(Error::CorruptMessage(format!("isolation level {other} does not exist"))),
+        };
         let n = count(r, "partition count", 22)?;
         let mut partitions = Vec::with_capacity(n);
         for _ in 0..n {
@@ -347,7 +367,7 @@ pub fn read_request(frame: &Bytes) -> Result<(f64, Request)> {
             let (partition, offset) = (r.i32("partition")?, r.i64("offset")?);
             partitions.push(FetchPartition { topic, partition, offset, max_bytes: size(r, "maxBytes")? });
         }
-        Ok(Request::Fetch { partitions, min_bytes, max_bytes, max_wait_ms, rack })
+        Ok(Request::Fetch { partitions, min_bytes, max_bytes, max_wait_ms, rack, isolation })
     })
 }
 
@@ -366,7 +386,20 @@ pub fn read_response(frame: &Bytes) -> Result<(f64, Result<Response>)> {
             })?)),
             FETCH_RESPONSE => Ok(Response::Fetch(partitions(r, frame, |r, frame| {
                 let (high_watermark, log_start_offset) = (r.i64("highWatermark")?, r.i64("logStartOffset")?);
-                let replica = r.i32("replica")?;
+                let (replica, last_stable_offset) = (r.i32("replica")?, r.i64("lastStableOffset")?);
+                let aborted = match r.i32("aborted count")? {
+                    -1 => None,
+                    n => {
+                        let n = usize::try_from(n).ok().filter(|n| n.saturating_mul(24) <= r.remaining());
+                        let n =
+                            n.ok_or_else(|| Error::CorruptMessage("aborted count does not fit in the frame".into()))?;
+                        let each = |r: &mut Reader| -> Result<AbortedTxn> {
+                            let (producer_id, first_offset) = (r.i64("producerId")?, r.i64("firstOffset")?);
+                            Ok(AbortedTxn { producer_id, first_offset, last_offset: r.i64("lastOffset")? })
+                        };
+                        Some((0..n).map(|_| each(r)).collect::<Result<Vec<_>>>()?)
+                    }
+                };
                 let records = bytes(r, frame, "records")?;
                 Ok(FetchResult {
                     high_watermark,
@@ -374,6 +407,8 @@ pub fn read_response(frame: &Bytes) -> Result<(f64, Result<Response>)> {
                     batches: if records.is_empty() { Vec::new() } else { vec![records] },
                     in_storage: None,
                     replica,
+                    last_stable_offset,
+                    aborted,
                 })
             })?)),
             _ => Err(error_of(r)?.ok_or_else(|| Error::CorruptMessage("an error frame without an error".into()))?),
@@ -415,12 +450,14 @@ mod tests {
             .prop_map(|(topic, partition, offset, max_bytes)| FetchPartition { topic, partition, offset, max_bytes });
         (proptest::collection::vec(partition, 0..4), any::<usize>(), any::<usize>(), 0..=i32::MAX as u32).prop_flat_map(
             |(partitions, min_bytes, max_bytes, max_wait_ms)| {
-                proptest::option::of("[a-z-]{0,12}").prop_map(move |rack| Request::Fetch {
+                let isolation = prop_oneof![Just(Isolation::ReadUncommitted), Just(Isolation::ReadCommitted)];
+                (proptest::option::of("[a-z-]{0,12}"), isolation).prop_map(move |(rack, isolation)| Request::Fetch {
                     partitions: partitions.clone(),
                     min_bytes,
                     max_bytes,
                     max_wait_ms,
                     rack,
+                    isolation,
                 })
             },
         )
@@ -445,15 +482,24 @@ mod tests {
             log_start_offset: s,
             pending: None,
         });
-        let fetched = (any::<i64>(), any::<i64>(), any::<i32>(), proptest::collection::vec(".{0,40}", 0..3)).prop_map(
-            |(high_watermark, log_start_offset, replica, values)| FetchResult {
-                high_watermark,
-                log_start_offset,
-                batches: if values.is_empty() { Vec::new() } else { vec![batch(&values)] },
-                in_storage: None,
-                replica,
-            },
-        );
+        let aborted = (any::<i64>(), any::<i64>(), any::<i64>())
+            .prop_map(|(producer_id, first_offset, last_offset)| AbortedTxn { producer_id, first_offset, last_offset });
+        let fetched = (
+            (any::<i64>(), any::<i64>(), any::<i32>(), any::<i64>()),
+            proptest::option::of(proptest::collection::vec(aborted, 0..3)),
+            proptest::collection::vec(".{0,40}", 0..3),
+        )
+            .prop_map(|((high_watermark, log_start_offset, replica, last_stable_offset), aborted, values)| {
+                FetchResult {
+                    high_watermark,
+                    log_start_offset,
+                    batches: if values.is_empty() { Vec::new() } else { vec![batch(&values)] },
+                    in_storage: None,
+                    replica,
+                    last_stable_offset,
+                    aborted,
+                }
+            });
         prop_oneof![
             proptest::collection::vec(arb_result(produced), 0..4).prop_map(|p| Ok(Response::Produce(p))),
             proptest::collection::vec(arb_result(fetched), 0..4).prop_map(|p| Ok(Response::Fetch(p))),
@@ -508,7 +554,8 @@ mod tests {
     #[test]
     fn a_producer_s_records_are_sealed_into_the_batch_it_would_send() {
         let records = vec![Record::keyed("k", "v", 5), Record::new("w", 6)];
-        let producer = Some(ProducerBatch { producer_id: 3, epoch: 1, base_sequence: 8, count: 2 });
+        let producer =
+            Some(ProducerBatch { producer_id: 3, epoch: 1, base_sequence: 8, count: 2, transactional: false });
         let data = ProduceData::records(&records, producer);
         let sent =
             Request::Produce { acks: -1, partitions: vec![ProducePartition { topic: "t".into(), partition: 2, data }] };
@@ -526,7 +573,14 @@ mod tests {
     fn only_produce_and_fetch_are_framed_and_a_request_frame_is_no_response() {
         assert!(request(1.0, &Request::Metadata { topics: None }).is_none());
         let partitions = vec![FetchPartition { topic: "t".into(), partition: 0, offset: 5, max_bytes: 100 }];
-        let fetch = Request::Fetch { partitions, min_bytes: 1, max_bytes: 1000, max_wait_ms: 50, rack: None };
+        let fetch = Request::Fetch {
+            partitions,
+            min_bytes: 1,
+            max_bytes: 1000,
+            max_wait_ms: 50,
+            rack: None,
+            isolation: Isolation::ReadCommitted,
+        };
         let frame = laid_out(request(1.0, &fetch).unwrap());
         assert_eq!(read_response(&frame).unwrap_err().name(), "INVALID_REQUEST");
         let answer = laid_out(response(2.0, &Ok(Response::Fetch(vec![]))));

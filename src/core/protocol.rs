@@ -100,6 +100,17 @@ pub struct DeletedRecords {
     pub low_watermark: i64,
 }
 
+/// Kafka's isolation level: what of a partition a consumer reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Isolation {
+    /// Everything below the high watermark, open and aborted transactions' records too (Java's default).
+    #[default]
+    ReadUncommitted,
+    /// Only what is stable (below the last stable offset), without aborted transactions' records (KafkaJS's
+    /// default).
+    ReadCommitted,
+}
+
 /// One partition's part of a Fetch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FetchPartition {
@@ -149,6 +160,7 @@ pub enum Request {
         max_wait_ms: u32,
         /// The consumer's rack (`client.rack`): an in-sync replica there serves it (KIP-392).
         rack: Option<String>,
+        isolation: Isolation,
     },
     ListOffsets {
         topic: String,
@@ -446,11 +458,11 @@ impl Cluster {
                         .collect(),
                 )
             }
-            Request::Fetch { partitions, rack, max_bytes, .. } => {
+            Request::Fetch { partitions, rack, max_bytes, isolation, .. } => {
                 let mut answers: Vec<_> = partitions
                     .into_iter()
                     .map(|p| {
-                        let result = self.fetch_in_rack(&p.topic, p.partition, p.offset, p.max_bytes, rack.as_deref());
+                        let result = self.fetch_isolated(&p, rack.as_deref(), isolation);
                         PartitionResult { topic: p.topic, partition: p.partition, result }
                     })
                     .collect();

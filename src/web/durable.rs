@@ -13,7 +13,9 @@ use super::kafka::Inner;
 use crate::core::cluster::{Cluster, FetchResult, TAB_TIMING};
 use crate::core::error::Error;
 use crate::core::log::{first_at_or_after, OffsetAndTimestamp, OffsetSpec};
-use crate::core::protocol::{cap_fetch_bytes, DeletedRecords, FetchPartition, PartitionResult, Request, Response};
+use crate::core::protocol::{
+    cap_fetch_bytes, DeletedRecords, FetchPartition, Isolation, PartitionResult, Request, Response,
+};
 use crate::core::record::BatchHeader;
 use crate::core::storage::StorageFailure;
 
@@ -303,6 +305,7 @@ impl Inner {
         partitions: Vec<FetchPartition>,
         max_bytes: usize,
         rack: Option<String>,
+        isolation: Isolation,
     ) -> Result<Vec<PartitionResult<FetchResult>>, Error> {
         // Capped once storage has filled in its batches (below), not before.
         let request = Request::Fetch {
@@ -311,6 +314,7 @@ impl Inner {
             max_bytes: usize::MAX,
             max_wait_ms: 0,
             rack,
+            isolation,
         };
         let Response::Fetch(mut answers) = self.serve(request)? else {
             return Err(Error::UnknownServerError("a fetch was answered with something else".into()));
@@ -334,7 +338,7 @@ impl Inner {
     ) -> Result<(), Error> {
         let (Some(replica), Some(storage)) = (fetched.in_storage.take(), &self.storage) else { return Ok(()) };
         let loaded = storage.load_batches(&replica, asked.offset, asked.max_bytes).await?;
-        let served = self.cluster.borrow_mut().serve_from_storage(&replica, loaded)?;
+        let served = self.cluster.borrow_mut().serve_from_storage(&replica, loaded, fetched.readable_end())?;
         if let Some(corruption) = served.corruption {
             self.warn(&corruption);
             // The truncation is journaled; write it, so the repair survives a reload.

@@ -33,9 +33,9 @@ use wasm_bindgen::JsValue;
 use super::js::{self, object};
 use crate::core::cluster::NewTopic;
 use crate::core::error::Error;
-use crate::core::log::OffsetSpec;
+use crate::core::log::{AbortedTxn, OffsetSpec};
 use crate::core::protocol::{
-    FetchPartition, PartitionResult, ProduceData, ProducePartition, Request, Response, TopicOutcome,
+    FetchPartition, Isolation, PartitionResult, ProduceData, ProducePartition, Request, Response, TopicOutcome,
 };
 
 fn invalid(what: String) -> Error {
@@ -103,6 +103,13 @@ pub fn request(e: &JsValue) -> Result<Request, Error> {
                 max_bytes: field(js::opt_int(e, "maxBytes", "maxBytes"))?.unwrap_or(usize::MAX),
                 max_wait_ms: field(js::opt_int(e, "maxWaitMs", "maxWaitMs"))?.unwrap_or(0),
                 rack: field(js::opt_string(e, "rack", "rack"))?,
+                isolation: match field(js::opt_int::<i8>(e, "isolationLevel", "isolationLevel"))? {
+                    None | Some(0) => Isolation::ReadUncommitted,
+                    Some(1) => Isolation::ReadCommitted,
+                    Some(other) => {
+                        return Err(Error::InvalidRequest(format!("isolationLevel must be 0 or 1, not {other}")))
+                    }
+                },
             }
         }
         "ListOffsets" => Request::ListOffsets {
@@ -293,6 +300,15 @@ pub fn response(id: f64, r: &Response) -> (Object, Array) {
                     js::set(o, "highWatermark", v.high_watermark as f64);
                     js::set(o, "logStartOffset", v.log_start_offset as f64);
                     js::set(o, "replica", v.replica);
+                    js::set(o, "lastStableOffset", v.last_stable_offset as f64);
+                    if let Some(aborted) = &v.aborted {
+                        let each = |a: &AbortedTxn| {
+                            let fields =
+                                [a.producer_id, a.first_offset, a.last_offset].map(|v| JsValue::from(v as f64));
+                            JsValue::from(js::array(fields))
+                        };
+                        js::set(o, "abortedTransactions", js::array(aborted.iter().map(each)));
+                    }
                     let batches: Vec<&[u8]> = v.batches.iter().map(|b| &b[..]).collect();
                     js::set(o, "records", super::transfer::outgoing(&batches, &transfer));
                 })

@@ -10,8 +10,8 @@ use super::js::{self, object};
 use crate::core::cluster::{BrokerInfo, CommittedOffset, FetchResult, PartitionMetadata, ProduceResult, TopicMetadata};
 use crate::core::error::Error;
 use crate::core::groups::GroupState;
-use crate::core::log::{OffsetAndTimestamp, OffsetSpec};
-use crate::core::protocol::{DeletedRecords, PartitionResult, ProduceData, Request, Response, TopicOutcome};
+use crate::core::log::{AbortedTxn, OffsetAndTimestamp, OffsetSpec};
+use crate::core::protocol::{DeletedRecords, Isolation, PartitionResult, ProduceData, Request, Response, TopicOutcome};
 use crate::core::topic::{ConfigEntry, TopicConfig, CONFIG_NAMES};
 
 fn strings(list: &[String]) -> JsValue {
@@ -62,7 +62,7 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
                 ),
             ],
         ),
-        Request::Fetch { partitions, min_bytes, max_bytes, max_wait_ms, rack } => (
+        Request::Fetch { partitions, min_bytes, max_bytes, max_wait_ms, rack, isolation } => (
             "Fetch",
             vec![
                 (
@@ -81,6 +81,7 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
                 ("maxBytes", (*max_bytes as f64).into()),
                 ("maxWaitMs", (*max_wait_ms).into()),
                 ("rack", rack.as_deref().map_or(JsValue::UNDEFINED, JsValue::from)),
+                ("isolationLevel", u8::from(*isolation == Isolation::ReadCommitted).into()),
             ],
         ),
         Request::ListOffsets { topic, partition, spec } => (
@@ -266,6 +267,19 @@ fn outcomes(body: &JsValue) -> Result<Vec<TopicOutcome>, Error> {
         .collect()
 }
 
+/// A Fetch answer's `abortedTransactions` (`[producerId, firstOffset, lastOffset]` each); absent for
+/// read_uncommitted.
+fn aborted_txns(v: &JsValue) -> Result<Option<Vec<AbortedTxn>>, Error> {
+    if js::is_missing(v) {
+        return Ok(None);
+    }
+    let each = |a: &JsValue| {
+        let at = |i: u32| num(&Array::from(a).get(i), "abortedTransactions");
+        Ok(AbortedTxn { producer_id: at(0)?, first_offset: at(1)?, last_offset: at(2)? })
+    };
+    list(v).iter().map(each).collect::<Result<_, Error>>().map(Some)
+}
+
 fn bytes_of(v: &JsValue) -> Bytes {
     super::transfer::incoming(v).unwrap_or_default()
 }
@@ -297,6 +311,8 @@ pub fn response(e: &JsValue) -> Result<(Option<f64>, Result<Response, Error>), E
                 batches: if records.is_empty() { Vec::new() } else { vec![records] },
                 in_storage: None,
                 replica: num(&js::get(p, "replica"), "replica")? as i32,
+                last_stable_offset: num(&js::get(p, "lastStableOffset"), "lastStableOffset")?,
+                aborted: aborted_txns(&js::get(p, "abortedTransactions"))?,
             })
         })?),
         "ListOffsets" => Response::ListOffsets(if js::is_missing(&body) {
@@ -449,6 +465,7 @@ mod tests {
                 max_bytes: 10 << 20,
                 max_wait_ms: 500,
                 rack: Some("zone-a".into()),
+                isolation: Isolation::ReadCommitted,
             },
             Request::ListOffsets { topic: "t".into(), partition: 0, spec: OffsetSpec::Earliest },
             Request::ListOffsets { topic: "t".into(), partition: 0, spec: OffsetSpec::Timestamp(1_700_000_000_000) },
@@ -506,7 +523,8 @@ mod tests {
     #[wasm_bindgen_test]
     fn produced_records_arrive_as_the_batch_a_producer_builds() {
         let records = vec![Record::keyed("k", "v", 5)];
-        let producer = Some(ProducerBatch { producer_id: 3, epoch: 1, base_sequence: 8, count: 1 });
+        let producer =
+            Some(ProducerBatch { producer_id: 3, epoch: 1, base_sequence: 8, count: 1, transactional: false });
         let data = ProduceData::records(&records, producer);
         let sent =
             Request::Produce { acks: -1, partitions: vec![ProducePartition { topic: "t".into(), partition: 0, data }] };
@@ -547,6 +565,8 @@ mod tests {
                     replica: 2,
                     batches: vec![batch],
                     in_storage: None,
+                    last_stable_offset: 1,
+                    aborted: Some(vec![AbortedTxn { producer_id: 4, first_offset: 0, last_offset: 1 }]),
                 }),
             }]),
             Response::ListOffsets(Some(OffsetAndTimestamp { offset: 3, timestamp: -1 })),

@@ -69,10 +69,10 @@ impl Inner {
     /// [`Inner::call`] for a client that may go away: its long poll ends as soon as `wanted()` is false.
     async fn call_while(self: &Rc<Self>, request: Request, wanted: &dyn Fn() -> bool) -> Result<Response, Error> {
         grow_memory_ahead();
-        if let Request::Fetch { partitions, min_bytes, max_bytes, max_wait_ms, rack } = request {
+        if let Request::Fetch { partitions, min_bytes, max_bytes, max_wait_ms, rack, isolation } = request {
             let deadline = self.now_ms() + i64::from(max_wait_ms);
             loop {
-                let answers = self.fetch_batches(partitions.clone(), max_bytes, rack.clone()).await?;
+                let answers = self.fetch_batches(partitions.clone(), max_bytes, rack.clone(), isolation).await?;
                 let bytes: usize = answers
                     .iter()
                     .filter_map(|a| a.result.as_ref().ok())
@@ -344,7 +344,7 @@ mod tests {
     use super::super::kafka::{open_config, open_local};
     use super::super::signal::yield_now;
     use crate::core::cluster::NewTopic;
-    use crate::core::protocol::{FetchPartition, ProduceData, ProducePartition, Request, Response};
+    use crate::core::protocol::{FetchPartition, Isolation, ProduceData, ProducePartition, Request, Response};
     use crate::core::record::Record;
 
     wasm_bindgen_test_configure!(run_in_browser);
@@ -376,8 +376,14 @@ mod tests {
         let (cluster, order) = (inner.clone(), answered.clone());
         wasm_bindgen_futures::spawn_local(async move {
             let partitions = vec![FetchPartition { topic: "t".into(), partition: 0, offset: 0, max_bytes: 1 << 20 }];
-            let fetch =
-                Request::Fetch { partitions, min_bytes: 1, max_bytes: usize::MAX, max_wait_ms: 5000, rack: None };
+            let fetch = Request::Fetch {
+                partitions,
+                min_bytes: 1,
+                max_bytes: usize::MAX,
+                max_wait_ms: 5000,
+                rack: None,
+                isolation: Isolation::ReadUncommitted,
+            };
             let Ok(Response::Fetch(answers)) = cluster.call(fetch).await else { panic!("not a fetch answer") };
             let bytes: usize =
                 answers.iter().flat_map(|a| a.result.iter()).flat_map(|f| &f.batches).map(|b| b.len()).sum();

@@ -64,7 +64,7 @@ pub fn record_batch(
 pub fn read_record_batches(bytes: &[u8]) -> Result<JsValue, JsValue> {
     let fetched = [bytes::Bytes::copy_from_slice(bytes)];
     let (packed, _) =
-        crate::core::client::PackedRecords::fetched(&fetched, i64::MIN, crate::core::client::CrcCheck::Check)
+        crate::core::client::PackedRecords::fetched(&fetched, i64::MIN, crate::core::client::CrcCheck::Check, &[])
             .map_err(|e| error::to_js(&e))?;
     Ok(pack::records(&packed).into())
 }

@@ -122,7 +122,7 @@ mod tests {
                 batch.encode()
             })
             .collect();
-        let (packed, _) = PackedRecords::fetched(&[Bytes::from(fetched)], i64::MIN, CrcCheck::Check).unwrap();
+        let (packed, _) = PackedRecords::fetched(&[Bytes::from(fetched)], i64::MIN, CrcCheck::Check, &[]).unwrap();
         super::records(&packed)
             .iter()
             .map(|m| {

@@ -488,7 +488,7 @@ impl State {
         let next = state.next_sequence.entry((topic.to_owned(), partition)).or_insert(0);
         let base_sequence = *next;
         *next = ((i64::from(base_sequence) + count as i64) % (i64::from(i32::MAX) + 1)) as i32;
-        Some(ProducerBatch { producer_id, epoch, base_sequence, count: count as i32 })
+        Some(ProducerBatch { producer_id, epoch, base_sequence, count: count as i32, transactional: false })
     }
 
     /// Sends one request and finishes it in turn: a failure to reach the broker is retried once every earlier

@@ -13,7 +13,7 @@ use crate::core::groups::link::{self, GroupLink};
 use crate::core::groups::{Action, GroupMember, Reply as GroupReply, TopicPartition};
 use crate::core::log::OffsetSpec;
 use crate::core::partitioner::partition_for_key;
-use crate::core::protocol::{FetchPartition, ProduceData, ProducePartition, Request, Response};
+use crate::core::protocol::{FetchPartition, Isolation, ProduceData, ProducePartition, Request, Response};
 use crate::core::record::{Compression, Record};
 
 /// Bytes one poll reads per partition.
@@ -85,6 +85,8 @@ pub struct ConsumeSession {
     pub(super) timestamp: bool,
     /// The next offset to read, per partition.
     pub(super) positions: BTreeMap<u32, i64>,
+    /// `--isolation-level`: whether open and aborted transactions' records are read.
+    pub(super) isolation: Isolation,
 }
 
 fn unexpected() -> Error {
@@ -110,7 +112,14 @@ impl ConsumeSession {
                 max_bytes: POLL_BYTES,
             })
             .collect();
-        let request = Request::Fetch { partitions, min_bytes: 1, max_bytes: usize::MAX, max_wait_ms: 0, rack: None };
+        let request = Request::Fetch {
+            partitions,
+            min_bytes: 1,
+            max_bytes: usize::MAX,
+            max_wait_ms: 0,
+            rack: None,
+            isolation: self.isolation,
+        };
         let what = format!("failed to consume from topic {:?}", self.topic);
         let answers = match clusters.call(&self.cluster, request) {
             Ok(Response::Fetch(a)) => a,
@@ -135,8 +144,8 @@ impl ConsumeSession {
                 Err(e) if e.retriable() => continue, // a leader is moving; the next poll asks again
                 Err(e) => return Err(CliError::kafka(&e, &what, None)),
             };
-            let (records, next) =
-                records_from(&fetched.batches, position).map_err(|e| CliError::kafka(&e, &what, None))?;
+            let (records, next) = records_from(&fetched.batches, position, fetched.aborted_txns())
+                .map_err(|e| CliError::kafka(&e, &what, None))?;
             lines.extend(records.iter().map(|(_, record)| self.format(record)));
             if next > position {
                 self.positions.insert(p, next);

@@ -14,7 +14,7 @@ use crate::core::cluster::{lag, BrokerInfo, NewTopic, TopicMetadata};
 use crate::core::error::Error;
 use crate::core::groups::{Assignor, GroupMember, MemberConfig};
 use crate::core::log::OffsetSpec;
-use crate::core::protocol::{Fault, Reassignment, Request, Response};
+use crate::core::protocol::{Fault, Isolation, Reassignment, Request, Response};
 use crate::core::record::Compression;
 use crate::core::topic::{lint, TopicName};
 
@@ -461,6 +461,7 @@ fn consume(p: &Parsed, cluster: &str, clusters: &mut dyn Clusters) -> Result<Rep
         delimiter: p.flag("delimiter").unwrap_or("\t").to_owned(),
         timestamp: p.has("timestamp"),
         positions,
+        isolation: Isolation::ReadUncommitted,
     };
     Ok(Reply {
         output: "Starting Kafka Consumer. Use Ctrl-C to exit.\n".into(),

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use super::{Cli, Clusters};
 use crate::core::client::records_from;
 use crate::core::cluster::lag;
-use crate::core::protocol::{FetchPartition, Request, Response};
+use crate::core::protocol::{FetchPartition, Isolation, Request, Response};
 
 /// How many of each partition's newest records a view shows.
 const LAST_RECORDS: i64 = 3;
@@ -56,11 +56,12 @@ impl Cli {
                     max_bytes: usize::MAX,
                     max_wait_ms: 0,
                     rack: None,
+                    isolation: Isolation::ReadUncommitted,
                 };
                 let mut last = Vec::new();
                 if let Ok(Response::Fetch(answers)) = clusters.call(id, fetch) {
                     for f in answers.into_iter().filter_map(|a| a.result.ok()) {
-                        let (records, _) = records_from(&f.batches, from).unwrap_or_default();
+                        let (records, _) = records_from(&f.batches, from, f.aborted_txns()).unwrap_or_default();
                         for (offset, r) in records {
                             last.push(json!({ "offset": offset, "key": text(&r.key), "value": text(&r.value) }));
                         }

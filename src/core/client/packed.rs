@@ -14,6 +14,7 @@ use bytes::Bytes;
 
 use super::{each_fetched, CrcCheck};
 use crate::core::error::Error;
+use crate::core::log::AbortedTxn;
 use crate::core::record::EncodedRecords;
 
 struct Cursor<'a> {
@@ -286,8 +287,13 @@ pub struct PackedRecords {
 
 impl PackedRecords {
     /// The records of a fetch response at or after `position` (as `records_from` reads them, CRCs as `crc`
-    /// says), and the position to fetch next.
-    pub fn fetched(batches: &[Bytes], position: i64, crc: CrcCheck) -> Result<(PackedRecords, i64), Error> {
+    /// says, without those of `aborted` transactions), and the position to fetch next.
+    pub fn fetched(
+        batches: &[Bytes],
+        position: i64,
+        crc: CrcCheck,
+        aborted: &[AbortedTxn],
+    ) -> Result<(PackedRecords, i64), Error> {
         // One chunk (what a fetch of one partition gives) is the arena as it is; several are laid end to end.
         let arena = match batches {
             [one] => one.clone(),
@@ -302,7 +308,7 @@ impl PackedRecords {
         // Decompressed sections lie in no chunk: they go after the chunks in the arena, each once.
         let mut decompressed: Vec<u8> = Vec::new();
         let mut last_apart: Option<(usize, usize)> = None; // (batch, where its section starts in the arena)
-        let next = each_fetched(batches, position, crc, |section, offset, fields| {
+        let next = each_fetched(batches, position, crc, aborted, |section, offset, fields| {
             let base = match section.in_chunk {
                 Some((chunk, at)) => chunk_starts[chunk] + at,
                 None => match last_apart {

@@ -12,8 +12,10 @@ use bytes::Bytes;
 use super::metadata::BrokerId;
 use super::state::{visible_high_watermark, Cluster};
 use crate::core::error::{Error, Result};
-use crate::core::log::{AppendInfo, Cleanup, OffsetAndTimestamp, OffsetSpec, PartitionLog, ProducerBatch, StoredBatch};
-use crate::core::protocol::{DeletedRecords, ProduceData};
+use crate::core::log::{
+    AbortedTxn, AppendInfo, Cleanup, OffsetAndTimestamp, OffsetSpec, PartitionLog, ProducerBatch, StoredBatch,
+};
+use crate::core::protocol::{DeletedRecords, FetchPartition, Isolation, ProduceData};
 use crate::core::record::Record;
 use crate::core::replication::{preferred_read_replica, PartitionId, ProduceOutcome};
 use crate::core::storage::ReplicaKey;
@@ -50,6 +52,27 @@ pub struct FetchResult {
     pub in_storage: Option<ReplicaKey>,
     /// The broker that served it: the leader, or an in-sync follower in the consumer's rack (KIP-392).
     pub replica: BrokerId,
+    /// Kafka's last stable offset: where a `read_committed` consumer's lag is counted to.
+    pub last_stable_offset: i64,
+    /// For a `read_committed` fetch, the aborted transactions the batches may hold, for the consumer to skip;
+    /// `None` for `read_uncommitted`, as Kafka answers.
+    pub aborted: Option<Vec<AbortedTxn>>,
+}
+
+impl FetchResult {
+    /// The aborted transactions whose records a reader of these batches leaves out.
+    pub fn aborted_txns(&self) -> &[AbortedTxn] {
+        self.aborted.as_deref().unwrap_or_default()
+    }
+
+    /// Where what the fetch may read ends: the high watermark, or the last stable offset for `read_committed`.
+    pub fn readable_end(&self) -> i64 {
+        if self.aborted.is_some() {
+            self.last_stable_offset
+        } else {
+            self.high_watermark
+        }
+    }
 }
 
 /// Batches read back from storage, checked.
@@ -281,6 +304,15 @@ impl Cluster {
         self.fetch_in_rack(topic, partition, offset, max_bytes, None)
     }
 
+    /// Fetch for one partition of a Fetch request, at its isolation level: a `read_committed` consumer reads
+    /// below the last stable offset, and is told the aborted transactions there.
+    pub fn fetch_isolated(&self, p: &FetchPartition, rack: Option<&str>, isolation: Isolation) -> Result<FetchResult> {
+        match isolation {
+            Isolation::ReadUncommitted => self.fetch_in_rack(&p.topic, p.partition, p.offset, p.max_bytes, rack),
+            Isolation::ReadCommitted => self.fetch_from(&p.topic, p.partition, p.offset, p.max_bytes, rack, true),
+        }
+    }
+
     /// Fetch for a consumer in `rack` (KIP-392): from an in-sync replica in that rack when there is one, and only
     /// up to the high watermark that replica knows; from the leader otherwise.
     pub fn fetch_in_rack(
@@ -291,6 +323,18 @@ impl Cluster {
         max_bytes: usize,
         rack: Option<&str>,
     ) -> Result<FetchResult> {
+        self.fetch_from(topic, partition, offset, max_bytes, rack, false)
+    }
+
+    fn fetch_from(
+        &self,
+        topic: &str,
+        partition: i32,
+        offset: i64,
+        max_bytes: usize,
+        rack: Option<&str>,
+        committed: bool,
+    ) -> Result<FetchResult> {
         let (leader, leader_log) = self.leader_log(topic, partition)?;
         let racks = self.brokers.values().filter_map(|b| Some((b.id, b.rack.clone()?))).collect();
         let (broker, log) = preferred_read_replica(self.partition(topic, partition)?, &racks, rack)
@@ -300,17 +344,21 @@ impl Cluster {
             .filter(|(_, log)| offset <= log.log_end_offset())
             .unwrap_or((leader, leader_log));
         let hw = visible_high_watermark(log);
+        let stable = log.last_stable_offset().min(hw);
+        let upper = if committed { stable } else { hw };
         let mut result = FetchResult {
             high_watermark: hw,
             log_start_offset: log.log_start_offset(),
             batches: Vec::new(),
             in_storage: None,
             replica: broker,
+            last_stable_offset: stable,
+            aborted: committed.then(|| log.aborted_between(offset, upper)),
         };
         if offset >= log.log_start_offset() && offset <= log.log_end_offset() && !log.in_memory(offset) {
             result.in_storage = Some(ReplicaKey::new(broker, topic, partition as u32));
         } else {
-            result.batches = log.read(offset, max_bytes, hw)?;
+            result.batches = log.read(offset, max_bytes, upper)?;
         }
         Ok(result)
     }
@@ -366,13 +414,19 @@ impl Cluster {
     }
 
     /// Checks batches a fetch had to load from storage (`(stored base offset, bytes)`, in order) and returns
-    /// those a consumer may see. The first batch that fails its CRC, or is not stored under its own base offset,
+    /// those a consumer may see: below the high watermark and `upper` (the fetch's [`FetchResult::readable_end`]).
+    /// The first batch that fails its CRC, or is not stored under its own base offset,
     /// ends the replica there: the log is truncated before it and the deletion journaled, so nothing after a
     /// corruption is ever served as valid.
-    pub fn serve_from_storage(&mut self, replica: &ReplicaKey, loaded: Vec<(i64, Bytes)>) -> Result<Served> {
+    pub fn serve_from_storage(
+        &mut self,
+        replica: &ReplicaKey,
+        loaded: Vec<(i64, Bytes)>,
+        upper: i64,
+    ) -> Result<Served> {
         let (topic, partition) = (replica.topic.as_str(), replica.partition);
         self.partition(topic, partition as i32)?;
-        let hw = self.replica_log(topic, partition, replica.broker).map_or(0, visible_high_watermark);
+        let hw = self.replica_log(topic, partition, replica.broker).map_or(0, visible_high_watermark).min(upper);
         let mut served = Served { batches: Vec::new(), corruption: None };
         for (base, bytes) in loaded {
             match StoredBatch::from_bytes(bytes) {

@@ -10,9 +10,9 @@
 //! Metadata records (JSON, small):
 //! - `cluster`: brokers and defaults;
 //! - `topic/<name>`: config overrides and each partition's replicas, leader, epoch and ISR;
-//! - `replica/<topic>/<partition>/<broker>`: log start offset, size, producer state, epochs, high watermark and
-//!   the log end it counts (its recovery point): written every `RECORD_EVERY_BYTES` appended, when the log is cut,
-//!   and at close; a reopening replays what was appended after it;
+//! - `replica/<topic>/<partition>/<broker>`: log start offset, size, producer state, epochs, aborted transactions,
+//!   high watermark and the log end it counts (its recovery point): written every `RECORD_EVERY_BYTES` appended,
+//!   when the log is cut, and at close; a reopening replays what was appended after it;
 //! - `offset/<topic>/<partition>/<group>`: a committed offset (group last: group ids may contain '/').
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -24,7 +24,7 @@ use super::metadata::{BrokerId, BrokerInfo};
 use super::offsets::CommittedOffset;
 use super::state::{Cluster, Topic};
 use crate::core::error::{Error, Result};
-use crate::core::log::{LeaderEpochs, PartitionLog, ProducerStates, StoredBatch};
+use crate::core::log::{AbortedTxn, LeaderEpochs, PartitionLog, ProducerStates, StoredBatch};
 use crate::core::replication::{PartitionId, PartitionState, StorageEvent};
 use crate::core::storage::{ReplicaKey, StorageOp};
 use crate::core::topic::{TopicConfig, TopicName};
@@ -81,6 +81,9 @@ struct ReplicaRecord {
     /// diverges from a new leader.
     #[serde(default)]
     epochs: LeaderEpochs,
+    /// The aborted transactions (Kafka's transaction index), for `read_committed` fetches.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    aborted: Vec<AbortedTxn>,
     /// The high watermark this replica knew when the record was written (Kafka's replication-offset-checkpoint):
     /// a reopened replica shows no more than this until its leader says otherwise.
     #[serde(default)]
@@ -219,6 +222,7 @@ impl Cluster {
             size_bytes: log.size_bytes(),
             producers: log.producer_states().clone(),
             epochs: log.leader_epochs().clone(),
+            aborted: log.aborted_txns().to_vec(),
             high_watermark: Some(log.high_watermark()),
             end_offset: Some(log.log_end_offset()),
         };
@@ -492,7 +496,8 @@ impl Cluster {
                 continue;
             }
             let log = PartitionLog::reopened(r.log_start_offset, r.size_bytes, r.producers, r.epochs, None)
-                .with_storage_start(r.storage_start.unwrap_or(r.log_start_offset));
+                .with_storage_start(r.storage_start.unwrap_or(r.log_start_offset))
+                .with_aborted_txns(r.aborted);
             if let Some(b) = cluster.replication.brokers.get_mut(&broker) {
                 b.restore_replica((topic.clone(), partition), log);
             }
@@ -547,6 +552,7 @@ impl Cluster {
             }
         }
         let (producers, epochs) = (log.producer_states().clone(), log.leader_epochs().clone());
+        let aborted = log.aborted_txns().to_vec();
         let mut reopened = PartitionLog::reopened(
             start,
             log.size_bytes(),
@@ -554,7 +560,8 @@ impl Cluster {
             epochs,
             counted.filter(|b| b.next_offset() > start),
         )
-        .with_storage_start(log.storage_start());
+        .with_storage_start(log.storage_start())
+        .with_aborted_txns(aborted);
         let mut unrecorded = 0;
         for batch in replayed {
             let (base, size) = (batch.base_offset, batch.size());

@@ -8,6 +8,9 @@
 //! tombstone (null value) stays for `delete.retention.ms` after its timestamp, so that consumers catching up
 //! see the delete, then goes too. Kept records keep their offsets, and a rewritten batch keeps its base offset
 //! and last offset delta, as Kafka's cleaner does, so offsets never move.
+//!
+//! As Kafka's cleaner, compaction stops at the last stable offset, so an open transaction is never rewritten;
+//! records of aborted transactions go (they never counted as a key's latest), and transaction markers stay.
 
 use std::collections::HashMap;
 
@@ -79,8 +82,7 @@ impl PartitionLog {
         if reached_kept {
             self.storage_start = self.log_start_offset;
         }
-        self.epochs.truncate_from_start(self.log_start_offset);
-        self.producers.forget_before(self.log_start_offset);
+        self.forget_before(self.log_start_offset);
         if self.storage_start >= self.window_start() {
             self.mark_whole();
         }
@@ -115,8 +117,7 @@ impl PartitionLog {
             }
             self.log_start_offset = next;
         }
-        self.epochs.truncate_from_start(self.log_start_offset);
-        self.producers.forget_before(self.log_start_offset);
+        self.forget_before(self.log_start_offset);
         removed
     }
 
@@ -132,15 +133,31 @@ impl PartitionLog {
         }
     }
 
+    /// The batches compaction may touch: below the last stable offset.
     fn committed_batches(&self) -> impl Iterator<Item = &StoredBatch> + Clone {
-        let hw = self.high_watermark();
-        self.batches.iter().take_while(move |b| b.last_offset < hw)
+        let stable = self.last_stable_offset();
+        self.batches.iter().take_while(move |b| b.last_offset < stable)
+    }
+
+    /// Whether `batch` holds records of an aborted transaction.
+    fn is_aborted(&self, batch: &RecordBatch) -> bool {
+        batch.attributes.is_transactional()
+            && !batch.attributes.is_control()
+            && self.aborted.iter().any(|a| {
+                a.producer_id == batch.producer_id && (a.first_offset..a.last_offset).contains(&batch.base_offset)
+            })
     }
 
     /// Compacts every batch below the high watermark, whatever the dirty ratio.
     pub fn compact(&mut self, config: &TopicConfig, now_ms: i64) -> Result<Cleanup> {
         let committed: Vec<RecordBatch> =
             self.committed_batches().map(|b| RecordBatch::decode(b.bytes.clone())).collect::<Result<_>>()?;
+        let mut cleanup = Cleanup::default();
+        let (committed, aborted): (Vec<RecordBatch>, Vec<RecordBatch>) =
+            committed.into_iter().partition(|b| !self.is_aborted(b));
+        cleanup.removed.extend(aborted.iter().map(|b| b.base_offset));
+        // Markers carry no data key: they stay as they are.
+        let committed: Vec<RecordBatch> = committed.into_iter().filter(|b| !b.attributes.is_control()).collect();
         let mut latest: HashMap<Bytes, i64> = HashMap::new();
         for batch in &committed {
             for (offset, record) in batch.consumer_records() {
@@ -161,7 +178,6 @@ impl PartitionLog {
             is_latest && live_tombstone
         };
 
-        let mut cleanup = Cleanup::default();
         for batch in committed {
             let kept: Vec<BatchRecord> = batch.records.iter().filter(|r| keep(&batch, r)).cloned().collect();
             if kept.is_empty() {
@@ -170,8 +186,9 @@ impl PartitionLog {
                 cleanup.rewritten.push(rewrite_with(&batch, kept));
             }
         }
+        cleanup.removed.sort_unstable();
         self.replace_committed(&cleanup);
-        self.cleaned_up_to = self.high_watermark();
+        self.cleaned_up_to = self.last_stable_offset();
         Ok(cleanup)
     }
 

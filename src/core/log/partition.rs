@@ -8,16 +8,24 @@
 //! With persistent storage the log in memory is a window: the newest batches, from `window_start` to the LEO.
 //! Older ones live only in storage and are read from there when a fetch asks (see `in_memory`). Without
 //! persistent storage the window is the whole log.
+//!
+//! Transactions: a transactional producer's batches open a transaction here, and its coordinator's marker
+//! closes it. The log keeps Kafka's aborted-transaction index (each aborted transaction's producer, first offset
+//! and marker offset), which a `read_committed` consumer is given with its fetch to skip what was aborted, and
+//! the last stable offset, past which such a consumer does not read.
 
 use std::collections::VecDeque;
 
 use bytes::{Bytes, BytesMut};
+use serde::{Deserialize, Serialize};
 
 use super::epochs::{EpochEnd, LeaderEpochs};
 use super::producers::{ProducerBatch, ProducerStates, SequenceCheck, TrackedBatch};
 use super::validate::{check_batch, check_keys, check_record_set_size, validate_produce};
 use crate::core::error::{Error, Result};
-use crate::core::record::{self, Attributes, Compression, EncodedRecords, RecordBatch, TimestampType};
+use crate::core::record::{
+    self, Attributes, BatchHeader, Compression, EncodedRecords, Marker, RecordBatch, TimestampType,
+};
 use crate::core::topic::TopicConfig;
 
 /// The most bytes the leader puts in one batch it builds itself. Chromium's IndexedDB keeps a value larger
@@ -59,7 +67,18 @@ impl StoredBatch {
 /// An idempotent producer's fields of a stored batch, if it has them.
 fn producer_batch(batch: &StoredBatch) -> Option<ProducerBatch> {
     let (id, epoch, sequence, last_delta) = record::producer_fields(&batch.bytes)?;
-    ProducerBatch::of(id, epoch, sequence, last_delta + 1)
+    let p = ProducerBatch::of(id, epoch, sequence, last_delta + 1)?;
+    Some(ProducerBatch { transactional: record::attributes_of(&batch.bytes).is_transactional(), ..p })
+}
+
+/// An aborted transaction, as Kafka's transaction index and FetchResponse's `AbortedTransactions` give it: a
+/// `read_committed` reader skips the producer's transactional batches from `first_offset` to its abort marker
+/// at `last_offset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AbortedTxn {
+    pub producer_id: i64,
+    pub first_offset: i64,
+    pub last_offset: i64,
 }
 
 /// Where a ListOffsets lookup starts, as in Kafka's ListOffsets request.
@@ -154,6 +173,8 @@ pub struct PartitionLog {
     pub(super) producers: ProducerStates,
     /// Where each leader epoch's records start: how a replica finds where it diverges from a new leader.
     pub(super) epochs: LeaderEpochs,
+    /// Aborted transactions, by marker offset.
+    pub(super) aborted: Vec<AbortedTxn>,
 }
 
 impl PartitionLog {
@@ -206,6 +227,31 @@ impl PartitionLog {
     /// The idempotent producers this replica knows, to persist with its metadata.
     pub fn producer_states(&self) -> &ProducerStates {
         &self.producers
+    }
+
+    /// The aborted-transaction index, to persist with its metadata.
+    pub fn aborted_txns(&self) -> &[AbortedTxn] {
+        &self.aborted
+    }
+
+    /// This reopened log, with its aborted-transaction index as persisted.
+    pub fn with_aborted_txns(mut self, aborted: Vec<AbortedTxn>) -> PartitionLog {
+        self.aborted = aborted;
+        self
+    }
+
+    /// Kafka's last stable offset: the high watermark, or, if earlier, the first offset of a transaction not yet
+    /// stable (open, or closed by a marker not yet committed). A `read_committed` consumer reads below it.
+    pub fn last_stable_offset(&self) -> i64 {
+        let hw = self.high_watermark;
+        self.producers.first_unstable(hw).map_or(hw, |first| first.clamp(self.log_start_offset, hw))
+    }
+
+    /// The aborted transactions a `read_committed` fetch of `[from, upper)` must know: those whose records
+    /// may lie there.
+    pub fn aborted_between(&self, from: i64, upper: i64) -> Vec<AbortedTxn> {
+        let start = self.aborted.partition_point(|a| a.last_offset < from);
+        self.aborted[start..].iter().filter(|a| a.first_offset < upper).copied().collect()
     }
 
     /// Whether every batch of the log is in memory.
@@ -269,6 +315,7 @@ impl PartitionLog {
             cleaned_up_to: log_start_offset,
             durable_end_offset: end,
             producers,
+            aborted: Vec::new(),
         }
     }
     /// Moves the high watermark, clamped to `[log_start, LEO]`: it can never pass what the log holds.
@@ -293,10 +340,7 @@ impl PartitionLog {
         let mut staged = self.producers.clone();
         for (i, batch) in valid.iter().enumerate() {
             let h = &batch.header;
-            let Some(p) = ProducerBatch::of(h.producer_id, h.producer_epoch, h.base_sequence, h.last_offset_delta + 1)
-            else {
-                continue;
-            };
+            let Some(p) = ProducerBatch::of_header(h) else { continue };
             match staged.check(&p)? {
                 SequenceCheck::Duplicate(seen) if valid.len() == 1 => return Ok(AppendInfo::duplicate(seen)),
                 SequenceCheck::Duplicate(_) => {
@@ -425,14 +469,55 @@ impl PartitionLog {
         Ok(())
     }
 
+    /// Appends a transaction marker as leader: the coordinator ends `producer_id`'s transaction here. A marker
+    /// from an epoch older than the producer's is INVALID_PRODUCER_EPOCH.
+    pub fn append_marker(
+        &mut self,
+        marker: Marker,
+        (producer_id, epoch): (i64, i16),
+        coordinator_epoch: i32,
+        leader_epoch: i32,
+        now_ms: i64,
+    ) -> Result<AppendInfo> {
+        self.producers.check_marker(producer_id, epoch)?;
+        let batch = record::marker_batch(marker, producer_id, epoch, coordinator_epoch, now_ms);
+        let mut bytes = BytesMut::from(&batch[..]);
+        let offset = self.log_end_offset;
+        record::set_base_offset(&mut bytes, offset);
+        record::set_partition_leader_epoch(&mut bytes, leader_epoch);
+        let stored =
+            StoredBatch { base_offset: offset, last_offset: offset, max_timestamp: now_ms, bytes: bytes.freeze() };
+        self.push(stored.clone());
+        Ok(AppendInfo {
+            base_offset: offset,
+            last_offset: offset,
+            log_append_time: None,
+            appended: vec![stored],
+            duplicate: false,
+        })
+    }
+
     fn push(&mut self, batch: StoredBatch) {
         self.epochs.assign(record::partition_leader_epoch(&batch.bytes), batch.base_offset);
-        if let Some(p) = producer_batch(&batch) {
+        if record::attributes_of(&batch.bytes).is_control() {
+            self.close_txn(&batch);
+        } else if let Some(p) = producer_batch(&batch) {
             self.producers.record(&p, batch.base_offset, batch.last_offset);
         }
         self.log_end_offset = batch.next_offset();
         self.size_bytes += batch.size();
         self.batches.push_back(batch);
+    }
+
+    /// A marker closes its producer's transaction; an abort goes in the index.
+    fn close_txn(&mut self, batch: &StoredBatch) {
+        let Ok(h) = BatchHeader::parse_without_crc(&batch.bytes) else { return };
+        let Ok(Some(marker)) = record::marker_of(&h, &batch.bytes) else { return };
+        let closed = self.producers.end_txn(h.producer_id, h.producer_epoch, batch.base_offset, self.high_watermark);
+        if let (Marker::Abort, Some(txn)) = (marker, closed) {
+            let (producer_id, first_offset, last_offset) = (h.producer_id, txn.first_offset, batch.base_offset);
+            self.aborted.push(AbortedTxn { producer_id, first_offset, last_offset });
+        }
     }
 
     /// Reads whole batches starting with the one that holds `offset`, up to `max_bytes`, never reaching
@@ -506,6 +591,7 @@ impl PartitionLog {
         self.cleaned_up_to = self.cleaned_up_to.min(self.log_end_offset);
         self.durable_end_offset = self.durable_end_offset.min(self.log_end_offset);
         self.epochs.truncate_from_end(self.log_end_offset);
+        self.aborted.retain(|a| a.last_offset < self.log_end_offset);
         // Producer state comes back from the batches that remain, as Kafka rebuilds it from the log: the few
         // batches tracked per producer may all have been cut, while older ones of the same producer remain.
         let mut survivors = std::mem::take(&mut self.producers);
@@ -564,9 +650,16 @@ impl PartitionLog {
         if !self.partial {
             self.storage_start = offset;
         }
+        self.forget_before(offset);
+        dropped
+    }
+
+    /// The log now starts at `offset`: what its epochs, producers and aborted transactions say of earlier
+    /// records goes.
+    pub(super) fn forget_before(&mut self, offset: i64) {
         self.epochs.truncate_from_start(offset);
         self.producers.forget_before(offset);
-        dropped
+        self.aborted.retain(|a| a.last_offset >= offset);
     }
 
     /// This replica leads from now on in `epoch`: the epoch starts at the LEO, recorded before anything is

@@ -10,13 +10,17 @@
 //! A producer whose every batch lies before the log start (retention, DeleteRecords) is forgotten, and one the
 //! partition does not know may go on at any sequence, as Kafka's `ProducerStateManager` allows since KIP-360:
 //! otherwise deleting a topic's records would fail the next send of every idempotent producer writing to it.
+//!
+//! A transactional producer's batches also open a transaction in the partition, which its coordinator's marker
+//! (a control batch) closes. Until the marker is below the high watermark the transaction is unstable: a
+//! `read_committed` consumer reads no further than the first unstable offset (Kafka's last stable offset).
 
 use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
 use crate::core::error::{Error, Result};
-use crate::core::record::RecordBatch;
+use crate::core::record::{Attributes, BatchHeader, RecordBatch};
 
 /// How many recent batches per producer a partition remembers: Kafka's limit on batches in flight.
 pub const MAX_TRACKED_BATCHES: usize = 5;
@@ -29,12 +33,26 @@ pub struct ProducerBatch {
     pub base_sequence: i32,
     /// Records in the batch.
     pub count: i32,
+    /// Part of a transaction: the batch has the transactional attribute bit.
+    pub transactional: bool,
 }
 
 impl ProducerBatch {
     /// The producer fields of a batch header, or `None` for a batch from a producer that is not idempotent.
     pub fn of(producer_id: i64, epoch: i16, base_sequence: i32, count: i32) -> Option<ProducerBatch> {
-        (producer_id >= 0 && base_sequence >= 0).then_some(ProducerBatch { producer_id, epoch, base_sequence, count })
+        (producer_id >= 0 && base_sequence >= 0).then_some(ProducerBatch {
+            producer_id,
+            epoch,
+            base_sequence,
+            count,
+            transactional: false,
+        })
+    }
+
+    /// The producer fields of a checked batch header (`None`: not an idempotent producer's, or a control batch).
+    pub fn of_header(h: &BatchHeader) -> Option<ProducerBatch> {
+        let batch = ProducerBatch::of(h.producer_id, h.producer_epoch, h.base_sequence, h.last_offset_delta + 1)?;
+        Some(ProducerBatch { transactional: h.attributes.is_transactional(), ..batch })
     }
 
     fn last_sequence(&self) -> i32 {
@@ -45,6 +63,9 @@ impl ProducerBatch {
     pub fn stamp(&self, batch: &mut RecordBatch) {
         (batch.producer_id, batch.producer_epoch, batch.base_sequence) =
             (self.producer_id, self.epoch, self.base_sequence);
+        if self.transactional {
+            batch.attributes.0 |= Attributes::TRANSACTIONAL;
+        }
     }
 }
 
@@ -62,10 +83,41 @@ pub struct TrackedBatch {
     pub last_offset: i64,
 }
 
+/// One transaction of a producer in a partition: where its records start, and where its marker lies once
+/// written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxnSpan {
+    pub first_offset: i64,
+    pub marker_offset: Option<i64>,
+}
+
+impl TxnSpan {
+    /// Not yet safe to read past: open, or closed by a marker not yet below the high watermark `hw`.
+    fn is_unstable(&self, hw: i64) -> bool {
+        self.marker_offset.is_none_or(|m| m >= hw)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ProducerEntry {
     pub epoch: i16,
     pub batches: VecDeque<TrackedBatch>,
+    /// Its transactions here that are unstable, or were when the last one closed; an open one is last. Closed
+    /// ones are kept until their markers are committed, so that a replica that cuts a marker off its log (a
+    /// diverging follower) knows the transaction it opens again.
+    #[serde(default, skip_serializing_if = "VecDeque::is_empty")]
+    pub txns: VecDeque<TxnSpan>,
+}
+
+impl ProducerEntry {
+    fn open_txn(&self) -> Option<&TxnSpan> {
+        self.txns.back().filter(|t| t.marker_offset.is_none())
+    }
+
+    /// Whether the partition must remember it: for deduplication, or for its transactions.
+    fn is_needed(&self) -> bool {
+        !self.batches.is_empty() || !self.txns.is_empty()
+    }
 }
 
 /// What the partition decides about an idempotent batch before appending it.
@@ -127,7 +179,10 @@ impl ProducerStates {
     pub fn record(&mut self, batch: &ProducerBatch, base_offset: i64, last_offset: i64) {
         let entry = self.0.entry(batch.producer_id).or_default();
         if batch.epoch != entry.epoch {
-            *entry = ProducerEntry { epoch: batch.epoch, batches: VecDeque::new() };
+            (entry.epoch, entry.batches) = (batch.epoch, VecDeque::new());
+        }
+        if batch.transactional && entry.open_txn().is_none() {
+            entry.txns.push_back(TxnSpan { first_offset: base_offset, marker_offset: None });
         }
         entry.batches.push_back(TrackedBatch {
             first_sequence: batch.base_sequence,
@@ -140,25 +195,72 @@ impl ProducerStates {
         }
     }
 
+    /// Checks a transaction marker a leader is about to append: it may not come from an older epoch.
+    pub fn check_marker(&self, producer_id: i64, epoch: i16) -> Result<()> {
+        match self.0.get(&producer_id) {
+            Some(entry) if epoch < entry.epoch => Err(Error::InvalidProducerEpoch(format!(
+                "a transaction marker of producer {producer_id} has epoch {epoch}, but epoch {} has replaced it",
+                entry.epoch
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Closes the producer's open transaction with its marker at `marker_offset`, returning the transaction it
+    /// closed, if one was open. A marker of a newer epoch (the coordinator fenced the producer) moves the
+    /// producer to it: its next batch starts at sequence 0. Closed transactions that were stable below `hw`
+    /// are forgotten.
+    pub fn end_txn(&mut self, producer_id: i64, epoch: i16, marker_offset: i64, hw: i64) -> Option<TxnSpan> {
+        let entry = self.0.entry(producer_id).or_default();
+        if epoch > entry.epoch {
+            (entry.epoch, entry.batches) = (epoch, VecDeque::new());
+        }
+        entry.txns.retain(|t| t.is_unstable(hw));
+        let open = entry.txns.back_mut().filter(|t| t.marker_offset.is_none())?;
+        open.marker_offset = Some(marker_offset);
+        Some(*open)
+    }
+
+    /// The first offset of a transaction that is still unstable below the high watermark `hw`.
+    pub fn first_unstable(&self, hw: i64) -> Option<i64> {
+        self.0.values().flat_map(|e| &e.txns).filter(|t| t.is_unstable(hw)).map(|t| t.first_offset).min()
+    }
+
     /// Adds the producers of `other` that this one does not know.
+    /// Transactions are taken from `other` for every producer: the batches a log rebuilds its state from may
+    /// not reach back to where a transaction opened.
     pub fn merge_missing(&mut self, other: ProducerStates) {
+        for entry in self.0.values_mut() {
+            entry.txns.clear();
+        }
         for (id, entry) in other.0 {
-            self.0.entry(id).or_insert(entry);
+            match self.0.get_mut(&id) {
+                Some(rebuilt) => rebuilt.txns = entry.txns,
+                None => {
+                    self.0.insert(id, entry);
+                }
+            }
         }
     }
 
     /// The log now starts at `offset`: producers whose every batch lies before it are forgotten (Kafka's
     /// `evictUnretainedProducers`).
+    /// A producer with a transaction still open is kept.
     pub fn forget_before(&mut self, offset: i64) {
-        self.0.retain(|_, e| e.batches.back().is_some_and(|b| b.last_offset >= offset));
+        self.0.retain(|_, e| e.batches.back().is_some_and(|b| b.last_offset >= offset) || e.open_txn().is_some());
     }
 
-    /// Forgets batches at or after `offset` (the log was truncated there).
+    /// Forgets batches at or after `offset` (the log was truncated there): transactions that began there go, and
+    /// those whose markers were cut are open again.
     pub fn truncate(&mut self, offset: i64) {
         for entry in self.0.values_mut() {
             entry.batches.retain(|b| b.last_offset < offset);
+            entry.txns.retain(|t| t.first_offset < offset);
+            for t in &mut entry.txns {
+                t.marker_offset = t.marker_offset.filter(|m| *m < offset);
+            }
         }
-        self.0.retain(|_, e| !e.batches.is_empty());
+        self.0.retain(|_, e| e.is_needed());
     }
 
     pub fn is_empty(&self) -> bool {
@@ -171,7 +273,7 @@ mod tests {
     use super::*;
 
     fn batch(pid: i64, epoch: i16, seq: i32, count: i32) -> ProducerBatch {
-        ProducerBatch { producer_id: pid, epoch, base_sequence: seq, count }
+        ProducerBatch { producer_id: pid, epoch, base_sequence: seq, count, transactional: false }
     }
 
     #[test]

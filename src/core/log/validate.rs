@@ -32,6 +32,11 @@ pub fn validate_produce(records: &Bytes, config: &TopicConfig) -> Result<Vec<Val
         if header.attributes.is_control() {
             return Err(Error::InvalidRecord("producers may not send control batches".into()));
         }
+        if header.attributes.is_transactional() && (header.producer_id < 0 || header.base_sequence < 0) {
+            return Err(Error::InvalidRecord(
+                "a transactional batch must carry its producer's id, epoch and sequence".into(),
+            ));
+        }
         // A compressed batch is read decompressed, and stored as it came.
         let body = records_section(&header, &bytes)?;
         let mut cursor = RecordCursor::new(&header, &body)?;

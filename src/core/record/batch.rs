@@ -94,15 +94,14 @@ pub enum TimestampType {
     LogAppendTime,
 }
 
-/// The batch attributes word. Bits franz does not interpret (transactional, control, delete horizon) are kept
-/// as they came.
+/// The batch attributes word. The delete-horizon bit, which franz does not interpret, is kept as it came.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Attributes(pub i16);
 
 impl Attributes {
     pub const TIMESTAMP_TYPE: i16 = 1 << 3;
-    const TRANSACTIONAL: i16 = 1 << 4;
-    const CONTROL: i16 = 1 << 5;
+    pub const TRANSACTIONAL: i16 = 1 << 4;
+    pub const CONTROL: i16 = 1 << 5;
 
     pub fn compression(self) -> Result<Compression> {
         let bits = self.0 & CODEC_BITS;
@@ -466,6 +465,11 @@ pub fn producer_fields(batch: &[u8]) -> Option<(i64, i16, i32, i32)> {
         i32::from_be_bytes(at(53, 4)?.try_into().ok()?),
         i32::from_be_bytes(at(23, 4)?.try_into().ok()?),
     ))
+}
+
+/// The attributes of a (checked) batch, read from their fixed place.
+pub fn attributes_of(batch: &[u8]) -> Attributes {
+    Attributes(batch.get(ATTRIBUTES_AT..ATTRIBUTES_AT + 2).map_or(0, |b| i16::from_be_bytes([b[0], b[1]])))
 }
 
 /// Rewrites the base offset in place. It sits outside the CRC, so the seal stays valid.

@@ -23,7 +23,7 @@ use crate::core::client::CrcCheck;
 use crate::core::error::Error;
 use crate::core::groups::GroupMember;
 use crate::core::log::OffsetSpec;
-use crate::core::protocol::{Request, Response};
+use crate::core::protocol::{Isolation, Request, Response};
 
 mod group;
 mod payload;
@@ -94,6 +94,8 @@ struct State {
     rack: Option<String>,
     /// `checkCrcs` (Kafka's `check.crcs`): whether fetched batches' CRCs are computed again here.
     crc_check: CrcCheck,
+    /// KafkaJS's `readUncommitted` (default false): whether open and aborted transactions' records are read.
+    isolation: Isolation,
     events: Rc<Events>,
     connected: Cell<bool>,
     /// Bumped by every `run` and `stop`: a loop whose generation is old exits.
@@ -154,6 +156,10 @@ impl Consumer {
                 crc_check: match js::opt_bool(config, "checkCrcs", "checkCrcs")? {
                     Some(true) => CrcCheck::Check,
                     _ => CrcCheck::Trust,
+                },
+                isolation: match js::opt_bool(config, "readUncommitted", "readUncommitted")? {
+                    Some(true) => Isolation::ReadUncommitted,
+                    _ => Isolation::ReadCommitted,
                 },
                 events: Events::new(events::CONSUMER),
                 connected: Cell::new(false),

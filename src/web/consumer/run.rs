@@ -326,7 +326,8 @@ async fn rounds(state: &Rc<State>, handlers: &Rc<Handlers>, generation: u32) -> 
             .collect();
         let max_wait_ms = state.max_wait_ms.min(POLL_MS);
         let (min_bytes, max_bytes, rack) = (state.min_bytes, state.max_fetch_bytes, state.rack.clone());
-        let request = Request::Fetch { partitions, min_bytes, max_bytes, max_wait_ms, rack };
+        let request =
+            Request::Fetch { partitions, min_bytes, max_bytes, max_wait_ms, rack, isolation: state.isolation };
         state.events.instrument("consumer.fetch_start", || object([]).into());
         let fetch_started = js_sys::Date::now();
         let answers = match state.broker.call(request).await {
@@ -360,7 +361,7 @@ async fn rounds(state: &Rc<State>, handlers: &Rc<Handlers>, generation: u32) -> 
             let fetched = answer.result.map(|f| {
                 // Bytes that do not decode are the data's fault, not the broker's state's: fetching them again
                 // would fail again, so the consumer stops (Java's poll throws until the application seeks past).
-                PackedRecords::fetched(&f.batches, position, state.crc_check)
+                PackedRecords::fetched(&f.batches, position, state.crc_check, f.aborted_txns())
                     .map(|(r, next)| (f.high_watermark, r, next))
             });
             let (high_watermark, records, next) = match fetched {
