@@ -451,7 +451,7 @@ mod offsets_topic {
         let mut replayed = Cluster::new(3, 1);
         for partition in 0..OFFSETS_TOPIC_PARTITIONS {
             let Ok(f) = c.fetch("__consumer_offsets", partition as i32, 0, usize::MAX) else { continue };
-            replayed.load_offsets(&f.batches).unwrap();
+            replayed.load_coordinator_state("__consumer_offsets", partition, &f.batches).unwrap();
         }
         assert_eq!(replayed.committed_offset("audit", "orders", 1).unwrap().unwrap().offset, 3);
         assert_eq!(replayed.committed_offset("billing", "orders", 0).unwrap(), None);

@@ -63,11 +63,11 @@ impl Node {
             }
         }
         self.cluster.start(T0);
-        // Committed offsets are records of __consumer_offsets: the coordinator's cache is rebuilt from them.
-        for (replica, from, to) in self.cluster.offsets_to_load() {
+        // Committed offsets and transactions are records of internal topics: the coordinators' state is rebuilt.
+        for (replica, from, to) in self.cluster.coordinator_state_to_load() {
             let loaded = self.store.load_batches(&replica, from, usize::MAX);
             let batches: Vec<Bytes> = loaded.into_iter().filter(|(base, _)| *base < to).map(|(_, b)| b).collect();
-            self.cluster.load_offsets(&batches).unwrap();
+            self.cluster.load_coordinator_state(&replica.topic, replica.partition, &batches).unwrap();
         }
     }
 
@@ -440,4 +440,60 @@ fn idempotence_survives_a_reopen() {
     assert_eq!(node.cluster.init_producer_id().0, pid + 1, "producer ids continue after a reopen");
     node.flush().unwrap();
     assert_eq!(node.values("t", 0), ["a", "b"]);
+}
+
+#[test]
+fn transactions_and_their_outcomes_survive_a_crash() {
+    use franz::core::log::ProducerBatch;
+    use franz::core::protocol::{FetchPartition, Isolation, Request, Response};
+    use franz::core::txn::{TxnCall, TxnRequest, TxnState};
+    let mut node = Node::new(3);
+    node.cluster.create_topic(&NewTopic::new("t", 1, 3), false).unwrap();
+    node.flush().unwrap();
+    // Three producers: one commits, one aborts, one leaves its transaction open.
+    for (id, end) in [("commits", Some(true)), ("aborts", Some(false)), ("open", None)] {
+        let init = Request::InitProducerId { transactional_id: Some(id.into()), timeout_ms: 10_000 };
+        let Ok(Response::InitProducerId { producer_id, epoch }) = node.cluster.handle(init, T0) else { panic!() };
+        node.flush().unwrap();
+        let call = |request| Request::Txn(TxnCall { transactional_id: id.into(), producer_id, epoch, request });
+        node.cluster.handle(call(TxnRequest::AddPartitions { partitions: vec![("t".into(), 0)] }), T0).unwrap();
+        let batch = ProducerBatch { producer_id, epoch, base_sequence: 0, count: 1, transactional: true };
+        node.cluster.produce_records("t", 0, vec![Record::new(id, T0)], Some(batch), T0).unwrap();
+        if let Some(commit) = end {
+            node.cluster.handle(call(TxnRequest::End { commit }), T0).unwrap();
+        }
+        node.flush().unwrap();
+    }
+    let read_committed = |node: &mut Node| -> Vec<String> {
+        let partitions = vec![FetchPartition { topic: "t".into(), partition: 0, offset: 0, max_bytes: 1 << 20 }];
+        let isolation = Isolation::ReadCommitted;
+        let fetch =
+            Request::Fetch { partitions, min_bytes: 1, max_bytes: 1 << 20, max_wait_ms: 0, rack: None, isolation };
+        let Ok(Response::Fetch(answers)) = node.cluster.handle(fetch, T0) else { panic!("a fetch") };
+        let f = answers[0].result.as_ref().unwrap();
+        let (records, _) = records_from(&f.batches, 0, f.aborted_txns()).unwrap();
+        records.into_iter().map(|(_, r)| String::from_utf8(r.value.unwrap().to_vec()).unwrap()).collect()
+    };
+    let states = |node: &Node| -> Vec<(String, TxnState)> {
+        node.cluster.transactions().into_iter().map(|(id, m)| (id, m.state)).collect()
+    };
+    node.reopen();
+    let expected = |open| {
+        vec![
+            ("aborts".into(), TxnState::CompleteAbort),
+            ("commits".into(), TxnState::CompleteCommit),
+            ("open".into(), open),
+        ]
+    };
+    assert_eq!(states(&node), expected(TxnState::Ongoing), "each id's state, read back from __transaction_state");
+    assert_eq!(read_committed(&mut node), ["commits"], "the open transaction holds the last stable offset");
+    // The open transaction's producer is gone with the crash: its timeout aborts it.
+    for t in [10_001, 10_100] {
+        node.cluster.tick_coordinators(T0 + t);
+        node.flush().unwrap();
+    }
+    assert_eq!(states(&node), expected(TxnState::CompleteAbort));
+    node.reopen();
+    assert_eq!(read_committed(&mut node), ["commits"], "the aborted-transaction index outlives the crash");
+    assert_eq!(node.values("t", 0), ["commits", "aborts", "open"], "read_uncommitted reads every record");
 }

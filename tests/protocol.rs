@@ -82,7 +82,7 @@ fn every_request() -> Vec<Request> {
             member: None,
         },
         Request::OffsetFetch { group: "g".into(), topic: "t".into(), partition: 0 },
-        Request::InitProducerId,
+        Request::init_idempotent(),
         Request::DeleteTopics { topics: vec!["u".into()] },
     ]
 }
@@ -184,7 +184,7 @@ fn errors_are_per_topic_where_kafka_puts_them_and_per_request_elsewhere() {
 #[test]
 fn idempotent_produce_through_the_protocol() {
     let mut c = cluster();
-    let Response::InitProducerId { producer_id, epoch } = c.handle(Request::InitProducerId, T0).unwrap() else {
+    let Response::InitProducerId { producer_id, epoch } = c.handle(Request::init_idempotent(), T0).unwrap() else {
         panic!()
     };
     let send = |seq| {
@@ -221,7 +221,7 @@ fn changes_are_reported_for_what_a_request_changed_and_only_what_succeeded() {
             member: None,
         },
         Request::Metadata { topics: None },
-        Request::InitProducerId,
+        Request::init_idempotent(),
     ];
     for request in requests {
         let (kind, topic) = (request.change_kind(), request.single_topic().map(str::to_owned));

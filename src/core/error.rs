@@ -78,7 +78,7 @@ kafka_errors! {
     InvalidSessionTimeout = 26, "INVALID_SESSION_TIMEOUT", false;
     RebalanceInProgress = 27, "REBALANCE_IN_PROGRESS", false;
     InvalidTimestamp = 32, "INVALID_TIMESTAMP", false;
-    /// A request for an API franz does not have: transactions (a `transactionalId` producer).
+    /// A request for an API or a version franz does not have.
     UnsupportedVersion = 35, "UNSUPPORTED_VERSION", false;
     TopicAlreadyExists = 36, "TOPIC_ALREADY_EXISTS", false;
     InvalidPartitions = 37, "INVALID_PARTITIONS", false;
@@ -90,6 +90,18 @@ kafka_errors! {
     PolicyViolation = 44, "POLICY_VIOLATION", false;
     OutOfOrderSequenceNumber = 45, "OUT_OF_ORDER_SEQUENCE_NUMBER", false;
     InvalidProducerEpoch = 47, "INVALID_PRODUCER_EPOCH", false;
+    /// A transactional request the transaction's state does not allow (EndTxn with nothing begun, a send to a
+    /// partition not added to the transaction).
+    InvalidTxnState = 48, "INVALID_TXN_STATE", false;
+    /// A transactional id used with a producer id its coordinator did not give it.
+    InvalidProducerIdMapping = 49, "INVALID_PRODUCER_ID_MAPPING", false;
+    /// A `transactionTimeout` outside 1 ms..transaction.max.timeout.ms.
+    InvalidTransactionTimeout = 50, "INVALID_TRANSACTION_TIMEOUT", false;
+    /// The transaction's previous commit or abort is still being written: try again shortly.
+    ConcurrentTransactions = 51, "CONCURRENT_TRANSACTIONS", true;
+    /// Another producer with the same transactional id has started since (or the transaction timed out): this
+    /// one may do nothing more.
+    ProducerFenced = 90, "PRODUCER_FENCED", false;
     KafkaStorageError = 56, "KAFKA_STORAGE_ERROR", true;
     SaslAuthenticationFailed = 58, "SASL_AUTHENTICATION_FAILED", false;
     /// DeleteGroups on a group that still has members.

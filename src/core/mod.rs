@@ -16,3 +16,4 @@ pub mod replication;
 pub(crate) mod rng;
 pub mod storage;
 pub mod topic;
+pub mod txn;

@@ -19,6 +19,7 @@ use crate::core::groups::{GroupDescription, GroupState, Join, Joined, TopicParti
 use crate::core::log::{AppendInfo, OffsetAndTimestamp, OffsetSpec, PartitionLog, ProducerBatch};
 use crate::core::record::{recompressed, BatchHeader, Compression, EncodedRecords, Record};
 use crate::core::topic::{ConfigEntry, TopicConfig};
+use crate::core::txn::{TxnCall, TxnRequest};
 
 /// What a Produce carries: RecordBatch v2 bytes a client built, or encoded records for the leader to seal as its
 /// batches itself (shared: a producer keeps its request to retry it, and keeping it copies nothing).
@@ -43,6 +44,18 @@ impl ProduceData {
                 Ok(ProduceData::Batches(sealed_batch(&records, producer.as_ref(), codec)?))
             }
             (data, _) => Ok(data),
+        }
+    }
+
+    /// The producer id and epoch of a transactional producer's data.
+    pub fn transactional_producer(&self) -> Option<(i64, i16)> {
+        match self {
+            ProduceData::Records { producer: Some(p), .. } => p.transactional.then_some((p.producer_id, p.epoch)),
+            ProduceData::Records { producer: None, .. } => None,
+            ProduceData::Batches(bytes) => {
+                let h = BatchHeader::parse_without_crc(bytes).ok()?;
+                h.attributes.is_transactional().then_some((h.producer_id, h.producer_epoch))
+            }
         }
     }
 
@@ -214,7 +227,14 @@ pub enum Request {
         topic: String,
         partition: u32,
     },
-    InitProducerId,
+    /// Kafka's InitProducerId: a new idempotent producer, or with a transactional id that id's producer, its
+    /// epoch bumped (fencing older producers of the id), whose transactions time out after `timeout_ms`.
+    InitProducerId {
+        transactional_id: Option<String>,
+        timeout_ms: i32,
+    },
+    /// The transactional requests: AddPartitionsToTxn, AddOffsetsToTxn, TxnOffsetCommit, EndTxn.
+    Txn(TxnCall),
     /// Kafka's JoinGroup: answered once the group's join round ends (see [`Response::GroupPending`]).
     JoinGroup(Join),
     /// Kafka's SyncGroup; the leader brings every member's partitions. Answered once the leader's is in.
@@ -322,6 +342,7 @@ pub enum Response {
         producer_id: i64,
         epoch: i16,
     },
+    Txn,
     /// A JoinGroup or SyncGroup that waits for other members: its answer will be a group reply for this member
     /// (`Cluster::take_group_replies`), which the shell turns into `Joined` or `Synced`.
     GroupPending {
@@ -345,6 +366,11 @@ pub enum Response {
 }
 
 impl Request {
+    /// InitProducerId for an idempotent producer (no transactional id).
+    pub fn init_idempotent() -> Request {
+        Request::InitProducerId { transactional_id: None, timeout_ms: 0 }
+    }
+
     /// Whether serving this request may change what storage must hold, so the answer waits for the write.
     pub fn mutates(&self) -> bool {
         match self {
@@ -360,7 +386,8 @@ impl Request {
             // It creates `__consumer_offsets` on first use.
             | Request::FindCoordinator { .. }
             | Request::AlterPartitionReassignments(_)
-            | Request::InitProducerId => true,
+            | Request::InitProducerId { .. }
+            | Request::Txn(_) => true,
             Request::Fetch { .. }
             | Request::ListOffsets { .. }
             | Request::Metadata { .. }
@@ -395,6 +422,7 @@ impl Request {
             Request::AlterConfigs { .. } => "alterConfigs",
             Request::OffsetCommit { .. } => "commitOffsets",
             Request::AlterPartitionReassignments(_) => "reassignPartitions",
+            Request::Txn(TxnCall { request: TxnRequest::End { .. }, .. }) => "endTransaction",
             Request::Fault(Fault::KillBroker { .. } | Fault::RestartBroker { .. }) => "broker",
             Request::Fault(_) => "network",
             _ => return None,
@@ -544,9 +572,17 @@ impl Cluster {
             Request::DeleteGroups { groups } => {
                 Response::DeleteGroups(groups.into_iter().map(|g| (g.clone(), self.delete_group(&g).err())).collect())
             }
-            Request::InitProducerId => {
+            Request::InitProducerId { transactional_id: None, .. } => {
                 let (producer_id, epoch) = self.init_producer_id();
                 Response::InitProducerId { producer_id, epoch }
+            }
+            Request::InitProducerId { transactional_id: Some(id), timeout_ms } => {
+                let (producer_id, epoch) = self.init_transactional_producer(&id, timeout_ms, now_ms)?;
+                Response::InitProducerId { producer_id, epoch }
+            }
+            Request::Txn(call) => {
+                self.handle_txn(call, now_ms)?;
+                Response::Txn
             }
             Request::AlterPartitionReassignments(moves) => Response::AlterPartitionReassignments(
                 moves

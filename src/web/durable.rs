@@ -80,8 +80,8 @@ pub async fn restore(storage: &IdbStorage, seed: u64) -> Result<(Cluster, Vec<St
         }
     }
     cluster.start(now);
-    // Committed offsets are records of __consumer_offsets: the coordinator's cache is rebuilt from them.
-    for (replica, mut from, to) in cluster.offsets_to_load() {
+    // Committed offsets and transactions are records of internal topics: the coordinators' state is rebuilt from them.
+    for (replica, mut from, to) in cluster.coordinator_state_to_load() {
         while from < to {
             let loaded = storage.load_batches(&replica, from, STORAGE_READ_BYTES).await.map_err(storage_error)?;
             let Some(next) = loaded.last().and_then(|(_, b)| BatchHeader::parse(b).ok()).map(|h| h.last_offset() + 1)
@@ -89,7 +89,9 @@ pub async fn restore(storage: &IdbStorage, seed: u64) -> Result<(Cluster, Vec<St
                 break;
             };
             let batches: Vec<Bytes> = loaded.into_iter().map(|(_, b)| b).collect();
-            cluster.load_offsets(&batches).map_err(|e| error::to_js(&e))?;
+            cluster
+                .load_coordinator_state(&replica.topic, replica.partition, &batches)
+                .map_err(|e| error::to_js(&e))?;
             from = next.max(from + 1);
         }
     }
@@ -101,7 +103,7 @@ impl Inner {
     /// elections, acks=all writes that waited), and retention of what memory holds. Writes what that changed.
     async fn tick(self: &Rc<Self>) {
         let now = self.now_ms();
-        self.cluster.borrow_mut().tick_groups(now);
+        self.cluster.borrow_mut().tick_coordinators(now);
         self.collect_group_replies();
         let before = self.cluster.borrow().change_count();
         let cleaned = self.cluster.borrow_mut().tick(now);

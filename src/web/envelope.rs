@@ -194,7 +194,11 @@ pub fn request(e: &JsValue) -> Result<Request, Error> {
             topic: field(js::string(e, "topic", "topic"))?,
             partition: required(field(js::opt_int(e, "partition", "partition"))?, "partition")?,
         },
-        "InitProducerId" => Request::InitProducerId,
+        "InitProducerId" => Request::InitProducerId {
+            transactional_id: field(js::opt_string(e, "transactionalId", "transactionalId"))?,
+            timeout_ms: field(js::opt_int(e, "transactionTimeoutMs", "transactionTimeoutMs"))?.unwrap_or(60_000),
+        },
+        "Txn" => Request::Txn(plain_body(e)?),
         "JoinGroup" => Request::JoinGroup(plain_body(e)?),
         "Fault" => Request::Fault(plain_body(e)?),
         "SyncGroup" | "Heartbeat" | "LeaveGroup" | "DescribeGroup" | "FindCoordinator" => {
@@ -417,6 +421,7 @@ pub fn response(id: f64, r: &Response) -> (Object, Array) {
         Response::Synced(assignment) => ("SyncGroup", js::to_plain(assignment)),
         Response::Heartbeat => ("Heartbeat", JsValue::NULL),
         Response::Fault => ("Fault", JsValue::NULL),
+        Response::Txn => ("Txn", JsValue::NULL),
         Response::FindCoordinator(node) => ("FindCoordinator", object([("nodeId", (*node).into())]).into()),
         Response::LeaveGroup => ("LeaveGroup", JsValue::NULL),
         Response::DescribeGroup(d) => ("DescribeGroup", js::to_plain(d)),

@@ -189,7 +189,14 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
                 ("partition", (*partition).into()),
             ],
         ),
-        Request::InitProducerId => ("InitProducerId", vec![]),
+        Request::InitProducerId { transactional_id, timeout_ms } => (
+            "InitProducerId",
+            vec![
+                ("transactionalId", transactional_id.as_deref().map_or(JsValue::UNDEFINED, JsValue::from)),
+                ("transactionTimeoutMs", (*timeout_ms).into()),
+            ],
+        ),
+        Request::Txn(call) => ("Txn", vec![("body", js::to_plain(call))]),
         Request::JoinGroup(join) => ("JoinGroup", vec![("body", js::to_plain(join))]),
         Request::Fault(fault) => ("Fault", vec![("body", js::to_plain(fault))]),
         Request::SyncGroup { group, member_id, generation, assignments } => {
@@ -397,6 +404,7 @@ pub fn response(e: &JsValue) -> Result<(Option<f64>, Result<Response, Error>), E
         "SyncGroup" => Response::Synced(js::from_plain(&body, "body").map_err(|e| malformed(&e))?),
         "Heartbeat" => Response::Heartbeat,
         "Fault" => Response::Fault,
+        "Txn" => Response::Txn,
         "FindCoordinator" => Response::FindCoordinator(num(&js::get(&body, "nodeId"), "nodeId")? as i32),
         "LeaveGroup" => Response::LeaveGroup,
         "DescribeGroup" => Response::DescribeGroup(js::from_plain(&body, "body").map_err(|e| malformed(&e))?),
@@ -507,7 +515,8 @@ mod tests {
                 member: Some(("m-1".into(), 3)),
             },
             Request::OffsetFetch { group: "g".into(), topic: "t".into(), partition: 2 },
-            Request::InitProducerId,
+            Request::init_idempotent(),
+            Request::InitProducerId { transactional_id: Some("tx-1".into()), timeout_ms: 60000 },
             Request::AlterPartitionReassignments(vec![
                 Reassignment { topic: "t".into(), partition: 0, replicas: Some(vec![3, 1]) },
                 Reassignment { topic: "t".into(), partition: 1, replicas: None },

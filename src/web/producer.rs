@@ -454,7 +454,7 @@ impl State {
         }
         let state = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let answer = state.call(Request::InitProducerId).await;
+            let answer = state.call(Request::init_idempotent()).await;
             state.initializing.set(false);
             match answer {
                 Ok(Response::InitProducerId { producer_id, epoch }) => {

@@ -95,7 +95,7 @@ pub struct ReplicaCleanup {
 impl Cluster {
     /// The partition's leader and its log, for reads. A leader whose broker is down (and not yet fenced by the
     /// controller) cannot answer: the client retries once the controller has elected another.
-    fn leader_log(&self, topic: &str, partition: i32) -> Result<(BrokerId, &PartitionLog)> {
+    pub(super) fn leader_log(&self, topic: &str, partition: i32) -> Result<(BrokerId, &PartitionLog)> {
         let p = self.partition(topic, partition)?;
         let Some(leader) = p.leader else {
             return Err(Error::LeaderNotAvailable(format!(
@@ -147,6 +147,7 @@ impl Cluster {
         now_ms: i64,
     ) -> Result<ProduceResult> {
         self.check_memory_limit(data.size())?;
+        self.check_txn_produce(topic, partition, &data)?;
         self.produce_with(topic, partition, acks, now_ms, data.leader_append(now_ms))
     }
 

@@ -8,6 +8,7 @@ mod offsets_topic;
 mod persist;
 mod placement;
 mod state;
+mod txn;
 
 pub use data::{FetchResult, PendingAck, ProduceResult, ReplicaCleanup, Served};
 pub use faults::UncleanElection;
@@ -17,3 +18,4 @@ pub use offsets_topic::{partition_for as offsets_partition_for, OFFSETS_TOPIC_PA
 pub use persist::{PendingWrite, Repair, RECORD_EVERY_BYTES};
 pub use placement::assign_replicas;
 pub use state::{Cluster, MAX_PARTITIONS, SESSION_TIMEOUT_MS, TAB_TIMING};
+pub use txn::{partition_for as txn_partition_for, TXN_TOPIC_PARTITIONS};

@@ -13,9 +13,9 @@ use super::state::Cluster;
 use super::NewTopic;
 use crate::core::error::{Error, Result};
 use crate::core::protocol::ProduceData;
-use crate::core::record::{decode_batches, Record};
+use crate::core::record::{marker_of, split_batches, BatchRecord, Marker, Record, RecordBatch};
 use crate::core::storage::ReplicaKey;
-use crate::core::topic::CONSUMER_OFFSETS;
+use crate::core::topic::{CONSUMER_OFFSETS, TRANSACTION_STATE};
 
 /// Kafka's `offsets.topic.num.partitions` is 50; a tab's groups need far fewer, and every partition costs a
 /// replica per broker in memory and in storage.
@@ -31,7 +31,7 @@ const VALUE_VERSION: i16 = 3;
 pub type OffsetKey = (String, String, u32);
 
 /// Java's `String.hashCode`: over UTF-16 code units, wrapping.
-fn java_hash(s: &str) -> i32 {
+pub(super) fn java_hash(s: &str) -> i32 {
     s.encode_utf16().fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(i32::from(c)))
 }
 
@@ -120,7 +120,7 @@ impl Cluster {
     }
 
     /// The group's `__consumer_offsets` partition, creating the topic on first use as Kafka does.
-    fn offsets_partition(&mut self, group: &str) -> Result<u32> {
+    pub(super) fn offsets_partition(&mut self, group: &str) -> Result<u32> {
         if self.topic(CONSUMER_OFFSETS).is_err() {
             let rf = OFFSETS_TOPIC_REPLICATION.min(self.brokers.len() as i32);
             let topic = NewTopic::new(CONSUMER_OFFSETS, OFFSETS_TOPIC_PARTITIONS as i32, rf)
@@ -148,8 +148,14 @@ impl Cluster {
         })
     }
 
-    /// Groups' session and rebalance timeouts, run only for groups whose coordinator is up.
-    pub fn tick_groups(&mut self, now_ms: i64) {
+    /// The coordinators' timers: groups' session and rebalance timeouts, transactions' timeouts and markers,
+    /// each run only where its coordinator is up.
+    pub fn tick_coordinators(&mut self, now_ms: i64) {
+        self.tick_groups(now_ms);
+        self.tick_transactions(now_ms);
+    }
+
+    fn tick_groups(&mut self, now_ms: i64) {
         let partitions = self.topic(CONSUMER_OFFSETS).map(|t| t.partition_count).ok();
         let leaders: Vec<bool> = (0..partitions.unwrap_or(0))
             .map(|p| {
@@ -162,35 +168,54 @@ impl Cluster {
         self.groups.tick_served(now_ms, served);
     }
 
-    /// The `__consumer_offsets` replicas a reopened cluster reads its committed offsets from (each partition's
-    /// leader), with the offsets to read: the shell loads `[from, to)` and passes it to
-    /// [`Cluster::load_offsets`].
-    pub fn offsets_to_load(&self) -> Vec<(ReplicaKey, i64, i64)> {
-        let Ok(topic) = self.topic(CONSUMER_OFFSETS) else { return Vec::new() };
-        (0..topic.partition_count as i32)
-            .filter_map(|p| {
-                let leader = self.partition(CONSUMER_OFFSETS, p).ok()?.leader?;
-                let log = self.replica_log(CONSUMER_OFFSETS, p as u32, leader)?;
-                let replica = ReplicaKey::new(leader, CONSUMER_OFFSETS, p as u32);
+    /// The replicas a reopened cluster reads its coordinators' state from: each partition's leader of
+    /// `__consumer_offsets` (committed offsets) and `__transaction_state`, with the offsets to read. The shell
+    /// loads `[from, to)` and passes it to [`Cluster::load_coordinator_state`].
+    pub fn coordinator_state_to_load(&self) -> Vec<(ReplicaKey, i64, i64)> {
+        let mut out = Vec::new();
+        for name in [CONSUMER_OFFSETS, TRANSACTION_STATE] {
+            let Ok(topic) = self.topic(name) else { continue };
+            out.extend((0..topic.partition_count as i32).filter_map(|p| {
+                let leader = self.partition(name, p).ok()?.leader?;
+                let log = self.replica_log(name, p as u32, leader)?;
+                let replica = ReplicaKey::new(leader, name, p as u32);
                 Some((replica, log.log_start_offset(), log.log_end_offset()))
-            })
-            .collect()
+            }));
+        }
+        out
     }
 
-    /// Replays batches of `__consumer_offsets` (in offset order) into the committed-offset cache.
-    pub fn load_offsets(&mut self, batches: &[Bytes]) -> Result<()> {
+    /// Replays batches of a partition of `__consumer_offsets` or `__transaction_state` (in offset order) into
+    /// the coordinators' memory. Offsets committed in a transaction count once its marker commits them.
+    pub fn load_coordinator_state(&mut self, topic: &str, partition: u32, batches: &[Bytes]) -> Result<()> {
         for bytes in batches {
-            for batch in decode_batches(bytes)? {
-                for (_, record) in batch.consumer_records() {
+            for item in split_batches(bytes) {
+                let (header, bytes) = item?;
+                if header.attributes.is_control() {
+                    if let Some(marker) = marker_of(&header, &bytes)? {
+                        self.decide_offsets(header.producer_id, partition, marker == Marker::Commit);
+                    }
+                    continue;
+                }
+                let transactional = header.attributes.is_transactional().then_some(header.producer_id);
+                let batch = RecordBatch::decode_records(header, bytes)?;
+                for BatchRecord { record, .. } in batch.records {
                     let Some(key) = record.key.as_deref() else { continue };
-                    match decode(key, record.value.as_deref()) {
-                        Some((id, Some(committed))) => {
+                    if topic == TRANSACTION_STATE {
+                        self.load_txn_records(key, record.value.as_deref());
+                        continue;
+                    }
+                    match (decode(key, record.value.as_deref()), transactional) {
+                        (Some((id, Some(committed))), Some(producer)) => {
+                            self.pending_offsets.entry((producer, partition)).or_default().insert(id, committed);
+                        }
+                        (Some((id, Some(committed))), None) => {
                             self.offsets.insert(id, committed);
                         }
-                        Some((id, None)) => {
+                        (Some((id, None)), _) => {
                             self.offsets.remove(&id);
                         }
-                        None => {}
+                        (None, _) => {}
                     }
                 }
             }

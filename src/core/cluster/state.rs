@@ -10,6 +10,7 @@ use super::metadata::{BrokerId, BrokerInfo, NewTopic, PartitionMetadata, TopicMe
 use super::offsets::GroupOffsets;
 use super::persist::Journal;
 use super::placement::assign_replicas;
+use super::txn::{Markers, PendingOffsets};
 use crate::core::error::{Error, Result};
 use crate::core::groups::Coordinator;
 use crate::core::log::PartitionLog;
@@ -17,6 +18,7 @@ use crate::core::protocol::OngoingReassignment;
 use crate::core::replication::{LocalCluster, PartitionId, PartitionState, Timing};
 use crate::core::rng::SplitMix64;
 use crate::core::topic::{ConfigEntry, TopicConfig, TopicName};
+use crate::core::txn::TxnMetadata;
 
 /// The most partitions one topic may have in franz: a browser tab's memory is the limit Kafka's brokers do
 /// not have.
@@ -54,6 +56,12 @@ pub struct Cluster {
     /// Consumer groups' membership (their committed offsets are in `offsets`). Kept in memory, as Kafka's
     /// coordinator keeps it: after a restart, members join again.
     pub groups: Coordinator,
+    /// Each transactional id's latest state, as `__transaction_state` holds it.
+    pub(super) txns: BTreeMap<String, TxnMetadata>,
+    /// The markers of transactions being ended.
+    pub(super) markers: BTreeMap<String, Markers>,
+    /// Offsets committed in transactions not yet decided.
+    pub(super) pending_offsets: PendingOffsets,
     /// The brokers, the controller and the network between them.
     pub(super) replication: LocalCluster,
     /// Each partition's epoch as last journaled: a controller decision is journaled once.
@@ -87,6 +95,9 @@ impl Cluster {
             journal: None,
             next_producer_id: 0,
             groups: Coordinator::new(),
+            txns: BTreeMap::new(),
+            markers: BTreeMap::new(),
+            pending_offsets: BTreeMap::new(),
             replication: LocalCluster::new(brokers, TAB_TIMING, SESSION_TIMEOUT_MS, 0),
             journaled_epochs: BTreeMap::new(),
             now_ms: 0,

@@ -225,7 +225,7 @@ impl Sim {
                 self.report.produced += 1;
             }
         }
-        self.cluster.tick_groups(self.now);
+        self.cluster.tick_coordinators(self.now);
         self.cluster.tick(self.now).map_err(|e| format!("the cluster's tick failed: {e}"))?;
         self.deliver_replies();
         let ids: Vec<usize> = self.consumers.keys().copied().collect();

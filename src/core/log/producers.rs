@@ -195,6 +195,12 @@ impl ProducerStates {
         }
     }
 
+    /// The sequence the producer's next batch at `epoch` must have here.
+    pub fn next_sequence(&self, producer_id: i64, epoch: i16) -> i32 {
+        let entry = self.0.get(&producer_id).filter(|e| e.epoch == epoch);
+        entry.and_then(|e| e.batches.back()).map_or(0, |b| add_sequence(b.last_sequence, 1))
+    }
+
     /// Checks a transaction marker a leader is about to append: it may not come from an older epoch.
     pub fn check_marker(&self, producer_id: i64, epoch: i16) -> Result<()> {
         match self.0.get(&producer_id) {

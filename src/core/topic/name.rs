@@ -11,6 +11,9 @@ pub struct TopicName(String);
 /// The internal topic that stores consumer-group offsets.
 pub const CONSUMER_OFFSETS: &str = "__consumer_offsets";
 
+/// The internal topic that stores transactions' state.
+pub const TRANSACTION_STATE: &str = "__transaction_state";
+
 impl TopicName {
     pub const MAX_LEN: usize = 249;
 
