@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use franz::core::client::records_from;
 use franz::core::cluster::{Cluster, NewTopic};
 use franz::core::error::Error;
-use franz::core::log::ProducerBatch;
+use franz::core::log::{OffsetSpec, ProducerBatch};
 use franz::core::protocol::{FetchPartition, Isolation, Request, Response};
 use franz::core::record::Record;
 use franz::core::txn::{TxnCall, TxnOffset, TxnRequest, TxnState};
@@ -98,7 +98,10 @@ fn a_committed_transaction_becomes_visible_to_read_committed_consumers_all_at_on
         read(&mut c, 0, Isolation::ReadCommitted).is_empty() && read(&mut c, 1, Isolation::ReadCommitted).is_empty()
     );
     assert_eq!(read(&mut c, 0, Isolation::ReadUncommitted), ["a", "b"]);
+    let latest = |c: &Cluster, spec| c.list_offsets("t", 0, spec).unwrap().unwrap().offset;
+    assert_eq!((latest(&c, OffsetSpec::Latest), latest(&c, OffsetSpec::LastStable)), (2, 0));
     p.end(&mut c, true).unwrap();
+    assert_eq!(latest(&c, OffsetSpec::LastStable), 3, "past the records and their marker");
     assert_eq!(p.state(&c), TxnState::CompleteCommit, "every marker is committed at once on a healthy cluster");
     assert_eq!(read(&mut c, 0, Isolation::ReadCommitted), ["a", "b"]);
     assert_eq!(read(&mut c, 1, Isolation::ReadCommitted), ["c"]);

@@ -118,6 +118,7 @@ pub fn request(e: &JsValue) -> Result<Request, Error> {
             spec: match js::get(e, "spec").as_string().as_deref() {
                 Some("earliest") => OffsetSpec::Earliest,
                 Some("latest") => OffsetSpec::Latest,
+                Some("lastStable") => OffsetSpec::LastStable,
                 Some("max") => OffsetSpec::MaxTimestamp,
                 _ => OffsetSpec::Timestamp(field(js::int(&js::get(e, "spec"), "spec"))?),
             },

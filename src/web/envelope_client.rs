@@ -94,6 +94,7 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
                     match spec {
                         OffsetSpec::Earliest => "earliest".into(),
                         OffsetSpec::Latest => "latest".into(),
+                        OffsetSpec::LastStable => "lastStable".into(),
                         OffsetSpec::MaxTimestamp => "max".into(),
                         OffsetSpec::Timestamp(t) => (*t as f64).into(),
                     },
@@ -476,6 +477,7 @@ mod tests {
                 isolation: Isolation::ReadCommitted,
             },
             Request::ListOffsets { topic: "t".into(), partition: 0, spec: OffsetSpec::Earliest },
+            Request::ListOffsets { topic: "t".into(), partition: 0, spec: OffsetSpec::LastStable },
             Request::ListOffsets { topic: "t".into(), partition: 0, spec: OffsetSpec::Timestamp(1_700_000_000_000) },
             Request::Metadata { topics: None },
             Request::Fault(crate::core::protocol::Fault::KillBroker { broker: 2 }),

@@ -88,6 +88,9 @@ pub enum OffsetSpec {
     Earliest,
     /// The high watermark: the next offset a consumer will see (timestamp -1).
     Latest,
+    /// The last stable offset: Latest for a `read_committed` consumer (timestamp -1 at that isolation level),
+    /// where it starts when it has no offset, so that it misses nothing of a transaction still open.
+    LastStable,
     /// The record with the largest timestamp (timestamp -3, KIP-734).
     MaxTimestamp,
     /// The first record whose timestamp is at least this many ms since the epoch.
@@ -560,6 +563,7 @@ impl PartitionLog {
         match spec {
             OffsetSpec::Earliest => Ok(at(self.log_start_offset)),
             OffsetSpec::Latest => Ok(at(upper)),
+            OffsetSpec::LastStable => Ok(at(upper.min(self.last_stable_offset()))),
             OffsetSpec::MaxTimestamp => {
                 // The batch headers say which batch holds the largest timestamp; only that one is decoded.
                 let committed = self.batches.iter().take_while(|b| b.last_offset < upper);
