@@ -104,8 +104,12 @@ export interface RetryOptions {
 
 export interface ProducerConfig {
   retry?: RetryOptions;
-  /** Transactions are not built yet: a producer given a `transactionalId` is refused with UNSUPPORTED_VERSION. */
-  transactionalId?: never;
+  /** Makes the producer transactional: it sends inside `producer.transaction()`, and starting its first
+   * transaction fences any older producer with the same id (PRODUCER_FENCED). Implies `idempotent`. */
+  transactionalId?: string;
+  /** Kafka's transaction.timeout.ms: a transaction open longer is aborted by its coordinator, and its producer
+   * fenced. 1..900000, default 60000. */
+  transactionTimeout?: number;
   /** Kafka's batch.size: most bytes of records per partition in one request. Default 16384. */
   batchSize?: number;
   /** Kafka's linger.ms: how long a send may wait for others to share its request. Default 0. */
@@ -116,7 +120,8 @@ export interface ProducerConfig {
   metadataMaxAge?: number;
   /** The default for every send: -1 (all, the default), 0 or 1. A send's own `acks` wins. */
   acks?: number;
-  /** Kafka's idempotent producer: a retried batch is never written twice. Needs acks -1 (the default). */
+  /** Kafka's idempotent producer: a retried batch is never written twice. Needs acks -1 (the default). A
+   * transactional producer always is. */
   idempotent?: boolean;
   /** How records without a key are spread: 'round-robin' (default, KafkaJS's) or 'sticky' (KIP-480). For franz's
    * own partitioners only (none given, or one of `Partitioners`). */
@@ -275,6 +280,16 @@ export interface ConsumerConfig {
    * back from IndexedDB, and from there to the consumer the bytes only move through memory. Magic, lengths and
    * every record's framing are checked either way. */
   checkCrcs?: boolean;
+  /** KafkaJS's: read records of open and aborted transactions too (Kafka's isolation.level=read_uncommitted).
+   * Default false: only committed records, up to the last stable offset (read_committed). */
+  readUncommitted?: boolean;
+}
+
+/** `transaction.sendOffsets`: a consumer group's offsets (each the next record to read), committed with the
+ * transaction. */
+export interface TxnOffsetCommit {
+  consumerGroupId: string;
+  topics: { topic: string; partitions: { partition: number; offset: string; metadata?: string | null }[] }[];
 }
 
 export interface ConsumerSubscribeTopics {

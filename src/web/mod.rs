@@ -20,6 +20,7 @@ mod partitioners;
 mod producer;
 mod retry;
 mod signal;
+mod transaction;
 mod transfer;
 
 use wasm_bindgen::prelude::*;

@@ -17,6 +17,7 @@ use super::kafka::resolved;
 use super::pack;
 use super::partitioners::{self, Partitioning};
 use super::retry::{sleep, worth_retrying, Retry};
+use super::transaction::{self, Run, Transactional};
 use crate::core::client::{encode_packed, Accumulator, Drained, Piece};
 use crate::core::cluster::NewTopic;
 use crate::core::cluster::ProduceResult;
@@ -39,7 +40,7 @@ pub struct Producer {
 /// A send's records for one partition wait in the accumulator under this tag: whose they are, and which piece.
 type Tag = (Rc<Outcome>, usize);
 
-struct State {
+pub(crate) struct State {
     broker: Broker,
     partitioner: RefCell<Partitioner>,
     /// The app's own partitioner (`createPartitioner`), called per message; `None` places them in wasm.
@@ -51,6 +52,8 @@ struct State {
     auto_create_topics: bool,
     /// For an idempotent producer: its id, epoch and next sequence per partition.
     idempotence: Option<RefCell<Idempotence>>,
+    /// For a transactional producer (`transactionalId`): its id and its transaction under way.
+    pub(crate) transactional: Option<Transactional>,
     retry: Retry,
     /// Kafka's `linger.ms`, `batch.size` and `max.in.flight.requests.per.connection`.
     linger_ms: u32,
@@ -90,7 +93,7 @@ struct KnownTopic {
 
 /// One topic's messages of a send, already checked and packed, and when they were sent (the timestamp of those
 /// without one).
-struct TopicSend {
+pub(crate) struct TopicSend {
     topic: String,
     packed: pack::Packed,
     sent_ms: i64,
@@ -199,16 +202,6 @@ fn to_js(e: Error) -> JsValue {
     error::to_js(&e)
 }
 
-/// What a producer that asks for transactions gets: refused, rather than given plain writes that are not
-/// exactly-once.
-fn no_transactions() -> JsValue {
-    to_js(Error::UnsupportedVersion(
-        "franz has no transactions yet (transactionalId, producer.transaction()); an idempotent producer \
-         (idempotent: true) still writes each batch once"
-            .into(),
-    ))
-}
-
 /// A positive whole number option, or `default`.
 fn positive(config: &JsValue, key: &'static str, default: u32) -> Result<u32, JsValue> {
     match js::opt_int::<u32>(config, key, key)? {
@@ -219,10 +212,8 @@ fn positive(config: &JsValue, key: &'static str, default: u32) -> Result<u32, Js
 
 impl Producer {
     pub(crate) fn new(broker: Broker, config: &JsValue) -> Result<Producer, JsValue> {
-        if !js::is_missing(&js::get(config, "transactionalId")) {
-            return Err(no_transactions());
-        }
-        let idempotent = js::opt_bool(config, "idempotent", "idempotent")?.unwrap_or(false);
+        let transactional = Transactional::from_config(config)?;
+        let idempotent = transactional.is_some() || js::opt_bool(config, "idempotent", "idempotent")?.unwrap_or(false);
         let null_key = js::opt_string(config, "nullKeyPartitioner", "nullKeyPartitioner")?;
         let strategy = match null_key.as_deref() {
             None | Some("round-robin") => NullKeyStrategy::RoundRobin,
@@ -256,6 +247,7 @@ impl Producer {
                 acks,
                 auto_create_topics,
                 idempotence: idempotent.then(RefCell::default),
+                transactional,
                 retry: Retry::from_config(config)?,
                 linger_ms: js::opt_int::<u32>(config, "lingerMs", "lingerMs")?.unwrap_or(0),
                 max_in_flight: positive(config, "maxInFlightRequests", DEFAULT_MAX_IN_FLIGHT)? as usize,
@@ -275,22 +267,42 @@ impl Producer {
             }),
         })
     }
+}
 
-    /// Checks a send's arguments now (a wrong type rejects before anything is sent) and queues it.
-    fn send_all(&self, sends: Result<(Vec<TopicSend>, i16, Compression), JsValue>) -> Promise {
+/// A send's messages, checked and packed, with its acks and codec.
+pub(crate) type Sends = Result<(Vec<TopicSend>, i16, Compression), JsValue>;
+
+impl State {
+    /// Checks a send's arguments now (a wrong type rejects before anything is sent) and queues it; `run`: the
+    /// transaction it is part of, which a transactional producer's sends must have.
+    pub(crate) fn send_all(self: &Rc<Self>, sends: Sends, run: Option<&Rc<Run>>) -> Promise {
         let (sends, acks, compression) = match sends {
             Ok(s) => s,
             Err(e) => return Promise::reject(&e),
         };
-        if let Err(e) = self.state.check_connected() {
+        if let Err(e) = self.check_connected() {
             return Promise::reject(&e);
         }
-        if self.state.idempotence.is_some() && acks != -1 {
+        let run = match (&self.transactional, run) {
+            (None, _) => None,
+            (Some(txn), None) => match txn.running() {
+                Ok(run) => Some(run),
+                Err(e) => return Promise::reject(&e),
+            },
+            (Some(_), Some(run)) if !run.active.get() => {
+                return Promise::reject(&error::client_error(
+                    "INVALID_TXN_STATE",
+                    "the transaction is no longer active: it was committed or aborted",
+                ))
+            }
+            (Some(_), Some(run)) => Some(run.clone()),
+        };
+        if self.idempotence.is_some() && acks != -1 {
             return Promise::reject(&to_js(Error::InvalidRequiredAcks(format!(
                 "an idempotent producer needs acks=-1 (all): acks={acks} would give up its no-duplicates guarantee"
             ))));
         }
-        let ticket = self.state.intake.ticket();
+        let ticket = self.intake.ticket();
         let mut settle = None;
         let promise = Promise::new(&mut |resolve, reject| settle = Some((resolve, reject)));
         // Kafka answers acks=0 with nothing, so KafkaJS resolves at once; the records still go.
@@ -300,9 +312,9 @@ impl Producer {
             left: Cell::new(0),
             error: RefCell::default(),
             settle: if fire_and_forget { None } else { settle },
-            broker: self.state.broker.clone(),
+            broker: self.broker.clone(),
         });
-        let state = self.state.clone();
+        let state = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
             state.intake.wait(ticket).await;
             let queued = state.enqueue(sends, acks, compression, &outcome).await;
@@ -315,17 +327,23 @@ impl Producer {
         if fire_and_forget {
             return resolved(js::array(Vec::<JsValue>::new()).into());
         }
+        if let Some(run) = run {
+            run.sends.borrow_mut().push(promise.clone());
+        }
         promise
     }
-}
 
-impl State {
     /// A request that is not a produce (metadata, producer id), tried again while the broker cannot be reached.
     async fn call(&self, request: Request) -> Result<Response, Error> {
+        self.call_while(request, worth_retrying).await
+    }
+
+    /// A request tried again, within the retry budget, while it fails in a way `retry_if` accepts.
+    pub(crate) async fn call_while(&self, request: Request, retry_if: fn(&Error) -> bool) -> Result<Response, Error> {
         let mut attempt = 0;
         loop {
             match self.broker.call(request.clone()).await {
-                Err(e) if worth_retrying(&e) && attempt < self.retry.retries => {
+                Err(e) if retry_if(&e) && attempt < self.retry.retries => {
                     self.retry.wait(attempt).await;
                     attempt += 1;
                 }
@@ -334,7 +352,7 @@ impl State {
         }
     }
 
-    fn check_connected(&self) -> Result<(), JsValue> {
+    pub(crate) fn check_connected(&self) -> Result<(), JsValue> {
         self.broker.check_open()?;
         if self.connected.get() {
             Ok(())
@@ -401,6 +419,10 @@ impl State {
             .map_err(to_js)?;
             pieces.extend(batches.into_iter().map(|(partition, records)| (topic.clone(), partition, records)));
         }
+        if self.transactional.is_some() {
+            let partitions = pieces.iter().map(|(t, p, _)| (t.clone(), *p)).collect();
+            self.add_to_transaction(partitions).await.map_err(to_js)?;
+        }
         outcome.expect(pieces.len());
         let now = js_sys::Date::now() as i64;
         let mut accumulator = self.accumulator.borrow_mut();
@@ -419,8 +441,9 @@ impl State {
                 return self.wake_at(at);
             }
             if let Some(idempotence) = &self.idempotence {
+                // A transactional producer has its id before its first send (`producer.transaction()`).
                 if idempotence.borrow().id.is_none() {
-                    if !self.accumulator.borrow().is_empty() {
+                    if !self.accumulator.borrow().is_empty() && self.transactional.is_none() {
                         self.init_producer_id();
                     }
                     return;
@@ -458,10 +481,7 @@ impl State {
             state.initializing.set(false);
             match answer {
                 Ok(Response::InitProducerId { producer_id, epoch }) => {
-                    if let Some(idempotence) = &state.idempotence {
-                        *idempotence.borrow_mut() =
-                            Idempotence { id: Some((producer_id, epoch)), ..Default::default() };
-                    }
+                    state.set_producer_id(producer_id, epoch);
                     state.pump();
                 }
                 // Without an id nothing can go: every waiting send fails.
@@ -481,6 +501,18 @@ impl State {
         });
     }
 
+    /// The producer's id and epoch, once InitProducerId gave them.
+    pub(crate) fn producer_id(&self) -> Option<(i64, i16)> {
+        self.idempotence.as_ref()?.borrow().id
+    }
+
+    /// A new id and epoch: sequences start over.
+    pub(crate) fn set_producer_id(&self, producer_id: i64, epoch: i16) {
+        if let Some(idempotence) = &self.idempotence {
+            *idempotence.borrow_mut() = Idempotence { id: Some((producer_id, epoch)), ..Default::default() };
+        }
+    }
+
     /// The producer fields of an idempotent producer's next batch to a partition; advances its sequence.
     fn next_batch_of_producer(&self, topic: &str, partition: u32, count: usize) -> Option<ProducerBatch> {
         let mut state = self.idempotence.as_ref()?.borrow_mut();
@@ -488,7 +520,8 @@ impl State {
         let next = state.next_sequence.entry((topic.to_owned(), partition)).or_insert(0);
         let base_sequence = *next;
         *next = ((i64::from(base_sequence) + count as i64) % (i64::from(i32::MAX) + 1)) as i32;
-        Some(ProducerBatch { producer_id, epoch, base_sequence, count: count as i32, transactional: false })
+        let transactional = self.transactional.is_some();
+        Some(ProducerBatch { producer_id, epoch, base_sequence, count: count as i32, transactional })
     }
 
     /// Sends one request and finishes it in turn: a failure to reach the broker is retried once every earlier
@@ -521,7 +554,7 @@ impl State {
         match answer {
             Ok(Response::Produce(answers)) => {
                 for ((answer, pieces), sent) in answers.into_iter().zip(pieces).zip(&partitions) {
-                    let result = answer.result.inspect_err(|_| self.forget(&sent.topic));
+                    let result = answer.result.inspect_err(|e| self.forget(&sent.topic, e));
                     for ((outcome, index), first, _) in pieces {
                         outcome.piece_done(
                             index,
@@ -538,7 +571,7 @@ impl State {
                     Err(e) => e,
                     Ok(_) => Error::UnknownServerError("a produce was answered with something else".into()),
                 };
-                self.forget_producer_id();
+                self.forget_producer_id(&e);
                 for ((outcome, index), _, _) in pieces.into_iter().flatten() {
                     outcome.piece_done(index, Err(e.clone()));
                 }
@@ -591,12 +624,25 @@ impl State {
 
     /// A partition failed: the topic's metadata may be stale, and an idempotent producer's sequences no longer
     /// match what the cluster holds.
-    fn forget(&self, topic: &str) {
+    fn forget(&self, topic: &str, e: &Error) {
         self.metadata.borrow_mut().remove(topic);
-        self.forget_producer_id();
+        self.forget_producer_id(e);
     }
 
-    fn forget_producer_id(&self) {
+    /// An idempotent producer starts over under a new id. A transactional one keeps its id until its
+    /// transaction, which can now only be aborted, ends (see `reset_producer_id`).
+    fn forget_producer_id(&self, e: &Error) {
+        match self.transactional.as_ref().and_then(|t| t.current.borrow().clone()) {
+            Some(run) => {
+                run.failed.borrow_mut().get_or_insert_with(|| to_js(e.clone()));
+            }
+            None if self.transactional.is_none() => self.reset_producer_id(),
+            None => {}
+        }
+    }
+
+    /// Drops the producer id: the next transaction (or, for an idempotent producer, send) asks InitProducerId.
+    pub(crate) fn reset_producer_id(&self) {
         if let Some(idempotence) = &self.idempotence {
             *idempotence.borrow_mut() = Idempotence::default();
         }
@@ -674,10 +720,10 @@ impl Producer {
         resolved(JsValue::UNDEFINED)
     }
 
-    /// KafkaJS's `producer.transaction()`: rejects with UNSUPPORTED_VERSION, as franz has no transactions yet.
-    #[wasm_bindgen(unchecked_return_type = "Promise<never>")]
+    /// KafkaJS's `producer.transaction()`: begins a transaction (see `Transaction`); needs a `transactionalId`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Transaction>")]
     pub fn transaction(&self) -> Promise {
-        Promise::reject(&no_transactions())
+        transaction::begin(self.state.clone())
     }
 
     /// Listens for one of `events`; returns a remover.
@@ -700,28 +746,32 @@ impl Producer {
     /// (acks 1 or -1), or at once with `[]` (acks 0).
     #[wasm_bindgen(unchecked_return_type = "Promise<RecordMetadata[]>")]
     pub fn send(&self, #[wasm_bindgen(unchecked_param_type = "ProducerRecord")] record: JsValue) -> Promise {
-        let sends = (|| {
-            let (acks, compression) = (acks(&record, self.state.acks)?, compression(&record)?);
-            let topic = js::string(&record, "topic", "topic")?;
-            let keep = self.state.custom_partitioner.is_some();
-            Ok((vec![topic_send(topic, &js::get(&record, "messages"), "messages", keep)?], acks, compression))
-        })();
-        self.send_all(sends)
+        self.state.send_all(record_sends(&self.state, &record), None)
     }
 
     /// `sendBatch({ topicMessages: [{ topic, messages }], acks? })`.
     #[wasm_bindgen(js_name = sendBatch, unchecked_return_type = "Promise<RecordMetadata[]>")]
     pub fn send_batch(&self, #[wasm_bindgen(unchecked_param_type = "ProducerBatch")] batch: JsValue) -> Promise {
-        let sends = (|| {
-            let (acks, compression) = (acks(&batch, self.state.acks)?, compression(&batch)?);
-            let mut sends = Vec::new();
-            for (i, tm) in js::list(&batch, "topicMessages", "topicMessages", true)?.iter().enumerate() {
-                let topic = js::string(tm, "topic", format_args!("topicMessages[{i}].topic"))?;
-                let at = format!("topicMessages[{i}].messages");
-                sends.push(topic_send(topic, &js::get(tm, "messages"), &at, self.state.custom_partitioner.is_some())?);
-            }
-            Ok((sends, acks, compression))
-        })();
-        self.send_all(sends)
+        self.state.send_all(batch_sends(&self.state, &batch), None)
     }
+}
+
+/// `send({ topic, messages, acks?, compression? })`'s messages, checked and packed.
+pub(crate) fn record_sends(state: &State, record: &JsValue) -> Sends {
+    let (acks, compression) = (acks(record, state.acks)?, compression(record)?);
+    let topic = js::string(record, "topic", "topic")?;
+    let keep = state.custom_partitioner.is_some();
+    Ok((vec![topic_send(topic, &js::get(record, "messages"), "messages", keep)?], acks, compression))
+}
+
+/// `sendBatch({ topicMessages: [{ topic, messages }], acks?, compression? })`'s messages, checked and packed.
+pub(crate) fn batch_sends(state: &State, batch: &JsValue) -> Sends {
+    let (acks, compression) = (acks(batch, state.acks)?, compression(batch)?);
+    let mut sends = Vec::new();
+    for (i, tm) in js::list(batch, "topicMessages", "topicMessages", true)?.iter().enumerate() {
+        let topic = js::string(tm, "topic", format_args!("topicMessages[{i}].topic"))?;
+        let at = format!("topicMessages[{i}].messages");
+        sends.push(topic_send(topic, &js::get(tm, "messages"), &at, state.custom_partitioner.is_some())?);
+    }
+    Ok((sends, acks, compression))
 }

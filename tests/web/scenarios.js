@@ -91,9 +91,7 @@ export async function errorsAreKafkaShaped(kafka) {
   const again = await idempotent.send({ topic: 't', messages: [{ value: 'i3', partition: 0 }] });
   eq(Number(again[0].baseOffset), Number(idemSent[0].baseOffset) + 2, 'its sequence continues');
   await throws(() => kafka.producer({ acks: 3 }), { type: 'INVALID_REQUIRED_ACKS' }, 'producer acks');
-  // No transactions yet: asking for them is refused, not quietly given plain writes.
-  await throws(() => kafka.producer({ transactionalId: 'tx-1', idempotent: true, maxInFlightRequests: 1 }), { type: 'UNSUPPORTED_VERSION', code: 35, message: 'no transactions' }, 'a transactional producer');
-  await rejects(idempotent.transaction(), { type: 'UNSUPPORTED_VERSION', code: 35 }, 'producer.transaction()');
+  await rejects(idempotent.transaction(), { type: 'INVALID_TXN_STATE', code: 48 }, 'a transaction needs a transactionalId');
   const fireAndForget = kafka.producer({ acks: 0 });
   await fireAndForget.connect();
   eq(await fireAndForget.send({ topic: 't', messages: [{ value: 'x' }] }), [], 'acks=0 from the producer config: no metadata');
