@@ -21,6 +21,7 @@ fn loaded(config: SimConfig) -> SimConfig {
     SimConfig {
         partitions: env("FRANZ_SIM_PARTITIONS").map_or(config.partitions, |n| n as u32),
         producers: env("FRANZ_SIM_PRODUCERS").map_or(config.producers, |n| n as usize),
+        transactional: env("FRANZ_SIM_TRANSACTIONAL").map_or(config.transactional, |n| n as usize),
         ..config
     }
 }
@@ -79,6 +80,26 @@ fn seeds_with_reassignments_across_four_brokers_keep_every_guarantee() {
 fn replay() {
     let Some(seed) = env("FRANZ_SIM_SEED") else { return };
     let steps = env("FRANZ_SIM_STEPS").map_or(SimConfig::default().steps, |s| s as usize);
-    let report = run(seed, &SimConfig { steps, ..SimConfig::default() }).unwrap_or_else(|f| panic!("{f}"));
+    let brokers = env("FRANZ_SIM_BROKERS").map_or(SimConfig::default().brokers, |n| n as i32);
+    let config = loaded(SimConfig { steps, brokers, ..SimConfig::default() });
+    let report = run(seed, &config).unwrap_or_else(|f| panic!("{f}"));
     println!("seed {seed}: {report:?}");
+}
+
+/// Transactional producers among plain ones, under the same faults: besides every guarantee above, each
+/// transaction's marker is written until committed, read_committed consumers see exactly the records of
+/// committed transactions and plain producers, and every replica agrees on the aborted transactions and the
+/// last stable offset.
+#[test]
+fn seeds_with_transactions_keep_every_guarantee() {
+    let seeds = env("FRANZ_SIM_SEEDS").map_or(300, |s| s / 3);
+    let config = loaded(SimConfig { transactional: 2, ..SimConfig::default() });
+    let (mut committed, mut aborted, mut acked) = (0, 0, 0);
+    for seed in first_seed()..first_seed() + seeds {
+        let report = run(seed, &config).unwrap_or_else(|f| panic!("{f}"));
+        (committed, aborted, acked) =
+            (committed + report.committed_txns, aborted + report.aborted_txns, acked + report.acked);
+    }
+    println!("{seeds} seeds: {committed} transactions committed, {aborted} aborted, {acked} acks");
+    assert!(committed > seeds as usize && aborted > seeds as usize / 2, "transactions really end both ways");
 }

@@ -219,7 +219,7 @@ impl Transaction {
                 {
                     let at = |f: &str| format!("topics[{i}].partitions[{j}].{f}");
                     let partition = js::opt_int(p, "partition", at("partition"))?
-                        .ok_or_else(|| js::type_error(&at("partition"), "a number", &JsValue::UNDEFINED))?;
+                        .ok_or_else(|| js::type_error(at("partition"), "a number", &JsValue::UNDEFINED))?;
                     let offset = js::int(&js::get(p, "offset"), at("offset"))?;
                     let metadata = js::opt_string(p, "metadata", at("metadata"))?;
                     list.push(TxnOffset { topic: topic.clone(), partition, offset, metadata });

@@ -155,7 +155,9 @@ impl ProducerStates {
         {
             return Ok(SequenceCheck::Duplicate(*seen));
         }
-        let expected = entry.batches.back().map_or(0, |b| add_sequence(b.last_sequence, 1));
+        // A producer kept only for its open transaction (its batches deleted) may go on at any sequence.
+        let Some(last) = entry.batches.back() else { return Ok(SequenceCheck::Append) };
+        let expected = add_sequence(last.last_sequence, 1);
         if batch.base_sequence != expected {
             return Err(Error::OutOfOrderSequenceNumber(format!(
                 "producer {} sent sequence {} where {expected} was expected",
@@ -251,9 +253,14 @@ impl ProducerStates {
 
     /// The log now starts at `offset`: producers whose every batch lies before it are forgotten (Kafka's
     /// `evictUnretainedProducers`).
-    /// A producer with a transaction still open is kept.
+    /// A producer with a transaction still open is kept for it, without its batches if they are all gone.
     pub fn forget_before(&mut self, offset: i64) {
-        self.0.retain(|_, e| e.batches.back().is_some_and(|b| b.last_offset >= offset) || e.open_txn().is_some());
+        for entry in self.0.values_mut() {
+            if entry.batches.back().is_none_or(|b| b.last_offset < offset) {
+                entry.batches.clear();
+            }
+        }
+        self.0.retain(|_, e| !e.batches.is_empty() || e.open_txn().is_some());
     }
 
     /// Forgets batches at or after `offset` (the log was truncated there): transactions that began there go, and
@@ -341,6 +348,20 @@ mod tests {
         s.record(&batch(1, 0, i32::MAX - 1, 2), 1, 2); // as if the producer had counted that far
         assert_eq!(s.check(&batch(1, 0, 0, 1)).unwrap(), SequenceCheck::Append);
         assert_eq!(s.check(&batch(1, 0, 1, 1)).unwrap_err().name(), "OUT_OF_ORDER_SEQUENCE_NUMBER");
+    }
+
+    #[test]
+    fn a_producer_whose_batches_are_deleted_is_kept_for_its_open_transaction_only() {
+        let mut s = ProducerStates::default();
+        s.record(&ProducerBatch { transactional: true, ..batch(1, 0, 0, 2) }, 10, 11);
+        s.record(&batch(2, 0, 0, 1), 12, 12);
+        s.forget_before(20);
+        assert_eq!(s.first_unstable(30), Some(10), "the open transaction still holds readers back");
+        assert_eq!(s.check(&batch(1, 0, 7, 1)).unwrap(), SequenceCheck::Append, "its sequences are forgotten");
+        assert_eq!(s.check(&batch(2, 0, 9, 1)).unwrap(), SequenceCheck::Append, "the other producer is gone");
+        s.end_txn(1, 0, 21, 20);
+        s.forget_before(22);
+        assert!(s.is_empty());
     }
 
     #[test]

@@ -11,7 +11,7 @@ mod storage;
 
 use super::{BrokerId, Envelope, FetchData, Message, Node, PartitionId, PartitionState, ReplicaFetch};
 use crate::core::error::{Error, Result};
-use crate::core::log::{AppendInfo, EpochEnd, PartitionLog, ProducerBatch, StoredBatch, UNDEFINED_EPOCH};
+use crate::core::log::{AbortedTxn, AppendInfo, EpochEnd, PartitionLog, ProducerBatch, StoredBatch, UNDEFINED_EPOCH};
 use crate::core::protocol::ProduceData;
 use crate::core::record::Record;
 use crate::core::topic::TopicConfig;
@@ -367,16 +367,28 @@ impl Broker {
     /// leader serves it, and so does a follower in the ISR (KIP-392: a consumer reads from a replica in its rack),
     /// up to the high watermark it has learnt, which is never more than the leader's.
     pub fn read(&self, partition: &PartitionId, offset: i64) -> Result<(Vec<Bytes>, i64)> {
+        let r = self.serving(partition)?;
+        let hw = r.log.high_watermark();
+        Ok((r.log.read(offset, FETCH_MAX_BYTES, hw)?, hw))
+    }
+
+    /// The replica that may serve consumers here: this broker leads it, or is in its ISR.
+    fn serving(&self, partition: &PartitionId) -> Result<&Replica> {
         let me = self.id;
         let serves = |r: &&Replica| r.leads(me) || r.state.as_ref().is_some_and(|s| s.isr.contains(&me));
-        let r = self.replicas.get(partition).filter(serves).ok_or_else(|| {
+        self.replicas.get(partition).filter(serves).ok_or_else(|| {
             Error::NotLeaderOrFollower(format!(
                 "broker {me} neither leads {}-{} nor is in sync",
                 partition.0, partition.1
             ))
-        })?;
-        let hw = r.log.high_watermark();
-        Ok((r.log.read(offset, FETCH_MAX_BYTES, hw)?, hw))
+        })
+    }
+
+    /// A `read_committed` consumer's read: below the last stable offset, with the aborted transactions there.
+    pub fn read_committed(&self, partition: &PartitionId, offset: i64) -> Result<(Vec<Bytes>, Vec<AbortedTxn>)> {
+        let log = &self.serving(partition)?.log;
+        let stable = log.last_stable_offset();
+        Ok((log.read(offset, FETCH_MAX_BYTES, stable)?, log.aborted_between(offset, stable)))
     }
 
     /// Takes one message; returns what to send (including what it caused elsewhere, such as parked fetches

@@ -1,7 +1,7 @@
-//! A deterministic simulation of a whole cluster: brokers, the controller, idempotent acks=all producers and
-//! consumers, driven by one seed through crashes and restarts, dropped, delayed, reordered and duplicated
-//! messages, network partitions and failing storage writes. At the end the network heals, every broker comes
-//! back, the cluster settles, and a checker asserts Kafka's guarantees:
+//! A deterministic simulation of a whole cluster: brokers, the controller, idempotent (and transactional)
+//! acks=all producers and consumers, driven by one seed through crashes and restarts, dropped, delayed,
+//! reordered and duplicated messages, network partitions and failing storage writes. At the end the network
+//! heals, every broker comes back, the cluster settles, and a checker asserts Kafka's guarantees:
 //! - no acknowledged record is lost (acks=all, min.insync.replicas=2, RF=3);
 //! - each producer's records keep their order in their partition;
 //! - no record is written twice (idempotence);
@@ -12,6 +12,9 @@
 //!   deleted: no replica's log starts before it, so no failover brings them back;
 //! - a partition reassigned (or its move cancelled) ends on its target replicas once the cluster settles, and
 //!   the brokers it left hold nothing of it, in memory or storage;
+//! - with transactional producers (`SimConfig::transactional`, see `txn`): every transaction ends, a
+//!   `read_committed` consumer sees a transaction's records only once it commits and never an aborted one's,
+//!   and reads exactly what is committed, and every replica reads the same to such a reader;
 //! - every replica ends with exactly the leader's log (from the later of their log starts);
 //! - each broker's storage, rebuilt from the storage events it reported, equals its log.
 //!
@@ -20,6 +23,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+
+mod check;
+mod txn;
 
 use super::{Broker, BrokerId, Controller, Envelope, Node, PartitionId, ProduceOutcome, StorageEvent, Timing};
 use crate::core::error::Error;
@@ -35,11 +41,13 @@ pub struct SimConfig {
     pub steps: usize,
     /// Inject faults (without them the run checks the happy path).
     pub faults: bool,
+    /// How many of the producers are transactional (the first ones).
+    pub transactional: usize,
 }
 
 impl Default for SimConfig {
     fn default() -> Self {
-        SimConfig { brokers: 3, partitions: 2, producers: 3, steps: 4000, faults: true }
+        SimConfig { brokers: 3, partitions: 2, producers: 3, steps: 4000, faults: true, transactional: 0 }
     }
 }
 
@@ -59,6 +67,9 @@ pub struct Report {
     /// Reassignments started or cancelled, and those that completed (their partition moved).
     pub reassignments: usize,
     pub moves: usize,
+    /// Transactions of transactional producers that completed.
+    pub committed_txns: usize,
+    pub aborted_txns: usize,
 }
 
 /// A broken guarantee: the seed, the shortest prefix of steps that breaks it, and what happened.
@@ -108,6 +119,8 @@ struct Producer {
     partition: PartitionId,
     next_number: usize,
     in_flight: Option<InFlight>,
+    /// For a transactional producer: its transaction.
+    txn: Option<txn::Txn>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -130,6 +143,11 @@ struct Sim {
     cut_off: BTreeSet<BrokerId>,
     producers: Vec<Producer>,
     consumers: BTreeMap<PartitionId, Consumer>,
+    /// Consumers that read `read_committed`, one per partition.
+    committed_consumers: BTreeMap<PartitionId, Consumer>,
+    /// The values of transactions that committed, and of those that aborted.
+    committed: BTreeSet<String>,
+    aborted: BTreeSet<String>,
     acked: Vec<(PartitionId, i64, String)>,
     /// DeleteRecords done at a leader and not yet acknowledged: the partition, the leader, its new log start.
     deleting: Vec<(PartitionId, BrokerId, i64)>,
@@ -165,6 +183,9 @@ impl Sim {
             cut_off: BTreeSet::new(),
             producers: Vec::new(),
             consumers: BTreeMap::new(),
+            committed_consumers: BTreeMap::new(),
+            committed: BTreeSet::new(),
+            aborted: BTreeSet::new(),
             acked: Vec::new(),
             deleting: Vec::new(),
             deleted_before: BTreeMap::new(),
@@ -185,7 +206,14 @@ impl Sim {
         }
         for i in 0..c.producers {
             let partition = ("t".into(), (i as u32) % c.partitions);
-            sim.producers.push(Producer { producer_id: 1000 + i as i64, partition, next_number: 0, in_flight: None });
+            let txn = (i < c.transactional).then(txn::Txn::default);
+            sim.producers.push(Producer {
+                producer_id: 1000 + i as i64,
+                partition,
+                next_number: 0,
+                in_flight: None,
+                txn,
+            });
         }
         sim
     }
@@ -307,6 +335,10 @@ impl Sim {
 
     /// A producer sends (or re-sends) its batch to the partition's leader, or collects the answer.
     fn produce(&mut self, i: usize, may_start: bool) -> Result<(), String> {
+        if self.maybe_end_txn(i, may_start) {
+            self.end_txn(i);
+            return Ok(());
+        }
         let now = self.now;
         let p = self.producers[i].clone();
         let Some(flight) = p.in_flight.clone().or_else(|| {
@@ -335,7 +367,8 @@ impl Sim {
             return Ok(());
         }
         let record = Record::new(value_of(p.producer_id, flight.number), now);
-        let batch = ProducerBatch::of(p.producer_id, 0, flight.sequence, 1);
+        let batch = ProducerBatch::of(p.producer_id, 0, flight.sequence, 1)
+            .map(|b| ProducerBatch { transactional: p.txn.is_some(), ..b });
         let broker = self.brokers.get_mut(&leader).expect("a broker");
         let outcome = broker.produce(&p.partition, vec![record], batch, -1, now);
         let caused = broker.take_outbox();
@@ -357,6 +390,9 @@ impl Sim {
                 let value = value_of(p.producer_id, flight.number);
                 self.trace
                     .push(format!("t={} acked {value} at {}-{}@{offset}", self.now, p.partition.0, p.partition.1));
+                if let Some(txn) = &mut p.txn {
+                    txn.open.push(value.clone());
+                }
                 self.acked.push((p.partition.clone(), offset, value));
                 p.next_number = flight.number + 1;
                 p.in_flight = None;
@@ -466,13 +502,13 @@ impl Sim {
 
     /// A consumer reads below the high watermark, from the replica in its rack (KIP-392): brokers stand in
     /// two racks, and consumers of even partitions in one, odd in the other.
-    fn consume(&mut self, partition: &PartitionId) {
+    fn consume(&mut self, partition: &PartitionId) -> Result<(), String> {
         let racks: BTreeMap<BrokerId, String> = self.brokers.keys().map(|b| (*b, format!("rack{}", b % 2))).collect();
         let rack = format!("rack{}", partition.1 % 2);
-        let Some(state) = self.controller.partition(partition) else { return };
-        let Some(replica) = super::preferred_read_replica(state, &racks, Some(&rack)) else { return };
+        let Some(state) = self.controller.partition(partition) else { return Ok(()) };
+        let Some(replica) = super::preferred_read_replica(state, &racks, Some(&rack)) else { return Ok(()) };
         if !self.up.contains(&replica) || self.cut_off.contains(&replica) {
-            return;
+            return Ok(());
         }
         // A position the log no longer holds (DeleteRecords) starts again at the log start, as
         // auto.offset.reset=earliest does.
@@ -480,13 +516,17 @@ impl Sim {
         let consumer = self.consumers.get_mut(partition).expect("one per partition");
         consumer.position = consumer.position.max(start);
         let position = consumer.position;
-        let Ok((batches, _hw)) = self.brokers[&replica].read(partition, position) else { return };
+        let Ok((batches, _hw)) = self.brokers[&replica].read(partition, position) else { return Ok(()) };
         if Some(replica) != state.leader {
             self.report.follower_reads += 1;
         }
         let consumer = self.consumers.get_mut(partition).expect("one per partition");
         for bytes in batches {
             for batch in decode_batches(&bytes).unwrap_or_default() {
+                if batch.attributes.is_control() {
+                    consumer.position = consumer.position.max(batch.last_offset() + 1);
+                    continue;
+                }
                 for (offset, record) in batch.consumer_records().filter(|(o, _)| *o >= position) {
                     let value = String::from_utf8_lossy(record.value.as_deref().unwrap_or_default()).into_owned();
                     consumer.seen.push((offset, value));
@@ -495,6 +535,9 @@ impl Sim {
                 }
             }
         }
+        // Until everything committed is read, when the cluster has settled.
+        while self.read_committed(partition, replica)? && !self.faults {}
+        Ok(())
     }
 
     /// Applies what each broker said changed in its logs to its model storage.
@@ -541,7 +584,7 @@ impl Sim {
         let partitions: Vec<PartitionId> = self.consumers.keys().cloned().collect();
         for p in partitions {
             if self.chance(100) {
-                self.consume(&p);
+                self.consume(&p)?;
             }
         }
         Ok(())
@@ -573,90 +616,7 @@ impl Sim {
         self.collect_answers()?;
         let partitions: Vec<PartitionId> = self.consumers.keys().cloned().collect();
         for p in partitions {
-            self.consume(&p);
-        }
-        Ok(())
-    }
-
-    /// Kafka's guarantees, checked against each partition's final leader.
-    fn check(&self) -> Result<(), String> {
-        for state in self.controller.partitions() {
-            let id = &state.partition;
-            let leader = state.leader.ok_or_else(|| format!("{id:?} has no leader after settling"))?;
-            if state.is_moving() {
-                return Err(format!("{id:?} is still being reassigned after settling: {state:?}"));
-            }
-            for (b, broker) in self.brokers.iter().filter(|(b, _)| !state.replicas.contains(b)) {
-                let stored = self.stores.get(b).is_some_and(|s| s.contains_key(id));
-                if broker.log(id).is_some() || stored {
-                    return Err(format!("broker {b} still holds {id:?}, which moved to {:?}", state.replicas));
-                }
-            }
-            let truth = self.brokers[&leader].log(id).ok_or_else(|| format!("leader {leader} has no log of {id:?}"))?;
-            let mut values: BTreeMap<i64, String> = BTreeMap::new();
-            for b in truth.batches() {
-                for batch in decode_batches(&b.bytes).map_err(|e| e.to_string())? {
-                    for (offset, r) in batch.consumer_records() {
-                        values.insert(offset, String::from_utf8_lossy(r.value.as_deref().unwrap_or_default()).into());
-                    }
-                }
-            }
-            let deleted_before = self.deleted_before.get(id).copied().unwrap_or(0);
-            for b in &state.replicas {
-                let start = self.brokers[b].log(id).map_or(0, |l| l.log_start_offset());
-                if start < deleted_before {
-                    return Err(format!(
-                        "broker {b}'s {id:?} starts at {start}, before the deletion at {deleted_before}"
-                    ));
-                }
-            }
-            let maybe_deleted_before = self.maybe_deleted_before.get(id).copied().unwrap_or(0);
-            for (p, offset, value) in self.acked.iter().filter(|(p, o, _)| p == id && *o >= maybe_deleted_before) {
-                if values.get(offset) != Some(value) {
-                    return Err(format!(
-                        "acknowledged {value} at {p:?}@{offset} is lost (found {:?})",
-                        values.get(offset)
-                    ));
-                }
-            }
-            let distinct: BTreeSet<&String> = values.values().collect();
-            if distinct.len() != values.len() {
-                return Err(format!("{id:?} holds a record twice"));
-            }
-            for producer in self.producers.iter().filter(|p| &p.partition == id) {
-                let prefix = format!("p{}-", producer.producer_id);
-                let numbers: Vec<usize> =
-                    values.values().filter_map(|v| v.strip_prefix(&prefix)?.parse().ok()).collect();
-                if numbers.windows(2).any(|w| w[0] >= w[1]) {
-                    return Err(format!("producer {} lost its order in {id:?}: {numbers:?}", producer.producer_id));
-                }
-            }
-            for (offset, value) in self.consumers[id].seen.iter().filter(|(o, _)| *o >= maybe_deleted_before) {
-                if values.get(offset) != Some(value) {
-                    return Err(format!("a consumer saw {value} at {id:?}@{offset}, which is gone"));
-                }
-            }
-            for b in &state.replicas {
-                let log = self.brokers[b].log(id).ok_or_else(|| format!("broker {b} has no log of {id:?}"))?;
-                let stored = self.stores.get(b).and_then(|s| s.get(id)).cloned().unwrap_or_default();
-                if stored.iter().ne(log.batches()) {
-                    return Err(format!("broker {b}'s storage events for {id:?} do not rebuild its log"));
-                }
-                // Log starts may differ: a DeleteRecords that failed (its leader was cut off) moved that broker's
-                // own, as in Kafka. From the later of the two starts on, the logs agree.
-                let start = log.log_start_offset().max(truth.log_start_offset());
-                let from = |l: &'_ crate::core::log::PartitionLog| {
-                    l.batches().filter(|x| x.last_offset >= start).map(|x| x.bytes.clone()).collect::<Vec<_>>()
-                };
-                let (mine, theirs) = (from(log), from(truth));
-                if mine != theirs {
-                    return Err(format!(
-                        "broker {b}'s replica of {id:?} differs from leader {leader}'s (LEO {} vs {})",
-                        log.log_end_offset(),
-                        truth.log_end_offset()
-                    ));
-                }
-            }
+            self.consume(&p)?;
         }
         Ok(())
     }
