@@ -85,6 +85,22 @@ export async function example(): Promise<void> {
   // @ts-expect-error createPartitioner is a factory: it returns the partitioner
   kafka.producer({ createPartitioner: () => 0 });
 
+  // KafkaJS's transactions: a consume-transform-produce step, exactly once.
+  const txProducer = kafka.producer({ transactionalId: 'copier', transactionTimeout: 30000, maxInFlightRequests: 1 });
+  await txProducer.connect();
+  const transaction = await txProducer.transaction();
+  const inTxn: RecordMetadata[] = await transaction.send({ topic: 'orders', messages: [{ value: 'copied' }] });
+  await transaction.sendBatch({ topicMessages: [{ topic: 'orders', messages: [{ value: 'also' }] }] });
+  await transaction.sendOffsets({ consumerGroupId: 'billing', topics: [{ topic: 'orders', partitions: [{ partition: 0, offset: '42' }] }] });
+  const active: boolean = transaction.isActive();
+  await (active ? transaction.commit() : transaction.abort());
+  // @ts-expect-error offsets are strings, as KafkaJS writes them
+  await transaction.sendOffsets({ consumerGroupId: 'billing', topics: [{ topic: 'orders', partitions: [{ partition: 0, offset: 42 }] }] });
+  // @ts-expect-error a transactional id is a string
+  kafka.producer({ transactionalId: 7 });
+  kafka.consumer({ groupId: 'dirty-reads', readUncommitted: true });
+  void inTxn;
+
   const consumer = kafka.consumer({ groupId: 'billing' });
   await consumer.connect();
   await consumer.subscribe({ topics: ['orders'], fromBeginning: true });
