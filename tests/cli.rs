@@ -355,6 +355,41 @@ fn every_flag_does_what_it_says() {
     assert!(s.err("confluent environment list").text().contains("confluent login"));
 }
 
+/// The console consumer reads `read_committed` by default, as librdkafka (the Confluent CLI's client) does, and
+/// `--config isolation.level=read_uncommitted` reads open and aborted transactions' records too.
+#[test]
+fn the_console_consumer_reads_committed_records_unless_its_config_says_otherwise() {
+    use franz::core::log::ProducerBatch;
+    use franz::core::record::Record;
+    use franz::core::txn::{TxnCall, TxnRequest};
+    let (mut s, lkc) = Session::ready();
+    s.ok("confluent kafka topic create z --partitions 1");
+    s.ok("confluent kafka topic produce z");
+    s.produce(&["plain"]);
+    let init = Request::InitProducerId { transactional_id: Some("tx".into()), timeout_ms: 60_000 };
+    let Ok(Response::InitProducerId { producer_id, epoch }) = s.tab.call(&lkc, init) else { panic!("an id") };
+    let call = |request| Request::Txn(TxnCall { transactional_id: "tx".into(), producer_id, epoch, request });
+    let mut sequence = 0;
+    for (value, commit) in [("aborted", Some(false)), ("committed", Some(true)), ("open", None)] {
+        s.tab.call(&lkc, call(TxnRequest::AddPartitions { partitions: vec![("z".into(), 0)] })).unwrap();
+        let batch = ProducerBatch { producer_id, epoch, base_sequence: sequence, count: 1, transactional: true };
+        let cluster = s.tab.clusters.get_mut(&lkc).unwrap();
+        cluster.produce_records("z", 0, vec![Record::new(value, T0)], Some(batch), T0).unwrap();
+        sequence += 1;
+        if let Some(commit) = commit {
+            s.tab.call(&lkc, call(TxnRequest::End { commit })).unwrap();
+        }
+    }
+    s.ok("confluent kafka topic consume z -b");
+    assert_eq!(s.consume(), ["plain", "committed"], "read_committed: neither aborted nor open records");
+    s.ok("confluent kafka topic consume z -b --config isolation.level=read_uncommitted");
+    assert_eq!(s.consume(), ["plain", "aborted", "committed", "open"], "markers are never printed");
+    let e = s.err("confluent kafka topic consume z --config isolation.level=dirty");
+    assert!(e.message.contains("isolation.level") && e.text().contains("read_uncommitted"), "{}", e.text());
+    let e = s.err("confluent kafka topic consume z --config fetch.min.bytes=5");
+    assert!(e.message.contains("fetch.min.bytes"), "{}", e.text());
+}
+
 #[test]
 fn the_console_producer_compresses_as_its_config_says() {
     use franz::core::protocol::FetchPartition;

@@ -124,6 +124,17 @@ pub enum Isolation {
     ReadCommitted,
 }
 
+impl Isolation {
+    /// Where a consumer at this level starts when it starts at the end: the high watermark, or, reading
+    /// committed records only, the last stable offset (so it misses nothing of a transaction still open).
+    pub fn end(self) -> OffsetSpec {
+        match self {
+            Isolation::ReadUncommitted => OffsetSpec::Latest,
+            Isolation::ReadCommitted => OffsetSpec::LastStable,
+        }
+    }
+}
+
 /// One partition's part of a Fetch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FetchPartition {

@@ -94,6 +94,16 @@ fn unexpected() -> Error {
 }
 
 impl ConsumeSession {
+    /// Where a partition without a committed offset starts: the log start (`-b`), or the end this consumer's
+    /// isolation level reads to.
+    pub(super) fn reset(&self) -> OffsetSpec {
+        if self.from_beginning {
+            OffsetSpec::Earliest
+        } else {
+            self.isolation.end()
+        }
+    }
+
     /// The group this consumer is a member of, if any.
     pub fn group(&self) -> Option<&str> {
         self.member.as_ref().map(|m| m.config().group.as_str())
@@ -176,13 +186,14 @@ impl ConsumeSession {
     }
 
     fn run_member(&mut self, clusters: &mut dyn Clusters, actions: Vec<Action>, now_ms: i64) -> Result<(), CliError> {
+        let reset = self.reset();
         let Some(member) = self.member.as_mut() else { return Ok(()) };
         let partitions = [(self.topic.clone(), self.partition_count)].into_iter().collect();
         let mut link = SessionLink {
             clusters,
             cluster: &self.cluster,
             topic: &self.topic,
-            from_beginning: self.from_beginning,
+            reset,
             positions: &mut self.positions,
         };
         link::run(member, actions, &partitions, now_ms, &mut link)
@@ -250,7 +261,8 @@ struct SessionLink<'a> {
     clusters: &'a mut dyn Clusters,
     cluster: &'a str,
     topic: &'a str,
-    from_beginning: bool,
+    /// Where a partition without a committed offset starts.
+    reset: OffsetSpec,
     positions: &'a mut BTreeMap<u32, i64>,
 }
 
@@ -281,10 +293,7 @@ impl GroupLink for SessionLink<'_> {
             };
             let start = match self.clusters.call(self.cluster, request) {
                 Ok(Response::OffsetFetch(Some(c))) => c.offset,
-                _ => {
-                    let spec = if self.from_beginning { OffsetSpec::Earliest } else { OffsetSpec::Latest };
-                    list_offset(self.clusters, self.cluster, self.topic, p, spec)?
-                }
+                _ => list_offset(self.clusters, self.cluster, self.topic, p, self.reset)?,
             };
             self.positions.insert(p, start);
         }

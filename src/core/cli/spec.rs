@@ -201,6 +201,7 @@ pub const COMMANDS: &[Command] = &[
             flag("partition", Some("int32"), "The partition to consume from. (default -1: all)"),
             flag("offset", Some("int"), "The offset from the beginning to consume from."),
             flag("timestamp", None, "Print message timestamp in milliseconds."),
+            flag("config", Some("strings"), "A comma-separated list of configuration overrides (\"key=value\") for the consumer client: isolation.level (read_committed, the default, or read_uncommitted)."),
             API_KEY,
             API_SECRET,
             CLUSTER,

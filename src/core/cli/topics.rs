@@ -386,6 +386,29 @@ fn producer_compression(configs: Vec<(String, String)>) -> Result<Compression, C
     Ok(codec)
 }
 
+/// The isolation level a consumer's `--config` asks for: `isolation.level`, `read_committed` by default as in
+/// librdkafka (the Confluent CLI's client), the one setting franz's console consumer takes.
+fn consumer_isolation(configs: Vec<(String, String)>) -> Result<Isolation, CliError> {
+    let mut isolation = Isolation::ReadCommitted;
+    for (key, value) in configs {
+        let hint = "The consumer takes --config isolation.level=read_committed|read_uncommitted.";
+        if key != "isolation.level" {
+            return Err(CliError::usage(format!("unknown consumer configuration {key:?}")).with_suggestion(hint));
+        }
+        isolation = match value.as_str() {
+            "read_committed" => Isolation::ReadCommitted,
+            "read_uncommitted" => Isolation::ReadUncommitted,
+            _ => {
+                return Err(CliError::usage(format!(
+                    "invalid value {value:?} for consumer configuration isolation.level"
+                ))
+                .with_suggestion(hint))
+            }
+        };
+    }
+    Ok(isolation)
+}
+
 /// Where a consume starts, per partition: `--partition`/`--offset`, else the group's committed offset, else the
 /// log start (`-b`) or the end.
 fn consume(p: &Parsed, cluster: &str, clusters: &mut dyn Clusters) -> Result<Reply, CliError> {
@@ -417,6 +440,8 @@ fn consume(p: &Parsed, cluster: &str, clusters: &mut dyn Clusters) -> Result<Rep
             .with_suggestion("Pass the partition to read from, e.g. --partition 0 --offset 5."));
     }
     let from_beginning = p.has("from-beginning");
+    let isolation = consumer_isolation(configs(p.flag("config"))?)?;
+    let reset = if from_beginning { OffsetSpec::Earliest } else { isolation.end() };
     let mut positions = BTreeMap::new();
     // With --group the consumer joins the group, which decides its partitions (and where each starts);
     // without, it reads every partition (or the one --partition names) from -b, --offset, or the end.
@@ -439,12 +464,9 @@ fn consume(p: &Parsed, cluster: &str, clusters: &mut dyn Clusters) -> Result<Rep
             for partition in (0..count).filter(|q| only.is_none_or(|o| o == *q)) {
                 let start = match offset {
                     Some(o) => o,
-                    None => {
-                        let spec = if from_beginning { OffsetSpec::Earliest } else { OffsetSpec::Latest };
-                        list_offset(clusters, cluster, name, partition, spec).map_err(|e| {
-                            CliError::kafka(&e, &format!("failed to list the offsets of {name}-{partition}"), hint(&e))
-                        })?
-                    }
+                    None => list_offset(clusters, cluster, name, partition, reset).map_err(|e| {
+                        CliError::kafka(&e, &format!("failed to list the offsets of {name}-{partition}"), hint(&e))
+                    })?,
                 };
                 positions.insert(partition, start);
             }
@@ -461,7 +483,7 @@ fn consume(p: &Parsed, cluster: &str, clusters: &mut dyn Clusters) -> Result<Rep
         delimiter: p.flag("delimiter").unwrap_or("\t").to_owned(),
         timestamp: p.has("timestamp"),
         positions,
-        isolation: Isolation::ReadUncommitted,
+        isolation,
     };
     Ok(Reply {
         output: "Starting Kafka Consumer. Use Ctrl-C to exit.\n".into(),

@@ -267,11 +267,7 @@ impl State {
     }
 
     async fn reset_position(&self, tp: &TopicPartition, from_beginning: bool) -> Result<i64, Error> {
-        let spec = match (from_beginning, self.isolation) {
-            (true, _) => OffsetSpec::Earliest,
-            (false, Isolation::ReadUncommitted) => OffsetSpec::Latest,
-            (false, Isolation::ReadCommitted) => OffsetSpec::LastStable,
-        };
+        let spec = if from_beginning { OffsetSpec::Earliest } else { self.isolation.end() };
         let request = Request::ListOffsets { topic: tp.0.clone(), partition: tp.1 as i32, spec };
         let Response::ListOffsets(found) = self.broker.call(request).await? else { return Err(unexpected()) };
         Ok(found.map_or(0, |f| f.offset))
