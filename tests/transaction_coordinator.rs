@@ -34,6 +34,39 @@ impl Producer {
         Ok(Producer { id: id.into(), producer_id, epoch, sequences: BTreeMap::new(), added: BTreeSet::new() })
     }
 
+    fn try_init_at(c: &mut Cluster, id: &str, timeout_ms: i32, now: i64) -> Result<Producer, Error> {
+        let request = Request::InitProducerId { transactional_id: Some(id.into()), timeout_ms };
+        let Response::InitProducerId { producer_id, epoch } = c.handle(request, now)? else { panic!("an answer") };
+        Ok(Producer { id: id.into(), producer_id, epoch, sequences: BTreeMap::new(), added: BTreeSet::new() })
+    }
+
+    /// Sends one value to `t`'s partition at `now`: whether the write was acknowledged (not left waiting for
+    /// its ISR).
+    fn send_at(&mut self, c: &mut Cluster, partition: i32, value: &str, now: i64) -> Result<bool, Error> {
+        let tp = ("t".to_owned(), partition);
+        if !self.added.contains(&tp) {
+            self.call(c, TxnRequest::AddPartitions { partitions: vec![tp.clone()] }, now)?;
+            self.added.insert(tp.clone());
+        }
+        let sequence = self.sequences.entry(tp).or_default();
+        let batch = ProducerBatch {
+            producer_id: self.producer_id,
+            epoch: self.epoch,
+            base_sequence: *sequence,
+            count: 1,
+            transactional: true,
+        };
+        *sequence += 1;
+        let sent = c.produce_records("t", partition, vec![Record::new(value.to_owned(), now)], Some(batch), now)?;
+        Ok(sent.pending.is_none())
+    }
+
+    fn end_at(&mut self, c: &mut Cluster, commit: bool, now: i64) -> Result<(), Error> {
+        self.call(c, TxnRequest::End { commit }, now)?;
+        self.added.clear();
+        Ok(())
+    }
+
     fn call(&self, c: &mut Cluster, request: TxnRequest, now: i64) -> Result<(), Error> {
         let call =
             TxnCall { transactional_id: self.id.clone(), producer_id: self.producer_id, epoch: self.epoch, request };
@@ -222,4 +255,172 @@ fn a_marker_that_cannot_be_written_yet_is_written_once_its_partition_has_a_leade
     assert_eq!(p.state(&c), TxnState::CompleteCommit);
     assert_eq!(read(&mut c, 0, Isolation::ReadCommitted), ["a"]);
     assert!(Producer::try_init(&mut c, "stuck", 60_000).is_ok());
+}
+
+/// One step of a random run: transactional sends and ends, a new producer taking over an id, brokers dying and
+/// coming back, time passing.
+#[derive(Debug, Clone)]
+enum Op {
+    Send { producer: usize, partition: i32 },
+    End { producer: usize, commit: bool },
+    TakeOver { producer: usize },
+    Kill(i32),
+    Restart(i32),
+    Wait(i64),
+}
+
+fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+    use proptest::prelude::*;
+    prop_oneof![
+        6 => (0..2usize, 0..2i32).prop_map(|(producer, partition)| Op::Send { producer, partition }),
+        3 => (0..2usize, proptest::bool::weighted(0.6)).prop_map(|(producer, commit)| Op::End { producer, commit }),
+        1 => (0..2usize).prop_map(|producer| Op::TakeOver { producer }),
+        1 => (1..=3i32).prop_map(Op::Kill),
+        1 => (1..=3i32).prop_map(Op::Restart),
+        2 => prop_oneof![Just(100i64), Just(1500), Just(20_000)].prop_map(Op::Wait),
+    ]
+}
+
+/// A producer as an application drives one: on any failure it aborts, and takes its id over again if fenced.
+struct Driven {
+    id: &'static str,
+    producer: Option<Producer>,
+    /// What the transaction under way sent: each value, and whether its send was acknowledged.
+    open: Vec<(String, bool)>,
+}
+
+/// The fates of the values, as the model knows them.
+#[derive(Default)]
+struct Fates {
+    committed: BTreeMap<String, bool>,
+    aborted: BTreeSet<String>,
+}
+
+impl Driven {
+    fn decided(&mut self, fates: &mut Fates, commit: bool) {
+        for (value, acked) in self.open.drain(..) {
+            if commit {
+                fates.committed.insert(value, acked);
+            } else {
+                fates.aborted.insert(value);
+            }
+        }
+    }
+}
+
+fn read_committed_now(c: &mut Cluster, p: i32, now: i64) -> Option<Vec<String>> {
+    let partitions = vec![FetchPartition { topic: "t".into(), partition: p, offset: 0, max_bytes: 1 << 20 }];
+    let isolation = Isolation::ReadCommitted;
+    let fetch = Request::Fetch { partitions, min_bytes: 1, max_bytes: 1 << 20, max_wait_ms: 0, rack: None, isolation };
+    let Ok(Response::Fetch(answers)) = c.handle(fetch, now) else { return None };
+    let fetched = answers.into_iter().next()?.result.ok()?;
+    let (records, _) = records_from(&fetched.batches, 0, fetched.aborted_txns()).ok()?;
+    Some(records.into_iter().map(|(_, r)| String::from_utf8(r.value.unwrap().to_vec()).unwrap()).collect())
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(96))]
+    /// Through broker deaths (the coordinator's among them), takeovers and timeouts, a read_committed reader
+    /// never sees a record of an aborted or unfinished transaction; once the cluster heals and time passes,
+    /// every transaction is ended and the reader sees every acknowledged record of each committed one.
+    #[test]
+    fn transactions_stay_all_or_nothing_through_failures(ops in proptest::collection::vec(op(), 1..60)) {
+        let mut c = cluster();
+        let mut now = T0;
+        let mut fates = Fates::default();
+        let mut driven: Vec<Driven> = ["alpha", "beta"]
+            .into_iter()
+            .map(|id| Driven { id, producer: Producer::try_init(&mut c, id, 10_000).ok(), open: Vec::new() })
+            .collect();
+        let mut n = 0;
+        for op in ops {
+            match op {
+                Op::Send { producer, partition } => {
+                    let d = &mut driven[producer];
+                    let Some(p) = d.producer.as_mut() else { continue };
+                    n += 1;
+                    let value = format!("{}-{n}", d.id);
+                    match p.send_at(&mut c, partition, &value, now) {
+                        Ok(acked) => d.open.push((value, acked)),
+                        Err(_) => {
+                            // The app aborts; if that fails too, its next takeover aborts it.
+                            d.open.push((value, false));
+                            if p.end_at(&mut c, false, now).is_ok() {
+                                d.decided(&mut fates, false);
+                            }
+                            d.producer = None;
+                        }
+                    }
+                }
+                Op::End { producer, commit } => {
+                    let d = &mut driven[producer];
+                    let Some(p) = d.producer.as_mut().filter(|_| !d.open.is_empty()) else { continue };
+                    match p.end_at(&mut c, commit, now) {
+                        Ok(()) => d.decided(&mut fates, commit),
+                        Err(e) if e.retriable() => {}
+                        Err(_) => d.producer = None, // fenced: its transaction was aborted
+                    }
+                }
+                Op::TakeOver { producer } => {
+                    let d = &mut driven[producer];
+                    if let Ok(p) = Producer::try_init_at(&mut c, d.id, 10_000, now) {
+                        d.decided(&mut fates, false);
+                        d.producer = Some(p);
+                    }
+                }
+                Op::Kill(b) => drop(c.kill_broker(b, now)),
+                Op::Restart(b) => drop(c.restart_broker(b, now)),
+                Op::Wait(ms) => {
+                    for _ in 0..ms / 100 {
+                        now += 100;
+                        c.tick(now).unwrap();
+                        c.tick_coordinators(now);
+                    }
+                }
+            }
+            // A producer without a transaction open whose last one the coordinator aborted (timeout) is fenced.
+            for d in &mut driven {
+                if d.producer.is_none() && !d.open.is_empty() {
+                    if let Ok(p) = Producer::try_init_at(&mut c, d.id, 10_000, now) {
+                        d.decided(&mut fates, false);
+                        d.producer = Some(p);
+                    }
+                }
+            }
+            for partition in 0..2 {
+                let Some(seen) = read_committed_now(&mut c, partition, now) else { continue };
+                let open: BTreeSet<&String> = driven.iter().flat_map(|d| d.open.iter().map(|(v, _)| v)).collect();
+                for v in &seen {
+                    proptest::prop_assert!(!fates.aborted.contains(v), "saw aborted {v}");
+                    proptest::prop_assert!(!open.contains(v), "saw {v} of a transaction not ended");
+                }
+            }
+        }
+        // Heal, and let every timeout and marker run its course.
+        for b in 1..=3 {
+            let _ = c.restart_broker(b, now);
+        }
+        for _ in 0..300 {
+            now += 100;
+            c.tick(now).unwrap();
+            c.tick_coordinators(now);
+        }
+        for d in &mut driven {
+            // Whatever is still open was aborted by its timeout.
+            d.decided(&mut fates, false);
+        }
+        let states: Vec<TxnState> = c.transactions().into_iter().map(|(_, m)| m.state).collect();
+        proptest::prop_assert!(states.iter().all(|s| matches!(s, TxnState::Empty | TxnState::CompleteCommit | TxnState::CompleteAbort)), "every transaction ended: {states:?}");
+        let mut seen = BTreeSet::new();
+        for partition in 0..2 {
+            let values = read_committed_now(&mut c, partition, now).expect("every partition has its leader back");
+            for v in values {
+                proptest::prop_assert!(fates.committed.contains_key(&v), "{v} is not committed");
+                seen.insert(v);
+            }
+        }
+        for (v, acked) in &fates.committed {
+            proptest::prop_assert!(!acked || seen.contains(v), "committed and acknowledged {v} is missing");
+        }
+    }
 }

@@ -259,3 +259,16 @@ fn open_txn(
 fn outcome(markers: &BTreeMap<i64, (usize, bool)>, producer: usize, offset: i64) -> Option<bool> {
     markers.range(offset..).find(|(_, (p, _))| *p == producer).map(|(_, (_, commit))| *commit)
 }
+
+#[test]
+fn a_replica_that_starts_over_at_its_leaders_log_start_forgets_what_it_cannot_finish() {
+    let config = TopicConfig::default();
+    let mut log = PartitionLog::new();
+    Producer::new(1).send(&mut log, &["a"], true, &config);
+    commit_all(&mut log);
+    assert_eq!(log.last_stable_offset(), 0, "open here");
+    // Its leader deleted the records before 5, which this replica never reached: the marker, below 5, never
+    // comes. It starts over at 5, knowing no transaction.
+    log.follow_log_start(5);
+    assert_eq!((log.log_start_offset(), log.last_stable_offset(), log.high_watermark()), (5, 5, 5));
+}

@@ -189,13 +189,8 @@ impl ConsumeSession {
         let reset = self.reset();
         let Some(member) = self.member.as_mut() else { return Ok(()) };
         let partitions = [(self.topic.clone(), self.partition_count)].into_iter().collect();
-        let mut link = SessionLink {
-            clusters,
-            cluster: &self.cluster,
-            topic: &self.topic,
-            reset,
-            positions: &mut self.positions,
-        };
+        let mut link =
+            SessionLink { clusters, cluster: &self.cluster, topic: &self.topic, reset, positions: &mut self.positions };
         link::run(member, actions, &partitions, now_ms, &mut link)
             .map_err(|e| CliError::kafka(&e, &format!("failed to consume from topic {:?}", self.topic), None))
     }

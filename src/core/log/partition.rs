@@ -627,8 +627,12 @@ impl PartitionLog {
         let behind = offset > self.log_end_offset;
         let dropped = self.move_start(offset);
         if behind {
-            // Nothing of the old log is left to compare epochs with (Kafka's truncateFullyAndStartAt).
+            // Nothing of the old log is left to compare epochs with, nor to know producers and transactions by:
+            // they are learnt again from the batches to come (Kafka's truncateFullyAndStartAt). A transaction
+            // this replica saw open may have ended below the new start, where its marker can never come.
             self.epochs = LeaderEpochs::default();
+            self.producers = ProducerStates::default();
+            self.aborted.clear();
         }
         dropped
     }

@@ -253,14 +253,15 @@ impl ProducerStates {
 
     /// The log now starts at `offset`: producers whose every batch lies before it are forgotten (Kafka's
     /// `evictUnretainedProducers`).
-    /// A producer with a transaction still open is kept for it, without its batches if they are all gone.
+    /// A producer with a transaction still unstable is kept for it, without its batches if they are all gone.
     pub fn forget_before(&mut self, offset: i64) {
         for entry in self.0.values_mut() {
             if entry.batches.back().is_none_or(|b| b.last_offset < offset) {
                 entry.batches.clear();
             }
+            entry.txns.retain(|t| t.marker_offset.is_none_or(|m| m >= offset));
         }
-        self.0.retain(|_, e| !e.batches.is_empty() || e.open_txn().is_some());
+        self.0.retain(|_, e| e.is_needed());
     }
 
     /// Forgets batches at or after `offset` (the log was truncated there): transactions that began there go, and

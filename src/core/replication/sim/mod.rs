@@ -516,12 +516,12 @@ impl Sim {
         let consumer = self.consumers.get_mut(partition).expect("one per partition");
         consumer.position = consumer.position.max(start);
         let position = consumer.position;
-        let Ok((batches, _hw)) = self.brokers[&replica].read(partition, position) else { return Ok(()) };
-        if Some(replica) != state.leader {
+        let batches = self.brokers[&replica].read(partition, position).map(|(batches, _hw)| batches);
+        if batches.is_ok() && Some(replica) != state.leader {
             self.report.follower_reads += 1;
         }
         let consumer = self.consumers.get_mut(partition).expect("one per partition");
-        for bytes in batches {
+        for bytes in batches.unwrap_or_default() {
             for batch in decode_batches(&bytes).unwrap_or_default() {
                 if batch.attributes.is_control() {
                     consumer.position = consumer.position.max(batch.last_offset() + 1);
