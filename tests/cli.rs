@@ -369,13 +369,13 @@ fn the_console_consumer_reads_committed_records_unless_its_config_says_otherwise
     let init = Request::InitProducerId { transactional_id: Some("tx".into()), timeout_ms: 60_000 };
     let Ok(Response::InitProducerId { producer_id, epoch }) = s.tab.call(&lkc, init) else { panic!("an id") };
     let call = |request| Request::Txn(TxnCall { transactional_id: "tx".into(), producer_id, epoch, request });
-    let mut sequence = 0;
-    for (value, commit) in [("aborted", Some(false)), ("committed", Some(true)), ("open", None)] {
+    for (sequence, (value, commit)) in
+        [("aborted", Some(false)), ("committed", Some(true)), ("open", None)].into_iter().enumerate()
+    {
         s.tab.call(&lkc, call(TxnRequest::AddPartitions { partitions: vec![("z".into(), 0)] })).unwrap();
-        let batch = ProducerBatch { producer_id, epoch, base_sequence: sequence, count: 1, transactional: true };
+        let batch = ProducerBatch { producer_id, epoch, base_sequence: sequence as i32, count: 1, transactional: true };
         let cluster = s.tab.clusters.get_mut(&lkc).unwrap();
         cluster.produce_records("z", 0, vec![Record::new(value, T0)], Some(batch), T0).unwrap();
-        sequence += 1;
         if let Some(commit) = commit {
             s.tab.call(&lkc, call(TxnRequest::End { commit })).unwrap();
         }

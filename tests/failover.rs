@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 use franz::core::cluster::{Cluster, NewTopic, SESSION_TIMEOUT_MS};
-use franz::core::protocol::{ProduceData, ProducePartition, Request, Response};
+use franz::core::protocol::{FetchPartition, Isolation, ProduceData, ProducePartition, Request, Response};
 use franz::core::record::{decode_batches, Record};
 use franz::core::storage::MemoryStorage;
 
@@ -213,12 +213,13 @@ fn a_consumer_reads_from_an_in_sync_replica_in_its_rack() {
     tab.cluster.set_racks(&racks).unwrap();
     tab.produce(-1, "a").unwrap();
     let follower = r[1];
-    let near = tab.cluster.fetch_in_rack("t", 0, 0, usize::MAX, Some(&format!("zone-{follower}"))).unwrap();
+    let p = FetchPartition { topic: "t".into(), partition: 0, offset: 0, max_bytes: usize::MAX };
+    let near = tab.cluster.fetch_in_rack(&p, Some(&format!("zone-{follower}")), Isolation::ReadUncommitted).unwrap();
     assert_eq!((near.replica, near.batches.len(), near.high_watermark), (follower, 1, 1));
-    let far = tab.cluster.fetch_in_rack("t", 0, 0, usize::MAX, Some("elsewhere")).unwrap();
+    let far = tab.cluster.fetch_in_rack(&p, Some("elsewhere"), Isolation::ReadUncommitted).unwrap();
     assert_eq!(far.replica, r[0], "no replica in that rack: the leader serves");
     tab.cluster.kill_broker(follower, tab.now).unwrap();
-    let fallback = tab.cluster.fetch_in_rack("t", 0, 0, usize::MAX, Some(&format!("zone-{follower}"))).unwrap();
+    let fallback = tab.cluster.fetch_in_rack(&p, Some(&format!("zone-{follower}")), Isolation::ReadCommitted).unwrap();
     assert_eq!(fallback.replica, r[0], "a dead replica serves no one");
 }
 

@@ -2,6 +2,8 @@
 //! AddOffsetsToTxn, TxnOffsetCommit and EndTxn; fencing, timeouts, markers written again after a leader comes
 //! back, and `read_committed` fetches.
 
+#![cfg(not(target_arch = "wasm32"))] // the property test uses proptest
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use franz::core::client::records_from;

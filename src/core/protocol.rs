@@ -501,7 +501,7 @@ impl Cluster {
                 let mut answers: Vec<_> = partitions
                     .into_iter()
                     .map(|p| {
-                        let result = self.fetch_isolated(&p, rack.as_deref(), isolation);
+                        let result = self.fetch_in_rack(&p, rack.as_deref(), isolation);
                         PartitionResult { topic: p.topic, partition: p.partition, result }
                     })
                     .collect();

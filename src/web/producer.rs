@@ -289,13 +289,10 @@ impl State {
                 Ok(run) => Some(run),
                 Err(e) => return Promise::reject(&e),
             },
-            (Some(_), Some(run)) if !run.active.get() => {
-                return Promise::reject(&error::client_error(
-                    "INVALID_TXN_STATE",
-                    "the transaction is no longer active: it was committed or aborted",
-                ))
-            }
-            (Some(_), Some(run)) => Some(run.clone()),
+            (Some(_), Some(run)) => match run.check_active() {
+                Ok(()) => Some(run.clone()),
+                Err(e) => return Promise::reject(&e),
+            },
         };
         if self.idempotence.is_some() && acks != -1 {
             return Promise::reject(&to_js(Error::InvalidRequiredAcks(format!(

@@ -88,7 +88,7 @@ pub(crate) struct Run {
 }
 
 impl Run {
-    fn check_active(&self) -> Result<(), JsValue> {
+    pub fn check_active(&self) -> Result<(), JsValue> {
         if self.active.get() {
             Ok(())
         } else {

@@ -302,40 +302,16 @@ impl Cluster {
     /// Kafka's Fetch for one partition, as a consumer: whole batches from `offset`, below the high watermark,
     /// from the leader.
     pub fn fetch(&self, topic: &str, partition: i32, offset: i64, max_bytes: usize) -> Result<FetchResult> {
-        self.fetch_in_rack(topic, partition, offset, max_bytes, None)
-    }
-
-    /// Fetch for one partition of a Fetch request, at its isolation level: a `read_committed` consumer reads
-    /// below the last stable offset, and is told the aborted transactions there.
-    pub fn fetch_isolated(&self, p: &FetchPartition, rack: Option<&str>, isolation: Isolation) -> Result<FetchResult> {
-        match isolation {
-            Isolation::ReadUncommitted => self.fetch_in_rack(&p.topic, p.partition, p.offset, p.max_bytes, rack),
-            Isolation::ReadCommitted => self.fetch_from(&p.topic, p.partition, p.offset, p.max_bytes, rack, true),
-        }
+        let p = FetchPartition { topic: topic.to_owned(), partition, offset, max_bytes };
+        self.fetch_in_rack(&p, None, Isolation::ReadUncommitted)
     }
 
     /// Fetch for a consumer in `rack` (KIP-392): from an in-sync replica in that rack when there is one, and only
-    /// up to the high watermark that replica knows; from the leader otherwise.
-    pub fn fetch_in_rack(
-        &self,
-        topic: &str,
-        partition: i32,
-        offset: i64,
-        max_bytes: usize,
-        rack: Option<&str>,
-    ) -> Result<FetchResult> {
-        self.fetch_from(topic, partition, offset, max_bytes, rack, false)
-    }
-
-    fn fetch_from(
-        &self,
-        topic: &str,
-        partition: i32,
-        offset: i64,
-        max_bytes: usize,
-        rack: Option<&str>,
-        committed: bool,
-    ) -> Result<FetchResult> {
+    /// up to the high watermark that replica knows; from the leader otherwise. A `read_committed` consumer reads
+    /// below the last stable offset, and is told the aborted transactions there.
+    pub fn fetch_in_rack(&self, p: &FetchPartition, rack: Option<&str>, isolation: Isolation) -> Result<FetchResult> {
+        let (topic, partition, offset, max_bytes) = (p.topic.as_str(), p.partition, p.offset, p.max_bytes);
+        let committed = isolation == Isolation::ReadCommitted;
         let (leader, leader_log) = self.leader_log(topic, partition)?;
         let racks = self.brokers.values().filter_map(|b| Some((b.id, b.rack.clone()?))).collect();
         let (broker, log) = preferred_read_replica(self.partition(topic, partition)?, &racks, rack)

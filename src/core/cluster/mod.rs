@@ -18,4 +18,3 @@ pub use offsets_topic::{partition_for as offsets_partition_for, OFFSETS_TOPIC_PA
 pub use persist::{PendingWrite, Repair, RECORD_EVERY_BYTES};
 pub use placement::assign_replicas;
 pub use state::{Cluster, MAX_PARTITIONS, SESSION_TIMEOUT_MS, TAB_TIMING};
-pub use txn::{partition_for as txn_partition_for, TXN_TOPIC_PARTITIONS};

@@ -13,15 +13,16 @@ use super::state::Cluster;
 use super::NewTopic;
 use crate::core::error::{Error, Result};
 use crate::core::protocol::ProduceData;
-use crate::core::record::{marker_of, split_batches, BatchRecord, Marker, Record, RecordBatch};
+use crate::core::record::{get_string, marker_of, put_string, split_batches, BatchRecord, Marker, Record, RecordBatch};
 use crate::core::storage::ReplicaKey;
 use crate::core::topic::{CONSUMER_OFFSETS, TRANSACTION_STATE};
 
-/// Kafka's `offsets.topic.num.partitions` is 50; a tab's groups need far fewer, and every partition costs a
-/// replica per broker in memory and in storage.
+/// Kafka's `offsets.topic.num.partitions` (and `transaction.state.log.num.partitions`) is 50; a tab's groups
+/// and transactional ids need far fewer, and every partition costs a replica per broker in memory and in storage.
 pub const OFFSETS_TOPIC_PARTITIONS: u32 = 10;
 
-/// Kafka's `offsets.topic.replication.factor`, capped by the brokers there are.
+/// Kafka's `offsets.topic.replication.factor` (and `transaction.state.log.replication.factor`), capped by the
+/// brokers there are.
 const OFFSETS_TOPIC_REPLICATION: i32 = 3;
 
 const KEY_VERSION: i16 = 1;
@@ -31,25 +32,14 @@ const VALUE_VERSION: i16 = 3;
 pub type OffsetKey = (String, String, u32);
 
 /// Java's `String.hashCode`: over UTF-16 code units, wrapping.
-pub(super) fn java_hash(s: &str) -> i32 {
+fn java_hash(s: &str) -> i32 {
     s.encode_utf16().fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(i32::from(c)))
 }
 
-/// The `__consumer_offsets` partition of `group`, as Kafka's `partitionFor(groupId)` computes it.
+/// The `__consumer_offsets` partition of `group` (or the `__transaction_state` partition of a transactional id),
+/// as Kafka's `partitionFor` computes it.
 pub fn partition_for(group: &str, partitions: u32) -> u32 {
     (java_hash(group) & 0x7fff_ffff) as u32 % partitions
-}
-
-fn put_string(buf: &mut BytesMut, s: &str) {
-    buf.put_i16(s.len() as i16);
-    buf.put_slice(s.as_bytes());
-}
-
-fn get_string(buf: &mut &[u8]) -> Option<String> {
-    let len = usize::try_from(buf.try_get_i16().ok()?).ok()?;
-    let bytes = buf.get(..len)?.to_vec();
-    buf.advance(len);
-    String::from_utf8(bytes).ok()
 }
 
 /// OffsetCommitKey v1: version, group, topic, partition.
@@ -121,14 +111,20 @@ impl Cluster {
 
     /// The group's `__consumer_offsets` partition, creating the topic on first use as Kafka does.
     pub(super) fn offsets_partition(&mut self, group: &str) -> Result<u32> {
-        if self.topic(CONSUMER_OFFSETS).is_err() {
+        self.coordinator_partition(CONSUMER_OFFSETS, group)
+    }
+
+    /// The partition of `key` (a group, a transactional id) in `topic`, the internal topic its coordinator
+    /// keeps its state in; the topic is created, compacted, on first use.
+    pub(super) fn coordinator_partition(&mut self, topic: &str, key: &str) -> Result<u32> {
+        if self.topic(topic).is_err() {
             let rf = OFFSETS_TOPIC_REPLICATION.min(self.brokers.len() as i32);
-            let topic = NewTopic::new(CONSUMER_OFFSETS, OFFSETS_TOPIC_PARTITIONS as i32, rf)
+            let new = NewTopic::new(topic, OFFSETS_TOPIC_PARTITIONS as i32, rf)
                 .config("cleanup.policy", "compact")
                 .config("min.insync.replicas", "1");
-            self.create_internal_topic(&topic)?;
+            self.create_internal_topic(&new)?;
         }
-        Ok(partition_for(group, self.topic(CONSUMER_OFFSETS)?.partition_count))
+        Ok(partition_for(key, self.topic(topic)?.partition_count))
     }
 
     /// Kafka's FindCoordinator: the broker leading the group's `__consumer_offsets` partition, which serves
@@ -138,12 +134,18 @@ impl Cluster {
         if group.is_empty() {
             return Err(Error::InvalidGroupId("the group id must not be empty".into()));
         }
-        let partition = self.offsets_partition(group)?;
-        let leader = self.partition(CONSUMER_OFFSETS, partition as i32)?.leader;
+        self.coordinator_of(CONSUMER_OFFSETS, group, &format!("group {group:?}"))
+    }
+
+    /// The coordinator of `key` (`what` it is), which keeps its state in `topic`: the leader of its partition
+    /// there, while that leader is up.
+    pub(super) fn coordinator_of(&mut self, topic: &str, key: &str, what: &str) -> Result<BrokerId> {
+        let partition = self.coordinator_partition(topic, key)?;
+        let leader = self.partition(topic, partition as i32)?.leader;
         leader.filter(|b| self.replication.is_up(*b)).ok_or_else(|| {
             Error::CoordinatorNotAvailable(format!(
-                "the coordinator of group {group:?} (the leader of {CONSUMER_OFFSETS}-{partition}) is not available \
-                 yet; a new one is elected within broker.session.timeout.ms"
+                "the coordinator of {what} (the leader of {topic}-{partition}) is not available yet; a new one is \
+                 elected within broker.session.timeout.ms"
             ))
         })
     }

@@ -13,9 +13,10 @@
 use std::collections::BTreeMap;
 
 use super::offsets::CommittedOffset;
-use super::offsets_topic::{encode_key as offset_key, encode_value as offset_value, java_hash, OffsetKey};
+use super::offsets_partition_for;
+use super::offsets_topic::{encode_key as offset_key, encode_value as offset_value, OffsetKey};
 use super::state::Cluster;
-use super::NewTopic;
+use super::BrokerId;
 use crate::core::error::{Error, Result};
 use crate::core::log::ProducerBatch;
 use crate::core::protocol::ProduceData;
@@ -23,23 +24,12 @@ use crate::core::record::{Marker, Record};
 use crate::core::topic::{CONSUMER_OFFSETS, TRANSACTION_STATE};
 use crate::core::txn::{self, TxnCall, TxnMetadata, TxnOffset, TxnRequest, TxnState, MAX_TIMEOUT_MS};
 
-/// Kafka's `transaction.state.log.num.partitions` is 50; a tab needs far fewer (see `OFFSETS_TOPIC_PARTITIONS`).
-pub const TXN_TOPIC_PARTITIONS: u32 = 10;
-
-/// Kafka's `transaction.state.log.replication.factor`, capped by the brokers there are.
-const TXN_TOPIC_REPLICATION: i32 = 3;
-
 /// A marker of a transaction being ended, per partition: where it was written (offset and leader epoch), or
 /// `None` while it still must be.
 pub(super) type Markers = BTreeMap<(String, u32), Option<(i64, i32)>>;
 
 /// Offsets transactions committed, not yet decided, by producer id and `__consumer_offsets` partition.
 pub(super) type PendingOffsets = BTreeMap<(i64, u32), BTreeMap<OffsetKey, CommittedOffset>>;
-
-/// The `__transaction_state` partition of a transactional id.
-pub fn partition_for(transactional_id: &str, partitions: u32) -> u32 {
-    (java_hash(transactional_id) & 0x7fff_ffff) as u32 % partitions
-}
 
 impl Cluster {
     /// Kafka's InitProducerId for a transactional producer: the id's producer id, with its epoch bumped so that
@@ -56,7 +46,7 @@ impl Cluster {
                 "transactionTimeout {timeout_ms} ms is not within 1..={MAX_TIMEOUT_MS} (transaction.max.timeout.ms)"
             )));
         }
-        self.txn_coordinator(transactional_id)?;
+        self.find_txn_coordinator(transactional_id)?;
         if self.txns.get(transactional_id).is_some_and(|m| m.state == TxnState::Ongoing) {
             self.begin_end(transactional_id, false, true, now_ms)?;
         }
@@ -88,7 +78,7 @@ impl Cluster {
     pub fn handle_txn(&mut self, call: TxnCall, now_ms: i64) -> Result<()> {
         self.advance_clock(now_ms);
         let id = call.transactional_id.as_str();
-        self.txn_coordinator(id)?;
+        self.find_txn_coordinator(id)?;
         let mut m = self.txns.get(id).cloned().ok_or_else(|| {
             Error::InvalidProducerIdMapping(format!("transactional id {id:?} has no producer: call InitProducerId"))
         })?;
@@ -296,7 +286,7 @@ impl Cluster {
     pub(super) fn tick_transactions(&mut self, now_ms: i64) {
         let ids: Vec<String> = self.txns.keys().cloned().collect();
         for id in ids {
-            if self.txn_coordinator(&id).is_err() {
+            if self.find_txn_coordinator(&id).is_err() {
                 continue;
             }
             match self.txns.get(&id) {
@@ -327,39 +317,21 @@ impl Cluster {
 
     /// The id's `__transaction_state` partition, creating the topic on first use as Kafka does.
     fn txn_partition(&mut self, id: &str) -> Result<u32> {
-        if self.topic(TRANSACTION_STATE).is_err() {
-            let rf = TXN_TOPIC_REPLICATION.min(self.brokers.len() as i32);
-            let topic = NewTopic::new(TRANSACTION_STATE, TXN_TOPIC_PARTITIONS as i32, rf)
-                .config("cleanup.policy", "compact")
-                .config("min.insync.replicas", "1");
-            self.create_internal_topic(&topic)?;
-        }
-        Ok(partition_for(id, self.topic(TRANSACTION_STATE)?.partition_count))
+        self.coordinator_partition(TRANSACTION_STATE, id)
     }
 
     /// Kafka's FindCoordinator for a transactional id: the leader of its `__transaction_state` partition.
-    pub fn find_txn_coordinator(&mut self, id: &str) -> Result<i32> {
-        self.txn_coordinator(id)
-    }
-
-    fn txn_coordinator(&mut self, id: &str) -> Result<i32> {
+    pub fn find_txn_coordinator(&mut self, id: &str) -> Result<BrokerId> {
         if id.is_empty() {
             return Err(Error::InvalidRequest("the transactional id must not be empty".into()));
         }
-        let partition = self.txn_partition(id)?;
-        let leader = self.partition(TRANSACTION_STATE, partition as i32)?.leader;
-        leader.filter(|b| self.replication.is_up(*b)).ok_or_else(|| {
-            Error::CoordinatorNotAvailable(format!(
-                "the coordinator of transactional id {id:?} (the leader of {TRANSACTION_STATE}-{partition}) is not \
-                 available yet; a new one is elected within broker.session.timeout.ms"
-            ))
-        })
+        self.coordinator_of(TRANSACTION_STATE, id, &format!("transactional id {id:?}"))
     }
 
     /// The coordinator's epoch, written in markers: its partition's leader epoch.
     fn txn_coordinator_epoch(&self, id: &str) -> i32 {
         let partitions = self.topic(TRANSACTION_STATE).map_or(1, |t| t.partition_count);
-        self.partition(TRANSACTION_STATE, partition_for(id, partitions) as i32).map_or(0, |p| p.leader_epoch)
+        self.partition(TRANSACTION_STATE, offsets_partition_for(id, partitions) as i32).map_or(0, |p| p.leader_epoch)
     }
 
     /// Every transactional id with its state, for `kafka-transactions` style views.

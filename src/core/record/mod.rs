@@ -17,4 +17,4 @@ pub use compression::MAX_DECOMPRESSED_BYTES;
 pub use control::{marker_batch, marker_of, Marker};
 pub use encoded::EncodedRecords;
 pub use single::{Header, Record, RecordFields};
-pub use wire::Reader;
+pub use wire::{get_string, put_string, Reader};

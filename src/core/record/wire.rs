@@ -3,7 +3,25 @@
 //! The reader never panics: every read checks the remaining length and returns `CORRUPT_MESSAGE` when the input
 //! ends early or a varint runs past its maximum width.
 
+use bytes::{Buf, BufMut};
+
 use crate::core::error::{Error, Result};
+
+/// Appends Kafka's STRING (an i16 length, then the UTF-8 bytes), as the internal topics' records hold their
+/// names (which franz has checked to be short).
+pub fn put_string(buf: &mut impl BufMut, s: &str) {
+    buf.put_i16(s.len() as i16);
+    buf.put_slice(s.as_bytes());
+}
+
+/// Reads a Kafka STRING off the front of `buf`; `None` when it is cut short, has a negative length or is not
+/// UTF-8.
+pub fn get_string(buf: &mut &[u8]) -> Option<String> {
+    let len = usize::try_from(buf.try_get_i16().ok()?).ok()?;
+    let bytes = buf.get(..len)?.to_vec();
+    buf.advance(len);
+    String::from_utf8(bytes).ok()
+}
 
 /// Appends Kafka's zigzag varint encoding of a 32-bit value.
 pub fn put_varint(out: &mut Vec<u8>, value: i32) {

@@ -7,20 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 
 use super::{TxnMetadata, TxnState};
+use crate::core::record::{get_string, put_string};
 
 const VERSION: i16 = 0;
-
-fn put_string(buf: &mut BytesMut, s: &str) {
-    buf.put_i16(s.len() as i16);
-    buf.put_slice(s.as_bytes());
-}
-
-fn get_string(buf: &mut &[u8]) -> Option<String> {
-    let len = usize::try_from(buf.try_get_i16().ok()?).ok()?;
-    let bytes = buf.get(..len)?.to_vec();
-    buf.advance(len);
-    String::from_utf8(bytes).ok()
-}
 
 pub fn encode_key(transactional_id: &str) -> Bytes {
     let mut buf = BytesMut::new();
