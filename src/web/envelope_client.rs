@@ -456,6 +456,7 @@ mod tests {
     use crate::core::log::ProducerBatch;
     use crate::core::protocol::{FetchPartition, OngoingReassignment, ProducePartition, Reassignment};
     use crate::core::record::{Record, RecordBatch};
+    use crate::core::txn::{TxnCall, TxnOffset, TxnRequest};
 
     wasm_bindgen_test_configure!(run_in_browser);
 
@@ -519,6 +520,28 @@ mod tests {
             Request::OffsetFetch { group: "g".into(), topic: "t".into(), partition: 2 },
             Request::init_idempotent(),
             Request::InitProducerId { transactional_id: Some("tx-1".into()), timeout_ms: 60000 },
+            Request::Txn(TxnCall {
+                transactional_id: "tx-1".into(),
+                producer_id: 4,
+                epoch: 2,
+                request: TxnRequest::AddPartitions { partitions: vec![("t".into(), 1)] },
+            }),
+            Request::Txn(TxnCall {
+                transactional_id: "tx-1".into(),
+                producer_id: 4,
+                epoch: 2,
+                request: TxnRequest::CommitOffsets {
+                    group: "g".into(),
+                    member: Some(("m-1".into(), 3)),
+                    offsets: vec![TxnOffset { topic: "t".into(), partition: 1, offset: 9, metadata: None }],
+                },
+            }),
+            Request::Txn(TxnCall {
+                transactional_id: "tx-1".into(),
+                producer_id: 4,
+                epoch: 2,
+                request: TxnRequest::End { commit: false },
+            }),
             Request::AlterPartitionReassignments(vec![
                 Reassignment { topic: "t".into(), partition: 0, replicas: Some(vec![3, 1]) },
                 Reassignment { topic: "t".into(), partition: 1, replicas: None },
@@ -589,6 +612,7 @@ mod tests {
             Response::OffsetFetch(Some(CommittedOffset { offset: 2, metadata: None })),
             Response::OffsetFetch(None),
             Response::InitProducerId { producer_id: 12, epoch: 0 },
+            Response::Txn,
             Response::DescribeConfigs(vec![ConfigEntry { name: "retention.ms", value: "5".into(), is_default: false }]),
             Response::AlterConfigs,
             Response::DeleteRecords(vec![
