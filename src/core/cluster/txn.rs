@@ -10,6 +10,7 @@
 //! them after a reopen. Offsets a transaction commits (TxnOffsetCommit) are transactional records of
 //! `__consumer_offsets` that count for their group once the marker there commits them.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 
 use super::offsets::CommittedOffset;
@@ -18,10 +19,10 @@ use super::offsets_topic::{encode_key as offset_key, encode_value as offset_valu
 use super::state::Cluster;
 use super::BrokerId;
 use crate::core::error::{Error, Result};
-use crate::core::log::ProducerBatch;
+use crate::core::log::{PartitionLog, ProducerBatch};
 use crate::core::protocol::ProduceData;
 use crate::core::record::{Marker, Record};
-use crate::core::topic::{CONSUMER_OFFSETS, TRANSACTION_STATE};
+use crate::core::topic::{TopicConfig, CONSUMER_OFFSETS, TRANSACTION_STATE};
 use crate::core::txn::{self, TxnCall, TxnMetadata, TxnOffset, TxnRequest, TxnState, MAX_TIMEOUT_MS};
 
 /// A marker of a transaction being ended, per partition: where it was written (offset and leader epoch), or
@@ -185,13 +186,15 @@ impl Cluster {
             if written.is_some() || self.topic(topic).is_err() {
                 continue;
             }
-            let Ok(leader_epoch) = self.partition(topic, *partition as i32).map(|p| p.leader_epoch) else { continue };
-            let append = |log: &mut crate::core::log::PartitionLog, epoch: i32, _: &crate::core::topic::TopicConfig| {
+            // The leader epoch the marker is stamped with: where to look for it later.
+            let stamped = Cell::new(0);
+            let append = |log: &mut PartitionLog, epoch: i32, _: &TopicConfig| {
+                stamped.set(epoch);
                 log.append_marker(marker, (m.producer_id, m.epoch), coordinator_epoch, epoch, now_ms)
             };
             // acks=1: whether the marker is committed is checked below, and again at every tick.
             if let Ok(done) = self.produce_with(topic, *partition as i32, 1, now_ms, append) {
-                *written = Some((done.base_offset, leader_epoch));
+                *written = Some((done.base_offset, stamped.get()));
                 if topic == CONSUMER_OFFSETS {
                     self.decide_offsets(m.producer_id, *partition, marker == Marker::Commit);
                 }
