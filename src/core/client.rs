@@ -89,24 +89,21 @@ pub fn each_fetched(
             } else {
                 h.attributes.is_transactional() && aborting.contains(&h.producer_id)
             };
-            if skipped {
-                next = next.max(h.last_offset().saturating_add(1));
-                at += h.size();
-                continue;
-            }
-            let (bytes, in_chunk) = match h.attributes.compression()? {
-                Compression::None => (chunk.slice(at + HEADER_LEN..at + h.size()), Some((i, at + HEADER_LEN))),
-                _ => (records_section(&h, &chunk.slice(at..at + h.size()))?, None),
-            };
-            let section = Section { batch, in_chunk, bytes: &bytes };
-            batch += 1;
-            let mut cursor = RecordCursor::new(&h, &bytes)?;
-            while let Some(mut fields) = cursor.next()? {
-                // Saturating: the bytes come from elsewhere, and an offset near i64::MAX must not wrap.
-                let offset = h.base_offset.saturating_add(i64::from(fields.offset_delta));
-                if offset >= position {
-                    fields.timestamp = h.attributes.consumer_timestamp(h.max_timestamp, fields.timestamp);
-                    each(&section, offset, fields)?;
+            if !skipped {
+                let (bytes, in_chunk) = match h.attributes.compression()? {
+                    Compression::None => (chunk.slice(at + HEADER_LEN..at + h.size()), Some((i, at + HEADER_LEN))),
+                    _ => (records_section(&h, &chunk.slice(at..at + h.size()))?, None),
+                };
+                let section = Section { batch, in_chunk, bytes: &bytes };
+                batch += 1;
+                let mut cursor = RecordCursor::new(&h, &bytes)?;
+                while let Some(mut fields) = cursor.next()? {
+                    // Saturating: the bytes come from elsewhere, and an offset near i64::MAX must not wrap.
+                    let offset = h.base_offset.saturating_add(i64::from(fields.offset_delta));
+                    if offset >= position {
+                        fields.timestamp = h.attributes.consumer_timestamp(h.max_timestamp, fields.timestamp);
+                        each(&section, offset, fields)?;
+                    }
                 }
             }
             // Compaction can leave a batch's tail empty; the next fetch starts after the batch, not its last record.
