@@ -177,7 +177,7 @@ pub fn request(id: f64, request: &Request) -> Option<Frame<'_>> {
             f.size(*max_bytes);
             f.i32(i32::try_from(*max_wait_ms).unwrap_or(i32::MAX));
             f.string(rack.as_deref());
-            f.head.push(u8::from(*isolation == Isolation::ReadCommitted));
+            f.head.push(isolation.code() as u8);
             f.count(partitions.len());
             for p in partitions {
                 f.string(Some(&p.topic));
@@ -355,11 +355,7 @@ pub fn read_request(frame: &Bytes) -> Result<(f64, Request)> {
         let max_wait_ms =
             u32::try_from(r.i32("maxWaitMs")?).map_err(|_| Error::CorruptMessage("maxWaitMs is negative".into()))?;
         let rack = string(r, "rack")?;
-        let isolation = match r.i8("isolation")? {
-            0 => Isolation::ReadUncommitted,
-            1 => Isolation::ReadCommitted,
-            other => return Err(Error::CorruptMessage(format!("isolation level {other} does not exist"))),
-        };
+        let isolation = Isolation::from_code(r.i8("isolation")?.into())?;
         let n = count(r, "partition count", 22)?;
         let mut partitions = Vec::with_capacity(n);
         for _ in 0..n {

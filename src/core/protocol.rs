@@ -125,6 +125,23 @@ pub enum Isolation {
 }
 
 impl Isolation {
+    /// Kafka's `isolation_level` on the wire: 0 read_uncommitted, 1 read_committed.
+    pub fn code(self) -> i8 {
+        match self {
+            Isolation::ReadUncommitted => 0,
+            Isolation::ReadCommitted => 1,
+        }
+    }
+
+    /// The level a wire code names; anything else is `INVALID_REQUEST`.
+    pub fn from_code(code: i64) -> Result<Isolation> {
+        match code {
+            0 => Ok(Isolation::ReadUncommitted),
+            1 => Ok(Isolation::ReadCommitted),
+            other => Err(Error::InvalidRequest(format!("isolation level {other} does not exist (0 or 1)"))),
+        }
+    }
+
     /// Where a consumer at this level starts when it starts at the end: the high watermark, or, reading
     /// committed records only, the last stable offset (so it misses nothing of a transaction still open).
     pub fn end(self) -> OffsetSpec {

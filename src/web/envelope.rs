@@ -5,8 +5,10 @@
 //!
 //! Request:  `{ id, kind, ... }`, where kind is a `core::protocol::Request` name:
 //! - `Produce`   `{ acks, partitions: [{ topic, partition, records: ArrayBuffer | Uint8Array }] }`
-//! - `Fetch`     `{ partitions: [{ topic, partition, offset, maxBytes }], minBytes, maxWaitMs }`
-//! - `ListOffsets` `{ topic, partition, spec: 'earliest' | 'latest' | 'max' | <timestamp> }`
+//! - `Fetch`     `{ partitions: [{ topic, partition, offset, maxBytes }], minBytes, maxWaitMs,
+//!   isolationLevel?: 0 | 1 }`, answered per partition with `lastStableOffset` and, for read_committed,
+//!   `abortedTransactions`
+//! - `ListOffsets` `{ topic, partition, spec: 'earliest' | 'latest' | 'lastStable' | 'max' | <timestamp> }`
 //! - `Metadata` `{ topics?: string[] }`
 //! - `CreateTopics` `{ topics: [{ name, partitions, replicationFactor, configs: [[k, v]],
 //!   assignment?: [[partition, brokers]] }], validateOnly }`, `DeleteTopics` `{ topics }`
@@ -16,7 +18,9 @@
 //! - `DescribeConfigs` `{ topic }`, `AlterConfigs` `{ topic, changes: [[k, v | null]], validateOnly }`
 //! - `OffsetCommit` `{ group, topic, partition, offset, metadata?, memberId?, generation? }`, `OffsetFetch`
 //!   `{ group, topic, partition }`
-//! - `InitProducerId` `{}`
+//! - `InitProducerId` `{ transactionalId?, transactionTimeoutMs? }`
+//! - `Txn` `{ body: { transactionalId, producerId, epoch, request: { kind: 'addPartitions' | 'addOffsets' |
+//!   'commitOffsets' | 'end', … } } }`: AddPartitionsToTxn, AddOffsetsToTxn, TxnOffsetCommit and EndTxn
 //! - `AlterPartitionReassignments` `{ body: [{ topic, partition, replicas: number[] | null }] }`, answered per
 //!   partition; `ListPartitionReassignments` `{ topics?: [[topic, partitions]] }`
 //!
@@ -103,13 +107,9 @@ pub fn request(e: &JsValue) -> Result<Request, Error> {
                 max_bytes: field(js::opt_int(e, "maxBytes", "maxBytes"))?.unwrap_or(usize::MAX),
                 max_wait_ms: field(js::opt_int(e, "maxWaitMs", "maxWaitMs"))?.unwrap_or(0),
                 rack: field(js::opt_string(e, "rack", "rack"))?,
-                isolation: match field(js::opt_int::<i8>(e, "isolationLevel", "isolationLevel"))? {
-                    None | Some(0) => Isolation::ReadUncommitted,
-                    Some(1) => Isolation::ReadCommitted,
-                    Some(other) => {
-                        return Err(Error::InvalidRequest(format!("isolationLevel must be 0 or 1, not {other}")))
-                    }
-                },
+                isolation: Isolation::from_code(
+                    field(js::opt_int(e, "isolationLevel", "isolationLevel"))?.unwrap_or(0),
+                )?,
             }
         }
         "ListOffsets" => Request::ListOffsets {

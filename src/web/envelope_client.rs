@@ -11,7 +11,7 @@ use crate::core::cluster::{BrokerInfo, CommittedOffset, FetchResult, PartitionMe
 use crate::core::error::Error;
 use crate::core::groups::GroupState;
 use crate::core::log::{AbortedTxn, OffsetAndTimestamp, OffsetSpec};
-use crate::core::protocol::{DeletedRecords, Isolation, PartitionResult, ProduceData, Request, Response, TopicOutcome};
+use crate::core::protocol::{DeletedRecords, PartitionResult, ProduceData, Request, Response, TopicOutcome};
 use crate::core::topic::{ConfigEntry, TopicConfig, CONFIG_NAMES};
 
 fn strings(list: &[String]) -> JsValue {
@@ -81,7 +81,7 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
                 ("maxBytes", (*max_bytes as f64).into()),
                 ("maxWaitMs", (*max_wait_ms).into()),
                 ("rack", rack.as_deref().map_or(JsValue::UNDEFINED, JsValue::from)),
-                ("isolationLevel", u8::from(*isolation == Isolation::ReadCommitted).into()),
+                ("isolationLevel", isolation.code().into()),
             ],
         ),
         Request::ListOffsets { topic, partition, spec } => (
@@ -454,7 +454,7 @@ mod tests {
     use super::*;
     use crate::core::cluster::NewTopic;
     use crate::core::log::ProducerBatch;
-    use crate::core::protocol::{FetchPartition, OngoingReassignment, ProducePartition, Reassignment};
+    use crate::core::protocol::{FetchPartition, Isolation, OngoingReassignment, ProducePartition, Reassignment};
     use crate::core::record::{Record, RecordBatch};
     use crate::core::txn::{TxnCall, TxnOffset, TxnRequest};
 
