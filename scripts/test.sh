@@ -12,6 +12,8 @@ step "format and lint"
 cargo fmt --check
 cargo clippy --all-targets --quiet -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --lib --tests --quiet -- -D warnings
+# A syntax error in a JS file the browser tests load leaves their page at "Loading scripts..." until it times out.
+for js in src/web/js/*.js tests/web/*.js; do node --input-type=module --check <"$js" || { echo "in $js"; exit 1; }; done
 
 step "native tests (cargo test)"
 cargo test --quiet

@@ -72,12 +72,6 @@ extern "C" {
     async fn client_ids_name_group_members(api: &JsValue) -> Result<JsValue, JsValue>;
 }
 
-#[wasm_bindgen(module = "/tests/web/transactions.js")]
-extern "C" {
-    #[wasm_bindgen(catch, js_name = transactionsAreAllOrNothing)]
-    async fn transactions_are_all_or_nothing(api: &JsValue) -> Result<JsValue, JsValue>;
-}
-
 #[wasm_bindgen_test]
 async fn produce_and_consume_round_trip() {
     ok(round_trip(open("api-round-trip").await).await);
@@ -262,9 +256,4 @@ async fn consumers_without_a_group_each_read_everything() {
 #[wasm_bindgen_test]
 async fn group_members_report_the_client_id_of_the_kafka_that_made_them() {
     ok(client_ids_name_group_members(&api().object).await);
-}
-
-#[wasm_bindgen_test]
-async fn transactions_commit_or_abort_records_and_offsets_together_and_fence_zombies() {
-    ok(transactions_are_all_or_nothing(&api().object).await);
 }

@@ -1,9 +1,11 @@
 //! What the browser test binaries share: the entry points JS users call, as one JS object the scenarios in
 //! `scenarios.js` take, and the check that turns a scenario's rejection into a test failure.
 //!
-//! Keep each test binary to at most five JS files of its own (with franz's `pack.js`): with six, the test
-//! runner's page hung while loading them ("Loading scripts...", as in wasm-pack#783) in two of three runs here,
-//! and never in eight runs once the new scenarios moved to a binary of their own.
+//! Keep each test binary to at most five JS files, counting franz's `pack.js` (`tests/browser_test_pages.rs`
+//! checks it). The page imports them all at once, and Chrome opens a connection for each to the test runner's
+//! server, tiny_http 0.12, whose thread pool can lose one when connections come faster than its woken threads
+//! run. The lost one is never answered, since each of Chrome's keep-alive connections holds a thread, and the
+//! page never loads. Six files hung it in three of four runs on a busy machine here.
 
 use franz::web::{Cli, Kafka};
 use js_sys::Promise;

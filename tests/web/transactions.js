@@ -1,4 +1,4 @@
-// Transactions through the JS API (tests/web_api.rs): what a transaction sends, and the offsets it commits,
+// Transactions through the JS API (tests/web_transactions.rs): what a transaction sends, and the offsets it commits,
 // count all together or not at all; read_committed consumers (KafkaJS's default) see only committed records; a
 // new producer with the same transactionalId fences the old one; and the same through a MessagePort.
 
