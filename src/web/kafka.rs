@@ -32,7 +32,7 @@ const MAX_BROKERS: i32 = 9;
 
 /// `cluster.change` events are coalesced to at most one per this many ms (about 20/s): a view re-renders on
 /// each, and a busy cluster changes far more often than a screen can show.
-const CHANGE_INTERVAL_MS: i64 = 50;
+const CHANGE_INTERVAL_MS: f64 = 50.0;
 
 /// What every client of one cluster shares.
 pub(crate) struct Inner {
@@ -69,7 +69,8 @@ pub(crate) struct Inner {
     /// Changes not yet told to `cluster.change` listeners, and whether telling them is scheduled.
     pending_changes: RefCell<Vec<(String, String)>>,
     change_scheduled: Cell<bool>,
-    last_change_ms: Cell<i64>,
+    /// When the last `cluster.change` was told, on the monotonic clock.
+    last_change_ms: Cell<f64>,
     me: Weak<Inner>,
 }
 
@@ -94,21 +95,21 @@ impl Inner {
         if self.change_scheduled.replace(true) {
             return;
         }
-        let wait = (self.last_change_ms.get() + CHANGE_INTERVAL_MS - self.now_ms()).max(0);
+        let wait = (self.last_change_ms.get() + CHANGE_INTERVAL_MS - super::signal::monotonic_ms()).max(0.0);
         let me = self.me.clone();
         let tell = Closure::once_into_js(move || {
             if let Some(me) = me.upgrade() {
                 me.tell_changes();
             }
         });
-        super::signal::set_timeout(tell.unchecked_ref(), wait as u32);
+        super::signal::set_timeout(tell.unchecked_ref(), wait.ceil() as u32);
     }
 
     /// One `cluster.change` event for every change since the last: `{ type, topic }` of the first, and
     /// `changes: [{ type, topic }]` with all of them.
     fn tell_changes(&self) {
         self.change_scheduled.set(false);
-        self.last_change_ms.set(self.now_ms());
+        self.last_change_ms.set(super::signal::monotonic_ms());
         let changes = self.pending_changes.take();
         let Some((kind, topic)) = changes.first() else { return };
         let list = js::array(
@@ -287,7 +288,7 @@ pub(crate) async fn open_local(c: OpenConfig) -> Result<Rc<Inner>, JsValue> {
         ack_waiters: Signal::default(),
         pending_changes: RefCell::default(),
         change_scheduled: Cell::new(false),
-        last_change_ms: Cell::new(0),
+        last_change_ms: Cell::new(f64::NEG_INFINITY),
         me: me.clone(),
     });
     for w in &warnings {

@@ -110,11 +110,25 @@ thread_local! {
 }
 
 fn global_function(name: &str) -> Function {
-    super::js::get_dyn(&js_sys::global(), name).unchecked_into()
+    global(name).unchecked_into()
+}
+
+fn global(name: &str) -> JsValue {
+    super::js::get_dyn(&js_sys::global(), name)
 }
 
 fn now_ms() -> u64 {
-    js_sys::Date::now() as u64
+    monotonic_ms() as u64
+}
+
+thread_local! {
+    static PERFORMANCE: web_sys::Performance = global("performance").unchecked_into();
+}
+
+/// Milliseconds on the page's monotonic clock, `performance.now()`: timeouts and intervals are measured on it,
+/// as `setTimeout` is, since the wall clock (`Date.now()`) can step while one runs.
+pub fn monotonic_ms() -> f64 {
+    PERFORMANCE.with(web_sys::Performance::now)
 }
 
 impl Timers {

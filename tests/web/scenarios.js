@@ -219,9 +219,12 @@ export async function changeEventsAreThrottled(kafka) {
   await sleep(100);
   off();
   check(sends > 20, `enough sends to need throttling: ${sends}`);
-  check(events.length >= 8 && events.length <= 12, `~20 events/s over ~450 ms, not one per send: ${events.length} for ${sends} sends`);
+  // ~20 a second while busy, not one per send and not one at the end: 9 or so on an idle machine. A busy one runs
+  // the 50 ms timers late, so the bounds are on the gaps, not on a count.
+  check(events.length >= 4 && events.length < sends / 2, `~20 events/s over ~450 ms, not one per send: ${events.length} for ${sends} sends`);
   for (let i = 1; i < events.length; i++) {
-    check(events[i].at - events[i - 1].at >= 45, `events at least 50 ms apart: ${events[i].at - events[i - 1].at}`);
+    const gap = events[i].at - events[i - 1].at;
+    check(gap >= 45 && gap <= 250, `events 50 ms apart, give or take a late timer: ${gap}`);
   }
   const all = events.flatMap((e) => e.changes.map((c) => `${c.type}:${c.topic}`));
   check(all.includes('produce:busy') && all.at(-1) === 'createPartitions:busy', 'every kind of change is told: ' + all.slice(-3));
