@@ -60,18 +60,6 @@ extern "C" {
     async fn frames_recycle_their_buffers(api: &JsValue) -> Result<JsValue, JsValue>;
 }
 
-#[wasm_bindgen(module = "/tests/web/groups.js")]
-extern "C" {
-    #[wasm_bindgen(catch, js_name = aGroupSplitsPartitions)]
-    async fn a_group_splits_partitions(kafka: JsValue) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(catch, js_name = partitionsConsumedConcurrently)]
-    async fn partitions_consumed_concurrently(kafka: JsValue) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(catch, js_name = standaloneConsumersBroadcast)]
-    async fn standalone_consumers_broadcast(kafka: JsValue) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(catch, js_name = clientIdsNameGroupMembers)]
-    async fn client_ids_name_group_members(api: &JsValue) -> Result<JsValue, JsValue>;
-}
-
 #[wasm_bindgen_test]
 async fn produce_and_consume_round_trip() {
     ok(round_trip(open("api-round-trip").await).await);
@@ -231,29 +219,4 @@ async fn the_producer_lingers_batches_and_bounds_requests_in_flight_resolving_in
 #[wasm_bindgen_test]
 async fn produce_and_fetch_frames_recycle_their_buffers() {
     ok(frames_recycle_their_buffers(&api().object).await);
-}
-
-#[wasm_bindgen_test]
-async fn consumers_in_a_group_split_the_partitions_and_hand_them_over() {
-    ok(a_group_splits_partitions(open("api-group-split").await).await);
-}
-
-#[wasm_bindgen_test]
-async fn through_a_port_consumers_in_a_group_split_the_partitions() {
-    ok(a_group_splits_partitions(remote("port-group-split").await).await);
-}
-
-#[wasm_bindgen_test]
-async fn partitions_are_consumed_concurrently_when_asked_each_in_order() {
-    ok(partitions_consumed_concurrently(open("api-concurrent").await).await);
-}
-
-#[wasm_bindgen_test]
-async fn consumers_without_a_group_each_read_everything() {
-    ok(standalone_consumers_broadcast(open("api-standalone").await).await);
-}
-
-#[wasm_bindgen_test]
-async fn group_members_report_the_client_id_of_the_kafka_that_made_them() {
-    ok(client_ids_name_group_members(&api().object).await);
 }

@@ -1,6 +1,6 @@
 //! The broker and its clients inside a dedicated worker, where franz normally runs: no window, no document. The
-//! same JS scenarios as the page tests: the API, a cluster that survives a reopen from IndexedDB, a failed write,
-//! and a host with a client through a port that loses its host and carries on with a new one.
+//! same JS scenarios as the page tests: the API, and a host with a client through a port that loses its host and
+//! carries on with a new one. IndexedDB in a worker is `web_worker_durable`.
 #![cfg(target_arch = "wasm32")]
 
 use franz::web::Kafka;
@@ -20,14 +20,6 @@ extern "C" {
     async fn round_trip(kafka: JsValue) -> Result<JsValue, JsValue>;
 }
 
-#[wasm_bindgen(module = "/tests/web/durable.js")]
-extern "C" {
-    #[wasm_bindgen(catch, js_name = survivesReopen)]
-    async fn survives_reopen(api: &JsValue) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(catch, js_name = failedWritesLeaveNoTrace)]
-    async fn failed_writes_leave_no_trace(api: &JsValue) -> Result<JsValue, JsValue>;
-}
-
 #[wasm_bindgen(module = "/tests/web/host.js")]
 extern "C" {
     #[wasm_bindgen(catch, js_name = hostGoesAndComesBack)]
@@ -43,16 +35,6 @@ fn this_is_a_dedicated_worker() {
 async fn produce_and_consume_in_a_worker() {
     let config = js_sys::JSON::parse(r#"{"cluster":"worker-round-trip","brokers":3,"storage":"memory"}"#).unwrap();
     ok(round_trip(JsFuture::from(Kafka::open(config)).await.expect("Kafka.open")).await);
-}
-
-#[wasm_bindgen_test]
-async fn a_cluster_in_a_worker_survives_a_reopen_from_indexeddb() {
-    ok(survives_reopen(&api().object).await);
-}
-
-#[wasm_bindgen_test]
-async fn a_failed_write_in_a_worker_leaves_no_trace() {
-    ok(failed_writes_leave_no_trace(&api().object).await);
 }
 
 #[wasm_bindgen_test]

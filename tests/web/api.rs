@@ -1,11 +1,12 @@
 //! What the browser test binaries share: the entry points JS users call, as one JS object the scenarios in
 //! `scenarios.js` take, and the check that turns a scenario's rejection into a test failure.
 //!
-//! Keep each test binary to at most five JS files, counting franz's `pack.js` (`tests/browser_test_pages.rs`
-//! checks it). The page imports them all at once, and Chrome opens a connection for each to the test runner's
-//! server, tiny_http 0.12, whose thread pool can lose one when connections come faster than its woken threads
-//! run. The lost one is never answered, since each of Chrome's keep-alive connections holds a thread, and the
-//! page never loads. Six files hung it in three of four runs on a busy machine here.
+//! Keep each test binary to at most four JS files, counting franz's `pack.js` and `check.js`
+//! (`tests/browser_test_pages.rs` checks it). The page imports them all at once, and Chrome opens about one
+//! connection per file to the test runner's server, tiny_http 0.12. Its pool starts four threads and can lose a
+//! connection that comes while the threads it woke have not run yet. The lost one is never answered, since each
+//! of Chrome's keep-alive connections holds a thread for good, and the page never loads. Six files (five
+//! connections) hung it in three of four runs on a busy machine here; four leave a thread to spare.
 
 use franz::web::{Cli, Kafka};
 use js_sys::Promise;

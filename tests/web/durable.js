@@ -1,4 +1,4 @@
-// IndexedDB scenarios (tests/web_durable.rs, tests/web_worker.rs): clusters that survive reopening, corruption
+// IndexedDB scenarios (tests/web_durable.rs, tests/web_worker_durable.rs): clusters that survive reopening, corruption
 // and failed writes, with one owner at a time.
 
 import { check, consume, eq, readAll, rejects, sleep, throws } from './check.js';

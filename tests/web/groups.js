@@ -1,4 +1,4 @@
-// Consumers and their groups (tests/web_api.rs): members splitting and handing over partitions, group
+// Consumers and their groups (tests/web_groups.rs): members splitting and handing over partitions, group
 // administration, partitions handled concurrently, and consumers without a group.
 
 import { check, consume, eq, rejects, sleep, text, throws } from './check.js';

@@ -1,4 +1,4 @@
-// What a consumer does around its handlers (tests/web_api.rs), as KafkaJS does it: a failing handler is retried,
+// What a consumer does around its handlers (tests/web_consumer.rs), as KafkaJS does it: a failing handler is retried,
 // then the consumer restarts or crashes; eachBatch resolves by hand; seek makes what was fetched stale; pause()
 // returns its resume.
 

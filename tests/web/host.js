@@ -1,5 +1,6 @@
-// A cluster serving other contexts (tests/web_host.rs, tests/web_api.rs, tests/web_worker.rs): envelopes on a
-// MessagePort, hosts that go away, clients that go silent, and the producer's pipelining.
+// A cluster serving other contexts (tests/web_host.rs, web_api.rs and web_worker.rs; tests/web/clusters.rs for the
+// binaries that run a scenario through a port): envelopes on a MessagePort, hosts that go away, clients that go
+// silent, and the producer's pipelining.
 
 import { check, consume, eq, rejects, sleep, text, throws } from './check.js';
 
