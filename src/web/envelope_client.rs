@@ -468,6 +468,8 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn every_request_round_trips() {
+        let txn =
+            |request| Request::Txn(TxnCall { transactional_id: "tx-1".into(), producer_id: 4, epoch: 2, request });
         let requests = vec![
             Request::Fetch {
                 partitions: vec![FetchPartition { topic: "t".into(), partition: 1, offset: 42, max_bytes: 1000 }],
@@ -520,28 +522,13 @@ mod tests {
             Request::OffsetFetch { group: "g".into(), topic: "t".into(), partition: 2 },
             Request::init_idempotent(),
             Request::InitProducerId { transactional_id: Some("tx-1".into()), timeout_ms: 60000 },
-            Request::Txn(TxnCall {
-                transactional_id: "tx-1".into(),
-                producer_id: 4,
-                epoch: 2,
-                request: TxnRequest::AddPartitions { partitions: vec![("t".into(), 1)] },
+            txn(TxnRequest::AddPartitions { partitions: vec![("t".into(), 1)] }),
+            txn(TxnRequest::CommitOffsets {
+                group: "g".into(),
+                member: Some(("m-1".into(), 3)),
+                offsets: vec![TxnOffset { topic: "t".into(), partition: 1, offset: 9, metadata: None }],
             }),
-            Request::Txn(TxnCall {
-                transactional_id: "tx-1".into(),
-                producer_id: 4,
-                epoch: 2,
-                request: TxnRequest::CommitOffsets {
-                    group: "g".into(),
-                    member: Some(("m-1".into(), 3)),
-                    offsets: vec![TxnOffset { topic: "t".into(), partition: 1, offset: 9, metadata: None }],
-                },
-            }),
-            Request::Txn(TxnCall {
-                transactional_id: "tx-1".into(),
-                producer_id: 4,
-                epoch: 2,
-                request: TxnRequest::End { commit: false },
-            }),
+            txn(TxnRequest::End { commit: false }),
             Request::AlterPartitionReassignments(vec![
                 Reassignment { topic: "t".into(), partition: 0, replicas: Some(vec![3, 1]) },
                 Reassignment { topic: "t".into(), partition: 1, replicas: None },
