@@ -77,6 +77,10 @@ kafka_errors! {
     UnknownMemberId = 25, "UNKNOWN_MEMBER_ID", false;
     InvalidSessionTimeout = 26, "INVALID_SESSION_TIMEOUT", false;
     RebalanceInProgress = 27, "REBALANCE_IN_PROGRESS", false;
+    /// The client's principal may not do this to the topic (its ACLs).
+    TopicAuthorizationFailed = 29, "TOPIC_AUTHORIZATION_FAILED", false;
+    GroupAuthorizationFailed = 30, "GROUP_AUTHORIZATION_FAILED", false;
+    ClusterAuthorizationFailed = 31, "CLUSTER_AUTHORIZATION_FAILED", false;
     InvalidTimestamp = 32, "INVALID_TIMESTAMP", false;
     /// A request for an API or a version franz does not have.
     UnsupportedVersion = 35, "UNSUPPORTED_VERSION", false;
@@ -102,6 +106,9 @@ kafka_errors! {
     /// Another producer with the same transactional id has started since (or the transaction timed out): this
     /// one may do nothing more.
     ProducerFenced = 90, "PRODUCER_FENCED", false;
+    TransactionalIdAuthorizationFailed = 53, "TRANSACTIONAL_ID_AUTHORIZATION_FAILED", false;
+    /// An ACL request to a cluster that has no authorizer.
+    SecurityDisabled = 54, "SECURITY_DISABLED", false;
     KafkaStorageError = 56, "KAFKA_STORAGE_ERROR", true;
     SaslAuthenticationFailed = 58, "SASL_AUTHENTICATION_FAILED", false;
     /// DeleteGroups on a group that still has members.

@@ -2,6 +2,7 @@
 //! randomness. Time comes in as `now_ms`, randomness as a seed, and results go out as values for a shell to
 //! carry out (persist, send, schedule).
 
+pub mod acl;
 pub mod cli;
 pub mod client;
 pub mod cluster;

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use crate::core::acl::{AclBinding, AclFilter};
 use crate::core::cluster::{
     BrokerId, BrokerInfo, Cluster, CommittedOffset, FetchResult, NewTopic, ProduceResult, TopicMetadata,
 };
@@ -299,6 +300,9 @@ pub enum Request {
     ListPartitionReassignments {
         topics: Option<Vec<(String, Vec<u32>)>>,
     },
+    CreateAcls(Vec<AclBinding>),
+    DescribeAcls(AclFilter),
+    DeleteAcls(Vec<AclFilter>),
 }
 
 /// One partition's move in Kafka's AlterPartitionReassignments: to `replicas` (the first one preferred as
@@ -391,6 +395,11 @@ pub enum Response {
     /// Each partition's outcome.
     AlterPartitionReassignments(Vec<PartitionResult<()>>),
     ListPartitionReassignments(Vec<OngoingReassignment>),
+    /// Each ACL's outcome, in the request's order.
+    CreateAcls(Vec<Option<Error>>),
+    DescribeAcls(Vec<AclBinding>),
+    /// The ACLs each filter removed, in the request's order.
+    DeleteAcls(Vec<Vec<AclBinding>>),
 }
 
 impl Request {
@@ -415,6 +424,8 @@ impl Request {
             | Request::FindCoordinator { .. }
             | Request::AlterPartitionReassignments(_)
             | Request::InitProducerId { .. }
+            | Request::CreateAcls(_)
+            | Request::DeleteAcls(_)
             | Request::Txn(_) => true,
             Request::Fetch { .. }
             | Request::ListOffsets { .. }
@@ -430,6 +441,7 @@ impl Request {
             | Request::LeaveGroup { .. }
             | Request::DescribeGroup { .. }
             | Request::ListPartitionReassignments { .. }
+            | Request::DescribeAcls(_)
             | Request::ListGroups => false,
         }
     }
@@ -625,6 +637,9 @@ impl Cluster {
             Request::ListPartitionReassignments { topics } => {
                 Response::ListPartitionReassignments(self.ongoing_reassignments(topics.as_deref()))
             }
+            Request::CreateAcls(acls) => Response::CreateAcls(self.create_acls(acls)?),
+            Request::DescribeAcls(filter) => Response::DescribeAcls(self.describe_acls(&filter)?),
+            Request::DeleteAcls(filters) => Response::DeleteAcls(self.delete_acls(&filters)?),
             Request::Fault(fault) => {
                 match fault {
                     Fault::KillBroker { broker } => self.kill_broker(broker, now_ms)?,

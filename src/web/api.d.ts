@@ -26,8 +26,21 @@ export interface KafkaConfig {
   seed?: number;
   /** Each broker's rack (availability zone), in broker order, for follower fetching (KIP-392). */
   racks?: (string | null)[];
-  /** A cluster the CLI created needs one of its API keys: username = key, password = secret. */
+  /**
+   * This client's credentials (SASL/PLAIN), checked against `users`, or on a cluster the CLI created against its
+   * API keys (username = key, password = secret). The client is then `User:<username>` to the authorizer;
+   * without credentials, `User:ANONYMOUS`.
+   */
   sasl?: { mechanism: 'plain'; username: string; password: string };
+  /** The SASL/PLAIN users the cluster accepts, `{ name: password }` (Kafka's JAAS `user_<name>` entries). */
+  users?: Record<string, string>;
+  /**
+   * Turns on Kafka's standard authorizer: every request must then be allowed by the cluster's ACLs
+   * (`admin.createAcls`). `superUsers` (Kafka's `super.users`, e.g. `['User:admin']`) may do anything;
+   * `allowEveryoneIfNoAclFound` (default false) opens resources that no ACL covers. Without it, everything is
+   * allowed and the ACL calls fail with SECURITY_DISABLED, as on a Kafka broker without an authorizer.
+   */
+  authorizer?: boolean | { superUsers?: string[]; allowEveryoneIfNoAclFound?: boolean };
   /** KafkaJS's: the most detailed level logged. Default `logLevel.INFO`. */
   logLevel?: logLevel;
   /** KafkaJS's: called once with the level; what it returns gets every log entry (the console otherwise). */
@@ -437,6 +450,54 @@ export interface GroupDescription {
   coordinator: { nodeId: number } | null;
   state: string;
   errorCode: number;
+}
+
+/** An ACL's access control entry, as KafkaJS has it. */
+export interface Acl {
+  /** `Type:name`, e.g. 'User:alice'; 'User:*' for every user. */
+  principal: string;
+  /** The client's host, or '*'. franz's clients all come from '127.0.0.1'. */
+  host: string;
+  operation: AclOperationTypes;
+  permissionType: AclPermissionTypes;
+}
+
+/** An ACL's resource pattern, as KafkaJS has it. */
+export interface AclResource {
+  resourceType: AclResourceTypes;
+  resourceName: string;
+  resourcePatternType: ResourcePatternTypes;
+}
+
+export type AclEntry = Acl & AclResource;
+
+export interface DescribeAclResponse {
+  throttleTime: number;
+  errorCode: number;
+  errorMessage?: string | null;
+  resources: Array<AclResource & { acls: Acl[] }>;
+}
+
+/** Which ACLs `describeAcls` lists and `deleteAcls` removes: ANY (and a missing name, principal or host) match
+ * any value; `resourcePatternType: MATCH` with a name matches every ACL that applies to that resource. */
+export interface AclFilter {
+  resourceType: AclResourceTypes;
+  resourceName?: string | null;
+  resourcePatternType: ResourcePatternTypes;
+  principal?: string | null;
+  host?: string | null;
+  operation: AclOperationTypes;
+  permissionType: AclPermissionTypes;
+}
+
+export interface MatchingAcl extends AclEntry {
+  errorCode: number;
+  errorMessage?: string | null;
+}
+
+export interface DeleteAclResponse {
+  throttleTime: number;
+  filterResponses: Array<{ errorCode: number; errorMessage?: string | null; matchingAcls: MatchingAcl[] }>;
 }
 
 /** Every error franz rejects with: KafkaJS's fields. */

@@ -290,7 +290,9 @@ impl Inner {
     /// Replaces the in-memory cluster with what storage holds.
     async fn reload(&self, storage: &IdbStorage) {
         match restore(storage, self.now_ms() as u64).await {
-            Ok((cluster, warnings)) => {
+            Ok((mut cluster, warnings)) => {
+                // The authorizer is the broker's configuration, not stored: it carries over.
+                cluster.set_authorizer(self.cluster.borrow().authorizer().cloned());
                 *self.cluster.borrow_mut() = cluster;
                 for w in warnings {
                     self.warn(&w);

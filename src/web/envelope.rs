@@ -23,6 +23,9 @@
 //!   'commitOffsets' | 'end', … } } }`: AddPartitionsToTxn, AddOffsetsToTxn, TxnOffsetCommit and EndTxn
 //! - `AlterPartitionReassignments` `{ body: [{ topic, partition, replicas: number[] | null }] }`, answered per
 //!   partition; `ListPartitionReassignments` `{ topics?: [[topic, partitions]] }`
+//! - `CreateAcls` `{ body: AclBinding[] }`, answered with an error or null for each; `DescribeAcls`
+//!   `{ body: AclFilter }`; `DeleteAcls` `{ body: AclFilter[] }`, answered with the ACLs each filter removed
+//!   (`core::acl`'s types, as plain objects)
 //!
 //! Response: `{ id, kind, ... }` with per-partition or per-topic `error`s where Kafka has them, or
 //! `{ id, error }` for the whole request. An error is `{ type, code, message, retriable }`.
@@ -150,6 +153,9 @@ pub fn request(e: &JsValue) -> Result<Request, Error> {
         "ListGroups" => Request::ListGroups,
         "DeleteGroups" => Request::DeleteGroups { groups: strings(e, "groups")? },
         "AlterPartitionReassignments" => Request::AlterPartitionReassignments(plain_body(e)?),
+        "CreateAcls" => Request::CreateAcls(plain_body(e)?),
+        "DescribeAcls" => Request::DescribeAcls(plain_body(e)?),
+        "DeleteAcls" => Request::DeleteAcls(plain_body(e)?),
         "ListPartitionReassignments" => Request::ListPartitionReassignments { topics: plain_field(e, "topics")? },
         "CreatePartitions" => Request::CreatePartitions {
             topic: field(js::string(e, "topic", "topic"))?,
@@ -378,6 +384,11 @@ pub fn response(id: f64, r: &Response) -> (Object, Array) {
             ("AlterPartitionReassignments", js::array(parts.iter().map(|p| partition_result(p, |_, _| {}))).into())
         }
         Response::ListPartitionReassignments(list) => ("ListPartitionReassignments", js::to_plain(list)),
+        Response::CreateAcls(outcomes) => {
+            ("CreateAcls", js::array(outcomes.iter().map(|e| e.as_ref().map_or(JsValue::NULL, error))).into())
+        }
+        Response::DescribeAcls(acls) => ("DescribeAcls", js::to_plain(acls)),
+        Response::DeleteAcls(deleted) => ("DeleteAcls", js::to_plain(deleted)),
         Response::DeleteRecords(parts) => (
             "DeleteRecords",
             js::array(parts.iter().map(|p| {

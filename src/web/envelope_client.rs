@@ -133,6 +133,9 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
         Request::ListPartitionReassignments { topics } => {
             ("ListPartitionReassignments", vec![("topics", topics.as_ref().map_or(JsValue::UNDEFINED, js::to_plain))])
         }
+        Request::CreateAcls(acls) => ("CreateAcls", vec![("body", js::to_plain(acls))]),
+        Request::DescribeAcls(filter) => ("DescribeAcls", vec![("body", js::to_plain(filter))]),
+        Request::DeleteAcls(filters) => ("DeleteAcls", vec![("body", js::to_plain(filters))]),
         Request::CreatePartitions { topic, count, assignments, validate_only } => (
             "CreatePartitions",
             vec![
@@ -364,6 +367,11 @@ pub fn response(e: &JsValue) -> Result<(Option<f64>, Result<Response, Error>), E
                 .collect::<Result<_, Error>>()?,
         ),
         "CreatePartitions" => Response::CreatePartitions,
+        "CreateAcls" => {
+            Response::CreateAcls(list(&body).iter().map(|e| (!js::is_missing(e)).then(|| error(e))).collect())
+        }
+        "DescribeAcls" => Response::DescribeAcls(js::from_plain(&body, "body").map_err(|e| malformed(&e))?),
+        "DeleteAcls" => Response::DeleteAcls(js::from_plain(&body, "body").map_err(|e| malformed(&e))?),
         "AlterPartitionReassignments" => Response::AlterPartitionReassignments(partition_results(&body, |_| Ok(()))?),
         "ListPartitionReassignments" => {
             Response::ListPartitionReassignments(js::from_plain(&body, "body").map_err(|e| malformed(&e))?)

@@ -18,6 +18,8 @@ use web_sys::{MessageEvent, MessagePort};
 use super::envelope;
 use super::js;
 use super::kafka::Inner;
+use crate::core::acl::authorizer::Client as AuthClient;
+use crate::core::acl::ANONYMOUS;
 use crate::core::error::Error;
 use crate::core::frame;
 use crate::core::groups::Reply;
@@ -42,6 +44,8 @@ pub(crate) struct Client {
     timeout_ms: u32,
     gone: Cell<bool>,
     on_message: RefCell<Option<Handler>>,
+    /// Who the client is to the authorizer: `User:ANONYMOUS`, as a port carries no credentials yet.
+    identity: AuthClient,
 }
 
 impl Client {
@@ -63,12 +67,18 @@ impl Inner {
     /// Serves one request completely: a Fetch waits (up to `max_wait_ms`) until `min_bytes` are there, as Kafka's
     /// long poll does; a request that changes the cluster is answered only once storage has the change.
     pub async fn call(self: &Rc<Self>, request: Request) -> Result<Response, Error> {
-        self.call_while(request, &|| true).await
+        self.call_while(&self.client, request, &|| true).await
     }
 
-    /// [`Inner::call`] for a client that may go away: its long poll ends as soon as `wanted()` is false.
-    async fn call_while(self: &Rc<Self>, request: Request, wanted: &dyn Fn() -> bool) -> Result<Response, Error> {
+    /// [`Inner::call`] for `who`, a client that may go away: its long poll ends as soon as `wanted()` is false.
+    async fn call_while(
+        self: &Rc<Self>,
+        who: &AuthClient,
+        request: Request,
+        wanted: &dyn Fn() -> bool,
+    ) -> Result<Response, Error> {
         grow_memory_ahead();
+        let request = self.cluster.borrow().authorize(who, request)?;
         if let Request::Fetch { partitions, min_bytes, max_bytes, max_wait_ms, rack, isolation } = request {
             let deadline = self.now_ms() + i64::from(max_wait_ms);
             loop {
@@ -96,6 +106,7 @@ impl Inner {
             _ => GROUP_WAIT_SLACK_MS,
         };
         let mut response = self.serve(request)?;
+        self.cluster.borrow().authorize_response(who, &mut response);
         self.collect_group_replies();
         self.collect_acks();
         if let Response::GroupPending { group, member_id } = response {
@@ -187,7 +198,7 @@ impl Inner {
         // Read synchronously, so these are this request's buffers: they go back to its client with the answer.
         let given = super::transfer::to_give();
         let result = match request {
-            Ok(request) => self.call_while(request, &|| !client.gone.get()).await,
+            Ok(request) => self.call_while(&client.identity, request, &|| !client.gone.get()).await,
             Err(e) => Err(e),
         };
         let (out, transfer) = match result {
@@ -212,7 +223,7 @@ impl Inner {
             Ok((_, request)) => {
                 // The request's records are now the only holders of their bytes: a leader keeps them uncopied.
                 drop(bytes);
-                self.call_while(request, &|| !client.gone.get()).await
+                self.call_while(&client.identity, request, &|| !client.gone.get()).await
             }
             Err(e) => Err(e),
         };
@@ -251,6 +262,7 @@ impl Inner {
             timeout_ms,
             gone: Cell::new(false),
             on_message: RefCell::default(),
+            identity: AuthClient { principal: ANONYMOUS.into(), host: super::kafka::CLIENT_HOST.into() },
         });
         let (inner, me) = (self.clone(), client.clone());
         let on_message = Handler::new(move |event: MessageEvent| {
@@ -369,7 +381,7 @@ mod tests {
     #[wasm_bindgen_test]
     async fn a_long_poll_a_produce_wakes_is_answered_before_that_produce() {
         let config = js_sys::JSON::parse(r#"{"storage":"memory","brokers":1}"#).unwrap();
-        let inner = open_local(open_config(&config).unwrap()).await.unwrap();
+        let inner = open_local(open_config(&config).unwrap(), crate::core::acl::ANONYMOUS.into()).await.unwrap();
         let topic = NewTopic::new("t", 1, 1);
         inner.call(Request::CreateTopics { topics: vec![topic], validate_only: false }).await.unwrap();
         let answered = Rc::new(RefCell::new(Vec::new()));

@@ -1,6 +1,7 @@
 //! `Kafka`: the entry point of the JS API (`await Kafka.open({...})`), and the state its clients share.
 
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::rc::{Rc, Weak};
 
 use js_sys::{Function, Promise};
@@ -22,6 +23,7 @@ use super::lock::{self, Acquired, ClusterLock};
 use super::log::Logger;
 use super::producer::Producer;
 use super::signal::Signal;
+use crate::core::acl::authorizer::{Authorizer, Client as AuthClient};
 use crate::core::cluster::{Cluster, PendingAck};
 use crate::core::error::Error;
 use crate::core::protocol::{Request, Response};
@@ -72,7 +74,12 @@ pub(crate) struct Inner {
     /// When the last `cluster.change` was told, on the monotonic clock.
     last_change_ms: Cell<f64>,
     me: Weak<Inner>,
+    /// Who this context's own clients are to the authorizer: the principal `Kafka.open` authenticated.
+    pub client: AuthClient,
 }
+
+/// The host every client of a tab's cluster comes from, for ACLs that name one.
+pub const CLIENT_HOST: &str = "127.0.0.1";
 
 impl Inner {
     /// The clock. The core never reads one; the shell passes it in.
@@ -181,7 +188,7 @@ fn client_id(config: &JsValue) -> Result<Rc<str>, JsValue> {
 }
 
 pub(crate) struct OpenConfig {
-    cluster: String,
+    pub cluster: String,
     brokers: i32,
     storage: String,
     durability: Durability,
@@ -192,6 +199,10 @@ pub(crate) struct OpenConfig {
     /// What the logs of a cluster that lives in memory may hold (`memoryLimitBytes`); `None` for no limit.
     memory_limit: Option<usize>,
     log: Rc<Logger>,
+    /// Kafka's authorizer (`authorizer`: `{ superUsers?, allowEveryoneIfNoAclFound? }`); `None` allows everything.
+    pub authorizer: Option<Authorizer>,
+    /// The SASL/PLAIN users the cluster accepts (`users: { name: password }`, Kafka's JAAS `user_<name>`).
+    pub users: Option<BTreeMap<String, String>>,
 }
 
 /// `memoryLimitBytes` when none is given: a quarter of what wasm32 can address, so that a runaway producer gets
@@ -234,6 +245,14 @@ pub(crate) fn open_config(config: &JsValue) -> Result<OpenConfig, JsValue> {
         auto_create_topics: js::opt_bool(config, "autoCreateTopics", "autoCreateTopics")?.unwrap_or(false),
         seed: js::opt_int::<i64>(config, "seed", "seed")?.unwrap_or_else(|| (js_sys::Math::random() * 1e15) as i64)
             as u64,
+        authorizer: authorizer_config(config)?,
+        users: match js::get(config, "users") {
+            u if js::is_missing(&u) => None,
+            u => Some(
+                js::from_plain(&u, "users")
+                    .map_err(|_| js::type_error("users", "an object of { name: password }", &u))?,
+            ),
+        },
         racks: match js::get(config, "racks") {
             r if js::is_missing(&r) => None,
             r => Some(
@@ -244,8 +263,29 @@ pub(crate) fn open_config(config: &JsValue) -> Result<OpenConfig, JsValue> {
     })
 }
 
+/// `authorizer`: `true`, or `{ superUsers?: string[], allowEveryoneIfNoAclFound?: boolean }`.
+fn authorizer_config(config: &JsValue) -> Result<Option<Authorizer>, JsValue> {
+    let a = js::get(config, "authorizer");
+    if js::is_missing(&a) || a.as_bool() == Some(false) {
+        return Ok(None);
+    }
+    if a.as_bool() == Some(true) {
+        return Ok(Some(Authorizer::default()));
+    }
+    let super_users = js::list(&a, "superUsers", "authorizer.superUsers", false)?
+        .iter()
+        .map(|u| {
+            let name = u.as_string().ok_or_else(|| js::type_error("authorizer.superUsers", "principal strings", u))?;
+            crate::core::acl::validate_principal(&name).map_err(|e| error::to_js(&e))?;
+            Ok(name)
+        })
+        .collect::<Result<_, JsValue>>()?;
+    let open = js::opt_bool(&a, "allowEveryoneIfNoAclFound", "authorizer.allowEveryoneIfNoAclFound")?;
+    Ok(Some(Authorizer { super_users, allow_everyone_if_no_acl_found: open.unwrap_or(false) }))
+}
+
 /// Opens a cluster in this context: its storage (or memory), its lock, and its timers.
-pub(crate) async fn open_local(c: OpenConfig) -> Result<Rc<Inner>, JsValue> {
+pub(crate) async fn open_local(c: OpenConfig, principal: String) -> Result<Rc<Inner>, JsValue> {
     let mut warnings = Vec::new();
     let durable = if c.storage == "memory" { None } else { open_durable(&c).await? };
     let (storage, lock, cluster) = match durable {
@@ -263,6 +303,7 @@ pub(crate) async fn open_local(c: OpenConfig) -> Result<Rc<Inner>, JsValue> {
         }
     };
     let mut cluster = cluster;
+    cluster.set_authorizer(c.authorizer.clone());
     if let Some(racks) = &c.racks {
         cluster.set_racks(racks).map_err(|e| error::to_js(&e))?;
     }
@@ -290,6 +331,7 @@ pub(crate) async fn open_local(c: OpenConfig) -> Result<Rc<Inner>, JsValue> {
         change_scheduled: Cell::new(false),
         last_change_ms: Cell::new(f64::NEG_INFINITY),
         me: me.clone(),
+        client: AuthClient { principal, host: CLIENT_HOST.into() },
     });
     for w in &warnings {
         inner.warn(w);
@@ -352,8 +394,8 @@ impl Kafka {
     pub fn open(#[wasm_bindgen(unchecked_param_type = "KafkaConfig")] config: JsValue) -> Promise {
         future_to_promise(async move {
             let (c, client_id) = (open_config(&config)?, client_id(&config)?);
-            super::cli::check_sasl(&c.cluster, &js::get(&config, "sasl")).await?;
-            let inner = open_local(c).await?;
+            let principal = super::cli::authenticate(&c, &js::get(&config, "sasl")).await?;
+            let inner = open_local(c, principal).await?;
             Ok(Kafka { log: inner.log.clone(), broker: Broker::Local(inner), client_id }.into())
         })
     }

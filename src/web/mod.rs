@@ -25,7 +25,7 @@ mod transfer;
 
 use wasm_bindgen::prelude::*;
 
-pub use admin::Admin;
+pub use admin::{AclOperationTypes, AclPermissionTypes, AclResourceTypes, Admin, ResourcePatternTypes};
 pub use cli::Cli;
 pub use consumer::Consumer;
 pub use kafka::Kafka;

@@ -1,6 +1,6 @@
 // Compiled by tests/e2e/types.test.mjs with `tsc --noEmit --strict`: KafkaJS-style code must type-check against
 // franz's declarations, and each `@ts-expect-error` line must really be an error (so the types are not `any`).
-import init, { Cli, CompressionTypes, Kafka, Partitioners, logLevel, partitionForKey, type RecordMetadata, type KafkaMessage, type FranzError } from '../../pkg/franz.js';
+import init, { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Cli, CompressionTypes, Kafka, ResourcePatternTypes, Partitioners, logLevel, partitionForKey, type RecordMetadata, type KafkaMessage, type FranzError } from '../../pkg/franz.js';
 
 export async function example(): Promise<void> {
   await init();
@@ -31,6 +31,33 @@ export async function example(): Promise<void> {
   const leader: number = metadata.topics[0].partitions[0].leader;
   const leos: string[] = metadata.topics[0].partitions[0].replicaLogEndOffsets;
   await admin.killBroker(leader);
+  const secured = await Kafka.open({
+    cluster: 'secured',
+    storage: 'memory',
+    users: { admin: 'admin-secret', alice: 'alice-secret' },
+    sasl: { mechanism: 'plain', username: 'admin', password: 'admin-secret' },
+    authorizer: { superUsers: ['User:admin'] },
+  });
+  const aclAdmin = secured.admin();
+  const stored: boolean = await aclAdmin.createAcls({
+    acl: [{
+      resourceType: AclResourceTypes.TOPIC, resourceName: 'orders', resourcePatternType: ResourcePatternTypes.LITERAL,
+      principal: 'User:alice', host: '*', operation: AclOperationTypes.READ, permissionType: AclPermissionTypes.ALLOW,
+    }],
+  });
+  const described = await aclAdmin.describeAcls({
+    resourceType: AclResourceTypes.ANY, resourcePatternType: ResourcePatternTypes.ANY,
+    operation: AclOperationTypes.ANY, permissionType: AclPermissionTypes.ANY,
+  });
+  const principals: string[] = described.resources.flatMap((r) => r.acls.map((a) => a.principal));
+  const deleted = await aclAdmin.deleteAcls({ filters: [{
+    resourceType: AclResourceTypes.TOPIC, resourceName: 'orders', resourcePatternType: ResourcePatternTypes.MATCH,
+    operation: AclOperationTypes.ANY, permissionType: AclPermissionTypes.ANY,
+  }] });
+  const removed: number = deleted.filterResponses[0].matchingAcls.length;
+  // @ts-expect-error an ACL names its operation
+  await aclAdmin.createAcls({ acl: [{ resourceType: AclResourceTypes.TOPIC, resourceName: 't', resourcePatternType: ResourcePatternTypes.LITERAL, principal: 'User:a', host: '*', permissionType: AclPermissionTypes.ALLOW }] });
+  void [stored, principals, removed];
   await admin.restartBroker(leader);
   await admin.partitionNetwork([[1, 2], [3]]);
   await admin.healNetwork();

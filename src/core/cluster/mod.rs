@@ -7,6 +7,7 @@ mod offsets;
 mod offsets_topic;
 mod persist;
 mod placement;
+mod security;
 mod state;
 mod txn;
 

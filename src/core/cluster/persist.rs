@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use super::metadata::{BrokerId, BrokerInfo};
 use super::offsets::CommittedOffset;
 use super::state::{Cluster, Topic};
+use crate::core::acl::Acls;
 use crate::core::error::{Error, Result};
 use crate::core::log::{AbortedTxn, LeaderEpochs, PartitionLog, ProducerStates, StoredBatch};
 use crate::core::replication::{PartitionId, PartitionState, StorageEvent};
@@ -378,6 +379,12 @@ impl Cluster {
         (id, 0)
     }
 
+    /// Records every ACL (after a CreateAcls or DeleteAcls): one record, as a cluster keeps few.
+    pub(super) fn journal_acls(&mut self) {
+        let value = json(&self.acls);
+        self.push_op(StorageOp::PutMeta { key: "acls".into(), value });
+    }
+
     /// Deletes a committed offset as clusters before `__consumer_offsets` stored it (a metadata record), should
     /// this cluster have one.
     pub(super) fn journal_legacy_offset_deleted(&mut self, (group, topic, partition): &(String, String, u32)) {
@@ -426,6 +433,7 @@ impl Cluster {
         let mut replicas: BTreeMap<ReplicaId, ReplicaRecord> = BTreeMap::new();
         let mut next_producer_id = 0;
         let mut offsets = Vec::new();
+        let mut acls = Acls::default();
         for (key, value) in meta {
             let mut parts = key.splitn(4, '/');
             match (parts.next(), parts.next(), parts.next(), parts.next()) {
@@ -444,6 +452,7 @@ impl Cluster {
                     let id = (topic.to_owned(), parse_num(key, partition)?, parse_num(key, broker)?);
                     replicas.insert(id, parse(key, value)?);
                 }
+                (Some("acls"), None, None, None) => acls = parse(key, value)?,
                 (Some("producer-ids"), None, None, None) => {
                     next_producer_id = parse::<ProducerIdsRecord>(key, value)?.next;
                 }
@@ -464,6 +473,7 @@ impl Cluster {
         cluster.default_partitions = r.default_partitions;
         cluster.default_replication_factor = r.default_replication_factor;
         cluster.next_producer_id = next_producer_id;
+        cluster.acls = acls;
         cluster.offsets.extend(offsets);
         for t in topics {
             let name = TopicName::internal(&t.name)?;

@@ -11,6 +11,8 @@ use super::offsets::GroupOffsets;
 use super::persist::Journal;
 use super::placement::assign_replicas;
 use super::txn::{Markers, PendingOffsets};
+use crate::core::acl::authorizer::Authorizer;
+use crate::core::acl::Acls;
 use crate::core::error::{Error, Result};
 use crate::core::groups::Coordinator;
 use crate::core::log::PartitionLog;
@@ -79,6 +81,10 @@ pub struct Cluster {
     /// For a cluster that lives in memory only: how many bytes its logs may hold (see
     /// [`Cluster::set_memory_limit`]); `None` for no limit.
     pub(super) memory_limit_bytes: Option<usize>,
+    /// Every ACL, kept whether or not an authorizer uses them (as Kafka keeps them in its metadata).
+    pub(super) acls: Acls,
+    /// `None`: every request is allowed (Kafka without `authorizer.class.name`).
+    pub(super) authorizer: Option<Authorizer>,
     rng: SplitMix64,
 }
 
@@ -105,6 +111,8 @@ impl Cluster {
             checkpoints: BTreeMap::new(),
             changes: 0,
             memory_limit_bytes: None,
+            acls: Acls::default(),
+            authorizer: None,
             rng: SplitMix64::new(seed),
         }
     }

@@ -1,5 +1,7 @@
 //! `kafka.admin()`: KafkaJS's admin client, speaking the broker protocol (`core::protocol`).
 
+mod acls;
+pub use acls::{AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes};
 mod faults;
 mod reassign;
 

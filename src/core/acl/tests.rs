@@ -1,0 +1,264 @@
+use super::authorizer::{Authorizer, Client};
+use super::*;
+
+fn acl(
+    kind: ResourceType,
+    name: &str,
+    pattern: PatternType,
+    principal: &str,
+    op: Operation,
+    perm: Permission,
+) -> AclBinding {
+    AclBinding {
+        resource_type: kind,
+        resource_name: name.into(),
+        pattern_type: pattern,
+        principal: principal.into(),
+        host: WILDCARD.into(),
+        operation: op,
+        permission: perm,
+    }
+}
+
+fn topic_acl(name: &str, principal: &str, op: Operation, perm: Permission) -> AclBinding {
+    acl(ResourceType::Topic, name, PatternType::Literal, principal, op, perm)
+}
+
+fn client(principal: &str) -> Client {
+    Client { principal: principal.into(), host: "127.0.0.1".into() }
+}
+
+fn may(acls: &[AclBinding], who: &str, op: Operation, topic: &str) -> bool {
+    let acls: Acls = acls.iter().cloned().collect();
+    Authorizer::default().authorize(&acls, &client(who), op, ResourceType::Topic, topic)
+}
+
+#[test]
+fn codes_and_names_are_kafkas() {
+    assert_eq!(ResourceType::TransactionalId.code(), 5);
+    assert_eq!(Operation::IdempotentWrite.code(), 12);
+    assert_eq!(Permission::Allow.code(), 3);
+    assert_eq!(PatternType::Prefixed.code(), 4);
+    assert_eq!(Operation::from_code(3), Ok(Operation::Read));
+    assert_eq!(Operation::from_name("describe-configs"), Some(Operation::DescribeConfigs));
+    let e = ResourceType::from_code(0).unwrap_err();
+    assert_eq!(e.name(), "INVALID_REQUEST");
+    assert!(e.detail().contains("2 (TOPIC)"), "{e}");
+}
+
+#[test]
+fn an_acl_allows_its_principal_its_operation() {
+    let acls = [topic_acl("orders", "User:alice", Operation::Read, Permission::Allow)];
+    assert!(may(&acls, "User:alice", Operation::Read, "orders"));
+    assert!(!may(&acls, "User:alice", Operation::Write, "orders"), "another operation");
+    assert!(!may(&acls, "User:bob", Operation::Read, "orders"), "another principal");
+    assert!(!may(&acls, "User:alice", Operation::Read, "payments"), "a topic no ACL covers is closed by default");
+}
+
+#[test]
+fn read_write_delete_and_alter_imply_describe() {
+    for op in [Operation::Read, Operation::Write, Operation::Delete, Operation::Alter] {
+        assert!(may(&[topic_acl("t", "User:a", op, Permission::Allow)], "User:a", Operation::Describe, "t"), "{op:?}");
+    }
+    let configs = [topic_acl("t", "User:a", Operation::AlterConfigs, Permission::Allow)];
+    assert!(may(&configs, "User:a", Operation::DescribeConfigs, "t"));
+    let create = [topic_acl("t", "User:a", Operation::Create, Permission::Allow)];
+    assert!(!may(&create, "User:a", Operation::Describe, "t"), "CREATE does not imply DESCRIBE");
+}
+
+#[test]
+fn a_deny_wins_over_any_allow() {
+    let acls = [
+        topic_acl("*", "User:*", Operation::All, Permission::Allow),
+        acl(ResourceType::Topic, "secret-", PatternType::Prefixed, "User:bob", Operation::Read, Permission::Deny),
+    ];
+    assert!(may(&acls, "User:bob", Operation::Read, "orders"));
+    assert!(!may(&acls, "User:bob", Operation::Read, "secret-plans"));
+    assert!(may(&acls, "User:bob", Operation::Write, "secret-plans"), "only READ is denied");
+    assert!(may(&acls, "User:alice", Operation::Read, "secret-plans"), "only bob is denied");
+}
+
+#[test]
+fn wildcards_and_prefixes_cover_names() {
+    let prefixed =
+        [acl(ResourceType::Topic, "sales.", PatternType::Prefixed, "User:a", Operation::Write, Permission::Allow)];
+    assert!(may(&prefixed, "User:a", Operation::Write, "sales.orders"));
+    assert!(!may(&prefixed, "User:a", Operation::Write, "salesforce"));
+    let star = [topic_acl("*", "User:a", Operation::Write, Permission::Allow)];
+    assert!(may(&star, "User:a", Operation::Write, "anything"));
+    let everyone = [topic_acl("t", "User:*", Operation::Read, Permission::Allow)];
+    assert!(may(&everyone, "User:whoever", Operation::Read, "t"));
+}
+
+#[test]
+fn hosts_must_match() {
+    let mut from_elsewhere = topic_acl("t", "User:a", Operation::Read, Permission::Allow);
+    from_elsewhere.host = "10.0.0.9".into();
+    assert!(!may(&[from_elsewhere.clone()], "User:a", Operation::Read, "t"));
+    from_elsewhere.host = "127.0.0.1".into();
+    assert!(may(&[from_elsewhere], "User:a", Operation::Read, "t"));
+}
+
+#[test]
+fn super_users_and_the_open_default() {
+    let acls: Acls = [topic_acl("t", "User:a", Operation::Read, Permission::Deny)].into_iter().collect();
+    let admin = Authorizer { super_users: ["User:admin".to_owned()].into(), allow_everyone_if_no_acl_found: true };
+    assert!(admin.authorize(&acls, &client("User:admin"), Operation::Read, ResourceType::Topic, "t"));
+    assert!(!admin.authorize(&acls, &client("User:a"), Operation::Read, ResourceType::Topic, "t"));
+    // allow.everyone.if.no.acl.found opens only resources no ACL covers, for anyone.
+    assert!(admin.authorize(&acls, &client("User:a"), Operation::Read, ResourceType::Topic, "other"));
+    assert!(!admin.authorize(&acls, &client("User:b"), Operation::Read, ResourceType::Topic, "t"));
+}
+
+#[test]
+fn authorizing_by_resource_type() {
+    let auth = Authorizer::default();
+    let who = client("User:p");
+    let write = |acls: &[AclBinding]| {
+        let acls: Acls = acls.iter().cloned().collect();
+        auth.authorize_any(&acls, &who, Operation::Write, ResourceType::Topic)
+    };
+    assert!(!write(&[]), "closed by default");
+    assert!(write(&[topic_acl("events", "User:p", Operation::Write, Permission::Allow)]));
+    assert!(!write(&[topic_acl("events", "User:p", Operation::Read, Permission::Allow)]));
+    assert!(!write(&[
+        topic_acl("events", "User:p", Operation::Write, Permission::Allow),
+        topic_acl("events", "User:p", Operation::Write, Permission::Deny),
+    ]));
+    assert!(!write(&[
+        topic_acl("events", "User:p", Operation::Write, Permission::Allow),
+        acl(ResourceType::Topic, "ev", PatternType::Prefixed, "User:p", Operation::All, Permission::Deny),
+    ]));
+    assert!(
+        write(&[
+            acl(ResourceType::Topic, "ev", PatternType::Prefixed, "User:p", Operation::Write, Permission::Allow),
+            topic_acl("events", "User:p", Operation::Write, Permission::Deny),
+        ]),
+        "a prefix allows more names than the one literal deny"
+    );
+}
+
+#[test]
+fn filters_match_as_kafkas() {
+    let literal = topic_acl("orders", "User:a", Operation::Read, Permission::Allow);
+    let star = topic_acl("*", "User:b", Operation::Write, Permission::Allow);
+    let prefix = acl(ResourceType::Topic, "ord", PatternType::Prefixed, "User:c", Operation::Read, Permission::Deny);
+    let group = acl(ResourceType::Group, "orders", PatternType::Literal, "User:a", Operation::Read, Permission::Allow);
+    let acls: Acls = [literal.clone(), star.clone(), prefix.clone(), group.clone()].into_iter().collect();
+    let filter = |f: AclFilter| acls.describe(&f);
+    assert_eq!(filter(AclFilter::any()).len(), 4);
+    let named = |pattern| AclFilter { resource_name: Some("orders".into()), pattern_type: pattern, ..AclFilter::any() };
+    assert_eq!(filter(named(PatternType::Any)), vec![literal.clone(), group.clone()], "ANY: this exact name");
+    assert_eq!(filter(named(PatternType::Literal)), vec![literal.clone(), group.clone()]);
+    assert_eq!(filter(named(PatternType::Prefixed)), vec![]);
+    assert_eq!(filter(named(PatternType::Match)), vec![star.clone(), prefix.clone(), literal.clone(), group.clone()]);
+    let topics_read = AclFilter { resource_type: ResourceType::Topic, operation: Operation::Read, ..AclFilter::any() };
+    assert_eq!(filter(topics_read), vec![prefix.clone(), literal.clone()]);
+    let deny = AclFilter { permission: Permission::Deny, principal: Some("User:c".into()), ..AclFilter::any() };
+    assert_eq!(filter(deny), vec![prefix]);
+}
+
+#[test]
+fn creating_checks_and_deleting_returns_what_went() {
+    let mut acls = Acls::default();
+    let good = topic_acl("t", "User:a", Operation::Read, Permission::Allow);
+    acls.create(good.clone()).unwrap();
+    acls.create(good.clone()).unwrap();
+    assert_eq!(acls.len(), 1, "creating an ACL twice keeps one");
+    let refused = [
+        AclBinding { resource_type: ResourceType::Any, ..good.clone() },
+        AclBinding { pattern_type: PatternType::Match, ..good.clone() },
+        AclBinding { operation: Operation::Any, ..good.clone() },
+        AclBinding { permission: Permission::Any, ..good.clone() },
+        AclBinding { resource_name: String::new(), ..good.clone() },
+        AclBinding { principal: "alice".into(), ..good.clone() },
+        AclBinding { principal: "User:".into(), ..good.clone() },
+        AclBinding { host: String::new(), ..good.clone() },
+    ];
+    for bad in refused {
+        let e = acls.create(bad.clone()).unwrap_err();
+        assert_eq!(e.name(), "INVALID_REQUEST", "{bad}");
+    }
+    assert_eq!(acls.len(), 1);
+    let other = topic_acl("u", "User:a", Operation::Read, Permission::Allow);
+    acls.create(other.clone()).unwrap();
+    let gone = acls.delete(&AclFilter { resource_name: Some("t".into()), ..AclFilter::any() });
+    assert_eq!(gone, vec![good]);
+    assert_eq!(acls.iter().cloned().collect::<Vec<_>>(), vec![other]);
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn arb_acl() -> impl Strategy<Value = AclBinding> {
+        let kind = prop_oneof![Just(ResourceType::Topic), Just(ResourceType::Group)];
+        let pattern = prop_oneof![Just(PatternType::Literal), Just(PatternType::Prefixed)];
+        let name = prop_oneof![Just("*".to_owned()), "[ab]{1,3}"];
+        let principal = prop_oneof![Just("User:*".to_owned()), Just("User:a".to_owned()), Just("User:b".to_owned())];
+        let op = proptest::sample::select(&Operation::ALL[1..]);
+        let perm = prop_oneof![Just(Permission::Allow), Just(Permission::Deny)];
+        (kind, name, pattern, principal, op, perm)
+            .prop_map(|(kind, name, pattern, principal, op, perm)| acl(kind, &name, pattern, &principal, op, perm))
+    }
+
+    proptest! {
+        /// Adding a DENY never allows anything more, and adding an ALLOW never denies anything more (on a
+        /// resource the ACLs already covered: a first ACL closes a resource the open default left open).
+        #[test]
+        fn denies_only_take_away_and_allows_only_give(
+            acls in proptest::collection::vec(arb_acl(), 1..8),
+            extra in arb_acl(),
+            who in prop_oneof![Just("User:a"), Just("User:b")],
+            op in proptest::sample::select(&Operation::ALL[2..]),
+            name in "[ab]{1,3}",
+            open in any::<bool>(),
+        ) {
+            let auth = Authorizer { super_users: Default::default(), allow_everyone_if_no_acl_found: open };
+            let before: Acls = acls.iter().cloned().collect();
+            let after: Acls = acls.iter().cloned().chain([extra.clone()]).collect();
+            let decide = |acls: &Acls| auth.authorize(acls, &client(who), op, extra.resource_type, &name);
+            let covered = before.iter().any(|a| a.covers(extra.resource_type, &name));
+            if extra.permission == Permission::Deny {
+                prop_assert!(!decide(&after) || decide(&before));
+            } else if covered {
+                prop_assert!(decide(&after) || !decide(&before));
+            }
+        }
+
+        /// DescribeAcls with a filter built from an ACL finds it, and DeleteAcls with that filter removes exactly
+        /// what DescribeAcls listed.
+        #[test]
+        fn delete_removes_what_describe_lists(acls in proptest::collection::vec(arb_acl(), 0..10), probe in arb_acl()) {
+            let mut all: Acls = acls.into_iter().chain([probe.clone()]).collect();
+            let exact = AclFilter {
+                resource_type: probe.resource_type,
+                resource_name: Some(probe.resource_name.clone()),
+                pattern_type: probe.pattern_type,
+                principal: Some(probe.principal.clone()),
+                host: Some(probe.host.clone()),
+                operation: probe.operation,
+                permission: probe.permission,
+            };
+            prop_assert_eq!(all.describe(&exact), vec![probe.clone()]);
+            let matching = AclFilter { resource_name: Some(probe.resource_name.clone()), pattern_type: PatternType::Match, ..AclFilter::any() };
+            let listed = all.describe(&matching);
+            prop_assert!(listed.contains(&probe));
+            let before = all.len();
+            prop_assert_eq!(all.delete(&matching), listed.clone());
+            prop_assert_eq!(all.len(), before - listed.len());
+            prop_assert!(all.describe(&matching).is_empty());
+        }
+
+        /// A super user is allowed everything, whatever the ACLs.
+        #[test]
+        fn super_users_may_do_anything(acls in proptest::collection::vec(arb_acl(), 0..8), op in proptest::sample::select(&Operation::ALL[2..])) {
+            let acls: Acls = acls.into_iter().collect();
+            let auth = Authorizer { super_users: ["User:a".to_owned()].into(), allow_everyone_if_no_acl_found: false };
+            prop_assert!(auth.authorize(&acls, &client("User:a"), op, ResourceType::Topic, "ab"));
+            prop_assert!(auth.authorize_any(&acls, &client("User:a"), op, ResourceType::Group));
+        }
+    }
+}

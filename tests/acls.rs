@@ -1,0 +1,216 @@
+//! ACLs in a cluster: Kafka's CreateAcls, DescribeAcls and DeleteAcls, the authorizer's check of each request
+//! (`Cluster::authorize`), and ACLs surviving a reopen.
+
+use franz::core::acl::authorizer::{Authorizer, Client};
+use franz::core::acl::{AclBinding, AclFilter, Operation, PatternType, Permission, ResourceType, ANONYMOUS, WILDCARD};
+use franz::core::cluster::{Cluster, NewTopic};
+use franz::core::groups::Join;
+use franz::core::protocol::{ProduceData, ProducePartition, Request, Response};
+use franz::core::record::Record;
+use franz::core::storage::MemoryStorage;
+use franz::Error;
+
+const T0: i64 = 1_700_000_000_000;
+
+fn who(principal: &str) -> Client {
+    Client { principal: principal.into(), host: "127.0.0.1".into() }
+}
+
+fn allow(kind: ResourceType, name: &str, principal: &str, op: Operation) -> AclBinding {
+    AclBinding {
+        resource_type: kind,
+        resource_name: name.into(),
+        pattern_type: PatternType::Literal,
+        principal: principal.into(),
+        host: WILDCARD.into(),
+        operation: op,
+        permission: Permission::Allow,
+    }
+}
+
+fn secured() -> Cluster {
+    let mut c = Cluster::new(1, 7);
+    c.set_authorizer(Some(Authorizer {
+        super_users: ["User:admin".into()].into(),
+        allow_everyone_if_no_acl_found: false,
+    }));
+    c.handle(
+        Request::CreateTopics {
+            topics: vec![NewTopic::new("orders", 2, 1), NewTopic::new("audit", 1, 1)],
+            validate_only: false,
+        },
+        T0,
+    )
+    .unwrap();
+    c
+}
+
+/// Serves `request` for `client` as the shells do: authorized first, then handled, then narrowed.
+fn call(c: &mut Cluster, client: &Client, request: Request) -> Result<Response, Error> {
+    let request = c.authorize(client, request)?;
+    let mut response = c.handle(request, T0)?;
+    c.authorize_response(client, &mut response);
+    Ok(response)
+}
+
+fn produce(topic: &str) -> Request {
+    let data = ProduceData::records(&[Record::keyed("k", "v", T0)], None);
+    Request::Produce { acks: 1, partitions: vec![ProducePartition { topic: topic.into(), partition: 0, data }] }
+}
+
+fn grant(c: &mut Cluster, acls: Vec<AclBinding>) {
+    let Ok(Response::CreateAcls(outcomes)) = call(c, &who("User:admin"), Request::CreateAcls(acls)) else { panic!() };
+    assert!(outcomes.iter().all(Option::is_none), "{outcomes:?}");
+}
+
+#[test]
+fn without_an_authorizer_everything_is_allowed_and_acl_requests_are_refused() {
+    let mut c = Cluster::new(1, 7);
+    c.handle(Request::CreateTopics { topics: vec![NewTopic::new("t", 1, 1)], validate_only: false }, T0).unwrap();
+    assert!(call(&mut c, &who(ANONYMOUS), produce("t")).is_ok());
+    let e = call(&mut c, &who("User:admin"), Request::DescribeAcls(AclFilter::any())).unwrap_err();
+    assert_eq!(e.name(), "SECURITY_DISABLED");
+    assert_eq!(e.code(), 54);
+}
+
+#[test]
+fn a_principal_needs_an_acl_for_each_thing_it_does() {
+    let mut c = secured();
+    let alice = who("User:alice");
+    let e = call(&mut c, &alice, produce("orders")).unwrap_err();
+    assert_eq!((e.name(), e.code()), ("TOPIC_AUTHORIZATION_FAILED", 29));
+    assert!(e.detail().contains("User:alice may not WRITE TOPIC \"orders\""), "{e}");
+    // Refused alike whether the topic exists or not: its existence does not leak.
+    assert_eq!(call(&mut c, &alice, produce("no-such-topic")).unwrap_err().name(), "TOPIC_AUTHORIZATION_FAILED");
+
+    grant(&mut c, vec![allow(ResourceType::Topic, "orders", "User:alice", Operation::Write)]);
+    assert!(call(&mut c, &alice, produce("orders")).is_ok());
+    assert_eq!(call(&mut c, &alice, produce("audit")).unwrap_err().name(), "TOPIC_AUTHORIZATION_FAILED");
+    assert_eq!(call(&mut c, &who("User:bob"), produce("orders")).unwrap_err().name(), "TOPIC_AUTHORIZATION_FAILED");
+
+    // Metadata of every topic lists those it may describe (WRITE implies DESCRIBE).
+    let Ok(Response::Metadata { topics, .. }) = call(&mut c, &alice, Request::Metadata { topics: None }) else {
+        panic!()
+    };
+    assert_eq!(topics.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["orders"]);
+    let e = call(&mut c, &alice, Request::Metadata { topics: Some(vec!["audit".into()]) }).unwrap_err();
+    assert_eq!(e.name(), "TOPIC_AUTHORIZATION_FAILED");
+
+    // Creating a topic: CREATE on it, or on the cluster.
+    let create = |name: &str| Request::CreateTopics { topics: vec![NewTopic::new(name, 1, 1)], validate_only: false };
+    assert_eq!(call(&mut c, &alice, create("new")).unwrap_err().name(), "TOPIC_AUTHORIZATION_FAILED");
+    grant(&mut c, vec![allow(ResourceType::Cluster, "kafka-cluster", "User:alice", Operation::Create)]);
+    assert!(call(&mut c, &alice, create("new")).is_ok());
+
+    // Admin requests about the cluster need the cluster's ALTER or DESCRIBE.
+    let e = call(&mut c, &alice, Request::DescribeAcls(AclFilter::any())).unwrap_err();
+    assert_eq!((e.name(), e.code()), ("CLUSTER_AUTHORIZATION_FAILED", 31));
+}
+
+#[test]
+fn consumers_need_their_group_and_their_topics() {
+    let mut c = secured();
+    let carol = who("User:carol");
+    let join = || {
+        Request::JoinGroup(Join {
+            group: "billing".into(),
+            member_id: None,
+            client_id: "app".into(),
+            session_timeout_ms: 10_000,
+            rebalance_timeout_ms: 10_000,
+            topics: vec!["orders".into()],
+            protocols: vec!["range".into()],
+            owned: vec![],
+        })
+    };
+    let e = call(&mut c, &carol, join()).unwrap_err();
+    assert_eq!((e.name(), e.code()), ("GROUP_AUTHORIZATION_FAILED", 30));
+    grant(&mut c, vec![allow(ResourceType::Group, "billing", "User:carol", Operation::Read)]);
+    assert!(call(&mut c, &carol, join()).is_ok());
+
+    let commit = Request::OffsetCommit {
+        group: "billing".into(),
+        topic: "orders".into(),
+        partition: 0,
+        offset: 0,
+        metadata: None,
+        member: None,
+    };
+    assert_eq!(call(&mut c, &carol, commit.clone()).unwrap_err().name(), "TOPIC_AUTHORIZATION_FAILED");
+    grant(&mut c, vec![allow(ResourceType::Topic, "orders", "User:carol", Operation::Read)]);
+    assert!(call(&mut c, &carol, commit).is_ok());
+
+    // ListGroups lists the groups it may describe; a super user sees them all.
+    c.handle(Request::FindCoordinator { group: "other".into() }, T0).unwrap();
+    let groups = |c: &mut Cluster, client: &Client| match call(c, client, Request::ListGroups) {
+        Ok(Response::ListGroups(g)) => g.into_iter().map(|(name, _)| name).collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(groups(&mut c, &carol), ["billing"]);
+    assert!(groups(&mut c, &who("User:dave")).is_empty());
+}
+
+#[test]
+fn producers_need_write_for_idempotence_and_their_transactional_id() {
+    let mut c = secured();
+    let p = who("User:p");
+    let idempotent = Request::init_idempotent();
+    assert_eq!(call(&mut c, &p, idempotent.clone()).unwrap_err().name(), "CLUSTER_AUTHORIZATION_FAILED");
+    grant(&mut c, vec![allow(ResourceType::Topic, "orders", "User:p", Operation::Write)]);
+    assert!(call(&mut c, &p, idempotent).is_ok(), "WRITE on a topic allows an idempotent producer (KIP-679)");
+
+    let transactional = Request::InitProducerId { transactional_id: Some("tx-1".into()), timeout_ms: 60_000 };
+    let e = call(&mut c, &p, transactional.clone()).unwrap_err();
+    assert_eq!((e.name(), e.code()), ("TRANSACTIONAL_ID_AUTHORIZATION_FAILED", 53));
+    grant(&mut c, vec![allow(ResourceType::TransactionalId, "tx-1", "User:p", Operation::Write)]);
+    assert!(call(&mut c, &p, transactional).is_ok());
+}
+
+#[test]
+fn deleting_acls_takes_access_away() {
+    let mut c = secured();
+    let alice = who("User:alice");
+    let prefixed = AclBinding {
+        pattern_type: PatternType::Prefixed,
+        ..allow(ResourceType::Topic, "ord", "User:alice", Operation::All)
+    };
+    grant(&mut c, vec![prefixed.clone(), allow(ResourceType::Group, "g", "User:alice", Operation::Read)]);
+    assert!(call(&mut c, &alice, produce("orders")).is_ok());
+    let filter = AclFilter { resource_type: ResourceType::Topic, ..AclFilter::any() };
+    let Ok(Response::DeleteAcls(deleted)) = call(&mut c, &who("User:admin"), Request::DeleteAcls(vec![filter])) else {
+        panic!()
+    };
+    assert_eq!(deleted, vec![vec![prefixed]]);
+    assert_eq!(call(&mut c, &alice, produce("orders")).unwrap_err().name(), "TOPIC_AUTHORIZATION_FAILED");
+    let Ok(Response::DescribeAcls(left)) = call(&mut c, &who("User:admin"), Request::DescribeAcls(AclFilter::any()))
+    else {
+        panic!()
+    };
+    assert_eq!(left.len(), 1);
+}
+
+#[test]
+fn invalid_acls_are_refused_one_by_one() {
+    let mut c = secured();
+    let good = allow(ResourceType::Topic, "t", "User:a", Operation::Read);
+    let bad = AclBinding { principal: "nobody".into(), ..good.clone() };
+    let Ok(Response::CreateAcls(outcomes)) = call(&mut c, &who("User:admin"), Request::CreateAcls(vec![bad, good]))
+    else {
+        panic!()
+    };
+    assert_eq!(outcomes[0].as_ref().map(Error::name), Some("INVALID_REQUEST"));
+    assert_eq!(outcomes[1], None);
+}
+
+#[test]
+fn acls_survive_a_reopen() {
+    let mut c = Cluster::persistent(1, 7, 1 << 20);
+    c.set_authorizer(Some(Authorizer::default()));
+    let mut store = MemoryStorage::new();
+    let acl = allow(ResourceType::Group, "g", "User:a", Operation::Read);
+    c.handle(Request::CreateAcls(vec![acl.clone()]), T0).unwrap();
+    store.apply(&c.take_write().expect("a write").ops).unwrap();
+    let reopened = Cluster::restore(&store.meta_with_prefix(""), 7, 1 << 20).unwrap();
+    assert_eq!(reopened.acls().iter().cloned().collect::<Vec<_>>(), vec![acl]);
+    assert!(reopened.authorizer().is_none(), "the authorizer is configuration, given at each opening");
+}
