@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use crate::core::acl::credentials::Plain;
 use crate::core::acl::{AclBinding, AclFilter};
 use crate::core::cluster::{
     BrokerId, BrokerInfo, Cluster, CommittedOffset, FetchResult, NewTopic, ProduceResult, TopicMetadata,
@@ -303,6 +304,9 @@ pub enum Request {
     CreateAcls(Vec<AclBinding>),
     DescribeAcls(AclFilter),
     DeleteAcls(Vec<AclFilter>),
+    /// Kafka's SaslAuthenticate with PLAIN (`None`: no credentials). The shell makes the principal it answers
+    /// the connection's.
+    SaslAuthenticate(Option<Plain>),
 }
 
 /// One partition's move in Kafka's AlterPartitionReassignments: to `replicas` (the first one preferred as
@@ -400,6 +404,10 @@ pub enum Response {
     DescribeAcls(Vec<AclBinding>),
     /// The ACLs each filter removed, in the request's order.
     DeleteAcls(Vec<Vec<AclBinding>>),
+    /// Who the credentials authenticate: `User:<name>`.
+    SaslAuthenticate {
+        principal: String,
+    },
 }
 
 impl Request {
@@ -442,6 +450,7 @@ impl Request {
             | Request::DescribeGroup { .. }
             | Request::ListPartitionReassignments { .. }
             | Request::DescribeAcls(_)
+            | Request::SaslAuthenticate(_)
             | Request::ListGroups => false,
         }
     }
@@ -640,6 +649,9 @@ impl Cluster {
             Request::CreateAcls(acls) => Response::CreateAcls(self.create_acls(acls)?),
             Request::DescribeAcls(filter) => Response::DescribeAcls(self.describe_acls(&filter)?),
             Request::DeleteAcls(filters) => Response::DeleteAcls(self.delete_acls(&filters)?),
+            Request::SaslAuthenticate(plain) => {
+                Response::SaslAuthenticate { principal: self.credentials().authenticate(plain.as_ref())? }
+            }
             Request::Fault(fault) => {
                 match fault {
                     Fault::KillBroker { broker } => self.kill_broker(broker, now_ms)?,

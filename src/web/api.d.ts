@@ -77,6 +77,9 @@ export interface ConnectOptions {
   heartbeatInterval?: number;
   /** How long the host may be silent before requests fail with the retriable BROKER_NOT_AVAILABLE. Default 5000. */
   hostTimeout?: number;
+  /** This client's credentials, checked by the host against its cluster's `users` (or API keys); the client is
+   * then `User:<username>` to the authorizer, and `User:ANONYMOUS` without them. */
+  sasl?: { mechanism: 'plain'; username: string; password: string };
   logLevel?: logLevel;
   logCreator?: logCreator;
 }

@@ -13,6 +13,7 @@ use web_sys::{MessageEvent, MessagePort};
 use super::envelope_client;
 use super::kafka::Inner;
 use super::signal::Signal;
+use crate::core::acl::credentials::Plain;
 use crate::core::error::Error;
 use crate::core::frame;
 use crate::core::protocol::{Request, Response};
@@ -52,6 +53,8 @@ pub struct Remote {
     down: Cell<bool>,
     closed: Cell<bool>,
     pub cluster_name: RefCell<String>,
+    /// The credentials this client authenticates with, again after each reconnect.
+    pub sasl: Option<Plain>,
 }
 
 /// What a pending request is answered with.
@@ -64,7 +67,7 @@ enum Answer {
 }
 
 impl Remote {
-    pub fn new(port: MessagePort, timeouts: Timeouts) -> Rc<Remote> {
+    pub fn new(port: MessagePort, timeouts: Timeouts, sasl: Option<Plain>) -> Rc<Remote> {
         let remote = Rc::new(Remote {
             port: RefCell::new(port.clone()),
             handler: RefCell::default(),
@@ -76,6 +79,7 @@ impl Remote {
             down: Cell::new(false),
             closed: Cell::new(false),
             cluster_name: RefCell::new("remote".into()),
+            sasl,
         });
         remote.attach(port);
         wasm_bindgen_futures::spawn_local(heartbeats(Rc::downgrade(&remote)));

@@ -15,9 +15,9 @@ use wasm_bindgen_futures::future_to_promise;
 use super::error;
 use super::idb::{Durability, IdbStorage};
 use super::js::{self, object};
-use super::kafka::{open_config, open_local, Inner, OpenConfig};
+use super::kafka::{open_config, open_local, Inner};
 use crate::core::acl::ANONYMOUS;
-use crate::core::cli::{self as core_cli, CliError, CliState, Clusters, Effect, Stream};
+use crate::core::cli::{self as core_cli, ApiKey, CliError, CliState, Clusters, Effect, Stream};
 use crate::core::error::Error;
 use crate::core::groups::Reply as GroupReply;
 use crate::core::protocol::{Request, Response};
@@ -102,57 +102,16 @@ async fn load_state(db: &IdbStorage) -> Result<CliState, JsValue> {
     }
 }
 
-/// Who `Kafka.open`'s client is: the principal its `sasl` credentials (KafkaJS's `{ mechanism: 'plain', username,
-/// password }`) authenticate, `User:<username>`; `User:ANONYMOUS` on a cluster that takes no credentials. A
-/// cluster the CLI created takes its API keys; one opened with `users` takes those (Kafka's SASL/PLAIN users).
-/// Wrong or missing credentials get SASL_AUTHENTICATION_FAILED.
-pub(crate) async fn authenticate(c: &OpenConfig, sasl: &JsValue) -> Result<String, JsValue> {
-    let cluster = c.cluster.as_str();
-    let failed = |why: &str| {
-        error::to_js(&Error::SaslAuthenticationFailed(format!("Authentication failed for cluster {cluster:?}: {why}")))
-    };
-    let api_keys = if cluster.starts_with("lkc-") { cli_cluster_state(cluster).await? } else { None };
-    if api_keys.is_none() && c.users.is_none() {
-        if !js::is_missing(sasl) && c.authorizer.is_some() {
-            return Err(failed(
-                "it has no SASL users to check credentials against: open it with users: { name: password }",
-            ));
-        }
-        return Ok(ANONYMOUS.into());
+/// The API keys of `cluster`, if the CLI created it: then they are its credentials.
+pub(crate) async fn api_keys(cluster: &str) -> Result<Option<Vec<ApiKey>>, JsValue> {
+    if !cluster.starts_with("lkc-") {
+        return Ok(None);
     }
-    if js::is_missing(sasl) {
-        let what = if api_keys.is_some() {
-            "it was created by the CLI, and needs an API key: pass sasl: { mechanism: 'plain', username: <API key>, password: <secret> }"
-        } else {
-            "it takes SASL/PLAIN users: pass sasl: { mechanism: 'plain', username, password }"
-        };
-        return Err(failed(what));
-    }
-    let mechanism = js::opt_string(sasl, "mechanism", "sasl.mechanism")?.unwrap_or_default();
-    if !mechanism.eq_ignore_ascii_case("plain") {
-        return Err(failed(&format!("mechanism {mechanism:?} is not supported; use 'plain'")));
-    }
-    let user = js::opt_string(sasl, "username", "sasl.username")?.unwrap_or_default();
-    let password = js::opt_string(sasl, "password", "sasl.password")?.unwrap_or_default();
-    let valid = match (&api_keys, &c.users) {
-        (Some(state), _) => state.credentials_valid(cluster, &user, &password),
-        (None, Some(users)) => users.get(&user).is_some_and(|p| *p == password),
-        (None, None) => false,
-    };
-    if valid {
-        Ok(format!("User:{user}"))
-    } else {
-        Err(failed(if api_keys.is_some() { "invalid API key or secret" } else { "invalid username or password" }))
-    }
-}
-
-/// The CLI's state, if the CLI created `cluster` (then its API keys are its credentials).
-async fn cli_cluster_state(cluster: &str) -> Result<Option<CliState>, JsValue> {
     let Ok(db) = IdbStorage::open(STATE_DB, Durability::Relaxed).await else { return Ok(None) };
     let state = load_state(&db).await;
     db.close();
     let state = state?;
-    Ok(state.cluster(cluster).is_some().then_some(state))
+    Ok(state.cluster(cluster).is_some().then(|| state.api_keys.into_iter().filter(|k| k.resource == cluster).collect()))
 }
 
 impl CliInner {

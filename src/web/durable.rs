@@ -291,8 +291,9 @@ impl Inner {
     async fn reload(&self, storage: &IdbStorage) {
         match restore(storage, self.now_ms() as u64).await {
             Ok((mut cluster, warnings)) => {
-                // The authorizer is the broker's configuration, not stored: it carries over.
+                // The authorizer and the credentials are the broker's configuration, not stored: they carry over.
                 cluster.set_authorizer(self.cluster.borrow().authorizer().cloned());
+                cluster.set_credentials(self.cluster.borrow().credentials().clone());
                 *self.cluster.borrow_mut() = cluster;
                 for w in warnings {
                     self.warn(&w);

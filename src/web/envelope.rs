@@ -26,6 +26,8 @@
 //! - `CreateAcls` `{ body: AclBinding[] }`, answered with an error or null for each; `DescribeAcls`
 //!   `{ body: AclFilter }`; `DeleteAcls` `{ body: AclFilter[] }`, answered with the ACLs each filter removed
 //!   (`core::acl`'s types, as plain objects)
+//! - `SaslAuthenticate` `{ body?: { username, password } }` (PLAIN), answered with `{ principal }`: the client is
+//!   that principal from then on (`User:ANONYMOUS` until it authenticates)
 //!
 //! Response: `{ id, kind, ... }` with per-partition or per-topic `error`s where Kafka has them, or
 //! `{ id, error }` for the whole request. An error is `{ type, code, message, retriable }`.
@@ -156,6 +158,7 @@ pub fn request(e: &JsValue) -> Result<Request, Error> {
         "CreateAcls" => Request::CreateAcls(plain_body(e)?),
         "DescribeAcls" => Request::DescribeAcls(plain_body(e)?),
         "DeleteAcls" => Request::DeleteAcls(plain_body(e)?),
+        "SaslAuthenticate" => Request::SaslAuthenticate(plain_field(e, "body")?),
         "ListPartitionReassignments" => Request::ListPartitionReassignments { topics: plain_field(e, "topics")? },
         "CreatePartitions" => Request::CreatePartitions {
             topic: field(js::string(e, "topic", "topic"))?,
@@ -389,6 +392,9 @@ pub fn response(id: f64, r: &Response) -> (Object, Array) {
         }
         Response::DescribeAcls(acls) => ("DescribeAcls", js::to_plain(acls)),
         Response::DeleteAcls(deleted) => ("DeleteAcls", js::to_plain(deleted)),
+        Response::SaslAuthenticate { principal } => {
+            ("SaslAuthenticate", object([("principal", principal.as_str().into())]).into())
+        }
         Response::DeleteRecords(parts) => (
             "DeleteRecords",
             js::array(parts.iter().map(|p| {

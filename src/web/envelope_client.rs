@@ -136,6 +136,9 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
         Request::CreateAcls(acls) => ("CreateAcls", vec![("body", js::to_plain(acls))]),
         Request::DescribeAcls(filter) => ("DescribeAcls", vec![("body", js::to_plain(filter))]),
         Request::DeleteAcls(filters) => ("DeleteAcls", vec![("body", js::to_plain(filters))]),
+        Request::SaslAuthenticate(plain) => {
+            ("SaslAuthenticate", vec![("body", plain.as_ref().map_or(JsValue::UNDEFINED, js::to_plain))])
+        }
         Request::CreatePartitions { topic, count, assignments, validate_only } => (
             "CreatePartitions",
             vec![
@@ -372,6 +375,9 @@ pub fn response(e: &JsValue) -> Result<(Option<f64>, Result<Response, Error>), E
         }
         "DescribeAcls" => Response::DescribeAcls(js::from_plain(&body, "body").map_err(|e| malformed(&e))?),
         "DeleteAcls" => Response::DeleteAcls(js::from_plain(&body, "body").map_err(|e| malformed(&e))?),
+        "SaslAuthenticate" => {
+            Response::SaslAuthenticate { principal: text(&js::get(&body, "principal"), "principal")? }
+        }
         "AlterPartitionReassignments" => Response::AlterPartitionReassignments(partition_results(&body, |_| Ok(()))?),
         "ListPartitionReassignments" => {
             Response::ListPartitionReassignments(js::from_plain(&body, "body").map_err(|e| malformed(&e))?)

@@ -44,8 +44,8 @@ pub(crate) struct Client {
     timeout_ms: u32,
     gone: Cell<bool>,
     on_message: RefCell<Option<Handler>>,
-    /// Who the client is to the authorizer: `User:ANONYMOUS`, as a port carries no credentials yet.
-    identity: AuthClient,
+    /// Who the client is to the authorizer: `User:ANONYMOUS` until a SaslAuthenticate says otherwise.
+    identity: RefCell<AuthClient>,
 }
 
 impl Client {
@@ -197,10 +197,14 @@ impl Inner {
         let request = envelope::request(&message);
         // Read synchronously, so these are this request's buffers: they go back to its client with the answer.
         let given = super::transfer::to_give();
+        let who = client.identity.borrow().clone();
         let result = match request {
-            Ok(request) => self.call_while(&client.identity, request, &|| !client.gone.get()).await,
+            Ok(request) => self.call_while(&who, request, &|| !client.gone.get()).await,
             Err(e) => Err(e),
         };
+        if let Ok(Response::SaslAuthenticate { principal }) = &result {
+            client.identity.borrow_mut().principal = principal.clone();
+        }
         let (out, transfer) = match result {
             Ok(response) => envelope::response(id, &response),
             Err(e) => (envelope::error_response(Some(id), &e), Array::new()),
@@ -223,7 +227,8 @@ impl Inner {
             Ok((_, request)) => {
                 // The request's records are now the only holders of their bytes: a leader keeps them uncopied.
                 drop(bytes);
-                self.call_while(&client.identity, request, &|| !client.gone.get()).await
+                let who = client.identity.borrow().clone();
+                self.call_while(&who, request, &|| !client.gone.get()).await
             }
             Err(e) => Err(e),
         };
@@ -262,7 +267,7 @@ impl Inner {
             timeout_ms,
             gone: Cell::new(false),
             on_message: RefCell::default(),
-            identity: AuthClient { principal: ANONYMOUS.into(), host: super::kafka::CLIENT_HOST.into() },
+            identity: RefCell::new(AuthClient { principal: ANONYMOUS.into(), host: super::kafka::CLIENT_HOST.into() }),
         });
         let (inner, me) = (self.clone(), client.clone());
         let on_message = Handler::new(move |event: MessageEvent| {

@@ -1,7 +1,6 @@
 //! `Kafka`: the entry point of the JS API (`await Kafka.open({...})`), and the state its clients share.
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use std::rc::{Rc, Weak};
 
 use js_sys::{Function, Promise};
@@ -24,6 +23,7 @@ use super::log::Logger;
 use super::producer::Producer;
 use super::signal::Signal;
 use crate::core::acl::authorizer::{Authorizer, Client as AuthClient};
+use crate::core::acl::credentials::{Credentials, Plain};
 use crate::core::cluster::{Cluster, PendingAck};
 use crate::core::error::Error;
 use crate::core::protocol::{Request, Response};
@@ -201,8 +201,9 @@ pub(crate) struct OpenConfig {
     log: Rc<Logger>,
     /// Kafka's authorizer (`authorizer`: `{ superUsers?, allowEveryoneIfNoAclFound? }`); `None` allows everything.
     pub authorizer: Option<Authorizer>,
-    /// The SASL/PLAIN users the cluster accepts (`users: { name: password }`, Kafka's JAAS `user_<name>`).
-    pub users: Option<BTreeMap<String, String>>,
+    /// Whom the cluster lets in: the SASL/PLAIN users of `users: { name: password }` (Kafka's JAAS
+    /// `user_<name>`), or a CLI-created cluster's API keys (see `cli::credentials`).
+    pub credentials: Credentials,
 }
 
 /// `memoryLimitBytes` when none is given: a quarter of what wasm32 can address, so that a runaway producer gets
@@ -246,9 +247,9 @@ pub(crate) fn open_config(config: &JsValue) -> Result<OpenConfig, JsValue> {
         seed: js::opt_int::<i64>(config, "seed", "seed")?.unwrap_or_else(|| (js_sys::Math::random() * 1e15) as i64)
             as u64,
         authorizer: authorizer_config(config)?,
-        users: match js::get(config, "users") {
-            u if js::is_missing(&u) => None,
-            u => Some(
+        credentials: match js::get(config, "users") {
+            u if js::is_missing(&u) => Credentials::None,
+            u => Credentials::Users(
                 js::from_plain(&u, "users")
                     .map_err(|_| js::type_error("users", "an object of { name: password }", &u))?,
             ),
@@ -261,6 +262,22 @@ pub(crate) fn open_config(config: &JsValue) -> Result<OpenConfig, JsValue> {
             ),
         },
     })
+}
+
+/// KafkaJS's `sasl: { mechanism: 'plain', username, password }`, if given. Only PLAIN is supported.
+pub(crate) fn sasl_plain(sasl: &JsValue) -> Result<Option<Plain>, JsValue> {
+    if js::is_missing(sasl) {
+        return Ok(None);
+    }
+    let mechanism = js::opt_string(sasl, "mechanism", "sasl.mechanism")?.unwrap_or_default();
+    if !mechanism.eq_ignore_ascii_case("plain") {
+        let detail = format!("SASL mechanism {mechanism:?} is not supported; use 'plain'");
+        return Err(error::to_js(&Error::SaslAuthenticationFailed(detail)));
+    }
+    Ok(Some(Plain {
+        username: js::opt_string(sasl, "username", "sasl.username")?.unwrap_or_default(),
+        password: js::opt_string(sasl, "password", "sasl.password")?.unwrap_or_default(),
+    }))
 }
 
 /// `authorizer`: `true`, or `{ superUsers?: string[], allowEveryoneIfNoAclFound?: boolean }`.
@@ -304,6 +321,7 @@ pub(crate) async fn open_local(c: OpenConfig, principal: String) -> Result<Rc<In
     };
     let mut cluster = cluster;
     cluster.set_authorizer(c.authorizer.clone());
+    cluster.set_credentials(c.credentials.clone());
     if let Some(racks) = &c.racks {
         cluster.set_racks(racks).map_err(|e| error::to_js(&e))?;
     }
@@ -393,8 +411,12 @@ impl Kafka {
     #[wasm_bindgen(unchecked_return_type = "Promise<Kafka>")]
     pub fn open(#[wasm_bindgen(unchecked_param_type = "KafkaConfig")] config: JsValue) -> Promise {
         future_to_promise(async move {
-            let (c, client_id) = (open_config(&config)?, client_id(&config)?);
-            let principal = super::cli::authenticate(&c, &js::get(&config, "sasl")).await?;
+            let (mut c, client_id) = (open_config(&config)?, client_id(&config)?);
+            if let Some(keys) = super::cli::api_keys(&c.cluster).await? {
+                c.credentials = Credentials::ApiKeys(keys);
+            }
+            let plain = sasl_plain(&js::get(&config, "sasl"))?;
+            let principal = c.credentials.authenticate(plain.as_ref()).map_err(|e| error::to_js(&e))?;
             let inner = open_local(c, principal).await?;
             Ok(Kafka { log: inner.log.clone(), broker: Broker::Local(inner), client_id }.into())
         })
@@ -408,7 +430,9 @@ impl Kafka {
     /// - `heartbeatInterval = 1000`: how often the client tells the host it is alive (the host drops clients it
     ///   has not heard from within its `clientTimeout`);
     /// - `hostTimeout = 5000`: how long the host may be silent before it is taken for gone: waiting and later
-    ///   requests then fail with the retriable BROKER_NOT_AVAILABLE until `reconnect(port)`.
+    ///   requests then fail with the retriable BROKER_NOT_AVAILABLE until `reconnect(port)`;
+    /// - `sasl = { mechanism: 'plain', username, password }`: who this client is, checked by the host against
+    ///   its cluster's users (and again at each `reconnect`); without it, `User:ANONYMOUS`.
     #[wasm_bindgen(unchecked_return_type = "Promise<Kafka>")]
     pub fn connect(
         port: web_sys::MessagePort,
@@ -428,7 +452,8 @@ impl Kafka {
                 host_ms: positive("hostTimeout", DEFAULT_HOST_TIMEOUT_MS)?,
             };
             let (log, client_id) = (Logger::from_config(&options)?, client_id(&options)?);
-            let kafka = Kafka { broker: Broker::Remote(Remote::new(port, timeouts)), log, client_id };
+            let sasl = sasl_plain(&js::get(&options, "sasl"))?;
+            let kafka = Kafka { broker: Broker::Remote(Remote::new(port, timeouts, sasl)), log, client_id };
             kafka.check_host().await?;
             Ok(kafka.into())
         })
@@ -592,9 +617,15 @@ impl Kafka {
 }
 
 impl Kafka {
-    /// A first Metadata proves the host answers.
+    /// A first Metadata proves the host answers; then the client authenticates, if it has credentials.
     async fn check_host(&self) -> Result<(), JsValue> {
         self.broker.call(Request::Metadata { topics: Some(Vec::new()) }).await.map_err(|e| error::to_js(&e))?;
+        if let Broker::Remote(remote) = &self.broker {
+            if let Some(plain) = &remote.sasl {
+                let authenticate = Request::SaslAuthenticate(Some(plain.clone()));
+                self.broker.call(authenticate).await.map_err(|e| error::to_js(&e))?;
+            }
+        }
         Ok(())
     }
 

@@ -6,6 +6,7 @@
 //! `AclPermissionTypes` and `ResourcePatternTypes` use too.
 
 pub mod authorizer;
+pub mod credentials;
 
 use std::collections::BTreeSet;
 

@@ -3,6 +3,7 @@
 //! every request is allowed and the ACL requests fail with SECURITY_DISABLED, as on a Kafka broker.
 
 use crate::core::acl::authorizer::{Authorizer, Client};
+use crate::core::acl::credentials::Credentials;
 use crate::core::acl::{AclBinding, AclFilter, Acls, Operation, ResourceType, CLUSTER_RESOURCE};
 use crate::core::error::{Error, Result};
 use crate::core::protocol::{Request, Response};
@@ -15,6 +16,15 @@ impl Cluster {
     /// data: each opening says it again, as a Kafka broker reads `authorizer.class.name` at start.
     pub fn set_authorizer(&mut self, authorizer: Option<Authorizer>) {
         self.authorizer = authorizer;
+    }
+
+    /// Sets whom SaslAuthenticate lets in; configuration too, like the authorizer.
+    pub fn set_credentials(&mut self, credentials: Credentials) {
+        self.credentials = credentials;
+    }
+
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
     }
 
     pub fn authorizer(&self) -> Option<&Authorizer> {
@@ -140,7 +150,8 @@ fn needed(request: &Request) -> Vec<(Operation, ResourceType, &str)> {
             vec![(Read, Group, group)]
         }
         Request::DescribeGroup { group } | Request::FindCoordinator { group } => vec![(Describe, Group, group)],
-        Request::ListGroups => Vec::new(), // narrowed in the answer
+        // Narrowed in the answer; and authenticating needs no permission.
+        Request::ListGroups | Request::SaslAuthenticate(_) => Vec::new(),
         Request::DeleteGroups { groups } => groups.iter().map(|g| (Delete, Group, g.as_str())).collect(),
         Request::Fault(_)
         | Request::AlterPartitionReassignments(_)

@@ -12,6 +12,7 @@ use super::persist::Journal;
 use super::placement::assign_replicas;
 use super::txn::{Markers, PendingOffsets};
 use crate::core::acl::authorizer::Authorizer;
+use crate::core::acl::credentials::Credentials;
 use crate::core::acl::Acls;
 use crate::core::error::{Error, Result};
 use crate::core::groups::Coordinator;
@@ -85,6 +86,8 @@ pub struct Cluster {
     pub(super) acls: Acls,
     /// `None`: every request is allowed (Kafka without `authorizer.class.name`).
     pub(super) authorizer: Option<Authorizer>,
+    /// Whom SaslAuthenticate lets in.
+    pub(super) credentials: Credentials,
     rng: SplitMix64,
 }
 
@@ -113,6 +116,7 @@ impl Cluster {
             memory_limit_bytes: None,
             acls: Acls::default(),
             authorizer: None,
+            credentials: Credentials::None,
             rng: SplitMix64::new(seed),
         }
     }

@@ -1,6 +1,6 @@
 // A ready-made consumer worker: reads `topic` as a member of `groupId` and reports what it consumed. Start it
 // with `spawnConsumer` from index.js; it is also a plain example of the franz API in a worker.
-//   page → worker  { type: 'start', port, topic, groupId, clientId, fromBeginning, echo, sessionTimeout,
+//   page → worker  { type: 'start', port, topic, groupId, clientId, sasl, fromBeginning, echo, sessionTimeout,
 //                    heartbeatInterval, partitionAssigners, rackId }
 //                  { type: 'reconnect', port }   a new broker host took over
 //                  { type: 'stop' }              commits what it consumed and stops
@@ -13,9 +13,9 @@ let kafka;
 let consumer;
 let count = 0;
 
-async function start({ port, topic, groupId, clientId, fromBeginning = true, echo = false, rackId, ...group }) {
+async function start({ port, topic, groupId, clientId, sasl, fromBeginning = true, echo = false, rackId, ...group }) {
   await init();
-  kafka = await Kafka.connect(port, { clientId });
+  kafka = await Kafka.connect(port, { clientId, sasl });
   const { sessionTimeout, heartbeatInterval, partitionAssigners } = group;
   consumer = kafka.consumer({ groupId, sessionTimeout, heartbeatInterval, partitionAssigners, rackId });
   await consumer.connect();

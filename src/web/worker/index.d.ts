@@ -45,6 +45,8 @@ export interface ProducerWorkerOptions {
   topic: string;
   /** The worker's `clientId` (its Kafka object's). Default 'franz'. */
   clientId?: string;
+  /** The worker's credentials, as `Kafka.connect` takes them: who it is to the cluster's ACLs. */
+  sasl?: { mechanism: 'plain'; username: string; password: string };
   /** Records a second; 0 sends as fast as acknowledgements come back. Default 10. */
   rate?: number;
   count?: number;
@@ -67,6 +69,8 @@ export interface ConsumerWorkerOptions {
   groupId?: string;
   /** The worker's `clientId`: its group member id starts with it. Default 'franz'. */
   clientId?: string;
+  /** The worker's credentials, as `Kafka.connect` takes them: who it is to the cluster's ACLs. */
+  sasl?: { mechanism: 'plain'; username: string; password: string };
   /** Read from an in-sync replica in this rack (KIP-392). */
   rackId?: string;
   fromBeginning?: boolean;

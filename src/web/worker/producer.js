@@ -1,7 +1,7 @@
 // A ready-made producer worker: sends `rate` records a second (0: as fast as it can) to `topic` until `count`
 // are acknowledged or it is told to stop. Start it with `spawnProducer` from index.js; it is also a plain example
 // of the franz API in a worker.
-//   page → worker  { type: 'start', port, topic, clientId, rate, count, key, keySpace, value, acks, idempotent,
+//   page → worker  { type: 'start', port, topic, clientId, sasl, rate, count, key, keySpace, value, acks, idempotent,
 //                    batchSize, compression }
 //                  { type: 'reconnect', port }   a new broker host took over
 //                  { type: 'stop' }
@@ -17,9 +17,9 @@ const keyOf = (pattern, n, keySpace) => (pattern == null ? null : pattern.replac
 const valueOf = (pattern, n) => pattern.replaceAll('{n}', String(n));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function start({ port, topic, clientId, rate = 10, count = Infinity, key = 'key-{n}', keySpace = 10, value = 'message {n}', acks = -1, idempotent = false, batchSize = 100, compression = 0 }) {
+async function start({ port, topic, clientId, sasl, rate = 10, count = Infinity, key = 'key-{n}', keySpace = 10, value = 'message {n}', acks = -1, idempotent = false, batchSize = 100, compression = 0 }) {
   await init();
-  kafka = await Kafka.connect(port, { clientId });
+  kafka = await Kafka.connect(port, { clientId, sasl });
   const producer = kafka.producer({ idempotent, acks, retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 2000 } });
   await producer.connect();
   let acked = 0;

@@ -1,0 +1,88 @@
+//! Who a client is: SASL/PLAIN authentication against the users a cluster accepts, giving the principal
+//! (`User:<name>`) that the authorizer judges.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::ANONYMOUS;
+use crate::core::cli::ApiKey;
+use crate::core::error::{Error, Result};
+
+/// SASL/PLAIN credentials, as a client presents them (KafkaJS's `sasl: { mechanism: 'plain', username,
+/// password }`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plain {
+    pub username: String,
+    pub password: String,
+}
+
+/// Whom a cluster lets in. Like the authorizer, broker configuration: given at each opening.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Credentials {
+    /// No SASL: every client is `User:ANONYMOUS` (Kafka's PLAINTEXT listener).
+    #[default]
+    None,
+    /// Kafka's SASL/PLAIN users, name to password (its JAAS `user_<name>="<password>"` entries).
+    Users(BTreeMap<String, String>),
+    /// A cluster the CLI created: its API keys (key and secret as username and password).
+    ApiKeys(Vec<ApiKey>),
+}
+
+impl Credentials {
+    /// The principal `plain` authenticates as, or SASL_AUTHENTICATION_FAILED: credentials that do not match,
+    /// none where the cluster needs some, or some where it takes none (as a SASL handshake with a PLAINTEXT
+    /// listener fails).
+    pub fn authenticate(&self, plain: Option<&Plain>) -> Result<String> {
+        let failed = |why: &str| Error::SaslAuthenticationFailed(format!("Authentication failed: {why}"));
+        let Some(plain) = plain else {
+            return match self {
+                Credentials::None => Ok(ANONYMOUS.into()),
+                Credentials::Users(_) => Err(failed("it takes SASL/PLAIN users: pass sasl: { mechanism: 'plain', username, password }")),
+                Credentials::ApiKeys(_) => Err(failed(
+                    "it was created by the CLI, and needs an API key: pass sasl: { mechanism: 'plain', username: <API key>, password: <secret> }",
+                )),
+            };
+        };
+        let valid = match self {
+            Credentials::None => {
+                return Err(failed("it takes no SASL credentials (open it with users: { name: password } for some)"))
+            }
+            Credentials::Users(users) => users.get(&plain.username).is_some_and(|p| *p == plain.password),
+            Credentials::ApiKeys(keys) => keys.iter().any(|k| k.key == plain.username && k.accepts(&plain.password)),
+        };
+        match (valid, self) {
+            (true, _) => Ok(format!("User:{}", plain.username)),
+            (false, Credentials::ApiKeys(_)) => Err(failed("invalid API key or secret")),
+            (false, _) => Err(failed("invalid username or password")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(username: &str, password: &str) -> Plain {
+        Plain { username: username.into(), password: password.into() }
+    }
+
+    #[test]
+    fn users_authenticate_as_their_principal() {
+        let users = Credentials::Users([("alice".to_owned(), "secret".to_owned())].into());
+        assert_eq!(users.authenticate(Some(&plain("alice", "secret"))), Ok("User:alice".into()));
+        for wrong in [plain("alice", "guess"), plain("bob", "secret")] {
+            let e = users.authenticate(Some(&wrong)).unwrap_err();
+            assert_eq!(e.name(), "SASL_AUTHENTICATION_FAILED");
+            assert!(e.detail().contains("invalid username or password"), "{e}");
+        }
+        assert_eq!(users.authenticate(None).unwrap_err().name(), "SASL_AUTHENTICATION_FAILED");
+    }
+
+    #[test]
+    fn a_cluster_without_users_has_only_anonymous_clients() {
+        assert_eq!(Credentials::None.authenticate(None), Ok(ANONYMOUS.into()));
+        let e = Credentials::None.authenticate(Some(&plain("alice", "x"))).unwrap_err();
+        assert!(e.detail().contains("takes no SASL credentials"), "{e}");
+    }
+}

@@ -1,0 +1,95 @@
+// ACLs and SASL/PLAIN through the JS API (tests/web_security.rs): a cluster opened with users and an authorizer
+// lets each principal do what its ACLs allow, in the page and through ports; ACLs survive a reopen; bad
+// credentials, bad ACLs and a cluster without an authorizer get Kafka's errors.
+
+import { consume, eq, rejects } from './check.js';
+
+// KafkaJS's values of AclResourceTypes, ResourcePatternTypes, AclOperationTypes and AclPermissionTypes.
+const [ANY, MATCH, LITERAL, PREFIXED] = [1, 2, 3, 4];
+const [TOPIC, GROUP] = [2, 3];
+const [ALL, READ, WRITE] = [2, 3, 4];
+const [DENY, ALLOW] = [2, 3];
+
+const acl = (resourceType, resourceName, resourcePatternType, principal, operation, permissionType = ALLOW) =>
+  ({ resourceType, resourceName, resourcePatternType, principal, host: '*', operation, permissionType });
+const everything = { resourceType: ANY, resourcePatternType: ANY, operation: ANY, permissionType: ANY };
+const plain = (username, password) => ({ sasl: { mechanism: 'plain', username, password } });
+
+export async function aclsGuardTheCluster(api) {
+  // Without an authorizer, Kafka keeps no ACLs.
+  const open = await api.open({ cluster: 'acl-off', storage: 'memory' });
+  await rejects(open.admin().describeAcls(everything), { type: 'SECURITY_DISABLED', code: 54 }, 'no authorizer');
+  await open.close();
+  await rejects(api.open({ cluster: 'acl-x', storage: 'memory', ...plain('a', 'b') }), { type: 'SASL_AUTHENTICATION_FAILED' },
+    'credentials for a cluster that has no users');
+
+  const users = { admin: 'admin-secret', alice: 'alice-secret', bob: 'bob-secret' };
+  const config = { cluster: 'acl-on', storage: 'indexeddb', users, authorizer: { superUsers: ['User:admin'] } };
+  await api.deleteCluster('acl-on');
+  await rejects(api.open({ ...config, ...plain('admin', 'guess') }), { type: 'SASL_AUTHENTICATION_FAILED' }, 'a wrong password');
+  await rejects(api.open(config), { type: 'SASL_AUTHENTICATION_FAILED' }, 'no credentials where users are needed');
+  const kafka = await api.open({ ...config, ...plain('admin', 'admin-secret') });
+  const admin = kafka.admin();
+  await admin.createTopics({ topics: [{ topic: 'orders', numPartitions: 2 }, { topic: 'payroll' }] });
+  eq(await admin.createAcls({ acl: [
+    acl(TOPIC, 'orders', LITERAL, 'User:alice', WRITE),
+    acl(TOPIC, 'ord', PREFIXED, 'User:bob', READ),
+    acl(GROUP, 'billing', LITERAL, 'User:bob', READ),
+  ] }), true, 'createAcls resolves true');
+  await rejects(admin.createAcls({ acl: [acl(TOPIC, 't', LITERAL, 'alice', READ)] }), { type: 'INVALID_REQUEST' }, 'a principal without its type');
+  await rejects(admin.createAcls({ acl: [acl(TOPIC, 't', MATCH, 'User:a', READ)] }), { type: 'INVALID_REQUEST' }, 'a filter-only pattern');
+  await rejects(admin.createAcls({ acl: [acl(9, 't', LITERAL, 'User:a', READ)] }), { type: 'INVALID_REQUEST' }, 'an unknown resource type');
+  await rejects(admin.createAcls({ acl: [{ ...acl(TOPIC, 't', LITERAL, 'User:a', READ), operation: 'read' }] }), { name: 'TypeError' },
+    'an operation that is not a number');
+  const applying = await admin.describeAcls({ resourceType: TOPIC, resourceName: 'orders', resourcePatternType: MATCH, operation: ANY, permissionType: ANY });
+  eq(applying.errorCode, 0, 'describeAcls succeeds');
+  eq(applying.resources.map((r) => [r.resourceName, r.resourcePatternType, r.acls.map((a) => [a.principal, a.operation, a.permissionType, a.host])]),
+    [['ord', PREFIXED, [['User:bob', READ, ALLOW, '*']]], ['orders', LITERAL, [['User:alice', WRITE, ALLOW, '*']]]],
+    'MATCH lists every ACL that applies to a topic, grouped by resource');
+
+  // Clients through ports, each authenticated as its user.
+  const connect = async (options) => {
+    const { port1, port2 } = new MessageChannel();
+    kafka.serve(port1);
+    return api.connect(port2, options);
+  };
+  await rejects(connect(plain('alice', 'bob-secret')), { type: 'SASL_AUTHENTICATION_FAILED' }, 'a port client with a wrong password');
+  const alice = await connect(plain('alice', 'alice-secret'));
+  const producer = alice.producer();
+  await producer.connect();
+  await producer.send({ topic: 'orders', messages: [{ key: 'k', value: 'first' }] });
+  await rejects(producer.send({ topic: 'payroll', messages: [{ value: 'raise' }] }), { type: 'TOPIC_AUTHORIZATION_FAILED', code: 29 },
+    'alice may not write payroll');
+  eq(await alice.admin().listTopics(), ['orders'], 'alice lists only the topics she may describe');
+  await rejects(alice.admin().createAcls({ acl: [acl(TOPIC, 'payroll', LITERAL, 'User:alice', ALL)] }), { type: 'CLUSTER_AUTHORIZATION_FAILED' },
+    'only who may alter the cluster creates ACLs');
+
+  const bob = await connect(plain('bob', 'bob-secret'));
+  const billing = bob.consumer({ groupId: 'billing', maxWaitTimeInMs: 50 });
+  await billing.connect();
+  await billing.subscribe({ topic: 'orders', fromBeginning: true });
+  eq((await consume(billing, 1, { autoCommit: false })).map((m) => m.value), ['first'], 'bob reads orders in group billing');
+  await billing.disconnect();
+  await rejects(bob.admin().fetchOffsets({ groupId: 'payroll-readers', topics: ['orders'] }), { type: 'GROUP_AUTHORIZATION_FAILED', code: 30 },
+    'bob may not use another group');
+  const anonymous = await connect({});
+  eq(await anonymous.admin().listTopics(), [], 'a client without credentials sees nothing');
+
+  // A deny wins over an allow; deleting ACLs takes access away.
+  await admin.createAcls({ acl: [acl(TOPIC, 'orders', LITERAL, 'User:bob', ALL, DENY)] });
+  await rejects(bob.admin().fetchTopicOffsets('orders'), { type: 'TOPIC_AUTHORIZATION_FAILED' }, 'a deny beats the prefixed allow');
+  const deleted = await admin.deleteAcls({ filters: [{ ...everything, principal: 'User:bob' }, { ...everything, resourceName: 'none' }] });
+  eq(deleted.filterResponses.map((f) => f.matchingAcls.map((m) => [m.resourceName, m.operation, m.permissionType, m.errorCode])),
+    [[['ord', READ, ALLOW, 0], ['orders', ALL, DENY, 0], ['billing', READ, ALLOW, 0]], []], 'deleteAcls lists what each filter removed');
+  eq(await bob.admin().listTopics(), [], 'bob lost his access');
+  await Promise.all([alice, bob, anonymous].map((k) => k.close()));
+
+  // ACLs are metadata: they survive a reopen.
+  await kafka.close();
+  const reopened = await api.open({ ...config, ...plain('admin', 'admin-secret') });
+  const kept = await reopened.admin().describeAcls(everything);
+  eq(kept.resources.map((r) => [r.resourceType, r.resourceName, r.acls.map((a) => a.principal)]), [[TOPIC, 'orders', ['User:alice']]],
+    'the ACLs left are there after a reopen');
+  await reopened.close();
+  await api.deleteCluster('acl-on');
+}

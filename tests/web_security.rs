@@ -1,0 +1,24 @@
+//! ACLs and SASL/PLAIN through the JS API in headless Chrome: a cluster opened with users and an authorizer
+//! lets each principal do only what its ACLs allow, in the page and through MessagePorts, and keeps its ACLs
+//! across a reopen.
+#![cfg(target_arch = "wasm32")]
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+#[path = "web/api.rs"]
+mod api;
+use api::{api, ok};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(module = "/tests/web/security.js")]
+extern "C" {
+    #[wasm_bindgen(catch, js_name = aclsGuardTheCluster)]
+    async fn acls_guard_the_cluster(api: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+#[wasm_bindgen_test]
+async fn acls_allow_each_principal_what_they_grant_in_the_page_and_through_ports() {
+    ok(acls_guard_the_cluster(&api().object).await);
+}
