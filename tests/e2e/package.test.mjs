@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { initSync, Kafka } from '../../pkg/franz.js';
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, initSync, Kafka, ResourcePatternTypes } from '../../pkg/franz.js';
 import { ROOT } from './helpers.mjs';
 
 initSync({ module: readFileSync(`${ROOT}pkg/franz_bg.wasm`) });
@@ -95,4 +95,35 @@ test('random messages (text of every width, bytes, nulls, repeated headers) roun
       assert.deepEqual(g.headers, expected, `partition ${p} offset ${i}`);
     });
   }
+});
+
+test("the ACL enums have KafkaJS's values, and an ACL made with them guards a topic", async () => {
+  // KafkaJS's AclResourceTypes, AclOperationTypes, AclPermissionTypes and ResourcePatternTypes (Kafka's codes).
+  const expected = [
+    [AclResourceTypes, ['UNKNOWN', 'ANY', 'TOPIC', 'GROUP', 'CLUSTER', 'TRANSACTIONAL_ID', 'DELEGATION_TOKEN']],
+    [AclOperationTypes, ['UNKNOWN', 'ANY', 'ALL', 'READ', 'WRITE', 'CREATE', 'DELETE', 'ALTER', 'DESCRIBE', 'CLUSTER_ACTION',
+      'DESCRIBE_CONFIGS', 'ALTER_CONFIGS', 'IDEMPOTENT_WRITE']],
+    [AclPermissionTypes, ['UNKNOWN', 'ANY', 'DENY', 'ALLOW']],
+    [ResourcePatternTypes, ['UNKNOWN', 'ANY', 'MATCH', 'LITERAL', 'PREFIXED']],
+  ];
+  for (const [values, names] of expected) names.forEach((name, code) => assert.equal(values[name], code, name));
+
+  const users = { admin: 'a', carol: 'c' };
+  const sasl = (username) => ({ sasl: { mechanism: 'plain', username, password: users[username] } });
+  const kafka = await Kafka.open({ cluster: 'acl-package', brokers: 1, storage: 'memory', users, authorizer: { superUsers: ['User:admin'] }, ...sasl('admin') });
+  const admin = kafka.admin();
+  await admin.createTopics({ topics: [{ topic: 'audit' }] });
+  await admin.createAcls({ acl: [{
+    resourceType: AclResourceTypes.TOPIC, resourceName: 'aud', resourcePatternType: ResourcePatternTypes.PREFIXED,
+    principal: 'User:carol', host: '*', operation: AclOperationTypes.READ, permissionType: AclPermissionTypes.ALLOW,
+  }] });
+  const { port1, port2 } = new MessageChannel();
+  kafka.serve(port1);
+  const carol = await Kafka.connect(port2, sasl('carol'));
+  assert.deepEqual(await carol.admin().listTopics(), ['audit']);
+  const producer = carol.producer();
+  await producer.connect();
+  await assert.rejects(producer.send({ topic: 'audit', messages: [{ value: 'x' }] }), { type: 'TOPIC_AUTHORIZATION_FAILED' });
+  await carol.close();
+  await kafka.close();
 });
