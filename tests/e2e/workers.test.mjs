@@ -376,3 +376,51 @@ test('a byte changed between host and consumer: a consumer with checkCrcs gets C
   assert.deepEqual(result.checked.values, [], 'nothing of the corrupted batch reached the handler');
   assert.deepEqual(result.trusted, { crash: null, values: ['baaaaaaa'] }, 'without checkCrcs the changed byte reads through');
 });
+
+test('workers as users: a transactional producer worker writes what its ACLs allow, read_committed consumers skip its aborted transactions, and bad credentials are refused', async () => {
+  const result = await inPage(async () => {
+    const users = { admin: 'admin-pw', writer: 'writer-pw', reader: 'reader-pw' };
+    const as = (username, password = users[username]) => ({ sasl: { mechanism: 'plain', username, password } });
+    const host = await w.BrokerHost.start({ cluster: 'workers-acl', storage: 'memory', users, authorizer: { superUsers: ['User:admin'] }, ...as('admin') });
+    const admin = (await host.connect(as('admin'))).admin();
+    await admin.createTopics({ topics: [{ topic: 'ledger', numPartitions: 2 }] });
+    const allow = (resourceType, resourceName, resourcePatternType, principal, operation) =>
+      ({ resourceType, resourceName, resourcePatternType, principal, host: '*', operation, permissionType: 3 });
+    // TOPIC 2, GROUP 3, TRANSACTIONAL_ID 5; LITERAL 3, PREFIXED 4; READ 3, WRITE 4.
+    await admin.createAcls({ acl: [
+      allow(2, 'ledger', 3, 'User:writer', 4), allow(5, 'ledger-tx', 3, 'User:writer', 4),
+      allow(2, 'ledger', 3, 'User:reader', 3), allow(3, 'audit-', 4, 'User:reader', 3),
+    ] });
+    const read = (groupId, readUncommitted) => {
+      const records = [];
+      const c = w.spawnConsumer(host, { topic: 'ledger', groupId, echo: true, readUncommitted, ...as('reader') });
+      c.on('consumed', (r) => records.push(...r.records));
+      return { c, records };
+    };
+    const committed = read('audit-committed', false);
+    const everything = read('audit-all', true);
+    const producer = w.spawnProducer(host, { topic: 'ledger', rate: 0, count: 60, batchSize: 10, key: 'k{n}', transactionalId: 'ledger-tx', abortEvery: 3, ...as('writer') });
+    const done = await producer.done;
+    await h.until(() => everything.records.length >= 80 && committed.records.length >= 60, 10000, 'both consumers to read');
+    await h.sleep(300); // anything more would show now
+    await Promise.all([committed, everything].map(({ c }) => c.stop()));
+    const failed = (options) => new Promise((resolve) => {
+      const p = w.spawnProducer(host, { topic: 'ledger', count: 1, ...options });
+      p.on('failed', (e) => { p.terminate(); resolve(e.error.type); });
+    });
+    return {
+      done,
+      committed: committed.records.map(([, , v]) => v),
+      everything: everything.records.length,
+      wrongPassword: await failed(as('writer', 'guess')),
+      noCredentials: await failed({ transactionalId: 'ledger-tx' }),
+    };
+  });
+  assert.deepEqual([result.done.acked, result.done.aborted], [60, 20], 'six transactions committed; the 3rd and 6th of the eight aborted');
+  assert.equal(result.committed.length, 60, 'read_committed reads the committed records, once each');
+  const numbers = result.committed.map((v) => Number(v.split(' ')[1])).sort((a, b) => a - b);
+  assert.equal(new Set(numbers).size, 60, 'no record twice');
+  assert.equal(result.everything, 80, 'read_uncommitted reads the aborted ones too');
+  assert.equal(result.wrongPassword, 'SASL_AUTHENTICATION_FAILED');
+  assert.equal(result.noCredentials, 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED', 'User:ANONYMOUS may not use the transactional id');
+});

@@ -1,7 +1,7 @@
 // A ready-made consumer worker: reads `topic` as a member of `groupId` and reports what it consumed. Start it
 // with `spawnConsumer` from index.js; it is also a plain example of the franz API in a worker.
 //   page → worker  { type: 'start', port, topic, groupId, clientId, sasl, fromBeginning, echo, sessionTimeout,
-//                    heartbeatInterval, partitionAssigners, rackId }
+//                    heartbeatInterval, partitionAssigners, rackId, readUncommitted }
 //                  { type: 'reconnect', port }   a new broker host took over
 //                  { type: 'stop' }              commits what it consumed and stops
 //   worker → page  { type: 'consumed', count, lag, records? }   after every batch; records ([partition, offset,
@@ -13,11 +13,11 @@ let kafka;
 let consumer;
 let count = 0;
 
-async function start({ port, topic, groupId, clientId, sasl, fromBeginning = true, echo = false, rackId, ...group }) {
+async function start({ port, topic, groupId, clientId, sasl, fromBeginning = true, echo = false, rackId, readUncommitted = false, ...group }) {
   await init();
   kafka = await Kafka.connect(port, { clientId, sasl });
   const { sessionTimeout, heartbeatInterval, partitionAssigners } = group;
-  consumer = kafka.consumer({ groupId, sessionTimeout, heartbeatInterval, partitionAssigners, rackId });
+  consumer = kafka.consumer({ groupId, sessionTimeout, heartbeatInterval, partitionAssigners, rackId, readUncommitted });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning });
   // A crash with `restart` is followed by the consumer rejoining its group: not the end of this worker.

@@ -29,8 +29,9 @@ export declare class BrokerHost {
   close(): Promise<void>;
 }
 
-export interface ProducerProgress { type: 'progress'; acked: number; errors: number }
-export interface ProducerDone { type: 'done'; acked: number }
+/** `acked`: records acknowledged (with `transactionalId`, committed); `aborted`: records of aborted transactions. */
+export interface ProducerProgress { type: 'progress'; acked: number; errors: number; aborted: number }
+export interface ProducerDone { type: 'done'; acked: number; aborted: number }
 export interface Consumed { type: 'consumed'; partition: number; count: number; lag: number; records?: [number, number, string | null][] }
 export interface ConsumerStopped { type: 'stopped'; count: number }
 
@@ -61,6 +62,10 @@ export interface ProducerWorkerOptions {
   batchSize?: number;
   /** A `CompressionTypes` value for every send: 1 GZIP, 2 Snappy, 3 LZ4, 4 ZSTD. Default 0 (none). */
   compression?: number;
+  /** Makes each send a transaction of its own under this id, committed; only committed records count to `count`. */
+  transactionalId?: string;
+  /** With `transactionalId`: aborts every n-th transaction instead (what read_committed consumers skip). */
+  abortEvery?: number;
 }
 
 export interface ConsumerWorkerOptions {
@@ -79,6 +84,8 @@ export interface ConsumerWorkerOptions {
   sessionTimeout?: number;
   heartbeatInterval?: number;
   partitionAssigners?: ('roundrobin' | 'range' | 'cooperative-sticky')[];
+  /** Reads aborted and open transactions' records too (read_uncommitted). Default false: read_committed. */
+  readUncommitted?: boolean;
 }
 
 export declare function spawnProducer(host: BrokerHost, options: ProducerWorkerOptions): ClientWorker<ProducerProgress, ProducerDone>;

@@ -173,13 +173,14 @@ class ClientWorker {
 
 /** A producer worker: `{ topic, rate = 10 (records/s, 0 = flat out), count = Infinity, key = 'key-{n}' (null:
  * no key), keySpace = 10, value = 'message {n}', acks = -1, idempotent = false, batchSize = 100,
- * compression = 0 (a `CompressionTypes` value: 1 GZIP, 2 Snappy, 3 LZ4, 4 ZSTD) }`. */
+ * compression = 0 (a `CompressionTypes` value: 1 GZIP, 2 Snappy, 3 LZ4, 4 ZSTD), sasl?, transactionalId? (each
+ * send a transaction), abortEvery? (abort every n-th) }`. */
 export function spawnProducer(host, options) {
   return new ClientWorker(host, './producer.js', options, 'done');
 }
 
 /** A consumer worker: `{ topic, groupId, fromBeginning = true, echo = false, sessionTimeout?, heartbeatInterval?,
- * partitionAssigners? }`. */
+ * partitionAssigners?, sasl?, readUncommitted = false }`. */
 export function spawnConsumer(host, options) {
   return new ClientWorker(host, './consumer.js', options, 'stopped');
 }
