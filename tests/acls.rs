@@ -45,12 +45,8 @@ fn secured() -> Cluster {
     c
 }
 
-/// Serves `request` for `client` as the shells do: authorized first, then handled, then narrowed.
 fn call(c: &mut Cluster, client: &Client, request: Request) -> Result<Response, Error> {
-    let request = c.authorize(client, request)?;
-    let mut response = c.handle(request, T0)?;
-    c.authorize_response(client, &mut response);
-    Ok(response)
+    c.handle_as(client, request, T0)
 }
 
 fn produce(topic: &str) -> Request {

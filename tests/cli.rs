@@ -4,7 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use franz::core::cli::{Cli, CliError, CliState, Clusters, Effect, Reply, Stream, COMMANDS};
+use franz::core::acl::authorizer::Client as AuthClient;
+use franz::core::cli::{cluster_authorizer, Cli, CliError, CliState, Clusters, Effect, Reply, Stream, COMMANDS};
 use franz::core::cluster::Cluster;
 use franz::core::error::Error;
 use franz::core::groups::Reply as GroupReply;
@@ -24,10 +25,11 @@ struct Tab {
 }
 
 impl Clusters for Tab {
-    fn call(&mut self, cluster: &str, request: Request) -> Result<Response, Error> {
+    fn call_as(&mut self, cluster: &str, principal: &str, request: Request) -> Result<Response, Error> {
         let c =
             self.clusters.get_mut(cluster).ok_or_else(|| Error::BrokerNotAvailable(format!("no cluster {cluster}")))?;
-        c.handle(request, self.now)
+        let client = AuthClient { principal: principal.into(), host: "127.0.0.1".into() };
+        c.handle_as(&client, request, self.now)
     }
 
     fn group_replies(&mut self, cluster: &str, member_id: &str) -> Vec<GroupReply> {
@@ -65,6 +67,7 @@ impl Session {
             match effect {
                 Effect::CreateCluster { id, brokers, racks } => {
                     let mut cluster = Cluster::new(*brokers, 1);
+                    cluster.set_authorizer(Some(cluster_authorizer()));
                     cluster.set_racks(&racks.iter().cloned().map(Some).collect::<Vec<_>>()).unwrap();
                     self.tab.clusters.insert(id.clone(), cluster);
                     self.cli.provisioned(id);
@@ -465,6 +468,110 @@ fn partitions_move_between_brokers_from_the_cli() {
         let e = s.err(&format!("franz partition reassign m {bad}"));
         assert_eq!(e.name, "USAGE", "{bad:?}: {}", e.text());
     }
+}
+
+#[test]
+fn service_accounts_do_what_their_acls_allow() {
+    let (mut s, lkc) = Session::with_cluster();
+    s.ok("confluent kafka topic create orders --partitions 2");
+    s.ok("confluent kafka topic create payroll --partitions 1");
+    let sa = s.json("confluent iam service-account create billing-app --description \"reads orders\" -o json");
+    let id = sa["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("sa-") && sa["name"] == "billing-app" && sa["description"] == "reads orders", "{sa}");
+    assert!(s.ok("confluent iam service-account list").contains("billing-app"));
+    assert_eq!(s.json(&format!("confluent iam service-account describe {id} -o json"))["id"], id.as_str());
+    assert_eq!(s.err("confluent iam service-account create billing-app").name, "USAGE", "names are unique");
+    let key = s.json(&format!("confluent api-key create --resource {lkc} --service-account {id} -o json"));
+    let (k, secret) = (key["api_key"].as_str().unwrap().to_owned(), key["api_secret"].as_str().unwrap().to_owned());
+    let as_app = format!("--api-key {k} --api-secret {secret}");
+    assert_eq!(s.json("confluent api-key list -o json")[0]["owner"], id.as_str());
+
+    // Without ACLs, the service account may do nothing; the error says how to grant it.
+    let e = s.err(&format!("confluent kafka topic produce orders {as_app}"));
+    assert_eq!(e.name, "TOPIC_AUTHORIZATION_FAILED", "{}", e.text());
+    assert!(e.text().contains("confluent kafka acl create --allow --service-account"), "{}", e.text());
+
+    let created = s.json(&format!("confluent kafka acl create --allow --service-account {id} --operations write,read --topic ord --prefix -o json"));
+    assert_eq!(created.as_array().map(Vec::len), Some(2), "one ACL per operation: {created}");
+    assert_eq!(
+        (
+            &created[0]["principal"],
+            &created[0]["permission"],
+            &created[0]["resource_name"],
+            &created[0]["pattern_type"]
+        ),
+        (
+            &serde_json::json!(format!("User:{id}")),
+            &serde_json::json!("ALLOW"),
+            &serde_json::json!("ord"),
+            &serde_json::json!("PREFIXED")
+        )
+    );
+    s.ok(&format!("confluent kafka acl create --allow --principal User:{id} --operations read --consumer-group billing --cluster {lkc}"));
+    s.ok(&format!("confluent kafka topic produce orders --parse-key {as_app}"));
+    s.produce(&["alice:order-1"]);
+    s.ok(&format!("confluent kafka topic consume orders -b --group billing --print-key {as_app}"));
+    assert_eq!(s.consume(), ["alice\torder-1"]);
+    assert_eq!(s.err(&format!("confluent kafka topic produce payroll {as_app}")).name, "TOPIC_AUTHORIZATION_FAILED");
+    // Another group: the consumer starts, and its first poll (joining the group) is refused.
+    s.ok(&format!("confluent kafka topic consume orders --group other {as_app}"));
+    let Some(Stream::Consume(mut other)) = s.stream.take() else { panic!("not consuming") };
+    let e = other.poll(&mut s.tab, T0).unwrap_err();
+    assert_eq!(e.name, "GROUP_AUTHORIZATION_FAILED", "{}", e.text());
+
+    // A deny wins; listing filters by principal and resource; deleting takes access away.
+    s.ok(&format!("confluent kafka acl create --deny --service-account {id} --operations write --topic orders"));
+    s.ok(&format!("confluent kafka topic produce orders {as_app}")); // describing it is still allowed
+    let Some(Stream::Produce(mut denied)) = s.stream.take() else { panic!("not producing") };
+    assert_eq!(denied.send(&mut s.tab, "x", T0).unwrap_err().name, "TOPIC_AUTHORIZATION_FAILED");
+    s.ok(&format!(
+        "confluent kafka acl create --allow --service-account {id} --operations idempotent-write --cluster-scope"
+    ));
+    s.ok(&format!(
+        "confluent kafka acl create --allow --service-account {id} --operations describe --transactional-id tx"
+    ));
+    assert_eq!(s.json("confluent kafka acl list -o json").as_array().map(Vec::len), Some(6));
+    assert_eq!(s.json("confluent kafka acl list --topic orders -o json").as_array().map(Vec::len), Some(1));
+    assert_eq!(s.json("confluent kafka acl list --topic ord --prefix -o json").as_array().map(Vec::len), Some(2));
+    assert_eq!(s.json("confluent kafka acl list --principal User:nobody -o json"), serde_json::json!([]));
+    let listed = s.ok(&format!("confluent kafka acl list --service-account {id}"));
+    assert!(
+        listed.contains("Principal    | Permission")
+            && listed.contains("TRANSACTIONAL_ID")
+            && listed.contains("kafka-cluster"),
+        "{listed}"
+    );
+    let deleted = s.ok(&format!(
+        "confluent kafka acl delete --deny --service-account {id} --operations write --topic orders --force"
+    ));
+    assert!(deleted.starts_with("Deleted 1 ACL(s)."), "{deleted}");
+    s.ok(&format!("confluent kafka topic produce orders {as_app}"));
+    assert!(s
+        .ok(&format!(
+            "confluent kafka acl delete --allow --principal User:{id} --operations read --consumer-group none"
+        ))
+        .starts_with("Deleted 0 ACL(s)."));
+
+    for bad in [
+        format!("--allow --deny --service-account {id} --operations read --topic t"),
+        format!("--service-account {id} --operations read --topic t"),
+        format!("--allow --service-account {id} --topic t"),
+        format!("--allow --service-account {id} --operations read,fly --topic t"),
+        format!("--allow --service-account {id} --operations read"),
+        format!("--allow --service-account {id} --operations read --topic t --consumer-group g"),
+        format!("--allow --service-account {id} --operations alter --cluster-scope --prefix"),
+        "--allow --operations read --topic t".into(),
+        "--allow --service-account sa-none --operations read --topic t".into(),
+        "--allow --principal alice --operations read --topic t".into(),
+        format!("--allow --service-account {id} --principal User:x --operations read --topic t"),
+    ] {
+        let e = s.err(&format!("confluent kafka acl create {bad}"));
+        assert_eq!(e.name, "USAGE", "{bad}: {}", e.text());
+    }
+    // Deleting the account deletes its keys.
+    assert!(s.ok(&format!("confluent iam service-account delete {id} --force")).contains("1 API key(s)"));
+    assert_eq!(s.err(&format!("confluent kafka topic produce orders {as_app}")).name, "SASL_AUTHENTICATION_FAILED");
+    assert_eq!(s.err(&format!("confluent api-key create --resource {lkc} --service-account {id}")).name, "USAGE");
 }
 
 #[test]

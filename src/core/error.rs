@@ -129,6 +129,19 @@ kafka_errors! {
     ClusterLocked = -100, "CLUSTER_LOCKED", true;
 }
 
+impl Error {
+    /// Whether the cluster's ACLs refused the request: retrying cannot help until they change.
+    pub fn is_authorization(&self) -> bool {
+        matches!(
+            self,
+            Error::TopicAuthorizationFailed(_)
+                | Error::GroupAuthorizationFailed(_)
+                | Error::ClusterAuthorizationFailed(_)
+                | Error::TransactionalIdAuthorizationFailed(_)
+        )
+    }
+}
+
 /// The core's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

@@ -15,8 +15,8 @@ use wasm_bindgen_futures::future_to_promise;
 use super::error;
 use super::idb::{Durability, IdbStorage};
 use super::js::{self, object};
-use super::kafka::{open_config, open_local, Inner};
-use crate::core::acl::ANONYMOUS;
+use super::kafka::{open_config, open_local, Inner, CLIENT_HOST};
+use crate::core::acl::authorizer::Client as AuthClient;
 use crate::core::cli::{self as core_cli, ApiKey, CliError, CliState, Clusters, Effect, Stream};
 use crate::core::error::Error;
 use crate::core::groups::Reply as GroupReply;
@@ -32,12 +32,14 @@ const STATE_KEY: &str = "cli-state";
 struct Open(BTreeMap<String, Rc<Inner>>);
 
 impl Clusters for Open {
-    fn call(&mut self, cluster: &str, request: Request) -> Result<Response, Error> {
+    fn call_as(&mut self, cluster: &str, principal: &str, request: Request) -> Result<Response, Error> {
         let inner = self
             .0
             .get(cluster)
             .ok_or_else(|| Error::BrokerNotAvailable(format!("Kafka cluster {cluster:?} is not open in this tab")))?;
-        inner.serve(request)
+        let client = AuthClient { principal: principal.into(), host: CLIENT_HOST.into() };
+        let now = inner.now_ms();
+        inner.cluster.borrow_mut().handle_as(&client, request, now)
     }
 
     fn group_replies(&mut self, cluster: &str, member_id: &str) -> Vec<GroupReply> {
@@ -124,7 +126,10 @@ impl CliInner {
             ("storage", self.storage.as_str().into()),
             ("racks", racks),
         ]);
-        let inner = open_local(open_config(&config.into())?, ANONYMOUS.into()).await?;
+        // The user's own console: its clients are the user, whom the cluster's authorizer lets do anything.
+        let mut c = open_config(&config.into())?;
+        c.authorizer = Some(core_cli::cluster_authorizer());
+        let inner = open_local(c, core_cli::USER_PRINCIPAL.into()).await?;
         self.clusters.borrow_mut().0.insert(id.to_owned(), inner);
         Ok(())
     }
@@ -305,7 +310,8 @@ impl Cli {
                     .with_suggestion("Select one with `confluent kafka cluster use <id>`."),
             )
         })?;
-        inner.serve_port(port, super::host::DEFAULT_CLIENT_TIMEOUT_MS);
+        // The tutorial's producer and consumer workers are the user's own, as its console is.
+        inner.serve_port_as(port, super::host::DEFAULT_CLIENT_TIMEOUT_MS, core_cli::USER_PRINCIPAL);
         Ok(())
     }
 

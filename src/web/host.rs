@@ -261,13 +261,18 @@ impl Inner {
     /// worker's clients keep talking after the page forgets the object), so the handler holds the cluster; the
     /// cycle ends when the client goes or at `close()`.
     pub fn serve_port(self: &Rc<Self>, port: MessagePort, timeout_ms: u32) {
+        self.serve_port_as(port, timeout_ms, ANONYMOUS);
+    }
+
+    /// [`Inner::serve_port`] for a client that is `principal` from the start, without authenticating.
+    pub fn serve_port_as(self: &Rc<Self>, port: MessagePort, timeout_ms: u32, principal: &str) {
         let client = Rc::new(Client {
             port: port.clone(),
             last_heard_ms: Cell::new(self.now_ms()),
             timeout_ms,
             gone: Cell::new(false),
             on_message: RefCell::default(),
-            identity: RefCell::new(AuthClient { principal: ANONYMOUS.into(), host: super::kafka::CLIENT_HOST.into() }),
+            identity: RefCell::new(AuthClient { principal: principal.into(), host: super::kafka::CLIENT_HOST.into() }),
         });
         let (inner, me) = (self.clone(), client.clone());
         let on_message = Handler::new(move |event: MessageEvent| {

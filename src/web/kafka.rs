@@ -413,7 +413,9 @@ impl Kafka {
         future_to_promise(async move {
             let (mut c, client_id) = (open_config(&config)?, client_id(&config)?);
             if let Some(keys) = super::cli::api_keys(&c.cluster).await? {
+                // A cluster the CLI created: its API keys let in their owners, judged as the CLI judges them.
                 c.credentials = Credentials::ApiKeys(keys);
+                c.authorizer.get_or_insert_with(crate::core::cli::cluster_authorizer);
             }
             let plain = sasl_plain(&js::get(&config, "sasl"))?;
             let principal = c.credentials.authenticate(plain.as_ref()).map_err(|e| error::to_js(&e))?;

@@ -57,6 +57,25 @@ export async function theLecturesSequence({ openCli, open, deleteCluster }) {
   eq(await kafka.admin().listTopics(), ['orders'], 'the CLI\'s cluster, through the JS API');
   await kafka.close();
 
+  // A service account's key: it may do what the CLI's ACLs allow, in the JS API too.
+  cli = await openCli({ storage: 'indexeddb' });
+  const sa = JSON.parse((await ok(cli, 'confluent iam service-account create reporting -o json')).output);
+  const saKey = JSON.parse((await ok(cli, `confluent api-key create --resource ${lkc} --service-account ${sa.id} -o json`)).output);
+  await cli.close();
+  const asApp = { cluster: lkc, storage: 'indexeddb', sasl: { mechanism: 'plain', username: saKey.api_key, password: saKey.api_secret } };
+  let app = await open(asApp);
+  eq(await app.admin().listTopics(), [], 'a service account without ACLs sees no topic');
+  const producer = app.producer();
+  await producer.connect();
+  await rejects(producer.send({ topic: 'orders', messages: [{ value: 'x' }] }), { type: 'TOPIC_AUTHORIZATION_FAILED' }, 'nor writes one');
+  await app.close();
+  cli = await openCli({ storage: 'indexeddb' });
+  await ok(cli, `confluent kafka acl create --allow --service-account ${sa.id} --operations read --topic orders`);
+  await cli.close();
+  app = await open(asApp);
+  eq(await app.admin().listTopics(), ['orders'], 'an ACL from the CLI lets it see the topic');
+  await app.close();
+
   cli = await openCli({ storage: 'indexeddb' });
   await ok(cli, 'confluent kafka topic delete orders');
   await ok(cli, `confluent kafka cluster delete ${lkc}`);

@@ -52,6 +52,10 @@ impl Credentials {
             Credentials::ApiKeys(keys) => keys.iter().any(|k| k.key == plain.username && k.accepts(&plain.password)),
         };
         match (valid, self) {
+            // An API key is its owner: the user, or a service account.
+            (true, Credentials::ApiKeys(keys)) => {
+                Ok(keys.iter().find(|k| k.key == plain.username).map_or_else(String::new, ApiKey::principal))
+            }
             (true, _) => Ok(format!("User:{}", plain.username)),
             (false, Credentials::ApiKeys(_)) => Err(failed("invalid API key or secret")),
             (false, _) => Err(failed("invalid username or password")),

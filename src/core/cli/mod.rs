@@ -6,6 +6,7 @@
 //! the effects the shell must carry out (create or delete a cluster's storage, save the CLI's state), and maybe a
 //! streaming session (`topic produce`, `topic consume`) that the shell feeds lines or polls until Ctrl-C.
 
+mod acls;
 mod estimate;
 mod output;
 mod parse;
@@ -16,6 +17,7 @@ mod state;
 mod topics;
 mod view;
 
+use crate::core::acl::authorizer::Authorizer;
 use crate::core::error::Error;
 use crate::core::groups::Reply as GroupReply;
 use crate::core::protocol::{Request, Response};
@@ -26,14 +28,44 @@ pub use output::{Data, Format};
 pub use parse::{children, complete, parse, suggest, Line, Parsed};
 pub use session::{ConsumeSession, ProduceSession};
 pub use spec::{help, Command, FlagSpec, COMMANDS};
-pub use state::{ApiKey, CliState, Environment, KafkaCluster, PBKDF2_ROUNDS};
+pub use state::{ApiKey, CliState, Environment, KafkaCluster, ServiceAccount, PBKDF2_ROUNDS};
 
 /// How the CLI reaches the franz cluster behind one of its cluster ids (`lkc-…`).
 pub trait Clusters {
-    fn call(&mut self, cluster: &str, request: Request) -> Result<Response, Error>;
+    /// Serves `request` on `cluster` for `principal`, whom the cluster's authorizer judges.
+    fn call_as(&mut self, cluster: &str, principal: &str, request: Request) -> Result<Response, Error>;
+    /// Serves `request` as the logged-in user, whose role (as on Confluent Cloud) lets it do anything.
+    fn call(&mut self, cluster: &str, request: Request) -> Result<Response, Error> {
+        self.call_as(cluster, USER_PRINCIPAL, request)
+    }
     /// The coordinator's answers to `member_id`'s JoinGroup and SyncGroup, which arrive after the call (it
     /// answers `GroupPending`).
     fn group_replies(&mut self, cluster: &str, member_id: &str) -> Vec<GroupReply>;
+}
+
+/// Who the logged-in user is to a cluster's authorizer: a super user of every cluster the CLI creates.
+pub const USER_PRINCIPAL: &str = "User:student@franz.local";
+
+/// The authorizer of every cluster the CLI creates, as on Confluent Cloud: the user may do anything, a service
+/// account what the cluster's ACLs allow.
+pub fn cluster_authorizer() -> Authorizer {
+    Authorizer { super_users: [USER_PRINCIPAL.to_owned()].into(), allow_everyone_if_no_acl_found: false }
+}
+
+/// `clusters` as `principal` sees them: every call is made as it (an API key's owner, for produce and consume).
+pub(super) struct Acting<'a> {
+    pub clusters: &'a mut dyn Clusters,
+    pub principal: &'a str,
+}
+
+impl Clusters for Acting<'_> {
+    fn call_as(&mut self, cluster: &str, _: &str, request: Request) -> Result<Response, Error> {
+        self.clusters.call_as(cluster, self.principal, request)
+    }
+
+    fn group_replies(&mut self, cluster: &str, member_id: &str) -> Vec<GroupReply> {
+        self.clusters.group_replies(cluster, member_id)
+    }
 }
 
 /// A command's failure: what the Confluent CLI prints after "Error: ", the Kafka error behind it if any, and a

@@ -23,7 +23,14 @@ impl Cli {
         match path[..] {
             ["confluent", "login"] => Ok(self.login()),
             ["confluent", "logout"] => Ok(self.logout()),
-            ["confluent", "environment", ..] | ["confluent", "kafka", "cluster", ..] | ["confluent", "api-key", ..] => {
+            ["confluent", "kafka", "acl", verb] => {
+                self.require_login()?;
+                self.acl(p, verb, format, clusters)
+            }
+            ["confluent", "environment", ..]
+            | ["confluent", "kafka", "cluster", ..]
+            | ["confluent", "api-key", ..]
+            | ["confluent", "iam", ..] => {
                 self.require_login()?;
                 match path[1..] {
                     ["environment", "create"] => self.environment_create(p, format),
@@ -41,6 +48,10 @@ impl Cli {
                     ["api-key", "store"] => self.api_key_store(p),
                     ["api-key", "list"] => Ok(self.api_key_list(p, format)),
                     ["api-key", "delete"] => self.api_key_delete(&p.args[0]),
+                    ["iam", "service-account", "create"] => self.service_account_create(p, format),
+                    ["iam", "service-account", "list"] => Ok(self.service_account_list(format)),
+                    ["iam", "service-account", "describe"] => self.service_account_describe(&p.args[0], format),
+                    ["iam", "service-account", "delete"] => self.service_account_delete(&p.args[0]),
                     _ => Err(CliError::usage(format!("{} is not implemented", path.join(" ")))),
                 }
             }
@@ -73,7 +84,7 @@ impl Cli {
         Err(CliError::usage("you must log in to run that command").with_suggestion("Log in with `confluent login`."))
     }
 
-    fn new_id(&mut self, prefix: &str) -> String {
+    pub(super) fn new_id(&mut self, prefix: &str) -> String {
         format!("{prefix}-{}", random_text(&mut self.rng, ID_ALPHABET, 6))
     }
 
@@ -361,7 +372,12 @@ impl Cli {
         let resource = required(p, "resource", "the cluster the key is for (lkc-…)")?.to_owned();
         self.find_cluster(&resource)?;
         let description = p.flag("description").unwrap_or("").to_owned();
-        let (key, secret) = ApiKey::new(&mut self.rng, &resource, &description, USER, now_ms);
+        // The key is the user's, or a service account's: then the cluster's ACLs decide what it may do.
+        let owner = match p.flag("service-account") {
+            Some(id) => self.find_service_account(id)?.id.clone(),
+            None => USER.to_owned(),
+        };
+        let (key, secret) = ApiKey::new(&mut self.rng, &resource, &description, &owner, now_ms);
         let data =
             Data::Record(vec![("API Key", "api_key", json!(key.key)), ("API Secret", "api_secret", json!(secret))]);
         let mut output = String::new();
@@ -461,14 +477,18 @@ impl Cli {
     }
 
     /// Producing and consuming need an API key for the cluster, as on Confluent Cloud: `--api-key` and
-    /// `--api-secret`, or the key in use.
-    pub(super) fn authorize(&self, p: &Parsed, cluster: &str) -> Result<(), CliError> {
+    /// `--api-secret`, or the key in use. They then act as the key's owner: the user (who may do anything), or a
+    /// service account (which may do what the cluster's ACLs allow).
+    pub(super) fn authorize(&self, p: &Parsed, cluster: &str) -> Result<String, CliError> {
         if let Some(key) = p.flag("api-key") {
             let secret = p.flag("api-secret").ok_or_else(|| {
                 CliError::usage("--api-key needs --api-secret")
                     .with_suggestion("Pass both, or neither to use the key in use.")
             })?;
-            return if self.state.credentials_valid(cluster, key, secret) { Ok(()) } else { Err(auth_failed()) };
+            return match self.state.api_keys.iter().find(|k| k.key == key && k.resource == cluster) {
+                Some(k) if k.accepts(secret) => Ok(k.principal()),
+                _ => Err(auth_failed()),
+            };
         }
         let key = self.state.key_in_use(cluster).ok_or_else(|| {
             CliError { name: "SASL_AUTHENTICATION_FAILED".into(), message: format!("no API key selected for resource {cluster:?}"), suggestion: None }
@@ -479,7 +499,7 @@ impl Cli {
                 ))
         })?;
         match self.secrets.iter().find(|(k, _)| *k == key.key) {
-            Some((_, secret)) if key.accepts(secret) => Ok(()),
+            Some((_, secret)) if key.accepts(secret) => Ok(key.principal()),
             Some(_) => Err(auth_failed()),
             // After a reload: only the hash was saved.
             None => Err(CliError {

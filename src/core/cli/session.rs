@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 
-use super::{CliError, Clusters};
+use super::topics::hint;
+use super::{Acting, CliError, Clusters};
 use crate::core::client::records_from;
 use crate::core::error::Error;
 use crate::core::groups::link::{self, GroupLink};
@@ -23,6 +24,8 @@ const POLL_BYTES: usize = 1 << 20;
 pub struct ProduceSession {
     pub cluster: String,
     pub topic: String,
+    /// Who it produces as: its API key's owner.
+    pub(super) principal: String,
     pub(super) partitions: u32,
     pub(super) parse_key: bool,
     pub(super) delimiter: String,
@@ -36,6 +39,8 @@ impl ProduceSession {
     /// Produces one typed line as a record (acks=all); with `--parse-key`, the text before the first delimiter
     /// is its key, and the key picks the partition by Kafka's murmur2.
     pub fn send(&mut self, clusters: &mut dyn Clusters, line: &str, now_ms: i64) -> Result<(), CliError> {
+        let principal = self.principal.clone();
+        let clusters = &mut Acting { clusters, principal: &principal };
         let record = if self.parse_key {
             let (key, value) = line.split_once(self.delimiter.as_str()).ok_or_else(|| {
                 CliError::usage(format!("missing key in message: {line:?} has no delimiter {:?}", self.delimiter))
@@ -55,17 +60,17 @@ impl ProduceSession {
         let what = format!("failed to produce to topic {:?}", self.topic);
         let data = ProduceData::records(&[record], None)
             .compressed(self.compression)
-            .map_err(|e| CliError::kafka(&e, &what, None))?;
+            .map_err(|e| CliError::kafka(&e, &what, hint(&e)))?;
         let request = Request::Produce {
             acks: -1,
             partitions: vec![ProducePartition { topic: self.topic.clone(), partition: partition as i32, data }],
         };
         match clusters.call(&self.cluster, request) {
             Ok(Response::Produce(mut results)) if !results.is_empty() => {
-                results.remove(0).result.map(drop).map_err(|e| CliError::kafka(&e, &what, None))
+                results.remove(0).result.map(drop).map_err(|e| CliError::kafka(&e, &what, hint(&e)))
             }
             Ok(_) => Err(CliError::kafka(&unexpected(), &what, None)),
-            Err(e) => Err(CliError::kafka(&e, &what, None)),
+            Err(e) => Err(CliError::kafka(&e, &what, hint(&e))),
         }
     }
 }
@@ -74,6 +79,8 @@ impl ProduceSession {
 pub struct ConsumeSession {
     pub cluster: String,
     pub topic: String,
+    /// Who it consumes as: its API key's owner.
+    pub(super) principal: String,
     /// With `--group`: this consumer's side of the group protocol. It joins the group, reads only the partitions
     /// the group gives it, starts each from the group's committed offset, and commits as a member.
     pub(super) member: Option<GroupMember>,
@@ -111,6 +118,8 @@ impl ConsumeSession {
 
     /// Reads what has arrived since the last poll, as the lines to print; commits them for the group.
     pub fn poll(&mut self, clusters: &mut dyn Clusters, now_ms: i64) -> Result<Vec<String>, CliError> {
+        let principal = self.principal.clone();
+        let clusters = &mut Acting { clusters, principal: &principal };
         self.drive_group(clusters, now_ms)?;
         let partitions = self
             .positions
@@ -135,7 +144,7 @@ impl ConsumeSession {
             Ok(Response::Fetch(a)) => a,
             Ok(_) => return Err(CliError::kafka(&unexpected(), &what, None)),
             Err(e) if e.retriable() => return Ok(Vec::new()),
-            Err(e) => return Err(CliError::kafka(&e, &what, None)),
+            Err(e) => return Err(CliError::kafka(&e, &what, hint(&e))),
         };
         let mut lines = Vec::new();
         let mut moved = Vec::new();
@@ -147,15 +156,15 @@ impl ConsumeSession {
                 Err(Error::OffsetOutOfRange(_)) => {
                     // Retention took what was next: start again from the earliest record kept.
                     let earliest = list_offset(clusters, &self.cluster, &self.topic, p, OffsetSpec::Earliest)
-                        .map_err(|e| CliError::kafka(&e, &what, None))?;
+                        .map_err(|e| CliError::kafka(&e, &what, hint(&e)))?;
                     self.positions.insert(p, earliest);
                     continue;
                 }
                 Err(e) if e.retriable() => continue, // a leader is moving; the next poll asks again
-                Err(e) => return Err(CliError::kafka(&e, &what, None)),
+                Err(e) => return Err(CliError::kafka(&e, &what, hint(&e))),
             };
             let (records, next) = records_from(&fetched.batches, position, fetched.aborted_txns())
-                .map_err(|e| CliError::kafka(&e, &what, None))?;
+                .map_err(|e| CliError::kafka(&e, &what, hint(&e)))?;
             lines.extend(records.iter().map(|(_, record)| self.format(record)));
             if next > position {
                 self.positions.insert(p, next);
@@ -169,6 +178,8 @@ impl ConsumeSession {
 
     /// Ctrl-C: a member commits what it read and leaves its group, so its partitions move at once.
     pub fn stop(&mut self, clusters: &mut dyn Clusters, now_ms: i64) {
+        let principal = self.principal.clone();
+        let clusters = &mut Acting { clusters, principal: &principal };
         let Some(actions) = self.member.as_mut().map(GroupMember::leave) else { return };
         let _ = self.run_member(clusters, actions, now_ms);
     }

@@ -63,6 +63,53 @@ const ENVIRONMENT: FlagSpec = flag("environment", Some("string"), "Environment I
 const API_KEY: FlagSpec = flag("api-key", Some("string"), "API key.");
 const API_SECRET: FlagSpec = flag("api-secret", Some("string"), "API secret.");
 
+const ALLOW: FlagSpec = flag("allow", None, "Access to the resource is allowed.");
+const DENY: FlagSpec = flag("deny", None, "Access to the resource is denied.");
+const OPERATIONS: FlagSpec = flag(
+    "operations",
+    Some("strings"),
+    "REQUIRED: Set ACL Operations to: (alter, alter-configs, cluster-action, create, delete, describe, describe-configs, idempotent-write, read, write).",
+);
+const PRINCIPAL: FlagSpec = flag("principal", Some("string"), "Principal for this operation, prefixed with \"User:\".");
+const SERVICE_ACCOUNT: FlagSpec = flag("service-account", Some("string"), "Service account ID.");
+const CLUSTER_SCOPE: FlagSpec = flag("cluster-scope", None, "Modify ACLs for the cluster.");
+const CONSUMER_GROUP: FlagSpec =
+    flag("consumer-group", Some("string"), "Modify ACLs for the specified consumer group resource.");
+const PREFIX: FlagSpec =
+    flag("prefix", None, "When this flag is set, the specified resource name is interpreted as a prefix.");
+const TOPIC: FlagSpec = flag("topic", Some("string"), "Modify ACLs for the specified topic resource.");
+const TRANSACTIONAL_ID: FlagSpec =
+    flag("transactional-id", Some("string"), "Modify ACLs for the specified TransactionalID resource.");
+const ACL_CHANGE_FLAGS: &[FlagSpec] = &[
+    ALLOW,
+    DENY,
+    OPERATIONS,
+    PRINCIPAL,
+    SERVICE_ACCOUNT,
+    CLUSTER_SCOPE,
+    CONSUMER_GROUP,
+    PREFIX,
+    TOPIC,
+    TRANSACTIONAL_ID,
+    CLUSTER,
+];
+const ACL_LIST_FLAGS: &[FlagSpec] =
+    &[PRINCIPAL, SERVICE_ACCOUNT, CLUSTER_SCOPE, CONSUMER_GROUP, PREFIX, TOPIC, TRANSACTIONAL_ID, CLUSTER];
+const ACL_DELETE_FLAGS: &[FlagSpec] = &[
+    ALLOW,
+    DENY,
+    OPERATIONS,
+    PRINCIPAL,
+    SERVICE_ACCOUNT,
+    CLUSTER_SCOPE,
+    CONSUMER_GROUP,
+    PREFIX,
+    TOPIC,
+    TRANSACTIONAL_ID,
+    FORCE,
+    CLUSTER,
+];
+
 const fn group(path: &'static [&'static str], help: &'static str) -> Command {
     Command { path, args: &[], flags: &[], output: false, runnable: false, help }
 }
@@ -121,6 +168,7 @@ pub const COMMANDS: &[Command] = &[
         &[
             flag("resource", Some("string"), "The ID of the resource the API key is for (a Kafka cluster, lkc-…)."),
             flag("description", Some("string"), "Description of API key."),
+            flag("service-account", Some("string"), "Service account ID. If not specified, the API key will have full access on the cluster."),
         ],
         true,
         "Create API keys for a given resource.",
@@ -147,6 +195,34 @@ pub const COMMANDS: &[Command] = &[
         "Store an API key's secret for this session (franz keeps only its salted hash on disk).",
     ),
     cmd(&["confluent", "api-key", "delete"], &["api-key"], &[FORCE], false, "Delete API keys."),
+    group(&["confluent", "iam"], "Manage RBAC and IAM permissions."),
+    group(&["confluent", "iam", "service-account"], "Manage service accounts."),
+    cmd(
+        &["confluent", "iam", "service-account", "create"],
+        &["name"],
+        &[flag("description", Some("string"), "Description of the service account.")],
+        true,
+        "Create a service account.",
+    ),
+    cmd(&["confluent", "iam", "service-account", "list"], &[], &[], true, "List service accounts."),
+    cmd(&["confluent", "iam", "service-account", "describe"], &["id"], &[], true, "Describe a service account."),
+    cmd(
+        &["confluent", "iam", "service-account", "delete"],
+        &["id"],
+        &[FORCE],
+        false,
+        "Delete service accounts, with their API keys (their ACLs stay until deleted).",
+    ),
+    group(&["confluent", "kafka", "acl"], "Manage Kafka ACLs."),
+    cmd(&["confluent", "kafka", "acl", "create"], &[], ACL_CHANGE_FLAGS, true, "Create a Kafka ACL."),
+    cmd(&["confluent", "kafka", "acl", "list"], &[], ACL_LIST_FLAGS, true, "List Kafka ACLs for a resource."),
+    cmd(
+        &["confluent", "kafka", "acl", "delete"],
+        &[],
+        ACL_DELETE_FLAGS,
+        false,
+        "Delete Kafka ACLs matching the search criteria.",
+    ),
     group(&["confluent", "kafka", "topic"], "Manage Kafka topics."),
     cmd(
         &["confluent", "kafka", "topic", "create"],

@@ -68,6 +68,18 @@ pub struct CliState {
     pub api_keys: Vec<ApiKey>,
     /// The API key in use, per cluster.
     pub key_in_use: Vec<(String, String)>,
+    /// Service accounts: identities for applications, whose API keys the clusters' ACLs govern.
+    #[serde(default)]
+    pub service_accounts: Vec<ServiceAccount>,
+}
+
+/// A service account (`sa-…`): an application's identity. Its API keys authenticate as `User:sa-…`, which can do
+/// only what ACLs allow, where the user's own keys may do anything (on Confluent Cloud, by the user's role).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceAccount {
+    pub id: String,
+    pub name: String,
+    pub description: String,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -86,6 +98,11 @@ pub fn hash_secret(secret: &str, salt: &str) -> String {
 }
 
 impl ApiKey {
+    /// Who the key authenticates as: `User:<owner>`, its user or service account.
+    pub fn principal(&self) -> String {
+        format!("User:{}", self.owner)
+    }
+
     /// A new key for `resource`, and its secret (to show once).
     pub fn new(rng: &mut SplitMix64, resource: &str, description: &str, owner: &str, now_ms: i64) -> (ApiKey, String) {
         const UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -144,6 +161,7 @@ impl CliState {
             "currentCluster": self.current_cluster(),
             "apiKeys": self.api_keys.iter().map(|k| serde_json::json!({ "key": k.key, "resource": k.resource })).collect::<Vec<_>>(),
             "keysInUse": self.key_in_use,
+            "serviceAccounts": self.service_accounts.iter().map(|a| serde_json::json!({ "id": a.id, "name": a.name })).collect::<Vec<_>>(),
         })
     }
 

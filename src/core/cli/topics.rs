@@ -9,7 +9,7 @@ use super::estimate::estimate;
 use super::output::{list_table, record_table, Data, Format};
 use super::parse::Parsed;
 use super::session::{list_offset, ConsumeSession, ProduceSession};
-use super::{Cli, CliError, Clusters, Reply, Stream};
+use super::{Acting, Cli, CliError, Clusters, Reply, Stream};
 use crate::core::cluster::{lag, BrokerInfo, NewTopic, TopicMetadata};
 use crate::core::error::Error;
 use crate::core::groups::{Assignor, GroupMember, MemberConfig};
@@ -63,8 +63,13 @@ impl Cli {
         }
         let cluster = self.target_cluster(p)?.id;
         if let ["confluent", "kafka", "topic", verb @ ("produce" | "consume")] = path {
-            self.authorize(p, &cluster)?;
-            return if *verb == "produce" { produce(p, &cluster, clusters) } else { consume(p, &cluster, clusters) };
+            let principal = self.authorize(p, &cluster)?;
+            let clusters = &mut Acting { clusters, principal: &principal };
+            return if *verb == "produce" {
+                produce(p, &cluster, &principal, clusters)
+            } else {
+                consume(p, &cluster, &principal, clusters)
+            };
         }
         let mut call = |request: Request, what: &str| {
             clusters.call(&cluster, request).map_err(|e| CliError::kafka(&e, what, hint(&e)))
@@ -283,7 +288,7 @@ fn metadata(
 }
 
 /// A plain-English hint for Kafka errors a student meets.
-fn hint(e: &Error) -> Option<String> {
+pub(super) fn hint(e: &Error) -> Option<String> {
     Some(match e {
         Error::InvalidTopicException(_) => "Topic names use letters, digits, '.', '_' and '-', up to 249 characters; see `franz topic lint <name>` for conventions.".into(),
         Error::InvalidPartitions(_) => "A topic needs at least 1 partition (franz allows up to 1000).".into(),
@@ -294,6 +299,12 @@ fn hint(e: &Error) -> Option<String> {
         Error::NonEmptyGroup(_) => "Stop the group's consumers first.".into(),
         Error::InvalidReplicaAssignment(_) => "Name each broker once; `franz broker list` shows their ids.".into(),
         Error::NoReassignmentInProgress(_) => "`franz partition list-reassignments` shows what is moving.".into(),
+        Error::TopicAuthorizationFailed(_) | Error::GroupAuthorizationFailed(_) => {
+            "This API key belongs to a service account, which may do only what ACLs allow: see `confluent kafka acl \
+             list`, and grant more with `confluent kafka acl create --allow --service-account <id> --operations \
+             <operations> --topic <topic>` (or --consumer-group <group>)."
+                .into()
+        }
         _ => return None,
     })
 }
@@ -348,7 +359,7 @@ fn describe_topic(topic: &TopicMetadata, config: &[(String, String)]) -> Data {
     Data::Composite(human, Value::Object(json))
 }
 
-fn produce(p: &Parsed, cluster: &str, clusters: &mut dyn Clusters) -> Result<Reply, CliError> {
+fn produce(p: &Parsed, cluster: &str, principal: &str, clusters: &mut dyn Clusters) -> Result<Reply, CliError> {
     let name = &p.args[0];
     let mut call =
         |request: Request, what: &str| clusters.call(cluster, request).map_err(|e| CliError::kafka(&e, what, hint(&e)));
@@ -356,6 +367,7 @@ fn produce(p: &Parsed, cluster: &str, clusters: &mut dyn Clusters) -> Result<Rep
     let session = ProduceSession {
         cluster: cluster.to_owned(),
         topic: name.clone(),
+        principal: principal.to_owned(),
         partitions: topic.partitions.len() as u32,
         parse_key: p.has("parse-key"),
         delimiter: p.flag("delimiter").unwrap_or(":").to_owned(),
@@ -411,7 +423,7 @@ fn consumer_isolation(configs: Vec<(String, String)>) -> Result<Isolation, CliEr
 
 /// Where a consume starts, per partition: `--partition`/`--offset`, else the group's committed offset, else the
 /// log start (`-b`) or the end.
-fn consume(p: &Parsed, cluster: &str, clusters: &mut dyn Clusters) -> Result<Reply, CliError> {
+fn consume(p: &Parsed, cluster: &str, principal: &str, clusters: &mut dyn Clusters) -> Result<Reply, CliError> {
     let name = &p.args[0];
     let topic = {
         let mut call = |request: Request, what: &str| {
@@ -476,6 +488,7 @@ fn consume(p: &Parsed, cluster: &str, clusters: &mut dyn Clusters) -> Result<Rep
     let session = ConsumeSession {
         cluster: cluster.to_owned(),
         topic: name.clone(),
+        principal: principal.to_owned(),
         member,
         from_beginning,
         partition_count: count,

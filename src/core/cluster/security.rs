@@ -98,6 +98,15 @@ impl Cluster {
         Ok(request)
     }
 
+    /// Serves `request` for `client` at `now_ms`, as [`Cluster::handle`] does once [`Cluster::authorize`] lets it
+    /// through, with the answer narrowed to what the client may see.
+    pub fn handle_as(&mut self, client: &Client, request: Request, now_ms: i64) -> Result<Response> {
+        let request = self.authorize(client, request)?;
+        let mut response = self.handle(request, now_ms)?;
+        self.authorize_response(client, &mut response);
+        Ok(response)
+    }
+
     /// Takes out of `response` what `client` may not see: ListGroups lists the groups it may describe.
     pub fn authorize_response(&self, client: &Client, response: &mut Response) {
         let Some(authorizer) = &self.authorizer else { return };

@@ -94,6 +94,9 @@ impl State {
                     let result = match self.broker.call(Request::JoinGroup(join)).await {
                         Ok(Response::Joined(j)) => Ok(j),
                         Ok(_) => Err(unexpected()),
+                        // Refused by the group's ACLs: joining again cannot help, so the consumer crashes, as
+                        // KafkaJS's does on a non-retriable error.
+                        Err(e) if e.is_authorization() => return self.crash(super::super::error::to_js(&e), false),
                         Err(e) => Err(e),
                     };
                     let mut counts = BTreeMap::new();
