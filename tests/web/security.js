@@ -2,7 +2,7 @@
 // lets each principal do what its ACLs allow, in the page and through ports; ACLs survive a reopen; bad
 // credentials, bad ACLs and a cluster without an authorizer get Kafka's errors.
 
-import { consume, eq, rejects } from './check.js';
+import { consume, eq, rejects, sleep } from './check.js';
 
 // KafkaJS's values of AclResourceTypes, ResourcePatternTypes, AclOperationTypes and AclPermissionTypes.
 const [ANY, MATCH, LITERAL, PREFIXED] = [1, 2, 3, 4];
@@ -72,6 +72,14 @@ export async function aclsGuardTheCluster(api) {
   await billing.disconnect();
   await rejects(bob.admin().fetchOffsets({ groupId: 'payroll-readers', topics: ['orders'] }), { type: 'GROUP_AUTHORIZATION_FAILED', code: 30 },
     'bob may not use another group');
+  const intruder = bob.consumer({ groupId: 'payroll-readers' });
+  const crashed = new Promise((resolve) => intruder.on(intruder.events.CRASH, ({ payload }) => resolve(payload)));
+  await intruder.connect();
+  await intruder.subscribe({ topic: 'orders', fromBeginning: true });
+  await intruder.run({ eachMessage: async () => {} });
+  const crash = await Promise.race([crashed, sleep(3000).then(() => null)]);
+  eq(crash && [crash.error.type, crash.restart], ['GROUP_AUTHORIZATION_FAILED', false], 'a consumer refused its group crashes, without restarting');
+  await intruder.disconnect();
   const anonymous = await connect({});
   eq(await anonymous.admin().listTopics(), [], 'a client without credentials sees nothing');
 
