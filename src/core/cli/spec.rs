@@ -80,35 +80,19 @@ const PREFIX: FlagSpec =
 const TOPIC: FlagSpec = flag("topic", Some("string"), "Modify ACLs for the specified topic resource.");
 const TRANSACTIONAL_ID: FlagSpec =
     flag("transactional-id", Some("string"), "Modify ACLs for the specified TransactionalID resource.");
-const ACL_CHANGE_FLAGS: &[FlagSpec] = &[
-    ALLOW,
-    DENY,
-    OPERATIONS,
-    PRINCIPAL,
-    SERVICE_ACCOUNT,
-    CLUSTER_SCOPE,
-    CONSUMER_GROUP,
-    PREFIX,
-    TOPIC,
-    TRANSACTIONAL_ID,
-    CLUSTER,
-];
+/// The flags of `acl create`, and of `acl delete` with `$extra` too.
+macro_rules! acl_change_flags {
+    ($($extra:expr),*) => {
+        &[
+            ALLOW, DENY, OPERATIONS, PRINCIPAL, SERVICE_ACCOUNT, CLUSTER_SCOPE, CONSUMER_GROUP, PREFIX, TOPIC,
+            TRANSACTIONAL_ID, $($extra,)* CLUSTER,
+        ]
+    };
+}
+const ACL_CHANGE_FLAGS: &[FlagSpec] = acl_change_flags!();
 const ACL_LIST_FLAGS: &[FlagSpec] =
     &[PRINCIPAL, SERVICE_ACCOUNT, CLUSTER_SCOPE, CONSUMER_GROUP, PREFIX, TOPIC, TRANSACTIONAL_ID, CLUSTER];
-const ACL_DELETE_FLAGS: &[FlagSpec] = &[
-    ALLOW,
-    DENY,
-    OPERATIONS,
-    PRINCIPAL,
-    SERVICE_ACCOUNT,
-    CLUSTER_SCOPE,
-    CONSUMER_GROUP,
-    PREFIX,
-    TOPIC,
-    TRANSACTIONAL_ID,
-    FORCE,
-    CLUSTER,
-];
+const ACL_DELETE_FLAGS: &[FlagSpec] = acl_change_flags!(FORCE);
 
 const fn group(path: &'static [&'static str], help: &'static str) -> Command {
     Command { path, args: &[], flags: &[], output: false, runnable: false, help }
