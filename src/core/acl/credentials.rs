@@ -44,21 +44,20 @@ impl Credentials {
                 )),
             };
         };
-        let valid = match self {
+        match self {
             Credentials::None => {
-                return Err(failed("it takes no SASL credentials (open it with users: { name: password } for some)"))
+                Err(failed("it takes no SASL credentials (open it with users: { name: password } for some)"))
             }
-            Credentials::Users(users) => users.get(&plain.username).is_some_and(|p| *p == plain.password),
-            Credentials::ApiKeys(keys) => keys.iter().any(|k| k.key == plain.username && k.accepts(&plain.password)),
-        };
-        match (valid, self) {
+            Credentials::Users(users) => match users.get(&plain.username) {
+                Some(password) if *password == plain.password => Ok(format!("User:{}", plain.username)),
+                _ => Err(failed("invalid username or password")),
+            },
             // An API key is its owner: the user, or a service account.
-            (true, Credentials::ApiKeys(keys)) => {
-                Ok(keys.iter().find(|k| k.key == plain.username).map_or_else(String::new, ApiKey::principal))
-            }
-            (true, _) => Ok(format!("User:{}", plain.username)),
-            (false, Credentials::ApiKeys(_)) => Err(failed("invalid API key or secret")),
-            (false, _) => Err(failed("invalid username or password")),
+            Credentials::ApiKeys(keys) => keys
+                .iter()
+                .find(|k| k.key == plain.username && k.accepts(&plain.password))
+                .map(ApiKey::principal)
+                .ok_or_else(|| failed("invalid API key or secret")),
         }
     }
 }
@@ -81,6 +80,17 @@ mod tests {
             assert!(e.detail().contains("invalid username or password"), "{e}");
         }
         assert_eq!(users.authenticate(None).unwrap_err().name(), "SASL_AUTHENTICATION_FAILED");
+    }
+
+    #[test]
+    fn an_api_key_authenticates_as_its_owner() {
+        let mut rng = crate::core::rng::SplitMix64::new(1);
+        let (key, secret) = ApiKey::new(&mut rng, "lkc-1", "", "sa-app", 0);
+        let keys = Credentials::ApiKeys(vec![key.clone()]);
+        assert_eq!(keys.authenticate(Some(&plain(&key.key, &secret))), Ok("User:sa-app".into()));
+        let e = keys.authenticate(Some(&plain(&key.key, "guess"))).unwrap_err();
+        assert!(e.detail().contains("invalid API key or secret"), "{e}");
+        assert!(keys.authenticate(None).unwrap_err().detail().contains("needs an API key"));
     }
 
     #[test]
