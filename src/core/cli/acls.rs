@@ -105,22 +105,25 @@ impl Cli {
         clusters: &mut dyn Clusters,
     ) -> Result<Reply, CliError> {
         let cluster = self.target_cluster(p)?.id;
-        let principal = self.acl_principal(p, verb == "list")?;
-        let resource = acl_resource(p, verb == "list")?;
+        let principal = self.acl_principal(p)?;
+        let resource = acl_resource(p)?;
+        // Creating and deleting name who and what; listing may leave either out.
+        let (principal_needed, resource_needed) =
+            (|| principal.clone().ok_or_else(missing_principal), || resource.clone().ok_or_else(missing_resource));
         let mut call = |request: Request, what: &str| {
             clusters.call(&cluster, request).map_err(|e| CliError::kafka(&e, what, hint(&e)))
         };
         match verb {
             "create" => {
-                let permission = acl_permission(p)?;
-                let (kind, name, pattern) = resource.expect("a resource is required");
+                let (permission, principal) = (acl_permission(p)?, principal_needed()?);
+                let (kind, name, pattern) = resource_needed()?;
                 let acls: Vec<AclBinding> = acl_operations(p)?
                     .into_iter()
                     .map(|operation| AclBinding {
                         resource_type: kind,
                         resource_name: name.clone(),
                         pattern_type: pattern,
-                        principal: principal.clone().expect("a principal is required"),
+                        principal: principal.clone(),
                         host: WILDCARD.into(),
                         operation,
                         permission,
@@ -148,15 +151,15 @@ impl Cli {
                 Ok(Reply::text(acl_table(&acls).render(format)))
             }
             _ => {
-                let permission = acl_permission(p)?;
-                let (kind, name, pattern) = resource.expect("a resource is required");
+                let (permission, principal) = (acl_permission(p)?, principal_needed()?);
+                let (kind, name, pattern) = resource_needed()?;
                 let filters: Vec<AclFilter> = acl_operations(p)?
                     .into_iter()
                     .map(|operation| AclFilter {
                         resource_type: kind,
                         resource_name: Some(name.clone()),
                         pattern_type: pattern,
-                        principal: principal.clone(),
+                        principal: Some(principal.clone()),
                         host: None,
                         operation,
                         permission,
@@ -175,8 +178,8 @@ impl Cli {
         }
     }
 
-    /// `--service-account sa-…` (which must exist) or `--principal User:…`: required, one of them, except to list.
-    fn acl_principal(&self, p: &Parsed, optional: bool) -> Result<Option<String>, CliError> {
+    /// `--service-account sa-…` (which must exist) or `--principal User:…`: at most one of them.
+    fn acl_principal(&self, p: &Parsed) -> Result<Option<String>, CliError> {
         match (p.flag("service-account"), p.flag("principal")) {
             (Some(_), Some(_)) => Err(CliError::usage("give --service-account or --principal, not both")),
             (Some(id), None) => Ok(Some(format!("User:{}", self.find_service_account(id)?.id))),
@@ -186,11 +189,20 @@ impl Cli {
             (None, Some(principal)) => Err(CliError::usage(format!(
                 "invalid value {principal:?} for \"--principal\": a principal is \"User:\" and a name, e.g. User:sa-123abc"
             ))),
-            (None, None) if optional => Ok(None),
-            (None, None) => Err(CliError::usage("required flag \"--service-account\" or \"--principal\" not set")
-                .with_suggestion("Name who the ACL is for: --service-account sa-… (see `confluent iam service-account list`).")),
+            (None, None) => Ok(None),
         }
     }
+}
+
+fn missing_principal() -> CliError {
+    CliError::usage("required flag \"--service-account\" or \"--principal\" not set")
+        .with_suggestion("Name who the ACL is for: --service-account sa-… (see `confluent iam service-account list`).")
+}
+
+fn missing_resource() -> CliError {
+    CliError::usage(
+        "exactly one of \"--topic\", \"--consumer-group\", \"--transactional-id\" and \"--cluster-scope\" must be set",
+    )
 }
 
 /// `--allow` or `--deny`: one of them.
@@ -217,9 +229,9 @@ fn acl_operations(p: &Parsed) -> Result<Vec<Operation>, CliError> {
         .collect()
 }
 
-/// The resource an ACL is about: exactly one of `--topic`, `--consumer-group`, `--transactional-id` and
-/// `--cluster-scope`, with `--prefix` for a prefixed name. Listing may name none.
-fn acl_resource(p: &Parsed, optional: bool) -> Result<Option<(ResourceType, String, PatternType)>, CliError> {
+/// The resource an ACL is about: at most one of `--topic`, `--consumer-group`, `--transactional-id` and
+/// `--cluster-scope`, with `--prefix` for a prefixed name.
+fn acl_resource(p: &Parsed) -> Result<Option<(ResourceType, String, PatternType)>, CliError> {
     let named = [
         (ResourceType::Topic, p.flag("topic")),
         (ResourceType::Group, p.flag("consumer-group")),
@@ -229,12 +241,12 @@ fn acl_resource(p: &Parsed, optional: bool) -> Result<Option<(ResourceType, Stri
     let given: Vec<(ResourceType, &str)> = named.into_iter().filter_map(|(k, n)| Some((k, n?))).collect();
     let pattern = if p.has("prefix") { PatternType::Prefixed } else { PatternType::Literal };
     match given[..] {
-        [] if optional => Ok(None),
-        [(ResourceType::Cluster, _)] if p.has("prefix") => Err(CliError::usage("\"--prefix\" cannot be used with \"--cluster-scope\"")),
+        [] => Ok(None),
+        [(ResourceType::Cluster, _)] if p.has("prefix") => {
+            Err(CliError::usage("\"--prefix\" cannot be used with \"--cluster-scope\""))
+        }
         [(kind, name)] if !name.is_empty() => Ok(Some((kind, name.to_owned(), pattern))),
         [_] => Err(CliError::usage("the resource name must not be empty")),
-        _ => Err(CliError::usage(
-            "exactly one of \"--topic\", \"--consumer-group\", \"--transactional-id\" and \"--cluster-scope\" must be set",
-        )),
+        _ => Err(missing_resource()),
     }
 }

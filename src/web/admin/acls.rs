@@ -163,25 +163,25 @@ impl Admin {
             let Response::DescribeAcls(acls) = broker.call(Request::DescribeAcls(wanted)).await.map_err(to_js)? else {
                 return Err(unexpected());
             };
-            // ACLs come sorted by resource: each run of one resource is one entry.
-            let resources = js_sys::Array::new();
-            let mut last: Option<(&AclBinding, js_sys::Array)> = None;
+            // ACLs come sorted by resource: each run of one resource is one entry, with that run's entries.
+            let mut runs: Vec<(&AclBinding, js_sys::Array)> = Vec::new();
             for acl in &acls {
-                let same = last.as_ref().is_some_and(|(l, _)| {
-                    (l.resource_type, &l.resource_name, l.pattern_type)
-                        == (acl.resource_type, &acl.resource_name, acl.pattern_type)
-                });
-                if !same {
-                    let list = js_sys::Array::new();
-                    let resource = object([("acls", list.clone().into())]);
-                    resource_fields(acl, &resource);
-                    resources.push(&resource);
-                    last = Some((acl, list));
+                let resource = |a: &AclBinding| (a.resource_type, a.resource_name.clone(), a.pattern_type);
+                match runs.last() {
+                    Some((first, _)) if resource(first) == resource(acl) => {}
+                    _ => runs.push((acl, js_sys::Array::new())),
                 }
-                let entry = js_sys::Object::new();
-                entry_fields(acl, &entry);
-                last.as_ref().expect("set above").1.push(&entry);
+                if let Some((_, entries)) = runs.last() {
+                    let entry = js_sys::Object::new();
+                    entry_fields(acl, &entry);
+                    entries.push(&entry);
+                }
             }
+            let resources = js::array(runs.into_iter().map(|(acl, entries)| {
+                let resource = object([("acls", entries.into())]);
+                resource_fields(acl, &resource);
+                resource
+            }));
             let answer = object([
                 ("throttleTime", 0.into()),
                 ("errorCode", 0.into()),
