@@ -72,6 +72,11 @@ export async function aclsGuardTheCluster(api) {
   await billing.disconnect();
   await rejects(bob.admin().fetchOffsets({ groupId: 'payroll-readers', topics: ['orders'] }), { type: 'GROUP_AUTHORIZATION_FAILED', code: 30 },
     'bob may not use another group');
+  const curious = bob.consumer({ groupId: 'billing' });
+  await curious.connect();
+  await rejects(curious.subscribe({ topic: 'payroll' }), { type: 'TOPIC_AUTHORIZATION_FAILED' }, 'subscribing to a topic bob may not see');
+  await rejects(curious.subscribe({ topic: 'nowhere' }), { type: 'TOPIC_AUTHORIZATION_FAILED' }, 'whether or not it exists');
+  await curious.disconnect();
   const intruder = bob.consumer({ groupId: 'payroll-readers' });
   const crashed = new Promise((resolve) => intruder.on(intruder.events.CRASH, ({ payload }) => resolve(payload)));
   await intruder.connect();

@@ -462,9 +462,10 @@ impl Consumer {
                     topics.extend(existing.iter().filter(|name| re.test(name)).cloned());
                 } else if let Some(name) = t.as_string() {
                     if !existing.contains(&name) {
-                        return Err(
-                            state.core(Error::UnknownTopicOrPartition(format!("topic {name:?} does not exist")))
-                        );
+                        // Asked for by name, the cluster says why it is not listed: it does not exist
+                        // (UNKNOWN_TOPIC_OR_PARTITION), or it is not this client's to see (its ACLs).
+                        let named = Request::Metadata { topics: Some(vec![name.clone()]) };
+                        state.broker.call(named).await.map_err(|e| state.core(e))?;
                     }
                     topics.push(name);
                 } else {
