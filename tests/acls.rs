@@ -160,6 +160,20 @@ fn producers_need_write_for_idempotence_and_their_transactional_id() {
     assert_eq!((e.name(), e.code()), ("TRANSACTIONAL_ID_AUTHORIZATION_FAILED", 53));
     grant(&mut c, vec![allow(ResourceType::TransactionalId, "tx-1", "User:p", Operation::Write)]);
     assert!(call(&mut c, &p, transactional).is_ok());
+
+    // Listing transactions shows the ids a client may describe; describing another's is refused.
+    let ids = |c: &mut Cluster, who: &Client| match call(
+        c,
+        who,
+        Request::ListTransactions { states: vec![], producer_ids: vec![] },
+    ) {
+        Ok(Response::ListTransactions(list)) => list.into_iter().map(|t| t.transactional_id).collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(ids(&mut c, &p), ["tx-1"]);
+    assert!(ids(&mut c, &who("User:q")).is_empty());
+    let describe = Request::DescribeTransactions { ids: vec!["tx-1".into()] };
+    assert_eq!(call(&mut c, &who("User:q"), describe).unwrap_err().name(), "TRANSACTIONAL_ID_AUTHORIZATION_FAILED");
 }
 
 #[test]

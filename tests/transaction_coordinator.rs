@@ -426,3 +426,41 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn admins_list_and_describe_transactions() {
+    let mut c = cluster();
+    let mut open = Producer::init(&mut c, "open");
+    open.send(&mut c, "t", 1, &["x"]).unwrap();
+    let mut done = Producer::init(&mut c, "done");
+    done.send(&mut c, "t", 0, &["y"]).unwrap();
+    done.end(&mut c, true).unwrap();
+    let list = |c: &mut Cluster, states: Vec<TxnState>, producer_ids: Vec<i64>| match c
+        .handle(Request::ListTransactions { states, producer_ids }, T0)
+    {
+        Ok(Response::ListTransactions(list)) => {
+            list.into_iter().map(|t| (t.transactional_id, t.state)).collect::<Vec<_>>()
+        }
+        other => panic!("{other:?}"),
+    };
+    let finished = done.state(&c);
+    assert!(matches!(finished, TxnState::PrepareCommit | TxnState::CompleteCommit), "{finished:?}");
+    assert_eq!(list(&mut c, vec![], vec![]), [("done".into(), finished), ("open".into(), TxnState::Ongoing)]);
+    assert_eq!(list(&mut c, vec![TxnState::Ongoing], vec![]), [("open".into(), TxnState::Ongoing)]);
+    assert_eq!(list(&mut c, vec![], vec![done.producer_id]), [("done".into(), finished)]);
+    assert_eq!(list(&mut c, vec![TxnState::PrepareAbort], vec![]), []);
+
+    let Ok(Response::DescribeTransactions(described)) =
+        c.handle(Request::DescribeTransactions { ids: vec!["open".into()] }, T0)
+    else {
+        panic!("an answer")
+    };
+    let d = &described[0];
+    assert_eq!(
+        (d.state, d.producer_id, d.producer_epoch, d.timeout_ms),
+        (TxnState::Ongoing, open.producer_id, open.epoch, 60_000)
+    );
+    assert_eq!((d.started_ms, d.partitions.clone()), (T0, vec![("t".to_owned(), 1)]));
+    let e = c.handle(Request::DescribeTransactions { ids: vec!["open".into(), "never".into()] }, T0).unwrap_err();
+    assert_eq!((e.name(), e.code()), ("TRANSACTIONAL_ID_NOT_FOUND", 105));
+}

@@ -122,6 +122,8 @@ kafka_errors! {
     InvalidReplicaAssignment = 39, "INVALID_REPLICA_ASSIGNMENT", false;
     /// A cancelled reassignment of a partition that is not being reassigned.
     NoReassignmentInProgress = 85, "NO_REASSIGNMENT_IN_PROGRESS", false;
+    /// DescribeTransactions of a transactional id no producer has used.
+    TransactionalIdNotFound = 105, "TRANSACTIONAL_ID_NOT_FOUND", false;
     /// A record that a topic's rules forbid, such as a null key on a compacted topic.
     InvalidRecord = 87, "INVALID_RECORD", false;
     /// franz's own: the cluster is open in another tab. Kafka has no such error (a broker owns its log dir by a

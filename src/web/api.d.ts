@@ -503,6 +503,21 @@ export interface DeleteAclResponse {
   filterResponses: Array<{ errorCode: number; errorMessage?: string | null; matchingAcls: MatchingAcl[] }>;
 }
 
+/** Kafka's transaction states, as `admin.listTransactions` and `describeTransactions` name them. */
+export type TransactionState = 'Empty' | 'Ongoing' | 'PrepareCommit' | 'PrepareAbort' | 'CompleteCommit' | 'CompleteAbort';
+
+/** `admin.describeTransactions`: Java's `TransactionDescription`. */
+export interface TransactionDescription {
+  transactionalId: string;
+  state: TransactionState;
+  producerId: number;
+  producerEpoch: number;
+  transactionTimeoutMs: number;
+  /** When the transaction under way began; null when none is. */
+  transactionStartTimeMs: number | null;
+  topicPartitions: { topic: string; partition: number }[];
+}
+
 /** Every error franz rejects with: KafkaJS's fields. */
 export interface FranzError extends Error {
   /** Kafka's error name, e.g. 'UNKNOWN_TOPIC_OR_PARTITION'. */

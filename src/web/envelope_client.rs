@@ -136,6 +136,11 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
         Request::CreateAcls(acls) => ("CreateAcls", vec![("body", js::to_plain(acls))]),
         Request::DescribeAcls(filter) => ("DescribeAcls", vec![("body", js::to_plain(filter))]),
         Request::DeleteAcls(filters) => ("DeleteAcls", vec![("body", js::to_plain(filters))]),
+        Request::ListTransactions { states, producer_ids } => {
+            let filter = super::envelope::TxnFilter { states: states.clone(), producer_ids: producer_ids.clone() };
+            ("ListTransactions", vec![("body", js::to_plain(&filter))])
+        }
+        Request::DescribeTransactions { ids } => ("DescribeTransactions", vec![("ids", strings(ids))]),
         Request::SaslAuthenticate(plain) => {
             ("SaslAuthenticate", vec![("body", plain.as_ref().map_or(JsValue::UNDEFINED, js::to_plain))])
         }
@@ -375,6 +380,10 @@ pub fn response(e: &JsValue) -> Result<(Option<f64>, Result<Response, Error>), E
         }
         "DescribeAcls" => Response::DescribeAcls(js::from_plain(&body, "body").map_err(|e| malformed(&e))?),
         "DeleteAcls" => Response::DeleteAcls(js::from_plain(&body, "body").map_err(|e| malformed(&e))?),
+        "ListTransactions" => Response::ListTransactions(js::from_plain(&body, "body").map_err(|e| malformed(&e))?),
+        "DescribeTransactions" => {
+            Response::DescribeTransactions(js::from_plain(&body, "body").map_err(|e| malformed(&e))?)
+        }
         "SaslAuthenticate" => {
             Response::SaslAuthenticate { principal: text(&js::get(&body, "principal"), "principal")? }
         }
@@ -466,11 +475,13 @@ mod tests {
 
     use super::super::envelope;
     use super::*;
+    use crate::core::acl::credentials::Plain;
+    use crate::core::acl::{AclBinding, AclFilter, Operation, PatternType, Permission, ResourceType};
     use crate::core::cluster::NewTopic;
     use crate::core::log::ProducerBatch;
     use crate::core::protocol::{FetchPartition, Isolation, OngoingReassignment, ProducePartition, Reassignment};
     use crate::core::record::{Record, RecordBatch};
-    use crate::core::txn::{TxnCall, TxnOffset, TxnRequest};
+    use crate::core::txn::{TxnCall, TxnDescription, TxnOffset, TxnRequest, TxnState};
 
     wasm_bindgen_test_configure!(run_in_browser);
 
@@ -549,6 +560,13 @@ mod tests {
             ]),
             Request::ListPartitionReassignments { topics: None },
             Request::ListPartitionReassignments { topics: Some(vec![("t".into(), vec![0, 2])]) },
+            Request::CreateAcls(vec![acl()]),
+            Request::DescribeAcls(AclFilter { principal: Some("User:a".into()), ..AclFilter::any() }),
+            Request::DeleteAcls(vec![AclFilter::any()]),
+            Request::SaslAuthenticate(Some(Plain { username: "a".into(), password: "p".into() })),
+            Request::SaslAuthenticate(None),
+            Request::ListTransactions { states: vec![TxnState::Ongoing], producer_ids: vec![7] },
+            Request::DescribeTransactions { ids: vec!["tx-1".into()] },
         ];
         for r in requests {
             assert_eq!(through_the_wire(&r), r);
@@ -568,6 +586,30 @@ mod tests {
         let batch = RecordBatch::decode(bytes.clone()).unwrap();
         assert_eq!((acks, batch.producer_id, batch.producer_epoch, batch.base_sequence), (-1, 3, 1, 8));
         assert_eq!(batch.records[0].record, records[0]);
+    }
+
+    fn acl() -> AclBinding {
+        AclBinding {
+            resource_type: ResourceType::Topic,
+            resource_name: "t".into(),
+            pattern_type: PatternType::Prefixed,
+            principal: "User:a".into(),
+            host: "*".into(),
+            operation: Operation::Read,
+            permission: Permission::Deny,
+        }
+    }
+
+    fn description() -> TxnDescription {
+        TxnDescription {
+            transactional_id: "tx-1".into(),
+            state: TxnState::Ongoing,
+            producer_id: 7,
+            producer_epoch: 2,
+            timeout_ms: 60_000,
+            started_ms: 1 << 41,
+            partitions: vec![("t".into(), 1)],
+        }
     }
 
     #[wasm_bindgen_test]
@@ -643,6 +685,12 @@ mod tests {
                 adding_replicas: vec![3],
                 removing_replicas: vec![2],
             }]),
+            Response::CreateAcls(vec![None, Some(Error::InvalidRequest("bad principal".into()))]),
+            Response::DescribeAcls(vec![acl()]),
+            Response::DeleteAcls(vec![vec![acl()], vec![]]),
+            Response::SaslAuthenticate { principal: "User:a".into() },
+            Response::ListTransactions(vec![description()]),
+            Response::DescribeTransactions(vec![description()]),
         ];
         for r in responses {
             let (env, _) = envelope::response(3.0, &r);

@@ -57,7 +57,12 @@ export async function example(): Promise<void> {
   const removed: number = deleted.filterResponses[0].matchingAcls.length;
   // @ts-expect-error an ACL names its operation
   await aclAdmin.createAcls({ acl: [{ resourceType: AclResourceTypes.TOPIC, resourceName: 't', resourcePatternType: ResourcePatternTypes.LITERAL, principal: 'User:a', host: '*', permissionType: AclPermissionTypes.ALLOW }] });
-  void [stored, principals, removed];
+  const open: string[] = (await aclAdmin.listTransactions({ states: ['Ongoing'] })).map((t) => t.transactionalId);
+  const [tx] = await aclAdmin.describeTransactions({ transactionalIds: ['tx-1'] });
+  const since: number | null = tx.transactionStartTimeMs;
+  // @ts-expect-error a state is one of Kafka's transaction states
+  await aclAdmin.listTransactions({ states: ['Running'] });
+  void [stored, principals, removed, open, since];
   await admin.restartBroker(leader);
   await admin.partitionNetwork([[1, 2], [3]]);
   await admin.healNetwork();

@@ -51,6 +51,16 @@ async function allOrNothing(kafka, label) {
   // A second producer with the same id fences the first and aborts what it left open.
   const open = await producer.transaction();
   await open.send({ topic: 'out', messages: [{ value: 'zombie' }] });
+  // The admin sees the transaction under way: its state, producer and partitions (KIP-664).
+  const listed = await admin.listTransactions();
+  eq(listed.map((t) => [t.transactionalId, t.state]), [['copier', 'Ongoing']], `${label}: listTransactions`);
+  eq(await admin.listTransactions({ states: ['CompleteCommit'] }), [], `${label}: filtered by state`);
+  const [described] = await admin.describeTransactions({ transactionalIds: ['copier'] });
+  eq([described.state, described.producerId, described.transactionTimeoutMs, described.topicPartitions.map((p) => p.partition)],
+    ['Ongoing', listed[0].producerId, 10000, [described.topicPartitions[0].partition]], `${label}: describeTransactions`);
+  check(described.transactionStartTimeMs > 0, `${label}: when it began`);
+  await rejects(admin.describeTransactions({ transactionalIds: ['nobody'] }), { type: 'TRANSACTIONAL_ID_NOT_FOUND', code: 105 }, `${label}: an unknown id`);
+  await throws(() => admin.listTransactions({ states: ['Running'] }), { name: 'TypeError' }, `${label}: an unknown state`);
   const successor = kafka.producer({ transactionalId: 'copier' });
   await successor.connect();
   const next = await successor.transaction();

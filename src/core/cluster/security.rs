@@ -107,12 +107,17 @@ impl Cluster {
         Ok(response)
     }
 
-    /// Takes out of `response` what `client` may not see: ListGroups lists the groups it may describe.
+    /// Takes out of `response` what `client` may not see: ListGroups lists the groups it may describe, and
+    /// ListTransactions the transactional ids.
     pub fn authorize_response(&self, client: &Client, response: &mut Response) {
         let Some(authorizer) = &self.authorizer else { return };
-        if let Response::ListGroups(groups) = response {
-            groups
-                .retain(|(g, _)| authorizer.authorize(&self.acls, client, Operation::Describe, ResourceType::Group, g));
+        let may = |kind, name: &str| authorizer.authorize(&self.acls, client, Operation::Describe, kind, name);
+        match response {
+            Response::ListGroups(groups) => groups.retain(|(g, _)| may(ResourceType::Group, g)),
+            Response::ListTransactions(txns) => {
+                txns.retain(|t| may(ResourceType::TransactionalId, &t.transactional_id));
+            }
+            _ => {}
         }
     }
 }
@@ -159,8 +164,11 @@ fn needed(request: &Request) -> Vec<(Operation, ResourceType, &str)> {
             vec![(Read, Group, group)]
         }
         Request::DescribeGroup { group } | Request::FindCoordinator { group } => vec![(Describe, Group, group)],
+        Request::DescribeTransactions { ids } => {
+            ids.iter().map(|id| (Describe, TransactionalId, id.as_str())).collect()
+        }
         // Narrowed in the answer; and authenticating needs no permission.
-        Request::ListGroups | Request::SaslAuthenticate(_) => Vec::new(),
+        Request::ListGroups | Request::ListTransactions { .. } | Request::SaslAuthenticate(_) => Vec::new(),
         Request::DeleteGroups { groups } => groups.iter().map(|g| (Delete, Group, g.as_str())).collect(),
         Request::Fault(_)
         | Request::AlterPartitionReassignments(_)

@@ -23,7 +23,7 @@ use crate::core::log::{PartitionLog, ProducerBatch};
 use crate::core::protocol::ProduceData;
 use crate::core::record::{Marker, Record};
 use crate::core::topic::{TopicConfig, CONSUMER_OFFSETS, TRANSACTION_STATE};
-use crate::core::txn::{self, TxnCall, TxnMetadata, TxnOffset, TxnRequest, TxnState, MAX_TIMEOUT_MS};
+use crate::core::txn::{self, TxnCall, TxnDescription, TxnMetadata, TxnOffset, TxnRequest, TxnState, MAX_TIMEOUT_MS};
 
 /// A marker of a transaction being ended, per partition: where it was written (offset and leader epoch), or
 /// `None` while it still must be.
@@ -340,6 +340,30 @@ impl Cluster {
     /// Every transactional id with its state, for `kafka-transactions` style views.
     pub fn transactions(&self) -> Vec<(String, TxnMetadata)> {
         self.txns.iter().map(|(id, m)| (id.clone(), m.clone())).collect()
+    }
+
+    /// Kafka's ListTransactions (KIP-664): every transactional id's latest state, those in `states` (all when
+    /// empty) of the producers in `producer_ids` (all when empty).
+    pub fn list_transactions(&self, states: &[TxnState], producer_ids: &[i64]) -> Vec<TxnDescription> {
+        self.txns
+            .iter()
+            .filter(|(_, m)| states.is_empty() || states.contains(&m.state))
+            .filter(|(_, m)| producer_ids.is_empty() || producer_ids.contains(&m.producer_id))
+            .map(|(id, m)| TxnDescription::new(id, m))
+            .collect()
+    }
+
+    /// Kafka's DescribeTransactions: each id's producer and the transaction under way; an id no producer has
+    /// used is TRANSACTIONAL_ID_NOT_FOUND.
+    pub fn describe_transactions(&self, ids: &[String]) -> Result<Vec<TxnDescription>> {
+        ids.iter()
+            .map(|id| {
+                let m = self.txns.get(id).ok_or_else(|| {
+                    Error::TransactionalIdNotFound(format!("no producer has used transactional id {id:?}"))
+                })?;
+                Ok(TxnDescription::new(id, m))
+            })
+            .collect()
     }
 
     /// Replays batches of `__transaction_state` (in offset order) into the coordinator's memory.

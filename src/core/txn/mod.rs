@@ -53,6 +53,11 @@ impl TxnState {
         TxnState::ALL.get(usize::try_from(code).ok()?).copied()
     }
 
+    /// The state Kafka names `name` (as [`TxnState::name`] gives it), in any case.
+    pub fn from_name(name: &str) -> Option<TxnState> {
+        TxnState::ALL.iter().copied().find(|s| s.name().eq_ignore_ascii_case(name))
+    }
+
     /// Kafka's names, as `kafka-transactions --describe` shows them.
     pub fn name(self) -> &'static str {
         match self {
@@ -153,6 +158,36 @@ pub enum TxnRequest {
     CommitOffsets { group: String, member: Option<(String, i32)>, offsets: Vec<TxnOffset> },
     /// Kafka's EndTxn.
     End { commit: bool },
+}
+
+/// One transactional id as Kafka's DescribeTransactions answers it (KIP-664): its producer, and the
+/// transaction under way, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TxnDescription {
+    pub transactional_id: String,
+    pub state: TxnState,
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    pub timeout_ms: i32,
+    /// When the transaction under way began (-1: none).
+    pub started_ms: i64,
+    /// The partitions of the transaction under way (or being ended).
+    pub partitions: Vec<(String, u32)>,
+}
+
+impl TxnDescription {
+    pub fn new(transactional_id: &str, m: &TxnMetadata) -> TxnDescription {
+        TxnDescription {
+            transactional_id: transactional_id.to_owned(),
+            state: m.state,
+            producer_id: m.producer_id,
+            producer_epoch: m.epoch,
+            timeout_ms: m.timeout_ms,
+            started_ms: m.started_ms,
+            partitions: m.partitions.iter().cloned().collect(),
+        }
+    }
 }
 
 /// One partition's offset in a TxnOffsetCommit.

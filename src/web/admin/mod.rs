@@ -4,6 +4,7 @@ mod acls;
 pub use acls::{AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes};
 mod faults;
 mod reassign;
+mod txns;
 
 use std::future::Future;
 use std::rc::Rc;
