@@ -736,6 +736,6 @@ fn tab_completion_and_the_state_summary() {
     assert!(summary.contains(&lkc) && summary.contains("\"loggedIn\":true"));
     assert!(!summary.contains("hash") && !summary.contains("salt"), "no secrets' traces: {summary}");
     let key = &s.cli.state.api_keys[0];
-    assert!(!s.cli.state.credentials_valid(&lkc, &key.key, "wrong"));
-    assert!(!s.cli.state.credentials_valid("lkc-other", &key.key, "wrong"));
+    assert!(s.cli.state.authenticated_key(&lkc, &key.key, "wrong").is_none());
+    assert!(s.cli.state.authenticated_key("lkc-other", &key.key, "wrong").is_none());
 }

@@ -202,7 +202,7 @@ pub(crate) struct OpenConfig {
     /// Kafka's authorizer (`authorizer`: `{ superUsers?, allowEveryoneIfNoAclFound? }`); `None` allows everything.
     pub authorizer: Option<Authorizer>,
     /// Whom the cluster lets in: the SASL/PLAIN users of `users: { name: password }` (Kafka's JAAS
-    /// `user_<name>`), or a CLI-created cluster's API keys (see `cli::credentials`).
+    /// `user_<name>`), or a CLI-created cluster's API keys (`cli::api_keys`).
     pub credentials: Credentials,
 }
 
@@ -407,7 +407,8 @@ async fn open_durable(
 #[wasm_bindgen]
 impl Kafka {
     /// Opens a cluster: `{ clientId?, cluster = 'default', brokers = 3, storage = 'indexeddb' | 'memory' |
-    /// 'auto', durability = 'relaxed' | 'strict', autoCreateTopics = false, memoryLimitBytes = 1 GiB, seed? }`.
+    /// 'auto', durability = 'relaxed' | 'strict', autoCreateTopics = false, memoryLimitBytes = 1 GiB, seed?,
+    /// users?, authorizer?, sasl? }` (the last three: see the README's "Security").
     #[wasm_bindgen(unchecked_return_type = "Promise<Kafka>")]
     pub fn open(#[wasm_bindgen(unchecked_param_type = "KafkaConfig")] config: JsValue) -> Promise {
         future_to_promise(async move {

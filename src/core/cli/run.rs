@@ -485,10 +485,7 @@ impl Cli {
                 CliError::usage("--api-key needs --api-secret")
                     .with_suggestion("Pass both, or neither to use the key in use.")
             })?;
-            return match self.state.api_keys.iter().find(|k| k.key == key && k.resource == cluster) {
-                Some(k) if k.accepts(secret) => Ok(k.principal()),
-                _ => Err(auth_failed()),
-            };
+            return self.state.authenticated_key(cluster, key, secret).map(ApiKey::principal).ok_or_else(auth_failed);
         }
         let key = self.state.key_in_use(cluster).ok_or_else(|| {
             CliError { name: "SASL_AUTHENTICATION_FAILED".into(), message: format!("no API key selected for resource {cluster:?}"), suggestion: None }

@@ -165,9 +165,9 @@ impl CliState {
         })
     }
 
-    /// Whether `key` is an API key for `cluster` and `secret` is its secret (checked against the salted hash).
-    pub fn credentials_valid(&self, cluster: &str, key: &str, secret: &str) -> bool {
-        self.api_keys.iter().any(|k| k.key == key && k.resource == cluster && k.accepts(secret))
+    /// API key `key` of `cluster`, if `secret` is its secret (checked against the salted hash).
+    pub fn authenticated_key(&self, cluster: &str, key: &str, secret: &str) -> Option<&ApiKey> {
+        self.api_keys.iter().find(|k| k.key == key && k.resource == cluster && k.accepts(secret))
     }
 
     pub fn key_in_use(&self, cluster: &str) -> Option<&ApiKey> {
