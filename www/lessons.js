@@ -25,6 +25,7 @@ export const LESSONS = [
       <p>Producing needs an API key for the cluster, as on Confluent Cloud. Make one and select it.</p>`,
     try: ['confluent api-key create --description "course key" --resource <lkc-id> -o json',
           'confluent api-key use <API_KEY> --resource <lkc-id>'],
+    note: 'Your own key may do anything. An application should get less: confluent iam service-account create app, an API key with --service-account <sa-id>, and only what confluent kafka acl create --allow --service-account <sa-id> --operations write --topic orders grants.',
   },
   {
     title: 'Topics and their names',

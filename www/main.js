@@ -115,7 +115,7 @@ function renderLessons() {
     : '';
   const next = PROGRESS[Math.min(LESSONS.length - 1, current + 1)].slug;
   lessons.innerHTML = `<h2>Lessons</h2><ol>${list}</ol><div class="lesson" data-lesson="${PROGRESS[current].slug}"><h2>${current + 1}. ${lesson.title}</h2>
-    ${lesson.text}${tries ? `<p>Try (click to type):</p>${tries}` : ''}${lesson.note ? `<p><small>${lesson.note}</small></p>` : ''}${quiz}
+    ${lesson.text}${tries ? `<p>Try (click to type):</p>${tries}` : ''}${lesson.note ? `<p><small>${lesson.note.replaceAll('<', '&lt;')}</small></p>` : ''}${quiz}
     <ul class="checks">${renderChecks()}</ul><p><a class="next" href="#lesson/${next}">Next lesson →</a></p></div>`;
 }
 

@@ -175,6 +175,8 @@ test('a student follows the lecture in the terminal, and watches a failover in t
   // The lesson's check turns green from the live view, before the student moves on to another cluster.
   await page.waitForFunction(() => window.tutorial.done().includes('partition-count'), null, { timeout: 10_000 });
   await page.click('a[href="#lesson/racks"]');
+  // A note's placeholders show as typed (they once vanished as unknown HTML tags).
+  assert.match(await page.locator('.lesson small').innerText(), /confluent kafka cluster use <zones-cluster-id>/);
   await run(page, 'confluent kafka cluster create zones --cloud gcp --region us-west1 --racks a,b,c');
   const zones = [...(await waitForText(page, /\| Racks \(franz\)\s+\| a,b,c/, 'a cluster in racks')).matchAll(/\| ID\s+\| (lkc-\w+)/g)].at(-1)[1];
   await run(page, `confluent kafka cluster use ${zones}`);
