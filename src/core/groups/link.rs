@@ -48,8 +48,6 @@ pub fn run(
             Action::Join(join) => match link.call(Request::JoinGroup(join)) {
                 Ok(Response::GroupPending { member_id, .. }) => member.member_id = Some(member_id),
                 Ok(_) => {}
-                // Refused by the group's ACLs: joining again cannot help (Kafka's consumer throws it from poll).
-                Err(e) if e.is_authorization() => return Err(e),
                 Err(e) => queue.extend(member.on_joined(Err(e), partitions)),
             },
             Action::Sync { group, member_id, generation, assignments } => {
@@ -66,6 +64,7 @@ pub fn run(
             }
             Action::Revoke(tps) => link.revoke(member, tps),
             Action::Assign(tps) => link.assign(member, tps)?,
+            Action::Fail(e) => return Err(e),
         }
     }
     Ok(())

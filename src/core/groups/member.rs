@@ -46,6 +46,9 @@ pub enum Action {
     Revoke(Vec<TopicPartition>),
     /// Start reading these, from the committed offsets.
     Assign(Vec<TopicPartition>),
+    /// The group refused this member for good (its ACLs): stop consuming, with this error. Joining again
+    /// cannot help, as Kafka's consumer throws it from `poll`.
+    Fail(Error),
 }
 
 #[derive(Debug, Clone)]
@@ -151,6 +154,7 @@ impl GroupMember {
                 self.member_id = None;
                 return self.rejoin(false);
             }
+            Err(e) if e.is_authorization() => return vec![Action::Fail(e)],
             Err(_) => return self.rejoin(true),
         };
         self.member_id = Some(joined.member_id.clone());
@@ -231,5 +235,28 @@ impl GroupMember {
         }
         self.state = MemberState::Unjoined;
         actions
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_join_refused_by_acls_fails_the_member_and_others_rejoin() {
+        let mut member = GroupMember::new(MemberConfig {
+            group: "g".into(),
+            client_id: "c".into(),
+            topics: vec!["t".into()],
+            assignors: vec![Assignor::RoundRobin],
+            session_timeout_ms: 10_000,
+            rebalance_timeout_ms: 10_000,
+            heartbeat_interval_ms: 1_000,
+        });
+        let partitions = [("t".to_owned(), 1)].into_iter().collect();
+        let refused = Error::GroupAuthorizationFailed("User:x may not READ GROUP \"g\"".into());
+        assert_eq!(member.on_joined(Err(refused.clone()), &partitions), vec![Action::Fail(refused)]);
+        let busy = member.on_joined(Err(Error::CoordinatorNotAvailable("moving".into())), &partitions);
+        assert!(!busy.iter().any(|a| matches!(a, Action::Fail(_))), "a retriable error rejoins: {busy:?}");
     }
 }

@@ -94,9 +94,6 @@ impl State {
                     let result = match self.broker.call(Request::JoinGroup(join)).await {
                         Ok(Response::Joined(j)) => Ok(j),
                         Ok(_) => Err(unexpected()),
-                        // Refused by the group's ACLs: joining again cannot help, so the consumer crashes, as
-                        // KafkaJS's does on a non-retriable error.
-                        Err(e) if e.is_authorization() => return self.crash(super::super::error::to_js(&e), false),
                         Err(e) => Err(e),
                     };
                     let mut counts = BTreeMap::new();
@@ -152,6 +149,8 @@ impl State {
                     Vec::new()
                 }
                 Action::Assign(_) => Vec::new(), // positions come from the committed offsets on first read
+                // KafkaJS's consumer crashes on such a non-retriable error.
+                Action::Fail(e) => return self.crash(super::super::error::to_js(&e), false),
             };
             queue.extend(more);
         }
