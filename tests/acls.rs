@@ -8,6 +8,7 @@ use franz::core::groups::Join;
 use franz::core::protocol::{ProduceData, ProducePartition, Request, Response};
 use franz::core::record::Record;
 use franz::core::storage::MemoryStorage;
+use franz::core::txn::TxnFilter;
 use franz::Error;
 
 const T0: i64 = 1_700_000_000_000;
@@ -162,11 +163,7 @@ fn producers_need_write_for_idempotence_and_their_transactional_id() {
     assert!(call(&mut c, &p, transactional).is_ok());
 
     // Listing transactions shows the ids a client may describe; describing another's is refused.
-    let ids = |c: &mut Cluster, who: &Client| match call(
-        c,
-        who,
-        Request::ListTransactions { states: vec![], producer_ids: vec![] },
-    ) {
+    let ids = |c: &mut Cluster, who: &Client| match call(c, who, Request::ListTransactions(TxnFilter::default())) {
         Ok(Response::ListTransactions(list)) => list.into_iter().map(|t| t.transactional_id).collect::<Vec<_>>(),
         other => panic!("{other:?}"),
     };

@@ -12,7 +12,7 @@ use franz::core::error::Error;
 use franz::core::log::{OffsetSpec, ProducerBatch};
 use franz::core::protocol::{FetchPartition, Isolation, Request, Response};
 use franz::core::record::Record;
-use franz::core::txn::{TxnCall, TxnOffset, TxnRequest, TxnState};
+use franz::core::txn::{TxnCall, TxnFilter, TxnOffset, TxnRequest, TxnState};
 
 const T0: i64 = 1_700_000_000_000;
 
@@ -436,7 +436,7 @@ fn admins_list_and_describe_transactions() {
     done.send(&mut c, "t", 0, &["y"]).unwrap();
     done.end(&mut c, true).unwrap();
     let list = |c: &mut Cluster, states: Vec<TxnState>, producer_ids: Vec<i64>| match c
-        .handle(Request::ListTransactions { states, producer_ids }, T0)
+        .handle(Request::ListTransactions(TxnFilter { states, producer_ids }), T0)
     {
         Ok(Response::ListTransactions(list)) => {
             list.into_iter().map(|t| (t.transactional_id, t.state)).collect::<Vec<_>>()

@@ -21,7 +21,7 @@ use crate::core::groups::{GroupDescription, GroupState, Join, Joined, TopicParti
 use crate::core::log::{AppendInfo, OffsetAndTimestamp, OffsetSpec, PartitionLog, ProducerBatch};
 use crate::core::record::{recompressed, BatchHeader, Compression, EncodedRecords, Record};
 use crate::core::topic::{ConfigEntry, TopicConfig};
-use crate::core::txn::{TxnCall, TxnDescription, TxnRequest, TxnState};
+use crate::core::txn::{TxnCall, TxnDescription, TxnFilter, TxnRequest};
 
 /// What a Produce carries: RecordBatch v2 bytes a client built, or encoded records for the leader to seal as its
 /// batches itself (shared: a producer keeps its request to retry it, and keeping it copies nothing).
@@ -304,11 +304,8 @@ pub enum Request {
     CreateAcls(Vec<AclBinding>),
     DescribeAcls(AclFilter),
     DeleteAcls(Vec<AclFilter>),
-    /// Kafka's ListTransactions: those in `states` (all when empty) of `producer_ids` (all when empty).
-    ListTransactions {
-        states: Vec<TxnState>,
-        producer_ids: Vec<i64>,
-    },
+    /// Kafka's ListTransactions.
+    ListTransactions(TxnFilter),
     DescribeTransactions {
         ids: Vec<String>,
     },
@@ -461,7 +458,7 @@ impl Request {
             | Request::ListPartitionReassignments { .. }
             | Request::DescribeAcls(_)
             | Request::SaslAuthenticate(_)
-            | Request::ListTransactions { .. }
+            | Request::ListTransactions(_)
             | Request::DescribeTransactions { .. }
             | Request::ListGroups => false,
         }
@@ -661,9 +658,7 @@ impl Cluster {
             Request::CreateAcls(acls) => Response::CreateAcls(self.create_acls(acls)?),
             Request::DescribeAcls(filter) => Response::DescribeAcls(self.describe_acls(&filter)?),
             Request::DeleteAcls(filters) => Response::DeleteAcls(self.delete_acls(&filters)?),
-            Request::ListTransactions { states, producer_ids } => {
-                Response::ListTransactions(self.list_transactions(&states, &producer_ids))
-            }
+            Request::ListTransactions(filter) => Response::ListTransactions(self.list_transactions(&filter)),
             Request::DescribeTransactions { ids } => Response::DescribeTransactions(self.describe_transactions(&ids)?),
             Request::SaslAuthenticate(plain) => {
                 Response::SaslAuthenticate { principal: self.credentials().authenticate(plain.as_ref())? }

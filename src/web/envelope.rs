@@ -26,8 +26,8 @@
 //! - `CreateAcls` `{ body: AclBinding[] }`, answered with an error or null for each; `DescribeAcls`
 //!   `{ body: AclFilter }`; `DeleteAcls` `{ body: AclFilter[] }`, answered with the ACLs each filter removed
 //!   (`core::acl`'s types, as plain objects)
-//! - `ListTransactions` `{ body: { states, producerIds } }`, `DescribeTransactions` `{ ids }`, answered with
-//!   `core::txn::TxnDescription`s as plain objects
+//! - `ListTransactions` `{ body: { states, producerIds } }` (a `core::txn::TxnFilter`), `DescribeTransactions`
+//!   `{ ids }`, answered with `core::txn::TxnDescription`s as plain objects
 //! - `SaslAuthenticate` `{ body?: { username, password } }` (PLAIN), answered with `{ principal }`: the client is
 //!   that principal from then on (`User:ANONYMOUS` until it authenticates)
 //!
@@ -161,10 +161,7 @@ pub fn request(e: &JsValue) -> Result<Request, Error> {
         "DescribeAcls" => Request::DescribeAcls(plain_body(e)?),
         "DeleteAcls" => Request::DeleteAcls(plain_body(e)?),
         "SaslAuthenticate" => Request::SaslAuthenticate(plain_field(e, "body")?),
-        "ListTransactions" => {
-            let TxnFilter { states, producer_ids } = plain_body(e)?;
-            Request::ListTransactions { states, producer_ids }
-        }
+        "ListTransactions" => Request::ListTransactions(plain_body(e)?),
         "DescribeTransactions" => Request::DescribeTransactions { ids: strings(e, "ids")? },
         "ListPartitionReassignments" => Request::ListPartitionReassignments { topics: plain_field(e, "topics")? },
         "CreatePartitions" => Request::CreatePartitions {
@@ -230,14 +227,6 @@ pub fn request(e: &JsValue) -> Result<Request, Error> {
         }
         other => return Err(invalid(format!("unknown request kind {other:?}"))),
     })
-}
-
-/// The filters of ListTransactions.
-#[derive(serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct TxnFilter {
-    pub states: Vec<crate::core::txn::TxnState>,
-    pub producer_ids: Vec<i64>,
 }
 
 /// The fields of SyncGroup, Heartbeat, LeaveGroup and DescribeGroup (each uses those it needs).

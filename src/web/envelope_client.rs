@@ -136,10 +136,7 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
         Request::CreateAcls(acls) => ("CreateAcls", vec![("body", js::to_plain(acls))]),
         Request::DescribeAcls(filter) => ("DescribeAcls", vec![("body", js::to_plain(filter))]),
         Request::DeleteAcls(filters) => ("DeleteAcls", vec![("body", js::to_plain(filters))]),
-        Request::ListTransactions { states, producer_ids } => {
-            let filter = super::envelope::TxnFilter { states: states.clone(), producer_ids: producer_ids.clone() };
-            ("ListTransactions", vec![("body", js::to_plain(&filter))])
-        }
+        Request::ListTransactions(filter) => ("ListTransactions", vec![("body", js::to_plain(filter))]),
         Request::DescribeTransactions { ids } => ("DescribeTransactions", vec![("ids", strings(ids))]),
         Request::SaslAuthenticate(plain) => {
             ("SaslAuthenticate", vec![("body", plain.as_ref().map_or(JsValue::UNDEFINED, js::to_plain))])
@@ -481,7 +478,7 @@ mod tests {
     use crate::core::log::ProducerBatch;
     use crate::core::protocol::{FetchPartition, Isolation, OngoingReassignment, ProducePartition, Reassignment};
     use crate::core::record::{Record, RecordBatch};
-    use crate::core::txn::{TxnCall, TxnDescription, TxnOffset, TxnRequest, TxnState};
+    use crate::core::txn::{TxnCall, TxnDescription, TxnFilter, TxnOffset, TxnRequest, TxnState};
 
     wasm_bindgen_test_configure!(run_in_browser);
 
@@ -565,7 +562,7 @@ mod tests {
             Request::DeleteAcls(vec![AclFilter::any()]),
             Request::SaslAuthenticate(Some(Plain { username: "a".into(), password: "p".into() })),
             Request::SaslAuthenticate(None),
-            Request::ListTransactions { states: vec![TxnState::Ongoing], producer_ids: vec![7] },
+            Request::ListTransactions(TxnFilter { states: vec![TxnState::Ongoing], producer_ids: vec![7] }),
             Request::DescribeTransactions { ids: vec!["tx-1".into()] },
         ];
         for r in requests {

@@ -23,7 +23,9 @@ use crate::core::log::{PartitionLog, ProducerBatch};
 use crate::core::protocol::ProduceData;
 use crate::core::record::{Marker, Record};
 use crate::core::topic::{TopicConfig, CONSUMER_OFFSETS, TRANSACTION_STATE};
-use crate::core::txn::{self, TxnCall, TxnDescription, TxnMetadata, TxnOffset, TxnRequest, TxnState, MAX_TIMEOUT_MS};
+use crate::core::txn::{
+    self, TxnCall, TxnDescription, TxnFilter, TxnMetadata, TxnOffset, TxnRequest, TxnState, MAX_TIMEOUT_MS,
+};
 
 /// A marker of a transaction being ended, per partition: where it was written (offset and leader epoch), or
 /// `None` while it still must be.
@@ -342,13 +344,12 @@ impl Cluster {
         self.txns.iter().map(|(id, m)| (id.clone(), m.clone())).collect()
     }
 
-    /// Kafka's ListTransactions (KIP-664): every transactional id's latest state, those in `states` (all when
-    /// empty) of the producers in `producer_ids` (all when empty).
-    pub fn list_transactions(&self, states: &[TxnState], producer_ids: &[i64]) -> Vec<TxnDescription> {
+    /// Kafka's ListTransactions (KIP-664): the latest state of every transactional id `filter` takes.
+    pub fn list_transactions(&self, filter: &TxnFilter) -> Vec<TxnDescription> {
         self.txns
             .iter()
-            .filter(|(_, m)| states.is_empty() || states.contains(&m.state))
-            .filter(|(_, m)| producer_ids.is_empty() || producer_ids.contains(&m.producer_id))
+            .filter(|(_, m)| filter.states.is_empty() || filter.states.contains(&m.state))
+            .filter(|(_, m)| filter.producer_ids.is_empty() || filter.producer_ids.contains(&m.producer_id))
             .map(|(id, m)| TxnDescription::new(id, m))
             .collect()
     }

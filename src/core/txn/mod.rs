@@ -160,6 +160,15 @@ pub enum TxnRequest {
     End { commit: bool },
 }
 
+/// Which transactional ids Kafka's ListTransactions lists: those in `states` (all when empty) of the producers
+/// in `producer_ids` (all when empty).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TxnFilter {
+    pub states: Vec<TxnState>,
+    pub producer_ids: Vec<i64>,
+}
+
 /// One transactional id as Kafka's DescribeTransactions answers it (KIP-664): its producer, and the
 /// transaction under way, if any.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

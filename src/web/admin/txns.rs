@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 
 use super::{promise, to_js, unexpected, Admin};
 use crate::core::protocol::{Request, Response};
-use crate::core::txn::{TxnDescription, TxnState};
+use crate::core::txn::{TxnDescription, TxnFilter, TxnState};
 use crate::web::js::{self, object};
 
 /// A description as JS gets it: Java's `TransactionDescription` fields, camelCased.
@@ -62,7 +62,7 @@ impl Admin {
                 .enumerate()
                 .map(|(i, id)| js::int::<i64>(id, format_args!("producerIds[{i}]")))
                 .collect::<Result<_, _>>()?;
-            let request = Request::ListTransactions { states, producer_ids };
+            let request = Request::ListTransactions(TxnFilter { states, producer_ids });
             let Response::ListTransactions(list) = broker.call(request).await.map_err(to_js)? else {
                 return Err(unexpected());
             };
