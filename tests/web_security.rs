@@ -1,6 +1,6 @@
-//! ACLs and SASL/PLAIN through the JS API in headless Chrome: a cluster opened with users and an authorizer
-//! lets each principal do only what its ACLs allow, in the page and through MessagePorts, and keeps its ACLs
-//! across a reopen.
+//! ACLs and SASL (PLAIN, SCRAM-SHA-256/512) through the JS API in headless Chrome: a cluster opened with users
+//! and an authorizer lets each principal do only what its ACLs allow, in the page and through MessagePorts, and
+//! keeps its ACLs across a reopen.
 #![cfg(target_arch = "wasm32")]
 
 use wasm_bindgen::prelude::*;
@@ -16,9 +16,16 @@ wasm_bindgen_test_configure!(run_in_browser);
 extern "C" {
     #[wasm_bindgen(catch, js_name = aclsGuardTheCluster)]
     async fn acls_guard_the_cluster(api: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = scramLogsUsersIn)]
+    async fn scram_logs_users_in(api: &JsValue) -> Result<JsValue, JsValue>;
 }
 
 #[wasm_bindgen_test]
 async fn acls_allow_each_principal_what_they_grant_in_the_page_and_through_ports() {
     ok(acls_guard_the_cluster(&api().object).await);
+}
+
+#[wasm_bindgen_test]
+async fn scram_logs_users_in_in_the_page_and_through_ports_and_refuses_what_is_out_of_turn() {
+    ok(scram_logs_users_in(&api().object).await);
 }

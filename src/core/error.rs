@@ -82,6 +82,10 @@ kafka_errors! {
     GroupAuthorizationFailed = 30, "GROUP_AUTHORIZATION_FAILED", false;
     ClusterAuthorizationFailed = 31, "CLUSTER_AUTHORIZATION_FAILED", false;
     InvalidTimestamp = 32, "INVALID_TIMESTAMP", false;
+    /// A SaslHandshake naming a mechanism the cluster has not enabled.
+    UnsupportedSaslMechanism = 33, "UNSUPPORTED_SASL_MECHANISM", false;
+    /// A SASL message the connection's exchange does not expect now.
+    IllegalSaslState = 34, "ILLEGAL_SASL_STATE", false;
     /// A request for an API or a version franz does not have.
     UnsupportedVersion = 35, "UNSUPPORTED_VERSION", false;
     TopicAlreadyExists = 36, "TOPIC_ALREADY_EXISTS", false;

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use crate::core::acl::credentials::Plain;
+use crate::core::acl::sasl::{SaslSession, SaslToken};
 use crate::core::acl::{AclBinding, AclFilter};
 use crate::core::cluster::{
     BrokerId, BrokerInfo, Cluster, CommittedOffset, FetchResult, NewTopic, ProduceResult, TopicMetadata,
@@ -309,9 +309,13 @@ pub enum Request {
     DescribeTransactions {
         ids: Vec<String>,
     },
-    /// Kafka's SaslAuthenticate with PLAIN (`None`: no credentials). The shell makes the principal it answers
-    /// the connection's.
-    SaslAuthenticate(Option<Plain>),
+    /// Kafka's SaslHandshake: the mechanism the connection's SaslAuthenticate will speak.
+    SaslHandshake {
+        mechanism: String,
+    },
+    /// Kafka's SaslAuthenticate: PLAIN's credentials, or a SCRAM message. A connection's session
+    /// (`acl::sasl::SaslSession`) serves both; the shell makes the principal it answers the connection's.
+    SaslAuthenticate(SaslToken),
 }
 
 /// One partition's move in Kafka's AlterPartitionReassignments: to `replicas` (the first one preferred as
@@ -411,9 +415,15 @@ pub enum Response {
     DeleteAcls(Vec<Vec<AclBinding>>),
     ListTransactions(Vec<TxnDescription>),
     DescribeTransactions(Vec<TxnDescription>),
-    /// Who the credentials authenticate: `User:<name>`.
+    /// The mechanisms the cluster enables.
+    SaslHandshake {
+        mechanisms: Vec<String>,
+    },
+    /// Who the client is once authenticated (`User:<name>`), and the server's message (SCRAM's; empty for
+    /// PLAIN).
     SaslAuthenticate {
-        principal: String,
+        principal: Option<String>,
+        message: String,
     },
 }
 
@@ -457,6 +467,7 @@ impl Request {
             | Request::DescribeGroup { .. }
             | Request::ListPartitionReassignments { .. }
             | Request::DescribeAcls(_)
+            | Request::SaslHandshake { .. }
             | Request::SaslAuthenticate(_)
             | Request::ListTransactions(_)
             | Request::DescribeTransactions { .. }
@@ -466,6 +477,11 @@ impl Request {
 }
 
 impl Request {
+    /// SaslHandshake and SaslAuthenticate: a connection's session answers them (`acl::sasl::SaslSession`).
+    pub fn is_sasl(&self) -> bool {
+        matches!(self, Request::SaslHandshake { .. } | Request::SaslAuthenticate(_))
+    }
+
     /// The name views of the cluster know a change by (`cluster.change` events), for requests that change it.
     pub fn change_kind(&self) -> Option<&'static str> {
         if !self.mutates() {
@@ -660,8 +676,9 @@ impl Cluster {
             Request::DeleteAcls(filters) => Response::DeleteAcls(self.delete_acls(&filters)?),
             Request::ListTransactions(filter) => Response::ListTransactions(self.list_transactions(&filter)),
             Request::DescribeTransactions { ids } => Response::DescribeTransactions(self.describe_transactions(&ids)?),
-            Request::SaslAuthenticate(plain) => {
-                Response::SaslAuthenticate { principal: self.credentials().authenticate(plain.as_ref())? }
+            // Without the connection's session: PLAIN alone, as a connection's first and only message.
+            request @ (Request::SaslHandshake { .. } | Request::SaslAuthenticate(_)) => {
+                SaslSession::default().serve(self.credentials(), request, &mut |_| ())?
             }
             Request::Fault(fault) => {
                 match fault {

@@ -2,6 +2,18 @@
 
 export type StorageMode = 'indexeddb' | 'memory' | 'auto';
 
+/**
+ * KafkaJS's SASL options: a client logs in as `User:<username>`. A cluster opened with `users` enables all three
+ * mechanisms; one the CLI created takes its API keys with PLAIN only, as Confluent Cloud does. SCRAM
+ * (RFC 5802/7677) proves the password without sending it, and checks that the broker holds the user's
+ * credential.
+ */
+export type SASLOptions = {
+  mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  username: string;
+  password: string;
+};
+
 export interface KafkaConfig {
   /** This client's name: consumers report it to their groups, and their member ids start with it. Default 'franz'
    * (KafkaJS's is 'kafkajs'). */
@@ -27,12 +39,13 @@ export interface KafkaConfig {
   /** Each broker's rack (availability zone), in broker order, for follower fetching (KIP-392). */
   racks?: (string | null)[];
   /**
-   * This client's credentials (SASL/PLAIN), checked against `users`, or on a cluster the CLI created against its
-   * API keys (username = key, password = secret). The client is then `User:<username>` to the authorizer;
+   * This client's credentials (SASL/PLAIN or SCRAM), checked against `users`, or on a cluster the CLI created
+   * against its API keys (PLAIN; username = key, password = secret). The client is then `User:<username>` to the authorizer;
    * without credentials, `User:ANONYMOUS`.
    */
-  sasl?: { mechanism: 'plain'; username: string; password: string };
-  /** The SASL/PLAIN users the cluster accepts, `{ name: password }` (Kafka's JAAS `user_<name>` entries). */
+  sasl?: SASLOptions;
+  /** The SASL users the cluster accepts, `{ name: password }` (Kafka's JAAS `user_<name>` entries for PLAIN,
+   * and its SCRAM credentials), for PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512. */
   users?: Record<string, string>;
   /**
    * Turns on Kafka's standard authorizer: every request must then be allowed by the cluster's ACLs
@@ -79,7 +92,7 @@ export interface ConnectOptions {
   hostTimeout?: number;
   /** This client's credentials, checked by the host against its cluster's `users` (or API keys); the client is
    * then `User:<username>` to the authorizer, and `User:ANONYMOUS` without them. */
-  sasl?: { mechanism: 'plain'; username: string; password: string };
+  sasl?: SASLOptions;
   logLevel?: logLevel;
   logCreator?: logCreator;
 }

@@ -80,18 +80,9 @@ fn cli_error(e: &CliError) -> JsValue {
 }
 
 fn random_seed() -> u64 {
-    // The shell's randomness for ids, secrets and salts: the platform's secure source where there is one.
-    let crypto = js::get(&js_sys::global(), "crypto");
-    let bytes = js_sys::Uint8Array::new_with_length(8);
-    let filled = js_sys::Reflect::get(&crypto, &"getRandomValues".into())
-        .ok()
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-        .is_some_and(|f| f.call1(&crypto, &bytes).is_ok());
-    if filled {
-        u64::from_le_bytes(bytes.to_vec().try_into().unwrap_or_default())
-    } else {
-        (js_sys::Math::random() * 2f64.powi(53)) as u64
-    }
+    let mut bytes = [0; 8];
+    js::random_bytes(&mut bytes);
+    u64::from_le_bytes(bytes)
 }
 
 /// The CLI's saved state, or a fresh one.

@@ -28,8 +28,10 @@
 //!   (`core::acl`'s types, as plain objects)
 //! - `ListTransactions` `{ body: { states, producerIds } }` (a `core::txn::TxnFilter`), `DescribeTransactions`
 //!   `{ ids }`, answered with `core::txn::TxnDescription`s as plain objects
-//! - `SaslAuthenticate` `{ body?: { username, password } }` (PLAIN), answered with `{ principal }`: the client is
-//!   that principal from then on (`User:ANONYMOUS` until it authenticates)
+//! - `SaslHandshake` `{ mechanism }`, answered with `{ mechanisms }`; then `SaslAuthenticate`
+//!   `{ body?: { username, password } }` (PLAIN) or `{ scram: message }` (SCRAM's client-first, then
+//!   client-final), answered with `{ principal?, message }`: once `principal` is there, the client is that
+//!   principal (`User:ANONYMOUS` until it authenticates). PLAIN may come without a handshake.
 //!
 //! Response: `{ id, kind, ... }` with per-partition or per-topic `error`s where Kafka has them, or
 //! `{ id, error }` for the whole request. An error is `{ type, code, message, retriable }`.
@@ -42,6 +44,7 @@ use js_sys::{Array, Object};
 use wasm_bindgen::JsValue;
 
 use super::js::{self, object};
+use crate::core::acl::sasl::SaslToken;
 use crate::core::cluster::NewTopic;
 use crate::core::error::Error;
 use crate::core::log::{AbortedTxn, OffsetSpec};
@@ -160,7 +163,11 @@ pub fn request(e: &JsValue) -> Result<Request, Error> {
         "CreateAcls" => Request::CreateAcls(plain_body(e)?),
         "DescribeAcls" => Request::DescribeAcls(plain_body(e)?),
         "DeleteAcls" => Request::DeleteAcls(plain_body(e)?),
-        "SaslAuthenticate" => Request::SaslAuthenticate(plain_field(e, "body")?),
+        "SaslHandshake" => Request::SaslHandshake { mechanism: field(js::string(e, "mechanism", "mechanism"))? },
+        "SaslAuthenticate" => Request::SaslAuthenticate(match field(js::opt_string(e, "scram", "scram"))? {
+            Some(message) => SaslToken::Scram(message),
+            None => SaslToken::Plain(plain_field(e, "body")?),
+        }),
         "ListTransactions" => Request::ListTransactions(plain_body(e)?),
         "DescribeTransactions" => Request::DescribeTransactions { ids: strings(e, "ids")? },
         "ListPartitionReassignments" => Request::ListPartitionReassignments { topics: plain_field(e, "topics")? },
@@ -398,9 +405,15 @@ pub fn response(id: f64, r: &Response) -> (Object, Array) {
         Response::DeleteAcls(deleted) => ("DeleteAcls", js::to_plain(deleted)),
         Response::ListTransactions(list) => ("ListTransactions", js::to_plain(list)),
         Response::DescribeTransactions(list) => ("DescribeTransactions", js::to_plain(list)),
-        Response::SaslAuthenticate { principal } => {
-            ("SaslAuthenticate", object([("principal", principal.as_str().into())]).into())
-        }
+        Response::SaslHandshake { mechanisms } => ("SaslHandshake", js::to_plain(mechanisms)),
+        Response::SaslAuthenticate { principal, message } => (
+            "SaslAuthenticate",
+            object([
+                ("principal", principal.as_deref().map_or(JsValue::UNDEFINED, JsValue::from)),
+                ("message", message.as_str().into()),
+            ])
+            .into(),
+        ),
         Response::DeleteRecords(parts) => (
             "DeleteRecords",
             js::array(parts.iter().map(|p| {

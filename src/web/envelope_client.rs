@@ -7,6 +7,7 @@ use wasm_bindgen::JsValue;
 
 use super::envelope::GroupCall;
 use super::js::{self, object};
+use crate::core::acl::sasl::SaslToken;
 use crate::core::cluster::{BrokerInfo, CommittedOffset, FetchResult, PartitionMetadata, ProduceResult, TopicMetadata};
 use crate::core::error::Error;
 use crate::core::groups::GroupState;
@@ -138,8 +139,12 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
         Request::DeleteAcls(filters) => ("DeleteAcls", vec![("body", js::to_plain(filters))]),
         Request::ListTransactions(filter) => ("ListTransactions", vec![("body", js::to_plain(filter))]),
         Request::DescribeTransactions { ids } => ("DescribeTransactions", vec![("ids", strings(ids))]),
-        Request::SaslAuthenticate(plain) => {
+        Request::SaslHandshake { mechanism } => ("SaslHandshake", vec![("mechanism", mechanism.as_str().into())]),
+        Request::SaslAuthenticate(SaslToken::Plain(plain)) => {
             ("SaslAuthenticate", vec![("body", plain.as_ref().map_or(JsValue::UNDEFINED, js::to_plain))])
+        }
+        Request::SaslAuthenticate(SaslToken::Scram(message)) => {
+            ("SaslAuthenticate", vec![("scram", message.as_str().into())])
         }
         Request::CreatePartitions { topic, count, assignments, validate_only } => (
             "CreatePartitions",
@@ -381,8 +386,15 @@ pub fn response(e: &JsValue) -> Result<(Option<f64>, Result<Response, Error>), E
         "DescribeTransactions" => {
             Response::DescribeTransactions(js::from_plain(&body, "body").map_err(|e| malformed(&e))?)
         }
+        "SaslHandshake" => {
+            Response::SaslHandshake { mechanisms: js::from_plain(&body, "body").map_err(|e| malformed(&e))? }
+        }
         "SaslAuthenticate" => {
-            Response::SaslAuthenticate { principal: text(&js::get(&body, "principal"), "principal")? }
+            let principal = js::get(&body, "principal");
+            Response::SaslAuthenticate {
+                principal: (!js::is_missing(&principal)).then(|| text(&principal, "principal")).transpose()?,
+                message: text(&js::get(&body, "message"), "message")?,
+            }
         }
         "AlterPartitionReassignments" => Response::AlterPartitionReassignments(partition_results(&body, |_| Ok(()))?),
         "ListPartitionReassignments" => {
@@ -560,8 +572,10 @@ mod tests {
             Request::CreateAcls(vec![acl()]),
             Request::DescribeAcls(AclFilter { principal: Some("User:a".into()), ..AclFilter::any() }),
             Request::DeleteAcls(vec![AclFilter::any()]),
-            Request::SaslAuthenticate(Some(Plain { username: "a".into(), password: "p".into() })),
-            Request::SaslAuthenticate(None),
+            Request::SaslHandshake { mechanism: "SCRAM-SHA-512".into() },
+            Request::SaslAuthenticate(SaslToken::Plain(Some(Plain { username: "a".into(), password: "p".into() }))),
+            Request::SaslAuthenticate(SaslToken::Plain(None)),
+            Request::SaslAuthenticate(SaslToken::Scram("n,,n=a,r=x".into())),
             Request::ListTransactions(TxnFilter { states: vec![TxnState::Ongoing], producer_ids: vec![7] }),
             Request::DescribeTransactions { ids: vec!["tx-1".into()] },
         ];
@@ -685,7 +699,9 @@ mod tests {
             Response::CreateAcls(vec![None, Some(Error::InvalidRequest("bad principal".into()))]),
             Response::DescribeAcls(vec![acl()]),
             Response::DeleteAcls(vec![vec![acl()], vec![]]),
-            Response::SaslAuthenticate { principal: "User:a".into() },
+            Response::SaslHandshake { mechanisms: vec!["PLAIN".into(), "SCRAM-SHA-256".into()] },
+            Response::SaslAuthenticate { principal: Some("User:a".into()), message: "v=x".into() },
+            Response::SaslAuthenticate { principal: None, message: "r=xy,s=c2FsdA==,i=4096".into() },
             Response::ListTransactions(vec![description()]),
             Response::DescribeTransactions(vec![description()]),
         ];

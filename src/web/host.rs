@@ -19,6 +19,7 @@ use super::envelope;
 use super::js;
 use super::kafka::Inner;
 use crate::core::acl::authorizer::Client as AuthClient;
+use crate::core::acl::sasl::SaslSession;
 use crate::core::acl::ANONYMOUS;
 use crate::core::error::Error;
 use crate::core::frame;
@@ -46,6 +47,8 @@ pub(crate) struct Client {
     on_message: RefCell<Option<Handler>>,
     /// Who the client is to the authorizer: `User:ANONYMOUS` until a SaslAuthenticate says otherwise.
     identity: RefCell<AuthClient>,
+    /// Where the client's SASL exchange stands: SCRAM's takes two requests.
+    sasl: RefCell<SaslSession>,
 }
 
 impl Client {
@@ -199,10 +202,14 @@ impl Inner {
         let given = super::transfer::to_give();
         let who = client.identity.borrow().clone();
         let result = match request {
+            Ok(request) if request.is_sasl() => {
+                let credentials = self.cluster.borrow().credentials().clone();
+                client.sasl.borrow_mut().serve(&credentials, request, &mut js::random_bytes)
+            }
             Ok(request) => self.call_while(&who, request, &|| !client.gone.get()).await,
             Err(e) => Err(e),
         };
-        if let Ok(Response::SaslAuthenticate { principal }) = &result {
+        if let Ok(Response::SaslAuthenticate { principal: Some(principal), .. }) = &result {
             client.identity.borrow_mut().principal = principal.clone();
         }
         let (out, transfer) = match result {
@@ -273,6 +280,7 @@ impl Inner {
             gone: Cell::new(false),
             on_message: RefCell::default(),
             identity: RefCell::new(AuthClient { principal: principal.into(), host: super::kafka::CLIENT_HOST.into() }),
+            sasl: RefCell::default(),
         });
         let (inner, me) = (self.clone(), client.clone());
         let on_message = Handler::new(move |event: MessageEvent| {

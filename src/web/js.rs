@@ -205,3 +205,19 @@ mod tests {
         }
     }
 }
+
+/// Fills `out` from the platform's secure source (`crypto.getRandomValues`), or `Math.random` where there is none:
+/// the shell's randomness for ids, secrets, salts and nonces.
+pub fn random_bytes(out: &mut [u8]) {
+    let crypto = get(&js_sys::global(), "crypto");
+    let bytes = js_sys::Uint8Array::new_with_length(out.len() as u32);
+    let filled = js_sys::Reflect::get(&crypto, &"getRandomValues".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .is_some_and(|f| f.call1(&crypto, &bytes).is_ok());
+    if filled {
+        bytes.copy_to(out);
+    } else {
+        out.iter_mut().for_each(|b| *b = (js_sys::Math::random() * 256.0) as u8);
+    }
+}

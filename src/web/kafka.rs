@@ -23,7 +23,8 @@ use super::log::Logger;
 use super::producer::Producer;
 use super::signal::Signal;
 use crate::core::acl::authorizer::{Authorizer, Client as AuthClient};
-use crate::core::acl::credentials::{Credentials, Plain};
+use crate::core::acl::credentials::Credentials;
+use crate::core::acl::sasl::{authenticate_in_process, Mechanism, SaslClient, SaslLogin, SaslNext};
 use crate::core::cluster::{Cluster, PendingAck};
 use crate::core::error::Error;
 use crate::core::protocol::{Request, Response};
@@ -201,7 +202,7 @@ pub(crate) struct OpenConfig {
     log: Rc<Logger>,
     /// Kafka's authorizer (`authorizer`: `{ superUsers?, allowEveryoneIfNoAclFound? }`); `None` allows everything.
     pub authorizer: Option<Authorizer>,
-    /// Whom the cluster lets in: the SASL/PLAIN users of `users: { name: password }` (Kafka's JAAS
+    /// Whom the cluster lets in: the SASL users (PLAIN, SCRAM) of `users: { name: password }` (Kafka's JAAS
     /// `user_<name>`), or a CLI-created cluster's API keys (`cli::api_keys`).
     pub credentials: Credentials,
 }
@@ -264,17 +265,19 @@ pub(crate) fn open_config(config: &JsValue) -> Result<OpenConfig, JsValue> {
     })
 }
 
-/// KafkaJS's `sasl: { mechanism: 'plain', username, password }`, if given. Only PLAIN is supported.
-pub(crate) fn sasl_plain(sasl: &JsValue) -> Result<Option<Plain>, JsValue> {
+/// KafkaJS's `sasl: { mechanism, username, password }`, if given: `mechanism` is `plain`, `scram-sha-256` or
+/// `scram-sha-512` (KafkaJS's names; any case). Another is UNSUPPORTED_SASL_MECHANISM.
+pub(crate) fn sasl_login(sasl: &JsValue) -> Result<Option<SaslLogin>, JsValue> {
     if js::is_missing(sasl) {
         return Ok(None);
     }
-    let mechanism = js::opt_string(sasl, "mechanism", "sasl.mechanism")?.unwrap_or_default();
-    if !mechanism.eq_ignore_ascii_case("plain") {
-        let detail = format!("SASL mechanism {mechanism:?} is not supported; use 'plain'");
-        return Err(error::to_js(&Error::SaslAuthenticationFailed(detail)));
-    }
-    Ok(Some(Plain {
+    let name = js::opt_string(sasl, "mechanism", "sasl.mechanism")?.unwrap_or_default();
+    let mechanism = Mechanism::from_name(&name).ok_or_else(|| {
+        let detail = format!("SASL mechanism {name:?}: franz speaks plain, scram-sha-256 and scram-sha-512");
+        error::to_js(&Error::UnsupportedSaslMechanism(detail))
+    })?;
+    Ok(Some(SaslLogin {
+        mechanism,
         username: js::opt_string(sasl, "username", "sasl.username")?.unwrap_or_default(),
         password: js::opt_string(sasl, "password", "sasl.password")?.unwrap_or_default(),
     }))
@@ -418,8 +421,11 @@ impl Kafka {
                 c.credentials = Credentials::ApiKeys(keys);
                 c.authorizer.get_or_insert_with(crate::core::cli::cluster_authorizer);
             }
-            let plain = sasl_plain(&js::get(&config, "sasl"))?;
-            let principal = c.credentials.authenticate(plain.as_ref()).map_err(|e| error::to_js(&e))?;
+            let principal = match sasl_login(&js::get(&config, "sasl"))? {
+                Some(login) => authenticate_in_process(&c.credentials, login, &mut js::random_bytes),
+                None => c.credentials.authenticate(None),
+            }
+            .map_err(|e| error::to_js(&e))?;
             let inner = open_local(c, principal).await?;
             Ok(Kafka { log: inner.log.clone(), broker: Broker::Local(inner), client_id }.into())
         })
@@ -434,8 +440,9 @@ impl Kafka {
     ///   has not heard from within its `clientTimeout`);
     /// - `hostTimeout = 5000`: how long the host may be silent before it is taken for gone: waiting and later
     ///   requests then fail with the retriable BROKER_NOT_AVAILABLE until `reconnect(port)`;
-    /// - `sasl = { mechanism: 'plain', username, password }`: who this client is, checked by the host against
-    ///   its cluster's users (and again at each `reconnect`); without it, `User:ANONYMOUS`.
+    /// - `sasl = { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512', username, password }`: who this
+    ///   client is, checked by the host against its cluster's users (and again at each `reconnect`); without it,
+    ///   `User:ANONYMOUS`.
     #[wasm_bindgen(unchecked_return_type = "Promise<Kafka>")]
     pub fn connect(
         port: web_sys::MessagePort,
@@ -455,7 +462,7 @@ impl Kafka {
                 host_ms: positive("hostTimeout", DEFAULT_HOST_TIMEOUT_MS)?,
             };
             let (log, client_id) = (Logger::from_config(&options)?, client_id(&options)?);
-            let sasl = sasl_plain(&js::get(&options, "sasl"))?;
+            let sasl = sasl_login(&js::get(&options, "sasl"))?;
             let kafka = Kafka { broker: Broker::Remote(Remote::new(port, timeouts, sasl)), log, client_id };
             kafka.check_host().await?;
             Ok(kafka.into())
@@ -624,9 +631,18 @@ impl Kafka {
     async fn check_host(&self) -> Result<(), JsValue> {
         self.broker.call(Request::Metadata { topics: Some(Vec::new()) }).await.map_err(|e| error::to_js(&e))?;
         if let Broker::Remote(remote) = &self.broker {
-            if let Some(plain) = &remote.sasl {
-                let authenticate = Request::SaslAuthenticate(Some(plain.clone()));
-                self.broker.call(authenticate).await.map_err(|e| error::to_js(&e))?;
+            if let Some(login) = &remote.sasl {
+                let mut client = SaslClient::new(login.clone(), &mut js::random_bytes);
+                let mut request = client.first_request();
+                while let SaslNext::Send(next) = self
+                    .broker
+                    .call(request)
+                    .await
+                    .and_then(|answer| client.next(answer))
+                    .map_err(|e| error::to_js(&e))?
+                {
+                    request = next;
+                }
             }
         }
         Ok(())

@@ -377,10 +377,11 @@ test('a byte changed between host and consumer: a consumer with checkCrcs gets C
   assert.deepEqual(result.trusted, { crash: null, values: ['baaaaaaa'] }, 'without checkCrcs the changed byte reads through');
 });
 
-test('workers as users: a transactional producer worker writes what its ACLs allow, read_committed consumers skip its aborted transactions, and bad credentials are refused', async () => {
+test('workers as users (PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512): a transactional producer worker writes what its ACLs allow, read_committed consumers skip its aborted transactions, and bad credentials are refused', async () => {
   const result = await inPage(async () => {
     const users = { admin: 'admin-pw', writer: 'writer-pw', reader: 'reader-pw' };
-    const as = (username, password = users[username]) => ({ sasl: { mechanism: 'plain', username, password } });
+    const mechanisms = { admin: 'plain', writer: 'scram-sha-512', reader: 'scram-sha-256' };
+    const as = (username, password = users[username]) => ({ sasl: { mechanism: mechanisms[username], username, password } });
     const host = await w.BrokerHost.start({ cluster: 'workers-acl', storage: 'memory', users, authorizer: { superUsers: ['User:admin'] }, ...as('admin') });
     const admin = (await host.connect(as('admin'))).admin();
     await admin.createTopics({ topics: [{ topic: 'ledger', numPartitions: 2 }] });

@@ -81,6 +81,9 @@ export async function example(): Promise<void> {
   await admin.alterPartitionReassignments({ topics: [{ topic: 'orders', partitionAssignment: [{ partition: 0, replicas: ['b2'] }] }] });
   const racked = await Kafka.open({ cluster: 'racked', racks: ['a', 'b', null], storage: 'memory' });
   await Kafka.open({ cluster: 'lkc-abc123', sasl: { mechanism: 'plain', username: 'KEY', password: 'SECRET' } });
+  await Kafka.open({ users: { alice: 's' }, sasl: { mechanism: 'scram-sha-512', username: 'alice', password: 's' } });
+  // @ts-expect-error franz speaks PLAIN and SCRAM, not Kerberos
+  await Kafka.open({ users: { alice: 's' }, sasl: { mechanism: 'gssapi', username: 'alice', password: 's' } });
   const cli = await Cli.open({ storage: 'memory' });
   const result = await cli.run('confluent login');
   const printed: string = result.error ? result.error.text : result.output;

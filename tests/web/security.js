@@ -1,8 +1,8 @@
-// ACLs and SASL/PLAIN through the JS API (tests/web_security.rs): a cluster opened with users and an authorizer
-// lets each principal do what its ACLs allow, in the page and through ports; ACLs survive a reopen; bad
-// credentials, bad ACLs and a cluster without an authorizer get Kafka's errors.
+// ACLs and SASL (PLAIN, SCRAM) through the JS API (tests/web_security.rs): a cluster opened with users and an
+// authorizer lets each principal do what its ACLs allow, in the page and through ports; ACLs survive a reopen;
+// bad credentials, bad ACLs, SASL messages out of turn and a cluster without an authorizer get Kafka's errors.
 
-import { consume, eq, rejects, sleep } from './check.js';
+import { check, consume, eq, rejects, sleep } from './check.js';
 
 // KafkaJS's values of AclResourceTypes, ResourcePatternTypes, AclOperationTypes and AclPermissionTypes.
 const [ANY, MATCH, LITERAL, PREFIXED] = [1, 2, 3, 4];
@@ -13,15 +13,16 @@ const [DENY, ALLOW] = [2, 3];
 const acl = (resourceType, resourceName, resourcePatternType, principal, operation, permissionType = ALLOW) =>
   ({ resourceType, resourceName, resourcePatternType, principal, host: '*', operation, permissionType });
 const everything = { resourceType: ANY, resourcePatternType: ANY, operation: ANY, permissionType: ANY };
-const plain = (username, password) => ({ sasl: { mechanism: 'plain', username, password } });
+const login = (mechanism) => (username, password) => ({ sasl: { mechanism, username, password } });
+const plain = login('plain');
 
 export async function aclsGuardTheCluster(api) {
   // Without an authorizer, Kafka keeps no ACLs.
   const open = await api.open({ cluster: 'acl-off', storage: 'memory' });
   await rejects(open.admin().describeAcls(everything), { type: 'SECURITY_DISABLED', code: 54 }, 'no authorizer');
   await open.close();
-  await rejects(api.open({ cluster: 'acl-x', storage: 'memory', ...plain('a', 'b') }), { type: 'SASL_AUTHENTICATION_FAILED' },
-    'credentials for a cluster that has no users');
+  await rejects(api.open({ cluster: 'acl-x', storage: 'memory', ...plain('a', 'b') }), { type: 'ILLEGAL_SASL_STATE', code: 34 },
+    'credentials for a cluster that has no users (a PLAINTEXT listener)');
 
   const users = { admin: 'admin-secret', alice: 'alice-secret', bob: 'bob-secret' };
   const config = { cluster: 'acl-on', storage: 'indexeddb', users, authorizer: { superUsers: ['User:admin'] } };
@@ -105,4 +106,53 @@ export async function aclsGuardTheCluster(api) {
     'the ACLs left are there after a reopen');
   await reopened.close();
   await api.deleteCluster('acl-on');
+}
+
+export async function scramLogsUsersIn(api) {
+  const users = { admin: 'admin-secret', alice: 'alice-secret' };
+  const config = { cluster: 'scram', storage: 'memory', users, authorizer: { superUsers: ['User:admin'] } };
+  const [sha256, sha512] = [login('scram-sha-256'), login('SCRAM-SHA-512')];
+  await rejects(api.open({ ...config, ...sha512('admin', 'guess') }), { type: 'SASL_AUTHENTICATION_FAILED', code: 58 },
+    'SCRAM in the page with a wrong password');
+  await rejects(api.open({ ...config, ...login('gssapi')('admin', 'x') }), { type: 'UNSUPPORTED_SASL_MECHANISM', code: 33 },
+    'a mechanism franz does not speak');
+  const kafka = await api.open({ ...config, ...sha512('admin', 'admin-secret') });
+  await kafka.admin().createTopics({ topics: [{ topic: 'orders' }] });
+  await kafka.admin().createAcls({ acl: [acl(TOPIC, 'orders', LITERAL, 'User:alice', WRITE)] });
+  const connect = (options) => {
+    const { port1, port2 } = new MessageChannel();
+    kafka.serve(port1);
+    return api.connect(port2, options);
+  };
+  await rejects(connect(sha256('alice', 'admin-secret')), { type: 'SASL_AUTHENTICATION_FAILED' },
+    'SCRAM through a port with another user\'s password');
+  const alice = await connect(sha256('alice', 'alice-secret'));
+  const producer = alice.producer();
+  await producer.connect();
+  await producer.send({ topic: 'orders', messages: [{ value: 'by scram' }] });
+  eq(await alice.admin().listTopics(), ['orders'], 'alice, logged in with SCRAM-SHA-256, is User:alice to the authorizer');
+  await alice.close();
+
+  // The raw exchange: the host keeps each connection's place in it.
+  const raw = new MessageChannel();
+  kafka.serve(raw.port1);
+  let next = 1;
+  const call = (envelope) => new Promise((resolve) => {
+    const id = next++;
+    raw.port2.onmessage = ({ data }) => data.id === id && resolve(data);
+    raw.port2.postMessage({ id, ...envelope });
+  });
+  const first = 'n,,n=alice,r=client-nonce';
+  eq((await call({ kind: 'SaslAuthenticate', scram: first })).error?.type, 'ILLEGAL_SASL_STATE', 'SCRAM before the handshake');
+  eq((await call({ kind: 'SaslHandshake', mechanism: 'SCRAM-SHA-256' })).body, ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'],
+    'the handshake lists the enabled mechanisms');
+  const serverFirst = (await call({ kind: 'SaslAuthenticate', scram: first })).body;
+  check(serverFirst.principal === undefined && /^r=client-nonce[^,]+,s=[^,]+,i=4096$/.test(serverFirst.message),
+    `the server's first message extends the client's nonce: ${JSON.stringify(serverFirst)}`);
+  const forged = `c=biws,r=${serverFirst.message.split(',')[0].slice(2)},p=${btoa('x'.repeat(32))}`;
+  eq((await call({ kind: 'SaslAuthenticate', scram: forged })).error?.type, 'SASL_AUTHENTICATION_FAILED', 'a forged proof');
+  eq((await call({ kind: 'Metadata', topics: ['orders'] })).error?.type, 'TOPIC_AUTHORIZATION_FAILED',
+    'after a failed exchange the connection is still anonymous');
+  raw.port2.close();
+  await kafka.close();
 }

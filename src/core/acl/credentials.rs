@@ -1,10 +1,12 @@
-//! Who a client is: SASL/PLAIN authentication against the users a cluster accepts, giving the principal
-//! (`User:<name>`) that the authorizer judges.
+//! Who a client is: the users a cluster accepts, and SASL/PLAIN authentication against them, giving the
+//! principal (`User:<name>`) that the authorizer judges. SCRAM ([`super::sasl`]) checks the same users.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::sasl::Mechanism;
+use super::scram::{ScramCredential, ScramMechanism, ITERATIONS};
 use super::ANONYMOUS;
 use crate::core::cli::ApiKey;
 use crate::core::error::{Error, Result};
@@ -23,13 +25,37 @@ pub enum Credentials {
     /// No SASL: every client is `User:ANONYMOUS` (Kafka's PLAINTEXT listener).
     #[default]
     None,
-    /// Kafka's SASL/PLAIN users, name to password (its JAAS `user_<name>="<password>"` entries).
+    /// Kafka's SASL users, name to password (its JAAS `user_<name>="<password>"` entries for PLAIN; SCRAM
+    /// credentials are derived from the password).
     Users(BTreeMap<String, String>),
     /// A cluster the CLI created: its API keys (key and secret as username and password).
     ApiKeys(Vec<ApiKey>),
 }
 
 impl Credentials {
+    /// The SASL mechanisms the cluster's listener enables: PLAIN and both SCRAMs for users, PLAIN only for API
+    /// keys (as Confluent Cloud), none without SASL.
+    pub fn mechanisms(&self) -> Vec<Mechanism> {
+        match self {
+            Credentials::None => Vec::new(),
+            Credentials::Users(_) => {
+                [Mechanism::Plain].into_iter().chain(ScramMechanism::ALL.map(Mechanism::Scram)).collect()
+            }
+            Credentials::ApiKeys(_) => vec![Mechanism::Plain],
+        }
+    }
+
+    /// `username`'s SCRAM credential for `mechanism`, salted with `salt`, if the cluster has that user. franz
+    /// derives it from the user's password when a client asks, where Kafka stores it once.
+    pub fn scram_credential(&self, mechanism: ScramMechanism, username: &str, salt: &[u8]) -> Option<ScramCredential> {
+        match self {
+            Credentials::Users(users) => {
+                users.get(username).map(|password| ScramCredential::new(mechanism, password, salt, ITERATIONS))
+            }
+            Credentials::None | Credentials::ApiKeys(_) => None,
+        }
+    }
+
     /// The principal `plain` authenticates as, or SASL_AUTHENTICATION_FAILED: credentials that do not match,
     /// none where the cluster needs some, or some where it takes none (as a SASL handshake with a PLAINTEXT
     /// listener fails).
@@ -38,7 +64,7 @@ impl Credentials {
         let Some(plain) = plain else {
             return match self {
                 Credentials::None => Ok(ANONYMOUS.into()),
-                Credentials::Users(_) => Err(failed("it takes SASL/PLAIN users: pass sasl: { mechanism: 'plain', username, password }")),
+                Credentials::Users(_) => Err(failed("it takes SASL users: pass sasl: { mechanism: 'plain', username, password }")),
                 Credentials::ApiKeys(_) => Err(failed(
                     "it was created by the CLI, and needs an API key: pass sasl: { mechanism: 'plain', username: <API key>, password: <secret> }",
                 )),

@@ -7,6 +7,8 @@
 
 pub mod authorizer;
 pub mod credentials;
+pub mod sasl;
+pub mod scram;
 
 use std::collections::BTreeSet;
 

@@ -168,7 +168,10 @@ fn needed(request: &Request) -> Vec<(Operation, ResourceType, &str)> {
             ids.iter().map(|id| (Describe, TransactionalId, id.as_str())).collect()
         }
         // Narrowed in the answer; and authenticating needs no permission.
-        Request::ListGroups | Request::ListTransactions(_) | Request::SaslAuthenticate(_) => Vec::new(),
+        Request::ListGroups
+        | Request::ListTransactions(_)
+        | Request::SaslHandshake { .. }
+        | Request::SaslAuthenticate(_) => Vec::new(),
         Request::DeleteGroups { groups } => groups.iter().map(|g| (Delete, Group, g.as_str())).collect(),
         Request::Fault(_)
         | Request::AlterPartitionReassignments(_)
