@@ -5,7 +5,9 @@ use franz::core::acl::authorizer::{Authorizer, Client};
 use franz::core::acl::{AclBinding, AclFilter, Operation, PatternType, Permission, ResourceType, ANONYMOUS, WILDCARD};
 use franz::core::cluster::{Cluster, NewTopic};
 use franz::core::groups::Join;
-use franz::core::protocol::{ProduceData, ProducePartition, Request, Response};
+use franz::core::protocol::{
+    FetchPartition, Isolation, PartitionResult, ProduceData, ProducePartition, Request, Response, TopicOutcome,
+};
 use franz::core::record::Record;
 use franz::core::storage::MemoryStorage;
 use franz::core::txn::TxnFilter;
@@ -55,6 +57,14 @@ fn produce(topic: &str) -> Request {
     Request::Produce { acks: 1, partitions: vec![ProducePartition { topic: topic.into(), partition: 0, data }] }
 }
 
+/// Producing one record to `topic` as `client`: Kafka answers a partition the client may not write in place.
+fn produce_to(c: &mut Cluster, client: &Client, topic: &str) -> Result<(), Error> {
+    match call(c, client, produce(topic))? {
+        Response::Produce(mut results) if results.len() == 1 => results.remove(0).result.map(drop),
+        other => panic!("{other:?}"),
+    }
+}
+
 fn grant(c: &mut Cluster, acls: Vec<AclBinding>) {
     let Ok(Response::CreateAcls(outcomes)) = call(c, &who("User:admin"), Request::CreateAcls(acls)) else { panic!() };
     assert!(outcomes.iter().all(Option::is_none), "{outcomes:?}");
@@ -64,7 +74,7 @@ fn grant(c: &mut Cluster, acls: Vec<AclBinding>) {
 fn without_an_authorizer_everything_is_allowed_and_acl_requests_are_refused() {
     let mut c = Cluster::new(1, 7);
     c.handle(Request::CreateTopics { topics: vec![NewTopic::new("t", 1, 1)], validate_only: false }, T0).unwrap();
-    assert!(call(&mut c, &who(ANONYMOUS), produce("t")).is_ok());
+    assert!(produce_to(&mut c, &who(ANONYMOUS), "t").is_ok());
     let e = call(&mut c, &who("User:admin"), Request::DescribeAcls(AclFilter::any())).unwrap_err();
     assert_eq!(e.name(), "SECURITY_DISABLED");
     assert_eq!(e.code(), 54);
@@ -74,16 +84,16 @@ fn without_an_authorizer_everything_is_allowed_and_acl_requests_are_refused() {
 fn a_principal_needs_an_acl_for_each_thing_it_does() {
     let mut c = secured();
     let alice = who("User:alice");
-    let e = call(&mut c, &alice, produce("orders")).unwrap_err();
+    let e = produce_to(&mut c, &alice, "orders").unwrap_err();
     assert_eq!((e.name(), e.code()), ("TOPIC_AUTHORIZATION_FAILED", 29));
     assert!(e.detail().contains("User:alice may not WRITE TOPIC \"orders\""), "{e}");
     // Refused alike whether the topic exists or not: its existence does not leak.
-    assert_eq!(call(&mut c, &alice, produce("no-such-topic")).unwrap_err().name(), "TOPIC_AUTHORIZATION_FAILED");
+    assert_eq!(produce_to(&mut c, &alice, "no-such-topic").unwrap_err().name(), "TOPIC_AUTHORIZATION_FAILED");
 
     grant(&mut c, vec![allow(ResourceType::Topic, "orders", "User:alice", Operation::Write)]);
-    assert!(call(&mut c, &alice, produce("orders")).is_ok());
-    assert_eq!(call(&mut c, &alice, produce("audit")).unwrap_err().name(), "TOPIC_AUTHORIZATION_FAILED");
-    assert_eq!(call(&mut c, &who("User:bob"), produce("orders")).unwrap_err().name(), "TOPIC_AUTHORIZATION_FAILED");
+    assert!(produce_to(&mut c, &alice, "orders").is_ok());
+    assert_eq!(produce_to(&mut c, &alice, "audit").unwrap_err().name(), "TOPIC_AUTHORIZATION_FAILED");
+    assert_eq!(produce_to(&mut c, &who("User:bob"), "orders").unwrap_err().name(), "TOPIC_AUTHORIZATION_FAILED");
 
     // Metadata of every topic lists those it may describe (WRITE implies DESCRIBE).
     let Ok(Response::Metadata { topics, .. }) = call(&mut c, &alice, Request::Metadata { topics: None }) else {
@@ -94,10 +104,14 @@ fn a_principal_needs_an_acl_for_each_thing_it_does() {
     assert_eq!(e.name(), "TOPIC_AUTHORIZATION_FAILED");
 
     // Creating a topic: CREATE on it, or on the cluster.
-    let create = |name: &str| Request::CreateTopics { topics: vec![NewTopic::new(name, 1, 1)], validate_only: false };
-    assert_eq!(call(&mut c, &alice, create("new")).unwrap_err().name(), "TOPIC_AUTHORIZATION_FAILED");
+    let create = |c: &mut Cluster, name: &str| {
+        let create = Request::CreateTopics { topics: vec![NewTopic::new(name, 1, 1)], validate_only: false };
+        let Ok(Response::CreateTopics(outcomes)) = call(c, &alice, create) else { panic!() };
+        outcomes[0].error.clone().map_or(Ok(()), Err)
+    };
+    assert_eq!(create(&mut c, "new").unwrap_err().name(), "TOPIC_AUTHORIZATION_FAILED");
     grant(&mut c, vec![allow(ResourceType::Cluster, "kafka-cluster", "User:alice", Operation::Create)]);
-    assert!(call(&mut c, &alice, create("new")).is_ok());
+    assert_eq!(create(&mut c, "new"), Ok(()));
 
     // Admin requests about the cluster need the cluster's ALTER or DESCRIBE.
     let e = call(&mut c, &alice, Request::DescribeAcls(AclFilter::any())).unwrap_err();
@@ -182,13 +196,13 @@ fn deleting_acls_takes_access_away() {
         ..allow(ResourceType::Topic, "ord", "User:alice", Operation::All)
     };
     grant(&mut c, vec![prefixed.clone(), allow(ResourceType::Group, "g", "User:alice", Operation::Read)]);
-    assert!(call(&mut c, &alice, produce("orders")).is_ok());
+    assert!(produce_to(&mut c, &alice, "orders").is_ok());
     let filter = AclFilter { resource_type: ResourceType::Topic, ..AclFilter::any() };
     let Ok(Response::DeleteAcls(deleted)) = call(&mut c, &who("User:admin"), Request::DeleteAcls(vec![filter])) else {
         panic!()
     };
     assert_eq!(deleted, vec![vec![prefixed]]);
-    assert_eq!(call(&mut c, &alice, produce("orders")).unwrap_err().name(), "TOPIC_AUTHORIZATION_FAILED");
+    assert_eq!(produce_to(&mut c, &alice, "orders").unwrap_err().name(), "TOPIC_AUTHORIZATION_FAILED");
     let Ok(Response::DescribeAcls(left)) = call(&mut c, &who("User:admin"), Request::DescribeAcls(AclFilter::any()))
     else {
         panic!()
@@ -220,4 +234,83 @@ fn acls_survive_a_reopen() {
     let reopened = Cluster::restore(&store.meta_with_prefix(""), 7, 1 << 20).unwrap();
     assert_eq!(reopened.acls().iter().cloned().collect::<Vec<_>>(), vec![acl]);
     assert!(reopened.authorizer().is_none(), "the authorizer is configuration, given at each opening");
+}
+
+#[test]
+fn what_a_client_may_not_touch_is_answered_in_place_and_the_rest_is_served() {
+    let mut c = secured();
+    let alice = who("User:alice");
+    grant(
+        &mut c,
+        vec![
+            allow(ResourceType::Topic, "orders", "User:alice", Operation::All),
+            allow(ResourceType::Group, "mine", "User:alice", Operation::Delete),
+        ],
+    );
+    let records = |topic: &str, partition| {
+        let data = ProduceData::records(&[Record::keyed("k", "v", T0)], None);
+        ProducePartition { topic: topic.into(), partition, data }
+    };
+    let partitions = vec![records("audit", 0), records("orders", 1), records("nowhere", 0), records("orders", 0)];
+    let Ok(Response::Produce(results)) = call(&mut c, &alice, Request::Produce { acks: 1, partitions }) else {
+        panic!()
+    };
+    let outcome = |r: &PartitionResult<_>| (r.topic.clone(), r.partition, r.result.as_ref().map_err(Error::name).err());
+    let refused = Some("TOPIC_AUTHORIZATION_FAILED");
+    assert_eq!(
+        results.iter().map(outcome).collect::<Vec<_>>(),
+        [
+            ("audit".into(), 0, refused),
+            ("orders".into(), 1, None),
+            ("nowhere".into(), 0, refused),
+            ("orders".into(), 0, None)
+        ],
+        "each partition answered where it stood; alice's two written"
+    );
+
+    let fetch =
+        |topic: &str, partition| FetchPartition { topic: topic.into(), partition, offset: 0, max_bytes: 1 << 20 };
+    let request = Request::Fetch {
+        partitions: vec![fetch("orders", 0), fetch("audit", 0), fetch("orders", 1)],
+        min_bytes: 1,
+        max_bytes: 1 << 20,
+        max_wait_ms: 0,
+        rack: None,
+        isolation: Isolation::ReadUncommitted,
+    };
+    let Ok(Response::Fetch(answers)) = call(&mut c, &alice, request) else { panic!() };
+    let got =
+        answers.iter().map(|a| (a.topic.as_str(), a.result.as_ref().map(|f| f.batches.len()).map_err(Error::name)));
+    assert_eq!(
+        got.collect::<Vec<_>>(),
+        [("orders", Ok(1)), ("audit", Err("TOPIC_AUTHORIZATION_FAILED")), ("orders", Ok(1))],
+        "alice reads her partitions, and audit's refusal stands in its place"
+    );
+
+    let topics = vec![NewTopic::new("payroll", 1, 1), NewTopic::new("orders-eu", 1, 1)];
+    grant(&mut c, vec![allow(ResourceType::Topic, "orders-eu", "User:alice", Operation::Create)]);
+    let Ok(Response::CreateTopics(created)) =
+        call(&mut c, &alice, Request::CreateTopics { topics, validate_only: false })
+    else {
+        panic!()
+    };
+    let named = |o: &TopicOutcome| (o.topic.clone(), o.error.as_ref().map(Error::name));
+    assert_eq!(
+        created.iter().map(named).collect::<Vec<_>>(),
+        [("payroll".into(), refused), ("orders-eu".into(), None)]
+    );
+    let topics = vec!["audit".into(), "orders".into()];
+    let Ok(Response::DeleteTopics(deleted)) = call(&mut c, &alice, Request::DeleteTopics { topics }) else { panic!() };
+    assert_eq!(deleted.iter().map(named).collect::<Vec<_>>(), [("audit".into(), refused), ("orders".into(), None)]);
+    let Ok(Response::Metadata { topics, .. }) = call(&mut c, &who("User:admin"), Request::Metadata { topics: None })
+    else {
+        panic!()
+    };
+    let names: Vec<_> = topics.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["audit", "orders-eu"], "only what alice was allowed happened");
+
+    let groups = vec!["theirs".into(), "mine".into()];
+    let Ok(Response::DeleteGroups(outcomes)) = call(&mut c, &alice, Request::DeleteGroups { groups }) else { panic!() };
+    let outcomes: Vec<_> = outcomes.iter().map(|(g, e)| (g.as_str(), e.as_ref().map(Error::name))).collect();
+    assert_eq!(outcomes, [("theirs", Some("GROUP_AUTHORIZATION_FAILED")), ("mine", Some("GROUP_ID_NOT_FOUND"))]);
 }

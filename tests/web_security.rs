@@ -26,6 +26,12 @@ async fn acls_allow_each_principal_what_they_grant_in_the_page_and_through_ports
 }
 
 #[wasm_bindgen_test]
-async fn scram_logs_users_in_in_the_page_and_through_ports_and_refuses_what_is_out_of_turn() {
-    ok(scram_logs_users_in(&api().object).await);
+async fn scram_logs_users_in_and_a_raw_connection_is_answered_step_by_step_and_partition_by_partition() {
+    // Raw Produce envelopes carry RecordBatch bytes.
+    let build = Closure::<dyn Fn(JsValue) -> Result<js_sys::Uint8Array, JsValue>>::new(|records: JsValue| {
+        franz::web::record_batch(&records, None)
+    });
+    let api = api();
+    js_sys::Reflect::set(&api.object, &"recordBatch".into(), build.as_ref()).unwrap();
+    ok(scram_logs_users_in(&api.object).await);
 }

@@ -81,8 +81,25 @@ impl Inner {
         wanted: &dyn Fn() -> bool,
     ) -> Result<Response, Error> {
         grow_memory_ahead();
-        let request = self.cluster.borrow().authorize(who, request)?;
+        let (request, refused) = self.cluster.borrow().authorize(who, request)?;
+        let mut response = self.serve_authorized(who, request, !refused.is_empty(), wanted).await?;
+        refused.answer_in(&mut response);
+        Ok(response)
+    }
+
+    /// Serves what [`crate::core::cluster::Cluster::authorize`] let through; `refused_some` when it left some of the request out.
+    async fn serve_authorized(
+        self: &Rc<Self>,
+        who: &AuthClient,
+        request: Request,
+        refused_some: bool,
+        wanted: &dyn Fn() -> bool,
+    ) -> Result<Response, Error> {
         if let Request::Fetch { partitions, min_bytes, max_bytes, max_wait_ms, rack, isolation } = request {
+            if partitions.is_empty() && refused_some {
+                // Nothing left to wait for: Kafka answers the refused partitions at once.
+                return Ok(Response::Fetch(Vec::new()));
+            }
             let deadline = self.now_ms() + i64::from(max_wait_ms);
             loop {
                 let answers = self.fetch_batches(partitions.clone(), max_bytes, rack.clone(), isolation).await?;

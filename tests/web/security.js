@@ -61,6 +61,10 @@ export async function aclsGuardTheCluster(api) {
   await producer.send({ topic: 'orders', messages: [{ key: 'k', value: 'first' }] });
   await rejects(producer.send({ topic: 'payroll', messages: [{ value: 'raise' }] }), { type: 'TOPIC_AUTHORIZATION_FAILED', code: 29 },
     'alice may not write payroll');
+  const mixed = [{ topic: 'orders', messages: [{ key: 'k', value: 'second' }] }, { topic: 'payroll', messages: [{ value: 'raise' }] }];
+  await rejects(producer.sendBatch({ topicMessages: mixed }), { type: 'TOPIC_AUTHORIZATION_FAILED' }, 'a batch that writes payroll too');
+  const written = (await admin.fetchTopicOffsets('orders')).reduce((n, p) => n + Number(p.high), 0);
+  eq(written, 1, 'as in KafkaJS, the metadata of every topic comes first: nothing of the batch was written');
   eq(await alice.admin().listTopics(), ['orders'], 'alice lists only the topics she may describe');
   await rejects(alice.admin().createAcls({ acl: [acl(TOPIC, 'payroll', LITERAL, 'User:alice', ALL)] }), { type: 'CLUSTER_AUTHORIZATION_FAILED' },
     'only who may alter the cluster creates ACLs');
@@ -153,6 +157,23 @@ export async function scramLogsUsersIn(api) {
   eq((await call({ kind: 'SaslAuthenticate', scram: forged })).error?.type, 'SASL_AUTHENTICATION_FAILED', 'a forged proof');
   eq((await call({ kind: 'Metadata', topics: ['orders'] })).error?.type, 'TOPIC_AUTHORIZATION_FAILED',
     'after a failed exchange the connection is still anonymous');
+  eq((await call({ kind: 'SaslAuthenticate', body: { username: 'alice', password: 'alice-secret' } })).body.principal, 'User:alice',
+    'PLAIN, on the same connection, starts over');
+  // Kafka answers Produce per partition: the partition alice may write is written, the other refused in place.
+  const [allowed, refused] = [api.recordBatch([{ value: 'raw' }]), api.recordBatch([{ value: 'raw' }])];
+  const produced = await new Promise((resolve) => {
+    raw.port2.onmessage = ({ data }) => resolve(data);
+    raw.port2.postMessage({ id: next++, kind: 'Produce', acks: 1, partitions: [
+      { topic: 'nowhere', partition: 0, records: refused.buffer }, { topic: 'orders', partition: 0, records: allowed.buffer },
+    ] }, [allowed.buffer, refused.buffer]);
+  });
+  eq(produced.body.map((p) => [p.topic, p.error?.type ?? p.baseOffset]), [['nowhere', 'TOPIC_AUTHORIZATION_FAILED'], ['orders', 1]],
+    'each partition answered where it stood');
+  // A long poll with nothing it may read has nothing to wait for.
+  const started = performance.now();
+  const fetched = await call({ kind: 'Fetch', maxWaitMs: 60000, minBytes: 1, partitions: [{ topic: 'nowhere', partition: 0, offset: 0 }] });
+  eq(fetched.body.map((p) => p.error?.type), ['TOPIC_AUTHORIZATION_FAILED'], 'a fetch of a refused partition');
+  check(performance.now() - started < 5000, 'is answered at once, not after its 60 s wait');
   raw.port2.close();
   await kafka.close();
 }

@@ -6,7 +6,7 @@ use crate::core::acl::authorizer::{Authorizer, Client};
 use crate::core::acl::credentials::Credentials;
 use crate::core::acl::{AclBinding, AclFilter, Acls, Operation, ResourceType, CLUSTER_RESOURCE};
 use crate::core::error::{Error, Result};
-use crate::core::protocol::{Request, Response};
+use crate::core::protocol::{PartitionResult, Request, Response, TopicOutcome};
 use crate::core::txn::TxnRequest;
 
 use super::Cluster;
@@ -68,41 +68,85 @@ impl Cluster {
         Ok(deleted)
     }
 
-    /// Whether `client` may make `request`: `Ok` with the request to serve (a Metadata request for every topic
-    /// narrowed to those the client may describe, as Kafka lists only those), or the authorization error of the
-    /// first resource it may not touch. Kafka answers those per topic or partition; here the request fails as a
-    /// whole, as a KafkaJS client reports it. A topic the client may not describe is refused whether or not it
-    /// exists, so that its existence does not leak.
-    pub fn authorize(&self, client: &Client, request: Request) -> Result<Request> {
-        let Some(authorizer) = &self.authorizer else { return Ok(request) };
+    /// Whether `client` may make `request`: `Ok` with the request to serve and what it leaves out, or the
+    /// authorization error of the first resource it may not touch. As Kafka's brokers do, Produce and Fetch
+    /// leave out each partition of a topic the client may not write or read, CreateTopics, DeleteTopics and
+    /// DeleteGroups each topic or group it may not create or delete: those are answered in place with their
+    /// error ([`Refused::answer_in`]), and the rest is served. A Metadata request for every topic is narrowed to
+    /// those the client may describe, as Kafka lists only those. A topic the client may not describe is refused
+    /// whether or not it exists, so that its existence does not leak.
+    pub fn authorize(&self, client: &Client, request: Request) -> Result<(Request, Refused)> {
+        let mut refused = Refused::default();
+        let Some(authorizer) = &self.authorizer else { return Ok((request, refused)) };
         let may = |op, kind, name: &str| authorizer.authorize(&self.acls, client, op, kind, name);
         if let Request::Metadata { topics: None } = request {
             let visible = self.topics.keys().filter(|t| may(Operation::Describe, ResourceType::Topic, t.as_str()));
-            return Ok(Request::Metadata { topics: Some(visible.map(|t| t.to_string()).collect()) });
+            return Ok((Request::Metadata { topics: Some(visible.map(|t| t.to_string()).collect()) }, refused));
         }
         // Kafka lets CREATE on the cluster stand for CREATE on every topic.
         let allowed = |&(op, kind, name): &(Operation, ResourceType, &str)| {
             may(op, kind, name) || (op == Operation::Create && may(op, ResourceType::Cluster, CLUSTER_RESOURCE))
         };
+        let mut keep = |needs: (Operation, ResourceType, &str), at: usize, partition: i32| {
+            let ok = allowed(&needs);
+            if !ok {
+                let (op, kind, name) = needs;
+                refused.0.push(Refusal {
+                    at,
+                    name: name.to_owned(),
+                    partition,
+                    error: refused_error(client, op, kind, name),
+                });
+            }
+            ok
+        };
+        use Operation::{Create, Delete, Read, Write};
+        use ResourceType::{Group, Topic};
+        let request = match request {
+            Request::Produce { acks, partitions } => Request::Produce {
+                acks,
+                partitions: retain(partitions, |p, at| keep((Write, Topic, &p.topic), at, p.partition)),
+            },
+            Request::Fetch { partitions, min_bytes, max_bytes, max_wait_ms, rack, isolation } => Request::Fetch {
+                partitions: retain(partitions, |p, at| keep((Read, Topic, &p.topic), at, p.partition)),
+                min_bytes,
+                max_bytes,
+                max_wait_ms,
+                rack,
+                isolation,
+            },
+            Request::CreateTopics { topics, validate_only } => Request::CreateTopics {
+                topics: retain(topics, |t, at| keep((Create, Topic, &t.name), at, -1)),
+                validate_only,
+            },
+            Request::DeleteTopics { topics } => {
+                Request::DeleteTopics { topics: retain(topics, |t, at| keep((Delete, Topic, t), at, -1)) }
+            }
+            Request::DeleteGroups { groups } => {
+                Request::DeleteGroups { groups: retain(groups, |g, at| keep((Delete, Group, g), at, -1)) }
+            }
+            other => other,
+        };
         if let Some((op, kind, name)) = needed(&request).into_iter().find(|n| !allowed(n)) {
-            return Err(refused(client, op, kind, name));
+            return Err(refused_error(client, op, kind, name));
         }
         if let Request::InitProducerId { transactional_id: None, .. } = request {
             // An idempotent producer needs IDEMPOTENT_WRITE on the cluster, or WRITE on some topic (KIP-679).
             if !may(Operation::IdempotentWrite, ResourceType::Cluster, CLUSTER_RESOURCE)
                 && !authorizer.authorize_any(&self.acls, client, Operation::Write, ResourceType::Topic)
             {
-                return Err(refused(client, Operation::IdempotentWrite, ResourceType::Cluster, CLUSTER_RESOURCE));
+                return Err(refused_error(client, Operation::IdempotentWrite, ResourceType::Cluster, CLUSTER_RESOURCE));
             }
         }
-        Ok(request)
+        Ok((request, refused))
     }
 
     /// Serves `request` for `client` at `now_ms`, as [`Cluster::handle`] does once [`Cluster::authorize`] lets it
-    /// through, with the answer narrowed to what the client may see.
+    /// through, with what it refused answered in place and the answer narrowed to what the client may see.
     pub fn handle_as(&mut self, client: &Client, request: Request, now_ms: i64) -> Result<Response> {
-        let request = self.authorize(client, request)?;
+        let (request, refused) = self.authorize(client, request)?;
         let mut response = self.handle(request, now_ms)?;
+        refused.answer_in(&mut response);
         self.authorize_response(client, &mut response);
         Ok(response)
     }
@@ -181,8 +225,55 @@ fn needed(request: &Request) -> Vec<(Operation, ResourceType, &str)> {
     }
 }
 
+/// The parts of a request the authorizer left out, each with its error, to answer where it stood.
+#[derive(Debug, Default)]
+pub struct Refused(Vec<Refusal>);
+
+#[derive(Debug)]
+struct Refusal {
+    /// Where the item stood in the request.
+    at: usize,
+    /// Its topic or group.
+    name: String,
+    /// Its partition, for Produce and Fetch.
+    partition: i32,
+    error: Error,
+}
+
+impl Refused {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Puts each refused item's error into `response` (the answer to what was served: the allowed items, in
+    /// order) where the item stood in the request.
+    pub fn answer_in(self, response: &mut Response) {
+        // In the request's order, so that each item lands after every earlier one is back in place.
+        for Refusal { at, name: topic, partition, error } in self.0 {
+            match response {
+                Response::Produce(r) => {
+                    r.insert(at.min(r.len()), PartitionResult { topic, partition, result: Err(error) })
+                }
+                Response::Fetch(r) => {
+                    r.insert(at.min(r.len()), PartitionResult { topic, partition, result: Err(error) })
+                }
+                Response::CreateTopics(r) | Response::DeleteTopics(r) => {
+                    r.insert(at.min(r.len()), TopicOutcome { topic, error: Some(error) })
+                }
+                Response::DeleteGroups(r) => r.insert(at.min(r.len()), (topic, Some(error))),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The items of `items` that `keep` (given each item and where it stands) lets through.
+fn retain<T>(items: Vec<T>, mut keep: impl FnMut(&T, usize) -> bool) -> Vec<T> {
+    items.into_iter().enumerate().filter(|(at, item)| keep(item, *at)).map(|(_, item)| item).collect()
+}
+
 /// Kafka's authorization error for a resource of `kind`, with what the client lacked.
-fn refused(client: &Client, op: Operation, kind: ResourceType, name: &str) -> Error {
+fn refused_error(client: &Client, op: Operation, kind: ResourceType, name: &str) -> Error {
     let detail = format!(
         "{} may not {} {} {name:?}: no ACL allows it (or one denies it)",
         client.principal,
