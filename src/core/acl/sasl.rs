@@ -2,8 +2,6 @@
 //! mechanism the listener has enabled, then SaslAuthenticate carries the mechanism's messages: one for PLAIN,
 //! two round trips for SCRAM ([`super::scram`]). A failed step starts the connection over, as Kafka closes it.
 
-use serde::{Deserialize, Serialize};
-
 use super::credentials::{Credentials, Plain};
 use super::scram::{nonce, ScramClient, ScramClientFinal, ScramMechanism, ScramServer};
 use crate::core::error::{Error, Result};
@@ -34,8 +32,7 @@ impl Mechanism {
 }
 
 /// What a SaslAuthenticate carries: PLAIN's credentials (`None`: none), or a SCRAM message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SaslToken {
     Plain(Option<Plain>),
     Scram(String),
@@ -48,14 +45,6 @@ impl SaslToken {
             SaslToken::Scram(_) => "SCRAM",
         }
     }
-}
-
-/// A SaslAuthenticate's answer: the principal once the client is authenticated, and the server's message
-/// (SCRAM's server-first or server-final; empty for PLAIN).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SaslReply {
-    pub principal: Option<String>,
-    pub message: String,
 }
 
 /// Where a connection's authentication stands.
@@ -74,11 +63,13 @@ fn illegal(why: &str) -> Error {
     Error::IllegalSaslState(why.to_owned())
 }
 
+const SCRAM_UNDER_WAY: &str = "a SCRAM exchange is under way: send its final message";
+
 impl SaslSession {
     /// Kafka's SaslHandshake: the mechanisms `credentials` enable, or UNSUPPORTED_SASL_MECHANISM.
     pub fn handshake(&mut self, credentials: &Credentials, mechanism: &str) -> Result<Vec<String>> {
         if matches!(self, SaslSession::Scram(_)) {
-            return Err(illegal("a SCRAM exchange is under way: send its final message"));
+            return Err(illegal(SCRAM_UNDER_WAY));
         }
         let enabled = credentials.mechanisms();
         let names: Vec<String> = enabled.iter().map(|m| m.name().to_owned()).collect();
@@ -98,14 +89,31 @@ impl SaslSession {
         }
     }
 
-    /// Kafka's SaslAuthenticate: one step of the handshaken mechanism. `random` fills the server's nonce and a
-    /// SCRAM credential's salt.
+    /// Serves a SaslHandshake or SaslAuthenticate on this connection.
+    pub fn serve(
+        &mut self,
+        credentials: &Credentials,
+        request: Request,
+        random: &mut dyn FnMut(&mut [u8]),
+    ) -> Result<Response> {
+        match request {
+            Request::SaslHandshake { mechanism } => {
+                Ok(Response::SaslHandshake { mechanisms: self.handshake(credentials, &mechanism)? })
+            }
+            Request::SaslAuthenticate(token) => self.authenticate(credentials, token, random),
+            _ => Err(Error::InvalidRequest("only SaslHandshake and SaslAuthenticate are SASL requests".into())),
+        }
+    }
+
+    /// Kafka's SaslAuthenticate: one step of the handshaken mechanism, answered with the principal once the
+    /// client is authenticated and the server's message (SCRAM's; empty for PLAIN). `random` fills the server's
+    /// nonce and a SCRAM credential's salt.
     pub fn authenticate(
         &mut self,
         credentials: &Credentials,
         token: SaslToken,
         random: &mut dyn FnMut(&mut [u8]),
-    ) -> Result<SaslReply> {
+    ) -> Result<Response> {
         let result = self.step(credentials, token, random);
         if result.is_err() {
             *self = SaslSession::Start;
@@ -118,11 +126,11 @@ impl SaslSession {
         credentials: &Credentials,
         token: SaslToken,
         random: &mut dyn FnMut(&mut [u8]),
-    ) -> Result<SaslReply> {
+    ) -> Result<Response> {
+        let answer = |principal, message| Ok(Response::SaslAuthenticate { principal, message });
         match (std::mem::take(self), token) {
             (SaslSession::Start | SaslSession::Handshaken(Mechanism::Plain), SaslToken::Plain(plain)) => {
-                let principal = credentials.authenticate(plain.as_ref())?;
-                Ok(SaslReply { principal: Some(principal), message: String::new() })
+                answer(Some(credentials.authenticate(plain.as_ref())?), String::new())
             }
             (SaslSession::Handshaken(Mechanism::Scram(m)), SaslToken::Scram(client_first)) => {
                 let (mut server_nonce, mut salt) = ([0; 18], [0; 16]);
@@ -131,19 +139,17 @@ impl SaslSession {
                 let credential = |user: &str| credentials.scram_credential(m, user, &salt);
                 let (server, server_first) = ScramServer::start(m, &client_first, &nonce(&server_nonce), credential)?;
                 *self = SaslSession::Scram(Box::new(server));
-                Ok(SaslReply { principal: None, message: server_first })
+                answer(None, server_first)
             }
             (SaslSession::Scram(server), SaslToken::Scram(client_final)) => {
                 let (user, server_final) = server.finish(&client_final)?;
-                Ok(SaslReply { principal: Some(format!("User:{user}")), message: server_final })
+                answer(Some(format!("User:{user}")), server_final)
             }
             (SaslSession::Start, SaslToken::Scram(_)) => Err(illegal("a SCRAM message needs a SaslHandshake first")),
             (SaslSession::Handshaken(m), token) => {
                 Err(illegal(&format!("the handshake named {}, and this is a {} message", m.name(), token.kind())))
             }
-            (SaslSession::Scram(_), SaslToken::Plain(_)) => {
-                Err(illegal("a SCRAM exchange is under way: send its final message"))
-            }
+            (SaslSession::Scram(_), SaslToken::Plain(_)) => Err(illegal(SCRAM_UNDER_WAY)),
         }
     }
 }
@@ -227,27 +233,6 @@ impl SaslClient {
     }
 }
 
-impl SaslSession {
-    /// Serves a SaslHandshake or SaslAuthenticate on this connection.
-    pub fn serve(
-        &mut self,
-        credentials: &Credentials,
-        request: Request,
-        random: &mut dyn FnMut(&mut [u8]),
-    ) -> Result<Response> {
-        match request {
-            Request::SaslHandshake { mechanism } => {
-                Ok(Response::SaslHandshake { mechanisms: self.handshake(credentials, &mechanism)? })
-            }
-            Request::SaslAuthenticate(token) => {
-                let SaslReply { principal, message } = self.authenticate(credentials, token, random)?;
-                Ok(Response::SaslAuthenticate { principal, message })
-            }
-            _ => Err(Error::InvalidRequest("only SaslHandshake and SaslAuthenticate are SASL requests".into())),
-        }
-    }
-}
-
 /// Logs `login` in where the broker is (`Kafka.open`): the same exchange a connecting client has with a host.
 pub fn authenticate_in_process(
     credentials: &Credentials,
@@ -326,9 +311,9 @@ mod tests {
         let e = session.authenticate(&credentials, scram("n,,n=alice,r=abc"), &mut random).unwrap_err();
         assert!(e.detail().contains("needs a SaslHandshake first"), "{e}");
         session.handshake(&credentials, "scram-sha-256").unwrap();
-        let first = session.authenticate(&credentials, scram("n,,n=alice,r=abc"), &mut random).unwrap();
-        assert_eq!(first.principal, None);
-        assert!(first.message.starts_with("r=abc"), "{first:?}");
+        let first = session.authenticate(&credentials, scram("n,,n=alice,r=abc"), &mut random);
+        let Ok(Response::SaslAuthenticate { principal: None, message }) = first else { panic!("{first:?}") };
+        assert!(message.starts_with("r=abc"), "{message}");
         assert_eq!(session.handshake(&credentials, "plain").unwrap_err().name(), "ILLEGAL_SASL_STATE");
     }
 
