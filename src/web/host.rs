@@ -87,7 +87,8 @@ impl Inner {
         Ok(response)
     }
 
-    /// Serves what [`crate::core::cluster::Cluster::authorize`] let through; `refused_some` when it left some of the request out.
+    /// Serves what [`crate::core::cluster::Cluster::authorize`] let through; `refused_some` when it left some of
+    /// the request out.
     async fn serve_authorized(
         self: &Rc<Self>,
         who: &AuthClient,
