@@ -129,16 +129,16 @@ fn codecs() {
     let header = BatchHeader::parse(&plain).unwrap();
     let rounds = BATCHES / 10;
     for codec in [Compression::Gzip, Compression::Snappy, Compression::Lz4, Compression::Zstd] {
-        let packed = recompressed(&plain, &header, codec).unwrap();
+        let packed = recompressed(&plain, &header, codec, None).unwrap();
         let start = Instant::now();
         for _ in 0..rounds {
-            black_box(recompressed(&plain, &header, codec).unwrap());
+            black_box(recompressed(&plain, &header, codec, None).unwrap());
         }
         report(&format!("{codec:?}: compress a batch"), rounds * RECORDS_PER_BATCH, start.elapsed().as_secs_f64());
         let packed_header = BatchHeader::parse(&packed).unwrap();
         let start = Instant::now();
         for _ in 0..rounds {
-            black_box(recompressed(&packed, &packed_header, Compression::None).unwrap());
+            black_box(recompressed(&packed, &packed_header, Compression::None, None).unwrap());
         }
         report(&format!("{codec:?}: decompress a batch"), rounds * RECORDS_PER_BATCH, start.elapsed().as_secs_f64());
         println!(

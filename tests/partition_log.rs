@@ -250,7 +250,7 @@ fn compaction_rewrites_gzip_batches_as_gzip_and_time_lookups_read_them() {
     let mut log = PartitionLog::new();
     let gzip = |records| {
         let bytes = batch(records);
-        recompressed(&bytes, &BatchHeader::parse(&bytes).unwrap(), Compression::Gzip).unwrap()
+        recompressed(&bytes, &BatchHeader::parse(&bytes).unwrap(), Compression::Gzip, None).unwrap()
     };
     append(&mut log, &gzip(vec![Record::keyed("a", "1", T0), Record::keyed("b", "1", T0 + 10)]), &config, T0);
     append(&mut log, &gzip(vec![Record::keyed("a", "2", T0 + 20)]), &config, T0);
@@ -308,7 +308,7 @@ fn codecs(log: &PartitionLog) -> Vec<Compression> {
 }
 
 fn gzip(bytes: &Bytes) -> Bytes {
-    recompressed(bytes, &BatchHeader::parse(bytes).unwrap(), Compression::Gzip).unwrap()
+    recompressed(bytes, &BatchHeader::parse(bytes).unwrap(), Compression::Gzip, None).unwrap()
 }
 
 #[test]
@@ -614,4 +614,24 @@ fn a_lone_batch_nobody_else_holds_is_stamped_where_it_lies() {
     let info = log.append_as_leader(request, 4, &TopicConfig::default(), T0).unwrap();
     assert_eq!(info.appended[0].bytes.as_ptr(), at, "not copied");
     assert_eq!(&info.appended[0].bytes[12..16], &4i32.to_be_bytes());
+}
+
+#[test]
+fn a_topic_converts_to_gzip_at_its_compression_gzip_level() {
+    let config = |level: &str| {
+        TopicConfig::from_entries(&[("compression.type", "gzip"), ("compression.gzip.level", level)]).unwrap()
+    };
+    // Records whose values repeat with variations: something the levels compress differently.
+    let records: Vec<Record> =
+        (0..400).map(|i| Record::new(format!("order {} of customer {} in {}", i, i * 7 % 13, i % 5), T0)).collect();
+    let stored = |level: &str| {
+        let mut log = PartitionLog::new();
+        append(&mut log, &batch(records.clone()), &config(level), T0);
+        let stored = log.read(0, usize::MAX, log.log_end_offset()).unwrap();
+        assert_eq!(consume(&log, 0).len(), 400, "level {level}: every record reads back");
+        stored[0].len()
+    };
+    let (fastest, default, best) = (stored("1"), stored("-1"), stored("9"));
+    assert!(best < fastest, "level 9 ({best} bytes) compresses better than level 1 ({fastest} bytes)");
+    assert!(default <= fastest && default >= best, "the default (6) lies between: {fastest} / {default} / {best}");
 }

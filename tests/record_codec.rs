@@ -219,14 +219,14 @@ proptest! {
         let plain = batch.encode();
         let header = BatchHeader::parse(&plain).unwrap();
         let codec = Compression::from_bits(codec).unwrap();
-        let packed = recompressed(&plain, &header, codec).unwrap();
+        let packed = recompressed(&plain, &header, codec, None).unwrap();
         let mut expected = batch.clone();
         expected.attributes = Attributes(batch.attributes.0 | codec.bits());
         prop_assert_eq!(RecordBatch::decode(packed.clone()).unwrap(), expected.clone());
         prop_assert_eq!(expected.encode(), packed.clone(), "encoding a {:?} batch compresses it the same way", codec);
         let other = Compression::from_bits(other).unwrap();
-        let changed = recompressed(&packed, &BatchHeader::parse(&packed).unwrap(), other).unwrap();
-        let back = recompressed(&changed, &BatchHeader::parse(&changed).unwrap(), Compression::None).unwrap();
+        let changed = recompressed(&packed, &BatchHeader::parse(&packed).unwrap(), other, None).unwrap();
+        let back = recompressed(&changed, &BatchHeader::parse(&changed).unwrap(), Compression::None, None).unwrap();
         prop_assert_eq!(back, plain);
     }
 

@@ -91,7 +91,7 @@ pub fn sealed_batch(records: &EncodedRecords, producer: Option<&ProducerBatch>, 
     });
     match codec {
         Compression::None => Ok(bytes),
-        codec => recompressed(&bytes, &BatchHeader::parse_without_crc(&bytes)?, codec),
+        codec => recompressed(&bytes, &BatchHeader::parse_without_crc(&bytes)?, codec, None),
     }
 }
 

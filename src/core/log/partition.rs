@@ -362,7 +362,7 @@ impl PartitionLog {
             if let Some(codec) =
                 config.compression_type.codec().filter(|c| Ok(*c) != batch.header.attributes.compression())
             {
-                batch.bytes = record::recompressed(&batch.bytes, &batch.header, codec)?;
+                batch.bytes = record::recompressed(&batch.bytes, &batch.header, codec, config.gzip_level())?;
                 batch.header = record::BatchHeader::parse_without_crc(&batch.bytes)?;
                 check_batch(batch.header.size(), batch.header.record_count as usize, config)?;
             }
@@ -430,7 +430,10 @@ impl PartitionLog {
             let (last_offset, max_timestamp) = (batch.last_offset(), batch.max_timestamp);
             let bytes = match config.compression_type.codec() {
                 Some(Compression::None) | None => bytes,
-                Some(codec) => record::recompressed(&bytes, &record::BatchHeader::parse_without_crc(&bytes)?, codec)?,
+                Some(codec) => {
+                    let header = record::BatchHeader::parse_without_crc(&bytes)?;
+                    record::recompressed(&bytes, &header, codec, config.gzip_level())?
+                }
             };
             appended.push(StoredBatch { base_offset: batch.base_offset, last_offset, max_timestamp, bytes });
         }

@@ -289,7 +289,7 @@ impl RecordBatch {
         }
         debug_assert_eq!(out.len(), size);
         if let Some(codec) = self.attributes.compression().ok().filter(|&c| c != Compression::None) {
-            let packed = super::compression::compress(codec, &out[HEADER_LEN..]);
+            let packed = super::compression::compress(codec, &out[HEADER_LEN..], None);
             out.truncate(HEADER_LEN);
             out.extend_from_slice(&packed);
             set_length(&mut out);
@@ -505,14 +505,15 @@ pub fn set_max_timestamp(batch: &mut [u8], timestamp_type: TimestampType, max_ti
 
 /// `batch` (whose header is `h`) with its records compressed by `codec` instead (`Compression::None`: not at
 /// all): the same records, count, deltas, timestamps and producer fields, its length and CRC made anew. What a
-/// producer does to a batch it compresses, and a leader to one its topic's `compression.type` converts.
-pub fn recompressed(batch: &Bytes, h: &BatchHeader, codec: Compression) -> Result<Bytes> {
+/// producer does to a batch it compresses, and a leader to one its topic's `compression.type` converts (GZIP at
+/// the topic's `compression.gzip.level`).
+pub fn recompressed(batch: &Bytes, h: &BatchHeader, codec: Compression, gzip_level: Option<u32>) -> Result<Bytes> {
     let section = records_section(h, batch)?;
     let mut out = Vec::with_capacity(HEADER_LEN + section.len());
     out.extend_from_slice(&batch[..HEADER_LEN]);
     match codec {
         Compression::None => out.extend_from_slice(&section),
-        codec => out.extend_from_slice(&super::compression::compress(codec, &section)),
+        codec => out.extend_from_slice(&super::compression::compress(codec, &section, gzip_level)),
     }
     set_length(&mut out);
     set_compression(&mut out, codec);

@@ -107,12 +107,14 @@ fn unzstd(mut data: &[u8], out: &mut Vec<u8>) -> Result<()> {
     Ok(())
 }
 
-/// A records section, compressed with `codec` (`Compression::None`: as it is).
-pub fn compress(codec: Compression, data: &[u8]) -> Vec<u8> {
+/// A records section, compressed with `codec` (`Compression::None`: as it is); GZIP at `gzip_level` (1–9,
+/// Kafka's `compression.gzip.level`; `None`: the codec's default, 6).
+pub fn compress(codec: Compression, data: &[u8], gzip_level: Option<u32>) -> Vec<u8> {
     match codec {
         Compression::None => data.to_vec(),
         Compression::Gzip => {
-            let mut encoder = GzEncoder::new(Vec::with_capacity(data.len() / 2), flate2::Compression::default());
+            let level = gzip_level.map_or_else(flate2::Compression::default, flate2::Compression::new);
+            let mut encoder = GzEncoder::new(Vec::with_capacity(data.len() / 2), level);
             encoder.write_all(data).and_then(|()| encoder.finish()).expect("writing into a Vec cannot fail")
         }
         Compression::Snappy => {
@@ -159,7 +161,7 @@ mod tests {
         for codec in CODECS {
             for len in [0, 1, 100, XERIAL_BLOCK - 1, XERIAL_BLOCK, XERIAL_BLOCK + 1, 200_000] {
                 let data = sample(len);
-                let packed = compress(codec, &data);
+                let packed = compress(codec, &data, None);
                 assert_eq!(decompress(codec, &packed).unwrap(), data, "{codec:?} of {len} bytes");
                 if len >= 100_000 {
                     assert!(packed.len() < data.len() / 5, "{codec:?} packs {len} bytes into {}", packed.len());
@@ -171,7 +173,7 @@ mod tests {
     #[test]
     fn snappy_is_xerial_framed_in_32_kib_blocks_and_a_bare_block_reads_too() {
         let data = sample(XERIAL_BLOCK * 2 + 5);
-        let packed = compress(Compression::Snappy, &data);
+        let packed = compress(Compression::Snappy, &data, None);
         assert_eq!(packed[..16], XERIAL_HEADER);
         let mut blocks = 0;
         let mut rest = &packed[16..];
@@ -187,7 +189,7 @@ mod tests {
 
     #[test]
     fn lz4_is_one_frame_of_independent_64_kib_blocks_without_checksums() {
-        let packed = compress(Compression::Lz4, &sample(1000));
+        let packed = compress(Compression::Lz4, &sample(1000), None);
         assert_eq!(packed[..4], [0x04, 0x22, 0x4d, 0x18], "the LZ4 frame magic");
         // FLG: version 01, independent blocks, no block checksums, no content size, no content checksum.
         assert_eq!(packed[4], 0b0110_0000);
@@ -197,8 +199,8 @@ mod tests {
     #[test]
     fn concatenated_zstd_frames_read_as_one_section() {
         let (a, b) = (sample(5000), sample(7000));
-        let mut both = compress(Compression::Zstd, &a);
-        both.extend(compress(Compression::Zstd, &b));
+        let mut both = compress(Compression::Zstd, &a, None);
+        both.extend(compress(Compression::Zstd, &b, None));
         assert_eq!(decompress(Compression::Zstd, &both).unwrap(), [a, b].concat());
     }
 
@@ -216,7 +218,7 @@ mod tests {
             tail in proptest::collection::vec(any::<u8>(), 0..16),
         ) {
             let codec = Compression::from_bits(codec).unwrap();
-            let mut packed = compress(codec, &sample(len));
+            let mut packed = compress(codec, &sample(len), None);
             for (at, byte) in changes {
                 let i = at.index(packed.len());
                 packed[i] ^= byte.max(1);
@@ -243,11 +245,11 @@ mod tests {
         for codec in CODECS {
             let err = decompress(codec, b"not compressed at all").unwrap_err();
             assert_eq!(err.name(), "CORRUPT_MESSAGE", "{codec:?}: {err}");
-            let mut cut = compress(codec, &sample(5000));
+            let mut cut = compress(codec, &sample(5000), None);
             cut.truncate(cut.len() / 2);
             let err = decompress(codec, &cut).unwrap_err();
             assert_eq!(err.name(), "CORRUPT_MESSAGE", "{codec:?} cut: {err}");
-            let bomb = compress(codec, &vec![0; MAX_DECOMPRESSED_BYTES + 1]);
+            let bomb = compress(codec, &vec![0; MAX_DECOMPRESSED_BYTES + 1], None);
             let err = decompress(codec, &bomb).unwrap_err();
             assert_eq!(err.name(), "CORRUPT_MESSAGE", "{codec:?} bomb: {err}");
             assert!(err.to_string().contains("more than"), "{codec:?} bomb: {err}");

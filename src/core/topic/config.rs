@@ -54,6 +54,9 @@ pub struct TopicConfig {
     pub segment_bytes: i32,
     pub cleanup_policy: CleanupPolicy,
     pub compression_type: CompressionType,
+    /// `compression.gzip.level` (KIP-390): the level (1–9) at which the leader compresses what it converts to
+    /// GZIP; -1 is the codec's default.
+    pub compression_gzip_level: i32,
     /// `max.message.bytes`: the largest batch the topic accepts.
     pub max_message_bytes: i32,
     /// `min.insync.replicas`: the ISR size an `acks=all` write needs.
@@ -71,6 +74,7 @@ pub struct TopicConfig {
 /// Every supported config name, in the order they are described.
 pub const CONFIG_NAMES: &[&str] = &[
     "cleanup.policy",
+    "compression.gzip.level",
     "compression.type",
     "delete.retention.ms",
     "max.message.bytes",
@@ -91,6 +95,7 @@ impl Default for TopicConfig {
             segment_bytes: 1 << 30,
             cleanup_policy: CleanupPolicy { delete: true, compact: false },
             compression_type: CompressionType::default(),
+            compression_gzip_level: -1,
             max_message_bytes: 1_048_588,
             min_insync_replicas: 1,
             message_timestamp_type: TimestampType::CreateTime,
@@ -103,6 +108,11 @@ impl Default for TopicConfig {
 }
 
 impl TopicConfig {
+    /// `compression.gzip.level` as a level to compress at; `None` for the codec's default.
+    pub fn gzip_level(&self) -> Option<u32> {
+        u32::try_from(self.compression_gzip_level).ok()
+    }
+
     /// Defaults overridden by `entries`, each validated. The first bad entry fails the whole set.
     pub fn from_entries<K: AsRef<str>, V: AsRef<str>>(entries: &[(K, V)]) -> Result<TopicConfig> {
         let mut config = TopicConfig::default();
@@ -115,12 +125,24 @@ impl TopicConfig {
     /// Sets one config by its Kafka name. Unknown names and bad values get `INVALID_CONFIG`.
     pub fn set(&mut self, name: &str, value: &str) -> Result<()> {
         let value = value.trim();
+        if let "compression.lz4.level" | "compression.zstd.level" = name {
+            return Err(Error::InvalidConfig(format!(
+                "{name} is not supported: franz's LZ4 and ZSTD encoders (pure Rust, for wasm) compress at one level \
+                 only, so it could not be honoured; compression.gzip.level is"
+            )));
+        }
         let key = CONFIG_NAMES.iter().copied().find(|n| *n == name).ok_or_else(|| {
             Error::InvalidConfig(format!("unknown topic config {name:?}; known: {}", CONFIG_NAMES.join(", ")))
         })?;
         match key {
             "cleanup.policy" => self.cleanup_policy = parse_cleanup_policy(value)?,
             "compression.type" => self.compression_type = parse_compression_type(value)?,
+            "compression.gzip.level" => {
+                self.compression_gzip_level = match parse_int(key, value, -1, 9)? {
+                    0 => return Err(invalid(key, value, "expected -1 (the default) or a level from 1 to 9")),
+                    level => level as i32,
+                }
+            }
             "delete.retention.ms" => self.delete_retention_ms = parse_int(key, value, 0, i64::MAX)?,
             "max.message.bytes" => self.max_message_bytes = parse_int(key, value, 0, i32::MAX.into())? as i32,
             "message.timestamp.type" => {
@@ -172,6 +194,7 @@ impl TopicConfig {
                 _ => "delete".into(),
             },
             "compression.type" => self.compression_type.name().into(),
+            "compression.gzip.level" => self.compression_gzip_level.to_string(),
             "delete.retention.ms" => self.delete_retention_ms.to_string(),
             "max.message.bytes" => self.max_message_bytes.to_string(),
             "message.timestamp.type" => format!("{:?}", self.message_timestamp_type),
@@ -257,6 +280,22 @@ mod tests {
         assert_eq!(c.min_insync_replicas, 1);
         assert_eq!(c.message_timestamp_type, TimestampType::CreateTime);
         assert!(c.entries().iter().all(|e| e.is_default));
+    }
+
+    #[test]
+    fn the_gzip_level_is_kafkas_and_the_other_codecs_levels_are_refused() {
+        assert_eq!(TopicConfig::default().gzip_level(), None);
+        assert_eq!(TopicConfig::default().value_of("compression.gzip.level").as_deref(), Some("-1"));
+        let c = TopicConfig::from_entries(&[("compression.gzip.level", "9")]).unwrap();
+        assert_eq!((c.gzip_level(), c.value_of("compression.gzip.level").as_deref()), (Some(9), Some("9")));
+        for bad in ["0", "10", "-2", "fast"] {
+            let e = TopicConfig::from_entries(&[("compression.gzip.level", bad)]).unwrap_err();
+            assert_eq!(e.name(), "INVALID_CONFIG", "{bad}");
+        }
+        for name in ["compression.lz4.level", "compression.zstd.level"] {
+            let e = TopicConfig::from_entries(&[(name, "3")]).unwrap_err();
+            assert!(e.detail().contains("compress at one level"), "{e}");
+        }
     }
 
     #[test]
