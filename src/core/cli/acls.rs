@@ -8,7 +8,7 @@ use serde_json::json;
 use super::output::{Data, Format};
 use super::parse::Parsed;
 use super::state::ServiceAccount;
-use super::topics::hint;
+use super::topics::{hint, unexpected};
 use super::{Cli, CliError, Clusters, Reply};
 use crate::core::acl::{
     AclBinding, AclFilter, Operation, PatternType, Permission, ResourceType, CLUSTER_RESOURCE, WILDCARD,
@@ -131,7 +131,7 @@ impl Cli {
                     .collect();
                 let Response::CreateAcls(outcomes) = call(Request::CreateAcls(acls.clone()), "failed to create ACLs")?
                 else {
-                    return Err(CliError::usage("the cluster answered with another kind of response"));
+                    return Err(CliError::kafka(&unexpected(), "failed to create ACLs", None));
                 };
                 if let Some(e) = outcomes.into_iter().flatten().next() {
                     return Err(CliError::kafka(&e, "failed to create ACLs", None));
@@ -146,7 +146,7 @@ impl Cli {
                     filter.pattern_type = if p.has("prefix") { pattern } else { PatternType::Any };
                 }
                 let Response::DescribeAcls(acls) = call(Request::DescribeAcls(filter), "failed to list ACLs")? else {
-                    return Err(CliError::usage("the cluster answered with another kind of response"));
+                    return Err(CliError::kafka(&unexpected(), "failed to list ACLs", None));
                 };
                 Ok(Reply::text(acl_table(&acls).render(format)))
             }
@@ -166,7 +166,7 @@ impl Cli {
                     })
                     .collect();
                 let Response::DeleteAcls(deleted) = call(Request::DeleteAcls(filters), "failed to delete ACLs")? else {
-                    return Err(CliError::usage("the cluster answered with another kind of response"));
+                    return Err(CliError::kafka(&unexpected(), "failed to delete ACLs", None));
                 };
                 let deleted: Vec<AclBinding> = deleted.into_iter().flatten().collect();
                 let mut output = format!("Deleted {} ACL(s).\n", deleted.len());

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 
-use super::topics::hint;
+use super::topics::{hint, unexpected};
 use super::{Acting, CliError, Clusters};
 use crate::core::client::records_from;
 use crate::core::error::Error;
@@ -94,10 +94,6 @@ pub struct ConsumeSession {
     pub(super) positions: BTreeMap<u32, i64>,
     /// `--isolation-level`: whether open and aborted transactions' records are read.
     pub(super) isolation: Isolation,
-}
-
-fn unexpected() -> Error {
-    Error::UnknownServerError("the broker answered with another kind of response".into())
 }
 
 impl ConsumeSession {

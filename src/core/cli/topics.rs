@@ -27,7 +27,8 @@ const DEFAULT_PARTITIONS: i32 = 6;
 /// Confluent Cloud's replication factor, capped by the brokers a franz cluster has.
 const REPLICATION_FACTOR: i32 = 3;
 
-fn unexpected() -> Error {
+/// A response of another kind than the request's: the CLI's one error for it.
+pub(super) fn unexpected() -> Error {
     Error::UnknownServerError("the broker answered with another kind of response".into())
 }
 
