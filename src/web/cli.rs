@@ -37,9 +37,7 @@ impl Clusters for Open {
             .0
             .get(cluster)
             .ok_or_else(|| Error::BrokerNotAvailable(format!("Kafka cluster {cluster:?} is not open in this tab")))?;
-        let client = AuthClient { principal: principal.into(), host: CLIENT_HOST.into() };
-        let now = inner.now_ms();
-        inner.cluster.borrow_mut().handle_as(&client, request, now)
+        inner.serve_as(&AuthClient { principal: principal.into(), host: CLIENT_HOST.into() }, request)
     }
 
     fn group_replies(&mut self, cluster: &str, member_id: &str) -> Vec<GroupReply> {

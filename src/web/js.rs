@@ -192,20 +192,6 @@ pub fn from_plain<T: serde::de::DeserializeOwned>(value: &JsValue, what: &str) -
     serde_json::from_str(&String::from(json)).map_err(|e| format!("{what} is malformed: {e}"))
 }
 
-#[cfg(all(test, target_arch = "wasm32"))]
-mod tests {
-    use wasm_bindgen_test::*;
-
-    wasm_bindgen_test_configure!(run_in_browser);
-
-    #[wasm_bindgen_test]
-    fn offsets_are_exact_decimal_strings_on_both_sides_of_2_to_the_53() {
-        for n in [0, -1, 42, (1 << 53) - 1, 1 << 53, (1 << 53) + 1, i64::MAX, i64::MIN] {
-            assert_eq!(super::offset(n).as_string(), Some(n.to_string()));
-        }
-    }
-}
-
 /// Fills `out` from the platform's secure source (`crypto.getRandomValues`), or `Math.random` where there is none:
 /// the shell's randomness for ids, secrets, salts and nonces.
 pub fn random_bytes(out: &mut [u8]) {
@@ -219,5 +205,19 @@ pub fn random_bytes(out: &mut [u8]) {
         bytes.copy_to(out);
     } else {
         out.iter_mut().for_each(|b| *b = (js_sys::Math::random() * 256.0) as u8);
+    }
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests {
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    fn offsets_are_exact_decimal_strings_on_both_sides_of_2_to_the_53() {
+        for n in [0, -1, 42, (1 << 53) - 1, 1 << 53, (1 << 53) + 1, i64::MAX, i64::MIN] {
+            assert_eq!(super::offset(n).as_string(), Some(n.to_string()));
+        }
     }
 }

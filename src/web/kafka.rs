@@ -144,6 +144,11 @@ impl Inner {
         self.cluster.borrow_mut().handle(request, self.now_ms())
     }
 
+    /// [`Inner::serve`] for `who`, as the cluster's authorizer judges it (`Cluster::handle_as`).
+    pub fn serve_as(&self, who: &AuthClient, request: Request) -> Result<Response, Error> {
+        self.cluster.borrow_mut().handle_as(who, request, self.now_ms())
+    }
+
     /// Writes what is left, stops the timers, drops the clients, and lets go of the storage and its lock.
     pub async fn close(self: &Rc<Self>) -> Result<(), JsValue> {
         // Every replica's record brought up to date: reopening then replays nothing.
