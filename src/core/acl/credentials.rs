@@ -56,9 +56,8 @@ impl Credentials {
         }
     }
 
-    /// The principal `plain` authenticates as, or SASL_AUTHENTICATION_FAILED: credentials that do not match,
-    /// none where the cluster needs some, or some where it takes none (as a SASL handshake with a PLAINTEXT
-    /// listener fails).
+    /// The principal `plain` authenticates as, or SASL_AUTHENTICATION_FAILED: credentials that do not match, or
+    /// none where the cluster needs some. Some where it takes none are [`no_sasl`], as in a handshake.
     pub fn authenticate(&self, plain: Option<&Plain>) -> Result<String> {
         let failed = |why: &str| Error::SaslAuthenticationFailed(format!("Authentication failed: {why}"));
         let Some(plain) = plain else {
@@ -71,9 +70,7 @@ impl Credentials {
             };
         };
         match self {
-            Credentials::None => {
-                Err(failed("it takes no SASL credentials (open it with users: { name: password } for some)"))
-            }
+            Credentials::None => Err(no_sasl()),
             Credentials::Users(users) => match users.get(&plain.username) {
                 Some(password) if *password == plain.password => Ok(format!("User:{}", plain.username)),
                 _ => Err(failed("invalid username or password")),
@@ -86,6 +83,14 @@ impl Credentials {
                 .ok_or_else(|| failed("invalid API key or secret")),
         }
     }
+}
+
+/// SASL on a cluster without users: ILLEGAL_SASL_STATE, as Kafka's PLAINTEXT listener answers a SaslHandshake,
+/// whether a client starts with the handshake or with bare PLAIN credentials.
+pub(super) fn no_sasl() -> Error {
+    Error::IllegalSaslState(
+        "this cluster takes no SASL credentials (open it with users: { name: password } for some)".into(),
+    )
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! mechanism the listener has enabled, then SaslAuthenticate carries the mechanism's messages: one for PLAIN,
 //! two round trips for SCRAM ([`super::scram`]). A failed step starts the connection over, as Kafka closes it.
 
-use super::credentials::{Credentials, Plain};
+use super::credentials::{no_sasl, Credentials, Plain};
 use super::scram::{nonce, ScramClient, ScramClientFinal, ScramMechanism, ScramServer};
 use crate::core::error::{Error, Result};
 use crate::core::protocol::{Request, Response};
@@ -78,10 +78,7 @@ impl SaslSession {
                 *self = SaslSession::Handshaken(m);
                 Ok(names)
             }
-            // Kafka's PLAINTEXT listener answers a SaslHandshake so.
-            None if names.is_empty() => Err(illegal(&format!(
-                "{mechanism:?}: this cluster takes no SASL credentials (open it with users: {{ name: password }} for some)"
-            ))),
+            None if names.is_empty() => Err(no_sasl()),
             None => Err(Error::UnsupportedSaslMechanism(format!(
                 "{mechanism:?} is not enabled; this cluster's mechanisms are {}",
                 names.join(", ")
