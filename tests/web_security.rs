@@ -1,4 +1,4 @@
-//! ACLs and SASL (PLAIN, SCRAM-SHA-256/512) through the JS API in headless Chrome: a cluster opened with users
+//! ACLs and SASL (PLAIN, SCRAM-SHA-256/512, OAUTHBEARER) through the JS API in headless Chrome: a cluster opened with users
 //! and an authorizer lets each principal do only what its ACLs allow, in the page and through MessagePorts, and
 //! keeps its ACLs across a reopen.
 #![cfg(target_arch = "wasm32")]
@@ -18,6 +18,8 @@ extern "C" {
     async fn acls_guard_the_cluster(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = scramLogsUsersIn)]
     async fn scram_logs_users_in(api: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = oauthBearerLogsTokensIn)]
+    async fn oauth_bearer_logs_tokens_in(api: &JsValue) -> Result<JsValue, JsValue>;
 }
 
 #[wasm_bindgen_test]
@@ -34,4 +36,9 @@ async fn scram_logs_users_in_and_a_raw_connection_is_answered_step_by_step_and_p
     let api = api();
     js_sys::Reflect::set(&api.object, &"recordBatch".into(), build.as_ref()).unwrap();
     ok(scram_logs_users_in(&api.object).await);
+}
+
+#[wasm_bindgen_test]
+async fn oauthbearer_logs_a_valid_token_in_and_refuses_others_with_rfc_7628_errors() {
+    ok(oauth_bearer_logs_tokens_in(&api().object).await);
 }

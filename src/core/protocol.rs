@@ -678,7 +678,7 @@ impl Cluster {
             Request::DescribeTransactions { ids } => Response::DescribeTransactions(self.describe_transactions(&ids)?),
             // Without the connection's session: PLAIN alone, as a connection's first and only message.
             request @ (Request::SaslHandshake { .. } | Request::SaslAuthenticate(_)) => {
-                SaslSession::default().serve(self.credentials(), request, &mut |_| ())?
+                SaslSession::default().serve(self.credentials(), request, now_ms, &mut |_| ())?
             }
             Request::Fault(fault) => {
                 match fault {

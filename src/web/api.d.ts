@@ -3,15 +3,47 @@
 export type StorageMode = 'indexeddb' | 'memory' | 'auto';
 
 /**
- * KafkaJS's SASL options: a client logs in as `User:<username>`. A cluster opened with `users` enables all three
- * mechanisms; one the CLI created takes its API keys with PLAIN only, as Confluent Cloud does. SCRAM
+ * KafkaJS's SASL options: a client logs in as `User:<username>`. A cluster opened with `users` enables PLAIN and
+ * both SCRAMs; one the CLI created takes its API keys with PLAIN only, as Confluent Cloud does. SCRAM
  * (RFC 5802/7677) proves the password without sending it, and checks that the broker holds the user's
  * credential.
  */
-export type SASLOptions = {
+export type PasswordSASLOptions = {
   mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
   username: string;
   password: string;
+};
+
+/** What KafkaJS's `oauthBearerProvider` gives: a token (a JWT), and SASL extensions to send with it. */
+export type OauthbearerProviderResponse = { value: string; extensions?: Record<string, string> };
+
+/**
+ * KafkaJS's SASL/OAUTHBEARER options, for a cluster opened with `oauthBearer`: the client logs in as
+ * `User:<sub>` of the token its provider gives, called again at each login (so it may refresh tokens).
+ */
+export type OAuthBearerSASLOptions = {
+  mechanism: 'oauthbearer';
+  oauthBearerProvider: () => Promise<OauthbearerProviderResponse>;
+  /** Must be the token's principal if given, as Kafka checks. */
+  authorizationIdentity?: string;
+};
+
+export type SASLOptions = PasswordSASLOptions | OAuthBearerSASLOptions;
+
+/**
+ * Kafka's validator of unsecured tokens (`OAuthBearerUnsecuredValidatorCallbackHandler`, its
+ * `unsecuredValidator*` options): a JWT with `"alg": "none"`, no signature, an `exp` in the future, an `iat`
+ * (if any) not in the future, and a principal claim.
+ */
+export type OAuthBearerValidatorOptions = {
+  /** The claim that names the principal. Default 'sub'. */
+  principalClaimName?: string;
+  /** The claim that holds the token's scope (a string is one scope; a list, several). Default 'scope'. */
+  scopeClaimName?: string;
+  /** Scopes every token must have, or it is refused with `insufficient_scope`. Default none. */
+  requiredScope?: string[];
+  /** How far the token's times may be from the broker's clock. Default 0. */
+  allowableClockSkewMs?: number;
 };
 
 export interface KafkaConfig {
@@ -40,13 +72,16 @@ export interface KafkaConfig {
   racks?: (string | null)[];
   /**
    * This client's credentials (SASL/PLAIN or SCRAM), checked against `users`, or on a cluster the CLI created
-   * against its API keys (PLAIN; username = key, password = secret). The client is then `User:<username>` to the authorizer;
-   * without credentials, `User:ANONYMOUS`.
+   * against its API keys (PLAIN; username = key, password = secret); or its OAUTHBEARER token provider. The
+   * client is then `User:<username>` (or the token's principal) to the authorizer; without credentials,
+   * `User:ANONYMOUS`.
    */
   sasl?: SASLOptions;
   /** The SASL users the cluster accepts, `{ name: password }` (Kafka's JAAS `user_<name>` entries for PLAIN,
    * and its SCRAM credentials), for PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512. */
   users?: Record<string, string>;
+  /** Enables SASL/OAUTHBEARER, with Kafka's validator of unsecured tokens (`true`: its defaults). */
+  oauthBearer?: boolean | OAuthBearerValidatorOptions;
   /**
    * Turns on Kafka's standard authorizer: every request must then be allowed by the cluster's ACLs
    * (`admin.createAcls`). `superUsers` (Kafka's `super.users`, e.g. `['User:admin']`) may do anything;
@@ -90,8 +125,9 @@ export interface ConnectOptions {
   heartbeatInterval?: number;
   /** How long the host may be silent before requests fail with the retriable BROKER_NOT_AVAILABLE. Default 5000. */
   hostTimeout?: number;
-  /** This client's credentials, checked by the host against its cluster's `users` (or API keys); the client is
-   * then `User:<username>` to the authorizer, and `User:ANONYMOUS` without them. */
+  /** This client's credentials, checked by the host against its cluster's `users` (or API keys), or its
+   * OAUTHBEARER token provider; the client is then `User:<username>` (or the token's principal) to the
+   * authorizer, and `User:ANONYMOUS` without them. */
   sasl?: SASLOptions;
   logLevel?: logLevel;
   logCreator?: logCreator;

@@ -12,8 +12,8 @@ use web_sys::{MessageEvent, MessagePort};
 
 use super::envelope_client;
 use super::kafka::Inner;
+use super::sasl::SaslConfig;
 use super::signal::Signal;
-use crate::core::acl::sasl::SaslLogin;
 use crate::core::error::Error;
 use crate::core::frame;
 use crate::core::protocol::{Request, Response};
@@ -54,7 +54,7 @@ pub struct Remote {
     closed: Cell<bool>,
     pub cluster_name: RefCell<String>,
     /// The credentials this client authenticates with, again after each reconnect.
-    pub sasl: Option<SaslLogin>,
+    pub sasl: Option<SaslConfig>,
 }
 
 /// What a pending request is answered with.
@@ -67,7 +67,7 @@ enum Answer {
 }
 
 impl Remote {
-    pub fn new(port: MessagePort, timeouts: Timeouts, sasl: Option<SaslLogin>) -> Rc<Remote> {
+    pub fn new(port: MessagePort, timeouts: Timeouts, sasl: Option<SaslConfig>) -> Rc<Remote> {
         let remote = Rc::new(Remote {
             port: RefCell::new(port.clone()),
             handler: RefCell::default(),

@@ -29,9 +29,10 @@
 //! - `ListTransactions` `{ body: { states, producerIds } }` (a `core::txn::TxnFilter`), `DescribeTransactions`
 //!   `{ ids }`, answered with `core::txn::TxnDescription`s as plain objects
 //! - `SaslHandshake` `{ mechanism }`, answered with `{ mechanisms }`; then `SaslAuthenticate`
-//!   `{ body?: { username, password } }` (PLAIN) or `{ scram: message }` (SCRAM's client-first, then
-//!   client-final), answered with `{ principal?, message }`: once `principal` is there, the client is that
-//!   principal (`User:ANONYMOUS` until it authenticates). PLAIN may come without a handshake.
+//!   `{ body?: { username, password } }` (PLAIN) or `{ message }` (SCRAM's client-first, then client-final;
+//!   OAUTHBEARER's `n,,^Aauth=Bearer <token>^A^A`, then `^A` to acknowledge a refusal), answered with
+//!   `{ principal?, message }`: once `principal` is there, the client is that principal (`User:ANONYMOUS` until it
+//!   authenticates). PLAIN may come without a handshake.
 //!
 //! Response: `{ id, kind, ... }` with per-partition or per-topic `error`s where Kafka has them, or
 //! `{ id, error }` for the whole request. An error is `{ type, code, message, retriable }`.
@@ -164,8 +165,8 @@ pub fn request(e: &JsValue) -> Result<Request, Error> {
         "DescribeAcls" => Request::DescribeAcls(plain_body(e)?),
         "DeleteAcls" => Request::DeleteAcls(plain_body(e)?),
         "SaslHandshake" => Request::SaslHandshake { mechanism: field(js::string(e, "mechanism", "mechanism"))? },
-        "SaslAuthenticate" => Request::SaslAuthenticate(match field(js::opt_string(e, "scram", "scram"))? {
-            Some(message) => SaslToken::Scram(message),
+        "SaslAuthenticate" => Request::SaslAuthenticate(match field(js::opt_string(e, "message", "message"))? {
+            Some(message) => SaslToken::Message(message),
             None => SaslToken::Plain(plain_field(e, "body")?),
         }),
         "ListTransactions" => Request::ListTransactions(plain_body(e)?),

@@ -143,8 +143,8 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
         Request::SaslAuthenticate(SaslToken::Plain(plain)) => {
             ("SaslAuthenticate", vec![("body", plain.as_ref().map_or(JsValue::UNDEFINED, js::to_plain))])
         }
-        Request::SaslAuthenticate(SaslToken::Scram(message)) => {
-            ("SaslAuthenticate", vec![("scram", message.as_str().into())])
+        Request::SaslAuthenticate(SaslToken::Message(message)) => {
+            ("SaslAuthenticate", vec![("message", message.as_str().into())])
         }
         Request::CreatePartitions { topic, count, assignments, validate_only } => (
             "CreatePartitions",
@@ -575,7 +575,7 @@ mod tests {
             Request::SaslHandshake { mechanism: "SCRAM-SHA-512".into() },
             Request::SaslAuthenticate(SaslToken::Plain(Some(Plain { username: "a".into(), password: "p".into() }))),
             Request::SaslAuthenticate(SaslToken::Plain(None)),
-            Request::SaslAuthenticate(SaslToken::Scram("n,,n=a,r=x".into())),
+            Request::SaslAuthenticate(SaslToken::Message("n,,n=a,r=x".into())),
             Request::ListTransactions(TxnFilter { states: vec![TxnState::Ongoing], producer_ids: vec![7] }),
             Request::DescribeTransactions { ids: vec!["tx-1".into()] },
         ];

@@ -222,7 +222,7 @@ impl Inner {
         let result = match request {
             Ok(request) if request.is_sasl() => {
                 let credentials = self.cluster.borrow().credentials().clone();
-                client.sasl.borrow_mut().serve(&credentials, request, &mut js::random_bytes)
+                client.sasl.borrow_mut().serve(&credentials, request, js_sys::Date::now() as i64, &mut js::random_bytes)
             }
             Ok(request) => self.call_while(&who, request, &|| !client.gone.get()).await,
             Err(e) => Err(e),

@@ -21,10 +21,11 @@ use super::js;
 use super::lock::{self, Acquired, ClusterLock};
 use super::log::Logger;
 use super::producer::Producer;
+use super::sasl::sasl_config;
 use super::signal::Signal;
 use crate::core::acl::authorizer::{Authorizer, Client as AuthClient};
-use crate::core::acl::credentials::Credentials;
-use crate::core::acl::sasl::{authenticate_in_process, Mechanism, SaslClient, SaslLogin, SaslNext};
+use crate::core::acl::credentials::{Accounts, Credentials};
+use crate::core::acl::sasl::{authenticate_in_process, SaslClient, SaslNext};
 use crate::core::cluster::{Cluster, PendingAck};
 use crate::core::error::Error;
 use crate::core::protocol::{Request, Response};
@@ -253,13 +254,7 @@ pub(crate) fn open_config(config: &JsValue) -> Result<OpenConfig, JsValue> {
         seed: js::opt_int::<i64>(config, "seed", "seed")?.unwrap_or_else(|| (js_sys::Math::random() * 1e15) as i64)
             as u64,
         authorizer: authorizer_config(config)?,
-        credentials: match js::get(config, "users") {
-            u if js::is_missing(&u) => Credentials::None,
-            u => Credentials::Users(
-                js::from_plain(&u, "users")
-                    .map_err(|_| js::type_error("users", "an object of { name: password }", &u))?,
-            ),
-        },
+        credentials: super::sasl::credentials(config)?,
         racks: match js::get(config, "racks") {
             r if js::is_missing(&r) => None,
             r => Some(
@@ -268,24 +263,6 @@ pub(crate) fn open_config(config: &JsValue) -> Result<OpenConfig, JsValue> {
             ),
         },
     })
-}
-
-/// KafkaJS's `sasl: { mechanism, username, password }`, if given: `mechanism` is `plain`, `scram-sha-256` or
-/// `scram-sha-512` (KafkaJS's names; any case). Another is UNSUPPORTED_SASL_MECHANISM.
-pub(crate) fn sasl_login(sasl: &JsValue) -> Result<Option<SaslLogin>, JsValue> {
-    if js::is_missing(sasl) {
-        return Ok(None);
-    }
-    let name = js::opt_string(sasl, "mechanism", "sasl.mechanism")?.unwrap_or_default();
-    let mechanism = Mechanism::from_name(&name).ok_or_else(|| {
-        let detail = format!("SASL mechanism {name:?}: franz speaks plain, scram-sha-256 and scram-sha-512");
-        error::to_js(&Error::UnsupportedSaslMechanism(detail))
-    })?;
-    Ok(Some(SaslLogin {
-        mechanism,
-        username: js::opt_string(sasl, "username", "sasl.username")?.unwrap_or_default(),
-        password: js::opt_string(sasl, "password", "sasl.password")?.unwrap_or_default(),
-    }))
 }
 
 /// `authorizer`: `true`, or `{ superUsers?: string[], allowEveryoneIfNoAclFound?: boolean }`.
@@ -423,11 +400,14 @@ impl Kafka {
             let (mut c, client_id) = (open_config(&config)?, client_id(&config)?);
             if let Some(keys) = super::cli::api_keys(&c.cluster).await? {
                 // A cluster the CLI created: its API keys let in their owners, judged as the CLI judges them.
-                c.credentials = Credentials::ApiKeys(keys);
+                c.credentials.accounts = Accounts::ApiKeys(keys);
                 c.authorizer.get_or_insert_with(crate::core::cli::cluster_authorizer);
             }
-            let principal = match sasl_login(&js::get(&config, "sasl"))? {
-                Some(login) => authenticate_in_process(&c.credentials, login, &mut js::random_bytes),
+            let principal = match sasl_config(&js::get(&config, "sasl"))? {
+                Some(sasl) => {
+                    let (login, now) = (sasl.login().await?, js_sys::Date::now() as i64);
+                    authenticate_in_process(&c.credentials, login, now, &mut js::random_bytes)
+                }
                 None => c.credentials.authenticate(None),
             }
             .map_err(|e| error::to_js(&e))?;
@@ -467,7 +447,7 @@ impl Kafka {
                 host_ms: positive("hostTimeout", DEFAULT_HOST_TIMEOUT_MS)?,
             };
             let (log, client_id) = (Logger::from_config(&options)?, client_id(&options)?);
-            let sasl = sasl_login(&js::get(&options, "sasl"))?;
+            let sasl = sasl_config(&js::get(&options, "sasl"))?;
             let kafka = Kafka { broker: Broker::Remote(Remote::new(port, timeouts, sasl)), log, client_id };
             kafka.check_host().await?;
             Ok(kafka.into())
@@ -636,8 +616,8 @@ impl Kafka {
     async fn check_host(&self) -> Result<(), JsValue> {
         self.broker.call(Request::Metadata { topics: Some(Vec::new()) }).await.map_err(|e| error::to_js(&e))?;
         if let Broker::Remote(remote) = &self.broker {
-            if let Some(login) = &remote.sasl {
-                let mut client = SaslClient::new(login.clone(), &mut js::random_bytes);
+            if let Some(sasl) = &remote.sasl {
+                let mut client = SaslClient::new(sasl.login().await?, &mut js::random_bytes);
                 let mut request = client.first_request();
                 while let SaslNext::Send(next) = self
                     .broker

@@ -19,6 +19,7 @@ mod pack;
 mod partitioners;
 mod producer;
 mod retry;
+mod sasl;
 mod signal;
 mod transaction;
 mod transfer;

@@ -147,14 +147,14 @@ export async function scramLogsUsersIn(api) {
     raw.port2.postMessage({ id, ...envelope });
   });
   const first = 'n,,n=alice,r=client-nonce';
-  eq((await call({ kind: 'SaslAuthenticate', scram: first })).error?.type, 'ILLEGAL_SASL_STATE', 'SCRAM before the handshake');
+  eq((await call({ kind: 'SaslAuthenticate', message: first })).error?.type, 'ILLEGAL_SASL_STATE', 'SCRAM before the handshake');
   eq((await call({ kind: 'SaslHandshake', mechanism: 'SCRAM-SHA-256' })).body, ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'],
     'the handshake lists the enabled mechanisms');
-  const serverFirst = (await call({ kind: 'SaslAuthenticate', scram: first })).body;
+  const serverFirst = (await call({ kind: 'SaslAuthenticate', message: first })).body;
   check(serverFirst.principal === undefined && /^r=client-nonce[^,]+,s=[^,]+,i=4096$/.test(serverFirst.message),
     `the server's first message extends the client's nonce: ${JSON.stringify(serverFirst)}`);
   const forged = `c=biws,r=${serverFirst.message.split(',')[0].slice(2)},p=${btoa('x'.repeat(32))}`;
-  eq((await call({ kind: 'SaslAuthenticate', scram: forged })).error?.type, 'SASL_AUTHENTICATION_FAILED', 'a forged proof');
+  eq((await call({ kind: 'SaslAuthenticate', message: forged })).error?.type, 'SASL_AUTHENTICATION_FAILED', 'a forged proof');
   eq((await call({ kind: 'Metadata', topics: ['orders'] })).error?.type, 'TOPIC_AUTHORIZATION_FAILED',
     'after a failed exchange the connection is still anonymous');
   eq((await call({ kind: 'SaslAuthenticate', body: { username: 'alice', password: 'alice-secret' } })).body.principal, 'User:alice',
@@ -176,4 +176,96 @@ export async function scramLogsUsersIn(api) {
   check(performance.now() - started < 5000, 'is answered at once, not after its 60 s wait');
   raw.port2.close();
   await kafka.close();
+}
+
+/** An unsecured JWT (RFC 7519 section 6): `"alg": "none"` and no signature, as Kafka's unsecured validator takes. */
+function jwt(claims, header = { alg: 'none' }) {
+  const section = (o) => btoa(JSON.stringify(o)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return `${section(header)}.${section(claims)}.`;
+}
+
+export async function oauthBearerLogsTokensIn(api) {
+  const now = Math.floor(Date.now() / 1000);
+  const claims = (extra = {}) => ({ sub: 'svc-orders', iat: now - 5, exp: now + 600, scope: ['kafka'], ...extra });
+  let calls = 0;
+  const bearer = (token, more = {}) => ({ sasl: { mechanism: 'oauthbearer', oauthBearerProvider: async () => { calls++; return token; }, ...more } });
+  const config = { cluster: 'oauth', storage: 'memory', users: { admin: 'admin-secret' }, authorizer: { superUsers: ['User:admin'] },
+    oauthBearer: { requiredScope: ['kafka'] } };
+
+  // Bad validator settings are the page's mistake.
+  for (const [oauthBearer, what] of [[5, 'true or an object'], [{ requiredScope: 'kafka' }, 'an array'],
+    [{ principalClaimName: ' ' }, 'must not be blank'], [{ allowableClockSkewMs: -1 }, 'a whole number']]) {
+    await rejects(api.open({ ...config, oauthBearer }), { name: 'TypeError', message: what }, `oauthBearer ${JSON.stringify(oauthBearer)}`);
+  }
+  // Tokens the validator refuses, each with RFC 7628's status and the reason.
+  const refused = [
+    [claims({ exp: now - 1 }), 'invalid_token', 'expired'],
+    [claims({ scope: 'read' }), 'insufficient_scope', 'lacks the required "kafka"'],
+    [claims({ sub: undefined }), 'invalid_token', 'no principal name'],
+    [jwt(claims(), { alg: 'HS256' }), 'invalid_token', '"alg": "none"'],
+  ];
+  for (const [token, status, why] of refused) {
+    const value = typeof token === 'string' ? token : jwt(token);
+    await rejects(api.open({ ...config, ...bearer({ value }) }), { type: 'SASL_AUTHENTICATION_FAILED', code: 58, message: status },
+      `a token refused for ${why}`).then((e) => check(e.message.includes(why), `${e.message} says ${why}`));
+  }
+  await rejects(api.open({ ...config, ...bearer({ value: jwt(claims()) }, { authorizationIdentity: 'admin' }) }),
+    { type: 'SASL_AUTHENTICATION_FAILED', message: 'different from the token\'s principal name (svc-orders)' }, 'another authorization id');
+  await rejects(api.open({ ...config, sasl: { mechanism: 'oauthbearer' } }),
+    { type: 'SASL_AUTHENTICATION_FAILED', message: 'Missing OAuth bearer token provider' }, 'no provider');
+  await rejects(api.open({ ...config, ...bearer({}) }), { type: 'SASL_AUTHENTICATION_FAILED', message: 'Invalid OAuth bearer token' }, 'no token');
+  await rejects(api.open({ ...config, ...bearer({ value: jwt(claims()), extensions: { 'bad-key': 'x' } }) }),
+    { type: 'SASL_AUTHENTICATION_FAILED', message: 'letters only' }, 'a bad extension key');
+  const failing = { sasl: { mechanism: 'oauthbearer', oauthBearerProvider: async () => { throw new Error('identity provider down'); } } };
+  await rejects(api.open({ ...config, ...failing }), { message: 'identity provider down' }, 'the provider\'s own error');
+  await rejects(api.open({ ...config, oauthBearer: undefined, ...bearer({ value: jwt(claims()) }) }),
+    { type: 'UNSUPPORTED_SASL_MECHANISM', code: 33 }, 'a cluster that does not take tokens');
+
+  // A valid token logs its subject in, in the page and through a port, where the provider is asked at each login.
+  const admin = await api.open({ ...config, sasl: { mechanism: 'plain', username: 'admin', password: 'admin-secret' } });
+  await admin.admin().createTopics({ topics: [{ topic: 'orders' }, { topic: 'payments' }] });
+  await admin.admin().createAcls({ acl: [acl(TOPIC, 'orders', LITERAL, 'User:svc-orders', WRITE)] });
+  // (A memory cluster opened again is a cluster of its own, with no topics and no ACLs.)
+  const inPage = await api.open({ ...config, ...bearer({ value: jwt(claims()), extensions: { traceId: 'abc 123' } }) });
+  await rejects(inPage.admin().createTopics({ topics: [{ topic: 'mine' }] }), { type: 'TOPIC_AUTHORIZATION_FAILED', message: 'User:svc-orders' },
+    'in the page, the token\'s subject is User:svc-orders to the authorizer');
+  await inPage.close();
+  const port = () => {
+    const { port1, port2 } = new MessageChannel();
+    admin.serve(port1);
+    return port2;
+  };
+  calls = 0;
+  const svc = await api.connect(port(), bearer({ value: jwt(claims()) }, { authorizationIdentity: 'svc-orders' }));
+  const producer = svc.producer();
+  await producer.connect();
+  await producer.send({ topic: 'orders', messages: [{ value: 'by token' }] });
+  await rejects(producer.send({ topic: 'payments', messages: [{ value: 'x' }] }), { type: 'TOPIC_AUTHORIZATION_FAILED' },
+    'what its ACLs do not grant');
+  await svc.reconnect(port());
+  eq(calls, 2, 'the provider is asked again at a reconnect');
+  await producer.send({ topic: 'orders', messages: [{ value: 'after reconnect' }] });
+  await svc.close();
+
+  // The raw exchange: a refused token is answered with RFC 7628's JSON, and fails once acknowledged.
+  const raw = new MessageChannel();
+  admin.serve(raw.port1);
+  let next = 1;
+  const call = (envelope) => new Promise((resolve) => {
+    const id = next++;
+    raw.port2.onmessage = ({ data }) => data.id === id && resolve(data);
+    raw.port2.postMessage({ id, ...envelope });
+  });
+  const message = (token) => `n,,\x01auth=Bearer ${token}\x01\x01`;
+  eq((await call({ kind: 'SaslHandshake', mechanism: 'OAUTHBEARER' })).body, ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'],
+    'the handshake lists OAUTHBEARER beside the users\' mechanisms');
+  eq((await call({ kind: 'SaslAuthenticate', message: message(jwt(claims({ exp: now - 60 }))) })).body,
+    { message: '{"status":"invalid_token"}' }, 'a refused token: the error, no principal');
+  const failed = await call({ kind: 'SaslAuthenticate', message: '\x01' });
+  check(failed.error?.type === 'SASL_AUTHENTICATION_FAILED' && failed.error.message.includes('expired'),
+    `acknowledged, the exchange fails with the reason: ${JSON.stringify(failed)}`);
+  await call({ kind: 'SaslHandshake', mechanism: 'OAUTHBEARER' });
+  eq((await call({ kind: 'SaslAuthenticate', message: message(jwt(claims())) })).body.principal, 'User:svc-orders',
+    'a valid token, on the same connection');
+  await admin.close();
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::oauth::OAuthBearer;
 use super::sasl::Mechanism;
 use super::scram::{ScramCredential, ScramMechanism, ITERATIONS};
 use super::ANONYMOUS;
@@ -19,10 +20,19 @@ pub struct Plain {
     pub password: String,
 }
 
-/// Whom a cluster lets in. Like the authorizer, broker configuration: given at each opening.
+/// Whom a cluster lets in: its accounts, and OAUTHBEARER tokens if its listener takes them. Like the authorizer,
+/// broker configuration: given at each opening.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum Credentials {
-    /// No SASL: every client is `User:ANONYMOUS` (Kafka's PLAINTEXT listener).
+pub struct Credentials {
+    pub accounts: Accounts,
+    /// Kafka's unsecured-token validator, when the listener enables OAUTHBEARER.
+    pub oauthbearer: Option<OAuthBearer>,
+}
+
+/// The accounts a cluster's clients log in to with a password.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Accounts {
+    /// None: without OAUTHBEARER either, every client is `User:ANONYMOUS` (Kafka's PLAINTEXT listener).
     #[default]
     None,
     /// Kafka's SASL users, name to password (its JAAS `user_<name>="<password>"` entries for PLAIN; SCRAM
@@ -33,50 +43,63 @@ pub enum Credentials {
 }
 
 impl Credentials {
+    pub fn users(users: BTreeMap<String, String>) -> Credentials {
+        Credentials { accounts: Accounts::Users(users), oauthbearer: None }
+    }
+
     /// The SASL mechanisms the cluster's listener enables: PLAIN and both SCRAMs for users, PLAIN only for API
-    /// keys (as Confluent Cloud), none without SASL.
+    /// keys (as Confluent Cloud), then OAUTHBEARER if it takes tokens; none without SASL.
     pub fn mechanisms(&self) -> Vec<Mechanism> {
-        match self {
-            Credentials::None => Vec::new(),
-            Credentials::Users(_) => {
+        let mut mechanisms = match self.accounts {
+            Accounts::None => Vec::new(),
+            Accounts::Users(_) => {
                 [Mechanism::Plain].into_iter().chain(ScramMechanism::ALL.map(Mechanism::Scram)).collect()
             }
-            Credentials::ApiKeys(_) => vec![Mechanism::Plain],
-        }
+            Accounts::ApiKeys(_) => vec![Mechanism::Plain],
+        };
+        mechanisms.extend(self.oauthbearer.as_ref().map(|_| Mechanism::OAuthBearer));
+        mechanisms
     }
 
     /// `username`'s SCRAM credential for `mechanism`, salted with `salt`, if the cluster has that user. franz
     /// derives it from the user's password when a client asks, where Kafka stores it once.
     pub fn scram_credential(&self, mechanism: ScramMechanism, username: &str, salt: &[u8]) -> Option<ScramCredential> {
-        match self {
-            Credentials::Users(users) => {
+        match &self.accounts {
+            Accounts::Users(users) => {
                 users.get(username).map(|password| ScramCredential::new(mechanism, password, salt, ITERATIONS))
             }
-            Credentials::None | Credentials::ApiKeys(_) => None,
+            Accounts::None | Accounts::ApiKeys(_) => None,
         }
     }
 
     /// The principal `plain` authenticates as, or SASL_AUTHENTICATION_FAILED: credentials that do not match, or
-    /// none where the cluster needs some. Some where it takes none are [`no_sasl`], as in a handshake.
+    /// none where the cluster needs some. Some where it takes none are [`no_sasl`], as in a handshake, and PLAIN
+    /// where it takes only tokens UNSUPPORTED_SASL_MECHANISM.
     pub fn authenticate(&self, plain: Option<&Plain>) -> Result<String> {
         let failed = |why: &str| Error::SaslAuthenticationFailed(format!("Authentication failed: {why}"));
         let Some(plain) = plain else {
-            return match self {
-                Credentials::None => Ok(ANONYMOUS.into()),
-                Credentials::Users(_) => Err(failed("it takes SASL users: pass sasl: { mechanism: 'plain', username, password }")),
-                Credentials::ApiKeys(_) => Err(failed(
+            return match (&self.accounts, &self.oauthbearer) {
+                (Accounts::None, None) => Ok(ANONYMOUS.into()),
+                (Accounts::None, Some(_)) => Err(failed(
+                    "it takes OAUTHBEARER tokens: pass sasl: { mechanism: 'oauthbearer', oauthBearerProvider }",
+                )),
+                (Accounts::Users(_), _) => Err(failed("it takes SASL users: pass sasl: { mechanism: 'plain', username, password }")),
+                (Accounts::ApiKeys(_), _) => Err(failed(
                     "it was created by the CLI, and needs an API key: pass sasl: { mechanism: 'plain', username: <API key>, password: <secret> }",
                 )),
             };
         };
-        match self {
-            Credentials::None => Err(no_sasl()),
-            Credentials::Users(users) => match users.get(&plain.username) {
+        match &self.accounts {
+            Accounts::None if self.oauthbearer.is_none() => Err(no_sasl()),
+            Accounts::None => Err(Error::UnsupportedSaslMechanism(
+                "PLAIN is not enabled; this cluster's mechanisms are OAUTHBEARER".into(),
+            )),
+            Accounts::Users(users) => match users.get(&plain.username) {
                 Some(password) if *password == plain.password => Ok(format!("User:{}", plain.username)),
                 _ => Err(failed("invalid username or password")),
             },
             // An API key is its owner: the user, or a service account.
-            Credentials::ApiKeys(keys) => keys
+            Accounts::ApiKeys(keys) => keys
                 .iter()
                 .find(|k| k.key == plain.username && k.accepts(&plain.password))
                 .map(ApiKey::principal)
@@ -89,7 +112,8 @@ impl Credentials {
 /// whether a client starts with the handshake or with bare PLAIN credentials.
 pub(super) fn no_sasl() -> Error {
     Error::IllegalSaslState(
-        "this cluster takes no SASL credentials (open it with users: { name: password } for some)".into(),
+        "this cluster takes no SASL credentials (open it with users: { name: password }, or oauthBearer, for some)"
+            .into(),
     )
 }
 
@@ -103,7 +127,7 @@ mod tests {
 
     #[test]
     fn users_authenticate_as_their_principal() {
-        let users = Credentials::Users([("alice".to_owned(), "secret".to_owned())].into());
+        let users = Credentials::users([("alice".to_owned(), "secret".to_owned())].into());
         assert_eq!(users.authenticate(Some(&plain("alice", "secret"))), Ok("User:alice".into()));
         for wrong in [plain("alice", "guess"), plain("bob", "secret")] {
             let e = users.authenticate(Some(&wrong)).unwrap_err();
@@ -117,7 +141,7 @@ mod tests {
     fn an_api_key_authenticates_as_its_owner() {
         let mut rng = crate::core::rng::SplitMix64::new(1);
         let (key, secret) = ApiKey::new(&mut rng, "lkc-1", "", "sa-app", 0);
-        let keys = Credentials::ApiKeys(vec![key.clone()]);
+        let keys = Credentials { accounts: Accounts::ApiKeys(vec![key.clone()]), oauthbearer: None };
         assert_eq!(keys.authenticate(Some(&plain(&key.key, &secret))), Ok("User:sa-app".into()));
         let e = keys.authenticate(Some(&plain(&key.key, "guess"))).unwrap_err();
         assert!(e.detail().contains("invalid API key or secret"), "{e}");
@@ -126,8 +150,8 @@ mod tests {
 
     #[test]
     fn a_cluster_without_users_has_only_anonymous_clients() {
-        assert_eq!(Credentials::None.authenticate(None), Ok(ANONYMOUS.into()));
-        let e = Credentials::None.authenticate(Some(&plain("alice", "x"))).unwrap_err();
+        assert_eq!(Credentials::default().authenticate(None), Ok(ANONYMOUS.into()));
+        let e = Credentials::default().authenticate(Some(&plain("alice", "x"))).unwrap_err();
         assert!(e.detail().contains("takes no SASL credentials"), "{e}");
     }
 }

@@ -1,8 +1,10 @@
 //! One connection's SASL authentication, as a Kafka broker's authenticator runs it: SaslHandshake names a
-//! mechanism the listener has enabled, then SaslAuthenticate carries the mechanism's messages: one for PLAIN,
-//! two round trips for SCRAM ([`super::scram`]). A failed step starts the connection over, as Kafka closes it.
+//! mechanism the listener has enabled, then SaslAuthenticate carries the mechanism's messages: one for PLAIN and
+//! OAUTHBEARER ([`super::oauth`]; two when a token is refused), two round trips for SCRAM ([`super::scram`]). A
+//! failed step starts the connection over, as Kafka closes it.
 
 use super::credentials::{no_sasl, Credentials, Plain};
+use super::oauth::{BearerLogin, Refusal, ACKNOWLEDGE};
 use super::scram::{nonce, ScramClient, ScramClientFinal, ScramMechanism, ScramServer};
 use crate::core::error::{Error, Result};
 use crate::core::protocol::{Request, Response};
@@ -12,6 +14,7 @@ use crate::core::protocol::{Request, Response};
 pub enum Mechanism {
     Plain,
     Scram(ScramMechanism),
+    OAuthBearer,
 }
 
 impl Mechanism {
@@ -19,32 +22,28 @@ impl Mechanism {
         match self {
             Mechanism::Plain => "PLAIN",
             Mechanism::Scram(m) => m.name(),
+            Mechanism::OAuthBearer => "OAUTHBEARER",
         }
     }
 
-    /// The mechanism named `name` in any case (KafkaJS writes `plain`, `scram-sha-256`).
+    /// The mechanism named `name` in any case (KafkaJS writes `plain`, `scram-sha-256`, `oauthbearer`).
     pub fn from_name(name: &str) -> Option<Mechanism> {
         if name.eq_ignore_ascii_case("PLAIN") {
             return Some(Mechanism::Plain);
+        }
+        if name.eq_ignore_ascii_case("OAUTHBEARER") {
+            return Some(Mechanism::OAuthBearer);
         }
         ScramMechanism::from_name(name).map(Mechanism::Scram)
     }
 }
 
-/// What a SaslAuthenticate carries: PLAIN's credentials (`None`: none), or a SCRAM message.
+/// What a SaslAuthenticate carries: PLAIN's credentials (`None`: none), or a message of the mechanism the
+/// handshake named (SCRAM's, OAUTHBEARER's).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SaslToken {
     Plain(Option<Plain>),
-    Scram(String),
-}
-
-impl SaslToken {
-    fn kind(&self) -> &'static str {
-        match self {
-            SaslToken::Plain(_) => "PLAIN",
-            SaslToken::Scram(_) => "SCRAM",
-        }
-    }
+    Message(String),
 }
 
 /// Where a connection's authentication stands.
@@ -57,6 +56,8 @@ pub enum SaslSession {
     Handshaken(Mechanism),
     /// Between SCRAM's first and final client messages.
     Scram(Box<ScramServer>),
+    /// OAUTHBEARER refused the token, and waits for the client to acknowledge the error (RFC 7628).
+    BearerRefused(Refusal),
 }
 
 fn illegal(why: &str) -> Error {
@@ -64,12 +65,16 @@ fn illegal(why: &str) -> Error {
 }
 
 const SCRAM_UNDER_WAY: &str = "a SCRAM exchange is under way: send its final message";
+const BEARER_REFUSED: &str = "the token was refused: acknowledge the error with %x01";
 
 impl SaslSession {
     /// Kafka's SaslHandshake: the mechanisms `credentials` enable, or UNSUPPORTED_SASL_MECHANISM.
     pub fn handshake(&mut self, credentials: &Credentials, mechanism: &str) -> Result<Vec<String>> {
-        if matches!(self, SaslSession::Scram(_)) {
-            return Err(illegal(SCRAM_UNDER_WAY));
+        // Out of turn, it starts the exchange over, as any failed step does.
+        match std::mem::take(self) {
+            SaslSession::Scram(_) => return Err(illegal(SCRAM_UNDER_WAY)),
+            SaslSession::BearerRefused(_) => return Err(illegal(BEARER_REFUSED)),
+            SaslSession::Start | SaslSession::Handshaken(_) => {}
         }
         let enabled = credentials.mechanisms();
         let names: Vec<String> = enabled.iter().map(|m| m.name().to_owned()).collect();
@@ -86,32 +91,34 @@ impl SaslSession {
         }
     }
 
-    /// Serves a SaslHandshake or SaslAuthenticate on this connection.
+    /// Serves a SaslHandshake or SaslAuthenticate on this connection, at `now_ms` (wall-clock: a token's expiry).
     pub fn serve(
         &mut self,
         credentials: &Credentials,
         request: Request,
+        now_ms: i64,
         random: &mut dyn FnMut(&mut [u8]),
     ) -> Result<Response> {
         match request {
             Request::SaslHandshake { mechanism } => {
                 Ok(Response::SaslHandshake { mechanisms: self.handshake(credentials, &mechanism)? })
             }
-            Request::SaslAuthenticate(token) => self.authenticate(credentials, token, random),
+            Request::SaslAuthenticate(token) => self.authenticate(credentials, token, now_ms, random),
             _ => Err(Error::InvalidRequest("only SaslHandshake and SaslAuthenticate are SASL requests".into())),
         }
     }
 
     /// Kafka's SaslAuthenticate: one step of the handshaken mechanism, answered with the principal once the
-    /// client is authenticated and the server's message (SCRAM's; empty for PLAIN). `random` fills the server's
-    /// nonce and a SCRAM credential's salt.
+    /// client is authenticated and the server's message (SCRAM's, OAUTHBEARER's error; empty for PLAIN).
+    /// `random` fills the server's nonce and a SCRAM credential's salt.
     pub fn authenticate(
         &mut self,
         credentials: &Credentials,
         token: SaslToken,
+        now_ms: i64,
         random: &mut dyn FnMut(&mut [u8]),
     ) -> Result<Response> {
-        let result = self.step(credentials, token, random);
+        let result = self.step(credentials, token, now_ms, random);
         if result.is_err() {
             *self = SaslSession::Start;
         }
@@ -122,6 +129,7 @@ impl SaslSession {
         &mut self,
         credentials: &Credentials,
         token: SaslToken,
+        now_ms: i64,
         random: &mut dyn FnMut(&mut [u8]),
     ) -> Result<Response> {
         let answer = |principal, message| Ok(Response::SaslAuthenticate { principal, message });
@@ -129,7 +137,7 @@ impl SaslSession {
             (SaslSession::Start | SaslSession::Handshaken(Mechanism::Plain), SaslToken::Plain(plain)) => {
                 answer(Some(credentials.authenticate(plain.as_ref())?), String::new())
             }
-            (SaslSession::Handshaken(Mechanism::Scram(m)), SaslToken::Scram(client_first)) => {
+            (SaslSession::Handshaken(Mechanism::Scram(m)), SaslToken::Message(client_first)) => {
                 let (mut server_nonce, mut salt) = ([0; 18], [0; 16]);
                 random(&mut server_nonce);
                 random(&mut salt);
@@ -138,30 +146,67 @@ impl SaslSession {
                 *self = SaslSession::Scram(Box::new(server));
                 answer(None, server_first)
             }
-            (SaslSession::Scram(server), SaslToken::Scram(client_final)) => {
+            (SaslSession::Scram(server), SaslToken::Message(client_final)) => {
                 let (user, server_final) = server.finish(&client_final)?;
                 answer(Some(format!("User:{user}")), server_final)
             }
-            (SaslSession::Start, SaslToken::Scram(_)) => Err(illegal("a SCRAM message needs a SaslHandshake first")),
-            (SaslSession::Handshaken(m), token) => {
-                Err(illegal(&format!("the handshake named {}, and this is a {} message", m.name(), token.kind())))
+            (SaslSession::Handshaken(Mechanism::OAuthBearer), SaslToken::Message(message)) => {
+                let validator = credentials.oauthbearer.as_ref().ok_or_else(no_sasl)?;
+                match validator.authenticate(&BearerLogin::parse(&message)?, now_ms)? {
+                    Ok(principal) => answer(Some(principal), String::new()),
+                    Err(refusal) => {
+                        let json = refusal.json();
+                        *self = SaslSession::BearerRefused(refusal);
+                        answer(None, json)
+                    }
+                }
+            }
+            (SaslSession::BearerRefused(refusal), SaslToken::Message(m)) if m == ACKNOWLEDGE => Err(refusal.error()),
+            (SaslSession::Start, SaslToken::Message(_)) => {
+                Err(illegal("a mechanism's message needs a SaslHandshake first"))
+            }
+            (SaslSession::Handshaken(Mechanism::Plain), SaslToken::Message(_)) => {
+                Err(illegal("the handshake named PLAIN, which takes a username and password"))
+            }
+            (SaslSession::Handshaken(m), SaslToken::Plain(_)) => {
+                Err(illegal(&format!("the handshake named {}, and this is a PLAIN message", m.name())))
             }
             (SaslSession::Scram(_), SaslToken::Plain(_)) => Err(illegal(SCRAM_UNDER_WAY)),
+            (SaslSession::BearerRefused(_), _) => Err(illegal(BEARER_REFUSED)),
         }
     }
 }
 
-/// What a client logs in with: KafkaJS's `sasl: { mechanism, username, password }`.
+/// What a client logs in with: KafkaJS's `sasl` (for OAUTHBEARER, the token its `oauthBearerProvider` gave).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SaslLogin {
-    pub mechanism: Mechanism,
-    pub username: String,
-    pub password: String,
+pub enum SaslLogin {
+    Plain(Plain),
+    Scram(ScramMechanism, Plain),
+    OAuthBearer(BearerLogin),
+}
+
+impl SaslLogin {
+    /// A login with a username and password: PLAIN's or SCRAM's (`None` for OAUTHBEARER, which takes a token).
+    pub fn with_password(mechanism: Mechanism, plain: Plain) -> Option<SaslLogin> {
+        match mechanism {
+            Mechanism::Plain => Some(SaslLogin::Plain(plain)),
+            Mechanism::Scram(m) => Some(SaslLogin::Scram(m, plain)),
+            Mechanism::OAuthBearer => None,
+        }
+    }
+
+    pub fn mechanism(&self) -> Mechanism {
+        match self {
+            SaslLogin::Plain(_) => Mechanism::Plain,
+            SaslLogin::Scram(m, _) => Mechanism::Scram(*m),
+            SaslLogin::OAuthBearer(_) => Mechanism::OAuthBearer,
+        }
+    }
 }
 
 /// A client's side of the exchange, without I/O: the request to send first, then the next one for each answer,
 /// until the principal. It checks SCRAM's server proof, so a client is not fooled by a broker without its
-/// credential.
+/// credential; and it acknowledges an OAUTHBEARER refusal, so that the broker answers with its error.
 #[derive(Debug)]
 pub struct SaslClient {
     login: SaslLogin,
@@ -175,6 +220,8 @@ enum Awaiting {
     Principal,
     ServerFirst(ScramClient),
     ServerFinal(ScramClientFinal),
+    /// OAUTHBEARER's answer: the principal, or an error to acknowledge.
+    Bearer,
     Nothing,
 }
 
@@ -194,35 +241,42 @@ impl SaslClient {
     }
 
     pub fn first_request(&self) -> Request {
-        Request::SaslHandshake { mechanism: self.login.mechanism.name().to_owned() }
+        Request::SaslHandshake { mechanism: self.login.mechanism().name().to_owned() }
     }
 
     /// Reads the answer to the last request.
     pub fn next(&mut self, answer: Response) -> Result<SaslNext> {
-        let SaslLogin { mechanism, username, password } = &self.login;
         let send = |token| Ok(SaslNext::Send(Request::SaslAuthenticate(token)));
         match (std::mem::replace(&mut self.awaiting, Awaiting::Nothing), answer) {
-            (Awaiting::Handshake, Response::SaslHandshake { .. }) => match *mechanism {
-                Mechanism::Plain => {
+            (Awaiting::Handshake, Response::SaslHandshake { .. }) => match &self.login {
+                SaslLogin::Plain(plain) => {
                     self.awaiting = Awaiting::Principal;
-                    send(SaslToken::Plain(Some(Plain { username: username.clone(), password: password.clone() })))
+                    send(SaslToken::Plain(Some(plain.clone())))
                 }
-                Mechanism::Scram(m) => {
-                    let (client, first) = ScramClient::start(m, username, password, &self.client_nonce);
+                SaslLogin::Scram(m, Plain { username, password }) => {
+                    let (client, first) = ScramClient::start(*m, username, password, &self.client_nonce);
                     self.awaiting = Awaiting::ServerFirst(client);
-                    send(SaslToken::Scram(first))
+                    send(SaslToken::Message(first))
+                }
+                SaslLogin::OAuthBearer(login) => {
+                    self.awaiting = Awaiting::Bearer;
+                    send(SaslToken::Message(login.message()))
                 }
             },
             (Awaiting::ServerFirst(client), Response::SaslAuthenticate { principal: None, message }) => {
                 let (client, client_final) = client.respond(&message)?;
                 self.awaiting = Awaiting::ServerFinal(client);
-                send(SaslToken::Scram(client_final))
+                send(SaslToken::Message(client_final))
             }
             (Awaiting::ServerFinal(client), Response::SaslAuthenticate { principal: Some(principal), message }) => {
                 client.verify(&message)?;
                 Ok(SaslNext::Authenticated(principal))
             }
-            (Awaiting::Principal, Response::SaslAuthenticate { principal: Some(principal), .. }) => {
+            // A refused token: the broker says why once the client acknowledges (RFC 7628).
+            (Awaiting::Bearer, Response::SaslAuthenticate { principal: None, .. }) => {
+                send(SaslToken::Message(ACKNOWLEDGE.into()))
+            }
+            (Awaiting::Principal | Awaiting::Bearer, Response::SaslAuthenticate { principal: Some(principal), .. }) => {
                 Ok(SaslNext::Authenticated(principal))
             }
             (_, answer) => Err(illegal(&format!("the broker answered {answer:?} out of turn"))),
@@ -230,17 +284,19 @@ impl SaslClient {
     }
 }
 
-/// Logs `login` in where the broker is (`Kafka.open`): the same exchange a connecting client has with a host.
+/// Logs `login` in where the broker is (`Kafka.open`), at `now_ms`: the same exchange a connecting client has
+/// with a host.
 pub fn authenticate_in_process(
     credentials: &Credentials,
     login: SaslLogin,
+    now_ms: i64,
     random: &mut dyn FnMut(&mut [u8]),
 ) -> Result<String> {
     let mut client = SaslClient::new(login, random);
     let mut session = SaslSession::default();
     let mut request = client.first_request();
     loop {
-        match client.next(session.serve(credentials, request, random)?)? {
+        match client.next(session.serve(credentials, request, now_ms, random)?)? {
             SaslNext::Send(next) => request = next,
             SaslNext::Authenticated(principal) => return Ok(principal),
         }
@@ -250,9 +306,13 @@ pub fn authenticate_in_process(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::acl::credentials::Accounts;
+    use crate::core::acl::oauth::{unsecured_jwt, OAuthBearer};
+
+    const NOW: i64 = 1_700_000_000_000;
 
     fn users() -> Credentials {
-        Credentials::Users([("alice".to_owned(), "secret".to_owned())].into())
+        Credentials::users([("alice".to_owned(), "secret".to_owned())].into())
     }
 
     /// A counter's bytes: distinct nonces and salts, reproducible.
@@ -267,27 +327,27 @@ mod tests {
     }
 
     fn login(mechanism: &str, password: &str) -> SaslLogin {
-        let mechanism = Mechanism::from_name(mechanism).unwrap();
-        SaslLogin { mechanism, username: "alice".into(), password: password.into() }
+        let plain = Plain { username: "alice".into(), password: password.into() };
+        SaslLogin::with_password(Mechanism::from_name(mechanism).unwrap(), plain).unwrap()
     }
 
     #[test]
     fn every_mechanism_logs_a_user_in_with_the_right_password_only() {
         for name in ["plain", "scram-sha-256", "SCRAM-SHA-512"] {
-            let principal = authenticate_in_process(&users(), login(name, "secret"), &mut counter());
+            let principal = authenticate_in_process(&users(), login(name, "secret"), NOW, &mut counter());
             assert_eq!(principal, Ok("User:alice".into()), "{name}");
-            let e = authenticate_in_process(&users(), login(name, "guess"), &mut counter()).unwrap_err();
+            let e = authenticate_in_process(&users(), login(name, "guess"), NOW, &mut counter()).unwrap_err();
             assert_eq!(e.name(), "SASL_AUTHENTICATION_FAILED", "{name}");
         }
     }
 
     #[test]
     fn a_listener_enables_only_its_mechanisms() {
-        let e = authenticate_in_process(&Credentials::None, login("plain", "x"), &mut counter()).unwrap_err();
+        let e = authenticate_in_process(&Credentials::default(), login("plain", "x"), NOW, &mut counter()).unwrap_err();
         assert_eq!(e.name(), "ILLEGAL_SASL_STATE");
         assert!(e.detail().contains("takes no SASL credentials"), "{e}");
-        let keys = Credentials::ApiKeys(Vec::new());
-        let e = authenticate_in_process(&keys, login("scram-sha-256", "x"), &mut counter()).unwrap_err();
+        let keys = Credentials { accounts: Accounts::ApiKeys(Vec::new()), oauthbearer: None };
+        let e = authenticate_in_process(&keys, login("scram-sha-256", "x"), NOW, &mut counter()).unwrap_err();
         assert_eq!(e.name(), "UNSUPPORTED_SASL_MECHANISM");
         assert!(e.detail().contains("mechanisms are PLAIN"), "{e}");
         let e = SaslSession::default().handshake(&users(), "GSSAPI").unwrap_err();
@@ -298,17 +358,17 @@ mod tests {
     fn scram_messages_out_of_turn_are_illegal_and_start_the_exchange_over() {
         let (credentials, mut random) = (users(), counter());
         let mut session = SaslSession::default();
-        let scram = |m: &str| SaslToken::Scram(m.into());
-        let e = session.authenticate(&credentials, scram("n,,n=alice,r=abc"), &mut random).unwrap_err();
+        let scram = |m: &str| SaslToken::Message(m.into());
+        let e = session.authenticate(&credentials, scram("n,,n=alice,r=abc"), NOW, &mut random).unwrap_err();
         assert!(e.detail().contains("needs a SaslHandshake first"), "{e}");
         session.handshake(&credentials, "scram-sha-256").unwrap();
-        let e = session.authenticate(&credentials, SaslToken::Plain(None), &mut random).unwrap_err();
+        let e = session.authenticate(&credentials, SaslToken::Plain(None), NOW, &mut random).unwrap_err();
         assert_eq!(e.name(), "ILLEGAL_SASL_STATE");
         // The failed step started the session over: a SCRAM message now needs a handshake again.
-        let e = session.authenticate(&credentials, scram("n,,n=alice,r=abc"), &mut random).unwrap_err();
+        let e = session.authenticate(&credentials, scram("n,,n=alice,r=abc"), NOW, &mut random).unwrap_err();
         assert!(e.detail().contains("needs a SaslHandshake first"), "{e}");
         session.handshake(&credentials, "scram-sha-256").unwrap();
-        let first = session.authenticate(&credentials, scram("n,,n=alice,r=abc"), &mut random);
+        let first = session.authenticate(&credentials, scram("n,,n=alice,r=abc"), NOW, &mut random);
         let Ok(Response::SaslAuthenticate { principal: None, message }) = first else { panic!("{first:?}") };
         assert!(message.starts_with("r=abc"), "{message}");
         assert_eq!(session.handshake(&credentials, "plain").unwrap_err().name(), "ILLEGAL_SASL_STATE");
@@ -318,7 +378,7 @@ mod tests {
     fn a_client_does_not_believe_a_broker_that_skips_the_proof() {
         let mut client = SaslClient::new(login("scram-sha-512", "secret"), &mut counter());
         let handshake = Response::SaslHandshake { mechanisms: vec!["SCRAM-SHA-512".into()] };
-        assert!(matches!(client.next(handshake), Ok(SaslNext::Send(Request::SaslAuthenticate(SaslToken::Scram(_))))));
+        assert!(matches!(client.next(handshake), Ok(SaslNext::Send(Request::SaslAuthenticate(SaslToken::Message(_))))));
         // A broker that says "authenticated" at once, without SCRAM's server-first message.
         let skipped = Response::SaslAuthenticate { principal: Some("User:alice".into()), message: String::new() };
         assert_eq!(client.next(skipped).unwrap_err().name(), "ILLEGAL_SASL_STATE");
@@ -330,7 +390,85 @@ mod tests {
         let mut session = SaslSession::default();
         let plain = Plain { username: "alice".into(), password: "secret".into() };
         let request = Request::SaslAuthenticate(SaslToken::Plain(Some(plain)));
-        let answer = session.serve(&users(), request, &mut counter()).unwrap();
+        let answer = session.serve(&users(), request, NOW, &mut counter()).unwrap();
         assert_eq!(answer, Response::SaslAuthenticate { principal: Some("User:alice".into()), message: String::new() });
+    }
+
+    fn bearer(claims: serde_json::Value) -> SaslLogin {
+        SaslLogin::OAuthBearer(BearerLogin {
+            token: unsecured_jwt(&claims),
+            authorization_id: None,
+            extensions: Vec::new(),
+        })
+    }
+
+    fn with_oauth(accounts: Accounts) -> Credentials {
+        let validator = OAuthBearer { required_scope: vec!["kafka".into()], ..OAuthBearer::default() };
+        Credentials { accounts, oauthbearer: Some(validator) }
+    }
+
+    #[test]
+    fn oauthbearer_logs_a_valid_token_in_and_explains_a_refusal() {
+        let exp = NOW / 1000 + 60;
+        let credentials = with_oauth(Accounts::None);
+        let valid = bearer(serde_json::json!({ "sub": "svc-orders", "exp": exp, "scope": ["kafka"] }));
+        assert_eq!(
+            authenticate_in_process(&credentials, valid.clone(), NOW, &mut counter()),
+            Ok("User:svc-orders".into())
+        );
+        // Expired, by the clock the broker is given.
+        let e = authenticate_in_process(&credentials, valid, NOW + 60_000, &mut counter()).unwrap_err();
+        assert_eq!(e.name(), "SASL_AUTHENTICATION_FAILED");
+        assert!(e.detail().starts_with(r#"{"status":"invalid_token"}: it expired"#), "{e}");
+        let unscoped = bearer(serde_json::json!({ "sub": "svc-orders", "exp": exp }));
+        let e = authenticate_in_process(&credentials, unscoped, NOW, &mut counter()).unwrap_err();
+        assert!(e.detail().starts_with(r#"{"status":"insufficient_scope","scope":"kafka"}"#), "{e}");
+        // Tokens alone: PLAIN is not enabled, and no credentials at all are refused.
+        let e = authenticate_in_process(&credentials, login("plain", "secret"), NOW, &mut counter()).unwrap_err();
+        assert_eq!(e.name(), "UNSUPPORTED_SASL_MECHANISM");
+        assert!(e.detail().contains("mechanisms are OAUTHBEARER"), "{e}");
+        assert_eq!(credentials.authenticate(None).unwrap_err().name(), "SASL_AUTHENTICATION_FAILED");
+        // Beside users, every mechanism is enabled; without OAUTHBEARER, a token is unsupported.
+        let both = with_oauth(users().accounts);
+        let names: Vec<_> = both.mechanisms().iter().map(|m| m.name()).collect();
+        assert_eq!(names, ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"]);
+        assert_eq!(
+            authenticate_in_process(&both, login("scram-sha-256", "secret"), NOW, &mut counter()),
+            Ok("User:alice".into())
+        );
+        let token = bearer(serde_json::json!({ "sub": "x", "exp": exp }));
+        let e = authenticate_in_process(&users(), token, NOW, &mut counter()).unwrap_err();
+        assert_eq!(e.name(), "UNSUPPORTED_SASL_MECHANISM");
+    }
+
+    #[test]
+    fn a_refused_token_waits_for_its_acknowledgement() {
+        let (credentials, mut random) = (with_oauth(Accounts::None), counter());
+        let mut session = SaslSession::default();
+        let message = |m: &str| SaslToken::Message(m.into());
+        session.handshake(&credentials, "oauthbearer").unwrap();
+        let expired = BearerLogin {
+            token: unsecured_jwt(&serde_json::json!({ "sub": "a", "exp": 1 })),
+            authorization_id: None,
+            extensions: Vec::new(),
+        };
+        let answer = session.authenticate(&credentials, message(&expired.message()), NOW, &mut random).unwrap();
+        assert_eq!(
+            answer,
+            Response::SaslAuthenticate { principal: None, message: r#"{"status":"invalid_token"}"#.into() }
+        );
+        // Anything but %x01 now is out of turn, and starts the exchange over.
+        assert_eq!(session.handshake(&credentials, "oauthbearer").unwrap_err().name(), "ILLEGAL_SASL_STATE");
+        let e = session.authenticate(&credentials, message(ACKNOWLEDGE), NOW, &mut random).unwrap_err();
+        assert!(e.detail().contains("needs a SaslHandshake first"), "{e}");
+        session.handshake(&credentials, "OAUTHBEARER").unwrap();
+        session.authenticate(&credentials, message(&expired.message()), NOW, &mut random).unwrap();
+        let e = session.authenticate(&credentials, message(ACKNOWLEDGE), NOW, &mut random).unwrap_err();
+        assert_eq!(e.name(), "SASL_AUTHENTICATION_FAILED");
+        assert!(e.detail().contains("expired"), "{e}");
+        // A malformed first message fails at once.
+        session.handshake(&credentials, "OAUTHBEARER").unwrap();
+        let e = session.authenticate(&credentials, message("n,,auth=Bearer x"), NOW, &mut random).unwrap_err();
+        assert!(e.detail().contains("Invalid OAUTHBEARER client first message"), "{e}");
     }
 }

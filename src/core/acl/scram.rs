@@ -120,11 +120,11 @@ fn attribute<'a>(attrs: &[(char, &'a str)], index: usize, key: char, which: &str
 }
 
 /// A username as SCRAM writes it: `,` and `=` escaped as `=2C` and `=3D`.
-fn escape(username: &str) -> String {
+pub(super) fn escape(username: &str) -> String {
     username.replace('=', "=3D").replace(',', "=2C")
 }
 
-fn unescape(name: &str) -> Option<String> {
+pub(super) fn unescape(name: &str) -> Option<String> {
     let mut out = String::with_capacity(name.len());
     let mut rest = name;
     while let Some(at) = rest.find('=') {

@@ -116,7 +116,7 @@ impl Cluster {
             memory_limit_bytes: None,
             acls: Acls::default(),
             authorizer: None,
-            credentials: Credentials::None,
+            credentials: Credentials::default(),
             rng: SplitMix64::new(seed),
         }
     }

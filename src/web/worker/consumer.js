@@ -7,7 +7,8 @@
 //   worker → page  { type: 'consumed', count, lag, records? }   after every batch; records ([partition, offset,
 //                                                               value] each) only with `echo: true`
 //                  { type: 'stopped', count } | { type: 'failed', error }
-import init, { Kafka } from '../franz.js';
+import init from '../franz.js';
+import { connect } from './connect.js';
 
 let kafka;
 let consumer;
@@ -15,7 +16,7 @@ let count = 0;
 
 async function start({ port, topic, groupId, clientId, sasl, fromBeginning = true, echo = false, rackId, readUncommitted = false, ...group }) {
   await init();
-  kafka = await Kafka.connect(port, { clientId, sasl });
+  kafka = await connect(port, { clientId, sasl });
   const { sessionTimeout, heartbeatInterval, partitionAssigners } = group;
   consumer = kafka.consumer({ groupId, sessionTimeout, heartbeatInterval, partitionAssigners, rackId, readUncommitted });
   await consumer.connect();

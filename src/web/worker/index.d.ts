@@ -1,5 +1,11 @@
 // Types of franz/worker: a broker host in a dedicated worker, and ready-made producer/consumer workers.
-import type { Kafka, KafkaConfig, ConnectOptions, SASLOptions } from '../franz.js';
+import type { Kafka, KafkaConfig, ConnectOptions, PasswordSASLOptions } from '../franz.js';
+
+/** A worker script's credentials. A function cannot be posted to a worker, so OAUTHBEARER takes the token
+ * itself, which the worker's `oauthBearerProvider` then gives. */
+export type WorkerSASLOptions =
+  | PasswordSASLOptions
+  | { mechanism: 'oauthbearer'; token: string; authorizationIdentity?: string };
 
 export interface ClusterChange {
   type: string;
@@ -47,7 +53,7 @@ export interface ProducerWorkerOptions {
   /** The worker's `clientId` (its Kafka object's). Default 'franz'. */
   clientId?: string;
   /** The worker's credentials, as `Kafka.connect` takes them: who it is to the cluster's ACLs. */
-  sasl?: SASLOptions;
+  sasl?: WorkerSASLOptions;
   /** Records a second; 0 sends as fast as acknowledgements come back. Default 10. */
   rate?: number;
   count?: number;
@@ -75,7 +81,7 @@ export interface ConsumerWorkerOptions {
   /** The worker's `clientId`: its group member id starts with it. Default 'franz'. */
   clientId?: string;
   /** The worker's credentials, as `Kafka.connect` takes them: who it is to the cluster's ACLs. */
-  sasl?: SASLOptions;
+  sasl?: WorkerSASLOptions;
   /** Read from an in-sync replica in this rack (KIP-392). */
   rackId?: string;
   fromBeginning?: boolean;

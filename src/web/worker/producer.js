@@ -8,7 +8,8 @@
 //                  { type: 'stop' }
 //   worker → page  { type: 'progress', acked, errors, aborted }   after every send
 //                  { type: 'done', acked, aborted } | { type: 'failed', error }
-import init, { Kafka } from '../franz.js';
+import init from '../franz.js';
+import { connect } from './connect.js';
 
 let kafka;
 let running = true;
@@ -33,7 +34,7 @@ async function sendOnce(producer, transactional, abort, record) {
 
 async function start({ port, topic, clientId, sasl, rate = 10, count = Infinity, key = 'key-{n}', keySpace = 10, value = 'message {n}', acks = -1, idempotent = false, batchSize = 100, compression = 0, transactionalId, abortEvery = 0 }) {
   await init();
-  kafka = await Kafka.connect(port, { clientId, sasl });
+  kafka = await connect(port, { clientId, sasl });
   const retry = { retries: 10, initialRetryTime: 100, maxRetryTime: 2000 };
   const producer = kafka.producer(transactionalId ? { transactionalId, retry } : { idempotent, acks, retry });
   await producer.connect();

@@ -1,0 +1,123 @@
+//! SASL in the JS API: whom a cluster lets in (`Kafka.open`'s `users` and `oauthBearer`), and what a client logs
+//! in with (KafkaJS's `sasl`).
+
+use js_sys::{Function, Object, Promise};
+use wasm_bindgen::{JsCast as _, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use super::{error, js};
+use crate::core::acl::credentials::{Accounts, Credentials, Plain};
+use crate::core::acl::oauth::{check_extension, BearerLogin, OAuthBearer};
+use crate::core::acl::sasl::{Mechanism, SaslLogin};
+use crate::core::error::Error;
+
+/// KafkaJS's `sasl` option, kept to log in with at each connection: a password, or OAUTHBEARER's token provider,
+/// called again at each login as KafkaJS calls it (a provider refreshes its tokens).
+#[derive(Clone)]
+pub(crate) enum SaslConfig {
+    Login(SaslLogin),
+    OAuthBearer { provider: Function, authorization_id: Option<String> },
+}
+
+/// KafkaJS's `sasl: { mechanism, username, password }`, or `{ mechanism: 'oauthbearer', oauthBearerProvider,
+/// authorizationIdentity? }`, if given. `mechanism` is `plain`, `scram-sha-256`, `scram-sha-512` or
+/// `oauthbearer` (KafkaJS's names; any case). Another is UNSUPPORTED_SASL_MECHANISM.
+pub(crate) fn sasl_config(sasl: &JsValue) -> Result<Option<SaslConfig>, JsValue> {
+    if js::is_missing(sasl) {
+        return Ok(None);
+    }
+    let name = js::opt_string(sasl, "mechanism", "sasl.mechanism")?.unwrap_or_default();
+    let mechanism = Mechanism::from_name(&name).ok_or_else(|| {
+        let detail =
+            format!("SASL mechanism {name:?}: franz speaks plain, scram-sha-256, scram-sha-512 and oauthbearer");
+        error::to_js(&Error::UnsupportedSaslMechanism(detail))
+    })?;
+    let plain = Plain {
+        username: js::opt_string(sasl, "username", "sasl.username")?.unwrap_or_default(),
+        password: js::opt_string(sasl, "password", "sasl.password")?.unwrap_or_default(),
+    };
+    if let Some(login) = SaslLogin::with_password(mechanism, plain) {
+        return Ok(Some(SaslConfig::Login(login)));
+    }
+    // As KafkaJS says it, at login.
+    let provider = js::get(sasl, "oauthBearerProvider").dyn_into::<Function>().map_err(|_| {
+        error::to_js(&Error::SaslAuthenticationFailed("SASL OAUTHBEARER: Missing OAuth bearer token provider".into()))
+    })?;
+    let authorization_id = js::opt_string(sasl, "authorizationIdentity", "sasl.authorizationIdentity")?;
+    Ok(Some(SaslConfig::OAuthBearer { provider, authorization_id }))
+}
+
+impl SaslConfig {
+    /// What to log in with now: for OAUTHBEARER, the token the provider gives (`{ value, extensions? }`).
+    pub(crate) async fn login(&self) -> Result<SaslLogin, JsValue> {
+        let (provider, authorization_id) = match self {
+            SaslConfig::Login(login) => return Ok(login.clone()),
+            SaslConfig::OAuthBearer { provider, authorization_id } => (provider, authorization_id),
+        };
+        let token = JsFuture::from(Promise::resolve(&provider.call0(&JsValue::UNDEFINED)?)).await?;
+        let invalid = |why: &str| {
+            error::to_js(&Error::SaslAuthenticationFailed(format!(
+                "SASL OAUTHBEARER: Invalid OAuth bearer token: {why}"
+            )))
+        };
+        let value = js::get(&token, "value").as_string().ok_or_else(|| invalid("the provider gave no string value"))?;
+        let extensions = js::get(&token, "extensions");
+        let extensions = if js::is_missing(&extensions) {
+            Vec::new()
+        } else {
+            Object::entries(&extensions.dyn_into::<Object>().map_err(|_| invalid("extensions must be an object"))?)
+                .iter()
+                .map(|entry| {
+                    let entry = js_sys::Array::from(&entry);
+                    let (key, value) = (entry.get(0).as_string().unwrap_or_default(), entry.get(1).as_string());
+                    let value = value.ok_or_else(|| invalid(&format!("extension {key:?} must be a string")))?;
+                    check_extension(&key, &value).map_err(|why| invalid(&why))?;
+                    Ok((key, value))
+                })
+                .collect::<Result<_, JsValue>>()?
+        };
+        Ok(SaslLogin::OAuthBearer(BearerLogin { token: value, authorization_id: authorization_id.clone(), extensions }))
+    }
+}
+
+/// Whom a cluster opened with `config` lets in: its `users` (`{ name: password }`) and, with `oauthBearer`,
+/// OAUTHBEARER tokens checked by Kafka's unsecured-token validator.
+pub(crate) fn credentials(config: &JsValue) -> Result<Credentials, JsValue> {
+    let accounts = match js::get(config, "users") {
+        u if js::is_missing(&u) => Accounts::None,
+        u => Accounts::Users(
+            js::from_plain(&u, "users").map_err(|_| js::type_error("users", "an object of { name: password }", &u))?,
+        ),
+    };
+    Ok(Credentials { accounts, oauthbearer: oauth_bearer(config)? })
+}
+
+/// `oauthBearer`: `true`, or Kafka's `unsecuredValidator*` options `{ principalClaimName = 'sub',
+/// scopeClaimName = 'scope', requiredScope = [], allowableClockSkewMs = 0 }`.
+fn oauth_bearer(config: &JsValue) -> Result<Option<OAuthBearer>, JsValue> {
+    let o = js::get(config, "oauthBearer");
+    if js::is_missing(&o) || o.as_bool() == Some(false) {
+        return Ok(None);
+    }
+    let mut validator = OAuthBearer::default();
+    if o.as_bool() == Some(true) {
+        return Ok(Some(validator));
+    }
+    if !o.is_object() {
+        return Err(js::type_error("oauthBearer", "true or an object of validator options", &o));
+    }
+    let claim = |key, field: &str, default: String| match js::opt_string(&o, key, field)? {
+        Some(name) if name.trim().is_empty() => Err(error::type_error(&format!("{field} must not be blank"))),
+        name => Ok(name.map_or(default, |n| n.trim().to_owned())),
+    };
+    validator.principal_claim =
+        claim("principalClaimName", "oauthBearer.principalClaimName", validator.principal_claim)?;
+    validator.scope_claim = claim("scopeClaimName", "oauthBearer.scopeClaimName", validator.scope_claim)?;
+    validator.required_scope = js::list(&o, "requiredScope", "oauthBearer.requiredScope", false)?
+        .iter()
+        .map(|s| s.as_string().ok_or_else(|| js::type_error("oauthBearer.requiredScope", "an array of strings", s)))
+        .collect::<Result<_, _>>()?;
+    let skew = "oauthBearer.allowableClockSkewMs";
+    validator.allowable_clock_skew_ms = js::opt_int::<u32>(&o, "allowableClockSkewMs", skew)?.map_or(0, i64::from);
+    Ok(Some(validator))
+}
