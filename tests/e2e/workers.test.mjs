@@ -377,12 +377,16 @@ test('a byte changed between host and consumer: a consumer with checkCrcs gets C
   assert.deepEqual(result.trusted, { crash: null, values: ['baaaaaaa'] }, 'without checkCrcs the changed byte reads through');
 });
 
-test('workers as users (PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512): a transactional producer worker writes what its ACLs allow, read_committed consumers skip its aborted transactions, and bad credentials are refused', async () => {
+test('workers as users (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER): a transactional producer worker writes what its ACLs allow, read_committed consumers skip its aborted transactions, and bad credentials are refused', async () => {
   const result = await inPage(async () => {
     const users = { admin: 'admin-pw', writer: 'writer-pw', reader: 'reader-pw' };
     const mechanisms = { admin: 'plain', writer: 'scram-sha-512', reader: 'scram-sha-256' };
     const as = (username, password = users[username]) => ({ sasl: { mechanism: mechanisms[username], username, password } });
-    const host = await w.BrokerHost.start({ cluster: 'workers-acl', storage: 'memory', users, authorizer: { superUsers: ['User:admin'] }, ...as('admin') });
+    // An unsecured JWT (`"alg": "none"`, no signature), as Kafka's default OAUTHBEARER validator takes them.
+    const now = Math.floor(Date.now() / 1000);
+    const section = (o) => btoa(JSON.stringify(o)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+    const bearer = (sub, exp = now + 600) => ({ sasl: { mechanism: 'oauthbearer', token: `${section({ alg: 'none' })}.${section({ sub, exp })}.` } });
+    const host = await w.BrokerHost.start({ cluster: 'workers-acl', storage: 'memory', users, oauthBearer: true, authorizer: { superUsers: ['User:admin'] }, ...as('admin') });
     const admin = (await host.connect(as('admin'))).admin();
     await admin.createTopics({ topics: [{ topic: 'ledger', numPartitions: 2 }] });
     const allow = (resourceType, resourceName, resourcePatternType, principal, operation) =>
@@ -392,14 +396,15 @@ test('workers as users (PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512): a transactional
       allow(2, 'ledger', 3, 'User:writer', 4), allow(5, 'ledger-tx', 3, 'User:writer', 4),
       allow(2, 'ledger', 3, 'User:reader', 3), allow(3, 'audit-', 4, 'User:reader', 3),
     ] });
-    const read = (groupId, readUncommitted) => {
+    const read = (groupId, readUncommitted, credentials) => {
       const records = [];
-      const c = w.spawnConsumer(host, { topic: 'ledger', groupId, echo: true, readUncommitted, ...as('reader') });
+      const c = w.spawnConsumer(host, { topic: 'ledger', groupId, echo: true, readUncommitted, ...credentials });
       c.on('consumed', (r) => records.push(...r.records));
       return { c, records };
     };
-    const committed = read('audit-committed', false);
-    const everything = read('audit-all', true);
+    // User:reader twice: with SCRAM, and with a token whose subject is reader.
+    const committed = read('audit-committed', false, as('reader'));
+    const everything = read('audit-all', true, bearer('reader'));
     const producer = w.spawnProducer(host, { topic: 'ledger', rate: 0, count: 60, batchSize: 10, key: 'k{n}', transactionalId: 'ledger-tx', abortEvery: 3, ...as('writer') });
     const done = await producer.done;
     await h.until(() => everything.records.length >= 80 && committed.records.length >= 60, 10000, 'both consumers to read');
@@ -414,6 +419,7 @@ test('workers as users (PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512): a transactional
       committed: committed.records.map(([, , v]) => v),
       everything: everything.records.length,
       wrongPassword: await failed(as('writer', 'guess')),
+      expiredToken: await failed(bearer('writer', now - 1)),
       noCredentials: await failed({ transactionalId: 'ledger-tx' }),
     };
   });
@@ -423,5 +429,6 @@ test('workers as users (PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512): a transactional
   assert.equal(new Set(numbers).size, 60, 'no record twice');
   assert.equal(result.everything, 80, 'read_uncommitted reads the aborted ones too');
   assert.equal(result.wrongPassword, 'SASL_AUTHENTICATION_FAILED');
+  assert.equal(result.expiredToken, 'SASL_AUTHENTICATION_FAILED');
   assert.equal(result.noCredentials, 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED', 'User:ANONYMOUS may not use the transactional id');
 });

@@ -82,8 +82,12 @@ export async function example(): Promise<void> {
   const racked = await Kafka.open({ cluster: 'racked', racks: ['a', 'b', null], storage: 'memory' });
   await Kafka.open({ cluster: 'lkc-abc123', sasl: { mechanism: 'plain', username: 'KEY', password: 'SECRET' } });
   await Kafka.open({ users: { alice: 's' }, sasl: { mechanism: 'scram-sha-512', username: 'alice', password: 's' } });
-  // @ts-expect-error franz speaks PLAIN and SCRAM, not Kerberos
+  // @ts-expect-error franz speaks PLAIN, SCRAM and OAUTHBEARER, not Kerberos
   await Kafka.open({ users: { alice: 's' }, sasl: { mechanism: 'gssapi', username: 'alice', password: 's' } });
+  const oauthBearerProvider = async () => ({ value: 'header.claims.', extensions: { traceId: 't-1' } });
+  await Kafka.open({ oauthBearer: { requiredScope: ['kafka'], allowableClockSkewMs: 1000 }, sasl: { mechanism: 'oauthbearer', oauthBearerProvider } });
+  // @ts-expect-error OAUTHBEARER logs in with a token provider, not a password
+  await Kafka.open({ oauthBearer: true, sasl: { mechanism: 'oauthbearer', username: 'alice', password: 's' } });
   const cli = await Cli.open({ storage: 'memory' });
   const result = await cli.run('confluent login');
   const printed: string = result.error ? result.error.text : result.output;

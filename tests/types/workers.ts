@@ -24,6 +24,10 @@ export async function workers(): Promise<void> {
   spawnConsumer(host, { groupId: 'billing' });
   // Without a group, a standalone consumer worker reads every partition; rackId picks a replica in its rack.
   spawnConsumer(host, { topic: 'orders', rackId: 'a' });
+  // A worker script is posted its token; its own oauthBearerProvider gives it back.
+  spawnConsumer(host, { topic: 'orders', sasl: { mechanism: 'oauthbearer', token: 'header.claims.' } });
+  // @ts-expect-error a provider is a function, which cannot be posted to a worker
+  spawnConsumer(host, { topic: 'orders', sasl: { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: 't' }) } });
   // @ts-expect-error connect options are numbers
   await Kafka.connect(host.port(), { hostTimeout: 'soon' });
 }
