@@ -112,6 +112,20 @@ export async function aclsGuardTheCluster(api) {
   await api.deleteCluster('acl-on');
 }
 
+/** A raw connection to `kafka`'s host: `call(envelope)` posts it with a fresh `id()` and resolves with its answer. */
+function rawConnection(kafka) {
+  const { port1, port2: port } = new MessageChannel();
+  kafka.serve(port1);
+  let next = 1;
+  const id = () => next++;
+  const call = (envelope) => new Promise((resolve) => {
+    const sent = id();
+    port.onmessage = ({ data }) => data.id === sent && resolve(data);
+    port.postMessage({ id: sent, ...envelope });
+  });
+  return { port, id, call };
+}
+
 export async function scramLogsUsersIn(api) {
   const users = { admin: 'admin-secret', alice: 'alice-secret' };
   const config = { cluster: 'scram', storage: 'memory', users, authorizer: { superUsers: ['User:admin'] } };
@@ -138,14 +152,8 @@ export async function scramLogsUsersIn(api) {
   await alice.close();
 
   // The raw exchange: the host keeps each connection's place in it.
-  const raw = new MessageChannel();
-  kafka.serve(raw.port1);
-  let next = 1;
-  const call = (envelope) => new Promise((resolve) => {
-    const id = next++;
-    raw.port2.onmessage = ({ data }) => data.id === id && resolve(data);
-    raw.port2.postMessage({ id, ...envelope });
-  });
+  const raw = rawConnection(kafka);
+  const { call } = raw;
   const first = 'n,,n=alice,r=client-nonce';
   eq((await call({ kind: 'SaslAuthenticate', message: first })).error?.type, 'ILLEGAL_SASL_STATE', 'SCRAM before the handshake');
   eq((await call({ kind: 'SaslHandshake', mechanism: 'SCRAM-SHA-256' })).body, ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'],
@@ -162,8 +170,8 @@ export async function scramLogsUsersIn(api) {
   // Kafka answers Produce per partition: the partition alice may write is written, the other refused in place.
   const [allowed, refused] = [api.recordBatch([{ value: 'raw' }]), api.recordBatch([{ value: 'raw' }])];
   const produced = await new Promise((resolve) => {
-    raw.port2.onmessage = ({ data }) => resolve(data);
-    raw.port2.postMessage({ id: next++, kind: 'Produce', acks: 1, partitions: [
+    raw.port.onmessage = ({ data }) => resolve(data);
+    raw.port.postMessage({ id: raw.id(), kind: 'Produce', acks: 1, partitions: [
       { topic: 'nowhere', partition: 0, records: refused.buffer }, { topic: 'orders', partition: 0, records: allowed.buffer },
     ] }, [allowed.buffer, refused.buffer]);
   });
@@ -174,7 +182,7 @@ export async function scramLogsUsersIn(api) {
   const fetched = await call({ kind: 'Fetch', maxWaitMs: 60000, minBytes: 1, partitions: [{ topic: 'nowhere', partition: 0, offset: 0 }] });
   eq(fetched.body.map((p) => p.error?.type), ['TOPIC_AUTHORIZATION_FAILED'], 'a fetch of a refused partition');
   check(performance.now() - started < 5000, 'is answered at once, not after its 60 s wait');
-  raw.port2.close();
+  raw.port.close();
   await kafka.close();
 }
 
@@ -248,14 +256,7 @@ export async function oauthBearerLogsTokensIn(api) {
   await svc.close();
 
   // The raw exchange: a refused token is answered with RFC 7628's JSON, and fails once acknowledged.
-  const raw = new MessageChannel();
-  admin.serve(raw.port1);
-  let next = 1;
-  const call = (envelope) => new Promise((resolve) => {
-    const id = next++;
-    raw.port2.onmessage = ({ data }) => data.id === id && resolve(data);
-    raw.port2.postMessage({ id, ...envelope });
-  });
+  const { call } = rawConnection(admin);
   const message = (token) => `n,,\x01auth=Bearer ${token}\x01\x01`;
   eq((await call({ kind: 'SaslHandshake', mechanism: 'OAUTHBEARER' })).body, ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'],
     'the handshake lists OAUTHBEARER beside the users\' mechanisms');
