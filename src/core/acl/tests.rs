@@ -261,4 +261,86 @@ mod properties {
             prop_assert!(auth.authorize_any(&acls, &client("User:a"), op, ResourceType::Group));
         }
     }
+
+    const NOW: i64 = 1_700_000_000_000;
+
+    /// A claim of a JWT: absent, a string, or a number.
+    fn arb_claim(string: &'static str) -> impl Strategy<Value = Option<serde_json::Value>> {
+        prop::option::of(prop_oneof![
+            string.prop_map(serde_json::Value::from),
+            any::<i32>().prop_map(serde_json::Value::from)
+        ])
+    }
+
+    proptest! {
+        /// Kafka's unsecured validator, as a model: a token is taken exactly when its subject is a non-blank
+        /// string, it has not expired, it was not issued in the future, it expires after it was issued, and it
+        /// has the required scope; and then its subject is the principal.
+        #[test]
+        fn a_token_is_taken_exactly_when_its_claims_allow_it(
+            sub in arb_claim("[a-z ]{0,4}"),
+            exp in prop::option::of(-40i64..40),
+            iat in prop::option::of(-40i64..40),
+            scope in proptest::collection::vec(prop_oneof![Just("kafka"), Just("read")], 0..3),
+            skew_s in 0i64..60,
+        ) {
+            let seconds = |offset: i64| NOW / 1000 + offset;
+            let mut claims = serde_json::Map::new();
+            claims.extend(sub.clone().map(|s| ("sub".to_owned(), s)));
+            claims.extend(exp.map(|e| ("exp".to_owned(), seconds(e).into())));
+            claims.extend(iat.map(|i| ("iat".to_owned(), seconds(i).into())));
+            claims.insert("scope".into(), scope.clone().into());
+            let skew = skew_s * 1000;
+            let validator = oauth::OAuthBearer { required_scope: vec!["kafka".into()], allowable_clock_skew_ms: skew, ..Default::default() };
+            let subject = sub.as_ref().and_then(|s| s.as_str()).filter(|s| !s.trim().is_empty());
+            let taken = subject.is_some()
+                && exp.is_some_and(|e| NOW - skew < seconds(e) * 1000)
+                && iat.is_none_or(|i| seconds(i) * 1000 <= NOW + skew)
+                && iat.zip(exp).is_none_or(|(i, e)| e > i)
+                && scope.contains(&"kafka");
+            let result = validator.validate(&oauth::unsecured_jwt(&serde_json::Value::Object(claims)), NOW);
+            prop_assert_eq!(result.is_ok(), taken, "{:?}", result);
+            if let Ok(principal) = result {
+                prop_assert_eq!(Some(principal.as_str()), subject);
+            }
+        }
+
+        /// Whatever a client sends after a handshake, the broker answers with an answer or one of SASL's errors,
+        /// and never panics.
+        #[test]
+        fn no_sasl_message_makes_the_broker_panic(
+            mechanism in proptest::sample::select(vec!["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"]),
+            messages in proptest::collection::vec(prop_oneof![
+                ".{0,40}",
+                "n,(a=[a-z=,]{0,4})?,\\x01auth=(Bearer|x) ?[A-Za-z0-9._=-]{0,40}(\\x01[a-z]{0,3}=[ -~]{0,4}){0,2}\\x01{0,3}",
+                "n,,n=[a-z=,]{0,4},r=[ -~]{0,8}",
+                "c=biws,r=[ -~]{0,30},p=[A-Za-z0-9+/=]{0,20}",
+                Just("\x01".to_owned()),
+            ], 1..4),
+        ) {
+            let users = [("alice".to_owned(), "secret".to_owned())].into();
+            let credentials = credentials::Credentials {
+                accounts: credentials::Accounts::Users(users),
+                oauthbearer: Some(oauth::OAuthBearer::default()),
+            };
+            let mut session = sasl::SaslSession::default();
+            let mut n = 0u8;
+            let mut random = |out: &mut [u8]| out.iter_mut().for_each(|b| { n = n.wrapping_add(1); *b = n; });
+            session.handshake(&credentials, mechanism).unwrap();
+            for message in messages {
+                let token = if mechanism == "PLAIN" {
+                    sasl::SaslToken::Plain(Some(credentials::Plain { username: message.clone(), password: message }))
+                } else {
+                    sasl::SaslToken::Message(message)
+                };
+                match session.authenticate(&credentials, token, NOW, &mut random) {
+                    Ok(_) => {}
+                    Err(e) => prop_assert!(
+                        ["SASL_AUTHENTICATION_FAILED", "ILLEGAL_SASL_STATE"].contains(&e.name()),
+                        "{}", e
+                    ),
+                }
+            }
+        }
+    }
 }
