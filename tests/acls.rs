@@ -2,6 +2,10 @@
 //! (`Cluster::authorize`), and ACLs surviving a reopen.
 
 use franz::core::acl::authorizer::{Authorizer, Client};
+use franz::core::acl::credentials::{Credentials, Plain};
+use franz::core::acl::sasl::{authenticate_in_process, SaslLogin};
+use franz::core::acl::scram::ScramMechanism;
+use franz::core::acl::scram_users::{ScramDeletion, ScramUpsertion};
 use franz::core::acl::{AclBinding, AclFilter, Operation, PatternType, Permission, ResourceType, ANONYMOUS, WILDCARD};
 use franz::core::cluster::{Cluster, NewTopic};
 use franz::core::groups::Join;
@@ -313,4 +317,87 @@ fn what_a_client_may_not_touch_is_answered_in_place_and_the_rest_is_served() {
     let Ok(Response::DeleteGroups(outcomes)) = call(&mut c, &alice, Request::DeleteGroups { groups }) else { panic!() };
     let outcomes: Vec<_> = outcomes.iter().map(|(g, e)| (g.as_str(), e.as_ref().map(Error::name))).collect();
     assert_eq!(outcomes, [("theirs", Some("GROUP_AUTHORIZATION_FAILED")), ("mine", Some("GROUP_ID_NOT_FOUND"))]);
+}
+
+/// A SCRAM-SHA-256 login of `user` with `password`, through the cluster's credentials: the principal, or the error.
+fn scram_login(c: &Cluster, user: &str, password: &str) -> Result<String, Error> {
+    let login = SaslLogin::Scram(ScramMechanism::Sha256, Plain { username: user.into(), password: password.into() });
+    let mut n = 0u8;
+    authenticate_in_process(c.credentials(), login, T0, &mut |out: &mut [u8]| {
+        out.iter_mut().for_each(|b| {
+            n = n.wrapping_add(1);
+            *b = n;
+        })
+    })
+}
+
+#[test]
+fn stored_scram_credentials_log_users_in_and_survive_a_reopen() {
+    let mut c = Cluster::persistent(1, 7, 1 << 20);
+    c.set_authorizer(Some(Authorizer {
+        super_users: ["User:admin".into()].into(),
+        allow_everyone_if_no_acl_found: false,
+    }));
+    c.set_credentials(Credentials::users([("alice".to_owned(), "from-config".to_owned())].into()));
+    let m = ScramMechanism::Sha256;
+    let salt = b"salt-of-the-earth".to_vec();
+    let upsert = |user: &str, password: &str| ScramUpsertion {
+        user: user.into(),
+        mechanism: m.name().into(),
+        iterations: 8192,
+        salted_password: m.salted_password(password, &salt, 8192),
+        salt: salt.clone(),
+    };
+    let alter = Request::AlterUserScramCredentials { deletions: vec![], upsertions: vec![upsert("bob", "bobs-own")] };
+    let e = call(&mut c, &who("User:alice"), alter.clone()).unwrap_err();
+    assert_eq!(e.name(), "CLUSTER_AUTHORIZATION_FAILED", "altering credentials needs ALTER on the cluster");
+    let Ok(Response::AlterUserScramCredentials(results)) = call(&mut c, &who("User:admin"), alter) else { panic!() };
+    assert_eq!(results, [("bob".to_owned(), None)]);
+    // bob exists only as a stored credential: SCRAM lets him in, with that password only.
+    assert_eq!(scram_login(&c, "bob", "bobs-own"), Ok("User:bob".into()));
+    assert_eq!(scram_login(&c, "bob", "guess").unwrap_err().name(), "SASL_AUTHENTICATION_FAILED");
+    // A stored credential wins over the password `users` gives.
+    assert_eq!(scram_login(&c, "alice", "from-config"), Ok("User:alice".into()));
+    let alter = Request::AlterUserScramCredentials { deletions: vec![], upsertions: vec![upsert("alice", "rotated")] };
+    call(&mut c, &who("User:admin"), alter).unwrap();
+    assert_eq!(scram_login(&c, "alice", "rotated"), Ok("User:alice".into()));
+    assert!(scram_login(&c, "alice", "from-config").is_err());
+
+    let mut store = MemoryStorage::new();
+    store.apply(&c.take_write().expect("a write").ops).unwrap();
+    let mut reopened = Cluster::restore(&store.meta_with_prefix(""), 7, 1 << 20).unwrap();
+    reopened.set_authorizer(c.authorizer().cloned());
+    reopened.set_credentials(Credentials::users([("alice".to_owned(), "from-config".to_owned())].into()));
+    assert_eq!(
+        scram_login(&reopened, "bob", "bobs-own"),
+        Ok("User:bob".into()),
+        "kept, and kept through set_credentials"
+    );
+    assert_eq!(scram_login(&reopened, "alice", "rotated"), Ok("User:alice".into()));
+    let describe = Request::DescribeUserScramCredentials { users: None };
+    assert_eq!(
+        call(&mut reopened, &who("User:bob"), describe.clone()).unwrap_err().name(),
+        "CLUSTER_AUTHORIZATION_FAILED"
+    );
+    let Ok(Response::DescribeUserScramCredentials(described)) = call(&mut reopened, &who("User:admin"), describe)
+    else {
+        panic!()
+    };
+    let described: Vec<_> = described
+        .into_iter()
+        .map(|(user, infos)| {
+            (user, infos.unwrap().into_iter().map(|i| (i.mechanism, i.iterations)).collect::<Vec<_>>())
+        })
+        .collect();
+    let info = vec![("SCRAM-SHA-256".to_owned(), 8192)];
+    assert_eq!(described, [("alice".to_owned(), info.clone()), ("bob".to_owned(), info)]);
+    // Deleting the stored credential brings back the one derived from `users`.
+    let delete = ScramDeletion { user: "alice".into(), mechanism: "SCRAM-SHA-256".into() };
+    call(
+        &mut reopened,
+        &who("User:admin"),
+        Request::AlterUserScramCredentials { deletions: vec![delete], upsertions: vec![] },
+    )
+    .unwrap();
+    assert_eq!(scram_login(&reopened, "alice", "from-config"), Ok("User:alice".into()));
 }

@@ -20,6 +20,8 @@ extern "C" {
     async fn scram_logs_users_in(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = oauthBearerLogsTokensIn)]
     async fn oauth_bearer_logs_tokens_in(api: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = scramCredentialsAreStored)]
+    async fn scram_credentials_are_stored(api: &JsValue) -> Result<JsValue, JsValue>;
 }
 
 #[wasm_bindgen_test]
@@ -41,4 +43,9 @@ async fn scram_logs_users_in_and_a_raw_connection_is_answered_step_by_step_and_p
 #[wasm_bindgen_test]
 async fn oauthbearer_logs_a_valid_token_in_and_refuses_others_with_rfc_7628_errors() {
     ok(oauth_bearer_logs_tokens_in(&api().object).await);
+}
+
+#[wasm_bindgen_test]
+async fn stored_scram_credentials_log_users_in_are_kept_with_the_cluster_and_bad_ones_are_refused() {
+    ok(scram_credentials_are_stored(&api().object).await);
 }

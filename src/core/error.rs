@@ -126,6 +126,12 @@ kafka_errors! {
     InvalidReplicaAssignment = 39, "INVALID_REPLICA_ASSIGNMENT", false;
     /// A cancelled reassignment of a partition that is not being reassigned.
     NoReassignmentInProgress = 85, "NO_REASSIGNMENT_IN_PROGRESS", false;
+    /// A SCRAM credential to describe or delete that is not there.
+    ResourceNotFound = 91, "RESOURCE_NOT_FOUND", false;
+    /// A user named twice where once is allowed (AlterUserScramCredentials, DescribeUserScramCredentials).
+    DuplicateResource = 92, "DUPLICATE_RESOURCE", false;
+    /// A SCRAM credential Kafka would not store: too few or too many iterations, no user name, no salt.
+    UnacceptableCredential = 93, "UNACCEPTABLE_CREDENTIAL", false;
     /// DescribeTransactions of a transactional id no producer has used.
     TransactionalIdNotFound = 105, "TRANSACTIONAL_ID_NOT_FOUND", false;
     /// A record that a topic's rules forbid, such as a null key on a compacted topic.

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use crate::core::acl::sasl::{SaslSession, SaslToken};
+use crate::core::acl::scram_users::{ScramDeletion, ScramUpsertion, UserScramCredentials};
 use crate::core::acl::{AclBinding, AclFilter};
 use crate::core::cluster::{
     BrokerId, BrokerInfo, Cluster, CommittedOffset, FetchResult, NewTopic, ProduceResult, TopicMetadata,
@@ -313,6 +314,15 @@ pub enum Request {
     SaslHandshake {
         mechanism: String,
     },
+    /// Kafka's AlterUserScramCredentials (KIP-554): credentials to remove, and salted ones to store.
+    AlterUserScramCredentials {
+        deletions: Vec<ScramDeletion>,
+        upsertions: Vec<ScramUpsertion>,
+    },
+    /// Kafka's DescribeUserScramCredentials: the users named, or (`None`) every user with a credential.
+    DescribeUserScramCredentials {
+        users: Option<Vec<String>>,
+    },
     /// Kafka's SaslAuthenticate: PLAIN's credentials, or a SCRAM message. A connection's session
     /// (`acl::sasl::SaslSession`) serves both; the shell makes the principal it answers the connection's.
     SaslAuthenticate(SaslToken),
@@ -425,6 +435,9 @@ pub enum Response {
         principal: Option<String>,
         message: String,
     },
+    /// Each user's outcome, in the order first named.
+    AlterUserScramCredentials(Vec<(String, Option<Error>)>),
+    DescribeUserScramCredentials(Vec<UserScramCredentials>),
 }
 
 impl Request {
@@ -451,6 +464,7 @@ impl Request {
             | Request::InitProducerId { .. }
             | Request::CreateAcls(_)
             | Request::DeleteAcls(_)
+            | Request::AlterUserScramCredentials { .. }
             | Request::Txn(_) => true,
             Request::Fetch { .. }
             | Request::ListOffsets { .. }
@@ -471,6 +485,7 @@ impl Request {
             | Request::SaslAuthenticate(_)
             | Request::ListTransactions(_)
             | Request::DescribeTransactions { .. }
+            | Request::DescribeUserScramCredentials { .. }
             | Request::ListGroups => false,
         }
     }
@@ -676,6 +691,12 @@ impl Cluster {
             Request::DeleteAcls(filters) => Response::DeleteAcls(self.delete_acls(&filters)?),
             Request::ListTransactions(filter) => Response::ListTransactions(self.list_transactions(&filter)),
             Request::DescribeTransactions { ids } => Response::DescribeTransactions(self.describe_transactions(&ids)?),
+            Request::AlterUserScramCredentials { deletions, upsertions } => {
+                Response::AlterUserScramCredentials(self.alter_user_scram_credentials(&deletions, &upsertions))
+            }
+            Request::DescribeUserScramCredentials { users } => {
+                Response::DescribeUserScramCredentials(self.credentials().scram.describe(users.as_deref()))
+            }
             // Without the connection's session: PLAIN alone, as a connection's first and only message.
             request @ (Request::SaslHandshake { .. } | Request::SaslAuthenticate(_)) => {
                 SaslSession::default().serve(self.credentials(), request, now_ms, &mut |_| ())?

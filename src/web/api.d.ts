@@ -567,6 +567,22 @@ export interface TransactionDescription {
   topicPartitions: { topic: string; partition: number }[];
 }
 
+export type ScramMechanismName = 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+
+/** `admin.alterUserScramCredentials`: Java's `UserScramCredentialUpsertion` and `UserScramCredentialDeletion`.
+ * A password is salted in the calling context; only the salted form reaches the broker. */
+export interface ScramCredentialAlterations {
+  /** `iterations`: 4096 (the default) to 16384, as Kafka takes. */
+  upsertions?: { user: string; mechanism: ScramMechanismName; password: string; iterations?: number }[];
+  deletions?: { user: string; mechanism: ScramMechanismName }[];
+}
+
+/** `admin.describeUserScramCredentials`: Java's `UserScramCredentialsDescription`. */
+export interface UserScramCredentialsDescription {
+  user: string;
+  credentialInfos: { mechanism: ScramMechanismName; iterations: number }[];
+}
+
 /** Every error franz rejects with: KafkaJS's fields. */
 export interface FranzError extends Error {
   /** Kafka's error name, e.g. 'UNKNOWN_TOPIC_OR_PARTITION'. */

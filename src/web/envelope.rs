@@ -28,6 +28,10 @@
 //!   (`core::acl`'s types, as plain objects)
 //! - `ListTransactions` `{ body: { states, producerIds } }` (a `core::txn::TxnFilter`), `DescribeTransactions`
 //!   `{ ids }`, answered with `core::txn::TxnDescription`s as plain objects
+//! - `AlterUserScramCredentials` `{ deletions?: [{ user, mechanism }], upsertions?: [{ user, mechanism,
+//!   iterations, salt, saltedPassword }] }` (salt and salted password as arrays of bytes), answered with
+//!   `[{ user, error }]`; `DescribeUserScramCredentials` `{ users? }`, answered with `[{ user, credentialInfos?:
+//!   [{ mechanism, iterations }], error }]`
 //! - `SaslHandshake` `{ mechanism }`, answered with `{ mechanisms }`; then `SaslAuthenticate`
 //!   `{ body?: { username, password } }` (PLAIN) or `{ message }` (SCRAM's client-first, then client-final;
 //!   OAUTHBEARER's `n,,^Aauth=Bearer <token>^A^A`, then `^A` to acknowledge a refusal), answered with
@@ -171,6 +175,11 @@ pub fn request(e: &JsValue) -> Result<Request, Error> {
         }),
         "ListTransactions" => Request::ListTransactions(plain_body(e)?),
         "DescribeTransactions" => Request::DescribeTransactions { ids: strings(e, "ids")? },
+        "AlterUserScramCredentials" => Request::AlterUserScramCredentials {
+            deletions: plain_field(e, "deletions")?.unwrap_or_default(),
+            upsertions: plain_field(e, "upsertions")?.unwrap_or_default(),
+        },
+        "DescribeUserScramCredentials" => Request::DescribeUserScramCredentials { users: plain_field(e, "users")? },
         "ListPartitionReassignments" => Request::ListPartitionReassignments { topics: plain_field(e, "topics")? },
         "CreatePartitions" => Request::CreatePartitions {
             topic: field(js::string(e, "topic", "topic"))?,
@@ -474,6 +483,24 @@ pub fn response(id: f64, r: &Response) -> (Object, Array) {
             "DeleteGroups",
             js::array(list.iter().map(|(g, e)| {
                 object([("group", g.as_str().into()), ("error", e.as_ref().map_or(JsValue::NULL, error))])
+            }))
+            .into(),
+        ),
+        Response::AlterUserScramCredentials(list) => (
+            "AlterUserScramCredentials",
+            js::array(list.iter().map(|(user, e)| {
+                object([("user", user.as_str().into()), ("error", e.as_ref().map_or(JsValue::NULL, error))])
+            }))
+            .into(),
+        ),
+        Response::DescribeUserScramCredentials(list) => (
+            "DescribeUserScramCredentials",
+            js::array(list.iter().map(|(user, result)| {
+                let (infos, e) = match result {
+                    Ok(infos) => (js::to_plain(infos), JsValue::NULL),
+                    Err(e) => (JsValue::UNDEFINED, error(e)),
+                };
+                object([("user", user.as_str().into()), ("credentialInfos", infos), ("error", e)])
             }))
             .into(),
         ),

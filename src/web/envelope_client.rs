@@ -139,6 +139,13 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
         Request::DeleteAcls(filters) => ("DeleteAcls", vec![("body", js::to_plain(filters))]),
         Request::ListTransactions(filter) => ("ListTransactions", vec![("body", js::to_plain(filter))]),
         Request::DescribeTransactions { ids } => ("DescribeTransactions", vec![("ids", strings(ids))]),
+        Request::AlterUserScramCredentials { deletions, upsertions } => (
+            "AlterUserScramCredentials",
+            vec![("deletions", js::to_plain(deletions)), ("upsertions", js::to_plain(upsertions))],
+        ),
+        Request::DescribeUserScramCredentials { users } => {
+            ("DescribeUserScramCredentials", vec![("users", users.as_ref().map_or(JsValue::UNDEFINED, js::to_plain))])
+        }
         Request::SaslHandshake { mechanism } => ("SaslHandshake", vec![("mechanism", mechanism.as_str().into())]),
         Request::SaslAuthenticate(SaslToken::Plain(plain)) => {
             ("SaslAuthenticate", vec![("body", plain.as_ref().map_or(JsValue::UNDEFINED, js::to_plain))])
@@ -376,6 +383,29 @@ pub fn response(e: &JsValue) -> Result<(Option<f64>, Result<Response, Error>), E
                 })
                 .collect::<Result<_, Error>>()?,
         ),
+        "AlterUserScramCredentials" => Response::AlterUserScramCredentials(
+            list(&body)
+                .iter()
+                .map(|u| {
+                    let e = js::get(u, "error");
+                    Ok((text(&js::get(u, "user"), "user")?, (!js::is_missing(&e)).then(|| error(&e))))
+                })
+                .collect::<Result<_, Error>>()?,
+        ),
+        "DescribeUserScramCredentials" => Response::DescribeUserScramCredentials(
+            list(&body)
+                .iter()
+                .map(|u| {
+                    let e = js::get(u, "error");
+                    let result = match js::is_missing(&e) {
+                        true => Ok(js::from_plain(&js::get(u, "credentialInfos"), "credentialInfos")
+                            .map_err(|e| malformed(&e))?),
+                        false => Err(error(&e)),
+                    };
+                    Ok((text(&js::get(u, "user"), "user")?, result))
+                })
+                .collect::<Result<_, Error>>()?,
+        ),
         "CreatePartitions" => Response::CreatePartitions,
         "CreateAcls" => {
             Response::CreateAcls(list(&body).iter().map(|e| (!js::is_missing(e)).then(|| error(e))).collect())
@@ -485,6 +515,7 @@ mod tests {
     use super::super::envelope;
     use super::*;
     use crate::core::acl::credentials::Plain;
+    use crate::core::acl::scram_users::{ScramCredentialInfo, ScramDeletion, ScramUpsertion};
     use crate::core::acl::{AclBinding, AclFilter, Operation, PatternType, Permission, ResourceType};
     use crate::core::cluster::NewTopic;
     use crate::core::log::ProducerBatch;
@@ -569,6 +600,18 @@ mod tests {
             ]),
             Request::ListPartitionReassignments { topics: None },
             Request::ListPartitionReassignments { topics: Some(vec![("t".into(), vec![0, 2])]) },
+            Request::AlterUserScramCredentials {
+                deletions: vec![ScramDeletion { user: "a".into(), mechanism: "SCRAM-SHA-512".into() }],
+                upsertions: vec![ScramUpsertion {
+                    user: "b".into(),
+                    mechanism: "SCRAM-SHA-256".into(),
+                    iterations: 8192,
+                    salt: vec![1, 2, 255],
+                    salted_password: vec![0; 32],
+                }],
+            },
+            Request::DescribeUserScramCredentials { users: None },
+            Request::DescribeUserScramCredentials { users: Some(vec!["a".into()]) },
             Request::CreateAcls(vec![acl()]),
             Request::DescribeAcls(AclFilter { principal: Some("User:a".into()), ..AclFilter::any() }),
             Request::DeleteAcls(vec![AclFilter::any()]),
@@ -704,6 +747,14 @@ mod tests {
             Response::SaslAuthenticate { principal: None, message: "r=xy,s=c2FsdA==,i=4096".into() },
             Response::ListTransactions(vec![description()]),
             Response::DescribeTransactions(vec![description()]),
+            Response::AlterUserScramCredentials(vec![
+                ("a".into(), None),
+                ("b".into(), Some(Error::UnacceptableCredential("1 iteration".into()))),
+            ]),
+            Response::DescribeUserScramCredentials(vec![
+                ("a".into(), Ok(vec![ScramCredentialInfo { mechanism: "SCRAM-SHA-256".into(), iterations: 4096 }])),
+                ("z".into(), Err(Error::ResourceNotFound("no credentials".into()))),
+            ]),
         ];
         for r in responses {
             let (env, _) = envelope::response(3.0, &r);

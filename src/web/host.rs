@@ -70,7 +70,8 @@ impl Inner {
     /// Serves one request completely: a Fetch waits (up to `max_wait_ms`) until `min_bytes` are there, as Kafka's
     /// long poll does; a request that changes the cluster is answered only once storage has the change.
     pub async fn call(self: &Rc<Self>, request: Request) -> Result<Response, Error> {
-        self.call_while(&self.client, request, &|| true).await
+        let who = self.client.borrow().clone();
+        self.call_while(&who, request, &|| true).await
     }
 
     /// [`Inner::call`] for `who`, a client that may go away: its long poll ends as soon as `wanted()` is false.

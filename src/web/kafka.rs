@@ -26,6 +26,7 @@ use super::signal::Signal;
 use crate::core::acl::authorizer::{Authorizer, Client as AuthClient};
 use crate::core::acl::credentials::{Accounts, Credentials};
 use crate::core::acl::sasl::{authenticate_in_process, SaslClient, SaslNext};
+use crate::core::acl::ANONYMOUS;
 use crate::core::cluster::{Cluster, PendingAck};
 use crate::core::error::Error;
 use crate::core::protocol::{Request, Response};
@@ -77,7 +78,7 @@ pub(crate) struct Inner {
     last_change_ms: Cell<f64>,
     me: Weak<Inner>,
     /// Who this context's own clients are to the authorizer: the principal `Kafka.open` authenticated.
-    pub client: AuthClient,
+    pub client: RefCell<AuthClient>,
 }
 
 /// The host every client of a tab's cluster comes from, for ACLs that name one.
@@ -334,7 +335,7 @@ pub(crate) async fn open_local(c: OpenConfig, principal: String) -> Result<Rc<In
         change_scheduled: Cell::new(false),
         last_change_ms: Cell::new(f64::NEG_INFINITY),
         me: me.clone(),
-        client: AuthClient { principal, host: CLIENT_HOST.into() },
+        client: RefCell::new(AuthClient { principal, host: CLIENT_HOST.into() }),
     });
     for w in &warnings {
         inner.warn(w);
@@ -403,15 +404,29 @@ impl Kafka {
                 c.credentials.accounts = Accounts::ApiKeys(keys);
                 c.authorizer.get_or_insert_with(crate::core::cli::cluster_authorizer);
             }
-            let principal = match sasl_config(&js::get(&config, "sasl"))? {
-                Some(sasl) => {
-                    let (login, now) = (sasl.login().await?, js_sys::Date::now() as i64);
-                    authenticate_in_process(&c.credentials, login, now, &mut js::random_bytes)
+            let login = match sasl_config(&js::get(&config, "sasl"))? {
+                Some(sasl) => Some(sasl.login().await?),
+                None => None,
+            };
+            // The cluster is opened first: its stored SCRAM credentials take part in the login.
+            let inner = open_local(c, ANONYMOUS.into()).await?;
+            let principal = {
+                let cluster = inner.cluster.borrow();
+                match login {
+                    Some(login) => {
+                        let now = js_sys::Date::now() as i64;
+                        authenticate_in_process(cluster.credentials(), login, now, &mut js::random_bytes)
+                    }
+                    None => cluster.credentials().authenticate(None),
                 }
-                None => c.credentials.authenticate(None),
+            };
+            match principal {
+                Ok(principal) => inner.client.borrow_mut().principal = principal,
+                Err(e) => {
+                    let _ = inner.close().await;
+                    return Err(error::to_js(&e));
+                }
             }
-            .map_err(|e| error::to_js(&e))?;
-            let inner = open_local(c, principal).await?;
             Ok(Kafka { log: inner.log.clone(), broker: Broker::Local(inner), client_id }.into())
         })
     }

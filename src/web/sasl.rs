@@ -89,7 +89,7 @@ pub(crate) fn credentials(config: &JsValue) -> Result<Credentials, JsValue> {
             js::from_plain(&u, "users").map_err(|_| js::type_error("users", "an object of { name: password }", &u))?,
         ),
     };
-    Ok(Credentials { accounts, oauthbearer: oauth_bearer(config)? })
+    Ok(Credentials { accounts, oauthbearer: oauth_bearer(config)?, ..Credentials::default() })
 }
 
 /// `oauthBearer`: `true`, or Kafka's `unsecuredValidator*` options `{ principalClaimName = 'sub',

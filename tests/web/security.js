@@ -270,3 +270,59 @@ export async function oauthBearerLogsTokensIn(api) {
     'a valid token, on the same connection');
   await admin.close();
 }
+
+export async function scramCredentialsAreStored(api) {
+  const config = { cluster: 'scram-store', storage: 'indexeddb', users: { admin: 'admin-secret' }, authorizer: { superUsers: ['User:admin'] } };
+  const as = (mechanism, username, password) => ({ ...config, sasl: { mechanism, username, password } });
+  await api.deleteCluster('scram-store');
+  let kafka = await api.open(as('plain', 'admin', 'admin-secret'));
+  let admin = kafka.admin();
+  await admin.alterUserScramCredentials({ upsertions: [{ user: 'carol', mechanism: 'SCRAM-SHA-512', password: 'carol-pw', iterations: 8192 }] });
+  eq(await admin.describeUserScramCredentials(), [{ user: 'carol', credentialInfos: [{ mechanism: 'SCRAM-SHA-512', iterations: 8192 }] }],
+    'the stored credential is described by its mechanism and iterations, never its keys');
+  // Bad alterations: each user's error names the user.
+  const alter = (upsertions, deletions) => admin.alterUserScramCredentials({ upsertions, deletions });
+  await rejects(alter([{ user: 'dave', mechanism: 'SCRAM-SHA-256', password: 'x', iterations: 1000 }]),
+    { type: 'UNACCEPTABLE_CREDENTIAL', code: 93, message: 'user "dave"' }, 'too few iterations');
+  await rejects(alter([{ user: 'dave', mechanism: 'SCRAM-SHA-256', password: 'x', iterations: 1e9 }]),
+    { type: 'UNACCEPTABLE_CREDENTIAL' }, 'too many iterations, refused without a billion of them');
+  await rejects(alter([{ user: 'dave', mechanism: 'SCRAM-MD5', password: 'x' }]), { type: 'UNSUPPORTED_SASL_MECHANISM', code: 33 }, 'an unknown mechanism');
+  await rejects(alter([], [{ user: 'dave', mechanism: 'SCRAM-SHA-256' }]), { type: 'RESOURCE_NOT_FOUND', code: 91 }, 'deleting what is not there');
+  await rejects(alter([{ user: 'erin', mechanism: 'SCRAM-SHA-256', password: 'x' }, { user: 'erin', mechanism: 'SCRAM-SHA-256', password: 'y' }]),
+    { type: 'DUPLICATE_RESOURCE', code: 92 }, 'one credential altered twice');
+  await rejects(alter([{ user: 'dave', mechanism: 'SCRAM-SHA-256', password: '' }]), { name: 'TypeError' }, 'an empty password');
+  await rejects(admin.alterUserScramCredentials({ upsertions: 'carol' }), { name: 'TypeError' }, 'upsertions that are no list');
+  await rejects(admin.describeUserScramCredentials(['nobody']), { type: 'RESOURCE_NOT_FOUND' }, 'describing a user without credentials');
+  eq((await admin.describeUserScramCredentials()).map((d) => d.user), ['carol'], 'nothing of the refused alterations was stored');
+
+  // carol exists only as a stored SCRAM-SHA-512 credential: that logs her in, through a port and in the page.
+  const port = () => {
+    const { port1, port2 } = new MessageChannel();
+    kafka.serve(port1);
+    return port2;
+  };
+  const carol = await api.connect(port(), { sasl: { mechanism: 'scram-sha-512', username: 'carol', password: 'carol-pw' } });
+  await rejects(carol.admin().describeUserScramCredentials(), { type: 'CLUSTER_AUTHORIZATION_FAILED' }, 'carol may not describe credentials');
+  await carol.close();
+  for (const [mechanism, password, what] of [['scram-sha-512', 'guess', 'a wrong password'], ['scram-sha-256', 'carol-pw', 'a mechanism she has no credential for'],
+    ['plain', 'carol-pw', 'PLAIN, which checks users alone']]) {
+    await rejects(api.connect(port(), { sasl: { mechanism, username: 'carol', password } }), { type: 'SASL_AUTHENTICATION_FAILED' }, what);
+  }
+  await kafka.close();
+
+  // Stored with the cluster: after a reopen, carol still logs in, in the page too.
+  await rejects(api.open(as('scram-sha-512', 'carol', 'guess')), { type: 'SASL_AUTHENTICATION_FAILED' }, 'a wrong password, in the page');
+  const inPage = await api.open(as('scram-sha-512', 'carol', 'carol-pw'));
+  await rejects(inPage.admin().createTopics({ topics: [{ topic: 'mine' }] }), { message: 'User:carol' }, 'in the page, she is User:carol');
+  await inPage.close();
+  kafka = await api.open(as('scram-sha-256', 'admin', 'admin-secret'));
+  admin = kafka.admin();
+  eq(await admin.describeUserScramCredentials(['carol']), [{ user: 'carol', credentialInfos: [{ mechanism: 'SCRAM-SHA-512', iterations: 8192 }] }],
+    'described after a reopen');
+  await admin.alterUserScramCredentials({ deletions: [{ user: 'carol', mechanism: 'SCRAM-SHA-512' }] });
+  eq(await admin.describeUserScramCredentials(), [], 'deleted');
+  await rejects(api.connect(port(), { sasl: { mechanism: 'scram-sha-512', username: 'carol', password: 'carol-pw' } }),
+    { type: 'SASL_AUTHENTICATION_FAILED' }, 'a deleted credential logs no one in');
+  await kafka.close();
+  await api.deleteCluster('scram-store');
+}

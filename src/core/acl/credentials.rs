@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::oauth::OAuthBearer;
 use super::sasl::Mechanism;
 use super::scram::{ScramCredential, ScramMechanism, ITERATIONS};
+use super::scram_users::ScramUsers;
 use super::ANONYMOUS;
 use crate::core::cli::ApiKey;
 use crate::core::error::{Error, Result};
@@ -20,13 +21,15 @@ pub struct Plain {
     pub password: String,
 }
 
-/// Whom a cluster lets in: its accounts, and OAUTHBEARER tokens if its listener takes them. Like the authorizer,
-/// broker configuration: given at each opening.
+/// Whom a cluster lets in: its accounts, and OAUTHBEARER tokens if its listener takes them (like the authorizer,
+/// broker configuration, given at each opening); and the SCRAM credentials it stores (its data).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Credentials {
     pub accounts: Accounts,
     /// Kafka's unsecured-token validator, when the listener enables OAUTHBEARER.
     pub oauthbearer: Option<OAuthBearer>,
+    /// The credentials AlterUserScramCredentials stored.
+    pub scram: ScramUsers,
 }
 
 /// The accounts a cluster's clients log in to with a password.
@@ -44,7 +47,7 @@ pub enum Accounts {
 
 impl Credentials {
     pub fn users(users: BTreeMap<String, String>) -> Credentials {
-        Credentials { accounts: Accounts::Users(users), oauthbearer: None }
+        Credentials { accounts: Accounts::Users(users), ..Credentials::default() }
     }
 
     /// The SASL mechanisms the cluster's listener enables: PLAIN and both SCRAMs for users, PLAIN only for API
@@ -61,9 +64,12 @@ impl Credentials {
         mechanisms
     }
 
-    /// `username`'s SCRAM credential for `mechanism`, salted with `salt`, if the cluster has that user. franz
-    /// derives it from the user's password when a client asks, where Kafka stores it once.
+    /// `username`'s SCRAM credential for `mechanism`: the one stored, or else one derived from the user's password
+    /// (in `users`) with `salt`.
     pub fn scram_credential(&self, mechanism: ScramMechanism, username: &str, salt: &[u8]) -> Option<ScramCredential> {
+        if let Some(stored) = self.scram.get(username, mechanism) {
+            return Some(stored.clone());
+        }
         match &self.accounts {
             Accounts::Users(users) => {
                 users.get(username).map(|password| ScramCredential::new(mechanism, password, salt, ITERATIONS))
@@ -141,7 +147,7 @@ mod tests {
     fn an_api_key_authenticates_as_its_owner() {
         let mut rng = crate::core::rng::SplitMix64::new(1);
         let (key, secret) = ApiKey::new(&mut rng, "lkc-1", "", "sa-app", 0);
-        let keys = Credentials { accounts: Accounts::ApiKeys(vec![key.clone()]), oauthbearer: None };
+        let keys = Credentials { accounts: Accounts::ApiKeys(vec![key.clone()]), ..Credentials::default() };
         assert_eq!(keys.authenticate(Some(&plain(&key.key, &secret))), Ok("User:sa-app".into()));
         let e = keys.authenticate(Some(&plain(&key.key, "guess"))).unwrap_err();
         assert!(e.detail().contains("invalid API key or secret"), "{e}");

@@ -10,6 +10,7 @@ pub mod credentials;
 pub mod oauth;
 pub mod sasl;
 pub mod scram;
+pub mod scram_users;
 
 use std::collections::BTreeSet;
 

@@ -346,7 +346,7 @@ mod tests {
         let e = authenticate_in_process(&Credentials::default(), login("plain", "x"), NOW, &mut counter()).unwrap_err();
         assert_eq!(e.name(), "ILLEGAL_SASL_STATE");
         assert!(e.detail().contains("takes no SASL credentials"), "{e}");
-        let keys = Credentials { accounts: Accounts::ApiKeys(Vec::new()), oauthbearer: None };
+        let keys = Credentials { accounts: Accounts::ApiKeys(Vec::new()), ..Credentials::default() };
         let e = authenticate_in_process(&keys, login("scram-sha-256", "x"), NOW, &mut counter()).unwrap_err();
         assert_eq!(e.name(), "UNSUPPORTED_SASL_MECHANISM");
         assert!(e.detail().contains("mechanisms are PLAIN"), "{e}");
@@ -404,7 +404,7 @@ mod tests {
 
     fn with_oauth(accounts: Accounts) -> Credentials {
         let validator = OAuthBearer { required_scope: vec!["kafka".into()], ..OAuthBearer::default() };
-        Credentials { accounts, oauthbearer: Some(validator) }
+        Credentials { accounts, oauthbearer: Some(validator), ..Credentials::default() }
     }
 
     #[test]

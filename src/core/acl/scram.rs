@@ -8,14 +8,17 @@
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256, Sha512};
 
 use crate::core::error::{Error, Result};
 
 /// Kafka's default and least iteration count for SCRAM credentials.
 pub const ITERATIONS: u32 = 4096;
+/// Kafka's most iterations for a SCRAM credential.
+pub const MAX_ITERATIONS: u32 = 16384;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ScramMechanism {
     Sha256,
     Sha512,
@@ -49,6 +52,14 @@ impl ScramMechanism {
         }
     }
 
+    /// The bytes of this mechanism's hash, and so of its salted passwords and keys.
+    pub fn key_len(self) -> usize {
+        match self {
+            ScramMechanism::Sha256 => 32,
+            ScramMechanism::Sha512 => 64,
+        }
+    }
+
     fn hash(self, data: &[u8]) -> Vec<u8> {
         match self {
             ScramMechanism::Sha256 => Sha256::digest(data).to_vec(),
@@ -56,9 +67,10 @@ impl ScramMechanism {
         }
     }
 
-    /// RFC 5802's SaltedPassword: PBKDF2 with this mechanism's HMAC.
-    fn salted_password(self, password: &str, salt: &[u8], iterations: u32) -> Vec<u8> {
-        let (password, mut out) = (password.as_bytes(), vec![0; self.hash(b"").len()]);
+    /// RFC 5802's SaltedPassword, `Hi(password, salt, iterations)`: PBKDF2 with this mechanism's HMAC. An admin
+    /// client sends it to store a credential, so that the password itself never reaches the broker.
+    pub fn salted_password(self, password: &str, salt: &[u8], iterations: u32) -> Vec<u8> {
+        let (password, mut out) = (password.as_bytes(), vec![0; self.key_len()]);
         match self {
             ScramMechanism::Sha256 => pbkdf2::pbkdf2_hmac::<Sha256>(password, salt, iterations, &mut out),
             ScramMechanism::Sha512 => pbkdf2::pbkdf2_hmac::<Sha512>(password, salt, iterations, &mut out),
@@ -69,7 +81,7 @@ impl ScramMechanism {
 
 /// What a server keeps of a user's password for one mechanism (Kafka's ScramCredential): enough to check a
 /// client's proof and sign its own answer, not enough to log in with.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScramCredential {
     pub salt: Vec<u8>,
     pub iterations: u32,
@@ -79,12 +91,16 @@ pub struct ScramCredential {
 
 impl ScramCredential {
     pub fn new(mechanism: ScramMechanism, password: &str, salt: &[u8], iterations: u32) -> ScramCredential {
-        let salted = mechanism.salted_password(password, salt, iterations);
+        Self::from_salted(mechanism, &mechanism.salted_password(password, salt, iterations), salt, iterations)
+    }
+
+    /// The credential of a password already salted (`ScramMechanism::salted_password`).
+    pub fn from_salted(mechanism: ScramMechanism, salted: &[u8], salt: &[u8], iterations: u32) -> ScramCredential {
         ScramCredential {
             salt: salt.to_vec(),
             iterations,
-            stored_key: mechanism.hash(&mechanism.hmac(&salted, b"Client Key")),
-            server_key: mechanism.hmac(&salted, b"Server Key"),
+            stored_key: mechanism.hash(&mechanism.hmac(salted, b"Client Key")),
+            server_key: mechanism.hmac(salted, b"Server Key"),
         }
     }
 }
@@ -288,8 +304,10 @@ impl ScramClient {
         if !nonce.starts_with(&self.nonce) || nonce.len() == self.nonce.len() || !valid_nonce(nonce) {
             return Err(failed("the server's nonce does not extend the client's"));
         }
-        if iterations < ITERATIONS {
-            return Err(failed(&format!("{iterations} iterations are fewer than SCRAM's least, {ITERATIONS}")));
+        if !(ITERATIONS..=MAX_ITERATIONS).contains(&iterations) {
+            return Err(failed(&format!(
+                "{iterations} iterations are not within Kafka's {ITERATIONS}..={MAX_ITERATIONS}"
+            )));
         }
         let m = self.mechanism;
         let salted = m.salted_password(&self.password, &salt, iterations);
@@ -425,7 +443,10 @@ mod tests {
             assert_eq!(c.respond(server_first).unwrap_err().name(), "SASL_AUTHENTICATION_FAILED", "{server_first:?}");
         }
         let e = client.respond("r=c1s,s=c2FsdA==,i=1").unwrap_err();
-        assert!(e.detail().contains("fewer than"), "{e}");
+        assert!(e.detail().contains("not within Kafka's 4096..=16384"), "{e}");
+        // A server that asks for more work than Kafka ever stores is not obeyed either.
+        let (client, _) = ScramClient::start(m, "alice", "secret", "c1");
+        assert!(client.respond("r=c1s,s=c2FsdA==,i=1000000000").is_err());
     }
 
     #[test]

@@ -322,6 +322,7 @@ mod properties {
             let credentials = credentials::Credentials {
                 accounts: credentials::Accounts::Users(users),
                 oauthbearer: Some(oauth::OAuthBearer::default()),
+                ..Default::default()
             };
             let mut session = sasl::SaslSession::default();
             let mut n = 0u8;

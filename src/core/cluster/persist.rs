@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use super::metadata::{BrokerId, BrokerInfo};
 use super::offsets::CommittedOffset;
 use super::state::{Cluster, Topic};
+use crate::core::acl::scram_users::ScramUsers;
 use crate::core::acl::Acls;
 use crate::core::error::{Error, Result};
 use crate::core::log::{AbortedTxn, LeaderEpochs, PartitionLog, ProducerStates, StoredBatch};
@@ -385,6 +386,12 @@ impl Cluster {
         self.push_op(StorageOp::PutMeta { key: "acls".into(), value });
     }
 
+    /// Records every stored SCRAM credential (after an AlterUserScramCredentials): one record, as for ACLs.
+    pub(super) fn journal_scram_credentials(&mut self) {
+        let value = json(&self.credentials.scram);
+        self.push_op(StorageOp::PutMeta { key: "scram-credentials".into(), value });
+    }
+
     /// Deletes a committed offset as clusters before `__consumer_offsets` stored it (a metadata record), should
     /// this cluster have one.
     pub(super) fn journal_legacy_offset_deleted(&mut self, (group, topic, partition): &(String, String, u32)) {
@@ -434,6 +441,7 @@ impl Cluster {
         let mut next_producer_id = 0;
         let mut offsets = Vec::new();
         let mut acls = Acls::default();
+        let mut scram = ScramUsers::default();
         for (key, value) in meta {
             let mut parts = key.splitn(4, '/');
             match (parts.next(), parts.next(), parts.next(), parts.next()) {
@@ -453,6 +461,7 @@ impl Cluster {
                     replicas.insert(id, parse(key, value)?);
                 }
                 (Some("acls"), None, None, None) => acls = parse(key, value)?,
+                (Some("scram-credentials"), None, None, None) => scram = parse(key, value)?,
                 (Some("producer-ids"), None, None, None) => {
                     next_producer_id = parse::<ProducerIdsRecord>(key, value)?.next;
                 }
@@ -474,6 +483,7 @@ impl Cluster {
         cluster.default_replication_factor = r.default_replication_factor;
         cluster.next_producer_id = next_producer_id;
         cluster.acls = acls;
+        cluster.credentials.scram = scram;
         cluster.offsets.extend(offsets);
         for t in topics {
             let name = TopicName::internal(&t.name)?;

@@ -4,6 +4,7 @@
 
 use crate::core::acl::authorizer::{Authorizer, Client};
 use crate::core::acl::credentials::Credentials;
+use crate::core::acl::scram_users::{ScramDeletion, ScramUpsertion};
 use crate::core::acl::{AclBinding, AclFilter, Acls, Operation, ResourceType, CLUSTER_RESOURCE};
 use crate::core::error::{Error, Result};
 use crate::core::protocol::{PartitionResult, Request, Response, TopicOutcome};
@@ -18,9 +19,11 @@ impl Cluster {
         self.authorizer = authorizer;
     }
 
-    /// Sets whom SaslAuthenticate lets in; configuration too, like the authorizer.
+    /// Sets whom SaslAuthenticate lets in: the accounts and OAUTHBEARER, configuration too, like the authorizer.
+    /// The SCRAM credentials the cluster stores are its data, and stay.
     pub fn set_credentials(&mut self, credentials: Credentials) {
-        self.credentials = credentials;
+        let stored = std::mem::take(&mut self.credentials.scram);
+        self.credentials = Credentials { scram: stored, ..credentials };
     }
 
     pub fn credentials(&self) -> &Credentials {
@@ -66,6 +69,19 @@ impl Cluster {
         let deleted = filters.iter().map(|f| self.acls.delete(f)).collect();
         self.journal_acls();
         Ok(deleted)
+    }
+
+    /// Kafka's AlterUserScramCredentials: each user's outcome.
+    pub(crate) fn alter_user_scram_credentials(
+        &mut self,
+        deletions: &[ScramDeletion],
+        upsertions: &[ScramUpsertion],
+    ) -> Vec<(String, Option<Error>)> {
+        let results = self.credentials.scram.alter(deletions, upsertions);
+        if results.iter().any(|(_, error)| error.is_none()) {
+            self.journal_scram_credentials();
+        }
+        results
     }
 
     /// Whether `client` may make `request`: `Ok` with the request to serve and what it leaves out, or the
@@ -220,8 +236,11 @@ fn needed(request: &Request) -> Vec<(Operation, ResourceType, &str)> {
         Request::Fault(_)
         | Request::AlterPartitionReassignments(_)
         | Request::CreateAcls(_)
-        | Request::DeleteAcls(_) => cluster(Alter),
-        Request::ListPartitionReassignments { .. } | Request::DescribeAcls(_) => cluster(Describe),
+        | Request::DeleteAcls(_)
+        | Request::AlterUserScramCredentials { .. } => cluster(Alter),
+        Request::ListPartitionReassignments { .. }
+        | Request::DescribeAcls(_)
+        | Request::DescribeUserScramCredentials { .. } => cluster(Describe),
     }
 }
 

@@ -4,6 +4,7 @@ mod acls;
 pub use acls::{AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes};
 mod faults;
 mod reassign;
+mod scram;
 mod txns;
 
 use std::future::Future;
