@@ -62,7 +62,14 @@ export async function example(): Promise<void> {
   const since: number | null = tx.transactionStartTimeMs;
   // @ts-expect-error a state is one of Kafka's transaction states
   await aclAdmin.listTransactions({ states: ['Running'] });
-  void [stored, principals, removed, open, since];
+  await aclAdmin.alterUserScramCredentials({
+    upsertions: [{ user: 'carol', mechanism: 'SCRAM-SHA-512', password: 'carol-pw', iterations: 8192 }],
+    deletions: [{ user: 'dave', mechanism: 'SCRAM-SHA-256' }],
+  });
+  const iterations: number[] = (await aclAdmin.describeUserScramCredentials(['carol'])).flatMap((d) => d.credentialInfos.map((i) => i.iterations));
+  // @ts-expect-error a stored credential is SCRAM's, not PLAIN's
+  await aclAdmin.alterUserScramCredentials({ upsertions: [{ user: 'carol', mechanism: 'PLAIN', password: 'p' }] });
+  void [stored, principals, removed, open, since, iterations];
   await admin.restartBroker(leader);
   await admin.partitionNetwork([[1, 2], [3]]);
   await admin.healNetwork();
