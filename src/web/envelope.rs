@@ -280,6 +280,14 @@ fn strings(e: &JsValue, key: &'static str) -> Result<Vec<String>, Error> {
         .collect()
 }
 
+/// Each group's or user's outcome, as `[{ <key>: name, error }]`.
+fn named_outcomes(list: &[(String, Option<Error>)], key: &'static str) -> JsValue {
+    let outcome = |(name, e): &(String, Option<Error>)| {
+        object([(key, name.as_str().into()), ("error", e.as_ref().map_or(JsValue::NULL, error))])
+    };
+    js::array(list.iter().map(outcome)).into()
+}
+
 /// A Kafka error as envelope data.
 pub fn error(e: &Error) -> JsValue {
     object([
@@ -479,20 +487,8 @@ pub fn response(id: f64, r: &Response) -> (Object, Array) {
             )
             .into(),
         ),
-        Response::DeleteGroups(list) => (
-            "DeleteGroups",
-            js::array(list.iter().map(|(g, e)| {
-                object([("group", g.as_str().into()), ("error", e.as_ref().map_or(JsValue::NULL, error))])
-            }))
-            .into(),
-        ),
-        Response::AlterUserScramCredentials(list) => (
-            "AlterUserScramCredentials",
-            js::array(list.iter().map(|(user, e)| {
-                object([("user", user.as_str().into()), ("error", e.as_ref().map_or(JsValue::NULL, error))])
-            }))
-            .into(),
-        ),
+        Response::DeleteGroups(list) => ("DeleteGroups", named_outcomes(list, "group")),
+        Response::AlterUserScramCredentials(list) => ("AlterUserScramCredentials", named_outcomes(list, "user")),
         Response::DescribeUserScramCredentials(list) => (
             "DescribeUserScramCredentials",
             js::array(list.iter().map(|(user, result)| {

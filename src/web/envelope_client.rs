@@ -249,6 +249,17 @@ fn text(v: &JsValue, what: &str) -> Result<String, Error> {
     v.as_string().ok_or_else(|| malformed(what))
 }
 
+/// `[{ <key>: name, error }]`: each group's or user's outcome.
+fn named_outcomes(body: &JsValue, key: &'static str) -> Result<Vec<(String, Option<Error>)>, Error> {
+    list(body)
+        .iter()
+        .map(|item| {
+            let e = js::get(item, "error");
+            Ok((text(&js::get(item, key), key)?, (!js::is_missing(&e)).then(|| error(&e))))
+        })
+        .collect()
+}
+
 fn list(v: &JsValue) -> Vec<JsValue> {
     if Array::is_array(v) {
         Array::from(v).iter().collect()
@@ -374,24 +385,8 @@ pub fn response(e: &JsValue) -> Result<(Option<f64>, Result<Response, Error>), E
                 })
                 .collect::<Result<_, Error>>()?,
         ),
-        "DeleteGroups" => Response::DeleteGroups(
-            list(&body)
-                .iter()
-                .map(|g| {
-                    let e = js::get(g, "error");
-                    Ok((text(&js::get(g, "group"), "group")?, (!js::is_missing(&e)).then(|| error(&e))))
-                })
-                .collect::<Result<_, Error>>()?,
-        ),
-        "AlterUserScramCredentials" => Response::AlterUserScramCredentials(
-            list(&body)
-                .iter()
-                .map(|u| {
-                    let e = js::get(u, "error");
-                    Ok((text(&js::get(u, "user"), "user")?, (!js::is_missing(&e)).then(|| error(&e))))
-                })
-                .collect::<Result<_, Error>>()?,
-        ),
+        "DeleteGroups" => Response::DeleteGroups(named_outcomes(&body, "group")?),
+        "AlterUserScramCredentials" => Response::AlterUserScramCredentials(named_outcomes(&body, "user")?),
         "DescribeUserScramCredentials" => Response::DescribeUserScramCredentials(
             list(&body)
                 .iter()
