@@ -100,11 +100,9 @@ fn a_principal_needs_an_acl_for_each_thing_it_does() {
     assert_eq!(produce_to(&mut c, &who("User:bob"), "orders").unwrap_err().name(), "TOPIC_AUTHORIZATION_FAILED");
 
     // Metadata of every topic lists those it may describe (WRITE implies DESCRIBE).
-    let Ok(Response::Metadata { topics, .. }) = call(&mut c, &alice, Request::Metadata { topics: None }) else {
-        panic!()
-    };
+    let Ok(Response::Metadata { topics, .. }) = call(&mut c, &alice, Request::metadata(None)) else { panic!() };
     assert_eq!(topics.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["orders"]);
-    let e = call(&mut c, &alice, Request::Metadata { topics: Some(vec!["audit".into()]) }).unwrap_err();
+    let e = call(&mut c, &alice, Request::metadata(Some(vec!["audit".into()]))).unwrap_err();
     assert_eq!(e.name(), "TOPIC_AUTHORIZATION_FAILED");
 
     // Creating a topic: CREATE on it, or on the cluster.
@@ -306,8 +304,7 @@ fn what_a_client_may_not_touch_is_answered_in_place_and_the_rest_is_served() {
     let topics = vec!["audit".into(), "orders".into()];
     let Ok(Response::DeleteTopics(deleted)) = call(&mut c, &alice, Request::DeleteTopics { topics }) else { panic!() };
     assert_eq!(deleted.iter().map(named).collect::<Vec<_>>(), [("audit".into(), refused), ("orders".into(), None)]);
-    let Ok(Response::Metadata { topics, .. }) = call(&mut c, &who("User:admin"), Request::Metadata { topics: None })
-    else {
+    let Ok(Response::Metadata { topics, .. }) = call(&mut c, &who("User:admin"), Request::metadata(None)) else {
         panic!()
     };
     let names: Vec<_> = topics.iter().map(|t| t.name.as_str()).collect();
@@ -400,4 +397,22 @@ fn stored_scram_credentials_log_users_in_and_survive_a_reopen() {
     )
     .unwrap();
     assert_eq!(scram_login(&reopened, "alice", "from-config"), Ok("User:alice".into()));
+}
+
+#[test]
+fn creating_a_topic_by_naming_it_in_metadata_needs_create() {
+    let mut c = secured();
+    c.set_auto_create_topics(true);
+    let alice = who("User:alice");
+    grant(&mut c, vec![allow(ResourceType::Topic, "clicks", "User:alice", Operation::Describe)]);
+    let named = |topic: &str| Request::Metadata { topics: Some(vec![topic.into()]), auto_create: true };
+    let e = call(&mut c, &alice, named("clicks")).unwrap_err();
+    assert_eq!(e.name(), "TOPIC_AUTHORIZATION_FAILED");
+    assert!(e.detail().contains("may not CREATE"), "{e}");
+    assert!(c.describe_topic("clicks").is_err(), "nothing was created");
+    grant(&mut c, vec![allow(ResourceType::Topic, "clicks", "User:alice", Operation::Create)]);
+    let Ok(Response::Metadata { topics, .. }) = call(&mut c, &alice, named("clicks")) else { panic!() };
+    assert_eq!(topics[0].name, "clicks");
+    // An existing topic needs only DESCRIBE, as before.
+    assert!(call(&mut c, &who("User:admin"), named("orders")).is_ok());
 }

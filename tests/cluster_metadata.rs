@@ -265,3 +265,40 @@ fn replicas_are_placed_by_hand_at_creation_and_growth() {
     assert_eq!(err_name(c.create_partitions("placed", 4, Some(&[vec![1, 9]]), false)), "INVALID_REPLICA_ASSIGNMENT");
     assert_eq!(c.describe_topic("placed").unwrap().partitions.len(), 3, "refused growth changes nothing");
 }
+
+#[test]
+fn metadata_creates_a_named_topic_only_where_both_the_request_and_the_cluster_allow_it() {
+    use franz::core::protocol::{Request, Response};
+    let names = |topics: &[&str]| Some(topics.iter().map(|t| t.to_string()).collect::<Vec<_>>());
+    let metadata = |c: &mut Cluster, topics: &[&str], auto_create: bool| {
+        c.handle(Request::Metadata { topics: names(topics), auto_create }, T0)
+    };
+    let mut c = Cluster::new(3, 1);
+    // Off by default, as Kafka.open's autoCreateTopics (Confluent Cloud's setting).
+    assert_eq!(err_name(metadata(&mut c, &["clicks"], true)), "UNKNOWN_TOPIC_OR_PARTITION");
+    c.set_auto_create_topics(true);
+    assert_eq!(
+        err_name(metadata(&mut c, &["clicks"], false)),
+        "UNKNOWN_TOPIC_OR_PARTITION",
+        "a client that does not allow it"
+    );
+    assert!(
+        c.auto_creates(&Request::Metadata { topics: names(&["clicks", "clicks"]), auto_create: true }) == ["clicks"]
+    );
+    let Ok(Response::Metadata { topics, .. }) = metadata(&mut c, &["clicks", "clicks"], true) else { panic!() };
+    assert_eq!(topics.len(), 2, "named twice, answered twice");
+    let defaults = c.describe_topic("clicks").unwrap();
+    assert_eq!(
+        (defaults.partitions.len(), defaults.partitions[0].replicas.len()),
+        (1, 1),
+        "Kafka's broker defaults: 1 and 1"
+    );
+    assert!(
+        c.auto_creates(&Request::Metadata { topics: names(&["clicks"]), auto_create: true }).is_empty(),
+        "it exists now"
+    );
+    assert_eq!(err_name(metadata(&mut c, &["bad name!"], true)), "INVALID_TOPIC_EXCEPTION");
+    assert_eq!(err_name(metadata(&mut c, &["__internal"], true)), "INVALID_TOPIC_EXCEPTION");
+    // Every topic (no names) creates nothing.
+    assert!(c.auto_creates(&Request::Metadata { topics: None, auto_create: true }).is_empty());
+}

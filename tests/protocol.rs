@@ -56,8 +56,8 @@ fn every_request() -> Vec<Request> {
         },
         fetch_all(2),
         Request::ListOffsets { topic: "t".into(), partition: 0, spec: OffsetSpec::Latest },
-        Request::Metadata { topics: None },
-        Request::Metadata { topics: Some(vec!["t".into()]) },
+        Request::metadata(None),
+        Request::metadata(Some(vec!["t".into()])),
         Request::CreateTopics { topics: vec![NewTopic::new("u", 1, 1)], validate_only: true },
         Request::CreateTopics { topics: vec![NewTopic::new("u", 1, 1)], validate_only: false },
         Request::CreatePartitions { topic: "t".into(), count: 3, assignments: None, validate_only: true },
@@ -177,7 +177,7 @@ fn errors_are_per_topic_where_kafka_puts_them_and_per_request_elsewhere() {
     };
     assert!(results[0].result.is_ok());
     assert_eq!(results[1].result.as_ref().unwrap_err().name(), "UNKNOWN_TOPIC_OR_PARTITION");
-    let missing = Request::Metadata { topics: Some(vec!["nope".into()]) };
+    let missing = Request::metadata(Some(vec!["nope".into()]));
     assert_eq!(c.handle(missing, T0).unwrap_err().name(), "UNKNOWN_TOPIC_OR_PARTITION");
 }
 
@@ -220,7 +220,7 @@ fn changes_are_reported_for_what_a_request_changed_and_only_what_succeeded() {
             metadata: None,
             member: None,
         },
-        Request::Metadata { topics: None },
+        Request::metadata(None),
         Request::init_idempotent(),
     ];
     for request in requests {

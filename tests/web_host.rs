@@ -1,5 +1,6 @@
 //! A cluster serving the broker protocol on a MessagePort, driven with raw envelopes from JavaScript in headless
-//! Chrome: transfer of batches, long poll, out-of-order answers, and bad input that never stops the host.
+//! Chrome: transfer of batches, long poll, out-of-order answers, and bad input that never stops the host; and
+//! topics the broker creates when a producer names them (auto.create.topics.enable).
 #![cfg(target_arch = "wasm32")]
 
 use franz::web::Kafka;
@@ -10,7 +11,6 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 #[path = "web/api.rs"]
-#[allow(dead_code)] // this test builds its own API object; it needs the shared checks shipped, and `ok`
 mod api;
 use api::ok;
 
@@ -18,6 +18,8 @@ use api::ok;
 extern "C" {
     #[wasm_bindgen(catch, js_name = hostServesEnvelopes)]
     async fn host_serves_envelopes(api: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = brokersCreateTopicsProducersName)]
+    async fn brokers_create_topics_producers_name(api: &JsValue) -> Result<JsValue, JsValue>;
 }
 
 type Open = Closure<dyn Fn(JsValue) -> Promise>;
@@ -34,4 +36,9 @@ async fn a_cluster_serves_envelopes_on_a_message_port() {
     js_sys::Reflect::set(&api, &"recordBatch".into(), build.as_ref()).unwrap();
     js_sys::Reflect::set(&api, &"readRecordBatches".into(), read.as_ref()).unwrap();
     ok(host_serves_envelopes(&api.into()).await);
+}
+
+#[wasm_bindgen_test]
+async fn the_broker_creates_a_topic_a_producer_names_where_both_allow_it_in_the_page_and_through_a_port() {
+    ok(brokers_create_topics_producers_name(&api::api().object).await);
 }

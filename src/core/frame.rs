@@ -567,7 +567,7 @@ mod tests {
 
     #[test]
     fn only_produce_and_fetch_are_framed_and_a_request_frame_is_no_response() {
-        assert!(request(1.0, &Request::Metadata { topics: None }).is_none());
+        assert!(request(1.0, &Request::metadata(None)).is_none());
         let partitions = vec![FetchPartition { topic: "t".into(), partition: 0, offset: 5, max_bytes: 100 }];
         let fetch = Request::Fetch {
             partitions,

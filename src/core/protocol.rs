@@ -211,9 +211,11 @@ pub enum Request {
         partition: i32,
         spec: OffsetSpec,
     },
-    /// `None`: every topic.
+    /// `None`: every topic. With `auto_create` (a producer's `allowAutoTopicCreation`), a topic named that does not
+    /// exist is created, where the cluster's `auto.create.topics.enable` allows it, as Kafka's brokers do.
     Metadata {
         topics: Option<Vec<String>>,
+        auto_create: bool,
     },
     CreateTopics {
         topics: Vec<NewTopic>,
@@ -441,6 +443,11 @@ pub enum Response {
 }
 
 impl Request {
+    /// Metadata of `topics` (`None`: every topic), creating none.
+    pub fn metadata(topics: Option<Vec<String>>) -> Request {
+        Request::Metadata { topics, auto_create: false }
+    }
+
     /// InitProducerId for an idempotent producer (no transactional id).
     pub fn init_idempotent() -> Request {
         Request::InitProducerId { transactional_id: None, timeout_ms: 0 }
@@ -465,6 +472,7 @@ impl Request {
             | Request::CreateAcls(_)
             | Request::DeleteAcls(_)
             | Request::AlterUserScramCredentials { .. }
+            | Request::Metadata { auto_create: true, .. }
             | Request::Txn(_) => true,
             Request::Fetch { .. }
             | Request::ListOffsets { .. }
@@ -589,10 +597,17 @@ impl Cluster {
             Request::ListOffsets { topic, partition, spec } => {
                 Response::ListOffsets(self.list_offsets(&topic, partition, spec)?)
             }
-            Request::Metadata { topics } => {
+            Request::Metadata { topics, auto_create } => {
                 let topics = match topics {
                     None => self.metadata(),
-                    Some(names) => names.iter().map(|t| self.describe_topic(t)).collect::<Result<_>>()?,
+                    Some(names) => {
+                        // With the cluster's defaults, as Kafka's broker creates them.
+                        let created = if auto_create { self.missing_where_auto_created(&names) } else { Vec::new() };
+                        for topic in created {
+                            self.create_topic(&NewTopic::new(topic, -1, -1), false)?;
+                        }
+                        names.iter().map(|t| self.describe_topic(t)).collect::<Result<_>>()?
+                    }
                 };
                 Response::Metadata { brokers: self.brokers(), topics }
             }

@@ -183,6 +183,9 @@ export interface ProducerConfig {
   maxInFlightRequests?: number;
   /** How long topic metadata (partition counts) is cached, in ms. Default 300000. */
   metadataMaxAge?: number;
+  /** KafkaJS's: lets the cluster create a topic a send names that does not exist, where the cluster was opened
+   * with `autoCreateTopics` (Kafka's `auto.create.topics.enable`). Default true. */
+  allowAutoTopicCreation?: boolean;
   /** The default for every send: -1 (all, the default), 0 or 1. A send's own `acks` wins. */
   acks?: number;
   /** Kafka's idempotent producer: a retried batch is never written twice. Needs acks -1 (the default). A

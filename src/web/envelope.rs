@@ -9,7 +9,7 @@
 //!   isolationLevel?: 0 | 1 }`, answered per partition with `lastStableOffset` and, for read_committed,
 //!   `abortedTransactions`
 //! - `ListOffsets` `{ topic, partition, spec: 'earliest' | 'latest' | 'lastStable' | 'max' | <timestamp> }`
-//! - `Metadata` `{ topics?: string[] }`
+//! - `Metadata` `{ topics?: string[], allowAutoTopicCreation?: boolean }`
 //! - `CreateTopics` `{ topics: [{ name, partitions, replicationFactor, configs: [[k, v]],
 //!   assignment?: [[partition, brokers]] }], validateOnly }`, `DeleteTopics` `{ topics }`
 //! - `CreatePartitions` `{ topic, count, assignments?: brokers[], validateOnly }`
@@ -140,6 +140,7 @@ pub fn request(e: &JsValue) -> Result<Request, Error> {
         },
         "Metadata" => Request::Metadata {
             topics: if js::is_missing(&js::get(e, "topics")) { None } else { Some(strings(e, "topics")?) },
+            auto_create: field(js::opt_bool(e, "allowAutoTopicCreation", "allowAutoTopicCreation"))?.unwrap_or(false),
         },
         "CreateTopics" => {
             let mut topics = Vec::new();

@@ -102,9 +102,13 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
                 ),
             ],
         ),
-        Request::Metadata { topics } => {
-            ("Metadata", vec![("topics", topics.as_deref().map_or(JsValue::UNDEFINED, strings))])
-        }
+        Request::Metadata { topics, auto_create } => (
+            "Metadata",
+            vec![
+                ("topics", topics.as_deref().map_or(JsValue::UNDEFINED, strings)),
+                ("allowAutoTopicCreation", (*auto_create).into()),
+            ],
+        ),
         Request::CreateTopics { topics, validate_only } => (
             "CreateTopics",
             vec![
@@ -542,12 +546,12 @@ mod tests {
             Request::ListOffsets { topic: "t".into(), partition: 0, spec: OffsetSpec::Earliest },
             Request::ListOffsets { topic: "t".into(), partition: 0, spec: OffsetSpec::LastStable },
             Request::ListOffsets { topic: "t".into(), partition: 0, spec: OffsetSpec::Timestamp(1_700_000_000_000) },
-            Request::Metadata { topics: None },
+            Request::metadata(None),
             Request::Fault(crate::core::protocol::Fault::KillBroker { broker: 2 }),
             Request::Fault(crate::core::protocol::Fault::PartitionNetwork { groups: vec![vec![1, 2], vec![3]] }),
             Request::Fault(crate::core::protocol::Fault::HealNetwork),
             Request::FindCoordinator { group: "g".into() },
-            Request::Metadata { topics: Some(vec!["a".into(), "b".into()]) },
+            Request::metadata(Some(vec!["a".into(), "b".into()])),
             Request::CreateTopics {
                 topics: vec![NewTopic::new("n", 3, 1).config("retention.ms", "5")],
                 validate_only: true,

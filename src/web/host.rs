@@ -123,6 +123,7 @@ impl Inner {
         }
         let mutates = request.mutates();
         let change = request.change_kind().map(|kind| (kind, request.single_topic().map(str::to_owned)));
+        let auto_created = self.cluster.borrow().auto_creates(&request);
         let waits_ms = match &request {
             Request::JoinGroup(join) => join.rebalance_timeout_ms.max(0) + GROUP_WAIT_SLACK_MS,
             _ => GROUP_WAIT_SLACK_MS,
@@ -146,6 +147,9 @@ impl Inner {
             for topic in response.changed_topics(topic.as_deref()) {
                 self.changed(kind, &topic);
             }
+        }
+        for topic in auto_created {
+            self.changed("createTopics", &topic);
         }
         Ok(response)
     }

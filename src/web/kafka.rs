@@ -43,8 +43,6 @@ const CHANGE_INTERVAL_MS: f64 = 50.0;
 pub(crate) struct Inner {
     pub cluster_name: String,
     pub cluster: RefCell<Cluster>,
-    /// Kafka's `auto.create.topics.enable` for this cluster.
-    pub auto_create_topics: bool,
     pub events: Rc<Events>,
     /// Where this cluster's log lines go (`logLevel`, `logCreator`).
     pub log: Rc<Logger>,
@@ -308,6 +306,7 @@ pub(crate) async fn open_local(c: OpenConfig, principal: String) -> Result<Rc<In
     let mut cluster = cluster;
     cluster.set_authorizer(c.authorizer.clone());
     cluster.set_credentials(c.credentials.clone());
+    cluster.set_auto_create_topics(c.auto_create_topics);
     if let Some(racks) = &c.racks {
         cluster.set_racks(racks).map_err(|e| error::to_js(&e))?;
     }
@@ -315,7 +314,6 @@ pub(crate) async fn open_local(c: OpenConfig, principal: String) -> Result<Rc<In
         cluster_name: c.cluster,
         log: c.log,
         cluster: RefCell::new(cluster),
-        auto_create_topics: c.auto_create_topics,
         events: Events::new(super::events::KAFKA),
         waiters: Signal::default(),
         storage,
@@ -629,7 +627,7 @@ impl Kafka {
 impl Kafka {
     /// A first Metadata proves the host answers; then the client authenticates, if it has credentials.
     async fn check_host(&self) -> Result<(), JsValue> {
-        self.broker.call(Request::Metadata { topics: Some(Vec::new()) }).await.map_err(|e| error::to_js(&e))?;
+        self.broker.call(Request::metadata(Some(Vec::new()))).await.map_err(|e| error::to_js(&e))?;
         if let Broker::Remote(remote) = &self.broker {
             if let Some(sasl) = &remote.sasl {
                 let mut client = SaslClient::new(sasl.login().await?, &mut js::random_bytes);

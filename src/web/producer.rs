@@ -19,7 +19,6 @@ use super::partitioners::{self, Partitioning};
 use super::retry::{sleep, worth_retrying, Retry};
 use super::transaction::{self, Run, Transactional};
 use crate::core::client::{encode_packed, Accumulator, Drained, Piece};
-use crate::core::cluster::NewTopic;
 use crate::core::cluster::ProduceResult;
 use crate::core::error::Error;
 use crate::core::log::ProducerBatch;
@@ -48,8 +47,9 @@ pub(crate) struct State {
     connected: Cell<bool>,
     /// The producer's `acks` (default -1, all), used when a send names none.
     acks: i16,
-    /// Kafka's `auto.create.topics.enable`, as the cluster was opened with (in-page only).
-    auto_create_topics: bool,
+    /// KafkaJS's `allowAutoTopicCreation` (default true): its Metadata requests let the cluster create a topic
+    /// that does not exist, where the cluster's `auto.create.topics.enable` allows it.
+    allow_auto_topic_creation: bool,
     /// For an idempotent producer: its id, epoch and next sequence per partition.
     idempotence: Option<RefCell<Idempotence>>,
     /// For a transactional producer (`transactionalId`): its id and its transaction under way.
@@ -235,7 +235,6 @@ impl Producer {
             Partitioning::Custom(f) => (KeyHash::Java, Some(f)),
         };
         let acks = acks(config, -1)?;
-        let auto_create_topics = broker.local().is_some_and(|i| i.auto_create_topics);
         Ok(Producer {
             state: Rc::new(State {
                 broker,
@@ -245,7 +244,8 @@ impl Producer {
                 custom_partitioner,
                 connected: Cell::new(false),
                 acks,
-                auto_create_topics,
+                allow_auto_topic_creation: js::opt_bool(config, "allowAutoTopicCreation", "allowAutoTopicCreation")?
+                    .unwrap_or(true),
                 idempotence: idempotent.then(RefCell::default),
                 transactional,
                 retry: Retry::from_config(config)?,
@@ -367,14 +367,9 @@ impl State {
                 return Ok((known.partitions, known.available.clone()));
             }
         }
-        let metadata = |topics: Option<Vec<String>>| self.call(Request::Metadata { topics });
-        let mut known = metadata(Some(vec![topic.to_owned()])).await;
-        if self.auto_create_topics && matches!(known, Err(Error::UnknownTopicOrPartition(_))) {
-            let topics = vec![NewTopic::new(topic, -1, -1)];
-            self.call(Request::CreateTopics { topics, validate_only: false }).await?;
-            known = metadata(Some(vec![topic.to_owned()])).await;
-        }
-        let Response::Metadata { topics, .. } = known? else {
+        let request =
+            Request::Metadata { topics: Some(vec![topic.to_owned()]), auto_create: self.allow_auto_topic_creation };
+        let Response::Metadata { topics, .. } = self.call(request).await? else {
             return Err(Error::UnknownServerError("metadata was answered with something else".into()));
         };
         let meta = &topics[0];

@@ -350,3 +350,43 @@ export async function framesRecycleTheirBuffers({ open, connect }) {
   await host.close();
   return true;
 }
+
+/** Kafka's auto.create.topics.enable is the broker's: a producer's Metadata creates the topic it names, in the
+ * page and through a port alike, unless the producer says allowAutoTopicCreation: false or the cluster is opened
+ * without autoCreateTopics. */
+export async function brokersCreateTopicsProducersName({ open, connect }) {
+  const noRetry = { retry: { retries: 0 } };
+  const kafka = await open({ cluster: 'auto-create', brokers: 3, storage: 'memory', autoCreateTopics: true });
+  const created = [];
+  const off = kafka.on('cluster.change', (e) => created.push(...e.changes.filter((c) => c.type === 'createTopics').map((c) => c.topic)));
+  const { port1, port2 } = new MessageChannel();
+  kafka.serve(port1);
+  const remote = await connect(port2);
+  for (const [who, client] of [['page-made', kafka], ['port-made', remote]]) {
+    const producer = client.producer(noRetry);
+    await producer.connect();
+    const [sent] = await producer.send({ topic: who, messages: [{ key: 'k', value: 'v' }] });
+    eq([sent.topicName, sent.partition, sent.baseOffset], [who, 0, '0'], `${who}: the send went to the new topic`);
+    await producer.disconnect();
+  }
+  const meta = await kafka.admin().fetchTopicMetadata({ topics: ['page-made', 'port-made'] });
+  eq(meta.topics.map((t) => [t.name, t.partitions.length, t.partitions[0].replicas.length]), [['page-made', 1, 1], ['port-made', 1, 1]],
+    'created with the broker defaults (num.partitions 1, default.replication.factor 1)');
+  const refusing = remote.producer({ ...noRetry, allowAutoTopicCreation: false });
+  await refusing.connect();
+  await rejects(refusing.send({ topic: 'not-made', messages: [{ value: 'v' }] }), { type: 'UNKNOWN_TOPIC_OR_PARTITION' },
+    'a producer with allowAutoTopicCreation: false');
+  await sleep(100); // change events are coalesced
+  eq(created.sort(), ['page-made', 'port-made'], 'each auto-created topic is told once, as a createTopics change');
+  off();
+  await remote.close();
+  await kafka.close();
+
+  const strict = await open({ cluster: 'no-auto-create', storage: 'memory' });
+  const producer = strict.producer(noRetry);
+  await producer.connect();
+  await rejects(producer.send({ topic: 'not-made', messages: [{ value: 'v' }] }), { type: 'UNKNOWN_TOPIC_OR_PARTITION' },
+    'a cluster opened without autoCreateTopics');
+  eq(await strict.admin().listTopics(), [], 'nothing was created');
+  await strict.close();
+}

@@ -282,7 +282,7 @@ fn metadata(
         Some(t) => format!("failed to describe topic {t:?}"),
         None => "failed to list topics".to_owned(),
     };
-    match call(Request::Metadata { topics: topic.map(|t| vec![t.clone()]) }, &what)? {
+    match call(Request::metadata(topic.map(|t| vec![t.clone()])), &what)? {
         Response::Metadata { brokers, topics } => Ok((brokers, topics)),
         _ => Err(CliError::kafka(&unexpected(), &what, None)),
     }

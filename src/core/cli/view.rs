@@ -23,7 +23,7 @@ impl Cli {
     pub fn view(&self, clusters: &mut dyn Clusters) -> Option<Value> {
         let id = self.state.current_cluster()?;
         let cluster = self.state.cluster(id).filter(|c| c.status == "UP")?;
-        let Ok(Response::Metadata { brokers, topics }) = clusters.call(id, Request::Metadata { topics: None }) else {
+        let Ok(Response::Metadata { brokers, topics }) = clusters.call(id, Request::metadata(None)) else {
             return None;
         };
         // Leaderships of the topics a view shows (the internal `__consumer_offsets` has its own leaders too).

@@ -95,9 +95,10 @@ impl Cluster {
         let mut refused = Refused::default();
         let Some(authorizer) = &self.authorizer else { return Ok((request, refused)) };
         let may = |op, kind, name: &str| authorizer.authorize(&self.acls, client, op, kind, name);
-        if let Request::Metadata { topics: None } = request {
+        if let Request::Metadata { topics: None, auto_create } = request {
             let visible = self.topics.keys().filter(|t| may(Operation::Describe, ResourceType::Topic, t.as_str()));
-            return Ok((Request::Metadata { topics: Some(visible.map(|t| t.to_string()).collect()) }, refused));
+            let topics = Some(visible.map(|t| t.to_string()).collect());
+            return Ok((Request::Metadata { topics, auto_create }, refused));
         }
         // Kafka lets CREATE on the cluster stand for CREATE on every topic.
         let allowed = |&(op, kind, name): &(Operation, ResourceType, &str)| {
@@ -146,6 +147,10 @@ impl Cluster {
         if let Some((op, kind, name)) = needed(&request).into_iter().find(|n| !allowed(n)) {
             return Err(refused_error(client, op, kind, name));
         }
+        // Creating a topic by naming it in Metadata needs CREATE too, on the topic or the cluster, as in Kafka.
+        if let Some(name) = self.auto_creates(&request).into_iter().find(|t| !allowed(&(Create, Topic, t.as_str()))) {
+            return Err(refused_error(client, Create, Topic, &name));
+        }
         if let Request::InitProducerId { transactional_id: None, .. } = request {
             // An idempotent producer needs IDEMPOTENT_WRITE on the cluster, or WRITE on some topic (KIP-679).
             if !may(Operation::IdempotentWrite, ResourceType::Cluster, CLUSTER_RESOURCE)
@@ -192,7 +197,7 @@ fn needed(request: &Request) -> Vec<(Operation, ResourceType, &str)> {
         Request::Produce { partitions, .. } => partitions.iter().map(|p| (Write, Topic, p.topic.as_str())).collect(),
         Request::Fetch { partitions, .. } => partitions.iter().map(|p| (Read, Topic, p.topic.as_str())).collect(),
         Request::ListOffsets { topic, .. } => vec![(Describe, Topic, topic)],
-        Request::Metadata { topics } => topics.iter().flatten().map(|t| (Describe, Topic, t.as_str())).collect(),
+        Request::Metadata { topics, .. } => topics.iter().flatten().map(|t| (Describe, Topic, t.as_str())).collect(),
         Request::CreateTopics { topics, .. } => topics.iter().map(|t| (Create, Topic, t.name.as_str())).collect(),
         Request::DeleteTopics { topics } => topics.iter().map(|t| (Delete, Topic, t.as_str())).collect(),
         Request::CreatePartitions { topic, .. } => vec![(Alter, Topic, topic)],

@@ -17,7 +17,7 @@ use crate::core::acl::Acls;
 use crate::core::error::{Error, Result};
 use crate::core::groups::Coordinator;
 use crate::core::log::PartitionLog;
-use crate::core::protocol::OngoingReassignment;
+use crate::core::protocol::{OngoingReassignment, Request};
 use crate::core::replication::{LocalCluster, PartitionId, PartitionState, Timing};
 use crate::core::rng::SplitMix64;
 use crate::core::topic::{ConfigEntry, TopicConfig, TopicName};
@@ -88,6 +88,8 @@ pub struct Cluster {
     pub(super) authorizer: Option<Authorizer>,
     /// Whom SaslAuthenticate lets in.
     pub(super) credentials: Credentials,
+    /// Kafka's `auto.create.topics.enable`: a Metadata request that allows it creates the topics it names.
+    pub(super) auto_create_topics: bool,
     rng: SplitMix64,
 }
 
@@ -117,8 +119,14 @@ impl Cluster {
             acls: Acls::default(),
             authorizer: None,
             credentials: Credentials::default(),
+            auto_create_topics: false,
             rng: SplitMix64::new(seed),
         }
+    }
+
+    /// Kafka's `auto.create.topics.enable`: broker configuration, given at each opening, like the authorizer.
+    pub fn set_auto_create_topics(&mut self, on: bool) {
+        self.auto_create_topics = on;
     }
 
     /// A number that changes whenever replication changed a log or the controller decided something.
@@ -185,6 +193,26 @@ impl Cluster {
     pub fn create_internal_topic(&mut self, request: &NewTopic) -> Result<()> {
         let name = TopicName::internal(&request.name)?;
         self.create_topic_named(name, request, false)
+    }
+
+    /// The topics `request` creates: those a Metadata request that allows auto-creation names and that do not
+    /// exist, when the cluster auto-creates topics (Kafka's `auto.create.topics.enable`).
+    pub fn auto_creates(&self, request: &Request) -> Vec<String> {
+        match request {
+            Request::Metadata { topics: Some(names), auto_create: true } => self.missing_where_auto_created(names),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The topics of `names` that do not exist, once each, if the cluster auto-creates topics.
+    pub(crate) fn missing_where_auto_created(&self, names: &[String]) -> Vec<String> {
+        let mut missing: Vec<String> = Vec::new();
+        for name in names.iter().filter(|n| self.auto_create_topics && !self.topics.contains_key(n.as_str())) {
+            if !missing.contains(name) {
+                missing.push(name.clone());
+            }
+        }
+        missing
     }
 
     fn create_topic_named(&mut self, name: TopicName, request: &NewTopic, validate_only: bool) -> Result<()> {

@@ -111,7 +111,7 @@ async fn metadata(
     broker: &Broker,
     topics: Option<Vec<String>>,
 ) -> Result<(Vec<BrokerInfo>, Vec<TopicMetadata>), JsValue> {
-    match broker.call(Request::Metadata { topics }).await.map_err(to_js)? {
+    match broker.call(Request::metadata(topics)).await.map_err(to_js)? {
         Response::Metadata { brokers, topics } => Ok((brokers, topics)),
         _ => Err(unexpected()),
     }

@@ -201,7 +201,7 @@ impl State {
         if now - self.assignment_at.get() < ASSIGNMENT_MAX_AGE_MS {
             return self.assignment.borrow().clone();
         }
-        let topics = match self.broker.call(Request::Metadata { topics: None }).await {
+        let topics = match self.broker.call(Request::metadata(None)).await {
             Ok(Response::Metadata { topics, .. }) => topics,
             // Unreachable: go on with what was known; the fetch will say whether the broker is back.
             _ => return self.assignment.borrow().clone(),
@@ -451,7 +451,7 @@ impl Consumer {
             let single = js::get(&options, "topic");
             let wanted =
                 if js::is_missing(&single) { js::list(&options, "topics", "topics", true)? } else { vec![single] };
-            let existing: Vec<String> = match state.broker.call(Request::Metadata { topics: None }).await {
+            let existing: Vec<String> = match state.broker.call(Request::metadata(None)).await {
                 Ok(Response::Metadata { topics, .. }) => topics.into_iter().map(|t| t.name).collect(),
                 Ok(_) => return Err(state.core(unexpected())),
                 Err(e) => return Err(state.core(e)),
@@ -464,7 +464,7 @@ impl Consumer {
                     if !existing.contains(&name) {
                         // Asked for by name, the cluster says why it is not listed: it does not exist
                         // (UNKNOWN_TOPIC_OR_PARTITION), or it is not this client's to see (its ACLs).
-                        let named = Request::Metadata { topics: Some(vec![name.clone()]) };
+                        let named = Request::metadata(Some(vec![name.clone()]));
                         state.broker.call(named).await.map_err(|e| state.core(e))?;
                     }
                     topics.push(name);
