@@ -316,6 +316,10 @@ pub enum Request {
     SaslHandshake {
         mechanism: String,
     },
+    /// Kafka's DescribeConfigs for a broker resource: its configs, read-only.
+    DescribeBrokerConfigs {
+        broker: BrokerId,
+    },
     /// Kafka's AlterUserScramCredentials (KIP-554): credentials to remove, and salted ones to store.
     AlterUserScramCredentials {
         deletions: Vec<ScramDeletion>,
@@ -494,6 +498,7 @@ impl Request {
             | Request::ListTransactions(_)
             | Request::DescribeTransactions { .. }
             | Request::DescribeUserScramCredentials { .. }
+            | Request::DescribeBrokerConfigs { .. }
             | Request::ListGroups => false,
         }
     }
@@ -709,6 +714,7 @@ impl Cluster {
             Request::AlterUserScramCredentials { deletions, upsertions } => {
                 Response::AlterUserScramCredentials(self.alter_user_scram_credentials(&deletions, &upsertions))
             }
+            Request::DescribeBrokerConfigs { broker } => Response::DescribeConfigs(self.broker_configs(broker)?),
             Request::DescribeUserScramCredentials { users } => {
                 Response::DescribeUserScramCredentials(self.credentials().scram.describe(users.as_deref()))
             }

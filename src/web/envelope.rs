@@ -15,7 +15,8 @@
 //! - `CreatePartitions` `{ topic, count, assignments?: brokers[], validateOnly }`
 //! - `DeleteRecords` `{ topic, partitions: [{ partition, offset }] }`, answered with each partition's `leader`,
 //!   `logStartOffset` and `lowWatermark`
-//! - `DescribeConfigs` `{ topic }`, `AlterConfigs` `{ topic, changes: [[k, v | null]], validateOnly }`
+//! - `DescribeConfigs` `{ topic }`, `AlterConfigs` `{ topic, changes: [[k, v | null]], validateOnly }`,
+//!   `DescribeBrokerConfigs` `{ broker }` (answered as DescribeConfigs)
 //! - `OffsetCommit` `{ group, topic, partition, offset, metadata?, memberId?, generation? }`, `OffsetFetch`
 //!   `{ group, topic, partition }`
 //! - `InitProducerId` `{ transactionalId?, transactionTimeoutMs? }`
@@ -198,6 +199,9 @@ pub fn request(e: &JsValue) -> Result<Request, Error> {
             Request::DeleteRecords { topic: field(js::string(e, "topic", "topic"))?, partitions }
         }
         "DescribeConfigs" => Request::DescribeConfigs { topic: field(js::string(e, "topic", "topic"))? },
+        "DescribeBrokerConfigs" => {
+            Request::DescribeBrokerConfigs { broker: required(field(js::opt_int(e, "broker", "broker"))?, "broker")? }
+        }
         "AlterConfigs" => {
             let mut changes = Vec::new();
             for pair in field(js::list(e, "changes", "changes", true))? {

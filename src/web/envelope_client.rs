@@ -8,7 +8,9 @@ use wasm_bindgen::JsValue;
 use super::envelope::GroupCall;
 use super::js::{self, object};
 use crate::core::acl::sasl::SaslToken;
-use crate::core::cluster::{BrokerInfo, CommittedOffset, FetchResult, PartitionMetadata, ProduceResult, TopicMetadata};
+use crate::core::cluster::{
+    BrokerInfo, CommittedOffset, FetchResult, PartitionMetadata, ProduceResult, TopicMetadata, BROKER_CONFIG_NAMES,
+};
 use crate::core::error::Error;
 use crate::core::groups::GroupState;
 use crate::core::log::{AbortedTxn, OffsetAndTimestamp, OffsetSpec};
@@ -180,6 +182,7 @@ pub fn request(id: f64, r: &Request) -> (Object, Array) {
             ],
         ),
         Request::DescribeConfigs { topic } => ("DescribeConfigs", vec![("topic", topic.as_str().into())]),
+        Request::DescribeBrokerConfigs { broker } => ("DescribeBrokerConfigs", vec![("broker", (*broker).into())]),
         Request::AlterConfigs { topic, changes, validate_only } => (
             "AlterConfigs",
             vec![
@@ -441,8 +444,8 @@ pub fn response(e: &JsValue) -> Result<(Option<f64>, Result<Response, Error>), E
                 .iter()
                 .map(|c| {
                     let name = text(&js::get(c, "name"), "config name")?;
-                    let name =
-                        CONFIG_NAMES.iter().copied().find(|n| *n == name).ok_or_else(|| malformed("config name"))?;
+                    let known = CONFIG_NAMES.iter().chain(BROKER_CONFIG_NAMES).copied();
+                    let name = known.into_iter().find(|n| *n == name).ok_or_else(|| malformed("config name"))?;
                     let is_default = js::get(c, "isDefault").as_bool().unwrap_or(true);
                     Ok(ConfigEntry { name, value: text(&js::get(c, "value"), "config value")?, is_default })
                 })
@@ -570,6 +573,7 @@ mod tests {
             },
             Request::DeleteRecords { topic: "t".into(), partitions: vec![(0, -1), (2, 1 << 40)] },
             Request::DescribeConfigs { topic: "t".into() },
+            Request::DescribeBrokerConfigs { broker: 2 },
             Request::AlterConfigs {
                 topic: "t".into(),
                 changes: vec![("retention.ms".into(), None)],
@@ -710,6 +714,7 @@ mod tests {
             Response::InitProducerId { producer_id: 12, epoch: 0 },
             Response::Txn,
             Response::DescribeConfigs(vec![ConfigEntry { name: "retention.ms", value: "5".into(), is_default: false }]),
+            Response::DescribeConfigs(vec![ConfigEntry { name: "broker.id", value: "2".into(), is_default: false }]),
             Response::AlterConfigs,
             Response::DeleteRecords(vec![
                 PartitionResult {

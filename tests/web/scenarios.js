@@ -185,6 +185,22 @@ export async function adminOperations(kafka, { events = true } = {}) {
   const after = (await admin.describeConfigs({ resources: [{ type: 2, name: 'cfg' }] })).resources[0].configEntries;
   eq(after.find((e) => e.configName === 'cleanup.policy').configValue, 'compact', 'alterConfigs sets');
   eq(after.find((e) => e.configName === 'retention.ms').isDefault, true, 'alterConfigs replaces the whole set, as Kafka AlterConfigs does');
+  const picked = await admin.describeConfigs({ resources: [{ type: 2, name: 'cfg', configNames: ['cleanup.policy', 'no.such.config'] }] });
+  eq(picked.resources[0].configEntries.map((e) => [e.configName, e.configValue, e.configSource]), [['cleanup.policy', 'compact', 1]],
+    'configNames picks the configs described; an unknown one is left out');
+  // A broker's configs, read-only, under Kafka's names.
+  const brokers = await admin.describeConfigs({ resources: [{ type: 4, name: '2', configNames: ['broker.id', 'num.partitions', 'auto.create.topics.enable'] }] });
+  const [broker2] = brokers.resources;
+  eq([broker2.resourceType, broker2.resourceName], [4, '2'], 'a broker resource');
+  eq(broker2.configEntries.map((e) => [e.configName, e.configValue, e.configSource, e.readOnly]),
+    [['auto.create.topics.enable', 'false', 4, true], ['broker.id', '2', 4, true], ['num.partitions', '1', 5, true]],
+    'broker 2 says its id, and which settings are Kafka\'s defaults');
+  const all = (await admin.describeConfigs({ resources: [{ type: 4, name: '1' }] })).resources[0].configEntries;
+  check(all.length > 20 && all.some((e) => e.configName === 'log.retention.ms' && e.configValue === '604800000'), 'every broker config, by default');
+  await rejects(admin.alterConfigs({ resources: [{ type: 4, name: '1', configEntries: [{ name: 'num.partitions', value: '3' }] }] }),
+    { type: 'INVALID_REQUEST', message: 'read-only' }, 'broker configs cannot be altered');
+  await rejects(admin.describeConfigs({ resources: [{ type: 4, name: '9' }] }), { type: 'INVALID_REQUEST', message: 'not one of this cluster' }, 'an unknown broker');
+  await rejects(admin.describeConfigs({ resources: [{ type: 3, name: 'g' }] }), { type: 'INVALID_REQUEST' }, 'a resource type franz does not have');
   eq(await admin.createPartitions({ topicPartitions: [{ topic: 'cfg', count: 4 }] }), true, 'createPartitions');
   eq((await admin.fetchTopicOffsets('cfg')).length, 4, 'grown');
   await rejects(admin.createPartitions({ topicPartitions: [{ topic: 'cfg', count: 2 }] }), { type: 'INVALID_PARTITIONS' }, 'shrink');

@@ -1,5 +1,6 @@
 //! The cluster: brokers, topic metadata with replica placement, and the admin and data operations.
 
+mod broker_configs;
 mod data;
 mod faults;
 mod metadata;
@@ -11,6 +12,7 @@ mod security;
 mod state;
 mod txn;
 
+pub use broker_configs::BROKER_CONFIG_NAMES;
 pub use data::{FetchResult, PendingAck, ProduceResult, ReplicaCleanup, Served};
 pub use faults::UncleanElection;
 pub use metadata::{BrokerId, BrokerInfo, NewTopic, PartitionMetadata, TopicMetadata};

@@ -246,6 +246,7 @@ fn needed(request: &Request) -> Vec<(Operation, ResourceType, &str)> {
         Request::ListPartitionReassignments { .. }
         | Request::DescribeAcls(_)
         | Request::DescribeUserScramCredentials { .. } => cluster(Describe),
+        Request::DescribeBrokerConfigs { .. } => cluster(DescribeConfigs),
     }
 }
 

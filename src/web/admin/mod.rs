@@ -1,6 +1,7 @@
 //! `kafka.admin()`: KafkaJS's admin client, speaking the broker protocol (`core::protocol`).
 
 mod acls;
+mod configs;
 pub use acls::{AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes};
 mod faults;
 mod reassign;
@@ -21,9 +22,6 @@ use crate::core::cluster::{lag, BrokerInfo, CommittedOffset, NewTopic, TopicMeta
 use crate::core::error::Error;
 use crate::core::log::OffsetSpec;
 use crate::core::protocol::{Request, Response, TopicOutcome};
-
-/// KafkaJS's `ConfigResourceTypes.TOPIC`.
-const RESOURCE_TOPIC: i32 = 2;
 
 #[wasm_bindgen]
 pub struct Admin {
@@ -396,80 +394,6 @@ impl Admin {
         })
     }
 
-    /// KafkaJS's `describeConfigs` for topic resources.
-    #[wasm_bindgen(js_name = describeConfigs, unchecked_return_type = "Promise<DescribeConfigResponse>")]
-    pub fn describe_configs(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "{ resources: { type: number; name: string }[] }")] options: JsValue,
-    ) -> Promise {
-        let broker = self.broker.clone();
-        promise(async move {
-            let mut resources = Vec::new();
-            for (i, r) in js::list(&options, "resources", "resources", true)?.iter().enumerate() {
-                let name = topic_resource(r, i)?;
-                let Response::DescribeConfigs(entries) =
-                    broker.call(Request::DescribeConfigs { topic: name.clone() }).await.map_err(to_js)?
-                else {
-                    return Err(unexpected());
-                };
-                let entries = js::array(entries.iter().map(|e| {
-                    object([
-                        ("configName", e.name.into()),
-                        ("configValue", e.value.as_str().into()),
-                        ("isDefault", e.is_default.into()),
-                        // KafkaJS's ConfigSource: 1 = TOPIC_CONFIG (an override), 5 = DEFAULT_CONFIG.
-                        ("configSource", if e.is_default { 5 } else { 1 }.into()),
-                        ("isSensitive", false.into()),
-                        ("readOnly", false.into()),
-                        ("configSynonyms", Array::new().into()),
-                    ])
-                }));
-                resources.push(object([
-                    ("errorCode", 0.into()),
-                    ("errorMessage", JsValue::NULL),
-                    ("resourceName", name.as_str().into()),
-                    ("resourceType", RESOURCE_TOPIC.into()),
-                    ("configEntries", entries.into()),
-                ]));
-            }
-            Ok(object([("resources", js::array(resources).into()), ("throttleTime", 0.into())]).into())
-        })
-    }
-
-    /// KafkaJS's `alterConfigs`, which uses Kafka's (non-incremental) AlterConfigs: the given entries become the
-    /// topic's whole set of overrides, and every config not named goes back to its default.
-    #[wasm_bindgen(js_name = alterConfigs, unchecked_return_type = "Promise<void>")]
-    pub fn alter_configs(
-        &self,
-        #[wasm_bindgen(
-            unchecked_param_type = "{ validateOnly?: boolean; resources: { type: number; name: string; configEntries: { name: string; value: string }[] }[] }"
-        )]
-        options: JsValue,
-    ) -> Promise {
-        let broker = self.broker.clone();
-        promise(async move {
-            broker.check_open()?;
-            let validate_only = js::opt_bool(&options, "validateOnly", "validateOnly")?.unwrap_or(false);
-            for (i, r) in js::list(&options, "resources", "resources", true)?.iter().enumerate() {
-                let name = topic_resource(r, i)?;
-                let mut changes: Vec<(String, Option<String>)> =
-                    crate::core::topic::CONFIG_NAMES.iter().map(|n| ((*n).to_owned(), None)).collect();
-                for (j, e) in
-                    js::list(r, "configEntries", format_args!("resources[{i}].configEntries"), true)?.iter().enumerate()
-                {
-                    let key = js::string(e, "name", format_args!("resources[{i}].configEntries[{j}].name"))?;
-                    let value = js::string(e, "value", format_args!("resources[{i}].configEntries[{j}].value"))?;
-                    match changes.iter_mut().find(|(k, _)| *k == key) {
-                        Some(slot) => slot.1 = Some(value),
-                        None => changes.push((key, Some(value))), // unknown: the core names it in INVALID_CONFIG
-                    }
-                }
-                broker.call(Request::AlterConfigs { topic: name, changes, validate_only }).await.map_err(to_js)?;
-            }
-            Ok(JsValue::UNDEFINED)
-        })
-    }
-
     /// `[{ topic, partitions: [{ partition, offset, metadata }] }]`: a group's committed offsets, `-1` where it
     /// has committed nothing.
     #[wasm_bindgen(
@@ -714,14 +638,4 @@ async fn commit(broker: &Broker, group: &str, topic: &str, partition: i32, offse
     };
     broker.call(request).await.map_err(to_js)?;
     Ok(())
-}
-
-fn topic_resource(r: &JsValue, i: usize) -> std::result::Result<String, JsValue> {
-    let kind: i32 = js::opt_int(r, "type", format!("resources[{i}].type"))?.unwrap_or(RESOURCE_TOPIC);
-    if kind != RESOURCE_TOPIC {
-        return Err(super::error::to_js(&Error::InvalidRequest(format!(
-            "resources[{i}]: only topic resources (type {RESOURCE_TOPIC}) exist in franz, got type {kind}"
-        ))));
-    }
-    js::string(r, "name", format!("resources[{i}].name"))
 }
