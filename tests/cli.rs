@@ -327,6 +327,13 @@ fn every_flag_does_what_it_says() {
     // franz extras.
     let brokers = s.json("franz broker list -o json");
     assert_eq!(brokers.as_array().unwrap().len(), 3);
+    let configs = s.json("franz broker describe 2 -o json");
+    let id = configs.as_array().unwrap().iter().find(|c| c["name"] == "broker.id").unwrap();
+    assert_eq!((id["value"].as_str(), id["is_read_only"].as_bool()), (Some("2"), Some(true)));
+    let picked = s.json("franz broker describe 1 --config-name replica.lag.time.max.ms -o json");
+    assert_eq!(picked[0]["value"], "3000", "{picked}");
+    assert_eq!(picked.as_array().unwrap().len(), 1);
+    assert_eq!(s.err("franz broker describe 7").name, "INVALID_REQUEST");
     s.ok("franz broker kill 2");
     assert_eq!(s.json("franz broker list -o json")[1]["status"], "DOWN");
     assert_eq!(s.err("franz broker kill 2").name, "BROKER_NOT_AVAILABLE");

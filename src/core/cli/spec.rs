@@ -282,6 +282,13 @@ pub const COMMANDS: &[Command] = &[
     group(&["franz"], "franz's own commands, beyond Confluent's."),
     group(&["franz", "broker"], "The brokers of the Kafka cluster in use."),
     cmd(&["franz", "broker", "list"], &[], &[CLUSTER], true, "List the brokers: up or down, racks, and leaderships."),
+    cmd(
+        &["franz", "broker", "describe"],
+        &["id"],
+        &[flag("config-name", Some("string"), "Only this configuration."), CLUSTER],
+        true,
+        "Describe a broker's configuration values, as Kafka's kafka-configs --entity-type brokers does.",
+    ),
     cmd(&["franz", "broker", "kill"], &["id"], &[CLUSTER], false, "Crash a broker: its partitions fail over once the controller notices."),
     cmd(&["franz", "broker", "restart"], &["id"], &[CLUSTER], false, "Restart a broker: it catches up and leads its partitions again."),
     group(&["franz", "partition"], "Moving partitions between brokers."),

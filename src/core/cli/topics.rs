@@ -192,6 +192,28 @@ impl Cli {
                 let (brokers, topics) = metadata(&mut call, None)?;
                 Ok(Reply::text(broker_list(&brokers, &topics).render(format)))
             }
+            ["franz", "broker", "describe"] => {
+                let id: i32 =
+                    p.args[0].parse().map_err(|_| CliError::usage(format!("invalid broker id {:?}", p.args[0])))?;
+                let what = format!("failed to describe broker {id}");
+                let Response::DescribeConfigs(entries) = call(Request::DescribeBrokerConfigs { broker: id }, &what)?
+                else {
+                    return Err(CliError::kafka(&unexpected(), &what, None));
+                };
+                let rows = entries
+                    .iter()
+                    .filter(|e| p.flag("config-name").is_none_or(|n| n == e.name))
+                    .map(|e| vec![json!(e.name), json!(e.value), json!(e.is_default), json!(true), json!(false)])
+                    .collect();
+                let columns = vec![
+                    ("Name", "name"),
+                    ("Value", "value"),
+                    ("Is Default", "is_default"),
+                    ("Is Read Only", "is_read_only"),
+                    ("Is Sensitive", "is_sensitive"),
+                ];
+                Ok(Reply::text(Data::List(columns, rows).render(format)))
+            }
             ["franz", "broker", "kill"] | ["franz", "broker", "restart"] => {
                 let id: i32 =
                     p.args[0].parse().map_err(|_| CliError::usage(format!("invalid broker id {:?}", p.args[0])))?;
