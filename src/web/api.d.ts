@@ -351,6 +351,9 @@ export interface ConsumerConfig {
   /** KafkaJS's: read records of open and aborted transactions too (Kafka's isolation.level=read_uncommitted).
    * Default false: only committed records, up to the last stable offset (read_committed). */
   readUncommitted?: boolean;
+  /** KafkaJS's: subscribing to a topic by name lets the cluster create it, where the cluster was opened with
+   * `autoCreateTopics`. Default true. */
+  allowAutoTopicCreation?: boolean;
 }
 
 /** `transaction.sendOffsets`: a consumer group's offsets (each the next record to read), committed with the

@@ -392,7 +392,7 @@ async fn open_durable(
 impl Kafka {
     /// Opens a cluster: `{ clientId?, cluster = 'default', brokers = 3, storage = 'indexeddb' | 'memory' |
     /// 'auto', durability = 'relaxed' | 'strict', autoCreateTopics = false, memoryLimitBytes = 1 GiB, seed?,
-    /// users?, authorizer?, sasl? }` (the last three: see the README's "Security").
+    /// users?, oauthBearer?, authorizer?, sasl? }` (the last four: see the README's "Security").
     #[wasm_bindgen(unchecked_return_type = "Promise<Kafka>")]
     pub fn open(#[wasm_bindgen(unchecked_param_type = "KafkaConfig")] config: JsValue) -> Promise {
         future_to_promise(async move {
@@ -438,9 +438,9 @@ impl Kafka {
     ///   has not heard from within its `clientTimeout`);
     /// - `hostTimeout = 5000`: how long the host may be silent before it is taken for gone: waiting and later
     ///   requests then fail with the retriable BROKER_NOT_AVAILABLE until `reconnect(port)`;
-    /// - `sasl = { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512', username, password }`: who this
-    ///   client is, checked by the host against its cluster's users (and again at each `reconnect`); without it,
-    ///   `User:ANONYMOUS`.
+    /// - `sasl = { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512', username, password }` or
+    ///   `{ mechanism: 'oauthbearer', oauthBearerProvider }`: who this client is, checked by the host against its
+    ///   cluster's users or token validator (and again at each `reconnect`); without it, `User:ANONYMOUS`.
     #[wasm_bindgen(unchecked_return_type = "Promise<Kafka>")]
     pub fn connect(
         port: web_sys::MessagePort,

@@ -376,8 +376,13 @@ export async function brokersCreateTopicsProducersName({ open, connect }) {
   await refusing.connect();
   await rejects(refusing.send({ topic: 'not-made', messages: [{ value: 'v' }] }), { type: 'UNKNOWN_TOPIC_OR_PARTITION' },
     'a producer with allowAutoTopicCreation: false');
+  // A consumer subscribing by name creates its topic too, unless it says allowAutoTopicCreation: false.
+  await remote.consumer({ groupId: 'g' }).subscribe({ topic: 'read-made' });
+  await rejects(remote.consumer({ groupId: 'g', allowAutoTopicCreation: false }).subscribe({ topic: 'not-read' }),
+    { type: 'UNKNOWN_TOPIC_OR_PARTITION' }, 'a consumer with allowAutoTopicCreation: false');
+  eq(await kafka.admin().listTopics(), ['page-made', 'port-made', 'read-made'], 'what producers and consumers named, and nothing else');
   await sleep(100); // change events are coalesced
-  eq(created.sort(), ['page-made', 'port-made'], 'each auto-created topic is told once, as a createTopics change');
+  eq(created.sort(), ['page-made', 'port-made', 'read-made'], 'each auto-created topic is told once, as a createTopics change');
   off();
   await remote.close();
   await kafka.close();

@@ -96,6 +96,9 @@ struct State {
     crc_check: CrcCheck,
     /// KafkaJS's `readUncommitted` (default false): whether open and aborted transactions' records are read.
     isolation: Isolation,
+    /// KafkaJS's `allowAutoTopicCreation` (default true): subscribing by name lets the cluster create the topic,
+    /// where it was opened with `autoCreateTopics`.
+    allow_auto_topic_creation: bool,
     events: Rc<Events>,
     connected: Cell<bool>,
     /// Bumped by every `run` and `stop`: a loop whose generation is old exits.
@@ -161,6 +164,8 @@ impl Consumer {
                     Some(true) => Isolation::ReadUncommitted,
                     _ => Isolation::ReadCommitted,
                 },
+                allow_auto_topic_creation: js::opt_bool(config, "allowAutoTopicCreation", "allowAutoTopicCreation")?
+                    .unwrap_or(true),
                 events: Events::new(events::CONSUMER),
                 connected: Cell::new(false),
                 generation: Cell::new(0),
@@ -462,9 +467,10 @@ impl Consumer {
                     topics.extend(existing.iter().filter(|name| re.test(name)).cloned());
                 } else if let Some(name) = t.as_string() {
                     if !existing.contains(&name) {
-                        // Asked for by name, the cluster says why it is not listed: it does not exist
-                        // (UNKNOWN_TOPIC_OR_PARTITION), or it is not this client's to see (its ACLs).
-                        let named = Request::metadata(Some(vec![name.clone()]));
+                        // Asked for by name, the cluster creates it (where both allow that), or says why it is not
+                        // listed: it does not exist (UNKNOWN_TOPIC_OR_PARTITION), or it is not this client's to see.
+                        let auto_create = state.allow_auto_topic_creation;
+                        let named = Request::Metadata { topics: Some(vec![name.clone()]), auto_create };
                         state.broker.call(named).await.map_err(|e| state.core(e))?;
                     }
                     topics.push(name);
