@@ -120,6 +120,10 @@ export async function example(): Promise<void> {
   // @ts-expect-error a codec is one of CompressionTypes
   await producer.send({ topic: 'orders', compression: 'gzip', messages: [{ value: 'zipped' }] });
   // KafkaJS's partitioners: franz's own, one wrapped by the app's, and a function of the app's.
+  kafka.producer({ allowAutoTopicCreation: false });
+  kafka.consumer({ groupId: 'g', allowAutoTopicCreation: false });
+  // @ts-expect-error allowAutoTopicCreation is a boolean
+  kafka.producer({ allowAutoTopicCreation: 'yes' });
   kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   kafka.producer({ createPartitioner: Partitioners.LegacyPartitioner });
   kafka.producer({
