@@ -185,8 +185,15 @@ fn producers_need_write_for_idempotence_and_their_transactional_id() {
     };
     assert_eq!(ids(&mut c, &p), ["tx-1"]);
     assert!(ids(&mut c, &who("User:q")).is_empty());
-    let describe = Request::DescribeTransactions { ids: vec!["tx-1".into()] };
-    assert_eq!(call(&mut c, &who("User:q"), describe).unwrap_err().name(), "TRANSACTIONAL_ID_AUTHORIZATION_FAILED");
+    // Each id is answered on its own: the one q may not describe in place, the other served.
+    let describe = Request::DescribeTransactions { ids: vec!["tx-1".into(), "unused".into()] };
+    grant(&mut c, vec![allow(ResourceType::TransactionalId, "unused", "User:q", Operation::Describe)]);
+    let Ok(Response::DescribeTransactions(described)) = call(&mut c, &who("User:q"), describe) else { panic!() };
+    let errors: Vec<_> = described.iter().map(|(id, r)| (id.as_str(), r.as_ref().err().map(Error::name))).collect();
+    assert_eq!(
+        errors,
+        [("tx-1", Some("TRANSACTIONAL_ID_AUTHORIZATION_FAILED")), ("unused", Some("TRANSACTIONAL_ID_NOT_FOUND"))]
+    );
 }
 
 #[test]

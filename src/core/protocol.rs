@@ -430,7 +430,8 @@ pub enum Response {
     /// The ACLs each filter removed, in the request's order.
     DeleteAcls(Vec<Vec<AclBinding>>),
     ListTransactions(Vec<TxnDescription>),
-    DescribeTransactions(Vec<TxnDescription>),
+    /// Each id's description, or why not, in the request's order.
+    DescribeTransactions(Vec<(String, Result<TxnDescription>)>),
     /// The mechanisms the cluster enables.
     SaslHandshake {
         mechanisms: Vec<String>,
@@ -710,7 +711,7 @@ impl Cluster {
             Request::DescribeAcls(filter) => Response::DescribeAcls(self.describe_acls(&filter)?),
             Request::DeleteAcls(filters) => Response::DeleteAcls(self.delete_acls(&filters)?),
             Request::ListTransactions(filter) => Response::ListTransactions(self.list_transactions(&filter)),
-            Request::DescribeTransactions { ids } => Response::DescribeTransactions(self.describe_transactions(&ids)?),
+            Request::DescribeTransactions { ids } => Response::DescribeTransactions(self.describe_transactions(&ids)),
             Request::AlterUserScramCredentials { deletions, upsertions } => {
                 Response::AlterUserScramCredentials(self.alter_user_scram_credentials(&deletions, &upsertions))
             }

@@ -27,8 +27,9 @@
 //! - `CreateAcls` `{ body: AclBinding[] }`, answered with an error or null for each; `DescribeAcls`
 //!   `{ body: AclFilter }`; `DeleteAcls` `{ body: AclFilter[] }`, answered with the ACLs each filter removed
 //!   (`core::acl`'s types, as plain objects)
-//! - `ListTransactions` `{ body: { states, producerIds } }` (a `core::txn::TxnFilter`), `DescribeTransactions`
-//!   `{ ids }`, answered with `core::txn::TxnDescription`s as plain objects
+//! - `ListTransactions` `{ body: { states, producerIds } }` (a `core::txn::TxnFilter`), answered with
+//!   `core::txn::TxnDescription`s as plain objects; `DescribeTransactions` `{ ids }`, answered with
+//!   `[{ transactionalId, description?, error }]`, one for each id
 //! - `AlterUserScramCredentials` `{ deletions?: [{ user, mechanism }], upsertions?: [{ user, mechanism,
 //!   iterations, salt, saltedPassword }] }` (salt and salted password as arrays of bytes), answered with
 //!   `[{ user, error }]`; `DescribeUserScramCredentials` `{ users? }`, answered with `[{ user, credentialInfos?:
@@ -427,7 +428,17 @@ pub fn response(id: f64, r: &Response) -> (Object, Array) {
         Response::DescribeAcls(acls) => ("DescribeAcls", js::to_plain(acls)),
         Response::DeleteAcls(deleted) => ("DeleteAcls", js::to_plain(deleted)),
         Response::ListTransactions(list) => ("ListTransactions", js::to_plain(list)),
-        Response::DescribeTransactions(list) => ("DescribeTransactions", js::to_plain(list)),
+        Response::DescribeTransactions(list) => (
+            "DescribeTransactions",
+            js::array(list.iter().map(|(id, result)| {
+                let (description, e) = match result {
+                    Ok(d) => (js::to_plain(d), JsValue::NULL),
+                    Err(e) => (JsValue::UNDEFINED, error(e)),
+                };
+                object([("transactionalId", id.as_str().into()), ("description", description), ("error", e)])
+            }))
+            .into(),
+        ),
         Response::SaslHandshake { mechanisms } => ("SaslHandshake", js::to_plain(mechanisms)),
         Response::SaslAuthenticate { principal, message } => (
             "SaslAuthenticate",

@@ -415,9 +415,21 @@ pub fn response(e: &JsValue) -> Result<(Option<f64>, Result<Response, Error>), E
         "DescribeAcls" => Response::DescribeAcls(js::from_plain(&body, "body").map_err(|e| malformed(&e))?),
         "DeleteAcls" => Response::DeleteAcls(js::from_plain(&body, "body").map_err(|e| malformed(&e))?),
         "ListTransactions" => Response::ListTransactions(js::from_plain(&body, "body").map_err(|e| malformed(&e))?),
-        "DescribeTransactions" => {
-            Response::DescribeTransactions(js::from_plain(&body, "body").map_err(|e| malformed(&e))?)
-        }
+        "DescribeTransactions" => Response::DescribeTransactions(
+            list(&body)
+                .iter()
+                .map(|t| {
+                    let e = js::get(t, "error");
+                    let result = match js::is_missing(&e) {
+                        true => {
+                            Ok(js::from_plain(&js::get(t, "description"), "description").map_err(|e| malformed(&e))?)
+                        }
+                        false => Err(error(&e)),
+                    };
+                    Ok((text(&js::get(t, "transactionalId"), "transactionalId")?, result))
+                })
+                .collect::<Result<_, Error>>()?,
+        ),
         "SaslHandshake" => {
             Response::SaslHandshake { mechanisms: js::from_plain(&body, "body").map_err(|e| malformed(&e))? }
         }
@@ -750,7 +762,10 @@ mod tests {
             Response::SaslAuthenticate { principal: Some("User:a".into()), message: "v=x".into() },
             Response::SaslAuthenticate { principal: None, message: "r=xy,s=c2FsdA==,i=4096".into() },
             Response::ListTransactions(vec![description()]),
-            Response::DescribeTransactions(vec![description()]),
+            Response::DescribeTransactions(vec![
+                ("tx-1".into(), Ok(description())),
+                ("tx-2".into(), Err(Error::TransactionalIdNotFound("never used".into()))),
+            ]),
             Response::AlterUserScramCredentials(vec![
                 ("a".into(), None),
                 ("b".into(), Some(Error::UnacceptableCredential("1 iteration".into()))),

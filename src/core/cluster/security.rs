@@ -87,10 +87,11 @@ impl Cluster {
     /// Whether `client` may make `request`: `Ok` with the request to serve and what it leaves out, or the
     /// authorization error of the first resource it may not touch. As Kafka's brokers do, Produce and Fetch
     /// leave out each partition of a topic the client may not write or read, CreateTopics, DeleteTopics and
-    /// DeleteGroups each topic or group it may not create or delete: those are answered in place with their
-    /// error ([`Refused::answer_in`]), and the rest is served. A Metadata request for every topic is narrowed to
-    /// those the client may describe, as Kafka lists only those. A topic the client may not describe is refused
-    /// whether or not it exists, so that its existence does not leak.
+    /// DeleteGroups each topic or group it may not create or delete, DescribeTransactions each id it may not
+    /// describe: those are answered in place with their error ([`Refused::answer_in`]), and the rest is served.
+    /// A Metadata request for every topic is narrowed to those the client may describe, as Kafka lists only
+    /// those. A topic the client may not describe is refused whether or not it exists, so that its existence
+    /// does not leak.
     pub fn authorize(&self, client: &Client, request: Request) -> Result<(Request, Refused)> {
         let mut refused = Refused::default();
         let Some(authorizer) = &self.authorizer else { return Ok((request, refused)) };
@@ -142,6 +143,9 @@ impl Cluster {
             Request::DeleteGroups { groups } => {
                 Request::DeleteGroups { groups: retain(groups, |g, at| keep((Delete, Group, g), at, -1)) }
             }
+            Request::DescribeTransactions { ids } => Request::DescribeTransactions {
+                ids: retain(ids, |id, at| keep((Operation::Describe, ResourceType::TransactionalId, id), at, -1)),
+            },
             other => other,
         };
         if let Some((op, kind, name)) = needed(&request).into_iter().find(|n| !allowed(n)) {
@@ -258,7 +262,7 @@ pub struct Refused(Vec<Refusal>);
 struct Refusal {
     /// Where the item stood in the request.
     at: usize,
-    /// Its topic or group.
+    /// Its topic, group or transactional id.
     name: String,
     /// Its partition, for Produce and Fetch.
     partition: i32,
@@ -286,6 +290,7 @@ impl Refused {
                     r.insert(at.min(r.len()), TopicOutcome { topic, error: Some(error) })
                 }
                 Response::DeleteGroups(r) => r.insert(at.min(r.len()), (topic, Some(error))),
+                Response::DescribeTransactions(r) => r.insert(at.min(r.len()), (topic, Err(error))),
                 _ => {}
             }
         }

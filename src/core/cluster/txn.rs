@@ -356,13 +356,13 @@ impl Cluster {
 
     /// Kafka's DescribeTransactions: each id's producer and the transaction under way; an id no producer has
     /// used is TRANSACTIONAL_ID_NOT_FOUND.
-    pub fn describe_transactions(&self, ids: &[String]) -> Result<Vec<TxnDescription>> {
+    pub fn describe_transactions(&self, ids: &[String]) -> Vec<(String, Result<TxnDescription>)> {
         ids.iter()
             .map(|id| {
-                let m = self.txns.get(id).ok_or_else(|| {
+                let described = self.txns.get(id).map(|m| TxnDescription::new(id, m)).ok_or_else(|| {
                     Error::TransactionalIdNotFound(format!("no producer has used transactional id {id:?}"))
-                })?;
-                Ok(TxnDescription::new(id, m))
+                });
+                (id.clone(), described)
             })
             .collect()
     }

@@ -6,6 +6,7 @@ use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 use super::{promise, to_js, unexpected, Admin};
+use crate::core::error::Error;
 use crate::core::protocol::{Request, Response};
 use crate::core::txn::{TxnDescription, TxnFilter, TxnState};
 use crate::web::js::{self, object};
@@ -79,7 +80,9 @@ impl Admin {
 
     /// `describeTransactions({ transactionalIds })` (franz's, after Java's `Admin.describeTransactions`): each
     /// id's state, producer id and epoch, timeout, when the transaction under way began (`null`: none) and the
-    /// partitions it holds. An id no producer has used is TRANSACTIONAL_ID_NOT_FOUND.
+    /// partitions it holds. Kafka answers each id on its own; as Java's `all()`, the call rejects with the first
+    /// id's error: TRANSACTIONAL_ID_NOT_FOUND for an id no producer has used, or
+    /// TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
     #[wasm_bindgen(js_name = describeTransactions, unchecked_return_type = "Promise<TransactionDescription[]>")]
     pub fn describe_transactions(
         &self,
@@ -100,7 +103,19 @@ impl Admin {
             else {
                 return Err(unexpected());
             };
-            Ok(js::array(list.iter().map(described)).into())
+            let mut descriptions = Vec::new();
+            for (id, result) in &list {
+                match result {
+                    Ok(d) => descriptions.push(described(d)),
+                    Err(e) => {
+                        return Err(to_js(Error::from_name(
+                            e.name(),
+                            format!("transactional id {id:?}: {}", e.detail()),
+                        )))
+                    }
+                }
+            }
+            Ok(js::array(descriptions).into())
         })
     }
 }
