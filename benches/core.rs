@@ -62,7 +62,7 @@ fn main() {
 
     let config = TopicConfig::default();
     measure("leader checks of a produced batch (CRC and every record)", |_| {
-        black_box(validate_produce(&bytes, &config).unwrap());
+        black_box(validate_produce(&bytes, &config, 0).unwrap());
     });
     let mut log = PartitionLog::new();
     measure("log append (validate+assign offsets)", |i| {

@@ -385,6 +385,46 @@ proptest! {
     }
 }
 
+#[test]
+fn create_time_timestamps_must_lie_within_the_topics_bounds_in_both_produce_forms() {
+    let bounded = TopicConfig::from_entries(&[
+        ("message.timestamp.before.max.ms", "60000"),
+        ("message.timestamp.after.max.ms", "1000"),
+    ])
+    .unwrap();
+    let mut log = PartitionLog::new();
+    for (ts, ok) in
+        [(T0, true), (T0 - 60_000, true), (T0 + 1000, true), (T0 - 60_001, false), (T0 + 1001, false), (-1, true)]
+    {
+        let bytes = log.append_as_leader(batch(vec![Record::new("v", ts)]), 0, &bounded, T0);
+        let records =
+            log.append_records_as_leader(&EncodedRecords::from_records(&[Record::new("v", ts)]), None, 0, &bounded, T0);
+        for (form, result) in [("bytes", bytes.map(drop)), ("records", records.map(drop))] {
+            match result {
+                Ok(()) => assert!(ok, "{form}: {ts} was taken"),
+                Err(e) => {
+                    assert!(!ok, "{form}: {ts} was refused: {e}");
+                    assert_eq!(e.name(), "INVALID_TIMESTAMP");
+                    assert!(e.detail().contains("out of range"), "{e}");
+                }
+            }
+        }
+    }
+    let taken = log.log_end_offset();
+    // One record out of range refuses its whole batch, and the request writes nothing.
+    let mixed = vec![Record::new("fine", T0), Record::new("future", T0 + 10_000)];
+    assert!(log.append_as_leader(batch(mixed.clone()), 0, &bounded, T0).is_err());
+    assert!(log.append_records_as_leader(&EncodedRecords::from_records(&mixed), None, 0, &bounded, T0).is_err());
+    assert_eq!(log.log_end_offset(), taken, "nothing of a refused append is stored");
+    // By default there is no bound; and a LogAppendTime topic stamps its own time.
+    assert!(log.append_as_leader(batch(vec![Record::new("old", 0)]), 0, &TopicConfig::default(), T0).is_ok());
+    let mut stamped = bounded.clone();
+    stamped.set("message.timestamp.type", "LogAppendTime").unwrap();
+    assert!(log.append_as_leader(batch(vec![Record::new("old", 0)]), 0, &stamped, T0).is_ok());
+    let e = TopicConfig::from_entries(&[("message.timestamp.after.max.ms", "-1")]).unwrap_err();
+    assert_eq!(e.name(), "INVALID_CONFIG");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
 

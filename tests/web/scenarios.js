@@ -66,6 +66,15 @@ export async function errorsAreKafkaShaped(kafka) {
   await rejects(admin.createTopics({ topics: [{ topic: 't', numPartitions: 0 }] }), { type: 'INVALID_PARTITIONS', code: 37 }, 'zero partitions');
   await rejects(admin.createTopics({ topics: [{ topic: 't', configEntries: [{ name: 'retention.ms', value: 'soon' }] }] }), { type: 'INVALID_CONFIG', code: 40 }, 'bad config');
   await rejects(admin.createTopics({ topics: [{ topic: 42 }] }), { name: 'TypeError', type: 'INVALID_REQUEST', message: 'topics[0].topic must be a string, got number' }, 'wrong type');
+  // KIP-937: a CreateTime record's timestamp must lie within the topic's bounds around the broker's clock.
+  await admin.createTopics({ topics: [{ topic: 'timely', configEntries: [{ name: 'message.timestamp.after.max.ms', value: '60000' }] }] });
+  const early = kafka.producer({ retry: { retries: 0 } });
+  await early.connect();
+  await rejects(early.send({ topic: 'timely', messages: [{ value: 'from the future', timestamp: String(Date.now() + 3600000) }] }),
+    { type: 'INVALID_TIMESTAMP', code: 32, message: 'out of range' }, 'a timestamp an hour ahead');
+  eq((await early.send({ topic: 'timely', messages: [{ value: 'now' }] }))[0].baseOffset, '0', 'nothing of the refused send was written');
+  await early.disconnect();
+  await admin.deleteTopics({ topics: ['timely'] });
   await admin.createTopics({ topics: [{ topic: 't', numPartitions: 2 }] });
 
   const producer = kafka.producer();

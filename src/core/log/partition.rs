@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::epochs::{EpochEnd, LeaderEpochs};
 use super::producers::{ProducerBatch, ProducerStates, SequenceCheck, TrackedBatch};
-use super::validate::{check_batch, check_keys, check_record_set_size, validate_produce};
+use super::validate::{check_batch, check_keys, check_record_set_size, check_timestamps, validate_produce};
 use crate::core::error::{Error, Result};
 use crate::core::record::{
     self, Attributes, BatchHeader, Compression, EncodedRecords, Marker, RecordBatch, TimestampType,
@@ -335,7 +335,7 @@ impl PartitionLog {
         config: &TopicConfig,
         now_ms: i64,
     ) -> Result<AppendInfo> {
-        let valid = validate_produce(&records, config)?;
+        let valid = validate_produce(&records, config, now_ms)?;
         // The batches are now the record set's only holders: a lone batch, a request's usual content, is then
         // stamped where it lies instead of copied.
         drop(records);
@@ -406,6 +406,7 @@ impl PartitionLog {
             }
         }
         check_keys(records.has_keys(), config)?;
+        check_timestamps(records.timestamps(), config, now_ms)?;
         check_record_set_size(records.batch_bytes(), config)?;
         check_batch(records.batch_bytes(), records.len(), config)?;
         // An idempotent producer's records are one batch: its sequence numbers name it.

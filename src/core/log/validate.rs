@@ -8,7 +8,7 @@
 use bytes::Bytes;
 
 use crate::core::error::{Error, Result};
-use crate::core::record::{records_section, split_batches, BatchHeader, RecordCursor};
+use crate::core::record::{records_section, split_batches, BatchHeader, RecordCursor, TimestampType};
 use crate::core::topic::TopicConfig;
 
 /// One validated batch, ready for offsets to be assigned.
@@ -19,9 +19,10 @@ pub struct ValidBatch {
     pub max_timestamp: i64,
 }
 
-/// Checks a produce request's record set (client-built bytes) for structure and against the topic's rules.
-/// Records are read in place, never materialised: Kafka's `LogValidator` reads each record too.
-pub fn validate_produce(records: &Bytes, config: &TopicConfig) -> Result<Vec<ValidBatch>> {
+/// Checks a produce request's record set (client-built bytes) for structure and against the topic's rules, at
+/// the broker's time `now_ms`. Records are read in place, never materialised: Kafka's `LogValidator` reads each
+/// record too.
+pub fn validate_produce(records: &Bytes, config: &TopicConfig, now_ms: i64) -> Result<Vec<ValidBatch>> {
     if records.is_empty() {
         return Err(Error::InvalidRequest("the produce request holds no record batch".into()));
     }
@@ -59,6 +60,7 @@ pub fn validate_produce(records: &Bytes, config: &TopicConfig) -> Result<Vec<Val
                 )));
             }
             check_key(record.has_key(), record.offset_delta, config)?;
+            check_timestamp(record.timestamp, record.offset_delta, config, now_ms)?;
             max_timestamp = max_timestamp.max(record.timestamp);
             expected += 1;
         }
@@ -70,6 +72,30 @@ pub fn validate_produce(records: &Bytes, config: &TopicConfig) -> Result<Vec<Val
 /// Keys on a compacted topic, for records the leader batches itself: whether each has one, in order.
 pub fn check_keys(has_keys: impl Iterator<Item = bool>, config: &TopicConfig) -> Result<()> {
     (0..).zip(has_keys).try_for_each(|(delta, has_key)| check_key(has_key, delta, config))
+}
+
+/// Timestamps, for records the leader batches itself: each in order.
+pub fn check_timestamps(timestamps: impl Iterator<Item = i64>, config: &TopicConfig, now_ms: i64) -> Result<()> {
+    (0..).zip(timestamps).try_for_each(|(delta, t)| check_timestamp(t, delta, config, now_ms))
+}
+
+/// A CreateTime record's timestamp must lie within `message.timestamp.before.max.ms` before the broker's clock
+/// and `message.timestamp.after.max.ms` after it (KIP-937). LogAppendTime topics stamp their own time, and a
+/// record without a timestamp (-1) has nothing to check.
+fn check_timestamp(timestamp: i64, offset_delta: i32, config: &TopicConfig, now_ms: i64) -> Result<()> {
+    if config.message_timestamp_type == TimestampType::LogAppendTime || timestamp == -1 {
+        return Ok(());
+    }
+    let earliest = now_ms.saturating_sub(config.message_timestamp_before_max_ms);
+    let latest = now_ms.saturating_add(config.message_timestamp_after_max_ms);
+    if timestamp < earliest || timestamp > latest {
+        return Err(Error::InvalidTimestamp(format!(
+            "timestamp {timestamp} of the record with offset delta {offset_delta} is out of range: it must lie within \
+             [{earliest}, {latest}] (message.timestamp.before.max.ms={}, message.timestamp.after.max.ms={})",
+            config.message_timestamp_before_max_ms, config.message_timestamp_after_max_ms
+        )));
+    }
+    Ok(())
 }
 
 /// A batch of `size` bytes and `count` records: not empty, and within `max.message.bytes`.

@@ -145,6 +145,11 @@ impl EncodedRecords {
         self.entries.iter().map(|e| self.bytes[e.fields.start] != 1)
     }
 
+    /// Each record's timestamp, in order.
+    pub fn timestamps(&self) -> impl Iterator<Item = i64> + '_ {
+        self.entries.iter().map(|e| e.timestamp)
+    }
+
     /// The records' bytes: a batch's record section.
     pub fn bytes(&self) -> &[u8] {
         &self.bytes

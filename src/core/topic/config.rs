@@ -62,6 +62,10 @@ pub struct TopicConfig {
     /// `min.insync.replicas`: the ISR size an `acks=all` write needs.
     pub min_insync_replicas: i32,
     pub message_timestamp_type: TimestampType,
+    /// `message.timestamp.before.max.ms` and `message.timestamp.after.max.ms` (KIP-937): how far before or after
+    /// the broker's clock a CreateTime record's timestamp may lie.
+    pub message_timestamp_before_max_ms: i64,
+    pub message_timestamp_after_max_ms: i64,
     /// `delete.retention.ms`: how long a compacted topic keeps tombstones.
     pub delete_retention_ms: i64,
     /// `min.cleanable.dirty.ratio`: the share of uncompacted bytes that triggers compaction.
@@ -78,6 +82,8 @@ pub const CONFIG_NAMES: &[&str] = &[
     "compression.type",
     "delete.retention.ms",
     "max.message.bytes",
+    "message.timestamp.after.max.ms",
+    "message.timestamp.before.max.ms",
     "message.timestamp.type",
     "min.cleanable.dirty.ratio",
     "min.insync.replicas",
@@ -99,6 +105,8 @@ impl Default for TopicConfig {
             max_message_bytes: 1_048_588,
             min_insync_replicas: 1,
             message_timestamp_type: TimestampType::CreateTime,
+            message_timestamp_before_max_ms: i64::MAX,
+            message_timestamp_after_max_ms: i64::MAX,
             delete_retention_ms: 24 * 60 * 60 * 1000,
             min_cleanable_dirty_ratio: 0.5,
             unclean_leader_election_enable: false,
@@ -145,6 +153,12 @@ impl TopicConfig {
             }
             "delete.retention.ms" => self.delete_retention_ms = parse_int(key, value, 0, i64::MAX)?,
             "max.message.bytes" => self.max_message_bytes = parse_int(key, value, 0, i32::MAX.into())? as i32,
+            "message.timestamp.after.max.ms" => {
+                self.message_timestamp_after_max_ms = parse_int(key, value, 0, i64::MAX)?
+            }
+            "message.timestamp.before.max.ms" => {
+                self.message_timestamp_before_max_ms = parse_int(key, value, 0, i64::MAX)?
+            }
             "message.timestamp.type" => {
                 self.message_timestamp_type = match value {
                     "CreateTime" => TimestampType::CreateTime,
@@ -198,6 +212,8 @@ impl TopicConfig {
             "delete.retention.ms" => self.delete_retention_ms.to_string(),
             "max.message.bytes" => self.max_message_bytes.to_string(),
             "message.timestamp.type" => format!("{:?}", self.message_timestamp_type),
+            "message.timestamp.after.max.ms" => self.message_timestamp_after_max_ms.to_string(),
+            "message.timestamp.before.max.ms" => self.message_timestamp_before_max_ms.to_string(),
             "min.cleanable.dirty.ratio" => self.min_cleanable_dirty_ratio.to_string(),
             "min.insync.replicas" => self.min_insync_replicas.to_string(),
             "retention.bytes" => self.retention_bytes.to_string(),
