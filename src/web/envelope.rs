@@ -294,6 +294,22 @@ fn named_outcomes(list: &[(String, Option<Error>)], key: &'static str) -> JsValu
     js::array(list.iter().map(outcome)).into()
 }
 
+/// Each id's or user's answer, as `[{ <key>: name, <field>?: value, error }]`.
+fn named_results<T: serde::Serialize>(
+    list: &[(String, Result<T, Error>)],
+    key: &'static str,
+    field: &'static str,
+) -> JsValue {
+    let item = |(name, result): &(String, Result<T, Error>)| {
+        let (value, e) = match result {
+            Ok(value) => (js::to_plain(value), JsValue::NULL),
+            Err(e) => (JsValue::UNDEFINED, error(e)),
+        };
+        object([(key, name.as_str().into()), (field, value), ("error", e)])
+    };
+    js::array(list.iter().map(item)).into()
+}
+
 /// A Kafka error as envelope data.
 pub fn error(e: &Error) -> JsValue {
     object([
@@ -428,17 +444,9 @@ pub fn response(id: f64, r: &Response) -> (Object, Array) {
         Response::DescribeAcls(acls) => ("DescribeAcls", js::to_plain(acls)),
         Response::DeleteAcls(deleted) => ("DeleteAcls", js::to_plain(deleted)),
         Response::ListTransactions(list) => ("ListTransactions", js::to_plain(list)),
-        Response::DescribeTransactions(list) => (
-            "DescribeTransactions",
-            js::array(list.iter().map(|(id, result)| {
-                let (description, e) = match result {
-                    Ok(d) => (js::to_plain(d), JsValue::NULL),
-                    Err(e) => (JsValue::UNDEFINED, error(e)),
-                };
-                object([("transactionalId", id.as_str().into()), ("description", description), ("error", e)])
-            }))
-            .into(),
-        ),
+        Response::DescribeTransactions(list) => {
+            ("DescribeTransactions", named_results(list, "transactionalId", "description"))
+        }
         Response::SaslHandshake { mechanisms } => ("SaslHandshake", js::to_plain(mechanisms)),
         Response::SaslAuthenticate { principal, message } => (
             "SaslAuthenticate",
@@ -505,17 +513,9 @@ pub fn response(id: f64, r: &Response) -> (Object, Array) {
         ),
         Response::DeleteGroups(list) => ("DeleteGroups", named_outcomes(list, "group")),
         Response::AlterUserScramCredentials(list) => ("AlterUserScramCredentials", named_outcomes(list, "user")),
-        Response::DescribeUserScramCredentials(list) => (
-            "DescribeUserScramCredentials",
-            js::array(list.iter().map(|(user, result)| {
-                let (infos, e) = match result {
-                    Ok(infos) => (js::to_plain(infos), JsValue::NULL),
-                    Err(e) => (JsValue::UNDEFINED, error(e)),
-                };
-                object([("user", user.as_str().into()), ("credentialInfos", infos), ("error", e)])
-            }))
-            .into(),
-        ),
+        Response::DescribeUserScramCredentials(list) => {
+            ("DescribeUserScramCredentials", named_results(list, "user", "credentialInfos"))
+        }
     };
     js::set(&out, "kind", js::interned(kind));
     js::set(&out, "body", body);

@@ -256,6 +256,28 @@ fn text(v: &JsValue, what: &str) -> Result<String, Error> {
     v.as_string().ok_or_else(|| malformed(what))
 }
 
+/// One id's or user's answer: its value, or why not.
+type Named<T> = (String, Result<T, Error>);
+
+/// `[{ <key>: name, <field>?: value, error }]`: each id's or user's answer.
+fn named_results<T: serde::de::DeserializeOwned>(
+    body: &JsValue,
+    key: &'static str,
+    field: &'static str,
+) -> Result<Vec<Named<T>>, Error> {
+    list(body)
+        .iter()
+        .map(|item| {
+            let e = js::get(item, "error");
+            let result = match js::is_missing(&e) {
+                true => Ok(js::from_plain(&js::get(item, field), field).map_err(|e| malformed(&e))?),
+                false => Err(error(&e)),
+            };
+            Ok((text(&js::get(item, key), key)?, result))
+        })
+        .collect()
+}
+
 /// `[{ <key>: name, error }]`: each group's or user's outcome.
 fn named_outcomes(body: &JsValue, key: &'static str) -> Result<Vec<(String, Option<Error>)>, Error> {
     list(body)
@@ -394,20 +416,9 @@ pub fn response(e: &JsValue) -> Result<(Option<f64>, Result<Response, Error>), E
         ),
         "DeleteGroups" => Response::DeleteGroups(named_outcomes(&body, "group")?),
         "AlterUserScramCredentials" => Response::AlterUserScramCredentials(named_outcomes(&body, "user")?),
-        "DescribeUserScramCredentials" => Response::DescribeUserScramCredentials(
-            list(&body)
-                .iter()
-                .map(|u| {
-                    let e = js::get(u, "error");
-                    let result = match js::is_missing(&e) {
-                        true => Ok(js::from_plain(&js::get(u, "credentialInfos"), "credentialInfos")
-                            .map_err(|e| malformed(&e))?),
-                        false => Err(error(&e)),
-                    };
-                    Ok((text(&js::get(u, "user"), "user")?, result))
-                })
-                .collect::<Result<_, Error>>()?,
-        ),
+        "DescribeUserScramCredentials" => {
+            Response::DescribeUserScramCredentials(named_results(&body, "user", "credentialInfos")?)
+        }
         "CreatePartitions" => Response::CreatePartitions,
         "CreateAcls" => {
             Response::CreateAcls(list(&body).iter().map(|e| (!js::is_missing(e)).then(|| error(e))).collect())
@@ -415,21 +426,9 @@ pub fn response(e: &JsValue) -> Result<(Option<f64>, Result<Response, Error>), E
         "DescribeAcls" => Response::DescribeAcls(js::from_plain(&body, "body").map_err(|e| malformed(&e))?),
         "DeleteAcls" => Response::DeleteAcls(js::from_plain(&body, "body").map_err(|e| malformed(&e))?),
         "ListTransactions" => Response::ListTransactions(js::from_plain(&body, "body").map_err(|e| malformed(&e))?),
-        "DescribeTransactions" => Response::DescribeTransactions(
-            list(&body)
-                .iter()
-                .map(|t| {
-                    let e = js::get(t, "error");
-                    let result = match js::is_missing(&e) {
-                        true => {
-                            Ok(js::from_plain(&js::get(t, "description"), "description").map_err(|e| malformed(&e))?)
-                        }
-                        false => Err(error(&e)),
-                    };
-                    Ok((text(&js::get(t, "transactionalId"), "transactionalId")?, result))
-                })
-                .collect::<Result<_, Error>>()?,
-        ),
+        "DescribeTransactions" => {
+            Response::DescribeTransactions(named_results(&body, "transactionalId", "description")?)
+        }
         "SaslHandshake" => {
             Response::SaslHandshake { mechanisms: js::from_plain(&body, "body").map_err(|e| malformed(&e))? }
         }
