@@ -110,22 +110,9 @@ impl SaslSession {
 
     /// Kafka's SaslAuthenticate: one step of the handshaken mechanism, answered with the principal once the
     /// client is authenticated and the server's message (SCRAM's, OAUTHBEARER's error; empty for PLAIN).
-    /// `random` fills the server's nonce and a SCRAM credential's salt.
+    /// `random` fills the server's nonce and a SCRAM credential's salt. The session is taken at the start and
+    /// put back only by a step that succeeds, so a failed step leaves it at the start.
     pub fn authenticate(
-        &mut self,
-        credentials: &Credentials,
-        token: SaslToken,
-        now_ms: i64,
-        random: &mut dyn FnMut(&mut [u8]),
-    ) -> Result<Response> {
-        let result = self.step(credentials, token, now_ms, random);
-        if result.is_err() {
-            *self = SaslSession::Start;
-        }
-        result
-    }
-
-    fn step(
         &mut self,
         credentials: &Credentials,
         token: SaslToken,
