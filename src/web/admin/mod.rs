@@ -100,6 +100,15 @@ fn to_js(e: Error) -> JsValue {
     super::error::to_js(&e)
 }
 
+/// The first error of an answer given per item (a user, a transactional id), naming its `kind` and item, as the
+/// call's rejection, as Java's `all()` fails.
+fn first_item_error<'a>(kind: &str, mut errors: impl Iterator<Item = (&'a String, &'a Error)>) -> Result<(), JsValue> {
+    match errors.next() {
+        Some((item, e)) => Err(to_js(Error::from_name(e.name(), format!("{kind} {item:?}: {}", e.detail())))),
+        None => Ok(()),
+    }
+}
+
 fn unexpected() -> JsValue {
     to_js(Error::UnknownServerError("the broker answered with another kind of response".into()))
 }

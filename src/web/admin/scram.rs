@@ -6,10 +6,9 @@
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
-use super::{promise, to_js, unexpected, Admin};
+use super::{first_item_error, promise, to_js, unexpected, Admin};
 use crate::core::acl::scram::{ScramMechanism, ITERATIONS, MAX_ITERATIONS};
 use crate::core::acl::scram_users::{ScramDeletion, ScramUpsertion};
-use crate::core::error::Error;
 use crate::core::protocol::{Request, Response};
 use crate::web::js::{self, object};
 
@@ -50,14 +49,6 @@ fn upsertion(item: &JsValue, at: &str) -> Result<ScramUpsertion, JsValue> {
     Ok(ScramUpsertion { user, mechanism, iterations, salt, salted_password })
 }
 
-/// The first error of a per-user answer, naming the user, as the call's rejection.
-fn first_error<'a>(mut errors: impl Iterator<Item = (&'a String, &'a Error)>) -> Result<(), JsValue> {
-    match errors.next() {
-        Some((user, e)) => Err(to_js(Error::from_name(e.name(), format!("user {user:?}: {}", e.detail())))),
-        None => Ok(()),
-    }
-}
-
 #[wasm_bindgen]
 impl Admin {
     /// `alterUserScramCredentials({ upsertions?: [{ user, mechanism, password, iterations = 4096 }], deletions?:
@@ -81,7 +72,7 @@ impl Admin {
             let Response::AlterUserScramCredentials(results) = broker.call(request).await.map_err(to_js)? else {
                 return Err(unexpected());
             };
-            first_error(results.iter().filter_map(|(user, e)| e.as_ref().map(|e| (user, e))))?;
+            first_item_error("user", results.iter().filter_map(|(user, e)| e.as_ref().map(|e| (user, e))))?;
             Ok(JsValue::UNDEFINED)
         })
     }
@@ -102,7 +93,7 @@ impl Admin {
             else {
                 return Err(unexpected());
             };
-            first_error(described.iter().filter_map(|(user, r)| r.as_ref().err().map(|e| (user, e))))?;
+            first_item_error("user", described.iter().filter_map(|(user, r)| r.as_ref().err().map(|e| (user, e))))?;
             let listed = described.iter().filter_map(|(user, r)| {
                 let infos = r.as_ref().ok()?;
                 Some(object([("user", user.as_str().into()), ("credentialInfos", js::to_plain(infos))]))

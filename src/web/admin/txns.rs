@@ -5,8 +5,7 @@
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
-use super::{promise, to_js, unexpected, Admin};
-use crate::core::error::Error;
+use super::{first_item_error, promise, to_js, unexpected, Admin};
 use crate::core::protocol::{Request, Response};
 use crate::core::txn::{TxnDescription, TxnFilter, TxnState};
 use crate::web::js::{self, object};
@@ -103,19 +102,8 @@ impl Admin {
             else {
                 return Err(unexpected());
             };
-            let mut descriptions = Vec::new();
-            for (id, result) in &list {
-                match result {
-                    Ok(d) => descriptions.push(described(d)),
-                    Err(e) => {
-                        return Err(to_js(Error::from_name(
-                            e.name(),
-                            format!("transactional id {id:?}: {}", e.detail()),
-                        )))
-                    }
-                }
-            }
-            Ok(js::array(descriptions).into())
+            first_item_error("transactional id", list.iter().filter_map(|(id, r)| r.as_ref().err().map(|e| (id, e))))?;
+            Ok(js::array(list.iter().filter_map(|(_, r)| r.as_ref().ok()).map(described)).into())
         })
     }
 }
