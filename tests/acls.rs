@@ -100,10 +100,22 @@ fn a_principal_needs_an_acl_for_each_thing_it_does() {
     assert_eq!(produce_to(&mut c, &who("User:bob"), "orders").unwrap_err().name(), "TOPIC_AUTHORIZATION_FAILED");
 
     // Metadata of every topic lists those it may describe (WRITE implies DESCRIBE).
-    let Ok(Response::Metadata { topics, .. }) = call(&mut c, &alice, Request::metadata(None)) else { panic!() };
+    let (_, topics) = call(&mut c, &alice, Request::metadata(None)).unwrap().into_metadata().unwrap();
     assert_eq!(topics.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["orders"]);
-    let e = call(&mut c, &alice, Request::metadata(Some(vec!["audit".into()]))).unwrap_err();
-    assert_eq!(e.name(), "TOPIC_AUTHORIZATION_FAILED");
+    // Named topics are answered each on its own: one it may not describe is refused, exists or not.
+    let names = ["audit", "orders", "no-such-topic"].map(String::from).to_vec();
+    let Ok(Response::Metadata { topics, .. }) = call(&mut c, &alice, Request::metadata(Some(names.clone()))) else {
+        panic!()
+    };
+    let answers: Vec<_> = topics.iter().map(|(name, r)| (name.as_str(), r.as_ref().map_err(Error::name))).collect();
+    assert_eq!(answers[0], ("audit", Err("TOPIC_AUTHORIZATION_FAILED")));
+    assert!(matches!(answers[1], ("orders", Ok(t)) if t.name == "orders"), "{answers:?}");
+    assert_eq!(answers[2], ("no-such-topic", Err("TOPIC_AUTHORIZATION_FAILED")));
+    let Ok(Response::Metadata { topics, .. }) = call(&mut c, &who("User:admin"), Request::metadata(Some(names))) else {
+        panic!()
+    };
+    let answers: Vec<_> = topics.iter().map(|(_, r)| r.as_ref().err().map(Error::name)).collect();
+    assert_eq!(answers, [None, None, Some("UNKNOWN_TOPIC_OR_PARTITION")], "who may see all sees what exists");
 
     // Creating a topic: CREATE on it, or on the cluster.
     let create = |c: &mut Cluster, name: &str| {
@@ -314,7 +326,7 @@ fn what_a_client_may_not_touch_is_answered_in_place_and_the_rest_is_served() {
     let Ok(Response::Metadata { topics, .. }) = call(&mut c, &who("User:admin"), Request::metadata(None)) else {
         panic!()
     };
-    let names: Vec<_> = topics.iter().map(|t| t.name.as_str()).collect();
+    let names: Vec<_> = topics.iter().map(|(name, _)| name.as_str()).collect();
     assert_eq!(names, ["audit", "orders-eu"], "only what alice was allowed happened");
 
     let groups = vec!["theirs".into(), "mine".into()];
@@ -412,14 +424,21 @@ fn creating_a_topic_by_naming_it_in_metadata_needs_create() {
     c.set_auto_create_topics(true);
     let alice = who("User:alice");
     grant(&mut c, vec![allow(ResourceType::Topic, "clicks", "User:alice", Operation::Describe)]);
-    let named = |topic: &str| Request::Metadata { topics: Some(vec![topic.into()]), auto_create: true };
-    let e = call(&mut c, &alice, named("clicks")).unwrap_err();
-    assert_eq!(e.name(), "TOPIC_AUTHORIZATION_FAILED");
+    let named = |topics: &[&str]| Request::Metadata {
+        topics: Some(topics.iter().map(|t| t.to_string()).collect()),
+        auto_create: true,
+    };
+    // Refused for the topic it would create, while the one it may describe is answered.
+    grant(&mut c, vec![allow(ResourceType::Topic, "orders", "User:alice", Operation::Describe)]);
+    let Ok(Response::Metadata { topics, .. }) = call(&mut c, &alice, named(&["clicks", "orders"])) else { panic!() };
+    let e = topics[0].1.clone().unwrap_err();
+    assert_eq!((topics[0].0.as_str(), e.name()), ("clicks", "TOPIC_AUTHORIZATION_FAILED"));
     assert!(e.detail().contains("may not CREATE"), "{e}");
+    assert_eq!(topics[1].1.as_ref().map(|t| t.name.as_str()), Ok("orders"));
     assert!(c.describe_topic("clicks").is_err(), "nothing was created");
     grant(&mut c, vec![allow(ResourceType::Topic, "clicks", "User:alice", Operation::Create)]);
-    let Ok(Response::Metadata { topics, .. }) = call(&mut c, &alice, named("clicks")) else { panic!() };
+    let (_, topics) = call(&mut c, &alice, named(&["clicks"])).unwrap().into_metadata().unwrap();
     assert_eq!(topics[0].name, "clicks");
     // An existing topic needs only DESCRIBE, as before.
-    assert!(call(&mut c, &who("User:admin"), named("orders")).is_ok());
+    assert!(call(&mut c, &who("User:admin"), named(&["orders"])).unwrap().into_metadata().is_ok());
 }

@@ -270,8 +270,9 @@ fn replicas_are_placed_by_hand_at_creation_and_growth() {
 fn metadata_creates_a_named_topic_only_where_both_the_request_and_the_cluster_allow_it() {
     use franz::core::protocol::{Request, Response};
     let names = |topics: &[&str]| Some(topics.iter().map(|t| t.to_string()).collect::<Vec<_>>());
+    // A request about one topic: its metadata, or its error.
     let metadata = |c: &mut Cluster, topics: &[&str], auto_create: bool| {
-        c.handle(Request::Metadata { topics: names(topics), auto_create }, T0)
+        c.handle(Request::Metadata { topics: names(topics), auto_create }, T0).and_then(Response::into_metadata)
     };
     let mut c = Cluster::new(3, 1);
     // Off by default, as Kafka.open's autoCreateTopics (Confluent Cloud's setting).
@@ -285,7 +286,7 @@ fn metadata_creates_a_named_topic_only_where_both_the_request_and_the_cluster_al
     assert!(
         c.auto_creates(&Request::Metadata { topics: names(&["clicks", "clicks"]), auto_create: true }) == ["clicks"]
     );
-    let Ok(Response::Metadata { topics, .. }) = metadata(&mut c, &["clicks", "clicks"], true) else { panic!() };
+    let (_, topics) = metadata(&mut c, &["clicks", "clicks"], true).unwrap();
     assert_eq!(topics.len(), 2, "named twice, answered twice");
     let defaults = c.describe_topic("clicks").unwrap();
     assert_eq!(
@@ -299,6 +300,19 @@ fn metadata_creates_a_named_topic_only_where_both_the_request_and_the_cluster_al
     );
     assert_eq!(err_name(metadata(&mut c, &["bad name!"], true)), "INVALID_TOPIC_EXCEPTION");
     assert_eq!(err_name(metadata(&mut c, &["__internal"], true)), "INVALID_TOPIC_EXCEPTION");
+    // Each topic is answered on its own: one that cannot be created does not stop the others.
+    let request = Request::Metadata { topics: names(&["bad name!", "views", "clicks"]), auto_create: true };
+    let Ok(Response::Metadata { topics, .. }) = c.handle(request, T0) else { panic!() };
+    let answers: Vec<_> =
+        topics.iter().map(|(name, r)| (name.as_str(), r.as_ref().err().map(franz::Error::name))).collect();
+    assert_eq!(answers, [("bad name!", Some("INVALID_TOPIC_EXCEPTION")), ("views", None), ("clicks", None)]);
+    assert!(c.describe_topic("views").is_ok(), "created beside the one that could not be");
+    c.set_auto_create_topics(false);
+    let Ok(Response::Metadata { topics, .. }) = c.handle(Request::metadata(names(&["nope", "views"])), T0) else {
+        panic!()
+    };
+    assert_eq!(topics[0].1.as_ref().unwrap_err().name(), "UNKNOWN_TOPIC_OR_PARTITION");
+    assert_eq!(topics[1].1.as_ref().map(|t| t.name.as_str()), Ok("views"));
     // Every topic (no names) creates nothing.
     assert!(c.auto_creates(&Request::Metadata { topics: None, auto_create: true }).is_empty());
 }

@@ -379,16 +379,20 @@ pub struct TopicOutcome {
     pub error: Option<Error>,
 }
 
+/// One named item's answer (a topic's, a transactional id's, a user's): its value, or its own error.
+pub type Named<T> = (String, Result<T>);
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Response {
     Produce(Vec<PartitionResult<ProduceResult>>),
     Fetch(Vec<PartitionResult<FetchResult>>),
     /// `None`: no record matches (Kafka answers offset -1).
     ListOffsets(Option<OffsetAndTimestamp>),
-    /// Kafka's Metadata response: the brokers, and the topics asked for.
+    /// Kafka's Metadata response: the brokers, and each topic asked for (or every topic the client may see),
+    /// with its metadata or its own error, as Kafka answers each topic on its own.
     Metadata {
         brokers: Vec<BrokerInfo>,
-        topics: Vec<TopicMetadata>,
+        topics: Vec<Named<TopicMetadata>>,
     },
     CreateTopics(Vec<TopicOutcome>),
     DeleteTopics(Vec<TopicOutcome>),
@@ -431,7 +435,7 @@ pub enum Response {
     DeleteAcls(Vec<Vec<AclBinding>>),
     ListTransactions(Vec<TxnDescription>),
     /// Each id's description, or why not, in the request's order.
-    DescribeTransactions(Vec<(String, Result<TxnDescription>)>),
+    DescribeTransactions(Vec<Named<TxnDescription>>),
     /// The mechanisms the cluster enables.
     SaslHandshake {
         mechanisms: Vec<String>,
@@ -548,6 +552,15 @@ impl Request {
 }
 
 impl Response {
+    /// A Metadata answer's brokers and topics, or its first topic's error, as KafkaJS rejects a metadata call
+    /// that any topic failed.
+    pub fn into_metadata(self) -> Result<(Vec<BrokerInfo>, Vec<TopicMetadata>)> {
+        let Response::Metadata { brokers, topics } = self else {
+            return Err(Error::UnknownServerError("metadata was answered with something else".into()));
+        };
+        Ok((brokers, topics.into_iter().map(|(_, topic)| topic).collect::<Result<_>>()?))
+    }
+
     /// The topics a successful request changed: those whose part of it succeeded (`topic`: the request's own,
     /// for a request about one).
     pub fn changed_topics(&self, topic: Option<&str>) -> Vec<String> {
@@ -605,14 +618,25 @@ impl Cluster {
             }
             Request::Metadata { topics, auto_create } => {
                 let topics = match topics {
-                    None => self.metadata(),
+                    None => self.metadata().into_iter().map(|t| (t.name.clone(), Ok(t))).collect(),
                     Some(names) => {
-                        // With the cluster's defaults, as Kafka's broker creates them.
+                        // With the cluster's defaults, as Kafka's broker creates them; a topic that cannot be
+                        // created (its name is invalid) is answered with why.
                         let created = if auto_create { self.missing_where_auto_created(&names) } else { Vec::new() };
+                        let mut failed = Vec::new();
                         for topic in created {
-                            self.create_topic(&NewTopic::new(topic, -1, -1), false)?;
+                            if let Err(e) = self.create_topic(&NewTopic::new(topic.clone(), -1, -1), false) {
+                                failed.push((topic, e));
+                            }
                         }
-                        names.iter().map(|t| self.describe_topic(t)).collect::<Result<_>>()?
+                        let answer = |name: String| {
+                            let result = match failed.iter().find(|(f, _)| *f == name) {
+                                Some((_, e)) => Err(e.clone()),
+                                None => self.describe_topic(&name),
+                            };
+                            (name, result)
+                        };
+                        names.into_iter().map(answer).collect()
                     }
                 };
                 Response::Metadata { brokers: self.brokers(), topics }

@@ -52,7 +52,7 @@ use wasm_bindgen::JsValue;
 
 use super::js::{self, object};
 use crate::core::acl::sasl::SaslToken;
-use crate::core::cluster::NewTopic;
+use crate::core::cluster::{NewTopic, TopicMetadata};
 use crate::core::error::Error;
 use crate::core::log::{AbortedTxn, OffsetSpec};
 use crate::core::protocol::{
@@ -342,6 +342,25 @@ fn outcomes(list: &[TopicOutcome]) -> JsValue {
     .into()
 }
 
+/// A topic's metadata as envelope data.
+fn topic_metadata(t: &TopicMetadata) -> Object {
+    let partitions = js::array(t.partitions.iter().map(|p| {
+        object([
+            ("partition", p.partition.into()),
+            ("leader", p.leader.map_or(JsValue::NULL, JsValue::from)),
+            ("leaderEpoch", p.leader_epoch.into()),
+            ("replicas", js::array(p.replicas.iter().copied()).into()),
+            ("isr", js::array(p.isr.iter().copied()).into()),
+            ("offlineReplicas", js::array(p.offline_replicas.iter().copied()).into()),
+            ("logStartOffset", (p.log_start_offset as f64).into()),
+            ("highWatermark", (p.high_watermark as f64).into()),
+            ("replicaLogEndOffsets", js::array(p.replica_log_end_offsets.iter().map(|o| *o as f64)).into()),
+            ("replicaHighWatermarks", js::array(p.replica_high_watermarks.iter().map(|o| *o as f64)).into()),
+        ])
+    }));
+    object([("name", t.name.as_str().into()), ("internal", t.is_internal.into()), ("partitions", partitions.into())])
+}
+
 /// A response as an envelope, and the ArrayBuffers to transfer with it.
 pub fn response(id: f64, r: &Response) -> (Object, Array) {
     let transfer = Array::new();
@@ -399,32 +418,9 @@ pub fn response(id: f64, r: &Response) -> (Object, Array) {
                 ),
                 (
                     "topics",
-                    js::array(topics.iter().map(|t| {
-                        let partitions = js::array(t.partitions.iter().map(|p| {
-                            object([
-                                ("partition", p.partition.into()),
-                                ("leader", p.leader.map_or(JsValue::NULL, JsValue::from)),
-                                ("leaderEpoch", p.leader_epoch.into()),
-                                ("replicas", js::array(p.replicas.iter().copied()).into()),
-                                ("isr", js::array(p.isr.iter().copied()).into()),
-                                ("offlineReplicas", js::array(p.offline_replicas.iter().copied()).into()),
-                                ("logStartOffset", (p.log_start_offset as f64).into()),
-                                ("highWatermark", (p.high_watermark as f64).into()),
-                                (
-                                    "replicaLogEndOffsets",
-                                    js::array(p.replica_log_end_offsets.iter().map(|o| *o as f64)).into(),
-                                ),
-                                (
-                                    "replicaHighWatermarks",
-                                    js::array(p.replica_high_watermarks.iter().map(|o| *o as f64)).into(),
-                                ),
-                            ])
-                        }));
-                        object([
-                            ("name", t.name.as_str().into()),
-                            ("internal", t.is_internal.into()),
-                            ("partitions", partitions.into()),
-                        ])
+                    js::array(topics.iter().map(|(name, result)| match result {
+                        Ok(topic) => topic_metadata(topic),
+                        Err(e) => object([("name", name.as_str().into()), ("error", error(e))]),
                     }))
                     .into(),
                 ),

@@ -148,7 +148,12 @@ impl Inner {
                 self.changed(kind, &topic);
             }
         }
-        for topic in auto_created {
+        // Those created: a topic whose name is invalid is answered with why, and not created.
+        let created = |t: &String| match &response {
+            Response::Metadata { topics, .. } => topics.iter().any(|(name, result)| name == t && result.is_ok()),
+            _ => false,
+        };
+        for topic in auto_created.into_iter().filter(created) {
             self.changed("createTopics", &topic);
         }
         Ok(response)

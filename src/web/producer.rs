@@ -369,9 +369,7 @@ impl State {
         }
         let request =
             Request::Metadata { topics: Some(vec![topic.to_owned()]), auto_create: self.allow_auto_topic_creation };
-        let Response::Metadata { topics, .. } = self.call(request).await? else {
-            return Err(Error::UnknownServerError("metadata was answered with something else".into()));
-        };
+        let (_, topics) = self.call(request).await?.into_metadata()?;
         let meta = &topics[0];
         let available: Vec<u32> = meta.partitions.iter().filter(|p| p.leader.is_some()).map(|p| p.partition).collect();
         let partition_metadata =

@@ -163,7 +163,7 @@ export async function scramLogsUsersIn(api) {
     `the server's first message extends the client's nonce: ${JSON.stringify(serverFirst)}`);
   const forged = `c=biws,r=${serverFirst.message.split(',')[0].slice(2)},p=${btoa('x'.repeat(32))}`;
   eq((await call({ kind: 'SaslAuthenticate', message: forged })).error?.type, 'SASL_AUTHENTICATION_FAILED', 'a forged proof');
-  eq((await call({ kind: 'Metadata', topics: ['orders'] })).error?.type, 'TOPIC_AUTHORIZATION_FAILED',
+  eq((await call({ kind: 'Metadata', topics: ['orders'] })).body.topics[0].error?.type, 'TOPIC_AUTHORIZATION_FAILED',
     'after a failed exchange the connection is still anonymous');
   eq((await call({ kind: 'SaslAuthenticate', body: { username: 'alice', password: 'alice-secret' } })).body.principal, 'User:alice',
     'PLAIN, on the same connection, starts over');
@@ -177,6 +177,10 @@ export async function scramLogsUsersIn(api) {
   });
   eq(produced.body.map((p) => [p.topic, p.error?.type ?? p.baseOffset]), [['nowhere', 'TOPIC_AUTHORIZATION_FAILED'], ['orders', 1]],
     'each partition answered where it stood');
+  // And Metadata per topic: the one alice may describe (WRITE implies it), beside the one she may not.
+  const { body: metadata } = await call({ kind: 'Metadata', topics: ['nowhere', 'orders'] });
+  eq(metadata.topics.map((t) => [t.name, t.error?.type ?? t.partitions.length]), [['nowhere', 'TOPIC_AUTHORIZATION_FAILED'], ['orders', 1]],
+    'each topic answered on its own');
   // A long poll with nothing it may read has nothing to wait for.
   const started = performance.now();
   const fetched = await call({ kind: 'Fetch', maxWaitMs: 60000, minBytes: 1, partitions: [{ topic: 'nowhere', partition: 0, offset: 0 }] });

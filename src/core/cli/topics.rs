@@ -304,10 +304,9 @@ fn metadata(
         Some(t) => format!("failed to describe topic {t:?}"),
         None => "failed to list topics".to_owned(),
     };
-    match call(Request::metadata(topic.map(|t| vec![t.clone()])), &what)? {
-        Response::Metadata { brokers, topics } => Ok((brokers, topics)),
-        _ => Err(CliError::kafka(&unexpected(), &what, None)),
-    }
+    call(Request::metadata(topic.map(|t| vec![t.clone()])), &what)?
+        .into_metadata()
+        .map_err(|e| CliError::kafka(&e, &what, hint(&e)))
 }
 
 /// A plain-English hint for Kafka errors a student meets.

@@ -23,7 +23,7 @@ impl Cli {
     pub fn view(&self, clusters: &mut dyn Clusters) -> Option<Value> {
         let id = self.state.current_cluster()?;
         let cluster = self.state.cluster(id).filter(|c| c.status == "UP")?;
-        let Ok(Response::Metadata { brokers, topics }) = clusters.call(id, Request::metadata(None)) else {
+        let Ok((brokers, topics)) = clusters.call(id, Request::metadata(None)).and_then(Response::into_metadata) else {
             return None;
         };
         // Leaderships of the topics a view shows (the internal `__consumer_offsets` has its own leaders too).

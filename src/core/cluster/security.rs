@@ -88,10 +88,10 @@ impl Cluster {
     /// authorization error of the first resource it may not touch. As Kafka's brokers do, Produce and Fetch
     /// leave out each partition of a topic the client may not write or read, CreateTopics, DeleteTopics and
     /// DeleteGroups each topic or group it may not create or delete, DescribeTransactions each id it may not
-    /// describe: those are answered in place with their error ([`Refused::answer_in`]), and the rest is served.
-    /// A Metadata request for every topic is narrowed to those the client may describe, as Kafka lists only
-    /// those. A topic the client may not describe is refused whether or not it exists, so that its existence
-    /// does not leak.
+    /// describe, Metadata each topic it may not describe (or create, where naming it would create it): those are
+    /// answered in place with their error ([`Refused::answer_in`]), and the rest is served. A Metadata request
+    /// for every topic is narrowed to those the client may describe, as Kafka lists only those. A topic the
+    /// client may not describe is refused whether or not it exists, so that its existence does not leak.
     pub fn authorize(&self, client: &Client, request: Request) -> Result<(Request, Refused)> {
         let mut refused = Refused::default();
         let Some(authorizer) = &self.authorizer else { return Ok((request, refused)) };
@@ -118,9 +118,17 @@ impl Cluster {
             }
             ok
         };
-        use Operation::{Create, Delete, Read, Write};
+        use Operation::{Create, Delete, Describe, Read, Write};
         use ResourceType::{Group, Topic};
         let request = match request {
+            Request::Metadata { topics: Some(names), auto_create } => {
+                // Naming a topic that does not exist creates it where allowed: that needs CREATE too.
+                let creates = if auto_create { self.missing_where_auto_created(&names) } else { Vec::new() };
+                let topics = retain(names, |t, at| {
+                    keep((Describe, Topic, t), at, -1) && (!creates.contains(t) || keep((Create, Topic, t), at, -1))
+                });
+                Request::Metadata { topics: Some(topics), auto_create }
+            }
             Request::Produce { acks, partitions } => Request::Produce {
                 acks,
                 partitions: retain(partitions, |p, at| keep((Write, Topic, &p.topic), at, p.partition)),
@@ -150,10 +158,6 @@ impl Cluster {
         };
         if let Some((op, kind, name)) = needed(&request).into_iter().find(|n| !allowed(n)) {
             return Err(refused_error(client, op, kind, name));
-        }
-        // Creating a topic by naming it in Metadata needs CREATE too, on the topic or the cluster, as in Kafka.
-        if let Some(name) = self.auto_creates(&request).into_iter().find(|t| !allowed(&(Create, Topic, t.as_str()))) {
-            return Err(refused_error(client, Create, Topic, &name));
         }
         if let Request::InitProducerId { transactional_id: None, .. } = request {
             // An idempotent producer needs IDEMPOTENT_WRITE on the cluster, or WRITE on some topic (KIP-679).
@@ -291,6 +295,7 @@ impl Refused {
                 }
                 Response::DeleteGroups(r) => r.insert(at.min(r.len()), (topic, Some(error))),
                 Response::DescribeTransactions(r) => r.insert(at.min(r.len()), (topic, Err(error))),
+                Response::Metadata { topics, .. } => topics.insert(at.min(topics.len()), (topic, Err(error))),
                 _ => {}
             }
         }

@@ -118,10 +118,7 @@ async fn metadata(
     broker: &Broker,
     topics: Option<Vec<String>>,
 ) -> Result<(Vec<BrokerInfo>, Vec<TopicMetadata>), JsValue> {
-    match broker.call(Request::metadata(topics)).await.map_err(to_js)? {
-        Response::Metadata { brokers, topics } => Ok((brokers, topics)),
-        _ => Err(unexpected()),
-    }
+    broker.call(Request::metadata(topics)).await.and_then(Response::into_metadata).map_err(to_js)
 }
 
 /// Whether every topic was created; the first per-topic error other than `ignore`d ones rejects, as in KafkaJS.

@@ -206,8 +206,8 @@ impl State {
         if now - self.assignment_at.get() < ASSIGNMENT_MAX_AGE_MS {
             return self.assignment.borrow().clone();
         }
-        let topics = match self.broker.call(Request::metadata(None)).await {
-            Ok(Response::Metadata { topics, .. }) => topics,
+        let topics = match self.broker.call(Request::metadata(None)).await.and_then(Response::into_metadata) {
+            Ok((_, topics)) => topics,
             // Unreachable: go on with what was known; the fetch will say whether the broker is back.
             _ => return self.assignment.borrow().clone(),
         };
@@ -456,11 +456,11 @@ impl Consumer {
             let single = js::get(&options, "topic");
             let wanted =
                 if js::is_missing(&single) { js::list(&options, "topics", "topics", true)? } else { vec![single] };
-            let existing: Vec<String> = match state.broker.call(Request::metadata(None)).await {
-                Ok(Response::Metadata { topics, .. }) => topics.into_iter().map(|t| t.name).collect(),
-                Ok(_) => return Err(state.core(unexpected())),
-                Err(e) => return Err(state.core(e)),
-            };
+            let existing: Vec<String> =
+                match state.broker.call(Request::metadata(None)).await.and_then(Response::into_metadata) {
+                    Ok((_, topics)) => topics.into_iter().map(|t| t.name).collect(),
+                    Err(e) => return Err(state.core(e)),
+                };
             let mut topics = Vec::new();
             for (i, t) in wanted.iter().enumerate() {
                 if let Some(re) = t.dyn_ref::<js_sys::RegExp>() {
@@ -471,7 +471,7 @@ impl Consumer {
                         // listed: it does not exist (UNKNOWN_TOPIC_OR_PARTITION), or it is not this client's to see.
                         let auto_create = state.allow_auto_topic_creation;
                         let named = Request::Metadata { topics: Some(vec![name.clone()]), auto_create };
-                        state.broker.call(named).await.map_err(|e| state.core(e))?;
+                        state.broker.call(named).await.and_then(Response::into_metadata).map_err(|e| state.core(e))?;
                     }
                     topics.push(name);
                 } else {
