@@ -442,3 +442,61 @@ fn creating_a_topic_by_naming_it_in_metadata_needs_create() {
     // An existing topic needs only DESCRIBE, as before.
     assert!(call(&mut c, &who("User:admin"), named(&["orders"])).unwrap().into_metadata().is_ok());
 }
+
+/// Property tests run natively (proptest needs an OS randomness source).
+#[cfg(not(target_arch = "wasm32"))]
+mod properties {
+    use super::*;
+
+    proptest::proptest! {
+        /// Metadata answers every topic named, in order, each on its own: refused unless the client may describe
+        /// it (and, where naming it creates it, create it), whether or not it exists; otherwise its metadata, or
+        /// UNKNOWN_TOPIC_OR_PARTITION where it neither exists nor is created.
+        #[test]
+        fn metadata_answers_each_named_topic_as_the_acls_and_the_cluster_say(
+            describable in proptest::collection::vec(proptest::bool::ANY, 4),
+            creatable in proptest::collection::vec(proptest::bool::ANY, 4),
+            named in proptest::collection::vec(0usize..4, 0..8),
+            auto_create in proptest::bool::ANY,
+        ) {
+            // "orders" and "audit" exist; "clicks" and "views" do not.
+            const TOPICS: [&str; 4] = ["orders", "audit", "clicks", "views"];
+            let mut c = secured();
+            c.set_auto_create_topics(true);
+            let mut acls = Vec::new();
+            for (i, topic) in TOPICS.iter().enumerate() {
+                if describable[i] {
+                    acls.push(allow(ResourceType::Topic, topic, "User:alice", Operation::Describe));
+                }
+                if creatable[i] {
+                    acls.push(allow(ResourceType::Topic, topic, "User:alice", Operation::Create));
+                }
+            }
+            if !acls.is_empty() {
+                grant(&mut c, acls);
+            }
+            let names: Vec<String> = named.iter().map(|&i| TOPICS[i].to_owned()).collect();
+            let request = Request::Metadata { topics: Some(names.clone()), auto_create };
+            let Ok(Response::Metadata { topics, .. }) = call(&mut c, &who("User:alice"), request) else {
+                panic!("Metadata fails only per topic")
+            };
+            proptest::prop_assert_eq!(topics.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(), names);
+            for ((name, answer), &i) in topics.iter().zip(&named) {
+                let exists = i < 2;
+                // CREATE does not imply DESCRIBE, in Kafka as here.
+                let expected = if !describable[i] || (!exists && auto_create && !creatable[i]) {
+                    Err("TOPIC_AUTHORIZATION_FAILED")
+                } else if !exists && !auto_create {
+                    Err("UNKNOWN_TOPIC_OR_PARTITION")
+                } else {
+                    Ok(name.as_str())
+                };
+                proptest::prop_assert_eq!(answer.as_ref().map(|t| t.name.as_str()).map_err(Error::name), expected, "{}", name);
+            }
+            for (i, topic) in TOPICS.iter().enumerate().skip(2) {
+                let created = auto_create && describable[i] && creatable[i] && named.contains(&i);
+                proptest::prop_assert_eq!(c.describe_topic(topic).is_ok(), created, "{} created", topic);
+            }
+        }
+    }
+}
