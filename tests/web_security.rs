@@ -1,6 +1,6 @@
 //! ACLs and SASL (PLAIN, SCRAM-SHA-256/512, OAUTHBEARER) through the JS API in headless Chrome: a cluster opened with users
 //! and an authorizer lets each principal do only what its ACLs allow, in the page and through MessagePorts, and
-//! keeps its ACLs across a reopen.
+//! keeps its ACLs across a reopen; sessions end after `connections.max.reauth.ms` and clients renew them.
 #![cfg(target_arch = "wasm32")]
 
 use wasm_bindgen::prelude::*;
@@ -22,6 +22,8 @@ extern "C" {
     async fn oauth_bearer_logs_tokens_in(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = scramCredentialsAreStored)]
     async fn scram_credentials_are_stored(api: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = sessionsEndAndClientsRenewThem)]
+    async fn sessions_end_and_clients_renew_them(api: &JsValue) -> Result<JsValue, JsValue>;
 }
 
 #[wasm_bindgen_test]
@@ -48,4 +50,9 @@ async fn oauthbearer_logs_a_valid_token_in_and_refuses_others_with_rfc_7628_erro
 #[wasm_bindgen_test]
 async fn stored_scram_credentials_log_users_in_are_kept_with_the_cluster_and_bad_ones_are_refused() {
     ok(scram_credentials_are_stored(&api().object).await);
+}
+
+#[wasm_bindgen_test]
+async fn sessions_end_after_connections_max_reauth_ms_and_connected_clients_renew_them_in_time() {
+    ok(sessions_end_and_clients_renew_them(&api().object).await);
 }

@@ -440,11 +440,12 @@ pub enum Response {
     SaslHandshake {
         mechanisms: Vec<String>,
     },
-    /// Who the client is once authenticated (`User:<name>`), and the server's message (SCRAM's; empty for
-    /// PLAIN).
+    /// Who the client is once authenticated (`User:<name>`), the server's message (SCRAM's; empty for PLAIN),
+    /// and how long the session lasts before the client must authenticate again (0: no end; KIP-368).
     SaslAuthenticate {
         principal: Option<String>,
         message: String,
+        session_lifetime_ms: i64,
     },
     /// Each user's outcome, in the order first named.
     AlterUserScramCredentials(Vec<(String, Option<Error>)>),

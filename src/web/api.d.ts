@@ -82,6 +82,10 @@ export interface KafkaConfig {
   users?: Record<string, string>;
   /** Enables SASL/OAUTHBEARER, with Kafka's validator of unsecured tokens (`true`: its defaults). */
   oauthBearer?: boolean | OAuthBearerValidatorOptions;
+  /** Kafka's `connections.max.reauth.ms` (KIP-368): how long a client's session through a port lasts (no longer
+   * than its OAUTHBEARER token) before it must log in again; after it, requests fail with
+   * SASL_AUTHENTICATION_FAILED until it does. `Kafka.connect` clients renew in time. Default 0: no end. */
+  connectionsMaxReauthMs?: number;
   /**
    * Turns on Kafka's standard authorizer: every request must then be allowed by the cluster's ACLs
    * (`admin.createAcls`). `superUsers` (Kafka's `super.users`, e.g. `['User:admin']`) may do anything;
@@ -129,6 +133,9 @@ export interface ConnectOptions {
    * OAUTHBEARER token provider; the client is then `User:<username>` (or the token's principal) to the
    * authorizer, and `User:ANONYMOUS` without them. */
   sasl?: SASLOptions;
+  /** KafkaJS's: where the host's sessions end (`connectionsMaxReauthMs`), how long before the end the client logs
+   * in again (calling an `oauthBearerProvider` again). Default 10000. */
+  reauthenticationThreshold?: number;
   logLevel?: logLevel;
   logCreator?: logCreator;
 }

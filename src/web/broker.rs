@@ -10,10 +10,11 @@ use js_sys::ArrayBuffer;
 use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, MessagePort};
 
-use super::envelope_client;
 use super::kafka::Inner;
 use super::sasl::SaslConfig;
 use super::signal::Signal;
+use super::{envelope_client, error, js};
+use crate::core::acl::sasl::{SaslClient, SaslNext};
 use crate::core::error::Error;
 use crate::core::frame;
 use crate::core::protocol::{Request, Response};
@@ -24,6 +25,8 @@ pub const DEFAULT_REQUEST_TIMEOUT_MS: u32 = 30_000;
 pub const DEFAULT_HEARTBEAT_INTERVAL_MS: u32 = 1_000;
 /// How long a host may be silent (heartbeats unanswered) before it is taken for gone.
 pub const DEFAULT_HOST_TIMEOUT_MS: u32 = 5_000;
+/// KafkaJS's default `reauthenticationThreshold`: how long before its session ends a client renews it.
+pub const DEFAULT_REAUTHENTICATION_THRESHOLD_MS: u32 = 10_000;
 
 type Handler = Closure<dyn FnMut(MessageEvent)>;
 
@@ -34,6 +37,8 @@ pub struct Timeouts {
     pub request_ms: u32,
     pub heartbeat_ms: u32,
     pub host_ms: u32,
+    /// How long before the session the host gave ends the client authenticates again (KIP-368).
+    pub reauth_threshold_ms: u32,
 }
 
 /// A broker host reached through a port: requests carry ids, answers may come back in any order. A
@@ -53,8 +58,13 @@ pub struct Remote {
     down: Cell<bool>,
     closed: Cell<bool>,
     pub cluster_name: RefCell<String>,
-    /// The credentials this client authenticates with, again after each reconnect.
+    /// The credentials this client authenticates with, again after each reconnect and before its session ends.
     pub sasl: Option<SaslConfig>,
+    /// When the session the host gave ends (epoch ms), if it does (KIP-368).
+    session_ends_ms: Cell<Option<f64>>,
+    /// A renewal of the session is under way: other requests wait for it (`renewed` wakes them).
+    renewing: Cell<bool>,
+    renewed: Signal,
 }
 
 /// What a pending request is answered with.
@@ -80,6 +90,9 @@ impl Remote {
             closed: Cell::new(false),
             cluster_name: RefCell::new("remote".into()),
             sasl,
+            session_ends_ms: Cell::new(None),
+            renewing: Cell::new(false),
+            renewed: Signal::default(),
         });
         remote.attach(port);
         wasm_bindgen_futures::spawn_local(heartbeats(Rc::downgrade(&remote)));
@@ -150,7 +163,57 @@ impl Remote {
         Error::BrokerNotAvailable(format!("{why}; retry, or reconnect to a new broker host"))
     }
 
+    /// Logs in with the client's `sasl`, if it has one: at connecting, again at each reconnect, and before the
+    /// session the host gave ends. Its errors are the login's (a token provider's are KafkaJS-shaped).
+    pub async fn authenticate(&self) -> Result<(), JsValue> {
+        let Some(sasl) = &self.sasl else { return Ok(()) };
+        let mut client = SaslClient::new(sasl.login().await?, &mut js::random_bytes);
+        let started = js_sys::Date::now();
+        let mut request = client.first_request();
+        loop {
+            match self.send(&request).await.and_then(|answer| client.next(answer)).map_err(|e| error::to_js(&e))? {
+                SaslNext::Send(next) => request = next,
+                SaslNext::Authenticated { session_lifetime_ms, .. } => {
+                    // From before the exchange: the host's session started no earlier.
+                    let ends = (session_lifetime_ms > 0).then_some(started + session_lifetime_ms as f64);
+                    self.session_ends_ms.set(ends);
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    /// Renews the session once it is within `reauthenticationThreshold` of its end, as KafkaJS does (KIP-368):
+    /// one renewal at a time, which requests made meanwhile wait for.
+    async fn renew_session_if_due(&self) -> Result<(), Error> {
+        loop {
+            let Some(ends) = self.session_ends_ms.get() else { return Ok(()) };
+            if js_sys::Date::now() < ends - f64::from(self.timeouts.reauth_threshold_ms) {
+                return Ok(());
+            }
+            if !self.renewing.replace(true) {
+                break;
+            }
+            self.renewed.wait(self.timeouts.request_ms).await;
+        }
+        let renewed = self.authenticate().await;
+        self.renewing.set(false);
+        self.renewed.notify();
+        renewed.map_err(|e| {
+            let why = e.dyn_ref::<js_sys::Error>().map_or_else(|| format!("{e:?}"), |e| String::from(e.message()));
+            Error::SaslAuthenticationFailed(format!("renewing the session failed: {why}"))
+        })
+    }
+
     async fn call(&self, request: &Request) -> Result<Response, Error> {
+        if !request.is_sasl() {
+            self.renew_session_if_due().await?;
+        }
+        self.send(request).await
+    }
+
+    /// Sends one request and waits for its answer.
+    async fn send(&self, request: &Request) -> Result<Response, Error> {
         if self.closed.get() {
             return Err(Error::BrokerNotAvailable("the connection to the broker host is closed".into()));
         }

@@ -171,7 +171,7 @@ impl Cli {
     /// created come back after a reload.
     #[wasm_bindgen(unchecked_return_type = "Promise<Cli>")]
     pub fn open(
-        #[wasm_bindgen(unchecked_param_type = "{ storage?: 'indexeddb' | 'memory' }")] config: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "{ storage?: 'indexeddb' | 'memory' }")] config: Option<JsValue>,
     ) -> Promise {
         future_to_promise(async move {
             let config = config.unwrap_or(JsValue::UNDEFINED);

@@ -37,8 +37,9 @@
 //! - `SaslHandshake` `{ mechanism }`, answered with `{ mechanisms }`; then `SaslAuthenticate`
 //!   `{ body?: { username, password } }` (PLAIN) or `{ message }` (SCRAM's client-first, then client-final;
 //!   OAUTHBEARER's `n,,^Aauth=Bearer <token>^A^A`, then `^A` to acknowledge a refusal), answered with
-//!   `{ principal?, message }`: once `principal` is there, the client is that principal (`User:ANONYMOUS` until it
-//!   authenticates). PLAIN may come without a handshake.
+//!   `{ principal?, message, sessionLifetimeMs }`: once `principal` is there, the client is that principal
+//!   (`User:ANONYMOUS` until it authenticates), for `sessionLifetimeMs` (0: no end) unless it authenticates again
+//!   (KIP-368). PLAIN may come without a handshake.
 //!
 //! Response: `{ id, kind, ... }` with per-partition or per-topic `error`s where Kafka has them, or
 //! `{ id, error }` for the whole request. An error is `{ type, code, message, retriable }`.
@@ -444,11 +445,12 @@ pub fn response(id: f64, r: &Response) -> (Object, Array) {
             ("DescribeTransactions", named_results(list, "transactionalId", "description"))
         }
         Response::SaslHandshake { mechanisms } => ("SaslHandshake", js::to_plain(mechanisms)),
-        Response::SaslAuthenticate { principal, message } => (
+        Response::SaslAuthenticate { principal, message, session_lifetime_ms } => (
             "SaslAuthenticate",
             object([
                 ("principal", principal.as_deref().map_or(JsValue::UNDEFINED, JsValue::from)),
                 ("message", message.as_str().into()),
+                ("sessionLifetimeMs", (*session_lifetime_ms as f64).into()),
             ])
             .into(),
         ),

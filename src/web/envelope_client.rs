@@ -434,6 +434,7 @@ pub fn response(e: &JsValue) -> Result<(Option<f64>, Result<Response, Error>), E
             Response::SaslAuthenticate {
                 principal: (!js::is_missing(&principal)).then(|| text(&principal, "principal")).transpose()?,
                 message: text(&js::get(&body, "message"), "message")?,
+                session_lifetime_ms: js::get(&body, "sessionLifetimeMs").as_f64().unwrap_or(0.0) as i64,
             }
         }
         "AlterPartitionReassignments" => Response::AlterPartitionReassignments(partition_results(&body, |_| Ok(()))?),

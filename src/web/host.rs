@@ -64,6 +64,18 @@ impl Client {
             let _ = super::transfer::post_frame(&self.port, frame);
         }
     }
+
+    /// A session that has ended (KIP-368) takes nothing but SASL until renewed; Kafka closes such a connection.
+    fn check_session(&self) -> Result<(), Error> {
+        if self.sasl.borrow().expired(js_sys::Date::now() as i64) {
+            return Err(Error::SaslAuthenticationFailed(
+                "the session ended (connections.max.reauth.ms): authenticate again before it ends, as Kafka's \
+                 clients do (KIP-368)"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Inner {
@@ -234,7 +246,10 @@ impl Inner {
                 let credentials = self.cluster.borrow().credentials().clone();
                 client.sasl.borrow_mut().serve(&credentials, request, js_sys::Date::now() as i64, &mut js::random_bytes)
             }
-            Ok(request) => self.call_while(&who, request, &|| !client.gone.get()).await,
+            Ok(request) => match client.check_session() {
+                Ok(()) => self.call_while(&who, request, &|| !client.gone.get()).await,
+                Err(e) => Err(e),
+            },
             Err(e) => Err(e),
         };
         if let Ok(Response::SaslAuthenticate { principal: Some(principal), .. }) = &result {
@@ -258,7 +273,7 @@ impl Inner {
             let e = Error::InvalidRequest("a message that is not an envelope must be a franz frame".into());
             return Err(envelope::error_response(None, &e).into());
         };
-        let answer = match frame::read_request(&bytes) {
+        let answer = match frame::read_request(&bytes).and_then(|read| client.check_session().map(|()| read)) {
             Ok((_, request)) => {
                 // The request's records are now the only holders of their bytes: a leader keeps them uncopied.
                 drop(bytes);

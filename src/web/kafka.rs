@@ -9,7 +9,8 @@ use wasm_bindgen_futures::future_to_promise;
 
 use super::admin::Admin;
 use super::broker::{
-    Broker, Remote, Timeouts, DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HOST_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS,
+    Broker, Remote, Timeouts, DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HOST_TIMEOUT_MS,
+    DEFAULT_REAUTHENTICATION_THRESHOLD_MS, DEFAULT_REQUEST_TIMEOUT_MS,
 };
 use super::consumer::Consumer;
 use super::durable::{restore, WINDOW_BUDGET};
@@ -25,7 +26,7 @@ use super::sasl::sasl_config;
 use super::signal::Signal;
 use crate::core::acl::authorizer::{Authorizer, Client as AuthClient};
 use crate::core::acl::credentials::{Accounts, Credentials};
-use crate::core::acl::sasl::{authenticate_in_process, SaslClient, SaslNext};
+use crate::core::acl::sasl::authenticate_in_process;
 use crate::core::acl::ANONYMOUS;
 use crate::core::cluster::{Cluster, PendingAck};
 use crate::core::error::Error;
@@ -440,11 +441,13 @@ impl Kafka {
     ///   requests then fail with the retriable BROKER_NOT_AVAILABLE until `reconnect(port)`;
     /// - `sasl = { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512', username, password }` or
     ///   `{ mechanism: 'oauthbearer', oauthBearerProvider }`: who this client is, checked by the host against its
-    ///   cluster's users or token validator (and again at each `reconnect`); without it, `User:ANONYMOUS`.
+    ///   cluster's users or token validator (and again at each `reconnect`); without it, `User:ANONYMOUS`;
+    /// - `reauthenticationThreshold = 10000`: where the host's sessions end (its `connectionsMaxReauthMs`, or a
+    ///   token's expiry), how long before the end the client logs in again (KIP-368, as in KafkaJS).
     #[wasm_bindgen(unchecked_return_type = "Promise<Kafka>")]
     pub fn connect(
         port: web_sys::MessagePort,
-        #[wasm_bindgen(unchecked_param_type = "ConnectOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "ConnectOptions")] options: Option<JsValue>,
     ) -> Promise {
         future_to_promise(async move {
             let options = options.unwrap_or(JsValue::UNDEFINED);
@@ -458,6 +461,12 @@ impl Kafka {
                 request_ms: positive("requestTimeout", DEFAULT_REQUEST_TIMEOUT_MS)?,
                 heartbeat_ms: positive("heartbeatInterval", DEFAULT_HEARTBEAT_INTERVAL_MS)?,
                 host_ms: positive("hostTimeout", DEFAULT_HOST_TIMEOUT_MS)?,
+                reauth_threshold_ms: js::opt_int::<u32>(
+                    &options,
+                    "reauthenticationThreshold",
+                    "reauthenticationThreshold",
+                )?
+                .unwrap_or(DEFAULT_REAUTHENTICATION_THRESHOLD_MS),
             };
             let (log, client_id) = (Logger::from_config(&options)?, client_id(&options)?);
             let sasl = sasl_config(&js::get(&options, "sasl"))?;
@@ -508,7 +517,7 @@ impl Kafka {
 
     pub fn producer(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "ProducerConfig")] config: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "ProducerConfig")] config: Option<JsValue>,
     ) -> Result<Producer, JsValue> {
         Producer::new(self.broker.clone(), &config.unwrap_or(JsValue::UNDEFINED))
     }
@@ -596,7 +605,7 @@ impl Kafka {
     pub fn serve(
         &self,
         port: web_sys::MessagePort,
-        #[wasm_bindgen(unchecked_param_type = "{ clientTimeout?: number }")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "{ clientTimeout?: number }")] options: Option<JsValue>,
     ) -> Result<(), JsValue> {
         let inner = self.local("serve")?;
         inner.check_open()?;
@@ -628,22 +637,10 @@ impl Kafka {
     /// A first Metadata proves the host answers; then the client authenticates, if it has credentials.
     async fn check_host(&self) -> Result<(), JsValue> {
         self.broker.call(Request::metadata(Some(Vec::new()))).await.map_err(|e| error::to_js(&e))?;
-        if let Broker::Remote(remote) = &self.broker {
-            if let Some(sasl) = &remote.sasl {
-                let mut client = SaslClient::new(sasl.login().await?, &mut js::random_bytes);
-                let mut request = client.first_request();
-                while let SaslNext::Send(next) = self
-                    .broker
-                    .call(request)
-                    .await
-                    .and_then(|answer| client.next(answer))
-                    .map_err(|e| error::to_js(&e))?
-                {
-                    request = next;
-                }
-            }
+        match &self.broker {
+            Broker::Remote(remote) => remote.authenticate().await,
+            Broker::Local(_) => Ok(()),
         }
-        Ok(())
     }
 
     /// The cluster in this context, for what only its host can do.

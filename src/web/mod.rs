@@ -48,7 +48,7 @@ pub fn version() -> String {
 #[wasm_bindgen(js_name = recordBatch)]
 pub fn record_batch(
     #[wasm_bindgen(unchecked_param_type = "Message[]")] messages: &JsValue,
-    #[wasm_bindgen(unchecked_param_type = "CompressionTypes")] compression: Option<i32>,
+    #[wasm_bindgen(unchecked_optional_param_type = "CompressionTypes")] compression: Option<i32>,
 ) -> Result<js_sys::Uint8Array, JsValue> {
     let codec = producer::compression_of(compression)?;
     let packed = pack::messages(messages, "messages")?;

@@ -81,7 +81,8 @@ impl SaslConfig {
 }
 
 /// Whom a cluster opened with `config` lets in: its `users` (`{ name: password }`) and, with `oauthBearer`,
-/// OAUTHBEARER tokens checked by Kafka's unsecured-token validator.
+/// OAUTHBEARER tokens checked by Kafka's unsecured-token validator; and with `connectionsMaxReauthMs` (Kafka's
+/// `connections.max.reauth.ms`), how long a connection's session lasts before it must authenticate again.
 pub(crate) fn credentials(config: &JsValue) -> Result<Credentials, JsValue> {
     let accounts = match js::get(config, "users") {
         u if js::is_missing(&u) => Accounts::None,
@@ -89,7 +90,9 @@ pub(crate) fn credentials(config: &JsValue) -> Result<Credentials, JsValue> {
             js::from_plain(&u, "users").map_err(|_| js::type_error("users", "an object of { name: password }", &u))?,
         ),
     };
-    Ok(Credentials { accounts, oauthbearer: oauth_bearer(config)?, ..Credentials::default() })
+    let max_reauth_ms =
+        js::opt_int::<u32>(config, "connectionsMaxReauthMs", "connectionsMaxReauthMs")?.map_or(0, i64::from);
+    Ok(Credentials { accounts, oauthbearer: oauth_bearer(config)?, max_reauth_ms, ..Credentials::default() })
 }
 
 /// `oauthBearer`: `true`, or Kafka's `unsecuredValidator*` options `{ principalClaimName = 'sub',

@@ -95,6 +95,15 @@ export async function example(): Promise<void> {
   await Kafka.open({ oauthBearer: { requiredScope: ['kafka'], allowableClockSkewMs: 1000 }, sasl: { mechanism: 'oauthbearer', oauthBearerProvider } });
   // @ts-expect-error OAUTHBEARER logs in with a token provider, not a password
   await Kafka.open({ oauthBearer: true, sasl: { mechanism: 'oauthbearer', username: 'alice', password: 's' } });
+  const renewing = await Kafka.open({ oauthBearer: true, connectionsMaxReauthMs: 60_000 });
+  const { port1, port2 } = new MessageChannel();
+  // Options are optional wherever Rust takes an Option.
+  renewing.serve(port1);
+  await Kafka.connect(new MessageChannel().port1);
+  await Cli.open();
+  await Kafka.connect(port2, { sasl: { mechanism: 'oauthbearer', oauthBearerProvider }, reauthenticationThreshold: 5000 });
+  // @ts-expect-error a lifetime is a number of milliseconds
+  await Kafka.open({ connectionsMaxReauthMs: '1 minute' });
   const cli = await Cli.open({ storage: 'memory' });
   const result = await cli.run('confluent login');
   const printed: string = result.error ? result.error.text : result.output;

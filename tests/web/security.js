@@ -265,7 +265,7 @@ export async function oauthBearerLogsTokensIn(api) {
   eq((await call({ kind: 'SaslHandshake', mechanism: 'OAUTHBEARER' })).body, ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'],
     'the handshake lists OAUTHBEARER beside the users\' mechanisms');
   eq((await call({ kind: 'SaslAuthenticate', message: message(jwt(claims({ exp: now - 60 }))) })).body,
-    { message: '{"status":"invalid_token"}' }, 'a refused token: the error, no principal');
+    { message: '{"status":"invalid_token"}', sessionLifetimeMs: 0 }, 'a refused token: the error, no principal');
   const failed = await call({ kind: 'SaslAuthenticate', message: '\x01' });
   check(failed.error?.type === 'SASL_AUTHENTICATION_FAILED' && failed.error.message.includes('expired'),
     `acknowledged, the exchange fails with the reason: ${JSON.stringify(failed)}`);
@@ -329,4 +329,59 @@ export async function scramCredentialsAreStored(api) {
     { type: 'SASL_AUTHENTICATION_FAILED' }, 'a deleted credential logs no one in');
   await kafka.close();
   await api.deleteCluster('scram-store');
+}
+
+/** KIP-368: a host's `connectionsMaxReauthMs` ends sessions; a `Kafka.connect` client renews its own in time
+ * (asking its token provider again), and a raw connection that does not is refused until it logs in again. */
+export async function sessionsEndAndClientsRenewThem(api) {
+  const now = Math.floor(Date.now() / 1000);
+  const config = { cluster: 'reauth', storage: 'memory', users: { admin: 'admin-secret', alice: 'alice-secret' },
+    oauthBearer: true, authorizer: { superUsers: ['User:admin'] }, connectionsMaxReauthMs: 1500 };
+  await rejects(api.open({ ...config, connectionsMaxReauthMs: -5 }), { name: 'TypeError', message: 'a whole number' }, 'a negative lifetime');
+  const kafka = await api.open({ ...config, ...plain('admin', 'admin-secret') });
+  const described = await kafka.admin().describeConfigs({ resources: [{ type: 4, name: '1', configNames: ['connections.max.reauth.ms'] }] });
+  eq(described.resources[0].configEntries.map((e) => [e.configName, e.configValue, e.isDefault]),
+    [['connections.max.reauth.ms', '1500', false]], 'the broker describes it');
+  await kafka.admin().createTopics({ topics: [{ topic: 'orders' }] });
+  const connect = (options) => {
+    const { port1, port2 } = new MessageChannel();
+    kafka.serve(port1);
+    return api.connect(port2, options);
+  };
+
+  // Sends for 3.2 s through sessions of 1.5 s, each renewed 0.5 s before its end: a token asked for each.
+  let calls = 0;
+  const oauthBearerProvider = async () => {
+    calls++;
+    return { value: jwt({ sub: 'admin', iat: now - 5, exp: now + 600 }) };
+  };
+  const client = await connect({ sasl: { mechanism: 'oauthbearer', oauthBearerProvider }, reauthenticationThreshold: 500 });
+  const producer = client.producer();
+  await producer.connect();
+  for (let i = 0; i < 8; i++) {
+    await producer.send({ topic: 'orders', messages: [{ value: `v${i}` }] });
+    await sleep(400);
+  }
+  check(calls >= 3 && calls <= 6, `the provider was asked again before each session ended: ${calls} calls in 3.2 s`);
+  eq((await kafka.admin().fetchTopicOffsets('orders'))[0].high, '8', 'no send was refused');
+  await client.close();
+
+  // A raw connection keeps its session only for its lifetime, and may renew it only as itself.
+  const { call } = rawConnection(kafka);
+  const logIn = async (username, password) => {
+    await call({ kind: 'SaslHandshake', mechanism: 'PLAIN' });
+    return call({ kind: 'SaslAuthenticate', body: { username, password } });
+  };
+  eq((await logIn('alice', 'alice-secret')).body.sessionLifetimeMs, 1500, 'the host says how long the session lasts');
+  eq((await call({ kind: 'Metadata', topics: [] })).error, undefined, 'served within the session');
+  await sleep(1600);
+  const expired = await call({ kind: 'Metadata', topics: [] });
+  eq(expired.error?.type, 'SASL_AUTHENTICATION_FAILED', 'refused once it ended');
+  check(expired.error.message.includes('connections.max.reauth.ms'), expired.error.message);
+  const other = await logIn('admin', 'admin-secret');
+  check(other.error?.type === 'SASL_AUTHENTICATION_FAILED' && other.error.message.includes('keep the principal'),
+    `renewing as someone else: ${JSON.stringify(other.error)}`);
+  eq((await logIn('alice', 'alice-secret')).body.principal, 'User:alice', 'renewed as itself');
+  eq((await call({ kind: 'Metadata', topics: [] })).error, undefined, 'served again');
+  await kafka.close();
 }

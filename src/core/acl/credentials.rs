@@ -30,6 +30,9 @@ pub struct Credentials {
     pub oauthbearer: Option<OAuthBearer>,
     /// The credentials AlterUserScramCredentials stored.
     pub scram: ScramUsers,
+    /// Kafka's `connections.max.reauth.ms` (KIP-368): how long an authenticated session lasts before the client
+    /// must authenticate again (0: for ever, Kafka's default).
+    pub max_reauth_ms: i64,
 }
 
 /// The accounts a cluster's clients log in to with a password.

@@ -143,12 +143,16 @@ pub fn check_extension(key: &str, value: &str) -> std::result::Result<(), String
 }
 
 impl OAuthBearer {
-    /// Checks `login` at `now_ms` as Kafka's unsecured validator does: the principal it logs in as (`User:…`),
-    /// or why the token is refused. An authorization id other than the token's principal is an error of its own,
-    /// as in Kafka.
-    pub fn authenticate(&self, login: &BearerLogin, now_ms: i64) -> Result<std::result::Result<String, Refusal>> {
-        let principal = match self.validate(&login.token, now_ms) {
-            Ok(principal) => principal,
+    /// Checks `login` at `now_ms` as Kafka's unsecured validator does: the principal it logs in as (`User:…`) and
+    /// when its token expires (ms), or why the token is refused. An authorization id other than the token's
+    /// principal is an error of its own, as in Kafka.
+    pub fn authenticate(
+        &self,
+        login: &BearerLogin,
+        now_ms: i64,
+    ) -> Result<std::result::Result<(String, i64), Refusal>> {
+        let (principal, expires_ms) = match self.validate(&login.token, now_ms) {
+            Ok(valid) => valid,
             Err(refusal) => return Ok(Err(refusal)),
         };
         match &login.authorization_id {
@@ -156,12 +160,12 @@ impl OAuthBearer {
                 "Authentication failed: Client requested an authorization id ({id}) that is different from the \
                  token's principal name ({principal})"
             ))),
-            _ => Ok(Ok(format!("User:{principal}"))),
+            _ => Ok(Ok((format!("User:{principal}"), expires_ms))),
         }
     }
 
-    /// The token's principal, if it is an unsecured JWT this validator accepts at `now_ms`.
-    pub fn validate(&self, token: &str, now_ms: i64) -> std::result::Result<String, Refusal> {
+    /// The token's principal and expiry (ms), if it is an unsecured JWT this validator accepts at `now_ms`.
+    pub fn validate(&self, token: &str, now_ms: i64) -> std::result::Result<(String, i64), Refusal> {
         let parts: Vec<&str> = token.split('.').collect();
         let [header, claims, signature] = parts[..] else {
             return Err(Refusal::invalid("an unsecured JWS has 3 dot-separated base64url sections"));
@@ -209,7 +213,7 @@ impl OAuthBearer {
                 reason: format!("its scope {scope:?} lacks the required {missing:?}"),
             });
         }
-        Ok(principal)
+        Ok((principal, expires_ms))
     }
 
     /// The token's scope: a string is one scope, as Kafka reads it; a list is several.
@@ -273,9 +277,11 @@ mod tests {
     fn a_valid_unsecured_token_logs_its_subject_in() {
         let validator = OAuthBearer { required_scope: vec!["kafka".into()], ..OAuthBearer::default() };
         let login = BearerLogin { token: token(alice()), authorization_id: None, extensions: Vec::new() };
-        assert_eq!(validator.authenticate(&login, NOW), Ok(Ok("User:alice".into())));
+        // The principal, and when the token expires: the session's lifetime is bound by it (KIP-368).
+        let expires_ms = (NOW / 1000 + 3600) * 1000;
+        assert_eq!(validator.authenticate(&login, NOW), Ok(Ok(("User:alice".into(), expires_ms))));
         let named = BearerLogin { authorization_id: Some("alice".into()), ..login.clone() };
-        assert_eq!(validator.authenticate(&named, NOW), Ok(Ok("User:alice".into())));
+        assert_eq!(validator.authenticate(&named, NOW), Ok(Ok(("User:alice".into(), expires_ms))));
         let other = BearerLogin { authorization_id: Some("bob".into()), ..login };
         let e = validator.authenticate(&other, NOW).unwrap_err();
         assert!(e.detail().contains("different from the token's principal name (alice)"), "{e}");
@@ -283,7 +289,7 @@ mod tests {
         let by_email = OAuthBearer { principal_claim: "email".into(), ..OAuthBearer::default() };
         let mut claims = alice();
         claims["email"] = "a@example.com".into();
-        assert_eq!(by_email.validate(&token(claims), NOW), Ok("a@example.com".into()));
+        assert_eq!(by_email.validate(&token(claims), NOW).map(|(p, _)| p), Ok("a@example.com".into()));
     }
 
     #[test]
@@ -292,18 +298,18 @@ mod tests {
         let lenient = OAuthBearer { allowable_clock_skew_ms: 60_000, ..OAuthBearer::default() };
         let expired = token(json!({ "sub": "alice", "exp": NOW / 1000 - 30 }));
         assert!(refused(&strict, &expired).reason.contains("expired"));
-        assert_eq!(lenient.validate(&expired, NOW), Ok("alice".into()));
+        assert_eq!(lenient.validate(&expired, NOW).map(|(p, _)| p), Ok("alice".into()));
         // Expiring at this very millisecond is expired: Kafka's "on or after".
         assert!(refused(&strict, &token(json!({ "sub": "a", "exp": NOW as f64 / 1000.0 }))).reason.contains("expired"));
         let future = token(json!({ "sub": "alice", "iat": NOW / 1000 + 30, "exp": NOW / 1000 + 90 }));
         assert!(refused(&strict, &future).reason.contains("issued at"));
-        assert_eq!(lenient.validate(&future, NOW), Ok("alice".into()));
+        assert_eq!(lenient.validate(&future, NOW).map(|(p, _)| p), Ok("alice".into()));
         let backwards = token(json!({ "sub": "alice", "iat": NOW / 1000 + 30, "exp": NOW / 1000 + 20 }));
         assert!(refused(&lenient, &backwards).reason.contains("not after the time it was issued"));
         // Fractional seconds count to the millisecond.
         assert_eq!(
             strict.validate(&token(json!({ "sub": "a", "exp": NOW as f64 / 1000.0 + 0.002 })), NOW),
-            Ok("a".into())
+            Ok(("a".into(), NOW + 2))
         );
     }
 
@@ -317,7 +323,7 @@ mod tests {
         let mut claims = alice();
         claims["scope"] = " kafka ".into();
         let kafka = OAuthBearer { required_scope: vec!["kafka".into()], ..OAuthBearer::default() };
-        assert_eq!(kafka.validate(&token(claims.clone()), NOW), Ok("alice".into()));
+        assert_eq!(kafka.validate(&token(claims.clone()), NOW).map(|(p, _)| p), Ok("alice".into()));
         claims["scope"] = json!(7);
         assert!(refused(&kafka, &token(claims)).reason.contains("\"scope\" claim must be a string or a list"));
     }
@@ -348,7 +354,7 @@ mod tests {
         }
         // A padded section is read too.
         let padded = format!("{}.{}.", URL_SAFE.encode(r#"{"alg":"none"}"#), URL_SAFE.encode(alice().to_string()));
-        assert_eq!(v.validate(&padded, NOW), Ok("alice".into()));
+        assert_eq!(v.validate(&padded, NOW).map(|(p, _)| p), Ok("alice".into()));
     }
 
     #[test]

@@ -46,9 +46,9 @@ pub enum SaslToken {
     Message(String),
 }
 
-/// Where a connection's authentication stands.
+/// Where a connection's exchange stands.
 #[derive(Debug, Default)]
-pub enum SaslSession {
+enum Step {
     /// Nothing asked yet. A bare PLAIN SaslAuthenticate is taken here too, as franz's first clients sent it.
     #[default]
     Start,
@@ -58,6 +58,38 @@ pub enum SaslSession {
     Scram(Box<ScramServer>),
     /// OAUTHBEARER refused the token, and waits for the client to acknowledge the error (RFC 7628).
     BearerRefused(Refusal),
+}
+
+/// One connection's authentication: the exchange under way, and once it has succeeded, who the client is and
+/// until when. Where the listener sets `connections.max.reauth.ms` (KIP-368), a session lasts that long, or
+/// until its token expires if sooner; the client must authenticate again before then, as the same principal
+/// with the same mechanism, and a session that has ended takes no other request.
+#[derive(Debug, Default)]
+pub struct SaslSession {
+    step: Step,
+    /// Who the client authenticated as, and with what.
+    authenticated: Option<(String, Mechanism)>,
+    /// When the session ends (`None`: never).
+    expires_ms: Option<i64>,
+}
+
+/// What one step of an exchange came to.
+enum Stepped {
+    /// The server's message; the exchange goes on.
+    Continue(String),
+    /// Authenticated: the principal, the mechanism, the server's last message, and when the credential (a token)
+    /// expires, if it does.
+    Done { principal: String, mechanism: Mechanism, message: String, credential_expires_ms: Option<i64> },
+}
+
+/// KIP-368's session lifetime: `connections.max.reauth.ms`, or less where the credential expires sooner; 0 (no
+/// end) where the listener does not set it, as in Kafka.
+fn session_lifetime(max_reauth_ms: i64, credential_expires_ms: Option<i64>, now_ms: i64) -> i64 {
+    if max_reauth_ms <= 0 {
+        return 0;
+    }
+    // At least 1 ms: a token taken within the allowable clock skew of its expiry has a session, if a short one.
+    credential_expires_ms.map_or(max_reauth_ms, |expires| max_reauth_ms.min(expires - now_ms)).max(1)
 }
 
 fn illegal(why: &str) -> Error {
@@ -71,16 +103,16 @@ impl SaslSession {
     /// Kafka's SaslHandshake: the mechanisms `credentials` enable, or UNSUPPORTED_SASL_MECHANISM.
     pub fn handshake(&mut self, credentials: &Credentials, mechanism: &str) -> Result<Vec<String>> {
         // Out of turn, it starts the exchange over, as any failed step does.
-        match std::mem::take(self) {
-            SaslSession::Scram(_) => return Err(illegal(SCRAM_UNDER_WAY)),
-            SaslSession::BearerRefused(_) => return Err(illegal(BEARER_REFUSED)),
-            SaslSession::Start | SaslSession::Handshaken(_) => {}
+        match std::mem::take(&mut self.step) {
+            Step::Scram(_) => return Err(illegal(SCRAM_UNDER_WAY)),
+            Step::BearerRefused(_) => return Err(illegal(BEARER_REFUSED)),
+            Step::Start | Step::Handshaken(_) => {}
         }
         let enabled = credentials.mechanisms();
         let names: Vec<String> = enabled.iter().map(|m| m.name().to_owned()).collect();
         match Mechanism::from_name(mechanism).filter(|m| enabled.contains(m)) {
             Some(m) => {
-                *self = SaslSession::Handshaken(m);
+                self.step = Step::Handshaken(m);
                 Ok(names)
             }
             None if names.is_empty() => Err(no_sasl()),
@@ -109,9 +141,10 @@ impl SaslSession {
     }
 
     /// Kafka's SaslAuthenticate: one step of the handshaken mechanism, answered with the principal once the
-    /// client is authenticated and the server's message (SCRAM's, OAUTHBEARER's error; empty for PLAIN).
-    /// `random` fills the server's nonce and a SCRAM credential's salt. The session is taken at the start and
-    /// put back only by a step that succeeds, so a failed step leaves it at the start.
+    /// client is authenticated (and the session's lifetime: 0 for no end), and the server's message (SCRAM's,
+    /// OAUTHBEARER's error; empty for PLAIN). Authenticating again renews the session (KIP-368), as the same
+    /// principal with the same mechanism only, as Kafka requires. `random` fills the server's nonce and a SCRAM
+    /// credential's salt.
     pub fn authenticate(
         &mut self,
         credentials: &Credentials,
@@ -119,47 +152,95 @@ impl SaslSession {
         now_ms: i64,
         random: &mut dyn FnMut(&mut [u8]),
     ) -> Result<Response> {
-        let answer = |principal, message| Ok(Response::SaslAuthenticate { principal, message });
-        match (std::mem::take(self), token) {
-            (SaslSession::Start | SaslSession::Handshaken(Mechanism::Plain), SaslToken::Plain(plain)) => {
-                answer(Some(credentials.authenticate(plain.as_ref())?), String::new())
+        let (principal, mechanism, message, credential_expires_ms) =
+            match self.step(credentials, token, now_ms, random)? {
+                Stepped::Continue(message) => {
+                    return Ok(Response::SaslAuthenticate { principal: None, message, session_lifetime_ms: 0 })
+                }
+                Stepped::Done { principal, mechanism, message, credential_expires_ms } => {
+                    (principal, mechanism, message, credential_expires_ms)
+                }
+            };
+        if let Some((before, first)) = &self.authenticated {
+            if *before != principal || *first != mechanism {
+                return Err(Error::SaslAuthenticationFailed(format!(
+                    "re-authentication must keep the principal and mechanism: {before} with {}, not {principal} \
+                     with {}",
+                    first.name(),
+                    mechanism.name()
+                )));
             }
-            (SaslSession::Handshaken(Mechanism::Scram(m)), SaslToken::Message(client_first)) => {
+        }
+        let lifetime = session_lifetime(credentials.max_reauth_ms, credential_expires_ms, now_ms);
+        self.authenticated = Some((principal.clone(), mechanism));
+        self.expires_ms = (lifetime > 0).then_some(now_ms + lifetime);
+        Ok(Response::SaslAuthenticate { principal: Some(principal), message, session_lifetime_ms: lifetime })
+    }
+
+    /// Whether the session has ended (KIP-368): it takes no request but SASL's until renewed.
+    pub fn expired(&self, now_ms: i64) -> bool {
+        self.expires_ms.is_some_and(|expires| now_ms >= expires)
+    }
+
+    /// One step of the exchange. The step is taken at the start and put back only by a step that succeeds, so a
+    /// failed step leaves it at the start.
+    fn step(
+        &mut self,
+        credentials: &Credentials,
+        token: SaslToken,
+        now_ms: i64,
+        random: &mut dyn FnMut(&mut [u8]),
+    ) -> Result<Stepped> {
+        let done = |principal, mechanism, message| Stepped::Done {
+            principal,
+            mechanism,
+            message,
+            credential_expires_ms: None,
+        };
+        match (std::mem::take(&mut self.step), token) {
+            (Step::Start | Step::Handshaken(Mechanism::Plain), SaslToken::Plain(plain)) => {
+                Ok(done(credentials.authenticate(plain.as_ref())?, Mechanism::Plain, String::new()))
+            }
+            (Step::Handshaken(Mechanism::Scram(m)), SaslToken::Message(client_first)) => {
                 let (mut server_nonce, mut salt) = ([0; 18], [0; 16]);
                 random(&mut server_nonce);
                 random(&mut salt);
                 let credential = |user: &str| credentials.scram_credential(m, user, &salt);
                 let (server, server_first) = ScramServer::start(m, &client_first, &nonce(&server_nonce), credential)?;
-                *self = SaslSession::Scram(Box::new(server));
-                answer(None, server_first)
+                self.step = Step::Scram(Box::new(server));
+                Ok(Stepped::Continue(server_first))
             }
-            (SaslSession::Scram(server), SaslToken::Message(client_final)) => {
+            (Step::Scram(server), SaslToken::Message(client_final)) => {
+                let mechanism = Mechanism::Scram(server.mechanism());
                 let (user, server_final) = server.finish(&client_final)?;
-                answer(Some(format!("User:{user}")), server_final)
+                Ok(done(format!("User:{user}"), mechanism, server_final))
             }
-            (SaslSession::Handshaken(Mechanism::OAuthBearer), SaslToken::Message(message)) => {
+            (Step::Handshaken(Mechanism::OAuthBearer), SaslToken::Message(message)) => {
                 let validator = credentials.oauthbearer.as_ref().ok_or_else(no_sasl)?;
                 match validator.authenticate(&BearerLogin::parse(&message)?, now_ms)? {
-                    Ok(principal) => answer(Some(principal), String::new()),
+                    Ok((principal, expires_ms)) => Ok(Stepped::Done {
+                        principal,
+                        mechanism: Mechanism::OAuthBearer,
+                        message: String::new(),
+                        credential_expires_ms: Some(expires_ms),
+                    }),
                     Err(refusal) => {
                         let json = refusal.json();
-                        *self = SaslSession::BearerRefused(refusal);
-                        answer(None, json)
+                        self.step = Step::BearerRefused(refusal);
+                        Ok(Stepped::Continue(json))
                     }
                 }
             }
-            (SaslSession::BearerRefused(refusal), SaslToken::Message(m)) if m == ACKNOWLEDGE => Err(refusal.error()),
-            (SaslSession::Start, SaslToken::Message(_)) => {
-                Err(illegal("a mechanism's message needs a SaslHandshake first"))
-            }
-            (SaslSession::Handshaken(Mechanism::Plain), SaslToken::Message(_)) => {
+            (Step::BearerRefused(refusal), SaslToken::Message(m)) if m == ACKNOWLEDGE => Err(refusal.error()),
+            (Step::Start, SaslToken::Message(_)) => Err(illegal("a mechanism's message needs a SaslHandshake first")),
+            (Step::Handshaken(Mechanism::Plain), SaslToken::Message(_)) => {
                 Err(illegal("the handshake named PLAIN, which takes a username and password"))
             }
-            (SaslSession::Handshaken(m), SaslToken::Plain(_)) => {
+            (Step::Handshaken(m), SaslToken::Plain(_)) => {
                 Err(illegal(&format!("the handshake named {}, and this is a PLAIN message", m.name())))
             }
-            (SaslSession::Scram(_), SaslToken::Plain(_)) => Err(illegal(SCRAM_UNDER_WAY)),
-            (SaslSession::BearerRefused(_), _) => Err(illegal(BEARER_REFUSED)),
+            (Step::Scram(_), SaslToken::Plain(_)) => Err(illegal(SCRAM_UNDER_WAY)),
+            (Step::BearerRefused(_), _) => Err(illegal(BEARER_REFUSED)),
         }
     }
 }
@@ -216,7 +297,11 @@ enum Awaiting {
 #[derive(Debug, PartialEq, Eq)]
 pub enum SaslNext {
     Send(Request),
-    Authenticated(String),
+    /// The principal, and how long the session lasts (0: no end; KIP-368).
+    Authenticated {
+        principal: String,
+        session_lifetime_ms: i64,
+    },
 }
 
 impl SaslClient {
@@ -250,22 +335,26 @@ impl SaslClient {
                     send(SaslToken::Message(login.message()))
                 }
             },
-            (Awaiting::ServerFirst(client), Response::SaslAuthenticate { principal: None, message }) => {
+            (Awaiting::ServerFirst(client), Response::SaslAuthenticate { principal: None, message, .. }) => {
                 let (client, client_final) = client.respond(&message)?;
                 self.awaiting = Awaiting::ServerFinal(client);
                 send(SaslToken::Message(client_final))
             }
-            (Awaiting::ServerFinal(client), Response::SaslAuthenticate { principal: Some(principal), message }) => {
+            (
+                Awaiting::ServerFinal(client),
+                Response::SaslAuthenticate { principal: Some(principal), message, session_lifetime_ms },
+            ) => {
                 client.verify(&message)?;
-                Ok(SaslNext::Authenticated(principal))
+                Ok(SaslNext::Authenticated { principal, session_lifetime_ms })
             }
             // A refused token: the broker says why once the client acknowledges (RFC 7628).
             (Awaiting::Bearer, Response::SaslAuthenticate { principal: None, .. }) => {
                 send(SaslToken::Message(ACKNOWLEDGE.into()))
             }
-            (Awaiting::Principal | Awaiting::Bearer, Response::SaslAuthenticate { principal: Some(principal), .. }) => {
-                Ok(SaslNext::Authenticated(principal))
-            }
+            (
+                Awaiting::Principal | Awaiting::Bearer,
+                Response::SaslAuthenticate { principal: Some(principal), session_lifetime_ms, .. },
+            ) => Ok(SaslNext::Authenticated { principal, session_lifetime_ms }),
             (_, answer) => Err(illegal(&format!("the broker answered {answer:?} out of turn"))),
         }
     }
@@ -285,7 +374,7 @@ pub fn authenticate_in_process(
     loop {
         match client.next(session.serve(credentials, request, now_ms, random)?)? {
             SaslNext::Send(next) => request = next,
-            SaslNext::Authenticated(principal) => return Ok(principal),
+            SaslNext::Authenticated { principal, .. } => return Ok(principal),
         }
     }
 }
@@ -356,7 +445,7 @@ mod tests {
         assert!(e.detail().contains("needs a SaslHandshake first"), "{e}");
         session.handshake(&credentials, "scram-sha-256").unwrap();
         let first = session.authenticate(&credentials, scram("n,,n=alice,r=abc"), NOW, &mut random);
-        let Ok(Response::SaslAuthenticate { principal: None, message }) = first else { panic!("{first:?}") };
+        let Ok(Response::SaslAuthenticate { principal: None, message, .. }) = first else { panic!("{first:?}") };
         assert!(message.starts_with("r=abc"), "{message}");
         assert_eq!(session.handshake(&credentials, "plain").unwrap_err().name(), "ILLEGAL_SASL_STATE");
     }
@@ -367,7 +456,11 @@ mod tests {
         let handshake = Response::SaslHandshake { mechanisms: vec!["SCRAM-SHA-512".into()] };
         assert!(matches!(client.next(handshake), Ok(SaslNext::Send(Request::SaslAuthenticate(SaslToken::Message(_))))));
         // A broker that says "authenticated" at once, without SCRAM's server-first message.
-        let skipped = Response::SaslAuthenticate { principal: Some("User:alice".into()), message: String::new() };
+        let skipped = Response::SaslAuthenticate {
+            principal: Some("User:alice".into()),
+            message: String::new(),
+            session_lifetime_ms: 0,
+        };
         assert_eq!(client.next(skipped).unwrap_err().name(), "ILLEGAL_SASL_STATE");
     }
 
@@ -378,7 +471,11 @@ mod tests {
         let plain = Plain { username: "alice".into(), password: "secret".into() };
         let request = Request::SaslAuthenticate(SaslToken::Plain(Some(plain)));
         let answer = session.serve(&users(), request, NOW, &mut counter()).unwrap();
-        assert_eq!(answer, Response::SaslAuthenticate { principal: Some("User:alice".into()), message: String::new() });
+        let alice = Some("User:alice".into());
+        assert_eq!(
+            answer,
+            Response::SaslAuthenticate { principal: alice, message: String::new(), session_lifetime_ms: 0 }
+        );
     }
 
     fn bearer(claims: serde_json::Value) -> SaslLogin {
@@ -440,10 +537,8 @@ mod tests {
             extensions: Vec::new(),
         };
         let answer = session.authenticate(&credentials, message(&expired.message()), NOW, &mut random).unwrap();
-        assert_eq!(
-            answer,
-            Response::SaslAuthenticate { principal: None, message: r#"{"status":"invalid_token"}"#.into() }
-        );
+        let refusal = r#"{"status":"invalid_token"}"#.into();
+        assert_eq!(answer, Response::SaslAuthenticate { principal: None, message: refusal, session_lifetime_ms: 0 });
         // Anything but %x01 now is out of turn, and starts the exchange over.
         assert_eq!(session.handshake(&credentials, "oauthbearer").unwrap_err().name(), "ILLEGAL_SASL_STATE");
         let e = session.authenticate(&credentials, message(ACKNOWLEDGE), NOW, &mut random).unwrap_err();
@@ -457,5 +552,77 @@ mod tests {
         session.handshake(&credentials, "OAUTHBEARER").unwrap();
         let e = session.authenticate(&credentials, message("n,,auth=Bearer x"), NOW, &mut random).unwrap_err();
         assert!(e.detail().contains("Invalid OAUTHBEARER client first message"), "{e}");
+    }
+
+    /// Logs in on `session` with `login`, as a client through a port would: the principal and the session's
+    /// lifetime.
+    fn log_in(
+        session: &mut SaslSession,
+        credentials: &Credentials,
+        login: SaslLogin,
+        now: i64,
+    ) -> Result<(String, i64)> {
+        let mut random = counter();
+        let mut client = SaslClient::new(login, &mut random);
+        let mut request = client.first_request();
+        loop {
+            match client.next(session.serve(credentials, request, now, &mut random)?)? {
+                SaslNext::Send(next) => request = next,
+                SaslNext::Authenticated { principal, session_lifetime_ms } => {
+                    return Ok((principal, session_lifetime_ms))
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_session_lasts_connections_max_reauth_ms_or_until_its_token_expires() {
+        let alice = |login: SaslLogin, credentials: &Credentials| {
+            let mut session = SaslSession::default();
+            let answer = log_in(&mut session, credentials, login, NOW);
+            (answer, session)
+        };
+        // Kafka's default: sessions never end, tokens or not.
+        let forever = with_oauth(users().accounts);
+        let (answer, session) = alice(login("scram-sha-256", "secret"), &forever);
+        assert_eq!(answer, Ok(("User:alice".into(), 0)));
+        assert!(!session.expired(i64::MAX));
+        let token = bearer(serde_json::json!({ "sub": "alice", "exp": NOW / 1000 + 60, "scope": "kafka" }));
+        assert_eq!(alice(token.clone(), &forever).0, Ok(("User:alice".into(), 0)));
+        // With connections.max.reauth.ms, a password's session lasts that long, a token's no longer than it.
+        let renewing = Credentials { max_reauth_ms: 300_000, ..with_oauth(users().accounts) };
+        let (answer, session) = alice(login("plain", "secret"), &renewing);
+        assert_eq!(answer, Ok(("User:alice".into(), 300_000)));
+        assert!(!session.expired(NOW + 299_999) && session.expired(NOW + 300_000));
+        assert_eq!(alice(token, &renewing).0, Ok(("User:alice".into(), 60_000)));
+        let lasting = bearer(serde_json::json!({ "sub": "alice", "exp": NOW / 1000 + 3600, "scope": "kafka" }));
+        assert_eq!(alice(lasting, &renewing).0, Ok(("User:alice".into(), 300_000)));
+    }
+
+    #[test]
+    fn renewing_a_session_keeps_its_principal_and_mechanism() {
+        let mut credentials = Credentials { max_reauth_ms: 1000, ..with_oauth(users().accounts) };
+        credentials.accounts =
+            Accounts::Users([("alice", "secret"), ("bob", "bob-secret")].map(|(u, p)| (u.into(), p.into())).into());
+        let mut session = SaslSession::default();
+        assert_eq!(
+            log_in(&mut session, &credentials, login("scram-sha-512", "secret"), NOW),
+            Ok(("User:alice".into(), 1000))
+        );
+        // Renewed before it ends, it lasts anew from then.
+        let later = NOW + 900;
+        assert_eq!(
+            log_in(&mut session, &credentials, login("scram-sha-512", "secret"), later),
+            Ok(("User:alice".into(), 1000))
+        );
+        assert!(!session.expired(NOW + 1500) && session.expired(later + 1000));
+        let bob =
+            SaslLogin::Scram(ScramMechanism::Sha512, Plain { username: "bob".into(), password: "bob-secret".into() });
+        let e = log_in(&mut session, &credentials, bob, later).unwrap_err();
+        assert_eq!(e.name(), "SASL_AUTHENTICATION_FAILED");
+        assert!(e.detail().contains("User:alice with SCRAM-SHA-512, not User:bob"), "{e}");
+        let e = log_in(&mut session, &credentials, login("plain", "secret"), later).unwrap_err();
+        assert!(e.detail().contains("not User:alice with PLAIN"), "{e}");
+        assert!(session.expired(later + 1000), "a refused renewal does not extend the session");
     }
 }

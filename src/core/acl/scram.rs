@@ -187,6 +187,10 @@ pub struct ScramServer {
 }
 
 impl ScramServer {
+    pub fn mechanism(&self) -> ScramMechanism {
+        self.mechanism
+    }
+
     /// Reads the client's first message (`n,,n=<user>,r=<nonce>`) and answers with the server's first
     /// (`r=<nonce+server nonce>,s=<salt>,i=<iterations>`), the user's credential found by `credential`.
     pub fn start(

@@ -300,8 +300,9 @@ mod properties {
                 && scope.contains(&"kafka");
             let result = validator.validate(&oauth::unsecured_jwt(&serde_json::Value::Object(claims)), NOW);
             prop_assert_eq!(result.is_ok(), taken, "{:?}", result);
-            if let Ok(principal) = result {
+            if let Ok((principal, expires_ms)) = result {
                 prop_assert_eq!(Some(principal.as_str()), subject);
+                prop_assert_eq!(Some(expires_ms), exp.map(|e| seconds(e) * 1000));
             }
         }
 

@@ -1,6 +1,7 @@
 //! Kafka's DescribeConfigs for a broker: the settings franz's brokers run with, under Kafka's names, each marked
 //! default where it is Kafka's default. They are read-only: franz has no dynamic broker configs, and what
-//! `Kafka.open` sets (`autoCreateTopics`, `authorizer`, `users`) is given at each opening.
+//! `Kafka.open` sets (`autoCreateTopics`, `authorizer`, `users`, `connectionsMaxReauthMs`) is given at each
+//! opening.
 
 use super::metadata::BrokerId;
 use super::offsets_topic::OFFSETS_TOPIC_PARTITIONS;
@@ -38,6 +39,7 @@ pub const BROKER_CONFIG_NAMES: &[&str] = &[
     "broker.session.timeout.ms",
     "compression.gzip.level",
     "compression.type",
+    "connections.max.reauth.ms",
     "default.replication.factor",
     "group.max.session.timeout.ms",
     "group.min.session.timeout.ms",
@@ -96,6 +98,7 @@ impl Cluster {
                 "false",
             ),
             entry("sasl.enabled.mechanisms", mechanisms.join(","), "GSSAPI"),
+            entry("connections.max.reauth.ms", self.credentials.max_reauth_ms.to_string(), "0"),
         ];
         if let Some(rack) = &info.rack {
             entries.push(entry("broker.rack", rack.clone(), ""));
@@ -131,6 +134,7 @@ mod tests {
         assert_eq!(value(&entries, "log.retention.ms"), ("604800000".into(), true));
         assert_eq!(value(&entries, "message.max.bytes"), ("1048588".into(), true));
         assert_eq!(value(&entries, "replica.lag.time.max.ms"), ("3000".into(), false), "a tab's clocks run faster");
+        assert_eq!(value(&entries, "connections.max.reauth.ms"), ("0".into(), true), "sessions never end");
         assert!(entries.windows(2).all(|w| w[0].name < w[1].name), "sorted by name");
         assert!(entries.iter().all(|e| e.name != "broker.rack"), "no rack, no broker.rack");
 

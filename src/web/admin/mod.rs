@@ -302,7 +302,7 @@ impl Admin {
     #[wasm_bindgen(js_name = fetchTopicMetadata, unchecked_return_type = "Promise<{ topics: ITopicMetadata[] }>")]
     pub fn fetch_topic_metadata(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "{ topics?: string[] }")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "{ topics?: string[] }")] options: Option<JsValue>,
     ) -> Promise {
         let broker = self.broker.clone();
         let options = options.unwrap_or(JsValue::UNDEFINED);

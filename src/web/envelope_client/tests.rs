@@ -248,8 +248,16 @@ fn responses_and_errors_round_trip() {
         Response::DescribeAcls(vec![acl()]),
         Response::DeleteAcls(vec![vec![acl()], vec![]]),
         Response::SaslHandshake { mechanisms: vec!["PLAIN".into(), "SCRAM-SHA-256".into()] },
-        Response::SaslAuthenticate { principal: Some("User:a".into()), message: "v=x".into() },
-        Response::SaslAuthenticate { principal: None, message: "r=xy,s=c2FsdA==,i=4096".into() },
+        Response::SaslAuthenticate {
+            principal: Some("User:a".into()),
+            message: "v=x".into(),
+            session_lifetime_ms: 9000,
+        },
+        Response::SaslAuthenticate {
+            principal: None,
+            message: "r=xy,s=c2FsdA==,i=4096".into(),
+            session_lifetime_ms: 0,
+        },
         Response::ListTransactions(vec![description()]),
         Response::DescribeTransactions(vec![
             ("tx-1".into(), Ok(description())),
