@@ -85,7 +85,7 @@ function fill(command) {
     .replaceAll('<env-id>', latestStatus?.currentEnvironment ?? '<env-id>');
 }
 
-const checksOf = (i) => (latestStatus ? PROGRESS[i].checks(latestView, latestStatus, answers) : []);
+const checksOf = (i) => (latestStatus ? PROGRESS[i].checks(latestView, latestStatus, answers, done) : []);
 
 function updateProgress() {
   let changed = false;

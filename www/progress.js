@@ -1,5 +1,6 @@
 // Each lesson's link name, and the checks that turn green when the real cluster shows the student did it. They
-// read the CLI's state (`status`) and the live view of the cluster in use (`view`); `answers` holds quiz results.
+// read the CLI's state (`status`) and the live view of the cluster in use (`view`); `answers` holds quiz results,
+// and `done` the lessons already done.
 const records = (view) => (view?.topics ?? []).flatMap((t) => t.partitions).reduce((n, p) => n + p.highWatermark, 0);
 
 export const PROGRESS = [
@@ -17,5 +18,6 @@ export const PROGRESS = [
   { slug: 'partition-count', checks: (v) => [['a topic with the lecture\'s 4 partitions', (v?.topics ?? []).some((t) => t.partitions.length === 4)]] },
   { slug: 'groups', checks: (v) => [['a group has 2 or more members', (v?.groups ?? []).some((g) => g.members.length >= 2)], ['a member sits idle', (v?.groups ?? []).some((g) => g.members.some((m) => m.partitions.length === 0))]] },
   { slug: 'cap', checks: (v, s, answers) => [['quiz answered right', !!answers.cap]] },
-  { slug: 'cleanup', checks: (v, s) => [['no clusters left', s.loggedIn && s.clusters.length === 0], ['no environments left', s.loggedIn && s.environments.length === 0]] },
+  // Cleaning up comes after making something: an empty account at the start is not a clean-up.
+  { slug: 'cleanup', checks: (v, s, answers, done) => [['a cluster was made (lesson 2)', done.has('cluster')], ['no clusters left', s.loggedIn && s.clusters.length === 0], ['no environments left', s.loggedIn && s.environments.length === 0]] },
 ];

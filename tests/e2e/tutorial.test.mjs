@@ -64,6 +64,9 @@ test('a student follows the lecture in the terminal, and watches a failover in t
   await run(page, 'confluent environment create msds682 -o json');
   const env = /"id": "(env-\w+)"/.exec(await waitForText(page, /"stream_governance_package": "ESSENTIALS"/, 'environment JSON'))[1];
   await run(page, `confluent environment use ${env}`);
+  await page.waitForFunction(() => window.tutorial.done().includes('start'), null, { timeout: 10_000 });
+  assert.ok(!(await page.evaluate(() => window.tutorial.done())).includes('cleanup'),
+    'an account with nothing made yet is not a clean-up');
   await run(page, 'confluent kafka cluster create day2 --cloud gcp --region us-west1');
   const lkc = /\| ID\s+\| (lkc-\w+)/.exec(await waitForText(page, /\| REST Endpoint/, 'cluster create'))[1];
   await run(page, `confluent kafka cluster use ${lkc}`);
