@@ -302,7 +302,32 @@ fn every_flag_does_what_it_says() {
     assert!(s.consume().is_empty(), "the group's committed offsets come first: nothing left to read");
     let alice = franz::core::partitioner::partition_for_key(b"alice", 2);
     s.ok(&format!("confluent kafka topic consume t --partition {alice} --offset 1 --timestamp"));
-    assert_eq!(s.consume(), [format!("Timestamp: {T0}\tthree")]);
+    assert_eq!(s.consume(), [format!("Timestamp:{T0}\tthree")]);
+    // The key, then what --timestamp and --print-offset add, then the value, as the Confluent CLI prints them.
+    s.ok(&format!(
+        "confluent kafka topic consume t --partition {alice} --offset 1 --timestamp --print-offset --print-key"
+    ));
+    assert_eq!(s.consume(), [format!("alice\tTimestamp:{T0} Partition:{alice} Offset:1\tthree")]);
+    // Headers: sent with every message; printed after it, long values shortened unless --full-header.
+    s.ok("confluent kafka topic create h");
+    let long = "x".repeat(70);
+    s.ok(&format!(
+        "confluent kafka topic produce h --headers 'source:web,trace-id:a=b,empty:,quote:say \"hi\",long:{long}'"
+    ));
+    s.produce(&["with headers"]);
+    s.ok("confluent kafka topic consume h -b");
+    let shortened = format!(
+        r#"% Headers: [source="web" trace-id="a=b" empty=<empty> quote="say \"hi\"" long="{}"(20 more bytes)]"#,
+        "x".repeat(50)
+    );
+    assert_eq!(s.consume(), ["with headers".to_owned(), shortened]);
+    s.ok("confluent kafka topic consume h -b --full-header");
+    let full = format!(r#"% Headers: [source="web" trace-id="a=b" empty=<empty> quote="say "hi"" long="{long}"]"#);
+    assert_eq!(s.consume(), ["with headers".to_owned(), full]);
+    for bad in ["nokey", ":value", "ok:1,,"] {
+        let e = s.err(&format!("confluent kafka topic produce h --headers {bad}"));
+        assert!(e.message.contains("a header is formatted as \"key:value\""), "{bad}: {}", e.message);
+    }
     let group = s.json("confluent kafka consumer group describe readers -o json");
     assert_eq!(group["consumer_group_id"], "readers");
     assert!(group["partitions"].as_array().unwrap().iter().all(|p| p["lag"] == 0), "{group}");

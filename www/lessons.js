@@ -39,8 +39,13 @@ export const LESSONS = [
     text: `<p>Producers write to a topic without knowing who reads it; consumers read without knowing who wrote.
       That decoupling means a producer keeps going while consumers are away, and they catch up later, because
       the messages stay in the log.</p>
-      <p>Produce a few lines (Ctrl-D to stop), then consume from the beginning (Ctrl-C to stop).</p>`,
-    try: ['confluent kafka topic produce orders', 'confluent kafka topic consume orders -b'],
+      <p>Produce a few lines (Ctrl-D to stop), then consume from the beginning (Ctrl-C to stop). A message may
+      also carry headers, small labels beside the value such as where it came from: <code>--headers</code> adds
+      them to every line you type, and the consumer prints them under each message, with its timestamp, partition
+      and offset if you ask.</p>`,
+    try: ['confluent kafka topic produce orders', 'confluent kafka topic consume orders -b',
+          'confluent kafka topic produce orders --headers source:web,version:1',
+          'confluent kafka topic consume orders -b --timestamp --print-offset'],
   },
   {
     title: 'Partitions and keys',

@@ -15,7 +15,7 @@ use crate::core::groups::{Action, GroupMember, Reply as GroupReply, TopicPartiti
 use crate::core::log::OffsetSpec;
 use crate::core::partitioner::partition_for_key;
 use crate::core::protocol::{FetchPartition, Isolation, ProduceData, ProducePartition, Request, Response};
-use crate::core::record::{Compression, Record};
+use crate::core::record::{Compression, Header, Record};
 
 /// Bytes one poll reads per partition.
 const POLL_BYTES: usize = 1 << 20;
@@ -31,6 +31,8 @@ pub struct ProduceSession {
     pub(super) delimiter: String,
     /// The codec of each produced batch (`--config compression.type=…`).
     pub(super) compression: Compression,
+    /// `--headers`: sent with every record.
+    pub(super) headers: Vec<Header>,
     /// Round-robin position for records without a key (KafkaJS's default and the lecture's rule).
     pub(super) next: u32,
 }
@@ -50,6 +52,7 @@ impl ProduceSession {
         } else {
             Record::new(line.to_owned(), now_ms)
         };
+        let record = Record { headers: self.headers.clone(), ..record };
         let partition = match record.key.as_deref() {
             Some(key) => partition_for_key(key, self.partitions),
             None => {
@@ -90,6 +93,10 @@ pub struct ConsumeSession {
     pub(super) print_key: bool,
     pub(super) delimiter: String,
     pub(super) timestamp: bool,
+    /// `--print-offset`: each record's partition and offset.
+    pub(super) print_offset: bool,
+    /// `--full-header`: header values whole, where they are shortened otherwise.
+    pub(super) full_header: bool,
     /// The next offset to read, per partition.
     pub(super) positions: BTreeMap<u32, i64>,
     /// `--isolation-level`: whether open and aborted transactions' records are read.
@@ -161,7 +168,7 @@ impl ConsumeSession {
             };
             let (records, next) = records_from(&fetched.batches, position, fetched.aborted_txns())
                 .map_err(|e| CliError::kafka(&e, &what, hint(&e)))?;
-            lines.extend(records.iter().map(|(_, record)| self.format(record)));
+            lines.extend(records.iter().flat_map(|(offset, record)| self.format(p, *offset, record)));
             if next > position {
                 self.positions.insert(p, next);
                 moved.push((p, next));
@@ -202,20 +209,65 @@ impl ConsumeSession {
             .map_err(|e| CliError::kafka(&e, &format!("failed to consume from topic {:?}", self.topic), None))
     }
 
-    fn format(&self, record: &Record) -> String {
+    /// A record as the Confluent CLI prints it: `key<delimiter>` (`--print-key`), `Timestamp:… Partition:…
+    /// Offset:…` and a tab (`--timestamp`, `--print-offset`), the value; then a line of its headers, if it has any.
+    fn format(&self, partition: u32, offset: i64, record: &Record) -> Vec<String> {
         let text =
             |b: &Option<Bytes>| b.as_ref().map_or("null".to_owned(), |b| String::from_utf8_lossy(b).into_owned());
         let mut line = String::new();
-        if self.timestamp {
-            line.push_str(&format!("Timestamp: {}{}", record.timestamp, self.delimiter));
-        }
         if self.print_key {
             line.push_str(&text(&record.key));
             line.push_str(&self.delimiter);
         }
+        let mut info = Vec::new();
+        if self.timestamp {
+            info.push(format!("Timestamp:{}", record.timestamp));
+        }
+        if self.print_offset {
+            info.extend([format!("Partition:{partition}"), format!("Offset:{offset}")]);
+        }
+        if !info.is_empty() {
+            line.push_str(&info.join(" "));
+            line.push('\t');
+        }
         line.push_str(&text(&record.value));
-        line
+        let mut lines = vec![line];
+        if !record.headers.is_empty() {
+            let headers: Vec<String> = record.headers.iter().map(|h| header_text(h, self.full_header)).collect();
+            lines.push(format!("% Headers: [{}]", headers.join(" ")));
+        }
+        lines
     }
+}
+
+/// A header as the Confluent CLI prints it: `key="value"`, `key=<empty>` or `key=nil`. Without `full`, a value
+/// over 65 bytes shows its first 50 and how many more there are, quoted and escaped as Go's `strconv.Quote` does.
+fn header_text((key, value): &Header, full: bool) -> String {
+    let Some(value) = value else { return format!("{key}=nil") };
+    if value.is_empty() {
+        return format!("{key}=<empty>");
+    }
+    if full {
+        return format!("{key}=\"{}\"", String::from_utf8_lossy(value));
+    }
+    let shown = if value.len() > 65 { &value[..50] } else { &value[..] };
+    let mut quoted = String::from("\"");
+    for c in String::from_utf8_lossy(shown).chars() {
+        match c {
+            '"' | '\\' => quoted.extend(['\\', c]),
+            '\n' => quoted.push_str("\\n"),
+            '\r' => quoted.push_str("\\r"),
+            '\t' => quoted.push_str("\\t"),
+            c if c.is_control() => quoted.push_str(&format!("\\x{:02x}", c as u32)),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    let more = value.len() - shown.len();
+    if more > 0 {
+        quoted.push_str(&format!("({more} more bytes)"));
+    }
+    format!("{key}={quoted}")
 }
 
 /// ListOffsets for one partition: the offset, or 0 when the partition has no record to point at.

@@ -242,6 +242,7 @@ pub const COMMANDS: &[Command] = &[
         &[
             flag("parse-key", None, "Parse key from the message."),
             flag("delimiter", Some("string"), "The delimiter separating each key and value. (default \":\")"),
+            flag("headers", Some("strings"), "A comma-separated list of headers formatted as \"key:value\" (split at the delimiter), sent with every message."),
             flag("config", Some("strings"), "A comma-separated list of configuration overrides (\"key=value\") for the producer client: compression.type (none, gzip, snappy, lz4 or zstd)."),
             API_KEY,
             API_SECRET,
@@ -257,6 +258,8 @@ pub const COMMANDS: &[Command] = &[
             short("from-beginning", 'b', None, "Consume from beginning of the topic."),
             short("group", 'g', Some("string"), "Consumer group ID."),
             flag("print-key", None, "Print key of the message."),
+            flag("print-offset", None, "Print partition number and offset of the message."),
+            flag("full-header", None, "Print complete content of message headers."),
             flag("delimiter", Some("string"), "The delimiter separating each key and value. (default \"\\t\")"),
             flag("partition", Some("int32"), "The partition to consume from. (default -1: all)"),
             flag("offset", Some("int"), "The offset from the beginning to consume from."),

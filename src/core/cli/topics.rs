@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use bytes::Bytes;
 use serde_json::{json, Map, Value};
 
 use super::estimate::estimate;
@@ -15,7 +16,7 @@ use crate::core::error::Error;
 use crate::core::groups::{Assignor, GroupMember, MemberConfig};
 use crate::core::log::OffsetSpec;
 use crate::core::protocol::{Fault, Isolation, Reassignment, Request, Response};
-use crate::core::record::Compression;
+use crate::core::record::{Compression, Header};
 use crate::core::topic::{lint, TopicName};
 
 /// The session timeout of a CLI consumer in a group (its heartbeats come with each poll).
@@ -386,14 +387,16 @@ fn produce(p: &Parsed, cluster: &str, principal: &str, clusters: &mut dyn Cluste
     let mut call =
         |request: Request, what: &str| clusters.call(cluster, request).map_err(|e| CliError::kafka(&e, what, hint(&e)));
     let topic = metadata(&mut call, Some(name))?.1.remove(0);
+    let delimiter = p.flag("delimiter").unwrap_or(":");
     let session = ProduceSession {
         cluster: cluster.to_owned(),
         topic: name.clone(),
         principal: principal.to_owned(),
         partitions: topic.partitions.len() as u32,
         parse_key: p.has("parse-key"),
-        delimiter: p.flag("delimiter").unwrap_or(":").to_owned(),
+        delimiter: delimiter.to_owned(),
         compression: producer_compression(configs(p.flag("config"))?)?,
+        headers: headers(p.flag("headers"), delimiter)?,
         next: 0,
     };
     Ok(Reply {
@@ -401,6 +404,19 @@ fn produce(p: &Parsed, cluster: &str, principal: &str, clusters: &mut dyn Cluste
         stream: Some(Stream::Produce(session)),
         ..Reply::default()
     })
+}
+
+/// `--headers k:v,k2:v2`: each split at the first `delimiter` and trimmed, as the Confluent CLI reads them.
+fn headers(value: Option<&str>, delimiter: &str) -> Result<Vec<Header>, CliError> {
+    let Some(value) = value else { return Ok(Vec::new()) };
+    let header = |h: &str| match h.split_once(delimiter) {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_owned(), Some(Bytes::copy_from_slice(value.trim().as_bytes()))))
+        }
+        _ => Err(CliError::usage(format!("invalid header {h:?}: a header is formatted as \"key{delimiter}value\""))
+            .with_suggestion("Pass --headers as a comma-separated list, e.g. --headers source:web,version:2.")),
+    };
+    value.split(',').map(header).collect()
 }
 
 /// The codec a producer's `--config` asks for: its `compression.type` (the producer client's values), the one
@@ -517,6 +533,8 @@ fn consume(p: &Parsed, cluster: &str, principal: &str, clusters: &mut dyn Cluste
         print_key: p.has("print-key"),
         delimiter: p.flag("delimiter").unwrap_or("\t").to_owned(),
         timestamp: p.has("timestamp"),
+        print_offset: p.has("print-offset"),
+        full_header: p.has("full-header"),
         positions,
         isolation,
     };
