@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prints franz's benchmark figures: native core throughput, then in headless Chromium the same core benchmark
-# compiled to wasm, and the IndexedDB, workers and replication benchmarks.
+# compiled to wasm, and the IndexedDB, workers, replication and allocation benchmarks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh

@@ -1,6 +1,6 @@
 // Runs the browser benchmarks in Debian's headless Chromium and prints their JSON lines.
 // Usage: node benches/browser/run.mjs [batches] [reopenRecords] [workerRecords] [only]
-// All positional (defaults 500, 1000000, 1000000, every page); `only` is core, idb, workers or replication, e.g.
+// All positional (defaults 500, 1000000, 1000000, every page); `only` is core, idb, workers, replication or alloc, e.g.
 // `node benches/browser/run.mjs 500 1000000 1000000 workers`.
 // (after scripts/build-site.sh; `core` runs the newest `cargo bench --bench core --no-run --target wasm32-wasip1`)
 import { spawn } from 'node:child_process';
@@ -34,11 +34,12 @@ const url = await new Promise((resolve) => server.stdout.on('data', (d) => {
 }));
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  // Precise `performance.memory` for alloc.html; no effect on the other pages.
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--enable-precise-memory-info'],
 });
 try {
   const wasm = coreWasm();
-  const pages = [`idb.html?batches=${batches}&reopen=${reopen}`, `workers.html?records=${records}`, `replication.html?sends=${batches}`];
+  const pages = [`idb.html?batches=${batches}&reopen=${reopen}`, `workers.html?records=${records}`, `replication.html?sends=${batches}`, 'alloc.html'];
   if (wasm) pages.unshift(`core.html?wasm=${wasm}`);
   else if (only === 'core') throw new Error('no core benchmark built: cargo bench --bench core --no-run --target wasm32-wasip1');
   for (const bench of pages) {
