@@ -728,6 +728,7 @@ fn the_live_view_shows_brokers_replicas_records_and_groups() {
     assert_eq!(healthy, ["follower", "follower", "leader"]);
     let last: Vec<&str> = p["last"].as_array().unwrap().iter().map(|r| r["value"].as_str().unwrap()).collect();
     assert_eq!(last, ["b", "c", "d"], "the newest three records");
+    assert_eq!(p["last"][0]["headers"], serde_json::json!([]));
     assert_eq!(
         (view["groups"][0]["group"].as_str(), view["groups"][0]["lag"][0]["lag"].as_i64()),
         (Some("g"), Some(0))
@@ -770,4 +771,17 @@ fn tab_completion_and_the_state_summary() {
     let key = &s.cli.state.api_keys[0];
     assert!(s.cli.state.authenticated_key(&lkc, &key.key, "wrong").is_none());
     assert!(s.cli.state.authenticated_key("lkc-other", &key.key, "wrong").is_none());
+}
+
+#[test]
+fn the_live_view_shows_each_records_headers() {
+    let (mut s, _) = Session::ready();
+    s.ok("confluent kafka topic create tagged --partitions 1");
+    s.ok("confluent kafka topic produce tagged --parse-key --headers source:web,empty:");
+    s.produce(&["alice:paid"]);
+    let view = s.cli.view(&mut s.tab).expect("a cluster is in use");
+    let tagged = view["topics"].as_array().unwrap().iter().find(|t| t["name"] == "tagged").expect("the topic");
+    let record = &tagged["partitions"][0]["last"][0];
+    assert_eq!((record["key"].as_str(), record["value"].as_str()), (Some("alice"), Some("paid")));
+    assert_eq!(record["headers"], serde_json::json!([["source", "web"], ["empty", ""]]));
 }

@@ -49,7 +49,8 @@ export function createView(element, terminal) {
         const leo = Math.max(...p.logEndOffsets, 0);
         const bars = `<div class="bar" title="log end ${leo}"><span class="leo" style="width:${(100 * leo) / max}%"></span></div>
           <div class="bar" title="high watermark ${p.highWatermark}"><span class="hw" style="width:${(100 * p.highWatermark) / max}%"></span></div>`;
-        const last = p.last.map((r) => `${r.offset}: ${r.key === null ? '' : esc(r.key) + ' → '}${esc(r.value)}`).join('<br>');
+        const headers = (r) => (r.headers.length ? ` <small class="headers">[${r.headers.map(([k, v]) => `${esc(k)}=${v === null ? 'null' : esc(v)}`).join(', ')}]</small>` : '');
+        const last = p.last.map((r) => `${r.offset}: ${r.key === null ? '' : esc(r.key) + ' → '}${esc(r.value)}${headers(r)}`).join('<br>');
         return `<tr data-partition="${p.partition}"><td>${p.partition}</td><td>${replicas}</td><td>${bars}<small>HW ${p.highWatermark} · epoch ${p.leaderEpoch}</small></td><td class="records">${last}</td></tr>`;
       }).join('');
       return `<h3>Topic ${esc(t.name)}</h3><table data-topic="${esc(t.name)}"><tr><th>P</th><th>Replicas (★ leader)</th><th>LEO / HW</th><th>Last records</th></tr>${rows}</table>`;

@@ -90,14 +90,15 @@ test('a student follows the lecture in the terminal, and watches a failover in t
   await page.keyboard.press('Control+C');
   await waitForText(page, /\^C/, 'Ctrl-C stops the consume');
 
-  // Record data is text, never HTML.
-  await run(page, 'confluent kafka topic produce orders');
+  // Record data is text, never HTML: values, and the headers the view shows beside them.
+  await run(page, "confluent kafka topic produce orders --headers 'tag:<b>bold</b>'");
   await page.keyboard.type('<img src=x onerror="window.__xss=1">');
   await page.keyboard.press('Enter');
   await page.keyboard.press('Control+D');
   await page.locator('#view .records', { hasText: '<img src=x onerror="window.__xss=1">' }).waitFor({ timeout: 5000 });
+  await page.locator('#view .records .headers', { hasText: '[tag=<b>bold</b>]' }).waitFor({ timeout: 5000 });
   assert.equal(await page.evaluate(() => window.__xss), undefined, 'the value was shown, not run');
-  assert.equal(await page.locator('#view img').count(), 0);
+  assert.equal(await page.locator('#view img, #view .records b').count(), 0);
 
   // Workers from the UI: a producer, and four consumers in one group on three partitions (one stays idle).
   await page.fill('form[data-kind="producer"] input[name="rate"]', '20');

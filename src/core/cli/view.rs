@@ -63,7 +63,10 @@ impl Cli {
                     for f in answers.into_iter().filter_map(|a| a.result.ok()) {
                         let (records, _) = records_from(&f.batches, from, f.aborted_txns()).unwrap_or_default();
                         for (offset, r) in records {
-                            last.push(json!({ "offset": offset, "key": text(&r.key), "value": text(&r.value) }));
+                            // Headers as `[key, value]` pairs (a null value stays null).
+                            let headers: Vec<Value> = r.headers.iter().map(|(k, v)| json!([k, text(v)])).collect();
+                            let (key, value) = (text(&r.key), text(&r.value));
+                            last.push(json!({ "offset": offset, "key": key, "value": value, "headers": headers }));
                         }
                     }
                 }
