@@ -57,7 +57,7 @@ use crate::core::cluster::{NewTopic, TopicMetadata};
 use crate::core::error::Error;
 use crate::core::log::{AbortedTxn, OffsetSpec};
 use crate::core::protocol::{
-    FetchPartition, Isolation, PartitionResult, ProduceData, ProducePartition, Request, Response, TopicOutcome,
+    FetchPartition, Isolation, Named, PartitionResult, ProduceData, ProducePartition, Request, Response, TopicOutcome,
 };
 
 fn invalid(what: String) -> Error {
@@ -296,12 +296,8 @@ fn named_outcomes(list: &[(String, Option<Error>)], key: &'static str) -> JsValu
 }
 
 /// Each id's or user's answer, as `[{ <key>: name, <field>?: value, error }]`.
-fn named_results<T: serde::Serialize>(
-    list: &[(String, Result<T, Error>)],
-    key: &'static str,
-    field: &'static str,
-) -> JsValue {
-    let item = |(name, result): &(String, Result<T, Error>)| {
+fn named_results<T: serde::Serialize>(list: &[Named<T>], key: &'static str, field: &'static str) -> JsValue {
+    let item = |(name, result): &Named<T>| {
         let (value, e) = match result {
             Ok(value) => (js::to_plain(value), JsValue::NULL),
             Err(e) => (JsValue::UNDEFINED, error(e)),

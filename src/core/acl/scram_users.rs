@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::scram::{ScramCredential, ScramMechanism, ITERATIONS, MAX_ITERATIONS};
 use crate::core::error::{Error, Result};
+use crate::core::protocol::Named;
 
 /// A credential to store: the mechanism's salted password (`ScramMechanism::salted_password`), its salt and
 /// iterations.
@@ -37,7 +38,7 @@ pub struct ScramCredentialInfo {
 }
 
 /// One user's answer to DescribeUserScramCredentials.
-pub type UserScramCredentials = (String, Result<Vec<ScramCredentialInfo>>);
+pub type UserScramCredentials = Named<Vec<ScramCredentialInfo>>;
 
 /// The credentials a cluster stores, by user and mechanism.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -20,7 +20,7 @@ use super::state::Cluster;
 use super::BrokerId;
 use crate::core::error::{Error, Result};
 use crate::core::log::{PartitionLog, ProducerBatch};
-use crate::core::protocol::ProduceData;
+use crate::core::protocol::{Named, ProduceData};
 use crate::core::record::{Marker, Record};
 use crate::core::topic::{TopicConfig, CONSUMER_OFFSETS, TRANSACTION_STATE};
 use crate::core::txn::{
@@ -356,7 +356,7 @@ impl Cluster {
 
     /// Kafka's DescribeTransactions: each id's producer and the transaction under way; an id no producer has
     /// used is TRANSACTIONAL_ID_NOT_FOUND.
-    pub fn describe_transactions(&self, ids: &[String]) -> Vec<(String, Result<TxnDescription>)> {
+    pub fn describe_transactions(&self, ids: &[String]) -> Vec<Named<TxnDescription>> {
         ids.iter()
             .map(|id| {
                 let described = self.txns.get(id).map(|m| TxnDescription::new(id, m)).ok_or_else(|| {
