@@ -67,7 +67,7 @@ impl Client {
 
     /// A session that has ended (KIP-368) takes nothing but SASL until renewed; Kafka closes such a connection.
     fn check_session(&self) -> Result<(), Error> {
-        if self.sasl.borrow().expired(js_sys::Date::now() as i64) {
+        if self.sasl.borrow().expired(|| js_sys::Date::now() as i64) {
             return Err(Error::SaslAuthenticationFailed(
                 "the session ended (connections.max.reauth.ms): authenticate again before it ends, as Kafka's \
                  clients do (KIP-368)"

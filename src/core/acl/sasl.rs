@@ -177,9 +177,10 @@ impl SaslSession {
         Ok(Response::SaslAuthenticate { principal: Some(principal), message, session_lifetime_ms: lifetime })
     }
 
-    /// Whether the session has ended (KIP-368): it takes no request but SASL's until renewed.
-    pub fn expired(&self, now_ms: i64) -> bool {
-        self.expires_ms.is_some_and(|expires| now_ms >= expires)
+    /// Whether the session has ended (KIP-368): it takes no request but SASL's until renewed. The clock is read
+    /// only for a session that ends, so a listener without `connections.max.reauth.ms` pays nothing per request.
+    pub fn expired(&self, now_ms: impl FnOnce() -> i64) -> bool {
+        self.expires_ms.is_some_and(|expires| now_ms() >= expires)
     }
 
     /// One step of the exchange. The step is taken at the start and put back only by a step that succeeds, so a
@@ -586,14 +587,14 @@ mod tests {
         let forever = with_oauth(users().accounts);
         let (answer, session) = alice(login("scram-sha-256", "secret"), &forever);
         assert_eq!(answer, Ok(("User:alice".into(), 0)));
-        assert!(!session.expired(i64::MAX));
+        assert!(!session.expired(|| i64::MAX));
         let token = bearer(serde_json::json!({ "sub": "alice", "exp": NOW / 1000 + 60, "scope": "kafka" }));
         assert_eq!(alice(token.clone(), &forever).0, Ok(("User:alice".into(), 0)));
         // With connections.max.reauth.ms, a password's session lasts that long, a token's no longer than it.
         let renewing = Credentials { max_reauth_ms: 300_000, ..with_oauth(users().accounts) };
         let (answer, session) = alice(login("plain", "secret"), &renewing);
         assert_eq!(answer, Ok(("User:alice".into(), 300_000)));
-        assert!(!session.expired(NOW + 299_999) && session.expired(NOW + 300_000));
+        assert!(!session.expired(|| NOW + 299_999) && session.expired(|| NOW + 300_000));
         assert_eq!(alice(token, &renewing).0, Ok(("User:alice".into(), 60_000)));
         let lasting = bearer(serde_json::json!({ "sub": "alice", "exp": NOW / 1000 + 3600, "scope": "kafka" }));
         assert_eq!(alice(lasting, &renewing).0, Ok(("User:alice".into(), 300_000)));
@@ -615,7 +616,7 @@ mod tests {
             log_in(&mut session, &credentials, login("scram-sha-512", "secret"), later),
             Ok(("User:alice".into(), 1000))
         );
-        assert!(!session.expired(NOW + 1500) && session.expired(later + 1000));
+        assert!(!session.expired(|| NOW + 1500) && session.expired(|| later + 1000));
         let bob =
             SaslLogin::Scram(ScramMechanism::Sha512, Plain { username: "bob".into(), password: "bob-secret".into() });
         let e = log_in(&mut session, &credentials, bob, later).unwrap_err();
@@ -623,6 +624,6 @@ mod tests {
         assert!(e.detail().contains("User:alice with SCRAM-SHA-512, not User:bob"), "{e}");
         let e = log_in(&mut session, &credentials, login("plain", "secret"), later).unwrap_err();
         assert!(e.detail().contains("not User:alice with PLAIN"), "{e}");
-        assert!(session.expired(later + 1000), "a refused renewal does not extend the session");
+        assert!(session.expired(|| later + 1000), "a refused renewal does not extend the session");
     }
 }
