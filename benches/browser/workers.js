@@ -1,8 +1,8 @@
 // franz through workers against the raw platform limit, measured in the same page: a producer worker → the
 // broker-host worker → a consumer worker, for 100-byte records, next to transferring the same bytes
 // worker→worker as 112 KB ArrayBuffers (and through a relay worker, franz's two hops); and end-to-end latency
-// at a moderate rate (from fresh workers, and after warming them up) next to the raw ping-pong RTT and raw sends
-// at the same rate through a relay worker.
+// at moderate rates, 200 and 1000 records/s (from fresh workers, and after warming them up) next to the raw ping-pong
+// RTT and raw sends at the same rate through a relay worker; and what idling costs a thread on this platform.
 // Prints one JSON line per figure (console and #out); sets window.benchDone when finished.
 import { BrokerHost } from '/pkg/worker/index.js';
 
@@ -116,13 +116,13 @@ async function rawTransfer(bytes, chunk, relayed = false) {
   return seconds;
 }
 
-/** Latencies of `LATENCY_RECORDS` acks=1 records sent every 5 ms by a fresh producer worker through a host to a
- * fresh consumer worker, sorted; after `warmUp` unmeasured records sent back to back. */
-async function latencies(warmUp) {
+/** Latencies of `LATENCY_RECORDS` acks=1 records sent every `intervalMs` by a fresh producer worker through a host
+ * to a fresh consumer worker, sorted; after `warmUp` unmeasured records sent back to back. */
+async function latencies(warmUp, intervalMs) {
   const host = await BrokerHost.start({ cluster: 'bench-latency', brokers: 1, storage: 'memory' });
   await (await host.connect()).admin().createTopics({ topics: [{ topic: 'latency', numPartitions: 1 }] });
   const measure = await ready('measure', { port: host.port(), records: LATENCY_RECORDS });
-  const tick = await ready('tick', { port: host.port(), records: LATENCY_RECORDS, intervalMs: 5, warmUp });
+  const tick = await ready('tick', { port: host.port(), records: LATENCY_RECORDS, intervalMs, warmUp });
   const measured = measure.once();
   await tick.once();
   const sorted = (await measured).latencies.sort((a, b) => a - b);
@@ -193,8 +193,8 @@ async function main() {
     });
   }
 
-  const cold = await latencies(0);
-  const warm = await latencies(WARM_UP_RECORDS);
+  const cold = await latencies(0, 5);
+  const warm = await latencies(WARM_UP_RECORDS, 5);
   const { port1, port2 } = new MessageChannel();
   await ready('pong', { port: port2 }); // echoes from set-up on
   const rtts = (await (await ready('ping', { port: port1, count: LATENCY_RECORDS })).once()).rtts.sort((a, b) => a - b);
@@ -209,6 +209,44 @@ async function main() {
     rawPingPongRttP50Ms: round(percentile(rtts, 50)), rawPingPongRttP99Ms: round(percentile(rtts, 99)),
     rawPacedRelayP50Ms: round(percentile(paced, 50)), rawPacedRelayP99Ms: round(percentile(paced, 99)),
   });
+  // Five times the pace: each thread idles 1 ms between records instead of 5, and finds more of its code and data
+  // still in the CPU's caches (see idlePenalty).
+  const brisk = await latencies(WARM_UP_RECORDS, 1);
+  const brisklyPaced = await rawPacedRelay(LATENCY_RECORDS, 1);
+  report({
+    bench: 'end-to-end latency, acks=1, ~1000 records/s, memory: producer worker → host → consumer worker',
+    warm: { warmUpRecords: WARM_UP_RECORDS, ...figures(brisk) },
+    rawPacedRelayP50Ms: round(percentile(brisklyPaced, 50)), rawPacedRelayP99Ms: round(percentile(brisklyPaced, 99)),
+  });
+  report({ bench: 'the platform: the same JS work back to back, and after the thread idled (µs, median of 300)', ...(await idlePenalty()) });
+}
+
+/** Microseconds a fixed piece of JS work (reading and writing 16 384 numbers spread over 1 MB) takes back to back,
+ * and after this thread has idled for 1 and 5 ms: on a virtual machine, what else runs while a thread sleeps
+ * evicts its code and data from the CPU's caches, so every hop of a paced record pays more than a busy one. */
+async function idlePenalty() {
+  const data = new Float64Array(1 << 17);
+  const work = () => {
+    let sum = 0;
+    for (let i = 0; i < data.length; i += 8) {
+      sum += data[i];
+      data[i] = sum * 1e-9;
+    }
+    return sum;
+  };
+  for (let i = 0; i < 1000; i++) work(); // compiled
+  const figures = {};
+  for (const idleMs of [0, 1, 5]) {
+    const took = [];
+    for (let i = 0; i < 300; i++) {
+      await new Promise((r) => (idleMs ? setTimeout(r, idleMs) : queueMicrotask(r)));
+      const start = performance.now();
+      work();
+      took.push(performance.now() - start);
+    }
+    figures[idleMs ? `afterIdle${idleMs}MsUs` : 'backToBackUs'] = round(1000 * percentile(took.sort((a, b) => a - b), 50), 1);
+  }
+  return figures;
 }
 
 main().then(() => (window.benchDone = 'ok'), (e) => { report({ error: String(e), stack: e.stack }); window.benchDone = 'failed'; });
