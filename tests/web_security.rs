@@ -1,6 +1,7 @@
-//! ACLs and SASL (PLAIN, SCRAM-SHA-256/512, OAUTHBEARER) through the JS API in headless Chrome: a cluster opened with users
-//! and an authorizer lets each principal do only what its ACLs allow, in the page and through MessagePorts, and
-//! keeps its ACLs across a reopen; sessions end after `connections.max.reauth.ms` and clients renew them.
+//! ACLs and SASL (PLAIN, SCRAM-SHA-256/512, OAUTHBEARER unsecured and signed) through the JS API in headless
+//! Chrome: a cluster opened with users and an authorizer lets each principal do only what its ACLs allow, in the
+//! page and through MessagePorts, and keeps its ACLs across a reopen; sessions end after
+//! `connections.max.reauth.ms` and clients renew them.
 #![cfg(target_arch = "wasm32")]
 
 use wasm_bindgen::prelude::*;
@@ -20,6 +21,8 @@ extern "C" {
     async fn scram_logs_users_in(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = oauthBearerLogsTokensIn)]
     async fn oauth_bearer_logs_tokens_in(api: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = signedTokensLogIn)]
+    async fn signed_tokens_log_in(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = scramCredentialsAreStored)]
     async fn scram_credentials_are_stored(api: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = sessionsEndAndClientsRenewThem)]
@@ -45,6 +48,11 @@ async fn scram_logs_users_in_and_a_raw_connection_is_answered_step_by_step_and_p
 #[wasm_bindgen_test]
 async fn oauthbearer_logs_a_valid_token_in_and_refuses_others_with_rfc_7628_errors() {
     ok(oauth_bearer_logs_tokens_in(&api().object).await);
+}
+
+#[wasm_bindgen_test]
+async fn oauthbearer_with_an_identity_providers_keys_logs_signed_tokens_in_and_refuses_forged_ones() {
+    ok(signed_tokens_log_in(&api().object).await);
 }
 
 #[wasm_bindgen_test]

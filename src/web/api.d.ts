@@ -30,12 +30,37 @@ export type OAuthBearerSASLOptions = {
 
 export type SASLOptions = PasswordSASLOptions | OAuthBearerSASLOptions;
 
+/** `oauthBearer`: Kafka's validator of unsecured tokens, or with `jwks`, its validator of signed ones. */
+export type OAuthBearerValidatorOptions = OAuthBearerUnsecuredValidatorOptions | OAuthBearerSignedValidatorOptions;
+
+/**
+ * Kafka's validator of signed tokens (`OAuthBearerValidatorCallbackHandler`, its `sasl.oauthbearer.*` broker
+ * configs): a JWT signed by one of the identity provider's keys, with an `exp` in the future, an `iat`, the
+ * expected audience and issuer, and a subject claim.
+ */
+export type OAuthBearerSignedValidatorOptions = {
+  /** The identity provider's public keys, as its JWKS endpoint serves them (`{ keys: [...] }`). Its RSA signing
+   * keys check RS256, RS384, RS512, PS256, PS384 and PS512 signatures; its other keys are left out. */
+  jwks: { keys: object[] };
+  /** `sasl.oauthbearer.expected.audience`: a token's `aud` must name one of these. With none, a token must not
+   * name an audience. */
+  expectedAudience?: string[];
+  /** `sasl.oauthbearer.expected.issuer`: a token's `iss` must be this. */
+  expectedIssuer?: string;
+  /** `sasl.oauthbearer.clock.skew.seconds`. Default 30. */
+  clockSkewSeconds?: number;
+  /** `sasl.oauthbearer.sub.claim.name`: the claim that names the principal. Default 'sub'. */
+  subClaimName?: string;
+  /** `sasl.oauthbearer.scope.claim.name`. Default 'scope'. */
+  scopeClaimName?: string;
+};
+
 /**
  * Kafka's validator of unsecured tokens (`OAuthBearerUnsecuredValidatorCallbackHandler`, its
  * `unsecuredValidator*` options): a JWT with `"alg": "none"`, no signature, an `exp` in the future, an `iat`
  * (if any) not in the future, and a principal claim.
  */
-export type OAuthBearerValidatorOptions = {
+export type OAuthBearerUnsecuredValidatorOptions = {
   /** The claim that names the principal. Default 'sub'. */
   principalClaimName?: string;
   /** The claim that holds the token's scope (a string is one scope; a list, several). Default 'scope'. */

@@ -7,7 +7,8 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::{error, js};
 use crate::core::acl::credentials::{Accounts, Credentials, Plain};
-use crate::core::acl::oauth::{check_extension, BearerLogin, OAuthBearer};
+use crate::core::acl::jws::Jwks;
+use crate::core::acl::oauth::{check_extension, BearerLogin, OAuthBearer, Signed};
 use crate::core::acl::sasl::{Mechanism, SaslLogin};
 use crate::core::error::Error;
 
@@ -81,7 +82,7 @@ impl SaslConfig {
 }
 
 /// Whom a cluster opened with `config` lets in: its `users` (`{ name: password }`) and, with `oauthBearer`,
-/// OAUTHBEARER tokens checked by Kafka's unsecured-token validator; and with `connectionsMaxReauthMs` (Kafka's
+/// OAUTHBEARER tokens checked by one of Kafka's validators; and with `connectionsMaxReauthMs` (Kafka's
 /// `connections.max.reauth.ms`), how long a connection's session lasts before it must authenticate again.
 pub(crate) fn credentials(config: &JsValue) -> Result<Credentials, JsValue> {
     let accounts = match js::get(config, "users") {
@@ -96,7 +97,10 @@ pub(crate) fn credentials(config: &JsValue) -> Result<Credentials, JsValue> {
 }
 
 /// `oauthBearer`: `true`, or Kafka's `unsecuredValidator*` options `{ principalClaimName = 'sub',
-/// scopeClaimName = 'scope', requiredScope = [], allowableClockSkewMs = 0 }`.
+/// scopeClaimName = 'scope', requiredScope = [], allowableClockSkewMs = 0 }`; or with `jwks`, an identity
+/// provider's keys, its secured validator's `sasl.oauthbearer.*` configs `{ jwks, expectedAudience = [],
+/// expectedIssuer, clockSkewSeconds = 30, subClaimName = 'sub', scopeClaimName = 'scope' }`. An option of the
+/// other validator is an error, not ignored.
 fn oauth_bearer(config: &JsValue) -> Result<Option<OAuthBearer>, JsValue> {
     let o = js::get(config, "oauthBearer");
     if js::is_missing(&o) || o.as_bool() == Some(false) {
@@ -109,18 +113,54 @@ fn oauth_bearer(config: &JsValue) -> Result<Option<OAuthBearer>, JsValue> {
     if !o.is_object() {
         return Err(js::type_error("oauthBearer", "true or an object of validator options", &o));
     }
+    let signed = !js::is_missing(&js::get(&o, "jwks"));
+    let (own, other) = match signed {
+        true => (SECURED_OPTIONS, UNSECURED_OPTIONS),
+        false => (UNSECURED_OPTIONS, SECURED_OPTIONS),
+    };
+    if let Some(option) = other.iter().find(|k| !own.contains(k) && !js::is_missing(&js::get(&o, k))) {
+        let why = match signed {
+            true => "an option of the unsecured validator, which a cluster with jwks does not use",
+            false => "an option of the signed-token validator: give it the identity provider's keys as jwks",
+        };
+        return Err(error::type_error(&format!("oauthBearer.{option} is {why}")));
+    }
     let claim = |key, field: &str, default: String| match js::opt_string(&o, key, field)? {
         Some(name) if name.trim().is_empty() => Err(error::type_error(&format!("{field} must not be blank"))),
         name => Ok(name.map_or(default, |n| n.trim().to_owned())),
     };
+    validator.scope_claim = claim("scopeClaimName", "oauthBearer.scopeClaimName", validator.scope_claim)?;
+    if signed {
+        validator.principal_claim = claim("subClaimName", "oauthBearer.subClaimName", validator.principal_claim)?;
+        let skew = js::opt_int::<u32>(&o, "clockSkewSeconds", "oauthBearer.clockSkewSeconds")?;
+        validator.allowable_clock_skew_ms = skew.map_or(Signed::DEFAULT_CLOCK_SKEW_MS, |s| i64::from(s) * 1000);
+        validator.signed = Some(Signed {
+            keys: Jwks::parse(
+                &js::from_plain(&js::get(&o, "jwks"), "oauthBearer.jwks").map_err(|e| error::type_error(&e))?,
+            )
+            .map_err(|e| error::type_error(&format!("oauthBearer.jwks: {e}")))?,
+            expected_audience: strings(&o, "expectedAudience", "oauthBearer.expectedAudience")?,
+            expected_issuer: js::opt_string(&o, "expectedIssuer", "oauthBearer.expectedIssuer")?,
+        });
+        return Ok(Some(validator));
+    }
     validator.principal_claim =
         claim("principalClaimName", "oauthBearer.principalClaimName", validator.principal_claim)?;
-    validator.scope_claim = claim("scopeClaimName", "oauthBearer.scopeClaimName", validator.scope_claim)?;
-    validator.required_scope = js::list(&o, "requiredScope", "oauthBearer.requiredScope", false)?
-        .iter()
-        .map(|s| s.as_string().ok_or_else(|| js::type_error("oauthBearer.requiredScope", "an array of strings", s)))
-        .collect::<Result<_, _>>()?;
+    validator.required_scope = strings(&o, "requiredScope", "oauthBearer.requiredScope")?;
     let skew = "oauthBearer.allowableClockSkewMs";
     validator.allowable_clock_skew_ms = js::opt_int::<u32>(&o, "allowableClockSkewMs", skew)?.map_or(0, i64::from);
     Ok(Some(validator))
+}
+
+/// The options of Kafka's unsecured validator, and of its secured one.
+const UNSECURED_OPTIONS: &[&str] = &["principalClaimName", "scopeClaimName", "requiredScope", "allowableClockSkewMs"];
+const SECURED_OPTIONS: &[&str] =
+    &["jwks", "expectedAudience", "expectedIssuer", "clockSkewSeconds", "subClaimName", "scopeClaimName"];
+
+/// An optional array of strings.
+fn strings(o: &JsValue, key: &'static str, field: &str) -> Result<Vec<String>, JsValue> {
+    js::list(o, key, field, false)?
+        .iter()
+        .map(|s| s.as_string().ok_or_else(|| js::type_error(field, "an array of strings", s)))
+        .collect()
 }

@@ -93,6 +93,10 @@ export async function example(): Promise<void> {
   await Kafka.open({ users: { alice: 's' }, sasl: { mechanism: 'gssapi', username: 'alice', password: 's' } });
   const oauthBearerProvider = async () => ({ value: 'header.claims.', extensions: { traceId: 't-1' } });
   await Kafka.open({ oauthBearer: { requiredScope: ['kafka'], allowableClockSkewMs: 1000 }, sasl: { mechanism: 'oauthbearer', oauthBearerProvider } });
+  const jwks = { keys: [{ kty: 'RSA', kid: 'k1', n: 'n', e: 'AQAB' }] };
+  await Kafka.open({ oauthBearer: { jwks, expectedAudience: ['franz'], expectedIssuer: 'https://idp', clockSkewSeconds: 10 } });
+  // @ts-expect-error: the signed-token validator needs the provider's keys
+  await Kafka.open({ oauthBearer: { jwks: undefined, expectedIssuer: 'https://idp' } });
   // @ts-expect-error OAUTHBEARER logs in with a token provider, not a password
   await Kafka.open({ oauthBearer: true, sasl: { mechanism: 'oauthbearer', username: 'alice', password: 's' } });
   const renewing = await Kafka.open({ oauthBearer: true, connectionsMaxReauthMs: 60_000 });

@@ -1,4 +1,4 @@
-// ACLs and SASL (PLAIN, SCRAM) through the JS API (tests/web_security.rs): a cluster opened with users and an
+// ACLs and SASL (PLAIN, SCRAM, OAUTHBEARER unsecured and signed) through the JS API (tests/web_security.rs): a cluster opened with users and an
 // authorizer lets each principal do what its ACLs allow, in the page and through ports; ACLs survive a reopen;
 // bad credentials, bad ACLs, SASL messages out of turn and a cluster without an authorizer get Kafka's errors.
 
@@ -272,6 +272,83 @@ export async function oauthBearerLogsTokensIn(api) {
   await call({ kind: 'SaslHandshake', mechanism: 'OAUTHBEARER' });
   eq((await call({ kind: 'SaslAuthenticate', message: message(jwt(claims())) })).body.principal, 'User:svc-orders',
     'a valid token, on the same connection');
+  await admin.close();
+}
+
+/** A key pair from the page's WebCrypto for `alg` ('RS256' or 'PS256'), its public half a JWKS entry named `kid`,
+ * and a signer of JWTs with it, as an identity provider signs access tokens. */
+async function identityProvider(alg, kid) {
+  const algorithm = alg === 'PS256' ? { name: 'RSA-PSS', saltLength: 32 } : { name: 'RSASSA-PKCS1-v1_5' };
+  const { publicKey, privateKey } = await crypto.subtle.generateKey(
+    { ...algorithm, modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign', 'verify']);
+  const jwk = { ...(await crypto.subtle.exportKey('jwk', publicKey)), kid, use: 'sig' };
+  const base64url = (bytes) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  const section = (o) => base64url(new TextEncoder().encode(JSON.stringify(o)));
+  const sign = async (claims, header = { alg, kid }) => {
+    const signed = `${section(header)}.${section(claims)}`;
+    const signature = await crypto.subtle.sign(algorithm, privateKey, new TextEncoder().encode(signed));
+    return `${signed}.${base64url(new Uint8Array(signature))}`;
+  };
+  return { jwk, sign };
+}
+
+export async function signedTokensLogIn(api) {
+  const now = Math.floor(Date.now() / 1000);
+  const claims = (extra = {}) => ({ sub: 'svc-orders', iat: now - 5, exp: now + 600, aud: 'franz', iss: 'https://idp.example', ...extra });
+  const [rs, ps, impostor] = [await identityProvider('RS256', 'rs-1'), await identityProvider('PS256', 'ps-1'),
+    await identityProvider('RS256', 'rs-1')];
+  const jwks = { keys: [rs.jwk, ps.jwk] };
+  const bearer = (value) => ({ sasl: { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value }) } });
+  const config = { cluster: 'signed', storage: 'memory', users: { admin: 'admin-secret' }, authorizer: { superUsers: ['User:admin'] },
+    oauthBearer: { jwks, expectedAudience: ['franz'], expectedIssuer: 'https://idp.example' } };
+
+  // Bad settings are the page's mistake, named.
+  for (const [oauthBearer, what] of [
+    [{ jwks: { keys: [] } }, 'no RSA signing key'],
+    [{ jwks: { keys: [{ ...rs.jwk, n: 'not base64!' }] } }, 'keys[0].n is not base64url'],
+    [{ jwks, requiredScope: ['kafka'] }, 'oauthBearer.requiredScope is an option of the unsecured validator'],
+    [{ expectedIssuer: 'https://idp.example' }, 'give it the identity provider\'s keys as jwks'],
+    [{ jwks, expectedAudience: 'franz' }, 'an array'],
+  ]) {
+    await rejects(api.open({ ...config, oauthBearer }), { name: 'TypeError', message: what }, `oauthBearer ${what}`);
+  }
+  // Tokens the validator refuses, each with the reason.
+  for (const [token, why] of [
+    [await impostor.sign(claims()), 'signature does not match'],
+    [jwt(claims()), 'an unsigned token'],
+    [await rs.sign(claims({ aud: 'billing' })), 'none of the expected ["franz"]'],
+    [await rs.sign(claims({ iss: 'https://evil.example' })), 'not the expected "https://idp.example"'],
+    [await rs.sign(claims({ iat: undefined })), 'no issued-at time'],
+    [await rs.sign(claims(), { alg: 'RS256', kid: 'rs-9' }), 'no key in the JWKS has "kid" "rs-9"'],
+  ]) {
+    await rejects(api.open({ ...config, ...bearer(token) }), { type: 'SASL_AUTHENTICATION_FAILED', code: 58, message: 'invalid_token' },
+      `a token refused: ${why}`).then((e) => check(e.message.includes(why), `${e.message} says ${why}`));
+  }
+
+  // Tokens signed by the provider's keys (RS256 and PS256) log their subject in, through a port too.
+  const admin = await api.open({ ...config, oauthBearer: { ...config.oauthBearer, clockSkewSeconds: 5 }, ...plain('admin', 'admin-secret') });
+  const names = ['clock.skew.seconds', 'expected.audience', 'expected.issuer', 'scope.claim.name', 'sub.claim.name'];
+  const described = await admin.admin().describeConfigs({ resources: [{ type: 4, name: '1', configNames: names.map((n) => `sasl.oauthbearer.${n}`) }] });
+  eq(described.resources[0].configEntries.map((e) => [e.configName.slice('sasl.oauthbearer.'.length), e.configValue, e.isDefault]),
+    [['clock.skew.seconds', '5', false], ['expected.audience', 'franz', false], ['expected.issuer', 'https://idp.example', false],
+      ['scope.claim.name', 'scope', true], ['sub.claim.name', 'sub', true]], 'the broker describes its validator under Kafka\'s names');
+  await admin.admin().createTopics({ topics: [{ topic: 'orders' }, { topic: 'payments' }] });
+  await admin.admin().createAcls({ acl: [acl(TOPIC, 'orders', LITERAL, 'User:svc-orders', WRITE)] });
+  for (const idp of [rs, ps]) {
+    const { port1, port2 } = new MessageChannel();
+    admin.serve(port1);
+    const svc = await api.connect(port2, bearer(await idp.sign(claims())));
+    const producer = svc.producer();
+    await producer.connect();
+    await producer.send({ topic: 'orders', messages: [{ value: `signed ${idp.jwk.alg}` }] });
+    await rejects(producer.send({ topic: 'payments', messages: [{ value: 'x' }] }), { type: 'TOPIC_AUTHORIZATION_FAILED', message: 'User:svc-orders' },
+      `the ${idp.jwk.alg} token's subject is User:svc-orders to the authorizer`);
+    await svc.close();
+  }
+  const { call } = rawConnection(admin);
+  await call({ kind: 'SaslHandshake', mechanism: 'OAUTHBEARER' });
+  const login = await call({ kind: 'SaslAuthenticate', message: `n,,\x01auth=Bearer ${await rs.sign(claims())}\x01\x01` });
+  eq(login.body.principal, 'User:svc-orders', 'a raw connection logs in with a signed token');
   await admin.close();
 }
 

@@ -7,6 +7,7 @@
 
 pub mod authorizer;
 pub mod credentials;
+pub mod jws;
 pub mod oauth;
 pub mod sasl;
 pub mod scram;

@@ -1,14 +1,16 @@
-//! SASL/OAUTHBEARER (RFC 7628) with Kafka's own validator for unsecured tokens
-//! (`OAuthBearerUnsecuredValidatorCallbackHandler`, what a broker uses unless configured with an identity
-//! provider's keys): the client sends a JWT whose header says `"alg": "none"` and which has no signature; the
-//! broker checks its claims (a principal, an expiry, the required scope) and logs the client in as
-//! `User:<principal>`. A token the broker refuses is answered, as RFC 7628 says, with a JSON error the client
-//! acknowledges with `%x01` before the exchange fails.
+//! SASL/OAUTHBEARER (RFC 7628) with Kafka's two validators. Without an identity provider's keys, the one for
+//! unsecured tokens (`OAuthBearerUnsecuredValidatorCallbackHandler`): the client sends a JWT whose header says
+//! `"alg": "none"` and which has no signature. With them ([`Signed`]), the secured one
+//! (`OAuthBearerValidatorCallbackHandler`): the JWT must be signed by one of the keys ([`super::jws`]), and name
+//! the expected audience and issuer. Either way the broker checks its claims (a principal, an expiry, the scope)
+//! and logs the client in as `User:<principal>`. A token the broker refuses is answered, as RFC 7628 says, with a
+//! JSON error the client acknowledges with `%x01` before the exchange fails.
 
 use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
+use super::jws::Jwks;
 use super::scram::{escape, unescape};
 use crate::core::error::{Error, Result};
 
@@ -18,17 +20,24 @@ const KVSEP: char = '\x01';
 /// What a client acknowledges a refusal with.
 pub const ACKNOWLEDGE: &str = "\x01";
 
-/// The listener's validator settings: Kafka's `unsecuredValidator*` JAAS options.
+/// The listener's validator settings: Kafka's `unsecuredValidator*` JAAS options, or with `signed`, its
+/// `sasl.oauthbearer.*` broker configs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OAuthBearer {
-    /// The claim that names the principal (`unsecuredValidatorPrincipalClaimName`, default `sub`).
+    /// The claim that names the principal (`unsecuredValidatorPrincipalClaimName`, or signed
+    /// `sasl.oauthbearer.sub.claim.name`; default `sub`).
     pub principal_claim: String,
-    /// The claim that holds the token's scope (`unsecuredValidatorScopeClaimName`, default `scope`).
+    /// The claim that holds the token's scope (`unsecuredValidatorScopeClaimName`, or signed
+    /// `sasl.oauthbearer.scope.claim.name`; default `scope`).
     pub scope_claim: String,
-    /// Scopes every token must have (`unsecuredValidatorRequiredScope`, default none).
+    /// Scopes every token must have (`unsecuredValidatorRequiredScope`, default none; the secured validator has
+    /// no such setting).
     pub required_scope: Vec<String>,
-    /// How far the broker's clock may be from the issuer's (`unsecuredValidatorAllowableClockSkewMs`, default 0).
+    /// How far the broker's clock may be from the issuer's (`unsecuredValidatorAllowableClockSkewMs`, default 0;
+    /// signed, `sasl.oauthbearer.clock.skew.seconds`, default 30 s: [`Signed::DEFAULT_CLOCK_SKEW_MS`]).
     pub allowable_clock_skew_ms: i64,
+    /// The identity provider's keys and what its tokens must say: tokens are then signed JWTs.
+    pub signed: Option<Signed>,
 }
 
 impl Default for OAuthBearer {
@@ -38,7 +47,75 @@ impl Default for OAuthBearer {
             scope_claim: "scope".into(),
             required_scope: Vec::new(),
             allowable_clock_skew_ms: 0,
+            signed: None,
         }
+    }
+}
+
+/// Kafka's secured validator's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signed {
+    /// The keys at `sasl.oauthbearer.jwks.endpoint.url`.
+    pub keys: Jwks,
+    /// `sasl.oauthbearer.expected.audience`: a token's `aud` must name one of these; with none, a token must not
+    /// name an audience at all (as jose4j checks it).
+    pub expected_audience: Vec<String>,
+    /// `sasl.oauthbearer.expected.issuer`: a token's `iss` must be this.
+    pub expected_issuer: Option<String>,
+}
+
+impl Signed {
+    /// `sasl.oauthbearer.clock.skew.seconds`' default.
+    pub const DEFAULT_CLOCK_SKEW_MS: i64 = 30_000;
+
+    /// Checks what the unsecured validator does not: the signature, the audience, the issuer, and `nbf`.
+    fn check(
+        &self,
+        header: &Map<String, Value>,
+        signed: &str,
+        signature: &str,
+        claims: &Map<String, Value>,
+        now_ms: i64,
+        skew_ms: i64,
+    ) -> std::result::Result<(), Refusal> {
+        let signature =
+            URL_SAFE_NO_PAD.decode(signature).map_err(|_| Refusal::invalid("the JWS signature is not base64url"))?;
+        self.keys.verify(header, signed.as_bytes(), &signature).map_err(Refusal::invalid)?;
+        let audience: Vec<&str> = match claims.get("aud") {
+            None => Vec::new(),
+            Some(Value::String(a)) => vec![a.as_str()],
+            Some(Value::Array(list)) if list.iter().all(Value::is_string) => {
+                list.iter().filter_map(Value::as_str).collect()
+            }
+            Some(other) => return Err(Refusal::invalid(wrong_type("aud", "a string or a list of strings", other))),
+        };
+        if !audience.is_empty() && !audience.iter().any(|a| self.expected_audience.iter().any(|e| e == a)) {
+            return Err(Refusal::invalid(match self.expected_audience.is_empty() {
+                true => format!("it names an audience ({audience:?}) and the broker expects none (expectedAudience)"),
+                false => format!("its audience {audience:?} is none of the expected {:?}", self.expected_audience),
+            }));
+        }
+        if audience.is_empty() && !self.expected_audience.is_empty() {
+            return Err(Refusal::invalid(format!(
+                "it names no audience; expected one of {:?}",
+                self.expected_audience
+            )));
+        }
+        if let Some(expected) = &self.expected_issuer {
+            match claims.get("iss") {
+                Some(Value::String(iss)) if iss == expected => {}
+                Some(Value::String(iss)) => {
+                    return Err(Refusal::invalid(format!("its issuer is {iss:?}, not the expected {expected:?}")))
+                }
+                _ => return Err(Refusal::invalid(format!("it names no issuer (\"iss\"); expected {expected:?}"))),
+            }
+        }
+        if let Some(nbf) = seconds_claim(claims, "nbf")?.filter(|&nbf| now_ms + skew_ms < nbf) {
+            return Err(Refusal::invalid(format!(
+                "it is not valid before {nbf} ms; the broker's time is {now_ms} ms (allowable clock skew {skew_ms} ms)"
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -164,18 +241,27 @@ impl OAuthBearer {
         }
     }
 
-    /// The token's principal and expiry (ms), if it is an unsecured JWT this validator accepts at `now_ms`.
+    /// The token's principal and expiry (ms), if it is a JWT this validator accepts at `now_ms`: unsecured, or
+    /// signed by one of the keys of [`Signed`].
     pub fn validate(&self, token: &str, now_ms: i64) -> std::result::Result<(String, i64), Refusal> {
         let parts: Vec<&str> = token.split('.').collect();
-        let [header, claims, signature] = parts[..] else {
-            return Err(Refusal::invalid("an unsecured JWS has 3 dot-separated base64url sections"));
+        let [header_section, claims_section, signature] = parts[..] else {
+            return Err(Refusal::invalid("a JWS has 3 dot-separated base64url sections"));
         };
-        let (header, claims) = (json_object(header, "header")?, json_object(claims, "claims")?);
-        if header.get("alg").and_then(Value::as_str) != Some("none") {
-            return Err(Refusal::invalid("an unsecured JWS must have \"alg\": \"none\" in its header"));
-        }
-        if !signature.is_empty() {
-            return Err(Refusal::invalid("an unsecured JWS must not contain a digital signature"));
+        let (header, claims) = (json_object(header_section, "header")?, json_object(claims_section, "claims")?);
+        let skew = self.allowable_clock_skew_ms;
+        match &self.signed {
+            Some(signed) => {
+                let signed_part = &token[..header_section.len() + 1 + claims_section.len()];
+                signed.check(&header, signed_part, signature, &claims, now_ms, skew)?;
+            }
+            None if header.get("alg").and_then(Value::as_str) != Some("none") => {
+                return Err(Refusal::invalid("an unsecured JWS must have \"alg\": \"none\" in its header"));
+            }
+            None if !signature.is_empty() => {
+                return Err(Refusal::invalid("an unsecured JWS must not contain a digital signature"));
+            }
+            None => {}
         }
         let principal = match claims.get(&self.principal_claim) {
             Some(Value::String(p)) if !p.trim().is_empty() => p.clone(),
@@ -184,15 +270,13 @@ impl OAuthBearer {
             }
             Some(other) => return Err(Refusal::invalid(wrong_type(&self.principal_claim, "a string", other))),
         };
-        let time = |claim: &str| match claims.get(claim) {
-            None => Ok(None),
-            Some(Value::Number(n)) => Ok(n.as_f64().map(|seconds| (seconds * 1000.0).round() as i64)),
-            Some(other) => Err(Refusal::invalid(wrong_type(claim, "a number of seconds", other))),
-        };
         let scope = self.scope(&claims)?;
-        let issued_ms = time("iat")?;
-        let expires_ms = time("exp")?.ok_or_else(|| Refusal::invalid("no expiration time (\"exp\") in the JWT"))?;
-        let skew = self.allowable_clock_skew_ms;
+        let issued_ms = seconds_claim(&claims, "iat")?;
+        if issued_ms.is_none() && self.signed.is_some() {
+            return Err(Refusal::invalid("no issued-at time (\"iat\") in the JWT"));
+        }
+        let expires_ms = seconds_claim(&claims, "exp")?
+            .ok_or_else(|| Refusal::invalid("no expiration time (\"exp\") in the JWT"))?;
         if let Some(issued) = issued_ms.filter(|&issued| issued > now_ms + skew) {
             return Err(Refusal::invalid(format!(
                 "it was issued at {issued} ms, after the broker's time ({now_ms} ms) plus the allowable clock skew \
@@ -230,6 +314,15 @@ impl OAuthBearer {
     }
 }
 
+/// A time claim (`iat`, `exp`, `nbf`): seconds since the epoch, fractions counting, in ms.
+fn seconds_claim(claims: &Map<String, Value>, claim: &str) -> std::result::Result<Option<i64>, Refusal> {
+    match claims.get(claim) {
+        None => Ok(None),
+        Some(Value::Number(n)) => Ok(n.as_f64().map(|seconds| (seconds * 1000.0).round() as i64)),
+        Some(other) => Err(Refusal::invalid(wrong_type(claim, "a number of seconds", other))),
+    }
+}
+
 fn wrong_type(claim: &str, expected: &str, value: &Value) -> String {
     format!("the {claim:?} claim must be {expected}, not {value}")
 }
@@ -257,6 +350,7 @@ pub fn unsecured_jwt(claims: &Value) -> String {
 mod tests {
     use serde_json::json;
 
+    use super::super::jws::tests::{public_jwk, signed_jwt};
     use super::*;
 
     const NOW: i64 = 1_700_000_000_000;
@@ -355,6 +449,116 @@ mod tests {
         // A padded section is read too.
         let padded = format!("{}.{}.", URL_SAFE.encode(r#"{"alg":"none"}"#), URL_SAFE.encode(alice().to_string()));
         assert_eq!(v.validate(&padded, NOW).map(|(p, _)| p), Ok("alice".into()));
+    }
+
+    /// The secured validator over the test key (`k1`), expecting the audience `franz` and the issuer `idp`.
+    fn secured() -> OAuthBearer {
+        let keys = Jwks::parse(&json!({ "keys": [public_jwk("k1")] })).unwrap();
+        let signed = Signed { keys, expected_audience: vec!["franz".into()], expected_issuer: Some("idp".into()) };
+        OAuthBearer {
+            allowable_clock_skew_ms: Signed::DEFAULT_CLOCK_SKEW_MS,
+            signed: Some(signed),
+            ..Default::default()
+        }
+    }
+
+    fn signed_claims() -> Value {
+        json!({ "sub": "alice", "iat": NOW / 1000 - 10, "exp": NOW / 1000 + 3600, "aud": "franz", "iss": "idp" })
+    }
+
+    fn rs256(claims: &Value) -> String {
+        signed_jwt(&json!({ "alg": "RS256", "kid": "k1" }), claims)
+    }
+
+    #[test]
+    fn a_signed_token_from_the_expected_issuer_for_this_audience_logs_in() {
+        let v = secured();
+        let expires_ms = (NOW / 1000 + 3600) * 1000;
+        assert_eq!(v.validate(&rs256(&signed_claims()), NOW), Ok(("alice".into(), expires_ms)));
+        let pss = signed_jwt(&json!({ "alg": "PS256", "kid": "k1" }), &signed_claims());
+        assert_eq!(v.validate(&pss, NOW), Ok(("alice".into(), expires_ms)));
+        // One of several audiences is enough; so is a time within the 30 s skew.
+        let mut claims = signed_claims();
+        claims["aud"] = json!(["billing", "franz"]);
+        claims["nbf"] = (NOW / 1000 + 20).into();
+        assert_eq!(v.validate(&rs256(&claims), NOW).map(|(p, _)| p), Ok("alice".into()));
+        // Without expected audiences, a token that names none is taken; without an expected issuer, any issuer.
+        let open = OAuthBearer {
+            signed: Some(Signed { expected_audience: Vec::new(), expected_issuer: None, ..v.signed.clone().unwrap() }),
+            ..v
+        };
+        let mut claims = signed_claims();
+        claims.as_object_mut().unwrap().remove("aud");
+        claims["iss"] = "elsewhere".into();
+        assert_eq!(open.validate(&rs256(&claims), NOW).map(|(p, _)| p), Ok("alice".into()));
+    }
+
+    #[test]
+    fn a_signed_token_is_refused_for_its_signature_audience_issuer_or_times() {
+        let v = secured();
+        let with = |key: &str, value: Value| {
+            let mut claims = signed_claims();
+            claims[key] = value;
+            rs256(&claims)
+        };
+        let without = |key: &str| {
+            let mut claims = signed_claims();
+            claims.as_object_mut().unwrap().remove(key);
+            rs256(&claims)
+        };
+        let good = rs256(&signed_claims());
+        let (signed_part, signature) = good.rsplit_once('.').unwrap();
+        let cases = [
+            (unsecured_jwt(&signed_claims()), "an unsigned token"),
+            (format!("{signed_part}.{}", &signature[4..]), "signature does not match"),
+            (format!("{signed_part}.!{}", &signature[1..]), "signature is not base64url"),
+            (
+                signed_jwt(&json!({ "alg": "RS256", "kid": "k9" }), &signed_claims()),
+                "no key in the JWKS has \"kid\" \"k9\"",
+            ),
+            (with("aud", "billing".into()), "audience [\"billing\"] is none of the expected [\"franz\"]"),
+            (with("aud", json!(3)), "\"aud\" claim must be a string or a list"),
+            (without("aud"), "names no audience"),
+            (with("iss", "other".into()), "issuer is \"other\", not the expected \"idp\""),
+            (without("iss"), "names no issuer"),
+            (without("iat"), "no issued-at time"),
+            (with("nbf", (NOW / 1000 + 40).into()), "not valid before"),
+            (with("exp", (NOW / 1000 - 40).into()), "expired"),
+            (without("sub"), "no principal name"),
+        ];
+        for (token, why) in cases {
+            let refusal = v.validate(&token, NOW).unwrap_err();
+            assert_eq!(refusal.json(), r#"{"status":"invalid_token"}"#, "{why}");
+            assert!(refusal.reason.contains(why), "{why}: {}", refusal.reason);
+        }
+        // As jose4j: with no expected audience, a token that names one is refused.
+        let none_expected = OAuthBearer {
+            signed: Some(Signed { expected_audience: Vec::new(), ..v.signed.clone().unwrap() }),
+            ..v.clone()
+        };
+        let refusal = none_expected.validate(&good, NOW).unwrap_err();
+        assert!(refusal.reason.contains("the broker expects none"), "{}", refusal.reason);
+        // A key set that did not sign the token refuses it, whatever its claims.
+        let mut other = test_key_of_another_modulus();
+        other["kid"] = "k1".into();
+        let elsewhere = OAuthBearer {
+            signed: Some(Signed {
+                keys: Jwks::parse(&json!({ "keys": [other] })).unwrap(),
+                ..v.signed.clone().unwrap()
+            }),
+            ..v
+        };
+        assert!(elsewhere.validate(&good, NOW).unwrap_err().reason.contains("signature does not match"));
+    }
+
+    /// A public key that is not the test key's: its modulus with one bit changed.
+    fn test_key_of_another_modulus() -> Value {
+        let mut jwk = public_jwk("k1");
+        let mut n = URL_SAFE_NO_PAD.decode(jwk["n"].as_str().unwrap()).unwrap();
+        let last = n.len() - 1;
+        n[last] ^= 2;
+        jwk["n"] = URL_SAFE_NO_PAD.encode(n).into();
+        jwk
     }
 
     #[test]

@@ -58,6 +58,11 @@ pub const BROKER_CONFIG_NAMES: &[&str] = &[
     "offsets.topic.num.partitions",
     "replica.lag.time.max.ms",
     "sasl.enabled.mechanisms",
+    "sasl.oauthbearer.clock.skew.seconds",
+    "sasl.oauthbearer.expected.audience",
+    "sasl.oauthbearer.expected.issuer",
+    "sasl.oauthbearer.scope.claim.name",
+    "sasl.oauthbearer.sub.claim.name",
     "super.users",
     "transaction.max.timeout.ms",
     "unclean.leader.election.enable",
@@ -100,6 +105,28 @@ impl Cluster {
             entry("sasl.enabled.mechanisms", mechanisms.join(","), "GSSAPI"),
             entry("connections.max.reauth.ms", self.credentials.max_reauth_ms.to_string(), "0"),
         ];
+        // The secured OAUTHBEARER validator's settings, where tokens are signed; otherwise Kafka's defaults.
+        let oauth = self.credentials.oauthbearer.as_ref().filter(|o| o.signed.is_some());
+        let signed = oauth.and_then(|o| o.signed.as_ref());
+        entries.extend([
+            entry(
+                "sasl.oauthbearer.clock.skew.seconds",
+                oauth.map_or(30, |o| o.allowable_clock_skew_ms / 1000).to_string(),
+                "30",
+            ),
+            entry(
+                "sasl.oauthbearer.expected.audience",
+                signed.map(|s| s.expected_audience.join(",")).unwrap_or_default(),
+                "",
+            ),
+            entry(
+                "sasl.oauthbearer.expected.issuer",
+                signed.and_then(|s| s.expected_issuer.clone()).unwrap_or_default(),
+                "",
+            ),
+            entry("sasl.oauthbearer.scope.claim.name", oauth.map_or("scope", |o| &o.scope_claim).to_owned(), "scope"),
+            entry("sasl.oauthbearer.sub.claim.name", oauth.map_or("sub", |o| &o.principal_claim).to_owned(), "sub"),
+        ]);
         if let Some(rack) = &info.rack {
             entries.push(entry("broker.rack", rack.clone(), ""));
         }
