@@ -345,4 +345,83 @@ mod properties {
             }
         }
     }
+
+    /// The secured validator of `oauth`'s tests: the test key as `k1`, audience `franz`, issuer `idp`, 30 s skew.
+    fn secured() -> oauth::OAuthBearer {
+        let keys = jws::Jwks::parse(&serde_json::json!({ "keys": [jws::tests::public_jwk("k1")] })).unwrap();
+        let signed =
+            oauth::Signed { keys, expected_audience: vec!["franz".into()], expected_issuer: Some("idp".into()) };
+        oauth::OAuthBearer { allowable_clock_skew_ms: 30_000, signed: Some(signed), ..Default::default() }
+    }
+
+    proptest! {
+        // Each case signs a token with a 2048-bit key.
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Kafka's secured validator, as a model: a signed token is taken exactly when the key it names signed
+        /// it, its subject is a non-blank string, it has an `iat` and an `exp`, it has not expired, was not issued
+        /// in the future and expires after it was issued, its `nbf` has come, and it names the expected audience
+        /// and issuer; all within the skew.
+        #[test]
+        fn a_signed_token_is_taken_exactly_when_its_key_and_claims_allow_it(
+            kid in prop_oneof![Just(None), Just(Some("k1")), Just(Some("k2"))],
+            sub in arb_claim("[a-z ]{0,3}"),
+            exp in prop::option::of(-60i64..60),
+            iat in prop::option::of(-60i64..60),
+            nbf in prop::option::of(-60i64..60),
+            aud in prop_oneof![
+                Just(None),
+                Just(Some(serde_json::json!("franz"))),
+                Just(Some(serde_json::json!("billing"))),
+                Just(Some(serde_json::json!(["billing", "franz"]))),
+            ],
+            iss in prop_oneof![Just(None), Just(Some("idp")), Just(Some("other"))],
+        ) {
+            let seconds = |offset: i64| NOW / 1000 + offset;
+            let mut claims = serde_json::Map::new();
+            claims.extend(sub.clone().map(|s| ("sub".to_owned(), s)));
+            for (name, time) in [("exp", exp), ("iat", iat), ("nbf", nbf)] {
+                claims.extend(time.map(|t| (name.to_owned(), seconds(t).into())));
+            }
+            claims.extend(aud.clone().map(|a| ("aud".to_owned(), a)));
+            claims.extend(iss.map(|i| ("iss".to_owned(), i.into())));
+            let mut header = serde_json::json!({ "alg": "RS256" });
+            header.as_object_mut().unwrap().extend(kid.map(|k| ("kid".to_owned(), k.into())));
+            let token = jws::tests::signed_jwt(&header, &serde_json::Value::Object(claims));
+            let skew = 30_000;
+            let subject = sub.as_ref().and_then(|s| s.as_str()).filter(|s| !s.trim().is_empty());
+            let names_franz = aud.as_ref().is_some_and(|a| a == "franz" || a.as_array().is_some_and(|l| l.contains(&"franz".into())));
+            let taken = kid != Some("k2")
+                && subject.is_some()
+                && exp.is_some_and(|e| NOW - skew < seconds(e) * 1000)
+                && iat.is_some_and(|i| seconds(i) * 1000 <= NOW + skew && exp.is_some_and(|e| e > i))
+                && nbf.is_none_or(|n| seconds(n) * 1000 <= NOW + skew)
+                && names_franz
+                && iss == Some("idp");
+            let result = secured().validate(&token, NOW);
+            prop_assert_eq!(result.is_ok(), taken, "{:?}", result);
+            if let Ok((principal, _)) = result {
+                prop_assert_eq!(Some(principal.as_str()), subject);
+            }
+        }
+
+        /// Changing any one character of a signed token that is taken gets it refused, unless the change left
+        /// its decoded bytes as they were (a section's last character may carry unused bits).
+        #[test]
+        fn a_changed_character_of_a_signed_token_gets_it_refused(at in any::<prop::sample::Index>(), to in 0usize..64) {
+            let claims = serde_json::json!({ "sub": "alice", "iat": NOW / 1000, "exp": NOW / 1000 + 60, "aud": "franz", "iss": "idp" });
+            let token = jws::tests::signed_jwt(&serde_json::json!({ "alg": "RS256", "kid": "k1" }), &claims);
+            let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+            let mut bytes = token.clone().into_bytes();
+            let i = at.index(bytes.len());
+            prop_assume!(bytes[i] != b'.' && bytes[i] != alphabet[to]);
+            bytes[i] = alphabet[to];
+            let changed = String::from_utf8(bytes).unwrap();
+            let decoded = |t: &str| -> Vec<Option<Vec<u8>>> {
+                t.split('.').map(|s| base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, s).ok()).collect()
+            };
+            let same_bytes = decoded(&changed) == decoded(&token);
+            prop_assert_eq!(secured().validate(&changed, NOW).is_ok(), same_bytes);
+        }
+    }
 }
