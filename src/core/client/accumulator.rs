@@ -81,21 +81,19 @@ impl<T> Accumulator<T> {
         }
     }
 
-    /// The next request's batches, first in first out: pieces of the same `acks` and compression as the oldest, each joining its
-    /// partition's batch while that stays within `batch_bytes`. The first piece that does not fit ends the request.
+    /// The next request's batches, first in first out: pieces of the same `acks` and compression as the oldest,
+    /// each joining its partition's batch while that stays within `batch_bytes` as merged (renumbered records may
+    /// take more bytes than apart). The first piece that does not fit ends the request.
     pub fn drain(&mut self) -> Option<Drained<T>> {
         let (acks, compression) = self.queue.front().map(|p| (p.acks, p.compression))?;
-        let mut batches: Vec<(PartitionBatch<T>, usize)> = Vec::new();
+        let mut batches: Vec<PartitionBatch<T>> = Vec::new();
         while let Some(next) = self.queue.front() {
             if next.acks != acks || next.compression != compression {
                 break;
             }
-            let bytes = piece_bytes(next);
-            let at = batches.iter().position(|(b, _)| b.topic == next.topic && b.partition == next.partition);
-            if let Some(i) = at {
-                if batches[i].1 + bytes > self.batch_bytes {
-                    break;
-                }
+            let at = batches.iter().position(|b| b.topic == next.topic && b.partition == next.partition);
+            if at.is_some_and(|i| batches[i].records.bytes_with(&next.records) > self.batch_bytes) {
+                break;
             }
             let Some(piece) = self.queue.pop_front() else { break };
             let i = at.unwrap_or_else(|| {
@@ -105,14 +103,13 @@ impl<T> Accumulator<T> {
                     records: EncodedRecords::default(),
                     pieces: vec![],
                 };
-                batches.push((batch, 0));
+                batches.push(batch);
                 batches.len() - 1
             });
-            let (batch, size) = &mut batches[i];
+            let batch = &mut batches[i];
             batch.pieces.push((piece.tag, batch.records.len(), piece.records.len()));
             batch.records.append(piece.records);
-            *size += bytes;
         }
-        Some(Drained { acks, compression, batches: batches.into_iter().map(|(b, _)| b).collect() })
+        Some(Drained { acks, compression, batches })
     }
 }

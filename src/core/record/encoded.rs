@@ -87,6 +87,17 @@ impl EncodedRecords {
         self.entries.push(Entry { timestamp, fields: fields_at..self.bytes.len() });
     }
 
+    /// The bytes these records would take with `other`'s appended: renumbered, a record's deltas may take more
+    /// bytes than in `other` (an offset delta from 64 on takes two).
+    pub fn bytes_with(&self, other: &EncodedRecords) -> usize {
+        let Some(base) = self.base_timestamp() else { return other.bytes.len() };
+        let appended =
+            other.entries.iter().enumerate().map(|(j, e)| {
+                record_len((self.entries.len() + j) as i32, e.timestamp.wrapping_sub(base), e.fields.len())
+            });
+        self.bytes.len() + appended.sum::<usize>()
+    }
+
     /// Appends `other`'s records after these, renumbered.
     pub fn append(&mut self, other: EncodedRecords) {
         if self.entries.is_empty() {
@@ -287,7 +298,9 @@ mod tests {
         #[test]
         fn appending_renumbers_as_one_batch_of_both(a in records(), b in records()) {
             let mut joined = EncodedRecords::from_records(&a);
+            let predicted = joined.bytes_with(&EncodedRecords::from_records(&b));
             joined.append(EncodedRecords::from_records(&b));
+            prop_assert_eq!(predicted, joined.bytes().len(), "bytes_with is what appending makes");
             let both = [a, b].concat();
             prop_assert_eq!(joined.seal(0..both.len(), |_| {}).1, reference(&both));
             prop_assert_eq!(joined.has_keys().collect::<Vec<_>>(), both.iter().map(|r| r.key.is_some()).collect::<Vec<_>>());
