@@ -369,13 +369,28 @@ pub fn authenticate_in_process(
     now_ms: i64,
     random: &mut dyn FnMut(&mut [u8]),
 ) -> Result<String> {
-    let mut client = SaslClient::new(login, random);
-    let mut session = SaslSession::default();
-    let mut request = client.first_request();
-    loop {
-        match client.next(session.serve(credentials, request, now_ms, random)?)? {
-            SaslNext::Send(next) => request = next,
-            SaslNext::Authenticated { principal, .. } => return Ok(principal),
+    SaslSession::default().log_in(credentials, login, now_ms, random).map(|(principal, _)| principal)
+}
+
+impl SaslSession {
+    /// Runs a client's whole exchange for `login` on this session, at `now_ms`: the principal and the session's
+    /// lifetime (0: no end), or why the login failed.
+    pub fn log_in(
+        &mut self,
+        credentials: &Credentials,
+        login: SaslLogin,
+        now_ms: i64,
+        random: &mut dyn FnMut(&mut [u8]),
+    ) -> Result<(String, i64)> {
+        let mut client = SaslClient::new(login, random);
+        let mut request = client.first_request();
+        loop {
+            match client.next(self.serve(credentials, request, now_ms, random)?)? {
+                SaslNext::Send(next) => request = next,
+                SaslNext::Authenticated { principal, session_lifetime_ms } => {
+                    return Ok((principal, session_lifetime_ms))
+                }
+            }
         }
     }
 }
@@ -563,17 +578,7 @@ mod tests {
         login: SaslLogin,
         now: i64,
     ) -> Result<(String, i64)> {
-        let mut random = counter();
-        let mut client = SaslClient::new(login, &mut random);
-        let mut request = client.first_request();
-        loop {
-            match client.next(session.serve(credentials, request, now, &mut random)?)? {
-                SaslNext::Send(next) => request = next,
-                SaslNext::Authenticated { principal, session_lifetime_ms } => {
-                    return Ok((principal, session_lifetime_ms))
-                }
-            }
-        }
+        session.log_in(credentials, login, now, &mut counter())
     }
 
     #[test]

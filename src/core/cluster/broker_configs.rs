@@ -6,6 +6,7 @@
 use super::metadata::BrokerId;
 use super::offsets_topic::OFFSETS_TOPIC_PARTITIONS;
 use super::state::{Cluster, SESSION_TIMEOUT_MS, TAB_TIMING};
+use crate::core::acl::oauth::Signed;
 use crate::core::error::{Error, Result};
 use crate::core::groups::{MAX_SESSION_TIMEOUT_MS, MIN_SESSION_TIMEOUT_MS};
 use crate::core::topic::{ConfigEntry, TopicConfig};
@@ -111,7 +112,7 @@ impl Cluster {
         entries.extend([
             entry(
                 "sasl.oauthbearer.clock.skew.seconds",
-                oauth.map_or(30, |o| o.allowable_clock_skew_ms / 1000).to_string(),
+                (oauth.map_or(Signed::DEFAULT_CLOCK_SKEW_MS, |o| o.allowable_clock_skew_ms) / 1000).to_string(),
                 "30",
             ),
             entry(
