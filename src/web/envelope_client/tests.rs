@@ -168,26 +168,22 @@ fn description() -> TxnDescription {
     }
 }
 
+/// Partition `partition` of topic `t`'s part of an answer.
+fn of_t<T>(partition: i32, result: Result<T, Error>) -> PartitionResult<T> {
+    PartitionResult { topic: "t".into(), partition, result }
+}
+
 #[wasm_bindgen_test]
 fn responses_and_errors_round_trip() {
     let batch = RecordBatch::from_records(vec![Record::new("x", 1)]).encode();
     let responses = vec![
         Response::Produce(vec![
-            PartitionResult {
-                topic: "t".into(),
-                partition: 0,
-                result: Ok(ProduceResult { base_offset: 4, log_append_time: -1, log_start_offset: 0, pending: None }),
-            },
-            PartitionResult {
-                topic: "t".into(),
-                partition: 9,
-                result: Err(Error::UnknownTopicOrPartition("no p9".into())),
-            },
+            of_t(0, Ok(ProduceResult { base_offset: 4, log_append_time: -1, log_start_offset: 0, pending: None })),
+            of_t(9, Err(Error::UnknownTopicOrPartition("no p9".into()))),
         ]),
-        Response::Fetch(vec![PartitionResult {
-            topic: "t".into(),
-            partition: 0,
-            result: Ok(FetchResult {
+        Response::Fetch(vec![of_t(
+            0,
+            Ok(FetchResult {
                 high_watermark: 1,
                 log_start_offset: 0,
                 replica: 2,
@@ -196,7 +192,7 @@ fn responses_and_errors_round_trip() {
                 last_stable_offset: 1,
                 aborted: Some(vec![AbortedTxn { producer_id: 4, first_offset: 0, last_offset: 1 }]),
             }),
-        }]),
+        )]),
         Response::Metadata {
             brokers: vec![BrokerInfo { id: 1, rack: Some("eu-1".into()), alive: true }],
             topics: vec![
@@ -218,24 +214,12 @@ fn responses_and_errors_round_trip() {
         Response::DescribeConfigs(vec![ConfigEntry { name: "broker.id", value: "2".into(), is_default: false }]),
         Response::AlterConfigs,
         Response::DeleteRecords(vec![
-            PartitionResult {
-                topic: "t".into(),
-                partition: 0,
-                result: Ok(DeletedRecords { leader: 2, log_start: 7, low_watermark: 5 }),
-            },
-            PartitionResult {
-                topic: "t".into(),
-                partition: 1,
-                result: Err(Error::PolicyViolation("compact only".into())),
-            },
+            of_t(0, Ok(DeletedRecords { leader: 2, log_start: 7, low_watermark: 5 })),
+            of_t(1, Err(Error::PolicyViolation("compact only".into()))),
         ]),
         Response::AlterPartitionReassignments(vec![
-            PartitionResult { topic: "t".into(), partition: 0, result: Ok(()) },
-            PartitionResult {
-                topic: "t".into(),
-                partition: 1,
-                result: Err(Error::NoReassignmentInProgress("not moving".into())),
-            },
+            of_t(0, Ok(())),
+            of_t(1, Err(Error::NoReassignmentInProgress("not moving".into()))),
         ]),
         Response::ListPartitionReassignments(vec![OngoingReassignment {
             topic: "t".into(),
