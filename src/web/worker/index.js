@@ -8,7 +8,9 @@
 //   const kafka = await host.connect(); // the same KafkaJS-shaped API, in the page
 import init, { Kafka } from '../franz.js';
 
-const script = (file) => new URL(file, import.meta.url);
+/** Why a worker failed: its error, or, for an event with no message, that its script could not be loaded (as when
+ * an app's build left it out). */
+const failure = (e) => e.message ?? 'its script could not be loaded';
 
 /** A broker host running in a dedicated worker. */
 export class BrokerHost {
@@ -38,7 +40,9 @@ export class BrokerHost {
   }
 
   async #boot() {
-    const worker = new Worker(script('./host.js'), { type: 'module' });
+    // Each worker is created as `new Worker(new URL('./x.js', import.meta.url), …)`, written out in full: the
+    // pattern bundlers (Vite, webpack, Parcel) recognise, so that an app's build includes the worker's script.
+    const worker = new Worker(new URL('./host.js', import.meta.url), { type: 'module' });
     this.#worker = worker;
     worker.onmessage = ({ data }) => {
       const waiting = this.#replies.get(data.id);
@@ -51,7 +55,7 @@ export class BrokerHost {
       for (const { type, listener } of this.#listeners) if (type === data.type) listener(data.event);
     };
     worker.onerror = (e) => {
-      for (const { reject } of this.#replies.values()) reject(new Error(`the broker host failed: ${e.message}`));
+      for (const { reject } of this.#replies.values()) reject(new Error(`the broker host failed: ${failure(e)}`));
       this.#replies.clear();
     };
     return this.#ask({ type: 'open', config: this.#config });
@@ -129,9 +133,9 @@ class ClientWorker {
   #listeners = new Set();
   #ended;
 
-  constructor(host, file, options, endType) {
+  constructor(host, worker, options, endType) {
     this.#host = host;
-    this.#worker = new Worker(script(file), { type: 'module' });
+    this.#worker = worker;
     this.#follow = (port) => this.#worker.postMessage({ type: 'reconnect', port }, [port]);
     this.#ended = new Promise((resolve, reject) => {
       this.#worker.onmessage = ({ data }) => {
@@ -139,7 +143,7 @@ class ClientWorker {
         if (data.type === endType) resolve(data);
         if (data.type === 'failed') reject(Object.assign(new Error(data.error.message), data.error));
       };
-      this.#worker.onerror = (e) => reject(new Error(e.message));
+      this.#worker.onerror = (e) => reject(new Error(failure(e)));
     });
     this.#ended.catch(() => {}); // reported through the promise `done`, when asked
     const port = host.port(this.#follow);
@@ -176,11 +180,13 @@ class ClientWorker {
  * compression = 0 (a `CompressionTypes` value: 1 GZIP, 2 Snappy, 3 LZ4, 4 ZSTD), sasl?, transactionalId? (each
  * send a transaction), abortEvery? (abort every n-th) }`. */
 export function spawnProducer(host, options) {
-  return new ClientWorker(host, './producer.js', options, 'done');
+  const worker = new Worker(new URL('./producer.js', import.meta.url), { type: 'module' });
+  return new ClientWorker(host, worker, options, 'done');
 }
 
 /** A consumer worker: `{ topic, groupId, fromBeginning = true, echo = false, sessionTimeout?, heartbeatInterval?,
  * partitionAssigners?, sasl?, readUncommitted = false }`. */
 export function spawnConsumer(host, options) {
-  return new ClientWorker(host, './consumer.js', options, 'stopped');
+  const worker = new Worker(new URL('./consumer.js', import.meta.url), { type: 'module' });
+  return new ClientWorker(host, worker, options, 'stopped');
 }
