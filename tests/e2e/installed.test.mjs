@@ -1,7 +1,7 @@
-// The npm package in an app built by a bundler, as most web apps are: an app (bundler-app/) imports `franz` and
-// `franz/worker` by name from the package as `npm pack` makes it, Vite builds it, and Chromium runs the build (and
-// Vite's dev server): the in-page API, and a broker host with ready-made producer and consumer workers, whose
-// scripts and the wasm module the bundler must find and emit.
+// The npm package as an app installs it (the files `npm pack` puts in it, unpacked into an app's node_modules) and
+// imports it by name: in Node.js (installed-app/node.mjs), and in a web app (installed-app/) that Vite builds, as
+// most web apps are built, and that Chromium runs, built and from Vite's dev server: the in-page API, and a broker
+// host with ready-made producer and consumer workers, whose scripts and the wasm module the bundler must emit.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -14,9 +14,8 @@ let app;
 let browser;
 
 before(async () => {
-  app = mkdtempSync(`${tmpdir()}/franz-bundled-`);
-  cpSync(new URL('./bundler-app/', import.meta.url).pathname, app, { recursive: true });
-  // Installed as npm would: the files `npm pack` puts in the package, unpacked into node_modules.
+  app = mkdtempSync(`${tmpdir()}/franz-installed-`);
+  cpSync(new URL('./installed-app/', import.meta.url).pathname, app, { recursive: true });
   const tarball = execFileSync('npm', ['pack', `${ROOT}pkg`, '--pack-destination', app, '--silent'], { encoding: 'utf8' }).trim().split('\n').at(-1);
   mkdirSync(`${app}/node_modules/franz`, { recursive: true });
   execFileSync('tar', ['-xzf', `${app}/${tarball}`, '-C', `${app}/node_modules/franz`, '--strip-components=1']);
@@ -67,4 +66,9 @@ test("the same app runs from Vite's dev server", async () => {
   } finally {
     await server.close();
   }
+});
+
+test('in Node.js, with the wasm module read from the package', () => {
+  const printed = execFileSync('node', [`${app}/node.mjs`], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(printed, 'hello from node\n');
 });

@@ -1,5 +1,5 @@
 // An app that imports franz as a bundler user does: the package by name, the in-page API and franz/worker's broker
-// host and ready-made producer and consumer workers. tests/e2e/bundler.test.mjs builds it with Vite.
+// host and ready-made producer and consumer workers. tests/e2e/installed.test.mjs builds it with Vite.
 import init, { Kafka } from 'franz';
 import { BrokerHost, spawnConsumer, spawnProducer } from 'franz/worker';
 
