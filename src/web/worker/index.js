@@ -41,7 +41,7 @@ export class BrokerHost {
 
   async #boot() {
     // Each worker is created as `new Worker(new URL('./x.js', import.meta.url), …)`, written out in full: the
-    // pattern bundlers (Vite, webpack, Parcel) recognise, so that an app's build includes the worker's script.
+    // pattern bundlers (Vite, webpack) recognise, so that an app's build includes the worker's script.
     const worker = new Worker(new URL('./host.js', import.meta.url), { type: 'module' });
     this.#worker = worker;
     worker.onmessage = ({ data }) => {
