@@ -391,6 +391,17 @@ async fn open_durable(
 
 #[wasm_bindgen]
 impl Kafka {
+    /// KafkaJS's `new Kafka({ clientId, brokers })`, refused with what to call instead: opening a cluster reads
+    /// IndexedDB, which a constructor cannot wait for. (Its type, `never`, keeps TypeScript refusing it too.)
+    #[wasm_bindgen(constructor)]
+    pub fn new(#[wasm_bindgen(unchecked_param_type = "never")] _config: JsValue) -> Result<Kafka, JsValue> {
+        Err(error::type_error(
+            "`new Kafka(...)` is KafkaJS's way; a franz cluster opens asynchronously: `await Kafka.open({ clientId, \
+             cluster, brokers: 3 })` runs one in this tab, and `await Kafka.connect(port)` reaches one that a broker \
+             host serves",
+        ))
+    }
+
     /// Opens a cluster: `{ clientId?, cluster = 'default', brokers = 3, storage = 'indexeddb' | 'memory' |
     /// 'auto', durability = 'relaxed' | 'strict', autoCreateTopics = false, memoryLimitBytes = 1 GiB, seed?,
     /// users?, oauthBearer?, authorizer?, sasl? }` (the last four: see the README's "Security").

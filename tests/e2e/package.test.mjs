@@ -19,6 +19,15 @@ test('package.json names its entries and pulls in no runtime dependency', () => 
   assert.equal(pkg.dependencies, undefined, JSON.stringify(pkg.dependencies));
 });
 
+test("KafkaJS's `new Kafka({ brokers })` is a TypeError that names Kafka.open", () => {
+  assert.throws(() => new Kafka({ clientId: 'shop', brokers: ['localhost:9092'] }), (e) => {
+    assert.equal(e.name, 'TypeError');
+    assert.equal(e.type, 'INVALID_REQUEST');
+    assert.match(e.message, /await Kafka\.open\(/);
+    return true;
+  });
+});
+
 /** A small seeded generator, so a failure replays. */
 function xorshift(seed) {
   let s = seed >>> 0 || 1;

@@ -5,6 +5,8 @@ import init, { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Cli, Com
 export async function example(): Promise<void> {
   await init();
   const kafka = await Kafka.open({ clientId: 'app', cluster: 'demo', brokers: 3, storage: 'indexeddb' });
+  // @ts-expect-error KafkaJS's constructor: a franz cluster opens asynchronously, with Kafka.open
+  new Kafka({ clientId: 'app', brokers: ['localhost:9092'] });
   const entries: string[] = [];
   const quiet = await Kafka.open({
     cluster: 'logged',
