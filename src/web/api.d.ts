@@ -405,13 +405,19 @@ export interface ConsumerSubscribeTopic {
   fromBeginning?: boolean;
 }
 
+/** A consumed key, value or header value. Its `toString()` decodes it as a Node Buffer's does (where KafkaJS gives
+ * Buffers): UTF-8 unless another encoding is named. */
+export interface MessageBytes extends Uint8Array {
+  toString(encoding?: 'utf8' | 'utf-8' | 'hex' | 'base64' | 'latin1' | 'binary'): string;
+}
+
 export interface KafkaMessage {
-  key: Uint8Array | null;
-  value: Uint8Array | null;
+  key: MessageBytes | null;
+  value: MessageBytes | null;
   timestamp: string;
   attributes: number;
   offset: string;
-  headers: { [key: string]: Uint8Array | null | (Uint8Array | null)[] };
+  headers: { [key: string]: MessageBytes | null | (MessageBytes | null)[] };
 }
 
 export interface EachMessagePayload {

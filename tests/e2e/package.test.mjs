@@ -48,6 +48,8 @@ function fieldOf(next, texts) {
 }
 
 const bytesOf = (v) => (v === null ? null : typeof v === 'string' ? new TextEncoder().encode(v) : v);
+/** A consumed key or value's bytes as a plain Uint8Array, to compare with what was sent. */
+const plain = (v) => (v === null ? null : Uint8Array.from(v));
 
 test('random messages (text of every width, bytes, nulls, repeated headers) round-trip exactly', async () => {
   const next = xorshift(2611);
@@ -95,15 +97,45 @@ test('random messages (text of every width, bytes, nulls, repeated headers) roun
     byPartition[p].forEach((m, i) => {
       const g = got[p][i];
       assert.equal(g.offset, String(i));
-      assert.deepEqual(g.key, bytesOf(m.key ?? null));
-      assert.deepEqual(g.value, bytesOf(m.value));
+      assert.deepEqual(plain(g.key), bytesOf(m.key ?? null));
+      assert.deepEqual(plain(g.value), bytesOf(m.value));
       if (m.timestamp !== undefined) assert.equal(g.timestamp, m.timestamp);
       const expected = Object.fromEntries(
         Object.entries(m.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v.map(bytesOf) : bytesOf(v)]),
       );
-      assert.deepEqual(g.headers, expected, `partition ${p} offset ${i}`);
+      const headers = Object.fromEntries(Object.entries(g.headers).map(([k, v]) => [k, Array.isArray(v) ? v.map(plain) : plain(v)]));
+      assert.deepEqual(headers, expected, `partition ${p} offset ${i}`);
+      // Each reads as a Buffer of the same bytes would: text sent as text, and any bytes in the other encodings.
+      for (const [field, as] of [[g.key, m.key ?? null], [g.value, m.value]]) {
+        if (as === null) continue;
+        if (typeof as === 'string') assert.equal(field.toString(), as);
+        const buffer = Buffer.from(bytesOf(as));
+        for (const encoding of ['hex', 'base64', 'latin1']) assert.equal(field.toString(encoding), buffer.toString(encoding));
+      }
     });
   }
+});
+
+test("a consumed value reads as KafkaJS users read a Buffer: toString(), JSON.parse, a template", async () => {
+  const kafka = await Kafka.open({ cluster: 'buffer-like', brokers: 1, storage: 'memory' });
+  await kafka.admin().createTopics({ topics: [{ topic: 'orders' }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic: 'orders', messages: [{ key: 'order-7', value: JSON.stringify({ id: 7, item: 'tée ☕' }) }] });
+  const consumer = kafka.consumer({ groupId: 'readers' });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'orders', fromBeginning: true });
+  const message = await new Promise((resolve) => consumer.run({ eachMessage: async ({ message }) => resolve(message) }));
+  await consumer.disconnect();
+  await kafka.close();
+  assert.ok(message.value instanceof Uint8Array);
+  assert.equal(message.key.toString(), 'order-7');
+  assert.equal(message.key.toString('utf-8'), 'order-7');
+  assert.deepEqual(JSON.parse(message.value), { id: 7, item: 'tée ☕' });
+  assert.equal(`${message.key}`, 'order-7');
+  assert.throws(() => message.value.toString('ucs2'), { name: 'TypeError', message: /unknown encoding ucs2/ });
+  // A view of it is one too, as a Buffer's subarray is a Buffer.
+  assert.equal(message.key.subarray(6).toString(), '7');
 });
 
 test("the ACL enums have KafkaJS's values, and an ACL made with them guards a topic", async () => {

@@ -174,7 +174,12 @@ export async function example(): Promise<void> {
       const m: KafkaMessage = message;
       const offset: string = m.offset;
       const value: Uint8Array | null = m.value;
-      void [topic.length, partition + 1, offset, value];
+      // As KafkaJS users read a Buffer: its text, or its bytes in hex.
+      const text: string | undefined = message.value?.toString();
+      const hex: string | undefined = message.key?.toString('hex');
+      // @ts-expect-error an encoding a Buffer's toString has and franz's does not
+      message.value?.toString('ucs2');
+      void [topic.length, partition + 1, offset, value, text, hex];
     },
   });
   const off: () => void = kafka.on('warning', (e) => console.warn(e.message));

@@ -31,6 +31,8 @@ export async function consume(consumer, count, opts = {}) {
   let done;
   const finished = new Promise((r) => (done = r));
   await consumer.run({ ...opts, eachMessage: async ({ topic, partition, message }) => {
+    // KafkaJS users read a value as a Buffer: `message.value.toString()` is its text here too.
+    check(message.value === null || message.value.toString() === text(message.value), 'value.toString() is its text');
     got.push({ topic, partition, offset: message.offset, key: text(message.key), value: text(message.value),
                timestamp: message.timestamp, headers: Object.fromEntries(Object.entries(message.headers).map(([k, v]) => [k, text(v)])) });
     if (got.length === count) done();
