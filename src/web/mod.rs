@@ -26,7 +26,10 @@ mod transfer;
 
 use wasm_bindgen::prelude::*;
 
-pub use admin::{AclOperationTypes, AclPermissionTypes, AclResourceTypes, Admin, ResourcePatternTypes};
+pub use admin::{
+    AclOperationTypes, AclPermissionTypes, AclResourceTypes, Admin, ConfigResourceTypes, ConfigSource,
+    ResourcePatternTypes,
+};
 pub use cli::Cli;
 pub use consumer::Consumer;
 pub use kafka::Kafka;

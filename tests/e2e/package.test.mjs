@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, initSync, Kafka, ResourcePatternTypes } from '../../pkg/franz.js';
+import kafkajs from 'kafkajs';
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ConfigResourceTypes, ConfigSource, initSync, Kafka, PartitionAssigners, ResourcePatternTypes } from '../../pkg/franz.js';
 import { ROOT } from './helpers.mjs';
 
 initSync({ module: readFileSync(`${ROOT}pkg/franz_bg.wasm`) });
@@ -136,6 +137,39 @@ test("a consumed value reads as KafkaJS users read a Buffer: toString(), JSON.pa
   assert.throws(() => message.value.toString('ucs2'), { name: 'TypeError', message: /unknown encoding ucs2/ });
   // A view of it is one too, as a Buffer's subarray is a Buffer.
   assert.equal(message.key.subarray(6).toString(), '7');
+});
+
+test("KafkaJS's ConfigResourceTypes and ConfigSource, and its PartitionAssigners, serve as in KafkaJS", async () => {
+  for (const [franz, theirs] of [[ConfigResourceTypes, kafkajs.ConfigResourceTypes], [ConfigSource, kafkajs.ConfigSource]]) {
+    for (const [name, code] of Object.entries(theirs)) assert.equal(franz[name], code, name);
+  }
+  const kafka = await Kafka.open({ cluster: 'kafkajs-names', brokers: 1, storage: 'memory' });
+  const admin = kafka.admin();
+  await admin.createTopics({ topics: [{ topic: 'compacted', configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
+  const { resources: [topic] } = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: [{ type: ConfigResourceTypes.TOPIC, name: 'compacted', configNames: ['cleanup.policy', 'retention.ms'] }],
+  });
+  assert.equal(topic.resourceType, ConfigResourceTypes.TOPIC);
+  const source = Object.fromEntries(topic.configEntries.map((e) => [e.configName, e.configSource]));
+  assert.deepEqual(source, { 'cleanup.policy': ConfigSource.TOPIC_CONFIG, 'retention.ms': ConfigSource.DEFAULT_CONFIG });
+  const { resources: [broker] } = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.BROKER, name: '1' }] });
+  assert.equal(broker.resourceType, ConfigResourceTypes.BROKER);
+  // KafkaJS's `partitionAssigners: [PartitionAssigners.roundRobin]`, and franz's other two.
+  for (const [assigner, protocol] of [[PartitionAssigners.roundRobin, 'roundrobin'], [PartitionAssigners.range, 'range'], [PartitionAssigners.cooperativeSticky, 'cooperative-sticky']]) {
+    const consumer = kafka.consumer({ groupId: `by-${protocol}`, partitionAssigners: [assigner] });
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'compacted' });
+    await consumer.run({ eachMessage: async () => {} });
+    let described;
+    for (let i = 0; i < 100 && described?.state !== 'Stable'; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      described = await consumer.describeGroup();
+    }
+    assert.equal(described.protocol, protocol);
+    await consumer.disconnect();
+  }
+  await kafka.close();
 });
 
 test("the ACL enums have KafkaJS's values, and an ACL made with them guards a topic", async () => {

@@ -1,6 +1,6 @@
 // Compiled by tests/e2e/types.test.mjs with `tsc --noEmit --strict`: KafkaJS-style code must type-check against
 // franz's declarations, and each `@ts-expect-error` line must really be an error (so the types are not `any`).
-import init, { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Cli, CompressionTypes, Kafka, ResourcePatternTypes, Partitioners, logLevel, partitionForKey, type RecordMetadata, type KafkaMessage, type FranzError } from '../../pkg/franz.js';
+import init, { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Cli, CompressionTypes, ConfigResourceTypes, ConfigSource, Kafka, PartitionAssigners, ResourcePatternTypes, Partitioners, logLevel, partitionForKey, type RecordMetadata, type KafkaMessage, type FranzError } from '../../pkg/franz.js';
 
 export async function example(): Promise<void> {
   await init();
@@ -166,6 +166,10 @@ export async function example(): Promise<void> {
   kafka.consumer({ groupId: 'dirty-reads', readUncommitted: true });
   void inTxn;
 
+  const configs = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: 'orders' }] });
+  const fromTopic: boolean = configs.resources[0].configEntries.some((e) => e.configSource === ConfigSource.TOPIC_CONFIG);
+  void fromTopic;
+  kafka.consumer({ groupId: 'ranged', partitionAssigners: [PartitionAssigners.range, PartitionAssigners.roundRobin] });
   const consumer = kafka.consumer({ groupId: 'billing' });
   await consumer.connect();
   await consumer.subscribe({ topics: ['orders'], fromBeginning: true });

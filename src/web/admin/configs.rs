@@ -11,13 +11,33 @@ use crate::core::protocol::{Request, Response};
 use crate::core::topic::{ConfigEntry, CONFIG_NAMES};
 use crate::web::js::{self, object};
 
-/// KafkaJS's `ConfigResourceTypes.TOPIC` and `BROKER`.
-const RESOURCE_TOPIC: i32 = 2;
-const RESOURCE_BROKER: i32 = 4;
-/// KafkaJS's `ConfigSource`s franz reports: an override of a topic, a broker's own setting, a default.
-const TOPIC_CONFIG: i32 = 1;
-const STATIC_BROKER_CONFIG: i32 = 4;
-const DEFAULT_CONFIG: i32 = 5;
+/// KafkaJS's `ConfigResourceTypes`: what a describe or alter names (franz has topics and brokers).
+#[wasm_bindgen]
+#[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+pub enum ConfigResourceTypes {
+    UNKNOWN = 0,
+    TOPIC = 2,
+    BROKER = 4,
+    BROKER_LOGGER = 8,
+}
+
+/// KafkaJS's `ConfigSource`: where a described value comes from (franz reports an override of a topic, a
+/// broker's own setting, or a default).
+#[wasm_bindgen]
+#[derive(Clone, Copy)]
+#[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+pub enum ConfigSource {
+    UNKNOWN = 0,
+    TOPIC_CONFIG = 1,
+    DYNAMIC_BROKER_CONFIG = 2,
+    DYNAMIC_DEFAULT_BROKER_CONFIG = 3,
+    STATIC_BROKER_CONFIG = 4,
+    DEFAULT_CONFIG = 5,
+    DYNAMIC_BROKER_LOGGER_CONFIG = 6,
+}
+
+const RESOURCE_TOPIC: i32 = ConfigResourceTypes::TOPIC as i32;
+const RESOURCE_BROKER: i32 = ConfigResourceTypes::BROKER as i32;
 
 /// A resource of a describe or alter: a topic, or a broker by its id.
 enum Resource {
@@ -66,14 +86,17 @@ impl Admin {
                     })
                     .collect::<Result<Vec<_>, _>>()?;
                 let (request, kind, name, overridden) = match &resource {
-                    Resource::Topic(t) => {
-                        (Request::DescribeConfigs { topic: t.clone() }, RESOURCE_TOPIC, t.clone(), TOPIC_CONFIG)
-                    }
+                    Resource::Topic(t) => (
+                        Request::DescribeConfigs { topic: t.clone() },
+                        RESOURCE_TOPIC,
+                        t.clone(),
+                        ConfigSource::TOPIC_CONFIG,
+                    ),
                     Resource::Broker(id) => (
                         Request::DescribeBrokerConfigs { broker: *id },
                         RESOURCE_BROKER,
                         id.to_string(),
-                        STATIC_BROKER_CONFIG,
+                        ConfigSource::STATIC_BROKER_CONFIG,
                     ),
                 };
                 let Response::DescribeConfigs(entries) = broker.call(request).await.map_err(to_js)? else {
@@ -85,7 +108,10 @@ impl Admin {
                         ("configName", e.name.into()),
                         ("configValue", e.value.as_str().into()),
                         ("isDefault", e.is_default.into()),
-                        ("configSource", if e.is_default { DEFAULT_CONFIG } else { overridden }.into()),
+                        (
+                            "configSource",
+                            (if e.is_default { ConfigSource::DEFAULT_CONFIG } else { overridden } as i32).into(),
+                        ),
                         ("isSensitive", false.into()),
                         ("readOnly", (kind == RESOURCE_BROKER).into()),
                         ("configSynonyms", Array::new().into()),

@@ -3,6 +3,7 @@
 mod acls;
 mod configs;
 pub use acls::{AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes};
+pub use configs::{ConfigResourceTypes, ConfigSource};
 mod faults;
 mod reassign;
 mod scram;

@@ -13,6 +13,33 @@ use crate::web::error;
 use crate::web::js::{self, object};
 use std::collections::BTreeMap;
 
+/// KafkaJS's `PartitionAssigners`, as the names a consumer's `partitionAssigners` takes, so that KafkaJS's
+/// `partitionAssigners: [PartitionAssigners.roundRobin]` runs unchanged (KafkaJS's are assigner functions; franz
+/// has no custom assigners). `range` and `cooperativeSticky` are franz's others.
+#[wasm_bindgen]
+pub struct PartitionAssigners;
+
+#[wasm_bindgen]
+impl PartitionAssigners {
+    /// Kafka's `RoundRobinAssignor`, KafkaJS's default.
+    #[wasm_bindgen(getter = roundRobin, unchecked_return_type = "'roundrobin'")]
+    pub fn round_robin() -> String {
+        Assignor::RoundRobin.name().into()
+    }
+
+    /// Kafka's `RangeAssignor`.
+    #[wasm_bindgen(getter, unchecked_return_type = "'range'")]
+    pub fn range() -> String {
+        Assignor::Range.name().into()
+    }
+
+    /// Kafka's `CooperativeStickyAssignor` (incremental rebalances, KIP-429).
+    #[wasm_bindgen(getter = cooperativeSticky, unchecked_return_type = "'cooperative-sticky'")]
+    pub fn cooperative_sticky() -> String {
+        Assignor::CooperativeSticky.name().into()
+    }
+}
+
 /// `sessionTimeout` (30000), `rebalanceTimeout` (60000), `heartbeatInterval` (3000) and `partitionAssigners`
 /// (names: 'roundrobin', KafkaJS's default, 'range', 'cooperative-sticky'; preferred first).
 pub(super) fn group_timing(config: &JsValue) -> Result<GroupTiming, JsValue> {
