@@ -6,7 +6,7 @@
 use super::metadata::BrokerId;
 use super::offsets_topic::OFFSETS_TOPIC_PARTITIONS;
 use super::state::{Cluster, SESSION_TIMEOUT_MS, TAB_TIMING};
-use crate::core::acl::oauth::Signed;
+use crate::core::acl::oauth::{OAuthBearer, Signed};
 use crate::core::error::{Error, Result};
 use crate::core::groups::{MAX_SESSION_TIMEOUT_MS, MIN_SESSION_TIMEOUT_MS};
 use crate::core::topic::{ConfigEntry, TopicConfig};
@@ -109,11 +109,13 @@ impl Cluster {
         // The secured OAUTHBEARER validator's settings, where tokens are signed; otherwise Kafka's defaults.
         let oauth = self.credentials.oauthbearer.as_ref().filter(|o| o.signed.is_some());
         let signed = oauth.and_then(|o| o.signed.as_ref());
+        let kafkas = OAuthBearer::default(); // the claim names' defaults
+        let skew_seconds = |ms: i64| (ms / 1000).to_string();
         entries.extend([
             entry(
                 "sasl.oauthbearer.clock.skew.seconds",
-                (oauth.map_or(Signed::DEFAULT_CLOCK_SKEW_MS, |o| o.allowable_clock_skew_ms) / 1000).to_string(),
-                "30",
+                skew_seconds(oauth.map_or(Signed::DEFAULT_CLOCK_SKEW_MS, |o| o.allowable_clock_skew_ms)),
+                &skew_seconds(Signed::DEFAULT_CLOCK_SKEW_MS),
             ),
             entry(
                 "sasl.oauthbearer.expected.audience",
@@ -125,8 +127,16 @@ impl Cluster {
                 signed.and_then(|s| s.expected_issuer.clone()).unwrap_or_default(),
                 "",
             ),
-            entry("sasl.oauthbearer.scope.claim.name", oauth.map_or("scope", |o| &o.scope_claim).to_owned(), "scope"),
-            entry("sasl.oauthbearer.sub.claim.name", oauth.map_or("sub", |o| &o.principal_claim).to_owned(), "sub"),
+            entry(
+                "sasl.oauthbearer.scope.claim.name",
+                oauth.unwrap_or(&kafkas).scope_claim.clone(),
+                &kafkas.scope_claim,
+            ),
+            entry(
+                "sasl.oauthbearer.sub.claim.name",
+                oauth.unwrap_or(&kafkas).principal_claim.clone(),
+                &kafkas.principal_claim,
+            ),
         ]);
         if let Some(rack) = &info.rack {
             entries.push(entry("broker.rack", rack.clone(), ""));
