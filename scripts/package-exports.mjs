@@ -1,6 +1,10 @@
-// Adds franz/worker to the package wasm-pack generated: its files, and the `exports` map that names the entries
-// (and the wasm module, for Node.js).
+// Adds to the package wasm-pack generated:
+// - franz/worker: its files, and the `exports` map that names the entries (and the wasm module, for Node.js);
+// - KafkaJS's error classes on the main entry. `js/pack.js` defines them, but wasm-bindgen only exports what Rust
+//   defines, so the entry re-exports them from the snippet it already imports.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const path = process.argv[2];
 const pkg = JSON.parse(readFileSync(path, 'utf8'));
@@ -12,3 +16,12 @@ pkg.exports = {
   './franz_bg.wasm': './franz_bg.wasm',
 };
 writeFileSync(path, JSON.stringify(pkg, null, 2) + '\n');
+
+const entry = join(dirname(path), 'franz.js');
+const code = readFileSync(entry, 'utf8');
+const snippet = code.match(/from '(\.\/snippets\/[^']+\/src\/web\/js\/pack\.js)'/)?.[1];
+if (!snippet) throw new Error(`${entry} does not import js/pack.js`);
+const errors = Object.keys(await import(pathToFileURL(join(dirname(path), snippet)))).filter((n) => n.startsWith('KafkaJS'));
+if (errors.length === 0) throw new Error(`${snippet} exports no KafkaJS error class`);
+const line = `export { ${errors.join(', ')} } from '${snippet}';\n`;
+if (!code.includes(line)) writeFileSync(entry, code + line);

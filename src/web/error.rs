@@ -1,49 +1,73 @@
-//! Errors as JavaScript errors, shaped like KafkaJS's: `name`, `type` (Kafka's error name), `code` and
-//! `retriable`, so code written against KafkaJS's errors reads them the same way.
+//! Errors as JavaScript errors: instances of KafkaJS's classes (`js/pack.js` defines them, the package exports
+//! them), with KafkaJS's `name` and `retriable`, and Kafka's `type` (the error's name) and `code`, so code written
+//! against KafkaJS's errors reads them the same way.
 
 use js_sys::Reflect;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
+use super::js::object;
 use crate::core::error::Error;
 
-fn with_fields(js: js_sys::Error, name: &str, kind: &str, code: i16, retriable: bool) -> JsValue {
-    js.set_name(name);
-    for (key, value) in [("type", kind.into()), ("code", code.into()), ("retriable", retriable.into())] {
+#[wasm_bindgen(module = "/src/web/js/pack.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = brokerError)]
+    fn broker_error(message: &str, kind: &str, code: i16, retriable: bool) -> JsValue;
+    /// A client used out of order (send before connect): KafkaJS's `KafkaJSNonRetriableError`, with franz's
+    /// `kind` for what went wrong.
+    #[wasm_bindgen(js_name = clientError)]
+    pub fn client_error(kind: &str, message: &str) -> JsValue;
+    /// KafkaJS's `KafkaJSNumberOfRetriesExceeded`: `cause` kept failing after `retry_count` retries, the last
+    /// `retry_time` ms apart. It carries the cause's message, and the cause itself as `cause`.
+    #[wasm_bindgen(js_name = retriesExceeded)]
+    pub fn retries_exceeded(cause: &JsValue, retry_count: u32, retry_time: u32) -> JsValue;
+    #[wasm_bindgen(js_name = topicCreationErrors)]
+    fn topic_creation_errors(failures: js_sys::Array) -> JsValue;
+    #[wasm_bindgen(js_name = deleteGroupsError)]
+    fn delete_groups_error(groups: js_sys::Array) -> JsValue;
+    #[wasm_bindgen(js_name = deleteRecordsError)]
+    fn delete_records_error(topic: &str, partitions: js_sys::Array) -> JsValue;
+}
+
+/// A broker error: KafkaJS's `KafkaJSProtocolError` (`KafkaJSOffsetOutOfRange` for OFFSET_OUT_OF_RANGE), or its
+/// `KafkaJSSASLAuthenticationError` for a refused login.
+pub fn to_js(err: &Error) -> JsValue {
+    broker_error(&err.to_string(), err.name(), err.code(), err.retriable())
+}
+
+/// A caller passed the wrong type: a JS `TypeError`, carrying Kafka's name for a malformed request.
+pub fn type_error(message: &str) -> JsValue {
+    let request = Error::InvalidRequest(String::new());
+    let js = js_sys::TypeError::new(&format!("franz: {message}"));
+    for (key, value) in [("type", request.name().into()), ("code", request.code().into()), ("retriable", false.into())]
+    {
         // Setting a property on a fresh Error object cannot fail.
         let _ = Reflect::set(&js, &JsValue::from_str(key), &value);
     }
     js.unchecked_into()
 }
 
-/// A broker error. KafkaJS names every one `KafkaJSProtocolError`; franz does the same.
-pub fn to_js(err: &Error) -> JsValue {
-    with_fields(js_sys::Error::new(&err.to_string()), "KafkaJSProtocolError", err.name(), err.code(), err.retriable())
+/// createTopics' failures, as KafkaJS reports them: a `KafkaJSAggregateError` of one `KafkaJSCreateTopicError`
+/// per topic. `lead` comes first and gives the whole its `type`, `code` and `retriable`.
+pub fn topics_not_created(lead: (&str, &Error), others: &[(&str, &Error)]) -> JsValue {
+    let entry = |(topic, e): (&str, &Error)| object([("topic", topic.into()), ("error", to_js(e))]);
+    topic_creation_errors(std::iter::once(lead).chain(others.iter().copied()).map(entry).collect())
 }
 
-/// A caller passed the wrong type: a JS `TypeError`, carrying Kafka's name for a malformed request.
-pub fn type_error(message: &str) -> JsValue {
-    let request = Error::InvalidRequest(String::new());
-    let js: js_sys::Error = js_sys::TypeError::new(&format!("franz: {message}")).unchecked_into();
-    with_fields(js, "TypeError", request.name(), request.code(), false)
+/// deleteGroups' failures, as KafkaJS reports them: a `KafkaJSDeleteGroupsError` whose `groups` are
+/// `{ groupId, errorCode, error }`.
+pub fn groups_not_deleted(failures: &[(&str, &Error)]) -> JsValue {
+    let entry = |(group, e): &(&str, &Error)| {
+        object([("groupId", (*group).into()), ("errorCode", e.code().into()), ("error", to_js(e))])
+    };
+    delete_groups_error(failures.iter().map(entry).collect())
 }
 
-/// A client used out of order (send before connect): KafkaJS's non-retriable client error.
-pub fn client_error(kind: &str, message: &str) -> JsValue {
-    with_fields(js_sys::Error::new(message), "KafkaJSNonRetriableError", kind, -1, false)
-}
-
-/// KafkaJS's `KafkaJSNumberOfRetriesExceeded`: `cause` kept failing after `retry_count` retries. It carries the
-/// cause's message, and the cause itself as `cause`.
-pub fn retries_exceeded(cause: &JsValue, retry_count: u32) -> JsValue {
-    let message = cause
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| cause.as_string())
-        .unwrap_or_else(|| js_sys::JSON::stringify(cause).map(String::from).unwrap_or_default());
-    let js = client_error("NUMBER_OF_RETRIES_EXCEEDED", &message);
-    js.unchecked_ref::<js_sys::Error>().set_name("KafkaJSNumberOfRetriesExceeded");
-    for (key, value) in [("cause", cause.clone()), ("retryCount", retry_count.into())] {
-        let _ = Reflect::set(&js, &JsValue::from_str(key), &value);
-    }
-    js
+/// deleteTopicRecords' failures, as KafkaJS reports them: a `KafkaJSDeleteTopicRecordsError` whose `partitions`
+/// are `{ partition, offset, error }`.
+pub fn records_not_deleted(topic: &str, failures: &[(u32, i64, &Error)]) -> JsValue {
+    let entry = |(partition, offset, e): &(u32, i64, &Error)| {
+        object([("partition", (*partition).into()), ("offset", super::js::offset(*offset)), ("error", to_js(e))])
+    };
+    delete_records_error(topic, failures.iter().map(entry).collect())
 }

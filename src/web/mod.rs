@@ -86,3 +86,6 @@ pub fn partition_for_key(key: &[u8], partitions: u32) -> Result<u32, JsValue> {
 
 #[wasm_bindgen(typescript_custom_section)]
 const API_TYPES: &str = include_str!("api.d.ts");
+
+#[wasm_bindgen(typescript_custom_section)]
+const ERROR_TYPES: &str = include_str!("errors.d.ts");

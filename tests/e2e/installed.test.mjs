@@ -41,7 +41,7 @@ async function run(url) {
   }
 }
 
-const EXPECTED = 'in page: high watermark 2\nworkers: 20 acked, 20 consumed\n';
+const EXPECTED = 'in page: high watermark 2\nerrors: UNKNOWN_TOPIC_OR_PARTITION\nworkers: 20 acked, 20 consumed\n';
 
 test('a Vite build emits the broker-host, producer and consumer workers and the wasm module, and runs', async () => {
   const outDir = `${app}/dist`;

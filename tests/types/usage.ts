@@ -1,6 +1,6 @@
 // Compiled by tests/e2e/types.test.mjs with `tsc --noEmit --strict`: KafkaJS-style code must type-check against
 // franz's declarations, and each `@ts-expect-error` line must really be an error (so the types are not `any`).
-import init, { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Cli, CompressionTypes, ConfigResourceTypes, ConfigSource, Kafka, PartitionAssigners, ResourcePatternTypes, Partitioners, logLevel, partitionForKey, type RecordMetadata, type KafkaMessage, type FranzError } from '../../pkg/franz.js';
+import init, { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Cli, CompressionTypes, ConfigResourceTypes, ConfigSource, Kafka, PartitionAssigners, ResourcePatternTypes, Partitioners, logLevel, partitionForKey, type RecordMetadata, type KafkaMessage, type FranzError, KafkaJSAggregateError, KafkaJSCreateTopicError, KafkaJSDeleteGroupsError, KafkaJSError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from '../../pkg/franz.js';
 
 export async function example(): Promise<void> {
   await init();
@@ -195,7 +195,23 @@ export async function example(): Promise<void> {
     const kind: string = err.type;
     const code: number = err.code;
     void [kind, code];
+    // KafkaJS's classes narrow as they do with KafkaJS.
+    if (e instanceof KafkaJSAggregateError) {
+      for (const each of e.errors) if (each instanceof KafkaJSCreateTopicError) void [each.topic, each.type.length, each.code + 1];
+    }
   }
+  try {
+    await admin.deleteGroups(['g']);
+  } catch (e) {
+    if (e instanceof KafkaJSDeleteGroupsError) void e.groups.map((g) => [g.groupId, g.errorCode, g.error.type]);
+    else if (e instanceof KafkaJSProtocolError) void [e.type.length, e.retriable];
+    else if (e instanceof KafkaJSError) void e.retriable;
+    // @ts-expect-error a KafkaJSDeleteGroupsError's groups are objects, not names
+    if (e instanceof KafkaJSDeleteGroupsError) void e.groups[0].length;
+  }
+  const exceeded = new KafkaJSNumberOfRetriesExceeded(new Error('down'), { retryCount: 5, retryTime: 300 });
+  const tries: number = exceeded.retryCount;
+  void tries;
   const p: number = partitionForKey(new TextEncoder().encode('k'), 6);
   void [created, offsets, leader, firstOffset, p];
 

@@ -61,7 +61,10 @@ export async function roundTrip(kafka) {
 export async function errorsAreKafkaShaped(kafka) {
   const admin = kafka.admin();
   await rejects(admin.createTopics({ topics: [{ topic: 't', numPartitions: 1, replicationFactor: 4 }] }),
-    { name: 'KafkaJSProtocolError', type: 'INVALID_REPLICATION_FACTOR', code: 38, retriable: false, message: 'larger than available brokers: 3' }, 'RF > brokers');
+    { name: 'KafkaJSAggregateError', type: 'INVALID_REPLICATION_FACTOR', code: 38, retriable: false, message: 'larger than available brokers: 3' }, 'RF > brokers');
+  // As KafkaJS reports createTopics' failures: one KafkaJSCreateTopicError per topic, in an aggregate.
+  const failed = await admin.createTopics({ topics: [{ topic: 'bad name!' }, { topic: 't', numPartitions: 0 }] }).catch((e) => e);
+  eq(failed.errors.map((e) => [e.name, e.topic, e.type]), [['KafkaJSCreateTopicError', 'bad name!', 'INVALID_TOPIC_EXCEPTION'], ['KafkaJSCreateTopicError', 't', 'INVALID_PARTITIONS']], 'each topic\'s failure');
   await rejects(admin.createTopics({ topics: [{ topic: 'bad name!' }] }), { type: 'INVALID_TOPIC_EXCEPTION', code: 17 }, 'bad name');
   await rejects(admin.createTopics({ topics: [{ topic: 't', numPartitions: 0 }] }), { type: 'INVALID_PARTITIONS', code: 37 }, 'zero partitions');
   await rejects(admin.createTopics({ topics: [{ topic: 't', configEntries: [{ name: 'retention.ms', value: 'soon' }] }] }), { type: 'INVALID_CONFIG', code: 40 }, 'bad config');

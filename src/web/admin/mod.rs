@@ -16,6 +16,7 @@ use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
 
 use super::broker::Broker;
+use super::error;
 use super::events::{self, Events};
 use super::js::{self, object};
 use super::kafka::resolved;
@@ -98,7 +99,7 @@ fn promise(work: impl Future<Output = Result<JsValue, JsValue>> + 'static) -> Pr
 }
 
 fn to_js(e: Error) -> JsValue {
-    super::error::to_js(&e)
+    error::to_js(&e)
 }
 
 /// The first error of an answer given per item (a user, a transactional id), naming its `kind` and item, as the
@@ -122,17 +123,18 @@ async fn metadata(
     broker.call(Request::metadata(topics)).await.and_then(Response::into_metadata).map_err(to_js)
 }
 
-/// Whether every topic was created; the first per-topic error other than `ignore`d ones rejects, as in KafkaJS.
-fn first_error(outcomes: Vec<TopicOutcome>, ignore: fn(&Error) -> bool) -> Result<bool, JsValue> {
-    let mut all = true;
-    for outcome in outcomes {
-        match outcome.error {
-            Some(e) if ignore(&e) => all = false,
-            Some(e) => return Err(to_js(e)),
-            None => {}
+/// Whether every topic was created (false: some existed already). Any other failure rejects with every topic's
+/// failure, as KafkaJS's `KafkaJSAggregateError` does, the first that is not TOPIC_ALREADY_EXISTS leading.
+fn created(outcomes: &[TopicOutcome]) -> Result<bool, JsValue> {
+    let failed: Vec<(&str, &Error)> =
+        outcomes.iter().filter_map(|o| Some((o.topic.as_str(), o.error.as_ref()?))).collect();
+    match failed.iter().position(|(_, e)| !matches!(e, Error::TopicAlreadyExists(_))) {
+        None => Ok(failed.is_empty()),
+        Some(lead) => {
+            let others: Vec<_> = failed.iter().enumerate().filter(|(i, _)| *i != lead).map(|(_, f)| *f).collect();
+            Err(error::topics_not_created(failed[lead], &others))
         }
     }
-    Ok(all)
 }
 
 fn optional_topics(options: &JsValue) -> Result<Option<Vec<String>>, JsValue> {
@@ -195,7 +197,7 @@ impl Admin {
             else {
                 return Err(unexpected());
             };
-            Ok(first_error(outcomes, |e| matches!(e, Error::TopicAlreadyExists(_)))?.into())
+            Ok(created(&outcomes)?.into())
         })
     }
 
@@ -224,8 +226,10 @@ impl Admin {
             else {
                 return Err(unexpected());
             };
-            first_error(outcomes, |_| false)?;
-            Ok(JsValue::UNDEFINED)
+            match outcomes.into_iter().find_map(|o| o.error) {
+                Some(e) => Err(to_js(e)),
+                None => Ok(JsValue::UNDEFINED),
+            }
         })
     }
 
@@ -287,13 +291,19 @@ impl Admin {
             if partitions.is_empty() {
                 return Err(js::type_error("partitions", "a non-empty array", &js::get(&options, "partitions")));
             }
-            let request = Request::DeleteRecords { topic, partitions };
+            let request = Request::DeleteRecords { topic: topic.clone(), partitions: partitions.clone() };
             let Response::DeleteRecords(results) = broker.call(request).await.map_err(to_js)? else {
                 return Err(unexpected());
             };
-            match results.into_iter().find_map(|r| r.result.err()) {
-                Some(e) => Err(to_js(e)),
-                None => Ok(JsValue::UNDEFINED),
+            let offset_asked = |p: i32| partitions.iter().find(|(q, _)| *q == p).map_or(-1, |(_, o)| *o);
+            let failed: Vec<_> = results
+                .iter()
+                .filter_map(|r| Some((r.partition as u32, offset_asked(r.partition), r.result.as_ref().err()?)))
+                .collect();
+            if failed.is_empty() {
+                Ok(JsValue::UNDEFINED)
+            } else {
+                Err(error::records_not_deleted(&topic, &failed))
             }
         })
     }
@@ -478,8 +488,9 @@ impl Admin {
             else {
                 return Err(unexpected());
             };
-            if let Some(e) = results.iter().find_map(|(_, e)| e.clone()) {
-                return Err(to_js(e));
+            let failed: Vec<_> = results.iter().filter_map(|(g, e)| Some((g.as_str(), e.as_ref()?))).collect();
+            if !failed.is_empty() {
+                return Err(error::groups_not_deleted(&failed));
             }
             let out = results.iter().map(|(g, _)| object([("groupId", g.as_str().into()), ("errorCode", 0.into())]));
             Ok(js::array(out).into())

@@ -222,7 +222,7 @@ async fn after_handler_failure(
         *failures += 1;
         return Ok(());
     }
-    let exceeded = error::retries_exceeded(&err, *failures);
+    let exceeded = error::retries_exceeded(&err, *failures, state.retry.delay_ms(*failures));
     let restart = match &state.restart_on_failure {
         None => true,
         // KafkaJS asks with the crash's error, and restarts when the callback itself fails.

@@ -495,3 +495,205 @@ function resized(length) {
   staging.resize(length);
   return staging;
 }
+
+// KafkaJS's error classes: its names, hierarchy, constructor arguments and fields, so that code written against
+// KafkaJS (`e instanceof KafkaJSProtocolError`, `e.name === 'KafkaJSNumberOfRetriesExceeded'`, `e.retriable`)
+// reads franz's errors unchanged. The package's entry re-exports every `KafkaJS…` export here
+// (scripts/package-exports.mjs). franz's own errors add Kafka's `type` and `code` wherever KafkaJS has none.
+
+export class KafkaJSError extends Error {
+  constructor(e, { retriable = true, cause } = {}) {
+    super(e?.message || e, { cause });
+    this.name = 'KafkaJSError';
+    this.retriable = retriable;
+    this.helpUrl = e?.helpUrl;
+    this.cause = cause;
+  }
+}
+
+export class KafkaJSNonRetriableError extends KafkaJSError {
+  constructor(e, { cause } = {}) {
+    super(e, { retriable: false, cause });
+    this.name = 'KafkaJSNonRetriableError';
+  }
+}
+
+export class KafkaJSProtocolError extends KafkaJSError {
+  constructor(e, { retriable = e?.retriable } = {}) {
+    super(e, { retriable });
+    this.type = e?.type;
+    this.code = e?.code;
+    this.name = 'KafkaJSProtocolError';
+  }
+}
+
+/** A subclass that only names itself (KafkaJS has a dozen); `name` is what its instances report. */
+function named(Base, className, name = className) {
+  return { [className]: class extends Base {
+    constructor(...args) {
+      super(...args);
+      this.name = name;
+    }
+  } }[className];
+}
+
+/** A subclass that names itself and keeps the named fields of its metadata argument. */
+function withFields(Base, className, fields) {
+  return { [className]: class extends Base {
+    constructor(e, metadata = {}) {
+      super(e);
+      for (const field of fields) this[field] = metadata[field];
+      this.name = className;
+    }
+  } }[className];
+}
+
+export const KafkaJSOffsetOutOfRange = withFields(KafkaJSProtocolError, 'KafkaJSOffsetOutOfRange', ['topic', 'partition']);
+export const KafkaJSMemberIdRequired = withFields(KafkaJSProtocolError, 'KafkaJSMemberIdRequired', ['memberId']);
+export const KafkaJSConnectionError = withFields(KafkaJSError, 'KafkaJSConnectionError', ['broker', 'code']);
+export const KafkaJSRequestTimeoutError = withFields(KafkaJSError, 'KafkaJSRequestTimeoutError', [
+  'broker', 'correlationId', 'createdAt', 'sentAt', 'pendingDuration',
+]);
+export const KafkaJSMetadataNotLoaded = named(KafkaJSError, 'KafkaJSMetadataNotLoaded');
+export const KafkaJSTopicMetadataNotLoaded = withFields(KafkaJSMetadataNotLoaded, 'KafkaJSTopicMetadataNotLoaded', ['topic']);
+export const KafkaJSStaleTopicMetadataAssignment = withFields(KafkaJSError, 'KafkaJSStaleTopicMetadataAssignment', [
+  'topic', 'unknownPartitions',
+]);
+export const KafkaJSServerDoesNotSupportApiKey = withFields(KafkaJSNonRetriableError, 'KafkaJSServerDoesNotSupportApiKey', [
+  'apiKey', 'apiName',
+]);
+export const KafkaJSBrokerNotFound = named(KafkaJSError, 'KafkaJSBrokerNotFound');
+export const KafkaJSPartialMessageError = named(KafkaJSNonRetriableError, 'KafkaJSPartialMessageError');
+export const KafkaJSSASLAuthenticationError = named(KafkaJSNonRetriableError, 'KafkaJSSASLAuthenticationError');
+export const KafkaJSGroupCoordinatorNotFound = named(KafkaJSNonRetriableError, 'KafkaJSGroupCoordinatorNotFound');
+export const KafkaJSNotImplemented = named(KafkaJSNonRetriableError, 'KafkaJSNotImplemented');
+export const KafkaJSTimeout = named(KafkaJSNonRetriableError, 'KafkaJSTimeout');
+export const KafkaJSLockTimeout = named(KafkaJSTimeout, 'KafkaJSLockTimeout');
+export const KafkaJSUnsupportedMagicByteInMessageSet = named(KafkaJSNonRetriableError, 'KafkaJSUnsupportedMagicByteInMessageSet');
+// KafkaJS's own instances of these two report the parent's name.
+export const KafkaJSInvalidVarIntError = named(KafkaJSNonRetriableError, 'KafkaJSInvalidVarIntError', 'KafkaJSNonRetriableError');
+export const KafkaJSInvalidLongError = named(KafkaJSNonRetriableError, 'KafkaJSInvalidLongError', 'KafkaJSNonRetriableError');
+export class KafkaJSFetcherRebalanceError extends Error {}
+
+export class KafkaJSNumberOfRetriesExceeded extends KafkaJSNonRetriableError {
+  constructor(e, { retryCount, retryTime } = {}) {
+    super(e, { cause: e });
+    this.name = 'KafkaJSNumberOfRetriesExceeded';
+    this.stack = `${this.name}\n  Caused by: ${e?.stack ?? e}`;
+    this.retryCount = retryCount;
+    this.retryTime = retryTime;
+  }
+}
+
+export class KafkaJSConnectionClosedError extends KafkaJSConnectionError {
+  constructor(e, { host, port } = {}) {
+    super(e, { broker: `${host}:${port}` });
+    this.host = host;
+    this.port = port;
+    this.name = 'KafkaJSConnectionClosedError';
+  }
+}
+
+export class KafkaJSDeleteGroupsError extends KafkaJSError {
+  constructor(e, groups = []) {
+    super(e);
+    this.groups = groups;
+    this.name = 'KafkaJSDeleteGroupsError';
+  }
+}
+
+export class KafkaJSDeleteTopicRecordsError extends KafkaJSError {
+  constructor({ partitions }) {
+    // Worth retrying only if every partition's error is.
+    const retriable = partitions.filter(({ error }) => error != null).every(({ error }) => error.retriable === true);
+    super('Error while deleting records', { retriable });
+    this.partitions = partitions;
+    this.name = 'KafkaJSDeleteTopicRecordsError';
+  }
+}
+
+export class KafkaJSInvariantViolation extends KafkaJSNonRetriableError {
+  constructor(e) {
+    super(`Invariant violated: ${e?.message || e}. This is likely a bug and should be reported.`);
+    this.name = 'KafkaJSInvariantViolation';
+  }
+}
+
+export class KafkaJSCreateTopicError extends KafkaJSProtocolError {
+  constructor(e, topic) {
+    super(e);
+    this.topic = topic;
+    this.name = 'KafkaJSCreateTopicError';
+  }
+}
+
+export class KafkaJSAlterPartitionReassignmentsError extends KafkaJSProtocolError {
+  constructor(e, topic, partition) {
+    super(e);
+    this.topic = topic;
+    this.partition = partition;
+    this.name = 'KafkaJSAlterPartitionReassignmentsError';
+  }
+}
+
+export class KafkaJSAggregateError extends Error {
+  constructor(message, errors) {
+    super(message);
+    this.errors = errors;
+    this.name = 'KafkaJSAggregateError';
+  }
+}
+
+export class KafkaJSNoBrokerAvailableError extends KafkaJSError {
+  constructor() {
+    super('No broker available');
+    this.name = 'KafkaJSNoBrokerAvailableError';
+  }
+}
+
+// franz's errors, made as KafkaJS makes the same ones.
+
+const LOGIN_REFUSED = new Set(['SASL_AUTHENTICATION_FAILED', 'UNSUPPORTED_SASL_MECHANISM', 'ILLEGAL_SASL_STATE']);
+
+/** A Kafka error: KafkaJS's protocol error (or its subclass for the type), or its refused-login error. */
+export function brokerError(message, type, code, retriable) {
+  const kafka = { message, type, code, retriable };
+  if (type === 'OFFSET_OUT_OF_RANGE') return new KafkaJSOffsetOutOfRange(kafka);
+  if (LOGIN_REFUSED.has(type)) return Object.assign(new KafkaJSSASLAuthenticationError(message), { type, code });
+  return new KafkaJSProtocolError(kafka);
+}
+
+/** A client used out of order (a send before connect): non-retriable, with franz's name for what went wrong. */
+export function clientError(type, message) {
+  return Object.assign(new KafkaJSNonRetriableError(message), { type, code: -1 });
+}
+
+/** `cause` kept failing through `retryCount` retries. A cause that is not an Error still gives a message. */
+export function retriesExceeded(cause, retryCount, retryTime) {
+  const err = new KafkaJSNumberOfRetriesExceeded(cause, { retryCount, retryTime });
+  if (!(cause instanceof Error) && typeof cause !== 'string') err.message = JSON.stringify(cause) ?? String(cause);
+  return err;
+}
+
+/** The failures of several items in one call, with the lead failure's message, Kafka `type` and `code`. */
+function carrying(err, lead, retriable = lead.retriable) {
+  err.message = `${err.message}: ${lead.message}`;
+  return Object.assign(err, { type: lead.type, code: lead.code, retriable });
+}
+
+/** createTopics' failures (`[{ topic, error }]`, the lead first), as KafkaJS reports them. */
+export function topicCreationErrors(failures) {
+  const errors = failures.map(({ topic, error }) => new KafkaJSCreateTopicError(error, topic));
+  return carrying(new KafkaJSAggregateError('Topic creation errors', errors), errors[0]);
+}
+
+/** deleteGroups' failures: `[{ groupId, errorCode, error }]`. */
+export function deleteGroupsError(groups) {
+  return carrying(new KafkaJSDeleteGroupsError('Error in DeleteGroups', groups), groups[0].error);
+}
+
+/** deleteTopicRecords' failures: `[{ partition, offset, error }]`. KafkaJS's rule decides `retriable`. */
+export function deleteRecordsError(topic, partitions) {
+  const err = new KafkaJSDeleteTopicRecordsError({ topic, partitions });
+  return carrying(err, partitions[0].error, err.retriable);
+}

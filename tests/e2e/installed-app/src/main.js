@@ -1,6 +1,6 @@
 // An app that imports franz as a bundler user does: the package by name, the in-page API and franz/worker's broker
 // host and ready-made producer and consumer workers. tests/e2e/installed.test.mjs builds it with Vite.
-import init, { Kafka } from 'franz';
+import init, { Kafka, KafkaJSProtocolError } from 'franz';
 import { BrokerHost, spawnConsumer, spawnProducer } from 'franz/worker';
 
 const out = document.getElementById('out');
@@ -15,6 +15,9 @@ async function main() {
   await producer.send({ topic: 'in-page', messages: [{ value: 'a' }, { value: 'b' }] });
   const [{ offset }] = await kafka.admin().fetchTopicOffsets('in-page');
   say(`in page: high watermark ${offset}`);
+  // KafkaJS's error classes, re-exported by the package's entry, survive bundling as the classes franz throws.
+  const refused = await kafka.admin().deleteTopics({ topics: ['missing'] }).catch((e) => e);
+  say(`errors: ${refused instanceof KafkaJSProtocolError ? refused.type : refused}`);
 
   const host = await BrokerHost.start({ cluster: 'bundled-host', brokers: 1, storage: 'memory' });
   await (await host.connect()).admin().createTopics({ topics: [{ topic: 'orders', numPartitions: 2 }] });
