@@ -382,8 +382,8 @@ impl Inner {
 
     /// A `warning` event, and the same line in the log (the console, or the app's `logCreator`).
     pub fn warn(&self, message: &str) {
-        let extra = super::js::object([("cluster", self.cluster_name.as_str().into())]);
-        self.log.log(super::log::LogLevel::WARN, "Cluster", message, &extra.into());
+        let extra = || super::js::object([("cluster", self.cluster_name.as_str().into())]).into();
+        self.log.log(super::log::LogLevel::WARN, "Cluster", message, extra);
         let payload = super::js::object([("message", message.into()), ("cluster", self.cluster_name.as_str().into())]);
         self.events.emit("warning", &payload.into());
     }

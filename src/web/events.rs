@@ -1,6 +1,7 @@
 //! Event listeners with KafkaJS's `on(event, listener)` shape: `on` takes only the names its client emits (a
 //! misspelt one is an error, not a listener that never hears anything) and returns a function that removes the
-//! listener. Clients' events are KafkaJS's instrumentation events, `{ id, type, timestamp, payload }`.
+//! listener. Clients' events are KafkaJS's instrumentation events, `{ id, type, timestamp, payload }`. A client's
+//! events carry its logger too (the cluster's, in the client's namespace), as KafkaJS's clients have both.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -10,6 +11,7 @@ use wasm_bindgen::prelude::*;
 
 use super::error;
 use super::js::{self, object};
+use super::log::{LogLevel, Logger};
 
 /// The events a client emits: each name with its key in the client's `events` object, as KafkaJS's
 /// `consumer.events.GROUP_JOIN` is `'consumer.group_join'`.
@@ -49,11 +51,30 @@ pub struct Events {
     listeners: RefCell<Vec<(u32, &'static str, Function)>>,
     next_id: Cell<u32>,
     next_event_id: Cell<u32>,
+    log: Rc<Logger>,
+    /// The client's namespace in the log: KafkaJS's `Producer`, `Consumer`, `Admin`.
+    namespace: &'static str,
 }
 
 impl Events {
-    pub fn new(names: EventNames) -> Rc<Events> {
-        Rc::new(Events { names, listeners: RefCell::default(), next_id: Cell::new(0), next_event_id: Cell::new(0) })
+    pub fn new(names: EventNames, log: Rc<Logger>, namespace: &'static str) -> Rc<Events> {
+        let (listeners, next_id, next_event_id) = (RefCell::default(), Cell::new(0), Cell::new(0));
+        Rc::new(Events { names, listeners, next_id, next_event_id, log, namespace })
+    }
+
+    /// KafkaJS's `client.logger()`.
+    pub fn logger(&self) -> JsValue {
+        self.log.api(self.namespace)
+    }
+
+    /// Logs in the client's namespace.
+    pub fn log(&self, level: LogLevel, message: &str, extra: impl FnOnce() -> JsValue) {
+        self.log.log(level, self.namespace, message, extra);
+    }
+
+    /// Logs in one of the client's parts' namespaces, as KafkaJS's consumer logs as `ConsumerGroup` and `Runner`.
+    pub fn log_as(&self, namespace: &str, level: LogLevel, message: &str, extra: impl FnOnce() -> JsValue) {
+        self.log.log(level, namespace, message, extra);
     }
 
     /// The names `on` takes, as a client's `events` shows them: `{ KEY: name }`.
@@ -70,13 +91,19 @@ impl Events {
         self.listeners.borrow().iter().any(|(_, e, _)| *e == event)
     }
 
-    /// Calls every listener of `event` with `payload`. A listener that throws does not stop the others.
+    /// Calls every listener of `event` with `payload`. A listener that throws does not stop the others, and
+    /// is logged, as KafkaJS logs it.
     pub fn emit(&self, event: &str, payload: &JsValue) {
         // Copy the list first: a listener may add or remove listeners.
         let listeners: Vec<Function> =
             self.listeners.borrow().iter().filter(|(_, e, _)| *e == event).map(|(_, _, f)| f.clone()).collect();
         for f in listeners {
-            let _ = f.call1(&JsValue::NULL, payload);
+            if let Err(e) = f.call1(&JsValue::NULL, payload) {
+                let message = js::get(&e, "message").as_string().unwrap_or_else(|| format!("{e:?}"));
+                self.log(LogLevel::ERROR, &format!("Failed to execute listener: {message}"), || {
+                    object([("eventName", event.into()), ("stack", js::get(&e, "stack"))]).into()
+                });
+            }
         }
     }
 

@@ -348,12 +348,9 @@ impl Inner {
         self.clients.borrow_mut().retain(|c| !Rc::ptr_eq(c, client));
         self.data_arrived();
         self.changed("clientLeft", "");
-        self.log.log(
-            super::log::LogLevel::DEBUG,
-            "BrokerHost",
-            &format!("a client was dropped: {why}"),
-            &JsValue::UNDEFINED,
-        );
+        self.log.log(super::log::LogLevel::DEBUG, "BrokerHost", &format!("a client was dropped: {why}"), || {
+            JsValue::UNDEFINED
+        });
     }
 
     /// Drops every client not heard from within its timeout (called by the ticker).

@@ -313,9 +313,9 @@ pub(crate) async fn open_local(c: OpenConfig, principal: String) -> Result<Rc<In
     }
     let inner = Rc::new_cyclic(|me| Inner {
         cluster_name: c.cluster,
-        log: c.log,
+        log: c.log.clone(),
         cluster: RefCell::new(cluster),
-        events: Events::new(super::events::KAFKA),
+        events: Events::new(super::events::KAFKA, c.log.clone(), "Kafka"),
         waiters: Signal::default(),
         storage,
         lock: RefCell::new(lock),
@@ -523,21 +523,21 @@ impl Kafka {
     }
 
     pub fn admin(&self) -> Admin {
-        Admin::new(self.broker.clone())
+        Admin::new(self.broker.clone(), self.log.clone())
     }
 
     pub fn producer(
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "ProducerConfig")] config: Option<JsValue>,
     ) -> Result<Producer, JsValue> {
-        Producer::new(self.broker.clone(), &config.unwrap_or(JsValue::UNDEFINED))
+        Producer::new(self.broker.clone(), self.log.clone(), &config.unwrap_or(JsValue::UNDEFINED))
     }
 
     pub fn consumer(
         &self,
         #[wasm_bindgen(unchecked_param_type = "ConsumerConfig")] config: JsValue,
     ) -> Result<Consumer, JsValue> {
-        Consumer::new(self.broker.clone(), self.client_id.clone(), &config)
+        Consumer::new(self.broker.clone(), self.client_id.clone(), self.log.clone(), &config)
     }
 
     /// Listens for `cluster.change` (anything in the cluster changed) or `warning` (storage repaired a

@@ -81,14 +81,16 @@ impl Logger {
         Ok(Rc::new(Logger { level: Cell::new(level), sink }))
     }
 
-    /// Logs `message` (with `extra`'s fields) at `level` in `namespace`, if `logLevel` lets it through.
-    pub(crate) fn log(&self, level: LogLevel, namespace: &str, message: &str, extra: &JsValue) {
+    /// Logs `message` (with the fields of what `extra` makes) at `level` in `namespace`, if `logLevel` lets it
+    /// through; `extra` is made only then.
+    pub(crate) fn log(&self, level: LogLevel, namespace: &str, message: &str, extra: impl FnOnce() -> JsValue) {
         if level == LogLevel::NOTHING || level as i32 > self.level.get() as i32 {
             return;
         }
         let Some(sink) = &self.sink else {
             return console(level, &format!("franz: {message}"));
         };
+        let extra = extra();
         let log = object([
             ("timestamp", js_sys::Date::new_0().to_iso_string().into()),
             ("logger", "franz".into()),
@@ -114,7 +116,7 @@ impl Logger {
             let (logger, namespace) = (self.clone(), namespace.to_owned());
             let f = move |message: JsValue, extra: JsValue| {
                 let text = message.as_string().unwrap_or_else(|| format!("{message:?}"));
-                logger.log(level, &namespace, &text, &extra);
+                logger.log(level, &namespace, &text, || extra);
             };
             Closure::<dyn Fn(JsValue, JsValue)>::new(f).into_js_value()
         };

@@ -14,6 +14,7 @@ use super::error;
 use super::events::{self, Events};
 use super::js::{self, object};
 use super::kafka::resolved;
+use super::log::{LogLevel, Logger};
 use super::pack;
 use super::partitioners::{self, Partitioning};
 use super::retry::{sleep, worth_retrying, Retry};
@@ -211,7 +212,7 @@ fn positive(config: &JsValue, key: &'static str, default: u32) -> Result<u32, Js
 }
 
 impl Producer {
-    pub(crate) fn new(broker: Broker, config: &JsValue) -> Result<Producer, JsValue> {
+    pub(crate) fn new(broker: Broker, log: Rc<Logger>, config: &JsValue) -> Result<Producer, JsValue> {
         let transactional = Transactional::from_config(config)?;
         let idempotent = transactional.is_some() || js::opt_bool(config, "idempotent", "idempotent")?.unwrap_or(false);
         let null_key = js::opt_string(config, "nullKeyPartitioner", "nullKeyPartitioner")?;
@@ -263,7 +264,7 @@ impl Producer {
                 metadata_max_age_ms: f64::from(
                     js::opt_int::<u32>(config, "metadataMaxAge", "metadataMaxAge")?.unwrap_or(300_000),
                 ),
-                events: Events::new(events::PRODUCER),
+                events: Events::new(events::PRODUCER, log, "Producer"),
             }),
         })
     }
@@ -594,6 +595,7 @@ impl State {
             if again.is_empty() {
                 break;
             }
+            self.log_retry(&answer, again[0], attempt);
             self.retry.wait(attempt).await;
             attempt += 1;
             let resend =
@@ -610,6 +612,19 @@ impl State {
             }
         }
         answer
+    }
+
+    /// KafkaJS's log entry for a send tried again: the failure of the request, or of partition `first`.
+    fn log_retry(&self, answer: &Result<Response, Error>, first: usize, attempt: u32) {
+        let failure = match answer {
+            Err(e) => Some(e),
+            Ok(Response::Produce(results)) => results.get(first).and_then(|r| r.result.as_ref().err()),
+            Ok(_) => None,
+        };
+        let message = failure.map(Error::to_string).unwrap_or_default();
+        self.events.log(LogLevel::ERROR, &format!("Failed to send messages: {message}"), || {
+            js::object([("retryCount", attempt.into()), ("retryTime", self.retry.delay_ms(attempt).into())]).into()
+        });
     }
 
     /// A partition failed: the topic's metadata may be stale, and an idempotent producer's sequences no longer
@@ -730,6 +745,18 @@ impl Producer {
     #[wasm_bindgen(getter, unchecked_return_type = "ProducerEvents")]
     pub fn events(&self) -> js_sys::Object {
         self.state.events.names_object()
+    }
+
+    /// KafkaJS's `producer.logger()`: the cluster's logger, in the `Producer` namespace.
+    #[wasm_bindgen(unchecked_return_type = "Logger")]
+    pub fn logger(&self) -> JsValue {
+        self.state.events.logger()
+    }
+
+    /// KafkaJS's `producer.isIdempotent()`: whether it was made with `idempotent` (or a `transactionalId`).
+    #[wasm_bindgen(js_name = isIdempotent)]
+    pub fn is_idempotent(&self) -> bool {
+        self.state.idempotence.is_some()
     }
 
     /// `send({ topic, messages, acks? })`: resolves with KafkaJS's `RecordMetadata[]` once the records are stored

@@ -124,6 +124,11 @@ export async function example(): Promise<void> {
   void [leos, down, joining];
 
   const producer = kafka.producer();
+  producer.logger().info('ready', { idempotent: producer.isIdempotent() });
+  kafka.admin().logger().namespace('setup').debug('topics made');
+  // @ts-expect-error isIdempotent is a method
+  const flag: boolean = producer.isIdempotent;
+  void flag;
   await producer.connect();
   const sent: RecordMetadata[] = await producer.send({
     topic: 'orders',

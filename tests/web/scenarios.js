@@ -450,6 +450,8 @@ export async function logsGoWhereAsked({ open }) {
   check(warning && warning.label === 'WARN' && warning.log.message.includes('acks=0 send failed') && warning.log.cluster === 'logs', 'a cluster warning: ' + JSON.stringify(warning));
   await kafka.close();
 
+  await clientsLogAsKafkaJS(open);
+
   const silent = await open({ cluster: 'silent', storage: 'memory', logLevel: 0, logCreator: () => (e) => entries.push(e) });
   const before = entries.length;
   silent.logger().error('never');
@@ -462,6 +464,50 @@ export async function logsGoWhereAsked({ open }) {
   await rejects(open({ cluster: 'x', storage: 'memory', logCreator: 'console' }), { name: 'TypeError', message: 'logCreator must be a function' }, 'a logCreator that is no function');
   await rejects(open({ cluster: 'x', storage: 'memory', logCreator: () => 'console' }), { name: 'TypeError', message: 'what logCreator returns must be a function' }, 'a logCreator that makes no logger');
   return true;
+}
+
+/** Clients log what KafkaJS's log, in its namespaces, and their `logger()` is the cluster's, in theirs. */
+async function clientsLogAsKafkaJS(open) {
+  const lines = [];
+  const kafka = await open({ cluster: 'client-logs', storage: 'memory', memoryLimitBytes: 50_000, logCreator: () => (e) => lines.push(e) });
+  const said = (namespace, message) => lines.find((e) => e.namespace === namespace && e.log.message.startsWith(message));
+  const admin = kafka.admin();
+  await admin.createTopics({ topics: [{ topic: 'work' }] });
+  const producer = kafka.producer({ idempotent: true, retry: { retries: 1, initialRetryTime: 10 } });
+  eq([producer.isIdempotent(), kafka.producer().isIdempotent()], [true, false], 'isIdempotent');
+  producer.logger().info('a producer line');
+  admin.logger().warn('an admin line');
+  eq([said('Producer', 'a producer line')?.label, said('Admin', 'an admin line')?.label], ['INFO', 'WARN'], "each client's logger() logs in its namespace");
+  await producer.connect();
+  const tooMuch = new Uint8Array(60_000);
+  await rejects(producer.send({ topic: 'work', messages: [{ value: tooMuch }] }), { type: 'KAFKA_STORAGE_ERROR' }, 'a send past the memory limit');
+  const retry = said('Producer', 'Failed to send messages: ');
+  eq([retry?.label, retry?.log.retryCount, retry?.log.message.includes('KAFKA_STORAGE_ERROR')], ['ERROR', 0, true], 'a send tried again is logged: ' + JSON.stringify(retry));
+  await producer.send({ topic: 'work', messages: [{ value: 'a' }] });
+
+  const consumer = kafka.consumer({ groupId: 'workers', retry: { retries: 0, restartOnFailure: async () => false } });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'work', fromBeginning: true });
+  consumer.on(consumer.events.GROUP_JOIN, () => { throw new Error('the listener broke'); });
+  await consumer.run({ eachMessage: async () => { throw new Error('cannot handle it'); } });
+  for (let i = 0; i < 100 && !said('Consumer', 'Crash: '); i++) await sleep(20);
+  eq(said('Consumer', 'Starting')?.log.groupId, 'workers', 'Starting');
+  const joined = said('ConsumerGroup', 'Consumer has joined the group');
+  eq([joined?.label, joined?.log.groupId, joined?.log.isLeader, joined?.log.memberAssignment], ['INFO', 'workers', true, { work: [0] }], 'joined');
+  check(joined.log.memberId.startsWith('franz-'), 'the member id: ' + joined.log.memberId);
+  const listener = said('Consumer', 'Failed to execute listener: the listener broke');
+  eq([listener?.label, listener?.log.eventName], ['ERROR', 'consumer.group_join'], 'a listener that throws');
+  const handler = said('Runner', 'Error when calling eachMessage');
+  eq([handler?.log.topic, handler?.log.partition, handler?.log.offset, handler?.log.error?.message], ['work', 0, '0', 'cannot handle it'], 'the handler that failed');
+  const crash = said('Consumer', 'Crash: KafkaJSNumberOfRetriesExceeded: cannot handle it');
+  eq([crash?.label, crash?.log.groupId, crash?.log.retryCount], ['ERROR', 'workers', 0], 'the crash');
+  consumer.pause([{ topic: 'work' }]);
+  consumer.resume([{ topic: 'work' }]);
+  eq([said('ConsumerGroup', 'Pausing fetching from 1 topics')?.log.topicPartitions, !!said('ConsumerGroup', 'Resuming fetching from 1 topics')], [[{ topic: 'work' }], true], 'pause and resume');
+  await consumer.run({ eachMessage: async () => {} });
+  await consumer.stop();
+  eq(said('Consumer', 'Stopped')?.log.groupId, 'workers', 'Stopped');
+  await kafka.close();
 }
 
 /** KafkaJS's `compression` (CompressionTypes: None 0, GZIP 1, Snappy 2, LZ4 3, ZSTD 4) and a topic's

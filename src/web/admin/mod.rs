@@ -20,6 +20,7 @@ use super::error;
 use super::events::{self, Events};
 use super::js::{self, object};
 use super::kafka::resolved;
+use super::log::Logger;
 use crate::core::cluster::{lag, BrokerInfo, CommittedOffset, NewTopic, TopicMetadata};
 use crate::core::error::Error;
 use crate::core::log::OffsetSpec;
@@ -32,8 +33,8 @@ pub struct Admin {
 }
 
 impl Admin {
-    pub(crate) fn new(broker: Broker) -> Self {
-        Admin { broker, events: Events::new(events::ADMIN) }
+    pub(crate) fn new(broker: Broker, log: Rc<Logger>) -> Self {
+        Admin { broker, events: Events::new(events::ADMIN, log, "Admin") }
     }
 }
 
@@ -174,6 +175,12 @@ impl Admin {
     #[wasm_bindgen(getter, unchecked_return_type = "AdminEvents")]
     pub fn events(&self) -> js_sys::Object {
         self.events.names_object()
+    }
+
+    /// KafkaJS's `admin.logger()`: the cluster's logger, in the `Admin` namespace.
+    #[wasm_bindgen(unchecked_return_type = "Logger")]
+    pub fn logger(&self) -> JsValue {
+        self.events.logger()
     }
 
     /// Resolves `true` when every topic was created, `false` when one already existed (as KafkaJS does);

@@ -11,6 +11,7 @@ use crate::core::protocol::{Request, Response};
 use crate::web::broker::Broker;
 use crate::web::error;
 use crate::web::js::{self, object};
+use crate::web::log::LogLevel;
 use std::collections::BTreeMap;
 
 /// KafkaJS's `PartitionAssigners`, as the names a consumer's `partitionAssigners` takes, so that KafkaJS's
@@ -148,12 +149,21 @@ impl State {
                     let result = self.broker.call(beat).await.map(drop);
                     if result.is_ok() {
                         self.events.instrument("consumer.heartbeat", || {
-                            let (group, member) = (group.into(), member_id.into());
+                            let (group, member) = (group.as_str().into(), member_id.as_str().into());
                             object([("groupId", group), ("memberId", member), ("groupGenerationId", generation.into())])
                                 .into()
                         });
                     }
-                    if let Err(Error::RebalanceInProgress(_)) = &result {
+                    if let Err(e @ Error::RebalanceInProgress(_)) = &result {
+                        self.events.log_as("Runner", LogLevel::WARN, "The group is rebalancing, re-joining", || {
+                            let member = member_id.as_str().into();
+                            object([
+                                ("groupId", group.as_str().into()),
+                                ("memberId", member),
+                                ("error", e.to_string().into()),
+                            ])
+                            .into()
+                        });
                         self.events.instrument("consumer.rebalancing", || {
                             object([("groupId", self.group_id.as_str().into())]).into()
                         });
@@ -201,6 +211,7 @@ impl State {
             ("memberAssignment", assignment.into()),
             ("generationId", m.generation.into()),
         ]);
+        self.events.log_as("ConsumerGroup", LogLevel::INFO, "Consumer has joined the group", || payload.clone().into());
         self.events.instrument("consumer.group_join", || payload.into());
     }
 

@@ -18,6 +18,7 @@ use super::error;
 use super::events::{self, Events};
 use super::js::{self, object};
 use super::kafka::{resolved, settle};
+use super::log::{LogLevel, Logger};
 use super::retry::Retry;
 use crate::core::client::CrcCheck;
 use crate::core::error::Error;
@@ -138,7 +139,12 @@ pub struct Consumer {
 }
 
 impl Consumer {
-    pub(crate) fn new(broker: Broker, client_id: Rc<str>, config: &JsValue) -> Result<Consumer, JsValue> {
+    pub(crate) fn new(
+        broker: Broker,
+        client_id: Rc<str>,
+        log: Rc<Logger>,
+        config: &JsValue,
+    ) -> Result<Consumer, JsValue> {
         // No groupId: a standalone consumer (the broadcast case), which reads every partition of what it
         // subscribes to and commits nothing, as a Kafka consumer with `assign` and no group.id.
         let group_id = js::opt_string(config, "groupId", "groupId")?.unwrap_or_default();
@@ -166,7 +172,7 @@ impl Consumer {
                 },
                 allow_auto_topic_creation: js::opt_bool(config, "allowAutoTopicCreation", "allowAutoTopicCreation")?
                     .unwrap_or(true),
-                events: Events::new(events::CONSUMER),
+                events: Events::new(events::CONSUMER, log, "Consumer"),
                 connected: Cell::new(false),
                 generation: Cell::new(0),
                 running: Cell::new(false),
@@ -367,11 +373,32 @@ impl State {
         self.running.get() && self.generation.get() == generation
     }
 
+    /// `{ groupId }`, the field of most of the consumer's log entries.
+    fn group_field(&self) -> JsValue {
+        object([("groupId", self.group_id.as_str().into())]).into()
+    }
+
+    /// KafkaJS's log entry for a pause or a resume of `topics` (`[{ topic, partitions? }]`).
+    fn log_fetching(&self, what: &str, topics: &JsValue) {
+        let count = Array::from(topics).length();
+        self.events.log_as("ConsumerGroup", LogLevel::INFO, &format!("{what} fetching from {count} topics"), || {
+            object([("topicPartitions", topics.clone())]).into()
+        });
+    }
+
     /// KafkaJS's `consumer.crash`; with `restart`, the consumer carries on after a pause.
     fn crash(&self, err: JsValue, restart: bool) {
         if !restart {
             self.running.set(false);
         }
+        let [name, message] = ["name", "message"].map(|k| js::get(&err, k).as_string().unwrap_or_default());
+        self.events.log(LogLevel::ERROR, &format!("Crash: {name}: {message}"), || {
+            let fields = object([("groupId", self.group_id.as_str().into()), ("stack", js::get(&err, "stack"))]);
+            if let Some(count) = js::get(&err, "retryCount").as_f64() {
+                js::set(&fields, "retryCount", count);
+            }
+            fields.into()
+        });
         self.events.instrument("consumer.crash", || {
             object([("error", err), ("groupId", self.group_id.as_str().into()), ("restart", restart.into())]).into()
         });
@@ -509,6 +536,7 @@ impl Consumer {
             let handlers = Handlers::from_config(&config, &state, generation)?;
             state.generation.set(generation);
             state.running.set(true);
+            state.events.log(LogLevel::INFO, "Starting", || state.group_field());
             spawn_local(run_loop(state.clone(), handlers, generation));
             Ok(JsValue::UNDEFINED)
         })())
@@ -518,7 +546,8 @@ impl Consumer {
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn stop(&self) -> Promise {
         let state = self.state.clone();
-        let stopped = if state.running.get() {
+        let was_running = state.running.get();
+        let stopped = if was_running {
             let stopped = Promise::new(&mut |resolve, _| state.on_stopped.borrow_mut().push(resolve));
             state.running.set(false);
             state.end_long_poll();
@@ -528,6 +557,9 @@ impl Consumer {
         };
         future_to_promise(async move {
             stopped.await?;
+            if was_running {
+                state.events.log(LogLevel::INFO, "Stopped", || state.group_field());
+            }
             state.events.instrument("consumer.stop", || JsValue::UNDEFINED);
             Ok(JsValue::UNDEFINED)
         })
@@ -583,6 +615,7 @@ impl Consumer {
     ) -> Result<(), JsValue> {
         let entries = topic_partitions(&topics, "topics")?;
         self.state.paused.borrow_mut().extend(entries);
+        self.state.log_fetching("Pausing", &topics);
         Ok(())
     }
 
@@ -603,6 +636,7 @@ impl Consumer {
         }
         drop(paused);
         self.state.end_long_poll();
+        self.state.log_fetching("Resuming", &topics);
         Ok(())
     }
 
@@ -653,5 +687,11 @@ impl Consumer {
     #[wasm_bindgen(getter, unchecked_return_type = "ConsumerEvents")]
     pub fn events(&self) -> js_sys::Object {
         self.state.events.names_object()
+    }
+
+    /// KafkaJS's `consumer.logger()`: the cluster's logger, in the `Consumer` namespace.
+    #[wasm_bindgen(unchecked_return_type = "Logger")]
+    pub fn logger(&self) -> JsValue {
+        self.state.events.logger()
     }
 }

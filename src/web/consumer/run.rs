@@ -14,6 +14,7 @@ use crate::core::error::Error;
 use crate::core::protocol::{FetchPartition, Request, Response};
 use crate::web::error;
 use crate::web::js::{self, object};
+use crate::web::log::LogLevel;
 use crate::web::pack;
 use crate::web::retry::{sleep, worth_retrying};
 
@@ -150,7 +151,7 @@ async fn hand_over(
         if handlers.auto_resolve && outcome.is_ok() && !state.is_stale(tp) {
             state.advance(tp, *next);
         }
-        outcome?;
+        outcome.inspect_err(|e| handler_failed(state, "eachBatch", tp, records.offset(0), e))?;
         // What `resolveOffset` (or the automatic resolve) covered.
         let position = state.positions.borrow().get(tp).copied().unwrap_or(i64::MIN);
         return Ok((0..records.len()).filter(|&i| records.offset(i) < position).count() as u32);
@@ -162,7 +163,8 @@ async fn hand_over(
             break;
         }
         let payload = handlers.payload.each_message(tp, topic, messages.get(i as u32));
-        call_handler(each_message, &payload).await?;
+        let outcome = call_handler(each_message, &payload).await;
+        outcome.inspect_err(|e| handler_failed(state, "eachMessage", tp, records.offset(i), e))?;
         if state.is_stale(tp) {
             break; // the handler moved the partition with seek
         }
@@ -170,6 +172,22 @@ async fn hand_over(
         handled += 1;
     }
     Ok(handled)
+}
+
+/// KafkaJS's log entry for a handler that threw or rejected at `offset` of `tp`.
+fn handler_failed(state: &State, handler: &str, tp: &(String, u32), offset: i64, err: &JsValue) {
+    state.events.log_as("Runner", LogLevel::ERROR, &format!("Error when calling {handler}"), || {
+        let (topic, partition) = (tp.0.as_str().into(), tp.1.into());
+        let stack = js::get(err, "stack");
+        object([
+            ("topic", topic),
+            ("partition", partition),
+            ("offset", js::offset(offset)),
+            ("stack", stack),
+            ("error", err.clone()),
+        ])
+        .into()
+    });
 }
 
 /// KafkaJS's `partitionsConsumedConcurrently`: several partitions' records handled at once, each partition's
@@ -235,9 +253,14 @@ async fn after_handler_failure(
         return Err(exceeded);
     }
     state.crash(exceeded, true);
+    let restart_ms = state.retry.delay_ms(0);
+    state.events.log(LogLevel::ERROR, &format!("Restarting the consumer in {restart_ms}ms"), || {
+        let fields = [("retryCount", (*failures).into()), ("retryTime", restart_ms.into())];
+        object([("groupId", state.group_id.as_str().into()), fields[0].clone(), fields[1].clone()]).into()
+    });
     *failures = 0;
     state.leave_group().await;
-    wait_while_running(state, generation, state.retry.delay_ms(0)).await;
+    wait_while_running(state, generation, restart_ms).await;
     if state.is_current(generation) {
         state.start_member();
     }
@@ -369,6 +392,20 @@ async fn rounds(state: &Rc<State>, handlers: &Rc<Handlers>, generation: u32) -> 
                 Ok(Err(e)) => return Err(state.core(e)),
                 // The data at the position is gone (retention) or never was: auto.offset.reset.
                 Err(Error::OffsetOutOfRange(_)) => {
+                    state.events.log_as(
+                        "ConsumerGroup",
+                        LogLevel::ERROR,
+                        "Offset out of range, resetting to default offset",
+                        || {
+                            let (topic, partition) = (tp.0.as_str().into(), tp.1.into());
+                            object([
+                                ("topic", topic),
+                                ("partition", partition),
+                                ("groupId", state.group_id.as_str().into()),
+                            ])
+                            .into()
+                        },
+                    );
                     let reset = state.reset_position(&tp, from_beginning).await.map_err(|e| state.core(e))?;
                     state.positions.borrow_mut().insert(tp.clone(), reset);
                     continue;
