@@ -504,7 +504,13 @@ async function clientsLogAsKafkaJS(open) {
   consumer.pause([{ topic: 'work' }]);
   consumer.resume([{ topic: 'work' }]);
   eq([said('ConsumerGroup', 'Pausing fetching from 1 topics')?.log.topicPartitions, !!said('ConsumerGroup', 'Resuming fetching from 1 topics')], [[{ topic: 'work' }], true], 'pause and resume');
-  await consumer.run({ eachMessage: async () => {} });
+  const handled = [];
+  await consumer.run({ eachMessage: async ({ message }) => { handled.push(message.value.toString()); } });
+  await consumer.run({ eachMessage: async () => { throw new Error('never called'); } });
+  eq(said('Consumer', 'consumer#run was called, but the consumer is already running')?.label, 'WARN', 'a second run only warns');
+  await producer.send({ topic: 'work', messages: [{ value: 'b' }] });
+  for (let i = 0; i < 100 && handled.length < 2; i++) await sleep(20);
+  eq(handled, ['a', 'b'], 'the first run goes on with its handler');
   await consumer.stop();
   eq(said('Consumer', 'Stopped')?.log.groupId, 'workers', 'Stopped');
   await kafka.close();

@@ -530,7 +530,10 @@ impl Consumer {
                 ));
             }
             if state.running.get() {
-                return Err(error::client_error("CONSUMER_RUNNING", "The consumer is already running"));
+                // As KafkaJS: a warning, and the loop that runs carries on.
+                let warning = "consumer#run was called, but the consumer is already running";
+                state.events.log(LogLevel::WARN, warning, || state.group_field());
+                return Ok(JsValue::UNDEFINED);
             }
             let generation = state.generation.get() + 1;
             let handlers = Handlers::from_config(&config, &state, generation)?;
