@@ -193,6 +193,8 @@ export interface RetryOptions {
   maxRetryTime?: number;
   /** Default 2. */
   multiplier?: number;
+  /** Each wait is drawn at random within ±factor of the exponential one (0 to 1). Default 0.2. */
+  factor?: number;
   /** Consumer: asked, when a handler has failed `retries` times more in a row, whether the consumer restarts
    * (leaves its group, joins it again after initialRetryTime and reads on from the committed offsets), given the
    * crash's KafkaJSNumberOfRetriesExceeded (its `cause` is the handler's error). Default: it does. */

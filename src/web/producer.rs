@@ -595,8 +595,9 @@ impl State {
             if again.is_empty() {
                 break;
             }
-            self.log_retry(&answer, again[0], attempt);
-            self.retry.wait(attempt).await;
+            let wait_ms = self.retry.delay_ms(attempt);
+            self.log_retry(&answer, again[0], attempt, wait_ms);
+            sleep(wait_ms).await;
             attempt += 1;
             let resend =
                 Request::Produce { acks: *acks, partitions: again.iter().map(|&i| partitions[i].clone()).collect() };
@@ -615,7 +616,7 @@ impl State {
     }
 
     /// KafkaJS's log entry for a send tried again: the failure of the request, or of partition `first`.
-    fn log_retry(&self, answer: &Result<Response, Error>, first: usize, attempt: u32) {
+    fn log_retry(&self, answer: &Result<Response, Error>, first: usize, attempt: u32, wait_ms: u32) {
         let failure = match answer {
             Err(e) => Some(e),
             Ok(Response::Produce(results)) => results.get(first).and_then(|r| r.result.as_ref().err()),
@@ -623,7 +624,7 @@ impl State {
         };
         let message = failure.map(Error::to_string).unwrap_or_default();
         self.events.log(LogLevel::ERROR, &format!("Failed to send messages: {message}"), || {
-            js::object([("retryCount", attempt.into()), ("retryTime", self.retry.delay_ms(attempt).into())]).into()
+            js::object([("retryCount", attempt.into()), ("retryTime", wait_ms.into())]).into()
         });
     }
 

@@ -483,6 +483,16 @@ async function clientsLogAsKafkaJS(open) {
   await rejects(producer.send({ topic: 'work', messages: [{ value: tooMuch }] }), { type: 'KAFKA_STORAGE_ERROR' }, 'a send past the memory limit');
   const retry = said('Producer', 'Failed to send messages: ');
   eq([retry?.label, retry?.log.retryCount, retry?.log.message.includes('KAFKA_STORAGE_ERROR')], ['ERROR', 0, true], 'a send tried again is logged: ' + JSON.stringify(retry));
+  // KafkaJS's retry.factor: each wait is drawn from ±factor around the exponential one.
+  const jittery = kafka.producer({ retry: { retries: 8, initialRetryTime: 20, multiplier: 1, factor: 0.5 } });
+  await jittery.connect();
+  const logged = lines.length;
+  await rejects(jittery.send({ topic: 'work', messages: [{ value: tooMuch }] }), { type: 'KAFKA_STORAGE_ERROR' }, 'retried to the end');
+  const waits = lines.slice(logged).filter((e) => e.log.message.startsWith('Failed to send messages')).map((e) => e.log.retryTime);
+  check(waits.length === 8 && waits.every((ms) => ms >= 10 && ms <= 30) && new Set(waits).size > 1, 'waits within ±50% of 20 ms, not all alike: ' + waits);
+  for (const factor of [1.5, 'lots']) {
+    await throws(() => kafka.producer({ retry: { factor } }), { name: 'TypeError', message: 'retry.factor must be a number from 0 to 1' }, `factor ${factor}`);
+  }
   await producer.send({ topic: 'work', messages: [{ value: 'a' }] });
 
   const consumer = kafka.consumer({ groupId: 'workers', retry: { retries: 0, restartOnFailure: async () => false } });
