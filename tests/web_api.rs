@@ -42,6 +42,8 @@ extern "C" {
     async fn compressed_sends(kafka: JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = customPartitioners)]
     async fn custom_partitioners(kafka: JsValue, partitioners: JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = networkEventsReportRequests)]
+    async fn network_events_report_requests(kafka: JsValue, options: JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = memoryLimitBoundsALogInMemory)]
     async fn memory_limit_bounds_a_log_in_memory(api: &JsValue) -> Result<JsValue, JsValue>;
 }
@@ -169,6 +171,19 @@ async fn delete_topic_records_moves_the_log_start() {
 async fn through_a_port_delete_topic_records_moves_the_log_start() {
     let options = js_sys::JSON::parse(r#"{"events":false}"#).unwrap();
     ok(delete_topic_records(remote("port-delete-records").await, options).await);
+}
+
+#[wasm_bindgen_test]
+async fn every_request_is_a_network_event() {
+    let options = js_sys::Object::new();
+    ok(network_events_report_requests(open("net-in-page").await, options.into()).await);
+}
+
+#[wasm_bindgen_test]
+async fn through_a_port_every_request_is_a_network_event_and_a_silent_host_a_timeout() {
+    let api = api(); // its closures live until the scenario ends
+    js_sys::Reflect::set(&api.object, &"throughPort".into(), &true.into()).unwrap();
+    ok(network_events_report_requests(remote("net-port").await, api.object.clone()).await);
 }
 
 #[wasm_bindgen_test]

@@ -511,20 +511,53 @@ export interface ConsumerEvents {
   STOP: 'consumer.stop';
   CRASH: 'consumer.crash';
   REBALANCING: 'consumer.rebalancing';
+  REQUEST: 'consumer.network.request';
+  REQUEST_TIMEOUT: 'consumer.network.request_timeout';
+  REQUEST_QUEUE_SIZE: 'consumer.network.request_queue_size';
 }
 export type ConsumerEventName = ConsumerEvents[keyof ConsumerEvents];
 
 export interface ProducerEvents {
   CONNECT: 'producer.connect';
   DISCONNECT: 'producer.disconnect';
+  REQUEST: 'producer.network.request';
+  REQUEST_TIMEOUT: 'producer.network.request_timeout';
+  REQUEST_QUEUE_SIZE: 'producer.network.request_queue_size';
 }
 export type ProducerEventName = ProducerEvents[keyof ProducerEvents];
 
 export interface AdminEvents {
   CONNECT: 'admin.connect';
   DISCONNECT: 'admin.disconnect';
+  REQUEST: 'admin.network.request';
+  REQUEST_TIMEOUT: 'admin.network.request_timeout';
+  REQUEST_QUEUE_SIZE: 'admin.network.request_queue_size';
 }
 export type AdminEventName = AdminEvents[keyof AdminEvents];
+
+/** The payload of a `network.request` event: one request answered. `broker` is a franz-local name for the
+ * cluster; `size` (the answer's bytes) is given through a port only; franz has no API versions. A
+ * `network.request_timeout` event has the same fields but `duration` and `size`. */
+export interface NetworkRequestPayload {
+  broker: string;
+  clientId: string;
+  correlationId: number;
+  apiKey: number;
+  apiName: string;
+  createdAt: number;
+  sentAt: number;
+  pendingDuration: number;
+  duration?: number;
+  size?: number;
+}
+
+/** The payload of a producer's `network.request_queue_size` event: 1 while records wait for a place among the
+ * `maxInFlightRequests`, 0 once they have one. */
+export interface NetworkQueueSizePayload {
+  broker: string;
+  clientId: string;
+  queueSize: number;
+}
 
 export interface TopicPartitionOffsetAndMetadata {
   topic: string;

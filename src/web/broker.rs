@@ -1,5 +1,6 @@
 //! Where a client's requests go: the cluster in this context, or a broker host behind a `MessagePort`. Admin,
-//! Producer and Consumer only ever `call` a [`Broker`], so the API is the same in both places.
+//! Producer and Consumer only ever `call` a [`Broker`], so the API is the same in both places. A client's broker
+//! reports each request it answers as KafkaJS's `network.request` event, when the client has a listener.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -10,6 +11,7 @@ use js_sys::ArrayBuffer;
 use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, MessagePort};
 
+use super::events::Events;
 use super::kafka::Inner;
 use super::sasl::SaslConfig;
 use super::signal::Signal;
@@ -65,6 +67,17 @@ pub struct Remote {
     /// A renewal of the session is under way: other requests wait for it (`renewed` wakes them).
     renewing: Cell<bool>,
     renewed: Signal,
+}
+
+/// What became of one request on its way to a broker host, for the client's `network` events.
+#[derive(Default)]
+struct Trace {
+    /// The request's id on the port, once posted, and when.
+    sent: Cell<Option<(u64, f64)>>,
+    /// The bytes of the answer's frame (an envelope's are not counted).
+    answer_bytes: Cell<Option<usize>>,
+    /// No answer came within `requestTimeout`.
+    timed_out: Cell<bool>,
 }
 
 /// What a pending request is answered with.
@@ -171,7 +184,8 @@ impl Remote {
         let started = js_sys::Date::now();
         let mut request = client.first_request();
         loop {
-            match self.send(&request).await.and_then(|answer| client.next(answer)).map_err(|e| error::to_js(&e))? {
+            let answer = self.send(&request, &Trace::default()).await;
+            match answer.and_then(|answer| client.next(answer)).map_err(|e| error::to_js(&e))? {
                 SaslNext::Send(next) => request = next,
                 SaslNext::Authenticated { session_lifetime_ms, .. } => {
                     // From before the exchange: the host's session started no earlier.
@@ -205,15 +219,15 @@ impl Remote {
         })
     }
 
-    async fn call(&self, request: &Request) -> Result<Response, Error> {
+    async fn call(&self, request: &Request, trace: &Trace) -> Result<Response, Error> {
         if !request.is_sasl() {
             self.renew_session_if_due().await?;
         }
-        self.send(request).await
+        self.send(request, trace).await
     }
 
     /// Sends one request and waits for its answer.
-    async fn send(&self, request: &Request) -> Result<Response, Error> {
+    async fn send(&self, request: &Request, trace: &Trace) -> Result<Response, Error> {
         if self.closed.get() {
             return Err(Error::BrokerNotAvailable("the connection to the broker host is closed".into()));
         }
@@ -246,6 +260,7 @@ impl Remote {
             self.pending.borrow_mut().remove(&id);
             return Err(Self::not_available("the broker host's port refused the request"));
         }
+        trace.sent.set(Some((id, js_sys::Date::now())));
         let deadline = js_sys::Date::now() + f64::from(self.timeouts.request_ms.saturating_add(waits));
         let answer = loop {
             if let Some(Some(answer)) = self.pending.borrow().get(&id) {
@@ -254,6 +269,7 @@ impl Remote {
             let left = deadline - js_sys::Date::now();
             if left <= 0.0 {
                 self.pending.borrow_mut().remove(&id);
+                trace.timed_out.set(true);
                 return Err(Error::RequestTimedOut(format!(
                     "the broker host did not answer within {} ms (requestTimeout)",
                     self.timeouts.request_ms
@@ -265,6 +281,7 @@ impl Remote {
         match answer {
             Answer::HostGone => Err(Self::not_available("the broker host stopped answering while this request waited")),
             Answer::Frame(bytes) => {
+                trace.answer_bytes.set(Some(bytes.len()));
                 let malformed =
                     |e: Error| Error::UnknownServerError(format!("the broker's answer is malformed: {}", e.detail()));
                 frame::read_response(&bytes).map_err(malformed)?.1
@@ -320,53 +337,151 @@ impl Drop for Remote {
 }
 
 #[derive(Clone)]
-pub enum Broker {
+enum Target {
     Local(Rc<Inner>),
     Remote(Rc<Remote>),
 }
 
+/// The cluster a client talks to, in this context or behind a port; a client's own reports its requests.
+#[derive(Clone)]
+pub struct Broker {
+    target: Target,
+    watch: Option<Rc<Watch>>,
+}
+
+/// A client whose requests its broker reports: its events, and the `clientId` they name.
+struct Watch {
+    events: Rc<Events>,
+    client_id: Rc<str>,
+    /// Numbers the in-page cluster's requests (a port's carry the ids they went with).
+    next_id: Cell<u64>,
+}
+
 impl Broker {
+    pub fn in_page(inner: Rc<Inner>) -> Broker {
+        Broker { target: Target::Local(inner), watch: None }
+    }
+
+    pub fn through(remote: Rc<Remote>) -> Broker {
+        Broker { target: Target::Remote(remote), watch: None }
+    }
+
+    /// This broker for one client, whose `events` hear of its requests (`<client>.network.request` and
+    /// `.request_timeout`) while it has listeners for them.
+    pub fn watched(&self, events: Rc<Events>, client_id: Rc<str>) -> Broker {
+        let watch = Rc::new(Watch { events, client_id, next_id: Cell::new(0) });
+        Broker { target: self.target.clone(), watch: Some(watch) }
+    }
+
     /// One request, served completely: answered once durable where it changes the cluster, long-polled where it
     /// is a Fetch.
     pub async fn call(&self, request: Request) -> Result<Response, Error> {
-        match self {
-            Broker::Local(inner) => inner.call(request).await,
-            Broker::Remote(remote) => remote.call(&request).await,
-        }
+        let trace = Trace::default();
+        let (api, created) = (request.api(), self.watched_now());
+        let answer = match &self.target {
+            Target::Local(inner) => inner.call(request).await,
+            Target::Remote(remote) => remote.call(&request, &trace).await,
+        };
+        self.report(api, created, &trace);
+        answer
     }
 
     /// `call` for a request the caller keeps (to retry it): a broker host is sent it as it is, and only the
     /// in-page cluster, which takes requests whole, is given a copy.
     pub async fn call_kept(&self, request: &Request) -> Result<Response, Error> {
-        match self {
-            Broker::Local(inner) => inner.call(request.clone()).await,
-            Broker::Remote(remote) => remote.call(request).await,
-        }
+        let trace = Trace::default();
+        let (api, created) = (request.api(), self.watched_now());
+        let answer = match &self.target {
+            Target::Local(inner) => inner.call(request.clone()).await,
+            Target::Remote(remote) => remote.call(request, &trace).await,
+        };
+        self.report(api, created, &trace);
+        answer
+    }
+
+    /// Now, if the client listens for its requests (the time a request is made, for its event).
+    fn watched_now(&self) -> Option<f64> {
+        let watch = self.watch.as_ref()?;
+        let listens = watch.events.wanted_key("REQUEST") || watch.events.wanted_key("REQUEST_TIMEOUT");
+        listens.then(js_sys::Date::now)
+    }
+
+    /// KafkaJS's `network.request` event for a request answered (`size`: the answer's bytes, through a port),
+    /// or its `network.request_timeout` for one a broker host left unanswered.
+    fn report(&self, (api_key, api_name): (i16, &'static str), created: Option<f64>, trace: &Trace) {
+        let (Some(watch), Some(created)) = (&self.watch, created) else { return };
+        let (id, sent) = match (&self.target, trace.sent.get()) {
+            (Target::Remote(_), None) => return, // never reached the host
+            (Target::Remote(_), Some(sent)) => sent,
+            (Target::Local(_), _) => (watch.next_id.replace(watch.next_id.get() + 1), created),
+        };
+        let event = if trace.timed_out.get() { "REQUEST_TIMEOUT" } else { "REQUEST" };
+        watch.events.instrument_key(event, || {
+            let fields = js::object([
+                ("broker", self.address().into()),
+                ("clientId", (*watch.client_id).into()),
+                ("correlationId", (id as f64).into()),
+                ("createdAt", created.into()),
+                ("sentAt", sent.into()),
+                ("pendingDuration", (sent - created).into()),
+                ("apiName", api_name.into()),
+                ("apiKey", api_key.into()),
+            ]);
+            if !trace.timed_out.get() {
+                js::set(&fields, "duration", js_sys::Date::now() - sent);
+                if let Some(bytes) = trace.answer_bytes.get() {
+                    js::set(&fields, "size", bytes as f64);
+                }
+            }
+            fields.into()
+        });
+    }
+
+    /// KafkaJS's `network.request_queue_size` event: `size` requests wait for a place among those in flight.
+    pub fn report_queue(&self, size: u32) {
+        let Some(watch) = &self.watch else { return };
+        watch.events.instrument_key("REQUEST_QUEUE_SIZE", || {
+            let broker = self.address().into();
+            js::object([("broker", broker), ("clientId", (*watch.client_id).into()), ("queueSize", size.into())]).into()
+        });
+    }
+
+    /// The broker, as KafkaJS's network events name it: a franz-local name for the cluster.
+    fn address(&self) -> String {
+        format!("{}.franz.local", self.cluster_name())
     }
 
     /// The in-page cluster, if the broker is here: for events and storage features only a host has.
     pub fn local(&self) -> Option<&Rc<Inner>> {
-        match self {
-            Broker::Local(inner) => Some(inner),
-            Broker::Remote(_) => None,
+        match &self.target {
+            Target::Local(inner) => Some(inner),
+            Target::Remote(_) => None,
+        }
+    }
+
+    /// The broker host's connection, if the broker is behind a port.
+    pub fn remote(&self) -> Option<&Rc<Remote>> {
+        match &self.target {
+            Target::Remote(remote) => Some(remote),
+            Target::Local(_) => None,
         }
     }
 
     /// The cluster's name: the in-page one's, or the one the host reported when connecting.
     pub fn cluster_name(&self) -> String {
-        match self {
-            Broker::Local(inner) => inner.cluster_name.clone(),
-            Broker::Remote(remote) => remote.cluster_name.borrow().clone(),
+        match &self.target {
+            Target::Local(inner) => inner.cluster_name.clone(),
+            Target::Remote(remote) => remote.cluster_name.borrow().clone(),
         }
     }
 
     pub fn check_open(&self) -> Result<(), JsValue> {
-        match self {
-            Broker::Local(inner) => inner.check_open(),
-            Broker::Remote(remote) if remote.closed.get() => {
+        match &self.target {
+            Target::Local(inner) => inner.check_open(),
+            Target::Remote(remote) if remote.closed.get() => {
                 Err(super::error::client_error("CLUSTER_CLOSED", "the connection to the broker host was closed"))
             }
-            Broker::Remote(_) => Ok(()),
+            Target::Remote(_) => Ok(()),
         }
     }
 }

@@ -18,8 +18,20 @@ use super::log::{LogLevel, Logger};
 pub type EventNames = &'static [(&'static str, &'static str)];
 
 pub const KAFKA: EventNames = &[("CLUSTER_CHANGE", "cluster.change"), ("WARNING", "warning")];
-pub const PRODUCER: EventNames = &[("CONNECT", "producer.connect"), ("DISCONNECT", "producer.disconnect")];
-pub const ADMIN: EventNames = &[("CONNECT", "admin.connect"), ("DISCONNECT", "admin.disconnect")];
+pub const PRODUCER: EventNames = &[
+    ("CONNECT", "producer.connect"),
+    ("DISCONNECT", "producer.disconnect"),
+    ("REQUEST", "producer.network.request"),
+    ("REQUEST_TIMEOUT", "producer.network.request_timeout"),
+    ("REQUEST_QUEUE_SIZE", "producer.network.request_queue_size"),
+];
+pub const ADMIN: EventNames = &[
+    ("CONNECT", "admin.connect"),
+    ("DISCONNECT", "admin.disconnect"),
+    ("REQUEST", "admin.network.request"),
+    ("REQUEST_TIMEOUT", "admin.network.request_timeout"),
+    ("REQUEST_QUEUE_SIZE", "admin.network.request_queue_size"),
+];
 pub const CONSUMER: EventNames = &[
     ("HEARTBEAT", "consumer.heartbeat"),
     ("COMMIT_OFFSETS", "consumer.commit_offsets"),
@@ -33,6 +45,9 @@ pub const CONSUMER: EventNames = &[
     ("STOP", "consumer.stop"),
     ("CRASH", "consumer.crash"),
     ("REBALANCING", "consumer.rebalancing"),
+    ("REQUEST", "consumer.network.request"),
+    ("REQUEST_TIMEOUT", "consumer.network.request_timeout"),
+    ("REQUEST_QUEUE_SIZE", "consumer.network.request_queue_size"),
 ];
 
 /// `event` if it is one of `names`; otherwise KafkaJS's error for an unknown event name.
@@ -104,6 +119,23 @@ impl Events {
                     object([("eventName", event.into()), ("stack", js::get(&e, "stack"))]).into()
                 });
             }
+        }
+    }
+
+    /// This client's name for the event its `events` object has under `key` (`REQUEST`).
+    fn named(&self, key: &str) -> Option<&'static str> {
+        self.names.iter().find(|(k, _)| *k == key).map(|(_, name)| *name)
+    }
+
+    /// Whether anyone listens for the event under `key`.
+    pub fn wanted_key(&self, key: &str) -> bool {
+        self.named(key).is_some_and(|event| self.wanted(event))
+    }
+
+    /// `instrument` for the event under `key`.
+    pub fn instrument_key(&self, key: &str, payload: impl FnOnce() -> JsValue) {
+        if let Some(event) = self.named(key) {
+            self.instrument(event, payload);
         }
     }
 

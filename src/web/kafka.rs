@@ -437,7 +437,7 @@ impl Kafka {
                     return Err(error::to_js(&e));
                 }
             }
-            Ok(Kafka { log: inner.log.clone(), broker: Broker::Local(inner), client_id }.into())
+            Ok(Kafka { log: inner.log.clone(), broker: Broker::in_page(inner), client_id }.into())
         })
     }
 
@@ -481,7 +481,7 @@ impl Kafka {
             };
             let (log, client_id) = (Logger::from_config(&options)?, client_id(&options)?);
             let sasl = sasl_config(&js::get(&options, "sasl"))?;
-            let kafka = Kafka { broker: Broker::Remote(Remote::new(port, timeouts, sasl)), log, client_id };
+            let kafka = Kafka { broker: Broker::through(Remote::new(port, timeouts, sasl)), log, client_id };
             kafka.check_host().await?;
             Ok(kafka.into())
         })
@@ -492,7 +492,7 @@ impl Kafka {
     /// BROKER_NOT_AVAILABLE; producers and consumers made from this `Kafka` carry on through the new port.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn reconnect(&self, port: web_sys::MessagePort) -> Promise {
-        let Broker::Remote(remote) = &self.broker else {
+        let Some(remote) = self.broker.remote() else {
             return Promise::reject(&error::client_error(
                 "NOT_CONNECTED",
                 "reconnect() is for a Kafka made by Kafka.connect; this one runs the cluster itself",
@@ -523,14 +523,19 @@ impl Kafka {
     }
 
     pub fn admin(&self) -> Admin {
-        Admin::new(self.broker.clone(), self.log.clone())
+        Admin::new(self.broker.clone(), self.client_id.clone(), self.log.clone())
     }
 
     pub fn producer(
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "ProducerConfig")] config: Option<JsValue>,
     ) -> Result<Producer, JsValue> {
-        Producer::new(self.broker.clone(), self.log.clone(), &config.unwrap_or(JsValue::UNDEFINED))
+        Producer::new(
+            self.broker.clone(),
+            self.client_id.clone(),
+            self.log.clone(),
+            &config.unwrap_or(JsValue::UNDEFINED),
+        )
     }
 
     pub fn consumer(
@@ -633,12 +638,11 @@ impl Kafka {
     /// Closes the cluster: waits for pending writes, releases the lock so another tab may open it.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn close(&self) -> Promise {
-        let inner = match &self.broker {
-            Broker::Local(inner) => inner.clone(),
-            Broker::Remote(remote) => {
+        let Some(inner) = self.broker.local().cloned() else {
+            if let Some(remote) = self.broker.remote() {
                 remote.close();
-                return resolved(JsValue::UNDEFINED);
             }
+            return resolved(JsValue::UNDEFINED);
         };
         future_to_promise(async move { inner.close().await.map(|()| JsValue::UNDEFINED) })
     }
@@ -648,9 +652,9 @@ impl Kafka {
     /// A first Metadata proves the host answers; then the client authenticates, if it has credentials.
     async fn check_host(&self) -> Result<(), JsValue> {
         self.broker.call(Request::metadata(Some(Vec::new()))).await.map_err(|e| error::to_js(&e))?;
-        match &self.broker {
-            Broker::Remote(remote) => remote.authenticate().await,
-            Broker::Local(_) => Ok(()),
+        match self.broker.remote() {
+            Some(remote) => remote.authenticate().await,
+            None => Ok(()),
         }
     }
 

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import kafkajs from 'kafkajs';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ConfigResourceTypes, ConfigSource, initSync, Kafka, PartitionAssigners, ResourcePatternTypes } from '../../pkg/franz.js';
 import { ROOT } from './helpers.mjs';
@@ -201,4 +202,33 @@ test("the ACL enums have KafkaJS's values, and an ACL made with them guards a to
   await assert.rejects(producer.send({ topic: 'audit', messages: [{ value: 'x' }] }), { type: 'TOPIC_AUTHORIZATION_FAILED' });
   await carol.close();
   await kafka.close();
+});
+
+test("network.request events name each request by Kafka's API key and name, as KafkaJS's do", async () => {
+  const apiKeys = createRequire(import.meta.url)('kafkajs/src/protocol/requests/apiKeys.js');
+  const kafka = await Kafka.open({ cluster: 'api-keys', storage: 'memory', clientId: 'keys' });
+  const seen = new Map();
+  const clients = [kafka.admin(), kafka.producer({ transactionalId: 'tx' }), kafka.consumer({ groupId: 'g' })];
+  for (const client of clients) client.on(client.events.REQUEST, ({ payload }) => seen.set(payload.apiName, payload.apiKey));
+  const [admin, producer, consumer] = clients;
+  await admin.createTopics({ topics: [{ topic: 't' }] });
+  await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: 't' }] });
+  await admin.fetchTopicOffsets('t');
+  await producer.connect();
+  const txn = await producer.transaction();
+  await txn.send({ topic: 't', messages: [{ value: 'x' }] });
+  await txn.sendOffsets({ consumerGroupId: 'g-txn', topics: [{ topic: 't', partitions: [{ partition: 0, offset: '1' }] }] });
+  await txn.commit();
+  await consumer.connect();
+  await consumer.subscribe({ topic: 't', fromBeginning: true });
+  await new Promise((resolve) => consumer.run({ eachMessage: async () => resolve() }));
+  await consumer.disconnect();
+  await admin.deleteGroups(['g']);
+  await admin.deleteTopics({ topics: ['t'] });
+  await kafka.close();
+  const names = [...seen.keys()];
+  for (const name of ['Produce', 'Fetch', 'ListOffsets', 'Metadata', 'OffsetFetch', 'JoinGroup', 'SyncGroup', 'CreateTopics', 'DeleteTopics', 'DescribeConfigs', 'InitProducerId', 'AddPartitionsToTxn', 'AddOffsetsToTxn', 'TxnOffsetCommit', 'EndTxn', 'DeleteGroups']) {
+    assert.ok(seen.has(name), `${name} in ${names}`);
+  }
+  for (const [name, key] of seen) assert.equal(key, apiKeys[name], name);
 });

@@ -603,3 +603,69 @@ export async function memoryLimitBoundsALogInMemory({ open }) {
   eq(unlimited.stats().memoryLimitBytes, null, 'stats: no limit');
   for (const k of [kafka, unlimited]) await k.close();
 }
+
+/** KafkaJS's network events: every request a client's broker answers is a `network.request` (with Kafka's API
+ * key and name), a producer whose records wait for a place among `maxInFlightRequests` reports its request queue,
+ * and a request a broker host leaves unanswered is a `network.request_timeout`. */
+export async function networkEventsReportRequests(kafka, { throughPort, connect, open }) {
+  const admin = kafka.admin();
+  const adminSeen = [];
+  const off = admin.on(admin.events.REQUEST, (e) => adminSeen.push(e));
+  await admin.createTopics({ topics: [{ topic: 'net', numPartitions: 2 }] });
+  off();
+  await admin.listTopics();
+  const created = adminSeen.find((e) => e.payload.apiName === 'CreateTopics');
+  check(created?.type === 'admin.network.request', 'CreateTopics: ' + JSON.stringify(adminSeen.map((e) => e.payload.apiName)));
+  const p = created.payload;
+  eq([p.apiKey, p.clientId, p.broker.endsWith('.franz.local'), p.duration >= 0, p.pendingDuration >= 0, p.sentAt >= p.createdAt], [19, 'franz', true, true, true, true], 'its fields');
+  eq(adminSeen.filter((e) => e.payload.apiName === 'Metadata').length, 0, 'no event once the listener is off');
+
+  const producer = kafka.producer({ maxInFlightRequests: 1 });
+  const produced = [];
+  const queue = [];
+  producer.on(producer.events.REQUEST, (e) => produced.push(e.payload));
+  producer.on(producer.events.REQUEST_QUEUE_SIZE, (e) => queue.push(e.payload.queueSize));
+  await producer.connect();
+  await Promise.all(Array.from({ length: 30 }, (_, i) => producer.send({ topic: 'net', messages: [{ key: `k${i}`, value: `v${i}` }] })));
+  const produces = produced.filter((r) => r.apiName === 'Produce');
+  check(produces.length > 0 && produces.every((r) => r.apiKey === 0), 'Produce requests: ' + JSON.stringify(produced.map((r) => r.apiName)));
+  const ids = produced.map((r) => r.correlationId);
+  eq(new Set(ids).size, ids.length, 'each request has its own correlation id');
+  // Through a port, the answer's bytes; in the page there are none.
+  eq(produces.every((r) => (throughPort ? r.size > 0 : r.size === undefined)), true, 'size: ' + produces.map((r) => r.size));
+  check(queue.includes(1) && queue.at(-1) === 0, 'the request queue filled and emptied: ' + queue);
+
+  const consumer = kafka.consumer({ groupId: 'net-readers' });
+  const asked = new Set();
+  consumer.on(consumer.events.REQUEST, (e) => asked.add(`${e.payload.apiName}:${e.payload.apiKey}`));
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'net', fromBeginning: true });
+  let read = 0;
+  await consumer.run({ eachMessage: async () => { read += 1; } });
+  for (let i = 0; i < 200 && read < 30; i++) await sleep(20);
+  await consumer.stop();
+  for (const api of ['JoinGroup:11', 'SyncGroup:14', 'OffsetFetch:9', 'Fetch:1']) check(asked.has(api), `a consumer's ${api}: ${[...asked]}`);
+  await consumer.disconnect();
+  await producer.disconnect();
+
+  if (throughPort) {
+    // A host that stops answering: the request times out, and says so.
+    const host = await open({ cluster: 'net-silent', storage: 'memory' });
+    const toClient = new MessageChannel();
+    const toHost = new MessageChannel();
+    let relaying = true;
+    toClient.port2.onmessage = (e) => toHost.port1.postMessage(e.data);
+    toHost.port1.onmessage = (e) => relaying && toClient.port2.postMessage(e.data);
+    host.serve(toHost.port2);
+    const client = await connect(toClient.port1, { requestTimeout: 200 });
+    const silentAdmin = client.admin();
+    const timeouts = [];
+    silentAdmin.on(silentAdmin.events.REQUEST_TIMEOUT, (e) => timeouts.push(e));
+    relaying = false;
+    await rejects(silentAdmin.listTopics(), { type: 'REQUEST_TIMED_OUT' }, 'a request the host never answers');
+    eq(timeouts.map((e) => [e.type, e.payload.apiName, e.payload.apiKey, e.payload.duration]), [['admin.network.request_timeout', 'Metadata', 3, undefined]], 'the timeout event');
+    await client.close();
+    await host.close();
+  }
+  return true;
+}

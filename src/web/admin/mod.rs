@@ -33,8 +33,9 @@ pub struct Admin {
 }
 
 impl Admin {
-    pub(crate) fn new(broker: Broker, log: Rc<Logger>) -> Self {
-        Admin { broker, events: Events::new(events::ADMIN, log, "Admin") }
+    pub(crate) fn new(broker: Broker, client_id: Rc<str>, log: Rc<Logger>) -> Self {
+        let events = Events::new(events::ADMIN, log, "Admin");
+        Admin { broker: broker.watched(events.clone(), client_id), events }
     }
 }
 

@@ -145,6 +145,7 @@ impl Consumer {
         log: Rc<Logger>,
         config: &JsValue,
     ) -> Result<Consumer, JsValue> {
+        let events = Events::new(events::CONSUMER, log, "Consumer");
         // No groupId: a standalone consumer (the broadcast case), which reads every partition of what it
         // subscribes to and commits nothing, as a Kafka consumer with `assign` and no group.id.
         let group_id = js::opt_string(config, "groupId", "groupId")?.unwrap_or_default();
@@ -153,7 +154,7 @@ impl Consumer {
         }
         Ok(Consumer {
             state: Rc::new(State {
-                broker,
+                broker: broker.watched(events.clone(), client_id.clone()),
                 group_id,
                 client_id,
                 max_bytes: js::opt_int(config, "maxBytesPerPartition", "maxBytesPerPartition")?
@@ -172,7 +173,7 @@ impl Consumer {
                 },
                 allow_auto_topic_creation: js::opt_bool(config, "allowAutoTopicCreation", "allowAutoTopicCreation")?
                     .unwrap_or(true),
-                events: Events::new(events::CONSUMER, log, "Consumer"),
+                events,
                 connected: Cell::new(false),
                 generation: Cell::new(0),
                 running: Cell::new(false),

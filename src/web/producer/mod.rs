@@ -27,6 +27,11 @@ use crate::core::partitioner::{KeyHash, NullKeyStrategy, Partitioner};
 use crate::core::protocol::{ProduceData, ProducePartition, Request, Response};
 use crate::core::record::Compression;
 
+mod sends;
+use sends::acks;
+pub use sends::CompressionTypes;
+pub(crate) use sends::{batch_sends, compression_of, record_sends, Sends};
+
 /// Kafka's `batch.size` default: at most this many bytes of records per partition in one request.
 const DEFAULT_BATCH_BYTES: u32 = 16_384;
 /// Kafka's `max.in.flight.requests.per.connection` default.
@@ -61,6 +66,8 @@ pub(crate) struct State {
     max_in_flight: usize,
     accumulator: RefCell<Accumulator<Tag>>,
     in_flight: Cell<usize>,
+    /// Records wait for a place among the requests in flight.
+    queued: Cell<bool>,
     /// A linger timer is set.
     lingering: Cell<bool>,
     /// An InitProducerId is under way.
@@ -212,7 +219,13 @@ fn positive(config: &JsValue, key: &'static str, default: u32) -> Result<u32, Js
 }
 
 impl Producer {
-    pub(crate) fn new(broker: Broker, log: Rc<Logger>, config: &JsValue) -> Result<Producer, JsValue> {
+    pub(crate) fn new(
+        broker: Broker,
+        client_id: Rc<str>,
+        log: Rc<Logger>,
+        config: &JsValue,
+    ) -> Result<Producer, JsValue> {
+        let events = Events::new(events::PRODUCER, log, "Producer");
         let transactional = Transactional::from_config(config)?;
         let idempotent = transactional.is_some() || js::opt_bool(config, "idempotent", "idempotent")?.unwrap_or(false);
         let null_key = js::opt_string(config, "nullKeyPartitioner", "nullKeyPartitioner")?;
@@ -238,7 +251,7 @@ impl Producer {
         let acks = acks(config, -1)?;
         Ok(Producer {
             state: Rc::new(State {
-                broker,
+                broker: broker.watched(events.clone(), client_id),
                 partitioner: RefCell::new(
                     Partitioner::new(strategy, js_sys::Date::now() as u64).with_key_hash(key_hash),
                 ),
@@ -256,6 +269,7 @@ impl Producer {
                     positive(config, "batchSize", DEFAULT_BATCH_BYTES)? as usize
                 )),
                 in_flight: Cell::new(0),
+                queued: Cell::new(false),
                 lingering: Cell::new(false),
                 initializing: Cell::new(false),
                 intake: Turns::default(),
@@ -264,14 +278,11 @@ impl Producer {
                 metadata_max_age_ms: f64::from(
                     js::opt_int::<u32>(config, "metadataMaxAge", "metadataMaxAge")?.unwrap_or(300_000),
                 ),
-                events: Events::new(events::PRODUCER, log, "Producer"),
+                events,
             }),
         })
     }
 }
-
-/// A send's messages, checked and packed, with its acks and codec.
-pub(crate) type Sends = Result<(Vec<TopicSend>, i16, Compression), JsValue>;
 
 impl State {
     /// Checks a send's arguments now (a wrong type rejects before anything is sent) and queues it; `run`: the
@@ -426,10 +437,21 @@ impl State {
 
     /// Sends what the accumulator has ready, while fewer than `max_in_flight` requests are out.
     fn pump(self: &Rc<Self>) {
+        let waiting = self.send_ready();
+        // KafkaJS's request queue: a request that waits for a place among the `maxInFlightRequests`.
+        if self.queued.replace(waiting) != waiting {
+            self.broker.report_queue(u32::from(waiting));
+        }
+    }
+
+    /// Sends what is ready while fewer than `maxInFlightRequests` requests are in flight; whether records wait
+    /// for a place.
+    fn send_ready(self: &Rc<Self>) -> bool {
         while self.in_flight.get() < self.max_in_flight {
             let wait = self.accumulator.borrow().wait_until(js_sys::Date::now() as i64, i64::from(self.linger_ms));
             if let Some(at) = wait {
-                return self.wake_at(at);
+                self.wake_at(at);
+                return false;
             }
             if let Some(idempotence) = &self.idempotence {
                 // A transactional producer has its id before its first send (`producer.transaction()`).
@@ -437,14 +459,15 @@ impl State {
                     if !self.accumulator.borrow().is_empty() && self.transactional.is_none() {
                         self.init_producer_id();
                     }
-                    return;
+                    return false;
                 }
             }
-            let Some(drained) = self.accumulator.borrow_mut().drain() else { return };
+            let Some(drained) = self.accumulator.borrow_mut().drain() else { return false };
             self.in_flight.set(self.in_flight.get() + 1);
             let ticket = self.finishing.ticket();
             wasm_bindgen_futures::spawn_local(self.clone().deliver(ticket, drained));
         }
+        !self.accumulator.borrow().is_empty()
     }
 
     /// Pumps again at `at` (ms since the epoch): the end of the oldest piece's linger.
@@ -668,48 +691,6 @@ fn metadata(topic: &str, partition: i32, produced: &ProduceResult, first: usize)
     .into()
 }
 
-/// `options.acks`, or `default`; Kafka allows -1 (all), 0 and 1.
-fn acks(options: &JsValue, default: i16) -> Result<i16, JsValue> {
-    let acks = js::opt_int::<i16>(options, "acks", "acks")?.unwrap_or(default);
-    if ![-1, 0, 1].contains(&acks) {
-        return Err(to_js(Error::InvalidRequiredAcks(format!("acks must be -1 (all), 0 or 1, got {acks}"))));
-    }
-    Ok(acks)
-}
-
-/// KafkaJS's `CompressionTypes`, for a send's `compression`. franz has every one built in, where KafkaJS has
-/// GZIP and needs a codec plugin for the others.
-#[wasm_bindgen]
-#[allow(clippy::upper_case_acronyms)]
-pub enum CompressionTypes {
-    None = 0,
-    GZIP = 1,
-    Snappy = 2,
-    LZ4 = 3,
-    ZSTD = 4,
-}
-
-/// `options.compression` (a `CompressionTypes` value), or none.
-fn compression(options: &JsValue) -> Result<Compression, JsValue> {
-    compression_of(js::opt_int::<i32>(options, "compression", "compression")?)
-}
-
-/// The codec a `CompressionTypes` value names.
-pub(crate) fn compression_of(value: Option<i32>) -> Result<Compression, JsValue> {
-    let Some(n) = value else { return Ok(Compression::None) };
-    i16::try_from(n)
-        .ok()
-        .and_then(Compression::from_bits)
-        .ok_or_else(|| js::type_error("compression", "one of CompressionTypes' values", &n.into()))
-}
-
-/// One topic's messages, checked and converted now, while the caller's objects are at hand.
-/// With `keep`, the messages are kept for the app's own partitioner.
-fn topic_send(topic: String, messages: &JsValue, at: &str, keep: bool) -> Result<TopicSend, JsValue> {
-    let packed = pack::messages(messages, at)?;
-    Ok(TopicSend { topic, packed, sent_ms: js_sys::Date::now() as i64, messages: keep.then(|| messages.clone()) })
-}
-
 #[wasm_bindgen]
 impl Producer {
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
@@ -772,24 +753,4 @@ impl Producer {
     pub fn send_batch(&self, #[wasm_bindgen(unchecked_param_type = "ProducerBatch")] batch: JsValue) -> Promise {
         self.state.send_all(batch_sends(&self.state, &batch), None)
     }
-}
-
-/// `send({ topic, messages, acks?, compression? })`'s messages, checked and packed.
-pub(crate) fn record_sends(state: &State, record: &JsValue) -> Sends {
-    let (acks, compression) = (acks(record, state.acks)?, compression(record)?);
-    let topic = js::string(record, "topic", "topic")?;
-    let keep = state.custom_partitioner.is_some();
-    Ok((vec![topic_send(topic, &js::get(record, "messages"), "messages", keep)?], acks, compression))
-}
-
-/// `sendBatch({ topicMessages: [{ topic, messages }], acks?, compression? })`'s messages, checked and packed.
-pub(crate) fn batch_sends(state: &State, batch: &JsValue) -> Sends {
-    let (acks, compression) = (acks(batch, state.acks)?, compression(batch)?);
-    let mut sends = Vec::new();
-    for (i, tm) in js::list(batch, "topicMessages", "topicMessages", true)?.iter().enumerate() {
-        let topic = js::string(tm, "topic", format_args!("topicMessages[{i}].topic"))?;
-        let at = format!("topicMessages[{i}].messages");
-        sends.push(topic_send(topic, &js::get(tm, "messages"), &at, state.custom_partitioner.is_some())?);
-    }
-    Ok((sends, acks, compression))
 }
