@@ -2,6 +2,7 @@
 //! Producer and Consumer only ever `call` a [`Broker`], so the API is the same in both places. A client's broker
 //! reports each request it answers as KafkaJS's `network.request` event, when the client has a listener.
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
@@ -376,24 +377,21 @@ impl Broker {
     /// One request, served completely: answered once durable where it changes the cluster, long-polled where it
     /// is a Fetch.
     pub async fn call(&self, request: Request) -> Result<Response, Error> {
-        let trace = Trace::default();
-        let (api, created) = (request.api(), self.watched_now());
-        let answer = match &self.target {
-            Target::Local(inner) => inner.call(request).await,
-            Target::Remote(remote) => remote.call(&request, &trace).await,
-        };
-        self.report(api, created, &trace);
-        answer
+        self.serve(Cow::Owned(request)).await
     }
 
     /// `call` for a request the caller keeps (to retry it): a broker host is sent it as it is, and only the
     /// in-page cluster, which takes requests whole, is given a copy.
     pub async fn call_kept(&self, request: &Request) -> Result<Response, Error> {
+        self.serve(Cow::Borrowed(request)).await
+    }
+
+    async fn serve(&self, request: Cow<'_, Request>) -> Result<Response, Error> {
         let trace = Trace::default();
         let (api, created) = (request.api(), self.watched_now());
         let answer = match &self.target {
-            Target::Local(inner) => inner.call(request.clone()).await,
-            Target::Remote(remote) => remote.call(request, &trace).await,
+            Target::Local(inner) => inner.call(request.into_owned()).await,
+            Target::Remote(remote) => remote.call(&request, &trace).await,
         };
         self.report(api, created, &trace);
         answer

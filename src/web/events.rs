@@ -84,7 +84,7 @@ impl Events {
 
     /// Logs in the client's namespace.
     pub fn log(&self, level: LogLevel, message: &str, extra: impl FnOnce() -> JsValue) {
-        self.log.log(level, self.namespace, message, extra);
+        self.log_as(self.namespace, level, message, extra);
     }
 
     /// Logs in one of the client's parts' namespaces, as KafkaJS's consumer logs as `ConsumerGroup` and `Runner`.

@@ -185,7 +185,7 @@ export async function instrumentationEvents(kafka) {
   await topicOf(kafka, 'observed', ['o0', 'o1', 'o2']);
   const consumer = kafka.consumer({ groupId: 'observed', heartbeatInterval: 50 });
   eq(consumer.events.GROUP_JOIN, 'consumer.group_join', 'consumer.events');
-  eq(Object.keys(consumer.events).length, 12, 'every consumer event is named');
+  eq(Object.keys(consumer.events).length, 15, 'every consumer event is named');
   const byType = {};
   const offs = Object.values(consumer.events).map((name) => consumer.on(name, (e) => (byType[e.type] ??= []).push(e)));
   await throws(() => consumer.on('consumer.heartbeet', () => {}), { name: 'KafkaJSNonRetriableError', message: 'consumer.heartbeat' }, 'a misspelt event');
@@ -213,7 +213,8 @@ export async function instrumentationEvents(kafka) {
 
   const producer = kafka.producer();
   const admin = kafka.admin();
-  eq([producer.events, admin.events], [{ CONNECT: 'producer.connect', DISCONNECT: 'producer.disconnect' }, { CONNECT: 'admin.connect', DISCONNECT: 'admin.disconnect' }], 'producer.events and admin.events');
+  const network = (client) => ({ REQUEST: `${client}.network.request`, REQUEST_TIMEOUT: `${client}.network.request_timeout`, REQUEST_QUEUE_SIZE: `${client}.network.request_queue_size` });
+  eq([producer.events, admin.events], [{ CONNECT: 'producer.connect', DISCONNECT: 'producer.disconnect', ...network('producer') }, { CONNECT: 'admin.connect', DISCONNECT: 'admin.disconnect', ...network('admin') }], 'producer.events and admin.events');
   const seen = [];
   producer.on(producer.events.CONNECT, (e) => seen.push(e.type));
   admin.on(admin.events.DISCONNECT, (e) => seen.push(e.type));

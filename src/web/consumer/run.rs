@@ -255,8 +255,8 @@ async fn after_handler_failure(
     state.crash(exceeded, true);
     let restart_ms = state.retry.delay_ms(0);
     state.events.log(LogLevel::ERROR, &format!("Restarting the consumer in {restart_ms}ms"), || {
-        let fields = [("retryCount", (*failures).into()), ("retryTime", restart_ms.into())];
-        object([("groupId", state.group_id.as_str().into()), fields[0].clone(), fields[1].clone()]).into()
+        let (group, count) = (state.group_id.as_str().into(), (*failures).into());
+        object([("groupId", group), ("retryCount", count), ("retryTime", restart_ms.into())]).into()
     });
     *failures = 0;
     state.leave_group().await;
