@@ -87,10 +87,13 @@ impl Logger {
         if level == LogLevel::NOTHING || level as i32 > self.level.get() as i32 {
             return;
         }
-        let Some(sink) = &self.sink else {
-            return console(level, &format!("franz: {message}"));
-        };
         let extra = extra();
+        let Some(sink) = &self.sink else {
+            // A line to read, as KafkaJS's console logger prefixes its namespace; an error it concerns goes
+            // beside it, for the console to show with its stack.
+            let error = js::get(&extra, "error");
+            return console(level, &format!("franz [{namespace}] {message}"), &error);
+        };
         let log = object([
             ("timestamp", js_sys::Date::new_0().to_iso_string().into()),
             ("logger", "franz".into()),
@@ -143,11 +146,13 @@ impl Logger {
     }
 }
 
-/// `console.<level>(message)`, where there is a console.
-fn console(level: LogLevel, message: &str) {
+/// `console.<level>(message, error?)`, where there is a console.
+fn console(level: LogLevel, message: &str, error: &JsValue) {
     let console = Reflect::get(&js_sys::global(), &"console".into()).ok();
     let method = console.as_ref().and_then(|c| Reflect::get(c, &level.console_method().into()).ok());
     if let Some(f) = method.and_then(|m| m.dyn_into::<Function>().ok()) {
-        let _ = f.call1(console.as_ref().unwrap_or(&JsValue::NULL), &message.into());
+        let this = console.unwrap_or(JsValue::NULL);
+        let message = JsValue::from(message);
+        let _ = if error.is_undefined() { f.call1(&this, &message) } else { f.call2(&this, &message, error) };
     }
 }

@@ -1,6 +1,6 @@
 // Compiled by tests/e2e/types.test.mjs with `tsc --noEmit --strict`: KafkaJS-style code must type-check against
 // franz's declarations, and each `@ts-expect-error` line must really be an error (so the types are not `any`).
-import init, { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Cli, CompressionTypes, ConfigResourceTypes, ConfigSource, Kafka, PartitionAssigners, ResourcePatternTypes, Partitioners, logLevel, partitionForKey, type RecordMetadata, type KafkaMessage, type FranzError, KafkaJSAggregateError, KafkaJSCreateTopicError, KafkaJSDeleteGroupsError, KafkaJSError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from '../../pkg/franz.js';
+import init, { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Cli, CompressionTypes, ConfigResourceTypes, ConfigSource, Kafka, PartitionAssigners, ResourcePatternTypes, Partitioners, logLevel, partitionForKey, type RecordMetadata, type KafkaMessage, type FranzError, type NetworkRequestPayload, KafkaJSAggregateError, KafkaJSCreateTopicError, KafkaJSDeleteGroupsError, KafkaJSError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from '../../pkg/franz.js';
 
 export async function example(): Promise<void> {
   await init();
@@ -281,8 +281,9 @@ export async function handlers(kafka: Kafka): Promise<void> {
   kafka.admin().on('admin.disconnect', () => {});
   // @ts-expect-error a misspelt event
   consumer.on('consumer.heartbeet', () => {});
-  // @ts-expect-error franz has no network, so no network events
-  kafka.producer().on('producer.network.request', () => {});
+  kafka.producer().on('producer.network.request', (e) => void (e.payload as NetworkRequestPayload).apiKey);
+  // @ts-expect-error another client's event
+  kafka.producer().on('consumer.network.request', () => {});
 }
 
 export async function groupAdmin(kafka: Kafka): Promise<void> {

@@ -537,12 +537,14 @@ function named(Base, className, name = className) {
   } }[className];
 }
 
-/** A subclass that names itself and keeps the named fields of its metadata argument. */
-function withFields(Base, className, fields) {
+/** A subclass that names itself and keeps `fields`: those of its metadata argument, or with `positional`, the
+ * arguments after the error (KafkaJS's `new KafkaJSCreateTopicError(e, topic)`). */
+function withFields(Base, className, fields, positional = false) {
   return { [className]: class extends Base {
-    constructor(e, metadata = {}) {
+    constructor(e, ...rest) {
       super(e);
-      for (const field of fields) this[field] = metadata[field];
+      const given = positional ? Object.fromEntries(fields.map((field, i) => [field, rest[i]])) : rest[0] ?? {};
+      for (const field of fields) this[field] = given[field];
       this.name = className;
     }
   } }[className];
@@ -619,22 +621,10 @@ export class KafkaJSInvariantViolation extends KafkaJSNonRetriableError {
   }
 }
 
-export class KafkaJSCreateTopicError extends KafkaJSProtocolError {
-  constructor(e, topic) {
-    super(e);
-    this.topic = topic;
-    this.name = 'KafkaJSCreateTopicError';
-  }
-}
-
-export class KafkaJSAlterPartitionReassignmentsError extends KafkaJSProtocolError {
-  constructor(e, topic, partition) {
-    super(e);
-    this.topic = topic;
-    this.partition = partition;
-    this.name = 'KafkaJSAlterPartitionReassignmentsError';
-  }
-}
+export const KafkaJSCreateTopicError = withFields(KafkaJSProtocolError, 'KafkaJSCreateTopicError', ['topic'], true);
+export const KafkaJSAlterPartitionReassignmentsError = withFields(KafkaJSProtocolError, 'KafkaJSAlterPartitionReassignmentsError', [
+  'topic', 'partition',
+], true);
 
 export class KafkaJSAggregateError extends Error {
   constructor(message, errors) {
