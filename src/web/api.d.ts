@@ -511,6 +511,8 @@ export interface ConsumerEvents {
   STOP: 'consumer.stop';
   CRASH: 'consumer.crash';
   REBALANCING: 'consumer.rebalancing';
+  /** Never emitted: a member is only ever given partitions of the topics it subscribed to. */
+  RECEIVED_UNSUBSCRIBED_TOPICS: 'consumer.received_unsubscribed_topics';
   REQUEST: 'consumer.network.request';
   REQUEST_TIMEOUT: 'consumer.network.request_timeout';
   REQUEST_QUEUE_SIZE: 'consumer.network.request_queue_size';

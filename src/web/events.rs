@@ -45,6 +45,9 @@ pub const CONSUMER: EventNames = &[
     ("STOP", "consumer.stop"),
     ("CRASH", "consumer.crash"),
     ("REBALANCING", "consumer.rebalancing"),
+    // Never emitted: a member is only ever given partitions of the topics it subscribed to. Named, as KafkaJS
+    // names it, so that code listening to every one of `consumer.events` runs.
+    ("RECEIVED_UNSUBSCRIBED_TOPICS", "consumer.received_unsubscribed_topics"),
     ("REQUEST", "consumer.network.request"),
     ("REQUEST_TIMEOUT", "consumer.network.request_timeout"),
     ("REQUEST_QUEUE_SIZE", "consumer.network.request_queue_size"),

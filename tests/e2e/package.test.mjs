@@ -232,3 +232,18 @@ test("network.request events name each request by Kafka's API key and name, as K
   }
   for (const [name, key] of seen) assert.equal(key, apiKeys[name], name);
 });
+
+test("each client's events object is KafkaJS's, so code that listens to every event runs", async () => {
+  const theirs = new kafkajs.Kafka({ brokers: ['localhost:9092'], logLevel: kafkajs.logLevel.NOTHING });
+  const kafka = await Kafka.open({ cluster: 'events-names', storage: 'memory' });
+  const pairs = [
+    [kafka.producer(), theirs.producer()],
+    [kafka.consumer({ groupId: 'g' }), theirs.consumer({ groupId: 'g' })],
+    [kafka.admin(), theirs.admin()],
+  ];
+  for (const [ours, kafkajsClient] of pairs) {
+    assert.deepEqual({ ...ours.events }, { ...kafkajsClient.events });
+    for (const name of Object.values(ours.events)) ours.on(name, () => {})();
+  }
+  await kafka.close();
+});

@@ -185,7 +185,7 @@ export async function instrumentationEvents(kafka) {
   await topicOf(kafka, 'observed', ['o0', 'o1', 'o2']);
   const consumer = kafka.consumer({ groupId: 'observed', heartbeatInterval: 50 });
   eq(consumer.events.GROUP_JOIN, 'consumer.group_join', 'consumer.events');
-  eq(Object.keys(consumer.events).length, 15, 'every consumer event is named');
+  eq(Object.keys(consumer.events).length, 16, 'every consumer event is named');
   const byType = {};
   const offs = Object.values(consumer.events).map((name) => consumer.on(name, (e) => (byType[e.type] ??= []).push(e)));
   await throws(() => consumer.on('consumer.heartbeet', () => {}), { name: 'KafkaJSNonRetriableError', message: 'consumer.heartbeat' }, 'a misspelt event');
