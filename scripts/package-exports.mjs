@@ -1,7 +1,7 @@
 // Adds to the package wasm-pack generated:
 // - franz/worker: its files, and the `exports` map that names the entries (and the wasm module, for Node.js);
-// - KafkaJS's error classes on the main entry. `js/pack.js` defines them, but wasm-bindgen only exports what Rust
-//   defines, so the entry re-exports them from the snippet it already imports.
+// - KafkaJS's error classes and its `CompressionCodecs` on the main entry. `js/pack.js` defines them, but
+//   wasm-bindgen only exports what Rust defines, so the entry re-exports them from the snippet it already imports.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -21,7 +21,7 @@ const entry = join(dirname(path), 'franz.js');
 const code = readFileSync(entry, 'utf8');
 const snippet = code.match(/from '(\.\/snippets\/[^']+\/src\/web\/js\/pack\.js)'/)?.[1];
 if (!snippet) throw new Error(`${entry} does not import js/pack.js`);
-const errors = Object.keys(await import(pathToFileURL(join(dirname(path), snippet)))).filter((n) => n.startsWith('KafkaJS'));
-if (errors.length === 0) throw new Error(`${snippet} exports no KafkaJS error class`);
-const line = `export { ${errors.join(', ')} } from '${snippet}';\n`;
+const reexported = Object.keys(await import(pathToFileURL(join(dirname(path), snippet)))).filter((n) => n.startsWith('KafkaJS') || n === 'CompressionCodecs');
+if (reexported.length === 0) throw new Error(`${snippet} exports none of KafkaJS's error classes`);
+const line = `export { ${reexported.join(', ')} } from '${snippet}';\n`;
 if (!code.includes(line)) writeFileSync(entry, code + line);

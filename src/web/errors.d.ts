@@ -1,4 +1,5 @@
-// KafkaJS's error classes, which franz's errors are instances of (js/pack.js defines them). franz adds Kafka's
+// KafkaJS's error classes, which franz's errors are instances of, and its codec registry (js/pack.js defines
+// them). franz adds Kafka's
 // `type` and `code` to its errors where KafkaJS has none: `KafkaJSNonRetriableError` (franz's name for the misuse),
 // `KafkaJSSASLAuthenticationError`, and the aggregates below (the lead failure's).
 
@@ -156,3 +157,7 @@ export class KafkaJSAggregateError extends Error {
 export class KafkaJSNoBrokerAvailableError extends KafkaJSError {
   constructor();
 }
+
+/** KafkaJS's registry of codec plugins, by `CompressionTypes` value. franz compresses with its own built-in
+ * codecs and does not use what is registered here; it exists so that KafkaJS code registering plugins runs. */
+export const CompressionCodecs: { [type: number]: () => unknown };

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import kafkajs from 'kafkajs';
-import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ConfigResourceTypes, ConfigSource, initSync, Kafka, PartitionAssigners, ResourcePatternTypes } from '../../pkg/franz.js';
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, CompressionCodecs, CompressionTypes, ConfigResourceTypes, ConfigSource, initSync, Kafka, PartitionAssigners, ResourcePatternTypes } from '../../pkg/franz.js';
 import { ROOT } from './helpers.mjs';
 
 initSync({ module: readFileSync(`${ROOT}pkg/franz_bg.wasm`) });
@@ -246,4 +246,23 @@ test("each client's events object is KafkaJS's, so code that listens to every ev
     for (const name of Object.values(ours.events)) ours.on(name, () => {})();
   }
   await kafka.close();
+});
+
+test('KafkaJS code that registers a codec plugin runs, and franz compresses with its own codecs', async () => {
+  const calls = [];
+  const plugin = () => ({ compress: async () => calls.push('compress'), decompress: async () => calls.push('decompress') });
+  CompressionCodecs[CompressionTypes.ZSTD] = plugin;
+  const kafka = await Kafka.open({ cluster: 'codec-plugins', storage: 'memory' });
+  await kafka.admin().createTopics({ topics: [{ topic: 'zipped' }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic: 'zipped', compression: CompressionTypes.ZSTD, messages: [{ value: 'a'.repeat(1000) }] });
+  const consumer = kafka.consumer({ groupId: 'unzip' });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'zipped', fromBeginning: true });
+  const value = await new Promise((resolve) => consumer.run({ eachMessage: async ({ message }) => resolve(message.value.toString()) }));
+  await consumer.disconnect();
+  await kafka.close();
+  assert.equal(value, 'a'.repeat(1000));
+  assert.deepEqual(calls, [], 'the plugin is not used');
 });

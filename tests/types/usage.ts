@@ -1,6 +1,6 @@
 // Compiled by tests/e2e/types.test.mjs with `tsc --noEmit --strict`: KafkaJS-style code must type-check against
 // franz's declarations, and each `@ts-expect-error` line must really be an error (so the types are not `any`).
-import init, { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Cli, CompressionTypes, ConfigResourceTypes, ConfigSource, Kafka, PartitionAssigners, ResourcePatternTypes, Partitioners, logLevel, partitionForKey, type RecordMetadata, type KafkaMessage, type FranzError, type NetworkRequestPayload, KafkaJSAggregateError, KafkaJSCreateTopicError, KafkaJSDeleteGroupsError, KafkaJSError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from '../../pkg/franz.js';
+import init, { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Cli, CompressionCodecs, CompressionTypes, ConfigResourceTypes, ConfigSource, Kafka, PartitionAssigners, ResourcePatternTypes, Partitioners, logLevel, partitionForKey, type RecordMetadata, type KafkaMessage, type FranzError, type NetworkRequestPayload, KafkaJSAggregateError, KafkaJSCreateTopicError, KafkaJSDeleteGroupsError, KafkaJSError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from '../../pkg/franz.js';
 
 export async function example(): Promise<void> {
   await init();
@@ -214,6 +214,8 @@ export async function example(): Promise<void> {
     // @ts-expect-error a KafkaJSDeleteGroupsError's groups are objects, not names
     if (e instanceof KafkaJSDeleteGroupsError) void e.groups[0].length;
   }
+  // KafkaJS's codec plugin registration type-checks (franz uses its own codecs).
+  CompressionCodecs[CompressionTypes.Snappy] = () => ({ compress: async () => new Uint8Array(), decompress: async () => new Uint8Array() });
   const exceeded = new KafkaJSNumberOfRetriesExceeded(new Error('down'), { retryCount: 5, retryTime: 300 });
   const tries: number = exceeded.retryCount;
   void tries;

@@ -641,6 +641,12 @@ export class KafkaJSNoBrokerAvailableError extends KafkaJSError {
   }
 }
 
+/**
+ * KafkaJS's registry of codec plugins, so that code registering one (`CompressionCodecs[CompressionTypes.ZSTD] =
+ * ZstdCodec()`) loads and runs. franz compresses with its own built-in codecs, and does not use what is put here.
+ */
+export const CompressionCodecs = {};
+
 // franz's errors, made as KafkaJS makes the same ones.
 
 const LOGIN_REFUSED = new Set(['SASL_AUTHENTICATION_FAILED', 'UNSUPPORTED_SASL_MECHANISM', 'ILLEGAL_SASL_STATE']);
