@@ -273,11 +273,16 @@ export interface ProducerRecord {
   acks?: number;
   /** The codec of the send's batches: `CompressionTypes.GZIP`, `Snappy`, `LZ4` or `ZSTD` (all built in), or none. */
   compression?: CompressionTypes;
+  /** KafkaJS's; not used: an acks=all send waits for the in-sync replicas up to the cluster's request.timeout.ms
+   * (30000, KafkaJS's default). */
+  timeout?: number;
 }
 
 export interface ProducerBatch {
   acks?: number;
   compression?: CompressionTypes;
+  /** As `ProducerRecord.timeout`: not used. */
+  timeout?: number;
   topicMessages: { topic: string; messages: Message[] }[];
 }
 
@@ -309,6 +314,10 @@ export interface ITopicConfig {
 
 export interface CreateTopicsOptions {
   validateOnly?: boolean;
+  /** KafkaJS's; franz's topics have their leaders when createTopics resolves, so it always waits for them. */
+  waitForLeaders?: boolean;
+  /** KafkaJS's; not used (the cluster answers at once). */
+  timeout?: number;
   topics: ITopicConfig[];
 }
 
@@ -388,6 +397,10 @@ export interface ConsumerConfig {
   /** KafkaJS's: subscribing to a topic by name lets the cluster create it, where the cluster was opened with
    * `autoCreateTopics`. Default true. */
   allowAutoTopicCreation?: boolean;
+  /** KafkaJS's; not used: a running consumer takes its partitions' metadata afresh every second. */
+  metadataMaxAge?: number;
+  /** KafkaJS's; not used: a consumer's fetches go one at a time. */
+  maxInFlightRequests?: number;
 }
 
 /** `transaction.sendOffsets`: a consumer group's offsets (each the next record to read), committed with the

@@ -266,3 +266,29 @@ test('KafkaJS code that registers a codec plugin runs, and franz compresses with
   assert.equal(value, 'a'.repeat(1000));
   assert.deepEqual(calls, [], 'the plugin is not used');
 });
+
+test("fetchOffsets' resolveOffsets commits the high watermark where the group has no offset, as KafkaJS's does", async () => {
+  const kafka = await Kafka.open({ cluster: 'resolve-offsets', storage: 'memory' });
+  const admin = kafka.admin();
+  await admin.createTopics({ topics: [{ topic: 't', numPartitions: 2 }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic: 't', messages: [{ value: 'a', partition: 0 }, { value: 'b', partition: 0 }, { value: 'c', partition: 1 }] });
+  await admin.setOffsets({ groupId: 'g', topic: 't', partitions: [{ partition: 1, offset: '0' }] });
+  const offsets = async (resolveOffsets) => (await admin.fetchOffsets({ groupId: 'g', topics: ['t'], resolveOffsets }))[0].partitions.map((p) => p.offset);
+  assert.deepEqual(await offsets(false), ['-1', '0']);
+  assert.deepEqual(await offsets(true), ['2', '0'], 'the missing offset resolved to the high watermark; the committed one kept');
+  assert.deepEqual(await offsets(false), ['2', '0'], 'and committed');
+  // As setOffsets, it will not commit under a running member.
+  const consumer = kafka.consumer({ groupId: 'busy' });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 't' });
+  let joined;
+  const member = new Promise((resolve) => { joined = resolve; });
+  consumer.on(consumer.events.GROUP_JOIN, () => joined());
+  await consumer.run({ eachMessage: async () => {} });
+  await member;
+  await assert.rejects(admin.fetchOffsets({ groupId: 'busy', topics: ['t'], resolveOffsets: true }), (e) => e.type === 'NON_EMPTY_GROUP');
+  await consumer.disconnect();
+  await kafka.close();
+});

@@ -223,7 +223,7 @@ impl Admin {
     #[wasm_bindgen(js_name = deleteTopics, unchecked_return_type = "Promise<void>")]
     pub fn delete_topics(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "{ topics: string[] }")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "{ topics: string[]; timeout?: number }")] options: JsValue,
     ) -> Promise {
         let broker = self.broker.clone();
         promise(async move {
@@ -246,7 +246,7 @@ impl Admin {
     pub fn create_partitions(
         &self,
         #[wasm_bindgen(
-            unchecked_param_type = "{ validateOnly?: boolean; topicPartitions: { topic: string; count: number; assignments?: number[][] }[] }"
+            unchecked_param_type = "{ validateOnly?: boolean; timeout?: number; topicPartitions: { topic: string; count: number; assignments?: number[][] }[] }"
         )]
         options: JsValue,
     ) -> Promise {
@@ -420,25 +420,40 @@ impl Admin {
     }
 
     /// `[{ topic, partitions: [{ partition, offset, metadata }] }]`: a group's committed offsets, `-1` where it
-    /// has committed nothing.
+    /// has committed nothing. With KafkaJS's `resolveOffsets`, a partition without one gets the high watermark,
+    /// committed for the group (which must have no members, as for `setOffsets`).
     #[wasm_bindgen(
         js_name = fetchOffsets,
         unchecked_return_type = "Promise<Array<{ topic: string; partitions: { partition: number; offset: string; metadata: string | null }[] }>>"
     )]
     pub fn fetch_offsets(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "{ groupId: string; topics?: string[] }")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "{ groupId: string; topics?: string[]; resolveOffsets?: boolean }")]
+        options: JsValue,
     ) -> Promise {
         let broker = self.broker.clone();
         promise(async move {
             let group = js::string(&options, "groupId", "groupId")?;
+            let resolve = js::opt_bool(&options, "resolveOffsets", "resolveOffsets")?.unwrap_or(false);
+            let found = committed_offsets(&broker, &group, optional_topics(&options)?).await?;
+            if resolve && found.iter().any(|(_, committed)| committed.iter().any(Option::is_none)) {
+                ensure_inactive(&broker, &group).await?;
+            }
             let mut out = Vec::new();
-            for (t, committed) in committed_offsets(&broker, &group, optional_topics(&options)?).await? {
+            for (t, committed) in found {
                 let mut list = Vec::new();
                 for (p, committed) in t.partitions.iter().zip(committed) {
+                    let offset = match &committed {
+                        Some(c) => c.offset,
+                        None if resolve => {
+                            commit(&broker, &group, &t.name, p.partition as i32, p.high_watermark).await?;
+                            p.high_watermark
+                        }
+                        None => -1,
+                    };
                     list.push(object([
                         ("partition", p.partition.into()),
-                        ("offset", js::offset(committed.as_ref().map_or(-1, |c| c.offset))),
+                        ("offset", js::offset(offset)),
                         ("metadata", committed.and_then(|c| c.metadata).map_or(JsValue::NULL, JsValue::from)),
                     ]));
                 }

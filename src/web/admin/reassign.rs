@@ -79,7 +79,9 @@ impl Admin {
     )]
     pub fn list_partition_reassignments(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "{ topics?: { topic: string; partitions: number[] }[] }")]
+        #[wasm_bindgen(
+            unchecked_param_type = "{ topics?: { topic: string; partitions: number[] }[]; timeout?: number }"
+        )]
         options: Option<JsValue>,
     ) -> Promise {
         let broker = self.broker.clone();
