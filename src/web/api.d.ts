@@ -245,6 +245,8 @@ export interface AlterPartitionReassignmentsRequest {
 export interface ListPartitionReassignmentsResponse {
   topics: {
     topic: string;
+    /** The same as `topic`: KafkaJS's own answer names it `name`. */
+    name: string;
     partitions: { partition: number; replicas: number[]; addingReplicas: number[]; removingReplicas: number[] }[];
   }[];
 }

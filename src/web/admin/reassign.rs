@@ -120,8 +120,10 @@ impl Admin {
                     None => by_topic.push((r.topic.clone(), vec![partition.into()])),
                 }
             }
+            // KafkaJS's own answer names the topic `name` (its types say `topic`): franz gives both.
             let topics = js::array(by_topic.into_iter().map(|(topic, partitions)| {
-                object([("topic", topic.into()), ("partitions", js::array(partitions).into())])
+                let name = JsValue::from(topic);
+                object([("topic", name.clone()), ("name", name), ("partitions", js::array(partitions).into())])
             }));
             Ok(object([("topics", topics.into())]).into())
         })
