@@ -23,6 +23,8 @@ extern "C" {
     pub fn retries_exceeded(cause: &JsValue, retry_count: u32, retry_time: u32) -> JsValue;
     #[wasm_bindgen(js_name = topicCreationErrors)]
     fn topic_creation_errors(failures: js_sys::Array) -> JsValue;
+    #[wasm_bindgen(js_name = reassignmentErrors)]
+    fn reassignment_errors(failures: js_sys::Array) -> JsValue;
     #[wasm_bindgen(js_name = deleteGroupsError)]
     fn delete_groups_error(groups: js_sys::Array) -> JsValue;
     #[wasm_bindgen(js_name = deleteRecordsError)]
@@ -52,6 +54,15 @@ pub fn type_error(message: &str) -> JsValue {
 pub fn topics_not_created(lead: (&str, &Error), others: &[(&str, &Error)]) -> JsValue {
     let entry = |(topic, e): (&str, &Error)| object([("topic", topic.into()), ("error", to_js(e))]);
     topic_creation_errors(std::iter::once(lead).chain(others.iter().copied()).map(entry).collect())
+}
+
+/// alterPartitionReassignments' failures, as KafkaJS reports them: a `KafkaJSAggregateError` of one
+/// `KafkaJSAlterPartitionReassignmentsError` per partition (with its `topic` and `partition`).
+pub fn partitions_not_reassigned(failures: &[(&str, i32, &Error)]) -> JsValue {
+    let entry = |(topic, partition, e): &(&str, i32, &Error)| {
+        object([("topic", (*topic).into()), ("partition", (*partition).into()), ("error", to_js(e))])
+    };
+    reassignment_errors(failures.iter().map(entry).collect())
 }
 
 /// deleteGroups' failures, as KafkaJS reports them: a `KafkaJSDeleteGroupsError` whose `groups` are

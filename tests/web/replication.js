@@ -284,7 +284,9 @@ export async function partitionsMoveBetweenBrokers({ open, connect, deleteCluste
   eq(new Set(moved[0].replicaLogEndOffsets).size, 1, 'both new replicas hold the whole log');
   eq((await admin.listPartitionReassignments()).topics, [], 'nothing is moving any more');
 
-  await rejects(admin.alterPartitionReassignments({ topics: [{ topic: 'moving', partitionAssignment: [{ partition: 0, replicas: [1, 9] }] }] }), { type: 'INVALID_REPLICA_ASSIGNMENT', code: 39 }, 'an unknown broker');
+  await rejects(admin.alterPartitionReassignments({ topics: [{ topic: 'moving', partitionAssignment: [{ partition: 0, replicas: [1, 9] }] }] }), { name: 'KafkaJSAggregateError', type: 'INVALID_REPLICA_ASSIGNMENT', code: 39 }, 'an unknown broker');
+  const refused = await admin.alterPartitionReassignments({ topics: [{ topic: 'moving', partitionAssignment: [{ partition: 0, replicas: [1, 9] }] }] }).catch((e) => e);
+  eq(refused.errors.map((e) => [e.name, e.topic, e.partition, e.type]), [['KafkaJSAlterPartitionReassignmentsError', 'moving', 0, 'INVALID_REPLICA_ASSIGNMENT']], 'each partition\'s failure');
   await rejects(admin.alterPartitionReassignments({ topics: [{ topic: 'moving', partitionAssignment: [{ partition: 0, replicas: null }] }] }), { type: 'NO_REASSIGNMENT_IN_PROGRESS', code: 85 }, 'cancelling nothing');
   await rejects(admin.alterPartitionReassignments({ topics: [{ topic: 'moving', partitionAssignment: [{ partition: 3, replicas: [1] }] }] }), { type: 'UNKNOWN_TOPIC_OR_PARTITION' }, 'a partition that does not exist');
   await rejects(admin.alterPartitionReassignments({ topics: [{ topic: 'moving', partitionAssignment: [{ partition: 0, replicas: ['b1'] }] }] }), { name: 'TypeError', message: 'replicas must be an array of broker ids' }, 'replicas that are not broker ids');

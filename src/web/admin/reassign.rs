@@ -39,7 +39,7 @@ impl Admin {
     /// moves if its leader left. Resolves once every move has started (follow them with
     /// `listPartitionReassignments`); `replicas: null` cancels a move under way. An unknown partition is
     /// UNKNOWN_TOPIC_OR_PARTITION, an unknown or repeated broker INVALID_REPLICA_ASSIGNMENT (the call rejects with
-    /// the first error; the other partitions move).
+    /// KafkaJS's aggregate of them; the other partitions move).
     #[wasm_bindgen(js_name = alterPartitionReassignments, unchecked_return_type = "Promise<void>")]
     pub fn alter_partition_reassignments(
         &self,
@@ -63,9 +63,14 @@ impl Admin {
             else {
                 return Err(unexpected());
             };
-            match results.into_iter().find_map(|r| r.result.err()) {
-                Some(e) => Err(to_js(e)),
-                None => Ok(JsValue::UNDEFINED),
+            let failed: Vec<_> = results
+                .iter()
+                .filter_map(|r| Some((r.topic.as_str(), r.partition, r.result.as_ref().err()?)))
+                .collect();
+            if failed.is_empty() {
+                Ok(JsValue::UNDEFINED)
+            } else {
+                Err(crate::web::error::partitions_not_reassigned(&failed))
             }
         })
     }

@@ -683,6 +683,12 @@ export function topicCreationErrors(failures) {
   return carrying(new KafkaJSAggregateError('Topic creation errors', errors), errors[0]);
 }
 
+/** alterPartitionReassignments' failures (`[{ topic, partition, error }]`), as KafkaJS reports them. */
+export function reassignmentErrors(failures) {
+  const errors = failures.map(({ topic, partition, error }) => new KafkaJSAlterPartitionReassignmentsError(error, topic, partition));
+  return carrying(new KafkaJSAggregateError('Errors altering partition reassignments', errors), errors[0]);
+}
+
 /** deleteGroups' failures: `[{ groupId, errorCode, error }]`. */
 export function deleteGroupsError(groups) {
   return carrying(new KafkaJSDeleteGroupsError('Error in DeleteGroups', groups), groups[0].error);
