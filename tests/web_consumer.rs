@@ -27,6 +27,8 @@ extern "C" {
     async fn seek_makes_fetched_records_stale(kafka: JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = pauseReturnsItsResume)]
     async fn pause_returns_its_resume(kafka: JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = heartbeatKeepsALongHandlerInItsGroup)]
+    async fn heartbeat_keeps_a_long_handler_in_its_group(kafka: JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = instrumentationEvents)]
     async fn instrumentation_events(kafka: JsValue) -> Result<JsValue, JsValue>;
 }
@@ -39,6 +41,11 @@ async fn a_failing_handler_is_retried_then_the_consumer_restarts_or_crashes() {
 #[wasm_bindgen_test]
 async fn through_a_port_a_failing_handler_is_retried() {
     ok(failing_handlers_are_retried(remote("port-handler-failures").await).await);
+}
+
+#[wasm_bindgen_test]
+async fn a_handler_that_runs_long_keeps_its_partitions_by_calling_heartbeat() {
+    ok(heartbeat_keeps_a_long_handler_in_its_group(open("api-heartbeat").await).await);
 }
 
 #[wasm_bindgen_test]

@@ -1,6 +1,6 @@
 // What a consumer does around its handlers (tests/web_consumer.rs), as KafkaJS does it: a failing handler is retried,
 // then the consumer restarts or crashes; eachBatch resolves by hand; seek makes what was fetched stale; pause()
-// returns its resume.
+// returns its resume; heartbeat() keeps a long handler's member in its group.
 
 import { check, eq, sleep, text, throws } from './check.js';
 
@@ -224,4 +224,35 @@ export async function instrumentationEvents(kafka) {
   eq(seen, ['producer.connect', 'admin.disconnect'], 'producer and admin events');
   await throws(() => producer.on('consumer.group_join', () => {}), { name: 'KafkaJSNonRetriableError' }, "another client's event");
   await throws(() => kafka.on('cluster.changed', () => {}), { name: 'KafkaJSNonRetriableError', message: 'cluster.change' }, 'a misspelt kafka event');
+}
+
+/** A handler that runs longer than the session timeout keeps its member in the group by calling `heartbeat()`, as
+ * in KafkaJS; one that does not is taken out, and joins again once it is done. */
+export async function heartbeatKeepsALongHandlerInItsGroup(kafka) {
+  await topicOf(kafka, 'slow', ['s0']);
+  const joinsWhile = async (groupId, beats) => {
+    const consumer = kafka.consumer({ groupId, sessionTimeout: 600, heartbeatInterval: 100 });
+    let joins = 0;
+    let handled = false;
+    consumer.on(consumer.events.GROUP_JOIN, () => (joins += 1));
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'slow', fromBeginning: true });
+    await consumer.run({
+      eachBatch: async ({ heartbeat }) => {
+        if (handled) return;
+        for (let i = 0; i < 15; i++) {
+          await sleep(100); // 1.5 s in all, well past the 600 ms session
+          if (beats) await heartbeat();
+        }
+        handled = true;
+      },
+    });
+    await until(() => handled, `${groupId}: the long batch`);
+    await sleep(800); // the loop's own heartbeats, and a rejoin if the member was taken out
+    await consumer.disconnect();
+    return joins;
+  };
+  eq(await joinsWhile('beating', true), 1, 'with heartbeat(), the member stays');
+  eq(await joinsWhile('silent', false), 2, 'without it, the member is taken out and joins again');
+  return true;
 }

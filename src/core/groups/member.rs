@@ -131,6 +131,21 @@ impl GroupMember {
         }
     }
 
+    /// A handler's own heartbeat (KafkaJS's payload `heartbeat()`): the Heartbeat to send if one is due while the
+    /// member is stable. Nothing else moves: the loop acts on the group when the handler is done.
+    pub fn heartbeat_if_due(&mut self, now_ms: i64) -> Option<Action> {
+        if self.state != MemberState::Stable {
+            return None;
+        }
+        self.poll(now_ms).pop()
+    }
+
+    /// A handler's heartbeat failed (the group may be rebalancing): the loop's next poll heartbeats at once, and
+    /// acts on the answer.
+    pub fn heartbeat_failed(&mut self) {
+        self.last_heartbeat_ms = i64::MIN / 2;
+    }
+
     /// Out of the group: gives up its partitions (all of them, unless cooperative and still a member) and
     /// joins again.
     fn rejoin(&mut self, keep_partitions: bool) -> Vec<Action> {
@@ -258,5 +273,30 @@ mod tests {
         assert_eq!(member.on_joined(Err(refused.clone()), &partitions), vec![Action::Fail(refused)]);
         let busy = member.on_joined(Err(Error::CoordinatorNotAvailable("moving".into())), &partitions);
         assert!(!busy.iter().any(|a| matches!(a, Action::Fail(_))), "a retriable error rejoins: {busy:?}");
+    }
+
+    #[test]
+    fn a_handler_heartbeats_only_when_stable_and_due_and_a_failed_one_makes_the_next_due() {
+        let mut member = GroupMember::new(MemberConfig {
+            group: "g".into(),
+            client_id: "c".into(),
+            topics: vec!["t".into()],
+            assignors: vec![Assignor::RoundRobin],
+            session_timeout_ms: 10_000,
+            rebalance_timeout_ms: 10_000,
+            heartbeat_interval_ms: 1_000,
+        });
+        assert_eq!(member.heartbeat_if_due(0), None, "not joined: no heartbeat, and no JoinGroup either");
+        assert_eq!(member.state, MemberState::Unjoined);
+        member.state = MemberState::Stable;
+        member.member_id = Some("m".into());
+        member.generation = 3;
+        member.last_heartbeat_ms = 0;
+        assert_eq!(member.heartbeat_if_due(500), None, "not due yet");
+        let beat = Action::Heartbeat { group: "g".into(), member_id: "m".into(), generation: 3 };
+        assert_eq!(member.heartbeat_if_due(1_000), Some(beat.clone()));
+        assert_eq!(member.heartbeat_if_due(1_500), None, "the heartbeat just sent counts");
+        member.heartbeat_failed();
+        assert_eq!(member.poll(1_600), vec![beat], "the loop asks again at once");
     }
 }

@@ -148,11 +148,7 @@ impl State {
                     let beat = Request::Heartbeat { group: group.clone(), member_id: member_id.clone(), generation };
                     let result = self.broker.call(beat).await.map(drop);
                     if result.is_ok() {
-                        self.events.instrument("consumer.heartbeat", || {
-                            let (group, member) = (group.as_str().into(), member_id.as_str().into());
-                            object([("groupId", group), ("memberId", member), ("groupGenerationId", generation.into())])
-                                .into()
-                        });
+                        self.heartbeat_event(&group, &member_id, generation);
                     }
                     if let Err(e @ Error::RebalanceInProgress(_)) = &result {
                         self.events.log_as("Runner", LogLevel::WARN, "The group is rebalancing, re-joining", || {
@@ -191,6 +187,34 @@ impl State {
             };
             queue.extend(more);
         }
+    }
+
+    /// KafkaJS's payload `heartbeat()`: a heartbeat when one is due, so that a handler that runs long keeps the
+    /// member in its group. What the coordinator answers is the loop's to act on, once the handler is done.
+    pub(super) async fn heartbeat_from_handler(&self) {
+        let now = js_sys::Date::now() as i64;
+        let Some(Action::Heartbeat { group, member_id, generation }) =
+            self.member.borrow_mut().as_mut().and_then(|m| m.heartbeat_if_due(now))
+        else {
+            return;
+        };
+        let beat = Request::Heartbeat { group: group.clone(), member_id: member_id.clone(), generation };
+        match self.broker.call(beat).await {
+            Ok(_) => self.heartbeat_event(&group, &member_id, generation),
+            Err(_) => {
+                if let Some(m) = self.member.borrow_mut().as_mut() {
+                    m.heartbeat_failed();
+                }
+            }
+        }
+    }
+
+    /// KafkaJS's `consumer.heartbeat` event.
+    fn heartbeat_event(&self, group: &str, member_id: &str, generation: i32) {
+        self.events.instrument("consumer.heartbeat", || {
+            let (group, member) = (group.into(), member_id.into());
+            object([("groupId", group), ("memberId", member), ("groupGenerationId", generation.into())]).into()
+        });
     }
 
     /// KafkaJS's `consumer.group_join` event, after every SyncGroup that gave this member its partitions.

@@ -23,8 +23,8 @@ pub(super) struct PayloadFns {
     is_running: Closure<dyn Fn() -> bool>,
     commit_if_necessary: Closure<dyn Fn(JsValue) -> Promise>,
     uncommitted: Closure<dyn Fn() -> JsValue>,
-    /// The loop heartbeats between fetches, so a handler's `heartbeat()` has nothing left to do.
-    heartbeat: Function,
+    /// `heartbeat()`: the loop heartbeats between fetches; a handler that runs long calls this, as in KafkaJS.
+    heartbeat: Closure<dyn Fn() -> Promise>,
     /// The prototype of every `eachBatch` batch: its methods, as KafkaJS's `Batch` class has them.
     batch_prototype: Object,
     bound: RefCell<HashMap<TopicPartition, Bound>>,
@@ -42,7 +42,7 @@ impl PayloadFns {
     pub(super) fn new(state: &Rc<State>, policy: CommitPolicy, generation: u32) -> PayloadFns {
         let weak = Rc::downgrade(state);
         let (pausing, resuming, resolving, stale) = (weak.clone(), weak.clone(), weak.clone(), weak.clone());
-        let (running, committing, listing) = (weak.clone(), weak.clone(), weak);
+        let (running, committing, listing, beating) = (weak.clone(), weak.clone(), weak.clone(), weak);
         PayloadFns {
             pause: Closure::new(move |topic, partition, resume| {
                 if let Some(state) = pausing.upgrade() {
@@ -68,7 +68,15 @@ impl PayloadFns {
             is_running: Closure::new(move || running.upgrade().is_some_and(|state| state.is_current(generation))),
             commit_if_necessary: Closure::new(move |offsets| commit_if_necessary(committing.clone(), policy, offsets)),
             uncommitted: Closure::new(move || listing.upgrade().map_or(JsValue::UNDEFINED, |s| uncommitted_offsets(&s))),
-            heartbeat: Function::new_no_args("return Promise.resolve()"),
+            heartbeat: Closure::new(move || {
+                let state = beating.clone();
+                future_to_promise(async move {
+                    if let Some(state) = state.upgrade() {
+                        state.heartbeat_from_handler().await;
+                    }
+                    Ok(JsValue::UNDEFINED)
+                })
+            }),
             batch_prototype: object([
                 ("isEmpty", Function::new_no_args("return this.messages.length === 0").into()),
                 (
@@ -110,7 +118,7 @@ impl PayloadFns {
             ("topic", topic.clone()),
             ("partition", tp.1.into()),
             ("message", message),
-            ("heartbeat", self.heartbeat.clone().into()),
+            ("heartbeat", self.heartbeat.as_ref().clone()),
             ("pause", self.bound(tp).pause),
         ])
         .into()
@@ -133,7 +141,7 @@ impl PayloadFns {
         object([
             ("batch", batch.into()),
             ("resolveOffset", resolve),
-            ("heartbeat", self.heartbeat.clone().into()),
+            ("heartbeat", self.heartbeat.as_ref().clone()),
             ("pause", pause),
             ("commitOffsetsIfNecessary", self.commit_if_necessary.as_ref().clone()),
             ("uncommittedOffsets", self.uncommitted.as_ref().clone()),
