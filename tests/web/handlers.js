@@ -254,5 +254,18 @@ export async function heartbeatKeepsALongHandlerInItsGroup(kafka) {
   };
   eq(await joinsWhile('beating', true), 1, 'with heartbeat(), the member stays');
   eq(await joinsWhile('silent', false), 2, 'without it, the member is taken out and joins again');
+  // eachMessage over a batch that takes long in all: the loop heartbeats between messages, as KafkaJS's does.
+  await topicOf(kafka, 'slow-messages', Array.from({ length: 15 }, (_, i) => `m${i}`));
+  const consumer = kafka.consumer({ groupId: 'one-by-one', sessionTimeout: 600, heartbeatInterval: 100 });
+  let joins = 0;
+  const seen = [];
+  consumer.on(consumer.events.GROUP_JOIN, () => (joins += 1));
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'slow-messages', fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => { seen.push(text(message.value)); await sleep(100); } });
+  await until(() => seen.length >= 15, 'fifteen slow messages');
+  await sleep(300);
+  await consumer.disconnect();
+  eq([joins, seen.length], [1, 15], 'one membership, each message once');
   return true;
 }

@@ -189,8 +189,9 @@ impl State {
         }
     }
 
-    /// KafkaJS's payload `heartbeat()`: a heartbeat when one is due, so that a handler that runs long keeps the
-    /// member in its group. What the coordinator answers is the loop's to act on, once the handler is done.
+    /// A heartbeat when one is due, from within a batch's handling (KafkaJS's payload `heartbeat()`, and the loop
+    /// between messages), so that handling that runs long keeps the member in its group. What the coordinator
+    /// answers is the loop's to act on, once the batch is done.
     pub(super) async fn heartbeat_from_handler(&self) {
         let now = js_sys::Date::now() as i64;
         let Some(Action::Heartbeat { group, member_id, generation }) =

@@ -170,12 +170,18 @@ async fn hand_over(
         }
         state.advance(tp, records.offset(i) + 1);
         handled += 1;
+        // As KafkaJS's loop: a heartbeat between messages when one is due, so a long batch keeps the member in.
+        state.heartbeat_from_handler().await;
     }
     Ok(handled)
 }
 
-/// KafkaJS's log entry for a handler that threw or rejected at `offset` of `tp`.
+/// KafkaJS's log entry for a handler that threw or rejected at `offset` of `tp` (not for a KafkaJS error, which
+/// KafkaJS leaves to the crash or retry that follows).
 fn handler_failed(state: &State, handler: &str, tp: &(String, u32), offset: i64, err: &JsValue) {
+    if js::get(err, "name").as_string().is_some_and(|name| name.starts_with("KafkaJS")) {
+        return;
+    }
     state.events.log_as("Runner", LogLevel::ERROR, &format!("Error when calling {handler}"), || {
         let (topic, partition) = (tp.0.as_str().into(), tp.1.into());
         let stack = js::get(err, "stack");
