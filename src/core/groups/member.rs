@@ -257,9 +257,9 @@ impl GroupMember {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_join_refused_by_acls_fails_the_member_and_others_rejoin() {
-        let mut member = GroupMember::new(MemberConfig {
+    /// A round-robin member of group `g`, for topic `t`, heartbeating every second.
+    fn member() -> GroupMember {
+        GroupMember::new(MemberConfig {
             group: "g".into(),
             client_id: "c".into(),
             topics: vec!["t".into()],
@@ -267,7 +267,12 @@ mod tests {
             session_timeout_ms: 10_000,
             rebalance_timeout_ms: 10_000,
             heartbeat_interval_ms: 1_000,
-        });
+        })
+    }
+
+    #[test]
+    fn a_join_refused_by_acls_fails_the_member_and_others_rejoin() {
+        let mut member = member();
         let partitions = [("t".to_owned(), 1)].into_iter().collect();
         let refused = Error::GroupAuthorizationFailed("User:x may not READ GROUP \"g\"".into());
         assert_eq!(member.on_joined(Err(refused.clone()), &partitions), vec![Action::Fail(refused)]);
@@ -277,15 +282,7 @@ mod tests {
 
     #[test]
     fn a_handler_heartbeats_only_when_stable_and_due_and_a_failed_one_makes_the_next_due() {
-        let mut member = GroupMember::new(MemberConfig {
-            group: "g".into(),
-            client_id: "c".into(),
-            topics: vec!["t".into()],
-            assignors: vec![Assignor::RoundRobin],
-            session_timeout_ms: 10_000,
-            rebalance_timeout_ms: 10_000,
-            heartbeat_interval_ms: 1_000,
-        });
+        let mut member = member();
         assert_eq!(member.heartbeat_if_due(0), None, "not joined: no heartbeat, and no JoinGroup either");
         assert_eq!(member.state, MemberState::Unjoined);
         member.state = MemberState::Stable;
