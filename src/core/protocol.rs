@@ -24,6 +24,8 @@ use crate::core::record::{recompressed, BatchHeader, Compression, EncodedRecords
 use crate::core::topic::{ConfigEntry, TopicConfig};
 use crate::core::txn::{TxnCall, TxnDescription, TxnFilter, TxnRequest};
 
+mod api;
+
 /// What a Produce carries: RecordBatch v2 bytes a client built, or encoded records for the leader to seal as its
 /// batches itself (shared: a producer keeps its request to retry it, and keeping it copies nothing).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -535,52 +537,6 @@ impl Request {
             Request::Fault(_) => "network",
             _ => return None,
         })
-    }
-
-    /// Kafka's API key and name for the request (`Fault`, franz's own, has key -1): what KafkaJS's
-    /// `network.request` events report.
-    pub fn api(&self) -> (i16, &'static str) {
-        match self {
-            Request::Produce { .. } => (0, "Produce"),
-            Request::Fetch { .. } => (1, "Fetch"),
-            Request::ListOffsets { .. } => (2, "ListOffsets"),
-            Request::Metadata { .. } => (3, "Metadata"),
-            Request::OffsetCommit { .. } => (8, "OffsetCommit"),
-            Request::OffsetFetch { .. } => (9, "OffsetFetch"),
-            Request::FindCoordinator { .. } => (10, "GroupCoordinator"),
-            Request::JoinGroup(_) => (11, "JoinGroup"),
-            Request::Heartbeat { .. } => (12, "Heartbeat"),
-            Request::LeaveGroup { .. } => (13, "LeaveGroup"),
-            Request::SyncGroup { .. } => (14, "SyncGroup"),
-            Request::DescribeGroup { .. } => (15, "DescribeGroups"),
-            Request::ListGroups => (16, "ListGroups"),
-            Request::SaslHandshake { .. } => (17, "SaslHandshake"),
-            Request::CreateTopics { .. } => (19, "CreateTopics"),
-            Request::DeleteTopics { .. } => (20, "DeleteTopics"),
-            Request::DeleteRecords { .. } => (21, "DeleteRecords"),
-            Request::InitProducerId { .. } => (22, "InitProducerId"),
-            Request::Txn(TxnCall { request, .. }) => match request {
-                TxnRequest::AddPartitions { .. } => (24, "AddPartitionsToTxn"),
-                TxnRequest::AddOffsets { .. } => (25, "AddOffsetsToTxn"),
-                TxnRequest::End { .. } => (26, "EndTxn"),
-                TxnRequest::CommitOffsets { .. } => (28, "TxnOffsetCommit"),
-            },
-            Request::DescribeAcls { .. } => (29, "DescribeAcls"),
-            Request::CreateAcls { .. } => (30, "CreateAcls"),
-            Request::DeleteAcls { .. } => (31, "DeleteAcls"),
-            Request::DescribeConfigs { .. } | Request::DescribeBrokerConfigs { .. } => (32, "DescribeConfigs"),
-            Request::AlterConfigs { .. } => (33, "AlterConfigs"),
-            Request::SaslAuthenticate(_) => (36, "SaslAuthenticate"),
-            Request::CreatePartitions { .. } => (37, "CreatePartitions"),
-            Request::DeleteGroups { .. } => (42, "DeleteGroups"),
-            Request::AlterPartitionReassignments(_) => (45, "AlterPartitionReassignments"),
-            Request::ListPartitionReassignments { .. } => (46, "ListPartitionReassignments"),
-            Request::DescribeUserScramCredentials { .. } => (50, "DescribeUserScramCredentials"),
-            Request::AlterUserScramCredentials { .. } => (51, "AlterUserScramCredentials"),
-            Request::DescribeTransactions { .. } => (65, "DescribeTransactions"),
-            Request::ListTransactions { .. } => (66, "ListTransactions"),
-            Request::Fault(_) => (-1, "Fault"),
-        }
     }
 
     /// The topic of a request about exactly one.
