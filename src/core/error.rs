@@ -142,6 +142,14 @@ kafka_errors! {
 }
 
 impl Error {
+    /// Whether a login was refused (SASL): the client is not in, whatever it asks.
+    pub fn is_authentication(&self) -> bool {
+        matches!(
+            self,
+            Error::SaslAuthenticationFailed(_) | Error::UnsupportedSaslMechanism(_) | Error::IllegalSaslState(_)
+        )
+    }
+
     /// Whether the cluster's ACLs refused the request: retrying cannot help until they change.
     pub fn is_authorization(&self) -> bool {
         matches!(
@@ -169,6 +177,14 @@ mod tests {
         assert!(!e.retriable());
         assert_eq!(e.to_string(), "OFFSET_OUT_OF_RANGE: offset 9 is past the log end 5");
         assert_eq!(e.detail(), "offset 9 is past the log end 5");
+    }
+
+    #[test]
+    fn a_refused_login_is_authentication_and_not_authorization() {
+        let refused = Error::SaslAuthenticationFailed("wrong password".into());
+        assert!(refused.is_authentication() && !refused.is_authorization());
+        let denied = Error::TopicAuthorizationFailed("User:x may not WRITE".into());
+        assert!(!denied.is_authentication() && denied.is_authorization());
     }
 
     #[test]

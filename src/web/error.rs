@@ -12,7 +12,7 @@ use crate::core::error::Error;
 #[wasm_bindgen(module = "/src/web/js/pack.js")]
 extern "C" {
     #[wasm_bindgen(js_name = brokerError)]
-    fn broker_error(message: &str, kind: &str, code: i16, retriable: bool) -> JsValue;
+    fn broker_error(class: &str, message: &str, kind: &str, code: i16, retriable: bool) -> JsValue;
     /// A client used out of order (send before connect): KafkaJS's `KafkaJSNonRetriableError`, with franz's
     /// `kind` for what went wrong.
     #[wasm_bindgen(js_name = clientError)]
@@ -34,7 +34,12 @@ extern "C" {
 /// A broker error: KafkaJS's `KafkaJSProtocolError` (`KafkaJSOffsetOutOfRange` for OFFSET_OUT_OF_RANGE), or its
 /// `KafkaJSSASLAuthenticationError` for a refused login.
 pub fn to_js(err: &Error) -> JsValue {
-    broker_error(&err.to_string(), err.name(), err.code(), err.retriable())
+    let class = match err {
+        _ if err.is_authentication() => "KafkaJSSASLAuthenticationError",
+        Error::OffsetOutOfRange(_) => "KafkaJSOffsetOutOfRange",
+        _ => "KafkaJSProtocolError",
+    };
+    broker_error(class, &err.to_string(), err.name(), err.code(), err.retriable())
 }
 
 /// A caller passed the wrong type: a JS `TypeError`, carrying Kafka's name for a malformed request.
@@ -50,10 +55,10 @@ pub fn type_error(message: &str) -> JsValue {
 }
 
 /// createTopics' failures, as KafkaJS reports them: a `KafkaJSAggregateError` of one `KafkaJSCreateTopicError`
-/// per topic. `lead` comes first and gives the whole its `type`, `code` and `retriable`.
-pub fn topics_not_created(lead: (&str, &Error), others: &[(&str, &Error)]) -> JsValue {
-    let entry = |(topic, e): (&str, &Error)| object([("topic", topic.into()), ("error", to_js(e))]);
-    topic_creation_errors(std::iter::once(lead).chain(others.iter().copied()).map(entry).collect())
+/// per topic. The first gives the whole its `type`, `code` and `retriable`.
+pub fn topics_not_created(failures: &[(&str, &Error)]) -> JsValue {
+    let entry = |(topic, e): &(&str, &Error)| object([("topic", (*topic).into()), ("error", to_js(e))]);
+    topic_creation_errors(failures.iter().map(entry).collect())
 }
 
 /// alterPartitionReassignments' failures, as KafkaJS reports them: a `KafkaJSAggregateError` of one

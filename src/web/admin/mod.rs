@@ -128,13 +128,14 @@ async fn metadata(
 /// Whether every topic was created (false: some existed already). Any other failure rejects with every topic's
 /// failure, as KafkaJS's `KafkaJSAggregateError` does, the first that is not TOPIC_ALREADY_EXISTS leading.
 fn created(outcomes: &[TopicOutcome]) -> Result<bool, JsValue> {
-    let failed: Vec<(&str, &Error)> =
+    let mut failed: Vec<(&str, &Error)> =
         outcomes.iter().filter_map(|o| Some((o.topic.as_str(), o.error.as_ref()?))).collect();
     match failed.iter().position(|(_, e)| !matches!(e, Error::TopicAlreadyExists(_))) {
         None => Ok(failed.is_empty()),
         Some(lead) => {
-            let others: Vec<_> = failed.iter().enumerate().filter(|(i, _)| *i != lead).map(|(_, f)| *f).collect();
-            Err(error::topics_not_created(failed[lead], &others))
+            let first = failed.remove(lead);
+            failed.insert(0, first);
+            Err(error::topics_not_created(&failed))
         }
     }
 }

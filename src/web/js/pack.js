@@ -649,14 +649,12 @@ export const CompressionCodecs = {};
 
 // franz's errors, made as KafkaJS makes the same ones.
 
-const LOGIN_REFUSED = new Set(['SASL_AUTHENTICATION_FAILED', 'UNSUPPORTED_SASL_MECHANISM', 'ILLEGAL_SASL_STATE']);
+const BROKER_ERRORS = { KafkaJSProtocolError, KafkaJSOffsetOutOfRange, KafkaJSSASLAuthenticationError };
 
-/** A Kafka error: KafkaJS's protocol error (or its subclass for the type), or its refused-login error. */
-export function brokerError(message, type, code, retriable) {
-  const kafka = { message, type, code, retriable };
-  if (type === 'OFFSET_OUT_OF_RANGE') return new KafkaJSOffsetOutOfRange(kafka);
-  if (LOGIN_REFUSED.has(type)) return Object.assign(new KafkaJSSASLAuthenticationError(message), { type, code });
-  return new KafkaJSProtocolError(kafka);
+/** A Kafka error, as the KafkaJS class Rust chose (error.rs) makes it, with Kafka's `type` and `code` (which a
+ * refused login, not a protocol error in KafkaJS, would otherwise lack). */
+export function brokerError(className, message, type, code, retriable) {
+  return Object.assign(new BROKER_ERRORS[className]({ message, type, code, retriable }), { type, code });
 }
 
 /** A client used out of order (a send before connect): non-retriable, with franz's name for what went wrong. */
