@@ -146,6 +146,7 @@ fn consumers_need_their_group_and_their_topics() {
             topics: vec!["orders".into()],
             protocols: vec!["range".into()],
             owned: vec![],
+            metadata: Default::default(),
         })
     };
     let e = call(&mut c, &carol, join()).unwrap_err();

@@ -11,7 +11,14 @@ fn subs(members: &[(&str, &[&str])]) -> BTreeMap<String, Subscription> {
     members
         .iter()
         .map(|(m, topics)| {
-            (m.to_string(), Subscription { topics: topics.iter().map(|t| t.to_string()).collect(), owned: vec![] })
+            (
+                m.to_string(),
+                Subscription {
+                    topics: topics.iter().map(|t| t.to_string()).collect(),
+                    owned: vec![],
+                    metadata: vec![],
+                },
+            )
         })
         .collect()
 }
@@ -151,6 +158,7 @@ fn join(group: &str, member: Option<&str>, client: &str, topics: &[&str]) -> Joi
         topics: topics.iter().map(|t| t.to_string()).collect(),
         protocols: vec!["roundrobin".into(), "range".into()],
         owned: vec![],
+        metadata: Default::default(),
     }
 }
 
@@ -339,6 +347,33 @@ fn bad_requests_get_kafkas_errors() {
     assert_eq!(c.describe("g").unwrap().state, GroupState::Empty);
     c.delete("g").unwrap();
     assert!(c.list().is_empty());
+}
+
+#[test]
+fn a_custom_protocol_is_chosen_by_name_and_its_metadata_goes_to_the_leader_alone() {
+    let mut c = Coordinator::new();
+    // Both offer a custom assignor first; only b's second choice is franz's, so the shared one is the custom.
+    let custom = |client: &str, id: Option<&str>, bytes: &[u8]| Join {
+        protocols: vec!["MyAssigner".into(), "roundrobin".into()],
+        metadata: [("MyAssigner".to_owned(), bytes.to_vec()), ("Other".to_owned(), vec![9])].into(),
+        ..join("g", id, client, &["t"])
+    };
+    let a = c.join(custom("a", None, &[1, 2]), 0);
+    let b = c.join(custom("b", None, &[3]), 0);
+    c.join(custom("a", Some(&a), &[1, 2]), 0);
+    let answers = joined(&mut c);
+    let lead = answers[&a].as_ref().unwrap();
+    assert_eq!((lead.protocol.as_str(), &lead.leader), ("MyAssigner", &a));
+    let metadata: Vec<(&String, &[u8])> = lead.members.iter().map(|(m, s)| (m, &s.metadata[..])).collect();
+    assert_eq!(metadata, [(&a, &[1u8, 2][..]), (&b, &[3][..])]);
+    assert!(answers[&b].as_ref().unwrap().members.is_empty(), "only the leader sees the members");
+    // The leader's assignment is the coordinator's to pass on, whatever assignor made it.
+    let assignment: BTreeMap<String, Vec<TopicPartition>> =
+        [(a.clone(), tps(&[("t", 0)])), (b.clone(), tps(&[("t", 1)]))].into();
+    c.sync("g", &b, 2, None, 0);
+    c.sync("g", &a, 2, Some(assignment), 0);
+    assert_eq!(synced(&mut c), [(a, Ok(tps(&[("t", 0)]))), (b, Ok(tps(&[("t", 1)])))].into());
+    assert_eq!(c.describe("g").unwrap().protocol.as_deref(), Some("MyAssigner"));
 }
 
 // ---- the group simulator

@@ -266,6 +266,7 @@ fn group_calls_go_through_the_protocol_and_waiting_answers_come_as_group_replies
         topics: vec!["t".into()],
         protocols: vec!["roundrobin".into()],
         owned: vec![],
+        metadata: Default::default(),
     };
     let Response::GroupPending { member_id, .. } = c.handle(Request::JoinGroup(join), T0).unwrap() else {
         panic!("a JoinGroup answers through the group replies")

@@ -384,8 +384,9 @@ export interface ConsumerConfig {
   rebalanceTimeout?: number;
   /** How often the member heartbeats (and learns of a rebalance). Default 3000. */
   heartbeatInterval?: number;
-  /** Assignors by name, preferred first. Default ['roundrobin'] (KafkaJS's). */
-  partitionAssigners?: ('roundrobin' | 'range' | 'cooperative-sticky')[];
+  /** Assignors, preferred first: franz's by name, and KafkaJS-style assigner functions (custom assigners).
+   * Default ['roundrobin'] (KafkaJS's). The group uses the first that every member offers. */
+  partitionAssigners?: ('roundrobin' | 'range' | 'cooperative-sticky' | PartitionAssigner)[];
   /** Kafka's client.rack: an in-sync replica in this rack serves the fetches (KIP-392). */
   rackId?: string;
   /** Kafka's check.crcs: compute every fetched batch's CRC-32C again. Default false, as KafkaJS (which never
@@ -726,3 +727,41 @@ export interface ClusterView {
     lag: { topic: string; partition: number; committed: number | null; logEnd: number; lag: number }[];
   }[];
 }
+
+/** KafkaJS's custom partition assigner: called once, as the consumer is made. */
+export type PartitionAssigner = (config: { cluster: AssignerCluster; groupId: string; logger: Logger }) => Assigner;
+
+/** What a custom assigner is. The group knows it by `name`; `protocol` gives this member's metadata for each
+ * JoinGroup (`AssignerProtocol.MemberMetadata`); `assign`, run on the group's leader, gives each member's
+ * partitions (`AssignerProtocol.MemberAssignment`). */
+export type Assigner = {
+  name: string;
+  version: number;
+  assign(group: { members: GroupMember[]; topics: string[] }): Promise<GroupMemberAssignment[]>;
+  protocol(subscription: { topics: string[] }): GroupState;
+};
+
+export type GroupMember = { memberId: string; memberMetadata: Uint8Array };
+export type GroupMemberAssignment = { memberId: string; memberAssignment: Uint8Array };
+export type GroupState = { name: string; metadata: Uint8Array };
+export type Assignment = { [topic: string]: number[] };
+
+/** The part of KafkaJS's `Cluster` a custom assigner reads. The leader refreshes its metadata before each
+ * `assign`. */
+export interface AssignerCluster {
+  isConnected(): boolean;
+  refreshMetadata(): Promise<void>;
+  refreshMetadataIfNecessary(): Promise<void>;
+  metadata(): Promise<{ brokers: Array<{ nodeId: number; host: string; port: number; rack: string | null }>; topicMetadata: Array<{ topicErrorCode: number; topic: string; partitionMetadata: PartitionMetadata[] }> }>;
+  getNodeIds(): number[];
+  findTopicPartitionMetadata(topic: string): PartitionMetadata[];
+  findLeaderForPartitions(topic: string, partitions: number[]): { [leader: string]: number[] };
+}
+
+export interface ISerializer<T> {
+  encode(value: T): Uint8Array;
+  decode(buffer: Uint8Array): T | null;
+}
+
+export type MemberMetadata = { version: number; topics: string[]; userData?: Uint8Array | null };
+export type MemberAssignment = { version: number; assignment: Assignment; userData?: Uint8Array | null };

@@ -31,7 +31,7 @@ pub use admin::{
     ResourcePatternTypes,
 };
 pub use cli::Cli;
-pub use consumer::Consumer;
+pub use consumer::{AssignerProtocol, Consumer};
 pub use kafka::Kafka;
 pub use log::LogLevel;
 pub use partitioners::Partitioners;

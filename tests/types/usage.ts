@@ -1,6 +1,6 @@
 // Compiled by tests/e2e/types.test.mjs with `tsc --noEmit --strict`: KafkaJS-style code must type-check against
 // franz's declarations, and each `@ts-expect-error` line must really be an error (so the types are not `any`).
-import init, { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Cli, CompressionCodecs, CompressionTypes, ConfigResourceTypes, ConfigSource, Kafka, PartitionAssigners, ResourcePatternTypes, Partitioners, logLevel, partitionForKey, type RecordMetadata, type KafkaMessage, type FranzError, type NetworkRequestPayload, KafkaJSAggregateError, KafkaJSCreateTopicError, KafkaJSDeleteGroupsError, KafkaJSError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from '../../pkg/franz.js';
+import init, { AclOperationTypes, AssignerProtocol, type PartitionAssigner, AclPermissionTypes, AclResourceTypes, Cli, CompressionCodecs, CompressionTypes, ConfigResourceTypes, ConfigSource, Kafka, PartitionAssigners, ResourcePatternTypes, Partitioners, logLevel, partitionForKey, type RecordMetadata, type KafkaMessage, type FranzError, type NetworkRequestPayload, KafkaJSAggregateError, KafkaJSCreateTopicError, KafkaJSDeleteGroupsError, KafkaJSError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from '../../pkg/franz.js';
 
 export async function example(): Promise<void> {
   await init();
@@ -248,6 +248,31 @@ export async function groups(kafka: Kafka): Promise<void> {
   void partitions;
   // @ts-expect-error an unknown assignor
   kafka.consumer({ groupId: 'x', partitionAssigners: ['sticky-ish'] });
+}
+
+/** A custom assigner, as KafkaJS's docs write one. */
+export function customAssigner(kafka: Kafka): void {
+  const MyPartitionAssigner: PartitionAssigner = ({ cluster }) => ({
+    name: 'MyPartitionAssigner',
+    version: 1,
+    async assign({ members, topics }) {
+      const partitions = topics.flatMap((topic) => cluster.findTopicPartitionMetadata(topic).map((p) => ({ topic, partition: p.partitionId })));
+      return members.map(({ memberId, memberMetadata }, i) => ({
+        memberId,
+        memberAssignment: AssignerProtocol.MemberAssignment.encode({
+          version: 1,
+          assignment: { [partitions[i].topic]: [partitions[i].partition] },
+          userData: AssignerProtocol.MemberMetadata.decode(memberMetadata)?.userData,
+        }),
+      }));
+    },
+    protocol({ topics }) {
+      return { name: 'MyPartitionAssigner', metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: new Uint8Array(0) }) };
+    },
+  });
+  kafka.consumer({ groupId: 'mine', partitionAssigners: [MyPartitionAssigner, 'roundrobin'] });
+  // @ts-expect-error an assigner must say how it assigns
+  kafka.consumer({ groupId: 'x', partitionAssigners: [() => ({ name: 'half', version: 0 })] });
 }
 
 /** KafkaJS's eachBatch, written as its docs write it, and its retry's restartOnFailure. */

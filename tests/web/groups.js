@@ -193,3 +193,56 @@ export async function clientIdsNameGroupMembers({ open, connect }) {
   await rejects(connect(new MessageChannel().port1, { clientId: 7 }), { name: 'TypeError', message: 'clientId' }, 'through a port too');
   return true;
 }
+
+/** A custom partition assigner (KafkaJS's assigner functions) runs the group, in the page and through a port:
+ * each member says in its metadata which partition it wants, the leader reads every member's metadata, gives
+ * each its wish and deals the rest, and each member reads what it was given, every record once. `protocol` is
+ * franz's `AssignerProtocol`. */
+export async function aCustomAssignerRunsTheGroup(kafka, protocol) {
+  await kafka.admin().createTopics({ topics: [{ topic: 'wishes', numPartitions: 4 }] });
+  const seenMetadata = [];
+  const wishing = (wish) => ({ cluster }) => ({
+    name: 'Wishing',
+    version: 0,
+    protocol: ({ topics }) => ({ name: 'Wishing', metadata: protocol.MemberMetadata.encode({ version: 0, topics, userData: new Uint8Array([wish]) }) }),
+    async assign({ members }) {
+      const wishes = new Map(members.map((m) => [m.memberId, protocol.MemberMetadata.decode(m.memberMetadata).userData[0]]));
+      seenMetadata.push([...wishes.values()].sort());
+      const ids = [...wishes.keys()].sort();
+      const given = new Map(ids.map((id) => [id, [wishes.get(id)]]));
+      const rest = cluster.findTopicPartitionMetadata('wishes').map((p) => p.partitionId).filter((p) => ![...wishes.values()].includes(p));
+      rest.forEach((p, i) => given.get(ids[i % ids.length]).push(p));
+      return ids.map((memberId) => ({ memberId, memberAssignment: protocol.MemberAssignment.encode({ version: 0, assignment: { wishes: given.get(memberId) } }) }));
+    },
+  });
+  const seen = new Map();
+  const members = [];
+  for (const wish of [3, 0]) {
+    const consumer = kafka.consumer({ groupId: 'wishers', heartbeatInterval: 100, sessionTimeout: 1000, rebalanceTimeout: 3000, partitionAssigners: [wishing(wish)] });
+    const member = { consumer, wish, id: null, assignment: null };
+    consumer.on('consumer.group_join', ({ payload }) => Object.assign(member, { id: payload.memberId, assignment: payload.memberAssignment }));
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'wishes', fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => { const v = text(message.value); seen.set(v, (seen.get(v) ?? 0) + 1); } });
+    members.push(member);
+  }
+  const end = Date.now() + 8000;
+  const stable = async () => {
+    const d = await members[0].consumer.describeGroup();
+    return d.state === 'Stable' && d.members.length === 2 && members.every((m) => m.assignment?.wishes?.length === 2);
+  };
+  while (!(await stable()) && Date.now() < end) await sleep(50);
+  check(await stable(), 'two members, stable, two partitions each: ' + JSON.stringify(members.map((m) => m.assignment)));
+  eq((await members[0].consumer.describeGroup()).protocol, 'Wishing', 'the group runs the custom assigner');
+  eq(seenMetadata.at(-1), [0, 3], "the leader read both members' metadata");
+  for (const m of members) check(m.assignment.wishes.includes(m.wish), `member wishing ${m.wish} got it: ${m.assignment.wishes}`);
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic: 'wishes', messages: Array.from({ length: 40 }, (_, i) => ({ value: `v${i}`, partition: i % 4 })) });
+  while (seen.size < 40 && Date.now() < end + 8000) await sleep(50);
+  eq(seen.size, 40, 'every record read');
+  check([...seen.values()].every((n) => n === 1), 'no record read twice');
+  for (const m of members) await m.consumer.stop();
+  await producer.disconnect();
+  return true;
+}

@@ -86,7 +86,7 @@ pub struct ConsumeSession {
     pub(super) principal: String,
     /// With `--group`: this consumer's side of the group protocol. It joins the group, reads only the partitions
     /// the group gives it, starts each from the group's committed offset, and commits as a member.
-    pub(super) member: Option<GroupMember>,
+    pub(super) member: Option<Box<GroupMember>>, // boxed: the session is one of two `Stream`s, the other small
     /// Where a partition starts when nothing is committed for it: the log start (`-b`) or the end.
     pub(super) from_beginning: bool,
     pub(super) partition_count: u32,
@@ -183,7 +183,7 @@ impl ConsumeSession {
     pub fn stop(&mut self, clusters: &mut dyn Clusters, now_ms: i64) {
         let principal = self.principal.clone();
         let clusters = &mut Acting { clusters, principal: &principal };
-        let Some(actions) = self.member.as_mut().map(GroupMember::leave) else { return };
+        let Some(actions) = self.member.as_deref_mut().map(GroupMember::leave) else { return };
         let _ = self.run_member(clusters, actions, now_ms);
     }
 

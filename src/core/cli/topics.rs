@@ -501,15 +501,15 @@ fn consume(p: &Parsed, cluster: &str, principal: &str, clusters: &mut dyn Cluste
                 "A group member reads the partitions its group assigns; drop --partition, or --group.",
             ))
         }
-        Some(group) => Some(GroupMember::new(MemberConfig {
+        Some(group) => Some(Box::new(GroupMember::new(MemberConfig {
             group: group.to_owned(),
             client_id: "confluent-cli".into(),
             topics: vec![name.clone()],
-            assignors: vec![Assignor::RoundRobin],
+            assignors: vec![Assignor::RoundRobin.into()],
             session_timeout_ms: CLI_SESSION_TIMEOUT_MS,
             rebalance_timeout_ms: CLI_SESSION_TIMEOUT_MS,
             heartbeat_interval_ms: CLI_SESSION_TIMEOUT_MS / 5,
-        })),
+        }))),
         None => {
             for partition in (0..count).filter(|q| only.is_none_or(|o| o == *q)) {
                 let start = match offset {

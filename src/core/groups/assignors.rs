@@ -16,6 +16,33 @@ pub type TopicPartition = (String, u32);
 pub struct Subscription {
     pub topics: Vec<String>,
     pub owned: Vec<TopicPartition>,
+    /// The member's metadata for the group's protocol, where its assignor has its own (a custom one's
+    /// ConsumerProtocol bytes); empty for franz's assignors, which read the fields above.
+    #[serde(default)]
+    pub metadata: Vec<u8>,
+}
+
+/// An assignor a member offers: one of franz's, or one the application brings (KafkaJS's custom assigner
+/// functions), known to the group by its protocol name and run by the shell when this member leads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GroupProtocol {
+    Builtin(Assignor),
+    Custom(String),
+}
+
+impl GroupProtocol {
+    pub fn name(&self) -> &str {
+        match self {
+            GroupProtocol::Builtin(a) => a.name(),
+            GroupProtocol::Custom(name) => name,
+        }
+    }
+}
+
+impl From<Assignor> for GroupProtocol {
+    fn from(a: Assignor) -> GroupProtocol {
+        GroupProtocol::Builtin(a)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::assignors::{Assignor, Subscription, TopicPartition};
+use super::assignors::{Subscription, TopicPartition};
 use crate::core::error::{Error, Result};
 
 /// Kafka's `group.min.session.timeout.ms` and `group.max.session.timeout.ms` (the minimum lowered so a tutorial
@@ -59,6 +59,9 @@ pub struct Join {
     pub topics: Vec<String>,
     /// The assignors the member can run, preferred first.
     pub protocols: Vec<String>,
+    /// Each protocol's metadata, for those that have their own (a custom assignor's ConsumerProtocol bytes).
+    #[serde(default)]
+    pub metadata: BTreeMap<String, Vec<u8>>,
     /// What it owns now (cooperative rebalancing keeps consuming these).
     pub owned: Vec<TopicPartition>,
 }
@@ -89,6 +92,7 @@ struct Member {
     rebalance_timeout_ms: i64,
     subscription: Subscription,
     protocols: Vec<String>,
+    metadata: BTreeMap<String, Vec<u8>>,
     last_heard_ms: i64,
     /// Joined in the current round (its JoinGroup answer is owed).
     joined: bool,
@@ -169,8 +173,9 @@ impl Coordinator {
             client_id: j.client_id,
             session_timeout_ms: j.session_timeout_ms,
             rebalance_timeout_ms: j.rebalance_timeout_ms,
-            subscription: Subscription { topics: j.topics, owned: j.owned },
+            subscription: Subscription { topics: j.topics, owned: j.owned, metadata: Vec::new() },
             protocols: j.protocols,
+            metadata: j.metadata,
             last_heard_ms: now_ms,
             joined: true,
             syncing: false,
@@ -195,9 +200,8 @@ impl Coordinator {
                 j.session_timeout_ms
             )));
         }
-        for p in &j.protocols {
-            Assignor::from_name(p)?;
-        }
+        // Protocol names are the members' business (a custom assignor's are its own), as in Kafka; the
+        // coordinator only checks that the members share one.
         let group = self.groups.get(&j.group);
         if j.member_id.is_some() && group.is_none_or(|g| !g.members.contains_key(member_id)) {
             return Err(unknown_member(&j.group, member_id));
@@ -258,8 +262,14 @@ impl Coordinator {
             group.leader = group.members.keys().next().cloned();
         }
         let leader = group.leader.clone().expect("chosen above");
-        let subscriptions: BTreeMap<String, Subscription> =
-            group.members.iter().map(|(id, m)| (id.clone(), m.subscription.clone())).collect();
+        let subscriptions: BTreeMap<String, Subscription> = group
+            .members
+            .iter()
+            .map(|(id, m)| {
+                let metadata = m.metadata.get(&protocol).cloned().unwrap_or_default();
+                (id.clone(), Subscription { metadata, ..m.subscription.clone() })
+            })
+            .collect();
         for (id, m) in group.members.iter_mut() {
             m.joined = false;
             let members = if *id == leader { subscriptions.clone() } else { BTreeMap::new() };

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, VecDeque};
 use super::assignors::TopicPartition;
 use super::coordinator::Reply;
 use super::member::{Action, GroupMember};
-use crate::core::error::Result;
+use crate::core::error::{Error, Result};
 use crate::core::protocol::{Request, Response};
 
 /// What a member needs from where it runs.
@@ -65,6 +65,11 @@ pub fn run(
             Action::Revoke(tps) => link.revoke(member, tps),
             Action::Assign(tps) => link.assign(member, tps)?,
             Action::Fail(e) => return Err(e),
+            // Members run here offer franz's assignors only.
+            Action::RunAssignor { protocol, .. } => {
+                return Err(Error::InconsistentGroupProtocol(format!("no custom assignor {protocol:?} runs here")))
+            }
+            Action::Unsubscribed { .. } => {}
         }
     }
     Ok(())

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use super::assignors::{Assignor, TopicPartition};
+use super::assignors::{Assignor, GroupProtocol, Subscription, TopicPartition};
 use super::coordinator::{Join, Joined, Reply};
 use crate::core::error::{Error, Result};
 
@@ -46,8 +46,23 @@ pub enum Action {
     Revoke(Vec<TopicPartition>),
     /// Start reading these, from the committed offsets.
     Assign(Vec<TopicPartition>),
-    /// The group refused this member for good (its ACLs): stop consuming, with this error. Joining again
-    /// cannot help, as Kafka's consumer throws it from `poll`.
+    /// This member leads and the group's protocol is a custom assignor: run it over the members'
+    /// subscriptions, then send the SyncGroup with its result.
+    RunAssignor {
+        protocol: String,
+        members: BTreeMap<String, Subscription>,
+        group: String,
+        member_id: String,
+        generation: i32,
+    },
+    /// The leader assigned this member topics it has not subscribed to, which it does not read (KafkaJS's
+    /// `received_unsubscribed_topics`).
+    Unsubscribed {
+        assigned: Vec<String>,
+        unsubscribed: Vec<String>,
+    },
+    /// The group refused this member for good (its ACLs, its settings, its assignors): stop consuming, with
+    /// this error. Joining again cannot help, as Kafka's consumer throws it from `poll`.
     Fail(Error),
 }
 
@@ -57,7 +72,7 @@ pub struct MemberConfig {
     pub client_id: String,
     pub topics: Vec<String>,
     /// Assignors this member can run, preferred first (KafkaJS's default: round-robin).
-    pub assignors: Vec<Assignor>,
+    pub assignors: Vec<GroupProtocol>,
     pub session_timeout_ms: i64,
     pub rebalance_timeout_ms: i64,
     pub heartbeat_interval_ms: i64,
@@ -72,7 +87,7 @@ pub struct GroupMember {
     pub leader: bool,
     /// The partitions this member reads now.
     pub owned: Vec<TopicPartition>,
-    protocol: Option<Assignor>,
+    protocol: Option<GroupProtocol>,
     last_heartbeat_ms: i64,
 }
 
@@ -103,7 +118,7 @@ impl GroupMember {
     }
 
     fn cooperative(&self) -> bool {
-        self.protocol.is_some_and(Assignor::is_cooperative)
+        matches!(self.protocol, Some(GroupProtocol::Builtin(a)) if a.is_cooperative())
     }
 
     /// What to send now: a JoinGroup when out of the group, a Heartbeat when one is due.
@@ -119,6 +134,7 @@ impl GroupMember {
                     rebalance_timeout_ms: self.config.rebalance_timeout_ms,
                     topics: self.config.topics.clone(),
                     protocols: self.config.assignors.iter().map(|a| a.name().to_owned()).collect(),
+                    metadata: BTreeMap::new(),
                     owned: self.owned.clone(),
                 })]
             }
@@ -161,6 +177,16 @@ impl GroupMember {
         }
     }
 
+    /// A JoinGroup refused for what this member is (its ACLs, its settings, assignors no other member runs):
+    /// joining again cannot help, and Kafka's consumer throws it.
+    fn joining_cannot_mend(e: &Error) -> bool {
+        e.is_authorization()
+            || matches!(
+                e,
+                Error::InconsistentGroupProtocol(_) | Error::InvalidSessionTimeout(_) | Error::InvalidGroupId(_)
+            )
+    }
+
     /// The JoinGroup answer. A leader runs the assignor over `partitions` (each subscribed topic's count).
     pub fn on_joined(&mut self, result: Result<Joined>, partitions: &BTreeMap<String, u32>) -> Vec<Action> {
         let joined = match result {
@@ -169,23 +195,34 @@ impl GroupMember {
                 self.member_id = None;
                 return self.rejoin(false);
             }
-            Err(e) if e.is_authorization() => return vec![Action::Fail(e)],
+            Err(e) if Self::joining_cannot_mend(&e) => return vec![Action::Fail(e)],
             Err(_) => return self.rejoin(true),
         };
         self.member_id = Some(joined.member_id.clone());
         self.generation = joined.generation;
         self.leader = joined.leader == joined.member_id;
-        self.protocol = Assignor::from_name(&joined.protocol).ok();
+        self.protocol = self.config.assignors.iter().find(|a| a.name() == joined.protocol).cloned();
         // An eager member gives up everything before the new assignment.
         let mut actions = Vec::new();
         if !self.cooperative() && !self.owned.is_empty() {
             actions.push(Action::Revoke(std::mem::take(&mut self.owned)));
         }
-        let assignments = self.leader.then(|| {
-            let assignor = self.protocol.unwrap_or(Assignor::RoundRobin);
-            assignor.assign(&joined.members, partitions)
-        });
         self.state = MemberState::Syncing;
+        let assignments = match &self.protocol {
+            _ if !self.leader => None,
+            Some(GroupProtocol::Custom(protocol)) => {
+                actions.push(Action::RunAssignor {
+                    protocol: protocol.clone(),
+                    members: joined.members,
+                    group: self.config.group.clone(),
+                    member_id: joined.member_id,
+                    generation: joined.generation,
+                });
+                return actions;
+            }
+            Some(GroupProtocol::Builtin(assignor)) => Some(assignor.assign(&joined.members, partitions)),
+            None => Some(Assignor::RoundRobin.assign(&joined.members, partitions)),
+        };
         actions.push(Action::Sync {
             group: self.config.group.clone(),
             member_id: joined.member_id,
@@ -207,10 +244,23 @@ impl GroupMember {
         };
         self.state = MemberState::Stable;
         self.last_heartbeat_ms = now_ms;
+        let mut actions = Vec::new();
+        // A custom assignor may hand out any topic; what this member did not subscribe to, it leaves unread.
+        let subscribed = |tp: &TopicPartition| self.config.topics.contains(&tp.0);
+        let (assigned, foreign): (Vec<TopicPartition>, Vec<TopicPartition>) =
+            assigned.into_iter().partition(subscribed);
+        if !foreign.is_empty() {
+            let topics = |tps: &mut dyn Iterator<Item = &TopicPartition>| {
+                tps.map(|(t, _)| t.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect()
+            };
+            actions.push(Action::Unsubscribed {
+                assigned: topics(&mut assigned.iter().chain(&foreign)),
+                unsubscribed: topics(&mut foreign.iter()),
+            });
+        }
         let revoked: Vec<TopicPartition> = self.owned.iter().filter(|tp| !assigned.contains(tp)).cloned().collect();
         let added: Vec<TopicPartition> = assigned.iter().filter(|tp| !self.owned.contains(tp)).cloned().collect();
         self.owned = assigned;
-        let mut actions = Vec::new();
         if !revoked.is_empty() {
             actions.push(Action::Revoke(revoked));
             // Cooperative: what it gave up goes to its new owner in one more round.
@@ -263,19 +313,66 @@ mod tests {
             group: "g".into(),
             client_id: "c".into(),
             topics: vec!["t".into()],
-            assignors: vec![Assignor::RoundRobin],
+            assignors: vec![Assignor::RoundRobin.into()],
             session_timeout_ms: 10_000,
             rebalance_timeout_ms: 10_000,
             heartbeat_interval_ms: 1_000,
         })
     }
 
+    fn joined(member_id: &str, leader: &str, protocol: &str) -> Joined {
+        let subscription = Subscription { topics: vec!["t".into()], owned: vec![], metadata: vec![7] };
+        Joined {
+            generation: 2,
+            protocol: protocol.into(),
+            leader: leader.into(),
+            member_id: member_id.into(),
+            members: [(member_id.to_owned(), subscription)].into(),
+        }
+    }
+
     #[test]
-    fn a_join_refused_by_acls_fails_the_member_and_others_rejoin() {
+    fn a_leader_hands_a_custom_protocol_to_the_shell_and_a_follower_just_syncs() {
+        let custom = GroupProtocol::Custom("Mine".into());
+        let mut leader = GroupMember::new(MemberConfig { assignors: vec![custom.clone()], ..member().config });
+        let partitions = [("t".to_owned(), 2)].into();
+        let actions = leader.on_joined(Ok(joined("m", "m", "Mine")), &partitions);
+        let Some(Action::RunAssignor { protocol, members, generation: 2, .. }) = actions.last() else {
+            panic!("{actions:?}")
+        };
+        assert_eq!((protocol.as_str(), &members["m"].metadata), ("Mine", &vec![7]));
+        assert_eq!(leader.state, MemberState::Syncing);
+        let mut follower = GroupMember::new(MemberConfig { assignors: vec![custom], ..member().config });
+        let actions = follower.on_joined(Ok(joined("f", "m", "Mine")), &partitions);
+        assert!(matches!(actions[..], [Action::Sync { assignments: None, .. }]), "{actions:?}");
+        // franz's own protocol is run by the member itself.
+        let actions = member().on_joined(Ok(joined("m", "m", "roundrobin")), &partitions);
+        let Some(Action::Sync { assignments: Some(a), .. }) = actions.last() else { panic!("{actions:?}") };
+        assert_eq!(a["m"], [("t".to_owned(), 0), ("t".to_owned(), 1)]);
+    }
+
+    #[test]
+    fn topics_assigned_but_not_subscribed_are_reported_and_left_unread() {
+        let mut member = member();
+        member.state = MemberState::Syncing;
+        let given = vec![("t".to_owned(), 0), ("u".to_owned(), 1), ("v".to_owned(), 0)];
+        let actions = member.on_synced(Ok(given), 0);
+        let unsubscribed = Action::Unsubscribed {
+            assigned: vec!["t".into(), "u".into(), "v".into()],
+            unsubscribed: vec!["u".into(), "v".into()],
+        };
+        assert_eq!(actions, vec![unsubscribed, Action::Assign(vec![("t".to_owned(), 0)])]);
+        assert_eq!(member.owned, vec![("t".to_owned(), 0)]);
+    }
+
+    #[test]
+    fn a_join_refused_by_acls_or_for_its_assignors_fails_the_member_and_others_rejoin() {
         let mut member = member();
         let partitions = [("t".to_owned(), 1)].into_iter().collect();
         let refused = Error::GroupAuthorizationFailed("User:x may not READ GROUP \"g\"".into());
         assert_eq!(member.on_joined(Err(refused.clone()), &partitions), vec![Action::Fail(refused)]);
+        let mismatch = Error::InconsistentGroupProtocol("no shared assignor".into());
+        assert_eq!(member.on_joined(Err(mismatch.clone()), &partitions), vec![Action::Fail(mismatch)]);
         let busy = member.on_joined(Err(Error::CoordinatorNotAvailable("moving".into())), &partitions);
         assert!(!busy.iter().any(|a| matches!(a, Action::Fail(_))), "a retriable error rejoins: {busy:?}");
     }

@@ -2,12 +2,13 @@
 //! leader runs.
 
 pub mod assignors;
+pub mod consumer_protocol;
 mod coordinator;
 pub mod link;
 mod member;
 pub mod sim;
 
-pub use assignors::{Assignor, Subscription, TopicPartition};
+pub use assignors::{Assignor, GroupProtocol, Subscription, TopicPartition};
 pub use coordinator::{
     Coordinator, GroupDescription, GroupState, Join, Joined, Reply, MAX_SESSION_TIMEOUT_MS, MIN_SESSION_TIMEOUT_MS,
 };

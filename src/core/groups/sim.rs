@@ -118,7 +118,7 @@ impl Sim {
             group: GROUP.into(),
             client_id: format!("c{id}"),
             topics: vec![TOPIC.into()],
-            assignors: vec![self.config.assignor],
+            assignors: vec![self.config.assignor.into()],
             session_timeout_ms: 300,
             rebalance_timeout_ms: 600,
             heartbeat_interval_ms: 50,

@@ -86,6 +86,19 @@ pub(crate) fn partition_metadata(t: &TopicMetadata) -> Array {
     }))
 }
 
+/// KafkaJS's `[{ nodeId, host, port, rack }]` of `brokers`.
+pub(crate) fn broker_metadata<'a>(broker: &Broker, brokers: impl Iterator<Item = &'a BrokerInfo>) -> Array {
+    let name = broker.cluster_name();
+    js::array(brokers.map(|b| {
+        object([
+            ("nodeId", b.id.into()),
+            ("host", format!("broker-{}.{name}.franz.local", b.id).into()),
+            ("port", 9092.into()),
+            ("rack", b.rack.as_deref().map_or(JsValue::NULL, JsValue::from)),
+        ])
+    }))
+}
+
 /// Topic names in a `{ topics: [...] }` argument.
 fn topic_names(options: &JsValue, key: &'static str) -> std::result::Result<Vec<String>, JsValue> {
     js::list(options, key, key, true)?
@@ -400,14 +413,7 @@ impl Admin {
             let (live, down): (Vec<&BrokerInfo>, Vec<&BrokerInfo>) = brokers.iter().partition(|b| b.alive);
             let controller = live.first().map_or(JsValue::NULL, |b| b.id.into());
             let name = broker.cluster_name();
-            let live = js::array(live.iter().map(|b| {
-                object([
-                    ("nodeId", b.id.into()),
-                    ("host", format!("broker-{}.{name}.franz.local", b.id).into()),
-                    ("port", 9092.into()),
-                    ("rack", b.rack.as_deref().map_or(JsValue::NULL, JsValue::from)),
-                ])
-            }));
+            let live = broker_metadata(&broker, live.into_iter());
             // As in KafkaJS, `brokers` lists the live ones; franz adds the ids of those that are down.
             let down = js::array(down.iter().map(|b| b.id));
             Ok(object([

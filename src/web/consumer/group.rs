@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 
 use super::{unexpected, State};
 use crate::core::error::Error;
-use crate::core::groups::{Action, Assignor, GroupMember, MemberConfig};
+use crate::core::groups::{Action, Assignor, GroupMember, GroupProtocol, MemberConfig};
 use crate::core::protocol::{Request, Response};
 use crate::web::broker::Broker;
 use crate::web::error;
@@ -15,8 +15,8 @@ use crate::web::log::LogLevel;
 use std::collections::BTreeMap;
 
 /// KafkaJS's `PartitionAssigners`, as the names a consumer's `partitionAssigners` takes, so that KafkaJS's
-/// `partitionAssigners: [PartitionAssigners.roundRobin]` runs unchanged (KafkaJS's are assigner functions; franz
-/// has no custom assigners). `range` and `cooperativeSticky` are franz's others.
+/// `partitionAssigners: [PartitionAssigners.roundRobin]` runs unchanged (KafkaJS's are assigner functions, which
+/// franz takes too: see `assigners`). `range` and `cooperativeSticky` are franz's others.
 #[wasm_bindgen]
 pub struct PartitionAssigners;
 
@@ -41,22 +41,12 @@ impl PartitionAssigners {
     }
 }
 
-/// `sessionTimeout` (30000), `rebalanceTimeout` (60000), `heartbeatInterval` (3000) and `partitionAssigners`
-/// (names: 'roundrobin', KafkaJS's default, 'range', 'cooperative-sticky'; preferred first).
-pub(super) fn group_timing(config: &JsValue) -> Result<GroupTiming, JsValue> {
+/// `sessionTimeout` (30000), `rebalanceTimeout` (60000) and `heartbeatInterval` (3000), with the assignors
+/// `partitionAssigners` gave.
+pub(super) fn group_timing(config: &JsValue, assignors: Vec<GroupProtocol>) -> Result<GroupTiming, JsValue> {
     let ms = |key: &'static str, default: i64| -> Result<i64, JsValue> {
         Ok(js::opt_int::<i64>(config, key, key)?.unwrap_or(default))
     };
-    let mut assignors = Vec::new();
-    for (i, name) in js::list(config, "partitionAssigners", "partitionAssigners", false)?.iter().enumerate() {
-        let name = name
-            .as_string()
-            .ok_or_else(|| js::type_error(format_args!("partitionAssigners[{i}]"), "an assignor name", name))?;
-        assignors.push(Assignor::from_name(&name).map_err(|e| error::to_js(&e))?);
-    }
-    if assignors.is_empty() {
-        assignors.push(Assignor::RoundRobin);
-    }
     let timing = GroupTiming {
         session_timeout_ms: ms("sessionTimeout", 30_000)?,
         rebalance_timeout_ms: ms("rebalanceTimeout", 60_000)?,
@@ -75,7 +65,7 @@ pub(super) struct GroupTiming {
     session_timeout_ms: i64,
     rebalance_timeout_ms: i64,
     heartbeat_interval_ms: i64,
-    assignors: Vec<Assignor>,
+    assignors: Vec<GroupProtocol>,
 }
 
 impl State {
@@ -118,7 +108,11 @@ impl State {
         while let Some(action) = queue.pop_front() {
             let now = js_sys::Date::now() as i64;
             let more = match action {
-                Action::Join(join) => {
+                Action::Join(mut join) => {
+                    join.metadata = match self.custom_assigners.metadata(&join.topics) {
+                        Ok(metadata) => metadata,
+                        Err(e) => return self.crash(e, false),
+                    };
                     let result = match self.broker.call(Request::JoinGroup(join)).await {
                         Ok(Response::Joined(j)) => Ok(j),
                         Ok(_) => Err(unexpected()),
@@ -182,6 +176,20 @@ impl State {
                     Vec::new()
                 }
                 Action::Assign(_) => Vec::new(), // positions come from the committed offsets on first read
+                Action::RunAssignor { protocol, members, group, member_id, generation } => {
+                    let topics = self.member.borrow().as_ref().map(|m| m.config().topics.clone()).unwrap_or_default();
+                    match self.custom_assigners.assign(&protocol, &members, &topics).await {
+                        Ok(assignments) => {
+                            vec![Action::Sync { group, member_id, generation, assignments: Some(assignments) }]
+                        }
+                        // KafkaJS's consumer crashes when its assigner throws.
+                        Err(e) => return self.crash(e, false),
+                    }
+                }
+                Action::Unsubscribed { assigned, unsubscribed } => {
+                    self.unsubscribed_event(assigned, unsubscribed);
+                    Vec::new()
+                }
                 // KafkaJS's consumer crashes on such a non-retriable error.
                 Action::Fail(e) => return self.crash(super::super::error::to_js(&e), false),
             };
@@ -208,6 +216,25 @@ impl State {
                 }
             }
         }
+    }
+
+    /// KafkaJS's `consumer.received_unsubscribed_topics` event and warning: the leader's assignor gave this
+    /// member topics it did not subscribe to, which it leaves unread.
+    fn unsubscribed_event(&self, assigned: Vec<String>, unsubscribed: Vec<String>) {
+        let Some((member_id, generation)) = self.member_ref() else { return };
+        let strings = |list: &[String]| js::array(list.iter().map(String::as_str));
+        let subscribed: Vec<String> = self.subscriptions.borrow().iter().map(|s| s.topic.clone()).collect();
+        let payload = object([
+            ("groupId", self.group_id.as_str().into()),
+            ("generationId", generation.into()),
+            ("memberId", member_id.into()),
+            ("assignedTopics", strings(&assigned).into()),
+            ("topicsSubscribed", strings(&subscribed).into()),
+            ("topicsNotSubscribed", strings(&unsubscribed).into()),
+        ]);
+        let message = "Consumer group received unsubscribed topics";
+        self.events.log_as("ConsumerGroup", LogLevel::WARN, message, || payload.clone().into());
+        self.events.instrument("consumer.received_unsubscribed_topics", || payload.into());
     }
 
     /// KafkaJS's `consumer.heartbeat` event.

@@ -26,10 +26,13 @@ use crate::core::groups::GroupMember;
 use crate::core::log::OffsetSpec;
 use crate::core::protocol::{Isolation, Request, Response};
 
+mod assigners;
 mod group;
 mod payload;
 mod run;
 
+pub use assigners::AssignerProtocol;
+use assigners::CustomAssigners;
 pub(crate) use group::describe_group;
 use group::{group_timing, GroupTiming};
 use run::{run_loop, Handlers};
@@ -129,6 +132,8 @@ struct State {
     /// This consumer's side of the group protocol, while it runs.
     member: RefCell<Option<GroupMember>>,
     group_timing: GroupTiming,
+    /// KafkaJS-style assigner functions among `partitionAssigners`.
+    custom_assigners: CustomAssigners,
     /// Whether offsets are committed for the application (run's `autoCommit`), including on revocation.
     auto_commit: Cell<bool>,
 }
@@ -152,6 +157,8 @@ impl Consumer {
         if group_id.is_empty() && !js::is_missing(&js::get(config, "groupId")) {
             return Err(error::to_js(&Error::InvalidGroupId("groupId must not be empty".into())));
         }
+        let (assignors, custom_assigners) =
+            assigners::partition_assigners(config, &broker, &group_id, events.logger())?;
         Ok(Consumer {
             state: Rc::new(State {
                 broker: broker.watched(events.clone(), client_id.clone()),
@@ -188,7 +195,8 @@ impl Consumer {
                 assignment: RefCell::default(),
                 assignment_at: Cell::new(f64::NEG_INFINITY),
                 member: RefCell::default(),
-                group_timing: group_timing(config)?,
+                group_timing: group_timing(config, assignors)?,
+                custom_assigners,
                 auto_commit: Cell::new(true),
                 on_stopped: RefCell::default(),
                 retry: Retry::from_config(config)?,

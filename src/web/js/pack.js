@@ -697,3 +697,55 @@ export function deleteRecordsError(topic, partitions) {
   const err = new KafkaJSDeleteTopicRecordsError({ topic, partitions });
   return carrying(err, partitions[0].error, err.retriable);
 }
+
+// KafkaJS's `cluster` as a custom partition assigner is given it: the part of KafkaJS's Cluster an assigner
+// reads. `refresh` fetches the cluster's metadata; the group's leader refreshes it before each `assign`, as
+// KafkaJS's does, so `findTopicPartitionMetadata` answers from what the cluster says then.
+export class AssignerCluster {
+  #refresh;
+  #brokers = [];
+  #topics = new Map();
+  #loaded = false;
+
+  constructor(refresh) {
+    this.#refresh = refresh;
+  }
+
+  async refreshMetadata() {
+    const { brokers, topicMetadata } = await this.#refresh();
+    this.#brokers = brokers;
+    this.#topics = new Map(topicMetadata.map((t) => [t.topic, t]));
+    this.#loaded = true;
+  }
+
+  async refreshMetadataIfNecessary() {
+    if (!this.#loaded) await this.refreshMetadata();
+  }
+
+  async metadata() {
+    await this.refreshMetadataIfNecessary();
+    return { brokers: this.#brokers, topicMetadata: [...this.#topics.values()] };
+  }
+
+  isConnected() {
+    return true;
+  }
+
+  getNodeIds() {
+    return this.#brokers.map((b) => b.nodeId);
+  }
+
+  /** `[{ partitionErrorCode, partitionId, leader, replicas, isr, offlineReplicas }]`; `[]` for a topic not known. */
+  findTopicPartitionMetadata(topic) {
+    return this.#topics.get(topic)?.partitionMetadata ?? [];
+  }
+
+  /** `{ [leader]: partitions }` for those of `partitions` the metadata knows. */
+  findLeaderForPartitions(topic, partitions) {
+    const byLeader = {};
+    for (const p of this.findTopicPartitionMetadata(topic)) {
+      if (partitions.includes(p.partitionId)) (byLeader[p.leader] ??= []).push(p.partitionId);
+    }
+    return byLeader;
+  }
+}
