@@ -21,6 +21,7 @@ fn piece(tag: u32, partition: u32, n: usize, acks: i16, at: i64) -> Piece<u32> {
     Piece {
         tag,
         acks,
+        timeout_ms: 30_000,
         compression: Compression::None,
         topic: "t".into(),
         partition,
@@ -59,15 +60,18 @@ fn a_request_takes_pieces_in_order_merging_each_partition_within_batch_size() {
 }
 
 #[test]
-fn sends_of_different_compression_never_share_a_request() {
+fn sends_of_different_compression_or_timeout_never_share_a_request() {
     let mut acc = Accumulator::new(1000);
     acc.push(piece(1, 0, 1, -1, 0));
     acc.push(Piece { compression: Compression::Gzip, ..piece(2, 0, 1, -1, 0) });
     acc.push(Piece { compression: Compression::Gzip, ..piece(3, 1, 1, -1, 0) });
+    acc.push(Piece { compression: Compression::Gzip, timeout_ms: 500, ..piece(4, 1, 1, -1, 0) });
     let first = acc.drain().unwrap();
     assert_eq!((first.compression, first.batches.len()), (Compression::None, 1));
     let second = acc.drain().unwrap();
-    assert_eq!((second.compression, second.batches.len()), (Compression::Gzip, 2));
+    assert_eq!((second.compression, second.timeout_ms, second.batches.len()), (Compression::Gzip, 30_000, 2));
+    let third = acc.drain().unwrap();
+    assert_eq!((third.timeout_ms, third.batches[0].pieces[0].0), (500, 4));
 }
 
 #[test]
@@ -111,7 +115,7 @@ proptest! {
             Ok(())
         };
         for (i, (partition, n, acks)) in pieces.into_iter().enumerate() {
-            let p = Piece { tag: i as u32, acks, compression: Compression::None, topic: "t".into(), partition, records: records(i as u32, n, 3), enqueued_ms: 0 };
+            let p = Piece { tag: i as u32, acks, timeout_ms: 30_000, compression: Compression::None, topic: "t".into(), partition, records: records(i as u32, n, 3), enqueued_ms: 0 };
             expected[partition as usize].extend(values(&p.records));
             acc.push(p);
             if i % drain_every == 0 {

@@ -58,7 +58,11 @@ fn call(c: &mut Cluster, client: &Client, request: Request) -> Result<Response, 
 
 fn produce(topic: &str) -> Request {
     let data = ProduceData::records(&[Record::keyed("k", "v", T0)], None);
-    Request::Produce { acks: 1, partitions: vec![ProducePartition { topic: topic.into(), partition: 0, data }] }
+    Request::Produce {
+        acks: 1,
+        timeout_ms: 30_000,
+        partitions: vec![ProducePartition { topic: topic.into(), partition: 0, data }],
+    }
 }
 
 /// Producing one record to `topic` as `client`: Kafka answers a partition the client may not write in place.
@@ -274,7 +278,9 @@ fn what_a_client_may_not_touch_is_answered_in_place_and_the_rest_is_served() {
         ProducePartition { topic: topic.into(), partition, data }
     };
     let partitions = vec![records("audit", 0), records("orders", 1), records("nowhere", 0), records("orders", 0)];
-    let Ok(Response::Produce(results)) = call(&mut c, &alice, Request::Produce { acks: 1, partitions }) else {
+    let Ok(Response::Produce(results)) =
+        call(&mut c, &alice, Request::Produce { acks: 1, timeout_ms: 30_000, partitions })
+    else {
         panic!()
     };
     let outcome = |r: &PartitionResult<_>| (r.topic.clone(), r.partition, r.result.as_ref().map_err(Error::name).err());

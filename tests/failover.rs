@@ -39,9 +39,22 @@ impl Tab {
     }
 
     fn produce(&mut self, acks: i16, value: &str) -> franz::Result<franz::core::cluster::ProduceResult> {
+        self.produce_within(acks, 30_000, value)
+    }
+
+    /// A produce whose request says how long the leader may wait for its ISR.
+    fn produce_within(
+        &mut self,
+        acks: i16,
+        timeout_ms: i32,
+        value: &str,
+    ) -> franz::Result<franz::core::cluster::ProduceResult> {
         let data = ProduceData::records(&[Record::new(value.to_owned(), self.now)], None);
-        let request =
-            Request::Produce { acks, partitions: vec![ProducePartition { topic: "t".into(), partition: 0, data }] };
+        let request = Request::Produce {
+            acks,
+            timeout_ms,
+            partitions: vec![ProducePartition { topic: "t".into(), partition: 0, data }],
+        };
         match self.cluster.handle(request, self.now)? {
             Response::Produce(mut results) => results.remove(0).result,
             other => panic!("{other:?}"),
@@ -203,6 +216,24 @@ fn an_isolated_leader_loses_its_acks_1_writes_but_never_acks_all_ones() {
     let acks = tab.cluster.take_acks();
     assert!(acks.iter().any(|(a, result)| *a == ack && result.is_err()), "the acks=all write was never acknowledged");
     assert_eq!(tab.partition().replica_log_end_offsets, [2, 2, 2], "replicas agree");
+}
+
+#[test]
+fn an_acks_all_write_waits_for_its_isr_as_long_as_its_request_says() {
+    let mut tab = Tab::new(2);
+    let r = tab.partition().replicas;
+    let others: Vec<i32> = r[1..].to_vec();
+    tab.cluster.partition_network(&[others, vec![r[0]]], tab.now).unwrap();
+    let short = tab.produce_within(-1, 300, "short").unwrap().pending.expect("the followers are out of reach");
+    let long = tab.produce(-1, "long").unwrap().pending.expect("the followers are out of reach");
+    tab.run(200);
+    assert!(tab.cluster.take_acks().is_empty(), "both still wait at 200 ms");
+    tab.run(200);
+    let acks = tab.cluster.take_acks();
+    let timed_out =
+        |ack| acks.iter().any(|(a, r)| *a == ack && r.as_ref().is_err_and(|e| e.name() == "REQUEST_TIMED_OUT"));
+    assert!(timed_out(short), "300 ms passed: REQUEST_TIMED_OUT, {acks:?}");
+    assert!(!acks.iter().any(|(a, _)| *a == long), "the default 30 s has not: {acks:?}");
 }
 
 #[test]
@@ -384,7 +415,7 @@ fn followers_follow_a_deletion_at_once_and_a_mid_batch_start_serves_its_batch() 
     let mut tab = Tab::new(1);
     let data = ProduceData::records(&[Record::new("x0", T0), Record::new("x1", T0), Record::new("x2", T0)], None);
     let partitions = vec![ProducePartition { topic: "t".into(), partition: 0, data }];
-    tab.cluster.handle(Request::Produce { acks: -1, partitions }, tab.now).unwrap();
+    tab.cluster.handle(Request::Produce { acks: -1, timeout_ms: 30_000, partitions }, tab.now).unwrap();
     tab.produce(-1, "y").unwrap();
     // Every follower is up: the low watermark is every replica's new start.
     assert_eq!(tab.delete_records(2), Ok(2));
@@ -430,7 +461,7 @@ fn a_follower_that_starts_over_mid_batch_takes_the_batch_holding_the_start() {
     tab.run(SESSION_TIMEOUT_MS + 1_000);
     let data = ProduceData::records(&[Record::new("x0", T0), Record::new("x1", T0), Record::new("x2", T0)], None);
     let partitions = vec![ProducePartition { topic: "t".into(), partition: 0, data }];
-    tab.cluster.handle(Request::Produce { acks: 1, partitions }, tab.now).unwrap();
+    tab.cluster.handle(Request::Produce { acks: 1, timeout_ms: 30_000, partitions }, tab.now).unwrap();
     assert_eq!(tab.delete_records(1), Ok(1), "the start falls inside the batch 0..=2");
     tab.produce(1, "d").unwrap();
     tab.cluster.restart_broker(behind, tab.now).unwrap();

@@ -14,7 +14,11 @@ fn records(values: &[&str]) -> Vec<Record> {
 
 fn produce(topic: &str, values: &[&str]) -> Request {
     let data = ProduceData::records(&records(values), None);
-    Request::Produce { acks: -1, partitions: vec![ProducePartition { topic: topic.into(), partition: 0, data }] }
+    Request::Produce {
+        acks: -1,
+        timeout_ms: 30_000,
+        partitions: vec![ProducePartition { topic: topic.into(), partition: 0, data }],
+    }
 }
 
 fn fetch_all(partitions: i32) -> Request {
@@ -52,6 +56,7 @@ fn every_request() -> Vec<Request> {
         produce("t", &["a"]),
         Request::Produce {
             acks: 1,
+            timeout_ms: 30_000,
             partitions: vec![ProducePartition { topic: "t".into(), partition: 1, data: ProduceData::Batches(batch) }],
         },
         fetch_all(2),
@@ -125,6 +130,7 @@ fn a_fetch_answers_up_to_its_max_bytes_in_all_but_always_its_first_batch() {
             let data = ProduceData::records(&records(&[value]), None);
             let produce = Request::Produce {
                 acks: -1,
+                timeout_ms: 30_000,
                 partitions: vec![ProducePartition { topic: "t".into(), partition, data }],
             };
             c.handle(produce, T0).unwrap();
@@ -166,12 +172,16 @@ fn errors_are_per_topic_where_kafka_puts_them_and_per_request_elsewhere() {
     );
 
     let Request::Produce { partitions, .. } = produce("t", &["a"]) else { unreachable!() };
-    assert_eq!(c.handle(Request::Produce { acks: 2, partitions }, T0).unwrap_err().name(), "INVALID_REQUIRED_ACKS");
+    assert_eq!(
+        c.handle(Request::Produce { acks: 2, timeout_ms: 30_000, partitions }, T0).unwrap_err().name(),
+        "INVALID_REQUIRED_ACKS"
+    );
     // One bad partition in a produce fails alone.
     let good =
         ProducePartition { topic: "t".into(), partition: 0, data: ProduceData::records(&records(&["ok"]), None) };
     let bad = ProducePartition { topic: "t".into(), partition: 9, data: ProduceData::records(&records(&["no"]), None) };
-    let Response::Produce(results) = c.handle(Request::Produce { acks: -1, partitions: vec![good, bad] }, T0).unwrap()
+    let Response::Produce(results) =
+        c.handle(Request::Produce { acks: -1, timeout_ms: 30_000, partitions: vec![good, bad] }, T0).unwrap()
     else {
         panic!()
     };
@@ -196,7 +206,11 @@ fn idempotent_produce_through_the_protocol() {
     let send = |seq| {
         let producer = Some(ProducerBatch { producer_id, epoch, base_sequence: seq, count: 1, transactional: false });
         let data = ProduceData::records(&records(&["a"]), producer);
-        Request::Produce { acks: -1, partitions: vec![ProducePartition { topic: "t".into(), partition: 0, data }] }
+        Request::Produce {
+            acks: -1,
+            timeout_ms: 30_000,
+            partitions: vec![ProducePartition { topic: "t".into(), partition: 0, data }],
+        }
     };
     let Response::Produce(first) = c.handle(send(0), T0).unwrap() else { panic!() };
     let Response::Produce(retry) = c.handle(send(0), T0).unwrap() else { panic!() };

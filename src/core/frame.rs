@@ -7,7 +7,7 @@
 //!
 //! ```text
 //! frame    = magic "frz\x01" | length u32 (of the frame, from its start) | id f64 | kind i8 | body
-//! kind 1   Produce request:  acks i16 | count i32 | (topic STRING | partition i32 | records BYTES)*
+//! kind 1   Produce request:  acks i16 | timeout i32 | count i32 | (topic STRING | partition i32 | records BYTES)*
 //! kind 2   Produce response: count i32 | (topic | partition i32 | error | base i64 | appendTime i64 | logStart i64)*
 //! kind 3   Fetch request:    minBytes u64 | maxBytes u64 | maxWaitMs i32 | rack STRING | isolation i8
 //!                            | count i32 | (topic | partition i32 | offset i64 | maxBytes u64)*
@@ -150,9 +150,10 @@ impl<'a> Frame<'a> {
 /// producer's records are sealed into their RecordBatch here, on the client, as Kafka's producers do.
 pub fn request(id: f64, request: &Request) -> Option<Frame<'_>> {
     Some(match request {
-        Request::Produce { acks, partitions } => {
+        Request::Produce { acks, timeout_ms, partitions } => {
             let mut f = Frame::begin(id, PRODUCE_REQUEST);
             f.i16(*acks);
+            f.i32(*timeout_ms);
             f.count(partitions.len());
             for p in partitions {
                 f.string(Some(&p.topic));
@@ -341,6 +342,7 @@ pub fn read_request(frame: &Bytes) -> Result<(f64, Request)> {
     read(frame, &[PRODUCE_REQUEST, FETCH_REQUEST], |kind, r, frame| {
         if kind == PRODUCE_REQUEST {
             let acks = r.i16("acks")?;
+            let timeout_ms = r.i32("timeout")?;
             let n = count(r, "partition count", 10)?;
             let mut partitions = Vec::with_capacity(n);
             for _ in 0..n {
@@ -349,7 +351,7 @@ pub fn read_request(frame: &Bytes) -> Result<(f64, Request)> {
                 let data = ProduceData::Batches(bytes(r, frame, "records")?);
                 partitions.push(ProducePartition { topic, partition, data });
             }
-            return Ok(Request::Produce { acks, partitions });
+            return Ok(Request::Produce { acks, timeout_ms, partitions });
         }
         let (min_bytes, max_bytes) = (size(r, "minBytes")?, size(r, "maxBytes")?);
         let max_wait_ms =
@@ -467,8 +469,8 @@ mod tests {
                 data: ProduceData::Batches(batch(&values)),
             },
         );
-        (prop_oneof![Just(-1i16), Just(0), Just(1)], proptest::collection::vec(partition, 0..4))
-            .prop_map(|(acks, partitions)| Request::Produce { acks, partitions })
+        (prop_oneof![Just(-1i16), Just(0), Just(1)], any::<i32>(), proptest::collection::vec(partition, 0..4))
+            .prop_map(|(acks, timeout_ms, partitions)| Request::Produce { acks, timeout_ms, partitions })
     }
 
     fn arb_response() -> impl Strategy<Value = Result<Response>> {
@@ -553,8 +555,11 @@ mod tests {
         let producer =
             Some(ProducerBatch { producer_id: 3, epoch: 1, base_sequence: 8, count: 2, transactional: false });
         let data = ProduceData::records(&records, producer);
-        let sent =
-            Request::Produce { acks: -1, partitions: vec![ProducePartition { topic: "t".into(), partition: 2, data }] };
+        let sent = Request::Produce {
+            acks: -1,
+            timeout_ms: 9,
+            partitions: vec![ProducePartition { topic: "t".into(), partition: 2, data }],
+        };
         let (_, Request::Produce { partitions, .. }) = read_request(&laid_out(request(9.0, &sent).unwrap())).unwrap()
         else {
             panic!("not a produce")

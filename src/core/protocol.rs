@@ -21,6 +21,7 @@ use crate::core::error::{Error, Result};
 use crate::core::groups::{GroupDescription, GroupState, Join, Joined, TopicPartition};
 use crate::core::log::{AppendInfo, OffsetAndTimestamp, OffsetSpec, PartitionLog, ProducerBatch};
 use crate::core::record::{recompressed, BatchHeader, Compression, EncodedRecords, Record};
+use crate::core::replication::Acks;
 use crate::core::topic::{ConfigEntry, TopicConfig};
 use crate::core::txn::{TxnCall, TxnDescription, TxnFilter, TxnRequest};
 
@@ -190,11 +191,17 @@ pub fn cap_fetch_bytes(answers: &mut [PartitionResult<FetchResult>], max_bytes: 
     }
 }
 
+/// How long a Produce waits for its ISR, unless it says otherwise: Kafka's `request.timeout.ms` default, and
+/// KafkaJS's `send` `timeout`.
+pub const DEFAULT_PRODUCE_TIMEOUT_MS: i32 = 30_000;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
-    /// Kafka's Produce: many partitions, one `acks` (-1 all, 0 or 1).
+    /// Kafka's Produce: many partitions, one `acks` (-1 all, 0 or 1), and with acks=all how long the leader
+    /// waits for its ISR before answering REQUEST_TIMED_OUT (Kafka's `timeout_ms`).
     Produce {
         acks: i16,
+        timeout_ms: i32,
         partitions: Vec<ProducePartition>,
     },
     /// Kafka's Fetch: many partitions. `min_bytes` and `max_wait_ms` are for the shell's long poll; the core
@@ -591,10 +598,11 @@ impl Cluster {
     /// topic come back inside the response, as Kafka's do.
     pub fn handle(&mut self, request: Request, now_ms: i64) -> Result<Response> {
         Ok(match request {
-            Request::Produce { acks, partitions } => {
+            Request::Produce { acks, timeout_ms, partitions } => {
                 if ![-1, 0, 1].contains(&acks) {
                     return Err(Error::InvalidRequiredAcks(format!("acks must be -1 (all), 0 or 1, got {acks}")));
                 }
+                let acks = Acks { acks, timeout_ms: Some(i64::from(timeout_ms.max(0))) };
                 Response::Produce(
                     partitions
                         .into_iter()

@@ -275,15 +275,15 @@ export interface ProducerRecord {
   acks?: number;
   /** The codec of the send's batches: `CompressionTypes.GZIP`, `Snappy`, `LZ4` or `ZSTD` (all built in), or none. */
   compression?: CompressionTypes;
-  /** KafkaJS's; not used: an acks=all send waits for the in-sync replicas up to the cluster's request.timeout.ms
-   * (30000, KafkaJS's default). */
+  /** How long, in ms, an acks=all send waits for the in-sync replicas before it fails with REQUEST_TIMED_OUT
+   * (Kafka's Produce timeout_ms). Default 30000, KafkaJS's. */
   timeout?: number;
 }
 
 export interface ProducerBatch {
   acks?: number;
   compression?: CompressionTypes;
-  /** As `ProducerRecord.timeout`: not used. */
+  /** As `ProducerRecord.timeout`. */
   timeout?: number;
   topicMessages: { topic: string; messages: Message[] }[];
 }

@@ -31,7 +31,7 @@ pub(crate) const TICK_MS: u32 = 100;
 /// every second, so that a lesson shows the effect while the student watches.
 const SLOW_TICKS: u32 = 10;
 
-/// How long past `request.timeout.ms` a produce waits for its acks before giving up on the leader.
+/// How long past its timeout a produce waits for its acks before giving up on the leader.
 const ACK_SLACK_MS: i64 = 5000;
 /// How often a DeleteRecords looks again for replicas that have not moved their log start yet.
 const DELETE_RECORDS_POLL_MS: u32 = 50;
@@ -177,10 +177,10 @@ impl Inner {
     }
 
     /// Waits until every partition of a produce that waited for its ISR has its answer. The leader answers
-    /// within `request.timeout.ms`, or fails the write when it loses the leadership or its broker dies.
-    pub async fn await_acks(&self, response: &mut Response) {
+    /// within the request's `timeout_ms`, or fails the write when it loses the leadership or its broker dies.
+    pub async fn await_acks(&self, response: &mut Response, timeout_ms: i64) {
         let Response::Produce(results) = response else { return };
-        let deadline = self.now_ms() + TAB_TIMING.request_timeout_ms + ACK_SLACK_MS;
+        let deadline = self.now_ms() + timeout_ms + ACK_SLACK_MS;
         loop {
             let mut waiting = false;
             for r in results.iter_mut() {

@@ -58,6 +58,7 @@ use crate::core::error::Error;
 use crate::core::log::{AbortedTxn, OffsetSpec};
 use crate::core::protocol::{
     FetchPartition, Isolation, Named, PartitionResult, ProduceData, ProducePartition, Request, Response, TopicOutcome,
+    DEFAULT_PRODUCE_TIMEOUT_MS,
 };
 
 fn invalid(what: String) -> Error {
@@ -89,6 +90,7 @@ pub fn request(e: &JsValue) -> Result<Request, Error> {
     Ok(match kind.as_str() {
         "Produce" => {
             let acks = field(js::opt_int(e, "acks", "acks"))?.unwrap_or(-1);
+            let timeout_ms = field(js::opt_int(e, "timeout", "timeout"))?.unwrap_or(DEFAULT_PRODUCE_TIMEOUT_MS);
             let mut partitions = Vec::new();
             for (i, p) in field(js::list(e, "partitions", "partitions", true))?.iter().enumerate() {
                 partitions.push(ProducePartition {
@@ -100,7 +102,7 @@ pub fn request(e: &JsValue) -> Result<Request, Error> {
                     data: ProduceData::Batches(bytes_of(&js::get(p, "records"), "records")?),
                 });
             }
-            Request::Produce { acks, partitions }
+            Request::Produce { acks, timeout_ms, partitions }
         }
         "Fetch" => {
             let mut partitions = Vec::new();

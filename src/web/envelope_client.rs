@@ -37,10 +37,11 @@ fn group_call(
 pub fn request(id: f64, r: &Request) -> (Object, Array) {
     let transfer = Array::new();
     let (kind, fields): (&'static str, Vec<(&'static str, JsValue)>) = match r {
-        Request::Produce { acks, partitions } => (
+        Request::Produce { acks, timeout_ms, partitions } => (
             "Produce",
             vec![
                 ("acks", (*acks).into()),
+                ("timeout", (*timeout_ms).into()),
                 (
                     "partitions",
                     js::array(partitions.iter().map(|p| {

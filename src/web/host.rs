@@ -140,6 +140,10 @@ impl Inner {
             Request::JoinGroup(join) => join.rebalance_timeout_ms.max(0) + GROUP_WAIT_SLACK_MS,
             _ => GROUP_WAIT_SLACK_MS,
         };
+        let ack_timeout_ms = match &request {
+            Request::Produce { timeout_ms, .. } => i64::from(*timeout_ms).max(0),
+            _ => 0,
+        };
         let mut response = self.serve(request)?;
         self.cluster.borrow().authorize_response(who, &mut response);
         self.collect_group_replies();
@@ -152,7 +156,7 @@ impl Inner {
             self.data_arrived();
             // The long polls this woke answer first: a consumer's latency does not include the producer's ack.
             super::signal::yield_now().await;
-            self.await_acks(&mut response).await;
+            self.await_acks(&mut response, ack_timeout_ms).await;
             self.await_deleted_records(&mut response).await;
         }
         if let Some((kind, topic)) = change {
@@ -462,8 +466,11 @@ mod tests {
         yield_now().await; // the fetch runs, finds nothing, and waits
         assert!(answered.borrow().is_empty(), "the fetch waits for data");
         let data = ProduceData::records(&[Record::new("v", 1)], None);
-        let produce =
-            Request::Produce { acks: 1, partitions: vec![ProducePartition { topic: "t".into(), partition: 0, data }] };
+        let produce = Request::Produce {
+            acks: 1,
+            timeout_ms: 30_000,
+            partitions: vec![ProducePartition { topic: "t".into(), partition: 0, data }],
+        };
         inner.call(produce).await.unwrap();
         answered.borrow_mut().push("produce");
         assert_eq!(*answered.borrow(), ["fetch with the record", "produce"]);

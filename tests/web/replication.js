@@ -100,6 +100,15 @@ export async function aCutOffLeaderIsReplaced({ open }) {
   const [{ leader }] = (await admin.fetchTopicMetadata({ topics: ['cut'] })).topics[0].partitions;
   const others = [1, 2, 3].filter((b) => b !== leader);
   await admin.partitionNetwork([others, [leader]]);
+  // Cut off, the leader still thinks it leads: an acks=all send waits for followers it cannot reach for as long
+  // as its `timeout` says, then fails REQUEST_TIMED_OUT (well before the controller elects another leader, after
+  // its 1 s session timeout, which would fail it NOT_LEADER_OR_FOLLOWER).
+  const impatient = kafka.producer({ retry: { retries: 0 } });
+  await impatient.connect();
+  const started = Date.now();
+  await rejects(impatient.send({ topic: 'cut', acks: -1, timeout: 300, messages: [{ value: 'never acknowledged' }] }),
+    { type: 'REQUEST_TIMED_OUT', retriable: true }, 'acks=all past its timeout');
+  check(Date.now() - started >= 250, 'the send waited out its timeout');
   await until(admin, 'cut', ([p]) => p.leader !== leader && !p.isr.includes(leader), 'the controller\'s side elects another leader');
   const producer = kafka.producer();
   await producer.connect();

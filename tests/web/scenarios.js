@@ -89,6 +89,8 @@ export async function errorsAreKafkaShaped(kafka) {
   await rejects(producer.send({ topic: 't', messages: [{ value: 'v', headers: { h: 1 } }] }), { message: 'messages[0].headers.h must be' }, 'header type');
   await rejects(producer.send({ topic: 't', messages: [{ value: 'v', partition: 5 }] }), { type: 'UNKNOWN_TOPIC_OR_PARTITION' }, 'partition out of range');
   await rejects(producer.send({ topic: 't', acks: 2, messages: [{ value: 'v' }] }), { type: 'INVALID_REQUIRED_ACKS', code: 21 }, 'acks');
+  await rejects(producer.send({ topic: 't', timeout: -1, messages: [{ value: 'v' }] }), { name: 'TypeError', message: 'timeout must be a number of milliseconds, 0 or more' }, 'a negative timeout');
+  await rejects(producer.sendBatch({ topicMessages: [], timeout: 'soon' }), { name: 'TypeError', message: 'timeout must be a whole number' }, 'a timeout that is no number');
   const big = new Uint8Array(1_100_000);
   await rejects(producer.send({ topic: 't', messages: [{ value: big }] }), { type: 'MESSAGE_TOO_LARGE', code: 10 }, 'too large');
   // Packed, this send takes more than any before it and is not a whole number of 32-bit words: the pooled

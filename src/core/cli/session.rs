@@ -14,7 +14,9 @@ use crate::core::groups::link::{self, GroupLink};
 use crate::core::groups::{Action, GroupMember, Reply as GroupReply, TopicPartition};
 use crate::core::log::OffsetSpec;
 use crate::core::partitioner::partition_for_key;
-use crate::core::protocol::{FetchPartition, Isolation, ProduceData, ProducePartition, Request, Response};
+use crate::core::protocol::{
+    FetchPartition, Isolation, ProduceData, ProducePartition, Request, Response, DEFAULT_PRODUCE_TIMEOUT_MS,
+};
 use crate::core::record::{Compression, Header, Record};
 
 /// Bytes one poll reads per partition.
@@ -66,6 +68,7 @@ impl ProduceSession {
             .map_err(|e| CliError::kafka(&e, &what, hint(&e)))?;
         let request = Request::Produce {
             acks: -1,
+            timeout_ms: DEFAULT_PRODUCE_TIMEOUT_MS,
             partitions: vec![ProducePartition { topic: self.topic.clone(), partition: partition as i32, data }],
         };
         match clusters.call(&self.cluster, request) {

@@ -12,6 +12,8 @@ use crate::core::record::{Compression, EncodedRecords};
 pub struct Piece<T> {
     pub tag: T,
     pub acks: i16,
+    /// The send's `timeout`: how long the leader may wait for its ISR (acks=all). A request carries one.
+    pub timeout_ms: i32,
     /// The send's `compression`: a request carries one codec, as one `acks`.
     pub compression: Compression,
     pub topic: String,
@@ -33,6 +35,7 @@ pub struct PartitionBatch<T> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Drained<T> {
     pub acks: i16,
+    pub timeout_ms: i32,
     pub compression: Compression,
     pub batches: Vec<PartitionBatch<T>>,
 }
@@ -81,14 +84,15 @@ impl<T> Accumulator<T> {
         }
     }
 
-    /// The next request's batches, first in first out: pieces of the same `acks` and compression as the oldest,
+    /// The next request's batches, first in first out: pieces of the same `acks`, timeout and compression as the
+    /// oldest,
     /// each joining its partition's batch while that stays within `batch_bytes` as merged (renumbered records may
     /// take more bytes than apart). The first piece that does not fit ends the request.
     pub fn drain(&mut self) -> Option<Drained<T>> {
-        let (acks, compression) = self.queue.front().map(|p| (p.acks, p.compression))?;
+        let (acks, timeout_ms, compression) = self.queue.front().map(|p| (p.acks, p.timeout_ms, p.compression))?;
         let mut batches: Vec<PartitionBatch<T>> = Vec::new();
         while let Some(next) = self.queue.front() {
-            if next.acks != acks || next.compression != compression {
+            if (next.acks, next.timeout_ms, next.compression) != (acks, timeout_ms, compression) {
                 break;
             }
             let at = batches.iter().position(|b| b.topic == next.topic && b.partition == next.partition);
@@ -110,6 +114,6 @@ impl<T> Accumulator<T> {
             batch.pieces.push((piece.tag, batch.records.len(), piece.records.len()));
             batch.records.append(piece.records);
         }
-        Some(Drained { acks, compression, batches })
+        Some(Drained { acks, timeout_ms, compression, batches })
     }
 }

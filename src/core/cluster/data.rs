@@ -17,7 +17,7 @@ use crate::core::log::{
 };
 use crate::core::protocol::{DeletedRecords, FetchPartition, Isolation, ProduceData};
 use crate::core::record::Record;
-use crate::core::replication::{preferred_read_replica, PartitionId, ProduceOutcome};
+use crate::core::replication::{preferred_read_replica, Acks, PartitionId, ProduceOutcome};
 use crate::core::storage::ReplicaKey;
 use crate::core::topic::TopicConfig;
 
@@ -119,7 +119,7 @@ impl Cluster {
     /// with acks=all. In a persistent cluster the records become visible (below the high watermark) only once
     /// storage has them.
     pub fn produce(&mut self, topic: &str, partition: i32, records: &Bytes, now_ms: i64) -> Result<ProduceResult> {
-        self.produce_data(topic, partition, ProduceData::Batches(records.clone()), -1, now_ms)
+        self.produce_data(topic, partition, ProduceData::Batches(records.clone()), Acks::of(-1), now_ms)
     }
 
     /// Produce for a producer in the same module: the leader builds the batch from `records` itself, sealing its
@@ -133,17 +133,17 @@ impl Cluster {
         producer: Option<ProducerBatch>,
         now_ms: i64,
     ) -> Result<ProduceResult> {
-        self.produce_data(topic, partition, ProduceData::records(&records, producer), -1, now_ms)
+        self.produce_data(topic, partition, ProduceData::records(&records, producer), Acks::of(-1), now_ms)
     }
 
-    /// Kafka's Produce for one partition with `acks` (-1, 0 or 1): a client's RecordBatch bytes, checked, or
-    /// records the leader batches itself.
+    /// Kafka's Produce for one partition with `acks`: a client's RecordBatch bytes, checked, or records the
+    /// leader batches itself.
     pub fn produce_data(
         &mut self,
         topic: &str,
         partition: i32,
         data: ProduceData,
-        acks: i16,
+        acks: Acks,
         now_ms: i64,
     ) -> Result<ProduceResult> {
         self.check_memory_limit(data.size())?;
@@ -188,12 +188,12 @@ impl Cluster {
         )))
     }
 
-    /// Produce with `acks` (-1, 0 or 1) and the leader's append given.
+    /// Produce with `acks` and the leader's append given.
     pub(crate) fn produce_with(
         &mut self,
         topic: &str,
         partition: i32,
-        acks: i16,
+        acks: Acks,
         now_ms: i64,
         append: impl FnOnce(&mut PartitionLog, i32, &TopicConfig) -> Result<AppendInfo>,
     ) -> Result<ProduceResult> {

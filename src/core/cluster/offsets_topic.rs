@@ -14,6 +14,7 @@ use super::NewTopic;
 use crate::core::error::{Error, Result};
 use crate::core::protocol::ProduceData;
 use crate::core::record::{get_string, marker_of, put_string, split_batches, BatchRecord, Marker, Record, RecordBatch};
+use crate::core::replication::Acks;
 use crate::core::storage::ReplicaKey;
 use crate::core::topic::{CONSUMER_OFFSETS, TRANSACTION_STATE};
 
@@ -95,7 +96,7 @@ impl Cluster {
         };
         // The coordinator answers once its own log has the commit (and storage, for a persistent cluster).
         let data = ProduceData::records(&[record], None);
-        self.produce_data(CONSUMER_OFFSETS, partition, data, 1, now)
+        self.produce_data(CONSUMER_OFFSETS, partition, data, Acks::of(1), now)
         .map_err(|e| match e {
             Error::NotLeaderOrFollower(why) | Error::LeaderNotAvailable(why) => Error::CoordinatorNotAvailable(
                 format!("the coordinator of group {:?} (the leader of {CONSUMER_OFFSETS}-{partition}) is not available: {why}", key.0),

@@ -129,8 +129,9 @@ impl Cluster {
                 });
                 Request::Metadata { topics: Some(topics), auto_create }
             }
-            Request::Produce { acks, partitions } => Request::Produce {
+            Request::Produce { acks, timeout_ms, partitions } => Request::Produce {
                 acks,
+                timeout_ms,
                 partitions: retain(partitions, |p, at| keep((Write, Topic, &p.topic), at, p.partition)),
             },
             Request::Fetch { partitions, min_bytes, max_bytes, max_wait_ms, rack, isolation } => Request::Fetch {

@@ -22,6 +22,7 @@ use crate::core::error::{Error, Result};
 use crate::core::log::{PartitionLog, ProducerBatch};
 use crate::core::protocol::{Named, ProduceData};
 use crate::core::record::{Marker, Record};
+use crate::core::replication::Acks;
 use crate::core::topic::{TopicConfig, CONSUMER_OFFSETS, TRANSACTION_STATE};
 use crate::core::txn::{
     self, TxnCall, TxnDescription, TxnFilter, TxnMetadata, TxnOffset, TxnRequest, TxnState, MAX_TIMEOUT_MS,
@@ -195,7 +196,7 @@ impl Cluster {
                 log.append_marker(marker, (m.producer_id, m.epoch), coordinator_epoch, epoch, now_ms)
             };
             // acks=1: whether the marker is committed is checked below, and again at every tick.
-            if let Ok(done) = self.produce_with(topic, *partition as i32, 1, now_ms, append) {
+            if let Ok(done) = self.produce_with(topic, *partition as i32, Acks::of(1), now_ms, append) {
                 *written = Some((done.base_offset, stamped.get()));
                 if topic == CONSUMER_OFFSETS {
                     self.decide_offsets(m.producer_id, *partition, marker == Marker::Commit);
@@ -280,7 +281,7 @@ impl Cluster {
         let count = records.len() as i32;
         let producer = ProducerBatch { producer_id, epoch, base_sequence, count, transactional: true };
         let data = ProduceData::records(&records, Some(producer));
-        self.produce_data(CONSUMER_OFFSETS, partition as i32, data, 1, self.now_ms)
+        self.produce_data(CONSUMER_OFFSETS, partition as i32, data, Acks::of(1), self.now_ms)
             .map_err(|e| coordinator_down(group, e))?;
         self.pending_offsets.entry((producer_id, partition)).or_default().extend(staged);
         Ok(())
@@ -314,7 +315,7 @@ impl Cluster {
             timestamp: now,
             headers: Vec::new(),
         };
-        self.produce_data(TRANSACTION_STATE, partition as i32, ProduceData::records(&[record], None), 1, now)
+        self.produce_data(TRANSACTION_STATE, partition as i32, ProduceData::records(&[record], None), Acks::of(1), now)
             .map_err(|e| coordinator_down(id, e))?;
         self.txns.insert(id.to_owned(), m);
         Ok(())

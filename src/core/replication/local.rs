@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use super::{Broker, BrokerId, Completed, Controller, Envelope, Node, PartitionId, ProduceOutcome, Timing};
+use super::{Acks, Broker, BrokerId, Completed, Controller, Envelope, Node, PartitionId, ProduceOutcome, Timing};
 use crate::core::error::Error;
 use crate::core::log::{AppendInfo, PartitionLog, ProducerBatch};
 use crate::core::protocol::ProduceData;
@@ -106,7 +106,7 @@ impl LocalCluster {
         now_ms: i64,
     ) -> ProduceOutcome {
         let append = ProduceData::records(&records, producer).leader_append(now_ms);
-        self.produce_with(broker, partition, acks, now_ms, append).0
+        self.produce_with(broker, partition, Acks::of(acks), now_ms, append).0
     }
 
     /// [`LocalCluster::produce`] with the leader's append given (see [`Broker::produce_with`]).
@@ -114,7 +114,7 @@ impl LocalCluster {
         &mut self,
         broker: BrokerId,
         partition: &PartitionId,
-        acks: i16,
+        acks: Acks,
         now_ms: i64,
         append: impl FnOnce(&mut PartitionLog, i32, &TopicConfig) -> Result<AppendInfo, Error>,
     ) -> (ProduceOutcome, Option<AppendInfo>) {

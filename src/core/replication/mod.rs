@@ -22,7 +22,7 @@ pub mod sim;
 
 use bytes::Bytes;
 
-pub use broker::{Broker, Completed, ProduceOutcome, ReplicaView, StorageEvent, Timing};
+pub use broker::{Acks, Broker, Completed, ProduceOutcome, ReplicaView, StorageEvent, Timing};
 pub use controller::Controller;
 pub use local::LocalCluster;
 

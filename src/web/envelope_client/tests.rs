@@ -135,12 +135,15 @@ fn produced_records_arrive_as_the_batch_a_producer_builds() {
     let records = vec![Record::keyed("k", "v", 5)];
     let producer = Some(ProducerBatch { producer_id: 3, epoch: 1, base_sequence: 8, count: 1, transactional: false });
     let data = ProduceData::records(&records, producer);
-    let sent =
-        Request::Produce { acks: -1, partitions: vec![ProducePartition { topic: "t".into(), partition: 0, data }] };
-    let Request::Produce { acks, partitions } = through_the_wire(&sent) else { panic!("not a produce") };
+    let sent = Request::Produce {
+        acks: -1,
+        timeout_ms: 1500,
+        partitions: vec![ProducePartition { topic: "t".into(), partition: 0, data }],
+    };
+    let Request::Produce { acks, timeout_ms, partitions } = through_the_wire(&sent) else { panic!("not a produce") };
     let ProduceData::Batches(bytes) = &partitions[0].data else { panic!("records travel as a batch") };
     let batch = RecordBatch::decode(bytes.clone()).unwrap();
-    assert_eq!((acks, batch.producer_id, batch.producer_epoch, batch.base_sequence), (-1, 3, 1, 8));
+    assert_eq!((acks, timeout_ms, batch.producer_id, batch.producer_epoch, batch.base_sequence), (-1, 1500, 3, 1, 8));
     assert_eq!(batch.records[0].record, records[0]);
 }
 

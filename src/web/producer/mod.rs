@@ -25,12 +25,11 @@ use crate::core::error::Error;
 use crate::core::log::ProducerBatch;
 use crate::core::partitioner::{KeyHash, NullKeyStrategy, Partitioner};
 use crate::core::protocol::{ProduceData, ProducePartition, Request, Response};
-use crate::core::record::Compression;
 
 mod sends;
 use sends::acks;
 pub use sends::CompressionTypes;
-pub(crate) use sends::{batch_sends, compression_of, record_sends, Sends};
+pub(crate) use sends::{batch_sends, compression_of, record_sends, Delivery, Sends};
 
 /// Kafka's `batch.size` default: at most this many bytes of records per partition in one request.
 const DEFAULT_BATCH_BYTES: u32 = 16_384;
@@ -288,10 +287,11 @@ impl State {
     /// Checks a send's arguments now (a wrong type rejects before anything is sent) and queues it; `run`: the
     /// transaction it is part of, which a transactional producer's sends must have.
     pub(crate) fn send_all(self: &Rc<Self>, sends: Sends, run: Option<&Rc<Run>>) -> Promise {
-        let (sends, acks, compression) = match sends {
+        let (sends, delivery) = match sends {
             Ok(s) => s,
             Err(e) => return Promise::reject(&e),
         };
+        let acks = delivery.acks;
         if let Err(e) = self.check_connected() {
             return Promise::reject(&e);
         }
@@ -326,7 +326,7 @@ impl State {
         let state = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
             state.intake.wait(ticket).await;
-            let queued = state.enqueue(sends, acks, compression, &outcome).await;
+            let queued = state.enqueue(sends, delivery, &outcome).await;
             state.intake.done(ticket);
             match queued {
                 Ok(()) => state.pump(),
@@ -396,8 +396,7 @@ impl State {
     async fn enqueue(
         &self,
         sends: Vec<TopicSend>,
-        acks: i16,
-        compression: Compression,
+        Delivery { acks, timeout_ms, compression }: Delivery,
         outcome: &Rc<Outcome>,
     ) -> Result<(), JsValue> {
         let mut pieces = Vec::new();
@@ -430,7 +429,8 @@ impl State {
         let mut accumulator = self.accumulator.borrow_mut();
         for (i, (topic, partition, records)) in pieces.into_iter().enumerate() {
             let tag = (outcome.clone(), i);
-            accumulator.push(Piece { tag, acks, compression, topic, partition, records, enqueued_ms: now });
+            let enqueued_ms = now;
+            accumulator.push(Piece { tag, acks, timeout_ms, compression, topic, partition, records, enqueued_ms });
         }
         Ok(())
     }
@@ -560,7 +560,7 @@ impl State {
             partitions.push(ProducePartition { topic: batch.topic, partition: batch.partition as i32, data });
             pieces.push(batch.pieces);
         }
-        let request = Request::Produce { acks: drained.acks, partitions };
+        let request = Request::Produce { acks: drained.acks, timeout_ms: drained.timeout_ms, partitions };
         let first = self.broker.call_kept(&request).await;
         self.finishing.wait(ticket).await;
         let answer = self.retried(&request, first).await;
@@ -602,7 +602,7 @@ impl State {
     /// after refreshing its metadata. Same bytes, same sequence numbers: an idempotent retry is never written
     /// twice.
     async fn retried(&self, request: &Request, mut answer: Result<Response, Error>) -> Result<Response, Error> {
-        let Request::Produce { acks, partitions } = request else { return answer };
+        let Request::Produce { acks, timeout_ms, partitions } = request else { return answer };
         let mut attempt = 0;
         while attempt < self.retry.retries {
             let again: Vec<usize> = match &answer {
@@ -622,8 +622,8 @@ impl State {
             self.log_retry(&answer, again[0], attempt, wait_ms);
             sleep(wait_ms).await;
             attempt += 1;
-            let resend =
-                Request::Produce { acks: *acks, partitions: again.iter().map(|&i| partitions[i].clone()).collect() };
+            let again_partitions = again.iter().map(|&i| partitions[i].clone()).collect();
+            let resend = Request::Produce { acks: *acks, timeout_ms: *timeout_ms, partitions: again_partitions };
             match (self.broker.call(resend).await, &mut answer) {
                 (Ok(Response::Produce(retried)), Ok(Response::Produce(results))) => {
                     for (i, r) in again.into_iter().zip(retried) {

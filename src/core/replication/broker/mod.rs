@@ -98,6 +98,21 @@ pub enum StorageEvent {
     Dropped(PartitionId),
 }
 
+/// How a produce is acknowledged: Kafka's `acks` (-1 all, 0 or 1) and, with acks=all, how long the leader
+/// waits for its ISR before answering REQUEST_TIMED_OUT (a Produce request's `timeout_ms`; `None`: the
+/// broker's `request.timeout.ms`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Acks {
+    pub acks: i16,
+    pub timeout_ms: Option<i64>,
+}
+
+impl Acks {
+    pub const fn of(acks: i16) -> Acks {
+        Acks { acks, timeout_ms: None }
+    }
+}
+
 /// What a produce got: an answer now, or a wait for the ISR (acks=all) that ends in [`Broker::take_completed`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProduceOutcome {
@@ -285,7 +300,7 @@ impl Broker {
         now_ms: i64,
     ) -> ProduceOutcome {
         let append = ProduceData::records(&records, producer).leader_append(now_ms);
-        self.produce_with(partition, acks, now_ms, append).0
+        self.produce_with(partition, Acks::of(acks), now_ms, append).0
     }
 
     /// Kafka's Produce at this broker, with `append` doing the leader's append (of records it batches itself,
@@ -293,7 +308,7 @@ impl Broker {
     pub fn produce_with(
         &mut self,
         partition: &PartitionId,
-        acks: i16,
+        Acks { acks, timeout_ms }: Acks,
         now_ms: i64,
         append: impl FnOnce(&mut PartitionLog, i32, &TopicConfig) -> Result<AppendInfo>,
     ) -> (ProduceOutcome, Option<AppendInfo>) {
@@ -336,7 +351,7 @@ impl Broker {
             base_offset: info.base_offset,
             needed_hw: info.last_offset + 1,
             leader_epoch: state.leader_epoch,
-            deadline_ms: now_ms + self.timing.request_timeout_ms,
+            deadline_ms: now_ms + timeout_ms.unwrap_or(self.timing.request_timeout_ms),
         });
         self.advance_high_watermark(partition, now_ms);
         (ProduceOutcome::Pending(id), Some(info))
@@ -734,7 +749,10 @@ impl Broker {
         }
         let expired: Vec<u64> = self.waiting.iter().filter(|w| now_ms >= w.deadline_ms).map(|w| w.id).collect();
         for id in expired {
-            self.finish(id, Err(Error::RequestTimedOut("the ISR did not catch up within request.timeout.ms".into())));
+            self.finish(
+                id,
+                Err(Error::RequestTimedOut("the ISR did not catch up within the request's timeout".into())),
+            );
         }
         out
     }

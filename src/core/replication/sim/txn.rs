@@ -9,6 +9,7 @@ use super::Sim;
 use crate::core::client::records_from;
 use crate::core::log::PartitionLog;
 use crate::core::record::{partition_leader_epoch, Marker};
+use crate::core::replication::Acks;
 
 /// A transactional producer's transaction.
 #[derive(Debug, Clone, Default)]
@@ -76,7 +77,7 @@ impl Sim {
         let broker = self.brokers.get_mut(&leader).expect("a broker");
         let append =
             |log: &mut PartitionLog, epoch: i32, _: &_| log.append_marker(marker, (p.producer_id, 0), 0, epoch, now);
-        let (_, info) = broker.produce_with(&p.partition, 1, now, append);
+        let (_, info) = broker.produce_with(&p.partition, Acks::of(1), now, append);
         let out = broker.take_outbox();
         self.route(out);
         let at = info.and_then(|info| info.appended.first().map(|b| (b.base_offset, partition_leader_epoch(&b.bytes))));
