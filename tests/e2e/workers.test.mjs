@@ -288,15 +288,16 @@ test('garbage sent to the broker-host worker gets error answers, and other clien
       out.set(body, 17);
       return out.buffer;
     };
-    const produceBody = new Uint8Array(2 + 4 + 3 + 4 + 4 + 80);
+    const produceBody = new Uint8Array(2 + 4 + 4 + 3 + 4 + 4 + 80);
     const body = new DataView(produceBody.buffer);
     body.setInt16(0, 1); // acks
-    body.setInt32(2, 1); // one partition
-    body.setInt16(6, 1); // topic 't'
-    produceBody[8] = 116;
-    body.setInt32(9, 0); // partition 0
-    body.setInt32(13, 80); // records: the junk
-    produceBody.set(junkBytes, 17);
+    body.setInt32(2, 30000); // timeout
+    body.setInt32(6, 1); // one partition
+    body.setInt16(10, 1); // topic 't'
+    produceBody[12] = 116;
+    body.setInt32(13, 0); // partition 0
+    body.setInt32(17, 80); // records: the junk
+    produceBody.set(junkBytes, 21);
     const framed = [frame(4, 1, produceBody), frame(5, 1, new Uint8Array(0)), new Uint8Array(40).fill(7).buffer];
     for (const f of framed) raw.postMessage(f, [f]);
     const producer = kafka.producer();

@@ -250,12 +250,9 @@ impl GroupMember {
         let (assigned, foreign): (Vec<TopicPartition>, Vec<TopicPartition>) =
             assigned.into_iter().partition(subscribed);
         if !foreign.is_empty() {
-            let topics = |tps: &mut dyn Iterator<Item = &TopicPartition>| {
-                tps.map(|(t, _)| t.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect()
-            };
             actions.push(Action::Unsubscribed {
-                assigned: topics(&mut assigned.iter().chain(&foreign)),
-                unsubscribed: topics(&mut foreign.iter()),
+                assigned: topic_names(assigned.iter().chain(&foreign)),
+                unsubscribed: topic_names(&foreign),
             });
         }
         let revoked: Vec<TopicPartition> = self.owned.iter().filter(|tp| !assigned.contains(tp)).cloned().collect();
@@ -301,6 +298,12 @@ impl GroupMember {
         self.state = MemberState::Unjoined;
         actions
     }
+}
+
+/// The topics of `partitions`, each once, in order.
+fn topic_names<'a>(partitions: impl IntoIterator<Item = &'a TopicPartition>) -> Vec<String> {
+    let names: std::collections::BTreeSet<&String> = partitions.into_iter().map(|(t, _)| t).collect();
+    names.into_iter().cloned().collect()
 }
 
 #[cfg(test)]

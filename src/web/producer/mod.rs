@@ -27,9 +27,9 @@ use crate::core::partitioner::{KeyHash, NullKeyStrategy, Partitioner};
 use crate::core::protocol::{ProduceData, ProducePartition, Request, Response};
 
 mod sends;
-use sends::acks;
+use sends::{acks, Delivery};
 pub use sends::CompressionTypes;
-pub(crate) use sends::{batch_sends, compression_of, record_sends, Delivery, Sends};
+pub(crate) use sends::{batch_sends, compression_of, record_sends, Sends};
 
 /// Kafka's `batch.size` default: at most this many bytes of records per partition in one request.
 const DEFAULT_BATCH_BYTES: u32 = 16_384;
