@@ -40,7 +40,8 @@ export type OAuthBearerValidatorOptions = OAuthBearerUnsecuredValidatorOptions |
  */
 export type OAuthBearerSignedValidatorOptions = {
   /** The identity provider's public keys, as its JWKS endpoint serves them (`{ keys: [...] }`). Its RSA signing
-   * keys check RS256, RS384, RS512, PS256, PS384 and PS512 signatures; its other keys are left out. */
+   * keys check RS256, RS384, RS512, PS256, PS384 and PS512 signatures, its P-256 and P-384 keys ES256 and ES384;
+   * its other keys are left out. */
   jwks: { keys: object[] };
   /** `sasl.oauthbearer.expected.audience`: a token's `aud` must name one of these. With none, a token must not
    * name an audience. */

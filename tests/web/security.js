@@ -275,13 +275,15 @@ export async function oauthBearerLogsTokensIn(api) {
   await admin.close();
 }
 
-/** A key pair from the page's WebCrypto for `alg` ('RS256' or 'PS256'), its public half a JWKS entry named `kid`,
- * and a signer of JWTs with it, as an identity provider signs access tokens. */
+/** A key pair from the page's WebCrypto for `alg` ('RS256', 'PS256', 'ES256' or 'ES384'), its public half a JWKS
+ * entry named `kid`, and a signer of JWTs with it, as an identity provider signs access tokens. (WebCrypto's ECDSA
+ * signatures are r and s side by side, as JWS's are.) */
 async function identityProvider(alg, kid) {
-  const algorithm = alg === 'PS256' ? { name: 'RSA-PSS', saltLength: 32 } : { name: 'RSASSA-PKCS1-v1_5' };
-  const { publicKey, privateKey } = await crypto.subtle.generateKey(
-    { ...algorithm, modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign', 'verify']);
-  const jwk = { ...(await crypto.subtle.exportKey('jwk', publicKey)), kid, use: 'sig' };
+  const curve = { ES256: ['P-256', 'SHA-256'], ES384: ['P-384', 'SHA-384'] }[alg];
+  const algorithm = curve ? { name: 'ECDSA', hash: curve[1] } : alg === 'PS256' ? { name: 'RSA-PSS', saltLength: 32 } : { name: 'RSASSA-PKCS1-v1_5' };
+  const { publicKey, privateKey } = await crypto.subtle.generateKey(curve ? { name: 'ECDSA', namedCurve: curve[0] }
+    : { ...algorithm, modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign', 'verify']);
+  const jwk = { ...(await crypto.subtle.exportKey('jwk', publicKey)), alg, kid, use: 'sig' };
   const base64url = (bytes) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
   const section = (o) => base64url(new TextEncoder().encode(JSON.stringify(o)));
   const sign = async (claims, header = { alg, kid }) => {
@@ -297,15 +299,17 @@ export async function signedTokensLogIn(api) {
   const claims = (extra = {}) => ({ sub: 'svc-orders', iat: now - 5, exp: now + 600, aud: 'franz', iss: 'https://idp.example', ...extra });
   const [rs, ps, impostor] = [await identityProvider('RS256', 'rs-1'), await identityProvider('PS256', 'ps-1'),
     await identityProvider('RS256', 'rs-1')];
-  const jwks = { keys: [rs.jwk, ps.jwk] };
+  const [es256, es384] = [await identityProvider('ES256', 'es-1'), await identityProvider('ES384', 'es-2')];
+  const jwks = { keys: [rs.jwk, ps.jwk, es256.jwk, es384.jwk] };
   const bearer = (value) => ({ sasl: { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value }) } });
   const config = { cluster: 'signed', storage: 'memory', users: { admin: 'admin-secret' }, authorizer: { superUsers: ['User:admin'] },
     oauthBearer: { jwks, expectedAudience: ['franz'], expectedIssuer: 'https://idp.example' } };
 
   // Bad settings are the page's mistake, named.
   for (const [oauthBearer, what] of [
-    [{ jwks: { keys: [] } }, 'no RSA signing key'],
+    [{ jwks: { keys: [] } }, 'no signing key franz can use'],
     [{ jwks: { keys: [{ ...rs.jwk, n: 'not base64!' }] } }, 'keys[0].n is not base64url'],
+    [{ jwks: { keys: [{ ...es256.jwk, x: es384.jwk.x }] } }, 'keys[0] (EC, P-256) is not a point on its curve'],
     [{ jwks, requiredScope: ['kafka'] }, 'oauthBearer.requiredScope is an option of the unsecured validator'],
     [{ expectedIssuer: 'https://idp.example' }, 'give it the identity provider\'s keys as jwks'],
     [{ jwks, expectedAudience: 'franz' }, 'an array'],
@@ -320,12 +324,13 @@ export async function signedTokensLogIn(api) {
     [await rs.sign(claims({ iss: 'https://evil.example' })), 'not the expected "https://idp.example"'],
     [await rs.sign(claims({ iat: undefined })), 'no issued-at time'],
     [await rs.sign(claims(), { alg: 'RS256', kid: 'rs-9' }), 'no key in the JWKS has "kid" "rs-9"'],
+    [await es256.sign(claims(), { alg: 'ES256', kid: 'es-2' }), 'no key in the JWKS has "kid" "es-2" for ES256'],
   ]) {
     await rejects(api.open({ ...config, ...bearer(token) }), { type: 'SASL_AUTHENTICATION_FAILED', code: 58, message: 'invalid_token' },
       `a token refused: ${why}`).then((e) => check(e.message.includes(why), `${e.message} says ${why}`));
   }
 
-  // Tokens signed by the provider's keys (RS256 and PS256) log their subject in, through a port too.
+  // Tokens signed by the provider's keys (RS256, PS256, ES256 and ES384) log their subject in, through a port too.
   const admin = await api.open({ ...config, oauthBearer: { ...config.oauthBearer, clockSkewSeconds: 5 }, ...plain('admin', 'admin-secret') });
   const names = ['clock.skew.seconds', 'expected.audience', 'expected.issuer', 'scope.claim.name', 'sub.claim.name'];
   const described = await admin.admin().describeConfigs({ resources: [{ type: 4, name: '1', configNames: names.map((n) => `sasl.oauthbearer.${n}`) }] });
@@ -334,7 +339,7 @@ export async function signedTokensLogIn(api) {
       ['scope.claim.name', 'scope', true], ['sub.claim.name', 'sub', true]], 'the broker describes its validator under Kafka\'s names');
   await admin.admin().createTopics({ topics: [{ topic: 'orders' }, { topic: 'payments' }] });
   await admin.admin().createAcls({ acl: [acl(TOPIC, 'orders', LITERAL, 'User:svc-orders', WRITE)] });
-  for (const idp of [rs, ps]) {
+  for (const idp of [rs, ps, es256, es384]) {
     const { port1, port2 } = new MessageChannel();
     admin.serve(port1);
     const svc = await api.connect(port2, bearer(await idp.sign(claims())));

@@ -1,12 +1,13 @@
 //! Signed JWTs (RFC 7515's compact JWS) checked against an identity provider's public keys, given as a JSON Web
 //! Key Set (RFC 7517): what Kafka's secured OAUTHBEARER validator (`OAuthBearerValidatorCallbackHandler`, jose4j
 //! underneath) does with the keys at `sasl.oauthbearer.jwks.endpoint.url`. RSA keys sign with RS256, RS384 and
-//! RS512 (PKCS #1 v1.5) or PS256, PS384 and PS512 (PSS), what identity providers sign access tokens with. A set's
-//! other keys (elliptic-curve, symmetric, or for encryption) are left out, so a token signed with them is refused,
-//! never taken for checked.
+//! RS512 (PKCS #1 v1.5) or PS256, PS384 and PS512 (PSS); elliptic-curve keys with ES256 (P-256) and ES384
+//! (P-384): what identity providers sign access tokens with. A set's other keys (P-521, symmetric, or for
+//! encryption) are left out, so a token signed with them is refused, never taken for checked.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use p256::elliptic_curve::sec1::EncodedPoint;
 use rsa::signature::Verifier;
 use rsa::traits::PublicKeyParts;
 use rsa::{pkcs1v15, pss, BigUint, RsaPublicKey};
@@ -27,7 +28,14 @@ struct Jwk {
     kid: Option<String>,
     /// The one algorithm the key may be used with, where the set says.
     alg: Option<Alg>,
-    key: RsaPublicKey,
+    key: PublicKey,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum PublicKey {
+    Rsa(RsaPublicKey),
+    P256(p256::ecdsa::VerifyingKey),
+    P384(p384::ecdsa::VerifyingKey),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,15 +46,19 @@ enum Alg {
     Ps256,
     Ps384,
     Ps512,
+    Es256,
+    Es384,
 }
 
-const ALGS: [(&str, Alg); 6] = [
+const ALGS: [(&str, Alg); 8] = [
     ("RS256", Alg::Rs256),
     ("RS384", Alg::Rs384),
     ("RS512", Alg::Rs512),
     ("PS256", Alg::Ps256),
     ("PS384", Alg::Ps384),
     ("PS512", Alg::Ps512),
+    ("ES256", Alg::Es256),
+    ("ES384", Alg::Es384),
 ];
 
 impl Alg {
@@ -54,14 +66,31 @@ impl Alg {
         ALGS.iter().find(|(n, _)| *n == name).map(|(_, alg)| *alg)
     }
 
-    fn verifies(self, key: &RsaPublicKey, message: &[u8], signature: &[u8]) -> bool {
-        match self {
-            Alg::Rs256 => pkcs1v15_verifies::<Sha256>(key, message, signature),
-            Alg::Rs384 => pkcs1v15_verifies::<Sha384>(key, message, signature),
-            Alg::Rs512 => pkcs1v15_verifies::<Sha512>(key, message, signature),
-            Alg::Ps256 => pss_verifies::<Sha256>(key, message, signature),
-            Alg::Ps384 => pss_verifies::<Sha384>(key, message, signature),
-            Alg::Ps512 => pss_verifies::<Sha512>(key, message, signature),
+    /// Whether `key` is of the kind this algorithm signs with.
+    fn fits(self, key: &PublicKey) -> bool {
+        match key {
+            PublicKey::Rsa(_) => !matches!(self, Alg::Es256 | Alg::Es384),
+            PublicKey::P256(_) => self == Alg::Es256,
+            PublicKey::P384(_) => self == Alg::Es384,
+        }
+    }
+
+    fn verifies(self, key: &PublicKey, message: &[u8], signature: &[u8]) -> bool {
+        match (self, key) {
+            (Alg::Rs256, PublicKey::Rsa(key)) => pkcs1v15_verifies::<Sha256>(key, message, signature),
+            (Alg::Rs384, PublicKey::Rsa(key)) => pkcs1v15_verifies::<Sha384>(key, message, signature),
+            (Alg::Rs512, PublicKey::Rsa(key)) => pkcs1v15_verifies::<Sha512>(key, message, signature),
+            (Alg::Ps256, PublicKey::Rsa(key)) => pss_verifies::<Sha256>(key, message, signature),
+            (Alg::Ps384, PublicKey::Rsa(key)) => pss_verifies::<Sha384>(key, message, signature),
+            (Alg::Ps512, PublicKey::Rsa(key)) => pss_verifies::<Sha512>(key, message, signature),
+            // JWS's ECDSA signatures are r and s side by side (RFC 7518, 3.4), not DER.
+            (Alg::Es256, PublicKey::P256(key)) => {
+                p256::ecdsa::Signature::from_slice(signature).is_ok_and(|s| key.verify(message, &s).is_ok())
+            }
+            (Alg::Es384, PublicKey::P384(key)) => {
+                p384::ecdsa::Signature::from_slice(signature).is_ok_and(|s| key.verify(message, &s).is_ok())
+            }
+            _ => false,
         }
     }
 }
@@ -87,42 +116,86 @@ fn alg_names() -> String {
     ALGS.map(|(name, _)| name).join(", ")
 }
 
+/// An RSA key's `n` and `e`. One under 2048 bits is refused.
+fn rsa_key(i: usize, field: impl Fn(&str) -> Result<Vec<u8>, String>) -> Result<PublicKey, String> {
+    let key = RsaPublicKey::new(BigUint::from_bytes_be(&field("n")?), BigUint::from_bytes_be(&field("e")?))
+        .map_err(|e| format!("keys[{i}] is no usable RSA public key: {e}"))?;
+    let bits = key.n().bits();
+    if bits < MIN_RSA_BITS {
+        return Err(format!("keys[{i}] is a {bits}-bit RSA key; signatures need at least {MIN_RSA_BITS} bits"));
+    }
+    Ok(PublicKey::Rsa(key))
+}
+
+/// An elliptic-curve key's point `x`, `y` on the curve `crv` names; `None` for a curve franz does not check.
+fn ec_key(
+    i: usize,
+    crv: Option<&str>,
+    field: impl Fn(&str) -> Result<Vec<u8>, String>,
+) -> Result<Option<PublicKey>, String> {
+    let not_on_curve = || format!("keys[{i}] (EC, {}) is not a point on its curve", crv.unwrap_or_default());
+    let (x, y) = match crv {
+        Some("P-256" | "P-384") => (field("x")?, field("y")?),
+        _ => return Ok(None),
+    };
+    Ok(Some(match crv {
+        Some("P-256") => {
+            let (x, y) = (
+                <[u8; 32]>::try_from(x).map_err(|_| not_on_curve())?,
+                <[u8; 32]>::try_from(y).map_err(|_| not_on_curve())?,
+            );
+            let point = EncodedPoint::<p256::NistP256>::from_affine_coordinates(&x.into(), &y.into(), false);
+            PublicKey::P256(p256::ecdsa::VerifyingKey::from_encoded_point(&point).map_err(|_| not_on_curve())?)
+        }
+        _ => {
+            let (x, y) = (
+                <[u8; 48]>::try_from(x).map_err(|_| not_on_curve())?,
+                <[u8; 48]>::try_from(y).map_err(|_| not_on_curve())?,
+            );
+            let point = EncodedPoint::<p384::NistP384>::from_affine_coordinates(&x.into(), &y.into(), false);
+            PublicKey::P384(p384::ecdsa::VerifyingKey::from_encoded_point(&point).map_err(|_| not_on_curve())?)
+        }
+    }))
+}
+
 impl Jwks {
-    /// Reads a key set, `{ "keys": [ ... ] }`, keeping its RSA signing keys. A malformed RSA key, one under 2048
-    /// bits, or a set with no RSA signing key is an error that says which.
+    /// Reads a key set, `{ "keys": [ ... ] }`, keeping its RSA and P-256 and P-384 signing keys. A malformed
+    /// key, an RSA key under 2048 bits, or a set with no key franz can check signatures with is an error that
+    /// says which.
     pub fn parse(set: &Value) -> Result<Jwks, String> {
         let listed = set.get("keys").and_then(Value::as_array).ok_or("a JWKS is an object with a \"keys\" array")?;
         let mut keys = Vec::new();
         for (i, jwk) in listed.iter().enumerate() {
             let text = |field: &str| jwk.get(field).and_then(Value::as_str);
-            let signs = text("use").is_none_or(|u| u == "sig");
-            if text("kty") != Some("RSA") || !signs {
+            if text("use").is_some_and(|u| u != "sig") {
                 continue;
             }
+            let kty = text("kty").unwrap_or_default();
+            let field = |name: &str| {
+                let encoded = text(name).ok_or_else(|| format!("keys[{i}] ({kty}) has no \"{name}\""))?;
+                URL_SAFE_NO_PAD
+                    .decode(encoded)
+                    .map_err(|_| format!("keys[{i}].{name} is not base64url without padding"))
+            };
+            let key = match kty {
+                "RSA" => rsa_key(i, field)?,
+                "EC" => match ec_key(i, text("crv"), field)? {
+                    Some(key) => key,
+                    None => continue, // a curve franz does not check (P-521, or one for key agreement)
+                },
+                _ => continue,
+            };
             let alg = match text("alg") {
                 None => None,
-                Some(name) => match Alg::named(name) {
+                Some(name) => match Alg::named(name).filter(|alg| alg.fits(&key)) {
                     Some(alg) => Some(alg),
-                    None => continue, // an RSA key for something else, such as encryption (RSA-OAEP)
+                    None => continue, // a key for something else, such as encryption (RSA-OAEP, ECDH-ES)
                 },
             };
-            let number = |field: &str| {
-                let encoded = text(field).ok_or_else(|| format!("keys[{i}] (RSA) has no \"{field}\""))?;
-                let bytes = URL_SAFE_NO_PAD
-                    .decode(encoded)
-                    .map_err(|_| format!("keys[{i}].{field} is not base64url without padding"))?;
-                Ok::<_, String>(BigUint::from_bytes_be(&bytes))
-            };
-            let key = RsaPublicKey::new(number("n")?, number("e")?)
-                .map_err(|e| format!("keys[{i}] is no usable RSA public key: {e}"))?;
-            let bits = key.n().bits();
-            if bits < MIN_RSA_BITS {
-                return Err(format!("keys[{i}] is a {bits}-bit RSA key; signatures need at least {MIN_RSA_BITS} bits"));
-            }
             keys.push(Jwk { kid: text("kid").map(str::to_owned), alg, key });
         }
         if keys.is_empty() {
-            return Err(format!("the JWKS has no RSA signing key (franz checks {})", alg_names()));
+            return Err(format!("the JWKS has no signing key franz can use (franz checks {})", alg_names()));
         }
         Ok(Jwks { keys })
     }
@@ -144,6 +217,7 @@ impl Jwks {
             .keys
             .iter()
             .filter(|k| kid.is_none_or(|kid| k.kid.as_deref() == Some(kid)) && k.alg.is_none_or(|a| a == alg))
+            .filter(|k| alg.fits(&k.key))
             .peekable();
         if candidates.peek().is_none() {
             return Err(match kid {
@@ -212,16 +286,38 @@ pub(crate) mod tests {
         json!({ "kty": "RSA", "kid": kid, "use": "sig", "n": k["n"], "e": k["e"] })
     }
 
-    /// A JWT with `header` and `claims`, signed by the test key with `header`'s alg (RS256 or PS256).
+    /// Elliptic-curve keys for tests only: fixed secrets, so signatures (RFC 6979) are the same every run.
+    fn p256_key() -> p256::ecdsa::SigningKey {
+        p256::ecdsa::SigningKey::from_slice(&[7; 32]).unwrap()
+    }
+
+    fn p384_key() -> p384::ecdsa::SigningKey {
+        p384::ecdsa::SigningKey::from_slice(&[9; 48]).unwrap()
+    }
+
+    /// The test P-256 and P-384 keys' public halves as JWKS entries.
+    pub(crate) fn public_ec_jwks(kid: &str) -> [Value; 2] {
+        let jwk = |crv: &str, x: &[u8], y: &[u8]| {
+            let (x, y) = (URL_SAFE_NO_PAD.encode(x), URL_SAFE_NO_PAD.encode(y));
+            json!({ "kty": "EC", "crv": crv, "kid": kid, "use": "sig", "x": x, "y": y })
+        };
+        let p256 = p256_key().verifying_key().to_encoded_point(false);
+        let p384 = p384_key().verifying_key().to_encoded_point(false);
+        [jwk("P-256", p256.x().unwrap(), p256.y().unwrap()), jwk("P-384", p384.x().unwrap(), p384.y().unwrap())]
+    }
+
+    /// A JWT with `header` and `claims`, signed by a test key with `header`'s alg (RS256, PS256, ES256 or ES384).
     pub(crate) fn signed_jwt(header: &Value, claims: &Value) -> String {
         let section = |v: &Value| URL_SAFE_NO_PAD.encode(v.to_string());
         let signed = format!("{}.{}", section(header), section(claims));
-        let key = private_key();
+        let message = signed.as_bytes();
         let signature = match header["alg"].as_str() {
             Some("PS256") => {
-                pss::SigningKey::<Sha256>::new(key).sign_with_rng(&mut CountingRng(0), signed.as_bytes()).to_vec()
+                pss::SigningKey::<Sha256>::new(private_key()).sign_with_rng(&mut CountingRng(0), message).to_vec()
             }
-            _ => pkcs1v15::SigningKey::<Sha256>::new(key).sign(signed.as_bytes()).to_vec(),
+            Some("ES256") => Signer::<p256::ecdsa::Signature>::sign(&p256_key(), message).to_bytes().to_vec(),
+            Some("ES384") => Signer::<p384::ecdsa::Signature>::sign(&p384_key(), message).to_bytes().to_vec(),
+            _ => pkcs1v15::SigningKey::<Sha256>::new(private_key()).sign(message).to_vec(),
         };
         format!("{signed}.{}", URL_SAFE_NO_PAD.encode(signature))
     }
@@ -254,6 +350,28 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn elliptic_curve_signatures_verify_with_their_curve_s_key_only() {
+        let [p256, p384] = public_ec_jwks("ec");
+        let set = Jwks::parse(&json!({ "keys": [public_jwk("rsa"), p256, p384] })).unwrap();
+        for alg in ["ES256", "ES384"] {
+            let token = signed_jwt(&json!({ "alg": alg, "kid": "ec" }), &json!({ "sub": "alice" }));
+            assert_eq!(checked(&set, &token), Ok(()), "{alg}");
+            let sections: Vec<&str> = token.split('.').collect();
+            let forged = format!("{}.{}.{}", sections[0], URL_SAFE_NO_PAD.encode(r#"{"sub":"admin"}"#), sections[2]);
+            assert_eq!(checked(&set, &forged), Err(format!("its {alg} signature does not match the JWKS's key")));
+        }
+        // An ES256 token naming the RSA key: no key of that kind has that kid.
+        let misnamed = signed_jwt(&json!({ "alg": "ES256", "kid": "rsa" }), &json!({ "sub": "alice" }));
+        assert_eq!(checked(&set, &misnamed), Err("no key in the JWKS has \"kid\" \"rsa\" for ES256".into()));
+        // A signature of the wrong length, or in DER, is refused, not read.
+        let (header, signed, signature) = parts(&signed_jwt(&json!({ "alg": "ES256" }), &json!({})));
+        assert!(set.verify(&header, signed.as_bytes(), &signature[..63]).is_err());
+        let only_ec = Jwks::parse(&json!({ "keys": [public_ec_jwks("ec")[0].clone()] })).unwrap();
+        let rs256 = signed_jwt(&json!({ "alg": "RS256" }), &json!({}));
+        assert_eq!(checked(&only_ec, &rs256), Err("no key in the JWKS is for RS256".into()));
+    }
+
+    #[test]
     fn a_token_the_keys_cannot_check_is_refused_saying_why() {
         let set = Jwks::parse(&json!({ "keys": [public_jwk("k1")] })).unwrap();
         let claims = json!({ "sub": "alice" });
@@ -278,15 +396,23 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn key_sets_keep_rsa_signing_keys_and_refuse_what_cannot_be_used() {
-        let ec = json!({ "kty": "EC", "crv": "P-256", "x": "AA", "y": "AA", "kid": "ec" });
+    fn key_sets_keep_signing_keys_and_refuse_what_cannot_be_used() {
+        let p521 = json!({ "kty": "EC", "crv": "P-521", "x": "AA", "y": "AA", "kid": "p521" });
+        let mut ecdh = public_ec_jwks("ecdh")[0].clone();
+        ecdh["alg"] = "ECDH-ES".into();
         let mut encryption = public_jwk("enc");
         encryption["use"] = "enc".into();
         let mut oaep = public_jwk("oaep");
         oaep["alg"] = "RSA-OAEP".into();
-        let set = Jwks::parse(&json!({ "keys": [ec, encryption, oaep, public_jwk("k1")] })).unwrap();
+        let mut mismatched = public_ec_jwks("es-as-rs")[0].clone();
+        mismatched["alg"] = "RS256".into();
+        let set =
+            Jwks::parse(&json!({ "keys": [p521, ecdh, encryption, oaep, mismatched, public_jwk("k1")] })).unwrap();
         assert_eq!(set.keys.len(), 1);
         assert_eq!(set.keys[0].kid.as_deref(), Some("k1"));
+        let mut off_curve = public_ec_jwks("bad")[0].clone();
+        off_curve["y"] = URL_SAFE_NO_PAD.encode([1u8; 32]).into();
+        let short = json!({ "kty": "EC", "crv": "P-384", "x": "AA", "y": "AA" });
         let mut no_n = public_jwk("k");
         no_n.as_object_mut().unwrap().remove("n");
         let mut padded = public_jwk("k");
@@ -294,8 +420,10 @@ pub(crate) mod tests {
         let small = json!({ "kty": "RSA", "n": URL_SAFE_NO_PAD.encode([0xc3u8; 128]), "e": "AQAB" });
         for (set, why) in [
             (json!([]), "an object with a \"keys\" array"),
-            (json!({ "keys": [] }), "no RSA signing key"),
-            (json!({ "keys": [{ "kty": "EC" }] }), "no RSA signing key (franz checks RS256"),
+            (json!({ "keys": [] }), "no signing key franz can use"),
+            (json!({ "keys": [{ "kty": "EC" }] }), "no signing key franz can use (franz checks RS256"),
+            (json!({ "keys": [off_curve] }), "keys[0] (EC, P-256) is not a point on its curve"),
+            (json!({ "keys": [short] }), "keys[0] (EC, P-384) is not a point on its curve"),
             (json!({ "keys": [no_n] }), "keys[0] (RSA) has no \"n\""),
             (json!({ "keys": [padded] }), "keys[0].e is not base64url"),
             (json!({ "keys": [small] }), "keys[0] is a 1024-bit RSA key"),

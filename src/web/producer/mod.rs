@@ -27,8 +27,8 @@ use crate::core::partitioner::{KeyHash, NullKeyStrategy, Partitioner};
 use crate::core::protocol::{ProduceData, ProducePartition, Request, Response};
 
 mod sends;
-use sends::{acks, Delivery};
 pub use sends::CompressionTypes;
+use sends::{acks, Delivery};
 pub(crate) use sends::{batch_sends, compression_of, record_sends, Sends};
 
 /// Kafka's `batch.size` default: at most this many bytes of records per partition in one request.
