@@ -83,7 +83,8 @@ pub(super) fn partition_assigners(
     Ok((protocols, custom))
 }
 
-/// `refresh` for the cluster view: KafkaJS's `{ brokers, topicMetadata }`, fetched from the cluster.
+/// `refresh` for the cluster view: KafkaJS's `{ brokers, topicMetadata }`, fetched from the cluster. Made once
+/// per consumer that has custom assigners, and kept as long as the view is (the closure belongs to the function).
 fn refresher(broker: Broker) -> Function {
     let refresh = Closure::<dyn Fn() -> Promise>::new(move || {
         let broker = broker.clone();
