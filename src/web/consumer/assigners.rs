@@ -84,7 +84,8 @@ pub(super) fn partition_assigners(
 }
 
 /// `refresh` for the cluster view: KafkaJS's `{ brokers, topicMetadata }`, fetched from the cluster. Made once
-/// per consumer that has custom assigners, and kept as long as the view is (the closure belongs to the function).
+/// per consumer that has custom assigners, and never freed (wasm-bindgen frees a closure handed to JavaScript
+/// only with weak references on): a small closure, and a handle on the broker, per such consumer.
 fn refresher(broker: Broker) -> Function {
     let refresh = Closure::<dyn Fn() -> Promise>::new(move || {
         let broker = broker.clone();
