@@ -36,11 +36,15 @@ struct Custom {
     assigner: JsValue,
 }
 
-/// A consumer's custom assigners, and the cluster view they were given.
+/// `refresh` of the cluster view custom assigners get.
+type Refresh = Closure<dyn Fn() -> Promise>;
+
+/// A consumer's custom assigners, and the cluster view they were given (with its `refresh`, which lives as long
+/// as the consumer).
 #[derive(Default)]
 pub(super) struct CustomAssigners {
     list: Vec<Custom>,
-    cluster: Option<AssignerCluster>,
+    cluster: Option<(AssignerCluster, Refresh)>,
 }
 
 /// A consumer's `partitionAssigners`, preferred first (round-robin, KafkaJS's default, when there are none):
@@ -61,7 +65,10 @@ pub(super) fn partition_assigners(
         let Some(factory) = entry.dyn_ref::<Function>() else {
             return Err(js::type_error(field, "an assignor name or an assigner function", entry));
         };
-        let cluster = custom.cluster.get_or_insert_with(|| AssignerCluster::new(&refresher(broker.clone())));
+        let (cluster, _) = custom.cluster.get_or_insert_with(|| {
+            let refresh = refresher(broker.clone());
+            (AssignerCluster::new(refresh.as_ref().unchecked_ref()), refresh)
+        });
         let args =
             object([("cluster", JsValue::from(&*cluster)), ("groupId", group_id.into()), ("logger", logger.clone())]);
         let assigner = factory.call1(&JsValue::NULL, &args)?;
@@ -83,11 +90,9 @@ pub(super) fn partition_assigners(
     Ok((protocols, custom))
 }
 
-/// `refresh` for the cluster view: KafkaJS's `{ brokers, topicMetadata }`, fetched from the cluster. Made once
-/// per consumer that has custom assigners, and never freed (wasm-bindgen frees a closure handed to JavaScript
-/// only with weak references on): a small closure, and a handle on the broker, per such consumer.
-fn refresher(broker: Broker) -> Function {
-    let refresh = Closure::<dyn Fn() -> Promise>::new(move || {
+/// `refresh` for the cluster view: KafkaJS's `{ brokers, topicMetadata }`, fetched from the cluster.
+fn refresher(broker: Broker) -> Refresh {
+    Closure::new(move || {
         let broker = broker.clone();
         future_to_promise(async move {
             let (brokers, topics) = broker
@@ -102,8 +107,7 @@ fn refresher(broker: Broker) -> Function {
             }));
             Ok(object([("brokers", brokers.into()), ("topicMetadata", topics.into())]).into())
         })
-    });
-    refresh.into_js_value().unchecked_into()
+    })
 }
 
 impl CustomAssigners {
@@ -136,7 +140,7 @@ impl CustomAssigners {
         topics: &[String],
     ) -> Result<BTreeMap<String, Vec<TopicPartition>>, JsValue> {
         let Custom { name, assigner } = self.find(protocol)?;
-        if let Some(cluster) = &self.cluster {
+        if let Some((cluster, _)) = &self.cluster {
             JsFuture::from(cluster.refresh_metadata()).await?;
         }
         let members = js::array(members.iter().map(|(id, s)| {
