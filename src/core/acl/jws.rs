@@ -7,7 +7,6 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use p256::elliptic_curve::sec1::EncodedPoint;
 use rsa::signature::Verifier;
 use rsa::traits::PublicKeyParts;
 use rsa::{pkcs1v15, pss, BigUint, RsaPublicKey};
@@ -133,28 +132,20 @@ fn ec_key(
     crv: Option<&str>,
     field: impl Fn(&str) -> Result<Vec<u8>, String>,
 ) -> Result<Option<PublicKey>, String> {
-    let not_on_curve = || format!("keys[{i}] (EC, {}) is not a point on its curve", crv.unwrap_or_default());
-    let (x, y) = match crv {
-        Some("P-256" | "P-384") => (field("x")?, field("y")?),
+    let size = match crv {
+        Some("P-256") => 32,
+        Some("P-384") => 48,
         _ => return Ok(None),
     };
-    Ok(Some(match crv {
-        Some("P-256") => {
-            let (x, y) = (
-                <[u8; 32]>::try_from(x).map_err(|_| not_on_curve())?,
-                <[u8; 32]>::try_from(y).map_err(|_| not_on_curve())?,
-            );
-            let point = EncodedPoint::<p256::NistP256>::from_affine_coordinates(&x.into(), &y.into(), false);
-            PublicKey::P256(p256::ecdsa::VerifyingKey::from_encoded_point(&point).map_err(|_| not_on_curve())?)
-        }
-        _ => {
-            let (x, y) = (
-                <[u8; 48]>::try_from(x).map_err(|_| not_on_curve())?,
-                <[u8; 48]>::try_from(y).map_err(|_| not_on_curve())?,
-            );
-            let point = EncodedPoint::<p384::NistP384>::from_affine_coordinates(&x.into(), &y.into(), false);
-            PublicKey::P384(p384::ecdsa::VerifyingKey::from_encoded_point(&point).map_err(|_| not_on_curve())?)
-        }
+    let not_on_curve = || format!("keys[{i}] (EC, {}) is not a point on its curve", crv.unwrap_or_default());
+    let (x, y) = (field("x")?, field("y")?);
+    if x.len() != size || y.len() != size {
+        return Err(not_on_curve());
+    }
+    let point = [&[4u8][..], &x, &y].concat(); // SEC1's uncompressed form, which the curves check
+    Ok(Some(match size {
+        32 => PublicKey::P256(p256::ecdsa::VerifyingKey::from_sec1_bytes(&point).map_err(|_| not_on_curve())?),
+        _ => PublicKey::P384(p384::ecdsa::VerifyingKey::from_sec1_bytes(&point).map_err(|_| not_on_curve())?),
     }))
 }
 
@@ -333,6 +324,12 @@ pub(crate) mod tests {
         set.verify(&header, signed.as_bytes(), &signature)
     }
 
+    /// `token` with its claims changed after signing, keeping the signature.
+    fn forged(token: &str) -> String {
+        let sections: Vec<&str> = token.split('.').collect();
+        format!("{}.{}.{}", sections[0], URL_SAFE_NO_PAD.encode(r#"{"sub":"admin"}"#), sections[2])
+    }
+
     #[test]
     fn a_signature_by_the_named_key_verifies_and_a_changed_token_does_not() {
         let set = Jwks::parse(&json!({ "keys": [public_jwk("k1")] })).unwrap();
@@ -340,9 +337,10 @@ pub(crate) mod tests {
             let token = signed_jwt(&json!({ "alg": alg, "kid": "k1" }), &json!({ "sub": "alice" }));
             assert_eq!(checked(&set, &token), Ok(()), "{alg}");
             // The claims changed after signing: the signature no longer matches.
-            let sections: Vec<&str> = token.split('.').collect();
-            let forged = format!("{}.{}.{}", sections[0], URL_SAFE_NO_PAD.encode(r#"{"sub":"admin"}"#), sections[2]);
-            assert_eq!(checked(&set, &forged), Err(format!("its {alg} signature does not match the JWKS's key")));
+            assert_eq!(
+                checked(&set, &forged(&token)),
+                Err(format!("its {alg} signature does not match the JWKS's key"))
+            );
         }
         // Without a kid, any key for the algorithm may have signed it.
         let unnamed = signed_jwt(&json!({ "alg": "RS256" }), &json!({ "sub": "alice" }));
@@ -356,9 +354,10 @@ pub(crate) mod tests {
         for alg in ["ES256", "ES384"] {
             let token = signed_jwt(&json!({ "alg": alg, "kid": "ec" }), &json!({ "sub": "alice" }));
             assert_eq!(checked(&set, &token), Ok(()), "{alg}");
-            let sections: Vec<&str> = token.split('.').collect();
-            let forged = format!("{}.{}.{}", sections[0], URL_SAFE_NO_PAD.encode(r#"{"sub":"admin"}"#), sections[2]);
-            assert_eq!(checked(&set, &forged), Err(format!("its {alg} signature does not match the JWKS's key")));
+            assert_eq!(
+                checked(&set, &forged(&token)),
+                Err(format!("its {alg} signature does not match the JWKS's key"))
+            );
         }
         // An ES256 token naming the RSA key: no key of that kind has that kid.
         let misnamed = signed_jwt(&json!({ "alg": "ES256", "kid": "rsa" }), &json!({ "sub": "alice" }));
