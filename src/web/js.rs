@@ -166,6 +166,21 @@ pub fn list(obj: &JsValue, key: &'static str, field: impl Display, required: boo
     Ok(Array::from(&v).iter().collect())
 }
 
+/// An array field of strings (`field[i]` names an item that is not one); a missing one is empty unless
+/// `required`.
+pub fn string_list(
+    obj: &JsValue,
+    key: &'static str,
+    field: impl Display,
+    required: bool,
+) -> Result<Vec<String>, JsValue> {
+    list(obj, key, &field, required)?
+        .iter()
+        .enumerate()
+        .map(|(i, v)| v.as_string().ok_or_else(|| type_error(format_args!("{field}[{i}]"), "a string", v)))
+        .collect()
+}
+
 /// Whether a double holds `n` exactly (|n| ≤ 2^53: every offset and timestamp, in practice).
 pub fn exact_as_double(n: i64) -> bool {
     n.unsigned_abs() <= 1 << 53

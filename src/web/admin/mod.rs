@@ -99,15 +99,6 @@ pub(crate) fn broker_metadata<'a>(broker: &Broker, brokers: impl Iterator<Item =
     }))
 }
 
-/// Topic names in a `{ topics: [...] }` argument.
-fn topic_names(options: &JsValue, key: &'static str) -> std::result::Result<Vec<String>, JsValue> {
-    js::list(options, key, key, true)?
-        .iter()
-        .enumerate()
-        .map(|(i, t)| t.as_string().ok_or_else(|| js::type_error(format!("{key}[{i}]"), "a string", t)))
-        .collect()
-}
-
 /// A JS promise for an admin call. Argument checks happen inside it, so a bad argument rejects, as in KafkaJS.
 fn promise(work: impl Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
     wasm_bindgen_futures::future_to_promise(work)
@@ -157,7 +148,7 @@ fn optional_topics(options: &JsValue) -> Result<Option<Vec<String>>, JsValue> {
     if js::is_missing(&js::get(options, "topics")) {
         Ok(None)
     } else {
-        topic_names(options, "topics").map(Some)
+        js::string_list(options, "topics", "topics", true).map(Some)
     }
 }
 
@@ -242,7 +233,7 @@ impl Admin {
         let broker = self.broker.clone();
         promise(async move {
             broker.check_open()?;
-            let topics = topic_names(&options, "topics")?;
+            let topics = js::string_list(&options, "topics", "topics", true)?;
             let Response::DeleteTopics(outcomes) =
                 broker.call(Request::DeleteTopics { topics }).await.map_err(to_js)?
             else {

@@ -90,13 +90,7 @@ impl Admin {
         let broker = self.broker.clone();
         promise(async move {
             broker.check_open()?;
-            let ids = js::list(&options, "transactionalIds", "transactionalIds", true)?
-                .iter()
-                .enumerate()
-                .map(|(i, id)| {
-                    id.as_string().ok_or_else(|| js::type_error(format_args!("transactionalIds[{i}]"), "a string", id))
-                })
-                .collect::<Result<_, _>>()?;
+            let ids = js::string_list(&options, "transactionalIds", "transactionalIds", true)?;
             let Response::DescribeTransactions(list) =
                 broker.call(Request::DescribeTransactions { ids }).await.map_err(to_js)?
             else {

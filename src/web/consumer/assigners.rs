@@ -201,13 +201,7 @@ fn user_data_js(user_data: Option<Vec<u8>>) -> JsValue {
 
 fn encode_metadata(value: JsValue) -> Result<Uint8Array, JsValue> {
     let (version, user_data) = version_and_user_data(&value, "MemberMetadata")?;
-    let topics = js::list(&value, "topics", "MemberMetadata.topics", true)?
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            t.as_string().ok_or_else(|| js::type_error(format_args!("MemberMetadata.topics[{i}]"), "a string", t))
-        })
-        .collect::<Result<_, _>>()?;
+    let topics = js::string_list(&value, "topics", "MemberMetadata.topics", true)?;
     let encoded = MemberMetadata { version, topics, user_data }.encode().map_err(|e| error::to_js(&e))?;
     Ok(Uint8Array::from(&encoded[..]))
 }
