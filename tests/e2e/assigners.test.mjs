@@ -166,29 +166,28 @@ test('bad assigners get named errors; one that throws crashes its consumer; no s
   assert.throws(() => kafka.consumer({ groupId: 'g', partitionAssigners: [() => ({ name: 'x' })] }), (e) => e instanceof TypeError && /partitionAssigners\[0\]\(\)/.test(e.message));
   assert.throws(() => kafka.consumer({ groupId: 'g', partitionAssigners: ['sticky-ish'] }), (e) => e.type === 'INCONSISTENT_GROUP_PROTOCOL');
 
-  const crashes = [];
+  /** A consumer of `t` in `groupId` with `partitionAssigners`, run: the payload of its first crash. */
+  const firstCrash = async (groupId, partitionAssigners) => {
+    const consumer = kafka.consumer({ groupId, partitionAssigners });
+    const crashes = [];
+    consumer.on(consumer.events.CRASH, (e) => crashes.push(e.payload));
+    await consumer.connect();
+    await consumer.subscribe({ topic: 't' });
+    await consumer.run({ eachMessage: async () => {} });
+    await until(() => crashes.length > 0, `a consumer of ${groupId} crashed`);
+    return { consumer, crash: crashes[0] };
+  };
   const throwing = () => ({ name: 'Broken', version: 0, protocol: ({ topics }) => ({ name: 'Broken', metadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics }) }), assign: async () => { throw new Error('assigner bug'); } });
-  const broken = kafka.consumer({ groupId: 'broken', partitionAssigners: [throwing] });
-  broken.on(broken.events.CRASH, (e) => crashes.push(e.payload));
-  await broken.connect();
-  await broken.subscribe({ topic: 't' });
-  await broken.run({ eachMessage: async () => {} });
-  await until(() => crashes.length > 0, 'the consumer crashed');
-  assert.equal(crashes[0].error.message, 'assigner bug');
-  assert.equal(crashes[0].restart, false);
+  const broken = await firstCrash('broken', [throwing]);
+  assert.equal(broken.crash.error.message, 'assigner bug');
+  assert.equal(broken.crash.restart, false);
 
   const seen = [];
   const plain = await member(kafka, { partitionAssigners: ['roundrobin'] }, seen);
   await plain.joined;
-  const odd = kafka.consumer({ groupId: 'g', partitionAssigners: [kafkajs.PartitionAssigners.roundRobin] });
-  const refused = [];
-  odd.on(odd.events.CRASH, (e) => refused.push(e.payload));
-  await odd.connect();
-  await odd.subscribe({ topic: 't' });
-  await odd.run({ eachMessage: async () => {} });
-  await until(() => refused.length > 0, 'the member with no shared assignor crashed');
-  assert.equal(refused[0].error.type, 'INCONSISTENT_GROUP_PROTOCOL');
+  const odd = await firstCrash('g', [kafkajs.PartitionAssigners.roundRobin]);
+  assert.equal(odd.crash.error.type, 'INCONSISTENT_GROUP_PROTOCOL');
   assert.equal((await admin.describeGroups(['g'])).groups[0].members.length, 1, 'the group kept its member');
-  await Promise.all([broken.disconnect(), odd.disconnect(), plain.consumer.disconnect(), producer.disconnect(), admin.disconnect()]);
+  await Promise.all([broken.consumer.disconnect(), odd.consumer.disconnect(), plain.consumer.disconnect(), producer.disconnect(), admin.disconnect()]);
   await kafka.close();
 });
