@@ -9,6 +9,7 @@
 
 use bytes::BufMut;
 
+use super::assignors::TopicPartition;
 use crate::core::error::{Error, Result};
 use crate::core::record::Reader;
 
@@ -63,6 +64,21 @@ impl MemberAssignment {
             }
         }
         put_bytes(&mut out, self.user_data.as_deref())?;
+        Ok(out)
+    }
+
+    /// The partitions it gives, in order. A negative partition number is INVALID_REQUEST: no such partition can
+    /// be read.
+    pub fn topic_partitions(&self) -> Result<Vec<TopicPartition>> {
+        let mut out = Vec::new();
+        for (topic, partitions) in &self.assignment {
+            for &p in partitions {
+                let p = u32::try_from(p).map_err(|_| {
+                    Error::InvalidRequest(format!("the assignment gives partition {p} of topic {topic:?}"))
+                })?;
+                out.push((topic.clone(), p));
+            }
+        }
         Ok(out)
     }
 
@@ -155,7 +171,10 @@ mod tests {
         assert_eq!(decoded.assignment, vec![("a".to_owned(), vec![0, 2])]);
         assert_eq!(decoded.user_data, Some(Vec::new()));
         assert_eq!(decoded.encode().unwrap(), kafkajs);
+        assert_eq!(decoded.topic_partitions().unwrap(), [("a".to_owned(), 0), ("a".to_owned(), 2)]);
         assert_eq!(MemberAssignment::decode(&[]).unwrap(), None);
+        let negative = MemberAssignment { version: 0, assignment: vec![("a".into(), vec![-1])], user_data: None };
+        assert_eq!(negative.topic_partitions().unwrap_err().name(), "INVALID_REQUEST");
     }
 
     #[test]

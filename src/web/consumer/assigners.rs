@@ -163,16 +163,8 @@ impl CustomAssigners {
             let member = js::string(&entry, "memberId", format_args!("{at}.memberId"))?;
             let encoded = bytes(&js::get(&entry, "memberAssignment"), &format!("{at}.memberAssignment"))?;
             let decoded = MemberAssignment::decode(&encoded).map_err(|e| error::to_js(&e))?;
-            let mut partitions = Vec::new();
-            for (topic, list) in decoded.map(|d| d.assignment).unwrap_or_default() {
-                for p in list {
-                    let p = u32::try_from(p).map_err(|_| {
-                        error::to_js(&Error::InvalidRequest(format!("{at} gives partition {p} of topic {topic:?}")))
-                    })?;
-                    partitions.push((topic.clone(), p));
-                }
-            }
-            out.insert(member, partitions);
+            let partitions = decoded.map(|d| d.topic_partitions()).transpose().map_err(|e| error::to_js(&e))?;
+            out.insert(member, partitions.unwrap_or_default());
         }
         Ok(out)
     }
