@@ -45,8 +45,7 @@ pub const CONSUMER: EventNames = &[
     ("STOP", "consumer.stop"),
     ("CRASH", "consumer.crash"),
     ("REBALANCING", "consumer.rebalancing"),
-    // Never emitted: a member is only ever given partitions of the topics it subscribed to. Named, as KafkaJS
-    // names it, so that code listening to every one of `consumer.events` runs.
+    // When a custom assigner gives a member topics it did not subscribe to (franz's own assignors never do).
     ("RECEIVED_UNSUBSCRIBED_TOPICS", "consumer.received_unsubscribed_topics"),
     ("REQUEST", "consumer.network.request"),
     ("REQUEST_TIMEOUT", "consumer.network.request_timeout"),

@@ -137,8 +137,7 @@ fn created(outcomes: &[TopicOutcome]) -> Result<bool, JsValue> {
     match failed.iter().position(|(_, e)| !matches!(e, Error::TopicAlreadyExists(_))) {
         None => Ok(failed.is_empty()),
         Some(lead) => {
-            let first = failed.remove(lead);
-            failed.insert(0, first);
+            failed[..=lead].rotate_right(1); // the lead first, the others in order
             Err(error::topics_not_created(&failed))
         }
     }

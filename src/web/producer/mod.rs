@@ -425,11 +425,10 @@ impl State {
             self.add_to_transaction(partitions).await.map_err(to_js)?;
         }
         outcome.expect(pieces.len());
-        let now = js_sys::Date::now() as i64;
+        let enqueued_ms = js_sys::Date::now() as i64;
         let mut accumulator = self.accumulator.borrow_mut();
         for (i, (topic, partition, records)) in pieces.into_iter().enumerate() {
             let tag = (outcome.clone(), i);
-            let enqueued_ms = now;
             accumulator.push(Piece { tag, acks, timeout_ms, compression, topic, partition, records, enqueued_ms });
         }
         Ok(())
